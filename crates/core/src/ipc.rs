@@ -1,0 +1,71 @@
+//! Types that cross the desktop IPC boundary, and the TypeScript generated from them.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::domain::{Device, Integration, IntegrationKind, LabelSummary};
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
+    pub data_dir: String,
+    /// Set when the app could not open its data (e.g. another process holds the data dir).
+    pub startup_error: Option<String>,
+}
+
+/// What a failing command rejects with on the UI side.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct IpcError {
+    pub message: String,
+}
+
+impl<E: std::fmt::Display> From<E> for IpcError {
+    fn from(e: E) -> Self {
+        IpcError { message: e.to_string() }
+    }
+}
+
+/// Where the generated file lives, relative to the workspace root.
+pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
+
+/// The whole `ui/src/bindings.ts`, rendered from the Rust types.
+pub fn typescript_bindings() -> String {
+    let decls = [
+        AppInfo::decl(),
+        IntegrationKind::decl(),
+        Integration::decl(),
+        LabelSummary::decl(),
+        Device::decl(),
+        IpcError::decl(),
+    ];
+    let mut out = String::from(
+        "// This file is generated from Rust by `cargo test -p helium-bridge-core` (ts-rs). Do not edit.\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Fails when `ui/src/bindings.ts` no longer matches the Rust types; run with
+    /// `UPDATE_BINDINGS=1` to rewrite it.
+    #[test]
+    fn generated_typescript_bindings_are_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(super::BINDINGS_PATH);
+        let want = super::typescript_bindings();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p helium-bridge-core ipc` and commit it",
+            super::BINDINGS_PATH
+        );
+    }
+}

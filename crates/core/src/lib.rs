@@ -1,0 +1,25 @@
+//! Tauri-free core of Helium AWS Bridge.
+//!
+//! The desktop shell, the headless CLI and the tests all go through this crate; nothing here
+//! depends on a GUI toolkit.
+
+pub mod app;
+pub mod datadir;
+pub mod domain;
+pub mod ipc;
+pub mod store;
+pub mod validate;
+pub mod vault;
+
+pub use app::{Core, CoreError};
+pub use datadir::{default_data_dir, DataDir, DataDirError};
+pub use store::{Store, StoreError};
+pub use vault::{KeyringVault, Vault, VaultError};
+
+/// Milliseconds since the Unix epoch, the one time unit the store and the wire use.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,54 @@
+//! Versioned schema migrations, embedded in the binary. `PRAGMA user_version` records how
+//! many have been applied. Never edit a released migration: append a new one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: integrations and labels.
+    r#"
+    CREATE TABLE integrations (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('aws_iot_core')),
+        name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        region        TEXT NOT NULL,
+        topic         TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    );
+    CREATE TABLE labels (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at_ms INTEGER NOT NULL
+    );
+    CREATE TABLE label_integrations (
+        label_id       TEXT NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+        integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        PRIMARY KEY (label_id, integration_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX label_integrations_by_integration ON label_integrations(integration_id);
+    "#,
+    // 2: devices and their labels.
+    r#"
+    CREATE TABLE devices (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        dev_eui       TEXT NOT NULL,
+        app_eui       TEXT,
+        devaddr       TEXT,
+        source        TEXT NOT NULL,
+        last_seen_ms  INTEGER,
+        uplinks       INTEGER NOT NULL DEFAULT 0,
+        downlinks     INTEGER NOT NULL DEFAULT 0,
+        errors        INTEGER NOT NULL DEFAULT 0,
+        created_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX devices_by_dev_eui ON devices(dev_eui);
+    CREATE TABLE device_labels (
+        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        label_id  TEXT NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+        PRIMARY KEY (device_id, label_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX device_labels_by_label ON device_labels(label_id);
+    "#,
+];
+
+pub const LATEST: u32 = MIGRATIONS.len() as u32;

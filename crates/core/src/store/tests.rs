@@ -1,0 +1,210 @@
+use super::*;
+use crate::domain::{DeviceSeen, IntegrationKind, NewIntegration};
+
+fn new_integration(name: &str) -> NewIntegration {
+    NewIntegration {
+        kind: IntegrationKind::AwsIotCore,
+        name: name.into(),
+        region: "us-east-1".into(),
+        topic: "helium/uplinks".into(),
+    }
+}
+
+fn seen(id: &str) -> DeviceSeen {
+    DeviceSeen {
+        id: id.into(),
+        name: format!("dev {id}"),
+        dev_eui: "0102030405060708".into(),
+        app_eui: None,
+        devaddr: Some("FE00486B".into()),
+        source: "chirpstack".into(),
+        seen_at_ms: 1_000,
+    }
+}
+
+/// Rows a database at schema `version` could hold, written with plain SQL as that version's
+/// code would have.
+fn seed_at_version(conn: &Connection, version: u32) {
+    if version >= 1 {
+        conn.execute_batch(
+            "INSERT INTO integrations VALUES ('i1','aws_iot_core','Old',1,'eu-west-1','up/t',5,6);
+             INSERT INTO labels VALUES ('l1','fleet',7);
+             INSERT INTO label_integrations VALUES ('l1','i1');",
+        )
+        .unwrap();
+    }
+    if version >= 2 {
+        conn.execute_batch(
+            "INSERT INTO devices (id,name,dev_eui,source,created_at_ms,uplinks)
+                 VALUES ('d1','Sensor','0102030405060708','chirpstack',8,3);
+             INSERT INTO device_labels VALUES ('d1','l1');",
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn fresh_database_gets_every_migration_with_wal_and_foreign_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(&tmp.path().join("db")).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert!(SCHEMA_VERSION >= 2);
+    let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    let fk: bool = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    assert!(fk);
+    // Reopening an up-to-date database changes nothing.
+    drop(store);
+    let store = Store::open(&tmp.path().join("db")).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+}
+
+#[test]
+fn upgrades_in_place_from_every_earlier_version() {
+    for from in 0..SCHEMA_VERSION {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate(&mut conn, from).unwrap();
+            let v: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+            assert_eq!(v, from);
+            seed_at_version(&conn, from);
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "upgrade from {from}");
+        let integrations = store.list_integrations().unwrap();
+        let labels = store.list_labels().unwrap();
+        if from >= 1 {
+            assert_eq!(integrations.len(), 1, "from {from}");
+            assert_eq!(integrations[0].name, "Old");
+            assert_eq!(integrations[0].region, "eu-west-1");
+            assert_eq!(labels[0].integration_count, 1);
+        } else {
+            assert!(integrations.is_empty() && labels.is_empty());
+        }
+        if from >= 2 {
+            assert_eq!(store.list_devices().unwrap()[0].uplinks, 3);
+            assert_eq!(store.routes_for_device("d1").unwrap().len(), 1);
+        }
+        // The upgraded schema is fully usable.
+        let i = store.create_integration(&new_integration("New")).unwrap();
+        let l = store.create_label("new label").unwrap();
+        store.record_device_seen(&seen("d2")).unwrap();
+        store.attach_label_to_integration(&l.id, &i.id).unwrap();
+        store.attach_label_to_device(&l.id, "d2").unwrap();
+        assert_eq!(store.routes_for_device("d2").unwrap(), vec![i]);
+    }
+}
+
+#[test]
+fn refuses_a_database_from_a_newer_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    }
+    let err = Store::open(&path).err().expect("must refuse");
+    assert!(matches!(err, StoreError::TooNew { .. }));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the database was written by a newer Helium AWS Bridge (schema version {}, this build \
+             knows up to {}); install the newer version or use another --data-dir",
+            SCHEMA_VERSION + 1,
+            SCHEMA_VERSION
+        )
+    );
+}
+
+#[test]
+fn routing_is_the_union_over_labels_of_active_integrations() {
+    let s = Store::open_in_memory().unwrap();
+    let a = s.create_integration(&new_integration("A")).unwrap();
+    let b = s.create_integration(&new_integration("B")).unwrap();
+    let c = s.create_integration(&new_integration("C")).unwrap();
+    let shared = s.create_label("shared").unwrap();
+    let extra = s.create_label("extra").unwrap();
+    for d in ["unlabeled", "dev"] {
+        s.record_device_seen(&seen(d)).unwrap();
+    }
+
+    // A device with no label goes nowhere.
+    assert!(s.routes_for_device("unlabeled").unwrap().is_empty());
+
+    // Two integrations sharing a label: both, each once, even when reached by two labels.
+    s.attach_label_to_integration(&shared.id, &a.id).unwrap();
+    s.attach_label_to_integration(&shared.id, &b.id).unwrap();
+    s.attach_label_to_integration(&extra.id, &a.id).unwrap();
+    s.attach_label_to_device(&shared.id, "dev").unwrap();
+    s.attach_label_to_device(&extra.id, "dev").unwrap();
+    let ids = |v: Vec<Integration>| v.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.routes_for_device("dev").unwrap()), vec![a.id.clone(), b.id.clone()]);
+    assert!(s.routes_for_device("unlabeled").unwrap().is_empty());
+
+    // An integration the device shares no label with is not a route.
+    assert!(!ids(s.routes_for_device("dev").unwrap()).contains(&c.id));
+
+    // Inactive integrations are excluded, and come back when re-enabled.
+    s.set_integration_active(&b.id, false).unwrap();
+    assert_eq!(ids(s.routes_for_device("dev").unwrap()), vec![a.id.clone()]);
+    s.set_integration_active(&b.id, true).unwrap();
+    assert_eq!(ids(s.routes_for_device("dev").unwrap()), vec![a.id, b.id]);
+
+    let labels = s.list_labels().unwrap();
+    let shared_summary = labels.iter().find(|l| l.name == "shared").unwrap();
+    assert_eq!((shared_summary.device_count, shared_summary.integration_count), (1, 2));
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
+    let s = Store::open_in_memory().unwrap();
+    let mut bad = new_integration("X");
+    bad.topic = "a/+/b".into();
+    assert_eq!(
+        s.create_integration(&bad).unwrap_err().to_string(),
+        "invalid topic: wildcards '+' and '#' cannot be used in a publish topic"
+    );
+    bad = new_integration("X");
+    bad.region = "moon-1".into();
+    assert_eq!(
+        s.create_integration(&bad).unwrap_err().to_string(),
+        "invalid region: \"moon-1\" is not an AWS region code such as \"us-east-1\""
+    );
+    assert!(s.list_integrations().unwrap().is_empty());
+
+    s.create_integration(&new_integration("Dup")).unwrap();
+    assert_eq!(
+        s.create_integration(&new_integration("dup")).unwrap_err().to_string(),
+        "an integration named \"dup\" already exists"
+    );
+    s.create_label("fleet").unwrap();
+    assert_eq!(
+        s.create_label("Fleet").unwrap_err().to_string(),
+        "a label named \"Fleet\" already exists"
+    );
+    assert_eq!(
+        s.attach_label_to_device("nope", "nodev").unwrap_err().to_string(),
+        "label nope or device nodev not found"
+    );
+    assert_eq!(
+        s.set_integration_active("nope", true).unwrap_err().to_string(),
+        "integration nope not found"
+    );
+}
+
+#[test]
+fn device_sightings_register_then_refresh() {
+    let s = Store::open_in_memory().unwrap();
+    s.record_device_seen(&seen("d")).unwrap();
+    let mut later = seen("d");
+    later.name = "renamed".into();
+    later.devaddr = None;
+    later.seen_at_ms = 5_000;
+    s.record_device_seen(&later).unwrap();
+    let d = &s.list_devices().unwrap()[0];
+    assert_eq!(d.name, "renamed");
+    assert_eq!(d.devaddr.as_deref(), Some("FE00486B"), "a missing devaddr keeps the known one");
+    assert_eq!(d.last_seen_ms, Some(5_000));
+}
