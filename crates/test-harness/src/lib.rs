@@ -1,0 +1,23 @@
+//! Real servers for tests, on 127.0.0.1 only, on free ports, each stopped by PID when its
+//! guard is dropped (also when the test panics; the child also gets SIGTERM if the test
+//! process dies, through PR_SET_PDEATHSIG).
+
+pub mod gui;
+pub mod keychain;
+pub mod mosquitto;
+pub mod moto;
+pub mod pki;
+pub mod process;
+
+pub use keychain::KeychainSession;
+pub use mosquitto::Mosquitto;
+pub use moto::Moto;
+pub use pki::{ClientIdentity, TestCa};
+pub use process::{free_port, Server};
+
+use std::path::PathBuf;
+
+/// The repository root (where the top-level Cargo.toml is).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}

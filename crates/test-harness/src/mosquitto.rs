@@ -1,0 +1,92 @@
+//! mosquitto brokers: plain TCP (the Helium/ChirpStack side) and TLS with client
+//! certificates (the AWS IoT data-plane stand-in).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::pki::TestCa;
+use crate::process::{free_port, require_program, Server};
+
+pub struct Mosquitto {
+    pub port: u16,
+    /// The CA that signs the server and valid client certificates (TLS brokers only).
+    pub ca_pem: Option<String>,
+    config: PathBuf,
+    server: Option<Server>,
+    dir: tempfile::TempDir,
+}
+
+impl Mosquitto {
+    /// A plain MQTT broker on 127.0.0.1, anonymous access allowed.
+    pub fn plain() -> Mosquitto {
+        Self::start(|_, port| format!("listener {port} 127.0.0.1\nallow_anonymous true\n"), None)
+    }
+
+    /// A TLS broker on 127.0.0.1 that requires a client certificate signed by `ca`; the
+    /// certificate's CN becomes the MQTT username, as AWS IoT uses it as the identity.
+    pub fn tls(ca: &TestCa) -> Mosquitto {
+        let server = ca.server_identity();
+        Self::start(
+            |dir, port| {
+                let (ca_file, _) = ca.write_to(dir);
+                let cert = dir.join("server.pem");
+                let key = dir.join("server.key");
+                std::fs::write(&cert, &server.cert_pem).unwrap();
+                std::fs::write(&key, &server.key_pem).unwrap();
+                format!(
+                    "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\n\
+                     require_certificate true\nuse_identity_as_username true\n",
+                    ca_file.display(),
+                    cert.display(),
+                    key.display()
+                )
+            },
+            Some(ca.cert_pem.clone()),
+        )
+    }
+
+    fn start(listener: impl FnOnce(&std::path::Path, u16) -> String, ca_pem: Option<String>) -> Mosquitto {
+        require_program("mosquitto", "apt-get install mosquitto");
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut conf = String::from("per_listener_settings true\npersistence false\nlog_dest stdout\n");
+        // As root, mosquitto would otherwise switch to the "mosquitto" user, which cannot read
+        // the files in our private temp dir.
+        if unsafe { libc::geteuid() } == 0 {
+            conf.push_str("user root\n");
+        }
+        let _ = write!(conf, "{}", listener(dir.path(), port));
+        let config = dir.path().join("mosquitto.conf");
+        std::fs::write(&config, conf).unwrap();
+        let mut m = Mosquitto { port, ca_pem, config, server: None, dir };
+        m.restart();
+        m
+    }
+
+    /// Stops the broker (by PID); clients see the connection drop.
+    pub fn stop(&mut self) {
+        if let Some(mut s) = self.server.take() {
+            s.stop();
+        }
+    }
+
+    /// (Re)starts the broker on the same port with the same configuration.
+    pub fn restart(&mut self) {
+        self.stop();
+        let mut cmd = Command::new(require_program("mosquitto", "apt-get install mosquitto"));
+        cmd.arg("-c").arg(&self.config);
+        let mut server = Server::spawn("mosquitto", cmd, &self.dir.path().join("mosquitto.log"));
+        server.wait_for_port(self.port, Duration::from_secs(10));
+        self.server = Some(server);
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Server::pid)
+    }
+
+    pub fn log(&self) -> String {
+        self.server.as_ref().map(Server::log).unwrap_or_default()
+    }
+}
