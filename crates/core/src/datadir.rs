@@ -31,6 +31,18 @@ pub fn default_data_dir() -> Result<PathBuf, DataDirError> {
         .ok_or(DataDirError::NoDefault)
 }
 
+/// The environment variable that overrides the default data directory.
+pub const DATA_DIR_ENV: &str = "HELIUM_AWS_BRIDGE_DATA_DIR";
+
+/// The data directory to use: the one given on the command line, else `$HELIUM_AWS_BRIDGE_DATA_DIR`,
+/// else the platform default.
+pub fn resolve_data_dir(given: Option<PathBuf>) -> Result<PathBuf, DataDirError> {
+    match given.or_else(|| std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)) {
+        Some(dir) => Ok(dir),
+        None => default_data_dir(),
+    }
+}
+
 /// An exclusively held data directory; the lock is released when this is dropped
 /// (or when the process dies, since it is an OS file lock).
 #[derive(Debug)]

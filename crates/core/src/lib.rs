@@ -12,7 +12,7 @@ pub mod validate;
 pub mod vault;
 
 pub use app::{Core, CoreError};
-pub use datadir::{default_data_dir, DataDir, DataDirError};
+pub use datadir::{default_data_dir, resolve_data_dir, DataDir, DataDirError};
 pub use store::{Store, StoreError};
 pub use vault::{KeyringVault, Vault, VaultError};
 
