@@ -1,0 +1,111 @@
+import { useState, type ReactNode } from "react";
+import { appInfo } from "./api";
+import type { AppInfo } from "./bindings";
+import { ActivityIcon, AlertIcon, CloudIcon, RadioIcon, TagIcon } from "./icons";
+import { DevicesPage } from "./pages/DevicesPage";
+import { IntegrationsPage } from "./pages/IntegrationsPage";
+import { LabelsPage } from "./pages/LabelsPage";
+import { MonitorPage } from "./pages/MonitorPage";
+import { useCommand } from "./useCommand";
+
+export type PageId = "integrations" | "devices" | "labels" | "monitor";
+
+const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
+  { id: "integrations", label: "Integrations", icon: <CloudIcon /> },
+  { id: "devices", label: "Devices", icon: <RadioIcon /> },
+  { id: "labels", label: "Labels", icon: <TagIcon /> },
+  { id: "monitor", label: "Monitor", icon: <ActivityIcon /> },
+];
+
+function CurrentPage({ page }: { page: PageId }) {
+  switch (page) {
+    case "integrations":
+      return <IntegrationsPage />;
+    case "devices":
+      return <DevicesPage />;
+    case "labels":
+      return <LabelsPage />;
+    case "monitor":
+      return <MonitorPage />;
+  }
+}
+
+function FullPageError({ testId, title, message }: { testId: string; title: string; message: string }) {
+  return (
+    <main className="fullpage" data-testid={testId}>
+      <div className="fullpage-card" role="alert">
+        <div className="fullpage-icon">
+          <AlertIcon size={32} />
+        </div>
+        <h1>{title}</h1>
+        <p className="fullpage-message">{message}</p>
+        <p className="muted">Close this window, fix the problem above, and start Helium AWS Bridge again.</p>
+      </div>
+    </main>
+  );
+}
+
+function Shell({ info }: { info: AppInfo }) {
+  const [page, setPage] = useState<PageId>("integrations");
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <div className="brand">
+          <img className="brand-logo" src="./logo.svg" alt="" aria-hidden="true" width={28} height={28} />
+          <span className="brand-name">Helium AWS Bridge</span>
+        </div>
+        <nav aria-label="Main">
+          <ul className="nav">
+            {NAV.map((item) => (
+              <li key={item.id}>
+                <button
+                  type="button"
+                  data-testid={`nav-${item.id}`}
+                  className={item.id === page ? "nav-item nav-item-active" : "nav-item"}
+                  aria-current={item.id === page ? "page" : undefined}
+                  onClick={() => setPage(item.id)}
+                >
+                  {item.icon}
+                  {item.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <footer className="sidebar-footer" title={info.data_dir}>
+          <span className="muted">v</span>
+          <span data-testid="app-version">{info.version}</span>
+        </footer>
+      </aside>
+      <main className="content">
+        <CurrentPage page={page} />
+      </main>
+    </div>
+  );
+}
+
+export function App() {
+  const [state] = useCommand(appInfo);
+
+  if (state.status === "loading") {
+    return (
+      <main className="fullpage" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" /> Starting Helium AWS Bridge…
+      </main>
+    );
+  }
+  if (state.status === "error") {
+    return <FullPageError testId="app-info-error" title="Cannot reach the bridge core" message={state.error.message} />;
+  }
+  if (state.data.startup_error !== null) {
+    return (
+      <FullPageError
+        testId="startup-error"
+        title="Helium AWS Bridge could not start"
+        message={state.data.startup_error}
+      />
+    );
+  }
+  return <Shell info={state.data} />;
+}

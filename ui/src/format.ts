@@ -1,0 +1,25 @@
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+];
+
+/** "just now", "5 minutes ago", "yesterday"… or "Never" when the bridge has not seen the device. */
+export function formatLastSeen(ms: number | null, now: number = Date.now()): string {
+  if (ms === null) return "Never";
+  const diff = ms - now;
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(diff) >= size) return relative.format(Math.round(diff / size), unit);
+  }
+  return "just now";
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString("en");
+}
+
+export function formatDateTime(ms: number): string {
+  return new Date(ms).toLocaleString();
+}
