@@ -45,10 +45,8 @@ impl GuiSession {
         cmd.args(["--port", &driver_port.to_string(), "--native-port", &free_port().to_string()])
             .arg("--native-driver")
             .arg(native)
-            .env("DISPLAY", &display)
-            // WebKitGTK's GPU paths do not work on Xvfb; software rendering does.
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .env("LIBGL_ALWAYS_SOFTWARE", "1");
+            // (WEBKIT_DISABLE_COMPOSITING_MODE=1 made WebDriver screenshots hang on Xvfb.)
+            .env("DISPLAY", &display);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -94,7 +92,7 @@ pub struct WebDriver {
     url: String,
 }
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f337d3ff5ad";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl WebDriver {
     /// The element matching `css`, waiting up to `timeout` for it to appear.
