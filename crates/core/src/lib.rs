@@ -4,6 +4,7 @@
 //! depends on a GUI toolkit.
 
 pub mod app;
+pub mod codec;
 pub mod datadir;
 pub mod domain;
 pub mod ipc;

@@ -1,0 +1,201 @@
+//! ChirpStack v4 integration events (`up`, `join`) as its JSON marshaler writes them.
+//!
+//! Per the contract: lowerCamelCase names, unknown fields ignored, fields with default values
+//! inside `rxInfo[]`/`txInfo` omitted (hence `#[serde(default)]` there), any number of `rxInfo`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::error::{decode_object, CodecError};
+
+/// An `up` event. A `join` event is a subset of it (no frame counter, payload or radio info),
+/// so it parses into the same struct with those fields at their defaults.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChirpstackUplink {
+    #[serde(default)]
+    pub deduplication_id: Option<String>,
+    /// Event time, ms since the Unix epoch.
+    #[serde(default, deserialize_with = "opt_rfc3339_ms")]
+    pub time: Option<i64>,
+    pub device_info: DeviceInfo,
+    #[serde(default)]
+    pub dev_addr: String,
+    #[serde(default)]
+    pub adr: bool,
+    #[serde(default)]
+    pub dr: u8,
+    #[serde(default)]
+    pub f_cnt: u32,
+    #[serde(default)]
+    pub f_port: u8,
+    #[serde(default)]
+    pub confirmed: bool,
+    /// FRMPayload, base64 as received.
+    #[serde(default)]
+    pub data: String,
+    /// Present only when the device profile has a codec.
+    #[serde(default)]
+    pub object: Option<Value>,
+    #[serde(default)]
+    pub rx_info: Vec<RxInfo>,
+    #[serde(default)]
+    pub tx_info: TxInfo,
+    /// Since ChirpStack 4.11; before that see `rxInfo[].metadata.region_config_id`.
+    #[serde(default)]
+    pub region_config_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceInfo {
+    #[serde(default)]
+    pub tenant_id: String,
+    #[serde(default)]
+    pub tenant_name: String,
+    #[serde(default)]
+    pub application_id: String,
+    #[serde(default)]
+    pub application_name: String,
+    #[serde(default)]
+    pub device_profile_id: String,
+    #[serde(default)]
+    pub device_profile_name: String,
+    #[serde(default)]
+    pub device_name: String,
+    pub dev_eui: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RxInfo {
+    pub gateway_id: String,
+    pub uplink_id: u32,
+    #[serde(deserialize_with = "opt_rfc3339_ms")]
+    pub gw_time: Option<i64>,
+    #[serde(deserialize_with = "opt_rfc3339_ms")]
+    pub ns_time: Option<i64>,
+    pub rssi: i32,
+    pub snr: f64,
+    pub channel: u32,
+    pub location: Option<Location>,
+    /// Helium Packet Router puts `gateway_id`, `gateway_name`, `gateway_lat`, … here, all strings.
+    /// Values are kept as JSON so one odd value can't reject the whole uplink.
+    pub metadata: BTreeMap<String, Value>,
+}
+
+impl RxInfo {
+    /// A metadata entry as a non-empty string.
+    pub fn meta_str(&self, key: &str) -> Option<&str> {
+        self.metadata
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// A metadata entry as a number (Helium sends coordinates as strings).
+    pub fn meta_f64(&self, key: &str) -> Option<f64> {
+        match self.metadata.get(key)? {
+            Value::String(s) => s.trim().parse().ok(),
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+        .filter(|v: &f64| v.is_finite())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub altitude: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TxInfo {
+    /// Hz.
+    pub frequency: u64,
+    pub modulation: Option<Modulation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Modulation {
+    pub lora: Option<LoraModulation>,
+    pub fsk: Option<Value>,
+    pub lr_fhss: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LoraModulation {
+    /// Hz.
+    pub bandwidth: u32,
+    pub spreading_factor: u32,
+    pub code_rate: Option<String>,
+}
+
+impl TxInfo {
+    /// Helium's data-rate string, e.g. `SF7BW125`. Helium only carries LoRa; the other
+    /// modulations get a plain name rather than failing the uplink.
+    pub fn spreading(&self) -> String {
+        match &self.modulation {
+            Some(Modulation { lora: Some(l), .. }) => {
+                format!("SF{}BW{}", l.spreading_factor, l.bandwidth / 1000)
+            }
+            Some(Modulation { fsk: Some(_), .. }) => "FSK".to_string(),
+            Some(Modulation {
+                lr_fhss: Some(_), ..
+            }) => "LR-FHSS".to_string(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn frequency_mhz(&self) -> f64 {
+        self.frequency as f64 / 1_000_000.0
+    }
+}
+
+impl ChirpstackUplink {
+    /// The region config id: top-level `regionConfigId` (ChirpStack ≥ 4.11), else the first
+    /// `rxInfo[].metadata.region_config_id` (before 4.11).
+    pub fn region(&self) -> Option<&str> {
+        self.region_config_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                self.rx_info
+                    .iter()
+                    .find_map(|rx| rx.meta_str("region_config_id"))
+            })
+    }
+}
+
+/// Parses a ChirpStack v4 `up` or `join` event body.
+pub fn parse_chirpstack(raw: &[u8]) -> Result<ChirpstackUplink, CodecError> {
+    decode_object(raw)
+}
+
+/// RFC 3339 with any number of fractional digits (ChirpStack trims trailing zeros) → ms.
+pub fn rfc3339_ms(s: &str) -> Result<i64, String> {
+    let dt = OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|_| format!("{s:?} is not an RFC 3339 timestamp"))?;
+    i64::try_from(dt.unix_timestamp_nanos().div_euclid(1_000_000))
+        .map_err(|_| format!("{s:?} is out of range"))
+}
+
+fn opt_rfc3339_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref() {
+        None | Some("") => Ok(None),
+        Some(s) => rfc3339_ms(s).map(Some).map_err(serde::de::Error::custom),
+    }
+}

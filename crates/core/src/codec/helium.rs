@@ -1,0 +1,307 @@
+//! The Helium JSON published to AWS IoT Core (the contract's "AWS side (output)" table), and the
+//! translations into it from ChirpStack v4 events and legacy Helium uplinks.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::chirpstack::{ChirpstackUplink, RxInfo, TxInfo};
+use super::error::CodecError;
+use super::legacy::{to_ms, LegacyHotspot, LegacyUplink};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UplinkType {
+    Uplink,
+    Join,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeliumUplink {
+    #[serde(rename = "type")]
+    pub kind: UplinkType,
+    /// Stable across retries of the same uplink: consumers dedupe on it.
+    pub uuid: String,
+    /// Device id = AWS thing name.
+    pub id: String,
+    pub name: String,
+    pub dev_eui: String,
+    /// JoinEUI when known, else `null` (never omitted).
+    pub app_eui: Option<String>,
+    pub devaddr: String,
+    pub fcnt: u32,
+    pub port: u8,
+    /// Base64 as received.
+    pub payload: String,
+    /// Decoded length of `payload` in bytes.
+    pub payload_size: usize,
+    /// ms since the Unix epoch.
+    pub reported_at: i64,
+    pub replay: bool,
+    pub hotspots: Vec<HeliumHotspot>,
+    pub metadata: HeliumMetadata,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<Decoded>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeliumHotspot {
+    pub id: String,
+    pub name: String,
+    /// ms since the Unix epoch.
+    pub reported_at: i64,
+    pub status: String,
+    pub rssi: i32,
+    pub snr: f64,
+    /// e.g. `SF7BW125`.
+    pub spreading: String,
+    /// MHz.
+    pub frequency: f64,
+    pub channel: u32,
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeliumMetadata {
+    pub labels: Vec<LabelRef>,
+    pub organization_id: Option<String>,
+}
+
+/// A label as Helium JSON carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelRef {
+    pub id: String,
+    pub name: String,
+    pub organization_id: String,
+}
+
+/// A decoder's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Decoded {
+    Success { payload: Value },
+    Error { error: String },
+}
+
+/// What the bridge knows about the device beyond the incoming message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UplinkContext {
+    /// The bridge's labels on this device; they replace any labels in the message.
+    pub labels: Vec<LabelRef>,
+    /// JoinEUI from the bridge's device record, used when the message has none.
+    pub known_app_eui: Option<String>,
+    /// Fallback for a missing event time.
+    pub now_ms: i64,
+}
+
+/// Namespace of device ids derived from DevEUIs:
+/// `Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:helium-aws-bridge:dev-eui")`, written out so it can
+/// be a `const` (a test checks the derivation). Changing it would give every device a new Thing.
+pub const DEVICE_ID_NAMESPACE: Uuid = Uuid::from_u128(0x51e5034d_e735_5941_b249_5ad4aa4062e2);
+
+/// The device id (AWS thing name) of a ChirpStack device: UUID v5 of its lowercase DevEUI, so a
+/// device keeps its Thing across reinstalls and whatever case the EUI arrives in.
+pub fn device_id_for_dev_eui(dev_eui: &str) -> String {
+    let lower = dev_eui.trim().to_ascii_lowercase();
+    Uuid::new_v5(&DEVICE_ID_NAMESPACE, lower.as_bytes()).to_string()
+}
+
+/// Translates a ChirpStack v4 `up` event.
+pub fn from_chirpstack(
+    ev: &ChirpstackUplink,
+    ctx: &UplinkContext,
+) -> Result<HeliumUplink, CodecError> {
+    let dev_eui = &ev.device_info.dev_eui;
+    check_hex("deviceInfo.devEui", dev_eui, 16)?;
+    let payload_size = decoded_len("data", &ev.data)?;
+    let reported_at = ev.time.unwrap_or(ctx.now_ms);
+    let hotspots = ev
+        .rx_info
+        .iter()
+        .map(|rx| chirpstack_hotspot(rx, &ev.tx_info, reported_at))
+        .collect();
+    let tenant = &ev.device_info.tenant_id;
+    Ok(HeliumUplink {
+        kind: UplinkType::Uplink,
+        uuid: uuid_or_fresh(ev.deduplication_id.as_deref()),
+        id: device_id_for_dev_eui(dev_eui),
+        name: ev.device_info.device_name.clone(),
+        dev_eui: dev_eui.to_ascii_uppercase(),
+        app_eui: ctx.known_app_eui.as_deref().map(str::to_ascii_uppercase),
+        devaddr: ev.dev_addr.to_ascii_uppercase(),
+        fcnt: ev.f_cnt,
+        port: ev.f_port,
+        payload: ev.data.clone(),
+        payload_size,
+        reported_at,
+        replay: false,
+        hotspots,
+        metadata: HeliumMetadata {
+            labels: ctx.labels.clone(),
+            organization_id: (!tenant.is_empty()).then(|| tenant.clone()),
+        },
+        // No bridge decoder has run here; ChirpStack's own codec output passes through.
+        decoded: ev
+            .object
+            .clone()
+            .map(|payload| Decoded::Success { payload }),
+    })
+}
+
+/// Translates a ChirpStack v4 `join` event (for integrations that forward joins).
+pub fn from_chirpstack_join(
+    ev: &ChirpstackUplink,
+    ctx: &UplinkContext,
+) -> Result<HeliumUplink, CodecError> {
+    let mut out = from_chirpstack(ev, ctx)?;
+    out.kind = UplinkType::Join;
+    Ok(out)
+}
+
+fn chirpstack_hotspot(rx: &RxInfo, tx: &TxInfo, event_ms: i64) -> HeliumHotspot {
+    let (lat, long) = match (rx.meta_f64("gateway_lat"), rx.meta_f64("gateway_long")) {
+        (Some(lat), Some(long)) => (Some(lat), Some(long)),
+        _ => match &rx.location {
+            Some(l) => (Some(l.latitude), Some(l.longitude)),
+            None => (None, None),
+        },
+    };
+    HeliumHotspot {
+        id: rx
+            .meta_str("gateway_id")
+            .unwrap_or(&rx.gateway_id)
+            .to_string(),
+        name: rx
+            .meta_str("gateway_name")
+            .unwrap_or(&rx.gateway_id)
+            .to_string(),
+        reported_at: rx.gw_time.or(rx.ns_time).unwrap_or(event_ms),
+        status: "success".to_string(),
+        rssi: rx.rssi,
+        snr: rx.snr,
+        spreading: tx.spreading(),
+        frequency: tx.frequency_mhz(),
+        channel: rx.channel,
+        lat,
+        long,
+    }
+}
+
+/// Translates a legacy Helium uplink: normalizes units and case, swaps in the bridge's labels.
+pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
+    check_hex("dev_eui", &ev.dev_eui, 16)?;
+    let payload_size = decoded_len("payload", &ev.payload)?;
+    let reported_at = ev.reported_at.map(to_ms).unwrap_or(ctx.now_ms);
+    let app_eui = ev
+        .app_eui
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .or(ctx.known_app_eui.as_deref())
+        .map(str::to_ascii_uppercase);
+    // The 2020 shape has no metadata.organization_id, but its labels carry it.
+    let organization_id = ev.metadata.organization_id.clone().or_else(|| {
+        ev.metadata
+            .labels
+            .iter()
+            .find_map(|l| l.organization_id.clone())
+    });
+    Ok(HeliumUplink {
+        kind: match ev.kind.as_deref() {
+            Some("join") => UplinkType::Join,
+            _ => UplinkType::Uplink,
+        },
+        uuid: uuid_or_fresh(ev.uuid.as_deref()),
+        id: ev.id.clone(),
+        name: ev.name.clone(),
+        dev_eui: ev.dev_eui.to_ascii_uppercase(),
+        app_eui,
+        devaddr: ev.devaddr.to_ascii_uppercase(),
+        fcnt: ev.fcnt,
+        port: ev.port,
+        payload: ev.payload.clone(),
+        payload_size,
+        reported_at,
+        replay: ev.replay,
+        hotspots: ev
+            .hotspots
+            .iter()
+            .map(|h| legacy_hotspot(h, reported_at))
+            .collect(),
+        metadata: HeliumMetadata {
+            labels: ctx.labels.clone(),
+            organization_id,
+        },
+        // A decoded block of an unknown shape is dropped rather than failing the uplink.
+        decoded: ev
+            .decoded
+            .clone()
+            .and_then(|v| serde_json::from_value(v).ok()),
+    })
+}
+
+fn legacy_hotspot(h: &LegacyHotspot, event_ms: i64) -> HeliumHotspot {
+    HeliumHotspot {
+        id: h.id.clone(),
+        name: h.name.clone(),
+        reported_at: h.reported_at.map(to_ms).unwrap_or(event_ms),
+        status: h.status.clone().unwrap_or_else(|| "success".to_string()),
+        rssi: h.rssi.round() as i32,
+        snr: h.snr,
+        spreading: h.spreading.clone(),
+        frequency: h.frequency,
+        channel: h.channel,
+        lat: h.lat,
+        long: h.long,
+    }
+}
+
+fn uuid_or_fresh(received: Option<&str>) -> String {
+    match received.map(str::trim) {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => Uuid::new_v4().to_string(),
+    }
+}
+
+fn decoded_len(field: &'static str, b64: &str) -> Result<usize, CodecError> {
+    BASE64
+        .decode(b64)
+        .map(|bytes| bytes.len())
+        .map_err(|_| CodecError::BadBase64(field))
+}
+
+fn check_hex(field: &str, value: &str, digits: usize) -> Result<(), CodecError> {
+    if value.len() == digits && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(CodecError::Invalid(format!(
+            "{field}: expected {digits} hex digits, got {value:?}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn namespace_is_the_documented_derivation() {
+        let derived = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:helium-aws-bridge:dev-eui");
+        assert_eq!(DEVICE_ID_NAMESPACE, derived);
+    }
+
+    #[test]
+    fn device_id_is_pinned() {
+        // Pinned: changing this id would orphan every ChirpStack device's AWS Thing.
+        assert_eq!(
+            device_id_for_dev_eui("0102030405060708"),
+            "3a537f77-81ea-5850-94ee-1f4d75a22f3a"
+        );
+        assert_eq!(
+            device_id_for_dev_eui("A84041000181B3C2"),
+            device_id_for_dev_eui("a84041000181b3c2")
+        );
+    }
+}
