@@ -41,8 +41,9 @@ impl GuiSession {
         let tauri_driver = tauri_driver_path();
         let native = require_program("WebKitWebDriver", "apt-get install webkit2gtk-driver");
         let driver_port = free_port();
+        let native_port = free_port();
         let mut cmd = Command::new(tauri_driver);
-        cmd.args(["--port", &driver_port.to_string(), "--native-port", &free_port().to_string()])
+        cmd.args(["--port", &driver_port.to_string(), "--native-port", &native_port.to_string()])
             .arg("--native-driver")
             .arg(native)
             // (WEBKIT_DISABLE_COMPOSITING_MODE=1 made WebDriver screenshots hang on Xvfb.)
@@ -52,6 +53,9 @@ impl GuiSession {
         }
         let mut driver = Server::spawn("tauri-driver", cmd, &dir.path().join("tauri-driver.log"));
         driver.wait_for_port(driver_port, Duration::from_secs(20));
+        // tauri-driver listens before the WebKitWebDriver it starts does; a session request
+        // in between fails with an empty reply.
+        driver.wait_for_port(native_port, Duration::from_secs(20));
         GuiSession { display, driver_port, driver, xvfb, _dir: dir }
     }
 
@@ -63,8 +67,16 @@ impl GuiSession {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": application, "args": args}
         }}});
-        let v = request("POST", &format!("{base}/session"), Some(caps))
-            .unwrap_or_else(|e| panic!("cannot start a WebDriver session: {e}\ntauri-driver log:\n{}", self.driver.log()));
+        let mut attempt = 0;
+        let v = loop {
+            attempt += 1;
+            match request("POST", &format!("{base}/session"), Some(caps.clone())) {
+                Ok(v) => break v,
+                // Transport errors only (not WebDriver errors): the driver may still be starting.
+                Err(e) if attempt < 3 && !e.starts_with("HTTP ") => std::thread::sleep(Duration::from_millis(500)),
+                Err(e) => panic!("cannot start a WebDriver session: {e}\ntauri-driver log:\n{}", self.driver.log()),
+            }
+        };
         let session = v["sessionId"].as_str().expect("sessionId").to_string();
         WebDriver { url: format!("{base}/session/{session}") }
     }
