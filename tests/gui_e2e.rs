@@ -57,6 +57,8 @@ fn gui_lists_integrations_and_labels_from_the_store() {
                     name: name.into(),
                     region: region.into(),
                     topic: "helium/uplinks".into(),
+                    endpoint: Default::default(),
+                    forward_joins: false,
                 })
                 .unwrap();
         }

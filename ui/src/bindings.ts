@@ -5,7 +5,21 @@ export type AppInfo = { name: string, version: string, data_dir: string,
  */
 startup_error: string | null, };
 export type IntegrationKind = "aws_iot_core";
-export type Integration = { id: string, kind: IntegrationKind, name: string, active: boolean, region: string, topic: string, created_at_ms: number, updated_at_ms: number, };
+export type EndpointOverride = { host: string | null, port: number | null, 
+/**
+ * PEM file of the CA that signs the endpoint's server certificate.
+ */
+ca_file: string | null, 
+/**
+ * A folder of device certificates the user made in AWS themselves
+ * (`{device_id}.cert.pem` + `{device_id}.key.pem`), used instead of provisioning.
+ */
+cert_dir: string | null, };
+export type Integration = { id: string, kind: IntegrationKind, name: string, active: boolean, region: string, topic: string, endpoint: EndpointOverride, 
+/**
+ * Forward join events too (as `"type": "join"`).
+ */
+forward_joins: boolean, created_at_ms: number, updated_at_ms: number, };
 export type LabelSummary = { id: string, name: string, device_count: number, integration_count: number, };
 export type Device = { 
 /**
@@ -17,3 +31,18 @@ id: string, name: string, dev_eui: string, app_eui: string | null, devaddr: stri
  */
 source: string, last_seen_ms: number | null, uplinks: number, downlinks: number, errors: number, };
 export type IpcError = { message: string, };
+export type Event = { id: number, at_ms: number, 
+/**
+ * e.g. `uplink`, `uplink_forwarded`, `downlink`, `downlink_rejected`, `parse_error`,
+ * `connection`, `auth_failed`, `outbox_warning`, `provisioning`.
+ */
+kind: string, 
+/**
+ * `info`, `warn` or `error`.
+ */
+level: string, source_id: string | null, integration_id: string | null, device_id: string | null, message: string, detail: unknown, };
+export type ConnectionState = { 
+/**
+ * `source` or `integration`.
+ */
+side: string, id: string, name: string, connected: boolean, detail: string, };

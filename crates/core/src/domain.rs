@@ -32,6 +32,9 @@ pub struct Integration {
     pub active: bool,
     pub region: String,
     pub topic: String,
+    pub endpoint: EndpointOverride,
+    /// Forward join events too (as `"type": "join"`).
+    pub forward_joins: bool,
     #[ts(type = "number")]
     pub created_at_ms: i64,
     #[ts(type = "number")]
@@ -45,6 +48,8 @@ pub struct NewIntegration {
     pub name: String,
     pub region: String,
     pub topic: String,
+    pub endpoint: EndpointOverride,
+    pub forward_joins: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -93,5 +98,84 @@ pub struct DeviceSeen {
     pub app_eui: Option<String>,
     pub devaddr: Option<String>,
     pub source: String,
+    /// ChirpStack application id, needed to address downlinks.
+    pub application_id: Option<String>,
     pub seen_at_ms: i64,
+}
+
+/// Where an integration's devices connect on the AWS side, when the user overrides what AWS
+/// reports (custom domains, private endpoints, test stand-ins).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EndpointOverride {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// PEM file of the CA that signs the endpoint's server certificate.
+    pub ca_file: Option<String>,
+    /// A folder of device certificates the user made in AWS themselves
+    /// (`{device_id}.cert.pem` + `{device_id}.key.pem`), used instead of provisioning.
+    pub cert_dir: Option<String>,
+}
+
+/// A Helium-side source of uplinks and carrier of downlinks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Source {
+    pub id: String,
+    pub name: String,
+    pub config: SourceConfig,
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+}
+
+/// How to reach a source. Passwords and shared secrets are not here: they live in the OS
+/// keychain under `source/{id}/secret`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SourceConfig {
+    /// A ChirpStack v4 MQTT integration (how Helium devices reach users today).
+    ChirpstackMqtt {
+        /// `mqtt://host:port` or `mqtts://host:port`.
+        url: String,
+        username: Option<String>,
+        /// ChirpStack application id, or `+` for all applications.
+        application_id: String,
+        #[serde(default)]
+        tls: MqttTlsFiles,
+    },
+    /// Helium-Console-style MQTT: legacy Helium JSON in and out.
+    LegacyMqtt {
+        url: String,
+        username: Option<String>,
+        /// Default `helium/+/rx`.
+        uplink_topic: String,
+        /// Default `helium/{{device_id}}/tx`.
+        downlink_topic: String,
+        #[serde(default)]
+        tls: MqttTlsFiles,
+    },
+    /// A local HTTP server for ChirpStack's HTTP integration and legacy Helium JSON.
+    HttpWebhook {
+        /// Address to listen on; default `127.0.0.1:8090`.
+        bind: String,
+        /// Requests must carry the shared secret kept in the keychain.
+        #[serde(default)]
+        require_secret: bool,
+    },
+}
+
+impl SourceConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceConfig::ChirpstackMqtt { .. } => "chirpstack_mqtt",
+            SourceConfig::LegacyMqtt { .. } => "legacy_mqtt",
+            SourceConfig::HttpWebhook { .. } => "http_webhook",
+        }
+    }
+}
+
+/// Optional PEM files for an `mqtts://` source: a CA to trust and a client certificate + key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MqttTlsFiles {
+    pub ca_file: Option<String>,
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
 }

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::domain::{Device, Integration, IntegrationKind, LabelSummary};
+use crate::bridge::ConnectionState;
+use crate::domain::{Device, EndpointOverride, Integration, IntegrationKind, LabelSummary};
+use crate::events::Event;
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct AppInfo {
@@ -34,10 +36,13 @@ pub fn typescript_bindings() -> String {
     let decls = [
         AppInfo::decl(),
         IntegrationKind::decl(),
+        EndpointOverride::decl(),
         Integration::decl(),
         LabelSummary::decl(),
         Device::decl(),
         IpcError::decl(),
+        Event::decl(),
+        ConnectionState::decl(),
     ];
     let mut out = String::from(
         "// This file is generated from Rust by `cargo test -p helium-bridge-core` (ts-rs). Do not edit.\n",

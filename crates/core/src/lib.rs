@@ -4,10 +4,14 @@
 //! depends on a GUI toolkit.
 
 pub mod app;
+pub mod aws;
+pub mod bridge;
 pub mod codec;
 pub mod datadir;
 pub mod domain;
+pub mod events;
 pub mod ipc;
+pub mod sources;
 pub mod store;
 pub mod validate;
 pub mod vault;

@@ -75,6 +75,89 @@ pub fn publish_topic(value: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// An override of an integration's AWS data endpoint.
+pub fn endpoint(e: &crate::domain::EndpointOverride) -> Result<(), Invalid> {
+    if let Some(host) = &e.host {
+        if host.is_empty() || host.len() > 253 || host.contains(['/', ':', ' ']) {
+            return invalid("endpoint host", format!("{host:?} is not a host name or IP address"));
+        }
+    }
+    if e.port == Some(0) {
+        return invalid("endpoint port", "it must be from 1 to 65535");
+    }
+    if let Some(dir) = &e.cert_dir {
+        if !std::path::Path::new(dir).is_dir() {
+            return invalid("certificate folder", format!("{dir} does not exist or is not a folder"));
+        }
+    }
+    if let Some(ca) = &e.ca_file {
+        if !std::path::Path::new(ca).is_file() {
+            return invalid("CA file", format!("{ca} does not exist or is not a file"));
+        }
+    }
+    Ok(())
+}
+
+/// `mqtt://host[:port]` or `mqtts://host[:port]`; returns (tls, host, port).
+pub fn mqtt_url(url: &str) -> Result<(bool, String, u16), Invalid> {
+    let bad = |why: &str| Invalid { field: "broker URL", reason: format!("{url:?} {why}; expected mqtt://host:port or mqtts://host:port") };
+    let (tls, rest) = if let Some(r) = url.strip_prefix("mqtts://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("mqtt://") {
+        (false, r)
+    } else {
+        return Err(bad("has no mqtt:// or mqtts:// scheme"));
+    };
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| bad("has a bad port"))?),
+        None => (rest, if tls { 8883 } else { 1883 }),
+    };
+    if host.is_empty() || host.contains(['/', ' ', '@']) {
+        return Err(bad("has no valid host"));
+    }
+    Ok((tls, host.to_string(), port))
+}
+
+/// An MQTT topic filter a source subscribes to.
+pub fn topic_filter(field: &'static str, value: &str) -> Result<(), Invalid> {
+    if value.is_empty() || value.len() > 65535 {
+        return invalid(field, "it must not be empty");
+    }
+    for (i, level) in value.split('/').enumerate() {
+        let last = i == value.split('/').count() - 1;
+        if (level.contains('#') && (level != "#" || !last)) || (level.contains('+') && level != "+") {
+            return invalid(field, format!("{value:?} uses '+' or '#' in the wrong place"));
+        }
+    }
+    Ok(())
+}
+
+pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
+    use crate::domain::SourceConfig::*;
+    match config {
+        ChirpstackMqtt { url, application_id, .. } => {
+            mqtt_url(url)?;
+            if application_id.is_empty() || application_id.contains(['/', '#']) {
+                return invalid("application id", format!("{application_id:?} is not a ChirpStack application id or '+'"));
+            }
+        }
+        LegacyMqtt { url, uplink_topic, downlink_topic, .. } => {
+            mqtt_url(url)?;
+            topic_filter("uplink topic", uplink_topic)?;
+            if !downlink_topic.contains("{{device_id}}") || downlink_topic.contains(['+', '#']) {
+                return invalid("downlink topic", format!("{downlink_topic:?} must contain {{{{device_id}}}} and no wildcards"));
+            }
+        }
+        HttpWebhook { bind, .. } => {
+            if bind.parse::<std::net::SocketAddr>().is_err() {
+                return invalid("listen address", format!("{bind:?} is not an address such as 127.0.0.1:8090"));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +191,32 @@ mod tests {
         }
         let long = "a".repeat(257);
         assert!(publish_topic(&long).unwrap_err().to_string().contains("257 bytes"));
+    }
+
+    #[test]
+    fn mqtt_urls_and_sources() {
+        assert_eq!(mqtt_url("mqtt://localhost").unwrap(), (false, "localhost".into(), 1883));
+        assert_eq!(mqtt_url("mqtts://broker.example:8884").unwrap(), (true, "broker.example".into(), 8884));
+        for (bad, why) in [("http://x", "no mqtt://"), ("mqtt://", "no valid host"), ("mqtt://h:0", "bad port"), ("mqtt://h:x", "bad port")] {
+            let e = mqtt_url(bad).unwrap_err().to_string();
+            assert!(e.starts_with("invalid broker URL: ") && e.contains(why), "{bad}: {e}");
+        }
+        topic_filter("t", "helium/+/rx").unwrap();
+        topic_filter("t", "a/#").unwrap();
+        assert!(topic_filter("t", "a/#/b").is_err());
+        assert!(topic_filter("t", "a+/b").is_err());
+        use crate::domain::SourceConfig;
+        let e = source(&SourceConfig::LegacyMqtt {
+            url: "mqtt://h".into(),
+            username: None,
+            uplink_topic: "helium/+/rx".into(),
+            downlink_topic: "helium/tx".into(),
+            tls: Default::default(),
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "invalid downlink topic: \"helium/tx\" must contain {{device_id}} and no wildcards");
+        let e = source(&SourceConfig::HttpWebhook { bind: "localhost".into(), require_secret: false }).unwrap_err();
+        assert_eq!(e.to_string(), "invalid listen address: \"localhost\" is not an address such as 127.0.0.1:8090");
     }
 
     #[test]

@@ -21,3 +21,16 @@ use std::path::PathBuf;
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
+
+/// A plain-HTTP POST on loopback; returns (status, body) whatever the status.
+pub fn http_post(url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let mut req = ureq::post(url).timeout(std::time::Duration::from_secs(30));
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    match req.send_bytes(body) {
+        Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+        Err(e) => panic!("POST {url} failed: {e}"),
+    }
+}

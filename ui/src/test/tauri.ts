@@ -36,6 +36,8 @@ export function integration(overrides: Partial<Integration> = {}): Integration {
     active: true,
     region: "eu-west-1",
     topic: "helium/uplinks",
+    endpoint: { host: null, port: null, ca_file: null, cert_dir: null },
+    forward_joins: false,
     created_at_ms: 1_700_000_000_000,
     updated_at_ms: 1_700_000_000_000,
     ...overrides,

@@ -49,6 +49,45 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX device_labels_by_label ON device_labels(label_id);
     "#,
+    // 3: the bridge: Helium-side sources, per-integration AWS endpoint overrides, the durable
+    // outbox, the event log, and what a device's downlinks need.
+    r#"
+    CREATE TABLE sources (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('chirpstack_mqtt', 'legacy_mqtt', 'http_webhook')),
+        name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        config        TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+    );
+    ALTER TABLE integrations ADD COLUMN endpoint_host TEXT;
+    ALTER TABLE integrations ADD COLUMN endpoint_port INTEGER;
+    ALTER TABLE integrations ADD COLUMN ca_file TEXT;
+    ALTER TABLE integrations ADD COLUMN cert_dir TEXT;
+    ALTER TABLE integrations ADD COLUMN forward_joins INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE devices ADD COLUMN application_id TEXT;
+    CREATE TABLE outbox (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        device_id      TEXT NOT NULL,
+        uuid           TEXT NOT NULL,
+        payload        TEXT NOT NULL,
+        created_at_ms  INTEGER NOT NULL,
+        UNIQUE (integration_id, uuid)
+    );
+    CREATE INDEX outbox_by_route ON outbox(integration_id, device_id, seq);
+    CREATE TABLE events (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms          INTEGER NOT NULL,
+        kind           TEXT NOT NULL,
+        level          TEXT NOT NULL,
+        source_id      TEXT,
+        integration_id TEXT,
+        device_id      TEXT,
+        message        TEXT NOT NULL,
+        detail         TEXT
+    );
+    CREATE INDEX events_by_device ON events(device_id, id);
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

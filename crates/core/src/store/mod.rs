@@ -1,16 +1,21 @@
 //! The SQLite store: WAL, foreign keys on, migrations applied on open.
 
+mod admin;
+mod bridge;
 mod migrations;
 #[cfg(test)]
 mod tests;
 
+pub use bridge::{DeviceCounter, Enqueue, OutboxEntry};
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::domain::{Device, DeviceSeen, Integration, IntegrationKind, Label, LabelSummary, NewIntegration};
+use crate::domain::{
+    Device, DeviceSeen, EndpointOverride, Integration, IntegrationKind, Label, LabelSummary, NewIntegration,
+};
 use crate::now_ms;
 use crate::validate::{self, Invalid};
 
@@ -68,6 +73,7 @@ impl Store {
         validate::region(&new.region)?;
         validate::publish_topic(&new.topic)?;
         let now = now_ms();
+        validate::endpoint(&new.endpoint)?;
         let integration = Integration {
             id: uuid::Uuid::new_v4().to_string(),
             kind: new.kind,
@@ -75,14 +81,21 @@ impl Store {
             active: true,
             region: new.region.clone(),
             topic: new.topic.clone(),
+            endpoint: new.endpoint.clone(),
+            forward_joins: new.forward_joins,
             created_at_ms: now,
             updated_at_ms: now,
         };
+        let e = &new.endpoint;
         let inserted = self.conn.execute(
-            "INSERT INTO integrations (id, kind, name, active, region, topic, created_at_ms, updated_at_ms)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?6)
+            "INSERT INTO integrations (id, kind, name, active, region, topic, endpoint_host,
+                 endpoint_port, ca_file, forward_joins, created_at_ms, updated_at_ms, cert_dir)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
              ON CONFLICT(name) DO NOTHING",
-            params![integration.id, new.kind.as_str(), integration.name, new.region, new.topic, now],
+            params![
+                integration.id, new.kind.as_str(), integration.name, new.region, new.topic,
+                e.host, e.port, e.ca_file, new.forward_joins, now, e.cert_dir
+            ],
         )?;
         if inserted == 0 {
             return Err(StoreError::Conflict(format!(
@@ -200,18 +213,7 @@ impl Store {
 
     /// Registers a device on first sight, or refreshes what the source says about it.
     pub fn record_device_seen(&self, seen: &DeviceSeen) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO devices (id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, created_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
-             ON CONFLICT(id) DO UPDATE SET
-                 name = excluded.name, dev_eui = excluded.dev_eui,
-                 app_eui = COALESCE(excluded.app_eui, devices.app_eui),
-                 devaddr = COALESCE(excluded.devaddr, devices.devaddr),
-                 source = excluded.source,
-                 last_seen_ms = MAX(COALESCE(devices.last_seen_ms, 0), excluded.last_seen_ms)",
-            params![seen.id, seen.name, seen.dev_eui, seen.app_eui, seen.devaddr, seen.source, seen.seen_at_ms],
-        )?;
-        Ok(())
+        upsert_device(&self.conn, seen)
     }
 
     pub fn list_devices(&self) -> Result<Vec<Device>> {
@@ -237,8 +239,8 @@ impl Store {
     }
 }
 
-const INTEGRATION_COLS: &str =
-    "i.id, i.kind, i.name, i.active, i.region, i.topic, i.created_at_ms, i.updated_at_ms";
+const INTEGRATION_COLS: &str = "i.id, i.kind, i.name, i.active, i.region, i.topic, \
+    i.created_at_ms, i.updated_at_ms, i.endpoint_host, i.endpoint_port, i.ca_file, i.forward_joins, i.cert_dir";
 
 fn integration_from_row(r: &Row<'_>) -> rusqlite::Result<Integration> {
     let kind: String = r.get(1)?;
@@ -253,6 +255,8 @@ fn integration_from_row(r: &Row<'_>) -> rusqlite::Result<Integration> {
         topic: r.get(5)?,
         created_at_ms: r.get(6)?,
         updated_at_ms: r.get(7)?,
+        endpoint: EndpointOverride { host: r.get(8)?, port: r.get(9)?, ca_file: r.get(10)?, cert_dir: r.get(12)? },
+        forward_joins: r.get(11)?,
     })
 }
 
@@ -268,5 +272,25 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<()> {
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
         tx.commit()?;
     }
+    Ok(())
+}
+
+fn upsert_device(conn: &Connection, seen: &DeviceSeen) -> Result<()> {
+    conn.execute(
+            "INSERT INTO devices (id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, created_at_ms,
+                 application_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
+             ON CONFLICT(id) DO UPDATE SET
+                 name = excluded.name, dev_eui = excluded.dev_eui,
+                 app_eui = COALESCE(excluded.app_eui, devices.app_eui),
+                 devaddr = COALESCE(excluded.devaddr, devices.devaddr),
+                 source = excluded.source,
+                 application_id = COALESCE(excluded.application_id, devices.application_id),
+                 last_seen_ms = MAX(COALESCE(devices.last_seen_ms, 0), excluded.last_seen_ms)",
+            params![
+                seen.id, seen.name, seen.dev_eui, seen.app_eui, seen.devaddr, seen.source, seen.seen_at_ms,
+                seen.application_id
+            ],
+        )?;
     Ok(())
 }

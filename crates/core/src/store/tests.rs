@@ -7,6 +7,8 @@ fn new_integration(name: &str) -> NewIntegration {
         name: name.into(),
         region: "us-east-1".into(),
         topic: "helium/uplinks".into(),
+        endpoint: Default::default(),
+        forward_joins: false,
     }
 }
 
@@ -18,6 +20,7 @@ fn seen(id: &str) -> DeviceSeen {
         app_eui: None,
         devaddr: Some("FE00486B".into()),
         source: "chirpstack".into(),
+        application_id: None,
         seen_at_ms: 1_000,
     }
 }

@@ -1,0 +1,13 @@
+//! The AWS side: device identities (the `Provisioner` seam) and per-device MQTT sessions.
+
+mod identity;
+mod session;
+
+pub use identity::{DeviceIdentity, DirectoryProvisioner, Provisioner, ProvisionFuture};
+pub(crate) use session::run_session;
+
+/// Amazon Root CA 1 (RSA) and 3 (ECC), which sign AWS IoT Core's ATS endpoints.
+pub const AMAZON_ROOT_CAS: &str = include_str!("../../certs/amazon-root-cas.pem");
+
+/// The data-plane port: 8883, or 443 with ALPN `x-amzn-mqtt-ca`.
+pub const DEFAULT_PORT: u16 = 8883;

@@ -1,0 +1,236 @@
+//! One device's MQTT session with one integration's AWS IoT data endpoint: client id = thing
+//! name = device id, X.509 client certificate, persistent session (AWS keeps downlinks while
+//! the bridge is away). Publishes the device's outbox in order, at most 100/s and 100 in
+//! flight; an entry leaves the outbox only on PUBACK. Receives the device's downlinks.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
+use serde_json::json;
+use tokio::sync::{watch, Notify};
+
+use crate::bridge::pace::{Backoff, Pacer};
+use crate::bridge::Inner;
+use crate::domain::Integration;
+use crate::events::Event;
+
+/// AWS IoT: at most 100 unacknowledged QoS1 publishes per connection.
+const MAX_IN_FLIGHT: usize = 100;
+/// AWS IoT's payload limit; rumqttc's default (10 KiB) is far lower.
+const MAX_PACKET: usize = 128 * 1024;
+
+pub fn downlink_topic(device_id: &str) -> String {
+    format!("helium/devices/{device_id}/down")
+}
+
+pub(crate) async fn run_session(
+    inner: Arc<Inner>,
+    integration_id: String,
+    device_id: String,
+    notify: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut shutdown = inner.shutdown.clone();
+    let mut backoff = Backoff::new(inner.opts.max_backoff);
+    let state_id = format!("{integration_id}/{device_id}");
+    loop {
+        if *stop.borrow() || *shutdown.borrow() {
+            return;
+        }
+        let integration = match inner.core.store().get_integration(&integration_id) {
+            Ok(i) if i.active => i,
+            _ => return,
+        };
+        match connect_and_run(&inner, &integration, &device_id, &notify, &mut stop, &mut shutdown, &mut backoff).await {
+            Ok(()) => return,
+            Err(reason) => {
+                inner.set_state("integration", &state_id, &integration.name, false, reason.clone());
+                inner.events.emit(
+                    Event::new("connection", "warn", format!("AWS session for {device_id} on {:?}: {reason}", integration.name))
+                        .integration(&integration_id)
+                        .device(&device_id),
+                );
+            }
+        }
+        let delay = backoff.next_delay();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.changed() => return,
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+fn options(integration: &Integration, device_id: &str, identity: &crate::aws::DeviceIdentity) -> Result<MqttOptions, String> {
+    let host = integration
+        .endpoint
+        .host
+        .clone()
+        .or_else(|| identity.endpoint_host.clone())
+        .ok_or("no AWS IoT data endpoint is known for this integration")?;
+    let port = integration.endpoint.port.unwrap_or(crate::aws::DEFAULT_PORT);
+    let ca = match &integration.endpoint.ca_file {
+        Some(f) => std::fs::read(f).map_err(|e| format!("cannot read the CA file {f}: {e}"))?,
+        None => crate::aws::AMAZON_ROOT_CAS.as_bytes().to_vec(),
+    };
+    let mut o = MqttOptions::new(device_id, host, port);
+    o.set_clean_session(false);
+    o.set_keep_alive(Duration::from_secs(60));
+    o.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+    o.set_inflight(MAX_IN_FLIGHT as u16);
+    o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
+        ca,
+        // Port 443 needs ALPN x-amzn-mqtt-ca.
+        alpn: (port == 443).then(|| vec![b"x-amzn-mqtt-ca".to_vec()]),
+        client_auth: Some((identity.cert_pem.as_bytes().to_vec(), identity.key_pem.as_bytes().to_vec())),
+    }));
+    Ok(o)
+}
+
+/// Runs one connection until it fails (Err, reconnect) or the session is told to stop (Ok).
+async fn connect_and_run(
+    inner: &Arc<Inner>,
+    integration: &Integration,
+    device_id: &str,
+    notify: &Notify,
+    stop: &mut watch::Receiver<bool>,
+    shutdown: &mut watch::Receiver<bool>,
+    backoff: &mut Backoff,
+) -> Result<(), String> {
+    let identity = inner.provisioner.identity(integration, device_id).await?;
+    let opts = options(integration, device_id, &identity)?;
+    drop(identity);
+    let (client, mut events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);
+    let down = downlink_topic(device_id);
+    let state_id = format!("{}/{device_id}", integration.id);
+    let mut pacer = Pacer::new(inner.opts.publish_rate);
+    // Entries handed to the client, waiting for their packet id; then by packet id.
+    let mut awaiting_pkid: VecDeque<i64> = VecDeque::new();
+    let mut in_flight: HashMap<u16, i64> = HashMap::new();
+    let mut queue: VecDeque<crate::store::OutboxEntry> = VecDeque::new();
+    let mut last_seq = 0i64;
+    let mut connected = false;
+    let mut draining = false;
+    // The outbox may hold entries not yet fetched (set on notify and connect).
+    let mut maybe_more = true;
+
+    loop {
+        // Hand the client as much as the limits allow.
+        while connected && !draining && awaiting_pkid.len() + in_flight.len() < MAX_IN_FLIGHT && pacer.ready() {
+            if queue.is_empty() {
+                if !maybe_more {
+                    break;
+                }
+                let want = MAX_IN_FLIGHT - awaiting_pkid.len() - in_flight.len();
+                let rows = inner.core.store().outbox_pending(&integration.id, device_id, last_seq, want);
+                let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
+                maybe_more = rows.len() == want;
+                queue.extend(rows);
+                if queue.is_empty() {
+                    break;
+                }
+            }
+            let Some(entry) = queue.pop_front() else { break };
+            client
+                .try_publish(&integration.topic, QoS::AtLeastOnce, false, entry.payload.into_bytes())
+                .map_err(|e| format!("cannot queue a publish: {e}"))?;
+            last_seq = entry.seq;
+            awaiting_pkid.push_back(entry.seq);
+            pacer.consume();
+        }
+        let paced = connected && !draining && (maybe_more || !queue.is_empty()) && !pacer.ready();
+        let finished_draining = draining && awaiting_pkid.is_empty() && in_flight.is_empty();
+        if finished_draining {
+            let _ = client.try_disconnect();
+            return Ok(());
+        }
+
+        tokio::select! {
+            ev = events.poll() => match ev {
+                Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
+                    connected = true;
+                    backoff.reset();
+                    client.try_subscribe(&down, QoS::AtLeastOnce).map_err(|e| e.to_string())?;
+                    inner.set_state("integration", &state_id, &integration.name, true, "connected");
+                    inner.events.emit(
+                        Event::new("connection", "info", format!("AWS session for {device_id} on {:?} connected", integration.name))
+                            .integration(&integration.id)
+                            .device(device_id),
+                    );
+                }
+                Ok(MqttEvent::Outgoing(Outgoing::Publish(pkid))) => {
+                    if let Some(seq) = awaiting_pkid.pop_front() {
+                        in_flight.insert(pkid, seq);
+                    }
+                }
+                Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
+                    if let Some(seq) = in_flight.remove(&ack.pkid) {
+                        inner.core.store().outbox_ack(&[seq]).map_err(|e| format!("cannot update the outbox: {e}"))?;
+                    }
+                    // A full window may have left entries unfetched.
+                    maybe_more = true;
+                }
+                Ok(MqttEvent::Incoming(Packet::Publish(p))) if p.topic == down => {
+                    inner.handle_downlink(&integration.id, device_id, &p.payload);
+                }
+                Ok(_) => {}
+                Err(e) => return Err(format!("disconnected: {e}")),
+            },
+            _ = notify.notified(), if connected => maybe_more = true,
+            _ = tokio::time::sleep_until(pacer.next_slot()), if paced => {}
+            _ = stop.changed(), if !draining => {
+                // Integration disabled: stop at once; what is in flight stays in the outbox.
+                let _ = client.try_disconnect();
+                inner.set_state("integration", &state_id, &integration.name, false, "stopped");
+                return Ok(());
+            }
+            _ = shutdown.changed(), if !draining => {
+                // Bridge stopping: wait (bounded by Bridge::shutdown) for in-flight PUBACKs.
+                draining = true;
+                if !connected {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// Validates a downlink from AWS and forwards it to the device's source, or rejects it
+    /// with an event naming the device, the reason and the field.
+    pub(crate) fn handle_downlink(&self, integration_id: &str, device_id: &str, raw: &[u8]) {
+        use crate::store::DeviceCounter;
+        let reject = |reason: String, field: &str| {
+            let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Errors);
+            self.events.emit(
+                Event::new("downlink_rejected", "error", format!("downlink for {device_id} rejected: {reason}"))
+                    .integration(integration_id)
+                    .device(device_id)
+                    .detail(json!({ "reason": reason, "field": field, "excerpt": crate::codec::excerpt(raw) })),
+            );
+        };
+        let downlink = match crate::codec::parse_downlink(raw) {
+            Ok(d) => d,
+            Err(rej) => return reject(rej.to_string(), rej.field),
+        };
+        match self.route_downlink(device_id, &downlink) {
+            Ok(source_id) => {
+                let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Downlinks);
+                self.events.emit(
+                    Event::new(
+                        "downlink",
+                        "info",
+                        format!("downlink for {device_id} ({} bytes, port {}) sent to its source", downlink.payload.len(), downlink.port),
+                    )
+                    .integration(integration_id)
+                    .device(device_id)
+                    .source(&source_id)
+                    .detail(json!({ "port": downlink.port, "confirmed": downlink.confirmed, "size": downlink.payload.len() })),
+                );
+            }
+            Err(reason) => reject(reason, "device"),
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! One incoming uplink: parse, register the device, route, and commit to the outbox — before
+//! the source is acknowledged.
+
+use serde_json::json;
+
+use super::{dispatch::Command, Inner};
+use crate::codec::{self, CodecError, HeliumUplink, LabelRef, UplinkContext};
+use crate::domain::DeviceSeen;
+use crate::events::Event;
+use crate::now_ms;
+use crate::store::Enqueue;
+
+/// A message as a source received it.
+#[derive(Debug, Clone, Copy)]
+pub enum Incoming<'a> {
+    /// A ChirpStack v4 event; `event` is the topic's or query's event type (`up`, `join`, …).
+    Chirpstack { event: &'a str, raw: &'a [u8] },
+    /// A legacy Helium JSON uplink.
+    Legacy { raw: &'a [u8] },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Durably stored (and queued for `routes` integrations): acknowledge the source.
+    Stored { device_id: String, routes: usize },
+    /// An event type the bridge does not forward (`status`, `log`, …): acknowledge it.
+    Ignored,
+    /// The message is bad; an error event says why. Acknowledge it: resending won't help.
+    Rejected(String),
+    /// Not stored (outbox full, database error): do NOT acknowledge, so the source keeps it.
+    Refused(String),
+}
+
+pub(crate) fn ingest(inner: &Inner, source_id: &str, incoming: Incoming<'_>) -> IngestOutcome {
+    let parsed = match incoming {
+        Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => from_chirpstack(inner, source_id, event, raw),
+        Incoming::Chirpstack { .. } => return IngestOutcome::Ignored,
+        Incoming::Legacy { raw } => from_legacy(inner, source_id, raw),
+    };
+    let raw = match incoming {
+        Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
+    };
+    match parsed {
+        Ok((seen, up)) => store(inner, source_id, seen, up),
+        Err(e) => {
+            let reason = e.to_string();
+            inner.events.emit(
+                Event::new("parse_error", "error", format!("could not read a message: {reason}"))
+                    .source(source_id)
+                    .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw) })),
+            );
+            IngestOutcome::Rejected(reason)
+        }
+    }
+}
+
+fn context(inner: &Inner, device_id: &str, organization_id: &str) -> UplinkContext {
+    let store = inner.core.store();
+    let labels = store.device_labels(device_id).unwrap_or_default();
+    UplinkContext {
+        labels: labels
+            .into_iter()
+            .map(|l| LabelRef { id: l.id, name: l.name, organization_id: organization_id.to_string() })
+            .collect(),
+        known_app_eui: store.device_app_eui(device_id).ok().flatten(),
+        now_ms: now_ms(),
+    }
+}
+
+fn from_chirpstack(inner: &Inner, source_id: &str, event: &str, raw: &[u8]) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
+    let ev = codec::parse_chirpstack(raw)?;
+    let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
+    let ctx = context(inner, &device_id, &ev.device_info.tenant_id);
+    let up = if event == "join" { codec::from_chirpstack_join(&ev, &ctx)? } else { codec::from_chirpstack(&ev, &ctx)? };
+    let app = &ev.device_info.application_id;
+    Ok((seen(&up, source_id, (!app.is_empty()).then(|| app.clone())), up))
+}
+
+fn from_legacy(inner: &Inner, source_id: &str, raw: &[u8]) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
+    let ev = codec::parse_legacy(raw)?;
+    let org = ev.metadata.organization_id.clone().unwrap_or_default();
+    let ctx = context(inner, &ev.id, &org);
+    let up = codec::from_legacy(&ev, &ctx)?;
+    Ok((seen(&up, source_id, None), up))
+}
+
+fn seen(up: &HeliumUplink, source_id: &str, application_id: Option<String>) -> DeviceSeen {
+    DeviceSeen {
+        id: up.id.clone(),
+        name: up.name.clone(),
+        dev_eui: up.dev_eui.clone(),
+        app_eui: up.app_eui.clone(),
+        devaddr: (!up.devaddr.is_empty()).then(|| up.devaddr.clone()),
+        source: source_id.to_string(),
+        application_id,
+        seen_at_ms: now_ms(),
+    }
+}
+
+fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> IngestOutcome {
+    let is_join = up.kind == codec::UplinkType::Join;
+    let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
+    let result = (|| {
+        let mut store = inner.core.store();
+        let (waiting, _) = store.outbox_stats()?;
+        if waiting >= inner.opts.outbox_max_entries {
+            return Ok(Err(format!(
+                "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
+            )));
+        }
+        let routes: Vec<_> = store
+            .routes_for_device(&seen.id)?
+            .into_iter()
+            .filter(|i| !is_join || i.forward_joins)
+            .collect();
+        let entries: Vec<Enqueue<'_>> = routes
+            .iter()
+            .map(|i| Enqueue { integration_id: &i.id, device_id: &seen.id, uuid: &up.uuid, payload: &payload })
+            .collect();
+        let added = store.enqueue_uplinks(&seen, &entries)?;
+        Ok::<_, crate::store::StoreError>(Ok((routes, added)))
+    })();
+    let (routes, added) = match result.map_err(|e| format!("could not store the uplink: {e}")).and_then(|r| r) {
+        Ok(v) => v,
+        Err(msg) => {
+            inner.events.emit(Event::new("outbox_warning", "error", msg.clone()).source(source_id).device(&seen.id));
+            return IngestOutcome::Refused(msg);
+        }
+    };
+    let what = if is_join { "join" } else { "uplink" };
+    let message = if added < routes.len() {
+        // A source redelivered an uplink the bridge already had (same uuid): sent once.
+        format!("{what} from {} (fcnt {}) received again; already queued, not sent twice", seen.name, up.fcnt)
+    } else if routes.is_empty() {
+        format!("{what} from {} (fcnt {}) not forwarded: no active integration shares a label with this device", seen.name, up.fcnt)
+    } else {
+        format!("{what} from {} (fcnt {}) queued for {} integration(s)", seen.name, up.fcnt, routes.len())
+    };
+    inner.events.emit(
+        Event::new(what, "info", message)
+            .source(source_id)
+            .device(&seen.id)
+            .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "port": up.port, "routes": routes.len() })),
+    );
+    for i in &routes {
+        let _ = inner.routes.send(Command::Route { integration_id: i.id.clone(), device_id: seen.id.clone() });
+    }
+    IngestOutcome::Stored { device_id: seen.id, routes: routes.len() }
+}

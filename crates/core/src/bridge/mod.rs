@@ -1,0 +1,162 @@
+//! The bridge engine: Helium sources → durable outbox → one AWS IoT session per device per
+//! integration, and downlinks back. The desktop app runs it in-process; `helium-aws-bridge run`
+//! runs it headless.
+
+mod dispatch;
+mod downlink;
+mod ingest;
+pub mod pace;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use ts_rs::TS;
+
+pub use ingest::{Incoming, IngestOutcome};
+pub(crate) use ingest::ingest as ingest_raw;
+
+use crate::app::Core;
+use crate::aws::Provisioner;
+use crate::domain::SourceConfig;
+use crate::events::{Event, EventBus};
+use crate::sources;
+use crate::vault::Vault;
+
+#[derive(Debug, Clone)]
+pub struct BridgeOptions {
+    /// Above this many waiting uplinks, new ones are refused (the source keeps them).
+    pub outbox_max_entries: i64,
+    /// A warning is raised when the oldest waiting uplink is older than this.
+    pub outbox_warn_age: Duration,
+    pub max_backoff: Duration,
+    /// Publishes per second per AWS connection (AWS allows 100).
+    pub publish_rate: u32,
+}
+
+impl Default for BridgeOptions {
+    fn default() -> Self {
+        BridgeOptions {
+            outbox_max_entries: 1_000_000,
+            outbox_warn_age: Duration::from_secs(3600),
+            max_backoff: Duration::from_secs(60),
+            publish_rate: 100,
+        }
+    }
+}
+
+/// A connection's state, for the desktop's status views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConnectionState {
+    /// `source` or `integration`.
+    pub side: String,
+    pub id: String,
+    pub name: String,
+    pub connected: bool,
+    pub detail: String,
+}
+
+/// A downlink on its way to a device's source.
+#[derive(Debug, Clone)]
+pub struct SourceDownlink {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub device_id: String,
+}
+
+pub(crate) struct Inner {
+    pub core: Arc<Core>,
+    pub events: EventBus,
+    pub vault: Arc<dyn Vault>,
+    pub provisioner: Arc<dyn Provisioner>,
+    pub opts: BridgeOptions,
+    pub shutdown: watch::Receiver<bool>,
+    pub routes: mpsc::UnboundedSender<dispatch::Command>,
+    pub downlinks: Mutex<HashMap<String, (SourceConfig, mpsc::Sender<SourceDownlink>)>>,
+    pub states: Mutex<HashMap<String, ConnectionState>>,
+}
+
+impl Inner {
+    pub fn set_state(&self, side: &str, id: &str, name: &str, connected: bool, detail: impl Into<String>) {
+        let st = ConnectionState { side: side.into(), id: id.into(), name: name.into(), connected, detail: detail.into() };
+        self.states.lock().unwrap_or_else(|p| p.into_inner()).insert(format!("{side}/{id}"), st);
+    }
+}
+
+pub struct Bridge {
+    inner: Arc<Inner>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Bridge {
+    /// Starts every configured source and resumes whatever the outbox still holds.
+    pub async fn start(
+        core: Arc<Core>,
+        vault: Arc<dyn Vault>,
+        provisioner: Arc<dyn Provisioner>,
+        opts: BridgeOptions,
+    ) -> Result<Bridge, crate::store::StoreError> {
+        let (stop, shutdown) = watch::channel(false);
+        let (routes, routes_rx) = mpsc::unbounded_channel();
+        let events = EventBus::new(core.clone());
+        let inner = Arc::new(Inner {
+            core,
+            events,
+            vault,
+            provisioner,
+            opts,
+            shutdown,
+            routes,
+            downlinks: Mutex::new(HashMap::new()),
+            states: Mutex::new(HashMap::new()),
+        });
+        let mut tasks = JoinSet::new();
+        tasks.spawn(dispatch::run(inner.clone(), routes_rx));
+        let sources = inner.core.store().list_sources()?;
+        for source in sources {
+            let (tx, rx) = mpsc::channel(256);
+            inner.downlinks.lock().unwrap().insert(source.id.clone(), (source.config.clone(), tx));
+            tasks.spawn(sources::run(inner.clone(), source, rx));
+        }
+        // Sessions for every route that has uplinks waiting or could receive downlinks.
+        let _ = inner.routes.send(dispatch::Command::Resume);
+        inner.events.emit(Event::new("bridge", "info", "bridge started"));
+        Ok(Bridge { inner, stop, tasks })
+    }
+
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+
+    pub fn connection_states(&self) -> Vec<ConnectionState> {
+        let mut v: Vec<_> = self.inner.states.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        v.sort_by(|a, b| (&a.side, &a.name).cmp(&(&b.side, &b.name)));
+        v
+    }
+
+    /// Enables or disables an integration; its sessions stop or start right away.
+    pub fn set_integration_active(&self, integration_id: &str, active: bool) -> Result<(), crate::store::StoreError> {
+        self.inner.core.store().set_integration_active(integration_id, active)?;
+        let _ = self.inner.routes.send(dispatch::Command::IntegrationChanged(integration_id.to_string()));
+        Ok(())
+    }
+
+    /// Hands one message to the bridge as if a source had received it.
+    pub fn ingest(&self, source_id: &str, incoming: Incoming<'_>) -> IngestOutcome {
+        ingest::ingest(&self.inner, source_id, incoming)
+    }
+
+    /// Stops the sources, lets sessions finish what is in flight (bounded), and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {
+            self.tasks.abort_all();
+        }
+        self.inner.events.emit(Event::new("bridge", "info", "bridge stopped"));
+    }
+}

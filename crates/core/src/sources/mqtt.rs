@@ -1,0 +1,145 @@
+//! MQTT sources: a ChirpStack v4 MQTT integration, or a legacy Helium-Console-style broker.
+//! A persistent session with manual acknowledgements: a message is acknowledged (PUBACK) only
+//! after it is committed to the outbox, so the broker redelivers whatever the bridge had not
+//! stored when it stopped or crashed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use tokio::sync::mpsc;
+
+use crate::bridge::pace::Backoff;
+use crate::bridge::{Incoming, Inner, IngestOutcome, SourceDownlink};
+use crate::domain::{MqttTlsFiles, Source, SourceConfig};
+use crate::events::Event;
+
+fn options(inner: &Inner, source: &Source) -> Result<(MqttOptions, Vec<String>), String> {
+    let (url, username, tls, topics) = match &source.config {
+        SourceConfig::ChirpstackMqtt { url, username, application_id, tls } => {
+            let base = format!("application/{application_id}/device/+/event");
+            (url, username, tls, vec![format!("{base}/up"), format!("{base}/join")])
+        }
+        SourceConfig::LegacyMqtt { url, username, uplink_topic, tls, .. } => (url, username, tls, vec![uplink_topic.clone()]),
+        SourceConfig::HttpWebhook { .. } => unreachable!("webhooks are not MQTT"),
+    };
+    let (use_tls, host, port) = crate::validate::mqtt_url(url).map_err(|e| e.to_string())?;
+    // A stable client id, so the broker keeps our session (and unacknowledged messages).
+    let mut o = MqttOptions::new(format!("helium-aws-bridge-{}", &source.id[..8.min(source.id.len())]), host, port);
+    o.set_clean_session(false);
+    o.set_manual_acks(true);
+    o.set_keep_alive(Duration::from_secs(30));
+    o.set_max_packet_size(1024 * 1024, 1024 * 1024);
+    if let Some(user) = username {
+        let password = inner
+            .vault
+            .get(&super::secret_key(&source.id))
+            .map_err(|e| e.to_string())?
+            .map(|p| String::from_utf8_lossy(&p).into_owned())
+            .unwrap_or_default();
+        o.set_credentials(user, password);
+    }
+    if use_tls {
+        o.set_transport(Transport::tls_with_config(tls_config(tls)?));
+    }
+    Ok((o, topics))
+}
+
+fn tls_config(files: &MqttTlsFiles) -> Result<TlsConfiguration, String> {
+    let read = |f: &str| std::fs::read(f).map_err(|e| format!("cannot read {f}: {e}"));
+    let ca = match &files.ca_file {
+        Some(f) => read(f)?,
+        None => return Err("an mqtts:// source needs a CA file in this version".into()),
+    };
+    let client_auth = match (&files.cert_file, &files.key_file) {
+        (Some(c), Some(k)) => Some((read(c)?, read(k)?)),
+        (None, None) => None,
+        _ => return Err("a client certificate needs both a certificate file and a key file".into()),
+    };
+    Ok(TlsConfiguration::Simple { ca, alpn: None, client_auth })
+}
+
+/// `application/{app}/device/{eui}/event/{type}` → `type`.
+fn chirpstack_event(topic: &str) -> &str {
+    topic.rsplit('/').next().unwrap_or("")
+}
+
+pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::Receiver<SourceDownlink>) {
+    let mut shutdown = inner.shutdown.clone();
+    let mut backoff = Backoff::new(inner.opts.max_backoff);
+    let legacy = matches!(source.config, SourceConfig::LegacyMqtt { .. });
+    let (opts, topics) = match options(&inner, &source) {
+        Ok(v) => v,
+        Err(e) => {
+            inner.set_state("source", &source.id, &source.name, false, e.clone());
+            inner.events.emit(Event::new("connection", "error", format!("source {:?} cannot start: {e}", source.name)).source(&source.id));
+            return;
+        }
+    };
+    let (client, mut events) = AsyncClient::new(opts, 1024);
+    let mut unacked: std::collections::VecDeque<rumqttc::Publish> = std::collections::VecDeque::new();
+    loop {
+        while let Some(p) = unacked.front() {
+            if client.try_ack(p).is_err() {
+                break;
+            }
+            unacked.pop_front();
+        }
+        tokio::select! {
+            ev = events.poll() => match ev {
+                Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
+                    backoff.reset();
+                    let filters = topics.iter().map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
+                    let _ = client.subscribe_many(filters).await;
+                }
+                Ok(MqttEvent::Incoming(Packet::SubAck(_))) => {
+                    // Only now can messages flow: report the source as connected.
+                    inner.set_state("source", &source.id, &source.name, true, "connected");
+                    inner.events.emit(Event::new("connection", "info", format!("source {:?} connected", source.name)).source(&source.id));
+                }
+                Ok(MqttEvent::Incoming(Packet::Publish(p))) => {
+                    let incoming = if legacy {
+                        Incoming::Legacy { raw: &p.payload }
+                    } else {
+                        Incoming::Chirpstack { event: chirpstack_event(&p.topic), raw: &p.payload }
+                    };
+                    // SQLite work is short; run it here so the ack strictly follows the commit.
+                    let outcome = tokio::task::block_in_place(|| crate::bridge::ingest_raw(&inner, &source.id, incoming));
+                    if !matches!(outcome, IngestOutcome::Refused(_)) {
+                        // Never await here: this task also drives the event loop that drains
+                        // the request queue, so a full queue would deadlock. Keep the ack and
+                        // retry after the next poll instead.
+                        unacked.push_back(p);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    inner.set_state("source", &source.id, &source.name, false, e.to_string());
+                    inner.events.emit(
+                        Event::new("connection", "warn", format!("source {:?} disconnected: {e}", source.name)).source(&source.id),
+                    );
+                    let delay = backoff.next_delay();
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
+            },
+            Some(dl) = downlinks.recv() => {
+                if let Err(e) = client.publish(&dl.topic, QoS::AtLeastOnce, false, dl.payload).await {
+                    inner.events.emit(
+                        Event::new("downlink_rejected", "error", format!("downlink for {} not sent to {:?}: {e}", dl.device_id, source.name))
+                            .source(&source.id)
+                            .device(&dl.device_id),
+                    );
+                }
+            }
+            _ = shutdown.changed() => {
+                let _ = client.disconnect().await;
+                // Let the DISCONNECT go out.
+                let _ = tokio::time::timeout(Duration::from_millis(500), events.poll()).await;
+                return;
+            }
+        }
+    }
+}

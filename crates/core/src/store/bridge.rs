@@ -1,0 +1,242 @@
+//! What the bridge keeps: sources, the durable outbox, the event log.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Result, Store, StoreError};
+use crate::domain::{Source, SourceConfig};
+use crate::events::Event;
+use crate::now_ms;
+use crate::validate;
+
+/// One uplink waiting for AWS to acknowledge it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub integration_id: String,
+    pub device_id: String,
+    pub uuid: String,
+    pub payload: String,
+}
+
+/// An uplink to enqueue for one integration.
+#[derive(Debug, Clone)]
+pub struct Enqueue<'a> {
+    pub integration_id: &'a str,
+    pub device_id: &'a str,
+    pub uuid: &'a str,
+    pub payload: &'a str,
+}
+
+impl Store {
+    // ---- sources ----
+
+    pub fn create_source(&self, name: &str, config: SourceConfig) -> Result<Source> {
+        validate::name("source name", name)?;
+        validate::source(&config)?;
+        let source = Source { id: uuid::Uuid::new_v4().to_string(), name: name.trim().into(), config, created_at_ms: now_ms() };
+        let json = serde_json::to_string(&source.config).expect("source config serialises");
+        let n = self.conn.execute(
+            "INSERT INTO sources (id, kind, name, config, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(name) DO NOTHING",
+            params![source.id, source.config.kind(), source.name, json, source.created_at_ms],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!("a source named {:?} already exists", source.name)));
+        }
+        Ok(source)
+    }
+
+    pub fn list_sources(&self) -> Result<Vec<Source>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, config, created_at_ms FROM sources ORDER BY name COLLATE NOCASE, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let config: String = r.get(2)?;
+            let config = serde_json::from_str(&config).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+            })?;
+            Ok(Source { id: r.get(0)?, name: r.get(1)?, config, created_at_ms: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Finds a source by id or (case-insensitive) name.
+    pub fn find_source(&self, id_or_name: &str) -> Result<Source> {
+        self.list_sources()?
+            .into_iter()
+            .find(|s| s.id == id_or_name || s.name.eq_ignore_ascii_case(id_or_name))
+            .ok_or_else(|| StoreError::NotFound(format!("source {id_or_name:?}")))
+    }
+
+    pub fn remove_source(&self, id: &str) -> Result<()> {
+        if self.conn.execute("DELETE FROM sources WHERE id = ?1", [id])? == 0 {
+            return Err(StoreError::NotFound(format!("source {id:?}")));
+        }
+        Ok(())
+    }
+
+    // ---- outbox ----
+
+    /// Records the device sighting and its uplinks, one per integration, in one transaction:
+    /// once this returns, the uplink survives a crash. Entries already there (a source
+    /// redelivering the same uplink) are kept once. Returns how many were new.
+    pub fn enqueue_uplinks(&mut self, seen: &crate::domain::DeviceSeen, entries: &[Enqueue<'_>]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        {
+            super::upsert_device(&tx, seen)?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO outbox (integration_id, device_id, uuid, payload, created_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let now = now_ms();
+            for e in entries {
+                added += stmt.execute(params![e.integration_id, e.device_id, e.uuid, e.payload, now])?;
+            }
+            tx.execute("UPDATE devices SET uplinks = uplinks + 1 WHERE id = ?1", [&seen.id])?;
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Pending entries of one route after `after_seq`, oldest first.
+    pub fn outbox_pending(&self, integration_id: &str, device_id: &str, after_seq: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, integration_id, device_id, uuid, payload FROM outbox
+             WHERE integration_id = ?1 AND device_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(params![integration_id, device_id, after_seq, limit as i64], |r| {
+            Ok(OutboxEntry { seq: r.get(0)?, integration_id: r.get(1)?, device_id: r.get(2)?, uuid: r.get(3)?, payload: r.get(4)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// AWS acknowledged these entries: they leave the outbox.
+    pub fn outbox_ack(&mut self, seqs: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?;
+            for s in seqs {
+                stmt.execute([s])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every (integration, device) pair with something waiting, for a restart.
+    pub fn outbox_routes(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT integration_id, device_id FROM outbox")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every route that needs a session: uplinks waiting, or an active integration sharing a
+    /// label with a known device (so its downlinks can arrive).
+    pub fn known_routes(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT integration_id, device_id FROM outbox o
+                 JOIN integrations i ON i.id = o.integration_id WHERE i.active = 1
+             UNION
+             SELECT li.integration_id, dl.device_id FROM label_integrations li
+                 JOIN device_labels dl ON dl.label_id = li.label_id
+                 JOIN integrations i ON i.id = li.integration_id
+                 JOIN devices d ON d.id = dl.device_id
+             WHERE i.active = 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// (entries, age in ms of the oldest) in the outbox.
+    pub fn outbox_stats(&self) -> Result<(i64, i64)> {
+        let (n, oldest): (i64, Option<i64>) =
+            self.conn.query_row("SELECT COUNT(*), MIN(created_at_ms) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok((n, oldest.map(|o| now_ms() - o).unwrap_or(0)))
+    }
+
+    // ---- events ----
+
+    /// Appends an event and keeps only the newest `keep`.
+    pub fn insert_event(&self, e: &Event, keep: i64) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO events (at_ms, kind, level, source_id, integration_id, device_id, message, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                e.at_ms, e.kind, e.level, e.source_id, e.integration_id, e.device_id, e.message,
+                e.detail.as_ref().map(|d| d.to_string())
+            ],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        if id % 256 == 0 {
+            self.conn.execute("DELETE FROM events WHERE id <= ?1", [id - keep])?;
+        }
+        Ok(id)
+    }
+
+    /// Events with id > `after`, oldest first.
+    pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at_ms, kind, level, source_id, integration_id, device_id, message, detail
+             FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit as i64], |r| {
+            let detail: Option<String> = r.get(8)?;
+            Ok(Event {
+                id: r.get(0)?,
+                at_ms: r.get(1)?,
+                kind: r.get(2)?,
+                level: r.get(3)?,
+                source_id: r.get(4)?,
+                integration_id: r.get(5)?,
+                device_id: r.get(6)?,
+                message: r.get(7)?,
+                detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn bump_device_counter(&self, device_id: &str, counter: DeviceCounter) -> Result<()> {
+        let col = match counter {
+            DeviceCounter::Downlinks => "downlinks",
+            DeviceCounter::Errors => "errors",
+        };
+        self.conn.execute(&format!("UPDATE devices SET {col} = {col} + 1 WHERE id = ?1"), [device_id])?;
+        Ok(())
+    }
+
+    /// What the bridge needs to send a downlink: (source id, dev_eui, application id).
+    pub fn device_route_back(&self, device_id: &str) -> Result<Option<(String, String, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row("SELECT source, dev_eui, application_id FROM devices WHERE id = ?1", [device_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?)
+    }
+
+    /// The labels on a device, for `metadata.labels`.
+    pub fn device_labels(&self, device_id: &str) -> Result<Vec<crate::domain::Label>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.id, l.name FROM labels l JOIN device_labels dl ON dl.label_id = l.id
+             WHERE dl.device_id = ?1 ORDER BY l.name COLLATE NOCASE",
+        )?;
+        let rows = stmt.query_map([device_id], |r| Ok(crate::domain::Label { id: r.get(0)?, name: r.get(1)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn device_app_eui(&self, device_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT app_eui FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceCounter {
+    Downlinks,
+    Errors,
+}

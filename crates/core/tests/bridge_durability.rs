@@ -1,0 +1,80 @@
+//! Nothing is lost: the AWS side goes away while uplinks keep coming.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::*;
+use helium_bridge_core::codec::device_id_for_dev_eui;
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
+    let env = Env::new();
+    let mut aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    // Ten devices (ten AWS connections, each limited to 100 publishes/s).
+    let euis: Vec<String> = (0..10).map(|i| format!("00000000000000{i:02x}")).collect();
+    for eui in &euis {
+        env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
+    }
+    let template: Value = serde_json::from_slice(&fixture("chirpstack/reference.json")).unwrap();
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let bridge = env.start().await;
+    let mut events = bridge.events().subscribe();
+    // Sessions up, then the AWS side goes away.
+    for _ in &euis {
+        wait_event(&mut events, Duration::from_secs(20), |e| e.kind == "connection" && e.message.ends_with("connected") && e.integration_id.is_some()).await;
+    }
+    aws.stop();
+
+    let mut sent = HashSet::new();
+    for n in 0..1000u32 {
+        let eui = &euis[n as usize % euis.len()];
+        let mut v = template.clone();
+        let uuid = uuid::Uuid::new_v4().to_string();
+        v["deviceInfo"]["devEui"] = Value::String(eui.clone());
+        v["fCnt"] = n.into();
+        v["deduplicationId"] = Value::String(uuid.clone());
+        sent.insert(uuid);
+        helium.publish(&format!("application/{APP}/device/{eui}/event/up"), serde_json::to_vec(&v).unwrap()).await;
+    }
+    // All 1000 are durably queued while AWS is away.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (waiting, _) = env.core.store().outbox_stats().unwrap();
+        if waiting == 1000 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {waiting} of 1000 uplinks reached the outbox; end of the Helium broker's log:\n{}",
+            env.helium.log().chars().rev().take(3000).collect::<String>().chars().rev().collect::<String>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    aws.restart();
+    drop(out);
+    out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let mut got = HashSet::new();
+    while got.len() < 1000 {
+        let Some((_, p)) = out.next(Duration::from_secs(60)).await else {
+            panic!("only {} of 1000 uplinks arrived", got.len());
+        };
+        let v: Value = serde_json::from_slice(&p).unwrap();
+        let uuid = v["uuid"].as_str().unwrap().to_string();
+        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
+        assert!(got.insert(uuid.clone()), "uplink {uuid} arrived twice");
+    }
+    out.expect_silence(Duration::from_secs(2)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while env.core.store().outbox_stats().unwrap().0 != 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the outbox must empty once AWS acknowledged everything");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bridge.shutdown().await;
+}
