@@ -1,10 +1,21 @@
 //! `helium-aws-bridge`: the headless bridge for servers. No GUI dependencies.
 
+#[macro_use]
+mod output;
+mod devices;
+mod integrations;
+mod labels;
+mod run;
+mod sources;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use helium_bridge_core::{resolve_data_dir, store::SCHEMA_VERSION, Core};
+
+/// What every subcommand returns; the error is printed as `error: <message>`, exit status 1.
+pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 #[derive(Parser)]
 #[command(name = "helium-aws-bridge", version, about = "Bridge Helium LoRaWAN devices to AWS IoT Core, headless")]
@@ -26,11 +37,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Helium-side sources of uplinks: ChirpStack MQTT, legacy Helium MQTT, HTTP webhook.
+    #[command(subcommand)]
+    Source(sources::SourceCmd),
+    /// AWS IoT Core integrations that uplinks are forwarded to.
+    #[command(subcommand)]
+    Integration(integrations::IntegrationCmd),
+    /// Labels: a device's uplinks go to every integration that shares a label with it.
+    #[command(subcommand)]
+    Label(labels::LabelCmd),
+    /// Devices the bridge has heard from (or that were labelled by DevEUI).
+    #[command(subcommand)]
+    Device(devices::DeviceCmd),
+    /// Run the bridge in the foreground until SIGINT (Ctrl-C) or SIGTERM; events go to stderr.
+    Run,
+    /// Follow the bridge's events live (works while `run` holds the data directory).
+    Monitor {
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Start after this event id (0 = print the whole stored history first)
+        /// [default: the newest event, so only new ones are printed].
+        #[arg(long, value_name = "N")]
+        since_id: Option<i64>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -39,31 +74,56 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+fn dispatch(cli: Cli) -> Result {
     let dir = resolve_data_dir(cli.data_dir)?;
+    match cli.command {
+        // These two manage the lock (or, for monitor, never take it) themselves.
+        Command::Run => return run::run(&dir),
+        Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
+        _ => {}
+    }
     let core = Core::open(&dir)?;
     match cli.command {
-        Command::Status { json } => {
-            let store = core.store();
-            let (integrations, labels, devices) =
-                (store.list_integrations()?.len(), store.list_labels()?.len(), store.list_devices()?.len());
-            if json {
-                let v = serde_json::json!({
-                    "data_dir": core.data_dir(),
-                    "schema_version": store.schema_version()?,
-                    "integrations": integrations,
-                    "labels": labels,
-                    "devices": devices,
-                });
-                println!("{v}");
-            } else {
-                println!("data dir:       {}", core.data_dir().display());
-                println!("schema version: {} (latest {SCHEMA_VERSION})", store.schema_version()?);
-                println!("integrations:   {integrations}");
-                println!("labels:         {labels}");
-                println!("devices:        {devices}");
-            }
-        }
+        Command::Status { json } => status(&core, json),
+        Command::Source(cmd) => sources::dispatch(&core, cmd),
+        Command::Integration(cmd) => integrations::dispatch(&core, cmd),
+        Command::Label(cmd) => labels::dispatch(&core, cmd),
+        Command::Device(cmd) => devices::dispatch(&core, cmd),
+        Command::Run | Command::Monitor { .. } => unreachable!("handled above"),
+    }
+}
+
+fn status(core: &Core, json: bool) -> Result {
+    let store = core.store();
+    let (sources, integrations, labels, devices) = (
+        store.list_sources()?.len(),
+        store.list_integrations()?.len(),
+        store.list_labels()?.len(),
+        store.list_devices()?.len(),
+    );
+    if json {
+        let v = serde_json::json!({
+            "data_dir": core.data_dir(),
+            "schema_version": store.schema_version()?,
+            "sources": sources,
+            "integrations": integrations,
+            "labels": labels,
+            "devices": devices,
+        });
+        out!("{v}");
+    } else {
+        out!("data dir:       {}", core.data_dir().display());
+        out!("schema version: {} (latest {SCHEMA_VERSION})", store.schema_version()?);
+        out!("sources:        {sources}");
+        out!("integrations:   {integrations}");
+        out!("labels:         {labels}");
+        out!("devices:        {devices}");
     }
     Ok(())
+}
+
+/// A path argument as the absolute path the store keeps (the bridge may run elsewhere).
+pub fn path_arg(p: &std::path::Path) -> Result<String> {
+    let abs = std::path::absolute(p).map_err(|e| format!("cannot use the path {}: {e}", p.display()))?;
+    abs.to_str().map(str::to_string).ok_or_else(|| format!("the path {} is not valid UTF-8", abs.display()).into())
 }

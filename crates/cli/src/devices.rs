@@ -1,0 +1,133 @@
+//! `device list|show`.
+
+use std::collections::HashMap;
+
+use clap::Subcommand;
+use helium_bridge_core::domain::Device;
+use helium_bridge_core::{Core, Store};
+
+use crate::{output, Result};
+
+/// How many of a device's events `device show` includes.
+const SHOW_EVENTS: usize = 20;
+
+#[derive(Subcommand)]
+pub enum DeviceCmd {
+    /// List the devices.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one device with its labels and its last 20 events.
+    Show {
+        /// The device id or its DevEUI (16 hex digits, any case).
+        #[arg(value_name = "ID|DEVEUI")]
+        device: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn dispatch(core: &Core, cmd: DeviceCmd) -> Result {
+    let store = core.store();
+    match cmd {
+        DeviceCmd::List { json } => {
+            let devices = store.list_devices()?;
+            if json {
+                let v = devices
+                    .iter()
+                    .map(|d| {
+                        let mut v = serde_json::to_value(d)?;
+                        v["labels"] = serde_json::to_value(store.device_labels(&d.id)?)?;
+                        Ok(v)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                output::json(&v);
+            } else if devices.is_empty() {
+                eprintln!("no devices yet: they appear with their first uplink, or label one by DevEUI");
+            } else {
+                let sources = source_names(&store)?;
+                let rows = devices
+                    .iter()
+                    .map(|d| {
+                        Ok(vec![
+                            d.name.clone(),
+                            d.dev_eui.clone(),
+                            last_seen(d),
+                            d.uplinks.to_string(),
+                            d.downlinks.to_string(),
+                            d.errors.to_string(),
+                            output::or_dash(Some(&label_names(&store, &d.id)?)),
+                            source_name(&sources, &d.source),
+                            d.id.clone(),
+                        ])
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                output::table(
+                    &["NAME", "DEVEUI", "LAST SEEN", "UPLINKS", "DOWNLINKS", "ERRORS", "LABELS", "SOURCE", "ID"],
+                    &rows,
+                );
+            }
+        }
+        DeviceCmd::Show { device, json } => {
+            let d = store.find_device(&device)?;
+            let labels = store.device_labels(&d.id)?;
+            let events = store.device_events(&d.id, SHOW_EVENTS)?;
+            if json {
+                let mut v = serde_json::to_value(&d)?;
+                v["labels"] = serde_json::to_value(&labels)?;
+                v["events"] = serde_json::to_value(&events)?;
+                output::json(&v);
+            } else {
+                let sources = source_names(&store)?;
+                output::fields(&[
+                    ("name", d.name.clone()),
+                    ("id", d.id.clone()),
+                    ("DevEUI", d.dev_eui.clone()),
+                    ("JoinEUI", output::or_dash(d.app_eui.as_deref())),
+                    ("DevAddr", output::or_dash(d.devaddr.as_deref())),
+                    ("source", source_name(&sources, &d.source)),
+                    ("last seen", last_seen(&d)),
+                    ("uplinks", d.uplinks.to_string()),
+                    ("downlinks", d.downlinks.to_string()),
+                    ("errors", d.errors.to_string()),
+                    ("labels", output::or_dash(Some(&label_names(&store, &d.id)?))),
+                ]);
+                if events.is_empty() {
+                    out!("no events");
+                } else {
+                    out!("last {} event(s):", events.len());
+                    for e in &events {
+                        out!("  {}", output::event_line(e));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn last_seen(d: &Device) -> String {
+    match d.last_seen_ms {
+        Some(ms) if ms > 0 => format!("{}Z", output::time(ms)),
+        _ => "never".into(),
+    }
+}
+
+fn label_names(store: &Store, device_id: &str) -> Result<String> {
+    Ok(store.device_labels(device_id)?.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", "))
+}
+
+fn source_names(store: &Store) -> Result<HashMap<String, String>> {
+    Ok(store.list_sources()?.into_iter().map(|s| (s.id, s.name)).collect())
+}
+
+/// A source's name; a removed source shows its id, and none (labelled by DevEUI) a dash.
+fn source_name(names: &HashMap<String, String>, id: &str) -> String {
+    match names.get(id) {
+        Some(n) => n.clone(),
+        None => output::or_dash(Some(id)),
+    }
+}

@@ -1,0 +1,144 @@
+//! `run` (the bridge in the foreground) and `monitor` (its events, live, without the lock).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use helium_bridge_core::aws::DirectoryProvisioner;
+use helium_bridge_core::bridge::{Bridge, BridgeOptions};
+use helium_bridge_core::datadir::DB_FILE;
+use helium_bridge_core::events::Event;
+use helium_bridge_core::{Core, KeyringVault, Store, StoreError};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::{broadcast, oneshot};
+
+use crate::{output, Result};
+
+/// How often `monitor` looks for new events, and how many it reads at a time.
+const POLL: Duration = Duration::from_millis(200);
+const BATCH: usize = 500;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    // Multi-threaded: the core uses `block_in_place` around the store.
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// SIGINT and SIGTERM, installed before anything slow so neither kills us mid-way.
+struct Stop(Signal, Signal);
+
+impl Stop {
+    fn install() -> Result<Stop> {
+        Ok(Stop(signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?))
+    }
+
+    async fn wait(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.0.recv() => "SIGINT",
+            _ = self.1.recv() => "SIGTERM",
+        }
+    }
+}
+
+pub fn run(dir: &Path) -> Result {
+    runtime()?.block_on(async {
+        let mut stop = Stop::install()?;
+        let core = Arc::new(Core::open(dir)?);
+        let (sources, integrations) = {
+            let store = core.store();
+            (store.list_sources()?.len(), store.list_integrations()?.iter().filter(|i| i.active).count())
+        };
+        let bridge = Bridge::start(
+            core,
+            Arc::new(KeyringVault::default()),
+            Arc::new(DirectoryProvisioner),
+            BridgeOptions::default(),
+        )
+        .await?;
+        let (done_tx, done_rx) = oneshot::channel();
+        let printer = tokio::spawn(print_events(bridge.events().subscribe(), done_rx));
+        eprintln!(
+            "bridge running in {}: {sources} source(s), {integrations} active integration(s); \
+             stop with Ctrl-C or SIGTERM",
+            dir.display()
+        );
+        if sources == 0 {
+            eprintln!("warning: no sources: nothing will arrive; add one with `helium-aws-bridge source add`");
+        }
+        let why = stop.wait().await;
+        eprintln!("{why}: stopping the bridge…");
+        bridge.shutdown().await;
+        let _ = done_tx.send(());
+        let _ = printer.await;
+        Ok(())
+    })
+}
+
+/// Prints bus events to stderr until told to stop, then whatever is still queued.
+async fn print_events(mut rx: broadcast::Receiver<Event>, mut done: oneshot::Receiver<()>) {
+    let print = |r: std::result::Result<Event, broadcast::error::RecvError>| match r {
+        Ok(e) => {
+            eprintln!("{}", output::event_line(&e));
+            true
+        }
+        Err(broadcast::error::RecvError::Lagged(n)) => {
+            eprintln!("warning: {n} event(s) were not shown here (see `helium-aws-bridge monitor --since-id`)");
+            true
+        }
+        Err(broadcast::error::RecvError::Closed) => false,
+    };
+    loop {
+        tokio::select! {
+            r = rx.recv() => if !print(r) { return },
+            _ = &mut done => break,
+        }
+    }
+    loop {
+        match rx.try_recv() {
+            Ok(e) => eprintln!("{}", output::event_line(&e)),
+            Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                print(Err(broadcast::error::RecvError::Lagged(n)));
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+pub fn monitor(dir: &Path, json: bool, since_id: Option<i64>) -> Result {
+    let db = dir.join(DB_FILE);
+    let store = Store::open_reader(&db).map_err(|e| match e {
+        StoreError::NotFound(_) => format!(
+            "there is no database in {} yet; nothing to monitor (start the bridge with \
+             `helium-aws-bridge run`, or check --data-dir)",
+            dir.display()
+        ),
+        other => format!("cannot read the database {}: {other}", db.display()),
+    })?;
+    let mut last = match since_id {
+        Some(n) => n.max(0),
+        None => store.last_event_id()?,
+    };
+    eprintln!("watching events in {} after #{last}; stop with Ctrl-C", dir.display());
+    runtime()?.block_on(async {
+        let mut stop = Stop::install()?;
+        loop {
+            loop {
+                let batch = store.events_after(last, BATCH)?;
+                for e in &batch {
+                    if json {
+                        out!("{}", serde_json::to_string(e)?);
+                    } else {
+                        out!("{}", output::event_line(e));
+                    }
+                    last = e.id;
+                }
+                if batch.len() < BATCH {
+                    break;
+                }
+            }
+            tokio::select! {
+                _ = stop.wait() => return Ok(()),
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    })
+}

@@ -1,0 +1,271 @@
+//! `source add|list|remove`. Passwords and shared secrets go straight to the OS keychain; they
+//! are read from stdin or an environment variable, never from the command line.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use helium_bridge_core::domain::{MqttTlsFiles, Source, SourceConfig};
+use helium_bridge_core::sources::secret_key;
+use helium_bridge_core::validate::{self, Invalid};
+use helium_bridge_core::{Core, KeyringVault, Vault};
+use zeroize::Zeroizing;
+
+use crate::{output, path_arg, Result};
+
+#[derive(Subcommand)]
+pub enum SourceCmd {
+    /// Add a source.
+    #[command(subcommand)]
+    Add(AddSource),
+    /// List the sources.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source and its secret in the OS keychain.
+    Remove {
+        #[arg(value_name = "NAME|ID")]
+        source: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AddSource {
+    /// A ChirpStack v4 MQTT integration (application/{id}/device/+/event/up and join).
+    Chirpstack {
+        /// A name for the source, unique among sources.
+        name: String,
+        #[command(flatten)]
+        mqtt: MqttArgs,
+        /// ChirpStack application id, or + for all applications.
+        #[arg(long, value_name = "ID", default_value = "+")]
+        application_id: String,
+        #[command(flatten)]
+        tls: TlsArgs,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// A Helium-Console-style MQTT broker carrying legacy Helium JSON.
+    Legacy {
+        /// A name for the source, unique among sources.
+        name: String,
+        #[command(flatten)]
+        mqtt: MqttArgs,
+        /// Topic filter the uplinks arrive on.
+        #[arg(long, value_name = "T", default_value = "helium/+/rx")]
+        uplink_topic: String,
+        /// Topic downlinks are published to; must contain {{device_id}}.
+        #[arg(long, value_name = "T", default_value = "helium/{{device_id}}/tx")]
+        downlink_topic: String,
+        #[command(flatten)]
+        tls: TlsArgs,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// A local HTTP server for ChirpStack's HTTP integration and legacy Helium JSON.
+    Webhook {
+        /// A name for the source, unique among sources.
+        name: String,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        bind: String,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct MqttArgs {
+    /// Broker URL: mqtt://host:port or mqtts://host:port.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// Broker user name (the password comes from --secret-stdin or --secret-env).
+    #[arg(long, value_name = "U")]
+    username: Option<String>,
+}
+
+#[derive(Args)]
+pub struct TlsArgs {
+    /// PEM file of the CA that signs the broker's certificate (needed for mqtts://).
+    #[arg(long, value_name = "F")]
+    ca_file: Option<PathBuf>,
+    /// PEM client certificate for mqtts:// (with --key-file).
+    #[arg(long, value_name = "F", requires = "key_file")]
+    cert_file: Option<PathBuf>,
+    /// PEM private key of the client certificate (with --cert-file).
+    #[arg(long, value_name = "F", requires = "cert_file")]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct SecretArgs {
+    /// Read the broker password (MQTT) or shared secret (webhook) from one line on stdin;
+    /// it is kept in the OS keychain.
+    #[arg(long, conflicts_with = "secret_env")]
+    secret_stdin: bool,
+    /// Take the password or shared secret from this environment variable instead.
+    #[arg(long, value_name = "VAR")]
+    secret_env: Option<String>,
+}
+
+pub fn dispatch(core: &Core, cmd: SourceCmd) -> Result {
+    match cmd {
+        SourceCmd::Add(add) => add_source(core, add),
+        SourceCmd::List { json } => list(core, json),
+        SourceCmd::Remove { source } => remove(core, &source),
+    }
+}
+
+fn add_source(core: &Core, add: AddSource) -> Result {
+    let (name, config, secret, what) = match add {
+        AddSource::Chirpstack { name, mqtt, application_id, tls, secret } => {
+            let tls = tls_files(&mqtt.url, tls)?;
+            let config = SourceConfig::ChirpstackMqtt { url: mqtt.url, username: mqtt.username, application_id, tls };
+            (name, config, secret, "password")
+        }
+        AddSource::Legacy { name, mqtt, uplink_topic, downlink_topic, tls, secret } => {
+            let tls = tls_files(&mqtt.url, tls)?;
+            let config = SourceConfig::LegacyMqtt { url: mqtt.url, username: mqtt.username, uplink_topic, downlink_topic, tls };
+            (name, config, secret, "password")
+        }
+        AddSource::Webhook { name, bind, secret } => {
+            (name, SourceConfig::HttpWebhook { bind, require_secret: false }, secret, "shared secret")
+        }
+    };
+    let anonymous = matches!(
+        &config,
+        SourceConfig::ChirpstackMqtt { username: None, .. } | SourceConfig::LegacyMqtt { username: None, .. }
+    );
+    if anonymous && (secret.secret_stdin || secret.secret_env.is_some()) {
+        return Err("a broker password needs --username: without one the broker gets no credentials".into());
+    }
+    let secret = read_secret(&secret, what)?;
+    let mut config = config;
+    if let SourceConfig::HttpWebhook { require_secret, .. } = &mut config {
+        *require_secret = secret.is_some();
+    }
+    let store = core.store();
+    let source = store.create_source(&name, config)?;
+    let mut note = String::new();
+    if let Some(secret) = secret {
+        if let Err(e) = KeyringVault::default().put(&secret_key(&source.id), &secret) {
+            let undo = match store.remove_source(&source.id) {
+                Ok(()) => String::new(),
+                Err(u) => format!(" (and removing it again failed: {u}; run `helium-aws-bridge source remove {}`)", source.id),
+            };
+            return Err(format!("cannot keep the {what} of source {:?} in the OS keychain, so it was not added{undo}: {e}", source.name).into());
+        }
+        note = format!("; its {what} is in the OS keychain");
+    }
+    out!("added {} source {:?} (id {}){note}", kind(&source.config), source.name, source.id);
+    Ok(())
+}
+
+/// Checks the TLS files an MQTT source names and makes their paths absolute.
+fn tls_files(url: &str, tls: TlsArgs) -> Result<MqttTlsFiles> {
+    let (use_tls, _, _) = validate::mqtt_url(url)?;
+    let given = tls.ca_file.is_some() || tls.cert_file.is_some();
+    if given && !use_tls {
+        return Err(format!("--ca-file, --cert-file and --key-file need an mqtts:// URL; {url:?} is plain MQTT").into());
+    }
+    if use_tls && tls.ca_file.is_none() {
+        return Err("an mqtts:// source needs --ca-file (the CA that signs the broker's certificate) in this version".into());
+    }
+    let file = |field: &'static str, p: Option<PathBuf>| -> Result<Option<String>> {
+        let Some(p) = p else { return Ok(None) };
+        let abs = path_arg(&p)?;
+        if !std::path::Path::new(&abs).is_file() {
+            return Err(Invalid { field, reason: format!("{} does not exist or is not a file", p.display()) }.into());
+        }
+        Ok(Some(abs))
+    };
+    Ok(MqttTlsFiles {
+        ca_file: file("CA file", tls.ca_file)?,
+        cert_file: file("client certificate file", tls.cert_file)?,
+        key_file: file("client key file", tls.key_file)?,
+    })
+}
+
+fn read_secret(args: &SecretArgs, what: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    let secret = if args.secret_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the {what} from stdin: {e}"))?;
+        let trimmed = line.strip_suffix('\n').unwrap_or(&line);
+        let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+        if trimmed.is_empty() {
+            return Err(format!("--secret-stdin read an empty {what}: give it as one line on stdin").into());
+        }
+        Zeroizing::new(trimmed.as_bytes().to_vec())
+    } else if let Some(var) = &args.secret_env {
+        match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Zeroizing::new(v.into_bytes()),
+            Ok(_) => return Err(format!("the environment variable {var} (--secret-env) is empty").into()),
+            Err(std::env::VarError::NotPresent) => {
+                return Err(format!("the environment variable {var} (--secret-env) is not set").into())
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(format!("the environment variable {var} (--secret-env) is not valid UTF-8").into())
+            }
+        }
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(secret))
+}
+
+fn kind(config: &SourceConfig) -> &'static str {
+    match config {
+        SourceConfig::ChirpstackMqtt { .. } => "chirpstack",
+        SourceConfig::LegacyMqtt { .. } => "legacy",
+        SourceConfig::HttpWebhook { .. } => "webhook",
+    }
+}
+
+/// (where, who): the broker URL and user, or the listen address and whether a secret is required.
+fn address(s: &Source) -> (&str, String) {
+    match &s.config {
+        SourceConfig::ChirpstackMqtt { url, username, .. } | SourceConfig::LegacyMqtt { url, username, .. } => {
+            (url, username.as_deref().map_or_else(|| "-".into(), |u| format!("user {u}")))
+        }
+        SourceConfig::HttpWebhook { bind, require_secret } => {
+            (bind, if *require_secret { "shared secret" } else { "none" }.into())
+        }
+    }
+}
+
+fn list(core: &Core, json: bool) -> Result {
+    let sources = core.store().list_sources()?;
+    if json {
+        output::json(&sources);
+    } else if sources.is_empty() {
+        eprintln!("no sources yet; add one with `helium-aws-bridge source add`");
+    } else {
+        let rows: Vec<Vec<String>> = sources
+            .iter()
+            .map(|s| {
+                let (addr, auth) = address(s);
+                vec![s.name.clone(), kind(&s.config).into(), addr.into(), auth, s.id.clone()]
+            })
+            .collect();
+        output::table(&["NAME", "KIND", "ADDRESS", "AUTH", "ID"], &rows);
+    }
+    Ok(())
+}
+
+fn remove(core: &Core, id_or_name: &str) -> Result {
+    let store = core.store();
+    let source = store.find_source(id_or_name)?;
+    store.remove_source(&source.id)?;
+    drop(store);
+    match KeyringVault::default().delete(&secret_key(&source.id)) {
+        Ok(true) => out!("removed source {:?} and its secret in the OS keychain", source.name),
+        Ok(false) => out!("removed source {:?}", source.name),
+        Err(e) => {
+            out!("removed source {:?}", source.name);
+            eprintln!("warning: its secret could not be deleted from the OS keychain: {e}");
+        }
+    }
+    Ok(())
+}

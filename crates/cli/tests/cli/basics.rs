@@ -1,0 +1,131 @@
+use std::process::{Command, Output};
+
+use helium_bridge_core::DataDir;
+
+use super::common::{Env, Running, BIN};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).env_remove("HELIUM_AWS_BRIDGE_DATA_DIR").output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn in_use(dir: &std::path::Path) -> String {
+    format!(
+        "error: the data directory {} is in use by another Helium AWS Bridge process (pid {}); \
+         quit the other desktop app or CLI first, or pass a different --data-dir",
+        dir.display(),
+        std::process::id()
+    )
+}
+
+#[test]
+fn version_and_help() {
+    let v = cli(&["--version"]);
+    assert!(v.status.success());
+    assert_eq!(stdout(&v).trim(), format!("helium-aws-bridge {}", env!("CARGO_PKG_VERSION")));
+    let h = cli(&["--help"]);
+    assert!(h.status.success());
+    let help = stdout(&h);
+    assert!(help.contains("--data-dir <DIR>"), "{help}");
+    for sub in ["status", "source", "integration", "label", "device", "run", "monitor"] {
+        assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))), "{sub} missing:\n{help}");
+    }
+}
+
+#[test]
+fn status_creates_and_migrates_the_data_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("nested/data");
+    let o = cli(&["status", "--json", "--data-dir", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema_version"], helium_bridge_core::store::SCHEMA_VERSION);
+    assert_eq!(v["integrations"], 0);
+    assert_eq!(v["sources"], 0);
+    assert!(dir.join("bridge.sqlite3").is_file());
+}
+
+#[test]
+fn data_dir_from_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["status", "--json"])
+        .env("HELIUM_AWS_BRIDGE_DATA_DIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join("bridge.sqlite3").is_file());
+}
+
+#[test]
+fn refuses_a_data_dir_held_by_another_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _held = DataDir::acquire(tmp.path()).unwrap();
+    for args in [&["status"][..], &["source", "list"], &["integration", "list"], &["label", "add", "x"]] {
+        let mut args = args.to_vec();
+        args.extend(["--data-dir", tmp.path().to_str().unwrap()]);
+        let o = cli(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&o).trim(), in_use(tmp.path()), "{args:?}");
+    }
+}
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    let o = cli(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unrecognized subcommand 'frobnicate'"), "{}", stderr(&o));
+    let o = cli(&["source", "add", "carrier-pigeon", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unrecognized subcommand 'carrier-pigeon'"), "{}", stderr(&o));
+}
+
+#[test]
+fn run_has_help() {
+    let o = cli(&["run", "--help"]);
+    assert!(o.status.success());
+    let help = stdout(&o);
+    assert!(help.contains("Run the bridge in the foreground until SIGINT (Ctrl-C) or SIGTERM"), "{help}");
+    assert!(help.contains("Usage: helium-aws-bridge run [OPTIONS]"), "{help}");
+}
+
+#[test]
+fn run_refuses_a_locked_data_dir() {
+    let env = Env::new();
+    let _held = DataDir::acquire(&env.dir).unwrap();
+    let o = env.run(&["run"]);
+    assert_eq!(o.code, Some(1));
+    assert_eq!(o.stderr.trim(), in_use(&env.dir));
+    assert_eq!(o.stdout, "");
+}
+
+/// No sources and no integrations: nothing is contacted. Checks the signal handling, and that
+/// `monitor` follows a running bridge (which holds the lock) live.
+#[test]
+fn run_stops_on_sigterm_and_monitor_follows_it() {
+    let env = Env::new();
+    let run = Running::spawn(env.cmd(&["run"]));
+    run.stderr_until("bridge running in");
+    let monitor = Running::spawn(env.cmd(&["monitor", "--since-id", "0", "--json"]));
+    let first: serde_json::Value = serde_json::from_str(&monitor.stdout_line()).unwrap();
+    assert_eq!((first["kind"].as_str(), first["message"].as_str()), (Some("bridge"), Some("bridge started")));
+    // A second bridge cannot start meanwhile.
+    let o = env.run(&["run"]);
+    assert_eq!(o.code, Some(1));
+    assert!(o.stderr.contains("is in use by another Helium AWS Bridge process"), "{}", o.stderr);
+
+    let (code, _) = run.terminate();
+    assert_eq!(code, Some(0));
+    let last: serde_json::Value = serde_json::from_str(&monitor.stdout_line()).unwrap();
+    assert_eq!(last["message"], "bridge stopped");
+    assert_eq!(last["id"].as_i64(), first["id"].as_i64().map(|i| i + 1));
+    let (code, rest) = monitor.terminate();
+    assert_eq!((code, rest), (Some(0), vec![]));
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `helium-aws-bridge` binary, one module per subcommand group.
+
+mod basics;
+mod common;
+mod devices;
+mod integrations;
+mod labels;
+mod monitor;
+mod sources;
