@@ -28,6 +28,18 @@ impl<E: std::fmt::Display> From<E> for IpcError {
     }
 }
 
+/// Whether the desktop app's in-process bridge is running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BridgeStatus {
+    Starting,
+    Running,
+    /// It could not start; the pages that only read the store still work.
+    Failed { error: String },
+    /// Not started (the data could not be opened) or shut down.
+    Stopped,
+}
+
 /// Where the generated file lives, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
 
@@ -43,6 +55,7 @@ pub fn typescript_bindings() -> String {
         IpcError::decl(),
         Event::decl(),
         ConnectionState::decl(),
+        BridgeStatus::decl(),
     ];
     let mut out = String::from(
         "// This file is generated from Rust by `cargo test -p helium-bridge-core` (ts-rs). Do not edit.\n",

@@ -78,3 +78,55 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     }
     bridge.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_outbox_warns_first_then_leaves_uplinks_with_the_source_and_loses_none() {
+    use helium_bridge_core::bridge::{Bridge, BridgeOptions};
+    use helium_bridge_core::{aws::DirectoryProvisioner, KeyringVault};
+    let env = Env::new();
+    let mut aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let eui = "00000000000000aa";
+    env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
+    let template: Value = serde_json::from_slice(&fixture("chirpstack/reference.json")).unwrap();
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    aws.stop();
+    let opts = BridgeOptions { outbox_max_entries: 5, ..BridgeOptions::default() };
+    let bridge = Bridge::start(env.core.clone(), std::sync::Arc::new(KeyringVault::default()), std::sync::Arc::new(DirectoryProvisioner), opts)
+        .await
+        .unwrap();
+    log_events(&bridge);
+    let mut events = bridge.events().subscribe();
+    wait_for_sources(&env.core, &bridge).await;
+
+    let mut sent = HashSet::new();
+    for n in 0..8u32 {
+        let mut v = template.clone();
+        let uuid = uuid::Uuid::new_v4().to_string();
+        v["deviceInfo"]["devEui"] = Value::String(eui.into());
+        v["fCnt"] = n.into();
+        v["deduplicationId"] = Value::String(uuid.clone());
+        sent.insert(uuid);
+        helium.publish(&format!("application/{APP}/device/{eui}/event/up"), serde_json::to_vec(&v).unwrap()).await;
+    }
+    let warn = wait_event(&mut events, Duration::from_secs(20), |e| e.kind == "outbox_warning" && e.level == "warn").await;
+    assert!(warn.message.starts_with("4 uplinks are waiting for AWS (limit 5;"), "{}", warn.message);
+    let full = wait_event(&mut events, Duration::from_secs(20), |e| e.kind == "outbox_warning" && e.level == "error").await;
+    assert!(full.message.starts_with("the outbox is full (5 uplinks waiting for AWS)"), "{}", full.message);
+    assert_eq!(env.core.store().outbox_stats().unwrap().0, 5, "nothing beyond the limit is stored");
+
+    // AWS comes back: the backlog drains, and the source offers the refused uplinks again.
+    aws.restart();
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let mut got = HashSet::new();
+    while got.len() < sent.len() {
+        let Some((_, p)) = out.next(Duration::from_secs(60)).await else {
+            panic!("only {} of {} uplinks arrived", got.len(), sent.len());
+        };
+        let v: Value = serde_json::from_slice(&p).unwrap();
+        got.insert(v["uuid"].as_str().unwrap().to_string());
+    }
+    assert_eq!(got, sent);
+    bridge.shutdown().await;
+}

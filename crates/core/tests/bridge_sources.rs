@@ -104,6 +104,14 @@ async fn webhook_accepts_chirpstack_and_legacy_json_and_refuses_a_wrong_secret()
     let (_, got) = out.next_json(T).await;
     assert_eq!(got["uuid"], "3f2b6c1e-8a4d-4c2e-9b1a-2d6f0e7c5a91");
 
+    // A webhook cannot carry downlinks: a downlink for its device is rejected with that reason.
+    out.publish(&format!("helium/devices/{}/down", device_id_for_dev_eui(eui)), r#"{"payload_raw":"AQID"}"#).await;
+    let e = wait_event(&mut events, T, |e| e.kind == "downlink_rejected").await;
+    assert_eq!(
+        e.detail.as_ref().unwrap()["reason"],
+        "the device's source is an HTTP webhook, which cannot carry downlinks"
+    );
+
     let (status, body) = post("", legacy.clone(), ("x-helium-bridge-secret", "s3cret-token")).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let (_, got) = out.next_json(T).await;

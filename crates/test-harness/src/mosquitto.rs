@@ -51,7 +51,9 @@ impl Mosquitto {
         require_program("mosquitto", "apt-get install mosquitto");
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut conf = String::from("per_listener_settings true\npersistence false\nlog_dest stdout\n");
+        // A test broker must not drop QoS1 messages for slow clients (mosquitto's default keeps
+        // only 1000 queued per client), or a test could not tell the bridge's losses from its.
+        let mut conf = String::from("per_listener_settings true\npersistence false\nlog_dest stdout\nmax_queued_messages 1000000\n");
         // As root, mosquitto would otherwise switch to the "mosquitto" user, which cannot read
         // the files in our private temp dir.
         if unsafe { libc::geteuid() } == 0 {

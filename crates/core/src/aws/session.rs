@@ -168,6 +168,7 @@ async fn connect_and_run(
                 Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
                     if let Some(seq) = in_flight.remove(&ack.pkid) {
                         inner.core.store().outbox_ack(&[seq]).map_err(|e| format!("cannot update the outbox: {e}"))?;
+                        inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     // A full window may have left entries unfetched.
                     maybe_more = true;

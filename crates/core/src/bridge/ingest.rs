@@ -1,6 +1,8 @@
 //! One incoming uplink: parse, register the device, route, and commit to the outbox — before
 //! the source is acknowledged.
 
+use std::sync::atomic::Ordering;
+
 use serde_json::json;
 
 use super::{dispatch::Command, Inner};
@@ -102,7 +104,8 @@ fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> 
     let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
     let result = (|| {
         let mut store = inner.core.store();
-        let (waiting, _) = store.outbox_stats()?;
+        let waiting = inner.outbox_len.load(Ordering::Relaxed);
+        let oldest_ms = if waiting > 0 { store.outbox_oldest_age_ms()? } else { 0 };
         if waiting >= inner.opts.outbox_max_entries {
             return Ok(Err(format!(
                 "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
@@ -118,15 +121,18 @@ fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> 
             .map(|i| Enqueue { integration_id: &i.id, device_id: &seen.id, uuid: &up.uuid, payload: &payload })
             .collect();
         let added = store.enqueue_uplinks(&seen, &entries)?;
-        Ok::<_, crate::store::StoreError>(Ok((routes, added)))
+        inner.outbox_len.fetch_add(added as i64, Ordering::Relaxed);
+        Ok::<_, crate::store::StoreError>(Ok((routes, added, waiting, oldest_ms)))
     })();
-    let (routes, added) = match result.map_err(|e| format!("could not store the uplink: {e}")).and_then(|r| r) {
+    // Events are emitted only after the store's lock is released (emitting writes to it).
+    let (routes, added, waiting, oldest_ms) = match result.map_err(|e| format!("could not store the uplink: {e}")).and_then(|r| r) {
         Ok(v) => v,
         Err(msg) => {
             inner.events.emit(Event::new("outbox_warning", "error", msg.clone()).source(source_id).device(&seen.id));
             return IngestOutcome::Refused(msg);
         }
     };
+    warn_if_filling(inner, source_id, waiting, oldest_ms);
     let what = if is_join { "join" } else { "uplink" };
     let message = if added < routes.len() {
         // A source redelivered an uplink the bridge already had (same uuid): sent once.
@@ -146,4 +152,30 @@ fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> 
         let _ = inner.routes.send(Command::Route { integration_id: i.id.clone(), device_id: seen.id.clone() });
     }
     IngestOutcome::Stored { device_id: seen.id, routes: routes.len() }
+}
+
+/// Warns (at most once a minute) before the outbox is full, or when uplinks wait too long.
+fn warn_if_filling(inner: &Inner, source_id: &str, waiting: i64, oldest_ms: i64) {
+    let max = inner.opts.outbox_max_entries;
+    let age = std::time::Duration::from_millis(oldest_ms.max(0) as u64);
+    let filling = waiting * 10 >= max * 8;
+    let old = waiting > 0 && age >= inner.opts.outbox_warn_age;
+    if !filling && !old {
+        return;
+    }
+    let mut last = inner.outbox_warned.lock().unwrap_or_else(|p| p.into_inner());
+    if last.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60)) {
+        return;
+    }
+    *last = Some(std::time::Instant::now());
+    let message = format!(
+        "{waiting} uplinks are waiting for AWS (limit {max}; the oldest has waited {} s); at the limit new \
+         uplinks stay with their source until AWS takes the backlog",
+        age.as_secs()
+    );
+    inner.events.emit(
+        Event::new("outbox_warning", "warn", message)
+            .source(source_id)
+            .detail(json!({ "waiting": waiting, "limit": max, "oldest_age_ms": oldest_ms })),
+    );
 }

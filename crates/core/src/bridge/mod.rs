@@ -28,7 +28,8 @@ use crate::vault::Vault;
 
 #[derive(Debug, Clone)]
 pub struct BridgeOptions {
-    /// Above this many waiting uplinks, new ones are refused (the source keeps them).
+    /// At this many waiting uplinks new ones are refused: the source keeps them and offers
+    /// them again later. A warning comes first, at 80 %.
     pub outbox_max_entries: i64,
     /// A warning is raised when the oldest waiting uplink is older than this.
     pub outbox_warn_age: Duration,
@@ -77,6 +78,10 @@ pub(crate) struct Inner {
     pub routes: mpsc::UnboundedSender<dispatch::Command>,
     pub downlinks: Mutex<HashMap<String, (SourceConfig, mpsc::Sender<SourceDownlink>)>>,
     pub states: Mutex<HashMap<String, ConnectionState>>,
+    /// When the last outbox warning was raised (at most one a minute).
+    pub outbox_warned: Mutex<Option<std::time::Instant>>,
+    /// Entries in the outbox, kept here so the per-uplink check needs no COUNT(*).
+    pub outbox_len: std::sync::atomic::AtomicI64,
 }
 
 impl Inner {
@@ -113,7 +118,11 @@ impl Bridge {
             routes,
             downlinks: Mutex::new(HashMap::new()),
             states: Mutex::new(HashMap::new()),
+            outbox_warned: Mutex::new(None),
+            outbox_len: std::sync::atomic::AtomicI64::new(0),
         });
+        let (waiting, _) = inner.core.store().outbox_stats()?;
+        inner.outbox_len.store(waiting, std::sync::atomic::Ordering::Relaxed);
         let mut tasks = JoinSet::new();
         tasks.spawn(dispatch::run(inner.clone(), routes_rx));
         let sources = inner.core.store().list_sources()?;

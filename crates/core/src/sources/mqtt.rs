@@ -105,7 +105,11 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                     };
                     // SQLite work is short; run it here so the ack strictly follows the commit.
                     let outcome = tokio::task::block_in_place(|| crate::bridge::ingest_raw(&inner, &source.id, incoming));
-                    if !matches!(outcome, IngestOutcome::Refused(_)) {
+                    if matches!(outcome, IngestOutcome::Refused(_)) {
+                        // Not stored and not acknowledged: reconnect (after a backoff) so the
+                        // broker offers it again from our persistent session.
+                        let _ = client.try_disconnect();
+                    } else {
                         // Never await here: this task also drives the event loop that drains
                         // the request queue, so a full queue would deadlock. Keep the ack and
                         // retry after the next poll instead.

@@ -148,11 +148,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// (entries, age in ms of the oldest) in the outbox.
+    /// (entries, age in ms of the oldest) in the outbox. Counting is O(n): call it at start,
+    /// not per uplink.
     pub fn outbox_stats(&self) -> Result<(i64, i64)> {
-        let (n, oldest): (i64, Option<i64>) =
-            self.conn.query_row("SELECT COUNT(*), MIN(created_at_ms) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok((n, oldest.map(|o| now_ms() - o).unwrap_or(0)))
+        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        Ok((n, self.outbox_oldest_age_ms()?))
+    }
+
+    /// Age in ms of the oldest waiting entry (0 when empty); O(1), seq follows arrival.
+    pub fn outbox_oldest_age_ms(&self) -> Result<i64> {
+        let oldest: Option<i64> = self
+            .conn
+            .query_row("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1", [], |r| r.get(0))
+            .optional()?;
+        Ok(oldest.map(|o| now_ms() - o).unwrap_or(0))
     }
 
     // ---- events ----
