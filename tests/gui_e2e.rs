@@ -2,10 +2,12 @@
 //! Screenshots land in tests/artifacts/ (or $HELIUM_TEST_ARTIFACTS).
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use helium_bridge_core::domain::{IntegrationKind, NewIntegration};
+use helium_bridge_core::domain::{IntegrationKind, NewIntegration, SourceConfig};
+use helium_bridge_core::events::Event;
 use helium_bridge_core::{Core, DataDir};
+use serde_json::json;
 use test_harness::gui::{GuiSession, WebDriver};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -13,6 +15,42 @@ const WAIT: Duration = Duration::from_secs(30);
 fn launch(gui: &mut GuiSession, data_dir: &Path) -> WebDriver {
     let app = Path::new(env!("CARGO_BIN_EXE_helium-aws-bridge-desktop"));
     gui.launch(app, &["--data-dir".to_string(), data_dir.display().to_string()])
+}
+
+/// The `innerText` of the elements matching `css`, once `done` accepts them (or panics after
+/// `timeout`). (WebKitWebDriver's element text leaves out `text-overflow: ellipsis` cells.)
+fn wait_texts(app: &WebDriver, css: &str, timeout: Duration, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let found = app.execute("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", json!([css]));
+        let texts: Vec<String> = serde_json::from_value(found).expect("a list of texts");
+        if done(&texts) {
+            return texts;
+        }
+        assert!(Instant::now() < deadline, "{css}: still {texts:?} after {timeout:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Types into a React-controlled input (the WebDriver helper has no key sending).
+fn set_input(app: &WebDriver, css: &str, value: &str) {
+    app.execute(
+        "const input = document.querySelector(arguments[0]);\
+         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, arguments[1]);\
+         input.dispatchEvent(new Event('input', { bubbles: true }));",
+        json!([css, value]),
+    );
+}
+
+fn new_integration(name: &str) -> NewIntegration {
+    NewIntegration {
+        kind: IntegrationKind::AwsIotCore,
+        name: name.into(),
+        region: "eu-west-1".into(),
+        topic: "helium/uplinks".into(),
+        endpoint: Default::default(),
+        forward_joins: false,
+    }
 }
 
 #[test]
@@ -92,4 +130,103 @@ fn gui_explains_when_another_process_holds_the_data_dir() {
     assert!(text.contains("is in use by another Helium AWS Bridge process"), "{text}");
     assert!(text.contains(&format!("(pid {})", std::process::id())), "{text}");
     app.screenshot("data-dir-in-use");
+}
+
+#[test]
+fn gui_monitor_shows_stored_events_and_integrations_show_the_connections_panel() {
+    let data = tempfile::tempdir().unwrap();
+    let seeded = [
+        Event::new("uplink", "info", "uplink from Barn sensor 7 (fcnt 41) queued for 1 integration(s)").device("dev-barn-7"),
+        Event::new("outbox_warning", "warn", "1,204 uplinks have waited for more than an hour"),
+        Event::new("auth_failed", "error", "AWS IoT refused the certificate of device dev-barn-7"),
+        Event::new("uplink_forwarded", "info", "uplink from Barn sensor 7 (fcnt 41) published to helium/uplinks"),
+    ];
+    {
+        let core = Core::open(data.path()).unwrap();
+        let store = core.store();
+        for e in &seeded {
+            store.insert_event(e, 1000).unwrap();
+        }
+    } // the lock is released here, before the app starts
+
+    let mut gui = GuiSession::start(&[]);
+    let app = launch(&mut gui, data.path());
+
+    // The bridge runs in the app; with no source, the connections panel says why it is empty.
+    app.wait_for("[data-testid=bridge-status][data-state=running]", WAIT);
+    let panel = app.wait_for("[data-testid=connections]", WAIT);
+    assert!(app.text(&panel).contains("Connections"), "{}", app.text(&panel));
+    let empty = app.wait_for("[data-testid=connections-empty]", WAIT);
+    assert!(app.text(&empty).contains("No connections yet"), "{}", app.text(&empty));
+    assert!(app.find("[data-testid=connection-state]").is_none());
+    app.screenshot("integrations-connections-empty");
+
+    let nav = app.wait_for("[data-testid=nav-monitor]", WAIT);
+    app.click(&nav);
+    // Newest first: the bridge's own start, then the seeded events in reverse.
+    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.len() >= 5);
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert!(rows[0].contains("bridge started"), "{rows:?}");
+    for (row, e) in rows[1..].iter().zip(seeded.iter().rev()) {
+        assert!(row.contains(&e.message) && row.contains(&e.kind), "{row:?} should show {e:?}");
+        assert!(row.to_lowercase().contains(&e.level), "{row:?} should show level {}", e.level);
+    }
+    assert!(app.find("[data-testid=monitor-empty]").is_none());
+    app.screenshot("monitor-events");
+
+    set_input(&app, "[data-testid=monitor-filter]", "barn");
+    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.len() == 3);
+    assert!(rows.iter().all(|r| r.to_lowercase().contains("barn")), "{rows:?}");
+    app.screenshot("monitor-filtered");
+}
+
+#[test]
+fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration() {
+    let data = tempfile::tempdir().unwrap();
+    let port = test_harness::free_port();
+    {
+        let core = Core::open(data.path()).unwrap();
+        let store = core.store();
+        store.create_integration(&new_integration("Warehouse sensors")).unwrap();
+        let bind = format!("127.0.0.1:{port}");
+        store.create_source("farm webhook", SourceConfig::HttpWebhook { bind, require_secret: false }).unwrap();
+    }
+
+    let mut gui = GuiSession::start(&[]);
+    let app = launch(&mut gui, data.path());
+
+    // The webhook source listens: a green row in the connections panel.
+    let conns = wait_texts(&app, "[data-testid=connection-state]", WAIT, |t| t.iter().any(|r| r.contains("listening")));
+    assert_eq!(conns.len(), 1, "{conns:?}");
+    assert!(conns[0].contains("farm webhook") && conns[0].contains(&format!("127.0.0.1:{port}")), "{conns:?}");
+    app.wait_for("[data-testid=connection-state][data-connected=true]", WAIT);
+
+    // Disable the integration, live; the row shows it after the reload.
+    let toggle = app.wait_for("[data-testid=integration-toggle][aria-checked=true]", WAIT);
+    app.click(&toggle);
+    app.wait_for("[data-testid=integration-toggle][aria-checked=false]", WAIT);
+    wait_texts(&app, "[data-testid=integration-row]", WAIT, |t| t.len() == 1 && t[0].contains("Inactive"));
+    app.screenshot("integrations-connections");
+    {
+        // Read-only, alongside the app's own connection.
+        let store = helium_bridge_core::Store::open_reader(&data.path().join("bridge.sqlite3")).unwrap();
+        let integrations = store.list_integrations().unwrap();
+        assert!(!integrations[0].active, "{integrations:?}");
+    }
+
+    let nav = app.wait_for("[data-testid=nav-monitor]", WAIT);
+    app.click(&nav);
+    wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.iter().any(|r| r.contains("bridge started")));
+
+    // An uplink reaches the webhook while the page is open: it streams in at the top.
+    let uplink = std::fs::read(test_harness::repo_root().join("tests/fixtures/chirpstack/reference.json")).unwrap();
+    let (status, body) = test_harness::http_post(
+        &format!("http://127.0.0.1:{port}/?event=up"),
+        &[("content-type", "application/json")],
+        &uplink,
+    );
+    assert_eq!(status, 200, "{body}");
+    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.first().is_some_and(|r| r.contains("not forwarded")));
+    assert!(rows[0].contains("uplink"), "{rows:?}");
+    app.screenshot("monitor-live");
 }

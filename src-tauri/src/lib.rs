@@ -1,17 +1,30 @@
 //! The desktop shell: a thin Tauri adapter over `helium-bridge-core`. Commands map to core
 //! calls; no logic lives here.
 
+mod bridge_host;
 mod commands;
+mod stream;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use helium_bridge_core::{ipc::AppInfo, resolve_data_dir, Core};
+use tauri::{Manager, RunEvent};
+
+use crate::bridge_host::BridgeHost;
+use crate::stream::Subscriptions;
+
+/// How long exit waits for the bridge to finish what is in flight.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the commands work on. `core` is `None` when the data could not be opened; the UI
-/// then shows `info.startup_error` instead of the pages.
+/// then shows `info.startup_error` instead of the pages, and no bridge runs.
 pub struct AppState {
-    core: Option<Core>,
+    core: Option<Arc<Core>>,
     info: AppInfo,
+    bridge: Arc<BridgeHost>,
+    subscriptions: Subscriptions,
 }
 
 /// `--data-dir DIR` or `--data-dir=DIR` from the command line, if given.
@@ -33,13 +46,14 @@ fn open_state() -> AppState {
         .map_err(|e| e.to_string())
         .and_then(|dir| Core::open(&dir).map(|c| (dir, c)).map_err(|e| e.to_string()));
     let (data_dir, core, startup_error) = match opened {
-        Ok((dir, core)) => (dir.display().to_string(), Some(core), None),
+        Ok((dir, core)) => (dir.display().to_string(), Some(Arc::new(core)), None),
         Err(e) => {
             eprintln!("error: {e}");
             (String::new(), None, Some(e))
         }
     };
     AppState {
+        bridge: BridgeHost::new(core.is_some()),
         core,
         info: AppInfo {
             name: "Helium AWS Bridge".into(),
@@ -47,18 +61,39 @@ fn open_state() -> AppState {
             data_dir,
             startup_error,
         },
+        subscriptions: Subscriptions::default(),
     }
 }
 
 pub fn run() {
+    let state = open_state();
+    let start = state.core.clone().map(|core| (core, state.bridge.clone()));
     tauri::Builder::default()
-        .manage(open_state())
+        .manage(state)
+        .setup(move |_| {
+            if let Some((core, bridge)) = start {
+                bridge.spawn_start(core);
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::list_integrations,
             commands::list_labels,
             commands::list_devices,
+            commands::bridge_status,
+            commands::connection_states,
+            commands::set_integration_active,
+            commands::recent_events,
+            commands::subscribe_events,
+            commands::unsubscribe_events,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running Helium AWS Bridge");
+        .build(tauri::generate_context!())
+        .expect("error while running Helium AWS Bridge")
+        .run(|app, event| {
+            if let RunEvent::Exit = event {
+                let bridge = app.state::<AppState>().bridge.clone();
+                tauri::async_runtime::block_on(bridge.shutdown(SHUTDOWN_TIMEOUT));
+            }
+        });
 }

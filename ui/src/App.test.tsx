@@ -6,7 +6,10 @@ import { App } from "./App";
 import { DEVICE_ROW_HEIGHT } from "./pages/DevicesPage";
 import { defaultAppInfo, device, integration, mockCommands } from "./test/tauri";
 
-vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
+vi.mock("@tauri-apps/api/core", async () => ({
+  invoke: vi.fn(),
+  Channel: (await import("./test/channel")).MockChannel,
+}));
 
 // Reset before (not after) each test: the previous test's tree is unmounted by then, so a
 // late IPC call of its effects cannot land in this test's call history.
@@ -62,7 +65,7 @@ describe("App shell", () => {
 
     await user.click(within(nav).getByRole("button", { name: "Monitor" }));
     expect(screen.getByRole("heading", { level: 1, name: "Monitor" })).toBeInTheDocument();
-    expect(screen.getByTestId("monitor-empty")).toBeInTheDocument();
+    expect(await screen.findByTestId("monitor-empty")).toBeInTheDocument();
 
     await user.click(within(nav).getByRole("button", { name: "Integrations" }));
     expect(await screen.findByTestId("integrations-empty")).toBeInTheDocument();

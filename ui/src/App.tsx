@@ -6,6 +6,7 @@ import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { LabelsPage } from "./pages/LabelsPage";
 import { MonitorPage } from "./pages/MonitorPage";
+import { BridgeIndicator } from "./status";
 import { useCommand } from "./useCommand";
 
 export type PageId = "integrations" | "devices" | "labels" | "monitor";
@@ -73,6 +74,7 @@ function Shell({ info }: { info: AppInfo }) {
             ))}
           </ul>
         </nav>
+        <BridgeIndicator />
         <footer className="sidebar-footer" title={info.data_dir}>
           <span className="muted">v</span>
           <span data-testid="app-version">{info.version}</span>

@@ -1,5 +1,14 @@
-import { invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Device, Integration, IpcError, LabelSummary } from "./bindings";
+import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import type {
+  AppInfo,
+  BridgeStatus,
+  ConnectionState,
+  Device,
+  Event,
+  Integration,
+  IpcError,
+  LabelSummary,
+} from "./bindings";
 
 function isIpcError(value: unknown): value is IpcError {
   return (
@@ -18,9 +27,9 @@ export function toError(reason: unknown): Error {
   return new Error("Unexpected error from the bridge core");
 }
 
-async function call<T>(command: string): Promise<T> {
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
-    return await invoke<T>(command);
+    return await (args === undefined ? invoke<T>(command) : invoke<T>(command, args));
   } catch (reason) {
     throw toError(reason);
   }
@@ -30,3 +39,36 @@ export const appInfo = (): Promise<AppInfo> => call<AppInfo>("app_info");
 export const listIntegrations = (): Promise<Integration[]> => call<Integration[]>("list_integrations");
 export const listLabels = (): Promise<LabelSummary[]> => call<LabelSummary[]>("list_labels");
 export const listDevices = (): Promise<Device[]> => call<Device[]>("list_devices");
+export const bridgeStatus = (): Promise<BridgeStatus> => call<BridgeStatus>("bridge_status");
+export const connectionStates = (): Promise<ConnectionState[]> => call<ConnectionState[]>("connection_states");
+export const setIntegrationActive = (id: string, active: boolean): Promise<void> =>
+  call<void>("set_integration_active", { id, active });
+/** The newest `limit` events, oldest first. */
+export const recentEvents = (limit: number): Promise<Event[]> => call<Event[]>("recent_events", { limit });
+
+export type EventSubscription = {
+  /** Resolves once live events flow; rejects when they cannot (e.g. the bridge did not start). */
+  ready: Promise<void>;
+  /** Stops the stream; `onBatch` is not called any more. */
+  close: () => void;
+};
+
+/** Live events, in batches (oldest first within a batch). */
+export function subscribeEvents(onBatch: (events: Event[]) => void): EventSubscription {
+  const channel = new Channel<Event[]>();
+  let open = true;
+  channel.onmessage = (events) => {
+    if (open) onBatch(events);
+  };
+  const ready = call<void>("subscribe_events", { channel });
+  const close = () => {
+    if (!open) return;
+    open = false;
+    // After `ready`, so the stream is registered on the Rust side before it is ended.
+    ready.then(
+      () => invoke("unsubscribe_events", { id: channel.id }).catch(() => undefined),
+      () => undefined,
+    );
+  };
+  return { ready, close };
+}

@@ -46,3 +46,4 @@ export type ConnectionState = {
  * `source` or `integration`.
  */
 side: string, id: string, name: string, connected: boolean, detail: string, };
+export type BridgeStatus = { "state": "starting" } | { "state": "running" } | { "state": "failed", error: string, } | { "state": "stopped" };

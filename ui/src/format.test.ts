@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatLastSeen } from "./format";
+import { formatLastSeen, formatTime } from "./format";
 
 describe("formatLastSeen", () => {
   const now = 1_700_000_000_000;
@@ -9,5 +9,12 @@ describe("formatLastSeen", () => {
     expect(formatLastSeen(now - 5 * 60_000, now)).toBe("5 minutes ago");
     expect(formatLastSeen(now - 3 * 3_600_000, now)).toBe("3 hours ago");
     expect(formatLastSeen(now - 86_400_000, now)).toBe("yesterday");
+  });
+});
+
+describe("formatTime", () => {
+  it("shows local time with milliseconds", () => {
+    const at = new Date(2024, 0, 2, 3, 4, 5, 67).getTime();
+    expect(formatTime(at)).toBe("03:04:05.067");
   });
 });

@@ -23,3 +23,11 @@ export function formatCount(n: number): string {
 export function formatDateTime(ms: number): string {
   return new Date(ms).toLocaleString();
 }
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+/** "14:03:07.125" in local time, for the monitor's rows. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}

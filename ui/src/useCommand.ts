@@ -5,9 +5,12 @@ export type CommandState<T> =
   | { status: "error"; error: Error }
   | { status: "ready"; data: T };
 
+const asError = (reason: unknown): Error => (reason instanceof Error ? reason : new Error(String(reason)));
+
 /**
  * Run an IPC call on mount and expose its loading / error / ready state.
- * `reload` runs it again (e.g. from a "Retry" button).
+ * `reload` runs it again (e.g. from a "Retry" button); data already shown stays on screen
+ * until the new result arrives, so a reload after an edit does not flash a spinner.
  */
 export function useCommand<T>(fetcher: () => Promise<T>): [CommandState<T>, () => void] {
   const [state, setState] = useState<CommandState<T>>({ status: "loading" });
@@ -15,18 +18,13 @@ export function useCommand<T>(fetcher: () => Promise<T>): [CommandState<T>, () =
 
   useEffect(() => {
     let cancelled = false;
-    setState({ status: "loading" });
+    setState((prev) => (attempt > 0 && prev.status === "ready" ? prev : { status: "loading" }));
     fetcher().then(
       (data) => {
         if (!cancelled) setState({ status: "ready", data });
       },
       (reason: unknown) => {
-        if (!cancelled) {
-          setState({
-            status: "error",
-            error: reason instanceof Error ? reason : new Error(String(reason)),
-          });
-        }
+        if (!cancelled) setState({ status: "error", error: asError(reason) });
       },
     );
     return () => {
@@ -36,4 +34,35 @@ export function useCommand<T>(fetcher: () => Promise<T>): [CommandState<T>, () =
 
   const reload = useCallback(() => setAttempt((n) => n + 1), []);
   return [state, reload];
+}
+
+/** Run an IPC call on mount and again `intervalMs` after each answer, keeping the latest result. */
+export function usePolling<T>(fetcher: () => Promise<T>, intervalMs: number): CommandState<T> {
+  const [state, setState] = useState<CommandState<T>>({ status: "loading" });
+
+  useEffect(() => {
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      fetcher()
+        .then(
+          (data) => {
+            if (!cancelled) setState({ status: "ready", data });
+          },
+          (reason: unknown) => {
+            if (!cancelled) setState({ status: "error", error: asError(reason) });
+          },
+        )
+        .finally(() => {
+          if (!cancelled) timer = setTimeout(tick, intervalMs);
+        });
+    };
+    tick();
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [fetcher, intervalMs]);
+
+  return state;
 }

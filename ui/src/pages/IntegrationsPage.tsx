@@ -1,8 +1,9 @@
 import { useState } from "react";
-import { listIntegrations } from "../api";
+import { listIntegrations, setIntegrationActive } from "../api";
 import type { Integration, IntegrationKind } from "../bindings";
 import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { CloudIcon } from "../icons";
+import { ConnectionPanel } from "../status";
 import { useCommand } from "../useCommand";
 
 const KIND_LABELS: Record<IntegrationKind, string> = {
@@ -25,7 +26,42 @@ function WizardNote() {
   );
 }
 
-function IntegrationRow({ integration }: { integration: Integration }) {
+/** Enables or disables an integration; the running bridge starts or stops its sessions at once. */
+function ActiveToggle({ integration, onChanged }: { integration: Integration; onChanged: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const toggle = () => {
+    setBusy(true);
+    setError(null);
+    setIntegrationActive(integration.id, !integration.active)
+      .then(onChanged, (e: Error) => setError(e.message))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <div className="toggle-wrap">
+      <button
+        type="button"
+        role="switch"
+        aria-checked={integration.active}
+        aria-label={`Forward to ${integration.name}`}
+        title={integration.active ? "Disable this integration" : "Enable this integration"}
+        className="switch"
+        data-testid="integration-toggle"
+        disabled={busy}
+        onClick={toggle}
+      >
+        <span className="switch-knob" />
+      </button>
+      {error ? (
+        <span className="toggle-error text-danger" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+function IntegrationRow({ integration, onChanged }: { integration: Integration; onChanged: () => void }) {
   return (
     <li className="card-row" data-testid="integration-row">
       <div className="card-row-main">
@@ -45,6 +81,7 @@ function IntegrationRow({ integration }: { integration: Integration }) {
       <span className={integration.active ? "badge badge-active" : "badge badge-inactive"}>
         {integration.active ? "Active" : "Inactive"}
       </span>
+      <ActiveToggle integration={integration} onChanged={onChanged} />
     </li>
   );
 }
@@ -63,6 +100,7 @@ export function IntegrationsPage() {
         subtitle="Where your devices' uplinks are forwarded."
         actions={hasRows ? <AddIntegrationButton onClick={onAdd} /> : undefined}
       />
+      <ConnectionPanel />
       {hasRows && showNote ? <WizardNote /> : null}
       {state.status === "loading" ? <Loading what="integrations" /> : null}
       {state.status === "error" ? <ErrorState what="integrations" error={state.error} onRetry={reload} /> : null}
@@ -83,7 +121,7 @@ export function IntegrationsPage() {
       {hasRows ? (
         <ul className="card-list" aria-label="Integrations">
           {state.data.map((integration) => (
-            <IntegrationRow key={integration.id} integration={integration} />
+            <IntegrationRow key={integration.id} integration={integration} onChanged={reload} />
           ))}
         </ul>
       ) : null}

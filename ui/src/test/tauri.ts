@@ -1,13 +1,35 @@
+import "@testing-library/jest-dom/vitest";
 import { vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
-import type { AppInfo, Device, Integration, IpcError, LabelSummary } from "../bindings";
+import type {
+  AppInfo,
+  BridgeStatus,
+  ConnectionState,
+  Device,
+  Event,
+  Integration,
+  IpcError,
+  LabelSummary,
+} from "../bindings";
+import type { MockChannel } from "./channel";
 
-/** What each mocked command resolves to; an `{ reject }` entry makes it reject like the Rust side does. */
+/** A mocked command's answer: a value, `{ reject }` to reject like the Rust side does, or a
+ *  function of the call's arguments returning either. */
+type Answer<T> = T | { reject: IpcError };
+type Mock<T> = Answer<T> | ((args: Record<string, unknown>) => Answer<T>);
+
+/** What each mocked command resolves to. */
 export type CommandMocks = {
-  app_info?: AppInfo | { reject: IpcError };
-  list_integrations?: Integration[] | { reject: IpcError };
-  list_labels?: LabelSummary[] | { reject: IpcError };
-  list_devices?: Device[] | { reject: IpcError };
+  app_info?: Mock<AppInfo>;
+  list_integrations?: Mock<Integration[]>;
+  list_labels?: Mock<LabelSummary[]>;
+  list_devices?: Mock<Device[]>;
+  bridge_status?: Mock<BridgeStatus>;
+  connection_states?: Mock<ConnectionState[]>;
+  set_integration_active?: Mock<null>;
+  recent_events?: Mock<Event[]>;
+  subscribe_events?: Mock<null>;
+  unsubscribe_events?: Mock<boolean>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -19,13 +41,52 @@ export const defaultAppInfo: AppInfo = {
 
 /** Route mocked `invoke` calls by command name. `vi.mock("@tauri-apps/api/core")` must be in the test file. */
 export function mockCommands(mocks: CommandMocks): void {
-  const all: CommandMocks = { app_info: defaultAppInfo, list_integrations: [], list_labels: [], list_devices: [], ...mocks };
-  vi.mocked(invoke).mockImplementation(async (cmd: string) => {
-    const value = all[cmd as keyof CommandMocks];
-    if (value === undefined) throw { message: `unknown command ${cmd}` } satisfies IpcError;
-    if (typeof value === "object" && value !== null && "reject" in value) throw value.reject;
+  const all: CommandMocks = {
+    app_info: defaultAppInfo,
+    list_integrations: [],
+    list_labels: [],
+    list_devices: [],
+    bridge_status: { state: "running" },
+    connection_states: [],
+    set_integration_active: null,
+    recent_events: [],
+    subscribe_events: null,
+    unsubscribe_events: true,
+    ...mocks,
+  };
+  vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {
+    const mock = all[cmd as keyof CommandMocks];
+    if (mock === undefined) throw { message: `unknown command ${cmd}` } satisfies IpcError;
+    const value: unknown = typeof mock === "function" ? mock((args ?? {}) as Record<string, unknown>) : mock;
+    if (typeof value === "object" && value !== null && "reject" in value) throw (value as { reject: IpcError }).reject;
     return value;
   });
+}
+
+/** The channel the UI passed to its latest `subscribe_events` call. */
+export function lastEventChannel(): MockChannel<Event[]> {
+  const calls = vi.mocked(invoke).mock.calls.filter(([cmd]) => cmd === "subscribe_events");
+  const args = calls[calls.length - 1]?.[1] as { channel?: MockChannel<Event[]> } | undefined;
+  if (!args?.channel) throw new Error("subscribe_events was not called with a channel");
+  return args.channel;
+}
+
+let nextEventId = 1;
+
+export function event(overrides: Partial<Event> = {}): Event {
+  const id = overrides.id ?? nextEventId++;
+  return {
+    id,
+    at_ms: 1_700_000_000_000 + id * 1000,
+    kind: "uplink",
+    level: "info",
+    source_id: null,
+    integration_id: null,
+    device_id: null,
+    message: `event ${id}`,
+    detail: null,
+    ...overrides,
+  };
 }
 
 export function integration(overrides: Partial<Integration> = {}): Integration {

@@ -1,0 +1,231 @@
+//! The in-process bridge as the desktop runs it: started in the background at launch, reachable
+//! from commands while it runs, shut down on exit. A bridge that fails to start is a status the
+//! UI shows, never a crash.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use helium_bridge_core::aws::DirectoryProvisioner;
+use helium_bridge_core::bridge::{Bridge, BridgeOptions, ConnectionState};
+use helium_bridge_core::events::Event;
+use helium_bridge_core::ipc::{BridgeStatus, IpcError};
+use helium_bridge_core::{Core, KeyringVault, StoreError};
+use tokio::sync::{broadcast, watch};
+
+enum Slot {
+    Starting,
+    Running(Bridge),
+    /// Why is in `status`.
+    Failed,
+    Stopped,
+}
+
+pub struct BridgeHost {
+    slot: Mutex<Slot>,
+    /// Mirrors the slot for whoever waits for the start to finish.
+    status: watch::Sender<BridgeStatus>,
+}
+
+impl BridgeHost {
+    /// A host waiting for [`BridgeHost::start`] (`starting`), or one that never runs a bridge.
+    pub fn new(starting: bool) -> Arc<BridgeHost> {
+        let (slot, status) = if starting {
+            (Slot::Starting, BridgeStatus::Starting)
+        } else {
+            (Slot::Stopped, BridgeStatus::Stopped)
+        };
+        Arc::new(BridgeHost { slot: Mutex::new(slot), status: watch::channel(status).0 })
+    }
+
+    /// Starts the bridge the way `helium-aws-bridge run` does, on Tauri's (multi-thread) runtime.
+    pub fn spawn_start(self: &Arc<Self>, core: Arc<Core>) {
+        let host = self.clone();
+        tauri::async_runtime::spawn(async move {
+            host.start(Bridge::start(
+                core,
+                Arc::new(KeyringVault::default()),
+                Arc::new(DirectoryProvisioner),
+                BridgeOptions::default(),
+            ))
+            .await
+        });
+    }
+
+    /// Records the outcome of `starting`. A bridge that comes up after shutdown was asked for
+    /// is shut down again at once.
+    pub async fn start(&self, starting: impl Future<Output = Result<Bridge, StoreError>>) {
+        let result = starting.await;
+        let late = {
+            let mut slot = self.lock();
+            match (&*slot, result) {
+                (Slot::Starting, Ok(bridge)) => {
+                    *slot = Slot::Running(bridge);
+                    self.status.send_replace(BridgeStatus::Running);
+                    None
+                }
+                (Slot::Starting, Err(e)) => {
+                    let error = format!("the bridge could not start: {e}");
+                    eprintln!("error: {error}");
+                    *slot = Slot::Failed;
+                    self.status.send_replace(BridgeStatus::Failed { error });
+                    None
+                }
+                (_, Ok(bridge)) => Some(bridge),
+                (_, Err(_)) => None,
+            }
+        };
+        if let Some(bridge) = late {
+            bridge.shutdown().await;
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn status(&self) -> BridgeStatus {
+        self.status.borrow().clone()
+    }
+
+    /// `f` on the running bridge, or `None` when it is not running.
+    fn with<R>(&self, f: impl FnOnce(&Bridge) -> R) -> Option<R> {
+        match &*self.lock() {
+            Slot::Running(bridge) => Some(f(bridge)),
+            _ => None,
+        }
+    }
+
+    fn not_running(&self) -> IpcError {
+        IpcError {
+            message: match self.status() {
+                BridgeStatus::Failed { error } => error,
+                BridgeStatus::Starting => "the bridge is still starting".into(),
+                _ => "the bridge is not running".into(),
+            },
+        }
+    }
+
+    /// The bridge's connections; none while it starts, an error when it could not start.
+    pub fn connection_states(&self) -> Result<Vec<ConnectionState>, IpcError> {
+        match self.with(|b| b.connection_states()) {
+            Some(states) => Ok(states),
+            None if matches!(self.status(), BridgeStatus::Failed { .. }) => Err(self.not_running()),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Through the running bridge (so its sessions stop or start right away), else straight
+    /// into the store, which the next start reads.
+    pub fn set_integration_active(&self, core: &Core, id: &str, active: bool) -> Result<(), IpcError> {
+        match self.with(|b| b.set_integration_active(id, active)) {
+            Some(result) => Ok(result?),
+            None => Ok(core.store().set_integration_active(id, active)?),
+        }
+    }
+
+    /// A receiver of the bridge's events, waiting for the start to finish if need be.
+    pub async fn subscribe(&self) -> Result<broadcast::Receiver<Event>, IpcError> {
+        let mut changes = self.status.subscribe();
+        loop {
+            match &*self.lock() {
+                Slot::Running(bridge) => return Ok(bridge.events().subscribe()),
+                Slot::Starting => {}
+                _ => return Err(self.not_running()),
+            }
+            if changes.changed().await.is_err() {
+                return Err(self.not_running());
+            }
+        }
+    }
+
+    /// Stops the bridge if it runs (best effort, at most `timeout`); a start still under way
+    /// shuts its bridge down when it finishes.
+    pub async fn shutdown(&self, timeout: Duration) {
+        let slot = std::mem::replace(&mut *self.lock(), Slot::Stopped);
+        self.status.send_replace(BridgeStatus::Stopped);
+        if let Slot::Running(bridge) = slot {
+            if tokio::time::timeout(timeout, bridge.shutdown()).await.is_err() {
+                eprintln!("warning: the bridge did not stop within {timeout:?}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_core(dir: &std::path::Path) -> Arc<Core> {
+        Arc::new(Core::open(dir).unwrap())
+    }
+
+    async fn start_real(core: Arc<Core>) -> Result<Bridge, StoreError> {
+        Bridge::start(core, Arc::new(KeyringVault::default()), Arc::new(DirectoryProvisioner), BridgeOptions::default())
+            .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn runs_streams_and_shuts_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open_core(dir.path());
+        let host = BridgeHost::new(true);
+        assert_eq!(host.status(), BridgeStatus::Starting);
+        assert_eq!(host.connection_states().unwrap(), vec![]);
+
+        // A subscriber that comes while the bridge starts gets the bus once it runs.
+        let waiting = {
+            let host = host.clone();
+            tokio::spawn(async move { host.subscribe().await })
+        };
+        host.start(start_real(core.clone())).await;
+        assert_eq!(host.status(), BridgeStatus::Running);
+        let mut rx = waiting.await.unwrap().unwrap();
+
+        // No sources: no connections.
+        assert_eq!(host.connection_states().unwrap(), vec![]);
+
+        host.shutdown(Duration::from_secs(10)).await;
+        assert_eq!(host.status(), BridgeStatus::Stopped);
+        let stopped = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
+        assert_eq!(stopped.message, "bridge stopped");
+        assert!(host.subscribe().await.is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_start_is_a_status_and_toggles_still_reach_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open_core(dir.path());
+        let integration = core
+            .store()
+            .create_integration(&helium_bridge_core::domain::NewIntegration {
+                kind: helium_bridge_core::domain::IntegrationKind::AwsIotCore,
+                name: "x".into(),
+                region: "eu-west-1".into(),
+                topic: "t".into(),
+                endpoint: Default::default(),
+                forward_joins: false,
+            })
+            .unwrap();
+        let host = BridgeHost::new(true);
+        host.start(async { Err(StoreError::NotFound("the test's database".into())) }).await;
+        let BridgeStatus::Failed { error } = host.status() else { panic!("{:?}", host.status()) };
+        assert!(error.contains("could not start") && error.contains("the test's database"), "{error}");
+        assert_eq!(host.connection_states().unwrap_err().message, error);
+        assert_eq!(host.subscribe().await.unwrap_err().message, error);
+
+        host.set_integration_active(&core, &integration.id, false).unwrap();
+        assert!(!core.store().get_integration(&integration.id).unwrap().active);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_start_that_finishes_after_shutdown_is_stopped_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open_core(dir.path());
+        let host = BridgeHost::new(true);
+        host.shutdown(Duration::from_secs(1)).await;
+        host.start(start_real(core.clone())).await;
+        assert_eq!(host.status(), BridgeStatus::Stopped);
+        assert_eq!(core.store().events_after(0, 10).unwrap().last().unwrap().message, "bridge stopped");
+    }
+}
