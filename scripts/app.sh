@@ -6,8 +6,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/helium-aws-bridge/target}"
 
 scripts/setup.sh
-echo "==> Building the UI"
-npm --prefix ui run build
+scripts/build-ui.sh
 echo "==> Building the desktop app and the headless CLI (release)"
 cargo build --release --locked -p helium-aws-bridge-desktop -p helium-aws-bridge-cli
 app="$CARGO_TARGET_DIR/release/helium-aws-bridge-desktop"

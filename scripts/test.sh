@@ -9,7 +9,7 @@ export HELIUM_VENV="${HELIUM_VENV:-$HOME/.cache/helium-aws-bridge/venv}"
 scripts/setup.sh --test
 
 echo "==> UI: type-check, build, unit tests"
-npm --prefix ui run build
+scripts/build-ui.sh
 npm --prefix ui test
 
 echo "==> moto launcher self-check"

@@ -50,7 +50,15 @@ enum Command {
     #[command(subcommand)]
     Device(devices::DeviceCmd),
     /// Run the bridge in the foreground until SIGINT (Ctrl-C) or SIGTERM; events go to stderr.
-    Run,
+    Run {
+        /// Uplinks waiting for AWS at which new ones are refused (left with their source,
+        /// never dropped); a warning comes at 80 %.
+        #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(i64).range(1..))]
+        outbox_max: i64,
+        /// Warn when the oldest waiting uplink is older than this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+        outbox_warn_age: u64,
+    },
     /// Follow the bridge's events live (works while `run` holds the data directory).
     Monitor {
         /// One JSON object per line instead of text.
@@ -78,7 +86,7 @@ fn dispatch(cli: Cli) -> Result {
     let dir = resolve_data_dir(cli.data_dir)?;
     match cli.command {
         // These two manage the lock (or, for monitor, never take it) themselves.
-        Command::Run => return run::run(&dir),
+        Command::Run { outbox_max, outbox_warn_age } => return run::run(&dir, outbox_max, outbox_warn_age),
         Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
         _ => {}
     }
@@ -89,7 +97,7 @@ fn dispatch(cli: Cli) -> Result {
         Command::Integration(cmd) => integrations::dispatch(&core, cmd),
         Command::Label(cmd) => labels::dispatch(&core, cmd),
         Command::Device(cmd) => devices::dispatch(&core, cmd),
-        Command::Run | Command::Monitor { .. } => unreachable!("handled above"),
+        Command::Run { .. } | Command::Monitor { .. } => unreachable!("handled above"),
     }
 }
 

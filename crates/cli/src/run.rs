@@ -39,7 +39,7 @@ impl Stop {
     }
 }
 
-pub fn run(dir: &Path) -> Result {
+pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
     runtime()?.block_on(async {
         let mut stop = Stop::install()?;
         let core = Arc::new(Core::open(dir)?);
@@ -51,7 +51,11 @@ pub fn run(dir: &Path) -> Result {
             core,
             Arc::new(KeyringVault::default()),
             Arc::new(DirectoryProvisioner),
-            BridgeOptions::default(),
+            BridgeOptions {
+                outbox_max_entries: outbox_max,
+                outbox_warn_age: std::time::Duration::from_secs(outbox_warn_age_s),
+                ..BridgeOptions::default()
+            },
         )
         .await?;
         let (done_tx, done_rx) = oneshot::channel();

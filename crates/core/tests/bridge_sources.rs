@@ -125,3 +125,43 @@ async fn webhook_accepts_chirpstack_and_legacy_json_and_refuses_a_wrong_secret()
     out.expect_silence(Duration::from_millis(500)).await;
     bridge.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chirpstack_over_mqtts_with_a_client_certificate() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    // The Helium-side broker speaks TLS and wants a client certificate too.
+    let helium_tls = test_harness::Mosquitto::tls(&env.ca);
+    let files = env.certs.path();
+    let client = env.ca.client_identity("helium-aws-bridge");
+    std::fs::write(files.join("src-ca.pem"), &env.ca.cert_pem).unwrap();
+    std::fs::write(files.join("src.pem"), &client.cert_pem).unwrap();
+    std::fs::write(files.join("src.key"), &client.key_pem).unwrap();
+    let path = |f: &str| Some(files.join(f).display().to_string());
+    env.core
+        .store()
+        .create_source(
+            "chirpstack-tls",
+            SourceConfig::ChirpstackMqtt {
+                url: format!("mqtts://localhost:{}", helium_tls.port),
+                username: None,
+                application_id: APP.into(),
+                tls: helium_bridge_core::domain::MqttTlsFiles {
+                    ca_file: path("src-ca.pem"),
+                    cert_file: path("src.pem"),
+                    key_file: path("src.key"),
+                },
+            },
+        )
+        .unwrap();
+    let eui = "0102030405060708";
+    env.device(&device_id_for_dev_eui(eui), eui, "fleet-a", &[&integration]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::tls(&helium_tls, &env.ca, "unused/#").await;
+    let bridge = env.start().await;
+    helium.publish(&format!("application/{APP}/device/{eui}/event/up"), fixture("chirpstack/reference.json")).await;
+    let (_, got) = out.next_json(T).await;
+    assert_eq!(got["dev_eui"], "0102030405060708");
+    bridge.shutdown().await;
+}

@@ -129,3 +129,12 @@ fn run_stops_on_sigterm_and_monitor_follows_it() {
     let (code, rest) = monitor.terminate();
     assert_eq!((code, rest), (Some(0), vec![]));
 }
+
+#[test]
+fn run_refuses_an_outbox_limit_below_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = cli(&["run", "--outbox-max", "0", "--data-dir", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid value '0' for '--outbox-max <N>': 0 is not in 1.."), "{}", stderr(&o));
+    assert!(!tmp.path().join("bridge.sqlite3").exists(), "nothing is opened on a usage error");
+}

@@ -11,10 +11,10 @@ use crate::events::Event;
 use crate::now_ms;
 use crate::validate::Invalid;
 
-const DEVICE_COLS: &str =
+pub(super) const DEVICE_COLS: &str =
     "id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, uplinks, downlinks, errors";
 
-fn device_from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
+pub(super) fn device_from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -210,20 +210,7 @@ impl Store {
             "SELECT id, at_ms, kind, level, source_id, integration_id, device_id, message, detail
              FROM (SELECT * FROM events WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
         )?;
-        let rows = stmt.query_map(params![device_id, limit as i64], |r| {
-            let detail: Option<String> = r.get(8)?;
-            Ok(Event {
-                id: r.get(0)?,
-                at_ms: r.get(1)?,
-                kind: r.get(2)?,
-                level: r.get(3)?,
-                source_id: r.get(4)?,
-                integration_id: r.get(5)?,
-                device_id: r.get(6)?,
-                message: r.get(7)?,
-                detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
-            })
-        })?;
+        let rows = stmt.query_map(params![device_id, limit as i64], super::bridge::event_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -189,20 +189,7 @@ impl Store {
             "SELECT id, at_ms, kind, level, source_id, integration_id, device_id, message, detail
              FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![after, limit as i64], |r| {
-            let detail: Option<String> = r.get(8)?;
-            Ok(Event {
-                id: r.get(0)?,
-                at_ms: r.get(1)?,
-                kind: r.get(2)?,
-                level: r.get(3)?,
-                source_id: r.get(4)?,
-                integration_id: r.get(5)?,
-                device_id: r.get(6)?,
-                message: r.get(7)?,
-                detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
-            })
-        })?;
+        let rows = stmt.query_map(params![after, limit as i64], event_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -248,4 +235,21 @@ impl Store {
 pub enum DeviceCounter {
     Downlinks,
     Errors,
+}
+
+/// An `events` row selected as `id, at_ms, kind, level, source_id, integration_id, device_id,
+/// message, detail`.
+pub(super) fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    let detail: Option<String> = r.get(8)?;
+    Ok(Event {
+        id: r.get(0)?,
+        at_ms: r.get(1)?,
+        kind: r.get(2)?,
+        level: r.get(3)?,
+        source_id: r.get(4)?,
+        integration_id: r.get(5)?,
+        device_id: r.get(6)?,
+        message: r.get(7)?,
+        detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
+    })
 }

@@ -217,24 +217,11 @@ impl Store {
     }
 
     pub fn list_devices(&self) -> Result<Vec<Device>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, uplinks, downlinks, errors
-             FROM devices ORDER BY name COLLATE NOCASE, id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Device {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                dev_eui: r.get(2)?,
-                app_eui: r.get(3)?,
-                devaddr: r.get(4)?,
-                source: r.get(5)?,
-                last_seen_ms: r.get(6)?,
-                uplinks: r.get(7)?,
-                downlinks: r.get(8)?,
-                errors: r.get(9)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM devices ORDER BY name COLLATE NOCASE, id",
+            admin::DEVICE_COLS
+        ))?;
+        let rows = stmt.query_map([], admin::device_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
