@@ -7,7 +7,7 @@ use std::time::Duration;
 use helium_bridge_core::aws::DirectoryProvisioner;
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
 use helium_bridge_core::datadir::DB_FILE;
-use helium_bridge_core::events::Event;
+use helium_bridge_core::events::{Event, EventBus};
 use helium_bridge_core::{Core, KeyringVault, Store, StoreError};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, oneshot};
@@ -47,8 +47,13 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
             let store = core.store();
             (store.list_sources()?.len(), store.list_integrations()?.iter().filter(|i| i.active).count())
         };
-        let bridge = Bridge::start(
+        // Subscribe before starting, so the log has every event, the first ones included.
+        let bus = EventBus::new(core.clone());
+        let (done_tx, done_rx) = oneshot::channel();
+        let printer = tokio::spawn(print_events(bus.subscribe(), done_rx));
+        let bridge = Bridge::start_with_bus(
             core,
+            bus,
             Arc::new(KeyringVault::default()),
             Arc::new(DirectoryProvisioner),
             BridgeOptions {
@@ -58,8 +63,6 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
             },
         )
         .await?;
-        let (done_tx, done_rx) = oneshot::channel();
-        let printer = tokio::spawn(print_events(bridge.events().subscribe(), done_rx));
         eprintln!(
             "bridge running in {}: {sources} source(s), {integrations} active integration(s); \
              stop with Ctrl-C or SIGTERM",

@@ -105,9 +105,21 @@ impl Bridge {
         provisioner: Arc<dyn Provisioner>,
         opts: BridgeOptions,
     ) -> Result<Bridge, crate::store::StoreError> {
+        let events = EventBus::new(core.clone());
+        Self::start_with_bus(core, events, vault, provisioner, opts).await
+    }
+
+    /// Like `start`, on a bus the caller made (and subscribed to) first, so that it sees
+    /// every event from the very first one.
+    pub async fn start_with_bus(
+        core: Arc<Core>,
+        events: EventBus,
+        vault: Arc<dyn Vault>,
+        provisioner: Arc<dyn Provisioner>,
+        opts: BridgeOptions,
+    ) -> Result<Bridge, crate::store::StoreError> {
         let (stop, shutdown) = watch::channel(false);
         let (routes, routes_rx) = mpsc::unbounded_channel();
-        let events = EventBus::new(core.clone());
         let inner = Arc::new(Inner {
             core,
             events,
