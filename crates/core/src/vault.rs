@@ -85,3 +85,122 @@ fn map_err(key: &str, e: keyring::Error) -> VaultError {
         other => VaultError::Failed { key: key.to_string(), detail: other.to_string() },
     }
 }
+
+// ---- the master key and sealed device keys ----
+
+/// Where the random master key that seals device private keys lives in the keychain.
+pub const MASTER_KEY: &str = "master-key";
+
+/// Version byte of a sealed blob: 1 = XChaCha20-Poly1305, 24-byte random nonce, 16-byte tag.
+const SEAL_V1: u8 = 1;
+const NONCE_LEN: usize = 24;
+
+/// The 32-byte key that seals device private keys before they go to SQLite.
+pub type MasterKey = Zeroizing<[u8; 32]>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error(
+        "a stored device key could not be decrypted: the keychain's master key ({MASTER_KEY:?}) is \
+         not the one it was sealed with, or the database entry is damaged; the device needs a new \
+         certificate"
+    )]
+    WrongKeyOrDamaged,
+    #[error("a stored device key has an unknown format (version {0}); it was written by a newer version")]
+    UnknownVersion(u8),
+    #[error("a stored device key is truncated ({0} bytes)")]
+    Truncated(usize),
+    #[error("the keychain's master key ({MASTER_KEY:?}) is not 32 bytes; refusing to use it")]
+    BadMasterKey,
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// Serialises first-use creation of the master key within this process, so two callers never
+/// create two different keys.
+static MASTER_KEY_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The master key from the keychain, created (32 random bytes) on first use.
+pub fn master_key(vault: &dyn Vault) -> Result<MasterKey, SealError> {
+    let _guard = MASTER_KEY_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(bytes) = vault.get(MASTER_KEY)? {
+        let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| SealError::BadMasterKey)?;
+        return Ok(Zeroizing::new(arr));
+    }
+    let mut key = Zeroizing::new([0u8; 32]);
+    getrandom_fill(key.as_mut());
+    vault.put(MASTER_KEY, key.as_ref())?;
+    Ok(key)
+}
+
+fn getrandom_fill(buf: &mut [u8]) {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    chacha20poly1305::aead::OsRng.fill_bytes(buf);
+}
+
+/// Seals a device private key (PEM) with the master key. `context` (e.g.
+/// `"{integration_id}/{device_id}"`) is authenticated, so a blob cannot be moved to another row.
+/// Blob: version (1) || nonce (24) || ciphertext + tag.
+pub fn encrypt_private_key(master: &[u8; 32], context: &str, key_pem: &str) -> Vec<u8> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(master.into());
+    let mut nonce = [0u8; NONCE_LEN];
+    getrandom_fill(&mut nonce);
+    let sealed = cipher
+        .encrypt((&nonce).into(), Payload { msg: key_pem.as_bytes(), aad: context.as_bytes() })
+        .expect("XChaCha20-Poly1305 encryption of a small buffer cannot fail");
+    let mut blob = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+    blob.push(SEAL_V1);
+    blob.extend_from_slice(&nonce);
+    blob.extend_from_slice(&sealed);
+    blob
+}
+
+/// Opens a blob made by [`encrypt_private_key`] with the same master key and context.
+pub fn decrypt_private_key(master: &[u8; 32], context: &str, blob: &[u8]) -> Result<Zeroizing<String>, SealError> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    match blob.first() {
+        None => return Err(SealError::Truncated(0)),
+        Some(&SEAL_V1) => {}
+        Some(&v) => return Err(SealError::UnknownVersion(v)),
+    }
+    if blob.len() < 1 + NONCE_LEN + 16 {
+        return Err(SealError::Truncated(blob.len()));
+    }
+    let (nonce, sealed) = blob[1..].split_at(NONCE_LEN);
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(master.into());
+    let plain = Zeroizing::new(
+        cipher
+            .decrypt(nonce.into(), Payload { msg: sealed, aad: context.as_bytes() })
+            .map_err(|_| SealError::WrongKeyOrDamaged)?,
+    );
+    let text = std::str::from_utf8(&plain).map_err(|_| SealError::WrongKeyOrDamaged)?;
+    Ok(Zeroizing::new(text.to_string()))
+}
+
+// ---- per-integration AWS secrets ----
+
+/// The keychain entry holding an integration's AWS secret access key.
+pub fn aws_secret_key_name(integration_id: &str) -> String {
+    format!("integration/{integration_id}/aws-secret-access-key")
+}
+
+pub fn put_aws_secret(vault: &dyn Vault, integration_id: &str, secret: &str) -> Result<(), VaultError> {
+    vault.put(&aws_secret_key_name(integration_id), secret.as_bytes())
+}
+
+/// `Ok(None)` when the integration has no secret in the keychain.
+pub fn get_aws_secret(vault: &dyn Vault, integration_id: &str) -> Result<Option<Zeroizing<String>>, VaultError> {
+    let key = aws_secret_key_name(integration_id);
+    match vault.get(&key)? {
+        None => Ok(None),
+        Some(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(s) => Ok(Some(Zeroizing::new(s.to_string()))),
+            Err(_) => Err(VaultError::Failed { key, detail: "the stored secret is not valid".into() }),
+        },
+    }
+}
+
+pub fn delete_aws_secret(vault: &dyn Vault, integration_id: &str) -> Result<bool, VaultError> {
+    vault.delete(&aws_secret_key_name(integration_id))
+}

@@ -1,9 +1,11 @@
 //! The AWS side: device identities (the `Provisioner` seam) and per-device MQTT sessions.
 
 mod identity;
+pub mod provision;
 mod session;
 
 pub use identity::{DeviceIdentity, DirectoryProvisioner, Provisioner, ProvisionFuture};
+pub use provision::{AwsCredentials, AwsProvisioner};
 pub(crate) use session::run_session;
 
 /// Amazon Root CA 1 (RSA) and 3 (ECC), which sign AWS IoT Core's ATS endpoints.

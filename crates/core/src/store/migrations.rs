@@ -88,6 +88,24 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_by_device ON events(device_id, id);
     "#,
+    // 4: AWS IoT identities the bridge provisioned per (integration, device). The private key
+    // is stored only sealed with the keychain's master key. `ready` = every AWS step is done.
+    r#"
+    CREATE TABLE device_identities (
+        integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        device_id      TEXT NOT NULL,
+        thing_name     TEXT NOT NULL,
+        region         TEXT NOT NULL,
+        cert_id        TEXT,
+        cert_arn       TEXT,
+        cert_pem       TEXT,
+        key_enc        BLOB NOT NULL,
+        endpoint       TEXT,
+        ready          INTEGER NOT NULL DEFAULT 0 CHECK (ready IN (0, 1)),
+        created_at_ms  INTEGER NOT NULL,
+        PRIMARY KEY (integration_id, device_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

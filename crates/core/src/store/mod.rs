@@ -2,11 +2,13 @@
 
 mod admin;
 mod bridge;
+mod identities;
 mod migrations;
 #[cfg(test)]
 mod tests;
 
 pub use bridge::{DeviceCounter, Enqueue, OutboxEntry};
+pub use identities::StoredIdentity;
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 
 use std::path::Path;

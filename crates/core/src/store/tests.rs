@@ -30,7 +30,8 @@ fn seen(id: &str) -> DeviceSeen {
 fn seed_at_version(conn: &Connection, version: u32) {
     if version >= 1 {
         conn.execute_batch(
-            "INSERT INTO integrations VALUES ('i1','aws_iot_core','Old',1,'eu-west-1','up/t',5,6);
+            "INSERT INTO integrations (id, kind, name, active, region, topic, created_at_ms, updated_at_ms)
+                 VALUES ('i1','aws_iot_core','Old',1,'eu-west-1','up/t',5,6);
              INSERT INTO labels VALUES ('l1','fleet',7);
              INSERT INTO label_integrations VALUES ('l1','i1');",
         )

@@ -1,0 +1,317 @@
+//! The AWS IoT control-plane calls provisioning makes, each idempotent, with AWS's error code
+//! kept. The SDK retries throttling and 5xx answers with jittered exponential backoff.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_sdk_iot::config::retry::RetryConfig;
+use aws_sdk_iot::config::timeout::TimeoutConfig;
+use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_iot::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_iot::types::{AttributePayload, ThingTypeProperties};
+use serde_json::Value;
+
+use super::{AwsCredentials, EventSink, ProvisionError, ProvisionEvent, Step, THING_TYPE};
+use crate::domain::Integration;
+
+/// Attempts per control-plane call (the first one included).
+pub const MAX_ATTEMPTS: u32 = 6;
+
+/// IoT clients per (integration, region), built from the integration's credentials.
+pub struct AwsClients {
+    default: AwsCredentials,
+    events: Option<EventSink>,
+    per_integration: Mutex<HashMap<String, AwsCredentials>>,
+    endpoint_url: Option<String>,
+    cache: Mutex<HashMap<(String, String), aws_sdk_iot::Client>>,
+}
+
+impl AwsClients {
+    pub fn new(default: AwsCredentials, endpoint_url: Option<String>) -> Self {
+        AwsClients { default, events: None, per_integration: Mutex::default(), endpoint_url, cache: Mutex::default() }
+    }
+
+    /// Reports throttled or failed (5xx) attempts, which the SDK retries, to `sink`.
+    pub fn set_events(&mut self, sink: EventSink) {
+        self.events = Some(sink);
+    }
+
+    pub fn set_credentials(&self, integration_id: &str, credentials: AwsCredentials) {
+        self.per_integration.lock().unwrap_or_else(|p| p.into_inner()).insert(integration_id.to_string(), credentials);
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).retain(|(id, _), _| id != integration_id);
+    }
+
+    pub fn iot(&self, integration: &Integration) -> aws_sdk_iot::Client {
+        let key = (integration.id.clone(), integration.region.clone());
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.get(&key) {
+            return c.clone();
+        }
+        let creds = self
+            .per_integration
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&integration.id)
+            .cloned()
+            .unwrap_or_else(|| self.default.clone());
+        let mut conf = iot_config(&creds, &integration.region, self.endpoint_url.as_deref()).to_builder();
+        if let Some(sink) = &self.events {
+            conf = conf.interceptor(RetryReporter { integration_id: integration.id.clone(), sink: sink.clone() });
+        }
+        let client = aws_sdk_iot::Client::from_conf(conf.build());
+        cache.insert(key, client.clone());
+        client
+    }
+}
+
+/// The SDK configuration: static credentials, the region, standard retries (throttling and
+/// 5xx, jittered exponential backoff), bounded timeouts, optional endpoint override.
+pub fn iot_config(creds: &AwsCredentials, region: &str, endpoint_url: Option<&str>) -> aws_sdk_iot::Config {
+    let mut b = aws_sdk_iot::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(
+            creds.access_key_id.clone(),
+            creds.secret_access_key.as_str(),
+            None,
+            None,
+            "helium-bridge",
+        ))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(20)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(url) = endpoint_url {
+        b = b.endpoint_url(url);
+    }
+    b.build()
+}
+
+/// Turns each throttled (429, `ThrottlingException`) or 5xx attempt into a warning event; the
+/// SDK's standard retry strategy then backs off (jittered) and tries again.
+struct RetryReporter {
+    integration_id: String,
+    sink: EventSink,
+}
+
+impl std::fmt::Debug for RetryReporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryReporter").field("integration_id", &self.integration_id).finish()
+    }
+}
+
+impl aws_sdk_iot::config::Intercept for RetryReporter {
+    fn name(&self) -> &'static str {
+        "HeliumBridgeRetryReporter"
+    }
+
+    fn read_after_attempt(
+        &self,
+        ctx: &aws_sdk_iot::config::interceptors::FinalizerInterceptorContextRef<'_>,
+        _rc: &aws_sdk_iot::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_iot::config::ConfigBag,
+    ) -> Result<(), aws_sdk_iot::error::BoxError> {
+        let Some(resp) = ctx.response() else { return Ok(()) };
+        let status = resp.status().as_u16();
+        let code = resp.headers().get("x-amzn-errortype").map(|v| v.split(':').next().unwrap_or(v).to_string());
+        let throttled = status == 429 || code.as_deref().is_some_and(|c| c.contains("Throttling"));
+        if throttled || status >= 500 {
+            (self.sink)(ProvisionEvent {
+                integration_id: self.integration_id.clone(),
+                device_id: String::new(),
+                step: None,
+                level: "warn",
+                message: format!(
+                    "AWS IoT answered {status}{}; retrying with backoff",
+                    code.map(|c| format!(" ({c})")).unwrap_or_default()
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`.
+pub fn check_thing_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 128 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b":_-".contains(&b)) {
+        return Err(format!(
+            "the device id {name:?} cannot be an AWS IoT thing name (1-128 letters, digits, ':', '_' or '-')"
+        ));
+    }
+    Ok(())
+}
+
+/// The calls for one device.
+pub struct Call<'a> {
+    pub iot: &'a aws_sdk_iot::Client,
+    pub device_id: &'a str,
+}
+
+fn code_of<E: ProvideErrorMetadata>(e: &E) -> Option<&str> {
+    e.code()
+}
+
+impl Call<'_> {
+    fn fail<E>(&self, step: Step, op: &str, e: E) -> ProvisionError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let code = e.code().map(str::to_string);
+        let message = match e.message() {
+            Some(m) => format!("{op}: {m}"),
+            None => format!("{op}: {}", DisplayErrorContext(&e)),
+        };
+        ProvisionError { device_id: self.device_id.to_string(), step, code, message }
+    }
+
+    pub async fn ensure_thing_type(&self) -> Result<(), ProvisionError> {
+        match self.iot.describe_thing_type().thing_type_name(THING_TYPE).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => {}
+            Err(e) => return Err(self.fail(Step::ThingType, "DescribeThingType", e)),
+        }
+        let props = ThingTypeProperties::builder()
+            .thing_type_description("A Helium LoRaWAN device, bridged by Helium AWS Bridge")
+            .searchable_attributes("dev_eui")
+            .searchable_attributes("app_eui")
+            .build();
+        match self.iot.create_thing_type().thing_type_name(THING_TYPE).thing_type_properties(props).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => Ok(()),
+            Err(e) => Err(self.fail(Step::ThingType, "CreateThingType", e)),
+        }
+    }
+
+    pub async fn ensure_thing(&self, euis: Option<(String, Option<String>)>) -> Result<(), ProvisionError> {
+        match self.iot.describe_thing().thing_name(self.device_id).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => {}
+            Err(e) => return Err(self.fail(Step::Thing, "DescribeThing", e)),
+        }
+        let mut attrs = AttributePayload::builder();
+        if let Some((dev_eui, app_eui)) = euis {
+            attrs = attrs.attributes("dev_eui", dev_eui);
+            if let Some(app_eui) = app_eui {
+                attrs = attrs.attributes("app_eui", app_eui);
+            }
+        }
+        let req = self.iot.create_thing().thing_name(self.device_id).thing_type_name(THING_TYPE).attribute_payload(attrs.build());
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => Ok(()),
+            Err(e) => Err(self.fail(Step::Thing, "CreateThing", e)),
+        }
+    }
+
+    /// The certificates already attached to the thing (their ARNs).
+    pub async fn thing_principals(&self) -> Result<Vec<String>, ProvisionError> {
+        let out = self
+            .iot
+            .list_thing_principals()
+            .thing_name(self.device_id)
+            .send()
+            .await
+            .map_err(|e| self.fail(Step::Certificate, "ListThingPrincipals", e))?;
+        Ok(out.principals().to_vec())
+    }
+
+    /// `CreateCertificateFromCsr` (active): (certificate id, ARN, PEM).
+    pub async fn create_certificate(&self, csr: String) -> Result<(String, String, String), ProvisionError> {
+        let out = self
+            .iot
+            .create_certificate_from_csr()
+            .certificate_signing_request(csr)
+            .set_as_active(true)
+            .send()
+            .await
+            .map_err(|e| self.fail(Step::Certificate, "CreateCertificateFromCsr", e))?;
+        match (out.certificate_id(), out.certificate_arn(), out.certificate_pem()) {
+            (Some(id), Some(arn), Some(pem)) => Ok((id.to_string(), arn.to_string(), pem.to_string())),
+            _ => Err(ProvisionError {
+                device_id: self.device_id.to_string(),
+                step: Step::Certificate,
+                code: None,
+                message: "CreateCertificateFromCsr answered without a certificate".into(),
+            }),
+        }
+    }
+
+    /// Creates the policy, or makes `document` its default version when it differs.
+    pub async fn ensure_policy(&self, name: &str, document: &Value) -> Result<(), ProvisionError> {
+        let text = document.to_string();
+        match self.iot.get_policy().policy_name(name).send().await {
+            Ok(out) => {
+                let current: Option<Value> = out.policy_document().and_then(|d| serde_json::from_str(d).ok());
+                if current.as_ref() == Some(document) {
+                    return Ok(());
+                }
+                self.iot
+                    .create_policy_version()
+                    .policy_name(name)
+                    .policy_document(text)
+                    .set_as_default(true)
+                    .send()
+                    .await
+                    .map_err(|e| self.fail(Step::Policy, "CreatePolicyVersion", e))?;
+                Ok(())
+            }
+            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => {
+                match self.iot.create_policy().policy_name(name).policy_document(text).send().await {
+                    Ok(_) => Ok(()),
+                    // Another device of the integration made it meanwhile.
+                    Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => Ok(()),
+                    Err(e) => Err(self.fail(Step::Policy, "CreatePolicy", e)),
+                }
+            }
+            Err(e) => Err(self.fail(Step::Policy, "GetPolicy", e)),
+        }
+    }
+
+    pub async fn attach_policy(&self, name: &str, cert_arn: &str) -> Result<(), ProvisionError> {
+        self.iot
+            .attach_policy()
+            .policy_name(name)
+            .target(cert_arn)
+            .send()
+            .await
+            .map_err(|e| self.fail(Step::AttachPolicy, "AttachPolicy", e))?;
+        Ok(())
+    }
+
+    pub async fn attach_thing_principal(&self, cert_arn: &str) -> Result<(), ProvisionError> {
+        self.iot
+            .attach_thing_principal()
+            .thing_name(self.device_id)
+            .principal(cert_arn)
+            .send()
+            .await
+            .map_err(|e| self.fail(Step::AttachThing, "AttachThingPrincipal", e))?;
+        Ok(())
+    }
+
+    /// The account's ATS data endpoint in this region.
+    pub async fn data_endpoint(&self) -> Result<String, ProvisionError> {
+        let out = self
+            .iot
+            .describe_endpoint()
+            .endpoint_type("iot:Data-ATS")
+            .send()
+            .await
+            .map_err(|e| self.fail(Step::Endpoint, "DescribeEndpoint", e))?;
+        out.endpoint_address().map(str::to_string).ok_or_else(|| ProvisionError {
+            device_id: self.device_id.to_string(),
+            step: Step::Endpoint,
+            code: None,
+            message: "DescribeEndpoint answered without an address".into(),
+        })
+    }
+}

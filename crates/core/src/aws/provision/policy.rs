@@ -1,0 +1,92 @@
+//! The integration's least-privilege AWS IoT policy: one policy per integration, shared by all
+//! of its devices through the `${iot:Connection.Thing.ThingName}` policy variable.
+
+use serde_json::{json, Value};
+
+use crate::domain::Integration;
+
+/// AWS IoT's limit on a policy document (whitespace excluded).
+pub const MAX_POLICY_LEN: usize = 2048;
+
+const THING: &str = "${iot:Connection.Thing.ThingName}";
+
+/// The policy's name: one per integration.
+pub fn policy_name(integration: &Integration) -> String {
+    format!("helium-bridge-{}", integration.id)
+}
+
+/// `arn:{partition}:iot:{region}:{account}:` taken from an ARN AWS returned (the certificate's).
+pub fn arn_prefix(any_iot_arn: &str) -> Result<String, String> {
+    let parts: Vec<&str> = any_iot_arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "iot", region, account, _] if !partition.is_empty() && !account.is_empty() => {
+            Ok(format!("arn:{partition}:iot:{region}:{account}:"))
+        }
+        _ => Err(format!("AWS returned an unexpected certificate ARN {any_iot_arn:?}")),
+    }
+}
+
+/// The policy document: connect as the thing itself, publish on the integration's topic,
+/// subscribe to and receive only the thing's own downlink topic. No `*` resources.
+pub fn policy_document(integration: &Integration, arn_prefix: &str) -> Result<Value, String> {
+    let topic = &integration.topic;
+    if topic.contains(['*', '?']) || topic.contains("${") {
+        return Err(format!(
+            "the topic {topic:?} contains '*', '?' or '${{', which AWS IoT policies read as wildcards or \
+             variables; choose a topic without them"
+        ));
+    }
+    let doc = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            { "Effect": "Allow", "Action": "iot:Connect",
+              "Resource": format!("{arn_prefix}client/{THING}") },
+            { "Effect": "Allow", "Action": "iot:Publish",
+              "Resource": format!("{arn_prefix}topic/{topic}") },
+            { "Effect": "Allow", "Action": "iot:Subscribe",
+              "Resource": format!("{arn_prefix}topicfilter/helium/devices/{THING}/down") },
+            { "Effect": "Allow", "Action": "iot:Receive",
+              "Resource": format!("{arn_prefix}topic/helium/devices/{THING}/down") },
+        ]
+    });
+    let len = doc.to_string().len();
+    if len > MAX_POLICY_LEN {
+        return Err(format!("the integration's policy would be {len} characters; AWS IoT allows {MAX_POLICY_LEN}"));
+    }
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{EndpointOverride, IntegrationKind};
+
+    fn integration(topic: &str) -> Integration {
+        Integration {
+            id: "i1".into(),
+            kind: IntegrationKind::AwsIotCore,
+            name: "n".into(),
+            active: true,
+            region: "eu-west-1".into(),
+            topic: topic.into(),
+            endpoint: EndpointOverride::default(),
+            forward_joins: false,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn least_privilege_document_uses_policy_variables_and_no_wildcards() {
+        let prefix = arn_prefix("arn:aws:iot:eu-west-1:123456789012:cert/abcd").unwrap();
+        assert_eq!(prefix, "arn:aws:iot:eu-west-1:123456789012:");
+        let doc = policy_document(&integration("helium/uplinks"), &prefix).unwrap();
+        let text = doc.to_string();
+        assert!(text.len() <= MAX_POLICY_LEN);
+        assert!(!text.contains("\"*\"") && !text.contains(":*"), "{text}");
+        assert!(text.contains("client/${iot:Connection.Thing.ThingName}"), "{text}");
+        assert!(text.contains("topic/helium/uplinks"), "{text}");
+        assert!(policy_document(&integration("a/*"), &prefix).is_err());
+        assert!(arn_prefix("nonsense").is_err());
+    }
+}
