@@ -22,7 +22,10 @@ fn launch(gui: &mut GuiSession, data_dir: &Path) -> WebDriver {
 fn wait_texts(app: &WebDriver, css: &str, timeout: Duration, done: impl Fn(&[String]) -> bool) -> Vec<String> {
     let deadline = Instant::now() + timeout;
     loop {
-        let found = app.execute("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", json!([css]));
+        let found = app.execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)",
+            json!([css]),
+        );
         let texts: Vec<String> = serde_json::from_value(found).expect("a list of texts");
         if done(&texts) {
             return texts;
@@ -70,7 +73,10 @@ fn gui_opens_on_the_empty_integrations_page_and_round_trips_commands() {
     // The app opened the data dir it was given.
     assert!(data.path().join("bridge.sqlite3").is_file());
     let shot = app.screenshot("integrations-empty");
-    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "a real window, not a blank image");
+    assert!(
+        std::fs::metadata(&shot).unwrap().len() > 10_000,
+        "a real window, not a blank image"
+    );
 
     // Navigation: each page reaches its own command's result.
     let nav = app.wait_for("[data-testid=nav-devices]", WAIT);
@@ -106,10 +112,20 @@ fn gui_lists_integrations_and_labels_from_the_store() {
     let mut gui = GuiSession::start(&[]);
     let app = launch(&mut gui, data.path());
     app.wait_for("[data-testid=integration-row]", WAIT);
-    let rows: Vec<String> = app.find_all("[data-testid=integration-row]").iter().map(|r| app.text(r)).collect();
+    let rows: Vec<String> = app
+        .find_all("[data-testid=integration-row]")
+        .iter()
+        .map(|r| app.text(r))
+        .collect();
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert!(rows[0].contains("Field trackers") && rows[0].contains("us-east-1"), "{rows:?}");
-    assert!(rows[1].contains("Warehouse sensors") && rows[1].contains("eu-central-1"), "{rows:?}");
+    assert!(
+        rows[0].contains("Field trackers") && rows[0].contains("us-east-1"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].contains("Warehouse sensors") && rows[1].contains("eu-central-1"),
+        "{rows:?}"
+    );
     assert!(app.find("[data-testid=integrations-empty]").is_none());
     app.screenshot("integrations-list");
 
@@ -127,7 +143,10 @@ fn gui_explains_when_another_process_holds_the_data_dir() {
     let app = launch(&mut gui, data.path());
     let err = app.wait_for("[data-testid=startup-error]", WAIT);
     let text = app.text(&err);
-    assert!(text.contains("is in use by another Helium AWS Bridge process"), "{text}");
+    assert!(
+        text.contains("is in use by another Helium AWS Bridge process"),
+        "{text}"
+    );
     assert!(text.contains(&format!("(pid {})", std::process::id())), "{text}");
     app.screenshot("data-dir-in-use");
 }
@@ -136,10 +155,27 @@ fn gui_explains_when_another_process_holds_the_data_dir() {
 fn gui_monitor_shows_stored_events_and_integrations_show_the_connections_panel() {
     let data = tempfile::tempdir().unwrap();
     let seeded = [
-        Event::new("uplink", "info", "uplink from Barn sensor 7 (fcnt 41) queued for 1 integration(s)").device("dev-barn-7"),
-        Event::new("outbox_warning", "warn", "1,204 uplinks have waited for more than an hour"),
-        Event::new("auth_failed", "error", "AWS IoT refused the certificate of device dev-barn-7"),
-        Event::new("uplink_forwarded", "info", "uplink from Barn sensor 7 (fcnt 41) published to helium/uplinks"),
+        Event::new(
+            "uplink",
+            "info",
+            "uplink from Barn sensor 7 (fcnt 41) queued for 1 integration(s)",
+        )
+        .device("dev-barn-7"),
+        Event::new(
+            "outbox_warning",
+            "warn",
+            "1,204 uplinks have waited for more than an hour",
+        ),
+        Event::new(
+            "auth_failed",
+            "error",
+            "AWS IoT refused the certificate of device dev-barn-7",
+        ),
+        Event::new(
+            "uplink_forwarded",
+            "info",
+            "uplink from Barn sensor 7 (fcnt 41) published to helium/uplinks",
+        ),
     ];
     {
         let core = Core::open(data.path()).unwrap();
@@ -168,8 +204,15 @@ fn gui_monitor_shows_stored_events_and_integrations_show_the_connections_panel()
     assert_eq!(rows.len(), 5, "{rows:?}");
     assert!(rows[0].contains("bridge started"), "{rows:?}");
     for (row, e) in rows[1..].iter().zip(seeded.iter().rev()) {
-        assert!(row.contains(&e.message) && row.contains(&e.kind), "{row:?} should show {e:?}");
-        assert!(row.to_lowercase().contains(&e.level), "{row:?} should show level {}", e.level);
+        assert!(
+            row.contains(&e.message) && row.contains(&e.kind),
+            "{row:?} should show {e:?}"
+        );
+        assert!(
+            row.to_lowercase().contains(&e.level),
+            "{row:?} should show level {}",
+            e.level
+        );
     }
     assert!(app.find("[data-testid=monitor-empty]").is_none());
     app.screenshot("monitor-events");
@@ -189,23 +232,38 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
         let store = core.store();
         store.create_integration(&new_integration("Warehouse sensors")).unwrap();
         let bind = format!("127.0.0.1:{port}");
-        store.create_source("farm webhook", SourceConfig::HttpWebhook { bind, require_secret: false }).unwrap();
+        store
+            .create_source(
+                "farm webhook",
+                SourceConfig::HttpWebhook {
+                    bind,
+                    require_secret: false,
+                },
+            )
+            .unwrap();
     }
 
     let mut gui = GuiSession::start(&[]);
     let app = launch(&mut gui, data.path());
 
     // The webhook source listens: a green row in the connections panel.
-    let conns = wait_texts(&app, "[data-testid=connection-state]", WAIT, |t| t.iter().any(|r| r.contains("listening")));
+    let conns = wait_texts(&app, "[data-testid=connection-state]", WAIT, |t| {
+        t.iter().any(|r| r.contains("listening"))
+    });
     assert_eq!(conns.len(), 1, "{conns:?}");
-    assert!(conns[0].contains("farm webhook") && conns[0].contains(&format!("127.0.0.1:{port}")), "{conns:?}");
+    assert!(
+        conns[0].contains("farm webhook") && conns[0].contains(&format!("127.0.0.1:{port}")),
+        "{conns:?}"
+    );
     app.wait_for("[data-testid=connection-state][data-connected=true]", WAIT);
 
     // Disable the integration, live; the row shows it after the reload.
     let toggle = app.wait_for("[data-testid=integration-toggle][aria-checked=true]", WAIT);
     app.click(&toggle);
     app.wait_for("[data-testid=integration-toggle][aria-checked=false]", WAIT);
-    wait_texts(&app, "[data-testid=integration-row]", WAIT, |t| t.len() == 1 && t[0].contains("Inactive"));
+    wait_texts(&app, "[data-testid=integration-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Inactive")
+    });
     app.screenshot("integrations-connections");
     {
         // Read-only, alongside the app's own connection.
@@ -216,7 +274,9 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
 
     let nav = app.wait_for("[data-testid=nav-monitor]", WAIT);
     app.click(&nav);
-    wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.iter().any(|r| r.contains("bridge started")));
+    wait_texts(&app, "[data-testid=event-row]", WAIT, |t| {
+        t.iter().any(|r| r.contains("bridge started"))
+    });
 
     // An uplink reaches the webhook while the page is open: it streams in at the top.
     let uplink = std::fs::read(test_harness::repo_root().join("tests/fixtures/chirpstack/reference.json")).unwrap();
@@ -226,7 +286,9 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
         &uplink,
     );
     assert_eq!(status, 200, "{body}");
-    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.first().is_some_and(|r| r.contains("not forwarded")));
+    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| {
+        t.first().is_some_and(|r| r.contains("not forwarded"))
+    });
     assert!(rows[0].contains("uplink"), "{rows:?}");
     app.screenshot("monitor-live");
 }

@@ -35,7 +35,10 @@ impl BridgeHost {
         } else {
             (Slot::Stopped, BridgeStatus::Stopped)
         };
-        Arc::new(BridgeHost { slot: Mutex::new(slot), status: watch::channel(status).0 })
+        Arc::new(BridgeHost {
+            slot: Mutex::new(slot),
+            status: watch::channel(status).0,
+        })
     }
 
     /// Starts the bridge the way `helium-aws-bridge run` does, on Tauri's (multi-thread) runtime.
@@ -161,8 +164,13 @@ mod tests {
     }
 
     async fn start_real(core: Arc<Core>) -> Result<Bridge, StoreError> {
-        Bridge::start(core, Arc::new(KeyringVault::default()), Arc::new(DirectoryProvisioner), BridgeOptions::default())
-            .await
+        Bridge::start(
+            core,
+            Arc::new(KeyringVault::default()),
+            Arc::new(DirectoryProvisioner),
+            BridgeOptions::default(),
+        )
+        .await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +195,10 @@ mod tests {
 
         host.shutdown(Duration::from_secs(10)).await;
         assert_eq!(host.status(), BridgeStatus::Stopped);
-        let stopped = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
+        let stopped = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stopped.message, "bridge stopped");
         assert!(host.subscribe().await.is_err());
     }
@@ -208,9 +219,15 @@ mod tests {
             })
             .unwrap();
         let host = BridgeHost::new(true);
-        host.start(async { Err(StoreError::NotFound("the test's database".into())) }).await;
-        let BridgeStatus::Failed { error } = host.status() else { panic!("{:?}", host.status()) };
-        assert!(error.contains("could not start") && error.contains("the test's database"), "{error}");
+        host.start(async { Err(StoreError::NotFound("the test's database".into())) })
+            .await;
+        let BridgeStatus::Failed { error } = host.status() else {
+            panic!("{:?}", host.status())
+        };
+        assert!(
+            error.contains("could not start") && error.contains("the test's database"),
+            "{error}"
+        );
         assert_eq!(host.connection_states().unwrap_err().message, error);
         assert_eq!(host.subscribe().await.unwrap_err().message, error);
 
@@ -226,6 +243,9 @@ mod tests {
         host.shutdown(Duration::from_secs(1)).await;
         host.start(start_real(core.clone())).await;
         assert_eq!(host.status(), BridgeStatus::Stopped);
-        assert_eq!(core.store().events_after(0, 10).unwrap().last().unwrap().message, "bridge stopped");
+        assert_eq!(
+            core.store().events_after(0, 10).unwrap().last().unwrap().message,
+            "bridge stopped"
+        );
     }
 }

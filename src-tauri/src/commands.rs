@@ -13,7 +13,11 @@ use crate::AppState;
 
 fn core<'a>(state: &'a State<'_, AppState>) -> Result<&'a Core, IpcError> {
     state.core.as_deref().ok_or_else(|| IpcError {
-        message: state.info.startup_error.clone().unwrap_or_else(|| "the app's data is not open".into()),
+        message: state
+            .info
+            .startup_error
+            .clone()
+            .unwrap_or_else(|| "the app's data is not open".into()),
     })
 }
 

@@ -158,7 +158,10 @@ mod tests {
             false
         }));
         tx.send(event(1)).unwrap();
-        tokio::time::timeout(Duration::from_secs(5), forwarder).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), forwarder)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(*calls.lock().unwrap(), 1);
         assert_eq!(tx.receiver_count(), 0);
     }
@@ -168,7 +171,9 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         assert!(recent_events(&store, 5).unwrap().is_empty());
         for i in 1..=20 {
-            store.insert_event(&Event::new("uplink", "info", format!("event {i}")), 1000).unwrap();
+            store
+                .insert_event(&Event::new("uplink", "info", format!("event {i}")), 1000)
+                .unwrap();
         }
         let ids: Vec<i64> = recent_events(&store, 5).unwrap().iter().map(|e| e.id).collect();
         assert_eq!(ids, vec![16, 17, 18, 19, 20]);

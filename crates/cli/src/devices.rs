@@ -66,7 +66,17 @@ pub fn dispatch(core: &Core, cmd: DeviceCmd) -> Result {
                     })
                     .collect::<Result<Vec<_>>>()?;
                 output::table(
-                    &["NAME", "DEVEUI", "LAST SEEN", "UPLINKS", "DOWNLINKS", "ERRORS", "LABELS", "SOURCE", "ID"],
+                    &[
+                        "NAME",
+                        "DEVEUI",
+                        "LAST SEEN",
+                        "UPLINKS",
+                        "DOWNLINKS",
+                        "ERRORS",
+                        "LABELS",
+                        "SOURCE",
+                        "ID",
+                    ],
                     &rows,
                 );
             }
@@ -117,7 +127,12 @@ fn last_seen(d: &Device) -> String {
 }
 
 fn label_names(store: &Store, device_id: &str) -> Result<String> {
-    Ok(store.device_labels(device_id)?.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", "))
+    Ok(store
+        .device_labels(device_id)?
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", "))
 }
 
 fn source_names(store: &Store) -> Result<HashMap<String, String>> {

@@ -153,7 +153,11 @@ pub fn dispatch(core: &Core, cmd: IntegrationCmd) -> Result {
             let i = store.find_integration(&integration)?;
             let waiting = store.integration_outbox_len(&i.id)?;
             store.remove_integration(&i.id)?;
-            let dropped = if waiting > 0 { format!("; {waiting} waiting uplink(s) were dropped") } else { String::new() };
+            let dropped = if waiting > 0 {
+                format!("; {waiting} waiting uplink(s) were dropped")
+            } else {
+                String::new()
+            };
             out!("removed integration {:?}{dropped}", i.name);
         }
     }
@@ -166,7 +170,11 @@ fn set_active(store: &Store, id_or_name: &str, active: bool) -> Result {
         out!("integration {:?} is already {}", i.name, enabled(active));
     } else {
         store.set_integration_active(&i.id, active)?;
-        out!("{} integration {:?}", if active { "enabled" } else { "disabled" }, i.name);
+        out!(
+            "{} integration {:?}",
+            if active { "enabled" } else { "disabled" },
+            i.name
+        );
     }
     Ok(())
 }

@@ -67,7 +67,14 @@ pub fn dispatch(core: &Core, cmd: LabelCmd) -> Result {
             } else {
                 let rows: Vec<Vec<String>> = labels
                     .iter()
-                    .map(|l| vec![l.name.clone(), l.device_count.to_string(), l.integration_count.to_string(), l.id.clone()])
+                    .map(|l| {
+                        vec![
+                            l.name.clone(),
+                            l.device_count.to_string(),
+                            l.integration_count.to_string(),
+                            l.id.clone(),
+                        ]
+                    })
                     .collect();
                 output::table(&["NAME", "DEVICES", "INTEGRATIONS", "ID"], &rows);
             }
@@ -84,9 +91,18 @@ pub fn dispatch(core: &Core, cmd: LabelCmd) -> Result {
                     let known = store.find_device(&d).is_ok();
                     let device = store.attach_label_to_device_ref(&label.id, &d)?;
                     if !known {
-                        out!("registered device {} (id {}) from its DevEUI; it has not been heard from yet", device.dev_eui, device.id);
+                        out!(
+                            "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
+                            device.dev_eui,
+                            device.id
+                        );
                     }
-                    out!("attached label {:?} to device {:?} (id {})", label.name, device.name, device.id);
+                    out!(
+                        "attached label {:?} to device {:?} (id {})",
+                        label.name,
+                        device.name,
+                        device.id
+                    );
                 }
                 (None, None) => unreachable!("clap requires --integration or --device"),
             }
@@ -97,16 +113,25 @@ pub fn dispatch(core: &Core, cmd: LabelCmd) -> Result {
                 (Some(i), _) => {
                     let i = store.find_integration(&i)?;
                     if !store.detach_label_from_integration(&label.id, &i.id)? {
-                        return Err(format!("label {:?} is not attached to integration {:?}", label.name, i.name).into());
+                        return Err(
+                            format!("label {:?} is not attached to integration {:?}", label.name, i.name).into(),
+                        );
                     }
                     out!("detached label {:?} from integration {:?}", label.name, i.name);
                 }
                 (None, Some(d)) => {
                     let device = store.find_device(&d)?;
                     if !store.detach_label_from_device(&label.id, &device.id)? {
-                        return Err(format!("label {:?} is not attached to device {:?}", label.name, device.name).into());
+                        return Err(
+                            format!("label {:?} is not attached to device {:?}", label.name, device.name).into(),
+                        );
                     }
-                    out!("detached label {:?} from device {:?} (id {})", label.name, device.name, device.id);
+                    out!(
+                        "detached label {:?} from device {:?} (id {})",
+                        label.name,
+                        device.name,
+                        device.id
+                    );
                 }
                 (None, None) => unreachable!("clap requires --integration or --device"),
             }

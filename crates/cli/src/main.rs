@@ -18,7 +18,11 @@ use helium_bridge_core::{resolve_data_dir, store::SCHEMA_VERSION, Core};
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 #[derive(Parser)]
-#[command(name = "helium-aws-bridge", version, about = "Bridge Helium LoRaWAN devices to AWS IoT Core, headless")]
+#[command(
+    name = "helium-aws-bridge",
+    version,
+    about = "Bridge Helium LoRaWAN devices to AWS IoT Core, headless"
+)]
 struct Cli {
     /// Where the bridge keeps its database [default: $HELIUM_AWS_BRIDGE_DATA_DIR, else the
     /// platform data directory]. The desktop app and the CLI cannot use one at the same time.
@@ -86,7 +90,10 @@ fn dispatch(cli: Cli) -> Result {
     let dir = resolve_data_dir(cli.data_dir)?;
     match cli.command {
         // These two manage the lock (or, for monitor, never take it) themselves.
-        Command::Run { outbox_max, outbox_warn_age } => return run::run(&dir, outbox_max, outbox_warn_age),
+        Command::Run {
+            outbox_max,
+            outbox_warn_age,
+        } => return run::run(&dir, outbox_max, outbox_warn_age),
         Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
         _ => {}
     }
@@ -133,5 +140,7 @@ fn status(core: &Core, json: bool) -> Result {
 /// A path argument as the absolute path the store keeps (the bridge may run elsewhere).
 pub fn path_arg(p: &std::path::Path) -> Result<String> {
     let abs = std::path::absolute(p).map_err(|e| format!("cannot use the path {}: {e}", p.display()))?;
-    abs.to_str().map(str::to_string).ok_or_else(|| format!("the path {} is not valid UTF-8", abs.display()).into())
+    abs.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("the path {} is not valid UTF-8", abs.display()).into())
 }

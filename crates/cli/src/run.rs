@@ -45,7 +45,10 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
         let core = Arc::new(Core::open(dir)?);
         let (sources, integrations) = {
             let store = core.store();
-            (store.list_sources()?.len(), store.list_integrations()?.iter().filter(|i| i.active).count())
+            (
+                store.list_sources()?.len(),
+                store.list_integrations()?.iter().filter(|i| i.active).count(),
+            )
         };
         // Subscribe before starting, so the log has every event, the first ones included.
         let bus = EventBus::new(core.clone());

@@ -120,19 +120,49 @@ pub fn dispatch(core: &Core, cmd: SourceCmd) -> Result {
 
 fn add_source(core: &Core, add: AddSource) -> Result {
     let (name, config, secret, what) = match add {
-        AddSource::Chirpstack { name, mqtt, application_id, tls, secret } => {
+        AddSource::Chirpstack {
+            name,
+            mqtt,
+            application_id,
+            tls,
+            secret,
+        } => {
             let tls = tls_files(&mqtt.url, tls)?;
-            let config = SourceConfig::ChirpstackMqtt { url: mqtt.url, username: mqtt.username, application_id, tls };
+            let config = SourceConfig::ChirpstackMqtt {
+                url: mqtt.url,
+                username: mqtt.username,
+                application_id,
+                tls,
+            };
             (name, config, secret, "password")
         }
-        AddSource::Legacy { name, mqtt, uplink_topic, downlink_topic, tls, secret } => {
+        AddSource::Legacy {
+            name,
+            mqtt,
+            uplink_topic,
+            downlink_topic,
+            tls,
+            secret,
+        } => {
             let tls = tls_files(&mqtt.url, tls)?;
-            let config = SourceConfig::LegacyMqtt { url: mqtt.url, username: mqtt.username, uplink_topic, downlink_topic, tls };
+            let config = SourceConfig::LegacyMqtt {
+                url: mqtt.url,
+                username: mqtt.username,
+                uplink_topic,
+                downlink_topic,
+                tls,
+            };
             (name, config, secret, "password")
         }
-        AddSource::Webhook { name, bind, secret } => {
-            (name, SourceConfig::HttpWebhook { bind, require_secret: false }, secret, "shared secret")
-        }
+        AddSource::Webhook { name, bind, secret } => (
+            name,
+            SourceConfig::HttpWebhook {
+                bind,
+                require_secret: false,
+            },
+            secret,
+            "shared secret",
+        ),
     };
     let anonymous = matches!(
         &config,
@@ -153,13 +183,25 @@ fn add_source(core: &Core, add: AddSource) -> Result {
         if let Err(e) = KeyringVault::default().put(&secret_key(&source.id), &secret) {
             let undo = match store.remove_source(&source.id) {
                 Ok(()) => String::new(),
-                Err(u) => format!(" (and removing it again failed: {u}; run `helium-aws-bridge source remove {}`)", source.id),
+                Err(u) => format!(
+                    " (and removing it again failed: {u}; run `helium-aws-bridge source remove {}`)",
+                    source.id
+                ),
             };
-            return Err(format!("cannot keep the {what} of source {:?} in the OS keychain, so it was not added{undo}: {e}", source.name).into());
+            return Err(format!(
+                "cannot keep the {what} of source {:?} in the OS keychain, so it was not added{undo}: {e}",
+                source.name
+            )
+            .into());
         }
         note = format!("; its {what} is in the OS keychain");
     }
-    out!("added {} source {:?} (id {}){note}", kind(&source.config), source.name, source.id);
+    out!(
+        "added {} source {:?} (id {}){note}",
+        kind(&source.config),
+        source.name,
+        source.id
+    );
     Ok(())
 }
 
@@ -168,16 +210,24 @@ fn tls_files(url: &str, tls: TlsArgs) -> Result<MqttTlsFiles> {
     let (use_tls, _, _) = validate::mqtt_url(url)?;
     let given = tls.ca_file.is_some() || tls.cert_file.is_some();
     if given && !use_tls {
-        return Err(format!("--ca-file, --cert-file and --key-file need an mqtts:// URL; {url:?} is plain MQTT").into());
+        return Err(
+            format!("--ca-file, --cert-file and --key-file need an mqtts:// URL; {url:?} is plain MQTT").into(),
+        );
     }
     if use_tls && tls.ca_file.is_none() {
-        return Err("an mqtts:// source needs --ca-file (the CA that signs the broker's certificate) in this version".into());
+        return Err(
+            "an mqtts:// source needs --ca-file (the CA that signs the broker's certificate) in this version".into(),
+        );
     }
     let file = |field: &'static str, p: Option<PathBuf>| -> Result<Option<String>> {
         let Some(p) = p else { return Ok(None) };
         let abs = path_arg(&p)?;
         if !std::path::Path::new(&abs).is_file() {
-            return Err(Invalid { field, reason: format!("{} does not exist or is not a file", p.display()) }.into());
+            return Err(Invalid {
+                field,
+                reason: format!("{} does not exist or is not a file", p.display()),
+            }
+            .into());
         }
         Ok(Some(abs))
     };
@@ -191,7 +241,10 @@ fn tls_files(url: &str, tls: TlsArgs) -> Result<MqttTlsFiles> {
 fn read_secret(args: &SecretArgs, what: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let secret = if args.secret_stdin {
         let mut line = Zeroizing::new(String::new());
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the {what} from stdin: {e}"))?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the {what} from stdin: {e}"))?;
         let trimmed = line.strip_suffix('\n').unwrap_or(&line);
         let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
         if trimmed.is_empty() {
@@ -226,9 +279,10 @@ fn kind(config: &SourceConfig) -> &'static str {
 /// (where, who): the broker URL and user, or the listen address and whether a secret is required.
 fn address(s: &Source) -> (&str, String) {
     match &s.config {
-        SourceConfig::ChirpstackMqtt { url, username, .. } | SourceConfig::LegacyMqtt { url, username, .. } => {
-            (url, username.as_deref().map_or_else(|| "-".into(), |u| format!("user {u}")))
-        }
+        SourceConfig::ChirpstackMqtt { url, username, .. } | SourceConfig::LegacyMqtt { url, username, .. } => (
+            url,
+            username.as_deref().map_or_else(|| "-".into(), |u| format!("user {u}")),
+        ),
         SourceConfig::HttpWebhook { bind, require_secret } => {
             (bind, if *require_secret { "shared secret" } else { "none" }.into())
         }

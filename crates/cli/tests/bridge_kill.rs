@@ -12,7 +12,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_helium-aws-bridge");
 const APP: &str = "app-1";
 
 fn cli(dir: &std::path::Path, args: &[&str]) {
-    let o = Command::new(BIN).arg("--data-dir").arg(dir).args(args).env_remove("DBUS_SESSION_BUS_ADDRESS").output().unwrap();
+    let o = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -28,15 +34,25 @@ fn start_run(dir: &std::path::Path, log: &std::path::Path) -> Child {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(log).unwrap_or_default().contains("source \"helium\" connected") {
-        assert!(Instant::now() < deadline, "run did not connect its source:\n{}", std::fs::read_to_string(log).unwrap_or_default());
+    while !std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .contains("source \"helium\" connected")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "run did not connect its source:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     child
 }
 
 fn uplink(eui: &str, n: u32, uuid: &str) -> Vec<u8> {
-    let raw = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/chirpstack/reference.json")).unwrap();
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/chirpstack/reference.json"),
+    )
+    .unwrap();
     let mut v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     v["deviceInfo"]["devEui"] = eui.into();
     v["deviceInfo"]["applicationId"] = APP.into();
@@ -63,12 +79,38 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
         std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
     }
     let helium_url = format!("mqtt://127.0.0.1:{}", helium.port);
-    cli(&data, &["source", "add", "chirpstack", "helium", "--url", &helium_url, "--application-id", APP]);
+    cli(
+        &data,
+        &[
+            "source",
+            "add",
+            "chirpstack",
+            "helium",
+            "--url",
+            &helium_url,
+            "--application-id",
+            APP,
+        ],
+    );
     let endpoint = format!("127.0.0.1:{}", aws.port);
-    cli(&data, &[
-        "integration", "add", "aws", "--region", "us-east-1", "--topic", "helium/uplinks", "--endpoint", &endpoint,
-        "--ca-file", ca_file.to_str().unwrap(), "--cert-dir", certs.to_str().unwrap(),
-    ]);
+    cli(
+        &data,
+        &[
+            "integration",
+            "add",
+            "aws",
+            "--region",
+            "us-east-1",
+            "--topic",
+            "helium/uplinks",
+            "--endpoint",
+            &endpoint,
+            "--ca-file",
+            ca_file.to_str().unwrap(),
+            "--cert-dir",
+            certs.to_str().unwrap(),
+        ],
+    );
     cli(&data, &["label", "add", "fleet"]);
     cli(&data, &["label", "attach", "fleet", "--integration", "aws"]);
     for eui in euis {
@@ -113,7 +155,13 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
         }
         let eui = euis[n as usize % euis.len()];
         let uuid = uuid::Uuid::new_v4().to_string();
-        publ.publish(format!("application/{APP}/device/{eui}/event/up"), QoS::AtLeastOnce, false, uplink(eui, n, &uuid)).unwrap();
+        publ.publish(
+            format!("application/{APP}/device/{eui}/event/up"),
+            QoS::AtLeastOnce,
+            false,
+            uplink(eui, n, &uuid),
+        )
+        .unwrap();
         sent.push(uuid);
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -139,7 +187,10 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
             ),
         }
     }
-    eprintln!("{} uplinks arrived as {copies} messages (QoS1 allows redelivery after a kill)", got.len());
+    eprintln!(
+        "{} uplinks arrived as {copies} messages (QoS1 allows redelivery after a kill)",
+        got.len()
+    );
     unsafe { libc_kill(run.id() as i32, 15) };
     let status = run.wait().unwrap();
     assert!(status.success(), "run exits 0 on SIGTERM: {status:?}");

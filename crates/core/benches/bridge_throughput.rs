@@ -64,7 +64,11 @@ async fn observer(aws: &Mosquitto, ca: &TestCa, sent: Sent) -> tokio::sync::mpsc
             match ev.poll().await {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     let uuid = match serde_json::from_slice::<Value>(&p.payload) {
-                        Ok(v) => v["uuid"].as_str().or(v["deduplicationId"].as_str()).unwrap_or_default().to_string(),
+                        Ok(v) => v["uuid"]
+                            .as_str()
+                            .or(v["deduplicationId"].as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                         Err(_) => continue,
                     };
                     if let Some(t) = sent.lock().unwrap().remove(&uuid) {
@@ -81,9 +85,23 @@ async fn observer(aws: &Mosquitto, ca: &TestCa, sent: Sent) -> tokio::sync::mpsc
 }
 
 /// Sends `n` uplinks (at `rate`/s, or as fast as possible) and collects their latencies.
-async fn run_phase(helium: &Mosquitto, rx: &mut tokio::sync::mpsc::UnboundedReceiver<Duration>, sent: &Sent, n: usize, rate: Option<u64>) -> Figures {
-    let template: Value = serde_json::from_slice(include_bytes!("../../../tests/fixtures/chirpstack/reference.json")).unwrap();
-    let (c, mut ev) = AsyncClient::new(MqttOptions::new(format!("pub-{}", uuid::Uuid::new_v4().simple()), "127.0.0.1", helium.port), 10_000);
+async fn run_phase(
+    helium: &Mosquitto,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Duration>,
+    sent: &Sent,
+    n: usize,
+    rate: Option<u64>,
+) -> Figures {
+    let template: Value =
+        serde_json::from_slice(include_bytes!("../../../tests/fixtures/chirpstack/reference.json")).unwrap();
+    let (c, mut ev) = AsyncClient::new(
+        MqttOptions::new(
+            format!("pub-{}", uuid::Uuid::new_v4().simple()),
+            "127.0.0.1",
+            helium.port,
+        ),
+        10_000,
+    );
     tokio::spawn(async move { while ev.poll().await.is_ok() {} });
     let euis = euis();
     let start = Instant::now();
@@ -94,7 +112,14 @@ async fn run_phase(helium: &Mosquitto, rx: &mut tokio::sync::mpsc::UnboundedRece
         let eui = &euis[i % euis.len()];
         let uuid = uuid::Uuid::new_v4().to_string();
         sent.lock().unwrap().insert(uuid.clone(), Instant::now());
-        c.publish(format!("application/app/device/{eui}/event/up"), QoS::AtLeastOnce, false, uplink(&template, eui, i, &uuid)).await.unwrap();
+        c.publish(
+            format!("application/app/device/{eui}/event/up"),
+            QoS::AtLeastOnce,
+            false,
+            uplink(&template, eui, i, &uuid),
+        )
+        .await
+        .unwrap();
     }
     let mut lat = Vec::with_capacity(n);
     while lat.len() < n {
@@ -105,7 +130,11 @@ async fn run_phase(helium: &Mosquitto, rx: &mut tokio::sync::mpsc::UnboundedRece
     }
     let elapsed = start.elapsed();
     lat.sort();
-    Figures { per_sec: n as f64 / elapsed.as_secs_f64(), p50: lat[n / 2], p99: lat[n * 99 / 100] }
+    Figures {
+        per_sec: n as f64 / elapsed.as_secs_f64(),
+        p50: lat[n / 2],
+        p99: lat[n * 99 / 100],
+    }
 }
 
 /// The baseline: one subscriber, and one TLS connection per device that republishes as-is.
@@ -121,14 +150,18 @@ async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa) {
         pubs.insert(eui, c);
     }
     let (sub, mut ev) = AsyncClient::new(MqttOptions::new("relay-sub", "127.0.0.1", helium.port), 10_000);
-    sub.subscribe("application/+/device/+/event/up", QoS::AtLeastOnce).await.unwrap();
+    sub.subscribe("application/+/device/+/event/up", QoS::AtLeastOnce)
+        .await
+        .unwrap();
     tokio::spawn(async move {
         let _keep = sub;
         while let Ok(e) = ev.poll().await {
             if let Event::Incoming(Packet::Publish(p)) = e {
                 let eui = p.topic.split('/').nth(3).unwrap_or_default().to_string();
                 if let Some(c) = pubs.get(&eui) {
-                    let _ = c.publish("relay/uplinks", QoS::AtLeastOnce, false, p.payload.to_vec()).await;
+                    let _ = c
+                        .publish("relay/uplinks", QoS::AtLeastOnce, false, p.payload.to_vec())
+                        .await;
                 }
             }
         }
@@ -145,7 +178,12 @@ async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::pat
         let s = core.store();
         s.create_source(
             "helium",
-            SourceConfig::ChirpstackMqtt { url: format!("mqtt://127.0.0.1:{}", helium.port), username: None, application_id: "+".into(), tls: Default::default() },
+            SourceConfig::ChirpstackMqtt {
+                url: format!("mqtt://127.0.0.1:{}", helium.port),
+                username: None,
+                application_id: "+".into(),
+                tls: Default::default(),
+            },
         )
         .unwrap();
         let i = s
@@ -167,17 +205,38 @@ async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::pat
         s.attach_label_to_integration(&l.id, &i.id).unwrap();
         for eui in euis() {
             let id = device_id_for_dev_eui(&eui);
-            s.record_device_seen(&DeviceSeen { id: id.clone(), name: eui.clone(), dev_eui: eui.to_uppercase(), app_eui: None, devaddr: None, source: String::new(), application_id: None, seen_at_ms: 0 }).unwrap();
+            s.record_device_seen(&DeviceSeen {
+                id: id.clone(),
+                name: eui.clone(),
+                dev_eui: eui.to_uppercase(),
+                app_eui: None,
+                devaddr: None,
+                source: String::new(),
+                application_id: None,
+                seen_at_ms: 0,
+            })
+            .unwrap();
             s.attach_label_to_device(&l.id, &id).unwrap();
             let ident = ca.client_identity(&id);
             std::fs::write(certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
             std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
         }
     }
-    let b = Bridge::start(core, Arc::new(KeyringVault::default()), Arc::new(DirectoryProvisioner), BridgeOptions::default()).await.unwrap();
+    let b = Bridge::start(
+        core,
+        Arc::new(KeyringVault::default()),
+        Arc::new(DirectoryProvisioner),
+        BridgeOptions::default(),
+    )
+    .await
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while b.connection_states().iter().filter(|s| s.connected).count() < DEVICES + 1 {
-        assert!(Instant::now() < deadline, "bridge did not connect: {:?}", b.connection_states());
+        assert!(
+            Instant::now() < deadline,
+            "bridge did not connect: {:?}",
+            b.connection_states()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     b
@@ -201,7 +260,9 @@ async fn main() {
     let helium = Mosquitto::plain();
     let aws = Mosquitto::tls(&ca);
     let tmp = tempfile::tempdir().unwrap();
-    println!("{DEVICES} devices, QoS 1, TLS client certificates, loopback brokers; {BURST_MSGS} uplinks for throughput");
+    println!(
+        "{DEVICES} devices, QoS 1, TLS client certificates, loopback brokers; {BURST_MSGS} uplinks for throughput"
+    );
 
     let sent: Sent = Arc::default();
     raw_relay(&helium, &aws, &ca).await;

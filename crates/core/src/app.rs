@@ -27,9 +27,14 @@ impl Core {
     /// Locks the data directory, then opens (and migrates) its database.
     pub fn open(dir: &Path) -> Result<Core, CoreError> {
         let data_dir = DataDir::acquire(dir)?;
-        let store = Store::open(&data_dir.db_path())
-            .map_err(|source| CoreError::Store { dir: dir.display().to_string(), source })?;
-        Ok(Core { data_dir, store: Mutex::new(store) })
+        let store = Store::open(&data_dir.db_path()).map_err(|source| CoreError::Store {
+            dir: dir.display().to_string(),
+            source,
+        })?;
+        Ok(Core {
+            data_dir,
+            store: Mutex::new(store),
+        })
     }
 
     pub fn data_dir(&self) -> &Path {

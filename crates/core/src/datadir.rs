@@ -37,7 +37,11 @@ pub const DATA_DIR_ENV: &str = "HELIUM_AWS_BRIDGE_DATA_DIR";
 /// The data directory to use: the one given on the command line, else `$HELIUM_AWS_BRIDGE_DATA_DIR`,
 /// else the platform default.
 pub fn resolve_data_dir(given: Option<PathBuf>) -> Result<PathBuf, DataDirError> {
-    match given.or_else(|| std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)) {
+    match given.or_else(|| {
+        std::env::var_os(DATA_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    }) {
         Some(dir) => Ok(dir),
         None => default_data_dir(),
     }
@@ -53,7 +57,10 @@ pub struct DataDir {
 
 impl DataDir {
     pub fn acquire(path: &Path) -> Result<DataDir, DataDirError> {
-        let io = |source| DataDirError::Io { dir: path.to_path_buf(), source };
+        let io = |source| DataDirError::Io {
+            dir: path.to_path_buf(),
+            source,
+        };
         std::fs::create_dir_all(path).map_err(io)?;
         restrict_permissions(path).map_err(io)?;
         let mut lock = OpenOptions::new()
@@ -69,8 +76,15 @@ impl DataDir {
                 let mut pid = String::new();
                 let _ = lock.read_to_string(&mut pid);
                 let pid = pid.trim();
-                let holder = if pid.is_empty() { String::new() } else { format!(" (pid {pid})") };
-                return Err(DataDirError::InUse { dir: path.to_path_buf(), holder });
+                let holder = if pid.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (pid {pid})")
+                };
+                return Err(DataDirError::InUse {
+                    dir: path.to_path_buf(),
+                    holder,
+                });
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
@@ -79,7 +93,10 @@ impl DataDir {
         lock.seek(SeekFrom::Start(0)).map_err(io)?;
         write!(lock, "{}", std::process::id()).map_err(io)?;
         lock.flush().map_err(io)?;
-        Ok(DataDir { path: path.to_path_buf(), _lock: lock })
+        Ok(DataDir {
+            path: path.to_path_buf(),
+            _lock: lock,
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -35,7 +35,9 @@ pub enum BridgeStatus {
     Starting,
     Running,
     /// It could not start; the pages that only read the store still work.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
     /// Not started (the data could not be opened) or shut down.
     Stopped,
 }
@@ -74,7 +76,9 @@ mod tests {
     /// `UPDATE_BINDINGS=1` to rewrite it.
     #[test]
     fn generated_typescript_bindings_are_up_to_date() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(super::BINDINGS_PATH);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(super::BINDINGS_PATH);
         let want = super::typescript_bindings();
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
             std::fs::write(&path, &want).unwrap();

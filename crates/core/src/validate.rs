@@ -18,7 +18,10 @@ impl fmt::Display for Invalid {
 impl std::error::Error for Invalid {}
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> Result<(), Invalid> {
-    Err(Invalid { field, reason: reason.into() })
+    Err(Invalid {
+        field,
+        reason: reason.into(),
+    })
 }
 
 pub fn name(field: &'static str, value: &str) -> Result<(), Invalid> {
@@ -47,7 +50,10 @@ pub fn region(value: &str) -> Result<(), Invalid> {
     if ok {
         Ok(())
     } else {
-        invalid("region", format!("{value:?} is not an AWS region code such as \"us-east-1\""))
+        invalid(
+            "region",
+            format!("{value:?} is not an AWS region code such as \"us-east-1\""),
+        )
     }
 }
 
@@ -57,11 +63,17 @@ pub fn publish_topic(value: &str) -> Result<(), Invalid> {
         return invalid("topic", "it must not be empty");
     }
     if value.len() > 256 {
-        return invalid("topic", format!("it is {} bytes long; AWS IoT allows at most 256", value.len()));
+        return invalid(
+            "topic",
+            format!("it is {} bytes long; AWS IoT allows at most 256", value.len()),
+        );
     }
     let slashes = value.matches('/').count();
     if slashes > 7 {
-        return invalid("topic", format!("it has {slashes} '/' separators; AWS IoT allows at most 7"));
+        return invalid(
+            "topic",
+            format!("it has {slashes} '/' separators; AWS IoT allows at most 7"),
+        );
     }
     if value.starts_with('$') {
         return invalid("topic", "topics starting with '$' are reserved by AWS IoT");
@@ -100,7 +112,10 @@ pub fn endpoint(e: &crate::domain::EndpointOverride) -> Result<(), Invalid> {
 
 /// `mqtt://host[:port]` or `mqtts://host[:port]`; returns (tls, host, port).
 pub fn mqtt_url(url: &str) -> Result<(bool, String, u16), Invalid> {
-    let bad = |why: &str| Invalid { field: "broker URL", reason: format!("{url:?} {why}; expected mqtt://host:port or mqtts://host:port") };
+    let bad = |why: &str| Invalid {
+        field: "broker URL",
+        reason: format!("{url:?} {why}; expected mqtt://host:port or mqtts://host:port"),
+    };
     let (tls, rest) = if let Some(r) = url.strip_prefix("mqtts://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("mqtt://") {
@@ -110,7 +125,13 @@ pub fn mqtt_url(url: &str) -> Result<(bool, String, u16), Invalid> {
     };
     let rest = rest.trim_end_matches('/');
     let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| bad("has a bad port"))?),
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| bad("has a bad port"))?,
+        ),
         None => (rest, if tls { 8883 } else { 1883 }),
     };
     if host.is_empty() || host.contains(['/', ' ', '@']) {
@@ -136,22 +157,38 @@ pub fn topic_filter(field: &'static str, value: &str) -> Result<(), Invalid> {
 pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
     use crate::domain::SourceConfig::*;
     match config {
-        ChirpstackMqtt { url, application_id, .. } => {
+        ChirpstackMqtt {
+            url, application_id, ..
+        } => {
             mqtt_url(url)?;
             if application_id.is_empty() || application_id.contains(['/', '#']) {
-                return invalid("application id", format!("{application_id:?} is not a ChirpStack application id or '+'"));
+                return invalid(
+                    "application id",
+                    format!("{application_id:?} is not a ChirpStack application id or '+'"),
+                );
             }
         }
-        LegacyMqtt { url, uplink_topic, downlink_topic, .. } => {
+        LegacyMqtt {
+            url,
+            uplink_topic,
+            downlink_topic,
+            ..
+        } => {
             mqtt_url(url)?;
             topic_filter("uplink topic", uplink_topic)?;
             if !downlink_topic.contains("{{device_id}}") || downlink_topic.contains(['+', '#']) {
-                return invalid("downlink topic", format!("{downlink_topic:?} must contain {{{{device_id}}}} and no wildcards"));
+                return invalid(
+                    "downlink topic",
+                    format!("{downlink_topic:?} must contain {{{{device_id}}}} and no wildcards"),
+                );
             }
         }
         HttpWebhook { bind, .. } => {
             if bind.parse::<std::net::SocketAddr>().is_err() {
-                return invalid("listen address", format!("{bind:?} is not an address such as 127.0.0.1:8090"));
+                return invalid(
+                    "listen address",
+                    format!("{bind:?} is not an address such as 127.0.0.1:8090"),
+                );
             }
         }
     }
@@ -196,8 +233,16 @@ mod tests {
     #[test]
     fn mqtt_urls_and_sources() {
         assert_eq!(mqtt_url("mqtt://localhost").unwrap(), (false, "localhost".into(), 1883));
-        assert_eq!(mqtt_url("mqtts://broker.example:8884").unwrap(), (true, "broker.example".into(), 8884));
-        for (bad, why) in [("http://x", "no mqtt://"), ("mqtt://", "no valid host"), ("mqtt://h:0", "bad port"), ("mqtt://h:x", "bad port")] {
+        assert_eq!(
+            mqtt_url("mqtts://broker.example:8884").unwrap(),
+            (true, "broker.example".into(), 8884)
+        );
+        for (bad, why) in [
+            ("http://x", "no mqtt://"),
+            ("mqtt://", "no valid host"),
+            ("mqtt://h:0", "bad port"),
+            ("mqtt://h:x", "bad port"),
+        ] {
             let e = mqtt_url(bad).unwrap_err().to_string();
             assert!(e.starts_with("invalid broker URL: ") && e.contains(why), "{bad}: {e}");
         }
@@ -214,15 +259,31 @@ mod tests {
             tls: Default::default(),
         })
         .unwrap_err();
-        assert_eq!(e.to_string(), "invalid downlink topic: \"helium/tx\" must contain {{device_id}} and no wildcards");
-        let e = source(&SourceConfig::HttpWebhook { bind: "localhost".into(), require_secret: false }).unwrap_err();
-        assert_eq!(e.to_string(), "invalid listen address: \"localhost\" is not an address such as 127.0.0.1:8090");
+        assert_eq!(
+            e.to_string(),
+            "invalid downlink topic: \"helium/tx\" must contain {{device_id}} and no wildcards"
+        );
+        let e = source(&SourceConfig::HttpWebhook {
+            bind: "localhost".into(),
+            require_secret: false,
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid listen address: \"localhost\" is not an address such as 127.0.0.1:8090"
+        );
     }
 
     #[test]
     fn names() {
         name("name", "My integration").unwrap();
-        assert!(name("name", "  ").unwrap_err().to_string().contains("must not be empty"));
-        assert!(name("name", &"x".repeat(101)).unwrap_err().to_string().contains("at most 100"));
+        assert!(name("name", "  ")
+            .unwrap_err()
+            .to_string()
+            .contains("must not be empty"));
+        assert!(name("name", &"x".repeat(101))
+            .unwrap_err()
+            .to_string()
+            .contains("at most 100"));
     }
 }

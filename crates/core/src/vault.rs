@@ -35,14 +35,18 @@ pub struct KeyringVault {
 
 impl Default for KeyringVault {
     fn default() -> Self {
-        KeyringVault { service: SERVICE.to_string() }
+        KeyringVault {
+            service: SERVICE.to_string(),
+        }
     }
 }
 
 impl KeyringVault {
     /// A vault under another service name (tests use one per run).
     pub fn with_service(service: impl Into<String>) -> Self {
-        KeyringVault { service: service.into() }
+        KeyringVault {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, key: &str) -> Result<keyring::Entry, VaultError> {
@@ -76,13 +80,17 @@ impl Vault for KeyringVault {
 /// `BadEncoding` carries them).
 fn map_err(key: &str, e: keyring::Error) -> VaultError {
     match e {
-        keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
-            VaultError::Unavailable { detail: inner.to_string() }
-        }
-        keyring::Error::BadEncoding(_) => {
-            VaultError::Failed { key: key.to_string(), detail: "the stored secret is not valid".into() }
-        }
-        other => VaultError::Failed { key: key.to_string(), detail: other.to_string() },
+        keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => VaultError::Unavailable {
+            detail: inner.to_string(),
+        },
+        keyring::Error::BadEncoding(_) => VaultError::Failed {
+            key: key.to_string(),
+            detail: "the stored secret is not valid".into(),
+        },
+        other => VaultError::Failed {
+            key: key.to_string(),
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -147,7 +155,13 @@ pub fn encrypt_private_key(master: &[u8; 32], context: &str, key_pem: &str) -> V
     let mut nonce = [0u8; NONCE_LEN];
     getrandom_fill(&mut nonce);
     let sealed = cipher
-        .encrypt((&nonce).into(), Payload { msg: key_pem.as_bytes(), aad: context.as_bytes() })
+        .encrypt(
+            (&nonce).into(),
+            Payload {
+                msg: key_pem.as_bytes(),
+                aad: context.as_bytes(),
+            },
+        )
         .expect("XChaCha20-Poly1305 encryption of a small buffer cannot fail");
     let mut blob = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
     blob.push(SEAL_V1);
@@ -171,7 +185,13 @@ pub fn decrypt_private_key(master: &[u8; 32], context: &str, blob: &[u8]) -> Res
     let cipher = chacha20poly1305::XChaCha20Poly1305::new(master.into());
     let plain = Zeroizing::new(
         cipher
-            .decrypt(nonce.into(), Payload { msg: sealed, aad: context.as_bytes() })
+            .decrypt(
+                nonce.into(),
+                Payload {
+                    msg: sealed,
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| SealError::WrongKeyOrDamaged)?,
     );
     let text = std::str::from_utf8(&plain).map_err(|_| SealError::WrongKeyOrDamaged)?;
@@ -196,7 +216,10 @@ pub fn get_aws_secret(vault: &dyn Vault, integration_id: &str) -> Result<Option<
         None => Ok(None),
         Some(bytes) => match std::str::from_utf8(&bytes) {
             Ok(s) => Ok(Some(Zeroizing::new(s.to_string()))),
-            Err(_) => Err(VaultError::Failed { key, detail: "the stored secret is not valid".into() }),
+            Err(_) => Err(VaultError::Failed {
+                key,
+                detail: "the stored secret is not valid".into(),
+            }),
         },
     }
 }

@@ -22,8 +22,15 @@ async fn every_golden_fixture_arrives_as_the_contracts_helium_json() {
     let integration = env.integration("aws", "helium/uplinks", &aws);
     env.chirpstack_source();
     let cases = [
-        "reference", "pre-4.11-metadata", "two-hotspots", "no-location", "location-only", "no-object", "unknown-fields",
-        "uppercase-euis", "omitted-defaults",
+        "reference",
+        "pre-4.11-metadata",
+        "two-hotspots",
+        "no-location",
+        "location-only",
+        "no-object",
+        "unknown-fields",
+        "uppercase-euis",
+        "omitted-defaults",
     ];
     for case in cases {
         let raw = fixture(&format!("chirpstack/{case}.json"));
@@ -46,7 +53,12 @@ async fn every_golden_fixture_arrives_as_the_contracts_helium_json() {
         let uuid = uuid::Uuid::new_v4().to_string();
         let mut input: Value = serde_json::from_slice(&raw).unwrap();
         input["deduplicationId"] = Value::String(uuid.clone());
-        helium.publish(&format!("application/{APP}/device/{eui}/event/up"), serde_json::to_vec(&input).unwrap()).await;
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                serde_json::to_vec(&input).unwrap(),
+            )
+            .await;
         let (_, mut got) = out.next_json(T).await;
         let mut want: Value = serde_json::from_slice(&fixture(&format!("chirpstack/{case}.expected.json"))).unwrap();
         want["uuid"] = Value::String(uuid);
@@ -61,7 +73,10 @@ async fn every_golden_fixture_arrives_as_the_contracts_helium_json() {
     }
     out.expect_silence(Duration::from_millis(500)).await;
     let devices = env.core.store().list_devices().unwrap();
-    assert!(devices.iter().all(|d| d.uplinks >= 1 && d.last_seen_ms.is_some()), "{devices:?}");
+    assert!(
+        devices.iter().all(|d| d.uplinks >= 1 && d.last_seen_ms.is_some()),
+        "{devices:?}"
+    );
     bridge.shutdown().await;
 }
 
@@ -96,7 +111,9 @@ async fn downlinks_reach_the_chirpstack_command_topic_and_bad_ones_are_rejected_
 
     // The first uplink tells the bridge the device's application; once it has gone through,
     // the device's session is up and subscribed to its downlink topic.
-    helium.publish(&format!("application/{APP}/device/{eui}/event/up"), raw).await;
+    helium
+        .publish(&format!("application/{APP}/device/{eui}/event/up"), raw)
+        .await;
     up.next_json(T).await;
 
     let down = format!("helium/devices/{id}/down");
@@ -105,18 +122,42 @@ async fn downlinks_reach_the_chirpstack_command_topic_and_bad_ones_are_rejected_
         ("[1,2]", "body must be a JSON object, got an array"),
         (r#"{"port":2}"#, "payload_raw is required"),
         (r#"{"payload_raw":"@@@"}"#, "payload_raw must be standard base64"),
-        (r#"{"payload_raw":""}"#, "payload_raw must decode to 1 to 242 bytes, got 0"),
+        (
+            r#"{"payload_raw":""}"#,
+            "payload_raw must decode to 1 to 242 bytes, got 0",
+        ),
         ("BIG", "payload_raw must decode to 1 to 242 bytes, got 243"),
-        (r#"{"payload_raw":"AQID","port":0}"#, "port must be an integer from 1 to 223, got 0"),
-        (r#"{"payload_raw":"AQID","port":224}"#, "port must be an integer from 1 to 223, got 224"),
-        (r#"{"payload_raw":"AQID","port":"2"}"#, "port must be an integer from 1 to 223, got \"2\""),
-        (r#"{"payload_raw":"AQID","port":1.5}"#, "port must be an integer from 1 to 223, got 1.5"),
-        (r#"{"payload_raw":"AQID","confirmed":"true"}"#, "confirmed must be true or false, got \"true\""),
-        (r#"{"payload_raw":"AQID","confirmed":1}"#, "confirmed must be true or false, got 1"),
+        (
+            r#"{"payload_raw":"AQID","port":0}"#,
+            "port must be an integer from 1 to 223, got 0",
+        ),
+        (
+            r#"{"payload_raw":"AQID","port":224}"#,
+            "port must be an integer from 1 to 223, got 224",
+        ),
+        (
+            r#"{"payload_raw":"AQID","port":"2"}"#,
+            "port must be an integer from 1 to 223, got \"2\"",
+        ),
+        (
+            r#"{"payload_raw":"AQID","port":1.5}"#,
+            "port must be an integer from 1 to 223, got 1.5",
+        ),
+        (
+            r#"{"payload_raw":"AQID","confirmed":"true"}"#,
+            "confirmed must be true or false, got \"true\"",
+        ),
+        (
+            r#"{"payload_raw":"AQID","confirmed":1}"#,
+            "confirmed must be true or false, got 1",
+        ),
     ];
     let big = {
         use base64::Engine;
-        format!(r#"{{"payload_raw":"{}"}}"#, base64::engine::general_purpose::STANDARD.encode([7u8; 243]))
+        format!(
+            r#"{{"payload_raw":"{}"}}"#,
+            base64::engine::general_purpose::STANDARD.encode([7u8; 243])
+        )
     };
     for (body, reason) in bad {
         let body = if *body == "BIG" { big.clone() } else { body.to_string() };
@@ -130,15 +171,29 @@ async fn downlinks_reach_the_chirpstack_command_topic_and_bad_ones_are_rejected_
     helium.expect_silence(Duration::from_millis(300)).await;
 
     // The next valid one still goes through, with the exact ChirpStack JSON.
-    up.publish(&down, r#"{"payload_raw":"AQID","port":5,"confirmed":true}"#).await;
+    up.publish(&down, r#"{"payload_raw":"AQID","port":5,"confirmed":true}"#)
+        .await;
     let (topic, body) = helium.next_json(T).await;
     assert_eq!(topic, format!("application/{APP}/device/{eui}/command/down"));
-    assert_eq!(body, serde_json::json!({"devEui": eui, "confirmed": true, "fPort": 5, "data": "AQID"}));
+    assert_eq!(
+        body,
+        serde_json::json!({"devEui": eui, "confirmed": true, "fPort": 5, "data": "AQID"})
+    );
     // Defaults: port 1, unconfirmed.
     up.publish(&down, r#"{"payload_raw":"AQID"}"#).await;
     let (_, body) = helium.next_json(T).await;
-    assert_eq!(body, serde_json::json!({"devEui": eui, "confirmed": false, "fPort": 1, "data": "AQID"}));
-    let d = env.core.store().list_devices().unwrap().into_iter().find(|d| d.id == id).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"devEui": eui, "confirmed": false, "fPort": 1, "data": "AQID"})
+    );
+    let d = env
+        .core
+        .store()
+        .list_devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == id)
+        .unwrap();
     assert_eq!((d.downlinks, d.errors), (2, bad.len() as i64));
     bridge.shutdown().await;
 }
@@ -160,7 +215,11 @@ async fn a_bad_message_is_an_event_and_the_source_keeps_running() {
     helium.publish(&topic, "{ not json").await;
     let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
     assert_eq!(e.source_id.as_deref(), Some(source.as_str()));
-    assert!(e.message.starts_with("could not read a message: not JSON"), "{}", e.message);
+    assert!(
+        e.message.starts_with("could not read a message: not JSON"),
+        "{}",
+        e.message
+    );
     assert_eq!(e.detail.as_ref().unwrap()["excerpt"], "{ not json");
     helium.publish(&topic, r#"{"deviceInfo":{}}"#).await;
     let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;

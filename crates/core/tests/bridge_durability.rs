@@ -27,7 +27,10 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     let mut events = bridge.events().subscribe();
     // Sessions up, then the AWS side goes away.
     for _ in &euis {
-        wait_event(&mut events, Duration::from_secs(20), |e| e.kind == "connection" && e.message.ends_with("connected") && e.integration_id.is_some()).await;
+        wait_event(&mut events, Duration::from_secs(20), |e| {
+            e.kind == "connection" && e.message.ends_with("connected") && e.integration_id.is_some()
+        })
+        .await;
     }
     aws.stop();
 
@@ -40,7 +43,12 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
         v["fCnt"] = n.into();
         v["deduplicationId"] = Value::String(uuid.clone());
         sent.insert(uuid);
-        helium.publish(&format!("application/{APP}/device/{eui}/event/up"), serde_json::to_vec(&v).unwrap()).await;
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                serde_json::to_vec(&v).unwrap(),
+            )
+            .await;
     }
     // All 1000 are durably queued while AWS is away.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -52,7 +60,15 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "only {waiting} of 1000 uplinks reached the outbox; end of the Helium broker's log:\n{}",
-            env.helium.log().chars().rev().take(3000).collect::<String>().chars().rev().collect::<String>()
+            env.helium
+                .log()
+                .chars()
+                .rev()
+                .take(3000)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -73,7 +89,10 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     out.expect_silence(Duration::from_secs(2)).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while env.core.store().outbox_stats().unwrap().0 != 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the outbox must empty once AWS acknowledged everything");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the outbox must empty once AWS acknowledged everything"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     bridge.shutdown().await;
@@ -92,10 +111,18 @@ async fn a_full_outbox_warns_first_then_leaves_uplinks_with_the_source_and_loses
     let template: Value = serde_json::from_slice(&fixture("chirpstack/reference.json")).unwrap();
     let helium = Observer::plain(&env.helium, "unused/#").await;
     aws.stop();
-    let opts = BridgeOptions { outbox_max_entries: 5, ..BridgeOptions::default() };
-    let bridge = Bridge::start(env.core.clone(), std::sync::Arc::new(KeyringVault::default()), std::sync::Arc::new(DirectoryProvisioner), opts)
-        .await
-        .unwrap();
+    let opts = BridgeOptions {
+        outbox_max_entries: 5,
+        ..BridgeOptions::default()
+    };
+    let bridge = Bridge::start(
+        env.core.clone(),
+        std::sync::Arc::new(KeyringVault::default()),
+        std::sync::Arc::new(DirectoryProvisioner),
+        opts,
+    )
+    .await
+    .unwrap();
     log_events(&bridge);
     let mut events = bridge.events().subscribe();
     wait_for_sources(&env.core, &bridge).await;
@@ -108,13 +135,37 @@ async fn a_full_outbox_warns_first_then_leaves_uplinks_with_the_source_and_loses
         v["fCnt"] = n.into();
         v["deduplicationId"] = Value::String(uuid.clone());
         sent.insert(uuid);
-        helium.publish(&format!("application/{APP}/device/{eui}/event/up"), serde_json::to_vec(&v).unwrap()).await;
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                serde_json::to_vec(&v).unwrap(),
+            )
+            .await;
     }
-    let warn = wait_event(&mut events, Duration::from_secs(20), |e| e.kind == "outbox_warning" && e.level == "warn").await;
-    assert!(warn.message.starts_with("4 uplinks are waiting for AWS (limit 5;"), "{}", warn.message);
-    let full = wait_event(&mut events, Duration::from_secs(20), |e| e.kind == "outbox_warning" && e.level == "error").await;
-    assert!(full.message.starts_with("the outbox is full (5 uplinks waiting for AWS)"), "{}", full.message);
-    assert_eq!(env.core.store().outbox_stats().unwrap().0, 5, "nothing beyond the limit is stored");
+    let warn = wait_event(&mut events, Duration::from_secs(20), |e| {
+        e.kind == "outbox_warning" && e.level == "warn"
+    })
+    .await;
+    assert!(
+        warn.message.starts_with("4 uplinks are waiting for AWS (limit 5;"),
+        "{}",
+        warn.message
+    );
+    let full = wait_event(&mut events, Duration::from_secs(20), |e| {
+        e.kind == "outbox_warning" && e.level == "error"
+    })
+    .await;
+    assert!(
+        full.message
+            .starts_with("the outbox is full (5 uplinks waiting for AWS)"),
+        "{}",
+        full.message
+    );
+    assert_eq!(
+        env.core.store().outbox_stats().unwrap().0,
+        5,
+        "nothing beyond the limit is stored"
+    );
 
     // AWS comes back: the backlog drains, and the source offers the refused uplinks again.
     aws.restart();

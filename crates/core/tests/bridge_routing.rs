@@ -40,8 +40,19 @@ async fn labels_route_each_uplink_once_per_integration_and_disabling_stops_traff
     // An unlabeled device is registered and shown, not forwarded.
     helium.publish(&up(unlabeled), uplink(unlabeled, 1)).await;
     let e = wait_event(&mut events, T, |e| e.kind == "uplink").await;
-    assert!(e.message.ends_with("not forwarded: no active integration shares a label with this device"), "{}", e.message);
-    assert!(env.core.store().list_devices().unwrap().iter().any(|d| d.dev_eui == unlabeled));
+    assert!(
+        e.message
+            .ends_with("not forwarded: no active integration shares a label with this device"),
+        "{}",
+        e.message
+    );
+    assert!(env
+        .core
+        .store()
+        .list_devices()
+        .unwrap()
+        .iter()
+        .any(|d| d.dev_eui == unlabeled));
 
     // Two integrations sharing the label: each gets exactly one copy.
     helium.publish(&up(labeled), uplink(labeled, 2)).await;

@@ -39,10 +39,17 @@ async fn legacy_uplinks_and_downlinks() {
     }
     assert_eq!(got, want);
 
-    out.publish(&format!("helium/devices/{id}/down"), r#"{"payload_raw":"AQID","port":3}"#).await;
+    out.publish(
+        &format!("helium/devices/{id}/down"),
+        r#"{"payload_raw":"AQID","port":3}"#,
+    )
+    .await;
     let (topic, body) = helium.next_json(T).await;
     assert_eq!(topic, format!("helium/{id}/tx"));
-    assert_eq!(body, serde_json::json!({"payload_raw": "AQID", "port": 3, "confirmed": false}));
+    assert_eq!(
+        body,
+        serde_json::json!({"payload_raw": "AQID", "port": 3, "confirmed": false})
+    );
     bridge.shutdown().await;
 }
 
@@ -57,7 +64,13 @@ async fn webhook_accepts_chirpstack_and_legacy_json_and_refuses_a_wrong_secret()
     let source = env
         .core
         .store()
-        .create_source("hook", SourceConfig::HttpWebhook { bind: format!("127.0.0.1:{port}"), require_secret: true })
+        .create_source(
+            "hook",
+            SourceConfig::HttpWebhook {
+                bind: format!("127.0.0.1:{port}"),
+                require_secret: true,
+            },
+        )
         .unwrap();
     let vault = KeyringVault::with_service(format!("hab-test-{}", std::process::id()));
     vault.put(&secret_key(&source.id), b"s3cret-token").unwrap();
@@ -66,11 +79,21 @@ async fn webhook_accepts_chirpstack_and_legacy_json_and_refuses_a_wrong_secret()
     env.device(&device_id_for_dev_eui(eui), eui, "fleet-a", &[&integration]);
     let legacy = fixture("legacy/full.json");
     let legacy_v: Value = serde_json::from_slice(&legacy).unwrap();
-    env.device(legacy_v["id"].as_str().unwrap(), legacy_v["dev_eui"].as_str().unwrap(), "fleet-a", &[]);
+    env.device(
+        legacy_v["id"].as_str().unwrap(),
+        legacy_v["dev_eui"].as_str().unwrap(),
+        "fleet-a",
+        &[],
+    );
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
-    let bridge = Bridge::start(env.core.clone(), std::sync::Arc::new(vault), std::sync::Arc::new(DirectoryProvisioner), BridgeOptions::default())
-        .await
-        .unwrap();
+    let bridge = Bridge::start(
+        env.core.clone(),
+        std::sync::Arc::new(vault),
+        std::sync::Arc::new(DirectoryProvisioner),
+        BridgeOptions::default(),
+    )
+    .await
+    .unwrap();
     let mut events = bridge.events().subscribe();
     log_events(&bridge);
     wait_for_sources(&env.core, &bridge).await;
@@ -78,7 +101,13 @@ async fn webhook_accepts_chirpstack_and_legacy_json_and_refuses_a_wrong_secret()
 
     let (status, body) = tokio::task::spawn_blocking({
         let (url, cs) = (url.clone(), cs.clone());
-        move || http_post(&format!("{url}?event=up"), &[("content-type", "application/json"), ("authorization", "Bearer wrong")], &cs)
+        move || {
+            http_post(
+                &format!("{url}?event=up"),
+                &[("content-type", "application/json"), ("authorization", "Bearer wrong")],
+                &cs,
+            )
+        }
     })
     .await
     .unwrap();
@@ -97,30 +126,44 @@ async fn webhook_accepts_chirpstack_and_legacy_json_and_refuses_a_wrong_secret()
 
     let post = |q: &'static str, body: Vec<u8>, secret_header: (&'static str, &'static str)| {
         let url = format!("{url}{q}");
-        tokio::task::spawn_blocking(move || http_post(&url, &[("content-type", "application/json"), secret_header], &body))
+        tokio::task::spawn_blocking(move || {
+            http_post(&url, &[("content-type", "application/json"), secret_header], &body)
+        })
     };
-    let (status, body) = post("?event=up", cs.clone(), ("authorization", "Bearer s3cret-token")).await.unwrap();
+    let (status, body) = post("?event=up", cs.clone(), ("authorization", "Bearer s3cret-token"))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     let (_, got) = out.next_json(T).await;
     assert_eq!(got["uuid"], "3f2b6c1e-8a4d-4c2e-9b1a-2d6f0e7c5a91");
 
     // A webhook cannot carry downlinks: a downlink for its device is rejected with that reason.
-    out.publish(&format!("helium/devices/{}/down", device_id_for_dev_eui(eui)), r#"{"payload_raw":"AQID"}"#).await;
+    out.publish(
+        &format!("helium/devices/{}/down", device_id_for_dev_eui(eui)),
+        r#"{"payload_raw":"AQID"}"#,
+    )
+    .await;
     let e = wait_event(&mut events, T, |e| e.kind == "downlink_rejected").await;
     assert_eq!(
         e.detail.as_ref().unwrap()["reason"],
         "the device's source is an HTTP webhook, which cannot carry downlinks"
     );
 
-    let (status, body) = post("", legacy.clone(), ("x-helium-bridge-secret", "s3cret-token")).await.unwrap();
+    let (status, body) = post("", legacy.clone(), ("x-helium-bridge-secret", "s3cret-token"))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     let (_, got) = out.next_json(T).await;
     assert_eq!(got["id"], legacy_v["id"]);
 
-    let (status, body) = post("?event=up", b"{oops".to_vec(), ("authorization", "Bearer s3cret-token")).await.unwrap();
+    let (status, body) = post("?event=up", b"{oops".to_vec(), ("authorization", "Bearer s3cret-token"))
+        .await
+        .unwrap();
     assert_eq!(status, 400);
     assert!(body.contains("not JSON"), "{body}");
-    let (status, _) = post("?event=status", cs.clone(), ("authorization", "Bearer s3cret-token")).await.unwrap();
+    let (status, _) = post("?event=status", cs.clone(), ("authorization", "Bearer s3cret-token"))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "other event types are acknowledged and ignored");
     out.expect_silence(Duration::from_millis(500)).await;
     bridge.shutdown().await;
@@ -160,7 +203,12 @@ async fn chirpstack_over_mqtts_with_a_client_certificate() {
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let helium = Observer::tls(&helium_tls, &env.ca, "unused/#").await;
     let bridge = env.start().await;
-    helium.publish(&format!("application/{APP}/device/{eui}/event/up"), fixture("chirpstack/reference.json")).await;
+    helium
+        .publish(
+            &format!("application/{APP}/device/{eui}/event/up"),
+            fixture("chirpstack/reference.json"),
+        )
+        .await;
     let (_, got) = out.next_json(T).await;
     assert_eq!(got["dev_eui"], "0102030405060708");
     bridge.shutdown().await;

@@ -9,17 +9,27 @@ use test_harness::{http_post, Moto, TestCa};
 fn iam(moto: &Moto, params: &[(&str, &str)]) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect()
     };
     let mut body = String::from("Version=2010-05-08");
     for (k, v) in params {
         body.push_str(&format!("&{k}={}", enc(v)));
     }
-    let auth = "AWS4-HMAC-SHA256 Credential=AKIAADMIN/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
+    let auth =
+        "AWS4-HMAC-SHA256 Credential=AKIAADMIN/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
     let (status, text) = http_post(
         &format!("{}/", moto.endpoint_url()),
-        &[("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", auth)],
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Authorization", auth),
+        ],
         body.as_bytes(),
     );
     assert_eq!(status, 200, "IAM {params:?}: {text}");
@@ -45,10 +55,17 @@ async fn unknown_key_wrong_secret_and_denied_action_get_their_own_messages() {
     let ca = TestCa::new("iam CA");
     let moto = Moto::start_with_iam_auth(&ca, 3);
     let url = moto.endpoint_url();
-    iam(&moto, &[("Action", "CreateUser"), ("UserName", "HeliumIntegrationAccess")]);
-    let key = iam(&moto, &[("Action", "CreateAccessKey"), ("UserName", "HeliumIntegrationAccess")]);
+    iam(
+        &moto,
+        &[("Action", "CreateUser"), ("UserName", "HeliumIntegrationAccess")],
+    );
+    let key = iam(
+        &moto,
+        &[("Action", "CreateAccessKey"), ("UserName", "HeliumIntegrationAccess")],
+    );
     let (key_id, secret) = (xml(&key, "AccessKeyId"), xml(&key, "SecretAccessKey"));
-    let only_endpoint = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:DescribeEndpoint","Resource":"*"}]}"#;
+    let only_endpoint =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:DescribeEndpoint","Resource":"*"}]}"#;
     iam(
         &moto,
         &[
@@ -65,28 +82,61 @@ async fn unknown_key_wrong_secret_and_denied_action_get_their_own_messages() {
     assert!(who.arn.ends_with(":user/HeliumIntegrationAccess"), "{who:?}");
     assert_eq!(who.account.len(), 12, "{who:?}");
 
-    let unknown = credentials::caller_identity(&creds("AKIANOSUCHKEY0000000", &secret), Some(&url)).await.unwrap_err();
-    assert_eq!(unknown, CredentialError::UnknownAccessKey { key_id: "AKIANOSUCHKEY0000000".into() });
-    assert!(unknown.to_string().contains("does not know the access key id"), "{unknown}");
+    let unknown = credentials::caller_identity(&creds("AKIANOSUCHKEY0000000", &secret), Some(&url))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unknown,
+        CredentialError::UnknownAccessKey {
+            key_id: "AKIANOSUCHKEY0000000".into()
+        }
+    );
+    assert!(
+        unknown.to_string().contains("does not know the access key id"),
+        "{unknown}"
+    );
 
     let wrong_secret = "WrongSecretWrongSecretWrongSecret0123456";
-    let wrong = credentials::caller_identity(&creds(&key_id, wrong_secret), Some(&url)).await.unwrap_err();
+    let wrong = credentials::caller_identity(&creds(&key_id, wrong_secret), Some(&url))
+        .await
+        .unwrap_err();
     assert_eq!(wrong, CredentialError::WrongSecret { key_id: key_id.clone() });
     assert!(wrong.to_string().contains("paste the secret again"), "{wrong}");
     assert_ne!(unknown.to_string(), wrong.to_string());
 
     // An IoT action the user may not call (a POST: moto's IAM mode breaks IoT GETs).
-    let iot = aws_sdk_iot::Client::from_conf(helium_bridge_core::aws::provision::iot_config(&good, "us-east-1", Some(&url)));
-    let err = iot.create_thing_type().thing_type_name("Helium-Thing").send().await.unwrap_err();
+    let iot = aws_sdk_iot::Client::from_conf(helium_bridge_core::aws::provision::iot_config(
+        &good,
+        "us-east-1",
+        Some(&url),
+    ));
+    let err = iot
+        .create_thing_type()
+        .thing_type_name("Helium-Thing")
+        .send()
+        .await
+        .unwrap_err();
     let denied = credentials::classify(&err, &key_id);
-    assert_eq!(denied, CredentialError::AccessDenied { action: "iot:CreateThingType".into() }, "{err:?}");
+    assert_eq!(
+        denied,
+        CredentialError::AccessDenied {
+            action: "iot:CreateThingType".into()
+        },
+        "{err:?}"
+    );
     assert!(denied.to_string().contains("AWSIoTConfigAccess"), "{denied}");
 
     for e in [&unknown, &wrong, &denied] {
         let msg = e.to_string();
-        assert!(!msg.contains(&secret) && !msg.contains(wrong_secret), "no secret in {msg}");
+        assert!(
+            !msg.contains(&secret) && !msg.contains(wrong_secret),
+            "no secret in {msg}"
+        );
     }
-    assert!(matches!(credentials::check_region("Mars"), Err(CredentialError::UnknownRegion { .. })));
+    assert!(matches!(
+        credentials::check_region("Mars"),
+        Err(CredentialError::UnknownRegion { .. })
+    ));
     assert!(credentials::check_region("eu-west-1").is_ok() && credentials::check_region("us-gov-west-1").is_ok());
 }
 
@@ -95,7 +145,9 @@ async fn valid_keys_name_the_account_and_the_data_endpoint_and_offline_is_its_ow
     let ca = TestCa::new("sts CA");
     let moto = Moto::start(&ca);
     let good = creds("AKIAVALIDKEY", "valid-secret");
-    let (who, endpoint) = credentials::validate_credentials(&good, Some(&moto.endpoint_url())).await.unwrap();
+    let (who, endpoint) = credentials::validate_credentials(&good, Some(&moto.endpoint_url()))
+        .await
+        .unwrap();
     assert_eq!(who.account, "123456789012");
     assert!(endpoint.contains(".iot.us-east-1.amazonaws.com"), "{endpoint}");
 
@@ -103,5 +155,8 @@ async fn valid_keys_name_the_account_and_the_data_endpoint_and_offline_is_its_ow
     let closed = format!("http://127.0.0.1:{}", test_harness::free_port());
     let err = credentials::caller_identity(&good, Some(&closed)).await.unwrap_err();
     assert!(matches!(err, CredentialError::Offline { .. }), "{err}");
-    assert!(err.to_string().contains("check the internet connection") && !err.to_string().contains("valid-secret"), "{err}");
+    assert!(
+        err.to_string().contains("check the internet connection") && !err.to_string().contains("valid-secret"),
+        "{err}"
+    );
 }

@@ -33,26 +33,46 @@ fn setup(ca: &TestCa) -> Setup {
     let moto = Moto::start(ca);
     let keychain = KeychainSession::start();
     keychain.apply_env_to_this_process();
-    let vault: Arc<dyn Vault> =
-        Arc::new(KeyringVault::with_service(format!("helium-provision-moto-{}", uuid::Uuid::new_v4().simple())));
+    let vault: Arc<dyn Vault> = Arc::new(KeyringVault::with_service(format!(
+        "helium-provision-moto-{}",
+        uuid::Uuid::new_v4().simple()
+    )));
     let iot = {
         use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
         let conf = aws_sdk_iot::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("AKIAHARNESSTEST", "harness-secret", None, None, "test"))
+            .credentials_provider(Credentials::new(
+                "AKIAHARNESSTEST",
+                "harness-secret",
+                None,
+                None,
+                "test",
+            ))
             .endpoint_url(moto.endpoint_url())
             .build();
         aws_sdk_iot::Client::from_conf(conf)
     };
-    Setup { _keychain: keychain, vault, moto, iot }
+    Setup {
+        _keychain: keychain,
+        vault,
+        moto,
+        iot,
+    }
 }
 
 impl Setup {
     /// A provisioner whose credentials come from the keychain, as the app's will.
-    fn provisioner(&self, core: &Arc<Core>, integration: &Integration, events: Arc<Mutex<Vec<ProvisionEvent>>>) -> AwsProvisioner {
+    fn provisioner(
+        &self,
+        core: &Arc<Core>,
+        integration: &Integration,
+        events: Arc<Mutex<Vec<ProvisionEvent>>>,
+    ) -> AwsProvisioner {
         vault::put_aws_secret(self.vault.as_ref(), &integration.id, SECRET).unwrap();
-        let creds = AwsCredentials::from_vault(self.vault.as_ref(), &integration.id, KEY_ID, "us-east-1").unwrap().unwrap();
+        let creds = AwsCredentials::from_vault(self.vault.as_ref(), &integration.id, KEY_ID, "us-east-1")
+            .unwrap()
+            .unwrap();
         AwsProvisioner::new(core.clone(), self.vault.clone(), creds, Some(self.moto.endpoint_url()))
             .with_events(Arc::new(move |e| events.lock().unwrap().push(e)))
     }
@@ -107,7 +127,14 @@ fn spki_of_cert(pem: &str) -> Vec<u8> {
 fn issuer_cn(pem: &str) -> String {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
     let cert = pem.parse_x509().unwrap();
-    let cn = cert.issuer().iter_common_name().next().unwrap().as_str().unwrap().to_string();
+    let cn = cert
+        .issuer()
+        .iter_common_name()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
     cn
 }
 
@@ -135,10 +162,25 @@ async fn provisioning_creates_thing_certificate_and_least_privilege_policy() {
     let p = s.provisioner(&core, &integration, events.clone());
 
     let id = p.provision(&integration, device).await.unwrap();
-    assert!(id.endpoint_host.as_deref().unwrap().contains(".iot.us-east-1.amazonaws.com"), "{:?}", id.endpoint_host);
+    assert!(
+        id.endpoint_host
+            .as_deref()
+            .unwrap()
+            .contains(".iot.us-east-1.amazonaws.com"),
+        "{:?}",
+        id.endpoint_host
+    );
     let key = rcgen::KeyPair::from_pem(&id.key_pem).unwrap();
-    assert_eq!(spki_of_cert(&id.cert_pem), key.subject_public_key_info(), "the certificate is for our key");
-    assert_eq!(issuer_cn(&id.cert_pem), "provisioning CA", "signed by the harness CA through moto");
+    assert_eq!(
+        spki_of_cert(&id.cert_pem),
+        key.subject_public_key_info(),
+        "the certificate is for our key"
+    );
+    assert_eq!(
+        issuer_cn(&id.cert_pem),
+        "provisioning CA",
+        "signed by the harness CA through moto"
+    );
 
     let thing = s.iot.describe_thing().thing_name(device).send().await.unwrap();
     assert_eq!(thing.thing_type_name(), Some(THING_TYPE));
@@ -157,7 +199,13 @@ async fn provisioning_creates_thing_certificate_and_least_privilege_policy() {
     let names: Vec<_> = attached.policies().iter().filter_map(|p| p.policy_name()).collect();
     assert_eq!(names, [policy_name(&integration).as_str()]);
 
-    let policy = s.iot.get_policy().policy_name(policy_name(&integration)).send().await.unwrap();
+    let policy = s
+        .iot
+        .get_policy()
+        .policy_name(policy_name(&integration))
+        .send()
+        .await
+        .unwrap();
     let doc: Value = serde_json::from_str(policy.policy_document().unwrap()).unwrap();
     assert_eq!(doc, expected_policy());
     assert!(policy.policy_document().unwrap().len() <= 2048);
@@ -165,7 +213,16 @@ async fn provisioning_creates_thing_certificate_and_least_privilege_policy() {
     let steps: Vec<_> = events.lock().unwrap().iter().filter_map(|e| e.step).collect();
     assert_eq!(
         steps,
-        [Step::ThingType, Step::Thing, Step::Key, Step::Certificate, Step::Policy, Step::AttachPolicy, Step::AttachThing, Step::Endpoint]
+        [
+            Step::ThingType,
+            Step::Thing,
+            Step::Key,
+            Step::Certificate,
+            Step::Policy,
+            Step::AttachPolicy,
+            Step::AttachThing,
+            Step::Endpoint
+        ]
     );
     assert_eq!(s.counts().await, (1, 1, 1));
 }
@@ -189,23 +246,42 @@ async fn reprovisioning_and_resuming_after_a_failed_step_create_no_duplicates() 
     let restarted = s.provisioner(&core, &integration, events.clone());
     let third = restarted.provision(&integration, "dev-0").await.unwrap();
     assert_eq!(third.cert_pem, first.cert_pem);
-    assert_eq!(events.lock().unwrap().len(), n, "a provisioned device takes no step again");
+    assert_eq!(
+        events.lock().unwrap().len(),
+        n,
+        "a provisioned device takes no step again"
+    );
     assert_eq!(s.counts().await, (1, 1, 1));
 
     let steps = [
-        Step::ThingType, Step::Thing, Step::Key, Step::Certificate, Step::Policy, Step::AttachPolicy, Step::AttachThing,
+        Step::ThingType,
+        Step::Thing,
+        Step::Key,
+        Step::Certificate,
+        Step::Policy,
+        Step::AttachPolicy,
+        Step::AttachThing,
         Step::Endpoint,
     ];
     for (i, step) in steps.into_iter().enumerate() {
         let device = format!("dev-{}", i + 1);
         p.fail_once_after(step);
-        let Err(err) = p.provision(&integration, &device).await else { panic!("the hook must fail {step:?}") };
+        let Err(err) = p.provision(&integration, &device).await else {
+            panic!("the hook must fail {step:?}")
+        };
         assert_eq!(err.step, step);
         // The retry runs in a fresh provisioner, as after a crash.
         let retry = s.provisioner(&core, &integration, events.clone());
-        let id = retry.provision(&integration, &device).await.unwrap_or_else(|e| panic!("resume after {step:?}: {e}"));
+        let id = retry
+            .provision(&integration, &device)
+            .await
+            .unwrap_or_else(|e| panic!("resume after {step:?}: {e}"));
         let key = rcgen::KeyPair::from_pem(&id.key_pem).unwrap();
-        assert_eq!(spki_of_cert(&id.cert_pem), key.subject_public_key_info(), "after {step:?}");
+        assert_eq!(
+            spki_of_cert(&id.cert_pem),
+            key.subject_public_key_info(),
+            "after {step:?}"
+        );
         assert_eq!(s.counts().await, (i + 2, i + 2, 1), "after failing at {step:?}");
         let principals = s.iot.list_thing_principals().thing_name(&device).send().await.unwrap();
         assert_eq!(principals.principals().len(), 1, "after {step:?}");
@@ -240,21 +316,38 @@ async fn a_provisioned_device_uplink_reaches_the_tls_broker_and_no_secret_is_sto
     let p = Arc::new(s.provisioner(&env.core, &integration, events.clone()));
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let helium = Observer::plain(&env.helium, "unused/#").await;
-    let bridge = Bridge::start(env.core.clone(), s.vault.clone(), p.clone(), BridgeOptions::default()).await.unwrap();
+    let bridge = Bridge::start(env.core.clone(), s.vault.clone(), p.clone(), BridgeOptions::default())
+        .await
+        .unwrap();
     log_events(&bridge);
     wait_for_sources(&env.core, &bridge).await;
 
-    helium.publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone()).await;
+    helium
+        .publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone())
+        .await;
     let (_, got) = out.next_json(Duration::from_secs(30)).await;
-    assert_eq!(got["dev_eui"].as_str().map(str::to_uppercase), Some(eui.to_uppercase()), "{got}");
+    assert_eq!(
+        got["dev_eui"].as_str().map(str::to_uppercase),
+        Some(eui.to_uppercase()),
+        "{got}"
+    );
     bridge.shutdown().await;
     assert_eq!(s.counts().await, (1, 1, 1));
-    assert!(events.lock().unwrap().iter().any(|e| e.step == Some(Step::Endpoint) && e.device_id == device));
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| e.step == Some(Step::Endpoint) && e.device_id == device));
 
     // The key the session used, and the AWS secret, appear nowhere in the data directory.
     let id = p.provision(&integration, &device).await.unwrap();
     let key_body: String = id.key_pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let needles: Vec<&[u8]> = vec![SECRET.as_bytes(), b"PRIVATE KEY", &key_body.as_bytes()[..32], &key_body.as_bytes()[40..72]];
+    let needles: Vec<&[u8]> = vec![
+        SECRET.as_bytes(),
+        b"PRIVATE KEY",
+        &key_body.as_bytes()[..32],
+        &key_body.as_bytes()[40..72],
+    ];
     let mut scanned = 0;
     for entry in std::fs::read_dir(env.data.path()).unwrap() {
         let path = entry.unwrap().path();
@@ -264,11 +357,21 @@ async fn a_provisioned_device_uplink_reaches_the_tls_broker_and_no_secret_is_sto
         let bytes = std::fs::read(&path).unwrap();
         scanned += 1;
         for n in &needles {
-            assert!(!bytes.windows(n.len()).any(|w| w == *n), "{} contains {:?}", path.display(), String::from_utf8_lossy(n));
+            assert!(
+                !bytes.windows(n.len()).any(|w| w == *n),
+                "{} contains {:?}",
+                path.display(),
+                String::from_utf8_lossy(n)
+            );
         }
     }
     assert!(scanned >= 2, "the database and its WAL were scanned");
-    let row = env.core.store().get_device_identity(&integration.id, &device).unwrap().unwrap();
+    let row = env
+        .core
+        .store()
+        .get_device_identity(&integration.id, &device)
+        .unwrap()
+        .unwrap();
     assert!(row.ready && row.cert_pem.as_deref() == Some(id.cert_pem.as_str()));
 }
 
@@ -295,7 +398,13 @@ async fn cleanup_removes_only_the_integrations_resources_and_its_keychain_entry(
 
     let report = p.deprovision(&a).await.unwrap();
     assert!(report.failed.is_empty(), "{report:?}");
-    assert!(report.removed.iter().any(|r| r == &format!("policy {}", policy_name(&a))), "{report:?}");
+    assert!(
+        report
+            .removed
+            .iter()
+            .any(|r| r == &format!("policy {}", policy_name(&a))),
+        "{report:?}"
+    );
     assert!(report.removed.iter().any(|r| r == "thing a-1"), "{report:?}");
     // Without cleanup (integration b), nothing in AWS is touched.
     assert_eq!(s.counts().await, (1, 1, 1));
@@ -303,8 +412,14 @@ async fn cleanup_removes_only_the_integrations_resources_and_its_keychain_entry(
     s.iot.get_policy().policy_name(policy_name(&b)).send().await.unwrap();
     assert!(core.store().list_device_identities(&a.id).unwrap().is_empty());
     assert_eq!(core.store().list_device_identities(&b.id).unwrap().len(), 1);
-    assert!(vault::get_aws_secret(s.vault.as_ref(), &a.id).unwrap().is_none(), "a's secret left the keychain");
-    assert!(vault::get_aws_secret(s.vault.as_ref(), &b.id).unwrap().is_some(), "b's stays");
+    assert!(
+        vault::get_aws_secret(s.vault.as_ref(), &a.id).unwrap().is_none(),
+        "a's secret left the keychain"
+    );
+    assert!(
+        vault::get_aws_secret(s.vault.as_ref(), &b.id).unwrap().is_some(),
+        "b's stays"
+    );
     // Cleaning up again finds nothing left to remove and fails on nothing.
     let again = p.deprovision(&a).await.unwrap();
     assert!(again.failed.is_empty() && again.removed.is_empty(), "{again:?}");
@@ -320,21 +435,52 @@ async fn a_thing_with_a_certificate_we_hold_no_key_for_gets_a_new_one_and_the_ol
     // Made elsewhere (the user, or an earlier installation whose database is gone).
     s.iot.create_thing().thing_name("dev-old").send().await.unwrap();
     let (csr, _lost_key) = test_harness::pki::csr_for("dev-old");
-    let old = s.iot.create_certificate_from_csr().certificate_signing_request(csr).set_as_active(true).send().await.unwrap();
+    let old = s
+        .iot
+        .create_certificate_from_csr()
+        .certificate_signing_request(csr)
+        .set_as_active(true)
+        .send()
+        .await
+        .unwrap();
     let old_arn = old.certificate_arn().unwrap().to_string();
-    s.iot.attach_thing_principal().thing_name("dev-old").principal(&old_arn).send().await.unwrap();
+    s.iot
+        .attach_thing_principal()
+        .thing_name("dev-old")
+        .principal(&old_arn)
+        .send()
+        .await
+        .unwrap();
 
     let events = Arc::new(Mutex::new(Vec::new()));
     let p = s.provisioner(&core, &integration, events.clone());
     let id = p.provision(&integration, "dev-old").await.unwrap();
     assert_ne!(id.cert_pem, old.certificate_pem().unwrap());
-    let principals = s.iot.list_thing_principals().thing_name("dev-old").send().await.unwrap();
+    let principals = s
+        .iot
+        .list_thing_principals()
+        .thing_name("dev-old")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(principals.principals().len(), 2);
-    let old_desc = s.iot.describe_certificate().certificate_id(old.certificate_id().unwrap()).send().await.unwrap();
-    assert_eq!(old_desc.certificate_description().unwrap().status().map(|s| s.as_str()), Some("ACTIVE"), "left untouched");
+    let old_desc = s
+        .iot
+        .describe_certificate()
+        .certificate_id(old.certificate_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        old_desc.certificate_description().unwrap().status().map(|s| s.as_str()),
+        Some("ACTIVE"),
+        "left untouched"
+    );
     let events = events.lock().unwrap();
     assert!(
-        events.iter().any(|e| e.level == "warn" && e.message.contains(&old_arn) && e.message.contains("untouched")),
+        events
+            .iter()
+            .any(|e| e.level == "warn" && e.message.contains(&old_arn) && e.message.contains("untouched")),
         "{events:?}"
     );
 }
@@ -355,16 +501,36 @@ async fn a_new_region_or_a_changed_master_key_provisions_again_and_reports_the_o
     let restarted = s.provisioner(&core, &integration, events.clone());
     let second = restarted.provision(&integration, "dev-r").await.unwrap();
     assert_ne!(second.cert_pem, first.cert_pem);
-    assert_eq!(s.counts().await, (1, 2, 1), "one thing, a second certificate, one policy");
-    assert!(events.lock().unwrap().iter().any(|e| e.level == "warn" && e.message.contains("master key")));
+    assert_eq!(
+        s.counts().await,
+        (1, 2, 1),
+        "one thing, a second certificate, one policy"
+    );
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| e.level == "warn" && e.message.contains("master key")));
 
     // The integration moved to another region: provisioned again there.
     let mut moved = integration.clone();
     moved.region = "eu-west-1".into();
     let third = restarted.provision(&moved, "dev-r").await.unwrap();
-    assert!(third.endpoint_host.as_deref().unwrap().contains(".iot.eu-west-1."), "{:?}", third.endpoint_host);
-    assert!(events.lock().unwrap().iter().any(|e| e.level == "warn" && e.message.contains("moved from us-east-1 to eu-west-1")));
+    assert!(
+        third.endpoint_host.as_deref().unwrap().contains(".iot.eu-west-1."),
+        "{:?}",
+        third.endpoint_host
+    );
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| e.level == "warn" && e.message.contains("moved from us-east-1 to eu-west-1")));
     assert_eq!(s.counts().await, (1, 2, 1), "us-east-1 is untouched");
-    let row = core.store().get_device_identity(&integration.id, "dev-r").unwrap().unwrap();
+    let row = core
+        .store()
+        .get_device_identity(&integration.id, "dev-r")
+        .unwrap()
+        .unwrap();
     assert_eq!(row.region, "eu-west-1");
 }

@@ -70,7 +70,9 @@ async fn throttling_proxy(upstream: u16) -> (u16, Arc<AtomicUsize>) {
             let (mut client, _) = listener.accept().await.unwrap();
             let (seen, refused) = (seen.clone(), r.clone());
             tokio::spawn(async move {
-                let Some(req) = read_request(&mut client).await else { return };
+                let Some(req) = read_request(&mut client).await else {
+                    return;
+                };
                 let n = seen.fetch_add(1, Ordering::SeqCst);
                 if n % 2 == 0 {
                     let k = refused.fetch_add(1, Ordering::SeqCst);
@@ -101,7 +103,10 @@ async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
     let moto = Moto::start(&ca);
     let keychain = KeychainSession::start();
     keychain.apply_env_to_this_process();
-    let vault: Arc<dyn Vault> = Arc::new(KeyringVault::with_service(format!("helium-throttle-{}", uuid::Uuid::new_v4().simple())));
+    let vault: Arc<dyn Vault> = Arc::new(KeyringVault::with_service(format!(
+        "helium-throttle-{}",
+        uuid::Uuid::new_v4().simple()
+    )));
     let (proxy, refused) = throttling_proxy(moto.port).await;
 
     let data = tempfile::tempdir().unwrap();
@@ -129,14 +134,29 @@ async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
 
     let id = match p.provision(&integration, "dev-throttled").await {
         Ok(id) => id,
-        Err(e) => panic!("provisioning must survive throttling: {e}; events: {:?}", events.lock().unwrap()),
+        Err(e) => panic!(
+            "provisioning must survive throttling: {e}; events: {:?}",
+            events.lock().unwrap()
+        ),
     };
     assert!(!id.cert_pem.is_empty());
     let events = events.lock().unwrap();
     assert!(events.iter().any(|e| e.step == Some(Step::Endpoint)), "{events:?}");
-    let retries: Vec<_> = events.iter().filter(|e| e.step.is_none() && e.level == "warn").collect();
-    assert_eq!(retries.len(), refused.load(Ordering::SeqCst), "every refused attempt is reported: {events:?}");
-    assert!(retries.iter().any(|e| e.message.contains("429") && e.message.contains("ThrottlingException")), "{retries:?}");
+    let retries: Vec<_> = events
+        .iter()
+        .filter(|e| e.step.is_none() && e.level == "warn")
+        .collect();
+    assert_eq!(
+        retries.len(),
+        refused.load(Ordering::SeqCst),
+        "every refused attempt is reported: {events:?}"
+    );
+    assert!(
+        retries
+            .iter()
+            .any(|e| e.message.contains("429") && e.message.contains("ThrottlingException")),
+        "{retries:?}"
+    );
     assert!(retries.iter().any(|e| e.message.contains("503")), "{retries:?}");
     assert!(refused.load(Ordering::SeqCst) >= 8, "each call was refused once");
 }

@@ -15,7 +15,9 @@ fn vault() -> KeyringVault {
 }
 
 fn device_key_pem() -> String {
-    rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap().serialize_pem()
+    rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .unwrap()
+        .serialize_pem()
 }
 
 /// The base64 body of a PEM, without its armour lines.
@@ -34,7 +36,11 @@ fn master_key_is_made_once_in_the_keychain_and_seals_device_keys() {
     let master = vault::master_key(&v).unwrap();
     let stored = v.get(MASTER_KEY).unwrap().expect("the master key is in the keychain");
     assert_eq!(stored.as_slice(), master.as_slice());
-    assert_eq!(vault::master_key(&v).unwrap().as_slice(), master.as_slice(), "the same key on the next use");
+    assert_eq!(
+        vault::master_key(&v).unwrap().as_slice(),
+        master.as_slice(),
+        "the same key on the next use"
+    );
     assert_ne!(master.as_slice(), &[0u8; 32], "random, not zero");
 
     let pem = device_key_pem();
@@ -47,8 +53,15 @@ fn master_key_is_made_once_in_the_keychain_and_seals_device_keys() {
     let body = pem_body(&pem);
     let hay = String::from_utf8_lossy(&blob);
     assert!(!hay.contains("PRIVATE KEY") && !hay.contains(&body[..24]));
-    assert!(!blob.windows(16).any(|w| pem.as_bytes().windows(16).any(|p| p == w)), "no 16-byte run of the PEM");
-    assert_ne!(blob, vault::encrypt_private_key(&master, "i1/dev1", &pem), "random nonce");
+    assert!(
+        !blob.windows(16).any(|w| pem.as_bytes().windows(16).any(|p| p == w)),
+        "no 16-byte run of the PEM"
+    );
+    assert_ne!(
+        blob,
+        vault::encrypt_private_key(&master, "i1/dev1", &pem),
+        "random nonce"
+    );
 }
 
 #[test]
@@ -65,16 +78,31 @@ fn a_wrong_master_key_or_another_row_fails_clearly() {
     assert!(!msg.contains(&pem_body(&pem)[..24]));
 
     // Bound to its row: the same blob under another device does not open.
-    assert!(matches!(vault::decrypt_private_key(&master, "i1/dev2", &blob), Err(SealError::WrongKeyOrDamaged)));
+    assert!(matches!(
+        vault::decrypt_private_key(&master, "i1/dev2", &blob),
+        Err(SealError::WrongKeyOrDamaged)
+    ));
     // Tampering is detected.
     let mut bad = blob.clone();
     *bad.last_mut().unwrap() ^= 1;
-    assert!(matches!(vault::decrypt_private_key(&master, "i1/dev1", &bad), Err(SealError::WrongKeyOrDamaged)));
+    assert!(matches!(
+        vault::decrypt_private_key(&master, "i1/dev1", &bad),
+        Err(SealError::WrongKeyOrDamaged)
+    ));
     let mut v2 = blob.clone();
     v2[0] = 2;
-    assert!(matches!(vault::decrypt_private_key(&master, "i1/dev1", &v2), Err(SealError::UnknownVersion(2))));
-    assert!(matches!(vault::decrypt_private_key(&master, "i1/dev1", &blob[..20]), Err(SealError::Truncated(20))));
-    assert!(matches!(vault::decrypt_private_key(&master, "i1/dev1", &[]), Err(SealError::Truncated(0))));
+    assert!(matches!(
+        vault::decrypt_private_key(&master, "i1/dev1", &v2),
+        Err(SealError::UnknownVersion(2))
+    ));
+    assert!(matches!(
+        vault::decrypt_private_key(&master, "i1/dev1", &blob[..20]),
+        Err(SealError::Truncated(20))
+    ));
+    assert!(matches!(
+        vault::decrypt_private_key(&master, "i1/dev1", &[]),
+        Err(SealError::Truncated(0))
+    ));
 }
 
 #[test]
@@ -94,14 +122,25 @@ fn aws_secrets_live_in_the_keychain_per_integration() {
     session.apply_env_to_this_process();
     let v = vault();
     let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-    assert_eq!(vault::aws_secret_key_name("abc"), "integration/abc/aws-secret-access-key");
+    assert_eq!(
+        vault::aws_secret_key_name("abc"),
+        "integration/abc/aws-secret-access-key"
+    );
     assert!(vault::get_aws_secret(&v, "abc").unwrap().is_none());
     vault::put_aws_secret(&v, "abc", secret).unwrap();
-    assert_eq!(v.get("integration/abc/aws-secret-access-key").unwrap().unwrap().as_slice(), secret.as_bytes());
+    assert_eq!(
+        v.get("integration/abc/aws-secret-access-key")
+            .unwrap()
+            .unwrap()
+            .as_slice(),
+        secret.as_bytes()
+    );
     assert_eq!(vault::get_aws_secret(&v, "abc").unwrap().unwrap().as_str(), secret);
     assert!(vault::get_aws_secret(&v, "other").unwrap().is_none());
 
-    let creds = helium_bridge_core::aws::AwsCredentials::from_vault(&v, "abc", "AKIAEXAMPLE", "eu-west-1").unwrap().unwrap();
+    let creds = helium_bridge_core::aws::AwsCredentials::from_vault(&v, "abc", "AKIAEXAMPLE", "eu-west-1")
+        .unwrap()
+        .unwrap();
     assert_eq!(creds.secret_access_key.as_str(), secret);
     assert!(!format!("{creds:?}").contains(secret), "Debug redacts the secret");
 

@@ -23,9 +23,16 @@ fn stores_reads_overwrites_and_deletes_a_secret_in_gnome_keyring() {
 
     assert!(v.get(key).unwrap().is_none());
     v.put(key, b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").unwrap();
-    assert_eq!(v.get(key).unwrap().unwrap().as_slice(), b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    assert_eq!(
+        v.get(key).unwrap().unwrap().as_slice(),
+        b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    );
     v.put(key, &[0u8, 255, 1, 2]).unwrap();
-    assert_eq!(v.get(key).unwrap().unwrap().as_slice(), &[0u8, 255, 1, 2], "binary secrets round-trip");
+    assert_eq!(
+        v.get(key).unwrap().unwrap().as_slice(),
+        &[0u8, 255, 1, 2],
+        "binary secrets round-trip"
+    );
     // Another vault process (same service) sees it: it is in the keychain, not in memory.
     assert_eq!(vault().get(key).unwrap().unwrap().as_slice(), &[0u8, 255, 1, 2]);
     assert!(v.delete(key).unwrap());
@@ -34,14 +41,23 @@ fn stores_reads_overwrites_and_deletes_a_secret_in_gnome_keyring() {
 
     // The secret landed in gnome-keyring's own files under the session's XDG_DATA_HOME.
     let keyrings = session.dir().join("data/keyrings");
-    assert!(keyrings.is_dir(), "gnome-keyring keeps its keyrings in {}", keyrings.display());
+    assert!(
+        keyrings.is_dir(),
+        "gnome-keyring keeps its keyrings in {}",
+        keyrings.display()
+    );
 }
 
 fn assert_unavailable(err: VaultError, secret: &str) {
     let msg = err.to_string();
     assert!(matches!(err, VaultError::Unavailable { .. }), "{msg}");
     assert!(msg.starts_with("no OS keychain is available ("), "{msg}");
-    assert!(msg.contains("install, start and unlock a Secret Service provider such as GNOME Keyring (apt install gnome-keyring)"), "{msg}");
+    assert!(
+        msg.contains(
+            "install, start and unlock a Secret Service provider such as GNOME Keyring (apt install gnome-keyring)"
+        ),
+        "{msg}"
+    );
     assert!(!msg.contains(secret), "the secret must never appear in an error");
 }
 
@@ -60,7 +76,12 @@ fn no_session_bus_at_all_gives_a_clear_error() {
     let _env = ENV.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     // SAFETY: serialised by ENV; nothing else in this test reads the environment.
-    unsafe { std::env::set_var("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}/absent", dir.path().display())) };
+    unsafe {
+        std::env::set_var(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}/absent", dir.path().display()),
+        )
+    };
     let secret = "another-secret-456";
     assert_unavailable(vault().put("k", secret.as_bytes()).unwrap_err(), secret);
 }

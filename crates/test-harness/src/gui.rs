@@ -31,7 +31,10 @@ impl GuiSession {
         let display = loop {
             xvfb.assert_running();
             let log = xvfb.log();
-            if let Some(n) = log.lines().find(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit())) {
+            if let Some(n) = log
+                .lines()
+                .find(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+            {
                 break format!(":{n}");
             }
             assert!(Instant::now() < deadline, "Xvfb printed no display number:\n{log}");
@@ -43,11 +46,16 @@ impl GuiSession {
         let driver_port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new(tauri_driver);
-        cmd.args(["--port", &driver_port.to_string(), "--native-port", &native_port.to_string()])
-            .arg("--native-driver")
-            .arg(native)
-            // (WEBKIT_DISABLE_COMPOSITING_MODE=1 made WebDriver screenshots hang on Xvfb.)
-            .env("DISPLAY", &display);
+        cmd.args([
+            "--port",
+            &driver_port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .arg("--native-driver")
+        .arg(native)
+        // (WEBKIT_DISABLE_COMPOSITING_MODE=1 made WebDriver screenshots hang on Xvfb.)
+        .env("DISPLAY", &display);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -56,7 +64,13 @@ impl GuiSession {
         // tauri-driver listens before the WebKitWebDriver it starts does; a session request
         // in between fails with an empty reply.
         driver.wait_for_port(native_port, Duration::from_secs(20));
-        GuiSession { display, driver_port, driver, xvfb, _dir: dir }
+        GuiSession {
+            display,
+            driver_port,
+            driver,
+            xvfb,
+            _dir: dir,
+        }
     }
 
     /// Launches `application` with `args` and returns a WebDriver session on its window.
@@ -74,11 +88,16 @@ impl GuiSession {
                 Ok(v) => break v,
                 // Transport errors only (not WebDriver errors): the driver may still be starting.
                 Err(e) if attempt < 3 && !e.starts_with("HTTP ") => std::thread::sleep(Duration::from_millis(500)),
-                Err(e) => panic!("cannot start a WebDriver session: {e}\ntauri-driver log:\n{}", self.driver.log()),
+                Err(e) => panic!(
+                    "cannot start a WebDriver session: {e}\ntauri-driver log:\n{}",
+                    self.driver.log()
+                ),
             }
         };
         let session = v["sessionId"].as_str().expect("sessionId").to_string();
-        WebDriver { url: format!("{base}/session/{session}") }
+        WebDriver {
+            url: format!("{base}/session/{session}"),
+        }
     }
 
     pub fn driver_log(&self) -> String {
@@ -123,14 +142,27 @@ impl WebDriver {
     }
 
     pub fn find(&self, css: &str) -> Option<String> {
-        let v = request("POST", &format!("{}/element", self.url), Some(json!({"using": "css selector", "value": css}))).ok()?;
+        let v = request(
+            "POST",
+            &format!("{}/element", self.url),
+            Some(json!({"using": "css selector", "value": css})),
+        )
+        .ok()?;
         v[ELEMENT_KEY].as_str().map(str::to_string)
     }
 
     pub fn find_all(&self, css: &str) -> Vec<String> {
-        let v = request("POST", &format!("{}/elements", self.url), Some(json!({"using": "css selector", "value": css})))
-            .expect("find elements");
-        v.as_array().into_iter().flatten().filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_string)).collect()
+        let v = request(
+            "POST",
+            &format!("{}/elements", self.url),
+            Some(json!({"using": "css selector", "value": css})),
+        )
+        .expect("find elements");
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_string))
+            .collect()
     }
 
     pub fn text(&self, element: &str) -> String {
@@ -139,21 +171,38 @@ impl WebDriver {
     }
 
     pub fn click(&self, element: &str) {
-        request("POST", &format!("{}/element/{element}/click", self.url), Some(json!({}))).expect("click");
+        request(
+            "POST",
+            &format!("{}/element/{element}/click", self.url),
+            Some(json!({})),
+        )
+        .expect("click");
     }
 
     pub fn title(&self) -> String {
-        request("GET", &format!("{}/title", self.url), None).expect("title").as_str().unwrap_or_default().to_string()
+        request("GET", &format!("{}/title", self.url), None)
+            .expect("title")
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn execute(&self, script: &str, args: Value) -> Value {
-        request("POST", &format!("{}/execute/sync", self.url), Some(json!({"script": script, "args": args})))
-            .expect("execute script")
+        request(
+            "POST",
+            &format!("{}/execute/sync", self.url),
+            Some(json!({"script": script, "args": args})),
+        )
+        .expect("execute script")
     }
 
     pub fn execute_async(&self, script: &str, args: Value) -> Value {
-        request("POST", &format!("{}/execute/async", self.url), Some(json!({"script": script, "args": args})))
-            .expect("execute async script")
+        request(
+            "POST",
+            &format!("{}/execute/async", self.url),
+            Some(json!({"script": script, "args": args})),
+        )
+        .expect("execute async script")
     }
 
     /// Saves a PNG of the window after two animation frames (so it shows the current frame,
@@ -165,7 +214,9 @@ impl WebDriver {
             json!([]),
         );
         let v = request("GET", &format!("{}/screenshot", self.url), None).expect("screenshot");
-        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().expect("base64 png")).expect("decode png");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 png"))
+            .expect("decode png");
         assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
         let dir = artifacts_dir();
         std::fs::create_dir_all(&dir).unwrap();

@@ -31,7 +31,11 @@ impl KeychainSession {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !s.name_has_owner("org.freedesktop.secrets") {
             keyring.assert_running();
-            assert!(Instant::now() < deadline, "gnome-keyring did not take org.freedesktop.secrets:\n{}", keyring.log());
+            assert!(
+                Instant::now() < deadline,
+                "gnome-keyring did not take org.freedesktop.secrets:\n{}",
+                keyring.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         s.keyring = Some(keyring);
@@ -46,7 +50,11 @@ impl KeychainSession {
         for sub in ["home", "data", "config", "runtime"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
-        std::fs::set_permissions(dir.path().join("runtime"), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        std::fs::set_permissions(
+            dir.path().join("runtime"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
         let socket = dir.path().join("bus");
         let bus_address = format!("unix:path={}", socket.display());
         // No <servicedir>: nothing may be auto-started on this bus.
@@ -68,15 +76,25 @@ impl KeychainSession {
         let conf_path = dir.path().join("bus.conf");
         std::fs::write(&conf_path, conf).unwrap();
         let mut cmd = Command::new(dbus);
-        cmd.arg("--nofork").arg(format!("--config-file={}", conf_path.display()));
+        cmd.arg("--nofork")
+            .arg(format!("--config-file={}", conf_path.display()));
         let mut bus = Server::spawn("dbus-daemon", cmd, &dir.path().join("bus.log"));
         let deadline = Instant::now() + Duration::from_secs(10);
         while !socket.exists() {
             bus.assert_running();
-            assert!(Instant::now() < deadline, "dbus-daemon did not create its socket:\n{}", bus.log());
+            assert!(
+                Instant::now() < deadline,
+                "dbus-daemon did not create its socket:\n{}",
+                bus.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
-        KeychainSession { bus_address, keyring: None, bus, dir }
+        KeychainSession {
+            bus_address,
+            keyring: None,
+            bus,
+            dir,
+        }
     }
 
     /// Points a child process at this session.
@@ -109,7 +127,12 @@ impl KeychainSession {
     fn name_has_owner(&self, name: &str) -> bool {
         let out = Command::new("dbus-send")
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
-            .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+            ])
             .arg("org.freedesktop.DBus.NameHasOwner")
             .arg(format!("string:{name}"))
             .stderr(Stdio::null())

@@ -19,7 +19,10 @@ use std::path::PathBuf;
 
 /// The repository root (where the top-level Cargo.toml is).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// A plain-HTTP POST on loopback; returns (status, body) whatever the status.

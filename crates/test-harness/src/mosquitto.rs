@@ -21,7 +21,10 @@ pub struct Mosquitto {
 impl Mosquitto {
     /// A plain MQTT broker on 127.0.0.1, anonymous access allowed.
     pub fn plain() -> Mosquitto {
-        Self::start(|_, port| format!("listener {port} 127.0.0.1\nallow_anonymous true\n"), None)
+        Self::start(
+            |_, port| format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+            None,
+        )
     }
 
     /// A TLS broker on 127.0.0.1 that requires a client certificate signed by `ca`; the
@@ -53,7 +56,9 @@ impl Mosquitto {
         let port = free_port();
         // A test broker must not drop QoS1 messages for slow clients (mosquitto's default keeps
         // only 1000 queued per client), or a test could not tell the bridge's losses from its.
-        let mut conf = String::from("per_listener_settings true\npersistence false\nlog_dest stdout\nmax_queued_messages 1000000\n");
+        let mut conf = String::from(
+            "per_listener_settings true\npersistence false\nlog_dest stdout\nmax_queued_messages 1000000\n",
+        );
         // As root, mosquitto would otherwise switch to the "mosquitto" user, which cannot read
         // the files in our private temp dir.
         if unsafe { libc::geteuid() } == 0 {
@@ -62,7 +67,13 @@ impl Mosquitto {
         let _ = write!(conf, "{}", listener(dir.path(), port));
         let config = dir.path().join("mosquitto.conf");
         std::fs::write(&config, conf).unwrap();
-        let mut m = Mosquitto { port, ca_pem, config, server: None, dir };
+        let mut m = Mosquitto {
+            port,
+            ca_pem,
+            config,
+            server: None,
+            dir,
+        };
         m.restart();
         m
     }

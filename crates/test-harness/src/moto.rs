@@ -14,7 +14,9 @@ pub fn venv_dir() -> PathBuf {
     if let Some(v) = std::env::var_os("HELIUM_VENV") {
         return PathBuf::from(v);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/root"));
     home.join(".cache/helium-aws-bridge/venv")
 }
 
@@ -58,7 +60,11 @@ impl Moto {
         }
         let mut server = Server::spawn("moto", cmd, &dir.path().join("moto.log"));
         server.wait_for_log("moto ready on", Duration::from_secs(60));
-        Moto { port, server, _dir: dir }
+        Moto {
+            port,
+            server,
+            _dir: dir,
+        }
     }
 
     pub fn endpoint_url(&self) -> String {

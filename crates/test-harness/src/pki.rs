@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
 };
 
 pub struct TestCa {
@@ -24,13 +23,23 @@ impl TestCa {
     pub fn new(name: &str) -> TestCa {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.distinguished_name.push(DnType::CommonName, name);
-        params.distinguished_name.push(DnType::OrganizationName, "Helium AWS Bridge tests");
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Helium AWS Bridge tests");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let key = KeyPair::generate().unwrap();
         let cert = params.self_signed(&key).unwrap();
         let key_pem = key.serialize_pem();
-        TestCa { cert_pem: cert.pem(), issuer: Issuer::new(params, key), key_pem }
+        TestCa {
+            cert_pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+            key_pem,
+        }
     }
 
     /// A server certificate for `localhost` and `127.0.0.1`.
@@ -54,7 +63,10 @@ impl TestCa {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         let key = KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.issuer).unwrap();
-        ClientIdentity { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+        ClientIdentity {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
     }
 
     /// Writes `ca.pem` and `ca.key` into `dir` (for mosquitto and the moto launcher).

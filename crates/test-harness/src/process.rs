@@ -42,12 +42,18 @@ impl Server {
                 Ok(())
             });
         }
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name} ({:?}): {e}", cmd.get_program()));
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({:?}): {e}", cmd.get_program()));
         if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
             use std::io::Write;
             stdin.write_all(input).expect("write to child stdin");
         }
-        Server { name: name.to_string(), child, log: log.to_path_buf() }
+        Server {
+            name: name.to_string(),
+            child,
+            log: log.to_path_buf(),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -74,7 +80,11 @@ impl Server {
                 return;
             }
             if Instant::now() > deadline {
-                panic!("{} did not listen on port {port} in {timeout:?}; its log:\n{}", self.name, self.log());
+                panic!(
+                    "{} did not listen on port {port} in {timeout:?}; its log:\n{}",
+                    self.name,
+                    self.log()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

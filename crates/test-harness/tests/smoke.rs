@@ -24,7 +24,10 @@ fn options(client_id: &str, port: u16, ca_pem: Option<&str>, identity: Option<&C
 async fn qos1_round_trip(opts: MqttOptions, topic: &str) -> Result<(), String> {
     let (client, mut events) = AsyncClient::new(opts, 10);
     client.subscribe(topic, QoS::AtLeastOnce).await.unwrap();
-    client.publish(topic, QoS::AtLeastOnce, false, b"hello".to_vec()).await.unwrap();
+    client
+        .publish(topic, QoS::AtLeastOnce, false, b"hello".to_vec())
+        .await
+        .unwrap();
     let (mut acked, mut received) = (false, false);
     let outcome = tokio::time::timeout(Duration::from_secs(10), async {
         while !(acked && received) {
@@ -47,9 +50,12 @@ async fn qos1_round_trip(opts: MqttOptions, topic: &str) -> Result<(), String> {
 #[tokio::test]
 async fn plain_broker_round_trips_qos1() {
     let broker = Mosquitto::plain();
-    qos1_round_trip(options("plain-client", broker.port, None, None), "application/x/device/y/event/up")
-        .await
-        .unwrap();
+    qos1_round_trip(
+        options("plain-client", broker.port, None, None),
+        "application/x/device/y/event/up",
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -57,19 +63,28 @@ async fn tls_broker_accepts_test_ca_clients_and_refuses_others() {
     let ca = TestCa::new("harness CA");
     let broker = Mosquitto::tls(&ca);
     let good = ca.client_identity("device-1");
-    qos1_round_trip(options("device-1", broker.port, Some(&ca.cert_pem), Some(&good)), "helium/uplinks")
-        .await
-        .expect("a client certificate signed by the test CA must be accepted");
+    qos1_round_trip(
+        options("device-1", broker.port, Some(&ca.cert_pem), Some(&good)),
+        "helium/uplinks",
+    )
+    .await
+    .expect("a client certificate signed by the test CA must be accepted");
 
     let other = TestCa::new("some other CA").client_identity("device-1");
-    let err = qos1_round_trip(options("device-1", broker.port, Some(&ca.cert_pem), Some(&other)), "helium/uplinks")
-        .await
-        .expect_err("a client certificate from another CA must be refused");
+    let err = qos1_round_trip(
+        options("device-1", broker.port, Some(&ca.cert_pem), Some(&other)),
+        "helium/uplinks",
+    )
+    .await
+    .expect_err("a client certificate from another CA must be refused");
     assert!(!err.is_empty());
 
-    let err = qos1_round_trip(options("device-1", broker.port, Some(&ca.cert_pem), None), "helium/uplinks")
-        .await
-        .expect_err("a client without a certificate must be refused");
+    let err = qos1_round_trip(
+        options("device-1", broker.port, Some(&ca.cert_pem), None),
+        "helium/uplinks",
+    )
+    .await
+    .expect_err("a client without a certificate must be refused");
     assert!(!err.is_empty());
 }
 
@@ -79,7 +94,11 @@ fn servers_are_stopped_by_pid_on_drop() {
     let pid = broker.pid().unwrap() as i32;
     assert_eq!(unsafe { libc_kill(pid, 0) }, 0, "broker must be running");
     drop(broker);
-    assert_ne!(unsafe { libc_kill(pid, 0) }, 0, "broker pid {pid} must be gone after drop");
+    assert_ne!(
+        unsafe { libc_kill(pid, 0) },
+        0,
+        "broker pid {pid} must be gone after drop"
+    );
 }
 
 unsafe extern "C" {
@@ -102,7 +121,13 @@ fn iot_client(moto: &Moto) -> aws_sdk_iot::Client {
     let conf = aws_sdk_iot::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIAHARNESSTEST", "harness-secret", None, None, "test"))
+        .credentials_provider(Credentials::new(
+            "AKIAHARNESSTEST",
+            "harness-secret",
+            None,
+            None,
+            "test",
+        ))
         .endpoint_url(moto.endpoint_url())
         .build();
     aws_sdk_iot::Client::from_conf(conf)
@@ -115,8 +140,18 @@ async fn moto_answers_create_thing_and_describe_endpoint_and_resets() {
     let iot = iot_client(&moto);
     let thing = iot.create_thing().thing_name("harness-thing").send().await.unwrap();
     assert_eq!(thing.thing_name(), Some("harness-thing"));
-    let ep = iot.describe_endpoint().endpoint_type("iot:Data-ATS").send().await.unwrap();
-    assert!(ep.endpoint_address().unwrap_or_default().contains(".iot.us-east-1.amazonaws.com"), "{ep:?}");
+    let ep = iot
+        .describe_endpoint()
+        .endpoint_type("iot:Data-ATS")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        ep.endpoint_address()
+            .unwrap_or_default()
+            .contains(".iot.us-east-1.amazonaws.com"),
+        "{ep:?}"
+    );
     assert_eq!(iot.list_things().send().await.unwrap().things().len(), 1);
     moto.reset();
     assert_eq!(iot.list_things().send().await.unwrap().things().len(), 0);
@@ -137,18 +172,38 @@ async fn csr_signed_by_patched_moto_is_accepted_by_the_tls_broker_with_the_csr_k
         .await
         .unwrap();
     let cert_pem = out.certificate_pem().unwrap().to_string();
-    let described = iot.describe_certificate().certificate_id(out.certificate_id().unwrap()).send().await.unwrap();
-    let status = described.certificate_description().and_then(|d| d.status()).map(|s| s.as_str().to_string());
+    let described = iot
+        .describe_certificate()
+        .certificate_id(out.certificate_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = described
+        .certificate_description()
+        .and_then(|d| d.status())
+        .map(|s| s.as_str().to_string());
     assert_eq!(status.as_deref(), Some("ACTIVE"));
 
-    let identity = ClientIdentity { cert_pem: cert_pem.clone(), key_pem: key.serialize_pem() };
-    qos1_round_trip(options("thing-1", broker.port, Some(&ca.cert_pem), Some(&identity)), "helium/uplinks")
-        .await
-        .expect("the CSR-signed certificate must work with the CSR's key");
+    let identity = ClientIdentity {
+        cert_pem: cert_pem.clone(),
+        key_pem: key.serialize_pem(),
+    };
+    qos1_round_trip(
+        options("thing-1", broker.port, Some(&ca.cert_pem), Some(&identity)),
+        "helium/uplinks",
+    )
+    .await
+    .expect("the CSR-signed certificate must work with the CSR's key");
 
     // And not with any other key: the certificate really is bound to the CSR's key.
-    let wrong = ClientIdentity { cert_pem, key_pem: csr_for("thing-1").1.serialize_pem() };
-    qos1_round_trip(options("thing-1", broker.port, Some(&ca.cert_pem), Some(&wrong)), "helium/uplinks")
-        .await
-        .expect_err("a certificate with a mismatched key must fail");
+    let wrong = ClientIdentity {
+        cert_pem,
+        key_pem: csr_for("thing-1").1.serialize_pem(),
+    };
+    qos1_round_trip(
+        options("thing-1", broker.port, Some(&ca.cert_pem), Some(&wrong)),
+        "helium/uplinks",
+    )
+    .await
+    .expect_err("a certificate with a mismatched key must fail");
 }

@@ -5,7 +5,11 @@ use helium_bridge_core::DataDir;
 use super::common::{Env, Running, BIN};
 
 fn cli(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).env_remove("HELIUM_AWS_BRIDGE_DATA_DIR").output().unwrap()
+    Command::new(BIN)
+        .args(args)
+        .env_remove("HELIUM_AWS_BRIDGE_DATA_DIR")
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -29,13 +33,19 @@ fn in_use(dir: &std::path::Path) -> String {
 fn version_and_help() {
     let v = cli(&["--version"]);
     assert!(v.status.success());
-    assert_eq!(stdout(&v).trim(), format!("helium-aws-bridge {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&v).trim(),
+        format!("helium-aws-bridge {}", env!("CARGO_PKG_VERSION"))
+    );
     let h = cli(&["--help"]);
     assert!(h.status.success());
     let help = stdout(&h);
     assert!(help.contains("--data-dir <DIR>"), "{help}");
     for sub in ["status", "source", "integration", "label", "device", "run", "monitor"] {
-        assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))), "{sub} missing:\n{help}");
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))),
+            "{sub} missing:\n{help}"
+        );
     }
 }
 
@@ -68,7 +78,12 @@ fn data_dir_from_environment() {
 fn refuses_a_data_dir_held_by_another_process() {
     let tmp = tempfile::tempdir().unwrap();
     let _held = DataDir::acquire(tmp.path()).unwrap();
-    for args in [&["status"][..], &["source", "list"], &["integration", "list"], &["label", "add", "x"]] {
+    for args in [
+        &["status"][..],
+        &["source", "list"],
+        &["integration", "list"],
+        &["label", "add", "x"],
+    ] {
         let mut args = args.to_vec();
         args.extend(["--data-dir", tmp.path().to_str().unwrap()]);
         let o = cli(&args);
@@ -81,10 +96,18 @@ fn refuses_a_data_dir_held_by_another_process() {
 fn unknown_subcommand_is_a_usage_error() {
     let o = cli(&["frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unrecognized subcommand 'frobnicate'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unrecognized subcommand 'frobnicate'"),
+        "{}",
+        stderr(&o)
+    );
     let o = cli(&["source", "add", "carrier-pigeon", "x"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unrecognized subcommand 'carrier-pigeon'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unrecognized subcommand 'carrier-pigeon'"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -92,7 +115,10 @@ fn run_has_help() {
     let o = cli(&["run", "--help"]);
     assert!(o.status.success());
     let help = stdout(&o);
-    assert!(help.contains("Run the bridge in the foreground until SIGINT (Ctrl-C) or SIGTERM"), "{help}");
+    assert!(
+        help.contains("Run the bridge in the foreground until SIGINT (Ctrl-C) or SIGTERM"),
+        "{help}"
+    );
     assert!(help.contains("Usage: helium-aws-bridge run [OPTIONS]"), "{help}");
 }
 
@@ -115,11 +141,18 @@ fn run_stops_on_sigterm_and_monitor_follows_it() {
     run.stderr_until("bridge running in");
     let monitor = Running::spawn(env.cmd(&["monitor", "--since-id", "0", "--json"]));
     let first: serde_json::Value = serde_json::from_str(&monitor.stdout_line()).unwrap();
-    assert_eq!((first["kind"].as_str(), first["message"].as_str()), (Some("bridge"), Some("bridge started")));
+    assert_eq!(
+        (first["kind"].as_str(), first["message"].as_str()),
+        (Some("bridge"), Some("bridge started"))
+    );
     // A second bridge cannot start meanwhile.
     let o = env.run(&["run"]);
     assert_eq!(o.code, Some(1));
-    assert!(o.stderr.contains("is in use by another Helium AWS Bridge process"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("is in use by another Helium AWS Bridge process"),
+        "{}",
+        o.stderr
+    );
 
     let (code, _) = run.terminate();
     assert_eq!(code, Some(0));
@@ -135,6 +168,13 @@ fn run_refuses_an_outbox_limit_below_one() {
     let tmp = tempfile::tempdir().unwrap();
     let o = cli(&["run", "--outbox-max", "0", "--data-dir", tmp.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("invalid value '0' for '--outbox-max <N>': 0 is not in 1.."), "{}", stderr(&o));
-    assert!(!tmp.path().join("bridge.sqlite3").exists(), "nothing is opened on a usage error");
+    assert!(
+        stderr(&o).contains("invalid value '0' for '--outbox-max <N>': 0 is not in 1.."),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !tmp.path().join("bridge.sqlite3").exists(),
+        "nothing is opened on a usage error"
+    );
 }

@@ -42,17 +42,27 @@ impl Env {
     pub fn new() -> Env {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("data");
-        Env { tmp, dir, session: None }
+        Env {
+            tmp,
+            dir,
+            session: None,
+        }
     }
 
     /// With gnome-keyring running and unlocked.
     pub fn with_keychain() -> Env {
-        Env { session: Some(KeychainSession::start()), ..Env::new() }
+        Env {
+            session: Some(KeychainSession::start()),
+            ..Env::new()
+        }
     }
 
     /// With a session bus but no keychain on it.
     pub fn without_keychain() -> Env {
-        Env { session: Some(KeychainSession::bus_only()), ..Env::new() }
+        Env {
+            session: Some(KeychainSession::bus_only()),
+            ..Env::new()
+        }
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
@@ -76,7 +86,13 @@ impl Env {
 
     pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Out {
         use std::io::Write;
-        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         child.stdin.take().unwrap().write_all(input).unwrap();
         child.wait_with_output().unwrap().into()
     }
@@ -192,7 +208,9 @@ impl Running {
     }
 
     pub fn stdout_line(&self) -> String {
-        self.stdout.recv_timeout(Duration::from_secs(20)).expect("a line on stdout within 20 s")
+        self.stdout
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a line on stdout within 20 s")
     }
 
     /// Waits for a stderr line containing `want`; returns it.
@@ -200,7 +218,10 @@ impl Running {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.stderr.recv_timeout(left).unwrap_or_else(|_| panic!("no stderr line with {want:?}"));
+            let line = self
+                .stderr
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no stderr line with {want:?}"));
             if line.contains(want) {
                 return line;
             }
@@ -209,7 +230,10 @@ impl Running {
 
     /// Sends SIGTERM and returns the exit code and the rest of stdout.
     pub fn terminate(mut self) -> (Option<i32>, Vec<String>) {
-        let st = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let st = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(st.success());
         let deadline = Instant::now() + Duration::from_secs(20);
         let status = loop {

@@ -5,7 +5,13 @@ fn list_text_and_json() {
     let env = Env::new();
     let o = env.run(&["device", "list"]);
     assert_eq!(o.code, Some(0));
-    assert_eq!((o.stdout.as_str(), o.stderr.trim()), ("", "no devices yet: they appear with their first uplink, or label one by DevEUI"));
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.trim()),
+        (
+            "",
+            "no devices yet: they appear with their first uplink, or label one by DevEUI"
+        )
+    );
     assert_eq!(env.json(&["device", "list", "--json"]), serde_json::json!([]));
     env.seen("dev-1", "Sensor", "0102030405060708");
     env.seen("dev-2", "Alpha", "1112131415161718");
@@ -16,12 +22,21 @@ fn list_text_and_json() {
     assert_eq!(v[1]["id"], "dev-1");
     assert_eq!(v[1]["dev_eui"], "0102030405060708");
     assert_eq!(v[1]["last_seen_ms"], 1_735_787_045_000i64);
-    assert_eq!(v[1]["labels"], serde_json::json!([{"id": v[1]["labels"][0]["id"], "name": "fleet"}]));
+    assert_eq!(
+        v[1]["labels"],
+        serde_json::json!([{"id": v[1]["labels"][0]["id"], "name": "fleet"}])
+    );
     assert_eq!(v[0]["labels"], serde_json::json!([]));
     let text = env.ok(&["device", "list"]);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "NAME    DEVEUI            LAST SEEN             UPLINKS  DOWNLINKS  ERRORS  LABELS  SOURCE  ID");
-    assert_eq!(lines[2], "Sensor  0102030405060708  2025-01-02 03:04:05Z  0        0          0       fleet   src-1   dev-1");
+    assert_eq!(
+        lines[0],
+        "NAME    DEVEUI            LAST SEEN             UPLINKS  DOWNLINKS  ERRORS  LABELS  SOURCE  ID"
+    );
+    assert_eq!(
+        lines[2],
+        "Sensor  0102030405060708  2025-01-02 03:04:05Z  0        0          0       fleet   src-1   dev-1"
+    );
 }
 
 #[test]
@@ -42,17 +57,32 @@ fn show_has_labels_and_the_last_20_events() {
     assert_eq!(env.json(&["device", "show", "a84041000181b3c2", "--json"]), v);
     assert_eq!(v["name"], "Sensor");
     assert_eq!(v["labels"][0]["name"], "fleet");
-    let messages: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    let messages: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
     let want: Vec<String> = (6..=25).map(|i| format!("uplink {i}")).collect();
     assert_eq!(messages, want);
     assert_eq!(v["events"][0]["device_id"], "dev-1");
 
     let text = env.ok(&["device", "show", "dev-1"]);
-    for line in ["name:      Sensor", "DevEUI:    A84041000181B3C2", "JoinEUI:   0000000000000001", "last seen: 2025-01-02 03:04:05Z", "labels:    fleet", "last 20 event(s):"] {
+    for line in [
+        "name:      Sensor",
+        "DevEUI:    A84041000181B3C2",
+        "JoinEUI:   0000000000000001",
+        "last seen: 2025-01-02 03:04:05Z",
+        "labels:    fleet",
+        "last 20 event(s):",
+    ] {
         assert!(text.lines().any(|l| l == line), "{line:?} missing:\n{text}");
     }
     let last = text.lines().last().unwrap();
-    assert!(last.starts_with("  20") && last.ends_with(" info  uplink: uplink 25 [device dev-1]"), "{last}");
+    assert!(
+        last.starts_with("  20") && last.ends_with(" info  uplink: uplink 25 [device dev-1]"),
+        "{last}"
+    );
 }
 
 #[test]
@@ -60,7 +90,15 @@ fn unknown_devices() {
     let env = Env::new();
     env.seen("dev-1", "Sensor", "A84041000181B3C2");
     env.fails(&["device", "show", "nope"], "error: device \"nope\" not found");
-    env.fails(&["device", "show", "0000000000000000"], "error: device \"0000000000000000\" not found");
+    env.fails(
+        &["device", "show", "0000000000000000"],
+        "error: device \"0000000000000000\" not found",
+    );
     let o = env.fails_with(&["device", "show"], 2);
-    assert!(o.stderr.contains("the following required arguments were not provided:\n  <ID|DEVEUI>"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("the following required arguments were not provided:\n  <ID|DEVEUI>"),
+        "{}",
+        o.stderr
+    );
 }

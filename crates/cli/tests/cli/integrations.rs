@@ -1,9 +1,20 @@
 use super::common::{path_str, write, Env};
 
 fn add_prod(env: &Env) -> String {
-    let out = env.ok(&["integration", "add", "Prod", "--region", "us-east-1", "--topic", "helium/uplinks"]);
+    let out = env.ok(&[
+        "integration",
+        "add",
+        "Prod",
+        "--region",
+        "us-east-1",
+        "--topic",
+        "helium/uplinks",
+    ]);
     assert!(out.starts_with("added integration \"Prod\" (id "), "{out}");
-    env.json(&["integration", "show", "Prod", "--json"])["id"].as_str().unwrap().to_string()
+    env.json(&["integration", "show", "Prod", "--json"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -12,8 +23,20 @@ fn add_with_every_option_and_show() {
     write(&env, "ca.pem", "ca");
     std::fs::create_dir(env.tmp.path().join("certs")).unwrap();
     env.ok(&[
-        "integration", "add", "Staging", "--region", "eu-central-1", "--topic", "lorawan/up", "--endpoint",
-        "iot.example.com:8443", "--ca-file", "ca.pem", "--cert-dir", "certs", "--forward-joins",
+        "integration",
+        "add",
+        "Staging",
+        "--region",
+        "eu-central-1",
+        "--topic",
+        "lorawan/up",
+        "--endpoint",
+        "iot.example.com:8443",
+        "--ca-file",
+        "ca.pem",
+        "--cert-dir",
+        "certs",
+        "--forward-joins",
     ]);
     let tmp = env.tmp.path().canonicalize().unwrap();
     let v = env.json(&["integration", "show", "staging", "--json"]);
@@ -31,7 +54,10 @@ fn add_with_every_option_and_show() {
     assert_eq!(v["labels"], serde_json::json!([]));
     assert_eq!(v["outbox_entries"], 0);
     // By id too.
-    assert_eq!(env.json(&["integration", "show", v["id"].as_str().unwrap(), "--json"]), v);
+    assert_eq!(
+        env.json(&["integration", "show", v["id"].as_str().unwrap(), "--json"]),
+        v
+    );
 
     let text = env.ok(&["integration", "show", "Staging"]);
     for line in [
@@ -46,7 +72,10 @@ fn add_with_every_option_and_show() {
     ] {
         assert!(text.lines().any(|l| l == line), "{line:?} missing:\n{text}");
     }
-    assert!(text.contains(&format!("certificates:  {}", tmp.join("certs").display())), "{text}");
+    assert!(
+        text.contains(&format!("certificates:  {}", tmp.join("certs").display())),
+        "{text}"
+    );
 }
 
 #[test]
@@ -54,42 +83,87 @@ fn list_text_and_json() {
     let env = Env::new();
     let o = env.run(&["integration", "list"]);
     assert_eq!((o.code, o.stdout.as_str()), (Some(0), ""));
-    assert_eq!(o.stderr.trim(), "no integrations yet; add one with `helium-aws-bridge integration add`");
+    assert_eq!(
+        o.stderr.trim(),
+        "no integrations yet; add one with `helium-aws-bridge integration add`"
+    );
     assert_eq!(env.json(&["integration", "list", "--json"]), serde_json::json!([]));
     let id = add_prod(&env);
-    env.ok(&["integration", "add", "dev", "--region", "us-west-2", "--topic", "t", "--endpoint", "localhost"]);
+    env.ok(&[
+        "integration",
+        "add",
+        "dev",
+        "--region",
+        "us-west-2",
+        "--topic",
+        "t",
+        "--endpoint",
+        "localhost",
+    ]);
     env.ok(&["label", "add", "fleet"]);
     env.ok(&["label", "attach", "fleet", "--integration", "prod"]);
     let v = env.json(&["integration", "list", "--json"]);
-    let names: Vec<&str> = v.as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["dev", "Prod"]);
     assert_eq!(v[0]["endpoint"]["host"], "localhost");
     assert_eq!(v[0]["endpoint"]["port"], serde_json::Value::Null);
     let text = env.ok(&["integration", "list"]);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], format!("NAME  STATE    REGION     TOPIC           ENDPOINT    LABELS  ID{}", ""));
-    assert!(lines[1].starts_with("dev   enabled  us-west-2  t               localhost   -       "), "{text}");
-    assert_eq!(lines[2], format!("Prod  enabled  us-east-1  helium/uplinks  (from AWS)  fleet   {id}"));
+    assert_eq!(
+        lines[0],
+        format!("NAME  STATE    REGION     TOPIC           ENDPOINT    LABELS  ID{}", "")
+    );
+    assert!(
+        lines[1].starts_with("dev   enabled  us-west-2  t               localhost   -       "),
+        "{text}"
+    );
+    assert_eq!(
+        lines[2],
+        format!("Prod  enabled  us-east-1  helium/uplinks  (from AWS)  fleet   {id}")
+    );
 }
 
 #[test]
 fn enable_disable_and_remove() {
     let env = Env::new();
     let id = add_prod(&env);
-    assert_eq!(env.ok(&["integration", "disable", "prod"]), "disabled integration \"Prod\"\n");
+    assert_eq!(
+        env.ok(&["integration", "disable", "prod"]),
+        "disabled integration \"Prod\"\n"
+    );
     assert_eq!(env.json(&["integration", "show", "Prod", "--json"])["active"], false);
     assert!(env.ok(&["integration", "list"]).contains("Prod  disabled"));
-    assert_eq!(env.ok(&["integration", "disable", &id]), "integration \"Prod\" is already disabled\n");
-    assert_eq!(env.ok(&["integration", "enable", "Prod"]), "enabled integration \"Prod\"\n");
+    assert_eq!(
+        env.ok(&["integration", "disable", &id]),
+        "integration \"Prod\" is already disabled\n"
+    );
+    assert_eq!(
+        env.ok(&["integration", "enable", "Prod"]),
+        "enabled integration \"Prod\"\n"
+    );
     assert_eq!(env.json(&["integration", "show", "Prod", "--json"])["active"], true);
-    assert_eq!(env.ok(&["integration", "enable", "Prod"]), "integration \"Prod\" is already enabled\n");
+    assert_eq!(
+        env.ok(&["integration", "enable", "Prod"]),
+        "integration \"Prod\" is already enabled\n"
+    );
 
     env.ok(&["label", "add", "fleet"]);
     env.ok(&["label", "attach", "fleet", "--integration", "Prod"]);
-    assert_eq!(env.ok(&["integration", "remove", "PROD"]), "removed integration \"Prod\"\n");
+    assert_eq!(
+        env.ok(&["integration", "remove", "PROD"]),
+        "removed integration \"Prod\"\n"
+    );
     assert_eq!(env.json(&["integration", "list", "--json"]), serde_json::json!([]));
     assert_eq!(env.json(&["label", "list", "--json"])[0]["integration_count"], 0);
-    env.fails(&["integration", "show", &id], &format!("error: integration \"{id}\" not found"));
+    env.fails(
+        &["integration", "show", &id],
+        &format!("error: integration \"{id}\" not found"),
+    );
 }
 
 #[test]
@@ -106,7 +180,10 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             vec!["integration", "add", "prod", "--region", "us-east-1", "--topic", "t"],
             "error: an integration named \"prod\" already exists",
         ),
-        (vec!["integration", "add", "", "--region", "us-east-1", "--topic", "t"], "error: invalid name: it must not be empty"),
+        (
+            vec!["integration", "add", "", "--region", "us-east-1", "--topic", "t"],
+            "error: invalid name: it must not be empty",
+        ),
         (
             vec!["integration", "add", "X", "--region", "mars", "--topic", "t"],
             "error: invalid region: \"mars\" is not an AWS region code such as \"us-east-1\"",
@@ -119,26 +196,59 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             vec!["integration", "add", "X", "--region", "us-east-1", "--topic", "$aws/x"],
             "error: invalid topic: topics starting with '$' are reserved by AWS IoT",
         ),
-        (add(&["--endpoint", "host:x"]), "error: invalid endpoint: \"host:x\" is not HOST or HOST:PORT with a port from 1 to 65535"),
-        (add(&["--endpoint", "host:0"]), "error: invalid endpoint port: it must be from 1 to 65535"),
-        (add(&["--endpoint", "a/b"]), "error: invalid endpoint host: \"a/b\" is not a host name or IP address"),
-        (add(&["--ca-file", "/nonexistent/ca.pem"]), "error: invalid CA file: /nonexistent/ca.pem does not exist or is not a file"),
+        (
+            add(&["--endpoint", "host:x"]),
+            "error: invalid endpoint: \"host:x\" is not HOST or HOST:PORT with a port from 1 to 65535",
+        ),
+        (
+            add(&["--endpoint", "host:0"]),
+            "error: invalid endpoint port: it must be from 1 to 65535",
+        ),
+        (
+            add(&["--endpoint", "a/b"]),
+            "error: invalid endpoint host: \"a/b\" is not a host name or IP address",
+        ),
+        (
+            add(&["--ca-file", "/nonexistent/ca.pem"]),
+            "error: invalid CA file: /nonexistent/ca.pem does not exist or is not a file",
+        ),
         (
             add(&["--cert-dir", "/nonexistent/certs"]),
             "error: invalid certificate folder: /nonexistent/certs does not exist or is not a folder",
         ),
-        (vec!["integration", "show", "nope"], "error: integration \"nope\" not found"),
-        (vec!["integration", "enable", "nope"], "error: integration \"nope\" not found"),
-        (vec!["integration", "disable", "nope"], "error: integration \"nope\" not found"),
-        (vec!["integration", "remove", "nope"], "error: integration \"nope\" not found"),
+        (
+            vec!["integration", "show", "nope"],
+            "error: integration \"nope\" not found",
+        ),
+        (
+            vec!["integration", "enable", "nope"],
+            "error: integration \"nope\" not found",
+        ),
+        (
+            vec!["integration", "disable", "nope"],
+            "error: integration \"nope\" not found",
+        ),
+        (
+            vec!["integration", "remove", "nope"],
+            "error: integration \"nope\" not found",
+        ),
     ];
     for (args, want) in &cases {
         env.fails(args, want);
     }
     for (args, want) in [
-        (add(&["--access-key-id", "AKIA"]), "unexpected argument '--access-key-id' found"),
-        (vec!["integration", "add", "X", "--topic", "t"], "the following required arguments were not provided:\n  --region <R>"),
-        (vec!["integration", "add", "X", "--region", "us-east-1"], "the following required arguments were not provided:\n  --topic <T>"),
+        (
+            add(&["--access-key-id", "AKIA"]),
+            "unexpected argument '--access-key-id' found",
+        ),
+        (
+            vec!["integration", "add", "X", "--topic", "t"],
+            "the following required arguments were not provided:\n  --region <R>",
+        ),
+        (
+            vec!["integration", "add", "X", "--region", "us-east-1"],
+            "the following required arguments were not provided:\n  --topic <T>",
+        ),
         (vec!["integration", "frob"], "unrecognized subcommand 'frob'"),
     ] {
         let o = env.fails_with(&args, 2);

@@ -13,24 +13,40 @@ fn setup() -> Env {
 fn add_and_list() {
     let env = Env::new();
     let o = env.run(&["label", "list"]);
-    assert_eq!((o.code, o.stdout.as_str(), o.stderr.trim()), (Some(0), "", "no labels yet; add one with `helium-aws-bridge label add`"));
+    assert_eq!(
+        (o.code, o.stdout.as_str(), o.stderr.trim()),
+        (Some(0), "", "no labels yet; add one with `helium-aws-bridge label add`")
+    );
     let out = env.ok(&["label", "add", "  fleet  "]);
     assert!(out.starts_with("added label \"fleet\" (id "), "{out}");
     env.ok(&["label", "add", "Basement"]);
     let v = env.json(&["label", "list", "--json"]);
     assert_eq!(v.as_array().unwrap().len(), 2);
-    assert_eq!((v[0]["name"].as_str(), v[0]["device_count"].as_i64(), v[0]["integration_count"].as_i64()), (Some("Basement"), Some(0), Some(0)));
+    assert_eq!(
+        (
+            v[0]["name"].as_str(),
+            v[0]["device_count"].as_i64(),
+            v[0]["integration_count"].as_i64()
+        ),
+        (Some("Basement"), Some(0), Some(0))
+    );
     let text = env.ok(&["label", "list"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "NAME      DEVICES  INTEGRATIONS  ID");
-    assert_eq!(lines[2], format!("fleet     0        0             {}", v[1]["id"].as_str().unwrap()));
+    assert_eq!(
+        lines[2],
+        format!("fleet     0        0             {}", v[1]["id"].as_str().unwrap())
+    );
 }
 
 #[test]
 fn attach_and_detach_integrations_and_devices() {
     let env = setup();
     env.seen("dev-1", "Sensor", "0102030405060708");
-    assert_eq!(env.ok(&["label", "attach", "fleet", "--integration", "prod"]), "attached label \"fleet\" to integration \"Prod\"\n");
+    assert_eq!(
+        env.ok(&["label", "attach", "fleet", "--integration", "prod"]),
+        "attached label \"fleet\" to integration \"Prod\"\n"
+    );
     // Idempotent.
     env.ok(&["label", "attach", "FLEET", "--integration", "Prod"]);
     assert_eq!(
@@ -41,20 +57,38 @@ fn attach_and_detach_integrations_and_devices() {
     env.ok(&["label", "add", "other"]);
     env.ok(&["label", "attach", "other", "--device", "0102030405060708"]);
     let v = env.json(&["label", "list", "--json"]);
-    assert_eq!((v[0]["device_count"].as_i64(), v[0]["integration_count"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (v[0]["device_count"].as_i64(), v[0]["integration_count"].as_i64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(v[1]["device_count"], 1);
-    assert_eq!(env.json(&["integration", "show", "Prod", "--json"])["labels"][0]["name"], "fleet");
+    assert_eq!(
+        env.json(&["integration", "show", "Prod", "--json"])["labels"][0]["name"],
+        "fleet"
+    );
 
-    assert_eq!(env.ok(&["label", "detach", "fleet", "--integration", "Prod"]), "detached label \"fleet\" from integration \"Prod\"\n");
+    assert_eq!(
+        env.ok(&["label", "detach", "fleet", "--integration", "Prod"]),
+        "detached label \"fleet\" from integration \"Prod\"\n"
+    );
     assert_eq!(
         env.ok(&["label", "detach", "other", "--device", "0102030405060708"]),
         "detached label \"other\" from device \"Sensor\" (id dev-1)\n"
     );
     let v = env.json(&["label", "list", "--json"]);
-    assert_eq!((v[0]["device_count"].as_i64(), v[0]["integration_count"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (v[0]["device_count"].as_i64(), v[0]["integration_count"].as_i64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(v[1]["device_count"], 0);
-    env.fails(&["label", "detach", "fleet", "--integration", "Prod"], "error: label \"fleet\" is not attached to integration \"Prod\"");
-    env.fails(&["label", "detach", "other", "--device", "dev-1"], "error: label \"other\" is not attached to device \"Sensor\"");
+    env.fails(
+        &["label", "detach", "fleet", "--integration", "Prod"],
+        "error: label \"fleet\" is not attached to integration \"Prod\"",
+    );
+    env.fails(
+        &["label", "detach", "other", "--device", "dev-1"],
+        "error: label \"other\" is not attached to device \"Sensor\"",
+    );
 }
 
 #[test]
@@ -92,8 +126,14 @@ fn remove_takes_the_label_off_everything() {
     env.ok(&["label", "attach", "fleet", "--device", "dev-1"]);
     assert_eq!(env.ok(&["label", "remove", "FLEET"]), "removed label \"fleet\"\n");
     assert_eq!(env.json(&["label", "list", "--json"]), serde_json::json!([]));
-    assert_eq!(env.json(&["device", "show", "dev-1", "--json"])["labels"], serde_json::json!([]));
-    assert_eq!(env.json(&["integration", "show", "Prod", "--json"])["labels"], serde_json::json!([]));
+    assert_eq!(
+        env.json(&["device", "show", "dev-1", "--json"])["labels"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        env.json(&["integration", "show", "Prod", "--json"])["labels"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
@@ -101,13 +141,28 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     let env = setup();
     env.seen("dev-1", "Sensor", "0102030405060708");
     let cases: &[(&[&str], &str)] = &[
-        (&["label", "add", "FLEET"], "error: a label named \"FLEET\" already exists"),
+        (
+            &["label", "add", "FLEET"],
+            "error: a label named \"FLEET\" already exists",
+        ),
         (&["label", "add", ""], "error: invalid label name: it must not be empty"),
-        (&["label", "add", "a\tb"], "error: invalid label name: it must not contain control characters"),
+        (
+            &["label", "add", "a\tb"],
+            "error: invalid label name: it must not contain control characters",
+        ),
         // An unknown label must not register the device either.
-        (&["label", "attach", "nope", "--device", "A84041000181B3C2"], "error: label \"nope\" not found"),
-        (&["label", "attach", "nope", "--integration", "Prod"], "error: label \"nope\" not found"),
-        (&["label", "attach", "fleet", "--integration", "nope"], "error: integration \"nope\" not found"),
+        (
+            &["label", "attach", "nope", "--device", "A84041000181B3C2"],
+            "error: label \"nope\" not found",
+        ),
+        (
+            &["label", "attach", "nope", "--integration", "Prod"],
+            "error: label \"nope\" not found",
+        ),
+        (
+            &["label", "attach", "fleet", "--integration", "nope"],
+            "error: integration \"nope\" not found",
+        ),
         (
             &["label", "attach", "fleet", "--device", "not-a-device"],
             "error: invalid device: \"not-a-device\" is neither a known device id nor a DevEUI (16 hex digits)",
@@ -116,18 +171,36 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             &["label", "attach", "fleet", "--device", "A84041000181B3C"],
             "error: invalid device: \"A84041000181B3C\" is neither a known device id nor a DevEUI (16 hex digits)",
         ),
-        (&["label", "detach", "fleet", "--device", "A84041000181B3C2"], "error: device \"A84041000181B3C2\" not found"),
-        (&["label", "detach", "nope", "--device", "dev-1"], "error: label \"nope\" not found"),
-        (&["label", "detach", "fleet", "--integration", "nope"], "error: integration \"nope\" not found"),
+        (
+            &["label", "detach", "fleet", "--device", "A84041000181B3C2"],
+            "error: device \"A84041000181B3C2\" not found",
+        ),
+        (
+            &["label", "detach", "nope", "--device", "dev-1"],
+            "error: label \"nope\" not found",
+        ),
+        (
+            &["label", "detach", "fleet", "--integration", "nope"],
+            "error: integration \"nope\" not found",
+        ),
         (&["label", "remove", "nope"], "error: label \"nope\" not found"),
     ];
     for (args, want) in cases {
         env.fails(args, want);
     }
     for (args, want) in [
-        (&["label", "attach", "fleet"][..], "the following required arguments were not provided:\n  <--integration <NAME|ID>|--device <DEVICE>>"),
-        (&["label", "attach", "fleet", "--integration", "Prod", "--device", "dev-1"], "the argument '--integration <NAME|ID>' cannot be used with '--device <DEVICE>'"),
-        (&["label", "detach", "--device", "dev-1"], "the following required arguments were not provided:\n  <LABEL>"),
+        (
+            &["label", "attach", "fleet"][..],
+            "the following required arguments were not provided:\n  <--integration <NAME|ID>|--device <DEVICE>>",
+        ),
+        (
+            &["label", "attach", "fleet", "--integration", "Prod", "--device", "dev-1"],
+            "the argument '--integration <NAME|ID>' cannot be used with '--device <DEVICE>'",
+        ),
+        (
+            &["label", "detach", "--device", "dev-1"],
+            "the following required arguments were not provided:\n  <LABEL>",
+        ),
     ] {
         let o = env.fails_with(args, 2);
         assert!(o.stderr.contains(want), "{args:?}: {}", o.stderr);

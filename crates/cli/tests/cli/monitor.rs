@@ -33,7 +33,10 @@ fn history_from_a_released_database() {
     }
     let m = Running::spawn(env.cmd(&["monitor", "--since-id", "0", "--json"]));
     let (a, b) = (event(&m.stdout_line()), event(&m.stdout_line()));
-    assert_eq!((a.id, a.message.as_str(), a.device_id.as_deref()), (1, "first", Some("dev-1")));
+    assert_eq!(
+        (a.id, a.message.as_str(), a.device_id.as_deref()),
+        (1, "first", Some("dev-1"))
+    );
     assert_eq!((b.id, b.kind.as_str(), b.message.as_str()), (2, "connection", "second"));
     let (code, rest) = m.terminate();
     assert_eq!((code, rest), (Some(0), vec![]));
@@ -51,7 +54,10 @@ fn follows_a_database_another_process_holds() {
     insert_event(&core, "uplink", "live 1", Some("dev-9"));
     insert_event(&core, "downlink", "live 2", None);
     let (x, y) = (event(&m.stdout_line()), event(&m.stdout_line()));
-    assert_eq!((x.id, x.message.as_str(), x.device_id.as_deref()), (2, "live 1", Some("dev-9")));
+    assert_eq!(
+        (x.id, x.message.as_str(), x.device_id.as_deref()),
+        (2, "live 1", Some("dev-9"))
+    );
     assert_eq!((y.id, y.kind.as_str()), (3, "downlink"));
     let (code, rest) = m.terminate();
     assert_eq!((code, rest), (Some(0), vec![]));
@@ -65,7 +71,10 @@ fn by_default_only_new_events_are_printed() {
     insert_event(&core, "uplink", "old 2", None);
     let m = Running::spawn(env.cmd(&["monitor", "--json"]));
     let banner = m.stderr_until("watching events");
-    assert_eq!(banner, format!("watching events in {} after #2; stop with Ctrl-C", env.dir.display()));
+    assert_eq!(
+        banner,
+        format!("watching events in {} after #2; stop with Ctrl-C", env.dir.display())
+    );
     insert_event(&core, "uplink", "new", None);
     let e = event(&m.stdout_line());
     assert_eq!((e.id, e.message.as_str()), (3, "new"));

@@ -8,7 +8,16 @@ const NO_KEYCHAIN: &str = "no OS keychain is available (";
 #[test]
 fn add_each_kind_with_defaults_and_list() {
     let env = Env::new();
-    let out = env.ok(&["source", "add", "chirpstack", "cs", "--url", "mqtt://localhost:1883", "--username", "bridge"]);
+    let out = env.ok(&[
+        "source",
+        "add",
+        "chirpstack",
+        "cs",
+        "--url",
+        "mqtt://localhost:1883",
+        "--username",
+        "bridge",
+    ]);
     assert!(out.starts_with("added chirpstack source \"cs\" (id "), "{out}");
     env.ok(&["source", "add", "legacy", "Console", "--url", "mqtt://broker.lan"]);
     env.ok(&["source", "add", "webhook", "hook"]);
@@ -25,15 +34,30 @@ fn add_each_kind_with_defaults_and_list() {
     assert_eq!(legacy["uplink_topic"], "helium/+/rx");
     assert_eq!(legacy["downlink_topic"], "helium/{{device_id}}/tx");
     assert_eq!(legacy["username"], serde_json::Value::Null);
-    assert_eq!(by_name("hook")["config"], serde_json::json!({"kind": "http_webhook", "bind": "127.0.0.1:8090", "require_secret": false}));
+    assert_eq!(
+        by_name("hook")["config"],
+        serde_json::json!({"kind": "http_webhook", "bind": "127.0.0.1:8090", "require_secret": false})
+    );
 
     let text = env.ok(&["source", "list"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
-    assert!(lines[0].starts_with("NAME     KIND        ADDRESS                AUTH         ID"), "{text}");
-    assert!(lines[1].starts_with("Console  legacy      mqtt://broker.lan      -            "), "{text}");
-    assert!(lines[2].starts_with("cs       chirpstack  mqtt://localhost:1883  user bridge  "), "{text}");
-    assert!(lines[3].starts_with("hook     webhook     127.0.0.1:8090         none         "), "{text}");
+    assert!(
+        lines[0].starts_with("NAME     KIND        ADDRESS                AUTH         ID"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("Console  legacy      mqtt://broker.lan      -            "),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("cs       chirpstack  mqtt://localhost:1883  user bridge  "),
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with("hook     webhook     127.0.0.1:8090         none         "),
+        "{text}"
+    );
 }
 
 #[test]
@@ -44,18 +68,41 @@ fn add_with_options_and_tls_files() {
     write(&env, "client.key", "key");
     // Relative paths are kept absolute: the bridge may run from another folder.
     env.ok(&[
-        "source", "add", "chirpstack", "tls", "--url", "mqtts://broker:8884", "--application-id", "app-42",
-        "--ca-file", "ca.pem", "--cert-file", "client.pem", "--key-file", "client.key",
+        "source",
+        "add",
+        "chirpstack",
+        "tls",
+        "--url",
+        "mqtts://broker:8884",
+        "--application-id",
+        "app-42",
+        "--ca-file",
+        "ca.pem",
+        "--cert-file",
+        "client.pem",
+        "--key-file",
+        "client.key",
     ]);
     env.ok(&[
-        "source", "add", "legacy", "leg", "--url", "mqtt://h:1884", "--uplink-topic", "org/+/up", "--downlink-topic",
+        "source",
+        "add",
+        "legacy",
+        "leg",
+        "--url",
+        "mqtt://h:1884",
+        "--uplink-topic",
+        "org/+/up",
+        "--downlink-topic",
         "org/{{device_id}}/down",
     ]);
     env.ok(&["source", "add", "webhook", "hook", "--bind", "0.0.0.0:9000"]);
     let v = env.json(&["source", "list", "--json"]);
     let tmp = env.tmp.path().canonicalize().unwrap();
     let leg = &v[1]["config"];
-    assert_eq!((leg["uplink_topic"].as_str(), leg["downlink_topic"].as_str()), (Some("org/+/up"), Some("org/{{device_id}}/down")));
+    assert_eq!(
+        (leg["uplink_topic"].as_str(), leg["downlink_topic"].as_str()),
+        (Some("org/+/up"), Some("org/{{device_id}}/down"))
+    );
     assert_eq!(v[0]["config"]["bind"], "0.0.0.0:9000");
     let tls = &v[2]["config"];
     assert_eq!(tls["application_id"], "app-42");
@@ -123,10 +170,16 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     let mut empty = env.cmd(&["source", "add", "webhook", "x", "--secret-env", "HAB_EMPTY"]);
     let o = empty.env("HAB_EMPTY", "").output().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&o.stderr).trim(), "error: the environment variable HAB_EMPTY (--secret-env) is empty");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr).trim(),
+        "error: the environment variable HAB_EMPTY (--secret-env) is empty"
+    );
     let o = env.run_with_stdin(&["source", "add", "webhook", "x", "--secret-stdin"], b"\n");
     assert_eq!(o.code, Some(1));
-    assert_eq!(o.stderr.trim(), "error: --secret-stdin read an empty shared secret: give it as one line on stdin");
+    assert_eq!(
+        o.stderr.trim(),
+        "error: --secret-stdin read an empty shared secret: give it as one line on stdin"
+    );
     assert_eq!(env.json(&["source", "list", "--json"]).as_array().unwrap().len(), 1);
 }
 
@@ -135,19 +188,52 @@ fn usage_errors_exit_2_and_secrets_cannot_be_given_as_arguments() {
     let env = Env::new();
     env.ok(&["status"]);
     let cases: &[(&[&str], &str)] = &[
-        (&["source", "add", "chirpstack", "x"], "the following required arguments were not provided:\n  --url <URL>"),
-        (&["source", "add", "chirpstack", "x", "--url", "mqtt://h", "--password", "hunter2"], "unexpected argument '--password' found"),
-        (&["source", "add", "webhook", "x", "--secret", "hunter2"], "unexpected argument '--secret' found"),
-        (&["source", "add", "webhook", "x", "--secret-stdin", "hunter2"], "unexpected argument 'hunter2' found"),
+        (
+            &["source", "add", "chirpstack", "x"],
+            "the following required arguments were not provided:\n  --url <URL>",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "chirpstack",
+                "x",
+                "--url",
+                "mqtt://h",
+                "--password",
+                "hunter2",
+            ],
+            "unexpected argument '--password' found",
+        ),
+        (
+            &["source", "add", "webhook", "x", "--secret", "hunter2"],
+            "unexpected argument '--secret' found",
+        ),
+        (
+            &["source", "add", "webhook", "x", "--secret-stdin", "hunter2"],
+            "unexpected argument 'hunter2' found",
+        ),
         (
             &["source", "add", "webhook", "x", "--secret-stdin", "--secret-env", "V"],
             "the argument '--secret-stdin' cannot be used with '--secret-env <VAR>'",
         ),
         (
-            &["source", "add", "chirpstack", "x", "--url", "mqtts://h", "--cert-file", "c.pem"],
+            &[
+                "source",
+                "add",
+                "chirpstack",
+                "x",
+                "--url",
+                "mqtts://h",
+                "--cert-file",
+                "c.pem",
+            ],
             "the following required arguments were not provided:\n  --key-file <F>",
         ),
-        (&["source", "remove"], "the following required arguments were not provided:\n  <NAME|ID>"),
+        (
+            &["source", "remove"],
+            "the following required arguments were not provided:\n  <NAME|ID>",
+        ),
     ];
     for (args, want) in cases {
         let o = env.fails_with(args, 2);
@@ -159,25 +245,62 @@ fn usage_errors_exit_2_and_secrets_cannot_be_given_as_arguments() {
 fn a_secret_from_the_environment_goes_to_the_keychain_only() {
     let env = Env::with_keychain();
     const SECRET: &str = "s3cret-Passw0rd-from-env";
-    let mut cmd = env.cmd(&["source", "add", "chirpstack", "cs", "--url", "mqtt://h", "--username", "u", "--secret-env", "HAB_PW"]);
+    let mut cmd = env.cmd(&[
+        "source",
+        "add",
+        "chirpstack",
+        "cs",
+        "--url",
+        "mqtt://h",
+        "--username",
+        "u",
+        "--secret-env",
+        "HAB_PW",
+    ]);
     let o: super::common::Out = cmd.env("HAB_PW", SECRET).output().unwrap().into();
     assert_eq!(o.code, Some(0), "{}", o.stderr);
-    assert!(o.stdout.ends_with("; its password is in the OS keychain\n"), "{}", o.stdout);
+    assert!(
+        o.stdout.ends_with("; its password is in the OS keychain\n"),
+        "{}",
+        o.stdout
+    );
     let list = env.run(&["source", "list", "--json"]);
     let show = env.run(&["source", "list"]);
-    for text in [&o.stdout, &o.stderr, &list.stdout, &list.stderr, &show.stdout, &show.stderr] {
+    for text in [
+        &o.stdout,
+        &o.stderr,
+        &list.stdout,
+        &list.stderr,
+        &show.stdout,
+        &show.stderr,
+    ] {
         assert!(!text.contains(SECRET), "{text}");
     }
-    assert!(!contains(&env.db_bytes(), SECRET.as_bytes()), "the secret is in the database files");
-    assert!(contains(&env.db_bytes(), b"mqtt://h"), "the database files hold the source");
+    assert!(
+        !contains(&env.db_bytes(), SECRET.as_bytes()),
+        "the secret is in the database files"
+    );
+    assert!(
+        contains(&env.db_bytes(), b"mqtt://h"),
+        "the database files hold the source"
+    );
 
-    let id = env.json(&["source", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let id = env.json(&["source", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     env.session.as_ref().unwrap().apply_env_to_this_process();
     let vault = KeyringVault::default();
-    assert_eq!(vault.get(&secret_key(&id)).unwrap().as_deref().map(Vec::as_slice), Some(SECRET.as_bytes()));
+    assert_eq!(
+        vault.get(&secret_key(&id)).unwrap().as_deref().map(Vec::as_slice),
+        Some(SECRET.as_bytes())
+    );
 
     // Removing the source deletes its secret too.
-    assert_eq!(env.ok(&["source", "remove", &id]), "removed source \"cs\" and its secret in the OS keychain\n");
+    assert_eq!(
+        env.ok(&["source", "remove", &id]),
+        "removed source \"cs\" and its secret in the OS keychain\n"
+    );
     assert_eq!(vault.get(&secret_key(&id)).unwrap(), None);
     assert_eq!(env.json(&["source", "list", "--json"]), serde_json::json!([]));
 }
@@ -185,14 +308,20 @@ fn a_secret_from_the_environment_goes_to_the_keychain_only() {
 #[test]
 fn a_secret_from_stdin_is_one_line_without_its_newline() {
     let env = Env::with_keychain();
-    let o = env.run_with_stdin(&["source", "add", "webhook", "hook", "--secret-stdin"], b"shared secret 42\r\nsecond line\n");
+    let o = env.run_with_stdin(
+        &["source", "add", "webhook", "hook", "--secret-stdin"],
+        b"shared secret 42\r\nsecond line\n",
+    );
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert!(!o.stdout.contains("shared secret 42"));
     let v = env.json(&["source", "list", "--json"]);
     assert_eq!(v[0]["config"]["require_secret"], true);
     assert!(env.ok(&["source", "list"]).contains("127.0.0.1:8090  shared secret"));
     env.session.as_ref().unwrap().apply_env_to_this_process();
-    let got = KeyringVault::default().get(&secret_key(v[0]["id"].as_str().unwrap())).unwrap().unwrap();
+    let got = KeyringVault::default()
+        .get(&secret_key(v[0]["id"].as_str().unwrap()))
+        .unwrap()
+        .unwrap();
     assert_eq!(got.as_slice(), b"shared secret 42");
     assert!(!contains(&env.db_bytes(), b"shared secret 42"));
 }
@@ -224,8 +353,17 @@ fn removing_without_a_keychain_warns_but_removes() {
     let o = env.run(&["source", "remove", "HOOK"]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert_eq!(o.stdout, "removed source \"hook\"\n");
-    assert!(o.stderr.starts_with(&format!("warning: its secret could not be deleted from the OS keychain: {NO_KEYCHAIN}")), "{}", o.stderr);
+    assert!(
+        o.stderr.starts_with(&format!(
+            "warning: its secret could not be deleted from the OS keychain: {NO_KEYCHAIN}"
+        )),
+        "{}",
+        o.stderr
+    );
     assert_eq!(env.json(&["source", "list", "--json"]), serde_json::json!([]));
     let o = env.run(&["source", "list"]);
-    assert_eq!((o.stdout.as_str(), o.stderr.trim()), ("", "no sources yet; add one with `helium-aws-bridge source add`"));
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.trim()),
+        ("", "no sources yet; add one with `helium-aws-bridge source add`")
+    );
 }

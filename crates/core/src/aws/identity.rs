@@ -38,7 +38,8 @@ impl Provisioner for DirectoryProvisioner {
             })?;
             let dir = std::path::Path::new(dir);
             let read = |name: String| {
-                std::fs::read_to_string(dir.join(&name)).map_err(|e| format!("cannot read {}: {e}", dir.join(&name).display()))
+                std::fs::read_to_string(dir.join(&name))
+                    .map_err(|e| format!("cannot read {}: {e}", dir.join(&name).display()))
             };
             Ok(DeviceIdentity {
                 cert_pem: read(format!("{device_id}.cert.pem"))?,

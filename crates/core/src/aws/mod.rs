@@ -4,7 +4,7 @@ mod identity;
 pub mod provision;
 mod session;
 
-pub use identity::{DeviceIdentity, DirectoryProvisioner, Provisioner, ProvisionFuture};
+pub use identity::{DeviceIdentity, DirectoryProvisioner, ProvisionFuture, Provisioner};
 pub use provision::{AwsCredentials, AwsProvisioner};
 pub(crate) use session::run_session;
 

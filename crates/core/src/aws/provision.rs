@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
-use super::identity::{DeviceIdentity, DirectoryProvisioner, Provisioner, ProvisionFuture};
+use super::identity::{DeviceIdentity, DirectoryProvisioner, ProvisionFuture, Provisioner};
 use crate::domain::Integration;
 use crate::store::StoredIdentity;
 use crate::vault::{self, MasterKey, Vault, VaultError};
@@ -53,11 +53,13 @@ impl AwsCredentials {
         access_key_id: &str,
         region: &str,
     ) -> Result<Option<AwsCredentials>, VaultError> {
-        Ok(vault::get_aws_secret(vault, integration_id)?.map(|secret_access_key| AwsCredentials {
-            access_key_id: access_key_id.to_string(),
-            secret_access_key,
-            region: region.to_string(),
-        }))
+        Ok(
+            vault::get_aws_secret(vault, integration_id)?.map(|secret_access_key| AwsCredentials {
+                access_key_id: access_key_id.to_string(),
+                secret_access_key,
+                region: region.to_string(),
+            }),
+        )
     }
 }
 
@@ -137,7 +139,12 @@ pub struct AwsProvisioner {
 
 impl AwsProvisioner {
     /// `endpoint_url` overrides where the AWS SDK sends control-plane calls (tests: moto).
-    pub fn new(core: Arc<Core>, vault: Arc<dyn Vault>, credentials: AwsCredentials, endpoint_url: Option<String>) -> Self {
+    pub fn new(
+        core: Arc<Core>,
+        vault: Arc<dyn Vault>,
+        credentials: AwsCredentials,
+        endpoint_url: Option<String>,
+    ) -> Self {
         AwsProvisioner {
             core,
             vault,
@@ -186,7 +193,14 @@ impl AwsProvisioner {
             .await
     }
 
-    fn emit(&self, integration: &Integration, device_id: &str, step: Option<Step>, level: &'static str, message: String) {
+    fn emit(
+        &self,
+        integration: &Integration,
+        device_id: &str,
+        step: Option<Step>,
+        level: &'static str,
+        message: String,
+    ) {
         if let Some(sink) = &self.events {
             sink(ProvisionEvent {
                 integration_id: integration.id.clone(),
@@ -215,12 +229,26 @@ impl AwsProvisioner {
     }
 
     fn store_err(device_id: &str, step: Step, e: impl std::fmt::Display) -> ProvisionError {
-        ProvisionError { device_id: device_id.to_string(), step, code: None, message: format!("local database: {e}") }
+        ProvisionError {
+            device_id: device_id.to_string(),
+            step,
+            code: None,
+            message: format!("local database: {e}"),
+        }
     }
 
     /// Provisions (or returns the stored identity of) one device for one integration.
-    pub async fn provision(&self, integration: &Integration, device_id: &str) -> Result<DeviceIdentity, ProvisionError> {
-        let local = |step: Step, message: String| ProvisionError { device_id: device_id.to_string(), step, code: None, message };
+    pub async fn provision(
+        &self,
+        integration: &Integration,
+        device_id: &str,
+    ) -> Result<DeviceIdentity, ProvisionError> {
+        let local = |step: Step, message: String| ProvisionError {
+            device_id: device_id.to_string(),
+            step,
+            code: None,
+            message,
+        };
         aws::check_thing_name(device_id).map_err(|m| local(Step::Thing, m))?;
         let master = self.master_key().await.map_err(|m| local(Step::Key, m))?;
         let context = format!("{}/{device_id}", integration.id);
@@ -228,7 +256,11 @@ impl AwsProvisioner {
             return Ok(identity);
         }
 
-        let _permit = self.limit.acquire().await.map_err(|_| local(Step::ThingType, "the provisioner is shutting down".into()))?;
+        let _permit = self
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| local(Step::ThingType, "the provisioner is shutting down".into()))?;
         let lock = {
             let mut locks = self.device_locks.lock().unwrap_or_else(|p| p.into_inner());
             locks.entry(context.clone()).or_default().clone()
@@ -245,7 +277,11 @@ impl AwsProvisioner {
         call.ensure_thing_type().await?;
         self.done(integration, device_id, Step::ThingType)?;
 
-        let euis = self.core.store().device_euis(device_id).map_err(|e| Self::store_err(device_id, Step::Thing, e))?;
+        let euis = self
+            .core
+            .store()
+            .device_euis(device_id)
+            .map_err(|e| Self::store_err(device_id, Step::Thing, e))?;
         call.ensure_thing(euis).await?;
         self.done(integration, device_id, Step::Thing)?;
 
@@ -261,7 +297,8 @@ impl AwsProvisioner {
                     .store()
                     .put_device_key(&integration.id, device_id, device_id, &integration.region, &sealed)
                     .map_err(|e| Self::store_err(device_id, Step::Key, e))?;
-                self.load(integration, device_id)?.ok_or_else(|| local(Step::Key, "the stored key vanished".into()))?
+                self.load(integration, device_id)?
+                    .ok_or_else(|| local(Step::Key, "the stored key vanished".into()))?
             }
         };
         self.done(integration, device_id, Step::Key)?;
@@ -269,7 +306,8 @@ impl AwsProvisioner {
         let (cert_arn, cert_pem) = match (&row.cert_id, &row.cert_arn, &row.cert_pem) {
             (Some(_), Some(arn), Some(pem)) => (arn.clone(), pem.clone()),
             _ => {
-                let key_pem = vault::decrypt_private_key(master, &context, &row.key_enc).map_err(|e| local(Step::Key, e.to_string()))?;
+                let key_pem = vault::decrypt_private_key(master, &context, &row.key_enc)
+                    .map_err(|e| local(Step::Key, e.to_string()))?;
                 let stale = call.thing_principals().await?;
                 if !stale.is_empty() {
                     self.emit(
@@ -309,12 +347,20 @@ impl AwsProvisioner {
 
         // Per account and region; integrations may use different accounts.
         let endpoint_key = format!("{}/{}", integration.id, integration.region);
-        let cached = self.endpoints.lock().unwrap_or_else(|p| p.into_inner()).get(&endpoint_key).cloned();
+        let cached = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&endpoint_key)
+            .cloned();
         let endpoint = match cached {
             Some(e) => e,
             None => {
                 let e = call.data_endpoint().await?;
-                self.endpoints.lock().unwrap_or_else(|p| p.into_inner()).insert(endpoint_key, e.clone());
+                self.endpoints
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(endpoint_key, e.clone());
                 e
             }
         };
@@ -324,8 +370,13 @@ impl AwsProvisioner {
             .map_err(|e| Self::store_err(device_id, Step::Endpoint, e))?;
         self.done(integration, device_id, Step::Endpoint)?;
 
-        let key_pem = vault::decrypt_private_key(master, &context, &row.key_enc).map_err(|e| local(Step::Key, e.to_string()))?;
-        Ok(DeviceIdentity { cert_pem, key_pem, endpoint_host: Some(endpoint) })
+        let key_pem =
+            vault::decrypt_private_key(master, &context, &row.key_enc).map_err(|e| local(Step::Key, e.to_string()))?;
+        Ok(DeviceIdentity {
+            cert_pem,
+            key_pem,
+            endpoint_host: Some(endpoint),
+        })
     }
 
     /// The stored identity when it is complete and usable. A row for another region (the
@@ -339,7 +390,9 @@ impl AwsProvisioner {
         master: &MasterKey,
         context: &str,
     ) -> Result<Option<DeviceIdentity>, ProvisionError> {
-        let Some(row) = self.load(integration, device_id)? else { return Ok(None) };
+        let Some(row) = self.load(integration, device_id)? else {
+            return Ok(None);
+        };
         let stale = if row.region != integration.region {
             Some(format!(
                 "the integration moved from {} to {}; provisioning {device_id} again there (its certificate {} in {} is left untouched)",
@@ -399,7 +452,6 @@ impl Provisioner for AwsProvisioner {
         })
     }
 }
-
 
 /// A CSR for `key_pem` with CN = the device id (= thing name).
 fn csr_pem(device_id: &str, key_pem: &str) -> Result<String, String> {

@@ -43,14 +43,28 @@ pub(crate) async fn run_session(
             Ok(i) if i.active => i,
             _ => return,
         };
-        match connect_and_run(&inner, &integration, &device_id, &notify, &mut stop, &mut shutdown, &mut backoff).await {
+        match connect_and_run(
+            &inner,
+            &integration,
+            &device_id,
+            &notify,
+            &mut stop,
+            &mut shutdown,
+            &mut backoff,
+        )
+        .await
+        {
             Ok(()) => return,
             Err(reason) => {
                 inner.set_state("integration", &state_id, &integration.name, false, reason.clone());
                 inner.events.emit(
-                    Event::new("connection", "warn", format!("AWS session for {device_id} on {:?}: {reason}", integration.name))
-                        .integration(&integration_id)
-                        .device(&device_id),
+                    Event::new(
+                        "connection",
+                        "warn",
+                        format!("AWS session for {device_id} on {:?}: {reason}", integration.name),
+                    )
+                    .integration(&integration_id)
+                    .device(&device_id),
                 );
             }
         }
@@ -63,7 +77,11 @@ pub(crate) async fn run_session(
     }
 }
 
-fn options(integration: &Integration, device_id: &str, identity: &crate::aws::DeviceIdentity) -> Result<MqttOptions, String> {
+fn options(
+    integration: &Integration,
+    device_id: &str,
+    identity: &crate::aws::DeviceIdentity,
+) -> Result<MqttOptions, String> {
     let host = integration
         .endpoint
         .host
@@ -84,7 +102,10 @@ fn options(integration: &Integration, device_id: &str, identity: &crate::aws::De
         ca,
         // Port 443 needs ALPN x-amzn-mqtt-ca.
         alpn: (port == 443).then(|| vec![b"x-amzn-mqtt-ca".to_vec()]),
-        client_auth: Some((identity.cert_pem.as_bytes().to_vec(), identity.key_pem.as_bytes().to_vec())),
+        client_auth: Some((
+            identity.cert_pem.as_bytes().to_vec(),
+            identity.key_pem.as_bytes().to_vec(),
+        )),
     }));
     Ok(o)
 }
@@ -124,7 +145,10 @@ async fn connect_and_run(
                     break;
                 }
                 let want = MAX_IN_FLIGHT - awaiting_pkid.len() - in_flight.len();
-                let rows = inner.core.store().outbox_pending(&integration.id, device_id, last_seq, want);
+                let rows = inner
+                    .core
+                    .store()
+                    .outbox_pending(&integration.id, device_id, last_seq, want);
                 let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
                 maybe_more = rows.len() == want;
                 queue.extend(rows);
@@ -206,10 +230,14 @@ impl Inner {
         let reject = |reason: String, field: &str| {
             let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Errors);
             self.events.emit(
-                Event::new("downlink_rejected", "error", format!("downlink for {device_id} rejected: {reason}"))
-                    .integration(integration_id)
-                    .device(device_id)
-                    .detail(json!({ "reason": reason, "field": field, "excerpt": crate::codec::excerpt(raw) })),
+                Event::new(
+                    "downlink_rejected",
+                    "error",
+                    format!("downlink for {device_id} rejected: {reason}"),
+                )
+                .integration(integration_id)
+                .device(device_id)
+                .detail(json!({ "reason": reason, "field": field, "excerpt": crate::codec::excerpt(raw) })),
             );
         };
         let downlink = match crate::codec::parse_downlink(raw) {
@@ -218,7 +246,10 @@ impl Inner {
         };
         match self.route_downlink(device_id, &downlink) {
             Ok(source_id) => {
-                let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Downlinks);
+                let _ = self
+                    .core
+                    .store()
+                    .bump_device_counter(device_id, DeviceCounter::Downlinks);
                 self.events.emit(
                     Event::new(
                         "downlink",

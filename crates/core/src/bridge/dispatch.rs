@@ -37,19 +37,32 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
             cmd = rx.recv() => match cmd { Some(c) => c, None => break },
         };
         match cmd {
-            Command::Route { integration_id, device_id } => ensure(&inner, &mut sessions, (integration_id, device_id)),
+            Command::Route {
+                integration_id,
+                device_id,
+            } => ensure(&inner, &mut sessions, (integration_id, device_id)),
             Command::Resume => {
                 let routes = inner.core.store().known_routes();
                 match routes {
                     Ok(routes) => routes.into_iter().for_each(|r| ensure(&inner, &mut sessions, r)),
-                    Err(e) => inner.events.emit(Event::new("bridge", "error", format!("could not read routes: {e}"))),
+                    Err(e) => inner
+                        .events
+                        .emit(Event::new("bridge", "error", format!("could not read routes: {e}"))),
                 }
             }
             Command::IntegrationChanged(id) => {
-                let active = inner.core.store().get_integration(&id).map(|i| i.active).unwrap_or(false);
+                let active = inner
+                    .core
+                    .store()
+                    .get_integration(&id)
+                    .map(|i| i.active)
+                    .unwrap_or(false);
                 if active {
                     let routes = inner.core.store().known_routes().unwrap_or_default();
-                    routes.into_iter().filter(|r| r.0 == id).for_each(|r| ensure(&inner, &mut sessions, r));
+                    routes
+                        .into_iter()
+                        .filter(|r| r.0 == id)
+                        .for_each(|r| ensure(&inner, &mut sessions, r));
                 } else {
                     let stopping: Vec<Route> = sessions.keys().filter(|k| k.0 == id).cloned().collect();
                     for k in stopping {
@@ -76,6 +89,12 @@ fn ensure(inner: &Arc<Inner>, sessions: &mut HashMap<Route, Session>, route: Rou
     }
     let notify = Arc::new(Notify::new());
     let (stop, stop_rx) = watch::channel(false);
-    let task = tokio::spawn(run_session(inner.clone(), route.0.clone(), route.1.clone(), notify.clone(), stop_rx));
+    let task = tokio::spawn(run_session(
+        inner.clone(),
+        route.0.clone(),
+        route.1.clone(),
+        notify.clone(),
+        stop_rx,
+    ));
     sessions.insert(route, Session { notify, stop, task });
 }

@@ -21,15 +21,24 @@ impl Inner {
             SourceConfig::ChirpstackMqtt { .. } => {
                 let app = application_id.ok_or("the device's ChirpStack application is unknown")?;
                 let eui = dev_eui.to_ascii_lowercase();
-                (format!("application/{app}/device/{eui}/command/down"), chirpstack_command(&eui, d))
+                (
+                    format!("application/{app}/device/{eui}/command/down"),
+                    chirpstack_command(&eui, d),
+                )
             }
-            SourceConfig::LegacyMqtt { downlink_topic, .. } => (downlink_topic.replace("{{device_id}}", device_id), legacy_tx(d)),
+            SourceConfig::LegacyMqtt { downlink_topic, .. } => {
+                (downlink_topic.replace("{{device_id}}", device_id), legacy_tx(d))
+            }
             SourceConfig::HttpWebhook { .. } => {
                 return Err("the device's source is an HTTP webhook, which cannot carry downlinks".into())
             }
         };
-        tx.try_send(SourceDownlink { topic, payload: body.to_string().into_bytes(), device_id: device_id.to_string() })
-            .map_err(|e| format!("the device's source cannot take the downlink now: {e}"))?;
+        tx.try_send(SourceDownlink {
+            topic,
+            payload: body.to_string().into_bytes(),
+            device_id: device_id.to_string(),
+        })
+        .map_err(|e| format!("the device's source cannot take the downlink now: {e}"))?;
         Ok(source_id)
     }
 }

@@ -35,7 +35,9 @@ pub enum IngestOutcome {
 
 pub(crate) fn ingest(inner: &Inner, source_id: &str, incoming: Incoming<'_>) -> IngestOutcome {
     let parsed = match incoming {
-        Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => from_chirpstack(inner, source_id, event, raw),
+        Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => {
+            from_chirpstack(inner, source_id, event, raw)
+        }
         Incoming::Chirpstack { .. } => return IngestOutcome::Ignored,
         Incoming::Legacy { raw } => from_legacy(inner, source_id, raw),
     };
@@ -62,18 +64,31 @@ fn context(inner: &Inner, device_id: &str, organization_id: &str) -> UplinkConte
     UplinkContext {
         labels: labels
             .into_iter()
-            .map(|l| LabelRef { id: l.id, name: l.name, organization_id: organization_id.to_string() })
+            .map(|l| LabelRef {
+                id: l.id,
+                name: l.name,
+                organization_id: organization_id.to_string(),
+            })
             .collect(),
         known_app_eui: store.device_app_eui(device_id).ok().flatten(),
         now_ms: now_ms(),
     }
 }
 
-fn from_chirpstack(inner: &Inner, source_id: &str, event: &str, raw: &[u8]) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
+fn from_chirpstack(
+    inner: &Inner,
+    source_id: &str,
+    event: &str,
+    raw: &[u8],
+) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
     let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
     let ctx = context(inner, &device_id, &ev.device_info.tenant_id);
-    let up = if event == "join" { codec::from_chirpstack_join(&ev, &ctx)? } else { codec::from_chirpstack(&ev, &ctx)? };
+    let up = if event == "join" {
+        codec::from_chirpstack_join(&ev, &ctx)?
+    } else {
+        codec::from_chirpstack(&ev, &ctx)?
+    };
     let app = &ev.device_info.application_id;
     Ok((seen(&up, source_id, (!app.is_empty()).then(|| app.clone())), up))
 }
@@ -118,17 +133,29 @@ fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> 
             .collect();
         let entries: Vec<Enqueue<'_>> = routes
             .iter()
-            .map(|i| Enqueue { integration_id: &i.id, device_id: &seen.id, uuid: &up.uuid, payload: &payload })
+            .map(|i| Enqueue {
+                integration_id: &i.id,
+                device_id: &seen.id,
+                uuid: &up.uuid,
+                payload: &payload,
+            })
             .collect();
         let added = store.enqueue_uplinks(&seen, &entries)?;
         inner.outbox_len.fetch_add(added as i64, Ordering::Relaxed);
         Ok::<_, crate::store::StoreError>(Ok((routes, added, waiting, oldest_ms)))
     })();
     // Events are emitted only after the store's lock is released (emitting writes to it).
-    let (routes, added, waiting, oldest_ms) = match result.map_err(|e| format!("could not store the uplink: {e}")).and_then(|r| r) {
+    let (routes, added, waiting, oldest_ms) = match result
+        .map_err(|e| format!("could not store the uplink: {e}"))
+        .and_then(|r| r)
+    {
         Ok(v) => v,
         Err(msg) => {
-            inner.events.emit(Event::new("outbox_warning", "error", msg.clone()).source(source_id).device(&seen.id));
+            inner.events.emit(
+                Event::new("outbox_warning", "error", msg.clone())
+                    .source(source_id)
+                    .device(&seen.id),
+            );
             return IngestOutcome::Refused(msg);
         }
     };
@@ -136,11 +163,22 @@ fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> 
     let what = if is_join { "join" } else { "uplink" };
     let message = if added < routes.len() {
         // A source redelivered an uplink the bridge already had (same uuid): sent once.
-        format!("{what} from {} (fcnt {}) received again; already queued, not sent twice", seen.name, up.fcnt)
+        format!(
+            "{what} from {} (fcnt {}) received again; already queued, not sent twice",
+            seen.name, up.fcnt
+        )
     } else if routes.is_empty() {
-        format!("{what} from {} (fcnt {}) not forwarded: no active integration shares a label with this device", seen.name, up.fcnt)
+        format!(
+            "{what} from {} (fcnt {}) not forwarded: no active integration shares a label with this device",
+            seen.name, up.fcnt
+        )
     } else {
-        format!("{what} from {} (fcnt {}) queued for {} integration(s)", seen.name, up.fcnt, routes.len())
+        format!(
+            "{what} from {} (fcnt {}) queued for {} integration(s)",
+            seen.name,
+            up.fcnt,
+            routes.len()
+        )
     };
     inner.events.emit(
         Event::new(what, "info", message)
@@ -149,9 +187,15 @@ fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> 
             .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "port": up.port, "routes": routes.len() })),
     );
     for i in &routes {
-        let _ = inner.routes.send(Command::Route { integration_id: i.id.clone(), device_id: seen.id.clone() });
+        let _ = inner.routes.send(Command::Route {
+            integration_id: i.id.clone(),
+            device_id: seen.id.clone(),
+        });
     }
-    IngestOutcome::Stored { device_id: seen.id, routes: routes.len() }
+    IngestOutcome::Stored {
+        device_id: seen.id,
+        routes: routes.len(),
+    }
 }
 
 /// Warns (at most once a minute) before the outbox is full, or when uplinks wait too long.

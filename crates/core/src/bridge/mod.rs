@@ -16,8 +16,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use ts_rs::TS;
 
-pub use ingest::{Incoming, IngestOutcome};
 pub(crate) use ingest::ingest as ingest_raw;
+pub use ingest::{Incoming, IngestOutcome};
 
 use crate::app::Core;
 use crate::aws::Provisioner;
@@ -86,8 +86,17 @@ pub(crate) struct Inner {
 
 impl Inner {
     pub fn set_state(&self, side: &str, id: &str, name: &str, connected: bool, detail: impl Into<String>) {
-        let st = ConnectionState { side: side.into(), id: id.into(), name: name.into(), connected, detail: detail.into() };
-        self.states.lock().unwrap_or_else(|p| p.into_inner()).insert(format!("{side}/{id}"), st);
+        let st = ConnectionState {
+            side: side.into(),
+            id: id.into(),
+            name: name.into(),
+            connected,
+            detail: detail.into(),
+        };
+        self.states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(format!("{side}/{id}"), st);
     }
 }
 
@@ -140,7 +149,11 @@ impl Bridge {
         let sources = inner.core.store().list_sources()?;
         for source in sources {
             let (tx, rx) = mpsc::channel(256);
-            inner.downlinks.lock().unwrap().insert(source.id.clone(), (source.config.clone(), tx));
+            inner
+                .downlinks
+                .lock()
+                .unwrap()
+                .insert(source.id.clone(), (source.config.clone(), tx));
             tasks.spawn(sources::run(inner.clone(), source, rx));
         }
         // Sessions for every route that has uplinks waiting or could receive downlinks.
@@ -154,7 +167,14 @@ impl Bridge {
     }
 
     pub fn connection_states(&self) -> Vec<ConnectionState> {
-        let mut v: Vec<_> = self.inner.states.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        let mut v: Vec<_> = self
+            .inner
+            .states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
         v.sort_by(|a, b| (&a.side, &a.name).cmp(&(&b.side, &b.name)));
         v
     }
@@ -162,7 +182,10 @@ impl Bridge {
     /// Enables or disables an integration; its sessions stop or start right away.
     pub fn set_integration_active(&self, integration_id: &str, active: bool) -> Result<(), crate::store::StoreError> {
         self.inner.core.store().set_integration_active(integration_id, active)?;
-        let _ = self.inner.routes.send(dispatch::Command::IntegrationChanged(integration_id.to_string()));
+        let _ = self
+            .inner
+            .routes
+            .send(dispatch::Command::IntegrationChanged(integration_id.to_string()));
         Ok(())
     }
 

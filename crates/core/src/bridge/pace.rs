@@ -13,7 +13,10 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(max: Duration) -> Backoff {
-        Backoff { next: Duration::from_secs(1), max }
+        Backoff {
+            next: Duration::from_secs(1),
+            max,
+        }
     }
 
     pub fn reset(&mut self) {
@@ -38,7 +41,10 @@ pub struct Pacer {
 
 impl Pacer {
     pub fn new(per_second: u32) -> Pacer {
-        Pacer { period: Duration::from_secs(1) / per_second.max(1), next: Instant::now() }
+        Pacer {
+            period: Duration::from_secs(1) / per_second.max(1),
+            next: Instant::now(),
+        }
     }
 
     pub fn ready(&self) -> bool {
@@ -62,8 +68,14 @@ mod tests {
     fn backoff_grows_with_jitter_and_caps() {
         let mut b = Backoff::new(Duration::from_secs(8));
         let d: Vec<_> = (0..6).map(|_| b.next_delay()).collect();
-        assert!(d[0] >= Duration::from_secs(1) && d[0] <= Duration::from_millis(1250), "{d:?}");
-        assert!(d[2] >= Duration::from_secs(3) && d[2] <= Duration::from_secs(5), "{d:?}");
+        assert!(
+            d[0] >= Duration::from_secs(1) && d[0] <= Duration::from_millis(1250),
+            "{d:?}"
+        );
+        assert!(
+            d[2] >= Duration::from_secs(3) && d[2] <= Duration::from_secs(5),
+            "{d:?}"
+        );
         assert!(d[5] <= Duration::from_secs(10), "{d:?}");
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(1250));

@@ -93,10 +93,7 @@ pub struct RxInfo {
 impl RxInfo {
     /// A metadata entry as a non-empty string.
     pub fn meta_str(&self, key: &str) -> Option<&str> {
-        self.metadata
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        self.metadata.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
     /// A metadata entry as a number (Helium sends coordinates as strings).
@@ -152,9 +149,7 @@ impl TxInfo {
                 format!("SF{}BW{}", l.spreading_factor, l.bandwidth / 1000)
             }
             Some(Modulation { fsk: Some(_), .. }) => "FSK".to_string(),
-            Some(Modulation {
-                lr_fhss: Some(_), ..
-            }) => "LR-FHSS".to_string(),
+            Some(Modulation { lr_fhss: Some(_), .. }) => "LR-FHSS".to_string(),
             _ => String::new(),
         }
     }
@@ -171,11 +166,7 @@ impl ChirpstackUplink {
         self.region_config_id
             .as_deref()
             .filter(|s| !s.is_empty())
-            .or_else(|| {
-                self.rx_info
-                    .iter()
-                    .find_map(|rx| rx.meta_str("region_config_id"))
-            })
+            .or_else(|| self.rx_info.iter().find_map(|rx| rx.meta_str("region_config_id")))
     }
 }
 
@@ -186,10 +177,8 @@ pub fn parse_chirpstack(raw: &[u8]) -> Result<ChirpstackUplink, CodecError> {
 
 /// RFC 3339 with any number of fractional digits (ChirpStack trims trailing zeros) → ms.
 pub fn rfc3339_ms(s: &str) -> Result<i64, String> {
-    let dt = OffsetDateTime::parse(s, &Rfc3339)
-        .map_err(|_| format!("{s:?} is not an RFC 3339 timestamp"))?;
-    i64::try_from(dt.unix_timestamp_nanos().div_euclid(1_000_000))
-        .map_err(|_| format!("{s:?} is out of range"))
+    let dt = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| format!("{s:?} is not an RFC 3339 timestamp"))?;
+    i64::try_from(dt.unix_timestamp_nanos().div_euclid(1_000_000)).map_err(|_| format!("{s:?} is out of range"))
 }
 
 fn opt_rfc3339_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {

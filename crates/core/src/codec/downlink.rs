@@ -54,8 +54,7 @@ fn shown(v: &Value) -> String {
 /// since it usually means a template or variable failed upstream, and silently sending on port 1
 /// or unconfirmed would hide that.
 pub fn parse_downlink(raw: &[u8]) -> Result<Downlink, DownlinkRejection> {
-    let body: Value =
-        serde_json::from_slice(raw).map_err(|e| reject("body", format!("is not JSON: {e}")))?;
+    let body: Value = serde_json::from_slice(raw).map_err(|e| reject("body", format!("is not JSON: {e}")))?;
     let Value::Object(obj) = body else {
         return Err(reject(
             "body",
@@ -91,10 +90,7 @@ fn payload_raw(obj: &Map<String, Value>) -> Result<Vec<u8>, DownlinkRejection> {
     if bytes.is_empty() || bytes.len() > MAX_DOWNLINK_BYTES {
         return Err(reject(
             "payload_raw",
-            format!(
-                "must decode to 1 to {MAX_DOWNLINK_BYTES} bytes, got {}",
-                bytes.len()
-            ),
+            format!("must decode to 1 to {MAX_DOWNLINK_BYTES} bytes, got {}", bytes.len()),
         ));
     }
     Ok(bytes)
@@ -111,10 +107,7 @@ fn port(obj: &Map<String, Value>) -> Result<u8, DownlinkRejection> {
         .ok_or_else(|| {
             reject(
                 "port",
-                format!(
-                    "must be an integer from {MIN_PORT} to {MAX_PORT}, got {}",
-                    shown(v)
-                ),
+                format!("must be an integer from {MIN_PORT} to {MAX_PORT}, got {}", shown(v)),
             )
         })
 }
@@ -123,10 +116,7 @@ fn confirmed(obj: &Map<String, Value>) -> Result<bool, DownlinkRejection> {
     match obj.get("confirmed") {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(v) => Err(reject(
-            "confirmed",
-            format!("must be true or false, got {}", shown(v)),
-        )),
+        Some(v) => Err(reject("confirmed", format!("must be true or false, got {}", shown(v)))),
     }
 }
 

@@ -88,10 +88,7 @@ fn valid_downlinks() {
         }
     );
 
-    let raw = format!(
-        r#"{{"payload_raw":"{}","port":1,"confirmed":false}}"#,
-        b64(242)
-    );
+    let raw = format!(r#"{{"payload_raw":"{}","port":1,"confirmed":false}}"#, b64(242));
     let d = parse_downlink(raw.as_bytes()).expect("242 bytes");
     assert_eq!(d.payload.len(), 242);
 

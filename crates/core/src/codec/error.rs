@@ -35,8 +35,7 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 /// Parses a JSON object into `T`. Going through `Value` first separates "not JSON" (with its
 /// position) from "JSON of the wrong shape" (with the path of the offending field).
 pub(crate) fn decode_object<T: DeserializeOwned>(raw: &[u8]) -> Result<T, CodecError> {
-    let value: Value =
-        serde_json::from_slice(raw).map_err(|e| CodecError::NotJson(e.to_string()))?;
+    let value: Value = serde_json::from_slice(raw).map_err(|e| CodecError::NotJson(e.to_string()))?;
     if !value.is_object() {
         return Err(CodecError::NotObject(json_kind(&value)));
     }

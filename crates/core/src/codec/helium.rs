@@ -110,10 +110,7 @@ pub fn device_id_for_dev_eui(dev_eui: &str) -> String {
 }
 
 /// Translates a ChirpStack v4 `up` event.
-pub fn from_chirpstack(
-    ev: &ChirpstackUplink,
-    ctx: &UplinkContext,
-) -> Result<HeliumUplink, CodecError> {
+pub fn from_chirpstack(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
     let dev_eui = &ev.device_info.dev_eui;
     check_hex("deviceInfo.devEui", dev_eui, 16)?;
     let payload_size = decoded_len("data", &ev.data)?;
@@ -144,18 +141,12 @@ pub fn from_chirpstack(
             organization_id: (!tenant.is_empty()).then(|| tenant.clone()),
         },
         // No bridge decoder has run here; ChirpStack's own codec output passes through.
-        decoded: ev
-            .object
-            .clone()
-            .map(|payload| Decoded::Success { payload }),
+        decoded: ev.object.clone().map(|payload| Decoded::Success { payload }),
     })
 }
 
 /// Translates a ChirpStack v4 `join` event (for integrations that forward joins).
-pub fn from_chirpstack_join(
-    ev: &ChirpstackUplink,
-    ctx: &UplinkContext,
-) -> Result<HeliumUplink, CodecError> {
+pub fn from_chirpstack_join(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
     let mut out = from_chirpstack(ev, ctx)?;
     out.kind = UplinkType::Join;
     Ok(out)
@@ -170,14 +161,8 @@ fn chirpstack_hotspot(rx: &RxInfo, tx: &TxInfo, event_ms: i64) -> HeliumHotspot 
         },
     };
     HeliumHotspot {
-        id: rx
-            .meta_str("gateway_id")
-            .unwrap_or(&rx.gateway_id)
-            .to_string(),
-        name: rx
-            .meta_str("gateway_name")
-            .unwrap_or(&rx.gateway_id)
-            .to_string(),
+        id: rx.meta_str("gateway_id").unwrap_or(&rx.gateway_id).to_string(),
+        name: rx.meta_str("gateway_name").unwrap_or(&rx.gateway_id).to_string(),
         reported_at: rx.gw_time.or(rx.ns_time).unwrap_or(event_ms),
         status: "success".to_string(),
         rssi: rx.rssi,
@@ -202,12 +187,11 @@ pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext) -> Result<HeliumUplin
         .or(ctx.known_app_eui.as_deref())
         .map(str::to_ascii_uppercase);
     // The 2020 shape has no metadata.organization_id, but its labels carry it.
-    let organization_id = ev.metadata.organization_id.clone().or_else(|| {
-        ev.metadata
-            .labels
-            .iter()
-            .find_map(|l| l.organization_id.clone())
-    });
+    let organization_id = ev
+        .metadata
+        .organization_id
+        .clone()
+        .or_else(|| ev.metadata.labels.iter().find_map(|l| l.organization_id.clone()));
     Ok(HeliumUplink {
         kind: match ev.kind.as_deref() {
             Some("join") => UplinkType::Join,
@@ -225,20 +209,13 @@ pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext) -> Result<HeliumUplin
         payload_size,
         reported_at,
         replay: ev.replay,
-        hotspots: ev
-            .hotspots
-            .iter()
-            .map(|h| legacy_hotspot(h, reported_at))
-            .collect(),
+        hotspots: ev.hotspots.iter().map(|h| legacy_hotspot(h, reported_at)).collect(),
         metadata: HeliumMetadata {
             labels: ctx.labels.clone(),
             organization_id,
         },
         // A decoded block of an unknown shape is dropped rather than failing the uplink.
-        decoded: ev
-            .decoded
-            .clone()
-            .and_then(|v| serde_json::from_value(v).ok()),
+        decoded: ev.decoded.clone().and_then(|v| serde_json::from_value(v).ok()),
     })
 }
 

@@ -12,9 +12,8 @@ pub use chirpstack::{parse_chirpstack, ChirpstackUplink};
 pub use downlink::{chirpstack_command, legacy_tx, parse_downlink, Downlink, DownlinkRejection};
 pub use error::{excerpt, CodecError};
 pub use helium::{
-    device_id_for_dev_eui, from_chirpstack, from_chirpstack_join, from_legacy, Decoded,
-    HeliumHotspot, HeliumMetadata, HeliumUplink, LabelRef, UplinkContext, UplinkType,
-    DEVICE_ID_NAMESPACE,
+    device_id_for_dev_eui, from_chirpstack, from_chirpstack_join, from_legacy, Decoded, HeliumHotspot, HeliumMetadata,
+    HeliumUplink, LabelRef, UplinkContext, UplinkType, DEVICE_ID_NAMESPACE,
 };
 pub use legacy::{parse_legacy, LegacyUplink};
 

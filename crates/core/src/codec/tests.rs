@@ -53,18 +53,9 @@ fn assert_json_eq(path: &str, actual: &Value, expected: &Value) {
             }
         }
         (Value::Number(a), Value::Number(e)) if a.is_f64() || e.is_f64() => {
-            assert!(
-                a.is_f64() && e.is_f64(),
-                "{path}: {a} vs {e} (integer vs float)"
-            );
-            let (a, e) = (
-                a.as_f64().unwrap_or(f64::NAN),
-                e.as_f64().unwrap_or(f64::NAN),
-            );
-            assert!(
-                (a - e).abs() <= 1e-12 * e.abs().max(1.0),
-                "{path}: {a} vs {e}"
-            );
+            assert!(a.is_f64() && e.is_f64(), "{path}: {a} vs {e} (integer vs float)");
+            let (a, e) = (a.as_f64().unwrap_or(f64::NAN), e.as_f64().unwrap_or(f64::NAN));
+            assert!((a - e).abs() <= 1e-12 * e.abs().max(1.0), "{path}: {a} vs {e}");
         }
         _ => assert_eq!(actual, expected, "{path}"),
     }
@@ -218,10 +209,7 @@ fn bad_uplinks_have_clear_reasons() {
         }),
         "missing field deviceInfo.devEui"
     );
-    assert_eq!(
-        with(&|v| v["data"] = json!("not base64!")),
-        "data is not valid base64"
-    );
+    assert_eq!(with(&|v| v["data"] = json!("not base64!")), "data is not valid base64");
     assert_eq!(
         with(&|v| v["fCnt"] = json!("x")),
         "invalid fCnt: invalid type: string \"x\", expected u32"

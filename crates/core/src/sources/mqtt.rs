@@ -10,22 +10,37 @@ use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS, TlsConf
 use tokio::sync::mpsc;
 
 use crate::bridge::pace::Backoff;
-use crate::bridge::{Incoming, Inner, IngestOutcome, SourceDownlink};
+use crate::bridge::{Incoming, IngestOutcome, Inner, SourceDownlink};
 use crate::domain::{MqttTlsFiles, Source, SourceConfig};
 use crate::events::Event;
 
 fn options(inner: &Inner, source: &Source) -> Result<(MqttOptions, Vec<String>), String> {
     let (url, username, tls, topics) = match &source.config {
-        SourceConfig::ChirpstackMqtt { url, username, application_id, tls } => {
+        SourceConfig::ChirpstackMqtt {
+            url,
+            username,
+            application_id,
+            tls,
+        } => {
             let base = format!("application/{application_id}/device/+/event");
             (url, username, tls, vec![format!("{base}/up"), format!("{base}/join")])
         }
-        SourceConfig::LegacyMqtt { url, username, uplink_topic, tls, .. } => (url, username, tls, vec![uplink_topic.clone()]),
+        SourceConfig::LegacyMqtt {
+            url,
+            username,
+            uplink_topic,
+            tls,
+            ..
+        } => (url, username, tls, vec![uplink_topic.clone()]),
         SourceConfig::HttpWebhook { .. } => unreachable!("webhooks are not MQTT"),
     };
     let (use_tls, host, port) = crate::validate::mqtt_url(url).map_err(|e| e.to_string())?;
     // A stable client id, so the broker keeps our session (and unacknowledged messages).
-    let mut o = MqttOptions::new(format!("helium-aws-bridge-{}", &source.id[..8.min(source.id.len())]), host, port);
+    let mut o = MqttOptions::new(
+        format!("helium-aws-bridge-{}", &source.id[..8.min(source.id.len())]),
+        host,
+        port,
+    );
     o.set_clean_session(false);
     o.set_manual_acks(true);
     o.set_keep_alive(Duration::from_secs(30));
@@ -56,7 +71,11 @@ fn tls_config(files: &MqttTlsFiles) -> Result<TlsConfiguration, String> {
         (None, None) => None,
         _ => return Err("a client certificate needs both a certificate file and a key file".into()),
     };
-    Ok(TlsConfiguration::Simple { ca, alpn: None, client_auth })
+    Ok(TlsConfiguration::Simple {
+        ca,
+        alpn: None,
+        client_auth,
+    })
 }
 
 /// `application/{app}/device/{eui}/event/{type}` → `type`.
@@ -72,7 +91,14 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
         Ok(v) => v,
         Err(e) => {
             inner.set_state("source", &source.id, &source.name, false, e.clone());
-            inner.events.emit(Event::new("connection", "error", format!("source {:?} cannot start: {e}", source.name)).source(&source.id));
+            inner.events.emit(
+                Event::new(
+                    "connection",
+                    "error",
+                    format!("source {:?} cannot start: {e}", source.name),
+                )
+                .source(&source.id),
+            );
             return;
         }
     };

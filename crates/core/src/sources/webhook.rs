@@ -12,7 +12,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use zeroize::Zeroizing;
 
-use crate::bridge::{Incoming, Inner, IngestOutcome};
+use crate::bridge::{Incoming, IngestOutcome, Inner};
 use crate::domain::Source;
 use crate::events::Event;
 
@@ -29,12 +29,24 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, bind: String, require
     let mut shutdown = inner.shutdown.clone();
     let fail = |inner: &Inner, e: String| {
         inner.set_state("source", &source.id, &source.name, false, e.clone());
-        inner.events.emit(Event::new("connection", "error", format!("webhook {:?} cannot start: {e}", source.name)).source(&source.id));
+        inner.events.emit(
+            Event::new(
+                "connection",
+                "error",
+                format!("webhook {:?} cannot start: {e}", source.name),
+            )
+            .source(&source.id),
+        );
     };
     let secret = match require_secret.then(|| inner.vault.get(&super::secret_key(&source.id))) {
         None => None,
         Some(Ok(Some(s))) => Some(s),
-        Some(Ok(None)) => return fail(&inner, "its shared secret is missing from the keychain; add the source again".into()),
+        Some(Ok(None)) => {
+            return fail(
+                &inner,
+                "its shared secret is missing from the keychain; add the source again".into(),
+            )
+        }
         Some(Err(e)) => return fail(&inner, e.to_string()),
     };
     let listener = match tokio::net::TcpListener::bind(&bind).await {
@@ -42,8 +54,20 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, bind: String, require
         Err(e) => return fail(&inner, format!("cannot listen on {bind}: {e}")),
     };
     inner.set_state("source", &source.id, &source.name, true, format!("listening on {bind}"));
-    inner.events.emit(Event::new("connection", "info", format!("webhook {:?} listening on {bind}", source.name)).source(&source.id));
-    let ctx = Arc::new(Ctx { inner: inner.clone(), source, secret, refused: AtomicU64::new(0) });
+    inner.events.emit(
+        Event::new(
+            "connection",
+            "info",
+            format!("webhook {:?} listening on {bind}", source.name),
+        )
+        .source(&source.id),
+    );
+    let ctx = Arc::new(Ctx {
+        inner: inner.clone(),
+        source,
+        secret,
+        refused: AtomicU64::new(0),
+    });
     loop {
         let (stream, _) = tokio::select! {
             r = listener.accept() => match r { Ok(c) => c, Err(_) => continue },
@@ -52,7 +76,9 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, bind: String, require
         let ctx = ctx.clone();
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| handle(ctx.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
         });
     }
 }
@@ -72,9 +98,15 @@ fn authorised(ctx: &Ctx, req: &Request<Body>) -> bool {
         .headers()
         .get("x-helium-bridge-secret")
         .map(|v| v.as_bytes())
-        .or_else(|| req.headers().get("authorization").and_then(|v| v.as_bytes().strip_prefix(b"Bearer ")));
+        .or_else(|| {
+            req.headers()
+                .get("authorization")
+                .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        });
     // Constant-time comparison: the secret must not leak through timing.
-    given.is_some_and(|g| g.len() == secret.len() && g.iter().zip(secret.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0)
+    given.is_some_and(|g| {
+        g.len() == secret.len() && g.iter().zip(secret.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    })
 }
 
 async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
@@ -83,11 +115,24 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
     }
     if !authorised(&ctx, &req) {
         let n = ctx.refused.fetch_add(1, Ordering::Relaxed) + 1;
-        ctx.inner.set_state("source", &ctx.source.id, &ctx.source.name, true, format!("{n} request(s) refused: wrong or missing secret"));
+        ctx.inner.set_state(
+            "source",
+            &ctx.source.id,
+            &ctx.source.name,
+            true,
+            format!("{n} request(s) refused: wrong or missing secret"),
+        );
         ctx.inner.events.emit(
-            Event::new("auth_failed", "warn", format!("webhook {:?} refused a request with a wrong or missing secret", ctx.source.name))
-                .source(&ctx.source.id)
-                .detail(serde_json::json!({ "refused_total": n })),
+            Event::new(
+                "auth_failed",
+                "warn",
+                format!(
+                    "webhook {:?} refused a request with a wrong or missing secret",
+                    ctx.source.name
+                ),
+            )
+            .source(&ctx.source.id)
+            .detail(serde_json::json!({ "refused_total": n })),
         );
         return reply(StatusCode::UNAUTHORIZED, "wrong or missing secret");
     }
@@ -98,7 +143,12 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
         .map(str::to_string);
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return reply(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is over {MAX_BODY} bytes or was cut off")),
+        Err(_) => {
+            return reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {MAX_BODY} bytes or was cut off"),
+            )
+        }
     };
     let incoming = match &event {
         Some(ev) => Incoming::Chirpstack { event: ev, raw: &body },

@@ -41,22 +41,25 @@ impl Store {
         if !path.is_file() {
             return Err(StoreError::NotFound(format!("database {}", path.display())));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let store = Store { conn };
         let version = store.schema_version()?;
         if version > super::migrations::LATEST {
-            return Err(StoreError::TooNew { found: version, known: super::migrations::LATEST });
+            return Err(StoreError::TooNew {
+                found: version,
+                known: super::migrations::LATEST,
+            });
         }
         Ok(store)
     }
 
     /// The id of the newest event, 0 when there is none.
     pub fn last_event_id(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?)
     }
 
     // ---- integrations ----
@@ -90,13 +93,22 @@ impl Store {
             "SELECT l.id, l.name FROM labels l JOIN label_integrations li ON li.label_id = l.id
              WHERE li.integration_id = ?1 ORDER BY l.name COLLATE NOCASE",
         )?;
-        let rows = stmt.query_map([integration_id], |r| Ok(Label { id: r.get(0)?, name: r.get(1)? }))?;
+        let rows = stmt.query_map([integration_id], |r| {
+            Ok(Label {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// How many uplinks wait in an integration's outbox.
     pub fn integration_outbox_len(&self, integration_id: &str) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE integration_id = ?1", [integration_id], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE integration_id = ?1",
+            [integration_id],
+            |r| r.get(0),
+        )?)
     }
 
     // ---- labels ----
@@ -108,7 +120,12 @@ impl Store {
                 "SELECT id, name FROM labels WHERE id = ?1 OR name = ?1 COLLATE NOCASE
                  ORDER BY id = ?1 DESC LIMIT 1",
                 [id_or_name],
-                |r| Ok(Label { id: r.get(0)?, name: r.get(1)? }),
+                |r| {
+                    Ok(Label {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                },
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("label {id_or_name:?}")))
@@ -132,10 +149,10 @@ impl Store {
 
     /// Returns whether the label was attached.
     pub fn detach_label_from_device(&self, label_id: &str, device_id: &str) -> Result<bool> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM device_labels WHERE label_id = ?1 AND device_id = ?2", params![label_id, device_id])?
-            > 0)
+        Ok(self.conn.execute(
+            "DELETE FROM device_labels WHERE label_id = ?1 AND device_id = ?2",
+            params![label_id, device_id],
+        )? > 0)
     }
 
     /// Attaches a label to a device given by id or DevEUI. A DevEUI no device has yet registers
@@ -158,9 +175,7 @@ impl Store {
             None => {
                 return Err(Invalid {
                     field: "device",
-                    reason: format!(
-                        "{id_or_eui:?} is neither a known device id nor a DevEUI (16 hex digits)"
-                    ),
+                    reason: format!("{id_or_eui:?} is neither a known device id nor a DevEUI (16 hex digits)"),
                 }
                 .into())
             }
@@ -172,13 +187,18 @@ impl Store {
 
     /// Finds a device by id or DevEUI (any case).
     pub fn find_device(&self, id_or_eui: &str) -> Result<Device> {
-        self.lookup_device(id_or_eui)?.ok_or_else(|| StoreError::NotFound(format!("device {id_or_eui:?}")))
+        self.lookup_device(id_or_eui)?
+            .ok_or_else(|| StoreError::NotFound(format!("device {id_or_eui:?}")))
     }
 
     fn lookup_device(&self, id_or_eui: &str) -> Result<Option<Device>> {
         let by_id = self
             .conn
-            .query_row(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"), [id_or_eui], device_from_row)
+            .query_row(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
+                [id_or_eui],
+                device_from_row,
+            )
             .optional()?;
         if by_id.is_some() || !is_dev_eui(id_or_eui) {
             return Ok(by_id);
@@ -189,8 +209,9 @@ impl Store {
             "SELECT {DEVICE_COLS} FROM devices WHERE id = ?1 OR dev_eui = ?2 COLLATE NOCASE
              ORDER BY id = ?1 DESC, id"
         ))?;
-        let found: Vec<Device> =
-            stmt.query_map(params![derived, id_or_eui], device_from_row)?.collect::<rusqlite::Result<_>>()?;
+        let found: Vec<Device> = stmt
+            .query_map(params![derived, id_or_eui], device_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
         match found.as_slice() {
             [] => Ok(None),
             [first, ..] if first.id == derived => Ok(Some(first.clone())),

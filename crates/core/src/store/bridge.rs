@@ -33,7 +33,12 @@ impl Store {
     pub fn create_source(&self, name: &str, config: SourceConfig) -> Result<Source> {
         validate::name("source name", name)?;
         validate::source(&config)?;
-        let source = Source { id: uuid::Uuid::new_v4().to_string(), name: name.trim().into(), config, created_at_ms: now_ms() };
+        let source = Source {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.trim().into(),
+            config,
+            created_at_ms: now_ms(),
+        };
         let json = serde_json::to_string(&source.config).expect("source config serialises");
         let n = self.conn.execute(
             "INSERT INTO sources (id, kind, name, config, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -41,21 +46,28 @@ impl Store {
             params![source.id, source.config.kind(), source.name, json, source.created_at_ms],
         )?;
         if n == 0 {
-            return Err(StoreError::Conflict(format!("a source named {:?} already exists", source.name)));
+            return Err(StoreError::Conflict(format!(
+                "a source named {:?} already exists",
+                source.name
+            )));
         }
         Ok(source)
     }
 
     pub fn list_sources(&self) -> Result<Vec<Source>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, config, created_at_ms FROM sources ORDER BY name COLLATE NOCASE, id",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, config, created_at_ms FROM sources ORDER BY name COLLATE NOCASE, id")?;
         let rows = stmt.query_map([], |r| {
             let config: String = r.get(2)?;
-            let config = serde_json::from_str(&config).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-            })?;
-            Ok(Source { id: r.get(0)?, name: r.get(1)?, config, created_at_ms: r.get(3)? })
+            let config = serde_json::from_str(&config)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
+            Ok(Source {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                config,
+                created_at_ms: r.get(3)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -100,13 +112,25 @@ impl Store {
     }
 
     /// Pending entries of one route after `after_seq`, oldest first.
-    pub fn outbox_pending(&self, integration_id: &str, device_id: &str, after_seq: i64, limit: usize) -> Result<Vec<OutboxEntry>> {
+    pub fn outbox_pending(
+        &self,
+        integration_id: &str,
+        device_id: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, integration_id, device_id, uuid, payload FROM outbox
              WHERE integration_id = ?1 AND device_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
         )?;
         let rows = stmt.query_map(params![integration_id, device_id, after_seq, limit as i64], |r| {
-            Ok(OutboxEntry { seq: r.get(0)?, integration_id: r.get(1)?, device_id: r.get(2)?, uuid: r.get(3)?, payload: r.get(4)? })
+            Ok(OutboxEntry {
+                seq: r.get(0)?,
+                integration_id: r.get(1)?,
+                device_id: r.get(2)?,
+                uuid: r.get(3)?,
+                payload: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -126,7 +150,9 @@ impl Store {
 
     /// Every (integration, device) pair with something waiting, for a restart.
     pub fn outbox_routes(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT integration_id, device_id FROM outbox")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT integration_id, device_id FROM outbox")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -159,7 +185,9 @@ impl Store {
     pub fn outbox_oldest_age_ms(&self) -> Result<i64> {
         let oldest: Option<i64> = self
             .conn
-            .query_row("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1", [], |r| r.get(0))
+            .query_row("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(oldest.map(|o| now_ms() - o).unwrap_or(0))
     }
@@ -172,7 +200,13 @@ impl Store {
             "INSERT INTO events (at_ms, kind, level, source_id, integration_id, device_id, message, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
-                e.at_ms, e.kind, e.level, e.source_id, e.integration_id, e.device_id, e.message,
+                e.at_ms,
+                e.kind,
+                e.level,
+                e.source_id,
+                e.integration_id,
+                e.device_id,
+                e.message,
                 e.detail.as_ref().map(|d| d.to_string())
             ],
         )?;
@@ -198,7 +232,10 @@ impl Store {
             DeviceCounter::Downlinks => "downlinks",
             DeviceCounter::Errors => "errors",
         };
-        self.conn.execute(&format!("UPDATE devices SET {col} = {col} + 1 WHERE id = ?1"), [device_id])?;
+        self.conn.execute(
+            &format!("UPDATE devices SET {col} = {col} + 1 WHERE id = ?1"),
+            [device_id],
+        )?;
         Ok(())
     }
 
@@ -206,9 +243,11 @@ impl Store {
     pub fn device_route_back(&self, device_id: &str) -> Result<Option<(String, String, Option<String>)>> {
         Ok(self
             .conn
-            .query_row("SELECT source, dev_eui, application_id FROM devices WHERE id = ?1", [device_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT source, dev_eui, application_id FROM devices WHERE id = ?1",
+                [device_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?)
     }
 
@@ -218,7 +257,12 @@ impl Store {
             "SELECT l.id, l.name FROM labels l JOIN device_labels dl ON dl.label_id = l.id
              WHERE dl.device_id = ?1 ORDER BY l.name COLLATE NOCASE",
         )?;
-        let rows = stmt.query_map([device_id], |r| Ok(crate::domain::Label { id: r.get(0)?, name: r.get(1)? }))?;
+        let rows = stmt.query_map([device_id], |r| {
+            Ok(crate::domain::Label {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -113,9 +113,10 @@ impl Store {
     }
 
     fn update_identity(&self, set: &str, params: &[&dyn rusqlite::ToSql]) -> Result<()> {
-        let n = self
-            .conn
-            .execute(&format!("UPDATE device_identities SET {set} WHERE integration_id = ?1 AND device_id = ?2"), params)?;
+        let n = self.conn.execute(
+            &format!("UPDATE device_identities SET {set} WHERE integration_id = ?1 AND device_id = ?2"),
+            params,
+        )?;
         if n == 0 {
             return Err(super::StoreError::NotFound("the device's provisioned identity".into()));
         }
@@ -142,7 +143,9 @@ impl Store {
     pub fn device_euis(&self, device_id: &str) -> Result<Option<(String, Option<String>)>> {
         Ok(self
             .conn
-            .query_row("SELECT dev_eui, app_eui FROM devices WHERE id = ?1", [device_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT dev_eui, app_eui FROM devices WHERE id = ?1", [device_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?)
     }
 }

@@ -95,8 +95,17 @@ impl Store {
              VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
              ON CONFLICT(name) DO NOTHING",
             params![
-                integration.id, new.kind.as_str(), integration.name, new.region, new.topic,
-                e.host, e.port, e.ca_file, new.forward_joins, now, e.cert_dir
+                integration.id,
+                new.kind.as_str(),
+                integration.name,
+                new.region,
+                new.topic,
+                e.host,
+                e.port,
+                e.ca_file,
+                new.forward_joins,
+                now,
+                e.cert_dir
             ],
         )?;
         if inserted == 0 {
@@ -157,14 +166,20 @@ impl Store {
 
     pub fn create_label(&self, name: &str) -> Result<Label> {
         validate::name("label name", name)?;
-        let label = Label { id: uuid::Uuid::new_v4().to_string(), name: name.trim().to_string() };
+        let label = Label {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.trim().to_string(),
+        };
         let inserted = self.conn.execute(
             "INSERT INTO labels (id, name, created_at_ms) VALUES (?1, ?2, ?3)
              ON CONFLICT(name) DO NOTHING",
             params![label.id, label.name, now_ms()],
         )?;
         if inserted == 0 {
-            return Err(StoreError::Conflict(format!("a label named {:?} already exists", label.name)));
+            return Err(StoreError::Conflict(format!(
+                "a label named {:?} already exists",
+                label.name
+            )));
         }
         Ok(label)
     }
@@ -188,7 +203,13 @@ impl Store {
     }
 
     pub fn attach_label_to_integration(&self, label_id: &str, integration_id: &str) -> Result<()> {
-        self.link("label_integrations", "integration_id", label_id, integration_id, "integration")
+        self.link(
+            "label_integrations",
+            "integration_id",
+            label_id,
+            integration_id,
+            "integration",
+        )
     }
 
     pub fn attach_label_to_device(&self, label_id: &str, device_id: &str) -> Result<()> {
@@ -235,16 +256,20 @@ fn integration_from_row(r: &Row<'_>) -> rusqlite::Result<Integration> {
     let kind: String = r.get(1)?;
     Ok(Integration {
         id: r.get(0)?,
-        kind: IntegrationKind::parse(&kind).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, kind.into())
-        })?,
+        kind: IntegrationKind::parse(&kind)
+            .ok_or_else(|| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, kind.into()))?,
         name: r.get(2)?,
         active: r.get(3)?,
         region: r.get(4)?,
         topic: r.get(5)?,
         created_at_ms: r.get(6)?,
         updated_at_ms: r.get(7)?,
-        endpoint: EndpointOverride { host: r.get(8)?, port: r.get(9)?, ca_file: r.get(10)?, cert_dir: r.get(12)? },
+        endpoint: EndpointOverride {
+            host: r.get(8)?,
+            port: r.get(9)?,
+            ca_file: r.get(10)?,
+            cert_dir: r.get(12)?,
+        },
         forward_joins: r.get(11)?,
     })
 }
@@ -253,9 +278,17 @@ fn integration_from_row(r: &Row<'_>) -> rusqlite::Result<Integration> {
 pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<()> {
     let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > migrations::LATEST {
-        return Err(StoreError::TooNew { found: current, known: migrations::LATEST });
+        return Err(StoreError::TooNew {
+            found: current,
+            known: migrations::LATEST,
+        });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
@@ -266,7 +299,7 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<()> {
 
 fn upsert_device(conn: &Connection, seen: &DeviceSeen) -> Result<()> {
     conn.execute(
-            "INSERT INTO devices (id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, created_at_ms,
+        "INSERT INTO devices (id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, created_at_ms,
                  application_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET
@@ -276,10 +309,16 @@ fn upsert_device(conn: &Connection, seen: &DeviceSeen) -> Result<()> {
                  source = excluded.source,
                  application_id = COALESCE(excluded.application_id, devices.application_id),
                  last_seen_ms = MAX(COALESCE(devices.last_seen_ms, 0), excluded.last_seen_ms)",
-            params![
-                seen.id, seen.name, seen.dev_eui, seen.app_eui, seen.devaddr, seen.source, seen.seen_at_ms,
-                seen.application_id
-            ],
-        )?;
+        params![
+            seen.id,
+            seen.name,
+            seen.dev_eui,
+            seen.app_eui,
+            seen.devaddr,
+            seen.source,
+            seen.seen_at_ms,
+            seen.application_id
+        ],
+    )?;
     Ok(())
 }

@@ -53,9 +53,15 @@ fn fresh_database_gets_every_migration_with_wal_and_foreign_keys() {
     let store = Store::open(&tmp.path().join("db")).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert!(SCHEMA_VERSION >= 2);
-    let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let mode: String = store
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: bool = store.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    let fk: bool = store
+        .conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
     assert!(fk);
     // Reopening an up-to-date database changes nothing.
     drop(store);
@@ -144,7 +150,10 @@ fn routing_is_the_union_over_labels_of_active_integrations() {
     s.attach_label_to_device(&shared.id, "dev").unwrap();
     s.attach_label_to_device(&extra.id, "dev").unwrap();
     let ids = |v: Vec<Integration>| v.into_iter().map(|i| i.id).collect::<Vec<_>>();
-    assert_eq!(ids(s.routes_for_device("dev").unwrap()), vec![a.id.clone(), b.id.clone()]);
+    assert_eq!(
+        ids(s.routes_for_device("dev").unwrap()),
+        vec![a.id.clone(), b.id.clone()]
+    );
     assert!(s.routes_for_device("unlabeled").unwrap().is_empty());
 
     // An integration the device shares no label with is not a route.
@@ -209,6 +218,10 @@ fn device_sightings_register_then_refresh() {
     s.record_device_seen(&later).unwrap();
     let d = &s.list_devices().unwrap()[0];
     assert_eq!(d.name, "renamed");
-    assert_eq!(d.devaddr.as_deref(), Some("FE00486B"), "a missing devaddr keeps the known one");
+    assert_eq!(
+        d.devaddr.as_deref(),
+        Some("FE00486B"),
+        "a missing devaddr keeps the known one"
+    );
     assert_eq!(d.last_seen_ms, Some(5_000));
 }

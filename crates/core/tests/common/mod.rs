@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
-use helium_bridge_core::domain::{DeviceSeen, EndpointOverride, Integration, IntegrationKind, NewIntegration, SourceConfig};
+use helium_bridge_core::domain::{
+    DeviceSeen, EndpointOverride, Integration, IntegrationKind, NewIntegration, SourceConfig,
+};
 use helium_bridge_core::events::Event;
 use helium_bridge_core::{aws::DirectoryProvisioner, Core, KeyringVault};
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
@@ -130,9 +132,14 @@ impl Env {
     }
 
     pub async fn start(&self) -> Bridge {
-        let b = Bridge::start(self.core.clone(), Arc::new(KeyringVault::default()), Arc::new(DirectoryProvisioner), BridgeOptions::default())
-            .await
-            .unwrap();
+        let b = Bridge::start(
+            self.core.clone(),
+            Arc::new(KeyringVault::default()),
+            Arc::new(DirectoryProvisioner),
+            BridgeOptions::default(),
+        )
+        .await
+        .unwrap();
         log_events(&b);
         wait_for_sources(&self.core, &b).await;
         b
@@ -143,8 +150,18 @@ impl Env {
 pub async fn wait_for_sources(core: &Core, b: &Bridge) {
     let n = core.store().list_sources().unwrap().len();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while b.connection_states().iter().filter(|s| s.side == "source" && s.connected).count() < n {
-        assert!(tokio::time::Instant::now() < deadline, "sources did not connect: {:?}", b.connection_states());
+    while b
+        .connection_states()
+        .iter()
+        .filter(|s| s.side == "source" && s.connected)
+        .count()
+        < n
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "sources did not connect: {:?}",
+            b.connection_states()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -167,7 +184,11 @@ pub struct Observer {
 
 impl Observer {
     pub async fn plain(broker: &Mosquitto, filter: &str) -> Observer {
-        Self::start(MqttOptions::new(format!("obs-{}", uuid()), "127.0.0.1", broker.port), filter).await
+        Self::start(
+            MqttOptions::new(format!("obs-{}", uuid()), "127.0.0.1", broker.port),
+            filter,
+        )
+        .await
     }
 
     pub async fn tls(broker: &Mosquitto, ca: &TestCa, filter: &str) -> Observer {
@@ -206,7 +227,10 @@ impl Observer {
                 }
             }
         });
-        tokio::time::timeout(Duration::from_secs(10), ready_rx).await.expect("observer subscribed").unwrap();
+        tokio::time::timeout(Duration::from_secs(10), ready_rx)
+            .await
+            .expect("observer subscribed")
+            .unwrap();
         Observer { client, rx }
     }
 
@@ -216,7 +240,10 @@ impl Observer {
 
     pub async fn next_json(&mut self, timeout: Duration) -> (String, Value) {
         let (t, p) = self.next(timeout).await.expect("a message within the timeout");
-        (t, serde_json::from_slice(&p).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&p))))
+        (
+            t,
+            serde_json::from_slice(&p).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&p))),
+        )
     }
 
     /// Asserts nothing arrives for `d`.
@@ -227,7 +254,10 @@ impl Observer {
     }
 
     pub async fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>) {
-        self.client.publish(topic, QoS::AtLeastOnce, false, payload.into()).await.unwrap();
+        self.client
+            .publish(topic, QoS::AtLeastOnce, false, payload.into())
+            .await
+            .unwrap();
     }
 }
 
@@ -236,7 +266,11 @@ pub fn uuid() -> String {
 }
 
 /// Waits for the first event matching `pred`.
-pub async fn wait_event(rx: &mut tokio::sync::broadcast::Receiver<Event>, timeout: Duration, pred: impl Fn(&Event) -> bool) -> Event {
+pub async fn wait_event(
+    rx: &mut tokio::sync::broadcast::Receiver<Event>,
+    timeout: Duration,
+    pred: impl Fn(&Event) -> bool,
+) -> Event {
     tokio::time::timeout(timeout, async {
         loop {
             match rx.recv().await {
@@ -252,5 +286,10 @@ pub async fn wait_event(rx: &mut tokio::sync::broadcast::Receiver<Event>, timeou
 }
 
 pub fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(path)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures")
+            .join(path),
+    )
+    .unwrap()
 }

@@ -29,7 +29,13 @@ pub struct AwsClients {
 
 impl AwsClients {
     pub fn new(default: AwsCredentials, endpoint_url: Option<String>) -> Self {
-        AwsClients { default, events: None, per_integration: Mutex::default(), endpoint_url, cache: Mutex::default() }
+        AwsClients {
+            default,
+            events: None,
+            per_integration: Mutex::default(),
+            endpoint_url,
+            cache: Mutex::default(),
+        }
     }
 
     /// Reports throttled or failed (5xx) attempts, which the SDK retries, to `sink`.
@@ -38,8 +44,14 @@ impl AwsClients {
     }
 
     pub fn set_credentials(&self, integration_id: &str, credentials: AwsCredentials) {
-        self.per_integration.lock().unwrap_or_else(|p| p.into_inner()).insert(integration_id.to_string(), credentials);
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).retain(|(id, _), _| id != integration_id);
+        self.per_integration
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(integration_id.to_string(), credentials);
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(id, _), _| id != integration_id);
     }
 
     pub fn iot(&self, integration: &Integration) -> aws_sdk_iot::Client {
@@ -57,7 +69,10 @@ impl AwsClients {
             .unwrap_or_else(|| self.default.clone());
         let mut conf = iot_config(&creds, &integration.region, self.endpoint_url.as_deref()).to_builder();
         if let Some(sink) = &self.events {
-            conf = conf.interceptor(RetryReporter { integration_id: integration.id.clone(), sink: sink.clone() });
+            conf = conf.interceptor(RetryReporter {
+                integration_id: integration.id.clone(),
+                sink: sink.clone(),
+            });
         }
         let client = aws_sdk_iot::Client::from_conf(conf.build());
         cache.insert(key, client.clone());
@@ -105,7 +120,9 @@ struct RetryReporter {
 
 impl std::fmt::Debug for RetryReporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetryReporter").field("integration_id", &self.integration_id).finish()
+        f.debug_struct("RetryReporter")
+            .field("integration_id", &self.integration_id)
+            .finish()
     }
 }
 
@@ -122,7 +139,10 @@ impl aws_sdk_iot::config::Intercept for RetryReporter {
     ) -> Result<(), aws_sdk_iot::error::BoxError> {
         let Some(resp) = ctx.response() else { return Ok(()) };
         let status = resp.status().as_u16();
-        let code = resp.headers().get("x-amzn-errortype").map(|v| v.split(':').next().unwrap_or(v).to_string());
+        let code = resp
+            .headers()
+            .get("x-amzn-errortype")
+            .map(|v| v.split(':').next().unwrap_or(v).to_string());
         let throttled = status == 429 || code.as_deref().is_some_and(|c| c.contains("Throttling"));
         if throttled || status >= 500 {
             (self.sink)(ProvisionEvent {
@@ -170,7 +190,12 @@ impl Call<'_> {
             Some(m) => format!("{op}: {m}"),
             None => format!("{op}: {}", DisplayErrorContext(&e)),
         };
-        ProvisionError { device_id: self.device_id.to_string(), step, code, message }
+        ProvisionError {
+            device_id: self.device_id.to_string(),
+            step,
+            code,
+            message,
+        }
     }
 
     pub async fn ensure_thing_type(&self) -> Result<(), ProvisionError> {
@@ -184,7 +209,14 @@ impl Call<'_> {
             .searchable_attributes("dev_eui")
             .searchable_attributes("app_eui")
             .build();
-        match self.iot.create_thing_type().thing_type_name(THING_TYPE).thing_type_properties(props).send().await {
+        match self
+            .iot
+            .create_thing_type()
+            .thing_type_name(THING_TYPE)
+            .thing_type_properties(props)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => Ok(()),
             Err(e) => Err(self.fail(Step::ThingType, "CreateThingType", e)),
@@ -204,7 +236,12 @@ impl Call<'_> {
                 attrs = attrs.attributes("app_eui", app_eui);
             }
         }
-        let req = self.iot.create_thing().thing_name(self.device_id).thing_type_name(THING_TYPE).attribute_payload(attrs.build());
+        let req = self
+            .iot
+            .create_thing()
+            .thing_name(self.device_id)
+            .thing_type_name(THING_TYPE)
+            .attribute_payload(attrs.build());
         match req.send().await {
             Ok(_) => Ok(()),
             Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => Ok(()),
@@ -265,7 +302,14 @@ impl Call<'_> {
                 Ok(())
             }
             Err(e) if code_of(&e) == Some("ResourceNotFoundException") => {
-                match self.iot.create_policy().policy_name(name).policy_document(text).send().await {
+                match self
+                    .iot
+                    .create_policy()
+                    .policy_name(name)
+                    .policy_document(text)
+                    .send()
+                    .await
+                {
                     Ok(_) => Ok(()),
                     // Another device of the integration made it meanwhile.
                     Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => Ok(()),
@@ -307,11 +351,13 @@ impl Call<'_> {
             .send()
             .await
             .map_err(|e| self.fail(Step::Endpoint, "DescribeEndpoint", e))?;
-        out.endpoint_address().map(str::to_string).ok_or_else(|| ProvisionError {
-            device_id: self.device_id.to_string(),
-            step: Step::Endpoint,
-            code: None,
-            message: "DescribeEndpoint answered without an address".into(),
-        })
+        out.endpoint_address()
+            .map(str::to_string)
+            .ok_or_else(|| ProvisionError {
+                device_id: self.device_id.to_string(),
+                step: Step::Endpoint,
+                code: None,
+                message: "DescribeEndpoint answered without an address".into(),
+            })
     }
 }

@@ -58,34 +58,68 @@ impl super::AwsProvisioner {
             if let (Some(id), Some(arn)) = (&row.cert_id, &row.cert_arn) {
                 let detach = iot.detach_policy().policy_name(&name).target(arn).send().await;
                 let detach = match detach {
-                    Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => Ok(()),
+                    Err(e)
+                        if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") =>
+                    {
+                        Ok(())
+                    }
                     r => r.map(|_| ()).map_err(why),
                 };
                 report.record(format!("policy {name} from certificate {id}"), detach);
-                let r = iot.detach_thing_principal().thing_name(&row.thing_name).principal(arn).send().await;
+                let r = iot
+                    .detach_thing_principal()
+                    .thing_name(&row.thing_name)
+                    .principal(arn)
+                    .send()
+                    .await;
                 let r = match r {
-                    Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => Ok(()),
+                    Err(e)
+                        if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") =>
+                    {
+                        Ok(())
+                    }
                     r => r.map(|_| ()).map_err(why),
                 };
                 report.record(format!("certificate {id} from thing {}", row.thing_name), r);
-                let r = iot.update_certificate().certificate_id(id).new_status(CertificateStatus::Inactive).send().await;
+                let r = iot
+                    .update_certificate()
+                    .certificate_id(id)
+                    .new_status(CertificateStatus::Inactive)
+                    .send()
+                    .await;
                 cert_gone = report.record(format!("certificate {id} set INACTIVE"), r.map(|_| ()).map_err(why))
                     && report.record(
                         format!("certificate {id}"),
-                        iot.delete_certificate().certificate_id(id).send().await.map(|_| ()).map_err(why),
+                        iot.delete_certificate()
+                            .certificate_id(id)
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(why),
                     );
             }
-            let in_use = self.core.store().thing_used_by_other_integration(&row.thing_name, &integration.id).unwrap_or(true);
+            let in_use = self
+                .core
+                .store()
+                .thing_used_by_other_integration(&row.thing_name, &integration.id)
+                .unwrap_or(true);
             if in_use {
-                report.failed.push((format!("thing {}", row.thing_name), "another integration uses it".into()));
+                report.failed.push((
+                    format!("thing {}", row.thing_name),
+                    "another integration uses it".into(),
+                ));
             } else {
                 let others = iot.list_thing_principals().thing_name(&row.thing_name).send().await;
                 match others {
                     Ok(o) if !o.principals().is_empty() => report.failed.push((
                         format!("thing {}", row.thing_name),
-                        format!("it still has {} certificate(s) this integration did not create", o.principals().len()),
+                        format!(
+                            "it still has {} certificate(s) this integration did not create",
+                            o.principals().len()
+                        ),
                     )),
-                    Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => {}
+                    Err(e)
+                        if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => {}
                     _ => {
                         let r = iot.delete_thing().thing_name(&row.thing_name).send().await;
                         report.record(format!("thing {}", row.thing_name), r.map(|_| ()).map_err(why));
@@ -93,7 +127,10 @@ impl super::AwsProvisioner {
                 }
             }
             if cert_gone {
-                let _ = self.core.store().delete_device_identity(&integration.id, &row.device_id);
+                let _ = self
+                    .core
+                    .store()
+                    .delete_device_identity(&integration.id, &row.device_id);
             }
         }
         match iot.list_policy_versions().policy_name(&name).send().await {
@@ -102,7 +139,12 @@ impl super::AwsProvisioner {
             Ok(versions) => {
                 for v in versions.policy_versions().iter().filter(|v| !v.is_default_version()) {
                     let vid = v.version_id().unwrap_or_default();
-                    let r = iot.delete_policy_version().policy_name(&name).policy_version_id(vid).send().await;
+                    let r = iot
+                        .delete_policy_version()
+                        .policy_name(&name)
+                        .policy_version_id(vid)
+                        .send()
+                        .await;
                     report.record(format!("policy {name} version {vid}"), r.map(|_| ()).map_err(why));
                 }
                 let r = iot.delete_policy().policy_name(&name).send().await;
@@ -115,8 +157,12 @@ impl super::AwsProvisioner {
         match secret {
             Ok(Ok(true)) => report.removed.push("the AWS secret access key in the keychain".into()),
             Ok(Ok(false)) => {}
-            Ok(Err(e)) => report.failed.push(("the AWS secret access key in the keychain".into(), e.to_string())),
-            Err(e) => report.failed.push(("the AWS secret access key in the keychain".into(), e.to_string())),
+            Ok(Err(e)) => report
+                .failed
+                .push(("the AWS secret access key in the keychain".into(), e.to_string())),
+            Err(e) => report
+                .failed
+                .push(("the AWS secret access key in the keychain".into(), e.to_string())),
         }
         Ok(report)
     }

@@ -49,12 +49,16 @@ pub fn check_region(region: &str) -> Result<(), CredentialError> {
     let parts: Vec<&str> = region.split('-').collect();
     let ok = parts.len() >= 3
         && parts[0].len() == 2
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
         && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
     if ok {
         Ok(())
     } else {
-        Err(CredentialError::UnknownRegion { region: region.to_string() })
+        Err(CredentialError::UnknownRegion {
+            region: region.to_string(),
+        })
     }
 }
 
@@ -64,7 +68,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     if let SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) = err {
-        return CredentialError::Offline { detail: aws_sdk_iot::error::DisplayErrorContext(err).to_string() };
+        return CredentialError::Offline {
+            detail: aws_sdk_iot::error::DisplayErrorContext(err).to_string(),
+        };
     }
     let body = err
         .raw_response()
@@ -73,14 +79,23 @@ where
         .unwrap_or_default();
     let status = err.raw_response().map(|r| r.status().as_u16());
     // Some services (and moto) answer in XML where the SDK expects JSON: fall back to the body.
-    let code = err.code().map(str::to_string).or_else(|| between(&body, "<Code>", "</Code>"));
-    let message = err.message().map(str::to_string).or_else(|| between(&body, "<Message>", "</Message>")).unwrap_or_default();
+    let code = err
+        .code()
+        .map(str::to_string)
+        .or_else(|| between(&body, "<Code>", "</Code>"));
+    let message = err
+        .message()
+        .map(str::to_string)
+        .or_else(|| between(&body, "<Message>", "</Message>"))
+        .unwrap_or_default();
     match code.as_deref() {
-        Some("InvalidClientTokenId" | "UnrecognizedClientException") => {
-            CredentialError::UnknownAccessKey { key_id: key_id.to_string() }
-        }
+        Some("InvalidClientTokenId" | "UnrecognizedClientException") => CredentialError::UnknownAccessKey {
+            key_id: key_id.to_string(),
+        },
         Some("SignatureDoesNotMatch") | Some("InvalidSignatureException") if !message.contains("expired") => {
-            CredentialError::WrongSecret { key_id: key_id.to_string() }
+            CredentialError::WrongSecret {
+                key_id: key_id.to_string(),
+            }
         }
         Some("RequestExpired" | "RequestTimeTooSkewed") => CredentialError::ClockSkew,
         _ if message.contains("Signature expired") => CredentialError::ClockSkew,
@@ -95,8 +110,15 @@ where
             CredentialError::AccessDenied { action }
         }
         code => CredentialError::Other {
-            code: code.map(str::to_string).or(status.map(|s| format!("HTTP {s}"))).unwrap_or_else(|| "unknown".into()),
-            message: if message.is_empty() { aws_sdk_iot::error::DisplayErrorContext(err).to_string() } else { message },
+            code: code
+                .map(str::to_string)
+                .or(status.map(|s| format!("HTTP {s}")))
+                .unwrap_or_else(|| "unknown".into()),
+            message: if message.is_empty() {
+                aws_sdk_iot::error::DisplayErrorContext(err).to_string()
+            } else {
+                message
+            },
         },
     }
 }
@@ -126,7 +148,10 @@ fn sts_client(creds: &AwsCredentials, endpoint_url: Option<&str>) -> aws_sdk_sts
 }
 
 /// STS `GetCallerIdentity`: proves the key pair (needs no IAM permission).
-pub async fn caller_identity(creds: &AwsCredentials, endpoint_url: Option<&str>) -> Result<CallerIdentity, CredentialError> {
+pub async fn caller_identity(
+    creds: &AwsCredentials,
+    endpoint_url: Option<&str>,
+) -> Result<CallerIdentity, CredentialError> {
     check_region(&creds.region)?;
     let out = sts_client(creds, endpoint_url)
         .get_caller_identity()

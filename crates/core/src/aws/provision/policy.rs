@@ -51,7 +51,9 @@ pub fn policy_document(integration: &Integration, arn_prefix: &str) -> Result<Va
     });
     let len = doc.to_string().len();
     if len > MAX_POLICY_LEN {
-        return Err(format!("the integration's policy would be {len} characters; AWS IoT allows {MAX_POLICY_LEN}"));
+        return Err(format!(
+            "the integration's policy would be {len} characters; AWS IoT allows {MAX_POLICY_LEN}"
+        ));
     }
     Ok(doc)
 }
