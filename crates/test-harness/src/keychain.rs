@@ -144,13 +144,6 @@ impl KeychainSession {
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
-
-    /// PIDs of the processes this session started, for tests that check they are gone.
-    pub fn pids(&self) -> Vec<u32> {
-        let mut v = vec![self.bus.pid()];
-        v.extend(self.keyring.as_ref().map(Server::pid));
-        v
-    }
 }
 
 impl Drop for KeychainSession {

@@ -122,11 +122,6 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-
-    /// Whether the process has exited (reaping it if so).
-    pub fn has_exited(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(Some(_)))
-    }
 }
 
 impl Drop for Server {
