@@ -2,13 +2,13 @@
 
 use helium_bridge_core::bridge::ConnectionState;
 use helium_bridge_core::domain::{Device, Integration, LabelSummary};
-use helium_bridge_core::events::Event;
+use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{AppInfo, BridgeStatus, IpcError};
 use helium_bridge_core::Core;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::stream::{self, BATCH_INTERVAL, BATCH_MAX};
+use crate::stream::{BATCH_INTERVAL, BATCH_MAX};
 use crate::AppState;
 
 fn core<'a>(state: &'a State<'_, AppState>) -> Result<&'a Core, IpcError> {
@@ -59,7 +59,7 @@ pub fn set_integration_active(state: State<'_, AppState>, id: String, active: bo
 /// The newest `limit` events, oldest first.
 #[tauri::command]
 pub fn recent_events(state: State<'_, AppState>, limit: usize) -> Result<Vec<Event>, IpcError> {
-    Ok(stream::recent_events(&core(&state)?.store(), limit)?)
+    Ok(core(&state)?.store().recent_events(limit)?)
 }
 
 /// Streams live events into `channel` in batches until `unsubscribe_events(channel.id)`.
@@ -68,7 +68,7 @@ pub fn recent_events(state: State<'_, AppState>, limit: usize) -> Result<Vec<Eve
 pub async fn subscribe_events(state: State<'_, AppState>, channel: Channel<Vec<Event>>) -> Result<(), IpcError> {
     let rx = state.bridge.subscribe().await?;
     let id = channel.id();
-    let task = tauri::async_runtime::spawn(stream::forward_batches(rx, BATCH_INTERVAL, BATCH_MAX, move |batch| {
+    let task = tauri::async_runtime::spawn(events::forward_batches(rx, BATCH_INTERVAL, BATCH_MAX, move |batch| {
         channel.send(batch).is_ok()
     }));
     state.subscriptions.insert(id, task);

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
-use serde_json::json;
 use tokio::sync::{watch, Notify};
 
 use crate::bridge::pace::{Backoff, Pacer};
@@ -218,51 +217,6 @@ async fn connect_and_run(
                     return Ok(());
                 }
             }
-        }
-    }
-}
-
-impl Inner {
-    /// Validates a downlink from AWS and forwards it to the device's source, or rejects it
-    /// with an event naming the device, the reason and the field.
-    pub(crate) fn handle_downlink(&self, integration_id: &str, device_id: &str, raw: &[u8]) {
-        use crate::store::DeviceCounter;
-        let reject = |reason: String, field: &str| {
-            let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Errors);
-            self.events.emit(
-                Event::new(
-                    "downlink_rejected",
-                    "error",
-                    format!("downlink for {device_id} rejected: {reason}"),
-                )
-                .integration(integration_id)
-                .device(device_id)
-                .detail(json!({ "reason": reason, "field": field, "excerpt": crate::codec::excerpt(raw) })),
-            );
-        };
-        let downlink = match crate::codec::parse_downlink(raw) {
-            Ok(d) => d,
-            Err(rej) => return reject(rej.to_string(), rej.field),
-        };
-        match self.route_downlink(device_id, &downlink) {
-            Ok(source_id) => {
-                let _ = self
-                    .core
-                    .store()
-                    .bump_device_counter(device_id, DeviceCounter::Downlinks);
-                self.events.emit(
-                    Event::new(
-                        "downlink",
-                        "info",
-                        format!("downlink for {device_id} ({} bytes, port {}) sent to its source", downlink.payload.len(), downlink.port),
-                    )
-                    .integration(integration_id)
-                    .device(device_id)
-                    .source(&source_id)
-                    .detail(json!({ "port": downlink.port, "confirmed": downlink.confirmed, "size": downlink.payload.len() })),
-                );
-            }
-            Err(reason) => reject(reason, "device"),
         }
     }
 }

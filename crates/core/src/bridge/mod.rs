@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use ts_rs::TS;
 
-pub(crate) use ingest::ingest as ingest_raw;
+pub(crate) use ingest::ingest;
 pub use ingest::{Incoming, IngestOutcome};
 
 use crate::app::Core;
@@ -187,11 +187,6 @@ impl Bridge {
             .routes
             .send(dispatch::Command::IntegrationChanged(integration_id.to_string()));
         Ok(())
-    }
-
-    /// Hands one message to the bridge as if a source had received it.
-    pub fn ingest(&self, source_id: &str, incoming: Incoming<'_>) -> IngestOutcome {
-        ingest::ingest(&self.inner, source_id, incoming)
     }
 
     /// Stops the sources, lets sessions finish what is in flight (bounded), and returns.

@@ -249,8 +249,13 @@ fn decoded_len(field: &'static str, b64: &str) -> Result<usize, CodecError> {
         .map_err(|_| CodecError::BadBase64(field))
 }
 
+/// Whether `value` is exactly `digits` hex digits, any case (a DevEUI is 16).
+pub fn is_hex(value: &str, digits: usize) -> bool {
+    value.len() == digits && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn check_hex(field: &str, value: &str, digits: usize) -> Result<(), CodecError> {
-    if value.len() == digits && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if is_hex(value, digits) {
         Ok(())
     } else {
         Err(CodecError::Invalid(format!(

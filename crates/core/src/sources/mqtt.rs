@@ -130,7 +130,7 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                         Incoming::Chirpstack { event: chirpstack_event(&p.topic), raw: &p.payload }
                     };
                     // SQLite work is short; run it here so the ack strictly follows the commit.
-                    let outcome = tokio::task::block_in_place(|| crate::bridge::ingest_raw(&inner, &source.id, incoming));
+                    let outcome = tokio::task::block_in_place(|| crate::bridge::ingest(&inner, &source.id, incoming));
                     if matches!(outcome, IngestOutcome::Refused(_)) {
                         // Not stored and not acknowledged: reconnect (after a backoff) so the
                         // broker offers it again from our persistent session.

@@ -154,7 +154,7 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
         Some(ev) => Incoming::Chirpstack { event: ev, raw: &body },
         None => Incoming::Legacy { raw: &body },
     };
-    match tokio::task::block_in_place(|| crate::bridge::ingest_raw(&ctx.inner, &ctx.source.id, incoming)) {
+    match tokio::task::block_in_place(|| crate::bridge::ingest(&ctx.inner, &ctx.source.id, incoming)) {
         IngestOutcome::Stored { .. } => reply(StatusCode::OK, "stored"),
         IngestOutcome::Ignored => reply(StatusCode::OK, "ignored: this event type is not forwarded"),
         IngestOutcome::Rejected(reason) => reply(StatusCode::BAD_REQUEST, reason),

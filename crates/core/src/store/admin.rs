@@ -31,7 +31,7 @@ pub(super) fn device_from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
 
 /// Whether `s` is a DevEUI: 16 hex digits, any case.
 fn is_dev_eui(s: &str) -> bool {
-    s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    crate::codec::helium::is_hex(s, 16)
 }
 
 impl Store {
@@ -89,17 +89,7 @@ impl Store {
 
     /// The labels attached to an integration.
     pub fn integration_labels(&self, integration_id: &str) -> Result<Vec<Label>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT l.id, l.name FROM labels l JOIN label_integrations li ON li.label_id = l.id
-             WHERE li.integration_id = ?1 ORDER BY l.name COLLATE NOCASE",
-        )?;
-        let rows = stmt.query_map([integration_id], |r| {
-            Ok(Label {
-                id: r.get(0)?,
-                name: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.labels_linked("label_integrations", "integration_id", integration_id)
     }
 
     /// How many uplinks wait in an integration's outbox.

@@ -8,6 +8,9 @@ use crate::events::Event;
 use crate::now_ms;
 use crate::validate;
 
+/// The most [`Store::recent_events`] returns.
+pub const RECENT_EVENTS_MAX: usize = 10_000;
+
 /// One uplink waiting for AWS to acknowledge it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
@@ -148,15 +151,6 @@ impl Store {
         Ok(())
     }
 
-    /// Every (integration, device) pair with something waiting, for a restart.
-    pub fn outbox_routes(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT integration_id, device_id FROM outbox")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Every route that needs a session: uplinks waiting, or an active integration sharing a
     /// label with a known device (so its downlinks can arrive).
     pub fn known_routes(&self) -> Result<Vec<(String, String)>> {
@@ -217,6 +211,13 @@ impl Store {
         Ok(id)
     }
 
+    /// The newest `limit` events (at most [`RECENT_EVENTS_MAX`]), oldest first.
+    pub fn recent_events(&self, limit: usize) -> Result<Vec<Event>> {
+        let limit = limit.min(RECENT_EVENTS_MAX);
+        let last = self.last_event_id()?;
+        self.events_after((last - limit as i64).max(0), limit)
+    }
+
     /// Events with id > `after`, oldest first.
     pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<Event>> {
         let mut stmt = self.conn.prepare_cached(
@@ -253,11 +254,16 @@ impl Store {
 
     /// The labels on a device, for `metadata.labels`.
     pub fn device_labels(&self, device_id: &str) -> Result<Vec<crate::domain::Label>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT l.id, l.name FROM labels l JOIN device_labels dl ON dl.label_id = l.id
-             WHERE dl.device_id = ?1 ORDER BY l.name COLLATE NOCASE",
-        )?;
-        let rows = stmt.query_map([device_id], |r| {
+        self.labels_linked("device_labels", "device_id", device_id)
+    }
+
+    /// The labels a link table (`device_labels`, `label_integrations`) ties to `id`, by name.
+    pub(super) fn labels_linked(&self, table: &str, col: &str, id: &str) -> Result<Vec<crate::domain::Label>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT l.id, l.name FROM labels l JOIN {table} t ON t.label_id = l.id
+             WHERE t.{col} = ?1 ORDER BY l.name COLLATE NOCASE"
+        ))?;
+        let rows = stmt.query_map([id], |r| {
             Ok(crate::domain::Label {
                 id: r.get(0)?,
                 name: r.get(1)?,

@@ -7,7 +7,7 @@ mod migrations;
 #[cfg(test)]
 mod tests;
 
-pub use bridge::{DeviceCounter, Enqueue, OutboxEntry};
+pub use bridge::{DeviceCounter, Enqueue, OutboxEntry, RECENT_EVENTS_MAX};
 pub use identities::StoredIdentity;
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 

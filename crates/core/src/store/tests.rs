@@ -1,5 +1,6 @@
 use super::*;
 use crate::domain::{DeviceSeen, IntegrationKind, NewIntegration};
+use crate::events::Event;
 
 fn new_integration(name: &str) -> NewIntegration {
     NewIntegration {
@@ -224,4 +225,19 @@ fn device_sightings_register_then_refresh() {
         "a missing devaddr keeps the known one"
     );
     assert_eq!(d.last_seen_ms, Some(5_000));
+}
+
+#[test]
+fn recent_events_are_the_newest_oldest_first() {
+    let store = Store::open_in_memory().unwrap();
+    assert!(store.recent_events(5).unwrap().is_empty());
+    for i in 1..=20 {
+        store
+            .insert_event(&Event::new("uplink", "info", format!("event {i}")), 1000)
+            .unwrap();
+    }
+    let ids: Vec<i64> = store.recent_events(5).unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(ids, vec![16, 17, 18, 19, 20]);
+    assert_eq!(store.recent_events(500).unwrap().len(), 20);
+    assert!(store.recent_events(0).unwrap().is_empty());
 }
