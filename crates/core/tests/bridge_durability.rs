@@ -20,7 +20,6 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     for eui in &euis {
         env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
     }
-    let template: Value = serde_json::from_slice(&fixture("chirpstack/reference.json")).unwrap();
     let helium = Observer::plain(&env.helium, "unused/#").await;
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let bridge = env.start().await;
@@ -37,18 +36,14 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     let mut sent = HashSet::new();
     for n in 0..1000u32 {
         let eui = &euis[n as usize % euis.len()];
-        let mut v = template.clone();
         let uuid = uuid::Uuid::new_v4().to_string();
-        v["deviceInfo"]["devEui"] = Value::String(eui.clone());
-        v["fCnt"] = n.into();
-        v["deduplicationId"] = Value::String(uuid.clone());
-        sent.insert(uuid);
         helium
             .publish(
                 &format!("application/{APP}/device/{eui}/event/up"),
-                serde_json::to_vec(&v).unwrap(),
+                uplink(eui, n, &uuid),
             )
             .await;
+        sent.insert(uuid);
     }
     // All 1000 are durably queued while AWS is away.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -108,7 +103,6 @@ async fn a_full_outbox_warns_first_then_leaves_uplinks_with_the_source_and_loses
     env.chirpstack_source();
     let eui = "00000000000000aa";
     env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
-    let template: Value = serde_json::from_slice(&fixture("chirpstack/reference.json")).unwrap();
     let helium = Observer::plain(&env.helium, "unused/#").await;
     aws.stop();
     let opts = BridgeOptions {
@@ -129,18 +123,14 @@ async fn a_full_outbox_warns_first_then_leaves_uplinks_with_the_source_and_loses
 
     let mut sent = HashSet::new();
     for n in 0..8u32 {
-        let mut v = template.clone();
         let uuid = uuid::Uuid::new_v4().to_string();
-        v["deviceInfo"]["devEui"] = Value::String(eui.into());
-        v["fCnt"] = n.into();
-        v["deduplicationId"] = Value::String(uuid.clone());
-        sent.insert(uuid);
         helium
             .publish(
                 &format!("application/{APP}/device/{eui}/event/up"),
-                serde_json::to_vec(&v).unwrap(),
+                uplink(eui, n, &uuid),
             )
             .await;
+        sent.insert(uuid);
     }
     let warn = wait_event(&mut events, Duration::from_secs(20), |e| {
         e.kind == "outbox_warning" && e.level == "warn"

@@ -6,16 +6,11 @@ use std::time::Duration;
 
 use common::*;
 use helium_bridge_core::codec::device_id_for_dev_eui;
-use serde_json::Value;
 
 const T: Duration = Duration::from_secs(20);
 
 fn uplink(eui: &str, fcnt: u32) -> Vec<u8> {
-    let mut v: Value = serde_json::from_slice(&fixture("chirpstack/reference.json")).unwrap();
-    v["deviceInfo"]["devEui"] = Value::String(eui.into());
-    v["fCnt"] = fcnt.into();
-    v["deduplicationId"] = Value::String(uuid::Uuid::new_v4().to_string());
-    serde_json::to_vec(&v).unwrap()
+    common::uplink(eui, fcnt, &uuid::Uuid::new_v4().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -293,3 +293,12 @@ pub fn fixture(path: &str) -> Vec<u8> {
     )
     .unwrap()
 }
+
+/// The reference ChirpStack uplink for another device, frame counter and deduplication id.
+pub fn uplink(eui: &str, fcnt: u32, uuid: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&fixture("chirpstack/reference.json")).unwrap();
+    v["deviceInfo"]["devEui"] = Value::String(eui.into());
+    v["fCnt"] = fcnt.into();
+    v["deduplicationId"] = Value::String(uuid.into());
+    serde_json::to_vec(&v).unwrap()
+}
