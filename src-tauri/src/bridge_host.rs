@@ -6,11 +6,10 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use helium_bridge_core::aws::DirectoryProvisioner;
 use helium_bridge_core::bridge::{Bridge, BridgeOptions, ConnectionState};
 use helium_bridge_core::events::Event;
 use helium_bridge_core::ipc::{BridgeStatus, IpcError};
-use helium_bridge_core::{Core, KeyringVault, StoreError};
+use helium_bridge_core::Core;
 use tokio::sync::{broadcast, watch};
 
 enum Slot {
@@ -45,19 +44,20 @@ impl BridgeHost {
     pub fn spawn_start(self: &Arc<Self>, core: Arc<Core>) {
         let host = self.clone();
         tauri::async_runtime::spawn(async move {
-            host.start(Bridge::start(
-                core,
-                Arc::new(KeyringVault::default()),
-                Arc::new(DirectoryProvisioner),
-                BridgeOptions::default(),
-            ))
-            .await
+            let starting = async {
+                let vault = helium_bridge_core::vault::from_env().map_err(|e| e.to_string())?;
+                let bus = helium_bridge_core::events::EventBus::new(core.clone());
+                Bridge::start_app(core, bus, vault, BridgeOptions::default())
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            host.start(starting).await
         });
     }
 
     /// Records the outcome of `starting`. A bridge that comes up after shutdown was asked for
     /// is shut down again at once.
-    pub async fn start(&self, starting: impl Future<Output = Result<Bridge, StoreError>>) {
+    pub async fn start<E: std::fmt::Display>(&self, starting: impl Future<Output = Result<Bridge, E>>) {
         let result = starting.await;
         let late = {
             let mut slot = self.lock();
@@ -158,6 +158,8 @@ impl BridgeHost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use helium_bridge_core::aws::DirectoryProvisioner;
+    use helium_bridge_core::{KeyringVault, StoreError};
 
     fn open_core(dir: &std::path::Path) -> Arc<Core> {
         Arc::new(Core::open(dir).unwrap())

@@ -14,12 +14,55 @@ ca_file: string | null,
  * A folder of device certificates the user made in AWS themselves
  * (`{device_id}.cert.pem` + `{device_id}.key.pem`), used instead of provisioning.
  */
-cert_dir: string | null, };
+cert_dir: string | null, 
+/**
+ * Where AWS API (control-plane) calls go instead of AWS's own endpoints: a VPC endpoint,
+ * or a stand-in such as moto in tests. `http(s)://host[:port]`.
+ */
+api_url: string | null, };
+export type AwsAccount = { access_key_id: string, 
+/**
+ * The 12-digit AWS account id.
+ */
+account: string, 
+/**
+ * e.g. `arn:aws:iam::123456789012:user/HeliumIntegrationAccess`.
+ */
+user_arn: string, };
 export type Integration = { id: string, kind: IntegrationKind, name: string, active: boolean, region: string, topic: string, endpoint: EndpointOverride, 
 /**
  * Forward join events too (as `"type": "join"`).
  */
-forward_joins: boolean, created_at_ms: number, updated_at_ms: number, };
+forward_joins: boolean, 
+/**
+ * The IAM user whose keys provision this integration's devices (`None`: the integration
+ * uses certificates from `endpoint.cert_dir`). The secret is in the keychain only.
+ */
+aws: AwsAccount | null, created_at_ms: number, updated_at_ms: number, };
+export type KeysInput = { access_key_id: string, secret_access_key: string, };
+export type CheckKeysInput = { keys: KeysInput, region: string, api_url: string | null, };
+export type NewIntegrationInput = { name: string, region: string, topic: string, endpoint: EndpointOverride, forward_joins: boolean, keys: KeysInput | null, };
+export type UpdateIntegrationInput = { name: string | null, region: string | null, topic: string | null, endpoint: EndpointOverride | null, forward_joins: boolean | null, keys: KeysInput | null, };
+export type KeysChecked = { account: AwsAccount, data_endpoint: string, };
+export type UpdateOutcome = { integration: Integration, 
+/**
+ * Keys checked with AWS (new keys, or the stored ones in a new region).
+ */
+checked: KeysChecked | null, keys_changed: boolean, 
+/**
+ * Devices are provisioned again in the new region as they next connect.
+ */
+region_changed: boolean, };
+export type CleanupReport = { removed: Array<string>, failed: Array<[string, string]>, };
+export type RemoveOutcome = { name: string, 
+/**
+ * Uplinks that were still waiting for it and were dropped.
+ */
+dropped_uplinks: number, 
+/**
+ * `None`: AWS was not touched (its things, certificates and policy remain).
+ */
+cleanup: CleanupReport | null, };
 export type LabelSummary = { id: string, name: string, device_count: number, integration_count: number, };
 export type Device = { 
 /**

@@ -81,6 +81,7 @@ pub fn dispatch(core: &Core, cmd: IntegrationCmd) -> Result {
                 port,
                 ca_file: a.ca_file.as_deref().map(path_arg).transpose()?,
                 cert_dir: a.cert_dir.as_deref().map(path_arg).transpose()?,
+                api_url: None,
             };
             let new = NewIntegration {
                 kind: IntegrationKind::AwsIotCore,

@@ -4,11 +4,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use helium_bridge_core::aws::DirectoryProvisioner;
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
 use helium_bridge_core::datadir::DB_FILE;
 use helium_bridge_core::events::{Event, EventBus};
-use helium_bridge_core::{Core, KeyringVault, Store, StoreError};
+use helium_bridge_core::{Core, Store, StoreError};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, oneshot};
 
@@ -54,11 +53,11 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
         let bus = EventBus::new(core.clone());
         let (done_tx, done_rx) = oneshot::channel();
         let printer = tokio::spawn(print_events(bus.subscribe(), done_rx));
-        let bridge = Bridge::start_with_bus(
+        let vault = helium_bridge_core::vault::from_env()?;
+        let bridge = Bridge::start_app(
             core,
             bus,
-            Arc::new(KeyringVault::default()),
-            Arc::new(DirectoryProvisioner),
+            vault,
             BridgeOptions {
                 outbox_max_entries: outbox_max,
                 outbox_warn_age: std::time::Duration::from_secs(outbox_warn_age_s),

@@ -197,6 +197,7 @@ async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::pat
                     port: Some(aws.port),
                     ca_file: Some(dir.join("ca.pem").display().to_string()),
                     cert_dir: Some(certs.display().to_string()),
+                    api_url: None,
                 },
                 forward_joins: false,
             })

@@ -35,6 +35,9 @@ pub struct Integration {
     pub endpoint: EndpointOverride,
     /// Forward join events too (as `"type": "join"`).
     pub forward_joins: bool,
+    /// The IAM user whose keys provision this integration's devices (`None`: the integration
+    /// uses certificates from `endpoint.cert_dir`). The secret is in the keychain only.
+    pub aws: Option<AwsAccount>,
     #[ts(type = "number")]
     pub created_at_ms: i64,
     #[ts(type = "number")]
@@ -50,6 +53,27 @@ pub struct NewIntegration {
     pub topic: String,
     pub endpoint: EndpointOverride,
     pub forward_joins: bool,
+}
+
+/// The IAM user an integration provisions with, as AWS reported it when the keys were checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AwsAccount {
+    pub access_key_id: String,
+    /// The 12-digit AWS account id.
+    pub account: String,
+    /// e.g. `arn:aws:iam::123456789012:user/HeliumIntegrationAccess`.
+    pub user_arn: String,
+}
+
+/// Changes to an integration's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct IntegrationUpdate {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub topic: Option<String>,
+    pub endpoint: Option<EndpointOverride>,
+    pub forward_joins: Option<bool>,
+    pub aws: Option<AwsAccount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -114,6 +138,10 @@ pub struct EndpointOverride {
     /// A folder of device certificates the user made in AWS themselves
     /// (`{device_id}.cert.pem` + `{device_id}.key.pem`), used instead of provisioning.
     pub cert_dir: Option<String>,
+    /// Where AWS API (control-plane) calls go instead of AWS's own endpoints: a VPC endpoint,
+    /// or a stand-in such as moto in tests. `http(s)://host[:port]`.
+    #[serde(default)]
+    pub api_url: Option<String>,
 }
 
 /// A Helium-side source of uplinks and carrier of downlinks.

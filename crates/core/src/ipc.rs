@@ -3,8 +3,12 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::aws::provision::CleanupReport;
+use crate::aws::setup::{KeysChecked, NewKeys, RemoveOutcome, UpdateOutcome};
 use crate::bridge::ConnectionState;
-use crate::domain::{Device, EndpointOverride, Integration, IntegrationKind, LabelSummary};
+use crate::domain::{
+    AwsAccount, Device, EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, LabelSummary, NewIntegration,
+};
 use crate::events::Event;
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -42,6 +46,82 @@ pub enum BridgeStatus {
     Stopped,
 }
 
+/// An IAM user's access key as the wizard sends it. Not `Debug`: the secret must never be
+/// formatted; it is moved into a zeroing buffer at once.
+#[derive(Deserialize, TS)]
+pub struct KeysInput {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl KeysInput {
+    pub fn into_keys(self) -> NewKeys {
+        NewKeys {
+            access_key_id: self.access_key_id.trim().to_string(),
+            secret_access_key: zeroize::Zeroizing::new(self.secret_access_key),
+        }
+    }
+}
+
+/// The wizard's "Check keys" step.
+#[derive(Deserialize, TS)]
+pub struct CheckKeysInput {
+    pub keys: KeysInput,
+    pub region: String,
+    pub api_url: Option<String>,
+}
+
+/// A new integration from the wizard: keys (checked with AWS before it is saved) or a
+/// certificate folder.
+#[derive(Deserialize, TS)]
+pub struct NewIntegrationInput {
+    pub name: String,
+    pub region: String,
+    pub topic: String,
+    pub endpoint: EndpointOverride,
+    pub forward_joins: bool,
+    pub keys: Option<KeysInput>,
+}
+
+impl NewIntegrationInput {
+    pub fn into_parts(self) -> (NewIntegration, Option<NewKeys>) {
+        let new = NewIntegration {
+            kind: IntegrationKind::AwsIotCore,
+            name: self.name,
+            region: self.region.trim().to_string(),
+            topic: self.topic,
+            endpoint: self.endpoint,
+            forward_joins: self.forward_joins,
+        };
+        (new, self.keys.map(KeysInput::into_keys))
+    }
+}
+
+/// "Update your AWS connection details": what changes (`null` keeps a setting).
+#[derive(Deserialize, TS)]
+pub struct UpdateIntegrationInput {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub topic: Option<String>,
+    pub endpoint: Option<EndpointOverride>,
+    pub forward_joins: Option<bool>,
+    pub keys: Option<KeysInput>,
+}
+
+impl UpdateIntegrationInput {
+    pub fn into_parts(self) -> (IntegrationUpdate, Option<NewKeys>) {
+        let update = IntegrationUpdate {
+            name: self.name,
+            region: self.region.map(|r| r.trim().to_string()),
+            topic: self.topic,
+            endpoint: self.endpoint,
+            forward_joins: self.forward_joins,
+            aws: None,
+        };
+        (update, self.keys.map(KeysInput::into_keys))
+    }
+}
+
 /// Where the generated file lives, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
 
@@ -51,7 +131,16 @@ pub fn typescript_bindings() -> String {
         AppInfo::decl(),
         IntegrationKind::decl(),
         EndpointOverride::decl(),
+        AwsAccount::decl(),
         Integration::decl(),
+        KeysInput::decl(),
+        CheckKeysInput::decl(),
+        NewIntegrationInput::decl(),
+        UpdateIntegrationInput::decl(),
+        KeysChecked::decl(),
+        UpdateOutcome::decl(),
+        CleanupReport::decl(),
+        RemoveOutcome::decl(),
         LabelSummary::decl(),
         Device::decl(),
         IpcError::decl(),

@@ -107,6 +107,39 @@ pub fn endpoint(e: &crate::domain::EndpointOverride) -> Result<(), Invalid> {
             return invalid("CA file", format!("{ca} does not exist or is not a file"));
         }
     }
+    if let Some(url) = &e.api_url {
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        if !rest.is_some_and(|r| !r.is_empty() && !r.contains([' ', '?', '#'])) {
+            return invalid("AWS API URL", format!("{url:?} is not an http:// or https:// URL"));
+        }
+    }
+    Ok(())
+}
+
+/// An AWS access key id: 16-128 upper-case letters and digits (e.g. `AKIA…`).
+pub fn access_key_id(value: &str) -> Result<(), Invalid> {
+    if value.len() < 16 || value.len() > 128 || !value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        return invalid(
+            "access key id",
+            "it must be 16-128 upper-case letters and digits, like AKIAIOSFODNN7EXAMPLE (the secret goes in \
+             the secret field)",
+        );
+    }
+    Ok(())
+}
+
+/// An AWS secret access key as pasted: non-empty, no spaces or control characters. The value
+/// itself never appears in the message.
+pub fn secret_access_key(value: &str) -> Result<(), Invalid> {
+    if value.is_empty() {
+        return invalid("secret access key", "it is empty");
+    }
+    if value.len() > 256 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return invalid(
+            "secret access key",
+            "it contains spaces, line breaks or other characters an AWS secret never has; paste it again",
+        );
+    }
     Ok(())
 }
 

@@ -303,6 +303,7 @@ async fn a_provisioned_device_uplink_reaches_the_tls_broker_and_no_secret_is_sto
             port: Some(aws.port),
             ca_file: Some(ca_file.display().to_string()),
             cert_dir: None,
+            api_url: None,
         },
     );
     env.chirpstack_source();

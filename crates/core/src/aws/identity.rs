@@ -20,6 +20,9 @@ pub type ProvisionFuture<'a> = Pin<Box<dyn Future<Output = Result<DeviceIdentity
 /// Gets (creating if needed) the certificate a device uses to reach an integration.
 pub trait Provisioner: Send + Sync + 'static {
     fn identity<'a>(&'a self, integration: &'a Integration, device_id: &'a str) -> ProvisionFuture<'a>;
+
+    /// The integration's keys or settings changed: drop anything cached for it.
+    fn forget(&self, _integration_id: &str) {}
 }
 
 /// Certificates the user made in AWS themselves, in the integration's certificate folder:

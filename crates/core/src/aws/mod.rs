@@ -3,6 +3,7 @@
 mod identity;
 pub mod provision;
 mod session;
+pub mod setup;
 
 pub use identity::{DeviceIdentity, DirectoryProvisioner, ProvisionFuture, Provisioner};
 pub use provision::{AwsCredentials, AwsProvisioner};

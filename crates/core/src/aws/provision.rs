@@ -110,6 +110,21 @@ pub struct ProvisionEvent {
 
 pub type EventSink = Arc<dyn Fn(ProvisionEvent) + Send + Sync>;
 
+/// A sink that puts provisioning events on the bridge's bus (so the monitor shows them and the
+/// event store keeps them), as kind `provisioning`.
+pub fn bus_sink(bus: crate::events::EventBus) -> EventSink {
+    Arc::new(move |e: ProvisionEvent| {
+        let mut ev = crate::events::Event::new("provisioning", e.level, e.message).integration(&e.integration_id);
+        if !e.device_id.is_empty() {
+            ev = ev.device(&e.device_id);
+        }
+        if let Some(step) = e.step {
+            ev = ev.detail(serde_json::json!({ "step": format!("{step:?}") }));
+        }
+        bus.emit(ev);
+    })
+}
+
 /// A provisioning failure: the step, AWS's error code when there is one, and a message that
 /// never contains a secret.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -138,6 +153,7 @@ pub struct AwsProvisioner {
 }
 
 impl AwsProvisioner {
+    /// A provisioner that uses `credentials` for every integration not given others.
     /// `endpoint_url` overrides where the AWS SDK sends control-plane calls (tests: moto).
     pub fn new(
         core: Arc<Core>,
@@ -145,10 +161,25 @@ impl AwsProvisioner {
         credentials: AwsCredentials,
         endpoint_url: Option<String>,
     ) -> Self {
+        Self::build(core, vault, Some(credentials), endpoint_url)
+    }
+
+    /// The app's provisioner: each integration provisions with its own IAM user's key id and
+    /// the secret the vault holds for it, against AWS (or the integration's API URL override).
+    pub fn from_vault(core: Arc<Core>, vault: Arc<dyn Vault>) -> Self {
+        Self::build(core, vault, None, None)
+    }
+
+    fn build(
+        core: Arc<Core>,
+        vault: Arc<dyn Vault>,
+        credentials: Option<AwsCredentials>,
+        endpoint_url: Option<String>,
+    ) -> Self {
         AwsProvisioner {
+            clients: AwsClients::new(credentials, Some(vault.clone()), endpoint_url),
             core,
             vault,
-            clients: AwsClients::new(credentials, endpoint_url),
             master: tokio::sync::OnceCell::new(),
             limit: tokio::sync::Semaphore::new(4),
             device_locks: Mutex::new(HashMap::new()),
@@ -172,6 +203,16 @@ impl AwsProvisioner {
     /// Uses other credentials for one integration (instead of the default ones).
     pub fn set_credentials(&self, integration_id: &str, credentials: AwsCredentials) {
         self.clients.set_credentials(integration_id, credentials);
+    }
+
+    /// Forgets the clients and cached credentials of an integration whose keys or settings
+    /// changed; the next call reads them again.
+    pub fn forget(&self, integration_id: &str) {
+        self.clients.forget(integration_id);
+        self.endpoints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|k, _| !k.starts_with(&format!("{integration_id}/")));
     }
 
     /// Test hook: makes the next provisioning fail right after `step` succeeded, as a crash
@@ -271,8 +312,19 @@ impl AwsProvisioner {
             return Ok(identity);
         }
         let stored = self.load(integration, device_id)?;
+        self.emit(
+            integration,
+            device_id,
+            None,
+            "info",
+            format!("provisioning {device_id} in {}: creating thing…", integration.region),
+        );
 
-        let iot = self.clients.iot(integration);
+        let iot = self
+            .clients
+            .iot(integration)
+            .await
+            .map_err(|m| local(Step::ThingType, m))?;
         let call = aws::Call { iot: &iot, device_id };
         call.ensure_thing_type().await?;
         self.done(integration, device_id, Step::ThingType)?;
@@ -436,6 +488,10 @@ impl AwsProvisioner {
 }
 
 impl Provisioner for AwsProvisioner {
+    fn forget(&self, integration_id: &str) {
+        AwsProvisioner::forget(self, integration_id);
+    }
+
     fn identity<'a>(&'a self, integration: &'a Integration, device_id: &'a str) -> ProvisionFuture<'a> {
         Box::pin(async move {
             // Certificates the user made themselves take precedence.

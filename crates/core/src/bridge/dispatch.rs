@@ -16,8 +16,10 @@ pub(crate) enum Command {
     Route { integration_id: String, device_id: String },
     /// Start sessions for every known route (bridge start, integration re-enabled).
     Resume,
-    /// An integration was enabled or disabled.
+    /// An integration was enabled or disabled (or asked to provision its devices now).
     IntegrationChanged(String),
+    /// An integration's keys, region or endpoints changed: its sessions restart with them.
+    IntegrationReconfigured(String),
 }
 
 struct Session {
@@ -49,6 +51,21 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
                         .events
                         .emit(Event::new("bridge", "error", format!("could not read routes: {e}"))),
                 }
+            }
+            Command::IntegrationReconfigured(id) => {
+                let stopping: Vec<Route> = sessions.keys().filter(|k| k.0 == id).cloned().collect();
+                for k in stopping {
+                    if let Some(s) = sessions.remove(&k) {
+                        let _ = s.stop.send(true);
+                        let _ = s.task.await;
+                    }
+                }
+                inner.provisioner.forget(&id);
+                let routes = inner.core.store().known_routes().unwrap_or_default();
+                routes
+                    .into_iter()
+                    .filter(|r| r.0 == id)
+                    .for_each(|r| ensure(&inner, &mut sessions, r));
             }
             Command::IntegrationChanged(id) => {
                 let active = inner

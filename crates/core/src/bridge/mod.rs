@@ -162,6 +162,20 @@ impl Bridge {
         Ok(Bridge { inner, stop, tasks })
     }
 
+    /// Starts the bridge as the app and `helium-aws-bridge run` do: each integration's devices
+    /// are provisioned in AWS with its IAM user's keys from `vault` (or use the certificates in
+    /// its folder), and provisioning steps are events on `events`.
+    pub async fn start_app(
+        core: Arc<Core>,
+        events: EventBus,
+        vault: Arc<dyn Vault>,
+        opts: BridgeOptions,
+    ) -> Result<Bridge, crate::store::StoreError> {
+        let provisioner = crate::aws::AwsProvisioner::from_vault(core.clone(), vault.clone())
+            .with_events(crate::aws::provision::bus_sink(events.clone()));
+        Self::start_with_bus(core, events, vault, Arc::new(provisioner), opts).await
+    }
+
     pub fn events(&self) -> &EventBus {
         &self.inner.events
     }
@@ -187,6 +201,24 @@ impl Bridge {
             .routes
             .send(dispatch::Command::IntegrationChanged(integration_id.to_string()));
         Ok(())
+    }
+
+    /// An integration's keys, region or endpoints changed: its sessions restart with the new
+    /// settings (devices are provisioned again where the region changed).
+    pub fn integration_reconfigured(&self, integration_id: &str) {
+        let _ = self
+            .inner
+            .routes
+            .send(dispatch::Command::IntegrationReconfigured(integration_id.to_string()));
+    }
+
+    /// Provisions (and connects) every device that shares a label with the integration now,
+    /// instead of at each device's next uplink. Progress arrives as `provisioning` events.
+    pub fn provision_now(&self, integration_id: &str) {
+        let _ = self
+            .inner
+            .routes
+            .send(dispatch::Command::IntegrationChanged(integration_id.to_string()));
     }
 
     /// Stops the sources, lets sessions finish what is in flight (bounded), and returns.

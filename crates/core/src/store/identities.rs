@@ -159,4 +159,16 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+
+    /// The devices that share a label with the integration (its devices to provision).
+    pub fn integration_device_ids(&self, integration_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT dl.device_id FROM label_integrations li
+                 JOIN device_labels dl ON dl.label_id = li.label_id
+                 JOIN devices d ON d.id = dl.device_id
+             WHERE li.integration_id = ?1 ORDER BY dl.device_id",
+        )?;
+        let rows = stmt.query_map([integration_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }

@@ -106,6 +106,14 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (integration_id, device_id)
     ) WITHOUT ROWID;
     "#,
+    // 5: the IAM user an integration provisions with (its secret is in the keychain only), and
+    // an optional AWS API endpoint override.
+    r#"
+    ALTER TABLE integrations ADD COLUMN aws_access_key_id TEXT;
+    ALTER TABLE integrations ADD COLUMN aws_account TEXT;
+    ALTER TABLE integrations ADD COLUMN aws_user_arn TEXT;
+    ALTER TABLE integrations ADD COLUMN api_url TEXT;
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -16,7 +16,8 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::{
-    Device, DeviceSeen, EndpointOverride, Integration, IntegrationKind, Label, LabelSummary, NewIntegration,
+    AwsAccount, Device, DeviceSeen, EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, Label,
+    LabelSummary, NewIntegration,
 };
 use crate::now_ms;
 use crate::validate::{self, Invalid};
@@ -71,6 +72,11 @@ impl Store {
     // ---- integrations ----
 
     pub fn create_integration(&self, new: &NewIntegration) -> Result<Integration> {
+        self.create_integration_with(new, None)
+    }
+
+    /// Creates an integration that provisions with `aws` (keys already checked with AWS).
+    pub fn create_integration_with(&self, new: &NewIntegration, aws: Option<&AwsAccount>) -> Result<Integration> {
         validate::name("name", &new.name)?;
         validate::region(&new.region)?;
         validate::publish_topic(&new.topic)?;
@@ -85,14 +91,19 @@ impl Store {
             topic: new.topic.clone(),
             endpoint: new.endpoint.clone(),
             forward_joins: new.forward_joins,
+            aws: aws.cloned(),
             created_at_ms: now,
             updated_at_ms: now,
         };
+        if let Some(a) = aws {
+            validate::access_key_id(&a.access_key_id)?;
+        }
         let e = &new.endpoint;
         let inserted = self.conn.execute(
             "INSERT INTO integrations (id, kind, name, active, region, topic, endpoint_host,
-                 endpoint_port, ca_file, forward_joins, created_at_ms, updated_at_ms, cert_dir)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
+                 endpoint_port, ca_file, forward_joins, created_at_ms, updated_at_ms, cert_dir, api_url,
+                 aws_access_key_id, aws_account, aws_user_arn)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT(name) DO NOTHING",
             params![
                 integration.id,
@@ -105,7 +116,11 @@ impl Store {
                 e.ca_file,
                 new.forward_joins,
                 now,
-                e.cert_dir
+                e.cert_dir,
+                e.api_url,
+                aws.map(|a| &a.access_key_id),
+                aws.map(|a| &a.account),
+                aws.map(|a| &a.user_arn)
             ],
         )?;
         if inserted == 0 {
@@ -134,6 +149,67 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("integration {id}")))
+    }
+
+    /// Applies `u` in one statement (all of it or nothing) and returns the integration as it is now.
+    pub fn update_integration(&self, id: &str, u: &IntegrationUpdate) -> Result<Integration> {
+        let mut i = self.get_integration(id)?;
+        if let Some(name) = &u.name {
+            validate::name("name", name)?;
+            i.name = name.trim().to_string();
+        }
+        if let Some(region) = &u.region {
+            validate::region(region)?;
+            i.region = region.clone();
+        }
+        if let Some(topic) = &u.topic {
+            validate::publish_topic(topic)?;
+            i.topic = topic.clone();
+        }
+        if let Some(e) = &u.endpoint {
+            validate::endpoint(e)?;
+            i.endpoint = e.clone();
+        }
+        if let Some(f) = u.forward_joins {
+            i.forward_joins = f;
+        }
+        if let Some(a) = &u.aws {
+            validate::access_key_id(&a.access_key_id)?;
+            i.aws = Some(a.clone());
+        }
+        i.updated_at_ms = now_ms();
+        let e = &i.endpoint;
+        let a = i.aws.as_ref();
+        let updated = self.conn.execute(
+            "UPDATE integrations SET name = ?2, region = ?3, topic = ?4, endpoint_host = ?5,
+                 endpoint_port = ?6, ca_file = ?7, cert_dir = ?8, api_url = ?9, forward_joins = ?10,
+                 aws_access_key_id = ?11, aws_account = ?12, aws_user_arn = ?13, updated_at_ms = ?14
+             WHERE id = ?1",
+            params![
+                i.id,
+                i.name,
+                i.region,
+                i.topic,
+                e.host,
+                e.port,
+                e.ca_file,
+                e.cert_dir,
+                e.api_url,
+                i.forward_joins,
+                a.map(|a| &a.access_key_id),
+                a.map(|a| &a.account),
+                a.map(|a| &a.user_arn),
+                i.updated_at_ms
+            ],
+        );
+        match updated {
+            Ok(0) => Err(StoreError::NotFound(format!("integration {id}"))),
+            Ok(_) => Ok(i),
+            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => Err(
+                StoreError::Conflict(format!("an integration named {:?} already exists", i.name)),
+            ),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub fn set_integration_active(&self, id: &str, active: bool) -> Result<()> {
@@ -250,7 +326,8 @@ impl Store {
 }
 
 const INTEGRATION_COLS: &str = "i.id, i.kind, i.name, i.active, i.region, i.topic, \
-    i.created_at_ms, i.updated_at_ms, i.endpoint_host, i.endpoint_port, i.ca_file, i.forward_joins, i.cert_dir";
+    i.created_at_ms, i.updated_at_ms, i.endpoint_host, i.endpoint_port, i.ca_file, i.forward_joins, i.cert_dir, \
+    i.api_url, i.aws_access_key_id, i.aws_account, i.aws_user_arn";
 
 fn integration_from_row(r: &Row<'_>) -> rusqlite::Result<Integration> {
     let kind: String = r.get(1)?;
@@ -269,8 +346,17 @@ fn integration_from_row(r: &Row<'_>) -> rusqlite::Result<Integration> {
             port: r.get(9)?,
             ca_file: r.get(10)?,
             cert_dir: r.get(12)?,
+            api_url: r.get(13)?,
         },
         forward_joins: r.get(11)?,
+        aws: match r.get::<_, Option<String>>(14)? {
+            Some(access_key_id) => Some(AwsAccount {
+                access_key_id,
+                account: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                user_arn: r.get::<_, Option<String>>(16)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 

@@ -58,6 +58,7 @@ impl Env {
                     port: Some(aws.port),
                     ca_file: Some(ca_file.display().to_string()),
                     cert_dir: Some(self.certs.path().display().to_string()),
+                    api_url: None,
                 },
                 forward_joins: false,
             })

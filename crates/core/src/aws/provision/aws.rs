@@ -2,7 +2,7 @@
 //! kept. The SDK retries throttling and 5xx answers with jittered exponential backoff.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_iot::config::retry::RetryConfig;
@@ -14,23 +14,28 @@ use serde_json::Value;
 
 use super::{AwsCredentials, EventSink, ProvisionError, ProvisionEvent, Step, THING_TYPE};
 use crate::domain::Integration;
+use crate::vault::Vault;
 
 /// Attempts per control-plane call (the first one included).
 pub const MAX_ATTEMPTS: u32 = 6;
 
-/// IoT clients per (integration, region), built from the integration's credentials.
+/// IoT clients per integration, built from its credentials: those set for it, else its IAM
+/// user's key id with the secret from the vault, else the default ones.
 pub struct AwsClients {
-    default: AwsCredentials,
+    default: Option<AwsCredentials>,
+    vault: Option<Arc<dyn Vault>>,
     events: Option<EventSink>,
     per_integration: Mutex<HashMap<String, AwsCredentials>>,
     endpoint_url: Option<String>,
-    cache: Mutex<HashMap<(String, String), aws_sdk_iot::Client>>,
+    /// Keyed by (integration, region, access key id, API URL): a changed setting makes a new client.
+    cache: Mutex<HashMap<(String, String, String, Option<String>), aws_sdk_iot::Client>>,
 }
 
 impl AwsClients {
-    pub fn new(default: AwsCredentials, endpoint_url: Option<String>) -> Self {
+    pub fn new(default: Option<AwsCredentials>, vault: Option<Arc<dyn Vault>>, endpoint_url: Option<String>) -> Self {
         AwsClients {
             default,
+            vault,
             events: None,
             per_integration: Mutex::default(),
             endpoint_url,
@@ -48,26 +53,85 @@ impl AwsClients {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(integration_id.to_string(), credentials);
+        self.forget(integration_id);
+    }
+
+    /// Drops the clients made for an integration (its keys or settings changed).
+    pub fn forget(&self, integration_id: &str) {
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|(id, _), _| id != integration_id);
+            .retain(|(id, ..), _| id != integration_id);
     }
 
-    pub fn iot(&self, integration: &Integration) -> aws_sdk_iot::Client {
-        let key = (integration.id.clone(), integration.region.clone());
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = cache.get(&key) {
-            return c.clone();
-        }
-        let creds = self
+    async fn credentials(&self, integration: &Integration) -> Result<AwsCredentials, String> {
+        let wanted = integration.aws.as_ref().map(|a| a.access_key_id.as_str());
+        let set = self
             .per_integration
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&integration.id)
-            .cloned()
-            .unwrap_or_else(|| self.default.clone());
-        let mut conf = iot_config(&creds, &integration.region, self.endpoint_url.as_deref()).to_builder();
+            .cloned();
+        if let Some(c) = set.filter(|c| wanted.is_none_or(|w| w == c.access_key_id)) {
+            return Ok(c);
+        }
+        match (wanted, &self.vault) {
+            (Some(key_id), Some(vault)) => {
+                let (vault, id, key_id, region) = (
+                    vault.clone(),
+                    integration.id.clone(),
+                    key_id.to_string(),
+                    integration.region.clone(),
+                );
+                let found = tokio::task::spawn_blocking(move || {
+                    AwsCredentials::from_vault(vault.as_ref(), &id, &key_id, &region)
+                })
+                .await
+                .map_err(|e| format!("the keychain task failed: {e}"))?
+                .map_err(|e| e.to_string())?;
+                let creds = found.ok_or_else(|| {
+                    format!(
+                        "the keychain holds no AWS secret access key for integration {:?}: enter the keys \
+                         again (in the app, or `helium-aws-bridge integration update {:?} --access-key-id … \
+                         --secret-stdin`)",
+                        integration.name, integration.name
+                    )
+                })?;
+                self.per_integration
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(integration.id.clone(), creds.clone());
+                Ok(creds)
+            }
+            _ => self.default.clone().ok_or_else(|| {
+                format!(
+                    "integration {:?} has no AWS access key to provision devices with: add one (in the app, \
+                     or `helium-aws-bridge integration update {:?} --access-key-id … --secret-stdin`), or \
+                     give it a folder of device certificates",
+                    integration.name, integration.name
+                )
+            }),
+        }
+    }
+
+    pub async fn iot(&self, integration: &Integration) -> Result<aws_sdk_iot::Client, String> {
+        let creds = self.credentials(integration).await?;
+        let url = integration
+            .endpoint
+            .api_url
+            .clone()
+            .or_else(|| self.endpoint_url.clone());
+        let key = (
+            integration.id.clone(),
+            integration.region.clone(),
+            creds.access_key_id.clone(),
+            url.clone(),
+        );
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.get(&key) {
+            return Ok(c.clone());
+        }
+        let mut conf = iot_config(&creds, &integration.region, url.as_deref()).to_builder();
         if let Some(sink) = &self.events {
             conf = conf.interceptor(RetryReporter {
                 integration_id: integration.id.clone(),
@@ -76,7 +140,7 @@ impl AwsClients {
         }
         let client = aws_sdk_iot::Client::from_conf(conf.build());
         cache.insert(key, client.clone());
-        client
+        Ok(client)
     }
 }
 

@@ -9,7 +9,7 @@ use super::{policy, ProvisionError};
 use crate::domain::Integration;
 
 /// What a cleanup removed, and what it could not (`(what, why)`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct CleanupReport {
     pub removed: Vec<String>,
     pub failed: Vec<(String, String)>,
@@ -50,7 +50,12 @@ impl super::AwsProvisioner {
             .store()
             .list_device_identities(&integration.id)
             .map_err(|e| Self::store_err("", super::Step::Certificate, e))?;
-        let iot = self.clients.iot(integration);
+        let iot = self.clients.iot(integration).await.map_err(|message| ProvisionError {
+            device_id: String::new(),
+            step: super::Step::Certificate,
+            code: None,
+            message,
+        })?;
         let name = policy::policy_name(integration);
         let mut report = CleanupReport::default();
         for row in &rows {

@@ -73,6 +73,7 @@ mod tests {
             topic: topic.into(),
             endpoint: EndpointOverride::default(),
             forward_joins: false,
+            aws: None,
             created_at_ms: 0,
             updated_at_ms: 0,
         }

@@ -2,7 +2,13 @@
 //! Credential Manager on Windows (keyring v3 with those platform features; its in-memory mock
 //! is never used).
 
+mod file;
+
+use std::sync::Arc;
+
 use zeroize::Zeroizing;
+
+pub use file::{FileVault, SECRETS_FILE_ENV};
 
 pub const SERVICE: &str = "helium-aws-bridge";
 
@@ -12,9 +18,14 @@ pub enum VaultError {
         "no OS keychain is available ({detail}). Helium AWS Bridge keeps secrets only in the OS \
          keychain: on Linux install, start and unlock a Secret Service provider such as GNOME \
          Keyring (apt install gnome-keyring) or KeePassXC in a session with a D-Bus session bus; \
-         macOS uses the login Keychain and Windows the Credential Manager"
+         macOS uses the login Keychain and Windows the Credential Manager. On a headless server \
+         without a keychain, opt in to a credentials file only you can read: set \
+         HELIUM_AWS_BRIDGE_SECRETS_FILE=/absolute/path (created with mode 0600)"
     )]
     Unavailable { detail: String },
+    /// The opted-in credentials file is unusable (the message says why and what to do).
+    #[error("{detail}")]
+    SecretsFile { detail: String },
     #[error("the OS keychain refused the request for {key:?}: {detail}")]
     Failed { key: String, detail: String },
 }
@@ -26,6 +37,15 @@ pub trait Vault: Send + Sync {
     fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError>;
     /// Returns whether something was deleted.
     fn delete(&self, key: &str) -> Result<bool, VaultError>;
+}
+
+/// The vault this process uses: the credentials file when `HELIUM_AWS_BRIDGE_SECRETS_FILE` is
+/// set (an explicit opt-in), the OS keychain otherwise.
+pub fn from_env() -> Result<Arc<dyn Vault>, VaultError> {
+    match std::env::var_os(SECRETS_FILE_ENV) {
+        Some(p) if !p.is_empty() => Ok(Arc::new(FileVault::open(std::path::Path::new(&p))?)),
+        _ => Ok(Arc::new(KeyringVault::default())),
+    }
 }
 
 #[derive(Debug, Clone)]

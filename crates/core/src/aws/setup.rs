@@ -1,0 +1,278 @@
+//! Integration set-up as the wizard and the CLI do it: keys are checked with AWS before
+//! anything is saved; the secret goes to the vault only; changed keys are validated first and
+//! then swapped; removal optionally cleans up what provisioning created in AWS.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use ts_rs::TS;
+use zeroize::Zeroizing;
+
+use super::provision::credentials::{validate_credentials, CredentialError};
+use super::provision::{AwsCredentials, AwsProvisioner, CleanupReport, ProvisionError};
+use crate::domain::{AwsAccount, Integration, IntegrationUpdate, NewIntegration};
+use crate::store::StoreError;
+use crate::validate::{self, Invalid};
+use crate::vault::{self, Vault, VaultError};
+use crate::Core;
+
+/// An IAM user's access key as the user typed it. The secret is zeroed on drop, never printed.
+pub struct NewKeys {
+    pub access_key_id: String,
+    pub secret_access_key: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for NewKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKeys")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What AWS said about keys that work: whose they are and the region's IoT data endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct KeysChecked {
+    pub account: AwsAccount,
+    pub data_endpoint: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("cleaning up AWS failed: {0}")]
+    Cleanup(#[from] ProvisionError),
+}
+
+fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> impl std::future::Future<Output = T> {
+    async move {
+        tokio::task::spawn_blocking(f)
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+}
+
+/// Checks keys with AWS for use in `region`: STS `GetCallerIdentity`, then IoT
+/// `DescribeEndpoint(iot:Data-ATS)` there. `api_url` redirects both calls (VPC endpoints,
+/// tests). Nothing is saved.
+pub async fn check_keys(keys: &NewKeys, region: &str, api_url: Option<&str>) -> Result<KeysChecked, SetupError> {
+    validate::access_key_id(&keys.access_key_id)?;
+    validate::secret_access_key(&keys.secret_access_key)?;
+    validate::region(region)?;
+    let creds = AwsCredentials {
+        access_key_id: keys.access_key_id.clone(),
+        secret_access_key: keys.secret_access_key.clone(),
+        region: region.to_string(),
+    };
+    let (who, data_endpoint) = validate_credentials(&creds, api_url).await?;
+    Ok(KeysChecked {
+        account: AwsAccount {
+            access_key_id: keys.access_key_id.clone(),
+            account: who.account,
+            user_arn: who.arn,
+        },
+        data_endpoint,
+    })
+}
+
+/// Creates an integration. With keys: they are checked with AWS first, the integration is
+/// saved with the IAM user's key id, and the secret goes to the vault (if the vault refuses,
+/// the integration is not kept). Without keys the integration needs a certificate folder.
+pub async fn add_integration(
+    core: &Arc<Core>,
+    vault: Arc<dyn Vault>,
+    new: NewIntegration,
+    keys: Option<NewKeys>,
+) -> Result<(Integration, Option<KeysChecked>), SetupError> {
+    validate::name("name", &new.name)?;
+    validate::region(&new.region)?;
+    validate::publish_topic(&new.topic)?;
+    validate::endpoint(&new.endpoint)?;
+    let Some(keys) = keys else {
+        if new.endpoint.cert_dir.is_none() {
+            return Err(Invalid {
+                field: "access key id",
+                reason: "give the IAM user's access key id and secret access key (or a folder of device \
+                         certificates made in AWS)"
+                    .into(),
+            }
+            .into());
+        }
+        return Ok((core.store().create_integration(&new)?, None));
+    };
+    // A clash of names is reported before AWS is asked.
+    if core.store().find_integration(new.name.trim()).is_ok() {
+        return Err(StoreError::Conflict(format!("an integration named {:?} already exists", new.name.trim())).into());
+    }
+    let checked = check_keys(&keys, &new.region, new.endpoint.api_url.as_deref()).await?;
+    let integration = core.store().create_integration_with(&new, Some(&checked.account))?;
+    let (id, secret) = (integration.id.clone(), keys.secret_access_key.clone());
+    let v = vault.clone();
+    if let Err(e) = blocking(move || vault::put_aws_secret(v.as_ref(), &id, &secret)).await {
+        let _ = core.store().remove_integration(&integration.id);
+        return Err(e.into());
+    }
+    Ok((integration, Some(checked)))
+}
+
+/// What an update changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct UpdateOutcome {
+    pub integration: Integration,
+    /// Keys checked with AWS (new keys, or the stored ones in a new region).
+    pub checked: Option<KeysChecked>,
+    pub keys_changed: bool,
+    /// Devices are provisioned again in the new region as they next connect.
+    pub region_changed: bool,
+}
+
+/// Changes an integration's settings. New keys, a new region or a new API URL are checked with
+/// AWS first; only then are the secret (vault) and the settings (store) swapped, and if the
+/// store refuses, the previous secret is put back. Nothing changes when a check fails.
+pub async fn update_integration(
+    core: &Arc<Core>,
+    vault: Arc<dyn Vault>,
+    id: &str,
+    mut update: IntegrationUpdate,
+    keys: Option<NewKeys>,
+) -> Result<UpdateOutcome, SetupError> {
+    let current = core.store().get_integration(id)?;
+    update.aws = None;
+    let region = update.region.clone().unwrap_or_else(|| current.region.clone());
+    let api_url = match &update.endpoint {
+        Some(e) => e.api_url.clone(),
+        None => current.endpoint.api_url.clone(),
+    };
+    let region_changed = region != current.region;
+    let recheck = region_changed || api_url != current.endpoint.api_url;
+    let checked = match (&keys, &current.aws) {
+        (Some(k), _) => Some(check_keys(k, &region, api_url.as_deref()).await?),
+        (None, Some(aws)) if recheck => {
+            let (v, iid) = (vault.clone(), current.id.clone());
+            let secret = blocking(move || vault::get_aws_secret(v.as_ref(), &iid)).await?;
+            let secret = secret.ok_or_else(|| Invalid {
+                field: "secret access key",
+                reason: "the keychain holds none for this integration; enter the keys again".into(),
+            })?;
+            let stored = NewKeys {
+                access_key_id: aws.access_key_id.clone(),
+                secret_access_key: secret,
+            };
+            Some(check_keys(&stored, &region, api_url.as_deref()).await?)
+        }
+        _ => None,
+    };
+    let Some(keys) = keys else {
+        update.aws = checked.as_ref().map(|c| c.account.clone());
+        let integration = core.store().update_integration(id, &update)?;
+        return Ok(UpdateOutcome {
+            integration,
+            checked,
+            keys_changed: false,
+            region_changed,
+        });
+    };
+    let (v, iid) = (vault.clone(), current.id.clone());
+    let previous = blocking(move || vault::get_aws_secret(v.as_ref(), &iid)).await?;
+    let (v, iid, secret) = (vault.clone(), current.id.clone(), keys.secret_access_key.clone());
+    blocking(move || vault::put_aws_secret(v.as_ref(), &iid, &secret)).await?;
+    update.aws = checked.as_ref().map(|c| c.account.clone());
+    match core.store().update_integration(id, &update) {
+        Ok(integration) => Ok(UpdateOutcome {
+            integration,
+            checked,
+            keys_changed: true,
+            region_changed,
+        }),
+        Err(e) => {
+            let (v, iid) = (vault.clone(), current.id.clone());
+            let _ = blocking(move || match previous {
+                Some(old) => vault::put_aws_secret(v.as_ref(), &iid, &old).map(|_| true),
+                None => vault::delete_aws_secret(v.as_ref(), &iid),
+            })
+            .await;
+            Err(e.into())
+        }
+    }
+}
+
+/// What removing an integration did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RemoveOutcome {
+    pub name: String,
+    /// Uplinks that were still waiting for it and were dropped.
+    #[ts(type = "number")]
+    pub dropped_uplinks: i64,
+    /// `None`: AWS was not touched (its things, certificates and policy remain).
+    pub cleanup: Option<CleanupReport>,
+}
+
+/// Removes an integration. With `cleanup_aws`, first removes from AWS what provisioning made
+/// for it (a report says what could not be removed, and why); without, AWS is not touched.
+/// Either way its keychain entry goes. The caller stops the integration's sessions first.
+pub async fn remove_integration(
+    core: &Arc<Core>,
+    vault: Arc<dyn Vault>,
+    id: &str,
+    cleanup_aws: bool,
+) -> Result<RemoveOutcome, SetupError> {
+    let integration = core.store().get_integration(id)?;
+    let cleanup = if cleanup_aws && integration.aws.is_some() {
+        let provisioner = AwsProvisioner::from_vault(core.clone(), vault.clone());
+        Some(provisioner.deprovision(&integration).await?)
+    } else if cleanup_aws {
+        Some(CleanupReport {
+            removed: vec![],
+            failed: vec![(
+                "AWS resources".into(),
+                "this integration uses certificates made in AWS by hand; the bridge created nothing there".into(),
+            )],
+        })
+    } else {
+        None
+    };
+    let dropped_uplinks = core.store().integration_outbox_len(id)?;
+    core.store().remove_integration(id)?;
+    let (v, iid) = (vault.clone(), integration.id.clone());
+    blocking(move || vault::delete_aws_secret(v.as_ref(), &iid)).await?;
+    Ok(RemoveOutcome {
+        name: integration.name,
+        dropped_uplinks,
+        cleanup,
+    })
+}
+
+/// The result of provisioning an integration's devices now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct ProvisionSummary {
+    pub provisioned: Vec<String>,
+    /// (device id, why)
+    pub failed: Vec<(String, String)>,
+}
+
+/// Provisions every device that shares a label with the integration (bounded concurrency; each
+/// step is an event on `provisioner`'s sink). Devices provisioned before are only checked.
+pub async fn provision_now(
+    core: &Arc<Core>,
+    provisioner: &AwsProvisioner,
+    id: &str,
+) -> Result<ProvisionSummary, SetupError> {
+    let integration = core.store().get_integration(id)?;
+    let devices = core.store().integration_device_ids(id)?;
+    let results = futures_util::future::join_all(devices.iter().map(|d| provisioner.provision(&integration, d))).await;
+    let mut summary = ProvisionSummary::default();
+    for (device, r) in devices.into_iter().zip(results) {
+        match r {
+            Ok(_) => summary.provisioned.push(device),
+            Err(e) => summary.failed.push((device, e.to_string())),
+        }
+    }
+    Ok(summary)
+}
