@@ -62,7 +62,11 @@ dropped_uplinks: number,
 /**
  * `None`: AWS was not touched (its things, certificates and policy remain).
  */
-cleanup: CleanupReport | null, };
+cleanup: CleanupReport | null, 
+/**
+ * What went wrong after the integration was removed (e.g. the keychain refused).
+ */
+warnings: Array<string>, };
 export type LabelSummary = { id: string, name: string, device_count: number, integration_count: number, };
 export type Device = { 
 /**

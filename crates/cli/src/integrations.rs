@@ -1,18 +1,31 @@
-//! `integration add|list|show|enable|disable|remove`: AWS IoT Core destinations.
+//! `integration add|update|list|show|provision|enable|disable|remove`: AWS IoT Core
+//! destinations. Keys are checked with AWS before anything is saved; the secret is read from
+//! stdin or an environment variable, never from the command line, and kept in the vault.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use helium_bridge_core::domain::{EndpointOverride, Integration, IntegrationKind, NewIntegration};
+use helium_bridge_core::aws::provision::{bus_sink, ProvisionEvent};
+use helium_bridge_core::aws::setup::{self, KeysChecked, NewKeys};
+use helium_bridge_core::aws::AwsProvisioner;
+use helium_bridge_core::domain::{EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, NewIntegration};
+use helium_bridge_core::events::EventBus;
 use helium_bridge_core::validate::Invalid;
 use helium_bridge_core::{Core, Store};
+use zeroize::Zeroizing;
 
+use crate::sources::{read_secret, SecretArgs};
 use crate::{output, path_arg, Result};
 
 #[derive(Subcommand)]
 pub enum IntegrationCmd {
-    /// Add an AWS IoT Core integration.
+    /// Add an AWS IoT Core integration (the keys are checked with AWS first).
     Add(AddIntegration),
+    /// Change an integration's keys, region, topic or endpoints (new settings are checked with
+    /// AWS first; a new region provisions its devices again there).
+    Update(UpdateIntegration),
     /// List the integrations.
     List {
         /// Print JSON instead of text.
@@ -26,6 +39,12 @@ pub enum IntegrationCmd {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Provision every device that shares a label with the integration now (thing,
+    /// certificate, policy), instead of at each device's next uplink.
+    Provision {
+        #[arg(value_name = "NAME|ID")]
+        integration: String,
     },
     /// Resume forwarding to an integration.
     Enable {
@@ -41,7 +60,62 @@ pub enum IntegrationCmd {
     Remove {
         #[arg(value_name = "NAME|ID")]
         integration: String,
+        /// Also delete from AWS the things, certificates and policy the bridge created for it.
+        #[arg(long, conflicts_with = "keep_aws")]
+        cleanup_aws: bool,
+        /// Leave AWS as it is (asked when neither flag is given and stdin is a terminal).
+        #[arg(long)]
+        keep_aws: bool,
     },
+}
+
+/// The IAM user's access key: the id as an option, the secret from stdin or a variable.
+#[derive(Args)]
+pub struct KeyArgs {
+    /// Access key id of the IAM user (e.g. "HeliumIntegrationAccess" with the managed policy
+    /// AWSIoTConfigAccess); its secret comes from --secret-stdin or --secret-env.
+    #[arg(long, value_name = "ID")]
+    access_key_id: Option<String>,
+    /// Read the secret access key from one line on stdin; it is kept in the OS keychain.
+    #[arg(long, conflicts_with = "secret_env")]
+    secret_stdin: bool,
+    /// Take the secret access key from this environment variable instead.
+    #[arg(long, value_name = "VAR")]
+    secret_env: Option<String>,
+    /// Send AWS API calls here instead of AWS's own endpoints (a VPC endpoint, a stand-in).
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+}
+
+impl KeyArgs {
+    fn keys(&self) -> Result<Option<NewKeys>> {
+        let secret = read_secret(
+            &SecretArgs {
+                secret_stdin: self.secret_stdin,
+                secret_env: self.secret_env.clone(),
+            },
+            "secret access key",
+        )?;
+        match (&self.access_key_id, secret) {
+            (None, None) => Ok(None),
+            (Some(id), Some(secret)) => {
+                let secret = std::str::from_utf8(&secret).map_err(|_| Invalid {
+                    field: "secret access key",
+                    reason: "it is not valid UTF-8; paste it again".into(),
+                })?;
+                Ok(Some(NewKeys {
+                    access_key_id: id.trim().to_string(),
+                    secret_access_key: Zeroizing::new(secret.to_string()),
+                }))
+            }
+            (Some(_), None) => Err(
+                "--access-key-id needs its secret: give --secret-stdin or --secret-env VAR \
+                                    (never on the command line)"
+                    .into(),
+            ),
+            (None, Some(_)) => Err("a secret access key needs --access-key-id".into()),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -54,13 +128,16 @@ pub struct AddIntegration {
     /// MQTT topic uplinks are published to, e.g. helium/uplinks.
     #[arg(long, value_name = "T")]
     topic: String,
+    #[command(flatten)]
+    keys: KeyArgs,
     /// Override the AWS IoT data endpoint (custom domain, private endpoint) [default port 8883].
     #[arg(long, value_name = "HOST[:PORT]")]
     endpoint: Option<String>,
     /// PEM file of the CA that signs the endpoint's certificate [default: Amazon's root CAs].
     #[arg(long, value_name = "F")]
     ca_file: Option<PathBuf>,
-    /// Folder of device certificates made in AWS: {device_id}.cert.pem and {device_id}.key.pem.
+    /// Folder of device certificates made in AWS by hand: {device_id}.cert.pem and
+    /// {device_id}.key.pem (instead of keys and automatic provisioning).
     #[arg(long, value_name = "DIR")]
     cert_dir: Option<PathBuf>,
     /// Forward join events too (as "type": "join").
@@ -68,100 +145,323 @@ pub struct AddIntegration {
     forward_joins: bool,
 }
 
-pub fn dispatch(core: &Core, cmd: IntegrationCmd) -> Result {
-    let store = core.store();
+#[derive(Args)]
+pub struct UpdateIntegration {
+    #[arg(value_name = "NAME|ID")]
+    integration: String,
+    /// A new name.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Move the integration to this region; its devices are provisioned again there.
+    #[arg(long, value_name = "R")]
+    region: Option<String>,
+    #[arg(long, value_name = "T")]
+    topic: Option<String>,
+    #[command(flatten)]
+    keys: KeyArgs,
+    /// Use AWS's own API endpoints again (drop --api-url).
+    #[arg(long, conflicts_with = "api_url")]
+    no_api_url: bool,
+    #[arg(long, value_name = "HOST[:PORT]")]
+    endpoint: Option<String>,
+    #[arg(long, value_name = "F")]
+    ca_file: Option<PathBuf>,
+    /// Forward join events (true or false).
+    #[arg(long, value_name = "BOOL")]
+    forward_joins: Option<bool>,
+}
+
+pub fn dispatch(core: &Arc<Core>, cmd: IntegrationCmd) -> Result {
     match cmd {
-        IntegrationCmd::Add(a) => {
-            let (host, port) = match a.endpoint.as_deref() {
-                Some(e) => split_endpoint(e)?,
-                None => (None, None),
-            };
-            let endpoint = EndpointOverride {
-                host,
-                port,
-                ca_file: a.ca_file.as_deref().map(path_arg).transpose()?,
-                cert_dir: a.cert_dir.as_deref().map(path_arg).transpose()?,
-                api_url: None,
-            };
-            let new = NewIntegration {
-                kind: IntegrationKind::AwsIotCore,
-                name: a.name,
-                region: a.region,
-                topic: a.topic,
-                endpoint,
-                forward_joins: a.forward_joins,
-            };
-            let i = store.create_integration(&new)?;
-            out!("added integration {:?} (id {})", i.name, i.id);
-        }
-        IntegrationCmd::List { json } => {
-            let all = store.list_integrations()?;
-            if json {
-                output::json(&all);
-            } else if all.is_empty() {
-                eprintln!("no integrations yet; add one with `helium-aws-bridge integration add`");
+        IntegrationCmd::Add(a) => add(core, a),
+        IntegrationCmd::Update(u) => update(core, u),
+        IntegrationCmd::List { json } => list(&core.store(), json),
+        IntegrationCmd::Show { integration, json } => show(&core.store(), &integration, json),
+        IntegrationCmd::Provision { integration } => provision(core, &integration),
+        IntegrationCmd::Enable { integration } => set_active(&core.store(), &integration, true),
+        IntegrationCmd::Disable { integration } => set_active(&core.store(), &integration, false),
+        IntegrationCmd::Remove {
+            integration,
+            cleanup_aws,
+            keep_aws,
+        } => remove(core, &integration, cleanup_aws, keep_aws),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn add(core: &Arc<Core>, a: AddIntegration) -> Result {
+    let (host, port) = match a.endpoint.as_deref() {
+        Some(e) => split_endpoint(e)?,
+        None => (None, None),
+    };
+    let endpoint = EndpointOverride {
+        host,
+        port,
+        ca_file: a.ca_file.as_deref().map(path_arg).transpose()?,
+        cert_dir: a.cert_dir.as_deref().map(path_arg).transpose()?,
+        api_url: a.keys.api_url.clone(),
+    };
+    let keys = a.keys.keys()?;
+    if keys.is_some() && endpoint.cert_dir.is_some() {
+        return Err(
+            "give either --access-key-id (automatic provisioning) or --cert-dir (certificates made by \
+                    hand), not both"
+                .into(),
+        );
+    }
+    let new = NewIntegration {
+        kind: IntegrationKind::AwsIotCore,
+        name: a.name,
+        region: a.region,
+        topic: a.topic,
+        endpoint,
+        forward_joins: a.forward_joins,
+    };
+    let vault = helium_bridge_core::vault::from_env()?;
+    let (i, checked) = runtime()?.block_on(setup::add_integration(core, vault, new, keys))?;
+    if let Some(c) = &checked {
+        print_checked(c);
+    }
+    out!("added integration {:?} (id {})", i.name, i.id);
+    if checked.is_some() {
+        eprintln!(
+            "its secret access key is in the {}; devices that share a label with it are provisioned in AWS \
+             when their uplinks arrive (or now: `helium-aws-bridge integration provision {:?}`)",
+            vault_name(),
+            i.name
+        );
+    }
+    Ok(())
+}
+
+fn print_checked(c: &KeysChecked) {
+    eprintln!(
+        "keys checked with AWS: account {}, {}; IoT data endpoint {}",
+        c.account.account, c.account.user_arn, c.data_endpoint
+    );
+}
+
+fn vault_name() -> &'static str {
+    match std::env::var_os(helium_bridge_core::vault::SECRETS_FILE_ENV) {
+        Some(p) if !p.is_empty() => "credentials file",
+        _ => "OS keychain",
+    }
+}
+
+fn update(core: &Arc<Core>, u: UpdateIntegration) -> Result {
+    let current = core.store().find_integration(&u.integration)?;
+    let mut endpoint = current.endpoint.clone();
+    let mut endpoint_changed = false;
+    if let Some(e) = &u.endpoint {
+        (endpoint.host, endpoint.port) = split_endpoint(e)?;
+        endpoint_changed = true;
+    }
+    if let Some(ca) = &u.ca_file {
+        endpoint.ca_file = Some(path_arg(ca)?);
+        endpoint_changed = true;
+    }
+    if u.keys.api_url.is_some() || u.no_api_url {
+        endpoint.api_url = u.keys.api_url.clone();
+        endpoint_changed = true;
+    }
+    let keys = u.keys.keys()?;
+    let update = IntegrationUpdate {
+        name: u.name,
+        region: u.region,
+        topic: u.topic,
+        endpoint: endpoint_changed.then_some(endpoint),
+        forward_joins: u.forward_joins,
+        aws: None,
+    };
+    let vault = helium_bridge_core::vault::from_env()?;
+    let outcome = runtime()?.block_on(setup::update_integration(core, vault, &current.id, update, keys))?;
+    if let Some(c) = &outcome.checked {
+        print_checked(c);
+    }
+    out!("updated integration {:?}", outcome.integration.name);
+    if outcome.keys_changed {
+        eprintln!("the new secret access key replaced the old one in the {}", vault_name());
+    }
+    if outcome.region_changed {
+        eprintln!(
+            "moved from {} to {}: its devices are provisioned again in {} as they next connect (or now: \
+             `helium-aws-bridge integration provision {:?}`); their things and certificates in {} are left as they are",
+            current.region,
+            outcome.integration.region,
+            outcome.integration.region,
+            outcome.integration.name,
+            current.region
+        );
+    }
+    Ok(())
+}
+
+fn provision(core: &Arc<Core>, id_or_name: &str) -> Result {
+    let i = core.store().find_integration(id_or_name)?;
+    if i.aws.is_none() {
+        return Err(format!(
+            "integration {:?} uses certificates made by hand (a certificate folder); there is nothing to provision",
+            i.name
+        )
+        .into());
+    }
+    let rt = runtime()?;
+    let summary = rt.block_on(async {
+        let vault = helium_bridge_core::vault::from_env()?;
+        let store_events = bus_sink(EventBus::new(core.clone()));
+        let sink = Arc::new(move |e: ProvisionEvent| {
+            let who = if e.device_id.is_empty() {
+                "-"
             } else {
-                let rows: Vec<Vec<String>> = all
-                    .iter()
-                    .map(|i| {
-                        let labels = store.integration_labels(&i.id).map(|l| names(&l))?;
-                        Ok(vec![
-                            i.name.clone(),
-                            enabled(i.active).into(),
-                            i.region.clone(),
-                            i.topic.clone(),
-                            endpoint_text(i),
-                            output::or_dash(Some(&labels)),
-                            i.id.clone(),
-                        ])
-                    })
-                    .collect::<Result<_>>()?;
-                output::table(&["NAME", "STATE", "REGION", "TOPIC", "ENDPOINT", "LABELS", "ID"], &rows);
+                e.device_id.as_str()
+            };
+            eprintln!("{:<5} provisioning  {who}: {}", e.level, e.message);
+            store_events(e);
+        });
+        let provisioner = AwsProvisioner::from_vault(core.clone(), vault).with_events(sink);
+        Ok::<_, Box<dyn std::error::Error>>(setup::provision_now(core, &provisioner, &i.id).await?)
+    })?;
+    out!(
+        "provisioned {} device(s) for {:?}; {} failed",
+        summary.provisioned.len(),
+        i.name,
+        summary.failed.len()
+    );
+    for (device, why) in &summary.failed {
+        out!("  {device}: {why}");
+    }
+    if summary.provisioned.is_empty() && summary.failed.is_empty() {
+        eprintln!("no device shares a label with {:?} yet", i.name);
+    }
+    if summary.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} device(s) could not be provisioned", summary.failed.len()).into())
+    }
+}
+
+fn remove(core: &Arc<Core>, id_or_name: &str, cleanup_aws: bool, keep_aws: bool) -> Result {
+    let i = core.store().find_integration(id_or_name)?;
+    let cleanup = if cleanup_aws || keep_aws || i.aws.is_none() {
+        cleanup_aws
+    } else if std::io::stdin().is_terminal() {
+        ask(&format!(
+            "Also delete from AWS the things, certificates and policy the bridge created for {:?}? [y/N] ",
+            i.name
+        ))?
+    } else {
+        return Err(format!(
+            "integration {:?} provisioned devices in AWS: say --cleanup-aws to delete its things, certificates \
+             and policy there too, or --keep-aws to leave AWS as it is",
+            i.name
+        )
+        .into());
+    };
+    let vault = helium_bridge_core::vault::from_env()?;
+    let outcome = runtime()?.block_on(setup::remove_integration(core, vault, &i.id, cleanup))?;
+    let dropped = if outcome.dropped_uplinks > 0 {
+        format!("; {} waiting uplink(s) were dropped", outcome.dropped_uplinks)
+    } else {
+        String::new()
+    };
+    out!("removed integration {:?}{dropped}", outcome.name);
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    match &outcome.cleanup {
+        None if i.aws.is_some() => out!("AWS was not touched: its things, certificates and policy remain"),
+        None => {}
+        Some(report) => {
+            for what in &report.removed {
+                out!("removed in AWS: {what}");
             }
-        }
-        IntegrationCmd::Show { integration, json } => {
-            let i = store.find_integration(&integration)?;
-            let labels = store.integration_labels(&i.id)?;
-            let waiting = store.integration_outbox_len(&i.id)?;
-            if json {
-                let mut v = serde_json::to_value(&i)?;
-                v["labels"] = serde_json::to_value(&labels)?;
-                v["outbox_entries"] = waiting.into();
-                output::json(&v);
-            } else {
-                let e = &i.endpoint;
-                output::fields(&[
-                    ("name", i.name.clone()),
-                    ("id", i.id.clone()),
-                    ("kind", "AWS IoT Core".into()),
-                    ("state", enabled(i.active).into()),
-                    ("region", i.region.clone()),
-                    ("topic", i.topic.clone()),
-                    ("endpoint", endpoint_text(&i)),
-                    ("CA file", e.ca_file.clone().unwrap_or_else(|| "Amazon root CAs".into())),
-                    ("certificates", e.cert_dir.clone().unwrap_or_else(|| "-".into())),
-                    ("forward joins", output::yes_no(i.forward_joins)),
-                    ("labels", output::or_dash(Some(&names(&labels)))),
-                    ("waiting", format!("{waiting} uplink(s)")),
-                    ("created", format!("{}Z", output::time(i.created_at_ms))),
-                    ("updated", format!("{}Z", output::time(i.updated_at_ms))),
-                ]);
+            for (what, why) in &report.failed {
+                out!("not removed: {what}: {why}");
             }
-        }
-        IntegrationCmd::Enable { integration } => set_active(&store, &integration, true)?,
-        IntegrationCmd::Disable { integration } => set_active(&store, &integration, false)?,
-        IntegrationCmd::Remove { integration } => {
-            let i = store.find_integration(&integration)?;
-            let waiting = store.integration_outbox_len(&i.id)?;
-            store.remove_integration(&i.id)?;
-            let dropped = if waiting > 0 {
-                format!("; {waiting} waiting uplink(s) were dropped")
-            } else {
-                String::new()
-            };
-            out!("removed integration {:?}{dropped}", i.name);
         }
     }
+    Ok(())
+}
+
+fn ask(question: &str) -> Result<bool> {
+    eprint!("{question}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+fn list(store: &Store, json: bool) -> Result {
+    let all = store.list_integrations()?;
+    if json {
+        output::json(&all);
+    } else if all.is_empty() {
+        eprintln!("no integrations yet; add one with `helium-aws-bridge integration add`");
+    } else {
+        let rows: Vec<Vec<String>> = all
+            .iter()
+            .map(|i| {
+                let labels = store.integration_labels(&i.id).map(|l| names(&l))?;
+                Ok(vec![
+                    i.name.clone(),
+                    enabled(i.active).into(),
+                    i.region.clone(),
+                    i.topic.clone(),
+                    endpoint_text(i),
+                    output::or_dash(Some(&labels)),
+                    i.id.clone(),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        output::table(&["NAME", "STATE", "REGION", "TOPIC", "ENDPOINT", "LABELS", "ID"], &rows);
+    }
+    Ok(())
+}
+
+fn show(store: &Store, id_or_name: &str, json: bool) -> Result {
+    let i = store.find_integration(id_or_name)?;
+    let labels = store.integration_labels(&i.id)?;
+    let waiting = store.integration_outbox_len(&i.id)?;
+    let provisioned = store.list_device_identities(&i.id)?.iter().filter(|r| r.ready).count();
+    if json {
+        let mut v = serde_json::to_value(&i)?;
+        v["labels"] = serde_json::to_value(&labels)?;
+        v["outbox_entries"] = waiting.into();
+        v["provisioned_devices"] = provisioned.into();
+        output::json(&v);
+        return Ok(());
+    }
+    let e = &i.endpoint;
+    let mut fields = vec![
+        ("name", i.name.clone()),
+        ("id", i.id.clone()),
+        ("kind", "AWS IoT Core".into()),
+        ("state", enabled(i.active).into()),
+        ("region", i.region.clone()),
+        ("topic", i.topic.clone()),
+    ];
+    match &i.aws {
+        Some(a) => {
+            fields.push(("AWS account", a.account.clone()));
+            fields.push(("IAM user", a.user_arn.clone()));
+            fields.push(("access key id", a.access_key_id.clone()));
+            fields.push(("provisioned", format!("{provisioned} device(s)")));
+        }
+        None => fields.push(("certificates", e.cert_dir.clone().unwrap_or_else(|| "-".into()))),
+    }
+    fields.extend([
+        ("endpoint", endpoint_text(&i)),
+        ("CA file", e.ca_file.clone().unwrap_or_else(|| "Amazon root CAs".into())),
+        ("AWS API", e.api_url.clone().unwrap_or_else(|| "AWS".into())),
+        ("forward joins", output::yes_no(i.forward_joins)),
+        ("labels", output::or_dash(Some(&names(&labels)))),
+        ("waiting", format!("{waiting} uplink(s)")),
+        ("created", format!("{}Z", output::time(i.created_at_ms))),
+        ("updated", format!("{}Z", output::time(i.updated_at_ms))),
+    ]);
+    output::fields(&fields);
     Ok(())
 }
 

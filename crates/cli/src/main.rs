@@ -88,6 +88,7 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result {
     let dir = resolve_data_dir(cli.data_dir)?;
+    record_crashes(&dir);
     match cli.command {
         // These two manage the lock (or, for monitor, never take it) themselves.
         Command::Run {
@@ -97,7 +98,7 @@ fn dispatch(cli: Cli) -> Result {
         Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
         _ => {}
     }
-    let core = Core::open(&dir)?;
+    let core = std::sync::Arc::new(Core::open(&dir)?);
     match cli.command {
         Command::Status { json } => status(&core, json),
         Command::Source(cmd) => sources::dispatch(&core, cmd),
@@ -136,6 +137,31 @@ fn status(core: &Core, json: bool) -> Result {
     }
     Ok(())
 }
+
+/// A panic is printed as usual and also appended to `crash.log` in the data directory (message,
+/// place, backtrace), for bug reports. What is printed never holds secrets: the types that carry
+/// them redact themselves.
+fn record_crashes(dir: &std::path::Path) {
+    let path = dir.join(CRASH_LOG);
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default(info);
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&path);
+        if let Ok(mut f) = file {
+            use std::io::Write;
+            let _ = writeln!(
+                f,
+                "{} helium-aws-bridge {} crashed: {info}\n{backtrace}",
+                output::time(helium_bridge_core::now_ms()),
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+    }));
+}
+
+/// Where crashes are recorded, in the data directory.
+pub const CRASH_LOG: &str = "crash.log";
 
 /// A path argument as the absolute path the store keeps (the bridge may run elsewhere).
 pub fn path_arg(p: &std::path::Path) -> Result<String> {

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use helium_bridge_core::domain::{MqttTlsFiles, Source, SourceConfig};
 use helium_bridge_core::sources::secret_key;
 use helium_bridge_core::validate::{self, Invalid};
-use helium_bridge_core::{Core, KeyringVault, Vault};
+use helium_bridge_core::Core;
 use zeroize::Zeroizing;
 
 use crate::{output, path_arg, Result};
@@ -104,10 +104,10 @@ pub struct SecretArgs {
     /// Read the broker password (MQTT) or shared secret (webhook) from one line on stdin;
     /// it is kept in the OS keychain.
     #[arg(long, conflicts_with = "secret_env")]
-    secret_stdin: bool,
+    pub(crate) secret_stdin: bool,
     /// Take the password or shared secret from this environment variable instead.
     #[arg(long, value_name = "VAR")]
-    secret_env: Option<String>,
+    pub(crate) secret_env: Option<String>,
 }
 
 pub fn dispatch(core: &Core, cmd: SourceCmd) -> Result {
@@ -180,7 +180,7 @@ fn add_source(core: &Core, add: AddSource) -> Result {
     let source = store.create_source(&name, config)?;
     let mut note = String::new();
     if let Some(secret) = secret {
-        if let Err(e) = KeyringVault::default().put(&secret_key(&source.id), &secret) {
+        if let Err(e) = helium_bridge_core::vault::from_env()?.put(&secret_key(&source.id), &secret) {
             let undo = match store.remove_source(&source.id) {
                 Ok(()) => String::new(),
                 Err(u) => format!(
@@ -238,7 +238,7 @@ fn tls_files(url: &str, tls: TlsArgs) -> Result<MqttTlsFiles> {
     })
 }
 
-fn read_secret(args: &SecretArgs, what: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+pub(crate) fn read_secret(args: &SecretArgs, what: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let secret = if args.secret_stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
@@ -313,7 +313,7 @@ fn remove(core: &Core, id_or_name: &str) -> Result {
     let source = store.find_source(id_or_name)?;
     store.remove_source(&source.id)?;
     drop(store);
-    match KeyringVault::default().delete(&secret_key(&source.id)) {
+    match helium_bridge_core::vault::from_env()?.delete(&secret_key(&source.id)) {
         Ok(true) => out!("removed source {:?} and its secret in the OS keychain", source.name),
         Ok(false) => out!("removed source {:?}", source.name),
         Err(e) => {

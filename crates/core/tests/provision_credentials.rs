@@ -3,43 +3,14 @@
 
 use helium_bridge_core::aws::provision::credentials::{self, CredentialError};
 use helium_bridge_core::aws::AwsCredentials;
-use test_harness::{http_post, Moto, TestCa};
+use test_harness::{Moto, TestCa};
 
-/// An IAM query-API call; moto lets the first few through unauthenticated.
 fn iam(moto: &Moto, params: &[(&str, &str)]) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    let mut body = String::from("Version=2010-05-08");
-    for (k, v) in params {
-        body.push_str(&format!("&{k}={}", enc(v)));
-    }
-    let auth =
-        "AWS4-HMAC-SHA256 Credential=AKIAADMIN/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
-    let (status, text) = http_post(
-        &format!("{}/", moto.endpoint_url()),
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Authorization", auth),
-        ],
-        body.as_bytes(),
-    );
-    assert_eq!(status, 200, "IAM {params:?}: {text}");
-    text
+    moto.iam(params)
 }
 
 fn xml(text: &str, tag: &str) -> String {
-    let open = format!("<{tag}>");
-    let from = text.find(&open).unwrap() + open.len();
-    text[from..from + text[from..].find("</").unwrap()].to_string()
+    test_harness::moto::xml_field(text, tag)
 }
 
 fn creds(key_id: &str, secret: &str) -> AwsCredentials {

@@ -77,7 +77,46 @@ impl Moto {
         assert!(resp.is_ok(), "moto reset failed: {resp:?}");
     }
 
+    /// An IAM query-API call (`CreateUser`, `CreateAccessKey`, `PutUserPolicy`…); in IAM-auth
+    /// mode moto lets the first few through unauthenticated. Returns the XML answer.
+    pub fn iam(&self, params: &[(&str, &str)]) -> String {
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        };
+        let mut body = String::from("Version=2010-05-08");
+        for (k, v) in params {
+            body.push_str(&format!("&{k}={}", enc(v)));
+        }
+        let auth = "AWS4-HMAC-SHA256 Credential=AKIAADMIN/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, \
+                    Signature=0";
+        let (status, text) = crate::http_post(
+            &format!("{}/", self.endpoint_url()),
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Authorization", auth),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200, "IAM {params:?}: {text}");
+        text
+    }
+
     pub fn pid(&self) -> u32 {
         self.server.pid()
     }
+}
+
+/// The text of the first `<tag>` element in an AWS XML answer.
+pub fn xml_field(text: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let from = text.find(&open).unwrap_or_else(|| panic!("no <{tag}> in {text}")) + open.len();
+    text[from..from + text[from..].find("</").unwrap()].to_string()
 }

@@ -9,6 +9,8 @@ fn add_prod(env: &Env) -> String {
         "us-east-1",
         "--topic",
         "helium/uplinks",
+        "--cert-dir",
+        ".",
     ]);
     assert!(out.starts_with("added integration \"Prod\" (id "), "{out}");
     env.json(&["integration", "show", "Prod", "--json"])["id"]
@@ -49,7 +51,7 @@ fn add_with_every_option_and_show() {
     assert_eq!(
         v["endpoint"],
         serde_json::json!({"host": "iot.example.com", "port": 8443, "ca_file": path_str(&tmp.join("ca.pem")),
-            "cert_dir": path_str(&tmp.join("certs"))})
+            "cert_dir": path_str(&tmp.join("certs")), "api_url": null})
     );
     assert_eq!(v["labels"], serde_json::json!([]));
     assert_eq!(v["outbox_entries"], 0);
@@ -99,6 +101,8 @@ fn list_text_and_json() {
         "t",
         "--endpoint",
         "localhost",
+        "--cert-dir",
+        ".",
     ]);
     env.ok(&["label", "add", "fleet"]);
     env.ok(&["label", "attach", "fleet", "--integration", "prod"]);
@@ -197,6 +201,63 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             "error: invalid topic: topics starting with '$' are reserved by AWS IoT",
         ),
         (
+            add(&[]),
+            "error: invalid access key id: give the IAM user's access key id and secret access key (or a folder \
+             of device certificates made in AWS)",
+        ),
+        (
+            add(&["--access-key-id", "AKIAIOSFODNN7EXAMPLE"]),
+            "error: --access-key-id needs its secret: give --secret-stdin or --secret-env VAR (never on the \
+             command line)",
+        ),
+        (
+            add(&["--secret-env", "HOME"]),
+            "error: a secret access key needs --access-key-id",
+        ),
+        (
+            add(&[
+                "--access-key-id",
+                "AKIAIOSFODNN7EXAMPLE",
+                "--secret-env",
+                "HOME",
+                "--cert-dir",
+                ".",
+            ]),
+            "error: give either --access-key-id (automatic provisioning) or --cert-dir (certificates made by \
+             hand), not both",
+        ),
+        (
+            add(&["--access-key-id", "akia-lower", "--secret-env", "HOME"]),
+            "error: invalid access key id: it must be 16-128 upper-case letters and digits, like \
+             AKIAIOSFODNN7EXAMPLE (the secret goes in the secret field)",
+        ),
+        (
+            add(&[
+                "--access-key-id",
+                "AKIAIOSFODNN7EXAMPLE",
+                "--secret-env",
+                "NO_SUCH_VARIABLE_HERE",
+            ]),
+            "error: the environment variable NO_SUCH_VARIABLE_HERE (--secret-env) is not set",
+        ),
+        (
+            add(&["--cert-dir", ".", "--api-url", "ftp://x"]),
+            "error: invalid AWS API URL: \"ftp://x\" is not an http:// or https:// URL",
+        ),
+        (
+            vec!["integration", "update", "nope", "--topic", "x"],
+            "error: integration \"nope\" not found",
+        ),
+        (
+            vec!["integration", "update", "prod", "--topic", "a/#"],
+            "error: invalid topic: wildcards '+' and '#' cannot be used in a publish topic",
+        ),
+        (
+            vec!["integration", "provision", "prod"],
+            "error: integration \"Prod\" uses certificates made by hand (a certificate folder); there is \
+             nothing to provision",
+        ),
+        (
             add(&["--endpoint", "host:x"]),
             "error: invalid endpoint: \"host:x\" is not HOST or HOST:PORT with a port from 1 to 65535",
         ),
@@ -238,8 +299,8 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     }
     for (args, want) in [
         (
-            add(&["--access-key-id", "AKIA"]),
-            "unexpected argument '--access-key-id' found",
+            vec!["integration", "remove", "prod", "--cleanup-aws", "--keep-aws"],
+            "the argument '--cleanup-aws' cannot be used with '--keep-aws'",
         ),
         (
             vec!["integration", "add", "X", "--topic", "t"],

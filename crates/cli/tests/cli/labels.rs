@@ -4,7 +4,17 @@ use super::common::Env;
 
 fn setup() -> Env {
     let env = Env::new();
-    env.ok(&["integration", "add", "Prod", "--region", "us-east-1", "--topic", "t"]);
+    env.ok(&[
+        "integration",
+        "add",
+        "Prod",
+        "--region",
+        "us-east-1",
+        "--topic",
+        "t",
+        "--cert-dir",
+        ".",
+    ]);
     env.ok(&["label", "add", "fleet"]);
     env
 }

@@ -95,6 +95,10 @@ pub async fn add_integration(
     validate::region(&new.region)?;
     validate::publish_topic(&new.topic)?;
     validate::endpoint(&new.endpoint)?;
+    // A clash of names is reported before anything else is asked for.
+    if core.store().find_integration(new.name.trim()).is_ok() {
+        return Err(StoreError::Conflict(format!("an integration named {:?} already exists", new.name.trim())).into());
+    }
     let Some(keys) = keys else {
         if new.endpoint.cert_dir.is_none() {
             return Err(Invalid {
@@ -107,10 +111,6 @@ pub async fn add_integration(
         }
         return Ok((core.store().create_integration(&new)?, None));
     };
-    // A clash of names is reported before AWS is asked.
-    if core.store().find_integration(new.name.trim()).is_ok() {
-        return Err(StoreError::Conflict(format!("an integration named {:?} already exists", new.name.trim())).into());
-    }
     let checked = check_keys(&keys, &new.region, new.endpoint.api_url.as_deref()).await?;
     let integration = core.store().create_integration_with(&new, Some(&checked.account))?;
     let (id, secret) = (integration.id.clone(), keys.secret_access_key.clone());
@@ -212,6 +212,8 @@ pub struct RemoveOutcome {
     pub dropped_uplinks: i64,
     /// `None`: AWS was not touched (its things, certificates and policy remain).
     pub cleanup: Option<CleanupReport>,
+    /// What went wrong after the integration was removed (e.g. the keychain refused).
+    pub warnings: Vec<String>,
 }
 
 /// Removes an integration. With `cleanup_aws`, first removes from AWS what provisioning made
@@ -240,12 +242,20 @@ pub async fn remove_integration(
     };
     let dropped_uplinks = core.store().integration_outbox_len(id)?;
     core.store().remove_integration(id)?;
-    let (v, iid) = (vault.clone(), integration.id.clone());
-    blocking(move || vault::delete_aws_secret(v.as_ref(), &iid)).await?;
+    let mut warnings = Vec::new();
+    if integration.aws.is_some() {
+        let (v, iid) = (vault.clone(), integration.id.clone());
+        if let Err(e) = blocking(move || vault::delete_aws_secret(v.as_ref(), &iid)).await {
+            warnings.push(format!(
+                "its AWS secret access key could not be deleted from the keychain: {e}"
+            ));
+        }
+    }
     Ok(RemoveOutcome {
         name: integration.name,
         dropped_uplinks,
         cleanup,
+        warnings,
     })
 }
 
