@@ -94,7 +94,7 @@ fn add_args<'a>(name: &'a str, key_id: &'a str, api: &'a str) -> Vec<&'a str> {
 #[test]
 fn bad_keys_are_refused_by_aws_before_anything_is_saved() {
     let ca = TestCa::new("cli iam CA");
-    let moto = Moto::start_with_iam_auth(&ca, 3);
+    let moto = Moto::start_with_iam_auth(&ca, 2);
     moto.iam(&[("Action", "CreateUser"), ("UserName", "HeliumIntegrationAccess")]);
     let key = moto.iam(&[("Action", "CreateAccessKey"), ("UserName", "HeliumIntegrationAccess")]);
     let (key_id, secret) = (xml_field(&key, "AccessKeyId"), xml_field(&key, "SecretAccessKey"));

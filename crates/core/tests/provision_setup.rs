@@ -1,0 +1,250 @@
+//! Setting an integration up as the wizard and the CLI do (`aws::setup`), against moto, a TLS
+//! mosquitto and gnome-keyring: keys are checked before saving; new keys are checked, then
+//! swapped, and put back if saving fails; a region change, told to the running bridge,
+//! provisions the device again in the new region and its uplinks flow on.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use helium_bridge_core::aws::provision::credentials::CredentialError;
+use helium_bridge_core::aws::setup::{self, NewKeys, SetupError};
+use helium_bridge_core::bridge::{Bridge, BridgeOptions};
+use helium_bridge_core::codec::device_id_for_dev_eui;
+use helium_bridge_core::domain::{AwsAccount, EndpointOverride, IntegrationKind, IntegrationUpdate, NewIntegration};
+use helium_bridge_core::events::EventBus;
+use helium_bridge_core::store::StoreError;
+use helium_bridge_core::{vault, KeyringVault, Vault};
+use test_harness::moto::xml_field;
+use test_harness::{KeychainSession, Moto};
+use zeroize::Zeroizing;
+
+fn keys(id: &str, secret: &str) -> NewKeys {
+    NewKeys {
+        access_key_id: id.into(),
+        secret_access_key: Zeroizing::new(secret.into()),
+    }
+}
+
+fn test_vault() -> Arc<dyn Vault> {
+    Arc::new(KeyringVault::with_service(format!(
+        "helium-setup-{}",
+        uuid::Uuid::new_v4().simple()
+    )))
+}
+
+fn secret_of(v: &Arc<dyn Vault>, integration_id: &str) -> Option<String> {
+    vault::get_aws_secret(v.as_ref(), integration_id)
+        .unwrap()
+        .map(|s| s.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_keys_change_nothing_and_save_nothing() {
+    let env = Env::new();
+    // moto's IAM-auth mode after its 2 free calls (the IAM set-up below): real key checks.
+    let moto = Moto::start_with_iam_auth(&env.ca, 2);
+    moto.iam(&[("Action", "CreateUser"), ("UserName", "HeliumIntegrationAccess")]);
+    let key = moto.iam(&[("Action", "CreateAccessKey"), ("UserName", "HeliumIntegrationAccess")]);
+    let (key_id, secret) = (xml_field(&key, "AccessKeyId"), xml_field(&key, "SecretAccessKey"));
+    let keychain = KeychainSession::start();
+    keychain.apply_env_to_this_process();
+    let v = test_vault();
+
+    // An integration saved earlier with these keys.
+    let new = NewIntegration {
+        kind: IntegrationKind::AwsIotCore,
+        name: "aws".into(),
+        region: "us-east-1".into(),
+        topic: "helium/uplinks".into(),
+        endpoint: EndpointOverride {
+            api_url: Some(moto.endpoint_url()),
+            ..Default::default()
+        },
+        forward_joins: false,
+    };
+    let account = AwsAccount {
+        access_key_id: key_id.clone(),
+        account: "123456789012".into(),
+        user_arn: "arn:aws:iam::123456789012:user/HeliumIntegrationAccess".into(),
+    };
+    let before = env.core.store().create_integration_with(&new, Some(&account)).unwrap();
+    vault::put_aws_secret(v.as_ref(), &before.id, &secret).unwrap();
+
+    let wrong = "WrongSecretWrongSecretWrongSecret0123456";
+    let err = setup::update_integration(
+        &env.core,
+        v.clone(),
+        &before.id,
+        IntegrationUpdate::default(),
+        Some(keys(&key_id, wrong)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, SetupError::Credentials(CredentialError::WrongSecret { .. })),
+        "{err}"
+    );
+    assert!(!err.to_string().contains(wrong));
+    let err = setup::update_integration(
+        &env.core,
+        v.clone(),
+        &before.id,
+        IntegrationUpdate::default(),
+        Some(keys("AKIANOSUCHKEY0000000", &secret)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, SetupError::Credentials(CredentialError::UnknownAccessKey { .. })),
+        "{err}"
+    );
+    assert_eq!(env.core.store().get_integration(&before.id).unwrap(), before);
+    assert_eq!(secret_of(&v, &before.id).as_deref(), Some(secret.as_str()));
+    // A new integration with bad keys is not saved.
+    let mut other = new.clone();
+    other.name = "other".into();
+    let err = setup::add_integration(&env.core, v.clone(), other, Some(keys(&key_id, wrong)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SetupError::Credentials(CredentialError::WrongSecret { .. })),
+        "{err}"
+    );
+    assert_eq!(env.core.store().list_integrations().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_new_region_reprovisions() {
+    let env = Env::new();
+    let moto = Moto::start(&env.ca);
+    let keychain = KeychainSession::start();
+    keychain.apply_env_to_this_process();
+    let v = test_vault();
+    let aws = env.aws_broker();
+    let ca_file = env.certs.path().join("aws-ca.pem");
+    std::fs::write(&ca_file, &env.ca.cert_pem).unwrap();
+    let new = NewIntegration {
+        kind: IntegrationKind::AwsIotCore,
+        name: "aws".into(),
+        region: "us-east-1".into(),
+        topic: "helium/uplinks".into(),
+        endpoint: EndpointOverride {
+            host: Some("127.0.0.1".into()),
+            port: Some(aws.port),
+            ca_file: Some(ca_file.display().to_string()),
+            cert_dir: None,
+            api_url: Some(moto.endpoint_url()),
+        },
+        forward_joins: false,
+    };
+    let first_secret = "first/Secret+0123456789abcdefghijklmnopq";
+    let (integration, checked) = setup::add_integration(
+        &env.core,
+        v.clone(),
+        new.clone(),
+        Some(keys("AKIAFIRSTKEY00000001", first_secret)),
+    )
+    .await
+    .unwrap();
+    let checked = checked.unwrap();
+    assert_eq!(checked.account.account, "123456789012");
+    assert!(checked.data_endpoint.contains(".iot.us-east-1."), "{checked:?}");
+    assert_eq!(integration.aws.as_ref().unwrap().access_key_id, "AKIAFIRSTKEY00000001");
+    assert_eq!(secret_of(&v, &integration.id).as_deref(), Some(first_secret));
+
+    // Saving fails after the check (the new name is taken): the old secret is put back.
+    env.core
+        .store()
+        .create_integration_with(
+            &NewIntegration {
+                name: "taken".into(),
+                ..new.clone()
+            },
+            None,
+        )
+        .unwrap();
+    let second_secret = "second/Secret+0123456789abcdefghijklmnop";
+    let err = setup::update_integration(
+        &env.core,
+        v.clone(),
+        &integration.id,
+        IntegrationUpdate {
+            name: Some("taken".into()),
+            ..Default::default()
+        },
+        Some(keys("AKIASECONDKEY0000002", second_secret)),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, SetupError::Store(StoreError::Conflict(_))), "{err}");
+    assert_eq!(secret_of(&v, &integration.id).as_deref(), Some(first_secret));
+    assert_eq!(env.core.store().get_integration(&integration.id).unwrap(), integration);
+
+    // The bridge runs with the app's provisioner; the device is provisioned in us-east-1.
+    env.chirpstack_source();
+    let eui = "5e70000000000001";
+    let device = device_id_for_dev_eui(eui);
+    env.device(&device, eui, "fleet", &[&integration]);
+    let bus = EventBus::new(env.core.clone());
+    let mut events = bus.subscribe();
+    let bridge = Bridge::start_app(env.core.clone(), bus, v.clone(), BridgeOptions::default())
+        .await
+        .unwrap();
+    let mut obs = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    wait_event(&mut events, Duration::from_secs(30), |e| {
+        e.kind == "connection" && e.device_id.as_deref() == Some(device.as_str()) && e.level == "info"
+    })
+    .await;
+
+    // New keys and a new region: checked, swapped, and the bridge re-provisions in eu-west-1.
+    let outcome = setup::update_integration(
+        &env.core,
+        v.clone(),
+        &integration.id,
+        IntegrationUpdate {
+            region: Some("eu-west-1".into()),
+            ..Default::default()
+        },
+        Some(keys("AKIASECONDKEY0000002", second_secret)),
+    )
+    .await
+    .unwrap();
+    assert!(outcome.keys_changed && outcome.region_changed);
+    assert!(outcome.checked.unwrap().data_endpoint.contains(".iot.eu-west-1."));
+    assert_eq!(
+        outcome.integration.aws.as_ref().unwrap().access_key_id,
+        "AKIASECONDKEY0000002"
+    );
+    assert_eq!(secret_of(&v, &integration.id).as_deref(), Some(second_secret));
+    bridge.integration_reconfigured(&integration.id);
+    let moved = wait_event(&mut events, Duration::from_secs(30), |e| {
+        e.kind == "provisioning" && e.message.contains("moved from us-east-1 to eu-west-1")
+    })
+    .await;
+    assert_eq!(moved.level, "warn");
+    wait_event(&mut events, Duration::from_secs(30), |e| {
+        e.kind == "connection" && e.device_id.as_deref() == Some(device.as_str()) && e.level == "info"
+    })
+    .await;
+    let row = env
+        .core
+        .store()
+        .get_device_identity(&integration.id, &device)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.region, "eu-west-1");
+    assert!(row.ready);
+
+    // Uplinks flow on through the new identity.
+    let helium = Observer::plain(&env.helium, "#").await;
+    let id = uuid();
+    helium
+        .publish(&format!("application/{APP}/device/{eui}/event/up"), uplink(eui, 7, &id))
+        .await;
+    let (_, got) = obs.next_json(Duration::from_secs(30)).await;
+    assert_eq!(got["dev_eui"], eui.to_uppercase());
+    bridge.shutdown().await;
+}
