@@ -9,6 +9,7 @@ use helium_bridge_core::events::Event;
 use helium_bridge_core::{Core, DataDir};
 use serde_json::json;
 use test_harness::gui::{GuiSession, WebDriver};
+use test_harness::{KeychainSession, Moto, TestCa};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -43,6 +44,11 @@ fn set_input(app: &WebDriver, css: &str, value: &str) {
          input.dispatchEvent(new Event('input', { bubbles: true }));",
         json!([css, value]),
     );
+}
+
+fn click(app: &WebDriver, css: &str) {
+    let element = app.wait_for(css, WAIT);
+    app.click(&element);
 }
 
 fn new_integration(name: &str) -> NewIntegration {
@@ -291,4 +297,106 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
     });
     assert!(rows[0].contains("uplink"), "{rows:?}");
     app.screenshot("monitor-live");
+}
+
+#[test]
+fn gui_wizard_checks_keys_adds_an_integration_and_deletes_it_with_aws_cleanup() {
+    const KEY_ID: &str = "AKIAGUIWIZARDTEST01";
+    const SECRET: &str = "gUiWiZaRd/SeCrEt+0123456789abcdefghijkl";
+    // moto first: it finds its venv under the HOME the keychain session replaces.
+    let moto = Moto::start(&TestCa::new("gui wizard"));
+    let keychain = KeychainSession::start();
+    let env = keychain.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let data = tempfile::tempdir().unwrap();
+    let mut gui = GuiSession::start(&env);
+    let app = launch(&mut gui, data.path());
+
+    click(&app, "[data-testid=integrations-empty] [data-testid=add-integration]");
+    let wizard = wait_texts(&app, "[data-testid=integration-wizard]", WAIT, |t| t.len() == 1);
+    assert!(
+        wizard[0].contains("HeliumIntegrationAccess") && wizard[0].contains("AWSIoTConfigAccess"),
+        "{wizard:?}"
+    );
+
+    // Keys the core refuses: its message, verbatim, in an alert.
+    set_input(&app, "[data-testid=wizard-access-key-id]", "akia-not-a-key");
+    set_input(&app, "[data-testid=wizard-secret]", SECRET);
+    set_input(&app, "[data-testid=wizard-region]", "us-east-1");
+    click(&app, "[data-testid=wizard-advanced]");
+    set_input(&app, "[data-testid=wizard-api-url]", &moto.endpoint_url());
+    click(&app, "[data-testid=wizard-check]");
+    let error = wait_texts(&app, "[data-testid=wizard-check-error][role=alert]", WAIT, |t| {
+        t.len() == 1
+    });
+    assert!(error[0].contains("access key id"), "{error:?}");
+    app.screenshot("wizard-check-failed");
+
+    // Keys moto accepts: whose they are.
+    set_input(&app, "[data-testid=wizard-access-key-id]", KEY_ID);
+    click(&app, "[data-testid=wizard-check]");
+    let checked = wait_texts(&app, "[data-testid=wizard-check-result]", WAIT, |t| t.len() == 1);
+    assert!(
+        checked[0].contains("123456789012") && checked[0].contains("arn:aws:"),
+        "{checked:?}"
+    );
+    set_input(&app, "[data-testid=wizard-topic]", "helium/uplinks");
+    set_input(&app, "[data-testid=wizard-name]", "Wizard sensors");
+    let shot = app.screenshot("wizard-keys-checked");
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+
+    click(&app, "[data-testid=wizard-submit]:not([disabled])");
+    let rows = wait_texts(&app, "[data-testid=integration-row]", WAIT, |t| t.len() == 1);
+    assert!(
+        rows[0].contains("Wizard sensors") && rows[0].contains("us-east-1") && rows[0].contains(KEY_ID),
+        "{rows:?}"
+    );
+    let added = wait_texts(&app, "[data-testid=wizard-result]", WAIT, |t| t.len() == 1);
+    assert!(added[0].contains("123456789012"), "{added:?}");
+    let page = app.execute("return document.body.innerText", json!([]));
+    assert!(!page.as_str().unwrap().contains(SECRET), "the secret is shown: {page}");
+    app.screenshot("wizard-integration-added");
+    {
+        let store = helium_bridge_core::Store::open_reader(&data.path().join("bridge.sqlite3")).unwrap();
+        let integrations = store.list_integrations().unwrap();
+        let aws = integrations[0].aws.as_ref().expect("the IAM user's account");
+        assert_eq!(
+            (aws.access_key_id.as_str(), aws.account.as_str()),
+            (KEY_ID, "123456789012")
+        );
+        assert_eq!(
+            integrations[0].endpoint.api_url.as_deref(),
+            Some(moto.endpoint_url().as_str())
+        );
+    }
+
+    // A new region: the stored keys (from the keychain) are checked there before it is saved.
+    click(&app, "[data-testid=integration-update]");
+    set_input(&app, "[data-testid=wizard-region]", "eu-west-1");
+    let warning = wait_texts(&app, "[data-testid=wizard-region-warning]", WAIT, |t| t.len() == 1);
+    assert!(warning[0].contains("provisioned again"), "{warning:?}");
+    app.screenshot("wizard-update-region");
+    click(&app, "[data-testid=wizard-submit]:not([disabled])");
+    let saved = wait_texts(&app, "[data-testid=wizard-result]", WAIT, |t| {
+        t.len() == 1 && t[0].starts_with("Saved")
+    });
+    assert!(saved[0].contains("provisioned again in eu-west-1"), "{saved:?}");
+    wait_texts(&app, "[data-testid=integration-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("eu-west-1")
+    });
+
+    // Delete, cleaning up AWS: the report names what went (the key the keychain held).
+    click(&app, "[data-testid=integration-delete]");
+    app.wait_for("[data-testid=delete-dialog]", WAIT);
+    app.screenshot("wizard-delete-dialog");
+    click(&app, "[data-testid=delete-cleanup-aws]");
+    let report = wait_texts(&app, "[data-testid=remove-outcome]", WAIT, |t| t.len() == 1);
+    assert!(
+        report[0].contains("Deleted Wizard sensors") && report[0].contains("the AWS secret access key in the keychain"),
+        "{report:?}"
+    );
+    app.wait_for("[data-testid=integrations-empty]", WAIT);
+    app.screenshot("wizard-integration-deleted");
+    let store = helium_bridge_core::Store::open_reader(&data.path().join("bridge.sqlite3")).unwrap();
+    assert!(store.list_integrations().unwrap().is_empty());
 }

@@ -127,6 +127,18 @@ impl BridgeHost {
         }
     }
 
+    /// Restarts the integration's sessions with its new keys, region or endpoints. Nothing to
+    /// do when the bridge is not running: its next start reads the new settings.
+    pub fn integration_reconfigured(&self, id: &str) {
+        self.with(|b| b.integration_reconfigured(id));
+    }
+
+    /// Has the running bridge provision (and connect) the integration's devices now; progress
+    /// arrives as events.
+    pub fn provision_now(&self, id: &str) -> Result<(), IpcError> {
+        self.with(|b| b.provision_now(id)).ok_or_else(|| self.not_running())
+    }
+
     /// A receiver of the bridge's events, waiting for the start to finish if need be.
     pub async fn subscribe(&self) -> Result<broadcast::Receiver<Event>, IpcError> {
         let mut changes = self.status.subscribe();

@@ -87,6 +87,11 @@ pub fn run() {
             commands::recent_events,
             commands::subscribe_events,
             commands::unsubscribe_events,
+            commands::check_aws_keys,
+            commands::add_integration,
+            commands::update_integration,
+            commands::remove_integration,
+            commands::provision_now,
         ])
         .build(tauri::generate_context!())
         .expect("error while running Helium AWS Bridge")

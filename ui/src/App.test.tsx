@@ -85,7 +85,8 @@ describe("Integrations page", () => {
     expect(screen.queryByTestId("integration-row")).not.toBeInTheDocument();
 
     await user.click(add);
-    expect(screen.getByTestId("wizard-unavailable")).toHaveTextContent(/not available in this version/);
+    expect(screen.getByRole("heading", { name: "Add an AWS IoT Core integration" })).toBeInTheDocument();
+    expect(screen.getByTestId("integration-wizard")).toHaveTextContent("HeliumIntegrationAccess");
   });
 
   it("renders one row per integration", async () => {

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import {
+  addIntegration,
   appInfo,
+  checkAwsKeys,
+  provisionNow,
+  removeIntegration,
+  updateIntegration,
   connectionStates,
   listDevices,
   listIntegrations,
@@ -56,6 +61,26 @@ describe("api", () => {
       ["connection_states"],
       ["recent_events", { limit: 500 }],
       ["set_integration_active", { id: "int-1", active: false }],
+    ]);
+  });
+
+  it("passes the integration commands' arguments by name (cleanup_aws in snake_case)", async () => {
+    vi.mocked(invoke).mockResolvedValue(null);
+    const keys = { access_key_id: "AKIA", secret_access_key: "s" };
+    await checkAwsKeys({ keys, region: "us-east-1", api_url: null });
+    const endpoint = { host: null, port: null, ca_file: null, cert_dir: null, api_url: null };
+    const add = { name: "n", region: "us-east-1", topic: "t", endpoint, forward_joins: false, keys };
+    await addIntegration(add);
+    const update = { name: null, region: "eu-west-1", topic: null, endpoint: null, forward_joins: null, keys: null };
+    await updateIntegration("int-1", update);
+    await removeIntegration("int-1", true);
+    await provisionNow("int-1");
+    expect(vi.mocked(invoke).mock.calls).toEqual([
+      ["check_aws_keys", { input: { keys, region: "us-east-1", api_url: null } }],
+      ["add_integration", { input: add }],
+      ["update_integration", { id: "int-1", input: update }],
+      ["remove_integration", { id: "int-1", cleanup_aws: true }],
+      ["provision_now", { id: "int-1" }],
     ]);
   });
 

@@ -2,12 +2,18 @@ import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   BridgeStatus,
+  CheckKeysInput,
   ConnectionState,
   Device,
   Event,
   Integration,
   IpcError,
+  KeysChecked,
   LabelSummary,
+  NewIntegrationInput,
+  RemoveOutcome,
+  UpdateIntegrationInput,
+  UpdateOutcome,
 } from "./bindings";
 
 function isIpcError(value: unknown): value is IpcError {
@@ -45,6 +51,20 @@ export const setIntegrationActive = (id: string, active: boolean): Promise<void>
   call<void>("set_integration_active", { id, active });
 /** The newest `limit` events, oldest first. */
 export const recentEvents = (limit: number): Promise<Event[]> => call<Event[]>("recent_events", { limit });
+
+/** Asks AWS whose keys these are (and the region's IoT data endpoint); nothing is saved. */
+export const checkAwsKeys = (input: CheckKeysInput): Promise<KeysChecked> =>
+  call<KeysChecked>("check_aws_keys", { input });
+/** Checks the keys with AWS, then saves the integration (the secret goes to the keychain only). */
+export const addIntegration = (input: NewIntegrationInput): Promise<Integration> =>
+  call<Integration>("add_integration", { input });
+export const updateIntegration = (id: string, input: UpdateIntegrationInput): Promise<UpdateOutcome> =>
+  call<UpdateOutcome>("update_integration", { id, input });
+/** `cleanupAws`: also remove the things, certificates and policy the bridge created in AWS. */
+export const removeIntegration = (id: string, cleanupAws: boolean): Promise<RemoveOutcome> =>
+  call<RemoveOutcome>("remove_integration", { id, cleanup_aws: cleanupAws });
+/** Provisions the integration's devices now; progress arrives as events (Monitor page). */
+export const provisionNow = (id: string): Promise<void> => call<void>("provision_now", { id });
 
 export type EventSubscription = {
   /** Resolves once live events flow; rejects when they cannot (e.g. the bridge did not start). */

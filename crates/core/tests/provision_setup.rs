@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use common::*;
 use helium_bridge_core::aws::provision::credentials::CredentialError;
+use helium_bridge_core::aws::provision::{iot_config, policy::policy_name};
 use helium_bridge_core::aws::setup::{self, NewKeys, SetupError};
+use helium_bridge_core::aws::AwsCredentials;
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
 use helium_bridge_core::codec::device_id_for_dev_eui;
 use helium_bridge_core::domain::{AwsAccount, EndpointOverride, IntegrationKind, IntegrationUpdate, NewIntegration};
@@ -246,5 +248,26 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
         .await;
     let (_, got) = obs.next_json(Duration::from_secs(30)).await;
     assert_eq!(got["dev_eui"], eui.to_uppercase());
+    bridge.set_integration_active(&integration.id, false).unwrap();
     bridge.shutdown().await;
+
+    // Removed without cleanup: AWS keeps the thing, certificate and policy; the keychain entry goes.
+    let outcome = setup::remove_integration(&env.core, v.clone(), &integration.id, false)
+        .await
+        .unwrap();
+    assert!(outcome.cleanup.is_none() && outcome.warnings.is_empty(), "{outcome:?}");
+    assert_eq!(secret_of(&v, &integration.id), None);
+    let creds = AwsCredentials {
+        access_key_id: "AKIAOBSERVER00000001".into(),
+        secret_access_key: Zeroizing::new("observer".into()),
+        region: "eu-west-1".into(),
+    };
+    let iot = aws_sdk_iot::Client::from_conf(iot_config(&creds, "eu-west-1", Some(&moto.endpoint_url())));
+    iot.describe_thing().thing_name(&device).send().await.unwrap();
+    assert_eq!(iot.list_certificates().send().await.unwrap().certificates().len(), 1);
+    iot.get_policy()
+        .policy_name(policy_name(&integration))
+        .send()
+        .await
+        .unwrap();
 }

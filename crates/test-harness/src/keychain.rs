@@ -113,7 +113,8 @@ impl KeychainSession {
         }
     }
 
-    fn env(&self) -> Vec<(&'static str, String)> {
+    /// The variables that point a process at this session's bus and keychain.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
         let p = |s: &str| self.dir.path().join(s).display().to_string();
         vec![
             ("DBUS_SESSION_BUS_ADDRESS", self.bus_address.clone()),

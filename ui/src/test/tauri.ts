@@ -9,7 +9,10 @@ import type {
   Event,
   Integration,
   IpcError,
+  KeysChecked,
   LabelSummary,
+  RemoveOutcome,
+  UpdateOutcome,
 } from "../bindings";
 import type { MockChannel } from "./channel";
 
@@ -30,6 +33,11 @@ export type CommandMocks = {
   recent_events?: Mock<Event[]>;
   subscribe_events?: Mock<null>;
   unsubscribe_events?: Mock<boolean>;
+  check_aws_keys?: Mock<KeysChecked>;
+  add_integration?: Mock<Integration>;
+  update_integration?: Mock<UpdateOutcome>;
+  remove_integration?: Mock<RemoveOutcome>;
+  provision_now?: Mock<null>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -52,6 +60,7 @@ export function mockCommands(mocks: CommandMocks): void {
     recent_events: [],
     subscribe_events: null,
     unsubscribe_events: true,
+    provision_now: null,
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {
@@ -97,8 +106,9 @@ export function integration(overrides: Partial<Integration> = {}): Integration {
     active: true,
     region: "eu-west-1",
     topic: "helium/uplinks",
-    endpoint: { host: null, port: null, ca_file: null, cert_dir: null },
+    endpoint: { host: null, port: null, ca_file: null, cert_dir: null, api_url: null },
     forward_joins: false,
+    aws: null,
     created_at_ms: 1_700_000_000_000,
     updated_at_ms: 1_700_000_000_000,
     ...overrides,
@@ -118,5 +128,17 @@ export function device(i: number): Device {
     uplinks: i * 3,
     downlinks: i,
     errors: i % 7 === 0 ? 1 : 0,
+  };
+}
+
+export function keysChecked(overrides: Partial<KeysChecked["account"]> = {}): KeysChecked {
+  return {
+    account: {
+      access_key_id: "AKIAIOSFODNN7EXAMPLE",
+      account: "123456789012",
+      user_arn: "arn:aws:iam::123456789012:user/HeliumIntegrationAccess",
+      ...overrides,
+    },
+    data_endpoint: "a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com",
   };
 }

@@ -184,7 +184,9 @@ pub async fn update_integration(
     let (v, iid, secret) = (vault.clone(), current.id.clone(), keys.secret_access_key.clone());
     blocking(move || vault::put_aws_secret(v.as_ref(), &iid, &secret)).await?;
     update.aws = checked.as_ref().map(|c| c.account.clone());
-    match core.store().update_integration(id, &update) {
+    // Bound first: the store guard must not live across the `.await` below.
+    let updated = core.store().update_integration(id, &update);
+    match updated {
         Ok(integration) => Ok(UpdateOutcome {
             integration,
             checked,

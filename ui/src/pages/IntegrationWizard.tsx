@@ -1,0 +1,439 @@
+// "Add an AWS IoT Core integration" and "Update connection details": the guided form of Helium
+// Console's AWS IoT Core integration. The secret access key never enters React state: it is
+// read from its (uncontrolled) input when sent, and the input is wiped after a success.
+import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { addIntegration, checkAwsKeys, updateIntegration } from "../api";
+import type {
+  EndpointOverride,
+  Integration,
+  KeysChecked,
+  KeysInput,
+  UpdateIntegrationInput,
+  UpdateOutcome,
+} from "../bindings";
+import { formatHostPort, parseHostPort } from "../endpoint";
+
+export const IAM_USER = "HeliumIntegrationAccess";
+export const IAM_POLICY = "AWSIoTConfigAccess";
+
+/** Regions with AWS IoT Core, offered as suggestions; any other region name can be typed. */
+export const IOT_CORE_REGIONS = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-south-1",
+  "me-south-1",
+  "me-central-1",
+  "ap-east-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "cn-north-1",
+  "cn-northwest-1",
+  "us-gov-east-1",
+  "us-gov-west-1",
+];
+
+export type WizardResult = { kind: "added"; integration: Integration } | { kind: "updated"; outcome: UpdateOutcome };
+
+type Fields = {
+  accessKeyId: string;
+  region: string;
+  topic: string;
+  name: string;
+  apiUrl: string;
+  dataEndpoint: string;
+  caFile: string;
+  forwardJoins: boolean;
+};
+
+type Check =
+  | { state: "idle" }
+  | { state: "checking" }
+  | { state: "ok"; checked: KeysChecked }
+  | { state: "failed"; message: string };
+
+function initialFields(integration: Integration | undefined): Fields {
+  const e = integration?.endpoint;
+  return {
+    accessKeyId: "",
+    region: integration?.region ?? "us-east-1",
+    topic: integration?.topic ?? "helium/uplinks",
+    name: integration?.name ?? "",
+    apiUrl: e?.api_url ?? "",
+    dataEndpoint: e ? formatHostPort(e.host, e.port) : "",
+    caFile: e?.ca_file ?? "",
+    forwardJoins: integration?.forward_joins ?? false,
+  };
+}
+
+const orNull = (s: string): string | null => (s.trim() === "" ? null : s.trim());
+
+function sameEndpoint(a: EndpointOverride, b: EndpointOverride): boolean {
+  return a.host === b.host && a.port === b.port && a.ca_file === b.ca_file && a.api_url === b.api_url;
+}
+
+function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {children(id)}
+      {hint ? <p className="field-hint">{hint}</p> : null}
+    </div>
+  );
+}
+
+function CheckResult({ check }: { check: Check }) {
+  if (check.state === "ok") {
+    const { account, data_endpoint } = check.checked;
+    return (
+      <div className="check-ok" role="status" data-testid="wizard-check-result">
+        <p className="check-title">These keys work.</p>
+        <dl className="check-facts">
+          <dt>AWS account</dt>
+          <dd className="mono">{account.account}</dd>
+          <dt>IAM user</dt>
+          <dd className="mono">{account.user_arn}</dd>
+          <dt>Data endpoint</dt>
+          <dd className="mono">{data_endpoint}</dd>
+        </dl>
+      </div>
+    );
+  }
+  if (check.state === "failed") {
+    return (
+      <p className="inline-error" role="alert" data-testid="wizard-check-error">
+        {check.message}
+      </p>
+    );
+  }
+  return null;
+}
+
+export function IntegrationWizard({
+  integration,
+  onDone,
+  onCancel,
+}: {
+  /** Set: update this integration's connection details; unset: add a new integration. */
+  integration?: Integration;
+  onDone: (result: WizardResult) => void;
+  onCancel: () => void;
+}) {
+  const updating = integration !== undefined;
+  const [fields, setFields] = useState<Fields>(() => initialFields(integration));
+  const secretRef = useRef<HTMLInputElement>(null);
+  const [hasSecret, setHasSecret] = useState(false);
+  const [check, setCheck] = useState<Check>({ state: "idle" });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // Open from the start when the integration uses any advanced setting.
+  const [advancedOpen] = useState(() => fields.apiUrl !== "" || fields.dataEndpoint !== "" || fields.caFile !== "");
+
+  const set = <K extends keyof Fields>(key: K, value: Fields[K]) => {
+    setFields((f) => ({ ...f, [key]: value }));
+    // What the check used changed: its answer no longer holds.
+    if (key === "accessKeyId" || key === "region" || key === "apiUrl") setCheck({ state: "idle" });
+  };
+
+  const hasKeyId = fields.accessKeyId.trim() !== "";
+  /** The keys typed in, or `null` for none (keeps the stored keys when updating). */
+  const readKeys = (): KeysInput | null | string => {
+    const secret = secretRef.current?.value ?? "";
+    if (!hasKeyId && secret === "") return null;
+    if (!hasKeyId || secret === "") return "Enter both the access key ID and the secret access key.";
+    return { access_key_id: fields.accessKeyId.trim(), secret_access_key: secret };
+  };
+  const wipeSecret = () => {
+    if (secretRef.current) secretRef.current.value = "";
+    setHasSecret(false);
+  };
+
+  const endpoint = (): EndpointOverride | string => {
+    const hostPort = parseHostPort(fields.dataEndpoint);
+    if (typeof hostPort === "string") return hostPort;
+    return {
+      ...hostPort,
+      ca_file: orNull(fields.caFile),
+      cert_dir: integration?.endpoint.cert_dir ?? null,
+      api_url: orNull(fields.apiUrl),
+    };
+  };
+
+  const onCheck = () => {
+    const keys = readKeys();
+    if (keys === null || typeof keys === "string") {
+      setCheck({ state: "failed", message: keys ?? "Enter the access key ID and the secret access key." });
+      return;
+    }
+    setCheck({ state: "checking" });
+    checkAwsKeys({ keys, region: fields.region.trim(), api_url: orNull(fields.apiUrl) }).then(
+      (checked) => setCheck({ state: "ok", checked }),
+      (e: Error) => setCheck({ state: "failed", message: e.message }),
+    );
+  };
+
+  const submit = async (): Promise<WizardResult> => {
+    const keys = readKeys();
+    const ep = endpoint();
+    if (typeof keys === "string") throw new Error(keys);
+    if (typeof ep === "string") throw new Error(ep);
+    const name = fields.name.trim();
+    const region = fields.region.trim();
+    const topic = fields.topic.trim();
+    if (!integration) {
+      if (keys === null) throw new Error("Enter the access key ID and the secret access key.");
+      const input = { name, region, topic, endpoint: ep, forward_joins: fields.forwardJoins, keys };
+      return { kind: "added", integration: await addIntegration(input) };
+    }
+    const changed = <T,>(now: T, was: T): T | null => (now === was ? null : now);
+    const input: UpdateIntegrationInput = {
+      name: changed(name, integration.name),
+      region: changed(region, integration.region),
+      topic: changed(topic, integration.topic),
+      endpoint: sameEndpoint(ep, integration.endpoint) ? null : ep,
+      forward_joins: changed(fields.forwardJoins, integration.forward_joins),
+      keys,
+    };
+    return { kind: "updated", outcome: await updateIntegration(integration.id, input) };
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    submit().then(
+      (result) => {
+        wipeSecret();
+        setBusy(false);
+        onDone(result);
+      },
+      (err: Error) => {
+        setBusy(false);
+        setError(err.message);
+      },
+    );
+  };
+
+  const regionChanged = updating && fields.region.trim() !== integration.region;
+  const complete =
+    fields.region.trim() !== "" &&
+    fields.topic.trim() !== "" &&
+    fields.name.trim() !== "" &&
+    (updating || (hasKeyId && hasSecret));
+  const currentKey = integration?.aws?.access_key_id;
+
+  return (
+    <section className="panel wizard" aria-labelledby="wizard-title" data-testid="integration-wizard">
+      <header className="panel-header">
+        <h2 id="wizard-title">
+          {updating ? `Update connection details of ${integration.name}` : "Add an AWS IoT Core integration"}
+        </h2>
+        <span className="muted">AWS IoT Core</span>
+      </header>
+      <form className="wizard-body" onSubmit={onSubmit} noValidate>
+        <ol className="wizard-steps">
+          <li className="wizard-step">
+            <h3>Create an IAM user for the bridge</h3>
+            <p>
+              In the AWS console, open <strong>IAM → Users → Create user</strong> and name it{" "}
+              <code>{IAM_USER}</code>. Give it programmatic access (an access key) and attach the AWS managed
+              policy <code>{IAM_POLICY}</code>. The bridge uses it to create a thing, a certificate and a policy
+              for each of your devices in AWS IoT Core.
+            </p>
+          </li>
+          <li className="wizard-step">
+            <h3>Enter its access key</h3>
+            {updating ? (
+              <p className="muted" data-testid="wizard-keep-keys">
+                {currentKey
+                  ? `Leave both empty to keep the current key (${currentKey}).`
+                  : "This integration uses a folder of device certificates; enter keys to have the bridge provision its devices."}
+              </p>
+            ) : null}
+            <div className="field-grid">
+              <Field label="Access Key ID">
+                {(id) => (
+                  <input
+                    id={id}
+                    className="input mono"
+                    data-testid="wizard-access-key-id"
+                    autoComplete="off"
+                    spellCheck={false}
+                    placeholder="AKIA…"
+                    value={fields.accessKeyId}
+                    onChange={(e) => set("accessKeyId", e.target.value)}
+                  />
+                )}
+              </Field>
+              <Field label="Secret Access Key" hint="Stored in your OS keychain only; never shown again.">
+                {(id) => (
+                  <input
+                    id={id}
+                    ref={secretRef}
+                    type="password"
+                    className="input mono"
+                    data-testid="wizard-secret"
+                    autoComplete="new-password"
+                    spellCheck={false}
+                    onChange={(e) => {
+                      setHasSecret(e.target.value !== "");
+                      setCheck({ state: "idle" });
+                    }}
+                  />
+                )}
+              </Field>
+              <Field label="Region" hint="The AWS region of your IoT Core.">
+                {(id) => (
+                  <>
+                    <input
+                      id={id}
+                      className="input mono"
+                      data-testid="wizard-region"
+                      list={`${id}-regions`}
+                      autoComplete="off"
+                      spellCheck={false}
+                      value={fields.region}
+                      onChange={(e) => set("region", e.target.value)}
+                    />
+                    <datalist id={`${id}-regions`}>
+                      {IOT_CORE_REGIONS.map((r) => (
+                        <option key={r} value={r} />
+                      ))}
+                    </datalist>
+                  </>
+                )}
+              </Field>
+            </div>
+            {regionChanged ? (
+              <p className="note note-warn" role="status" data-testid="wizard-region-warning">
+                Changing the region from {integration.region} to {fields.region.trim() || "…"} means every device
+                is provisioned again in the new region (a new thing and certificate there) as it next connects.
+                What the bridge created in {integration.region} stays there.
+              </p>
+            ) : null}
+            <details className="advanced" open={advancedOpen}>
+              <summary data-testid="wizard-advanced">Advanced</summary>
+              <div className="field-grid">
+                <Field label="AWS API URL" hint="A VPC endpoint or stand-in for AWS's API; empty for AWS itself.">
+                  {(id) => (
+                    <input
+                      id={id}
+                      className="input mono"
+                      data-testid="wizard-api-url"
+                      placeholder="https://…"
+                      value={fields.apiUrl}
+                      onChange={(e) => set("apiUrl", e.target.value)}
+                    />
+                  )}
+                </Field>
+                <Field label="Data endpoint" hint="host[:port]; empty for the region's own endpoint.">
+                  {(id) => (
+                    <input
+                      id={id}
+                      className="input mono"
+                      data-testid="wizard-data-endpoint"
+                      placeholder="xxxx-ats.iot.region.amazonaws.com"
+                      value={fields.dataEndpoint}
+                      onChange={(e) => set("dataEndpoint", e.target.value)}
+                    />
+                  )}
+                </Field>
+                <Field label="CA file" hint="PEM file of the endpoint's CA; empty for Amazon's root CAs.">
+                  {(id) => (
+                    <input
+                      id={id}
+                      className="input mono"
+                      data-testid="wizard-ca-file"
+                      value={fields.caFile}
+                      onChange={(e) => set("caFile", e.target.value)}
+                    />
+                  )}
+                </Field>
+              </div>
+            </details>
+            <div className="check-row">
+              <button
+                type="button"
+                className="button button-secondary"
+                data-testid="wizard-check"
+                disabled={!hasKeyId || !hasSecret || fields.region.trim() === "" || check.state === "checking"}
+                onClick={onCheck}
+              >
+                {check.state === "checking" ? "Checking…" : "Check keys"}
+              </button>
+              <CheckResult check={check} />
+            </div>
+          </li>
+          <li className="wizard-step">
+            <h3>Choose where uplinks go</h3>
+            <div className="field-grid">
+              <Field label="Topic" hint="Every uplink is published here as Helium JSON.">
+                {(id) => (
+                  <input
+                    id={id}
+                    className="input mono"
+                    data-testid="wizard-topic"
+                    value={fields.topic}
+                    onChange={(e) => set("topic", e.target.value)}
+                  />
+                )}
+              </Field>
+              <Field label="Name">
+                {(id) => (
+                  <input
+                    id={id}
+                    className="input"
+                    data-testid="wizard-name"
+                    placeholder="e.g. Warehouse sensors"
+                    value={fields.name}
+                    onChange={(e) => set("name", e.target.value)}
+                  />
+                )}
+              </Field>
+            </div>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={fields.forwardJoins}
+                onChange={(e) => set("forwardJoins", e.target.checked)}
+              />
+              Also forward join events
+            </label>
+          </li>
+        </ol>
+        {error ? (
+          <p className="inline-error" role="alert" data-testid="wizard-error">
+            {error}
+          </p>
+        ) : null}
+        <footer className="wizard-footer">
+          <button type="button" className="button button-secondary" onClick={onCancel} disabled={busy}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="button button-primary"
+            data-testid="wizard-submit"
+            disabled={!complete || busy}
+          >
+            {busy ? (updating ? "Saving…" : "Adding…") : updating ? "Save changes" : "Add integration"}
+          </button>
+        </footer>
+      </form>
+    </section>
+  );
+}
