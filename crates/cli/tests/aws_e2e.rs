@@ -5,11 +5,13 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rumqttc::{Client, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use rumqttc::{Client, MqttOptions, QoS};
 use test_harness::moto::xml_field;
 use test_harness::{KeychainSession, Mosquitto, Moto, TestCa};
+
+mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_helium-aws-bridge");
 const APP: &str = "app-e2e";
@@ -246,25 +248,7 @@ fn from_keys_to_a_first_uplink_and_back_with_no_secret_in_any_file_log_or_crash_
     outputs += &again;
 
     // What AWS receives.
-    let obs_id = ca.client_identity("observer");
-    let mut o = MqttOptions::new("observer", "127.0.0.1", aws.port);
-    o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
-        ca: ca.cert_pem.as_bytes().to_vec(),
-        alpn: None,
-        client_auth: Some((obs_id.cert_pem.into_bytes(), obs_id.key_pem.into_bytes())),
-    }));
-    let (obs, mut obs_conn) = Client::new(o, 10);
-    obs.subscribe("helium/uplinks", QoS::AtLeastOnce).unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for ev in obs_conn.iter() {
-            if let Ok(Event::Incoming(Packet::Publish(p))) = ev {
-                if tx.send(serde_json::from_slice(&p.payload).unwrap()).is_err() {
-                    return;
-                }
-            }
-        }
-    });
+    let rx = support::aws_observer(&ca, aws.port, "helium/uplinks");
 
     // The bridge runs with the crash drill armed: it panics once a device's AWS session is up.
     let log = tmp.path().join("run.log");
@@ -275,7 +259,7 @@ fn from_keys_to_a_first_uplink_and_back_with_no_secret_in_any_file_log_or_crash_
         format!("application/{APP}/device/{EUI}/event/up"),
         QoS::AtLeastOnce,
         false,
-        uplink(),
+        support::uplink(EUI, APP, 1, &uuid::Uuid::new_v4().to_string()),
     )
     .unwrap();
     let got = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
@@ -285,8 +269,8 @@ fn from_keys_to_a_first_uplink_and_back_with_no_secret_in_any_file_log_or_crash_
         )
     });
     assert_eq!(got["dev_eui"], EUI.to_uppercase(), "{got}");
-    wait_for(&log, "crash drill");
-    unsafe { libc_kill(run.id() as i32, 15) };
+    support::wait_for_log(&log, "crash drill");
+    support::signal(run.id(), 15);
     run.wait().unwrap();
     let run_log = std::fs::read_to_string(&log).unwrap();
     assert!(
@@ -339,6 +323,7 @@ fn from_keys_to_a_first_uplink_and_back_with_no_secret_in_any_file_log_or_crash_
     let mut scanned = vec![
         ("run log".to_string(), run_log.into_bytes()),
         ("CLI output".into(), outputs.into_bytes()),
+        ("event store".into(), event_text),
     ];
     for entry in std::fs::read_dir(&data).unwrap() {
         let p = entry.unwrap().path();
@@ -381,38 +366,10 @@ fn start_run(cli: &Cli<'_>, log: &Path) -> Child {
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
-    wait_for(log, "source \"helium\" connected");
+    support::wait_for_log(log, "source \"helium\" connected");
     child
-}
-
-fn wait_for(log: &Path, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(log).unwrap_or_default().contains(text) {
-        assert!(
-            Instant::now() < deadline,
-            "{text:?} not in the run log:\n{}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn uplink() -> Vec<u8> {
-    let raw =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/chirpstack/reference.json"))
-            .unwrap();
-    let mut v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
-    v["deviceInfo"]["devEui"] = EUI.into();
-    v["deviceInfo"]["applicationId"] = APP.into();
-    v["deduplicationId"] = uuid::Uuid::new_v4().to_string().into();
-    serde_json::to_vec(&v).unwrap()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
 }

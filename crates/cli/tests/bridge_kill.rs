@@ -5,8 +5,10 @@ use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rumqttc::{Client, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use rumqttc::{Client, MqttOptions, QoS};
 use test_harness::{Mosquitto, TestCa};
+
+mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_helium-aws-bridge");
 const APP: &str = "app-1";
@@ -33,32 +35,8 @@ fn start_run(dir: &std::path::Path, log: &std::path::Path) -> Child {
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .contains("source \"helium\" connected")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "run did not connect its source:\n{}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    support::wait_for_log(log, "source \"helium\" connected");
     child
-}
-
-fn uplink(eui: &str, n: u32, uuid: &str) -> Vec<u8> {
-    let raw = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/chirpstack/reference.json"),
-    )
-    .unwrap();
-    let mut v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
-    v["deviceInfo"]["devEui"] = eui.into();
-    v["deviceInfo"]["applicationId"] = APP.into();
-    v["fCnt"] = n.into();
-    v["deduplicationId"] = uuid.into();
-    serde_json::to_vec(&v).unwrap()
 }
 
 #[test]
@@ -118,24 +96,12 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
     }
 
     // What AWS receives.
-    let id = ca.client_identity("observer");
-    let mut o = MqttOptions::new("observer", "127.0.0.1", aws.port);
-    o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
-        ca: ca.cert_pem.as_bytes().to_vec(),
-        alpn: None,
-        client_auth: Some((id.cert_pem.into_bytes(), id.key_pem.into_bytes())),
-    }));
-    o.set_max_packet_size(256 * 1024, 256 * 1024);
-    let (obs, mut obs_conn) = Client::new(o, 100);
-    obs.subscribe("helium/uplinks", QoS::AtLeastOnce).unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let observed = support::aws_observer(&ca, aws.port, "helium/uplinks");
     std::thread::spawn(move || {
-        for ev in obs_conn.iter() {
-            if let Ok(Event::Incoming(Packet::Publish(p))) = ev {
-                let v: serde_json::Value = serde_json::from_slice(&p.payload).unwrap();
-                if tx.send(v["uuid"].as_str().unwrap().to_string()).is_err() {
-                    return;
-                }
+        for v in observed {
+            if tx.send(v["uuid"].as_str().unwrap().to_string()).is_err() {
+                return;
             }
         }
     });
@@ -150,7 +116,7 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
         if n == 100 {
             // Let some be in flight, then kill -9.
             std::thread::sleep(Duration::from_millis(50));
-            unsafe { libc_kill(run.id() as i32, 9) };
+            support::signal(run.id(), 9);
             run.wait().unwrap();
         }
         let eui = euis[n as usize % euis.len()];
@@ -159,7 +125,7 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
             format!("application/{APP}/device/{eui}/event/up"),
             QoS::AtLeastOnce,
             false,
-            uplink(eui, n, &uuid),
+            support::uplink(eui, APP, n, &uuid),
         )
         .unwrap();
         sent.push(uuid);
@@ -191,12 +157,7 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
         "{} uplinks arrived as {copies} messages (QoS1 allows redelivery after a kill)",
         got.len()
     );
-    unsafe { libc_kill(run.id() as i32, 15) };
+    support::signal(run.id(), 15);
     let status = run.wait().unwrap();
     assert!(status.success(), "run exits 0 on SIGTERM: {status:?}");
-}
-
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
 }

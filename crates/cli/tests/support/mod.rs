@@ -1,0 +1,74 @@
+//! What the CLI's process-level tests share: an observer on the AWS-side broker, ChirpStack
+//! uplinks built from the reference fixture, signals, and waiting on a log file.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rumqttc::{Client, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use test_harness::TestCa;
+
+/// Subscribes to `topic` on the TLS broker at `port` with a certificate from `ca`; every
+/// message arrives on the returned channel as JSON.
+pub fn aws_observer(ca: &TestCa, port: u16, topic: &str) -> mpsc::Receiver<serde_json::Value> {
+    let id = ca.client_identity("observer");
+    let mut o = MqttOptions::new("observer", "127.0.0.1", port);
+    o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
+        ca: ca.cert_pem.as_bytes().to_vec(),
+        alpn: None,
+        client_auth: Some((id.cert_pem.into_bytes(), id.key_pem.into_bytes())),
+    }));
+    o.set_max_packet_size(256 * 1024, 256 * 1024);
+    let (obs, mut conn) = Client::new(o, 100);
+    obs.subscribe(topic, QoS::AtLeastOnce).unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _keep = obs;
+        for ev in conn.iter() {
+            if let Ok(Event::Incoming(Packet::Publish(p))) = ev {
+                if tx.send(serde_json::from_slice(&p.payload).unwrap()).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// The reference ChirpStack uplink for another device, application, frame counter and
+/// deduplication id.
+pub fn uplink(eui: &str, app: &str, fcnt: u32, uuid: &str) -> Vec<u8> {
+    let raw =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/chirpstack/reference.json"))
+            .unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    v["deviceInfo"]["devEui"] = eui.into();
+    v["deviceInfo"]["applicationId"] = app.into();
+    v["fCnt"] = fcnt.into();
+    v["deduplicationId"] = uuid.into();
+    serde_json::to_vec(&v).unwrap()
+}
+
+/// Waits (30 s at most) until the log file contains `text`.
+pub fn wait_for_log(log: &Path, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(log).unwrap_or_default().contains(text) {
+        assert!(
+            Instant::now() < deadline,
+            "{text:?} not in the log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn signal(pid: u32, sig: i32) {
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc_kill(pid as i32, sig) };
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
