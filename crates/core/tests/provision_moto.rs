@@ -37,22 +37,7 @@ fn setup(ca: &TestCa) -> Setup {
         "helium-provision-moto-{}",
         uuid::Uuid::new_v4().simple()
     )));
-    let iot = {
-        use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
-        let conf = aws_sdk_iot::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "AKIAHARNESSTEST",
-                "harness-secret",
-                None,
-                None,
-                "test",
-            ))
-            .endpoint_url(moto.endpoint_url())
-            .build();
-        aws_sdk_iot::Client::from_conf(conf)
-    };
+    let iot = iot_client(&moto, "us-east-1");
     Setup {
         _keychain: keychain,
         vault,
@@ -61,7 +46,29 @@ fn setup(ca: &TestCa) -> Setup {
     }
 }
 
+/// A control-plane client of the test itself (not the bridge's), to look at what moto holds.
+fn iot_client(moto: &Moto, region: &str) -> aws_sdk_iot::Client {
+    use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_iot::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(
+            "AKIAHARNESSTEST",
+            "harness-secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(moto.endpoint_url())
+        .build();
+    aws_sdk_iot::Client::from_conf(conf)
+}
+
 impl Setup {
+    fn iot_in(&self, region: &str) -> aws_sdk_iot::Client {
+        iot_client(&self.moto, region)
+    }
+
     /// A provisioner whose credentials come from the keychain, as the app's will.
     fn provisioner(
         &self,
@@ -487,7 +494,7 @@ async fn a_thing_with_a_certificate_we_hold_no_key_for_gets_a_new_one_and_the_ol
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_region_or_a_changed_master_key_provisions_again_and_reports_the_old_certificate() {
+async fn a_new_region_or_a_changed_master_key_provisions_again_and_cleanup_removes_the_old_certificates_too() {
     let ca = TestCa::new("provisioning CA");
     let s = setup(&ca);
     let data = tempfile::tempdir().unwrap();
@@ -534,4 +541,24 @@ async fn a_new_region_or_a_changed_master_key_provisions_again_and_reports_the_o
         .unwrap()
         .unwrap();
     assert_eq!(row.region, "eu-west-1");
+    assert_eq!(core.store().list_retired_identities(&integration.id).unwrap().len(), 2);
+
+    // Cleanup removes what the bridge made in both regions, the retired certificates included.
+    let report = restarted.deprovision(&moved).await.unwrap();
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert!(
+        report.removed.iter().any(|r| r == "thing dev-r in us-east-1"),
+        "{report:?}"
+    );
+    assert!(report.removed.iter().any(|r| r == "thing dev-r"), "{report:?}");
+    assert_eq!(s.counts().await, (0, 0, 0), "us-east-1 is empty");
+    let eu = s.iot_in("eu-west-1");
+    assert_eq!(eu.list_things().send().await.unwrap().things().len(), 0);
+    assert_eq!(eu.list_certificates().send().await.unwrap().certificates().len(), 0);
+    assert_eq!(eu.list_policies().send().await.unwrap().policies().len(), 0);
+    assert!(core
+        .store()
+        .list_retired_identities(&integration.id)
+        .unwrap()
+        .is_empty());
 }

@@ -433,8 +433,8 @@ impl AwsProvisioner {
 
     /// The stored identity when it is complete and usable. A row for another region (the
     /// integration moved) or whose key no longer opens (the keychain's master key changed) is
-    /// dropped, so the device is provisioned afresh; the old certificate is left in AWS and
-    /// reported.
+    /// retired, so the device is provisioned afresh; the old certificate stays in AWS (reported)
+    /// until cleanup removes it with the integration.
     fn usable(
         &self,
         integration: &Integration,
@@ -447,7 +447,8 @@ impl AwsProvisioner {
         };
         let stale = if row.region != integration.region {
             Some(format!(
-                "the integration moved from {} to {}; provisioning {device_id} again there (its certificate {} in {} is left untouched)",
+                "the integration moved from {} to {}; provisioning {device_id} again there (its certificate {} in {} \
+                 is left untouched until the integration is removed with cleanup)",
                 row.region,
                 integration.region,
                 row.cert_id.as_deref().unwrap_or("(none)"),
@@ -456,7 +457,8 @@ impl AwsProvisioner {
         } else {
             match vault::decrypt_private_key(master, context, &row.key_enc) {
                 Err(e) => Some(format!(
-                    "{e}; provisioning {device_id} again (its certificate {} is left untouched)",
+                    "{e}; provisioning {device_id} again (its certificate {} is left untouched until the \
+                     integration is removed with cleanup)",
                     row.cert_id.as_deref().unwrap_or("(none)")
                 )),
                 Ok(key_pem) if row.ready => {
@@ -473,7 +475,7 @@ impl AwsProvisioner {
             self.emit(integration, device_id, None, "warn", message);
             self.core
                 .store()
-                .delete_device_identity(&integration.id, device_id)
+                .retire_device_identity(&integration.id, device_id)
                 .map_err(|e| Self::store_err(device_id, Step::Key, e))?;
         }
         Ok(None)

@@ -41,6 +41,16 @@ impl std::fmt::Debug for StoredIdentity {
     }
 }
 
+/// A certificate the bridge made for a device and no longer uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredIdentity {
+    pub device_id: String,
+    pub thing_name: String,
+    pub region: String,
+    pub cert_id: String,
+    pub cert_arn: String,
+}
+
 const COLS: &str = "integration_id, device_id, thing_name, region, cert_id, cert_arn, cert_pem, key_enc, endpoint, \
                     ready, created_at_ms";
 
@@ -129,6 +139,51 @@ impl Store {
         ))?;
         let rows = stmt.query_map([integration_id], from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Stops using a device's identity: its certificate (if one was issued) is remembered as
+    /// retired, for cleanup, and the row goes, so the device is provisioned afresh.
+    pub fn retire_device_identity(&mut self, integration_id: &str, device_id: &str) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR IGNORE INTO retired_identities
+                 (integration_id, device_id, thing_name, region, cert_id, cert_arn, retired_at_ms)
+             SELECT integration_id, device_id, thing_name, region, cert_id, cert_arn, ?3
+             FROM device_identities
+             WHERE integration_id = ?1 AND device_id = ?2 AND cert_id IS NOT NULL AND cert_arn IS NOT NULL",
+            params![integration_id, device_id, now_ms()],
+        )?;
+        let n = tx.execute(
+            "DELETE FROM device_identities WHERE integration_id = ?1 AND device_id = ?2",
+            params![integration_id, device_id],
+        )?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// Retired certificates of an integration: (device id, thing name, region, cert id, cert ARN).
+    pub fn list_retired_identities(&self, integration_id: &str) -> Result<Vec<RetiredIdentity>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT device_id, thing_name, region, cert_id, cert_arn FROM retired_identities
+             WHERE integration_id = ?1 ORDER BY retired_at_ms, cert_id",
+        )?;
+        let rows = stmt.query_map([integration_id], |r| {
+            Ok(RetiredIdentity {
+                device_id: r.get(0)?,
+                thing_name: r.get(1)?,
+                region: r.get(2)?,
+                cert_id: r.get(3)?,
+                cert_arn: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn delete_retired_identity(&self, integration_id: &str, cert_id: &str) -> Result<bool> {
+        Ok(self.conn.execute(
+            "DELETE FROM retired_identities WHERE integration_id = ?1 AND cert_id = ?2",
+            params![integration_id, cert_id],
+        )? > 0)
     }
 
     /// Returns whether a row was deleted.

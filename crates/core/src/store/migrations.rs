@@ -114,6 +114,21 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE integrations ADD COLUMN aws_user_arn TEXT;
     ALTER TABLE integrations ADD COLUMN api_url TEXT;
     "#,
+    // 6: certificates the bridge made and then stopped using (the integration moved region, or
+    // the device key could not be opened any more). They stay in AWS until the integration is
+    // removed with cleanup, which removes them too.
+    r#"
+    CREATE TABLE retired_identities (
+        integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        device_id      TEXT NOT NULL,
+        thing_name     TEXT NOT NULL,
+        region         TEXT NOT NULL,
+        cert_id        TEXT NOT NULL,
+        cert_arn       TEXT NOT NULL,
+        retired_at_ms  INTEGER NOT NULL,
+        PRIMARY KEY (integration_id, cert_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

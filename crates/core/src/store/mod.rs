@@ -8,7 +8,7 @@ mod migrations;
 mod tests;
 
 pub use bridge::{DeviceCounter, Enqueue, OutboxEntry, RECENT_EVENTS_MAX};
-pub use identities::StoredIdentity;
+pub use identities::{RetiredIdentity, StoredIdentity};
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 
 use std::path::Path;

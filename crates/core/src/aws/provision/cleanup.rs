@@ -3,6 +3,8 @@
 //! hold no other certificate); delete the integration's policy; forget the local identities and
 //! the integration's AWS secret in the keychain. What could not be removed is reported, with why.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use aws_sdk_iot::types::CertificateStatus;
 
 use super::{policy, ProvisionError};
@@ -41,106 +43,171 @@ where
     }
 }
 
+/// One certificate to remove, with its thing.
+struct Item {
+    device_id: String,
+    thing_name: String,
+    /// (certificate id, ARN); `None` when provisioning stopped before the certificate.
+    cert: Option<(String, String)>,
+    /// From `retired_identities` (an earlier region or key), not the device's current identity.
+    retired: bool,
+}
+
+fn found<T, E>(
+    r: Result<T, aws_sdk_iot::error::SdkError<E, aws_sdk_iot::config::http::HttpResponse>>,
+) -> Result<(), String>
+where
+    E: aws_sdk_iot::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(why(e)),
+    }
+}
+
 impl super::AwsProvisioner {
-    /// Removes from AWS what this integration's provisioning created, then its local
-    /// identities and keychain entry. Without calling this, nothing in AWS is touched.
+    /// Removes from AWS what this integration's provisioning created, in every region it used
+    /// (certificates retired by a region move included), then its local identities and keychain
+    /// entry. Without calling this, nothing in AWS is touched.
     pub async fn deprovision(&self, integration: &Integration) -> Result<CleanupReport, ProvisionError> {
+        let store_err = |e| Self::store_err("", super::Step::Certificate, e);
         let rows = self
             .core
             .store()
             .list_device_identities(&integration.id)
-            .map_err(|e| Self::store_err("", super::Step::Certificate, e))?;
-        let iot = self.clients.iot(integration).await.map_err(|message| ProvisionError {
-            device_id: String::new(),
-            step: super::Step::Certificate,
-            code: None,
-            message,
-        })?;
-        let name = policy::policy_name(integration);
+            .map_err(store_err)?;
+        let retired = self
+            .core
+            .store()
+            .list_retired_identities(&integration.id)
+            .map_err(store_err)?;
+        let mut regions: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+        regions.entry(integration.region.clone()).or_default();
+        for r in rows {
+            regions.entry(r.region.clone()).or_default().push(Item {
+                device_id: r.device_id,
+                thing_name: r.thing_name,
+                cert: r.cert_id.zip(r.cert_arn),
+                retired: false,
+            });
+        }
+        for r in retired {
+            regions.entry(r.region.clone()).or_default().push(Item {
+                device_id: r.device_id,
+                thing_name: r.thing_name,
+                cert: Some((r.cert_id, r.cert_arn)),
+                retired: true,
+            });
+        }
         let mut report = CleanupReport::default();
-        for row in &rows {
+        for (region, items) in regions {
+            let mut there = integration.clone();
+            there.region = region;
+            let iot = self.clients.iot(&there).await.map_err(|message| ProvisionError {
+                device_id: String::new(),
+                step: super::Step::Certificate,
+                code: None,
+                message,
+            })?;
+            self.deprovision_region(integration, &there.region, &iot, items, &mut report)
+                .await;
+        }
+        let vault = self.vault.clone();
+        let id = integration.id.clone();
+        let secret = tokio::task::spawn_blocking(move || crate::vault::delete_aws_secret(vault.as_ref(), &id)).await;
+        let what = "the AWS secret access key in the keychain".to_string();
+        match secret {
+            Ok(Ok(true)) => report.removed.push(what),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => report.failed.push((what, e.to_string())),
+            Err(e) => report.failed.push((what, e.to_string())),
+        }
+        Ok(report)
+    }
+
+    async fn deprovision_region(
+        &self,
+        integration: &Integration,
+        region: &str,
+        iot: &aws_sdk_iot::Client,
+        items: Vec<Item>,
+        report: &mut CleanupReport,
+    ) {
+        // Names carry the region only where it is not the integration's own.
+        let at = |what: String| {
+            if region == integration.region {
+                what
+            } else {
+                format!("{what} in {region}")
+            }
+        };
+        let name = policy::policy_name(integration);
+        let mut things = BTreeSet::new();
+        for item in &items {
             let mut cert_gone = true;
-            if let (Some(id), Some(arn)) = (&row.cert_id, &row.cert_arn) {
-                let detach = iot.detach_policy().policy_name(&name).target(arn).send().await;
-                let detach = match detach {
-                    Err(e)
-                        if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") =>
-                    {
-                        Ok(())
-                    }
-                    r => r.map(|_| ()).map_err(why),
-                };
-                report.record(format!("policy {name} from certificate {id}"), detach);
-                let r = iot
-                    .detach_thing_principal()
-                    .thing_name(&row.thing_name)
-                    .principal(arn)
-                    .send()
-                    .await;
-                let r = match r {
-                    Err(e)
-                        if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") =>
-                    {
-                        Ok(())
-                    }
-                    r => r.map(|_| ()).map_err(why),
-                };
-                report.record(format!("certificate {id} from thing {}", row.thing_name), r);
+            if let Some((id, arn)) = &item.cert {
+                let detach = found(iot.detach_policy().policy_name(&name).target(arn).send().await);
+                report.record(at(format!("policy {name} from certificate {id}")), detach);
+                let r = found(
+                    iot.detach_thing_principal()
+                        .thing_name(&item.thing_name)
+                        .principal(arn)
+                        .send()
+                        .await,
+                );
+                report.record(at(format!("certificate {id} from thing {}", item.thing_name)), r);
                 let r = iot
                     .update_certificate()
                     .certificate_id(id)
                     .new_status(CertificateStatus::Inactive)
                     .send()
                     .await;
-                cert_gone = report.record(format!("certificate {id} set INACTIVE"), r.map(|_| ()).map_err(why))
+                cert_gone = report.record(at(format!("certificate {id} set INACTIVE")), found(r))
                     && report.record(
-                        format!("certificate {id}"),
-                        iot.delete_certificate()
-                            .certificate_id(id)
-                            .send()
-                            .await
-                            .map(|_| ())
-                            .map_err(why),
+                        at(format!("certificate {id}")),
+                        found(iot.delete_certificate().certificate_id(id).send().await),
                     );
             }
+            if cert_gone {
+                let store = self.core.store();
+                let _ = match (&item.cert, item.retired) {
+                    (Some((id, _)), true) => store.delete_retired_identity(&integration.id, id),
+                    _ => store.delete_device_identity(&integration.id, &item.device_id),
+                };
+            }
+            things.insert(item.thing_name.clone());
+        }
+        for thing in things {
             let in_use = self
                 .core
                 .store()
-                .thing_used_by_other_integration(&row.thing_name, &integration.id)
+                .thing_used_by_other_integration(&thing, &integration.id)
                 .unwrap_or(true);
             if in_use {
-                report.failed.push((
-                    format!("thing {}", row.thing_name),
-                    "another integration uses it".into(),
-                ));
-            } else {
-                let others = iot.list_thing_principals().thing_name(&row.thing_name).send().await;
-                match others {
-                    Ok(o) if !o.principals().is_empty() => report.failed.push((
-                        format!("thing {}", row.thing_name),
-                        format!(
-                            "it still has {} certificate(s) this integration did not create",
-                            o.principals().len()
-                        ),
-                    )),
-                    Err(e)
-                        if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => {}
-                    _ => {
-                        let r = iot.delete_thing().thing_name(&row.thing_name).send().await;
-                        report.record(format!("thing {}", row.thing_name), r.map(|_| ()).map_err(why));
-                    }
-                }
+                report
+                    .failed
+                    .push((at(format!("thing {thing}")), "another integration uses it".into()));
+                continue;
             }
-            if cert_gone {
-                let _ = self
-                    .core
-                    .store()
-                    .delete_device_identity(&integration.id, &row.device_id);
+            match iot.list_thing_principals().thing_name(&thing).send().await {
+                Ok(o) if !o.principals().is_empty() => report.failed.push((
+                    at(format!("thing {thing}")),
+                    format!(
+                        "it still has {} certificate(s) this integration did not create",
+                        o.principals().len()
+                    ),
+                )),
+                Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => {}
+                _ => {
+                    let r = iot.delete_thing().thing_name(&thing).send().await;
+                    report.record(at(format!("thing {thing}")), r.map(|_| ()).map_err(why));
+                }
             }
         }
         match iot.list_policy_versions().policy_name(&name).send().await {
             Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => {}
-            Err(e) => report.failed.push((format!("policy {name}"), why(e))),
+            Err(e) => report.failed.push((at(format!("policy {name}")), why(e))),
             Ok(versions) => {
                 for v in versions.policy_versions().iter().filter(|v| !v.is_default_version()) {
                     let vid = v.version_id().unwrap_or_default();
@@ -150,25 +217,11 @@ impl super::AwsProvisioner {
                         .policy_version_id(vid)
                         .send()
                         .await;
-                    report.record(format!("policy {name} version {vid}"), r.map(|_| ()).map_err(why));
+                    report.record(at(format!("policy {name} version {vid}")), r.map(|_| ()).map_err(why));
                 }
                 let r = iot.delete_policy().policy_name(&name).send().await;
-                report.record(format!("policy {name}"), r.map(|_| ()).map_err(why));
+                report.record(at(format!("policy {name}")), r.map(|_| ()).map_err(why));
             }
         }
-        let vault = self.vault.clone();
-        let id = integration.id.clone();
-        let secret = tokio::task::spawn_blocking(move || crate::vault::delete_aws_secret(vault.as_ref(), &id)).await;
-        match secret {
-            Ok(Ok(true)) => report.removed.push("the AWS secret access key in the keychain".into()),
-            Ok(Ok(false)) => {}
-            Ok(Err(e)) => report
-                .failed
-                .push(("the AWS secret access key in the keychain".into(), e.to_string())),
-            Err(e) => report
-                .failed
-                .push(("the AWS secret access key in the keychain".into(), e.to_string())),
-        }
-        Ok(report)
     }
 }
