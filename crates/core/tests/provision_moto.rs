@@ -76,7 +76,7 @@ impl Setup {
         integration: &Integration,
         events: Arc<Mutex<Vec<ProvisionEvent>>>,
     ) -> AwsProvisioner {
-        vault::put_aws_secret(self.vault.as_ref(), &integration.id, SECRET).unwrap();
+        vault::put_aws_secret(self.vault.as_ref(), &integration.id, KEY_ID, SECRET).unwrap();
         let creds = AwsCredentials::from_vault(self.vault.as_ref(), &integration.id, KEY_ID, "us-east-1")
             .unwrap()
             .unwrap();
@@ -396,7 +396,7 @@ async fn cleanup_removes_only_the_integrations_resources_and_its_keychain_entry(
     for d in ["a-1", "a-2"] {
         p.provision(&a, d).await.unwrap();
     }
-    vault::put_aws_secret(s.vault.as_ref(), &b.id, SECRET).unwrap();
+    vault::put_aws_secret(s.vault.as_ref(), &b.id, KEY_ID, SECRET).unwrap();
     p.provision(&b, "b-1").await.unwrap();
     // A policy with a second version (the topic changed) is removed too.
     let mut moved = a.clone();
@@ -421,11 +421,15 @@ async fn cleanup_removes_only_the_integrations_resources_and_its_keychain_entry(
     assert!(core.store().list_device_identities(&a.id).unwrap().is_empty());
     assert_eq!(core.store().list_device_identities(&b.id).unwrap().len(), 1);
     assert!(
-        vault::get_aws_secret(s.vault.as_ref(), &a.id).unwrap().is_none(),
+        vault::get_aws_secret(s.vault.as_ref(), &a.id, KEY_ID)
+            .unwrap()
+            .is_none(),
         "a's secret left the keychain"
     );
     assert!(
-        vault::get_aws_secret(s.vault.as_ref(), &b.id).unwrap().is_some(),
+        vault::get_aws_secret(s.vault.as_ref(), &b.id, KEY_ID)
+            .unwrap()
+            .is_some(),
         "b's stays"
     );
     // Cleaning up again finds nothing left to remove and fails on nothing.

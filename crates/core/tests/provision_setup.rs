@@ -37,8 +37,8 @@ fn test_vault() -> Arc<dyn Vault> {
     )))
 }
 
-fn secret_of(v: &Arc<dyn Vault>, integration_id: &str) -> Option<String> {
-    vault::get_aws_secret(v.as_ref(), integration_id)
+fn secret_of(v: &Arc<dyn Vault>, integration_id: &str, key_id: &str) -> Option<String> {
+    vault::get_aws_secret(v.as_ref(), integration_id, key_id)
         .unwrap()
         .map(|s| s.to_string())
 }
@@ -73,7 +73,7 @@ async fn wrong_keys_change_nothing_and_save_nothing() {
         user_arn: "arn:aws:iam::123456789012:user/HeliumIntegrationAccess".into(),
     };
     let before = env.core.store().create_integration_with(&new, Some(&account)).unwrap();
-    vault::put_aws_secret(v.as_ref(), &before.id, &secret).unwrap();
+    vault::put_aws_secret(v.as_ref(), &before.id, &key_id, &secret).unwrap();
 
     let wrong = "WrongSecretWrongSecretWrongSecret0123456";
     let err = setup::update_integration(
@@ -104,7 +104,8 @@ async fn wrong_keys_change_nothing_and_save_nothing() {
         "{err}"
     );
     assert_eq!(env.core.store().get_integration(&before.id).unwrap(), before);
-    assert_eq!(secret_of(&v, &before.id).as_deref(), Some(secret.as_str()));
+    assert_eq!(secret_of(&v, &before.id, &key_id).as_deref(), Some(secret.as_str()));
+    assert_eq!(secret_of(&v, &before.id, "AKIANOSUCHKEY0000000"), None);
     // A new integration with bad keys is not saved.
     let mut other = new.clone();
     other.name = "other".into();
@@ -155,7 +156,10 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
     assert_eq!(checked.account.account, "123456789012");
     assert!(checked.data_endpoint.contains(".iot.us-east-1."), "{checked:?}");
     assert_eq!(integration.aws.as_ref().unwrap().access_key_id, "AKIAFIRSTKEY00000001");
-    assert_eq!(secret_of(&v, &integration.id).as_deref(), Some(first_secret));
+    assert_eq!(
+        secret_of(&v, &integration.id, "AKIAFIRSTKEY00000001").as_deref(),
+        Some(first_secret)
+    );
 
     // Saving fails after the check (the new name is taken): the old secret is put back.
     env.core
@@ -182,7 +186,15 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
     .await
     .unwrap_err();
     assert!(matches!(err, SetupError::Store(StoreError::Conflict(_))), "{err}");
-    assert_eq!(secret_of(&v, &integration.id).as_deref(), Some(first_secret));
+    assert_eq!(
+        secret_of(&v, &integration.id, "AKIAFIRSTKEY00000001").as_deref(),
+        Some(first_secret)
+    );
+    assert_eq!(
+        secret_of(&v, &integration.id, "AKIASECONDKEY0000002"),
+        None,
+        "the new key's entry went again"
+    );
     assert_eq!(env.core.store().get_integration(&integration.id).unwrap(), integration);
 
     // The bridge runs with the app's provisioner; the device is provisioned in us-east-1.
@@ -220,7 +232,15 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
         outcome.integration.aws.as_ref().unwrap().access_key_id,
         "AKIASECONDKEY0000002"
     );
-    assert_eq!(secret_of(&v, &integration.id).as_deref(), Some(second_secret));
+    assert_eq!(
+        secret_of(&v, &integration.id, "AKIASECONDKEY0000002").as_deref(),
+        Some(second_secret)
+    );
+    assert_eq!(
+        secret_of(&v, &integration.id, "AKIAFIRSTKEY00000001"),
+        None,
+        "the old key's entry is gone"
+    );
     bridge.integration_reconfigured(&integration.id);
     let moved = wait_event(&mut events, Duration::from_secs(30), |e| {
         e.kind == "provisioning" && e.message.contains("moved from us-east-1 to eu-west-1")
@@ -248,6 +268,55 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
         .await;
     let (_, got) = obs.next_json(Duration::from_secs(30)).await;
     assert_eq!(got["dev_eui"], eui.to_uppercase());
+
+    // New topics: the policy of the provisioned device follows each time (AWS keeps 5 versions
+    // at most; older ones make room), and the sessions publish there.
+    let creds = AwsCredentials {
+        access_key_id: "AKIAOBSERVER00000001".into(),
+        secret_access_key: Zeroizing::new("observer".into()),
+        region: "eu-west-1".into(),
+    };
+    let iot = aws_sdk_iot::Client::from_conf(iot_config(&creds, "eu-west-1", Some(&moto.endpoint_url())));
+    for n in 1..=6 {
+        let topic = format!("helium/topic-{n}");
+        setup::update_integration(
+            &env.core,
+            v.clone(),
+            &integration.id,
+            IntegrationUpdate {
+                topic: Some(topic.clone()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let doc = iot
+            .get_policy()
+            .policy_name(policy_name(&integration))
+            .send()
+            .await
+            .unwrap()
+            .policy_document()
+            .unwrap()
+            .to_string();
+        assert!(doc.contains(&format!(":topic/{topic}\"")), "{doc}");
+    }
+    let versions = iot
+        .list_policy_versions()
+        .policy_name(policy_name(&integration))
+        .send()
+        .await
+        .unwrap();
+    assert!(versions.policy_versions().len() <= 5, "{versions:?}");
+    bridge.integration_reconfigured(&integration.id);
+    let mut moved_obs = Observer::tls(&aws, &env.ca, "helium/topic-6").await;
+    let id = uuid();
+    helium
+        .publish(&format!("application/{APP}/device/{eui}/event/up"), uplink(eui, 8, &id))
+        .await;
+    let (_, got) = moved_obs.next_json(Duration::from_secs(30)).await;
+    assert_eq!(got["uuid"], id);
     bridge.set_integration_active(&integration.id, false).unwrap();
     bridge.shutdown().await;
 
@@ -256,13 +325,7 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
         .await
         .unwrap();
     assert!(outcome.cleanup.is_none() && outcome.warnings.is_empty(), "{outcome:?}");
-    assert_eq!(secret_of(&v, &integration.id), None);
-    let creds = AwsCredentials {
-        access_key_id: "AKIAOBSERVER00000001".into(),
-        secret_access_key: Zeroizing::new("observer".into()),
-        region: "eu-west-1".into(),
-    };
-    let iot = aws_sdk_iot::Client::from_conf(iot_config(&creds, "eu-west-1", Some(&moto.endpoint_url())));
+    assert_eq!(secret_of(&v, &integration.id, "AKIASECONDKEY0000002"), None);
     iot.describe_thing().thing_name(&device).send().await.unwrap();
     assert_eq!(iot.list_certificates().send().await.unwrap().certificates().len(), 1);
     iot.get_policy()

@@ -123,20 +123,26 @@ fn aws_secrets_live_in_the_keychain_per_integration() {
     let v = vault();
     let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     assert_eq!(
-        vault::aws_secret_key_name("abc"),
-        "integration/abc/aws-secret-access-key"
+        vault::aws_secret_key_name("abc", "AKIAEXAMPLE"),
+        "integration/abc/aws-secret-access-key/AKIAEXAMPLE"
     );
-    assert!(vault::get_aws_secret(&v, "abc").unwrap().is_none());
-    vault::put_aws_secret(&v, "abc", secret).unwrap();
+    assert!(vault::get_aws_secret(&v, "abc", "AKIAEXAMPLE").unwrap().is_none());
+    vault::put_aws_secret(&v, "abc", "AKIAEXAMPLE", secret).unwrap();
     assert_eq!(
-        v.get("integration/abc/aws-secret-access-key")
+        v.get("integration/abc/aws-secret-access-key/AKIAEXAMPLE")
             .unwrap()
             .unwrap()
             .as_slice(),
         secret.as_bytes()
     );
-    assert_eq!(vault::get_aws_secret(&v, "abc").unwrap().unwrap().as_str(), secret);
-    assert!(vault::get_aws_secret(&v, "other").unwrap().is_none());
+    assert_eq!(
+        vault::get_aws_secret(&v, "abc", "AKIAEXAMPLE")
+            .unwrap()
+            .unwrap()
+            .as_str(),
+        secret
+    );
+    assert!(vault::get_aws_secret(&v, "other", "AKIAEXAMPLE").unwrap().is_none());
 
     let creds = helium_bridge_core::aws::AwsCredentials::from_vault(&v, "abc", "AKIAEXAMPLE", "eu-west-1")
         .unwrap()
@@ -144,6 +150,6 @@ fn aws_secrets_live_in_the_keychain_per_integration() {
     assert_eq!(creds.secret_access_key.as_str(), secret);
     assert!(!format!("{creds:?}").contains(secret), "Debug redacts the secret");
 
-    assert!(vault::delete_aws_secret(&v, "abc").unwrap());
-    assert!(vault::get_aws_secret(&v, "abc").unwrap().is_none());
+    assert!(vault::delete_aws_secret(&v, "abc", "AKIAEXAMPLE").unwrap());
+    assert!(vault::get_aws_secret(&v, "abc", "AKIAEXAMPLE").unwrap().is_none());
 }

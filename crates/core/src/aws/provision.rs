@@ -54,7 +54,7 @@ impl AwsCredentials {
         region: &str,
     ) -> Result<Option<AwsCredentials>, VaultError> {
         Ok(
-            vault::get_aws_secret(vault, integration_id)?.map(|secret_access_key| AwsCredentials {
+            vault::get_aws_secret(vault, integration_id, access_key_id)?.map(|secret_access_key| AwsCredentials {
                 access_key_id: access_key_id.to_string(),
                 secret_access_key,
                 region: region.to_string(),
@@ -147,6 +147,9 @@ pub struct AwsProvisioner {
     device_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The data endpoint per (integration, region), asked for once.
     endpoints: Mutex<HashMap<String, String>>,
+    /// One policy change at a time per integration, so concurrent devices never each add a
+    /// policy version.
+    policy_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     events: Option<EventSink>,
     /// Test hook: the next provisioning fails right after this step (once).
     fail_after: Mutex<Option<Step>>,
@@ -184,6 +187,7 @@ impl AwsProvisioner {
             limit: tokio::sync::Semaphore::new(4),
             device_locks: Mutex::new(HashMap::new()),
             endpoints: Mutex::new(HashMap::new()),
+            policy_locks: Mutex::new(HashMap::new()),
             events: None,
             fail_after: Mutex::new(None),
         }
@@ -389,7 +393,10 @@ impl AwsProvisioner {
         let name = policy::policy_name(integration);
         let prefix = policy::arn_prefix(&cert_arn).map_err(|m| local(Step::Policy, m))?;
         let document = policy::policy_document(integration, &prefix).map_err(|m| local(Step::Policy, m))?;
-        call.ensure_policy(&name, &document).await?;
+        {
+            let _one_at_a_time = self.policy_lock(integration).lock_owned().await;
+            call.ensure_policy(&name, &document).await?;
+        }
         self.done(integration, device_id, Step::Policy)?;
 
         call.attach_policy(&name, &cert_arn).await?;
@@ -429,6 +436,45 @@ impl AwsProvisioner {
             key_pem,
             endpoint_host: Some(endpoint),
         })
+    }
+
+    fn policy_lock(&self, integration: &Integration) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.policy_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(integration.id.clone()).or_default().clone()
+    }
+
+    /// Brings the integration's policy in its region up to date with its settings (a new
+    /// topic), so devices provisioned before may publish there. `Ok(false)` when no device has
+    /// been provisioned in that region yet (the first one makes the policy).
+    pub async fn refresh_policy(&self, integration: &Integration) -> Result<bool, ProvisionError> {
+        let rows = self
+            .core
+            .store()
+            .list_device_identities(&integration.id)
+            .map_err(|e| Self::store_err("", Step::Policy, e))?;
+        let Some(arn) = rows
+            .iter()
+            .filter(|r| r.region == integration.region)
+            .find_map(|r| r.cert_arn.clone())
+        else {
+            return Ok(false);
+        };
+        let local = |message: String| ProvisionError {
+            device_id: String::new(),
+            step: Step::Policy,
+            code: None,
+            message,
+        };
+        let prefix = policy::arn_prefix(&arn).map_err(local)?;
+        let document = policy::policy_document(integration, &prefix).map_err(local)?;
+        let iot = self.clients.iot(integration).await.map_err(local)?;
+        let call = aws::Call {
+            iot: &iot,
+            device_id: "",
+        };
+        let _one_at_a_time = self.policy_lock(integration).lock_owned().await;
+        call.ensure_policy(&policy::policy_name(integration), &document).await?;
+        Ok(true)
     }
 
     /// The stored identity when it is complete and usable. A row for another region (the

@@ -51,6 +51,10 @@ pub enum SetupError {
     Cleanup(#[from] ProvisionError),
 }
 
+/// Integration changes (add, update, remove) happen one at a time in this process, so a key
+/// swap never interleaves with another change of the same integration.
+static SETUP_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> impl std::future::Future<Output = T> {
     async move {
         tokio::task::spawn_blocking(f)
@@ -111,15 +115,33 @@ pub async fn add_integration(
         }
         return Ok((core.store().create_integration(&new)?, None));
     };
-    let checked = check_keys(&keys, &new.region, new.endpoint.api_url.as_deref()).await?;
-    let integration = core.store().create_integration_with(&new, Some(&checked.account))?;
-    let (id, secret) = (integration.id.clone(), keys.secret_access_key.clone());
-    let v = vault.clone();
-    if let Err(e) = blocking(move || vault::put_aws_secret(v.as_ref(), &id, &secret)).await {
-        let _ = core.store().remove_integration(&integration.id);
-        return Err(e.into());
+    if new.endpoint.cert_dir.is_some() {
+        return Err(Invalid {
+            field: "certificate folder",
+            reason: "give either the IAM user's keys (automatic provisioning) or a certificate folder, not both".into(),
+        }
+        .into());
     }
-    Ok((integration, Some(checked)))
+    let _one_change_at_a_time = SETUP_LOCK.lock().await;
+    let checked = check_keys(&keys, &new.region, new.endpoint.api_url.as_deref()).await?;
+    // The secret first, then the row: no integration ever lacks its secret.
+    let id = uuid::Uuid::new_v4().to_string();
+    let (v, iid, kid, secret) = (
+        vault.clone(),
+        id.clone(),
+        keys.access_key_id.clone(),
+        keys.secret_access_key.clone(),
+    );
+    blocking(move || vault::put_aws_secret(v.as_ref(), &iid, &kid, &secret)).await?;
+    let created = core.store().create_integration_as(&id, &new, Some(&checked.account));
+    match created {
+        Ok(integration) => Ok((integration, Some(checked))),
+        Err(e) => {
+            let (v, kid) = (vault.clone(), keys.access_key_id.clone());
+            let _ = blocking(move || vault::delete_aws_secret(v.as_ref(), &id, &kid)).await;
+            Err(e.into())
+        }
+    }
 }
 
 /// What an update changed.
@@ -143,20 +165,27 @@ pub async fn update_integration(
     mut update: IntegrationUpdate,
     keys: Option<NewKeys>,
 ) -> Result<UpdateOutcome, SetupError> {
+    let _one_change_at_a_time = SETUP_LOCK.lock().await;
     let current = core.store().get_integration(id)?;
     update.aws = None;
     let region = update.region.clone().unwrap_or_else(|| current.region.clone());
-    let api_url = match &update.endpoint {
-        Some(e) => e.api_url.clone(),
-        None => current.endpoint.api_url.clone(),
-    };
+    let endpoint = update.endpoint.clone().unwrap_or_else(|| current.endpoint.clone());
+    if keys.is_some() && endpoint.cert_dir.is_some() {
+        return Err(Invalid {
+            field: "certificate folder",
+            reason: "this integration uses certificates made by hand; clear its certificate folder to provision \
+                     with keys instead"
+                .into(),
+        }
+        .into());
+    }
     let region_changed = region != current.region;
-    let recheck = region_changed || api_url != current.endpoint.api_url;
+    let recheck = region_changed || endpoint.api_url != current.endpoint.api_url;
     let checked = match (&keys, &current.aws) {
-        (Some(k), _) => Some(check_keys(k, &region, api_url.as_deref()).await?),
+        (Some(k), _) => Some(check_keys(k, &region, endpoint.api_url.as_deref()).await?),
         (None, Some(aws)) if recheck => {
-            let (v, iid) = (vault.clone(), current.id.clone());
-            let secret = blocking(move || vault::get_aws_secret(v.as_ref(), &iid)).await?;
+            let (v, iid, kid) = (vault.clone(), current.id.clone(), aws.access_key_id.clone());
+            let secret = blocking(move || vault::get_aws_secret(v.as_ref(), &iid, &kid)).await?;
             let secret = secret.ok_or_else(|| Invalid {
                 field: "secret access key",
                 reason: "the keychain holds none for this integration; enter the keys again".into(),
@@ -165,44 +194,101 @@ pub async fn update_integration(
                 access_key_id: aws.access_key_id.clone(),
                 secret_access_key: secret,
             };
-            Some(check_keys(&stored, &region, api_url.as_deref()).await?)
+            Some(check_keys(&stored, &region, endpoint.api_url.as_deref()).await?)
         }
         _ => None,
     };
-    let Some(keys) = keys else {
-        update.aws = checked.as_ref().map(|c| c.account.clone());
-        let integration = core.store().update_integration(id, &update)?;
-        return Ok(UpdateOutcome {
-            integration,
-            checked,
-            keys_changed: false,
-            region_changed,
-        });
-    };
-    let (v, iid) = (vault.clone(), current.id.clone());
-    let previous = blocking(move || vault::get_aws_secret(v.as_ref(), &iid)).await?;
-    let (v, iid, secret) = (vault.clone(), current.id.clone(), keys.secret_access_key.clone());
-    blocking(move || vault::put_aws_secret(v.as_ref(), &iid, &secret)).await?;
+    // Devices provisioned in one account cannot move to another by a key change.
+    if let (Some(c), Some(old)) = (&checked, &current.aws) {
+        let provisioned = {
+            let store = core.store();
+            !store.list_device_identities(id)?.is_empty() || !store.list_retired_identities(id)?.is_empty()
+        };
+        if c.account.account != old.account && provisioned {
+            return Err(Invalid {
+                field: "access key id",
+                reason: format!(
+                    "these keys belong to AWS account {}, but this integration's devices were provisioned in \
+                     account {}: use keys of account {}, or remove the integration (cleaning up AWS) and add one \
+                     for the other account",
+                    c.account.account, old.account, old.account
+                ),
+            }
+            .into());
+        }
+    }
     update.aws = checked.as_ref().map(|c| c.account.clone());
+    let mut after = current.clone();
+    after.region = region.clone();
+    after.endpoint = endpoint.clone();
+    if let Some(t) = &update.topic {
+        validate::publish_topic(t)?;
+        after.topic = t.clone();
+    }
+    let new_keys = keys.as_ref().map(|k| k.access_key_id.clone());
+    if let Some(k) = &keys {
+        // Stored beside the old key (entries are named by key id); the row switching key ids
+        // below is the swap.
+        let (v, iid, kid, secret) = (
+            vault.clone(),
+            current.id.clone(),
+            k.access_key_id.clone(),
+            k.secret_access_key.clone(),
+        );
+        blocking(move || vault::put_aws_secret(v.as_ref(), &iid, &kid, &secret)).await?;
+        after.aws = update.aws.clone();
+    }
+    // A new topic must be allowed by the policy before sessions publish to it.
+    if after.topic != current.topic && !region_changed && after.aws.is_some() {
+        let provisioner = AwsProvisioner::from_vault(core.clone(), vault.clone());
+        if let Some(k) = &keys {
+            provisioner.set_credentials(
+                &after.id,
+                AwsCredentials {
+                    access_key_id: k.access_key_id.clone(),
+                    secret_access_key: k.secret_access_key.clone(),
+                    region: after.region.clone(),
+                },
+            );
+        }
+        if let Err(e) = provisioner.refresh_policy(&after).await {
+            forget_new_key(&vault, &current, new_keys.as_deref()).await;
+            return Err(e.into());
+        }
+    }
     // Bound first: the store guard must not live across the `.await` below.
     let updated = core.store().update_integration(id, &update);
     match updated {
-        Ok(integration) => Ok(UpdateOutcome {
-            integration,
-            checked,
-            keys_changed: true,
-            region_changed,
-        }),
-        Err(e) => {
-            let (v, iid) = (vault.clone(), current.id.clone());
-            let _ = blocking(move || match previous {
-                Some(old) => vault::put_aws_secret(v.as_ref(), &iid, &old).map(|_| true),
-                None => vault::delete_aws_secret(v.as_ref(), &iid),
+        Ok(integration) => {
+            if new_keys.is_some() && new_keys.as_deref() != current.aws.as_ref().map(|a| a.access_key_id.as_str()) {
+                if let Some(old) = &current.aws {
+                    let (v, iid, kid) = (vault.clone(), current.id.clone(), old.access_key_id.clone());
+                    let _ = blocking(move || vault::delete_aws_secret(v.as_ref(), &iid, &kid)).await;
+                }
+            }
+            Ok(UpdateOutcome {
+                integration,
+                checked,
+                keys_changed: new_keys.is_some(),
+                region_changed,
             })
-            .await;
+        }
+        Err(e) => {
+            forget_new_key(&vault, &current, new_keys.as_deref()).await;
             Err(e.into())
         }
     }
+}
+
+/// Takes a new key's secret out of the vault again after a failed update, unless it is the key
+/// the integration already uses (then the entry is the one in use and stays).
+async fn forget_new_key(vault: &Arc<dyn Vault>, current: &Integration, new_key: Option<&str>) {
+    let Some(kid) = new_key else { return };
+    if current.aws.as_ref().is_some_and(|a| a.access_key_id == kid) {
+        return;
+    }
+    let (v, iid, kid) = (vault.clone(), current.id.clone(), kid.to_string());
+    let _ = blocking(move || vault::delete_aws_secret(v.as_ref(), &iid, &kid)).await;
 }
 
 /// What removing an integration did.
@@ -227,6 +313,7 @@ pub async fn remove_integration(
     id: &str,
     cleanup_aws: bool,
 ) -> Result<RemoveOutcome, SetupError> {
+    let _one_change_at_a_time = SETUP_LOCK.lock().await;
     let integration = core.store().get_integration(id)?;
     let cleanup = if cleanup_aws && integration.aws.is_some() {
         let provisioner = AwsProvisioner::from_vault(core.clone(), vault.clone());
@@ -245,9 +332,9 @@ pub async fn remove_integration(
     let dropped_uplinks = core.store().integration_outbox_len(id)?;
     core.store().remove_integration(id)?;
     let mut warnings = Vec::new();
-    if integration.aws.is_some() {
-        let (v, iid) = (vault.clone(), integration.id.clone());
-        if let Err(e) = blocking(move || vault::delete_aws_secret(v.as_ref(), &iid)).await {
+    if let Some(aws) = &integration.aws {
+        let (v, iid, kid) = (vault.clone(), integration.id.clone(), aws.access_key_id.clone());
+        if let Err(e) = blocking(move || vault::delete_aws_secret(v.as_ref(), &iid, &kid)).await {
             warnings.push(format!(
                 "its AWS secret access key could not be deleted from the keychain: {e}"
             ));

@@ -206,11 +206,22 @@ impl Store {
 }
 
 impl Store {
-    /// Whether another integration holds an identity for the thing `thing_name`.
-    pub fn thing_used_by_other_integration(&self, thing_name: &str, integration_id: &str) -> Result<bool> {
+    /// Whether another integration holds an identity for the same thing: the same name, in
+    /// the same region of the same AWS account.
+    pub fn thing_used_by_other_integration(
+        &self,
+        thing_name: &str,
+        integration_id: &str,
+        region: &str,
+    ) -> Result<bool> {
         Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM device_identities WHERE thing_name = ?1 AND integration_id <> ?2)",
-            params![thing_name, integration_id],
+            "SELECT EXISTS (
+                 SELECT 1 FROM device_identities d
+                 JOIN integrations other ON other.id = d.integration_id
+                 JOIN integrations this ON this.id = ?2
+                 WHERE d.thing_name = ?1 AND d.integration_id <> ?2 AND d.region = ?3
+                   AND COALESCE(other.aws_account, '') = COALESCE(this.aws_account, ''))",
+            params![thing_name, integration_id, region],
             |r| r.get(0),
         )?)
     }

@@ -77,13 +77,24 @@ impl Store {
 
     /// Creates an integration that provisions with `aws` (keys already checked with AWS).
     pub fn create_integration_with(&self, new: &NewIntegration, aws: Option<&AwsAccount>) -> Result<Integration> {
+        self.create_integration_as(&uuid::Uuid::new_v4().to_string(), new, aws)
+    }
+
+    /// Like `create_integration_with`, under an id chosen first (its keychain entry is written
+    /// before the row, so no row ever lacks its secret).
+    pub fn create_integration_as(
+        &self,
+        id: &str,
+        new: &NewIntegration,
+        aws: Option<&AwsAccount>,
+    ) -> Result<Integration> {
         validate::name("name", &new.name)?;
         validate::region(&new.region)?;
         validate::publish_topic(&new.topic)?;
         let now = now_ms();
         validate::endpoint(&new.endpoint)?;
         let integration = Integration {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: id.to_string(),
             kind: new.kind,
             name: new.name.trim().to_string(),
             active: true,

@@ -220,18 +220,29 @@ pub fn decrypt_private_key(master: &[u8; 32], context: &str, blob: &[u8]) -> Res
 
 // ---- per-integration AWS secrets ----
 
-/// The keychain entry holding an integration's AWS secret access key.
-pub fn aws_secret_key_name(integration_id: &str) -> String {
-    format!("integration/{integration_id}/aws-secret-access-key")
+/// The keychain entry holding the secret of one of an integration's access keys. Named by the
+/// key id too, so a new key is stored beside the old one and the database row switching key
+/// ids is the swap.
+pub fn aws_secret_key_name(integration_id: &str, access_key_id: &str) -> String {
+    format!("integration/{integration_id}/aws-secret-access-key/{access_key_id}")
 }
 
-pub fn put_aws_secret(vault: &dyn Vault, integration_id: &str, secret: &str) -> Result<(), VaultError> {
-    vault.put(&aws_secret_key_name(integration_id), secret.as_bytes())
+pub fn put_aws_secret(
+    vault: &dyn Vault,
+    integration_id: &str,
+    access_key_id: &str,
+    secret: &str,
+) -> Result<(), VaultError> {
+    vault.put(&aws_secret_key_name(integration_id, access_key_id), secret.as_bytes())
 }
 
-/// `Ok(None)` when the integration has no secret in the keychain.
-pub fn get_aws_secret(vault: &dyn Vault, integration_id: &str) -> Result<Option<Zeroizing<String>>, VaultError> {
-    let key = aws_secret_key_name(integration_id);
+/// `Ok(None)` when the keychain has no secret for that key of the integration.
+pub fn get_aws_secret(
+    vault: &dyn Vault,
+    integration_id: &str,
+    access_key_id: &str,
+) -> Result<Option<Zeroizing<String>>, VaultError> {
+    let key = aws_secret_key_name(integration_id, access_key_id);
     match vault.get(&key)? {
         None => Ok(None),
         Some(bytes) => match std::str::from_utf8(&bytes) {
@@ -244,6 +255,6 @@ pub fn get_aws_secret(vault: &dyn Vault, integration_id: &str) -> Result<Option<
     }
 }
 
-pub fn delete_aws_secret(vault: &dyn Vault, integration_id: &str) -> Result<bool, VaultError> {
-    vault.delete(&aws_secret_key_name(integration_id))
+pub fn delete_aws_secret(vault: &dyn Vault, integration_id: &str, access_key_id: &str) -> Result<bool, VaultError> {
+    vault.delete(&aws_secret_key_name(integration_id, access_key_id))
 }

@@ -49,15 +49,20 @@ impl AwsClients {
     }
 
     pub fn set_credentials(&self, integration_id: &str, credentials: AwsCredentials) {
+        self.forget(integration_id);
         self.per_integration
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(integration_id.to_string(), credentials);
-        self.forget(integration_id);
     }
 
-    /// Drops the clients made for an integration (its keys or settings changed).
+    /// Drops the clients and the credentials kept for an integration (its keys or settings
+    /// changed, or it was removed).
     pub fn forget(&self, integration_id: &str) {
+        self.per_integration
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(integration_id);
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -112,6 +117,11 @@ impl AwsClients {
                 )
             }),
         }
+    }
+
+    /// The access key id the integration's calls are signed with, if it has one.
+    pub async fn key_id(&self, integration: &Integration) -> Option<String> {
+        self.credentials(integration).await.ok().map(|c| c.access_key_id)
     }
 
     pub async fn iot(&self, integration: &Integration) -> Result<aws_sdk_iot::Client, String> {
@@ -250,10 +260,22 @@ impl Call<'_> {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let code = e.code().map(str::to_string);
-        let message = match e.message() {
+        let mut message = match e.message() {
             Some(m) => format!("{op}: {m}"),
             None => format!("{op}: {}", DisplayErrorContext(&e)),
         };
+        // A denied action says which policy to attach, as the key check does.
+        if matches!(
+            code.as_deref(),
+            Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedException")
+        ) {
+            let action = e
+                .message()
+                .and_then(|m| m.split("not authorized to perform: ").nth(1))
+                .map(|rest| rest.split([' ', ',', '"']).next().unwrap_or(rest).to_string())
+                .unwrap_or_else(|| format!("iot:{op}"));
+            message = super::credentials::CredentialError::AccessDenied { action }.to_string();
+        }
         ProvisionError {
             device_id: self.device_id.to_string(),
             step,
@@ -355,6 +377,7 @@ impl Call<'_> {
                 if current.as_ref() == Some(document) {
                     return Ok(());
                 }
+                self.make_room_for_a_policy_version(name).await?;
                 self.iot
                     .create_policy_version()
                     .policy_name(name)
@@ -382,6 +405,36 @@ impl Call<'_> {
             }
             Err(e) => Err(self.fail(Step::Policy, "GetPolicy", e)),
         }
+    }
+
+    /// AWS keeps at most 5 versions of a policy: the oldest non-default one goes first.
+    async fn make_room_for_a_policy_version(&self, name: &str) -> Result<(), ProvisionError> {
+        let out = self
+            .iot
+            .list_policy_versions()
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(|e| self.fail(Step::Policy, "ListPolicyVersions", e))?;
+        let mut old: Vec<_> = out
+            .policy_versions()
+            .iter()
+            .filter(|v| !v.is_default_version())
+            .collect();
+        if out.policy_versions().len() < 5 {
+            return Ok(());
+        }
+        old.sort_by_key(|v| v.create_date().map(|d| d.secs()).unwrap_or(0));
+        if let Some(vid) = old.first().and_then(|v| v.version_id()) {
+            self.iot
+                .delete_policy_version()
+                .policy_name(name)
+                .policy_version_id(vid)
+                .send()
+                .await
+                .map_err(|e| self.fail(Step::Policy, "DeletePolicyVersion", e))?;
+        }
+        Ok(())
     }
 
     pub async fn attach_policy(&self, name: &str, cert_arn: &str) -> Result<(), ProvisionError> {

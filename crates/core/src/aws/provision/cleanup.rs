@@ -113,9 +113,13 @@ impl super::AwsProvisioner {
             self.deprovision_region(integration, &there.region, &iot, items, &mut report)
                 .await;
         }
-        let vault = self.vault.clone();
-        let id = integration.id.clone();
-        let secret = tokio::task::spawn_blocking(move || crate::vault::delete_aws_secret(vault.as_ref(), &id)).await;
+        let (vault, id) = (self.vault.clone(), integration.id.clone());
+        let key_id = self.clients.key_id(integration).await;
+        let secret = tokio::task::spawn_blocking(move || match key_id {
+            Some(key_id) => crate::vault::delete_aws_secret(vault.as_ref(), &id, &key_id),
+            None => Ok(false),
+        })
+        .await;
         let what = "the AWS secret access key in the keychain".to_string();
         match secret {
             Ok(Ok(true)) => report.removed.push(what),
@@ -182,7 +186,7 @@ impl super::AwsProvisioner {
             let in_use = self
                 .core
                 .store()
-                .thing_used_by_other_integration(&thing, &integration.id)
+                .thing_used_by_other_integration(&thing, &integration.id, region)
                 .unwrap_or(true);
             if in_use {
                 report
