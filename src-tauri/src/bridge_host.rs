@@ -133,6 +133,14 @@ impl BridgeHost {
         self.with(|b| b.integration_reconfigured(id));
     }
 
+    /// Stops the integration's sessions on the running bridge and waits until they ended (it is
+    /// about to be removed); nothing to do when the bridge is not running.
+    pub async fn stop_integration(&self, id: &str) {
+        if let Some(ended) = self.with(|b| b.stop_integration(id)) {
+            ended.await;
+        }
+    }
+
     /// Has the running bridge provision (and connect) the integration's devices now; progress
     /// arrives as events.
     pub fn provision_now(&self, id: &str) -> Result<(), IpcError> {

@@ -138,7 +138,8 @@ pub async fn update_integration(
 }
 
 /// Removes an integration, with or without cleaning up what the bridge created in AWS. Its
-/// sessions are stopped first (and started again if the removal fails).
+/// sessions are stopped (and waited for) first, so none provisions while AWS is cleaned up;
+/// they start again if the removal fails.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn remove_integration(
     state: State<'_, AppState>,
@@ -146,11 +147,12 @@ pub async fn remove_integration(
     cleanup_aws: bool,
 ) -> Result<RemoveOutcome, IpcError> {
     let (core, vault) = (core_arc(&state)?, vault()?);
-    let was_active = core.store().get_integration(&id)?.active;
-    state.bridge.set_integration_active(&core, &id, false)?;
+    core.store().get_integration(&id)?;
+    state.bridge.stop_integration(&id).await;
     let removed = setup::remove_integration(&core, vault, &id, cleanup_aws).await;
-    if removed.is_err() && was_active {
-        let _ = state.bridge.set_integration_active(&core, &id, true);
+    if removed.is_err() {
+        // Still there: its sessions come back.
+        let _ = state.bridge.provision_now(&id);
     }
     Ok(removed?)
 }

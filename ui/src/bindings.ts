@@ -53,7 +53,16 @@ checked: KeysChecked | null, keys_changed: boolean,
  * Devices are provisioned again in the new region as they next connect.
  */
 region_changed: boolean, };
-export type CleanupReport = { removed: Array<string>, failed: Array<[string, string]>, };
+export type CleanupReport = { removed: Array<string>, 
+/**
+ * Left in AWS on purpose: shared with another integration, or holding certificates the
+ * bridge did not make.
+ */
+kept: Array<[string, string]>, 
+/**
+ * Errors; a cleanup with any can be run again.
+ */
+failed: Array<[string, string]>, };
 export type RemoveOutcome = { name: string, 
 /**
  * Uplinks that were still waiting for it and were dropped.
@@ -63,6 +72,11 @@ dropped_uplinks: number,
  * `None`: AWS was not touched (its things, certificates and policy remain).
  */
 cleanup: CleanupReport | null, 
+/**
+ * False when the cleanup failed somewhere: the integration is kept, disabled, with what
+ * it knows of AWS, so the cleanup can be run again.
+ */
+removed: boolean, 
 /**
  * What went wrong after the integration was removed (e.g. the keychain refused).
  */

@@ -266,12 +266,14 @@ describe("Delete an integration", () => {
     dropped_uplinks: 3,
     cleanup: {
       removed: ["certificate abc123", "thing dev-1", "the AWS secret access key in the keychain"],
-      failed: [["policy helium-bridge-int-1", "AccessDenied: not authorized to perform iot:DeletePolicy"]],
+      kept: [["thing dev-2", "another integration uses it"]],
+      failed: [],
     },
+    removed: true,
     warnings: [],
   };
 
-  it("asks whether to clean up AWS, sends cleanup_aws true, and lists what was removed and what failed", async () => {
+  it("asks whether to clean up AWS, sends cleanup_aws true, and lists what was removed and what was kept", async () => {
     const user = userEvent.setup();
     let list = [linked()];
     mockCommands({
@@ -297,10 +299,36 @@ describe("Delete an integration", () => {
       "certificate abc123",
       "thing dev-1",
       "the AWS secret access key in the keychain",
-      "policy helium-bridge-int-1: AccessDenied: not authorized to perform iot:DeletePolicy",
+      "thing dev-2: another integration uses it",
     ]);
-    expect(within(outcome).getByTestId("remove-failed")).toHaveTextContent("AccessDenied");
+    expect(within(outcome).getByTestId("remove-kept")).toHaveTextContent("another integration uses it");
     expect(await screen.findByTestId("integrations-empty")).toBeInTheDocument();
+  });
+
+  it("says the integration was kept when the cleanup failed in part", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      list_integrations: [linked()],
+      remove_integration: {
+        name: "Farm sensors",
+        dropped_uplinks: 0,
+        cleanup: {
+          removed: ["certificate abc123"],
+          kept: [],
+          failed: [["policy helium-bridge-int-1", "AccessDenied: not authorized to perform iot:DeletePolicy"]],
+        },
+        removed: false,
+        warnings: ["the integration is kept (disabled) so the cleanup can be run again once the problem is fixed"],
+      },
+    });
+    render(<IntegrationsPage />);
+    await user.click(await screen.findByTestId("integration-delete"));
+    await user.click(screen.getByRole("button", { name: "Delete and clean up AWS" }));
+    const outcome = await screen.findByTestId("remove-outcome");
+    expect(outcome).toHaveTextContent("Farm sensors was not deleted");
+    expect(within(outcome).getByTestId("remove-failed")).toHaveTextContent("AccessDenied");
+    expect(within(outcome).getByTestId("remove-warning")).toHaveTextContent("kept (disabled)");
+    expect(screen.getByTestId("integration-row")).toHaveTextContent("Farm sensors");
   });
 
   it("sends cleanup_aws false and says nothing in AWS was touched", async () => {
@@ -311,6 +339,7 @@ describe("Delete an integration", () => {
         name: "Farm sensors",
         dropped_uplinks: 0,
         cleanup: null,
+        removed: true,
         warnings: ["its AWS secret access key could not be deleted from the keychain: locked"],
       },
     });

@@ -367,8 +367,10 @@ fn remove(core: &Arc<Core>, id_or_name: &str, cleanup_aws: bool, keep_aws: bool)
     } else {
         String::new()
     };
-    out!("removed integration {:?}{dropped}", outcome.name);
-    for w in &outcome.warnings {
+    if outcome.removed {
+        out!("removed integration {:?}{dropped}", outcome.name);
+    }
+    for w in outcome.warnings.iter().filter(|_| outcome.removed) {
         eprintln!("warning: {w}");
     }
     match &outcome.cleanup {
@@ -378,10 +380,22 @@ fn remove(core: &Arc<Core>, id_or_name: &str, cleanup_aws: bool, keep_aws: bool)
             for what in &report.removed {
                 out!("removed in AWS: {what}");
             }
+            for (what, why) in &report.kept {
+                out!("left in AWS: {what}: {why}");
+            }
             for (what, why) in &report.failed {
                 out!("not removed: {what}: {why}");
             }
         }
+    }
+    if !outcome.removed {
+        return Err(format!(
+            "the cleanup of {:?} failed in part: the integration is kept (disabled); fix the problem and run \
+             `helium-aws-bridge integration remove {:?} --cleanup-aws` again, or `--keep-aws` to remove it leaving \
+             the rest in AWS",
+            outcome.name, outcome.name
+        )
+        .into());
     }
     Ok(())
 }

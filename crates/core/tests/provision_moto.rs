@@ -293,6 +293,23 @@ async fn reprovisioning_and_resuming_after_a_failed_step_create_no_duplicates() 
         let principals = s.iot.list_thing_principals().thing_name(&device).send().await.unwrap();
         assert_eq!(principals.principals().len(), 1, "after {step:?}");
     }
+
+    // A crash right after AWS issued a certificate, before it was recorded: the resumed
+    // provisioning finds that certificate by its key and issues no second one.
+    let (things, certs, _) = s.counts().await;
+    p.crash_once_before_recording_a_certificate();
+    assert!(p.provision(&integration, "dev-crash").await.is_err());
+    assert_eq!(s.counts().await.1, certs + 1, "AWS issued one");
+    let retry = s.provisioner(&core, &integration, events.clone());
+    let id = retry.provision(&integration, "dev-crash").await.unwrap();
+    assert_eq!(s.counts().await, (things + 1, certs + 1, 1), "no second certificate");
+    let key = rcgen::KeyPair::from_pem(&id.key_pem).unwrap();
+    assert_eq!(spki_of_cert(&id.cert_pem), key.subject_public_key_info());
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| e.device_id == "dev-crash" && e.message.contains("issued earlier for this key is used")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

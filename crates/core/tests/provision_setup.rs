@@ -334,3 +334,101 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleanup_that_fails_in_part_keeps_the_integration_so_it_can_run_again() {
+    let env = Env::new();
+    let moto = Moto::start(&env.ca);
+    let keychain = KeychainSession::start();
+    keychain.apply_env_to_this_process();
+    let v = test_vault();
+    let new = NewIntegration {
+        kind: IntegrationKind::AwsIotCore,
+        name: "aws".into(),
+        region: "us-east-1".into(),
+        topic: "helium/uplinks".into(),
+        endpoint: EndpointOverride {
+            api_url: Some(moto.endpoint_url()),
+            ..Default::default()
+        },
+        forward_joins: false,
+    };
+    let key_id = "AKIACLEANUPKEY000001";
+    let (integration, _) = setup::add_integration(&env.core, v.clone(), new, Some(keys(key_id, "cleanup-secret-0123")))
+        .await
+        .unwrap();
+    let eui = "c1ea000000000001";
+    let device = device_id_for_dev_eui(eui);
+    env.device(&device, eui, "fleet", &[&integration]);
+    let p = helium_bridge_core::aws::AwsProvisioner::from_vault(env.core.clone(), v.clone());
+    let summary = setup::provision_now(&env.core, &p, &integration.id).await.unwrap();
+    assert_eq!(summary.provisioned, vec![device.clone()], "{summary:?}");
+
+    // AWS cannot be reached during the cleanup (the API URL points at a closed port).
+    let closed = format!("http://127.0.0.1:{}", test_harness::free_port());
+    env.core
+        .store()
+        .update_integration(
+            &integration.id,
+            &IntegrationUpdate {
+                endpoint: Some(EndpointOverride {
+                    api_url: Some(closed),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let outcome = setup::remove_integration(&env.core, v.clone(), &integration.id, true)
+        .await
+        .unwrap();
+    assert!(!outcome.removed, "{outcome:?}");
+    let report = outcome.cleanup.unwrap();
+    assert!(!report.failed.is_empty(), "{report:?}");
+    let kept = env.core.store().get_integration(&integration.id).unwrap();
+    assert!(!kept.active, "kept, disabled");
+    assert_eq!(
+        env.core.store().list_device_identities(&integration.id).unwrap().len(),
+        1
+    );
+    assert!(
+        secret_of(&v, &integration.id, key_id).is_some(),
+        "the keys stay for the next try"
+    );
+
+    // Reachable again: the cleanup completes and the integration goes.
+    env.core
+        .store()
+        .update_integration(
+            &integration.id,
+            &IntegrationUpdate {
+                endpoint: Some(EndpointOverride {
+                    api_url: Some(moto.endpoint_url()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let outcome = setup::remove_integration(&env.core, v.clone(), &integration.id, true)
+        .await
+        .unwrap();
+    assert!(outcome.removed, "{outcome:?}");
+    let report = outcome.cleanup.unwrap();
+    assert!(report.failed.is_empty() && report.kept.is_empty(), "{report:?}");
+    assert!(
+        report.removed.iter().any(|r| r == &format!("thing {device}")),
+        "{report:?}"
+    );
+    assert!(env.core.store().list_integrations().unwrap().is_empty());
+    assert!(secret_of(&v, &integration.id, key_id).is_none());
+    let creds = AwsCredentials {
+        access_key_id: "AKIAOBSERVER00000001".into(),
+        secret_access_key: Zeroizing::new("observer".into()),
+        region: "us-east-1".into(),
+    };
+    let iot = aws_sdk_iot::Client::from_conf(iot_config(&creds, "us-east-1", Some(&moto.endpoint_url())));
+    assert!(iot.list_things().send().await.unwrap().things().is_empty());
+    assert!(iot.list_certificates().send().await.unwrap().certificates().is_empty());
+    assert!(iot.list_policies().send().await.unwrap().policies().is_empty());
+}

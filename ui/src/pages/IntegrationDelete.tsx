@@ -81,13 +81,16 @@ export function DeleteDialog({
   );
 }
 
-/** What a deletion did: with cleanup, what was removed and what could not be (and why). */
+/**
+ * What a deletion did: with cleanup, what was removed, what was left on purpose and what could
+ * not be removed (and why). A cleanup that failed in part keeps the integration (disabled).
+ */
 export function RemoveOutcomeNote({ outcome, onDismiss }: { outcome: RemoveOutcome; onDismiss: () => void }) {
   const { cleanup } = outcome;
   return (
     <section className="panel outcome" role="status" data-testid="remove-outcome">
       <header className="panel-header">
-        <h2>Deleted {outcome.name}</h2>
+        <h2>{outcome.removed ? `Deleted ${outcome.name}` : `${outcome.name} was not deleted`}</h2>
         <button type="button" className="button button-secondary button-small" onClick={onDismiss}>
           Dismiss
         </button>
@@ -121,6 +124,18 @@ export function RemoveOutcomeNote({ outcome, onDismiss }: { outcome: RemoveOutco
                 </ul>
               </>
             ) : null}
+            {cleanup.kept.length > 0 ? (
+              <>
+                <p>Left in AWS on purpose:</p>
+                <ul className="outcome-list" data-testid="remove-kept">
+                  {cleanup.kept.map(([what, why]) => (
+                    <li key={what}>
+                      <span className="mono">{what}</span>: {why}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
             {cleanup.failed.length > 0 ? (
               <>
                 <p className="text-danger">Could not remove:</p>
@@ -133,7 +148,7 @@ export function RemoveOutcomeNote({ outcome, onDismiss }: { outcome: RemoveOutco
                 </ul>
               </>
             ) : null}
-            {cleanup.removed.length === 0 && cleanup.failed.length === 0 ? (
+            {cleanup.removed.length === 0 && cleanup.kept.length === 0 && cleanup.failed.length === 0 ? (
               <p>There was nothing in AWS to clean up.</p>
             ) : null}
           </>

@@ -153,6 +153,9 @@ pub struct AwsProvisioner {
     events: Option<EventSink>,
     /// Test hook: the next provisioning fails right after this step (once).
     fail_after: Mutex<Option<Step>>,
+    /// Test hook: the next certificate AWS issues is not recorded, as a crash right after
+    /// `CreateCertificateFromCsr` would leave it.
+    crash_before_recording: std::sync::atomic::AtomicBool,
 }
 
 impl AwsProvisioner {
@@ -190,6 +193,7 @@ impl AwsProvisioner {
             policy_locks: Mutex::new(HashMap::new()),
             events: None,
             fail_after: Mutex::new(None),
+            crash_before_recording: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -207,6 +211,13 @@ impl AwsProvisioner {
     /// Uses other credentials for one integration (instead of the default ones).
     pub fn set_credentials(&self, integration_id: &str, credentials: AwsCredentials) {
         self.clients.set_credentials(integration_id, credentials);
+    }
+
+    /// Test hook: the next certificate issued is lost before it is recorded (once).
+    #[doc(hidden)]
+    pub fn crash_once_before_recording_a_certificate(&self) {
+        self.crash_before_recording
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Forgets the clients and cached credentials of an integration whose keys or settings
@@ -342,6 +353,7 @@ impl AwsProvisioner {
         self.done(integration, device_id, Step::Thing)?;
 
         // The key is recorded (sealed) before a certificate is asked for it.
+        let resumed = stored.is_some();
         let row = match stored {
             Some(row) => row,
             None => {
@@ -379,8 +391,38 @@ impl AwsProvisioner {
                         ),
                     );
                 }
-                let csr = csr_pem(device_id, &key_pem).map_err(|m| local(Step::Certificate, m))?;
-                let (id, arn, pem) = call.create_certificate(csr).await?;
+                // A certificate AWS issued for this key before a crash (or a cancelled call)
+                // kept us from recording it is taken up, not issued again.
+                let spki = rcgen::KeyPair::from_pem(&key_pem)
+                    .map(|k| rcgen::PublicKeyData::subject_public_key_info(&k))
+                    .map_err(|e| local(Step::Key, format!("the stored device key is not usable: {e}")))?;
+                let earlier = match resumed {
+                    true => call.find_certificate_for_key(&spki, row.created_at_ms).await?,
+                    false => None,
+                };
+                let (id, arn, pem) = match earlier {
+                    Some(found) => {
+                        self.emit(
+                            integration,
+                            device_id,
+                            None,
+                            "info",
+                            format!("certificate {} issued earlier for this key is used", found.0),
+                        );
+                        found
+                    }
+                    None => {
+                        let csr = csr_pem(device_id, &key_pem).map_err(|m| local(Step::Certificate, m))?;
+                        let issued = self.issue_certificate(&call, &csr, &spki).await?;
+                        if self
+                            .crash_before_recording
+                            .swap(false, std::sync::atomic::Ordering::SeqCst)
+                        {
+                            return Err(local(Step::Certificate, "simulated crash (test hook)".into()));
+                        }
+                        issued
+                    }
+                };
                 self.core
                     .store()
                     .set_device_certificate(&integration.id, device_id, &id, &arn, &pem)
@@ -436,6 +478,35 @@ impl AwsProvisioner {
             key_pem,
             endpoint_host: Some(endpoint),
         })
+    }
+
+    /// `CreateCertificateFromCsr` with retries that never leave two certificates: after a
+    /// failed (5xx) or timed-out attempt, AWS is first asked whether it issued one for this
+    /// key anyway; throttled attempts issued nothing and are simply tried again.
+    async fn issue_certificate(
+        &self,
+        call: &aws::Call<'_>,
+        csr: &str,
+        spki: &[u8],
+    ) -> Result<(String, String, String), ProvisionError> {
+        let since = crate::now_ms();
+        let mut attempt = 1;
+        loop {
+            match call.create_certificate_once(csr).await {
+                Ok(issued) => return Ok(issued),
+                Err((e, true)) if attempt < aws::MAX_ATTEMPTS => {
+                    let jitter = crate::now_ms().rem_euclid(200) as u64;
+                    tokio::time::sleep(std::time::Duration::from_millis((200 << attempt.min(6)) + jitter)).await;
+                    attempt += 1;
+                    if e.code.as_deref().is_none_or(|c| !c.contains("Throttling")) {
+                        if let Some(found) = call.find_certificate_for_key(spki, since).await? {
+                            return Ok(found);
+                        }
+                    }
+                }
+                Err((e, _)) => return Err(e),
+            }
+        }
     }
 
     fn policy_lock(&self, integration: &Integration) -> Arc<tokio::sync::Mutex<()>> {

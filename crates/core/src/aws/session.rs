@@ -119,7 +119,13 @@ async fn connect_and_run(
     shutdown: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
 ) -> Result<(), String> {
-    let identity = inner.provisioner.identity(integration, device_id).await?;
+    // Provisioning can take a while (AWS retries); a stop or shutdown ends it at once (it
+    // resumes where it was next time).
+    let identity = tokio::select! {
+        identity = inner.provisioner.identity(integration, device_id) => identity?,
+        _ = stop.changed() => return Ok(()),
+        _ = shutdown.changed() => return Ok(()),
+    };
     let opts = options(integration, device_id, &identity)?;
     drop(identity);
     let (client, mut events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);

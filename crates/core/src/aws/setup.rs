@@ -300,6 +300,9 @@ pub struct RemoveOutcome {
     pub dropped_uplinks: i64,
     /// `None`: AWS was not touched (its things, certificates and policy remain).
     pub cleanup: Option<CleanupReport>,
+    /// False when the cleanup failed somewhere: the integration is kept, disabled, with what
+    /// it knows of AWS, so the cleanup can be run again.
+    pub removed: bool,
     /// What went wrong after the integration was removed (e.g. the keychain refused).
     pub warnings: Vec<String>,
 }
@@ -321,14 +324,29 @@ pub async fn remove_integration(
     } else if cleanup_aws {
         Some(CleanupReport {
             removed: vec![],
-            failed: vec![(
+            kept: vec![(
                 "AWS resources".into(),
                 "this integration uses certificates made in AWS by hand; the bridge created nothing there".into(),
             )],
+            failed: vec![],
         })
     } else {
         None
     };
+    if cleanup.as_ref().is_some_and(|r| !r.failed.is_empty()) {
+        core.store().set_integration_active(id, false)?;
+        return Ok(RemoveOutcome {
+            name: integration.name,
+            dropped_uplinks: 0,
+            cleanup,
+            removed: false,
+            warnings: vec![
+                "the integration is kept (disabled) so the cleanup can be run again once the problem is \
+                 fixed; or remove it leaving AWS as it is"
+                    .into(),
+            ],
+        });
+    }
     let dropped_uplinks = core.store().integration_outbox_len(id)?;
     core.store().remove_integration(id)?;
     let mut warnings = Vec::new();
@@ -344,6 +362,7 @@ pub async fn remove_integration(
         name: integration.name,
         dropped_uplinks,
         cleanup,
+        removed: true,
         warnings,
     })
 }

@@ -20,6 +20,8 @@ pub(crate) enum Command {
     IntegrationChanged(String),
     /// An integration's keys, region or endpoints changed: its sessions restart with them.
     IntegrationReconfigured(String),
+    /// Stop the integration's sessions (it is about to be removed); answers once they ended.
+    StopIntegration(String, tokio::sync::oneshot::Sender<()>),
 }
 
 struct Session {
@@ -53,19 +55,23 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
                 }
             }
             Command::IntegrationReconfigured(id) => {
-                let stopping: Vec<Route> = sessions.keys().filter(|k| k.0 == id).cloned().collect();
-                for k in stopping {
-                    if let Some(s) = sessions.remove(&k) {
-                        let _ = s.stop.send(true);
-                        let _ = s.task.await;
-                    }
-                }
+                // Old sessions end first (bounded), then new ones start with the new settings;
+                // the dispatcher keeps routing meanwhile.
+                let ended = stop_sessions(&mut sessions, &id);
                 inner.provisioner.forget(&id);
-                let routes = inner.core.store().known_routes().unwrap_or_default();
-                routes
-                    .into_iter()
-                    .filter(|r| r.0 == id)
-                    .for_each(|r| ensure(&inner, &mut sessions, r));
+                let routes = inner.routes.clone();
+                tokio::spawn(async move {
+                    ended.await;
+                    let _ = routes.send(Command::IntegrationChanged(id));
+                });
+            }
+            Command::StopIntegration(id, done) => {
+                let ended = stop_sessions(&mut sessions, &id);
+                inner.provisioner.forget(&id);
+                tokio::spawn(async move {
+                    ended.await;
+                    let _ = done.send(());
+                });
             }
             Command::IntegrationChanged(id) => {
                 let active = inner
@@ -94,6 +100,33 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
     for (_, s) in sessions {
         let _ = s.stop.send(true);
         let _ = s.task.await;
+    }
+}
+
+/// How long ending sessions may take to finish what they do before they are aborted
+/// (provisioning is resumable; unacknowledged uplinks stay in the outbox).
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Tells the integration's sessions to stop and returns a future that resolves once they
+/// ended (or were aborted after `STOP_GRACE`).
+fn stop_sessions(
+    sessions: &mut HashMap<Route, Session>,
+    integration_id: &str,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let stopping: Vec<Route> = sessions.keys().filter(|k| k.0 == integration_id).cloned().collect();
+    let mut tasks = Vec::new();
+    for k in stopping {
+        if let Some(s) = sessions.remove(&k) {
+            let _ = s.stop.send(true);
+            tasks.push(s.task);
+        }
+    }
+    async move {
+        let aborts: Vec<_> = tasks.iter().map(|t| t.abort_handle()).collect();
+        let all = futures_util::future::join_all(tasks);
+        if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+            aborts.iter().for_each(|a| a.abort());
+        }
     }
 }
 

@@ -212,6 +212,20 @@ impl Bridge {
             .send(dispatch::Command::IntegrationReconfigured(integration_id.to_string()));
     }
 
+    /// Stops the integration's sessions and waits until they ended (it is about to be removed,
+    /// or cleaned up in AWS); they start again only on `provision_now` or a change.
+    /// (Asks at once; the returned future, which borrows nothing, resolves when they ended.)
+    pub fn stop_integration(&self, integration_id: &str) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (done, ended) = tokio::sync::oneshot::channel();
+        let _ = self
+            .inner
+            .routes
+            .send(dispatch::Command::StopIntegration(integration_id.to_string(), done));
+        async move {
+            let _ = ended.await;
+        }
+    }
+
     /// Provisions (and connects) every device that shares a label with the integration now,
     /// instead of at each device's next uplink. Progress arrives as `provisioning` events.
     pub fn provision_now(&self, integration_id: &str) {

@@ -234,6 +234,33 @@ impl aws_sdk_iot::config::Intercept for RetryReporter {
     }
 }
 
+/// Throttled, 5xx, timed out or not sent: worth another attempt.
+fn is_transient<E>(e: &aws_sdk_iot::error::SdkError<E, aws_sdk_iot::config::http::HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    use aws_sdk_iot::error::SdkError;
+    if matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)) {
+        return true;
+    }
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    status == Some(429)
+        || status.is_some_and(|s| s >= 500)
+        || aws_sdk_iot::error::ProvideErrorMetadata::code(e).is_some_and(|c| c.contains("Throttling"))
+}
+
+/// The DER bytes of the first PEM block in `pem`.
+fn pem_der(pem: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()
+}
+
 /// AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`.
 pub fn check_thing_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 128 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b":_-".contains(&b)) {
@@ -347,25 +374,80 @@ impl Call<'_> {
         Ok(out.principals().to_vec())
     }
 
-    /// `CreateCertificateFromCsr` (active): (certificate id, ARN, PEM).
-    pub async fn create_certificate(&self, csr: String) -> Result<(String, String, String), ProvisionError> {
-        let out = self
+    /// One `CreateCertificateFromCsr` (active) attempt: (certificate id, ARN, PEM). Not
+    /// idempotent, so the SDK does not retry it; on `Err((e, true))` (throttled, 5xx, timed out)
+    /// the caller may try again after checking whether AWS issued one anyway.
+    pub async fn create_certificate_once(&self, csr: &str) -> Result<(String, String, String), (ProvisionError, bool)> {
+        let once = aws_sdk_iot::config::Builder::default().retry_config(RetryConfig::standard().with_max_attempts(1));
+        let r = self
             .iot
             .create_certificate_from_csr()
             .certificate_signing_request(csr)
             .set_as_active(true)
+            .customize()
+            .config_override(once)
             .send()
-            .await
-            .map_err(|e| self.fail(Step::Certificate, "CreateCertificateFromCsr", e))?;
+            .await;
+        let out = match r {
+            Ok(out) => out,
+            Err(e) => {
+                let again = is_transient(&e);
+                return Err((self.fail(Step::Certificate, "CreateCertificateFromCsr", e), again));
+            }
+        };
         match (out.certificate_id(), out.certificate_arn(), out.certificate_pem()) {
             (Some(id), Some(arn), Some(pem)) => Ok((id.to_string(), arn.to_string(), pem.to_string())),
-            _ => Err(ProvisionError {
-                device_id: self.device_id.to_string(),
-                step: Step::Certificate,
-                code: None,
-                message: "CreateCertificateFromCsr answered without a certificate".into(),
-            }),
+            _ => Err((
+                ProvisionError {
+                    device_id: self.device_id.to_string(),
+                    step: Step::Certificate,
+                    code: None,
+                    message: "CreateCertificateFromCsr answered without a certificate".into(),
+                },
+                false,
+            )),
         }
+    }
+
+    /// A certificate issued since `since_ms` (less a minute of clock slack) for the key whose
+    /// SubjectPublicKeyInfo is `spki`: (id, ARN, PEM). Looks at the newest certificates only.
+    pub async fn find_certificate_for_key(
+        &self,
+        spki: &[u8],
+        since_ms: i64,
+    ) -> Result<Option<(String, String, String)>, ProvisionError> {
+        let out = self
+            .iot
+            .list_certificates()
+            .ascending_order(false)
+            .page_size(250)
+            .send()
+            .await
+            .map_err(|e| self.fail(Step::Certificate, "ListCertificates", e))?;
+        for c in out.certificates() {
+            let recent = c.creation_date().is_none_or(|d| d.secs() * 1000 >= since_ms - 60_000);
+            let Some(id) = c.certificate_id().filter(|_| recent) else {
+                continue;
+            };
+            let d = self
+                .iot
+                .describe_certificate()
+                .certificate_id(id)
+                .send()
+                .await
+                .map_err(|e| self.fail(Step::Certificate, "DescribeCertificate", e))?;
+            let Some(desc) = d.certificate_description() else {
+                continue;
+            };
+            let (Some(arn), Some(pem)) = (desc.certificate_arn(), desc.certificate_pem()) else {
+                continue;
+            };
+            // The certificate's DER holds its SubjectPublicKeyInfo verbatim.
+            if pem_der(pem).is_some_and(|der| der.windows(spki.len()).any(|w| w == spki)) {
+                return Ok(Some((id.to_string(), arn.to_string(), pem.to_string())));
+            }
+        }
+        Ok(None)
     }
 
     /// Creates the policy, or makes `document` its default version when it differs.

@@ -10,14 +10,28 @@ use aws_sdk_iot::types::CertificateStatus;
 use super::{policy, ProvisionError};
 use crate::domain::Integration;
 
-/// What a cleanup removed, and what it could not (`(what, why)`).
+/// What a cleanup removed, what it left on purpose, and what it could not remove
+/// (`(what, why)`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct CleanupReport {
     pub removed: Vec<String>,
+    /// Left in AWS on purpose: shared with another integration, or holding certificates the
+    /// bridge did not make.
+    pub kept: Vec<(String, String)>,
+    /// Errors; a cleanup with any can be run again.
     pub failed: Vec<(String, String)>,
 }
 
 impl CleanupReport {
+    /// Like `record`, for calls where "not found" means someone removed it already.
+    fn record_found(&mut self, what: String, result: Result<bool, String>) -> bool {
+        match result {
+            Ok(true) => self.record::<String>(what, Ok(())),
+            Ok(false) => self.record::<String>(format!("{what} (already gone)"), Ok(())),
+            Err(e) => self.record(what, Err(e)),
+        }
+    }
+
     fn record<E: std::fmt::Display>(&mut self, what: String, result: Result<(), E>) -> bool {
         match result {
             Ok(()) => {
@@ -53,15 +67,16 @@ struct Item {
     retired: bool,
 }
 
+/// `Ok(true)`: done; `Ok(false)`: AWS did not know it (already gone).
 fn found<T, E>(
     r: Result<T, aws_sdk_iot::error::SdkError<E, aws_sdk_iot::config::http::HttpResponse>>,
-) -> Result<(), String>
+) -> Result<bool, String>
 where
     E: aws_sdk_iot::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     match r {
-        Ok(_) => Ok(()),
-        Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => Ok(()),
+        Ok(_) => Ok(true),
+        Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => Ok(false),
         Err(e) => Err(why(e)),
     }
 }
@@ -113,6 +128,10 @@ impl super::AwsProvisioner {
             self.deprovision_region(integration, &there.region, &iot, items, &mut report)
                 .await;
         }
+        if !report.failed.is_empty() {
+            // The keys stay, so the cleanup can be run again.
+            return Ok(report);
+        }
         let (vault, id) = (self.vault.clone(), integration.id.clone());
         let key_id = self.clients.key_id(integration).await;
         let secret = tokio::task::spawn_blocking(move || match key_id {
@@ -152,7 +171,7 @@ impl super::AwsProvisioner {
             let mut cert_gone = true;
             if let Some((id, arn)) = &item.cert {
                 let detach = found(iot.detach_policy().policy_name(&name).target(arn).send().await);
-                report.record(at(format!("policy {name} from certificate {id}")), detach);
+                report.record_found(at(format!("policy {name} from certificate {id}")), detach);
                 let r = found(
                     iot.detach_thing_principal()
                         .thing_name(&item.thing_name)
@@ -160,15 +179,15 @@ impl super::AwsProvisioner {
                         .send()
                         .await,
                 );
-                report.record(at(format!("certificate {id} from thing {}", item.thing_name)), r);
+                report.record_found(at(format!("certificate {id} from thing {}", item.thing_name)), r);
                 let r = iot
                     .update_certificate()
                     .certificate_id(id)
                     .new_status(CertificateStatus::Inactive)
                     .send()
                     .await;
-                cert_gone = report.record(at(format!("certificate {id} set INACTIVE")), found(r))
-                    && report.record(
+                cert_gone = report.record_found(at(format!("certificate {id} set INACTIVE")), found(r))
+                    && report.record_found(
                         at(format!("certificate {id}")),
                         found(iot.delete_certificate().certificate_id(id).send().await),
                     );
@@ -195,7 +214,7 @@ impl super::AwsProvisioner {
                 continue;
             }
             match iot.list_thing_principals().thing_name(&thing).send().await {
-                Ok(o) if !o.principals().is_empty() => report.failed.push((
+                Ok(o) if !o.principals().is_empty() => report.kept.push((
                     at(format!("thing {thing}")),
                     format!(
                         "it still has {} certificate(s) this integration did not create",
