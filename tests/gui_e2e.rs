@@ -399,4 +399,19 @@ fn gui_wizard_checks_keys_adds_an_integration_and_deletes_it_with_aws_cleanup() 
     app.screenshot("wizard-integration-deleted");
     let store = helium_bridge_core::Store::open_reader(&data.path().join("bridge.sqlite3")).unwrap();
     assert!(store.list_integrations().unwrap().is_empty());
+
+    // The app's output (through tauri-driver) and every file it wrote hold no secret in clear.
+    let mut scanned = vec![("app and driver log".to_string(), gui.driver_log().into_bytes())];
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            scanned.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+        }
+    }
+    for (name, bytes) in &scanned {
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "{name} holds the secret"
+        );
+    }
 }
