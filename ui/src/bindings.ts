@@ -108,3 +108,5 @@ export type ConnectionState = {
  */
 side: string, id: string, name: string, connected: boolean, detail: string, };
 export type BridgeStatus = { "state": "starting" } | { "state": "running" } | { "state": "failed", error: string, } | { "state": "stopped" };
+/** The regions where AWS IoT Core is offered (what the core accepts). */
+export const IOT_CORE_REGIONS: readonly string[] = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-5", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1"];

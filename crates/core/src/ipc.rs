@@ -156,6 +156,15 @@ pub fn typescript_bindings() -> String {
         out.push_str(&d);
         out.push('\n');
     }
+    // Values the UI offers come from the same constants the core checks against.
+    let regions: Vec<String> = crate::aws::provision::credentials::IOT_CORE_REGIONS
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect();
+    out.push_str(&format!(
+        "/** The regions where AWS IoT Core is offered (what the core accepts). */\nexport const IOT_CORE_REGIONS: readonly string[] = [{}];\n",
+        regions.join(", ")
+    ));
     out
 }
 

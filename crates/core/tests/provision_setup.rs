@@ -30,6 +30,34 @@ fn keys(id: &str, secret: &str) -> NewKeys {
     }
 }
 
+fn new_integration(endpoint: EndpointOverride) -> NewIntegration {
+    NewIntegration {
+        kind: IntegrationKind::AwsIotCore,
+        name: "aws".into(),
+        region: "us-east-1".into(),
+        topic: "helium/uplinks".into(),
+        endpoint,
+        forward_joins: false,
+    }
+}
+
+fn api_only(url: String) -> EndpointOverride {
+    EndpointOverride {
+        api_url: Some(url),
+        ..Default::default()
+    }
+}
+
+/// The test's own control-plane client, to look at what moto holds in `region`.
+fn moto_iot(moto: &Moto, region: &str) -> aws_sdk_iot::Client {
+    let creds = AwsCredentials {
+        access_key_id: "AKIAOBSERVER00000001".into(),
+        secret_access_key: Zeroizing::new("observer".into()),
+        region: region.into(),
+    };
+    aws_sdk_iot::Client::from_conf(iot_config(&creds, region, Some(&moto.endpoint_url())))
+}
+
 fn test_vault() -> Arc<dyn Vault> {
     Arc::new(KeyringVault::with_service(format!(
         "helium-setup-{}",
@@ -56,17 +84,7 @@ async fn wrong_keys_change_nothing_and_save_nothing() {
     let v = test_vault();
 
     // An integration saved earlier with these keys.
-    let new = NewIntegration {
-        kind: IntegrationKind::AwsIotCore,
-        name: "aws".into(),
-        region: "us-east-1".into(),
-        topic: "helium/uplinks".into(),
-        endpoint: EndpointOverride {
-            api_url: Some(moto.endpoint_url()),
-            ..Default::default()
-        },
-        forward_joins: false,
-    };
+    let new = new_integration(api_only(moto.endpoint_url()));
     let account = AwsAccount {
         access_key_id: key_id.clone(),
         account: "123456789012".into(),
@@ -129,20 +147,13 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
     let aws = env.aws_broker();
     let ca_file = env.certs.path().join("aws-ca.pem");
     std::fs::write(&ca_file, &env.ca.cert_pem).unwrap();
-    let new = NewIntegration {
-        kind: IntegrationKind::AwsIotCore,
-        name: "aws".into(),
-        region: "us-east-1".into(),
-        topic: "helium/uplinks".into(),
-        endpoint: EndpointOverride {
-            host: Some("127.0.0.1".into()),
-            port: Some(aws.port),
-            ca_file: Some(ca_file.display().to_string()),
-            cert_dir: None,
-            api_url: Some(moto.endpoint_url()),
-        },
-        forward_joins: false,
-    };
+    let new = new_integration(EndpointOverride {
+        host: Some("127.0.0.1".into()),
+        port: Some(aws.port),
+        ca_file: Some(ca_file.display().to_string()),
+        cert_dir: None,
+        api_url: Some(moto.endpoint_url()),
+    });
     let first_secret = "first/Secret+0123456789abcdefghijklmnopq";
     let (integration, checked) = setup::add_integration(
         &env.core,
@@ -271,12 +282,7 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
 
     // New topics: the policy of the provisioned device follows each time (AWS keeps 5 versions
     // at most; older ones make room), and the sessions publish there.
-    let creds = AwsCredentials {
-        access_key_id: "AKIAOBSERVER00000001".into(),
-        secret_access_key: Zeroizing::new("observer".into()),
-        region: "eu-west-1".into(),
-    };
-    let iot = aws_sdk_iot::Client::from_conf(iot_config(&creds, "eu-west-1", Some(&moto.endpoint_url())));
+    let iot = moto_iot(&moto, "eu-west-1");
     for n in 1..=6 {
         let topic = format!("helium/topic-{n}");
         setup::update_integration(
@@ -342,17 +348,7 @@ async fn a_cleanup_that_fails_in_part_keeps_the_integration_so_it_can_run_again(
     let keychain = KeychainSession::start();
     keychain.apply_env_to_this_process();
     let v = test_vault();
-    let new = NewIntegration {
-        kind: IntegrationKind::AwsIotCore,
-        name: "aws".into(),
-        region: "us-east-1".into(),
-        topic: "helium/uplinks".into(),
-        endpoint: EndpointOverride {
-            api_url: Some(moto.endpoint_url()),
-            ..Default::default()
-        },
-        forward_joins: false,
-    };
+    let new = new_integration(api_only(moto.endpoint_url()));
     let key_id = "AKIACLEANUPKEY000001";
     let (integration, _) = setup::add_integration(&env.core, v.clone(), new, Some(keys(key_id, "cleanup-secret-0123")))
         .await
@@ -371,10 +367,7 @@ async fn a_cleanup_that_fails_in_part_keeps_the_integration_so_it_can_run_again(
         .update_integration(
             &integration.id,
             &IntegrationUpdate {
-                endpoint: Some(EndpointOverride {
-                    api_url: Some(closed),
-                    ..Default::default()
-                }),
+                endpoint: Some(api_only(closed)),
                 ..Default::default()
             },
         )
@@ -402,10 +395,7 @@ async fn a_cleanup_that_fails_in_part_keeps_the_integration_so_it_can_run_again(
         .update_integration(
             &integration.id,
             &IntegrationUpdate {
-                endpoint: Some(EndpointOverride {
-                    api_url: Some(moto.endpoint_url()),
-                    ..Default::default()
-                }),
+                endpoint: Some(api_only(moto.endpoint_url())),
                 ..Default::default()
             },
         )
@@ -422,12 +412,7 @@ async fn a_cleanup_that_fails_in_part_keeps_the_integration_so_it_can_run_again(
     );
     assert!(env.core.store().list_integrations().unwrap().is_empty());
     assert!(secret_of(&v, &integration.id, key_id).is_none());
-    let creds = AwsCredentials {
-        access_key_id: "AKIAOBSERVER00000001".into(),
-        secret_access_key: Zeroizing::new("observer".into()),
-        region: "us-east-1".into(),
-    };
-    let iot = aws_sdk_iot::Client::from_conf(iot_config(&creds, "us-east-1", Some(&moto.endpoint_url())));
+    let iot = moto_iot(&moto, "us-east-1");
     assert!(iot.list_things().send().await.unwrap().things().is_empty());
     assert!(iot.list_certificates().send().await.unwrap().certificates().is_empty());
     assert!(iot.list_policies().send().await.unwrap().policies().is_empty());

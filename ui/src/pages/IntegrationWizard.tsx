@@ -11,38 +11,11 @@ import type {
   UpdateIntegrationInput,
   UpdateOutcome,
 } from "../bindings";
+import { IOT_CORE_REGIONS } from "../bindings";
 import { formatHostPort, parseHostPort } from "../endpoint";
 
 export const IAM_USER = "HeliumIntegrationAccess";
 export const IAM_POLICY = "AWSIoTConfigAccess";
-
-/** Regions with AWS IoT Core, offered as suggestions; any other region name can be typed. */
-export const IOT_CORE_REGIONS = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-  "ca-central-1",
-  "sa-east-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "eu-central-1",
-  "eu-north-1",
-  "eu-south-1",
-  "me-south-1",
-  "me-central-1",
-  "ap-east-1",
-  "ap-south-1",
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "cn-north-1",
-  "cn-northwest-1",
-  "us-gov-east-1",
-  "us-gov-west-1",
-];
 
 export type WizardResult = { kind: "added"; integration: Integration } | { kind: "updated"; outcome: UpdateOutcome };
 
@@ -93,6 +66,35 @@ function Field({ label, hint, children }: { label: string; hint?: ReactNode; chi
       {children(id)}
       {hint ? <p className="field-hint">{hint}</p> : null}
     </div>
+  );
+}
+
+/** A labelled one-line text input bound to a string value. */
+function TextField(props: {
+  label: string;
+  hint?: ReactNode;
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder?: string;
+  mono?: boolean;
+}) {
+  const { label, hint, testId, value, onChange, placeholder, mono = true } = props;
+  return (
+    <Field label={label} hint={hint}>
+      {(id) => (
+        <input
+          id={id}
+          className={mono ? "input mono" : "input"}
+          data-testid={testId}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={placeholder}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
   );
 }
 
@@ -322,47 +324,35 @@ export function IntegrationWizard({
               <p className="note note-warn" role="status" data-testid="wizard-region-warning">
                 Changing the region from {integration.region} to {fields.region.trim() || "…"} means every device
                 is provisioned again in the new region (a new thing and certificate there) as it next connects.
-                What the bridge created in {integration.region} stays there.
+                What the bridge created in {integration.region} stays there until the integration is deleted with AWS cleanup.
               </p>
             ) : null}
             <details className="advanced" open={advancedOpen}>
               <summary data-testid="wizard-advanced">Advanced</summary>
               <div className="field-grid">
-                <Field label="AWS API URL" hint="A VPC endpoint or stand-in for AWS's API; empty for AWS itself.">
-                  {(id) => (
-                    <input
-                      id={id}
-                      className="input mono"
-                      data-testid="wizard-api-url"
-                      placeholder="https://…"
-                      value={fields.apiUrl}
-                      onChange={(e) => set("apiUrl", e.target.value)}
-                    />
-                  )}
-                </Field>
-                <Field label="Data endpoint" hint="host[:port]; empty for the region's own endpoint.">
-                  {(id) => (
-                    <input
-                      id={id}
-                      className="input mono"
-                      data-testid="wizard-data-endpoint"
-                      placeholder="xxxx-ats.iot.region.amazonaws.com"
-                      value={fields.dataEndpoint}
-                      onChange={(e) => set("dataEndpoint", e.target.value)}
-                    />
-                  )}
-                </Field>
-                <Field label="CA file" hint="PEM file of the endpoint's CA; empty for Amazon's root CAs.">
-                  {(id) => (
-                    <input
-                      id={id}
-                      className="input mono"
-                      data-testid="wizard-ca-file"
-                      value={fields.caFile}
-                      onChange={(e) => set("caFile", e.target.value)}
-                    />
-                  )}
-                </Field>
+                <TextField
+                  label="AWS API URL"
+                  hint="A VPC endpoint or stand-in for AWS's API; empty for AWS itself."
+                  testId="wizard-api-url"
+                  placeholder="https://…"
+                  value={fields.apiUrl}
+                  onChange={(v) => set("apiUrl", v)}
+                />
+                <TextField
+                  label="Data endpoint"
+                  hint="host[:port]; empty for the region's own endpoint."
+                  testId="wizard-data-endpoint"
+                  placeholder="xxxx-ats.iot.region.amazonaws.com"
+                  value={fields.dataEndpoint}
+                  onChange={(v) => set("dataEndpoint", v)}
+                />
+                <TextField
+                  label="CA file"
+                  hint="PEM file of the endpoint's CA; empty for Amazon's root CAs."
+                  testId="wizard-ca-file"
+                  value={fields.caFile}
+                  onChange={(v) => set("caFile", v)}
+                />
               </div>
             </details>
             <div className="check-row">
@@ -381,29 +371,21 @@ export function IntegrationWizard({
           <li className="wizard-step">
             <h3>Choose where uplinks go</h3>
             <div className="field-grid">
-              <Field label="Topic" hint="Every uplink is published here as Helium JSON.">
-                {(id) => (
-                  <input
-                    id={id}
-                    className="input mono"
-                    data-testid="wizard-topic"
-                    value={fields.topic}
-                    onChange={(e) => set("topic", e.target.value)}
-                  />
-                )}
-              </Field>
-              <Field label="Name">
-                {(id) => (
-                  <input
-                    id={id}
-                    className="input"
-                    data-testid="wizard-name"
-                    placeholder="e.g. Warehouse sensors"
-                    value={fields.name}
-                    onChange={(e) => set("name", e.target.value)}
-                  />
-                )}
-              </Field>
+              <TextField
+                label="Topic"
+                hint="Every uplink is published here as Helium JSON."
+                testId="wizard-topic"
+                value={fields.topic}
+                onChange={(v) => set("topic", v)}
+              />
+              <TextField
+                label="Name"
+                testId="wizard-name"
+                placeholder="e.g. Warehouse sensors"
+                mono={false}
+                value={fields.name}
+                onChange={(v) => set("name", v)}
+              />
             </div>
             <label className="checkbox">
               <input
