@@ -170,6 +170,28 @@ fn without_a_keychain_the_opt_in_credentials_file_is_used_and_must_be_private() 
     let db = std::fs::read(data.join(helium_bridge_core::datadir::DB_FILE)).unwrap();
     assert!(!contains(&db, SECRET.as_bytes()));
 
+    // New keys: checked, then swapped in the file (the old key's entry goes).
+    let new_key = "AKIAE2ETESTKEY000002";
+    let out = with_file.ok(
+        &[
+            "integration",
+            "update",
+            "aws",
+            "--access-key-id",
+            new_key,
+            "--secret-stdin",
+        ],
+        "second/Secret+for-the-update-0123456789\n",
+    );
+    assert!(
+        out.contains("keys checked with AWS") && out.contains("replaced the old one in the credentials file"),
+        "{out}"
+    );
+    let entries = std::fs::read_to_string(&file).unwrap();
+    assert!(entries.contains(new_key) && !entries.contains(KEY_ID), "{entries}");
+    let show = with_file.ok(&["integration", "show", "aws"], "");
+    assert!(show.contains(&format!("access key id: {new_key}")), "{show}");
+
     // A file others can read is refused, with what to do.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let err = with_file.fails(&["integration", "remove", "aws", "--keep-aws"], "");
