@@ -1,6 +1,6 @@
-//! Throttled and failing (5xx) control-plane answers: a small proxy in front of moto answers
-//! every other request with 429 `ThrottlingException` or 503; provisioning still completes,
-//! and the retries show up as events.
+//! Control-plane answers moto does not give, from a small proxy in front of it: throttling
+//! (429 `ThrottlingException`) and 503 on every other request — provisioning still completes and
+//! the retries show up as events — and a denied action, which names itself and the policy.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -57,33 +57,35 @@ fn with_connection_close(req: &[u8]) -> Vec<u8> {
     v
 }
 
-/// One request per connection: even-numbered ones are refused (429 and 503 in turn), odd
-/// ones forwarded to moto.
-async fn throttling_proxy(upstream: u16) -> (u16, Arc<AtomicUsize>) {
+/// A proxy in front of moto, one request per connection: `refuse(request line, n)` answers
+/// the n-th request itself (returns the raw response) or lets it through. Returns the port and
+/// how many were refused.
+async fn proxy(
+    upstream: u16,
+    refuse: impl Fn(&str, usize) -> Option<Vec<u8>> + Send + Sync + 'static,
+) -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let refused = Arc::new(AtomicUsize::new(0));
     let seen = Arc::new(AtomicUsize::new(0));
+    let refuse = Arc::new(refuse);
     let r = refused.clone();
     tokio::spawn(async move {
         loop {
             let (mut client, _) = listener.accept().await.unwrap();
-            let (seen, refused) = (seen.clone(), r.clone());
+            let (seen, refused, refuse) = (seen.clone(), r.clone(), refuse.clone());
             tokio::spawn(async move {
                 let Some(req) = read_request(&mut client).await else {
                     return;
                 };
-                let n = seen.fetch_add(1, Ordering::SeqCst);
-                if n % 2 == 0 {
-                    let k = refused.fetch_add(1, Ordering::SeqCst);
-                    let resp: &[u8] = if k % 2 == 0 {
-                        b"HTTP/1.1 429 Too Many Requests\r\nx-amzn-ErrorType: ThrottlingException\r\n\
-                          Content-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n\
-                          {\"message\":\"Rate exceeded\"}"
-                    } else {
-                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    };
-                    let _ = client.write_all(resp).await;
+                let line = String::from_utf8_lossy(&req)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(resp) = refuse(&line, seen.fetch_add(1, Ordering::SeqCst)) {
+                    refused.fetch_add(1, Ordering::SeqCst);
+                    let _ = client.write_all(&resp).await;
                     return;
                 }
                 let mut up = TcpStream::connect(("127.0.0.1", upstream)).await.unwrap();
@@ -95,6 +97,25 @@ async fn throttling_proxy(upstream: u16) -> (u16, Arc<AtomicUsize>) {
         }
     });
     (port, refused)
+}
+
+/// Even-numbered requests are refused, with 429 `ThrottlingException` and 503 in turn.
+async fn throttling_proxy(upstream: u16) -> (u16, Arc<AtomicUsize>) {
+    let refusals = Arc::new(AtomicUsize::new(0));
+    proxy(upstream, move |_, n| {
+        if n % 2 != 0 {
+            return None;
+        }
+        let resp: &[u8] = if refusals.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+            b"HTTP/1.1 429 Too Many Requests\r\nx-amzn-ErrorType: ThrottlingException\r\n\
+              Content-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n\
+              {\"message\":\"Rate exceeded\"}"
+        } else {
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        };
+        Some(resp.to_vec())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,4 +180,60 @@ async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
     );
     assert!(retries.iter().any(|e| e.message.contains("503")), "{retries:?}");
     assert!(refused.load(Ordering::SeqCst) >= 8, "each call was refused once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_the_iam_user_may_not_call_names_the_action_and_the_policy_to_attach() {
+    let ca = TestCa::new("denied CA");
+    let moto = Moto::start(&ca);
+    let keychain = KeychainSession::start();
+    keychain.apply_env_to_this_process();
+    let vault: Arc<dyn Vault> = Arc::new(KeyringVault::with_service(format!(
+        "helium-denied-{}",
+        uuid::Uuid::new_v4().simple()
+    )));
+    // What AWS answers a user without iot:CreateThing (CreateThing is POST /things/{name}).
+    let (proxy, refused) = proxy(moto.port, |line, _| {
+        line.starts_with("POST /things/").then(|| {
+            let body = r#"{"message":"User: arn:aws:iam::123456789012:user/HeliumIntegrationAccess is not authorized to perform: iot:CreateThing on resource: arn:aws:iot:us-east-1:123456789012:thing/dev-denied"}"#;
+            format!(
+                "HTTP/1.1 403 Forbidden\r\nx-amzn-ErrorType: AccessDeniedException\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        })
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let core = Arc::new(Core::open(data.path()).unwrap());
+    let integration = core
+        .store()
+        .create_integration(&NewIntegration {
+            kind: IntegrationKind::AwsIotCore,
+            name: "aws".into(),
+            region: "us-east-1".into(),
+            topic: "helium/uplinks".into(),
+            endpoint: EndpointOverride::default(),
+            forward_joins: false,
+        })
+        .unwrap();
+    let creds = AwsCredentials {
+        access_key_id: "AKIADENIEDKEY0000001".into(),
+        secret_access_key: zeroize::Zeroizing::new("denied-secret".into()),
+        region: "us-east-1".into(),
+    };
+    let p = AwsProvisioner::new(core.clone(), vault, creds, Some(format!("http://127.0.0.1:{proxy}")));
+    let Err(err) = p.provision(&integration, "dev-denied").await else {
+        panic!("CreateThing was denied")
+    };
+    assert_eq!(refused.load(Ordering::SeqCst), 1, "a denied call is not retried");
+    assert_eq!(err.step, Step::Thing);
+    assert_eq!(err.code.as_deref(), Some("AccessDeniedException"));
+    let text = err.to_string();
+    assert!(
+        text.contains("may not call iot:CreateThing") && text.contains("attach the managed policy AWSIoTConfigAccess"),
+        "{text}"
+    );
+    assert!(!text.contains("denied-secret"));
 }
