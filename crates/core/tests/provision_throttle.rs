@@ -118,18 +118,22 @@ async fn throttling_proxy(upstream: u16) -> (u16, Arc<AtomicUsize>) {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
-    let ca = TestCa::new("throttle CA");
-    let moto = Moto::start(&ca);
+/// A keychain vault, a database with one integration, and a provisioner whose control-plane
+/// calls go through the proxy on `proxy_port`.
+struct Setup {
+    _keychain: KeychainSession,
+    _data: tempfile::TempDir,
+    integration: helium_bridge_core::domain::Integration,
+    provisioner: AwsProvisioner,
+}
+
+fn setup(proxy_port: u16, secret: &str) -> Setup {
     let keychain = KeychainSession::start();
     keychain.apply_env_to_this_process();
     let vault: Arc<dyn Vault> = Arc::new(KeyringVault::with_service(format!(
-        "helium-throttle-{}",
+        "helium-proxy-{}",
         uuid::Uuid::new_v4().simple()
     )));
-    let (proxy, refused) = throttling_proxy(moto.port).await;
-
     let data = tempfile::tempdir().unwrap();
     let core = Arc::new(Core::open(data.path()).unwrap());
     let integration = core
@@ -144,13 +148,30 @@ async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
         })
         .unwrap();
     let creds = AwsCredentials {
-        access_key_id: "AKIATHROTTLE".into(),
-        secret_access_key: zeroize::Zeroizing::new("throttle-secret".into()),
+        access_key_id: "AKIAPROXYTESTKEY0001".into(),
+        secret_access_key: zeroize::Zeroizing::new(secret.into()),
         region: "us-east-1".into(),
     };
+    let provisioner = AwsProvisioner::new(core, vault, creds, Some(format!("http://127.0.0.1:{proxy_port}")));
+    Setup {
+        _keychain: keychain,
+        _data: data,
+        integration,
+        provisioner,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
+    let ca = TestCa::new("throttle CA");
+    let moto = Moto::start(&ca);
+    let (proxy, refused) = throttling_proxy(moto.port).await;
     let events: Arc<Mutex<Vec<ProvisionEvent>>> = Arc::default();
     let sink = events.clone();
-    let p = AwsProvisioner::new(core.clone(), vault, creds, Some(format!("http://127.0.0.1:{proxy}")))
+    let s = setup(proxy, "throttle-secret");
+    let integration = s.integration.clone();
+    let p = s
+        .provisioner
         .with_events(Arc::new(move |e| sink.lock().unwrap().push(e)));
 
     let id = match p.provision(&integration, "dev-throttled").await {
@@ -186,12 +207,6 @@ async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
 async fn an_action_the_iam_user_may_not_call_names_the_action_and_the_policy_to_attach() {
     let ca = TestCa::new("denied CA");
     let moto = Moto::start(&ca);
-    let keychain = KeychainSession::start();
-    keychain.apply_env_to_this_process();
-    let vault: Arc<dyn Vault> = Arc::new(KeyringVault::with_service(format!(
-        "helium-denied-{}",
-        uuid::Uuid::new_v4().simple()
-    )));
     // What AWS answers a user without iot:CreateThing (CreateThing is POST /things/{name}).
     let (proxy, refused) = proxy(moto.port, |line, _| {
         line.starts_with("POST /things/").then(|| {
@@ -205,26 +220,9 @@ async fn an_action_the_iam_user_may_not_call_names_the_action_and_the_policy_to_
         })
     })
     .await;
-    let data = tempfile::tempdir().unwrap();
-    let core = Arc::new(Core::open(data.path()).unwrap());
-    let integration = core
-        .store()
-        .create_integration(&NewIntegration {
-            kind: IntegrationKind::AwsIotCore,
-            name: "aws".into(),
-            region: "us-east-1".into(),
-            topic: "helium/uplinks".into(),
-            endpoint: EndpointOverride::default(),
-            forward_joins: false,
-        })
-        .unwrap();
-    let creds = AwsCredentials {
-        access_key_id: "AKIADENIEDKEY0000001".into(),
-        secret_access_key: zeroize::Zeroizing::new("denied-secret".into()),
-        region: "us-east-1".into(),
-    };
-    let p = AwsProvisioner::new(core.clone(), vault, creds, Some(format!("http://127.0.0.1:{proxy}")));
-    let Err(err) = p.provision(&integration, "dev-denied").await else {
+    let s = setup(proxy, "denied-secret");
+    let (p, integration) = (&s.provisioner, &s.integration);
+    let Err(err) = p.provision(integration, "dev-denied").await else {
         panic!("CreateThing was denied")
     };
     assert_eq!(refused.load(Ordering::SeqCst), 1, "a denied call is not retried");
