@@ -245,9 +245,9 @@ fn print_checked(c: &KeysChecked) {
 }
 
 fn vault_name() -> &'static str {
-    match std::env::var_os(helium_bridge_core::vault::SECRETS_FILE_ENV) {
-        Some(p) if !p.is_empty() => "credentials file",
-        _ => "OS keychain",
+    match helium_bridge_core::vault::secrets_file_from_env() {
+        Some(_) => "credentials file",
+        None => "OS keychain",
     }
 }
 

@@ -37,7 +37,7 @@ fn setup(ca: &TestCa) -> Setup {
         "helium-provision-moto-{}",
         uuid::Uuid::new_v4().simple()
     )));
-    let iot = iot_client(&moto, "us-east-1");
+    let iot = moto.iot_client("us-east-1");
     Setup {
         _keychain: keychain,
         vault,
@@ -46,29 +46,7 @@ fn setup(ca: &TestCa) -> Setup {
     }
 }
 
-/// A control-plane client of the test itself (not the bridge's), to look at what moto holds.
-fn iot_client(moto: &Moto, region: &str) -> aws_sdk_iot::Client {
-    use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
-    let conf = aws_sdk_iot::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(
-            "AKIAHARNESSTEST",
-            "harness-secret",
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(moto.endpoint_url())
-        .build();
-    aws_sdk_iot::Client::from_conf(conf)
-}
-
 impl Setup {
-    fn iot_in(&self, region: &str) -> aws_sdk_iot::Client {
-        iot_client(&self.moto, region)
-    }
-
     /// A provisioner whose credentials come from the keychain, as the app's will.
     fn provisioner(
         &self,
@@ -573,7 +551,7 @@ async fn a_new_region_or_a_changed_master_key_provisions_again_and_cleanup_remov
     );
     assert!(report.removed.iter().any(|r| r == "thing dev-r"), "{report:?}");
     assert_eq!(s.counts().await, (0, 0, 0), "us-east-1 is empty");
-    let eu = s.iot_in("eu-west-1");
+    let eu = s.moto.iot_client("eu-west-1");
     assert_eq!(eu.list_things().send().await.unwrap().things().len(), 0);
     assert_eq!(eu.list_certificates().send().await.unwrap().certificates().len(), 0);
     assert_eq!(eu.list_policies().send().await.unwrap().policies().len(), 0);

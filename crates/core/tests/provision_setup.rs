@@ -10,9 +10,8 @@ use std::time::Duration;
 
 use common::*;
 use helium_bridge_core::aws::provision::credentials::CredentialError;
-use helium_bridge_core::aws::provision::{iot_config, policy::policy_name};
+use helium_bridge_core::aws::provision::policy::policy_name;
 use helium_bridge_core::aws::setup::{self, NewKeys, SetupError};
-use helium_bridge_core::aws::AwsCredentials;
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
 use helium_bridge_core::codec::device_id_for_dev_eui;
 use helium_bridge_core::domain::{AwsAccount, EndpointOverride, IntegrationKind, IntegrationUpdate, NewIntegration};
@@ -46,16 +45,6 @@ fn api_only(url: String) -> EndpointOverride {
         api_url: Some(url),
         ..Default::default()
     }
-}
-
-/// The test's own control-plane client, to look at what moto holds in `region`.
-fn moto_iot(moto: &Moto, region: &str) -> aws_sdk_iot::Client {
-    let creds = AwsCredentials {
-        access_key_id: "AKIAOBSERVER00000001".into(),
-        secret_access_key: Zeroizing::new("observer".into()),
-        region: region.into(),
-    };
-    aws_sdk_iot::Client::from_conf(iot_config(&creds, region, Some(&moto.endpoint_url())))
 }
 
 fn test_vault() -> Arc<dyn Vault> {
@@ -282,7 +271,7 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
 
     // New topics: the policy of the provisioned device follows each time (AWS keeps 5 versions
     // at most; older ones make room), and the sessions publish there.
-    let iot = moto_iot(&moto, "eu-west-1");
+    let iot = moto.iot_client("eu-west-1");
     for n in 1..=6 {
         let topic = format!("helium/topic-{n}");
         setup::update_integration(
@@ -412,7 +401,7 @@ async fn a_cleanup_that_fails_in_part_keeps_the_integration_so_it_can_run_again(
     );
     assert!(env.core.store().list_integrations().unwrap().is_empty());
     assert!(secret_of(&v, &integration.id, key_id).is_none());
-    let iot = moto_iot(&moto, "us-east-1");
+    let iot = moto.iot_client("us-east-1");
     assert!(iot.list_things().send().await.unwrap().things().is_empty());
     assert!(iot.list_certificates().send().await.unwrap().certificates().is_empty());
     assert!(iot.list_policies().send().await.unwrap().policies().is_empty());

@@ -77,6 +77,25 @@ impl Moto {
         assert!(resp.is_ok(), "moto reset failed: {resp:?}");
     }
 
+    /// A control-plane client of the test's own (not the bridge's), to look at what moto holds
+    /// in `region`.
+    pub fn iot_client(&self, region: &str) -> aws_sdk_iot::Client {
+        use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
+        let conf = aws_sdk_iot::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .credentials_provider(Credentials::new(
+                "AKIAHARNESSTEST",
+                "harness-secret",
+                None,
+                None,
+                "test",
+            ))
+            .endpoint_url(self.endpoint_url())
+            .build();
+        aws_sdk_iot::Client::from_conf(conf)
+    }
+
     /// An IAM query-API call (`CreateUser`, `CreateAccessKey`, `PutUserPolicy`…); in IAM-auth
     /// mode moto lets the first few through unauthenticated. Returns the XML answer.
     pub fn iam(&self, params: &[(&str, &str)]) -> String {

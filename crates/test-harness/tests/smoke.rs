@@ -116,28 +116,11 @@ fn broker_restarts_on_the_same_port() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
 }
 
-fn iot_client(moto: &Moto) -> aws_sdk_iot::Client {
-    use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
-    let conf = aws_sdk_iot::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIAHARNESSTEST",
-            "harness-secret",
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(moto.endpoint_url())
-        .build();
-    aws_sdk_iot::Client::from_conf(conf)
-}
-
 #[tokio::test]
 async fn moto_answers_create_thing_and_describe_endpoint_and_resets() {
     let ca = TestCa::new("moto CA");
     let moto = Moto::start(&ca);
-    let iot = iot_client(&moto);
+    let iot = moto.iot_client("us-east-1");
     let thing = iot.create_thing().thing_name("harness-thing").send().await.unwrap();
     assert_eq!(thing.thing_name(), Some("harness-thing"));
     let ep = iot
@@ -162,7 +145,7 @@ async fn csr_signed_by_patched_moto_is_accepted_by_the_tls_broker_with_the_csr_k
     let ca = TestCa::new("shared CA");
     let moto = Moto::start(&ca);
     let broker = Mosquitto::tls(&ca);
-    let iot = iot_client(&moto);
+    let iot = moto.iot_client("us-east-1");
     let (csr, key) = csr_for("thing-1");
     let out = iot
         .create_certificate_from_csr()

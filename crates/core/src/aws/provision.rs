@@ -45,6 +45,17 @@ impl std::fmt::Debug for AwsCredentials {
 }
 
 impl AwsCredentials {
+    /// The static credentials the AWS SDK clients (IoT, STS) sign with.
+    pub(crate) fn sdk_credentials(&self) -> aws_sdk_iot::config::Credentials {
+        aws_sdk_iot::config::Credentials::new(
+            self.access_key_id.clone(),
+            self.secret_access_key.as_str(),
+            None,
+            None,
+            "helium-bridge",
+        )
+    }
+
     /// The integration's credentials: the key id given, its secret from the keychain
     /// (`Ok(None)` when the keychain has none for the integration).
     pub fn from_vault(

@@ -87,12 +87,8 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
                         .filter(|r| r.0 == id)
                         .for_each(|r| ensure(&inner, &mut sessions, r));
                 } else {
-                    let stopping: Vec<Route> = sessions.keys().filter(|k| k.0 == id).cloned().collect();
-                    for k in stopping {
-                        if let Some(s) = sessions.remove(&k) {
-                            let _ = s.stop.send(true);
-                        }
-                    }
+                    // Disabled: stop at once, without waiting for them.
+                    signal_stop(&mut sessions, &id);
                 }
             }
         }
@@ -113,6 +109,18 @@ fn stop_sessions(
     sessions: &mut HashMap<Route, Session>,
     integration_id: &str,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let tasks = signal_stop(sessions, integration_id);
+    async move {
+        let aborts: Vec<_> = tasks.iter().map(|t| t.abort_handle()).collect();
+        let all = futures_util::future::join_all(tasks);
+        if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+            aborts.iter().for_each(|a| a.abort());
+        }
+    }
+}
+
+/// Tells the integration's sessions to stop and forgets them; returns their tasks.
+fn signal_stop(sessions: &mut HashMap<Route, Session>, integration_id: &str) -> Vec<JoinHandle<()>> {
     let stopping: Vec<Route> = sessions.keys().filter(|k| k.0 == integration_id).cloned().collect();
     let mut tasks = Vec::new();
     for k in stopping {
@@ -121,13 +129,7 @@ fn stop_sessions(
             tasks.push(s.task);
         }
     }
-    async move {
-        let aborts: Vec<_> = tasks.iter().map(|t| t.abort_handle()).collect();
-        let all = futures_util::future::join_all(tasks);
-        if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
-            aborts.iter().for_each(|a| a.abort());
-        }
-    }
+    tasks
 }
 
 fn ensure(inner: &Arc<Inner>, sessions: &mut HashMap<Route, Session>, route: Route) {

@@ -42,10 +42,17 @@ pub trait Vault: Send + Sync {
 /// The vault this process uses: the credentials file when `HELIUM_AWS_BRIDGE_SECRETS_FILE` is
 /// set (an explicit opt-in), the OS keychain otherwise.
 pub fn from_env() -> Result<Arc<dyn Vault>, VaultError> {
-    match std::env::var_os(SECRETS_FILE_ENV) {
-        Some(p) if !p.is_empty() => Ok(Arc::new(FileVault::open(std::path::Path::new(&p))?)),
-        _ => Ok(Arc::new(KeyringVault::default())),
+    match secrets_file_from_env() {
+        Some(p) => Ok(Arc::new(FileVault::open(&p)?)),
+        None => Ok(Arc::new(KeyringVault::default())),
     }
+}
+
+/// The credentials file this process opted in to, if any.
+pub fn secrets_file_from_env() -> Option<std::path::PathBuf> {
+    std::env::var_os(SECRETS_FILE_ENV)
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
 }
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_iot::config::retry::RetryConfig;
 use aws_sdk_iot::config::timeout::TimeoutConfig;
-use aws_sdk_iot::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_iot::config::{BehaviorVersion, Region};
 use aws_sdk_iot::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_iot::types::{AttributePayload, ThingTypeProperties};
 use serde_json::Value;
@@ -160,13 +160,7 @@ pub fn iot_config(creds: &AwsCredentials, region: &str, endpoint_url: Option<&st
     let mut b = aws_sdk_iot::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(
-            creds.access_key_id.clone(),
-            creds.secret_access_key.as_str(),
-            None,
-            None,
-            "helium-bridge",
-        ))
+        .credentials_provider(creds.sdk_credentials())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(MAX_ATTEMPTS)
@@ -298,8 +292,7 @@ impl Call<'_> {
         ) {
             let action = e
                 .message()
-                .and_then(|m| m.split("not authorized to perform: ").nth(1))
-                .map(|rest| rest.split([' ', ',', '"']).next().unwrap_or(rest).to_string())
+                .and_then(super::credentials::denied_action)
                 .unwrap_or_else(|| format!("iot:{op}"));
             message = super::credentials::CredentialError::AccessDenied { action }.to_string();
         }

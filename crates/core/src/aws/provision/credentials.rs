@@ -7,7 +7,7 @@
 //! region the account has not enabled then shows up at the IoT call, as its own error.
 
 use aws_sdk_iot::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sts::config::{BehaviorVersion, Region};
 
 use super::AwsCredentials;
 
@@ -235,11 +235,7 @@ where
         Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedException") | None
             if message.contains("not authorized to perform") || status == Some(403) =>
         {
-            let action = message
-                .split("not authorized to perform: ")
-                .nth(1)
-                .map(|rest| rest.split([' ', ',', '"']).next().unwrap_or(rest).to_string())
-                .unwrap_or_else(|| "this action".into());
+            let action = denied_action(&message).unwrap_or_else(|| "this action".into());
             CredentialError::AccessDenied { action }
         }
         code => CredentialError::Other {
@@ -254,6 +250,15 @@ where
             },
         },
     }
+}
+
+/// The action an AWS "… is not authorized to perform: iot:CreateThing on resource …" message
+/// names.
+pub(crate) fn denied_action(message: &str) -> Option<String> {
+    message
+        .split("not authorized to perform: ")
+        .nth(1)
+        .map(|rest| rest.split([' ', ',', '"']).next().unwrap_or(rest).to_string())
 }
 
 fn between(s: &str, start: &str, end: &str) -> Option<String> {
@@ -272,13 +277,7 @@ fn sts_client(creds: &AwsCredentials, endpoint_url: Option<&str>) -> aws_sdk_sts
     let mut b = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(
-            creds.access_key_id.clone(),
-            creds.secret_access_key.as_str(),
-            None,
-            None,
-            "helium-bridge",
-        ))
+        .credentials_provider(creds.sdk_credentials())
         .retry_config(aws_sdk_sts::config::retry::RetryConfig::standard().with_max_attempts(3));
     if let Some(url) = endpoint_url {
         b = b.endpoint_url(url);
