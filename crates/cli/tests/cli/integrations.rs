@@ -253,6 +253,19 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             "error: invalid topic: wildcards '+' and '#' cannot be used in a publish topic",
         ),
         (
+            vec![
+                "integration",
+                "update",
+                "prod",
+                "--access-key-id",
+                "AKIAIOSFODNN7EXAMPLE",
+                "--secret-env",
+                "HOME",
+            ],
+            "error: invalid certificate folder: this integration uses certificates made by hand; clear its \
+             certificate folder to provision with keys instead",
+        ),
+        (
             vec!["integration", "provision", "prod"],
             "error: integration \"Prod\" uses certificates made by hand (a certificate folder); there is \
              nothing to provision",
