@@ -23,14 +23,9 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     let helium = Observer::plain(&env.helium, "unused/#").await;
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let bridge = env.start().await;
-    let mut events = bridge.events().subscribe();
-    // Sessions up, then the AWS side goes away.
-    for _ in &euis {
-        wait_event(&mut events, Duration::from_secs(20), |e| {
-            e.kind == "connection" && e.message.ends_with("connected") && e.integration_id.is_some()
-        })
-        .await;
-    }
+    // Sessions up (their state, not their "connected" events, which may already have passed),
+    // then the AWS side goes away.
+    wait_for_sessions(&bridge, euis.len()).await;
     aws.stop();
 
     let mut sent = HashSet::new();

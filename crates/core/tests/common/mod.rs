@@ -167,6 +167,23 @@ pub async fn wait_for_sources(core: &Core, b: &Bridge) {
     }
 }
 
+/// Waits until `n` AWS sessions report themselves connected. A state, not an event: it holds
+/// however late the test looks.
+pub async fn wait_for_sessions(b: &Bridge, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let states = b.connection_states();
+        if states.iter().filter(|s| s.side == "integration" && s.connected).count() >= n {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{n} AWS sessions did not connect: {states:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Every event goes to stderr, which the test runner shows when a test fails.
 pub fn log_events(b: &Bridge) {
     let mut rx = b.events().subscribe();
