@@ -94,8 +94,9 @@ source: string, last_seen_ms: number | null, uplinks: number, downlinks: number,
 export type IpcError = { message: string, };
 export type Event = { id: number, at_ms: number, 
 /**
- * e.g. `uplink`, `uplink_forwarded`, `downlink`, `downlink_rejected`, `parse_error`,
- * `connection`, `auth_failed`, `outbox_warning`, `provisioning`.
+ * e.g. `uplink`, `uplink_forwarded`, `uplink_rejected`, `upstream_gap`, `downlink`,
+ * `downlink_rejected`, `parse_error`, `connection`, `auth_failed`, `outbox_warning`,
+ * `provisioning`.
  */
 kind: string, 
 /**

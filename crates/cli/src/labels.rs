@@ -45,8 +45,8 @@ pub struct Target {
     /// An integration's name or id.
     #[arg(long, value_name = "NAME|ID")]
     integration: Option<String>,
-    /// A device id, or a DevEUI (16 hex digits); attaching by DevEUI registers a device not
-    /// heard from yet.
+    /// A device id, or a DevEUI (16 hex digits); attaching by DevEUI or by a Helium Console
+    /// device id registers a device not heard from yet.
     #[arg(long, value_name = "DEVICE")]
     device: Option<String>,
 }
@@ -90,7 +90,12 @@ pub fn dispatch(core: &Core, cmd: LabelCmd) -> Result {
                 (None, Some(d)) => {
                     let known = store.find_device(&d).is_ok();
                     let device = store.attach_label_to_device_ref(&label.id, &d)?;
-                    if !known {
+                    if !known && device.dev_eui.is_empty() {
+                        out!(
+                            "registered device {} from its Helium Console id; it has not been heard from yet",
+                            device.id
+                        );
+                    } else if !known {
                         out!(
                             "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
                             device.dev_eui,

@@ -21,8 +21,9 @@ pub struct Event {
     pub id: i64,
     #[ts(type = "number")]
     pub at_ms: i64,
-    /// e.g. `uplink`, `uplink_forwarded`, `downlink`, `downlink_rejected`, `parse_error`,
-    /// `connection`, `auth_failed`, `outbox_warning`, `provisioning`.
+    /// e.g. `uplink`, `uplink_forwarded`, `uplink_rejected`, `upstream_gap`, `downlink`,
+    /// `downlink_rejected`, `parse_error`, `connection`, `auth_failed`, `outbox_warning`,
+    /// `provisioning`.
     pub kind: String,
     /// `info`, `warn` or `error`.
     pub level: String,

@@ -17,8 +17,10 @@ use crate::events::Event;
 
 /// AWS IoT: at most 100 unacknowledged QoS1 publishes per connection.
 const MAX_IN_FLIGHT: usize = 100;
-/// AWS IoT's payload limit; rumqttc's default (10 KiB) is far lower.
-const MAX_PACKET: usize = 128 * 1024;
+/// AWS IoT's payload limit plus room for the PUBLISH header and the longest topic AWS allows
+/// (rumqttc limits whole packets, and its default, 10 KiB, is far lower). Ingest rejects larger
+/// uplinks, so every queued one fits.
+const MAX_PACKET: usize = crate::codec::MAX_AWS_PAYLOAD + 512;
 
 pub fn downlink_topic(device_id: &str) -> String {
     format!("helium/devices/{device_id}/down")
@@ -162,6 +164,12 @@ async fn connect_and_run(
                 }
             }
             let Some(entry) = queue.pop_front() else { break };
+            if entry.payload.len() > crate::codec::MAX_AWS_PAYLOAD {
+                // Queued before ingest checked the limit: AWS would refuse it forever and the
+                // device's later uplinks would wait behind it.
+                drop_oversize(inner, integration, &entry)?;
+                continue;
+            }
             client
                 .try_publish(&integration.topic, QoS::AtLeastOnce, false, entry.payload.into_bytes())
                 .map_err(|e| format!("cannot queue a publish: {e}"))?;
@@ -225,4 +233,31 @@ async fn connect_and_run(
             }
         }
     }
+}
+
+/// Takes an entry AWS can never accept out of the outbox, with an error event saying so.
+fn drop_oversize(inner: &Inner, integration: &Integration, entry: &crate::store::OutboxEntry) -> Result<(), String> {
+    inner
+        .core
+        .store()
+        .outbox_ack(&[entry.seq])
+        .map_err(|e| format!("cannot update the outbox: {e}"))?;
+    inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    let size = entry.payload.len();
+    inner.events.emit(
+        Event::new(
+            "uplink_rejected",
+            "error",
+            format!(
+                "uplink {} for {:?} dropped: its Helium JSON is {size} bytes, over AWS IoT Core's {}-byte message limit",
+                entry.uuid,
+                integration.name,
+                crate::codec::MAX_AWS_PAYLOAD
+            ),
+        )
+        .integration(&integration.id)
+        .device(&entry.device_id)
+        .detail(serde_json::json!({ "uuid": entry.uuid, "size": size, "limit": crate::codec::MAX_AWS_PAYLOAD })),
+    );
+    Ok(())
 }

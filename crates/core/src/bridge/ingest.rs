@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use serde_json::json;
 
 use super::{dispatch::Command, Inner};
-use crate::codec::{self, CodecError, HeliumUplink, LabelRef, UplinkContext};
+use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
 use crate::now_ms;
@@ -45,7 +45,14 @@ pub(crate) fn ingest(inner: &Inner, source_id: &str, incoming: Incoming<'_>) -> 
         Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
     };
     match parsed {
-        Ok((seen, up)) => store(inner, source_id, seen, up),
+        Ok((seen, up)) => {
+            note_frame_counter(inner, source_id, &up);
+            let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
+            match codec::check_uplink(up.payload_size, payload.len()) {
+                Ok(()) => store(inner, source_id, seen, up, payload),
+                Err(e) => reject_oversize(inner, source_id, &up, e),
+            }
+        }
         Err(e) => {
             let reason = e.to_string();
             inner.events.emit(
@@ -58,18 +65,51 @@ pub(crate) fn ingest(inner: &Inner, source_id: &str, incoming: Incoming<'_>) -> 
     }
 }
 
-fn context(inner: &Inner, device_id: &str, organization_id: &str) -> UplinkContext {
+/// An uplink over a limit is bad input: never queued, so it can't block its device's later
+/// uplinks. Acknowledged (resending won't help), with an event naming device, size and limit.
+fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::LimitError) -> IngestOutcome {
+    let (size, limit) = e.figures();
+    let reason = format!("uplink from {} (fcnt {}) rejected: {e}", up.name, up.fcnt);
+    inner.events.emit(
+        Event::new("uplink_rejected", "error", reason.clone())
+            .source(source_id)
+            .device(&up.id)
+            .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "size": size, "limit": limit })),
+    );
+    IngestOutcome::Rejected(reason)
+}
+
+/// Warns when the device's frame counter shows uplinks that never reached the bridge.
+fn note_frame_counter(inner: &Inner, source_id: &str, up: &HeliumUplink) {
+    if up.kind == codec::UplinkType::Join {
+        inner.frame_counters.reset(&up.id);
+        return;
+    }
+    let missing = inner.frame_counters.missing_before(&up.id, up.fcnt);
+    if missing == 0 {
+        return;
+    }
+    let last = up.fcnt - missing - 1;
+    inner.events.emit(
+        Event::new(
+            "upstream_gap",
+            "warn",
+            format!(
+                "device {}: {missing} uplinks missing upstream since fcnt {last} (the next one heard is fcnt {}); \
+                 the LNS or its broker dropped them before the bridge",
+                up.name, up.fcnt
+            ),
+        )
+        .source(source_id)
+        .device(&up.id)
+        .detail(json!({ "missing": missing, "after_fcnt": last, "fcnt": up.fcnt })),
+    );
+}
+
+fn context(inner: &Inner, device_id: &str) -> UplinkContext {
     let store = inner.core.store();
-    let labels = store.device_labels(device_id).unwrap_or_default();
     UplinkContext {
-        labels: labels
-            .into_iter()
-            .map(|l| LabelRef {
-                id: l.id,
-                name: l.name,
-                organization_id: organization_id.to_string(),
-            })
-            .collect(),
+        labels: store.device_labels(device_id).unwrap_or_default(),
         known_app_eui: store.device_app_eui(device_id).ok().flatten(),
         now_ms: now_ms(),
     }
@@ -83,7 +123,7 @@ fn from_chirpstack(
 ) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
     let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
-    let ctx = context(inner, &device_id, &ev.device_info.tenant_id);
+    let ctx = context(inner, &device_id);
     let up = if event == "join" {
         codec::from_chirpstack_join(&ev, &ctx)?
     } else {
@@ -95,9 +135,15 @@ fn from_chirpstack(
 
 fn from_legacy(inner: &Inner, source_id: &str, raw: &[u8]) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
     let ev = codec::parse_legacy(raw)?;
-    let org = ev.metadata.organization_id.clone().unwrap_or_default();
-    let ctx = context(inner, &ev.id, &org);
-    let up = codec::from_legacy(&ev, &ctx)?;
+    codec::check_legacy_ids(&ev)?;
+    // Labelled by DevEUI before its first uplink: the labels come over to this device now,
+    // before they are read for routing and for `metadata.labels`.
+    if let Err(e) = inner.core.store().claim_placeholder(&ev.id, &ev.dev_eui) {
+        inner
+            .events
+            .emit(Event::new("bridge", "error", format!("could not merge device {}: {e}", ev.id)).device(&ev.id));
+    }
+    let up = codec::from_legacy(&ev, &context(inner, &ev.id))?;
     Ok((seen(&up, source_id, None), up))
 }
 
@@ -114,9 +160,8 @@ fn seen(up: &HeliumUplink, source_id: &str, application_id: Option<String>) -> D
     }
 }
 
-fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink) -> IngestOutcome {
+fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink, payload: String) -> IngestOutcome {
     let is_join = up.kind == codec::UplinkType::Join;
-    let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
     let result = (|| {
         let mut store = inner.core.store();
         let waiting = inner.outbox_len.load(Ordering::Relaxed);

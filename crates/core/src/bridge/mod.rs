@@ -4,6 +4,7 @@
 
 mod dispatch;
 mod downlink;
+mod gaps;
 mod ingest;
 pub mod pace;
 
@@ -82,6 +83,8 @@ pub(crate) struct Inner {
     pub outbox_warned: Mutex<Option<std::time::Instant>>,
     /// Entries in the outbox, kept here so the per-uplink check needs no COUNT(*).
     pub outbox_len: std::sync::atomic::AtomicI64,
+    /// Each device's last frame counter, to notice uplinks lost upstream.
+    pub frame_counters: gaps::FrameCounters,
 }
 
 impl Inner {
@@ -141,6 +144,7 @@ impl Bridge {
             states: Mutex::new(HashMap::new()),
             outbox_warned: Mutex::new(None),
             outbox_len: std::sync::atomic::AtomicI64::new(0),
+            frame_counters: Default::default(),
         });
         let (waiting, _) = inner.core.store().outbox_stats()?;
         inner.outbox_len.store(waiting, std::sync::atomic::Ordering::Relaxed);

@@ -29,15 +29,17 @@ pub struct ChirpstackUplink {
     pub adr: bool,
     #[serde(default)]
     pub dr: u8,
+    /// Always present in an `up` event (ChirpStack writes every top-level field); absent in a
+    /// `join`. An `up` without it is rejected, not forwarded as frame 0.
     #[serde(default)]
-    pub f_cnt: u32,
+    pub f_cnt: Option<u32>,
     #[serde(default)]
     pub f_port: u8,
     #[serde(default)]
     pub confirmed: bool,
-    /// FRMPayload, base64 as received.
+    /// FRMPayload, base64 as received; like `fCnt`, required in an `up` event.
     #[serde(default)]
-    pub data: String,
+    pub data: Option<String>,
     /// Present only when the device profile has a codec.
     #[serde(default)]
     pub object: Option<Value>,
@@ -107,12 +109,23 @@ impl RxInfo {
     }
 }
 
+/// A gateway location. Fields at 0 are omitted like every default, so `{}` says nothing:
+/// coordinates count only when at least one of them is present.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Location {
-    pub latitude: f64,
-    pub longitude: f64,
-    pub altitude: f64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub altitude: Option<f64>,
+}
+
+impl Location {
+    pub fn coordinates(&self) -> Option<(f64, f64)> {
+        match (self.latitude, self.longitude) {
+            (None, None) => None,
+            (lat, long) => Some((lat.unwrap_or(0.0), long.unwrap_or(0.0))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

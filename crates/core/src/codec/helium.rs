@@ -89,8 +89,9 @@ pub enum Decoded {
 /// What the bridge knows about the device beyond the incoming message.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UplinkContext {
-    /// The bridge's labels on this device; they replace any labels in the message.
-    pub labels: Vec<LabelRef>,
+    /// The bridge's labels on this device; they replace any labels in the message and carry
+    /// the uplink's organization.
+    pub labels: Vec<crate::domain::Label>,
     /// JoinEUI from the bridge's device record, used when the message has none.
     pub known_app_eui: Option<String>,
     /// Fallback for a missing event time.
@@ -111,9 +112,36 @@ pub fn device_id_for_dev_eui(dev_eui: &str) -> String {
 
 /// Translates a ChirpStack v4 `up` event.
 pub fn from_chirpstack(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
+    let fcnt = ev.f_cnt.ok_or_else(|| CodecError::MissingField("fCnt".into()))?;
+    let data = ev
+        .data
+        .as_deref()
+        .ok_or_else(|| CodecError::MissingField("data".into()))?;
+    translate_chirpstack(ev, ctx, UplinkType::Uplink, fcnt, data)
+}
+
+/// Translates a ChirpStack v4 `join` event (for integrations that forward joins): it carries
+/// no frame counter or payload.
+pub fn from_chirpstack_join(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
+    translate_chirpstack(
+        ev,
+        ctx,
+        UplinkType::Join,
+        ev.f_cnt.unwrap_or(0),
+        ev.data.as_deref().unwrap_or(""),
+    )
+}
+
+fn translate_chirpstack(
+    ev: &ChirpstackUplink,
+    ctx: &UplinkContext,
+    kind: UplinkType,
+    fcnt: u32,
+    data: &str,
+) -> Result<HeliumUplink, CodecError> {
     let dev_eui = &ev.device_info.dev_eui;
     check_hex("deviceInfo.devEui", dev_eui, 16)?;
-    let payload_size = decoded_len("data", &ev.data)?;
+    let payload_size = decoded_len("data", data)?;
     let reported_at = ev.time.unwrap_or(ctx.now_ms);
     let hotspots = ev
         .rx_info
@@ -121,42 +149,50 @@ pub fn from_chirpstack(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<Hel
         .map(|rx| chirpstack_hotspot(rx, &ev.tx_info, reported_at))
         .collect();
     let tenant = &ev.device_info.tenant_id;
+    let organization_id = (!tenant.is_empty()).then(|| tenant.clone());
     Ok(HeliumUplink {
-        kind: UplinkType::Uplink,
+        kind,
         uuid: uuid_or_fresh(ev.deduplication_id.as_deref()),
         id: device_id_for_dev_eui(dev_eui),
         name: ev.device_info.device_name.clone(),
         dev_eui: dev_eui.to_ascii_uppercase(),
         app_eui: ctx.known_app_eui.as_deref().map(str::to_ascii_uppercase),
         devaddr: ev.dev_addr.to_ascii_uppercase(),
-        fcnt: ev.f_cnt,
+        fcnt,
         port: ev.f_port,
-        payload: ev.data.clone(),
+        payload: data.to_string(),
         payload_size,
         reported_at,
         replay: false,
         hotspots,
-        metadata: HeliumMetadata {
-            labels: ctx.labels.clone(),
-            organization_id: (!tenant.is_empty()).then(|| tenant.clone()),
-        },
+        metadata: metadata(ctx, organization_id),
         // No bridge decoder has run here; ChirpStack's own codec output passes through.
         decoded: ev.object.clone().map(|payload| Decoded::Success { payload }),
     })
 }
 
-/// Translates a ChirpStack v4 `join` event (for integrations that forward joins).
-pub fn from_chirpstack_join(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
-    let mut out = from_chirpstack(ev, ctx)?;
-    out.kind = UplinkType::Join;
-    Ok(out)
+/// `metadata`: the bridge's labels, each carrying the uplink's organization.
+fn metadata(ctx: &UplinkContext, organization_id: Option<String>) -> HeliumMetadata {
+    let org = organization_id.clone().unwrap_or_default();
+    HeliumMetadata {
+        labels: ctx
+            .labels
+            .iter()
+            .map(|l| LabelRef {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                organization_id: org.clone(),
+            })
+            .collect(),
+        organization_id,
+    }
 }
 
 fn chirpstack_hotspot(rx: &RxInfo, tx: &TxInfo, event_ms: i64) -> HeliumHotspot {
     let (lat, long) = match (rx.meta_f64("gateway_lat"), rx.meta_f64("gateway_long")) {
         (Some(lat), Some(long)) => (Some(lat), Some(long)),
-        _ => match &rx.location {
-            Some(l) => (Some(l.latitude), Some(l.longitude)),
+        _ => match rx.location.as_ref().and_then(|l| l.coordinates()) {
+            Some((lat, long)) => (Some(lat), Some(long)),
             None => (None, None),
         },
     };
@@ -177,7 +213,7 @@ fn chirpstack_hotspot(rx: &RxInfo, tx: &TxInfo, event_ms: i64) -> HeliumHotspot 
 
 /// Translates a legacy Helium uplink: normalizes units and case, swaps in the bridge's labels.
 pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
-    check_hex("dev_eui", &ev.dev_eui, 16)?;
+    check_legacy_ids(ev)?;
     let payload_size = decoded_len("payload", &ev.payload)?;
     let reported_at = ev.reported_at.map(to_ms).unwrap_or(ctx.now_ms);
     let app_eui = ev
@@ -210,10 +246,7 @@ pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext) -> Result<HeliumUplin
         reported_at,
         replay: ev.replay,
         hotspots: ev.hotspots.iter().map(|h| legacy_hotspot(h, reported_at)).collect(),
-        metadata: HeliumMetadata {
-            labels: ctx.labels.clone(),
-            organization_id,
-        },
+        metadata: metadata(ctx, organization_id),
         // A decoded block of an unknown shape is dropped rather than failing the uplink.
         decoded: ev.decoded.clone().and_then(|v| serde_json::from_value(v).ok()),
     })
@@ -252,6 +285,25 @@ fn decoded_len(field: &'static str, b64: &str) -> Result<usize, CodecError> {
 /// Whether `value` is exactly `digits` hex digits, any case (a DevEUI is 16).
 pub fn is_hex(value: &str, digits: usize) -> bool {
     value.len() == digits && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A legacy uplink's identity: its id becomes the AWS thing name and part of topics, so it must
+/// be a thing name; its DevEUI must be one.
+pub fn check_legacy_ids(ev: &LegacyUplink) -> Result<(), CodecError> {
+    check_hex("dev_eui", &ev.dev_eui, 16)?;
+    let id = ev.id.as_str();
+    if super::limits::is_thing_name(id) {
+        return Ok(());
+    }
+    let shown = if id.chars().count() <= 64 {
+        format!("{id:?}")
+    } else {
+        format!("a {}-character id", id.chars().count())
+    };
+    Err(CodecError::Invalid(format!(
+        "id: {shown} is not a usable device id: it must be 1 to 128 letters, digits, ':', '_' or '-' \
+         (it becomes the AWS thing name)"
+    )))
 }
 
 fn check_hex(field: &str, value: &str, digits: usize) -> Result<(), CodecError> {

@@ -21,10 +21,9 @@ fn fixture_json(rel: &str) -> Value {
 
 fn ctx() -> UplinkContext {
     UplinkContext {
-        labels: vec![LabelRef {
+        labels: vec![crate::domain::Label {
             id: "0c6f7f4e-5d1a-4c3b-9e2f-7a8b9c0d1e2f".into(),
             name: "fleet-a".into(),
-            organization_id: "52f14cd4-c6f1-4fbd-8f87-4025e1d49242".into(),
         }],
         known_app_eui: None,
         now_ms: 1_700_000_000_000,
@@ -231,6 +230,79 @@ fn bad_uplinks_have_clear_reasons() {
     legacy.as_object_mut().map(|o| o.remove("id"));
     let e = parse_legacy(legacy.to_string().as_bytes()).expect_err("no id");
     assert_eq!(e.to_string(), "missing field id");
+
+    // An up event with only its device is not an uplink of frame 0 with no payload.
+    let bare = json!({"deviceInfo": {"devEui": "0102030405060708"}});
+    assert_eq!(chirpstack_err(&bare), "missing field fCnt");
+    assert_eq!(
+        with(&|v| {
+            v.as_object_mut().map(|o| o.remove("data"));
+        }),
+        "missing field data"
+    );
+}
+
+/// Legacy ids become thing names and topic levels: only thing-name characters pass.
+#[test]
+fn legacy_ids_must_be_thing_names() {
+    let with_id = |id: &str| {
+        let mut v = fixture_json("legacy/full.json");
+        v["id"] = json!(id);
+        let ev = parse_legacy(v.to_string().as_bytes()).expect("parse");
+        from_legacy(&ev, &ctx()).map(|u| u.id).map_err(|e| e.to_string())
+    };
+    let rule = "is not a usable device id: it must be 1 to 128 letters, digits, ':', '_' or '-' \
+                (it becomes the AWS thing name)";
+    for bad in ["evil/+/#", "", "$aws/x"] {
+        assert_eq!(with_id(bad), Err(format!("invalid id: {bad:?} {rule}")));
+    }
+    assert_eq!(
+        with_id(&"a".repeat(129)),
+        Err(format!("invalid id: a 129-character id {rule}"))
+    );
+    assert_eq!(with_id(&"a".repeat(128)), Ok("a".repeat(128)));
+}
+
+#[test]
+fn an_empty_gateway_location_has_no_coordinates() {
+    let mut v = fixture_json("chirpstack/reference.json");
+    for rx in v["rxInfo"].as_array_mut().unwrap() {
+        rx.as_object_mut().map(|o| o.remove("metadata"));
+        rx["location"] = json!({});
+    }
+    let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
+    let out = from_chirpstack(&ev, &ctx()).expect("translate");
+    assert!(!out.hotspots.is_empty());
+    for h in &out.hotspots {
+        assert_eq!((h.lat, h.long), (None, None));
+    }
+    // Only one coordinate given: the other is an omitted 0.
+    v["rxInfo"][0]["location"] = json!({"latitude": 52.5});
+    let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
+    let out = from_chirpstack(&ev, &ctx()).expect("translate");
+    assert_eq!((out.hotspots[0].lat, out.hotspots[0].long), (Some(52.5), Some(0.0)));
+}
+
+/// Coordinates and frequencies leave exactly as they came, digit for digit.
+#[test]
+fn floats_pass_through_exactly() {
+    let ev = parse_legacy(&fixture("legacy/full.json")).expect("parse");
+    let out = serde_json::to_string(&from_legacy(&ev, &ctx()).expect("translate")).unwrap();
+    assert!(out.contains("\"frequency\":911.9000244140625"), "{out}");
+}
+
+/// The 2020 shape carries its organization only on its labels; the bridge's labels get it too.
+#[test]
+fn legacy_labels_carry_the_uplink_organization() {
+    let ev = parse_legacy(&fixture("legacy/seed.json")).expect("parse");
+    let out = from_legacy(&ev, &ctx()).expect("translate");
+    let org = out.metadata.organization_id.clone().expect("an organization");
+    assert!(!org.is_empty());
+    assert!(
+        out.metadata.labels.iter().all(|l| l.organization_id == org),
+        "{:?}",
+        out.metadata
+    );
 }
 
 #[test]

@@ -34,6 +34,11 @@ fn is_dev_eui(s: &str) -> bool {
     crate::codec::helium::is_hex(s, 16)
 }
 
+/// Whether `s` looks like a Helium Console device id: a hyphenated UUID.
+fn is_console_id(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
+}
+
 impl Store {
     /// Opens an existing database read-only, without migrations and without the data-directory
     /// lock, so it can watch a database another process (the running bridge) is writing.
@@ -145,34 +150,77 @@ impl Store {
         )? > 0)
     }
 
-    /// Attaches a label to a device given by id or DevEUI. A DevEUI no device has yet registers
-    /// the device (id derived from the DevEUI, as its first uplink would), so users can label a
-    /// device before it is first heard. Both happen in one transaction.
+    /// Attaches a label to a device given by id or DevEUI. A device not heard from yet is
+    /// registered so users can label it first: by DevEUI with the id its first ChirpStack uplink
+    /// would give it (a legacy device's first uplink, keyed by its Console id, takes the labels
+    /// over: see [`Store::claim_placeholder`]); by a Helium Console id (a UUID) with that id.
+    /// Both happen in one transaction.
     pub fn attach_label_to_device_ref(&self, label_id: &str, id_or_eui: &str) -> Result<Device> {
         let tx = self.conn.unchecked_transaction()?;
         let device = match self.lookup_device(id_or_eui)? {
             Some(d) => d,
-            None if is_dev_eui(id_or_eui) => {
-                let eui = id_or_eui.to_ascii_uppercase();
-                let id = crate::codec::device_id_for_dev_eui(&eui);
+            None => {
+                let (id, dev_eui) = if is_dev_eui(id_or_eui) {
+                    let eui = id_or_eui.to_ascii_uppercase();
+                    (crate::codec::device_id_for_dev_eui(&eui), eui)
+                } else if is_console_id(id_or_eui) {
+                    (id_or_eui.to_ascii_lowercase(), String::new())
+                } else {
+                    return Err(Invalid {
+                        field: "device",
+                        reason: format!(
+                            "{id_or_eui:?} is neither a known device id, a DevEUI (16 hex digits) nor a Helium \
+                             Console device id (a UUID)"
+                        ),
+                    }
+                    .into());
+                };
+                let name = if dev_eui.is_empty() { &id } else { &dev_eui };
                 // Not heard yet: no source and no last-seen time until its first uplink.
                 tx.execute(
-                    "INSERT INTO devices (id, name, dev_eui, source, created_at_ms) VALUES (?1, ?2, ?2, '', ?3)",
-                    params![id, eui, now_ms()],
+                    "INSERT INTO devices (id, name, dev_eui, source, created_at_ms) VALUES (?1, ?2, ?3, '', ?4)",
+                    params![id, name, dev_eui, now_ms()],
                 )?;
                 self.lookup_device(&id)?.expect("device just registered")
-            }
-            None => {
-                return Err(Invalid {
-                    field: "device",
-                    reason: format!("{id_or_eui:?} is neither a known device id nor a DevEUI (16 hex digits)"),
-                }
-                .into())
             }
         };
         self.attach_label_to_device(label_id, &device.id)?;
         tx.commit()?;
         Ok(device)
+    }
+
+    /// A device heard under an id other than the one its DevEUI gives (a legacy device, keyed
+    /// by its Console id) takes over the labels of a device registered by that DevEUI and never
+    /// heard, which then goes: one device, whichever way the user named it. Returns whether
+    /// there was such a placeholder. Call it before the uplink is routed.
+    pub fn claim_placeholder(&mut self, device_id: &str, dev_eui: &str) -> Result<bool> {
+        let placeholder = crate::codec::device_id_for_dev_eui(dev_eui);
+        if placeholder == device_id {
+            return Ok(false);
+        }
+        let unheard: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT 1 FROM devices WHERE id = ?1 AND source = '' AND last_seen_ms IS NULL")?
+            .query_row([&placeholder], |r| r.get(0))
+            .optional()?;
+        if unheard.is_none() {
+            return Ok(false);
+        }
+        let tx = self.conn.transaction()?;
+        // The uplink's own upsert fills in the rest of the device right after.
+        tx.execute(
+            "INSERT OR IGNORE INTO devices (id, name, dev_eui, source, created_at_ms)
+             SELECT ?1, name, dev_eui, '', created_at_ms FROM devices WHERE id = ?2",
+            params![device_id, placeholder],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO device_labels (device_id, label_id)
+             SELECT ?1, label_id FROM device_labels WHERE device_id = ?2",
+            params![device_id, placeholder],
+        )?;
+        tx.execute("DELETE FROM devices WHERE id = ?1", [&placeholder])?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Finds a device by id or DevEUI (any case).

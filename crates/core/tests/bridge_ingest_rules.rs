@@ -1,0 +1,236 @@
+//! The rules ingest enforces (docs/WIRE_CONTRACT.md): limits, device identity, upstream gaps.
+//! Each bad input is rejected with a named reason and the device's next uplink still goes through.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use common::*;
+use helium_bridge_core::codec::device_id_for_dev_eui;
+use serde_json::{json, Value};
+
+const T: Duration = Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversize_uplinks_are_rejected_and_do_not_hold_up_the_device() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let eui = "00000000000000b1";
+    let id = device_id_for_dev_eui(eui);
+    env.device(&id, eui, "fleet", &[&integration]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+    wait_for_sessions(&bridge, 1).await;
+    let mut events = bridge.events().subscribe();
+    let topic = format!("application/{APP}/device/{eui}/event/up");
+
+    // A ChirpStack codec's 200 KB object: the Helium JSON would exceed AWS's 128 KB.
+    let mut huge: Value = serde_json::from_slice(&uplink(eui, 1, &uuid::Uuid::new_v4().to_string())).unwrap();
+    huge["object"] = json!({ "blob": "x".repeat(200 * 1024) });
+    helium.publish(&topic, serde_json::to_vec(&huge).unwrap()).await;
+    // A 300-byte FRMPayload: no LoRaWAN region carries that.
+    let mut long: Value = serde_json::from_slice(&uplink(eui, 2, &uuid::Uuid::new_v4().to_string())).unwrap();
+    long["data"] = json!(base64::engine::general_purpose::STANDARD.encode([7u8; 300]));
+    helium.publish(&topic, serde_json::to_vec(&long).unwrap()).await;
+
+    let e = wait_event(&mut events, T, |e| e.kind == "uplink_rejected").await;
+    assert_eq!(e.device_id.as_deref(), Some(id.as_str()));
+    assert_eq!(e.level, "error");
+    let size = e.detail.as_ref().unwrap()["size"].as_u64().unwrap();
+    assert!(size > 200 * 1024, "{size}");
+    assert_eq!(
+        e.message,
+        format!(
+            "uplink from {} (fcnt 1) rejected: its Helium JSON is {size} bytes, over AWS IoT Core's \
+             131072-byte message limit",
+            device_name(&huge)
+        )
+    );
+    assert_eq!(e.detail.as_ref().unwrap()["limit"], 131072);
+    let e = wait_event(&mut events, T, |e| e.kind == "uplink_rejected").await;
+    assert_eq!(
+        e.message,
+        format!(
+            "uplink from {} (fcnt 2) rejected: its LoRaWAN payload is 300 bytes, over the 242-byte LoRaWAN limit",
+            device_name(&long)
+        )
+    );
+    assert_eq!(
+        (
+            e.detail.as_ref().unwrap()["size"].as_u64(),
+            e.detail.as_ref().unwrap()["limit"].as_u64()
+        ),
+        (Some(300), Some(242))
+    );
+
+    // The device's next uplink is not stuck behind them.
+    let next_uuid = uuid::Uuid::new_v4().to_string();
+    let sent_at = Instant::now();
+    helium.publish(&topic, uplink(eui, 3, &next_uuid)).await;
+    let (_, got) = out.next_json(T).await;
+    let took = sent_at.elapsed();
+    assert_eq!(got["uuid"], next_uuid.as_str(), "nothing rejected reached AWS");
+    eprintln!("next uplink reached AWS {took:?} after it was published");
+    assert!(took < Duration::from_secs(1), "the next uplink took {took:?}");
+    assert_eq!(
+        env.core.store().outbox_stats().unwrap().0,
+        0,
+        "nothing rejected was queued"
+    );
+    bridge.shutdown().await;
+}
+
+fn device_name(ev: &Value) -> String {
+    ev["deviceInfo"]["deviceName"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_counter_jump_warns_once_of_the_uplinks_missing_upstream() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let eui = "00000000000000b2";
+    let id = device_id_for_dev_eui(eui);
+    env.device(&id, eui, "fleet", &[&integration]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+    let mut events = bridge.events().subscribe();
+    let topic = format!("application/{APP}/device/{eui}/event/up");
+    for fcnt in [10, 21, 22] {
+        helium
+            .publish(&topic, uplink(eui, fcnt, &uuid::Uuid::new_v4().to_string()))
+            .await;
+        out.next_json(T).await;
+    }
+    let mut gaps = Vec::new();
+    let mut uplinks = 0;
+    while uplinks < 3 {
+        let e = wait_event(&mut events, T, |e| e.kind == "uplink" || e.kind == "upstream_gap").await;
+        match e.kind.as_str() {
+            "uplink" => uplinks += 1,
+            _ => gaps.push(e),
+        }
+    }
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].level, "warn");
+    assert_eq!(gaps[0].device_id.as_deref(), Some(id.as_str()));
+    assert!(
+        gaps[0]
+            .message
+            .contains(": 10 uplinks missing upstream since fcnt 10 (the next one heard is fcnt 21)"),
+        "{}",
+        gaps[0].message
+    );
+    assert_eq!(gaps[0].detail.as_ref().unwrap()["missing"], 10);
+    bridge.shutdown().await;
+}
+
+/// A legacy device is keyed by its Console id; labelled by DevEUI (or by that id) before its first
+/// uplink, it is one device, and that uplink is forwarded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_device_labelled_before_its_first_uplink_is_one_device_and_forwarded() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.legacy_source();
+    let label = env.core.store().create_label("fleet").unwrap();
+    env.core
+        .store()
+        .attach_label_to_integration(&label.id, &integration.id)
+        .unwrap();
+    let raw = fixture("legacy/full.json");
+    let mut by_eui: Value = serde_json::from_slice(&raw).unwrap();
+    let mut by_id = by_eui.clone();
+    let (eui_a, id_a) = ("5F67F99E10B47006", "4f10d99a-e22e-4007-a3f0-6af3bc63acfe");
+    let (eui_b, id_b) = ("5F67F99E10B47007", "9d2b4c1e-0000-4a7b-8c9d-0e1f2a3b4c5d");
+    by_id["id"] = json!(id_b);
+    by_id["dev_eui"] = json!(eui_b);
+    by_id["uuid"] = json!(uuid::Uuid::new_v4().to_string());
+    by_eui["id"] = json!(id_a);
+    // Labelled the two ways a user knows a device, before it is heard.
+    env.core
+        .store()
+        .attach_label_to_device_ref(&label.id, &eui_a.to_lowercase())
+        .unwrap();
+    env.core.store().attach_label_to_device_ref(&label.id, id_b).unwrap();
+    env.device_cert(env.certs.path(), id_a);
+    env.device_cert(env.certs.path(), id_b);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+
+    for (id, v) in [(id_a, &by_eui), (id_b, &by_id)] {
+        helium
+            .publish(&format!("helium/{id}/rx"), serde_json::to_vec(v).unwrap())
+            .await;
+        let (_, got) = out.next_json(T).await;
+        assert_eq!(got["id"], id, "forwarded under its Console id");
+        assert_eq!(got["metadata"]["labels"][0]["name"], "fleet");
+    }
+    let devices = env.core.store().list_devices().unwrap();
+    assert_eq!(devices.len(), 2, "one device each, no phantom: {devices:?}");
+    for (id, eui) in [(id_a, eui_a), (id_b, eui_b)] {
+        let d = env.core.store().find_device(eui).unwrap();
+        assert_eq!((d.id.as_str(), d.uplinks), (id, 1));
+        assert_eq!(env.core.store().device_labels(id).unwrap()[0].name, "fleet");
+    }
+    bridge.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_legacy_device_ids_are_rejected_and_never_listed() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.legacy_source();
+    let good = "4f10d99a-e22e-4007-a3f0-6af3bc63acfe";
+    env.device(good, "5F67F99E10B47006", "fleet", &[&integration]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+    let mut events = bridge.events().subscribe();
+    let raw: Value = serde_json::from_slice(&fixture("legacy/full.json")).unwrap();
+    let rule = "is not a usable device id: it must be 1 to 128 letters, digits, ':', '_' or '-' \
+                (it becomes the AWS thing name)";
+    let long = "a".repeat(129);
+    let cases = [
+        ("evil/+/#", "\"evil/+/#\"".to_string()),
+        ("", "\"\"".to_string()),
+        (long.as_str(), "a 129-character id".to_string()),
+        ("$aws/x", "\"$aws/x\"".to_string()),
+    ];
+    for (bad, shown) in &cases {
+        let mut v = raw.clone();
+        v["id"] = json!(bad);
+        v["uuid"] = json!(uuid::Uuid::new_v4().to_string());
+        // The topic is the broker's business; the id inside the body is what becomes a thing.
+        helium.publish("helium/x/rx", serde_json::to_vec(&v).unwrap()).await;
+        let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
+        assert_eq!(
+            e.message,
+            format!("could not read a message: invalid id: {shown} {rule}")
+        );
+    }
+    // The bridge keeps going: a good uplink after them is forwarded.
+    helium
+        .publish(&format!("helium/{good}/rx"), serde_json::to_vec(&raw).unwrap())
+        .await;
+    let (_, got) = out.next_json(T).await;
+    assert_eq!(got["id"], good);
+    let ids: Vec<String> = env
+        .core
+        .store()
+        .list_devices()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, vec![good.to_string()]);
+    bridge.shutdown().await;
+}
