@@ -9,6 +9,10 @@ use std::time::Duration;
 use crate::pki::TestCa;
 use crate::process::{free_port, require_program, Server};
 
+/// A test broker must not drop QoS1 messages for slow clients (mosquitto's default keeps only
+/// 1000 queued per client), or a test could not tell the bridge's losses from its.
+const UNBOUNDED_QUEUES: &str = "max_queued_messages 1000000\n";
+
 pub struct Mosquitto {
     pub port: u16,
     /// The CA that signs the server and valid client certificates (TLS brokers only).
@@ -24,12 +28,34 @@ impl Mosquitto {
         Self::start(
             |_, port| format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
             None,
+            UNBOUNDED_QUEUES,
+        )
+    }
+
+    /// Like [`Mosquitto::plain`], with mosquitto's stock queue limits (1000 queued QoS1 messages
+    /// per client, then dropped): the LNS broker a user runs, for benchmarks that count losses.
+    pub fn plain_stock() -> Mosquitto {
+        Self::start(
+            |_, port| format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+            None,
+            "",
         )
     }
 
     /// A TLS broker on 127.0.0.1 that requires a client certificate signed by `ca`; the
     /// certificate's CN becomes the MQTT username, as AWS IoT uses it as the identity.
     pub fn tls(ca: &TestCa) -> Mosquitto {
+        Self::tls_with(ca, UNBOUNDED_QUEUES)
+    }
+
+    /// Like [`Mosquitto::tls`], keeping persistent sessions (their subscriptions and queued
+    /// messages) across [`Mosquitto::restart`]: an observer with a persistent session misses
+    /// nothing published while the broker was down or it was reconnecting.
+    pub fn tls_persistent(ca: &TestCa) -> Mosquitto {
+        Self::tls_with(ca, &format!("{UNBOUNDED_QUEUES}persistence true\n"))
+    }
+
+    fn tls_with(ca: &TestCa, extra: &str) -> Mosquitto {
         let server = ca.server_identity();
         Self::start(
             |dir, port| {
@@ -47,18 +73,20 @@ impl Mosquitto {
                 )
             },
             Some(ca.cert_pem.clone()),
+            extra,
         )
     }
 
-    fn start(listener: impl FnOnce(&std::path::Path, u16) -> String, ca_pem: Option<String>) -> Mosquitto {
+    fn start(listener: impl FnOnce(&std::path::Path, u16) -> String, ca_pem: Option<String>, extra: &str) -> Mosquitto {
         require_program("mosquitto", "apt-get install mosquitto");
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        // A test broker must not drop QoS1 messages for slow clients (mosquitto's default keeps
-        // only 1000 queued per client), or a test could not tell the bridge's losses from its.
-        let mut conf = String::from(
-            "per_listener_settings true\npersistence false\nlog_dest stdout\nmax_queued_messages 1000000\n",
-        );
+        let mut conf = format!("per_listener_settings true\nlog_dest stdout\n{extra}");
+        if extra.contains("persistence true") {
+            let _ = writeln!(conf, "persistence_location {}/", dir.path().display());
+        } else {
+            conf.push_str("persistence false\n");
+        }
         // As root, mosquitto would otherwise switch to the "mosquitto" user, which cannot read
         // the files in our private temp dir.
         if unsafe { libc::geteuid() } == 0 {

@@ -220,6 +220,21 @@ impl Observer {
         Self::start(o, filter).await
     }
 
+    /// An observer with a persistent session on a broker that keeps sessions across restarts
+    /// ([`Mosquitto::tls_persistent`]): it stays subscribed through the broker's restart and
+    /// receives what was published before it reconnected.
+    pub async fn tls_persistent(broker: &Mosquitto, ca: &TestCa, filter: &str) -> Observer {
+        let id = ca.client_identity("observer");
+        let mut o = MqttOptions::new(format!("obs-{}", uuid()), "127.0.0.1", broker.port);
+        o.set_clean_session(false);
+        o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
+            ca: ca.cert_pem.as_bytes().to_vec(),
+            alpn: None,
+            client_auth: Some((id.cert_pem.into_bytes(), id.key_pem.into_bytes())),
+        }));
+        Self::start(o, filter).await
+    }
+
     async fn start(mut o: MqttOptions, filter: &str) -> Observer {
         o.set_max_packet_size(256 * 1024, 256 * 1024);
         let (client, mut events) = AsyncClient::new(o, 1000);
