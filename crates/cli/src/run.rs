@@ -82,20 +82,12 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
     })
 }
 
-/// Hidden crash drill for tests: with `HELIUM_AWS_BRIDGE_CRASH_DRILL=connected`, `run` panics
-/// once a device's AWS session has connected (its key decrypted, the integration's secret
-/// loaded), so the crash output of a process holding them can be checked for secrets.
-const CRASH_DRILL: &str = "HELIUM_AWS_BRIDGE_CRASH_DRILL";
-
 /// Prints bus events to stderr until told to stop, then whatever is still queued.
 async fn print_events(mut rx: broadcast::Receiver<Event>, mut done: oneshot::Receiver<()>) {
-    let drill = std::env::var(CRASH_DRILL).is_ok_and(|v| v == "connected");
     let print = |r: std::result::Result<Event, broadcast::error::RecvError>| match r {
         Ok(e) => {
             eprintln!("{}", output::event_line(&e));
-            if drill && e.kind == "connection" && e.integration_id.is_some() && e.message.ends_with("connected") {
-                panic!("crash drill ({CRASH_DRILL}) after {e:?}");
-            }
+            helium_bridge_core::test_hooks::crash_drill(&e);
             true
         }
         Err(broadcast::error::RecvError::Lagged(n)) => {

@@ -162,10 +162,11 @@ pub struct AwsProvisioner {
     /// policy version.
     policy_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     events: Option<EventSink>,
-    /// Test hook: the next provisioning fails right after this step (once).
+    /// Test hook (set only with the `test-hooks` feature): the next provisioning fails right
+    /// after this step (once).
     fail_after: Mutex<Option<Step>>,
-    /// Test hook: the next certificate AWS issues is not recorded, as a crash right after
-    /// `CreateCertificateFromCsr` would leave it.
+    /// Test hook (set only with the `test-hooks` feature): the next certificate AWS issues is
+    /// not recorded, as a crash right after `CreateCertificateFromCsr` would leave it.
     crash_before_recording: std::sync::atomic::AtomicBool,
 }
 
@@ -225,7 +226,7 @@ impl AwsProvisioner {
     }
 
     /// Test hook: the next certificate issued is lost before it is recorded (once).
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn crash_once_before_recording_a_certificate(&self) {
         self.crash_before_recording
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -243,7 +244,7 @@ impl AwsProvisioner {
 
     /// Test hook: makes the next provisioning fail right after `step` succeeded, as a crash
     /// there would.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn fail_once_after(&self, step: Step) {
         *self.fail_after.lock().unwrap_or_else(|p| p.into_inner()) = Some(step);
     }
