@@ -12,21 +12,56 @@ use serde_json::{json, Value};
 
 const T: Duration = Duration::from_secs(20);
 
+/// One ChirpStack device labelled to one integration, with the bridge running and the device's
+/// AWS session up.
+struct OneDevice {
+    env: Env,
+    _aws: test_harness::Mosquitto,
+    out: Observer,
+    helium: Observer,
+    bridge: helium_bridge_core::bridge::Bridge,
+    id: String,
+    /// The device's ChirpStack uplink topic.
+    topic: String,
+}
+
+impl OneDevice {
+    async fn start(eui: &str) -> OneDevice {
+        let env = Env::new();
+        let aws = env.aws_broker();
+        let integration = env.integration("aws", "helium/uplinks", &aws);
+        env.chirpstack_source();
+        let id = device_id_for_dev_eui(eui);
+        env.device(&id, eui, "fleet", &[&integration]);
+        let out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+        let helium = Observer::plain(&env.helium, "unused/#").await;
+        let bridge = env.start().await;
+        wait_for_sessions(&bridge, 1).await;
+        OneDevice {
+            env,
+            _aws: aws,
+            out,
+            helium,
+            bridge,
+            id,
+            topic: format!("application/{APP}/device/{eui}/event/up"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_uplinks_are_rejected_and_do_not_hold_up_the_device() {
-    let env = Env::new();
-    let aws = env.aws_broker();
-    let integration = env.integration("aws", "helium/uplinks", &aws);
-    env.chirpstack_source();
     let eui = "00000000000000b1";
-    let id = device_id_for_dev_eui(eui);
-    env.device(&id, eui, "fleet", &[&integration]);
-    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
-    let helium = Observer::plain(&env.helium, "unused/#").await;
-    let bridge = env.start().await;
-    wait_for_sessions(&bridge, 1).await;
+    let OneDevice {
+        env,
+        _aws,
+        mut out,
+        helium,
+        bridge,
+        id,
+        topic,
+    } = OneDevice::start(eui).await;
     let mut events = bridge.events().subscribe();
-    let topic = format!("application/{APP}/device/{eui}/event/up");
 
     // A ChirpStack codec's 200 KB object: the Helium JSON would exceed AWS's 128 KB.
     let mut huge: Value = serde_json::from_slice(&uplink(eui, 1, &uuid::Uuid::new_v4().to_string())).unwrap();
@@ -91,18 +126,17 @@ fn device_name(ev: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frame_counter_jump_warns_once_of_the_uplinks_missing_upstream() {
-    let env = Env::new();
-    let aws = env.aws_broker();
-    let integration = env.integration("aws", "helium/uplinks", &aws);
-    env.chirpstack_source();
     let eui = "00000000000000b2";
-    let id = device_id_for_dev_eui(eui);
-    env.device(&id, eui, "fleet", &[&integration]);
-    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
-    let helium = Observer::plain(&env.helium, "unused/#").await;
-    let bridge = env.start().await;
+    let OneDevice {
+        env: _env,
+        _aws,
+        mut out,
+        helium,
+        bridge,
+        id,
+        topic,
+    } = OneDevice::start(eui).await;
     let mut events = bridge.events().subscribe();
-    let topic = format!("application/{APP}/device/{eui}/event/up");
     for fcnt in [10, 21, 22] {
         helium
             .publish(&topic, uplink(eui, fcnt, &uuid::Uuid::new_v4().to_string()))
