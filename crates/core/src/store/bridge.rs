@@ -108,7 +108,8 @@ impl Store {
             for e in entries {
                 added += stmt.execute(params![e.integration_id, e.device_id, e.uuid, e.payload, now])?;
             }
-            tx.execute("UPDATE devices SET uplinks = uplinks + 1 WHERE id = ?1", [&seen.id])?;
+            tx.prepare_cached("UPDATE devices SET uplinks = uplinks + 1 WHERE id = ?1")?
+                .execute([&seen.id])?;
         }
         tx.commit()?;
         Ok(added)
@@ -179,9 +180,8 @@ impl Store {
     pub fn outbox_oldest_age_ms(&self) -> Result<i64> {
         let oldest: Option<i64> = self
             .conn
-            .query_row("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         Ok(oldest.map(|o| now_ms() - o).unwrap_or(0))
     }
@@ -190,10 +190,12 @@ impl Store {
 
     /// Appends an event and keeps only the newest `keep`.
     pub fn insert_event(&self, e: &Event, keep: i64) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO events (at_ms, kind, level, source_id, integration_id, device_id, message, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (at_ms, kind, level, source_id, integration_id, device_id, message, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
                 e.at_ms,
                 e.kind,
                 e.level,
@@ -202,8 +204,7 @@ impl Store {
                 e.device_id,
                 e.message,
                 e.detail.as_ref().map(|d| d.to_string())
-            ],
-        )?;
+            ])?;
         let id = self.conn.last_insert_rowid();
         if id % 256 == 0 {
             self.conn.execute("DELETE FROM events WHERE id <= ?1", [id - keep])?;
@@ -233,10 +234,9 @@ impl Store {
             DeviceCounter::Downlinks => "downlinks",
             DeviceCounter::Errors => "errors",
         };
-        self.conn.execute(
-            &format!("UPDATE devices SET {col} = {col} + 1 WHERE id = ?1"),
-            [device_id],
-        )?;
+        self.conn
+            .prepare_cached(&format!("UPDATE devices SET {col} = {col} + 1 WHERE id = ?1"))?
+            .execute([device_id])?;
         Ok(())
     }
 
@@ -244,11 +244,8 @@ impl Store {
     pub fn device_route_back(&self, device_id: &str) -> Result<Option<(String, String, Option<String>)>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT source, dev_eui, application_id FROM devices WHERE id = ?1",
-                [device_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .prepare_cached("SELECT source, dev_eui, application_id FROM devices WHERE id = ?1")?
+            .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?)
     }
 
@@ -275,7 +272,8 @@ impl Store {
     pub fn device_app_eui(&self, device_id: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT app_eui FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
+            .prepare_cached("SELECT app_eui FROM devices WHERE id = ?1")?
+            .query_row([device_id], |r| r.get(0))
             .optional()?
             .flatten())
     }

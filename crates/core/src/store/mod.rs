@@ -395,7 +395,7 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<()> {
 }
 
 fn upsert_device(conn: &Connection, seen: &DeviceSeen) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO devices (id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, created_at_ms,
                  application_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
@@ -406,16 +406,16 @@ fn upsert_device(conn: &Connection, seen: &DeviceSeen) -> Result<()> {
                  source = excluded.source,
                  application_id = COALESCE(excluded.application_id, devices.application_id),
                  last_seen_ms = MAX(COALESCE(devices.last_seen_ms, 0), excluded.last_seen_ms)",
-        params![
-            seen.id,
-            seen.name,
-            seen.dev_eui,
-            seen.app_eui,
-            seen.devaddr,
-            seen.source,
-            seen.seen_at_ms,
-            seen.application_id
-        ],
-    )?;
+    )?
+    .execute(params![
+        seen.id,
+        seen.name,
+        seen.dev_eui,
+        seen.app_eui,
+        seen.devaddr,
+        seen.source,
+        seen.seen_at_ms,
+        seen.application_id
+    ])?;
     Ok(())
 }
