@@ -164,7 +164,7 @@ async fn connect_and_run(
                 }
             }
             let Some(entry) = queue.pop_front() else { break };
-            if entry.payload.len() > crate::codec::MAX_AWS_PAYLOAD {
+            if crate::codec::check_uplink(0, entry.payload.len()).is_err() {
                 // Queued before ingest checked the limit: AWS would refuse it forever and the
                 // device's later uplinks would wait behind it.
                 drop_oversize(inner, integration, &entry)?;
@@ -243,21 +243,19 @@ fn drop_oversize(inner: &Inner, integration: &Integration, entry: &crate::store:
         .outbox_ack(&[entry.seq])
         .map_err(|e| format!("cannot update the outbox: {e}"))?;
     inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    let size = entry.payload.len();
+    let limit = crate::codec::LimitError::AwsPayload {
+        size: entry.payload.len(),
+    };
+    let (size, max) = limit.figures();
     inner.events.emit(
         Event::new(
             "uplink_rejected",
             "error",
-            format!(
-                "uplink {} for {:?} dropped: its Helium JSON is {size} bytes, over AWS IoT Core's {}-byte message limit",
-                entry.uuid,
-                integration.name,
-                crate::codec::MAX_AWS_PAYLOAD
-            ),
+            format!("uplink {} for {:?} dropped: {limit}", entry.uuid, integration.name),
         )
         .integration(&integration.id)
         .device(&entry.device_id)
-        .detail(serde_json::json!({ "uuid": entry.uuid, "size": size, "limit": crate::codec::MAX_AWS_PAYLOAD })),
+        .detail(serde_json::json!({ "uuid": entry.uuid, "size": size, "limit": max })),
     );
     Ok(())
 }
