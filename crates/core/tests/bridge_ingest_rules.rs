@@ -269,3 +269,73 @@ async fn invalid_legacy_device_ids_are_rejected_and_never_listed() {
     assert_eq!(ids, vec![good.to_string()]);
     bridge.shutdown().await;
 }
+
+/// An oversize uplink an older version queued is dropped with a named event, not retried
+/// forever, and the device's later uplinks go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversize_uplink_already_in_the_outbox_is_dropped_not_retried() {
+    use helium_bridge_core::domain::DeviceSeen;
+    use helium_bridge_core::store::Enqueue;
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let eui = "00000000000000b3";
+    let id = device_id_for_dev_eui(eui);
+    env.device(&id, eui, "fleet", &[&integration]);
+    let old = uuid::Uuid::new_v4().to_string();
+    let huge = format!("{{\"uuid\":\"{old}\",\"blob\":\"{}\"}}", "x".repeat(140 * 1024));
+    let seen = DeviceSeen {
+        id: id.clone(),
+        name: "old".into(),
+        dev_eui: eui.to_uppercase(),
+        app_eui: None,
+        devaddr: None,
+        source: String::new(),
+        application_id: None,
+        seen_at_ms: 0,
+    };
+    let entry = Enqueue {
+        integration_id: &integration.id,
+        device_id: &id,
+        uuid: &old,
+        payload: &huge,
+    };
+    env.core.store().enqueue_uplinks(&seen, &[entry]).unwrap();
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    // Subscribed before the bridge starts: the drop happens as soon as the session is up.
+    let bus = helium_bridge_core::events::EventBus::new(env.core.clone());
+    let mut events = bus.subscribe();
+    let bridge = helium_bridge_core::bridge::Bridge::start_with_bus(
+        env.core.clone(),
+        bus,
+        std::sync::Arc::new(helium_bridge_core::KeyringVault::default()),
+        std::sync::Arc::new(helium_bridge_core::aws::DirectoryProvisioner),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    log_events(&bridge);
+    wait_for_sources(&env.core, &bridge).await;
+    let e = wait_event(&mut events, T, |e| e.kind == "uplink_rejected").await;
+    assert_eq!(
+        e.message,
+        format!(
+            "uplink {old} for \"aws\" dropped: its Helium JSON is {} bytes, over AWS IoT Core's 131072-byte \
+             message limit",
+            huge.len()
+        )
+    );
+    assert_eq!(e.device_id.as_deref(), Some(id.as_str()));
+    let next = uuid::Uuid::new_v4().to_string();
+    helium
+        .publish(
+            &format!("application/{APP}/device/{eui}/event/up"),
+            uplink(eui, 2, &next),
+        )
+        .await;
+    let (_, got) = out.next_json(T).await;
+    assert_eq!(got["uuid"], next.as_str());
+    bridge.shutdown().await;
+}
