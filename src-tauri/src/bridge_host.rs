@@ -217,10 +217,17 @@ mod tests {
 
         host.shutdown(Duration::from_secs(10)).await;
         assert_eq!(host.status(), BridgeStatus::Stopped);
-        let stopped = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .unwrap()
-            .unwrap();
+        // Events reach subscribers once stored, so "bridge started" may come first.
+        let stopped = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let e = rx.recv().await.unwrap();
+                if e.message != "bridge started" {
+                    return e;
+                }
+            }
+        })
+        .await
+        .unwrap();
         assert_eq!(stopped.message, "bridge stopped");
         assert!(host.subscribe().await.is_err());
     }

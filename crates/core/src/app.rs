@@ -2,9 +2,10 @@
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use crate::datadir::{DataDir, DataDirError};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Writer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -19,22 +20,43 @@ pub enum CoreError {
 }
 
 pub struct Core {
-    data_dir: DataDir,
+    // Field order matters on drop: the writer's handle goes before its thread is joined, and
+    // both before the data directory's lock is released.
     store: Mutex<Store>,
+    writer: Writer,
+    writer_thread: Option<JoinHandle<()>>,
+    data_dir: DataDir,
 }
 
 impl Core {
     /// Locks the data directory, then opens (and migrates) its database.
     pub fn open(dir: &Path) -> Result<Core, CoreError> {
         let data_dir = DataDir::acquire(dir)?;
-        let store = Store::open(&data_dir.db_path()).map_err(|source| CoreError::Store {
-            dir: dir.display().to_string(),
-            source,
-        })?;
+        let open = || {
+            Store::open(&data_dir.db_path()).map_err(|source| CoreError::Store {
+                dir: dir.display().to_string(),
+                source,
+            })
+        };
+        let store = open()?;
+        let (writer, writer_thread) = Writer::start(open()?);
         Ok(Core {
-            data_dir,
             store: Mutex::new(store),
+            writer,
+            writer_thread: Some(writer_thread),
+            data_dir,
         })
+    }
+
+    /// The hot path's writer: uplinks, AWS acknowledgements and events, in group commits.
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    /// A connection of the caller's own, for a task that reads on every uplink (a source):
+    /// it never waits for the shared store's lock.
+    pub fn reader(&self) -> Result<Store, StoreError> {
+        Store::open(&self.data_dir.db_path())
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -45,5 +67,15 @@ impl Core {
     /// for good: SQLite's own transactions keep the data consistent.
     pub fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // Everything handed to the writer is committed before the directory is unlocked.
+        self.writer = Writer::closed();
+        if let Some(t) = self.writer_thread.take() {
+            let _ = t.join();
+        }
     }
 }

@@ -79,13 +79,15 @@ impl EventBus {
         EventBus { core, tx }
     }
 
-    /// Persists the event, then hands it to live subscribers.
-    pub fn emit(&self, mut e: Event) {
-        match self.core.store().insert_event(&e, KEEP_EVENTS) {
-            Ok(id) => e.id = id,
-            Err(err) => eprintln!("warning: could not store an event: {err}"),
-        }
-        let _ = self.tx.send(e);
+    /// Persists the event (in the store writer's next group commit), then hands it to live
+    /// subscribers.
+    pub fn emit(&self, e: Event) {
+        self.core.writer().event(e, self.tx.clone());
+    }
+
+    /// Returns once every event emitted before is stored and handed out.
+    pub fn flush(&self) {
+        self.core.writer().flush();
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {

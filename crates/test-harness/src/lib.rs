@@ -17,12 +17,21 @@ pub use process::{free_port, Server};
 
 use std::path::PathBuf;
 
-/// The repository root (where the top-level Cargo.toml is).
+/// The repository root (where the workspace's Cargo.toml is). Found from the running test's
+/// package at run time: a target dir shared by two checkouts can hold this crate built from the
+/// other one, and a compile-time path would then point there.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let start = start.canonicalize().expect("the test's package directory exists");
+    start
+        .ancestors()
+        .find(|d| {
+            std::fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+        })
+        .expect("the test runs inside the repository")
+        .to_path_buf()
 }
 
 /// A plain-HTTP POST on loopback; returns (status, body) whatever the status.

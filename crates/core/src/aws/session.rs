@@ -167,7 +167,7 @@ async fn connect_and_run(
             if crate::codec::check_uplink(0, entry.payload.len()).is_err() {
                 // Queued before ingest checked the limit: AWS would refuse it forever and the
                 // device's later uplinks would wait behind it.
-                drop_oversize(inner, integration, &entry)?;
+                drop_oversize(inner, integration, &entry);
                 continue;
             }
             client
@@ -204,7 +204,7 @@ async fn connect_and_run(
                 }
                 Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
                     if let Some(seq) = in_flight.remove(&ack.pkid) {
-                        inner.core.store().outbox_ack(&[seq]).map_err(|e| format!("cannot update the outbox: {e}"))?;
+                        inner.core.writer().ack(seq);
                         inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     // A full window may have left entries unfetched.
@@ -236,12 +236,8 @@ async fn connect_and_run(
 }
 
 /// Takes an entry AWS can never accept out of the outbox, with an error event saying so.
-fn drop_oversize(inner: &Inner, integration: &Integration, entry: &crate::store::OutboxEntry) -> Result<(), String> {
-    inner
-        .core
-        .store()
-        .outbox_ack(&[entry.seq])
-        .map_err(|e| format!("cannot update the outbox: {e}"))?;
+fn drop_oversize(inner: &Inner, integration: &Integration, entry: &crate::store::OutboxEntry) {
+    inner.core.writer().ack(entry.seq);
     inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     let limit = crate::codec::LimitError::AwsPayload {
         size: entry.payload.len(),
@@ -257,5 +253,4 @@ fn drop_oversize(inner: &Inner, integration: &Integration, entry: &crate::store:
         .device(&entry.device_id)
         .detail(serde_json::json!({ "uuid": entry.uuid, "size": size, "limit": max })),
     );
-    Ok(())
 }

@@ -1,7 +1,10 @@
 //! One incoming uplink: parse, register the device, route, and commit to the outbox — before
-//! the source is acknowledged.
+//! the source is acknowledged. Parsing and routing run on the source's task with its own read
+//! connection; the commit is the store writer's (group commit), and the source hears the
+//! outcome once the uplink is durable.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use serde_json::json;
 
@@ -10,7 +13,7 @@ use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
 use crate::now_ms;
-use crate::store::Enqueue;
+use crate::store::{Committed, Store, StoreError, UplinkRows, WriteError};
 
 /// A message as a source received it.
 #[derive(Debug, Clone, Copy)]
@@ -33,34 +36,57 @@ pub enum IngestOutcome {
     Refused(String),
 }
 
-pub(crate) fn ingest(inner: &Inner, source_id: &str, incoming: Incoming<'_>) -> IngestOutcome {
-    let parsed = match incoming {
-        Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => {
-            from_chirpstack(inner, source_id, event, raw)
-        }
-        Incoming::Chirpstack { .. } => return IngestOutcome::Ignored,
-        Incoming::Legacy { raw } => from_legacy(inner, source_id, raw),
-    };
-    let raw = match incoming {
-        Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
-    };
-    match parsed {
-        Ok((seen, up)) => {
-            note_frame_counter(inner, source_id, &up);
-            let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
-            match codec::check_uplink(up.payload_size, payload.len()) {
-                Ok(()) => store(inner, source_id, seen, up, payload),
-                Err(e) => reject_oversize(inner, source_id, &up, e),
+/// A source's way into the bridge. One per source task: it owns a read connection, so routing
+/// an uplink never waits on another part's lock.
+pub(crate) struct IngestHandle {
+    inner: Arc<Inner>,
+    source_id: String,
+    reader: Store,
+}
+
+impl IngestHandle {
+    pub fn new(inner: Arc<Inner>, source_id: &str) -> Result<IngestHandle, StoreError> {
+        let reader = inner.core.reader()?;
+        Ok(IngestHandle {
+            inner,
+            source_id: source_id.to_string(),
+            reader,
+        })
+    }
+
+    /// Takes one message; `done` gets the outcome — at once for a message that is not stored,
+    /// after the commit for one that is (on the store writer's thread: keep `done` short).
+    pub fn ingest(&mut self, incoming: Incoming<'_>, done: impl FnOnce(IngestOutcome) + Send + 'static) {
+        let inner = &*self.inner;
+        let source_id = self.source_id.as_str();
+        let parsed = match incoming {
+            Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => {
+                from_chirpstack(&self.reader, source_id, event, raw)
             }
-        }
-        Err(e) => {
-            let reason = e.to_string();
-            inner.events.emit(
-                Event::new("parse_error", "error", format!("could not read a message: {reason}"))
-                    .source(source_id)
-                    .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw) })),
-            );
-            IngestOutcome::Rejected(reason)
+            Incoming::Chirpstack { .. } => return done(IngestOutcome::Ignored),
+            Incoming::Legacy { raw } => from_legacy(inner, &mut self.reader, source_id, raw),
+        };
+        let raw = match incoming {
+            Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
+        };
+        match parsed {
+            Ok((seen, up)) => {
+                note_frame_counter(inner, source_id, &up);
+                let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
+                match codec::check_uplink(up.payload_size, payload.len()) {
+                    Ok(()) => commit(&self.inner, &self.reader, source_id, seen, up, payload, done),
+                    Err(e) => done(reject_oversize(inner, source_id, &up, e)),
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                inner.events.emit(
+                    Event::new("parse_error", "error", format!("could not read a message: {reason}"))
+                        .source(source_id)
+                        .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw) })),
+                );
+                done(IngestOutcome::Rejected(reason))
+            }
         }
     }
 }
@@ -106,8 +132,7 @@ fn note_frame_counter(inner: &Inner, source_id: &str, up: &HeliumUplink) {
     );
 }
 
-fn context(inner: &Inner, device_id: &str) -> UplinkContext {
-    let store = inner.core.store();
+fn context(store: &Store, device_id: &str) -> UplinkContext {
     UplinkContext {
         labels: store.device_labels(device_id).unwrap_or_default(),
         known_app_eui: store.device_app_eui(device_id).ok().flatten(),
@@ -116,14 +141,14 @@ fn context(inner: &Inner, device_id: &str) -> UplinkContext {
 }
 
 fn from_chirpstack(
-    inner: &Inner,
+    reader: &Store,
     source_id: &str,
     event: &str,
     raw: &[u8],
 ) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
     let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
-    let ctx = context(inner, &device_id);
+    let ctx = context(reader, &device_id);
     let up = if event == "join" {
         codec::from_chirpstack_join(&ev, &ctx)?
     } else {
@@ -133,17 +158,22 @@ fn from_chirpstack(
     Ok((seen(&up, source_id, (!app.is_empty()).then(|| app.clone())), up))
 }
 
-fn from_legacy(inner: &Inner, source_id: &str, raw: &[u8]) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
+fn from_legacy(
+    inner: &Inner,
+    reader: &mut Store,
+    source_id: &str,
+    raw: &[u8],
+) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
     let ev = codec::parse_legacy(raw)?;
     codec::check_legacy_ids(&ev)?;
     // Labelled by DevEUI before its first uplink: the labels come over to this device now,
     // before they are read for routing and for `metadata.labels`.
-    if let Err(e) = inner.core.store().claim_placeholder(&ev.id, &ev.dev_eui) {
+    if let Err(e) = reader.claim_placeholder(&ev.id, &ev.dev_eui) {
         inner
             .events
             .emit(Event::new("bridge", "error", format!("could not merge device {}: {e}", ev.id)).device(&ev.id));
     }
-    let up = codec::from_legacy(&ev, &context(inner, &ev.id))?;
+    let up = codec::from_legacy(&ev, &context(reader, &ev.id))?;
     Ok((seen(&up, source_id, None), up))
 }
 
@@ -160,87 +190,103 @@ fn seen(up: &HeliumUplink, source_id: &str, application_id: Option<String>) -> D
     }
 }
 
-fn store(inner: &Inner, source_id: &str, seen: DeviceSeen, up: HeliumUplink, payload: String) -> IngestOutcome {
+fn commit(
+    inner: &Arc<Inner>,
+    reader: &Store,
+    source_id: &str,
+    seen: DeviceSeen,
+    up: HeliumUplink,
+    payload: String,
+    done: impl FnOnce(IngestOutcome) + Send + 'static,
+) {
+    let refuse = |msg: String| {
+        inner.events.emit(
+            Event::new("outbox_warning", "error", msg.clone())
+                .source(source_id)
+                .device(&seen.id),
+        );
+        IngestOutcome::Refused(msg)
+    };
     let is_join = up.kind == codec::UplinkType::Join;
-    let result = (|| {
-        let mut store = inner.core.store();
-        let waiting = inner.outbox_len.load(Ordering::Relaxed);
-        let oldest_ms = if waiting > 0 { store.outbox_oldest_age_ms()? } else { 0 };
-        if waiting >= inner.opts.outbox_max_entries {
-            return Ok(Err(format!(
-                "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
-            )));
-        }
-        let routes: Vec<_> = store
-            .routes_for_device(&seen.id)?
+    let routes: Vec<String> = match reader.routes_for_device(&seen.id) {
+        Ok(routes) => routes
             .into_iter()
             .filter(|i| !is_join || i.forward_joins)
-            .collect();
-        let entries: Vec<Enqueue<'_>> = routes
-            .iter()
-            .map(|i| Enqueue {
-                integration_id: &i.id,
-                device_id: &seen.id,
-                uuid: &up.uuid,
-                payload: &payload,
-            })
-            .collect();
-        let added = store.enqueue_uplinks(&seen, &entries)?;
-        inner.outbox_len.fetch_add(added as i64, Ordering::Relaxed);
-        Ok::<_, crate::store::StoreError>(Ok((routes, added, waiting, oldest_ms)))
-    })();
-    // Events are emitted only after the store's lock is released (emitting writes to it).
-    let (routes, added, waiting, oldest_ms) = match result
-        .map_err(|e| format!("could not store the uplink: {e}"))
-        .and_then(|r| r)
-    {
-        Ok(v) => v,
-        Err(msg) => {
-            inner.events.emit(
-                Event::new("outbox_warning", "error", msg.clone())
-                    .source(source_id)
-                    .device(&seen.id),
-            );
-            return IngestOutcome::Refused(msg);
-        }
+            .map(|i| i.id)
+            .collect(),
+        Err(e) => return done(refuse(format!("could not store the uplink: {e}"))),
     };
-    warn_if_filling(inner, source_id, waiting, oldest_ms);
+    // The entries are counted when routed, not when committed, so uplinks still on their way
+    // to the writer count against the limit too.
+    let reserved = routes.len() as i64;
+    let waiting = inner.outbox_len.fetch_add(reserved, Ordering::Relaxed);
+    if waiting >= inner.opts.outbox_max_entries {
+        inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
+        return done(refuse(format!(
+            "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
+        )));
+    }
+    let rows = UplinkRows {
+        seen,
+        uuid: up.uuid.clone(),
+        payload,
+        integrations: routes,
+    };
+    let (inner, source_id) = (inner.clone(), source_id.to_string());
+    let device_id = rows.seen.id.clone();
+    let name = rows.seen.name.clone();
+    let routes = rows.integrations.clone();
     let what = if is_join { "join" } else { "uplink" };
-    let message = if added < routes.len() {
-        // A source redelivered an uplink the bridge already had (same uuid): sent once.
-        format!(
-            "{what} from {} (fcnt {}) received again; already queued, not sent twice",
-            seen.name, up.fcnt
-        )
-    } else if routes.is_empty() {
-        format!(
-            "{what} from {} (fcnt {}) not forwarded: no active integration shares a label with this device",
-            seen.name, up.fcnt
-        )
-    } else {
-        format!(
-            "{what} from {} (fcnt {}) queued for {} integration(s)",
-            seen.name,
-            up.fcnt,
-            routes.len()
-        )
-    };
-    inner.events.emit(
-        Event::new(what, "info", message)
-            .source(source_id)
-            .device(&seen.id)
-            .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "port": up.port, "routes": routes.len() })),
+    inner.clone().core.writer().uplink(
+        rows,
+        Box::new(move |r: Result<Committed, WriteError>| {
+            let committed = match r {
+                Ok(c) => c,
+                Err(e) => {
+                    inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
+                    let msg = e.to_string();
+                    inner.events.emit(
+                        Event::new("outbox_warning", "error", msg.clone())
+                            .source(&source_id)
+                            .device(&device_id),
+                    );
+                    return done(IngestOutcome::Refused(msg));
+                }
+            };
+            inner.outbox_len.fetch_sub(reserved - committed.added as i64, Ordering::Relaxed);
+            for id in &routes {
+                let _ = inner.routes.send(Command::Route {
+                    integration_id: id.clone(),
+                    device_id: device_id.clone(),
+                });
+            }
+            done(IngestOutcome::Stored {
+                device_id: device_id.clone(),
+                routes: routes.len(),
+            });
+            warn_if_filling(&inner, &source_id, waiting, committed.oldest_age_ms);
+            let message = if committed.added < routes.len() {
+                // A source redelivered an uplink the bridge already had (same uuid): sent once.
+                format!(
+                    "{what} from {name} (fcnt {}) received again; already queued, not sent twice",
+                    up.fcnt
+                )
+            } else if routes.is_empty() {
+                format!(
+                    "{what} from {name} (fcnt {}) not forwarded: no active integration shares a label with this device",
+                    up.fcnt
+                )
+            } else {
+                format!("{what} from {name} (fcnt {}) queued for {} integration(s)", up.fcnt, routes.len())
+            };
+            inner.events.emit(
+                Event::new(what, "info", message)
+                    .source(&source_id)
+                    .device(&device_id)
+                    .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "port": up.port, "routes": routes.len() })),
+            );
+        }),
     );
-    for i in &routes {
-        let _ = inner.routes.send(Command::Route {
-            integration_id: i.id.clone(),
-            device_id: seen.id.clone(),
-        });
-    }
-    IngestOutcome::Stored {
-        device_id: seen.id,
-        routes: routes.len(),
-    }
 }
 
 /// Warns (at most once a minute) before the outbox is full, or when uplinks wait too long.

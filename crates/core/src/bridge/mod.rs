@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use ts_rs::TS;
 
-pub(crate) use ingest::ingest;
+pub(crate) use ingest::IngestHandle;
 pub use ingest::{Incoming, IngestOutcome};
 
 use crate::app::Core;
@@ -247,5 +247,8 @@ impl Bridge {
             self.tasks.abort_all();
         }
         self.inner.events.emit(Event::new("bridge", "info", "bridge stopped"));
+        // Acknowledgements and events still in the writer's queue are committed before the
+        // caller closes the store.
+        self.inner.events.flush();
     }
 }

@@ -10,7 +10,9 @@ use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS, TlsConf
 use tokio::sync::mpsc;
 
 use crate::bridge::pace::Backoff;
-use crate::bridge::{Incoming, IngestOutcome, Inner, SourceDownlink};
+use std::collections::VecDeque;
+
+use crate::bridge::{Incoming, IngestHandle, IngestOutcome, Inner, SourceDownlink};
 use crate::domain::{MqttTlsFiles, Source, SourceConfig};
 use crate::events::Event;
 
@@ -83,33 +85,47 @@ fn chirpstack_event(topic: &str) -> &str {
     topic.rsplit('/').next().unwrap_or("")
 }
 
+/// A message taken from the broker, acknowledged once its outcome is known — in arrival order,
+/// as MQTT asks.
+struct Pending {
+    token: u64,
+    publish: rumqttc::Publish,
+    outcome: Option<IngestOutcome>,
+}
+
 pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::Receiver<SourceDownlink>) {
     let mut shutdown = inner.shutdown.clone();
     let mut backoff = Backoff::new(inner.opts.max_backoff);
     let legacy = matches!(source.config, SourceConfig::LegacyMqtt { .. });
+    let fail = |e: String| {
+        inner.set_state("source", &source.id, &source.name, false, e.clone());
+        inner.events.emit(
+            Event::new(
+                "connection",
+                "error",
+                format!("source {:?} cannot start: {e}", source.name),
+            )
+            .source(&source.id),
+        );
+    };
     let (opts, topics) = match options(&inner, &source) {
         Ok(v) => v,
-        Err(e) => {
-            inner.set_state("source", &source.id, &source.name, false, e.clone());
-            inner.events.emit(
-                Event::new(
-                    "connection",
-                    "error",
-                    format!("source {:?} cannot start: {e}", source.name),
-                )
-                .source(&source.id),
-            );
-            return;
-        }
+        Err(e) => return fail(e),
+    };
+    let mut ingest = match IngestHandle::new(inner.clone(), &source.id) {
+        Ok(h) => h,
+        Err(e) => return fail(format!("cannot open the database: {e}")),
     };
     let (client, mut events) = AsyncClient::new(opts, 1024);
-    let mut unacked: std::collections::VecDeque<rumqttc::Publish> = std::collections::VecDeque::new();
+    let (outcomes_tx, mut outcomes) = mpsc::unbounded_channel::<(u64, IngestOutcome)>();
+    let mut pending: VecDeque<Pending> = VecDeque::new();
+    let mut next_token = 0u64;
     loop {
-        while let Some(p) = unacked.front() {
-            if client.try_ack(p).is_err() {
-                break;
-            }
-            unacked.pop_front();
+        if settle(&client, &mut pending) {
+            // Not stored and not acknowledged: reconnect (after a backoff) so the broker offers
+            // it again from our persistent session, with everything after it.
+            pending.clear();
+            let _ = client.try_disconnect();
         }
         tokio::select! {
             ev = events.poll() => match ev {
@@ -129,21 +145,19 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                     } else {
                         Incoming::Chirpstack { event: chirpstack_event(&p.topic), raw: &p.payload }
                     };
-                    // SQLite work is short; run it here so the ack strictly follows the commit.
-                    let outcome = tokio::task::block_in_place(|| crate::bridge::ingest(&inner, &source.id, incoming));
-                    if matches!(outcome, IngestOutcome::Refused(_)) {
-                        // Not stored and not acknowledged: reconnect (after a backoff) so the
-                        // broker offers it again from our persistent session.
-                        let _ = client.try_disconnect();
-                    } else {
-                        // Never await here: this task also drives the event loop that drains
-                        // the request queue, so a full queue would deadlock. Keep the ack and
-                        // retry after the next poll instead.
-                        unacked.push_back(p);
-                    }
+                    let token = next_token;
+                    next_token += 1;
+                    let tx = outcomes_tx.clone();
+                    ingest.ingest(incoming, move |outcome| {
+                        let _ = tx.send((token, outcome));
+                    });
+                    pending.push_back(Pending { token, publish: p, outcome: None });
                 }
                 Ok(_) => {}
                 Err(e) => {
+                    // The broker redelivers whatever was not acknowledged (stored twice is
+                    // kept once: same uuid).
+                    pending.clear();
                     inner.set_state("source", &source.id, &source.name, false, e.to_string());
                     inner.events.emit(
                         Event::new("connection", "warn", format!("source {:?} disconnected: {e}", source.name)).source(&source.id),
@@ -155,6 +169,12 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                     }
                 }
             },
+            Some((token, outcome)) = outcomes.recv() => {
+                record(&mut pending, token, outcome);
+                while let Ok((token, outcome)) = outcomes.try_recv() {
+                    record(&mut pending, token, outcome);
+                }
+            }
             Some(dl) = downlinks.recv() => {
                 if let Err(e) = client.publish(&dl.topic, QoS::AtLeastOnce, false, dl.payload).await {
                     inner.events.emit(
@@ -165,11 +185,54 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                 }
             }
             _ = shutdown.changed() => {
-                let _ = client.disconnect().await;
-                // Let the DISCONNECT go out.
-                let _ = tokio::time::timeout(Duration::from_millis(500), events.poll()).await;
+                // Acknowledge what is being stored (bounded), so the broker doesn't offer it
+                // again next time, then let the DISCONNECT go out.
+                let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                    while pending.iter().any(|p| p.outcome.is_none()) {
+                        match outcomes.recv().await {
+                            Some((token, outcome)) => record(&mut pending, token, outcome),
+                            None => break,
+                        }
+                    }
+                })
+                .await;
+                settle(&client, &mut pending);
+                let _ = client.try_disconnect();
+                let _ = tokio::time::timeout(Duration::from_millis(500), async {
+                    while let Ok(ev) = events.poll().await {
+                        if matches!(ev, MqttEvent::Outgoing(rumqttc::Outgoing::Disconnect)) {
+                            break;
+                        }
+                    }
+                })
+                .await;
                 return;
             }
         }
     }
+}
+
+fn record(pending: &mut VecDeque<Pending>, token: u64, outcome: IngestOutcome) {
+    if let Some(p) = pending.iter_mut().find(|p| p.token == token) {
+        p.outcome = Some(outcome);
+    }
+}
+
+/// Acknowledges settled messages from the front, in order. Never awaits: this task also drives
+/// the event loop that drains the request queue, so a full queue would deadlock; what could not
+/// be queued is retried after the next poll. True when the front message was refused.
+fn settle(client: &AsyncClient, pending: &mut VecDeque<Pending>) -> bool {
+    while let Some(front) = pending.front() {
+        match &front.outcome {
+            None => return false,
+            Some(IngestOutcome::Refused(_)) => return true,
+            Some(_) => {
+                if client.try_ack(&front.publish).is_err() {
+                    return false;
+                }
+                pending.pop_front();
+            }
+        }
+    }
+    false
 }

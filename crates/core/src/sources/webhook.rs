@@ -12,7 +12,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use zeroize::Zeroizing;
 
-use crate::bridge::{Incoming, IngestOutcome, Inner};
+use crate::bridge::{Incoming, IngestHandle, IngestOutcome, Inner};
 use crate::domain::Source;
 use crate::events::Event;
 
@@ -20,6 +20,8 @@ const MAX_BODY: usize = 1024 * 1024;
 
 struct Ctx {
     inner: Arc<Inner>,
+    /// Held only while a request is parsed and routed, never across an await.
+    ingest: std::sync::Mutex<IngestHandle>,
     source: Source,
     secret: Option<Zeroizing<Vec<u8>>>,
     refused: AtomicU64,
@@ -49,6 +51,10 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, bind: String, require
         }
         Some(Err(e)) => return fail(&inner, e.to_string()),
     };
+    let ingest = match IngestHandle::new(inner.clone(), &source.id) {
+        Ok(h) => std::sync::Mutex::new(h),
+        Err(e) => return fail(&inner, format!("cannot open the database: {e}")),
+    };
     let listener = match tokio::net::TcpListener::bind(&bind).await {
         Ok(l) => l,
         Err(e) => return fail(&inner, format!("cannot listen on {bind}: {e}")),
@@ -64,6 +70,7 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, bind: String, require
     );
     let ctx = Arc::new(Ctx {
         inner: inner.clone(),
+        ingest,
         source,
         secret,
         refused: AtomicU64::new(0),
@@ -154,7 +161,17 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
         Some(ev) => Incoming::Chirpstack { event: ev, raw: &body },
         None => Incoming::Legacy { raw: &body },
     };
-    match tokio::task::block_in_place(|| crate::bridge::ingest(&ctx.inner, &ctx.source.id, incoming)) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    ctx.ingest
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .ingest(incoming, move |outcome| {
+            let _ = tx.send(outcome);
+        });
+    let outcome = rx
+        .await
+        .unwrap_or_else(|_| IngestOutcome::Refused("the bridge is stopping".into()));
+    match outcome {
         IngestOutcome::Stored { .. } => reply(StatusCode::OK, "stored"),
         IngestOutcome::Ignored => reply(StatusCode::OK, "ignored: this event type is not forwarded"),
         IngestOutcome::Rejected(reason) => reply(StatusCode::BAD_REQUEST, reason),

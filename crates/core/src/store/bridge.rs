@@ -97,20 +97,7 @@ impl Store {
     /// redelivering the same uplink) are kept once. Returns how many were new.
     pub fn enqueue_uplinks(&mut self, seen: &crate::domain::DeviceSeen, entries: &[Enqueue<'_>]) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let mut added = 0;
-        {
-            super::upsert_device(&tx, seen)?;
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO outbox (integration_id, device_id, uuid, payload, created_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            let now = now_ms();
-            for e in entries {
-                added += stmt.execute(params![e.integration_id, e.device_id, e.uuid, e.payload, now])?;
-            }
-            tx.prepare_cached("UPDATE devices SET uplinks = uplinks + 1 WHERE id = ?1")?
-                .execute([&seen.id])?;
-        }
+        let added = enqueue(&tx, seen, entries)?;
         tx.commit()?;
         Ok(added)
     }
@@ -190,26 +177,7 @@ impl Store {
 
     /// Appends an event and keeps only the newest `keep`.
     pub fn insert_event(&self, e: &Event, keep: i64) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO events (at_ms, kind, level, source_id, integration_id, device_id, message, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                e.at_ms,
-                e.kind,
-                e.level,
-                e.source_id,
-                e.integration_id,
-                e.device_id,
-                e.message,
-                e.detail.as_ref().map(|d| d.to_string())
-            ])?;
-        let id = self.conn.last_insert_rowid();
-        if id % 256 == 0 {
-            self.conn.execute("DELETE FROM events WHERE id <= ?1", [id - keep])?;
-        }
-        Ok(id)
+        insert_event(&self.conn, e, keep)
     }
 
     /// The newest `limit` events (at most [`RECENT_EVENTS_MAX`]), oldest first.
@@ -277,6 +245,48 @@ impl Store {
             .optional()?
             .flatten())
     }
+}
+
+/// The rows of one uplink, inside the caller's transaction: the device sighting, one outbox
+/// entry per integration (a redelivered uuid is kept once), the device's uplink counter.
+/// Returns how many entries were new.
+pub(super) fn enqueue(conn: &rusqlite::Connection, seen: &crate::domain::DeviceSeen, entries: &[Enqueue<'_>]) -> Result<usize> {
+    super::upsert_device(conn, seen)?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO outbox (integration_id, device_id, uuid, payload, created_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let now = now_ms();
+    let mut added = 0;
+    for e in entries {
+        added += stmt.execute(params![e.integration_id, e.device_id, e.uuid, e.payload, now])?;
+    }
+    conn.prepare_cached("UPDATE devices SET uplinks = uplinks + 1 WHERE id = ?1")?
+        .execute([&seen.id])?;
+    Ok(added)
+}
+
+/// Appends an event; every 256 ids, trims the log to the newest `keep`.
+pub(super) fn insert_event(conn: &rusqlite::Connection, e: &Event, keep: i64) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO events (at_ms, kind, level, source_id, integration_id, device_id, message, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        e.at_ms,
+        e.kind,
+        e.level,
+        e.source_id,
+        e.integration_id,
+        e.device_id,
+        e.message,
+        e.detail.as_ref().map(|d| d.to_string())
+    ])?;
+    let id = conn.last_insert_rowid();
+    if id % 256 == 0 {
+        conn.prepare_cached("DELETE FROM events WHERE id <= ?1")?.execute([id - keep])?;
+    }
+    Ok(id)
 }
 
 #[derive(Debug, Clone, Copy)]

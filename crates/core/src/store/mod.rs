@@ -4,12 +4,14 @@ mod admin;
 mod bridge;
 mod identities;
 mod migrations;
+mod writer;
 #[cfg(test)]
 mod tests;
 
 pub use bridge::{DeviceCounter, Enqueue, OutboxEntry, RECENT_EVENTS_MAX};
 pub use identities::{RetiredIdentity, StoredIdentity};
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
+pub use writer::{Committed, OnCommit, UplinkRows, WriteError, Writer};
 
 use std::path::Path;
 

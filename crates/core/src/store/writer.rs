@@ -1,0 +1,209 @@
+//! The store's single writer for the bridge's hot path: one thread with its own connection
+//! applies uplinks (into the outbox), AWS acknowledgements (out of it) and events in group
+//! commits — one transaction for everything that arrived while the previous one ran. Under
+//! load a transaction carries hundreds of rows, so per-uplink cost is a few row writes, and
+//! sources, sessions and the UI never queue on one lock for it.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use tokio::sync::broadcast;
+
+use super::bridge::{enqueue, insert_event, Enqueue};
+use super::{Store, StoreError};
+use crate::domain::DeviceSeen;
+use crate::events::{Event, KEEP_EVENTS};
+
+/// The most jobs one transaction takes; what is left goes in the next one.
+const MAX_BATCH: usize = 2048;
+
+/// One uplink's rows: the device sighting and one outbox entry per integration.
+#[derive(Debug, Clone)]
+pub struct UplinkRows {
+    pub seen: DeviceSeen,
+    pub uuid: String,
+    pub payload: String,
+    pub integrations: Vec<String>,
+}
+
+/// What a committed uplink left in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    /// New entries (fewer than the integrations when a source redelivered the uplink).
+    pub added: usize,
+    /// Age of the oldest waiting entry when the transaction committed.
+    pub oldest_age_ms: i64,
+}
+
+/// The uplink was not stored; the source must keep it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not store the uplink: {0}")]
+pub struct WriteError(String);
+
+impl From<StoreError> for WriteError {
+    fn from(e: StoreError) -> Self {
+        WriteError(e.to_string())
+    }
+}
+
+/// Called on the writer thread once the uplink is durable (or could not be stored). Keep it
+/// short: hand the result to a channel.
+pub type OnCommit = Box<dyn FnOnce(Result<Committed, WriteError>) + Send>;
+
+enum Job {
+    Uplink(UplinkRows, OnCommit),
+    Ack(i64),
+    Event(Event, broadcast::Sender<Event>),
+    Barrier(std::sync::mpsc::SyncSender<()>),
+}
+
+/// The handle to the writer thread (one, owned by `Core`); the thread ends when it is dropped.
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer on its own connection to the database at `path`.
+    pub fn start(store: Store) -> (Writer, JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(store, rx))
+            .expect("the store writer thread starts");
+        (Writer { tx }, thread)
+    }
+
+    /// A handle whose thread is gone: every job fails (uplinks) or skips the store (events).
+    pub fn closed() -> Writer {
+        Writer { tx: mpsc::channel().0 }
+    }
+
+    /// Commits the uplink in the next transaction, then calls `done`.
+    pub fn uplink(&self, rows: UplinkRows, done: OnCommit) {
+        if let Err(mpsc::SendError(Job::Uplink(_, done))) = self.tx.send(Job::Uplink(rows, done)) {
+            done(Err(WriteError("the store is closed".into())));
+        }
+    }
+
+    /// AWS acknowledged this outbox entry: it leaves the outbox in the next transaction. (Lost
+    /// only by a crash in the meantime, and then sent once more: QoS 1's at-least-once.)
+    pub fn ack(&self, seq: i64) {
+        let _ = self.tx.send(Job::Ack(seq));
+    }
+
+    /// Persists the event, then hands it (with its id) to `live`.
+    pub fn event(&self, e: Event, live: broadcast::Sender<Event>) {
+        if let Err(mpsc::SendError(Job::Event(e, live))) = self.tx.send(Job::Event(e, live)) {
+            let _ = live.send(e);
+        }
+    }
+
+    /// Returns once everything handed to the writer before this call is committed.
+    pub fn flush(&self) {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        if self.tx.send(Job::Barrier(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+}
+
+fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        apply(&mut store, jobs);
+    }
+}
+
+/// What each job came to, to report after the commit.
+enum Applied {
+    Uplink(OnCommit, Result<usize, WriteError>),
+    Event(Event, broadcast::Sender<Event>),
+    Barrier(std::sync::mpsc::SyncSender<()>),
+    Nothing,
+}
+
+fn apply(store: &mut Store, jobs: Vec<Job>) {
+    let mut applied = Vec::with_capacity(jobs.len());
+    let committed = (|| -> Result<i64, StoreError> {
+        let mut tx = store.conn.transaction()?;
+        for job in jobs {
+            applied.push(match job {
+                Job::Uplink(rows, done) => {
+                    let r = uplink(&mut tx, &rows).map_err(WriteError::from);
+                    Applied::Uplink(done, r)
+                }
+                Job::Ack(seq) => {
+                    tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?.execute([seq])?;
+                    Applied::Nothing
+                }
+                Job::Event(mut e, live) => {
+                    match insert_event(&tx, &e, KEEP_EVENTS) {
+                        Ok(id) => e.id = id,
+                        Err(err) => eprintln!("warning: could not store an event: {err}"),
+                    }
+                    Applied::Event(e, live)
+                }
+                Job::Barrier(b) => Applied::Barrier(b),
+            });
+        }
+        let oldest = oldest_age_ms(&tx)?;
+        tx.commit()?;
+        Ok(oldest)
+    })();
+    let failed = committed.as_ref().err().map(|e| WriteError(e.to_string()));
+    let oldest_age_ms = *committed.as_ref().unwrap_or(&0);
+    for a in applied {
+        match a {
+            Applied::Uplink(done, r) => done(match (&failed, r) {
+                (Some(e), _) => Err(e.clone()),
+                (None, r) => r.map(|added| Committed { added, oldest_age_ms }),
+            }),
+            Applied::Event(mut e, live) => {
+                if failed.is_some() {
+                    e.id = 0;
+                }
+                let _ = live.send(e);
+            }
+            Applied::Barrier(b) => {
+                let _ = b.send(());
+            }
+            Applied::Nothing => {}
+        }
+    }
+    if let Some(e) = failed {
+        eprintln!("warning: a store transaction failed: {e}");
+    }
+}
+
+/// One uplink inside a savepoint, so a bad one (its integration just removed) fails alone.
+fn uplink(tx: &mut rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<usize, StoreError> {
+    let sp = tx.savepoint()?;
+    let entries: Vec<Enqueue<'_>> = rows
+        .integrations
+        .iter()
+        .map(|i| Enqueue {
+            integration_id: i,
+            device_id: &rows.seen.id,
+            uuid: &rows.uuid,
+            payload: &rows.payload,
+        })
+        .collect();
+    let added = enqueue(&sp, &rows.seen, &entries)?;
+    sp.commit()?;
+    Ok(added)
+}
+
+fn oldest_age_ms(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
+    use rusqlite::OptionalExtension;
+    let oldest: Option<i64> = conn
+        .prepare_cached("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(oldest.map(|o| crate::now_ms() - o).unwrap_or(0))
+}
