@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use crate::bridge::pace::{Backoff, Pacer};
+use crate::bridge::inbox::Inbox;
 use crate::bridge::Inner;
 use crate::domain::Integration;
 use crate::events::Event;
@@ -30,7 +31,19 @@ pub(crate) async fn run_session(
     inner: Arc<Inner>,
     integration_id: String,
     device_id: String,
-    notify: Arc<Notify>,
+    inbox: Arc<Inbox>,
+    stop: watch::Receiver<bool>,
+) {
+    run(&inner, &integration_id, &device_id, &inbox, stop).await;
+    // Uplinks committed from now on start a new session.
+    inbox.close();
+}
+
+async fn run(
+    inner: &Arc<Inner>,
+    integration_id: &str,
+    device_id: &str,
+    inbox: &Inbox,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut shutdown = inner.shutdown.clone();
@@ -40,21 +53,22 @@ pub(crate) async fn run_session(
         if *stop.borrow() || *shutdown.borrow() {
             return;
         }
-        let integration = match inner.core.store().get_integration(&integration_id) {
+        let integration = match inner.core.store().get_integration(integration_id) {
             Ok(i) if i.active => i,
             _ => return,
         };
-        match connect_and_run(
-            &inner,
+        let ended = connect_and_run(
+            inner,
             &integration,
-            &device_id,
-            &notify,
+            device_id,
+            inbox,
             &mut stop,
             &mut shutdown,
             &mut backoff,
         )
-        .await
-        {
+        .await;
+        inbox.set_open(false);
+        match ended {
             Ok(()) => return,
             Err(reason) => {
                 inner.set_state("integration", &state_id, &integration.name, false, reason.clone());
@@ -116,7 +130,7 @@ async fn connect_and_run(
     inner: &Arc<Inner>,
     integration: &Integration,
     device_id: &str,
-    notify: &Notify,
+    inbox: &Inbox,
     stop: &mut watch::Receiver<bool>,
     shutdown: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
@@ -149,16 +163,21 @@ async fn connect_and_run(
         while connected && !draining && awaiting_pkid.len() + in_flight.len() < MAX_IN_FLIGHT && pacer.ready() {
             if queue.is_empty() {
                 if !maybe_more {
-                    break;
+                    // Caught up with the outbox: new entries arrive in memory.
+                    let (entries, missed) = inbox.take();
+                    maybe_more = missed;
+                    queue.extend(entries.into_iter().filter(|e| e.seq > last_seq));
                 }
-                let want = MAX_IN_FLIGHT - awaiting_pkid.len() - in_flight.len();
-                let rows = inner
-                    .core
-                    .store()
-                    .outbox_pending(&integration.id, device_id, last_seq, want);
-                let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
-                maybe_more = rows.len() == want;
-                queue.extend(rows);
+                if queue.is_empty() && maybe_more {
+                    let want = MAX_IN_FLIGHT - awaiting_pkid.len() - in_flight.len();
+                    let rows = inner
+                        .core
+                        .store()
+                        .outbox_pending(&integration.id, device_id, last_seq, want);
+                    let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
+                    maybe_more = rows.len() == want;
+                    queue.extend(rows);
+                }
                 if queue.is_empty() {
                     break;
                 }
@@ -177,7 +196,7 @@ async fn connect_and_run(
             awaiting_pkid.push_back(entry.seq);
             pacer.consume();
         }
-        let paced = connected && !draining && (maybe_more || !queue.is_empty()) && !pacer.ready();
+        let paced = connected && !draining && !pacer.ready();
         let finished_draining = draining && awaiting_pkid.is_empty() && in_flight.is_empty();
         if finished_draining {
             let _ = client.try_disconnect();
@@ -188,6 +207,9 @@ async fn connect_and_run(
             ev = events.poll() => match ev {
                 Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                     connected = true;
+                    // From now on new entries come in memory; the outbox is read first.
+                    inbox.set_open(true);
+                    maybe_more = true;
                     backoff.reset();
                     client.try_subscribe(&down, QoS::AtLeastOnce).map_err(|e| e.to_string())?;
                     inner.set_state("integration", &state_id, &integration.name, true, "connected");
@@ -207,8 +229,6 @@ async fn connect_and_run(
                         inner.core.writer().ack(seq);
                         inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                    // A full window may have left entries unfetched.
-                    maybe_more = true;
                 }
                 Ok(MqttEvent::Incoming(Packet::Publish(p))) if p.topic == down => {
                     inner.handle_downlink(&integration.id, device_id, &p.payload);
@@ -216,7 +236,7 @@ async fn connect_and_run(
                 Ok(_) => {}
                 Err(e) => return Err(format!("disconnected: {e}")),
             },
-            _ = notify.notified(), if connected => maybe_more = true,
+            _ = inbox.notified(), if connected => {}
             _ = tokio::time::sleep_until(pacer.next_slot()), if paced => {}
             _ = stop.changed(), if !draining => {
                 // Integration disabled: stop at once; what is in flight stays in the outbox.

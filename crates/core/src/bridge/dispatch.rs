@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::inbox::Inbox;
 use super::Inner;
 use crate::aws::run_session;
 use crate::events::Event;
@@ -25,7 +26,7 @@ pub(crate) enum Command {
 }
 
 struct Session {
-    notify: Arc<Notify>,
+    inbox: Arc<Inbox>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -57,7 +58,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
             Command::IntegrationReconfigured(id) => {
                 // Old sessions end first (bounded), then new ones start with the new settings;
                 // the dispatcher keeps routing meanwhile.
-                let ended = stop_sessions(&mut sessions, &id);
+                let ended = stop_sessions(&inner, &mut sessions, &id);
                 inner.provisioner.forget(&id);
                 let routes = inner.routes.clone();
                 tokio::spawn(async move {
@@ -66,7 +67,7 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
                 });
             }
             Command::StopIntegration(id, done) => {
-                let ended = stop_sessions(&mut sessions, &id);
+                let ended = stop_sessions(&inner, &mut sessions, &id);
                 inner.provisioner.forget(&id);
                 tokio::spawn(async move {
                     ended.await;
@@ -88,12 +89,13 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
                         .for_each(|r| ensure(&inner, &mut sessions, r));
                 } else {
                     // Disabled: stop at once, without waiting for them.
-                    signal_stop(&mut sessions, &id);
+                    signal_stop(&inner, &mut sessions, &id);
                 }
             }
         }
     }
-    for (_, s) in sessions {
+    for (route, s) in sessions {
+        inner.inboxes.remove(&route);
         let _ = s.stop.send(true);
         let _ = s.task.await;
     }
@@ -106,10 +108,11 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Tells the integration's sessions to stop and returns a future that resolves once they
 /// ended (or were aborted after `STOP_GRACE`).
 fn stop_sessions(
+    inner: &Inner,
     sessions: &mut HashMap<Route, Session>,
     integration_id: &str,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
-    let tasks = signal_stop(sessions, integration_id);
+    let tasks = signal_stop(inner, sessions, integration_id);
     async move {
         let aborts: Vec<_> = tasks.iter().map(|t| t.abort_handle()).collect();
         let all = futures_util::future::join_all(tasks);
@@ -120,10 +123,11 @@ fn stop_sessions(
 }
 
 /// Tells the integration's sessions to stop and forgets them; returns their tasks.
-fn signal_stop(sessions: &mut HashMap<Route, Session>, integration_id: &str) -> Vec<JoinHandle<()>> {
+fn signal_stop(inner: &Inner, sessions: &mut HashMap<Route, Session>, integration_id: &str) -> Vec<JoinHandle<()>> {
     let stopping: Vec<Route> = sessions.keys().filter(|k| k.0 == integration_id).cloned().collect();
     let mut tasks = Vec::new();
     for k in stopping {
+        inner.inboxes.remove(&k);
         if let Some(s) = sessions.remove(&k) {
             let _ = s.stop.send(true);
             tasks.push(s.task);
@@ -135,18 +139,19 @@ fn signal_stop(sessions: &mut HashMap<Route, Session>, integration_id: &str) -> 
 fn ensure(inner: &Arc<Inner>, sessions: &mut HashMap<Route, Session>, route: Route) {
     if let Some(s) = sessions.get(&route) {
         if !s.task.is_finished() {
-            s.notify.notify_one();
+            s.inbox.wake();
             return;
         }
     }
-    let notify = Arc::new(Notify::new());
+    let inbox = Arc::new(Inbox::default());
+    inner.inboxes.insert(route.clone(), inbox.clone());
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(run_session(
         inner.clone(),
         route.0.clone(),
         route.1.clone(),
-        notify.clone(),
+        inbox.clone(),
         stop_rx,
     ));
-    sessions.insert(route, Session { notify, stop, task });
+    sessions.insert(route, Session { inbox, stop, task });
 }

@@ -13,7 +13,7 @@ use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
 use crate::now_ms;
-use crate::store::{Committed, Store, StoreError, UplinkRows, WriteError};
+use crate::store::{Committed, OutboxEntry, Store, StoreError, UplinkRows, WriteError};
 
 /// A message as a source received it.
 #[derive(Debug, Clone, Copy)]
@@ -236,6 +236,7 @@ fn commit(
     let device_id = rows.seen.id.clone();
     let name = rows.seen.name.clone();
     let routes = rows.integrations.clone();
+    let payload = rows.payload.clone();
     let what = if is_join { "join" } else { "uplink" };
     inner.clone().core.writer().uplink(
         rows,
@@ -253,19 +254,30 @@ fn commit(
                     return done(IngestOutcome::Refused(msg));
                 }
             };
-            inner.outbox_len.fetch_sub(reserved - committed.added as i64, Ordering::Relaxed);
-            for id in &routes {
-                let _ = inner.routes.send(Command::Route {
+            let added = committed.seqs.iter().flatten().count();
+            inner.outbox_len.fetch_sub(reserved - added as i64, Ordering::Relaxed);
+            for (id, seq) in routes.iter().zip(&committed.seqs) {
+                let Some(seq) = *seq else { continue };
+                let entry = OutboxEntry {
+                    seq,
                     integration_id: id.clone(),
                     device_id: device_id.clone(),
-                });
+                    uuid: up.uuid.clone(),
+                    payload: payload.clone(),
+                };
+                if !inner.inboxes.deliver(entry) {
+                    let _ = inner.routes.send(Command::Route {
+                        integration_id: id.clone(),
+                        device_id: device_id.clone(),
+                    });
+                }
             }
             done(IngestOutcome::Stored {
                 device_id: device_id.clone(),
                 routes: routes.len(),
             });
             warn_if_filling(&inner, &source_id, waiting, committed.oldest_age_ms);
-            let message = if committed.added < routes.len() {
+            let message = if added < routes.len() {
                 // A source redelivered an uplink the bridge already had (same uuid): sent once.
                 format!(
                     "{what} from {name} (fcnt {}) received again; already queued, not sent twice",

@@ -5,6 +5,7 @@
 mod dispatch;
 mod downlink;
 mod gaps;
+pub(crate) mod inbox;
 mod ingest;
 pub mod pace;
 
@@ -85,6 +86,8 @@ pub(crate) struct Inner {
     pub outbox_len: std::sync::atomic::AtomicI64,
     /// Each device's last frame counter, to notice uplinks lost upstream.
     pub frame_counters: gaps::FrameCounters,
+    /// Running sessions' inboxes: committed uplinks reach them in memory.
+    pub inboxes: inbox::Inboxes,
 }
 
 impl Inner {
@@ -145,6 +148,7 @@ impl Bridge {
             outbox_warned: Mutex::new(None),
             outbox_len: std::sync::atomic::AtomicI64::new(0),
             frame_counters: Default::default(),
+            inboxes: Default::default(),
         });
         let (waiting, _) = inner.core.store().outbox_stats()?;
         inner.outbox_len.store(waiting, std::sync::atomic::Ordering::Relaxed);

@@ -97,7 +97,7 @@ impl Store {
     /// redelivering the same uplink) are kept once. Returns how many were new.
     pub fn enqueue_uplinks(&mut self, seen: &crate::domain::DeviceSeen, entries: &[Enqueue<'_>]) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let added = enqueue(&tx, seen, entries)?;
+        let added = enqueue(&tx, seen, entries)?.iter().flatten().count();
         tx.commit()?;
         Ok(added)
     }
@@ -249,21 +249,26 @@ impl Store {
 
 /// The rows of one uplink, inside the caller's transaction: the device sighting, one outbox
 /// entry per integration (a redelivered uuid is kept once), the device's uplink counter.
-/// Returns how many entries were new.
-pub(super) fn enqueue(conn: &rusqlite::Connection, seen: &crate::domain::DeviceSeen, entries: &[Enqueue<'_>]) -> Result<usize> {
+/// Returns each entry's outbox seq, or `None` where it was there already.
+pub(super) fn enqueue(
+    conn: &rusqlite::Connection,
+    seen: &crate::domain::DeviceSeen,
+    entries: &[Enqueue<'_>],
+) -> Result<Vec<Option<i64>>> {
     super::upsert_device(conn, seen)?;
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO outbox (integration_id, device_id, uuid, payload, created_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let now = now_ms();
-    let mut added = 0;
+    let mut seqs = Vec::with_capacity(entries.len());
     for e in entries {
-        added += stmt.execute(params![e.integration_id, e.device_id, e.uuid, e.payload, now])?;
+        let added = stmt.execute(params![e.integration_id, e.device_id, e.uuid, e.payload, now])? == 1;
+        seqs.push(added.then(|| conn.last_insert_rowid()));
     }
     conn.prepare_cached("UPDATE devices SET uplinks = uplinks + 1 WHERE id = ?1")?
         .execute([&seen.id])?;
-    Ok(added)
+    Ok(seqs)
 }
 
 /// Appends an event; every 256 ids, trims the log to the newest `keep`.

@@ -27,10 +27,11 @@ pub struct UplinkRows {
 }
 
 /// What a committed uplink left in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
-    /// New entries (fewer than the integrations when a source redelivered the uplink).
-    pub added: usize,
+    /// Each integration's new entry, in `UplinkRows::integrations` order; `None` where the
+    /// entry was there already (a source redelivered the uplink).
+    pub seqs: Vec<Option<i64>>,
     /// Age of the oldest waiting entry when the transaction committed.
     pub oldest_age_ms: i64,
 }
@@ -122,7 +123,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
 
 /// What each job came to, to report after the commit.
 enum Applied {
-    Uplink(OnCommit, Result<usize, WriteError>),
+    Uplink(OnCommit, Result<Vec<Option<i64>>, WriteError>),
     Event(Event, broadcast::Sender<Event>),
     Barrier(std::sync::mpsc::SyncSender<()>),
     Nothing,
@@ -162,7 +163,7 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
         match a {
             Applied::Uplink(done, r) => done(match (&failed, r) {
                 (Some(e), _) => Err(e.clone()),
-                (None, r) => r.map(|added| Committed { added, oldest_age_ms }),
+                (None, r) => r.map(|seqs| Committed { seqs, oldest_age_ms }),
             }),
             Applied::Event(mut e, live) => {
                 if failed.is_some() {
@@ -182,7 +183,7 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
 }
 
 /// One uplink inside a savepoint, so a bad one (its integration just removed) fails alone.
-fn uplink(tx: &mut rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<usize, StoreError> {
+fn uplink(tx: &mut rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
     let sp = tx.savepoint()?;
     let entries: Vec<Enqueue<'_>> = rows
         .integrations
@@ -194,9 +195,9 @@ fn uplink(tx: &mut rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<usize
             payload: &rows.payload,
         })
         .collect();
-    let added = enqueue(&sp, &rows.seen, &entries)?;
+    let seqs = enqueue(&sp, &rows.seen, &entries)?;
     sp.commit()?;
-    Ok(added)
+    Ok(seqs)
 }
 
 fn oldest_age_ms(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
