@@ -74,3 +74,107 @@ async fn labels_route_each_uplink_once_per_integration_and_disabling_stops_traff
     out_b.expect_silence(Duration::from_millis(700)).await;
     bridge.shutdown().await;
 }
+
+/// Two integrations on one AWS endpoint share each device's session (AWS allows one connection
+/// per client id, and the client id is the thing name): no disconnects, both topics get every
+/// uplink, and a downlink reaches the device once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_integrations_on_one_endpoint_share_the_session_without_disconnects() {
+    use helium_bridge_core::bridge::{Bridge, BridgeOptions};
+    use helium_bridge_core::events::EventBus;
+    use helium_bridge_core::{aws::DirectoryProvisioner, KeyringVault};
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let a = env.integration("A", "helium/a", &aws);
+    let b = env.integration("B", "helium/b", &aws);
+    env.chirpstack_source();
+    let eui = "2122232425262728";
+    let id = device_id_for_dev_eui(eui);
+    env.device(&id, eui, "shared", &[&a, &b]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/+").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut commands = Observer::plain(&env.helium, "application/+/device/+/command/down").await;
+    // Subscribed before the start, so every connection event is counted.
+    let bus = EventBus::new(env.core.clone());
+    let mut events = bus.subscribe();
+    let bridge = Bridge::start_with_bus(
+        env.core.clone(),
+        bus,
+        std::sync::Arc::new(KeyringVault::default()),
+        std::sync::Arc::new(DirectoryProvisioner),
+        BridgeOptions::default(),
+    )
+    .await
+    .unwrap();
+    log_events(&bridge);
+    wait_for_sources(&env.core, &bridge).await;
+
+    // 30 s of uplinks, one every 500 ms.
+    let (mut sent, mut got_a, mut got_b) = (Vec::new(), Vec::new(), Vec::new());
+    let start = tokio::time::Instant::now();
+    let mut fcnt = 0;
+    while start.elapsed() < Duration::from_secs(30) {
+        fcnt += 1;
+        let uuid = uuid::Uuid::new_v4().to_string();
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                common::uplink(eui, fcnt, &uuid),
+            )
+            .await;
+        sent.push(uuid);
+        let tick = tokio::time::Instant::now() + Duration::from_millis(500);
+        while let Ok(Some((topic, p))) = tokio::time::timeout_at(tick, out.rx.recv()).await {
+            let uuid = serde_json::from_slice::<serde_json::Value>(&p).unwrap()["uuid"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            match topic.as_str() {
+                "helium/a" => got_a.push(uuid),
+                "helium/b" => got_b.push(uuid),
+                other => panic!("unexpected topic {other}"),
+            }
+        }
+    }
+    while got_a.len() + got_b.len() < 2 * sent.len() {
+        let Some((topic, p)) = out.next(T).await else {
+            panic!("A got {} and B got {} of {} uplinks", got_a.len(), got_b.len(), sent.len());
+        };
+        let uuid = serde_json::from_slice::<serde_json::Value>(&p).unwrap()["uuid"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if topic == "helium/a" { got_a.push(uuid) } else { got_b.push(uuid) }
+    }
+    assert_eq!(got_a, sent, "integration A gets every uplink once, in order");
+    assert_eq!(got_b, sent, "integration B gets every uplink once, in order");
+
+    // One downlink on the device's topic reaches the device once.
+    out.publish(&format!("helium/devices/{id}/down"), r#"{"payload_raw":"AQID","port":2}"#)
+        .await;
+    let (topic, _) = commands.next(T).await.expect("the downlink reaches the LNS");
+    assert_eq!(topic, format!("application/{APP}/device/{eui}/command/down"));
+    commands.expect_silence(Duration::from_secs(1)).await;
+
+    let mut connects = 0;
+    let mut drops = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if e.kind == "connection" && e.device_id.as_deref() == Some(&id) {
+            if e.level == "info" {
+                connects += 1;
+            } else {
+                drops.push(e.message);
+            }
+        }
+    }
+    assert!(drops.is_empty(), "the session was disconnected: {drops:?}");
+    assert_eq!(connects, 1, "one session for both integrations");
+    let states = bridge.connection_states();
+    let up: Vec<_> = states
+        .iter()
+        .filter(|s| s.side == "integration" && s.connected)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(up, vec!["A", "B"], "both integrations show the device connected: {states:?}");
+    bridge.shutdown().await;
+}

@@ -23,7 +23,17 @@ pub trait Provisioner: Send + Sync + 'static {
 
     /// The integration's keys or settings changed: drop anything cached for it.
     fn forget(&self, _integration_id: &str) {}
+
+    /// Lets the connection made with `primary`'s identity for `device_id` publish for `other`
+    /// too: the two share the device's AWS session (same account and endpoint), because AWS
+    /// allows one connection per client id. Certificates the user made themselves carry the
+    /// user's own policy, so by default nothing is done.
+    fn share<'a>(&'a self, _primary: &'a Integration, _other: &'a Integration, _device_id: &'a str) -> ShareFuture<'a> {
+        Box::pin(async { Ok(()) })
+    }
 }
+
+pub type ShareFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 
 /// Certificates the user made in AWS themselves, in the integration's certificate folder:
 /// `{device_id}.cert.pem` and `{device_id}.key.pem`.

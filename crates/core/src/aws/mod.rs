@@ -1,13 +1,12 @@
-//! The AWS side: device identities (the `Provisioner` seam) and per-device MQTT sessions.
+//! The AWS control plane: device identities (the `Provisioner` seam), provisioning, set-up.
+//! (The MQTT sessions to AWS IoT's data plane are bridge machinery: `bridge/session.rs`.)
 
 mod identity;
 pub mod provision;
-mod session;
 pub mod setup;
 
 pub use identity::{DeviceIdentity, DirectoryProvisioner, ProvisionFuture, Provisioner};
 pub use provision::{AwsCredentials, AwsProvisioner};
-pub(crate) use session::run_session;
 
 /// Amazon Root CA 1 (RSA) and 3 (ECC), which sign AWS IoT Core's ATS endpoints.
 pub const AMAZON_ROOT_CAS: &str = include_str!("../../certs/amazon-root-cas.pem");

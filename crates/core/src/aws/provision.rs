@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
-use super::identity::{DeviceIdentity, DirectoryProvisioner, ProvisionFuture, Provisioner};
+use super::identity::{DeviceIdentity, DirectoryProvisioner, ProvisionFuture, Provisioner, ShareFuture};
 use crate::domain::Integration;
 use crate::store::StoredIdentity;
 use crate::vault::{self, MasterKey, Vault, VaultError};
@@ -610,6 +610,31 @@ impl AwsProvisioner {
         Ok(None)
     }
 
+    /// Attaches `other`'s policy (made if needed) to the certificate `primary` provisioned for
+    /// the device, so their shared session may publish on `other`'s topic.
+    pub async fn share(&self, primary: &Integration, other: &Integration, device_id: &str) -> Result<(), ProvisionError> {
+        let local = |step: Step, message: String| ProvisionError {
+            device_id: device_id.to_string(),
+            step,
+            code: None,
+            message,
+        };
+        let cert_arn = self
+            .load(primary, device_id)?
+            .and_then(|row| row.cert_arn)
+            .ok_or_else(|| local(Step::AttachPolicy, "the device has no certificate yet".into()))?;
+        let iot = self.clients.iot(other).await.map_err(|m| local(Step::Policy, m))?;
+        let call = aws::Call { iot: &iot, device_id };
+        let name = policy::policy_name(other);
+        let prefix = policy::arn_prefix(&cert_arn).map_err(|m| local(Step::Policy, m))?;
+        let document = policy::policy_document(other, &prefix).map_err(|m| local(Step::Policy, m))?;
+        {
+            let _one_at_a_time = self.policy_lock(other).lock_owned().await;
+            call.ensure_policy(&name, &document).await?;
+        }
+        call.attach_policy(&name, &cert_arn).await
+    }
+
     fn load(&self, integration: &Integration, device_id: &str) -> Result<Option<StoredIdentity>, ProvisionError> {
         self.core
             .store()
@@ -621,6 +646,18 @@ impl AwsProvisioner {
 impl Provisioner for AwsProvisioner {
     fn forget(&self, integration_id: &str) {
         AwsProvisioner::forget(self, integration_id);
+    }
+
+    fn share<'a>(&'a self, primary: &'a Integration, other: &'a Integration, device_id: &'a str) -> ShareFuture<'a> {
+        Box::pin(async move {
+            if primary.endpoint.cert_dir.is_some() {
+                return Ok(());
+            }
+            AwsProvisioner::share(self, primary, other, device_id).await.map_err(|e| {
+                self.emit(other, device_id, Some(e.step), "error", e.to_string());
+                e.to_string()
+            })
+        })
     }
 
     fn identity<'a>(&'a self, integration: &'a Integration, device_id: &'a str) -> ProvisionFuture<'a> {

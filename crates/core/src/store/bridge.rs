@@ -102,19 +102,22 @@ impl Store {
         Ok(added)
     }
 
-    /// Pending entries of one route after `after_seq`, oldest first.
+    /// A device's pending entries for any of `integration_ids` after `after_seq`, oldest
+    /// first (one AWS session serves every integration on its endpoint).
     pub fn outbox_pending(
         &self,
-        integration_id: &str,
+        integration_ids: &[String],
         device_id: &str,
         after_seq: i64,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>> {
+        let ids = serde_json::to_string(integration_ids).expect("ids serialise");
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, integration_id, device_id, uuid, payload FROM outbox
-             WHERE integration_id = ?1 AND device_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+             WHERE integration_id IN (SELECT value FROM json_each(?1)) AND device_id = ?2 AND seq > ?3
+             ORDER BY seq LIMIT ?4",
         )?;
-        let rows = stmt.query_map(params![integration_id, device_id, after_seq, limit as i64], |r| {
+        let rows = stmt.query_map(params![ids, device_id, after_seq, limit as i64], |r| {
             Ok(OutboxEntry {
                 seq: r.get(0)?,
                 integration_id: r.get(1)?,

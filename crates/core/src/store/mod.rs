@@ -251,6 +251,22 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The active integrations a device's uplinks go to now (a shared label) or still wait
+    /// for (outbox entries), oldest first: the integrations a device's AWS sessions serve.
+    pub fn integrations_serving_device(&self, device_id: &str) -> Result<Vec<Integration>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {INTEGRATION_COLS} FROM integrations i
+             WHERE i.active = 1 AND (
+                 EXISTS (SELECT 1 FROM device_labels dl
+                         JOIN label_integrations li ON li.label_id = dl.label_id
+                         WHERE dl.device_id = ?1 AND li.integration_id = i.id)
+                 OR EXISTS (SELECT 1 FROM outbox o WHERE o.integration_id = i.id AND o.device_id = ?1))
+             ORDER BY i.created_at_ms, i.id"
+        ))?;
+        let rows = stmt.query_map([device_id], integration_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     // ---- labels ----
 
     pub fn create_label(&self, name: &str) -> Result<Label> {

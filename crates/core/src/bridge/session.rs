@@ -1,7 +1,10 @@
-//! One device's MQTT session with one integration's AWS IoT data endpoint: client id = thing
-//! name = device id, X.509 client certificate, persistent session (AWS keeps downlinks while
-//! the bridge is away). Publishes the device's outbox in order, at most 100/s and 100 in
-//! flight; an entry leaves the outbox only on PUBACK. Receives the device's downlinks.
+//! One device's MQTT session with one AWS IoT data endpoint (account + region, or an endpoint
+//! override): client id = thing name = device id, X.509 client certificate, persistent session
+//! (AWS keeps downlinks while the bridge is away). Every integration that routes the device to
+//! that endpoint shares the session — AWS allows one connection per client id, so two would
+//! keep disconnecting each other — and each integration's topic is a publish on it. Publishes
+//! the device's outbox in order, at most 100/s and 100 in flight; an entry leaves the outbox
+//! only on PUBACK. Receives the device's downlinks.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -10,9 +13,9 @@ use std::time::Duration;
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
 use tokio::sync::watch;
 
-use crate::bridge::pace::{Backoff, Pacer};
-use crate::bridge::inbox::Inbox;
-use crate::bridge::Inner;
+use super::pace::{Backoff, Pacer};
+use super::inbox::Inbox;
+use super::Inner;
 use crate::domain::Integration;
 use crate::events::Event;
 
@@ -27,39 +30,74 @@ pub fn downlink_topic(device_id: &str) -> String {
     format!("helium/devices/{device_id}/down")
 }
 
+/// Which endpoint an integration's sessions connect to; integrations with the same key share
+/// each device's session.
+pub(crate) fn endpoint_key(i: &Integration) -> String {
+    let port = i.endpoint.port.unwrap_or(crate::aws::DEFAULT_PORT);
+    match (&i.endpoint.host, &i.aws) {
+        (Some(host), _) => format!("{}:{port}", host.to_ascii_lowercase()),
+        // AWS gives each account one data endpoint per region.
+        (None, Some(aws)) => format!("aws:{}:{}:{port}", aws.account, i.region),
+        (None, None) => format!("integration:{}", i.id),
+    }
+}
+
+/// A session: a device on an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct SessionKey {
+    pub endpoint: String,
+    pub device_id: String,
+}
+
+/// Runs the session for `key`, serving `members` (integration ids, oldest first) until it is
+/// stopped; the dispatcher replaces it when that set changes.
 pub(crate) async fn run_session(
     inner: Arc<Inner>,
-    integration_id: String,
-    device_id: String,
+    key: SessionKey,
+    members: Vec<String>,
     inbox: Arc<Inbox>,
     stop: watch::Receiver<bool>,
 ) {
-    run(&inner, &integration_id, &device_id, &inbox, stop).await;
+    run(&inner, &key, &members, &inbox, stop).await;
     // Uplinks committed from now on start a new session.
     inbox.close();
 }
 
-async fn run(
-    inner: &Arc<Inner>,
-    integration_id: &str,
-    device_id: &str,
-    inbox: &Inbox,
-    mut stop: watch::Receiver<bool>,
-) {
+/// The session's integrations as they are now (still active, still on its endpoint), oldest
+/// first: the first one's identity connects.
+fn members(inner: &Inner, key: &SessionKey, ids: &[String]) -> Vec<Integration> {
+    let store = inner.core.store();
+    ids.iter()
+        .filter_map(|id| store.get_integration(id).ok())
+        .filter(|i| i.active && endpoint_key(i) == key.endpoint)
+        .collect()
+}
+
+fn names(members: &[Integration]) -> String {
+    members.iter().map(|i| format!("{:?}", i.name)).collect::<Vec<_>>().join(", ")
+}
+
+fn set_states(inner: &Inner, members: &[Integration], device_id: &str, connected: bool, detail: &str) {
+    for i in members {
+        inner.set_state("integration", &format!("{}/{device_id}", i.id), &i.name, connected, detail);
+    }
+}
+
+async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox, mut stop: watch::Receiver<bool>) {
     let mut shutdown = inner.shutdown.clone();
     let mut backoff = Backoff::new(inner.opts.max_backoff);
-    let state_id = format!("{integration_id}/{device_id}");
+    let device_id = key.device_id.as_str();
     loop {
         if *stop.borrow() || *shutdown.borrow() {
             return;
         }
-        let integration = match inner.core.store().get_integration(integration_id) {
-            Ok(i) if i.active => i,
-            _ => return,
-        };
+        let members = members(inner, key, ids);
+        if members.is_empty() {
+            return;
+        }
         let ended = connect_and_run(
             inner,
-            &integration,
+            &members,
             device_id,
             inbox,
             &mut stop,
@@ -71,15 +109,15 @@ async fn run(
         match ended {
             Ok(()) => return,
             Err(reason) => {
-                inner.set_state("integration", &state_id, &integration.name, false, reason.clone());
+                set_states(inner, &members, device_id, false, &reason);
                 inner.events.emit(
                     Event::new(
                         "connection",
                         "warn",
-                        format!("AWS session for {device_id} on {:?}: {reason}", integration.name),
+                        format!("AWS session for {device_id} on {}: {reason}", names(&members)),
                     )
-                    .integration(&integration_id)
-                    .device(&device_id),
+                    .integration(&members[0].id)
+                    .device(device_id),
                 );
             }
         }
@@ -128,7 +166,7 @@ fn options(
 /// Runs one connection until it fails (Err, reconnect) or the session is told to stop (Ok).
 async fn connect_and_run(
     inner: &Arc<Inner>,
-    integration: &Integration,
+    members: &[Integration],
     device_id: &str,
     inbox: &Inbox,
     stop: &mut watch::Receiver<bool>,
@@ -137,16 +175,25 @@ async fn connect_and_run(
 ) -> Result<(), String> {
     // Provisioning can take a while (AWS retries); a stop or shutdown ends it at once (it
     // resumes where it was next time).
+    let primary = &members[0];
     let identity = tokio::select! {
-        identity = inner.provisioner.identity(integration, device_id) => identity?,
+        identity = inner.provisioner.identity(primary, device_id) => identity?,
         _ = stop.changed() => return Ok(()),
         _ = shutdown.changed() => return Ok(()),
     };
-    let opts = options(integration, device_id, &identity)?;
+    for other in &members[1..] {
+        tokio::select! {
+            shared = inner.provisioner.share(primary, other, device_id) => shared?,
+            _ = stop.changed() => return Ok(()),
+            _ = shutdown.changed() => return Ok(()),
+        }
+    }
+    let opts = options(primary, device_id, &identity)?;
     drop(identity);
     let (client, mut events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);
     let down = downlink_topic(device_id);
-    let state_id = format!("{}/{device_id}", integration.id);
+    let ids: Vec<String> = members.iter().map(|i| i.id.clone()).collect();
+    let topic_of: HashMap<&str, &str> = members.iter().map(|i| (i.id.as_str(), i.topic.as_str())).collect();
     let mut pacer = Pacer::new(inner.opts.publish_rate);
     // Entries handed to the client, waiting for their packet id; then by packet id.
     let mut awaiting_pkid: VecDeque<i64> = VecDeque::new();
@@ -173,7 +220,7 @@ async fn connect_and_run(
                     let rows = inner
                         .core
                         .store()
-                        .outbox_pending(&integration.id, device_id, last_seq, want);
+                        .outbox_pending(&ids, device_id, last_seq, want);
                     let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
                     maybe_more = rows.len() == want;
                     queue.extend(rows);
@@ -183,14 +230,15 @@ async fn connect_and_run(
                 }
             }
             let Some(entry) = queue.pop_front() else { break };
+            let Some(&topic) = topic_of.get(entry.integration_id.as_str()) else { continue };
             if crate::codec::check_uplink(0, entry.payload.len()).is_err() {
                 // Queued before ingest checked the limit: AWS would refuse it forever and the
                 // device's later uplinks would wait behind it.
-                drop_oversize(inner, integration, &entry);
+                drop_oversize(inner, members, &entry);
                 continue;
             }
             client
-                .try_publish(&integration.topic, QoS::AtLeastOnce, false, entry.payload.into_bytes())
+                .try_publish(topic, QoS::AtLeastOnce, false, entry.payload.into_bytes())
                 .map_err(|e| format!("cannot queue a publish: {e}"))?;
             last_seq = entry.seq;
             awaiting_pkid.push_back(entry.seq);
@@ -212,10 +260,10 @@ async fn connect_and_run(
                     maybe_more = true;
                     backoff.reset();
                     client.try_subscribe(&down, QoS::AtLeastOnce).map_err(|e| e.to_string())?;
-                    inner.set_state("integration", &state_id, &integration.name, true, "connected");
+                    set_states(inner, members, device_id, true, "connected");
                     inner.events.emit(
-                        Event::new("connection", "info", format!("AWS session for {device_id} on {:?} connected", integration.name))
-                            .integration(&integration.id)
+                        Event::new("connection", "info", format!("AWS session for {device_id} on {} connected", names(members)))
+                            .integration(&primary.id)
                             .device(device_id),
                     );
                 }
@@ -231,7 +279,7 @@ async fn connect_and_run(
                     }
                 }
                 Ok(MqttEvent::Incoming(Packet::Publish(p))) if p.topic == down => {
-                    inner.handle_downlink(&integration.id, device_id, &p.payload);
+                    inner.handle_downlink(&primary.id, device_id, &p.payload);
                 }
                 Ok(_) => {}
                 Err(e) => return Err(format!("disconnected: {e}")),
@@ -241,7 +289,7 @@ async fn connect_and_run(
             _ = stop.changed(), if !draining => {
                 // Integration disabled: stop at once; what is in flight stays in the outbox.
                 let _ = client.try_disconnect();
-                inner.set_state("integration", &state_id, &integration.name, false, "stopped");
+                set_states(inner, members, device_id, false, "stopped");
                 return Ok(());
             }
             _ = shutdown.changed(), if !draining => {
@@ -256,7 +304,7 @@ async fn connect_and_run(
 }
 
 /// Takes an entry AWS can never accept out of the outbox, with an error event saying so.
-fn drop_oversize(inner: &Inner, integration: &Integration, entry: &crate::store::OutboxEntry) {
+fn drop_oversize(inner: &Inner, members: &[Integration], entry: &crate::store::OutboxEntry) {
     inner.core.writer().ack(entry.seq);
     inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     let limit = crate::codec::LimitError::AwsPayload {
@@ -267,10 +315,15 @@ fn drop_oversize(inner: &Inner, integration: &Integration, entry: &crate::store:
         Event::new(
             "uplink_rejected",
             "error",
-            format!("uplink {} for {:?} dropped: {limit}", entry.uuid, integration.name),
+            format!("uplink {} for {} dropped: {limit}", entry.uuid, names(members_of(members, entry))),
         )
-        .integration(&integration.id)
+        .integration(&entry.integration_id)
         .device(&entry.device_id)
         .detail(serde_json::json!({ "uuid": entry.uuid, "size": size, "limit": max })),
     );
+}
+
+fn members_of<'a>(members: &'a [Integration], entry: &crate::store::OutboxEntry) -> &'a [Integration] {
+    let i = members.iter().position(|m| m.id == entry.integration_id).unwrap_or(0);
+    &members[i..=i]
 }
