@@ -138,20 +138,32 @@ async fn two_integrations_on_one_endpoint_share_the_session_without_disconnects(
     }
     while got_a.len() + got_b.len() < 2 * sent.len() {
         let Some((topic, p)) = out.next(T).await else {
-            panic!("A got {} and B got {} of {} uplinks", got_a.len(), got_b.len(), sent.len());
+            panic!(
+                "A got {} and B got {} of {} uplinks",
+                got_a.len(),
+                got_b.len(),
+                sent.len()
+            );
         };
         let uuid = serde_json::from_slice::<serde_json::Value>(&p).unwrap()["uuid"]
             .as_str()
             .unwrap()
             .to_string();
-        if topic == "helium/a" { got_a.push(uuid) } else { got_b.push(uuid) }
+        if topic == "helium/a" {
+            got_a.push(uuid)
+        } else {
+            got_b.push(uuid)
+        }
     }
     assert_eq!(got_a, sent, "integration A gets every uplink once, in order");
     assert_eq!(got_b, sent, "integration B gets every uplink once, in order");
 
     // One downlink on the device's topic reaches the device once.
-    out.publish(&format!("helium/devices/{id}/down"), r#"{"payload_raw":"AQID","port":2}"#)
-        .await;
+    out.publish(
+        &format!("helium/devices/{id}/down"),
+        r#"{"payload_raw":"AQID","port":2}"#,
+    )
+    .await;
     let (topic, _) = commands.next(T).await.expect("the downlink reaches the LNS");
     assert_eq!(topic, format!("application/{APP}/device/{eui}/command/down"));
     commands.expect_silence(Duration::from_secs(1)).await;
@@ -175,6 +187,10 @@ async fn two_integrations_on_one_endpoint_share_the_session_without_disconnects(
         .filter(|s| s.side == "integration" && s.connected)
         .map(|s| s.name.as_str())
         .collect();
-    assert_eq!(up, vec!["A", "B"], "both integrations show the device connected: {states:?}");
+    assert_eq!(
+        up,
+        vec!["A", "B"],
+        "both integrations show the device connected: {states:?}"
+    );
     bridge.shutdown().await;
 }

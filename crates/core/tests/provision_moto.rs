@@ -561,3 +561,62 @@ async fn a_new_region_or_a_changed_master_key_provisions_again_and_cleanup_remov
         .unwrap()
         .is_empty());
 }
+
+/// Two integrations in one account share each device's session, so the second one's policy is
+/// attached to the first one's certificate; cleaning up either removes what it owns and
+/// detaches what it shared, with nothing failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_session_gets_both_policies_and_cleanup_of_either_detaches_them() {
+    let ca = TestCa::new("provisioning CA");
+    let s = setup(&ca);
+    let data = tempfile::tempdir().unwrap();
+    let core = Arc::new(Core::open(data.path()).unwrap());
+    let a = named_integration(&core, "a", EndpointOverride::default());
+    let b = named_integration(&core, "b", EndpointOverride::default());
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let p = s.provisioner(&core, &a, events.clone());
+    vault::put_aws_secret(s.vault.as_ref(), &b.id, KEY_ID, SECRET).unwrap();
+    p.provision(&a, "d-1").await.unwrap();
+    p.share(&a, &b, "d-1").await.unwrap();
+    // Sharing again changes nothing.
+    p.share(&a, &b, "d-1").await.unwrap();
+    let cert_arn = core.store().list_device_identities(&a.id).unwrap()[0]
+        .cert_arn
+        .clone()
+        .unwrap();
+    let attached = |iot: aws_sdk_iot::Client, arn: String| async move {
+        let out = iot.list_attached_policies().target(arn).send().await.unwrap();
+        let mut names: Vec<String> = out
+            .policies()
+            .iter()
+            .filter_map(|p| p.policy_name())
+            .map(String::from)
+            .collect();
+        names.sort();
+        names
+    };
+    let mut both = vec![policy_name(&a), policy_name(&b)];
+    both.sort();
+    assert_eq!(attached(s.iot.clone(), cert_arn.clone()).await, both);
+    // b made no thing or certificate of its own: the shared session uses a's.
+    assert_eq!(s.counts().await, (1, 1, 2));
+
+    let report = p.deprovision(&b).await.unwrap();
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert!(
+        report
+            .removed
+            .iter()
+            .any(|r| r == &format!("policy {}", policy_name(&b))),
+        "{report:?}"
+    );
+    assert_eq!(attached(s.iot.clone(), cert_arn.clone()).await, vec![policy_name(&a)]);
+    assert_eq!(s.counts().await, (1, 1, 1));
+
+    // The other way round: a's certificate goes even with b's policy on it; b's policy stays.
+    p.share(&a, &b, "d-1").await.unwrap();
+    let report = p.deprovision(&a).await.unwrap();
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(s.counts().await, (0, 0, 1));
+    s.iot.get_policy().policy_name(policy_name(&b)).send().await.unwrap();
+}

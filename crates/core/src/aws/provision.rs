@@ -612,7 +612,12 @@ impl AwsProvisioner {
 
     /// Attaches `other`'s policy (made if needed) to the certificate `primary` provisioned for
     /// the device, so their shared session may publish on `other`'s topic.
-    pub async fn share(&self, primary: &Integration, other: &Integration, device_id: &str) -> Result<(), ProvisionError> {
+    pub async fn share(
+        &self,
+        primary: &Integration,
+        other: &Integration,
+        device_id: &str,
+    ) -> Result<(), ProvisionError> {
         let local = |step: Step, message: String| ProvisionError {
             device_id: device_id.to_string(),
             step,
@@ -653,10 +658,12 @@ impl Provisioner for AwsProvisioner {
             if primary.endpoint.cert_dir.is_some() {
                 return Ok(());
             }
-            AwsProvisioner::share(self, primary, other, device_id).await.map_err(|e| {
-                self.emit(other, device_id, Some(e.step), "error", e.to_string());
-                e.to_string()
-            })
+            AwsProvisioner::share(self, primary, other, device_id)
+                .await
+                .map_err(|e| {
+                    self.emit(other, device_id, Some(e.step), "error", e.to_string());
+                    e.to_string()
+                })
         })
     }
 

@@ -289,7 +289,11 @@ fn commit(
                     up.fcnt
                 )
             } else {
-                format!("{what} from {name} (fcnt {}) queued for {} integration(s)", up.fcnt, routes.len())
+                format!(
+                    "{what} from {name} (fcnt {}) queued for {} integration(s)",
+                    up.fcnt,
+                    routes.len()
+                )
             };
             inner.events.emit(
                 Event::new(what, "info", message)

@@ -13,8 +13,8 @@ use std::time::Duration;
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
 use tokio::sync::watch;
 
-use super::pace::{Backoff, Pacer};
 use super::inbox::Inbox;
+use super::pace::{Backoff, Pacer};
 use super::Inner;
 use crate::domain::Integration;
 use crate::events::Event;
@@ -74,12 +74,22 @@ fn members(inner: &Inner, key: &SessionKey, ids: &[String]) -> Vec<Integration> 
 }
 
 fn names(members: &[Integration]) -> String {
-    members.iter().map(|i| format!("{:?}", i.name)).collect::<Vec<_>>().join(", ")
+    members
+        .iter()
+        .map(|i| format!("{:?}", i.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn set_states(inner: &Inner, members: &[Integration], device_id: &str, connected: bool, detail: &str) {
     for i in members {
-        inner.set_state("integration", &format!("{}/{device_id}", i.id), &i.name, connected, detail);
+        inner.set_state(
+            "integration",
+            &format!("{}/{device_id}", i.id),
+            &i.name,
+            connected,
+            detail,
+        );
     }
 }
 
@@ -217,10 +227,7 @@ async fn connect_and_run(
                 }
                 if queue.is_empty() && maybe_more {
                     let want = MAX_IN_FLIGHT - awaiting_pkid.len() - in_flight.len();
-                    let rows = inner
-                        .core
-                        .store()
-                        .outbox_pending(&ids, device_id, last_seq, want);
+                    let rows = inner.core.store().outbox_pending(&ids, device_id, last_seq, want);
                     let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
                     maybe_more = rows.len() == want;
                     queue.extend(rows);
@@ -230,7 +237,9 @@ async fn connect_and_run(
                 }
             }
             let Some(entry) = queue.pop_front() else { break };
-            let Some(&topic) = topic_of.get(entry.integration_id.as_str()) else { continue };
+            let Some(&topic) = topic_of.get(entry.integration_id.as_str()) else {
+                continue;
+            };
             if crate::codec::check_uplink(0, entry.payload.len()).is_err() {
                 // Queued before ingest checked the limit: AWS would refuse it forever and the
                 // device's later uplinks would wait behind it.
@@ -315,7 +324,11 @@ fn drop_oversize(inner: &Inner, members: &[Integration], entry: &crate::store::O
         Event::new(
             "uplink_rejected",
             "error",
-            format!("uplink {} for {} dropped: {limit}", entry.uuid, names(members_of(members, entry))),
+            format!(
+                "uplink {} for {} dropped: {limit}",
+                entry.uuid,
+                names(members_of(members, entry))
+            ),
         )
         .integration(&entry.integration_id)
         .device(&entry.device_id)

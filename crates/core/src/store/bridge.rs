@@ -292,7 +292,8 @@ pub(super) fn insert_event(conn: &rusqlite::Connection, e: &Event, keep: i64) ->
     ])?;
     let id = conn.last_insert_rowid();
     if id % 256 == 0 {
-        conn.prepare_cached("DELETE FROM events WHERE id <= ?1")?.execute([id - keep])?;
+        conn.prepare_cached("DELETE FROM events WHERE id <= ?1")?
+            .execute([id - keep])?;
     }
     Ok(id)
 }

@@ -4,9 +4,9 @@ mod admin;
 mod bridge;
 mod identities;
 mod migrations;
-mod writer;
 #[cfg(test)]
 mod tests;
+mod writer;
 
 pub use bridge::{DeviceCounter, Enqueue, OutboxEntry, RECENT_EVENTS_MAX};
 pub use identities::{RetiredIdentity, StoredIdentity};

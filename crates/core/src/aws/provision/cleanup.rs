@@ -170,6 +170,19 @@ impl super::AwsProvisioner {
         for item in &items {
             let mut cert_gone = true;
             if let Some((id, arn)) = &item.cert {
+                // Policies of integrations that shared this certificate's session (one session
+                // per endpoint) hold it too; AWS deletes no certificate with a policy attached.
+                if let Ok(out) = iot.list_attached_policies().target(arn).send().await {
+                    for other in out
+                        .policies()
+                        .iter()
+                        .filter_map(|p| p.policy_name())
+                        .filter(|n| *n != name)
+                    {
+                        let r = found(iot.detach_policy().policy_name(other).target(arn).send().await);
+                        report.record_found(at(format!("policy {other} from certificate {id}")), r);
+                    }
+                }
                 let detach = found(iot.detach_policy().policy_name(&name).target(arn).send().await);
                 report.record_found(at(format!("policy {name} from certificate {id}")), detach);
                 let r = found(
@@ -241,6 +254,13 @@ impl super::AwsProvisioner {
                         .send()
                         .await;
                     report.record(at(format!("policy {name} version {vid}")), r.map(|_| ()).map_err(why));
+                }
+                // Certificates of other integrations whose session this one shared hold it too.
+                if let Ok(out) = iot.list_targets_for_policy().policy_name(&name).send().await {
+                    for target in out.targets() {
+                        let r = found(iot.detach_policy().policy_name(&name).target(target).send().await);
+                        report.record_found(at(format!("policy {name} from {target}")), r);
+                    }
                 }
                 let r = iot.delete_policy().policy_name(&name).send().await;
                 report.record(at(format!("policy {name}")), r.map(|_| ()).map_err(why));
