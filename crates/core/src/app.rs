@@ -1,6 +1,7 @@
 //! `Core`: an opened data directory and its store, as the desktop app and the CLI use it.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -23,6 +24,8 @@ pub struct Core {
     // Field order matters on drop: the writer's handle goes before its thread is joined, and
     // both before the data directory's lock is released.
     store: Mutex<Store>,
+    /// Bumped each time the shared store is released: what was read before may have changed.
+    generation: AtomicU64,
     writer: Writer,
     writer_thread: Option<JoinHandle<()>>,
     data_dir: DataDir,
@@ -42,6 +45,7 @@ impl Core {
         let (writer, writer_thread) = Writer::start(open()?);
         Ok(Core {
             store: Mutex::new(store),
+            generation: AtomicU64::new(0),
             writer,
             writer_thread: Some(writer_thread),
             data_dir,
@@ -65,8 +69,43 @@ impl Core {
 
     /// The store, for one short unit of work. A panic while it was held does not poison it
     /// for good: SQLite's own transactions keep the data consistent.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn store(&self) -> StoreGuard<'_> {
+        StoreGuard {
+            store: self.store.lock().unwrap_or_else(|p| p.into_inner()),
+            generation: &self.generation,
+        }
+    }
+
+    /// Changes each time the shared store was used (every configuration change goes through
+    /// it); a reader that keeps what it read checks this to know when to read again.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+}
+
+/// The locked shared store. Releasing it bumps [`Core::generation`] (after any change it made
+/// is committed), so caches of configuration never outlive a change.
+pub struct StoreGuard<'a> {
+    store: MutexGuard<'a, Store>,
+    generation: &'a AtomicU64,
+}
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        self.generation.fetch_add(1, Ordering::Release);
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::routing::RoutingCache;
 use super::{dispatch::Command, Inner};
 use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
@@ -42,12 +43,14 @@ pub(crate) struct IngestHandle {
     inner: Arc<Inner>,
     source_id: String,
     reader: Store,
+    routing: RoutingCache,
 }
 
 impl IngestHandle {
     pub fn new(inner: Arc<Inner>, source_id: &str) -> Result<IngestHandle, StoreError> {
         let reader = inner.core.reader()?;
         Ok(IngestHandle {
+            routing: RoutingCache::new(inner.core.clone()),
             inner,
             source_id: source_id.to_string(),
             reader,
@@ -61,10 +64,10 @@ impl IngestHandle {
         let source_id = self.source_id.as_str();
         let parsed = match incoming {
             Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => {
-                from_chirpstack(&self.reader, source_id, event, raw)
+                from_chirpstack(&self.reader, &mut self.routing, source_id, event, raw)
             }
             Incoming::Chirpstack { .. } => return done(IngestOutcome::Ignored),
-            Incoming::Legacy { raw } => from_legacy(inner, &mut self.reader, source_id, raw),
+            Incoming::Legacy { raw } => from_legacy(inner, &mut self.reader, &mut self.routing, source_id, raw),
         };
         let raw = match incoming {
             Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
@@ -74,7 +77,18 @@ impl IngestHandle {
                 note_frame_counter(inner, source_id, &up);
                 let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
                 match codec::check_uplink(up.payload_size, payload.len()) {
-                    Ok(()) => commit(&self.inner, &self.reader, source_id, seen, up, payload, done),
+                    Ok(()) => {
+                        if let Some(app_eui) = &seen.app_eui {
+                            self.routing.note_app_eui(&seen.id, app_eui);
+                        }
+                        let routes = match self.routing.get(&self.reader, &seen.id) {
+                            Ok(r) => r.routes.clone(),
+                            Err(e) => {
+                                return done(refuse(inner, source_id, &seen.id, format!("could not store the uplink: {e}")))
+                            }
+                        };
+                        commit(&self.inner, source_id, seen, up, payload, routes, done)
+                    }
                     Err(e) => done(reject_oversize(inner, source_id, &up, e)),
                 }
             }
@@ -132,23 +146,25 @@ fn note_frame_counter(inner: &Inner, source_id: &str, up: &HeliumUplink) {
     );
 }
 
-fn context(store: &Store, device_id: &str) -> UplinkContext {
+fn context(reader: &Store, routing: &mut RoutingCache, device_id: &str) -> UplinkContext {
+    let facts = routing.get(reader, device_id).cloned().unwrap_or_default();
     UplinkContext {
-        labels: store.device_labels(device_id).unwrap_or_default(),
-        known_app_eui: store.device_app_eui(device_id).ok().flatten(),
+        labels: facts.labels,
+        known_app_eui: facts.app_eui,
         now_ms: now_ms(),
     }
 }
 
 fn from_chirpstack(
     reader: &Store,
+    routing: &mut RoutingCache,
     source_id: &str,
     event: &str,
     raw: &[u8],
 ) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
     let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
-    let ctx = context(reader, &device_id);
+    let ctx = context(reader, routing, &device_id);
     let up = if event == "join" {
         codec::from_chirpstack_join(&ev, &ctx)?
     } else {
@@ -161,6 +177,7 @@ fn from_chirpstack(
 fn from_legacy(
     inner: &Inner,
     reader: &mut Store,
+    routing: &mut RoutingCache,
     source_id: &str,
     raw: &[u8],
 ) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
@@ -168,12 +185,14 @@ fn from_legacy(
     codec::check_legacy_ids(&ev)?;
     // Labelled by DevEUI before its first uplink: the labels come over to this device now,
     // before they are read for routing and for `metadata.labels`.
-    if let Err(e) = reader.claim_placeholder(&ev.id, &ev.dev_eui) {
-        inner
+    match reader.claim_placeholder(&ev.id, &ev.dev_eui) {
+        Ok(true) => routing.forget(&ev.id),
+        Ok(false) => {}
+        Err(e) => inner
             .events
-            .emit(Event::new("bridge", "error", format!("could not merge device {}: {e}", ev.id)).device(&ev.id));
+            .emit(Event::new("bridge", "error", format!("could not merge device {}: {e}", ev.id)).device(&ev.id)),
     }
-    let up = codec::from_legacy(&ev, &context(reader, &ev.id))?;
+    let up = codec::from_legacy(&ev, &context(reader, routing, &ev.id))?;
     Ok((seen(&up, source_id, None), up))
 }
 
@@ -190,41 +209,46 @@ fn seen(up: &HeliumUplink, source_id: &str, application_id: Option<String>) -> D
     }
 }
 
+/// Refuses an uplink the bridge could not take (the source keeps it), with an event.
+fn refuse(inner: &Inner, source_id: &str, device_id: &str, msg: String) -> IngestOutcome {
+    inner.events.emit(
+        Event::new("outbox_warning", "error", msg.clone())
+            .source(source_id)
+            .device(device_id),
+    );
+    IngestOutcome::Refused(msg)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn commit(
     inner: &Arc<Inner>,
-    reader: &Store,
     source_id: &str,
     seen: DeviceSeen,
     up: HeliumUplink,
     payload: String,
+    routes: Vec<(String, bool)>,
     done: impl FnOnce(IngestOutcome) + Send + 'static,
 ) {
-    let refuse = |msg: String| {
-        inner.events.emit(
-            Event::new("outbox_warning", "error", msg.clone())
-                .source(source_id)
-                .device(&seen.id),
-        );
-        IngestOutcome::Refused(msg)
-    };
     let is_join = up.kind == codec::UplinkType::Join;
-    let routes: Vec<String> = match reader.routes_for_device(&seen.id) {
-        Ok(routes) => routes
-            .into_iter()
-            .filter(|i| !is_join || i.forward_joins)
-            .map(|i| i.id)
-            .collect(),
-        Err(e) => return done(refuse(format!("could not store the uplink: {e}"))),
-    };
+    let routes: Vec<String> = routes
+        .into_iter()
+        .filter(|(_, joins)| !is_join || *joins)
+        .map(|(id, _)| id)
+        .collect();
     // The entries are counted when routed, not when committed, so uplinks still on their way
     // to the writer count against the limit too.
     let reserved = routes.len() as i64;
     let waiting = inner.outbox_len.fetch_add(reserved, Ordering::Relaxed);
     if waiting >= inner.opts.outbox_max_entries {
         inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
-        return done(refuse(format!(
-            "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
-        )));
+        return done(refuse(
+            inner,
+            source_id,
+            &seen.id,
+            format!(
+                "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
+            ),
+        ));
     }
     let rows = UplinkRows {
         seen,
@@ -245,13 +269,7 @@ fn commit(
                 Ok(c) => c,
                 Err(e) => {
                     inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
-                    let msg = e.to_string();
-                    inner.events.emit(
-                        Event::new("outbox_warning", "error", msg.clone())
-                            .source(&source_id)
-                            .device(&device_id),
-                    );
-                    return done(IngestOutcome::Refused(msg));
+                    return done(refuse(&inner, &source_id, &device_id, e.to_string()));
                 }
             };
             let added = committed.seqs.iter().flatten().count();

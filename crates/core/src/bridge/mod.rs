@@ -8,6 +8,7 @@ mod gaps;
 pub(crate) mod inbox;
 mod ingest;
 pub mod pace;
+mod routing;
 mod session;
 
 use std::collections::HashMap;

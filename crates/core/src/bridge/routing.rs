@@ -1,0 +1,68 @@
+//! What ingest needs to know about a device — its labels (for `metadata.labels`), the JoinEUI
+//! it is known by, the integrations its labels route it to — read once per device and kept
+//! until the configuration changes ([`Core::generation`]), so an uplink costs no queries.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::Label;
+use crate::store::{Store, StoreError};
+use crate::Core;
+
+/// One device's routing facts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DeviceRouting {
+    pub labels: Vec<Label>,
+    pub app_eui: Option<String>,
+    /// (integration id, forwards joins), for the active integrations sharing a label.
+    pub routes: Vec<(String, bool)>,
+}
+
+/// A source's cache of [`DeviceRouting`], on the source's own read connection.
+pub(crate) struct RoutingCache {
+    core: Arc<Core>,
+    generation: u64,
+    devices: HashMap<String, DeviceRouting>,
+}
+
+impl RoutingCache {
+    pub fn new(core: Arc<Core>) -> RoutingCache {
+        RoutingCache {
+            generation: core.generation(),
+            core,
+            devices: HashMap::new(),
+        }
+    }
+
+    pub fn get(&mut self, reader: &Store, device_id: &str) -> Result<&DeviceRouting, StoreError> {
+        let now = self.core.generation();
+        if now != self.generation {
+            self.devices.clear();
+            self.generation = now;
+        }
+        if !self.devices.contains_key(device_id) {
+            let routes = reader.routes_for_device(device_id)?;
+            let facts = DeviceRouting {
+                labels: reader.device_labels(device_id)?,
+                app_eui: reader.device_app_eui(device_id)?,
+                routes: routes.into_iter().map(|i| (i.id, i.forward_joins)).collect(),
+            };
+            self.devices.insert(device_id.to_string(), facts);
+        }
+        Ok(&self.devices[device_id])
+    }
+
+    /// The device's record changed under this cache (its uplink set the JoinEUI, a placeholder
+    /// was merged into it).
+    pub fn forget(&mut self, device_id: &str) {
+        self.devices.remove(device_id);
+    }
+
+    pub fn note_app_eui(&mut self, device_id: &str, app_eui: &str) {
+        if let Some(d) = self.devices.get_mut(device_id) {
+            if d.app_eui.as_deref() != Some(app_eui) && !app_eui.is_empty() {
+                d.app_eui = Some(app_eui.to_string());
+            }
+        }
+    }
+}
