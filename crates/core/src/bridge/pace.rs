@@ -1,5 +1,6 @@
 //! Reconnect backoff and publish pacing.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -33,30 +34,45 @@ impl Backoff {
     }
 }
 
-/// At most one publish per `period` (10 ms = AWS's 100 publishes/s per connection).
+/// At most `per_second` publishes in any one-second window (AWS IoT allows 100 per connection),
+/// bursts included: a device that sends 40 uplinks at once gets them out at once, and the 101st
+/// within a second waits until the first is a second old.
 pub struct Pacer {
-    period: Duration,
-    next: Instant,
+    per_second: usize,
+    /// When the publishes of the last second went out, oldest first.
+    sent: VecDeque<Instant>,
 }
 
 impl Pacer {
     pub fn new(per_second: u32) -> Pacer {
         Pacer {
-            period: Duration::from_secs(1) / per_second.max(1),
-            next: Instant::now(),
+            per_second: per_second.max(1) as usize,
+            sent: VecDeque::new(),
         }
     }
 
-    pub fn ready(&self) -> bool {
-        Instant::now() >= self.next
+    fn window_start() -> Instant {
+        Instant::now() - Duration::from_secs(1)
+    }
+
+    pub fn ready(&mut self) -> bool {
+        let start = Self::window_start();
+        while self.sent.front().is_some_and(|t| *t <= start) {
+            self.sent.pop_front();
+        }
+        self.sent.len() < self.per_second
     }
 
     pub fn consume(&mut self) {
-        self.next = self.next.max(Instant::now()) + self.period;
+        self.sent.push_back(Instant::now());
     }
 
+    /// When the next publish may go out.
     pub fn next_slot(&self) -> Instant {
-        self.next
+        match self.sent.front() {
+            Some(oldest) if self.sent.len() >= self.per_second => *oldest + Duration::from_secs(1),
+            _ => Instant::now(),
+        }
     }
 }
 
@@ -94,6 +110,29 @@ mod tests {
                 tokio::time::sleep_until(p.next_slot()).await;
             }
         }
-        assert!((99..=101).contains(&sent), "{sent} publishes in one second");
+        assert_eq!(sent, 100, "publishes in the first second");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacer_lets_a_burst_out_at_once_and_holds_the_rate_in_every_window() {
+        let mut p = Pacer::new(100);
+        let start = Instant::now();
+        let mut times = Vec::new();
+        while Instant::now() - start < Duration::from_secs(3) {
+            if p.ready() {
+                p.consume();
+                times.push(Instant::now());
+            } else {
+                tokio::time::sleep_until(p.next_slot()).await;
+            }
+        }
+        // The first hundred go out at once.
+        assert!(times[..100].iter().all(|t| *t == start), "{:?}", &times[..3]);
+        // No one-second window holds more than 100.
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..].iter().take_while(|u| **u < *t + Duration::from_secs(1)).count();
+            assert!(in_window <= 100, "{in_window} publishes within a second of publish {i}");
+        }
+        assert_eq!(times.len(), 300);
     }
 }
