@@ -3,10 +3,9 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 use crate::datadir::{DataDir, DataDirError};
-use crate::store::{Store, StoreError, Writer};
+use crate::store::{Store, StoreError, Writer, WriterThreads};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -27,7 +26,7 @@ pub struct Core {
     /// Bumped each time the shared store is released: what was read before may have changed.
     generation: AtomicU64,
     writer: Writer,
-    writer_thread: Option<JoinHandle<()>>,
+    writer_threads: Option<WriterThreads>,
     data_dir: DataDir,
 }
 
@@ -42,12 +41,12 @@ impl Core {
             })
         };
         let store = open()?;
-        let (writer, writer_thread) = Writer::start(open()?);
+        let (writer, writer_threads) = Writer::start(open()?, open()?);
         Ok(Core {
             store: Mutex::new(store),
             generation: AtomicU64::new(0),
             writer,
-            writer_thread: Some(writer_thread),
+            writer_threads: Some(writer_threads),
             data_dir,
         })
     }
@@ -113,8 +112,8 @@ impl Drop for Core {
     fn drop(&mut self) {
         // Everything handed to the writer is committed before the directory is unlocked.
         self.writer = Writer::closed();
-        if let Some(t) = self.writer_thread.take() {
-            let _ = t.join();
+        if let Some(t) = self.writer_threads.take() {
+            t.join();
         }
     }
 }

@@ -11,7 +11,7 @@ mod writer;
 pub use bridge::{DeviceCounter, Enqueue, OutboxEntry, RECENT_EVENTS_MAX};
 pub use identities::{RetiredIdentity, StoredIdentity};
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
-pub use writer::{Committed, OnCommit, UplinkRows, WriteError, Writer};
+pub use writer::{Committed, OnCommit, UplinkRows, WriteError, Writer, WriterThreads};
 
 use std::path::Path;
 

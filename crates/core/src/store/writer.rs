@@ -61,22 +61,65 @@ enum Job {
 /// The handle to the writer thread (one, owned by `Core`); the thread ends when it is dropped.
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    /// Dropped with the writer: the checkpoint thread ends too.
+    _checkpoints: Option<mpsc::Sender<()>>,
 }
 
+/// The writer's threads, to join once its handle is gone.
+pub struct WriterThreads(Vec<JoinHandle<()>>);
+
+impl WriterThreads {
+    pub fn join(self) {
+        for t in self.0 {
+            let _ = t.join();
+        }
+    }
+}
+
+/// How often the WAL is checkpointed into the database file, off the commit path.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Writer {
-    /// Starts the writer on its own connection to the database at `path`.
-    pub fn start(store: Store) -> (Writer, JoinHandle<()>) {
+    /// Starts the writer on its own connection to the database, and a checkpointer on another:
+    /// a checkpoint (which syncs files) never stalls a commit, so sources wait for none.
+    pub fn start(store: Store, checkpointer: Store) -> (Writer, WriterThreads) {
         let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
+        // The writer never checkpoints itself.
+        let _ = store.conn.pragma_update(None, "wal_autocheckpoint", 0);
+        let writer = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || run(store, rx))
             .expect("the store writer thread starts");
-        (Writer { tx }, thread)
+        let (stop, stopped) = mpsc::channel::<()>();
+        let checkpoints = std::thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    // PASSIVE: copies what it can without waiting for (or blocking) the writer.
+                    let r = checkpointer
+                        .conn
+                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    if let Err(e) = r {
+                        eprintln!("warning: a WAL checkpoint failed: {e}");
+                    }
+                }
+            })
+            .expect("the checkpoint thread starts");
+        (
+            Writer {
+                tx,
+                _checkpoints: Some(stop),
+            },
+            WriterThreads(vec![writer, checkpoints]),
+        )
     }
 
     /// A handle whose thread is gone: every job fails (uplinks) or skips the store (events).
     pub fn closed() -> Writer {
-        Writer { tx: mpsc::channel().0 }
+        Writer {
+            tx: mpsc::channel().0,
+            _checkpoints: None,
+        }
     }
 
     /// Commits the uplink in the next transaction, then calls `done`.
