@@ -85,6 +85,12 @@ impl EventBus {
         self.core.writer().event(e, self.tx.clone());
     }
 
+    /// Hands the event to live subscribers only (id 0): routine per-uplink news that the
+    /// device's counters already keep, so the store writes no row for it.
+    pub fn emit_live(&self, e: Event) {
+        let _ = self.tx.send(e);
+    }
+
     /// Returns once every event emitted before is stored and handed out.
     pub fn flush(&self) {
         self.core.writer().flush();

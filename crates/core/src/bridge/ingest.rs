@@ -313,12 +313,16 @@ fn commit(
                     routes.len()
                 )
             };
-            inner.events.emit(
-                Event::new(what, "info", message)
-                    .source(&source_id)
-                    .device(&device_id)
-                    .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "port": up.port, "routes": routes.len() })),
-            );
+            let event = Event::new(what, "info", message)
+                .source(&source_id)
+                .device(&device_id)
+                .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "port": up.port, "routes": routes.len() }));
+            if added == routes.len() && !routes.is_empty() {
+                // Forwarded as it should be: the device's counters keep it, no event row.
+                inner.events.emit_live(event);
+            } else {
+                inner.events.emit(event);
+            }
         }),
     );
 }

@@ -258,7 +258,7 @@ pub(super) fn enqueue(
     seen: &crate::domain::DeviceSeen,
     entries: &[Enqueue<'_>],
 ) -> Result<Vec<Option<i64>>> {
-    super::upsert_device(conn, seen)?;
+    super::upsert_device(conn, seen, 1)?;
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO outbox (integration_id, device_id, uuid, payload, created_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -269,8 +269,6 @@ pub(super) fn enqueue(
         let added = stmt.execute(params![e.integration_id, e.device_id, e.uuid, e.payload, now])? == 1;
         seqs.push(added.then(|| conn.last_insert_rowid()));
     }
-    conn.prepare_cached("UPDATE devices SET uplinks = uplinks + 1 WHERE id = ?1")?
-        .execute([&seen.id])?;
     Ok(seqs)
 }
 

@@ -341,7 +341,7 @@ impl Store {
 
     /// Registers a device on first sight, or refreshes what the source says about it.
     pub fn record_device_seen(&self, seen: &DeviceSeen) -> Result<()> {
-        upsert_device(&self.conn, seen)
+        upsert_device(&self.conn, seen, 0)
     }
 
     pub fn list_devices(&self) -> Result<Vec<Device>> {
@@ -412,18 +412,20 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<()> {
     Ok(())
 }
 
-fn upsert_device(conn: &Connection, seen: &DeviceSeen) -> Result<()> {
+/// Records a sighting; `uplinks` is added to the device's uplink count in the same statement.
+fn upsert_device(conn: &Connection, seen: &DeviceSeen, uplinks: i64) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO devices (id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, created_at_ms,
-                 application_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
+                 application_id, uplinks)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET
                  name = excluded.name, dev_eui = excluded.dev_eui,
                  app_eui = COALESCE(excluded.app_eui, devices.app_eui),
                  devaddr = COALESCE(excluded.devaddr, devices.devaddr),
                  source = excluded.source,
                  application_id = COALESCE(excluded.application_id, devices.application_id),
-                 last_seen_ms = MAX(COALESCE(devices.last_seen_ms, 0), excluded.last_seen_ms)",
+                 last_seen_ms = MAX(COALESCE(devices.last_seen_ms, 0), excluded.last_seen_ms),
+                 uplinks = devices.uplinks + excluded.uplinks",
     )?
     .execute(params![
         seen.id,
@@ -433,7 +435,8 @@ fn upsert_device(conn: &Connection, seen: &DeviceSeen) -> Result<()> {
         seen.devaddr,
         seen.source,
         seen.seen_at_ms,
-        seen.application_id
+        seen.application_id,
+        uplinks
     ])?;
     Ok(())
 }
