@@ -84,7 +84,12 @@ impl IngestHandle {
                         let routes = match self.routing.get(&self.reader, &seen.id) {
                             Ok(r) => r.routes.clone(),
                             Err(e) => {
-                                return done(refuse(inner, source_id, &seen.id, format!("could not store the uplink: {e}")))
+                                return done(refuse(
+                                    inner,
+                                    source_id,
+                                    &seen.id,
+                                    format!("could not store the uplink: {e}"),
+                                ))
                             }
                         };
                         commit(&self.inner, source_id, seen, up, payload, routes, done)

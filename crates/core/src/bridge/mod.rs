@@ -40,6 +40,8 @@ pub struct BridgeOptions {
     pub max_backoff: Duration,
     /// Publishes per second per AWS connection (AWS allows 100).
     pub publish_rate: u32,
+    /// New AWS connections per second, all sessions together (AWS allows 500 per account).
+    pub connect_rate: u32,
 }
 
 impl Default for BridgeOptions {
@@ -49,6 +51,7 @@ impl Default for BridgeOptions {
             outbox_warn_age: Duration::from_secs(3600),
             max_backoff: Duration::from_secs(60),
             publish_rate: 100,
+            connect_rate: 200,
         }
     }
 }
@@ -90,6 +93,8 @@ pub(crate) struct Inner {
     pub frame_counters: gaps::FrameCounters,
     /// Running sessions' inboxes: committed uplinks reach them in memory.
     pub inboxes: inbox::Inboxes,
+    /// Every session's connection attempts, spread over time.
+    pub connects: pace::ConnectPacer,
 }
 
 impl Inner {
@@ -137,6 +142,7 @@ impl Bridge {
     ) -> Result<Bridge, crate::store::StoreError> {
         let (stop, shutdown) = watch::channel(false);
         let (routes, routes_rx) = mpsc::unbounded_channel();
+        let connects = pace::ConnectPacer::new(opts.connect_rate);
         let inner = Arc::new(Inner {
             core,
             events,
@@ -151,6 +157,7 @@ impl Bridge {
             outbox_len: std::sync::atomic::AtomicI64::new(0),
             frame_counters: Default::default(),
             inboxes: Default::default(),
+            connects,
         });
         let (waiting, _) = inner.core.store().outbox_stats()?;
         inner.outbox_len.store(waiting, std::sync::atomic::Ordering::Relaxed);

@@ -76,6 +76,34 @@ impl Pacer {
     }
 }
 
+/// Spreads CONNECTs over time, across every session: AWS IoT allows a limited number per second
+/// per account (500 by default), and a burst of thousands of TLS handshakes times out on both
+/// ends. Each connection waits for its own slot, `1 / per_second` after the previous one.
+pub struct ConnectPacer {
+    period: Duration,
+    next: std::sync::Mutex<Instant>,
+}
+
+impl ConnectPacer {
+    pub fn new(per_second: u32) -> ConnectPacer {
+        ConnectPacer {
+            period: Duration::from_secs(1) / per_second.max(1),
+            next: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for this connection's turn.
+    pub async fn turn(&self) {
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let at = (*next).max(Instant::now());
+            *next = at + self.period;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +123,32 @@ mod tests {
         assert!(d[5] <= Duration::from_secs(10), "{d:?}");
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(1250));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn connects_are_spread_at_the_rate_whoever_asks() {
+        let p = std::sync::Arc::new(ConnectPacer::new(200));
+        let start = Instant::now();
+        let turns: Vec<_> = (0..1000)
+            .map(|_| {
+                let p = p.clone();
+                tokio::spawn(async move {
+                    p.turn().await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        let mut at = Vec::new();
+        for t in turns {
+            at.push(t.await.unwrap() - start);
+        }
+        at.sort();
+        assert_eq!(at[0], Duration::ZERO);
+        assert_eq!(
+            at[999],
+            Duration::from_millis(5) * 999,
+            "1000 connects at 200/s take 5 s"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -130,7 +184,10 @@ mod tests {
         assert!(times[..100].iter().all(|t| *t == start), "{:?}", &times[..3]);
         // No one-second window holds more than 100.
         for (i, t) in times.iter().enumerate() {
-            let in_window = times[i..].iter().take_while(|u| **u < *t + Duration::from_secs(1)).count();
+            let in_window = times[i..]
+                .iter()
+                .take_while(|u| **u < *t + Duration::from_secs(1))
+                .count();
             assert!(in_window <= 100, "{in_window} publishes within a second of publish {i}");
         }
         assert_eq!(times.len(), 300);

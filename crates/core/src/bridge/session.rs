@@ -200,6 +200,11 @@ async fn connect_and_run(
     }
     let opts = options(primary, device_id, &identity)?;
     drop(identity);
+    tokio::select! {
+        _ = inner.connects.turn() => {}
+        _ = stop.changed() => return Ok(()),
+        _ = shutdown.changed() => return Ok(()),
+    }
     let (client, mut events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);
     let down = downlink_topic(device_id);
     let ids: Vec<String> = members.iter().map(|i| i.id.clone()).collect();
