@@ -47,7 +47,7 @@ pub(crate) struct IngestHandle {
 }
 
 impl IngestHandle {
-    pub fn new(inner: Arc<Inner>, source_id: &str) -> Result<IngestHandle, StoreError> {
+    pub(super) fn new(inner: Arc<Inner>, source_id: &str) -> Result<IngestHandle, StoreError> {
         let reader = inner.core.reader()?;
         Ok(IngestHandle {
             routing: RoutingCache::new(inner.core.clone()),

@@ -10,6 +10,7 @@ mod ingest;
 pub mod pace;
 mod routing;
 mod session;
+mod status;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,7 @@ use ts_rs::TS;
 
 pub(crate) use ingest::IngestHandle;
 pub use ingest::{Incoming, IngestOutcome};
+pub(crate) use status::Status;
 
 use crate::app::Core;
 use crate::aws::Provisioner;
@@ -75,42 +77,29 @@ pub struct SourceDownlink {
     pub device_id: String,
 }
 
-pub(crate) struct Inner {
-    pub core: Arc<Core>,
-    pub events: EventBus,
-    pub vault: Arc<dyn Vault>,
-    pub provisioner: Arc<dyn Provisioner>,
-    pub opts: BridgeOptions,
-    pub shutdown: watch::Receiver<bool>,
-    pub routes: mpsc::UnboundedSender<dispatch::Command>,
-    pub downlinks: Mutex<HashMap<String, (SourceConfig, mpsc::Sender<SourceDownlink>)>>,
-    pub states: Mutex<HashMap<String, ConnectionState>>,
+/// The engine's shared state, private to `bridge/`: sources get a `SourceContext` (an ingest
+/// handle and a `Status`), never this.
+struct Inner {
+    core: Arc<Core>,
+    events: EventBus,
+    vault: Arc<dyn Vault>,
+    provisioner: Arc<dyn Provisioner>,
+    opts: BridgeOptions,
+    shutdown: watch::Receiver<bool>,
+    routes: mpsc::UnboundedSender<dispatch::Command>,
+    downlinks: Mutex<HashMap<String, (SourceConfig, mpsc::Sender<SourceDownlink>)>>,
+    /// Connection states and events: what sources and sessions report to.
+    status: Status,
     /// When the last outbox warning was raised (at most one a minute).
-    pub outbox_warned: Mutex<Option<std::time::Instant>>,
+    outbox_warned: Mutex<Option<std::time::Instant>>,
     /// Entries in the outbox, kept here so the per-uplink check needs no COUNT(*).
-    pub outbox_len: std::sync::atomic::AtomicI64,
+    outbox_len: std::sync::atomic::AtomicI64,
     /// Each device's last frame counter, to notice uplinks lost upstream.
-    pub frame_counters: gaps::FrameCounters,
+    frame_counters: gaps::FrameCounters,
     /// Running sessions' inboxes: committed uplinks reach them in memory.
-    pub inboxes: inbox::Inboxes,
+    inboxes: inbox::Inboxes,
     /// Every session's connection attempts, spread over time.
-    pub connects: pace::ConnectPacer,
-}
-
-impl Inner {
-    pub fn set_state(&self, side: &str, id: &str, name: &str, connected: bool, detail: impl Into<String>) {
-        let st = ConnectionState {
-            side: side.into(),
-            id: id.into(),
-            name: name.into(),
-            connected,
-            detail: detail.into(),
-        };
-        self.states
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(format!("{side}/{id}"), st);
-    }
+    connects: pace::ConnectPacer,
 }
 
 pub struct Bridge {
@@ -143,6 +132,7 @@ impl Bridge {
         let (stop, shutdown) = watch::channel(false);
         let (routes, routes_rx) = mpsc::unbounded_channel();
         let connects = pace::ConnectPacer::new(opts.connect_rate);
+        let status = Status::new(events.clone());
         let inner = Arc::new(Inner {
             core,
             events,
@@ -152,7 +142,7 @@ impl Bridge {
             shutdown,
             routes,
             downlinks: Mutex::new(HashMap::new()),
-            states: Mutex::new(HashMap::new()),
+            status,
             outbox_warned: Mutex::new(None),
             outbox_len: std::sync::atomic::AtomicI64::new(0),
             frame_counters: Default::default(),
@@ -171,7 +161,26 @@ impl Bridge {
                 .lock()
                 .unwrap()
                 .insert(source.id.clone(), (source.config.clone(), tx));
-            tasks.spawn(sources::run(inner.clone(), source, rx));
+            let ingest = match IngestHandle::new(inner.clone(), &source.id) {
+                Ok(h) => h,
+                Err(e) => {
+                    let e = format!("source {:?} cannot start: cannot open the database: {e}", source.name);
+                    inner.status.set("source", &source.id, &source.name, false, e.clone());
+                    inner
+                        .status
+                        .emit(Event::new("connection", "error", e).source(&source.id));
+                    continue;
+                }
+            };
+            tasks.spawn(sources::run(sources::SourceContext {
+                source,
+                ingest,
+                status: inner.status.clone(),
+                vault: inner.vault.clone(),
+                shutdown: inner.shutdown.clone(),
+                max_backoff: inner.opts.max_backoff,
+                downlinks: rx,
+            }));
         }
         // Sessions for every route that has uplinks waiting or could receive downlinks.
         let _ = inner.routes.send(dispatch::Command::Resume);
@@ -198,16 +207,7 @@ impl Bridge {
     }
 
     pub fn connection_states(&self) -> Vec<ConnectionState> {
-        let mut v: Vec<_> = self
-            .inner
-            .states
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect();
-        v.sort_by(|a, b| (&a.side, &a.name).cmp(&(&b.side, &b.name)));
-        v
+        self.inner.status.all()
     }
 
     /// Enables or disables an integration; its sessions stop or start right away.

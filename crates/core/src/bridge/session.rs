@@ -83,7 +83,7 @@ fn names(members: &[Integration]) -> String {
 
 fn set_states(inner: &Inner, members: &[Integration], device_id: &str, connected: bool, detail: &str) {
     for i in members {
-        inner.set_state(
+        inner.status.set(
             "integration",
             &format!("{}/{device_id}", i.id),
             &i.name,

@@ -3,7 +3,6 @@
 //! after it is committed to the outbox, so the broker redelivers whatever the bridge had not
 //! stored when it stopped or crashed.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
@@ -12,11 +11,13 @@ use tokio::sync::mpsc;
 use crate::bridge::pace::Backoff;
 use std::collections::VecDeque;
 
-use crate::bridge::{Incoming, IngestHandle, IngestOutcome, Inner, SourceDownlink};
+use super::SourceContext;
+use crate::bridge::{Incoming, IngestOutcome};
 use crate::domain::{MqttTlsFiles, Source, SourceConfig};
 use crate::events::Event;
+use crate::vault::Vault;
 
-fn options(inner: &Inner, source: &Source) -> Result<(MqttOptions, Vec<String>), String> {
+fn options(vault: &dyn Vault, source: &Source) -> Result<(MqttOptions, Vec<String>), String> {
     let (url, username, tls, topics) = match &source.config {
         SourceConfig::ChirpstackMqtt {
             url,
@@ -48,8 +49,7 @@ fn options(inner: &Inner, source: &Source) -> Result<(MqttOptions, Vec<String>),
     o.set_keep_alive(Duration::from_secs(30));
     o.set_max_packet_size(1024 * 1024, 1024 * 1024);
     if let Some(user) = username {
-        let password = inner
-            .vault
+        let password = vault
             .get(&super::secret_key(&source.id))
             .map_err(|e| e.to_string())?
             .map(|p| String::from_utf8_lossy(&p).into_owned())
@@ -93,29 +93,15 @@ struct Pending {
     outcome: Option<IngestOutcome>,
 }
 
-pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::Receiver<SourceDownlink>) {
-    let mut shutdown = inner.shutdown.clone();
-    let mut backoff = Backoff::new(inner.opts.max_backoff);
-    let legacy = matches!(source.config, SourceConfig::LegacyMqtt { .. });
-    let fail = |e: String| {
-        inner.set_state("source", &source.id, &source.name, false, e.clone());
-        inner.events.emit(
-            Event::new(
-                "connection",
-                "error",
-                format!("source {:?} cannot start: {e}", source.name),
-            )
-            .source(&source.id),
-        );
-    };
-    let (opts, topics) = match options(&inner, &source) {
+pub(super) async fn run(mut ctx: SourceContext) {
+    let mut shutdown = ctx.shutdown.clone();
+    let mut backoff = Backoff::new(ctx.max_backoff);
+    let legacy = matches!(ctx.source.config, SourceConfig::LegacyMqtt { .. });
+    let (opts, topics) = match options(ctx.vault.as_ref(), &ctx.source) {
         Ok(v) => v,
-        Err(e) => return fail(e),
+        Err(e) => return ctx.fail("source", e),
     };
-    let mut ingest = match IngestHandle::new(inner.clone(), &source.id) {
-        Ok(h) => h,
-        Err(e) => return fail(format!("cannot open the database: {e}")),
-    };
+    let source = ctx.source.clone();
     let (client, mut events) = AsyncClient::new(opts, 1024);
     let (outcomes_tx, mut outcomes) = mpsc::unbounded_channel::<(u64, IngestOutcome)>();
     let mut pending: VecDeque<Pending> = VecDeque::new();
@@ -136,8 +122,8 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                 }
                 Ok(MqttEvent::Incoming(Packet::SubAck(_))) => {
                     // Only now can messages flow: report the source as connected.
-                    inner.set_state("source", &source.id, &source.name, true, "connected");
-                    inner.events.emit(Event::new("connection", "info", format!("source {:?} connected", source.name)).source(&source.id));
+                    ctx.report(true, "connected");
+                    ctx.status.emit(Event::new("connection", "info", format!("source {:?} connected", source.name)).source(&source.id));
                 }
                 Ok(MqttEvent::Incoming(Packet::Publish(p))) => {
                     let incoming = if legacy {
@@ -148,7 +134,7 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                     let token = next_token;
                     next_token += 1;
                     let tx = outcomes_tx.clone();
-                    ingest.ingest(incoming, move |outcome| {
+                    ctx.ingest.ingest(incoming, move |outcome| {
                         let _ = tx.send((token, outcome));
                     });
                     pending.push_back(Pending { token, publish: p, outcome: None });
@@ -158,8 +144,8 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                     // The broker redelivers whatever was not acknowledged (stored twice is
                     // kept once: same uuid).
                     pending.clear();
-                    inner.set_state("source", &source.id, &source.name, false, e.to_string());
-                    inner.events.emit(
+                    ctx.report(false, e.to_string());
+                    ctx.status.emit(
                         Event::new("connection", "warn", format!("source {:?} disconnected: {e}", source.name)).source(&source.id),
                     );
                     let delay = backoff.next_delay();
@@ -175,9 +161,9 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, mut downlinks: mpsc::
                     record(&mut pending, token, outcome);
                 }
             }
-            Some(dl) = downlinks.recv() => {
+            Some(dl) = ctx.downlinks.recv() => {
                 if let Err(e) = client.publish(&dl.topic, QoS::AtLeastOnce, false, dl.payload).await {
-                    inner.events.emit(
+                    ctx.status.emit(
                         Event::new("downlink_rejected", "error", format!("downlink for {} not sent to {:?}: {e}", dl.device_id, source.name))
                             .source(&source.id)
                             .device(&dl.device_id),

@@ -12,14 +12,15 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use zeroize::Zeroizing;
 
-use crate::bridge::{Incoming, IngestHandle, IngestOutcome, Inner};
+use super::SourceContext;
+use crate::bridge::{Incoming, IngestHandle, IngestOutcome, Status};
 use crate::domain::Source;
 use crate::events::Event;
 
 const MAX_BODY: usize = 1024 * 1024;
 
 struct Ctx {
-    inner: Arc<Inner>,
+    status: Status,
     /// Held only while a request is parsed and routed, never across an await.
     ingest: std::sync::Mutex<IngestHandle>,
     source: Source,
@@ -27,40 +28,26 @@ struct Ctx {
     refused: AtomicU64,
 }
 
-pub(super) async fn run(inner: Arc<Inner>, source: Source, bind: String, require_secret: bool) {
-    let mut shutdown = inner.shutdown.clone();
-    let fail = |inner: &Inner, e: String| {
-        inner.set_state("source", &source.id, &source.name, false, e.clone());
-        inner.events.emit(
-            Event::new(
-                "connection",
-                "error",
-                format!("webhook {:?} cannot start: {e}", source.name),
-            )
-            .source(&source.id),
-        );
-    };
-    let secret = match require_secret.then(|| inner.vault.get(&super::secret_key(&source.id))) {
+pub(super) async fn run(ctx: SourceContext, bind: String, require_secret: bool) {
+    let mut shutdown = ctx.shutdown.clone();
+    let secret = match require_secret.then(|| ctx.vault.get(&super::secret_key(&ctx.source.id))) {
         None => None,
         Some(Ok(Some(s))) => Some(s),
         Some(Ok(None)) => {
-            return fail(
-                &inner,
+            return ctx.fail(
+                "webhook",
                 "its shared secret is missing from the keychain; add the source again".into(),
             )
         }
-        Some(Err(e)) => return fail(&inner, e.to_string()),
-    };
-    let ingest = match IngestHandle::new(inner.clone(), &source.id) {
-        Ok(h) => std::sync::Mutex::new(h),
-        Err(e) => return fail(&inner, format!("cannot open the database: {e}")),
+        Some(Err(e)) => return ctx.fail("webhook", e.to_string()),
     };
     let listener = match tokio::net::TcpListener::bind(&bind).await {
         Ok(l) => l,
-        Err(e) => return fail(&inner, format!("cannot listen on {bind}: {e}")),
+        Err(e) => return ctx.fail("webhook", format!("cannot listen on {bind}: {e}")),
     };
-    inner.set_state("source", &source.id, &source.name, true, format!("listening on {bind}"));
-    inner.events.emit(
+    ctx.report(true, format!("listening on {bind}"));
+    let source = ctx.source;
+    ctx.status.emit(
         Event::new(
             "connection",
             "info",
@@ -69,8 +56,8 @@ pub(super) async fn run(inner: Arc<Inner>, source: Source, bind: String, require
         .source(&source.id),
     );
     let ctx = Arc::new(Ctx {
-        inner: inner.clone(),
-        ingest,
+        status: ctx.status,
+        ingest: std::sync::Mutex::new(ctx.ingest),
         source,
         secret,
         refused: AtomicU64::new(0),
@@ -122,14 +109,14 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
     }
     if !authorised(&ctx, &req) {
         let n = ctx.refused.fetch_add(1, Ordering::Relaxed) + 1;
-        ctx.inner.set_state(
+        ctx.status.set(
             "source",
             &ctx.source.id,
             &ctx.source.name,
             true,
             format!("{n} request(s) refused: wrong or missing secret"),
         );
-        ctx.inner.events.emit(
+        ctx.status.emit(
             Event::new(
                 "auth_failed",
                 "warn",

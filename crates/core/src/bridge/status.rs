@@ -1,0 +1,55 @@
+//! Where every part of the bridge reports: connection states for the status views, and the
+//! event bus. A cheap clone, handed to sources and sessions instead of the engine's insides.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::ConnectionState;
+use crate::events::{Event, EventBus};
+
+#[derive(Clone)]
+pub(crate) struct Status {
+    states: Arc<Mutex<HashMap<String, ConnectionState>>>,
+    events: EventBus,
+}
+
+impl Status {
+    pub fn new(events: EventBus) -> Status {
+        Status {
+            states: Default::default(),
+            events,
+        }
+    }
+
+    /// Records a connection's state (`side` is `source` or `integration`).
+    pub fn set(&self, side: &str, id: &str, name: &str, connected: bool, detail: impl Into<String>) {
+        let st = ConnectionState {
+            side: side.into(),
+            id: id.into(),
+            name: name.into(),
+            connected,
+            detail: detail.into(),
+        };
+        self.states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(format!("{side}/{id}"), st);
+    }
+
+    pub fn emit(&self, e: Event) {
+        self.events.emit(e);
+    }
+
+    /// Every connection's state, sources first, by name.
+    pub fn all(&self) -> Vec<ConnectionState> {
+        let mut v: Vec<_> = self
+            .states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| (&a.side, &a.name).cmp(&(&b.side, &b.name)));
+        v
+    }
+}
