@@ -1,5 +1,6 @@
 //! `Core`: an opened data directory and its store, as the desktop app and the CLI use it.
 
+use crate::sync::LockExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -70,7 +71,7 @@ impl Core {
     /// for good: SQLite's own transactions keep the data consistent.
     pub fn store(&self) -> StoreGuard<'_> {
         StoreGuard {
-            store: self.store.lock().unwrap_or_else(|p| p.into_inner()),
+            store: self.store.locked(),
             generation: &self.generation,
         }
     }

@@ -13,6 +13,7 @@ pub mod events;
 pub mod ipc;
 pub mod sources;
 pub mod store;
+pub mod sync;
 pub mod test_hooks;
 pub mod validate;
 pub mod vault;

@@ -8,6 +8,7 @@ mod cleanup;
 pub mod credentials;
 pub mod policy;
 
+use crate::sync::LockExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -237,8 +238,7 @@ impl AwsProvisioner {
     pub fn forget(&self, integration_id: &str) {
         self.clients.forget(integration_id);
         self.endpoints
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .locked()
             .retain(|k, _| !k.starts_with(&format!("{integration_id}/")));
     }
 
@@ -246,7 +246,7 @@ impl AwsProvisioner {
     /// there would.
     #[cfg(feature = "test-hooks")]
     pub fn fail_once_after(&self, step: Step) {
-        *self.fail_after.lock().unwrap_or_else(|p| p.into_inner()) = Some(step);
+        *self.fail_after.locked() = Some(step);
     }
 
     async fn master_key(&self) -> Result<&MasterKey, String> {
@@ -283,7 +283,7 @@ impl AwsProvisioner {
     /// Reports a finished step, then fails if the test hook says so.
     fn done(&self, integration: &Integration, device_id: &str, step: Step) -> Result<(), ProvisionError> {
         self.emit(integration, device_id, Some(step), "info", step.describe().to_string());
-        let mut hook = self.fail_after.lock().unwrap_or_else(|p| p.into_inner());
+        let mut hook = self.fail_after.locked();
         if *hook == Some(step) {
             *hook = None;
             return Err(ProvisionError {
@@ -330,7 +330,7 @@ impl AwsProvisioner {
             .await
             .map_err(|_| local(Step::ThingType, "the provisioner is shutting down".into()))?;
         let lock = {
-            let mut locks = self.device_locks.lock().unwrap_or_else(|p| p.into_inner());
+            let mut locks = self.device_locks.locked();
             locks.entry(context.clone()).or_default().clone()
         };
         let _device = lock.lock().await;
@@ -460,20 +460,12 @@ impl AwsProvisioner {
 
         // Per account and region; integrations may use different accounts.
         let endpoint_key = format!("{}/{}", integration.id, integration.region);
-        let cached = self
-            .endpoints
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&endpoint_key)
-            .cloned();
+        let cached = self.endpoints.locked().get(&endpoint_key).cloned();
         let endpoint = match cached {
             Some(e) => e,
             None => {
                 let e = call.data_endpoint().await?;
-                self.endpoints
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(endpoint_key, e.clone());
+                self.endpoints.locked().insert(endpoint_key, e.clone());
                 e
             }
         };
@@ -522,7 +514,7 @@ impl AwsProvisioner {
     }
 
     fn policy_lock(&self, integration: &Integration) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.policy_locks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut locks = self.policy_locks.locked();
         locks.entry(integration.id.clone()).or_default().clone()
     }
 

@@ -1,6 +1,7 @@
 //! Downlinks from AWS: validated, then sent to the source the device came from, or rejected
 //! with an event.
 
+use crate::sync::LockExt;
 use serde_json::json;
 
 use super::{Inner, SourceDownlink};
@@ -60,7 +61,7 @@ impl Inner {
             .device_route_back(device_id)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "the bridge has never seen this device".to_string())?;
-        let map = self.downlinks.lock().unwrap_or_else(|p| p.into_inner());
+        let map = self.downlinks.locked();
         let (config, tx) = map
             .get(&source_id)
             .ok_or_else(|| format!("the device's source {source_id} is not running"))?;

@@ -1,6 +1,7 @@
 //! Upstream loss: a device's frame counter says how many uplinks never reached the bridge
 //! (dropped by the LNS, its broker, or the radio). Counted per device, in memory.
 
+use crate::sync::LockExt;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -16,7 +17,7 @@ impl FrameCounters {
     /// Records `fcnt` for the device; returns how many uplinks are missing before it (0 when it
     /// follows on, is the first one seen, a copy, or a restart of the counter).
     pub fn missing_before(&self, device_id: &str, fcnt: u32) -> u32 {
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = self.last.locked();
         match last.get_mut(device_id) {
             None => {
                 last.insert(device_id.to_string(), fcnt);
@@ -39,7 +40,7 @@ impl FrameCounters {
 
     /// The device joined again: its counter starts over.
     pub fn reset(&self, device_id: &str) {
-        self.last.lock().unwrap_or_else(|p| p.into_inner()).remove(device_id);
+        self.last.locked().remove(device_id);
     }
 }
 

@@ -2,6 +2,7 @@
 //! without reading the outbox back. The outbox stays the truth: a session reads it when it
 //! connects, and again whenever its inbox could not keep everything (not connected, or full).
 
+use crate::sync::{LockExt, RwLockExt};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -32,7 +33,7 @@ pub(crate) struct Inbox {
 
 impl Inbox {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.locked()
     }
 
     /// Offers a committed entry. False when the session has ended.
@@ -89,18 +90,18 @@ pub(crate) struct Inboxes(RwLock<HashMap<(String, String), Arc<Inbox>>>);
 
 impl Inboxes {
     pub fn insert(&self, route: (String, String), inbox: Arc<Inbox>) {
-        self.0.write().unwrap_or_else(|p| p.into_inner()).insert(route, inbox);
+        self.0.write_locked().insert(route, inbox);
     }
 
     pub fn remove(&self, route: &(String, String)) {
-        if let Some(inbox) = self.0.write().unwrap_or_else(|p| p.into_inner()).remove(route) {
+        if let Some(inbox) = self.0.write_locked().remove(route) {
             inbox.close();
         }
     }
 
     /// Hands the entry to its route's session; false when none is running (start one).
     pub fn deliver(&self, entry: OutboxEntry) -> bool {
-        let map = self.0.read().unwrap_or_else(|p| p.into_inner());
+        let map = self.0.read_locked();
         // A lookup by borrowed pair would need a custom key type; routes are short strings.
         let route = (entry.integration_id.clone(), entry.device_id.clone());
         match map.get(&route) {

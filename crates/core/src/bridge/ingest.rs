@@ -3,6 +3,7 @@
 //! connection; the commit is the store writer's (group commit), and the source hears the
 //! outcome once the uplink is durable.
 
+use crate::sync::LockExt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -341,7 +342,7 @@ fn warn_if_filling(inner: &Inner, source_id: &str, waiting: i64, oldest_ms: i64)
     if !filling && !old {
         return;
     }
-    let mut last = inner.outbox_warned.lock().unwrap_or_else(|p| p.into_inner());
+    let mut last = inner.outbox_warned.locked();
     if last.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60)) {
         return;
     }

@@ -12,6 +12,7 @@ mod routing;
 mod session;
 mod status;
 
+use crate::sync::LockExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -158,8 +159,7 @@ impl Bridge {
             let (tx, rx) = mpsc::channel(256);
             inner
                 .downlinks
-                .lock()
-                .unwrap()
+                .locked()
                 .insert(source.id.clone(), (source.config.clone(), tx));
             let ingest = match IngestHandle::new(inner.clone(), &source.id) {
                 Ok(h) => h,

@@ -1,5 +1,6 @@
 //! Reconnect backoff and publish pacing.
 
+use crate::sync::LockExt;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -95,7 +96,7 @@ impl ConnectPacer {
     /// Waits for this connection's turn.
     pub async fn turn(&self) {
         let at = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let mut next = self.next.locked();
             let at = (*next).max(Instant::now());
             *next = at + self.period;
             at

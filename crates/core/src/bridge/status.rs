@@ -1,6 +1,7 @@
 //! Where every part of the bridge reports: connection states for the status views, and the
 //! event bus. A cheap clone, handed to sources and sessions instead of the engine's insides.
 
+use crate::sync::LockExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -30,10 +31,7 @@ impl Status {
             connected,
             detail: detail.into(),
         };
-        self.states
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(format!("{side}/{id}"), st);
+        self.states.locked().insert(format!("{side}/{id}"), st);
     }
 
     pub fn emit(&self, e: Event) {
@@ -42,13 +40,7 @@ impl Status {
 
     /// Every connection's state, sources first, by name.
     pub fn all(&self) -> Vec<ConnectionState> {
-        let mut v: Vec<_> = self
-            .states
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect();
+        let mut v: Vec<_> = self.states.locked().values().cloned().collect();
         v.sort_by(|a, b| (&a.side, &a.name).cmp(&(&b.side, &b.name)));
         v
     }

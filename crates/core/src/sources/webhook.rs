@@ -3,6 +3,7 @@
 //! With a shared secret in the keychain, requests must carry it as
 //! `Authorization: Bearer <secret>` or `X-Helium-Bridge-Secret: <secret>`; others get 401.
 
+use crate::sync::LockExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -149,12 +150,9 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
         None => Incoming::Legacy { raw: &body },
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    ctx.ingest
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .ingest(incoming, move |outcome| {
-            let _ = tx.send(outcome);
-        });
+    ctx.ingest.locked().ingest(incoming, move |outcome| {
+        let _ = tx.send(outcome);
+    });
     let outcome = rx
         .await
         .unwrap_or_else(|_| IngestOutcome::Refused("the bridge is stopping".into()));

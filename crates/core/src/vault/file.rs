@@ -2,6 +2,7 @@
 //! for servers with no keychain service. Chosen explicitly with `HELIUM_AWS_BRIDGE_SECRETS_FILE`;
 //! never a silent fallback.
 
+use crate::sync::LockExt;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -148,7 +149,7 @@ fn unavailable(path: &Path, why: &str) -> VaultError {
 
 impl Vault for FileVault {
     fn put(&self, key: &str, secret: &[u8]) -> Result<(), VaultError> {
-        let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _g = self.lock.locked();
         let mut map = self.read()?;
         map.insert(
             key.to_string(),
@@ -158,7 +159,7 @@ impl Vault for FileVault {
     }
 
     fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
-        let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _g = self.lock.locked();
         match self.read()?.get(key) {
             None => Ok(None),
             Some(b64) => base64::engine::general_purpose::STANDARD
@@ -172,7 +173,7 @@ impl Vault for FileVault {
     }
 
     fn delete(&self, key: &str) -> Result<bool, VaultError> {
-        let _g = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _g = self.lock.locked();
         let mut map = self.read()?;
         if map.remove(key).is_none() {
             return Ok(false);

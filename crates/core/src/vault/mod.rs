@@ -4,6 +4,7 @@
 
 mod file;
 
+use crate::sync::LockExt;
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
@@ -157,7 +158,7 @@ static MASTER_KEY_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The master key from the keychain, created (32 random bytes) on first use.
 pub fn master_key(vault: &dyn Vault) -> Result<MasterKey, SealError> {
-    let _guard = MASTER_KEY_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let _guard = MASTER_KEY_LOCK.locked();
     if let Some(bytes) = vault.get(MASTER_KEY)? {
         let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| SealError::BadMasterKey)?;
         return Ok(Zeroizing::new(arr));

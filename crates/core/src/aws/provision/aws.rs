@@ -1,6 +1,7 @@
 //! The AWS IoT control-plane calls provisioning makes, each idempotent, with AWS's error code
 //! kept. The SDK retries throttling and 5xx answers with jittered exponential backoff.
 
+use crate::sync::LockExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -51,32 +52,20 @@ impl AwsClients {
     pub fn set_credentials(&self, integration_id: &str, credentials: AwsCredentials) {
         self.forget(integration_id);
         self.per_integration
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .locked()
             .insert(integration_id.to_string(), credentials);
     }
 
     /// Drops the clients and the credentials kept for an integration (its keys or settings
     /// changed, or it was removed).
     pub fn forget(&self, integration_id: &str) {
-        self.per_integration
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(integration_id);
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|(id, ..), _| id != integration_id);
+        self.per_integration.locked().remove(integration_id);
+        self.cache.locked().retain(|(id, ..), _| id != integration_id);
     }
 
     async fn credentials(&self, integration: &Integration) -> Result<AwsCredentials, String> {
         let wanted = integration.aws.as_ref().map(|a| a.access_key_id.as_str());
-        let set = self
-            .per_integration
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&integration.id)
-            .cloned();
+        let set = self.per_integration.locked().get(&integration.id).cloned();
         if let Some(c) = set.filter(|c| wanted.is_none_or(|w| w == c.access_key_id)) {
             return Ok(c);
         }
@@ -103,8 +92,7 @@ impl AwsClients {
                     )
                 })?;
                 self.per_integration
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                    .locked()
                     .insert(integration.id.clone(), creds.clone());
                 Ok(creds)
             }
@@ -137,7 +125,7 @@ impl AwsClients {
             creds.access_key_id.clone(),
             url.clone(),
         );
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self.cache.locked();
         if let Some(c) = cache.get(&key) {
             return Ok(c.clone());
         }
