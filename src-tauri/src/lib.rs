@@ -1,7 +1,6 @@
 //! The desktop shell: a thin Tauri adapter over `helium-bridge-core`. Commands map to core
 //! calls; no logic lives here.
 
-mod bridge_host;
 mod commands;
 mod stream;
 
@@ -12,8 +11,8 @@ use std::time::Duration;
 use helium_bridge_core::{ipc::AppInfo, resolve_data_dir, Core};
 use tauri::{Manager, RunEvent};
 
-use crate::bridge_host::BridgeHost;
 use crate::stream::Subscriptions;
+use helium_bridge_core::engine::Engine;
 
 /// How long exit waits for the bridge to finish what is in flight.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -23,7 +22,7 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct AppState {
     core: Option<Arc<Core>>,
     info: AppInfo,
-    bridge: Arc<BridgeHost>,
+    bridge: Arc<Engine>,
     subscriptions: Subscriptions,
 }
 
@@ -53,7 +52,7 @@ fn open_state() -> AppState {
         }
     };
     AppState {
-        bridge: BridgeHost::new(core.is_some()),
+        bridge: Engine::new(core.is_some()),
         core,
         info: AppInfo {
             name: "Helium AWS Bridge".into(),
@@ -71,8 +70,14 @@ pub fn run() {
     tauri::Builder::default()
         .manage(state)
         .setup(move |_| {
-            if let Some((core, bridge)) = start {
-                bridge.spawn_start(core);
+            if let Some((core, engine)) = start {
+                tauri::async_runtime::spawn(async move {
+                    let bus = helium_bridge_core::events::EventBus::new(core.clone());
+                    engine.start_app(core, bus, Default::default()).await;
+                    if let helium_bridge_core::ipc::BridgeStatus::Failed { error } = engine.status() {
+                        eprintln!("error: {error}");
+                    }
+                });
             }
             Ok(())
         })

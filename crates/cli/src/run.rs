@@ -4,9 +4,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use helium_bridge_core::bridge::{Bridge, BridgeOptions};
+use helium_bridge_core::bridge::BridgeOptions;
 use helium_bridge_core::datadir::DB_FILE;
+use helium_bridge_core::engine::Engine;
 use helium_bridge_core::events::{Event, EventBus};
+use helium_bridge_core::ipc::BridgeStatus;
 use helium_bridge_core::{Core, Store, StoreError};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, oneshot};
@@ -16,6 +18,8 @@ use crate::{output, Result};
 /// How often `monitor` looks for new events, and how many it reads at a time.
 const POLL: Duration = Duration::from_millis(200);
 const BATCH: usize = 500;
+/// How long `run` waits for the bridge to stop (it lets in-flight publishes finish, bounded).
+const SHUTDOWN_WITHIN: Duration = Duration::from_secs(30);
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     // Multi-threaded: the core uses `block_in_place` around the store.
@@ -53,18 +57,18 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
         let bus = EventBus::new(core.clone());
         let (done_tx, done_rx) = oneshot::channel();
         let printer = tokio::spawn(print_events(bus.subscribe(), done_rx));
-        let vault = helium_bridge_core::vault::from_env()?;
-        let bridge = Bridge::start_app(
-            core,
-            bus,
-            vault,
-            BridgeOptions {
-                outbox_max_entries: outbox_max,
-                outbox_warn_age: std::time::Duration::from_secs(outbox_warn_age_s),
-                ..BridgeOptions::default()
-            },
-        )
-        .await?;
+        let engine = Engine::new(true);
+        let opts = BridgeOptions {
+            outbox_max_entries: outbox_max,
+            outbox_warn_age: std::time::Duration::from_secs(outbox_warn_age_s),
+            ..BridgeOptions::default()
+        };
+        engine.start_app(core, bus, opts).await;
+        if let BridgeStatus::Failed { error } = engine.status() {
+            let _ = done_tx.send(());
+            let _ = printer.await;
+            return Err(error.into());
+        }
         eprintln!(
             "bridge running in {}: {sources} source(s), {integrations} active integration(s); \
              stop with Ctrl-C or SIGTERM",
@@ -75,7 +79,7 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
         }
         let why = stop.wait().await;
         eprintln!("{why}: stopping the bridge…");
-        bridge.shutdown().await;
+        engine.shutdown(SHUTDOWN_WITHIN).await;
         let _ = done_tx.send(());
         let _ = printer.await;
         Ok(())

@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod codec;
 pub mod datadir;
 pub mod domain;
+pub mod engine;
 pub mod events;
 pub mod ipc;
 pub mod sources;

@@ -1,15 +1,17 @@
-//! The in-process bridge as the desktop runs it: started in the background at launch, reachable
-//! from commands while it runs, shut down on exit. A bridge that fails to start is a status the
-//! UI shows, never a crash.
+//! The engine service: one running bridge, started, reached while it runs, and stopped the same
+//! way by the desktop app (in the background at launch) and by `helium-aws-bridge run`. A bridge
+//! that fails to start is a status (the UI shows it), never a crash.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::sync::LockExt;
 use std::time::Duration;
 
-use helium_bridge_core::bridge::{Bridge, BridgeOptions, ConnectionState};
-use helium_bridge_core::events::Event;
-use helium_bridge_core::ipc::{BridgeStatus, IpcError};
-use helium_bridge_core::Core;
+use crate::bridge::{Bridge, BridgeOptions, ConnectionState};
+use crate::events::{Event, EventBus};
+use crate::ipc::{BridgeStatus, IpcError};
+use crate::Core;
 use tokio::sync::{broadcast, watch};
 
 enum Slot {
@@ -20,39 +22,37 @@ enum Slot {
     Stopped,
 }
 
-pub struct BridgeHost {
+pub struct Engine {
     slot: Mutex<Slot>,
     /// Mirrors the slot for whoever waits for the start to finish.
     status: watch::Sender<BridgeStatus>,
 }
 
-impl BridgeHost {
-    /// A host waiting for [`BridgeHost::start`] (`starting`), or one that never runs a bridge.
-    pub fn new(starting: bool) -> Arc<BridgeHost> {
+impl Engine {
+    /// A host waiting for [`Engine::start`] (`starting`), or one that never runs a bridge.
+    pub fn new(starting: bool) -> Arc<Engine> {
         let (slot, status) = if starting {
             (Slot::Starting, BridgeStatus::Starting)
         } else {
             (Slot::Stopped, BridgeStatus::Stopped)
         };
-        Arc::new(BridgeHost {
+        Arc::new(Engine {
             slot: Mutex::new(slot),
             status: watch::channel(status).0,
         })
     }
 
-    /// Starts the bridge the way `helium-aws-bridge run` does, on Tauri's (multi-thread) runtime.
-    pub fn spawn_start(self: &Arc<Self>, core: Arc<Core>) {
-        let host = self.clone();
-        tauri::async_runtime::spawn(async move {
-            let starting = async {
-                let vault = helium_bridge_core::vault::from_env().map_err(|e| e.to_string())?;
-                let bus = helium_bridge_core::events::EventBus::new(core.clone());
-                Bridge::start_app(core, bus, vault, BridgeOptions::default())
-                    .await
-                    .map_err(|e| e.to_string())
-            };
-            host.start(starting).await
-        });
+    /// Starts the bridge as the app and `helium-aws-bridge run` do: keys from the keychain (or
+    /// the secrets file), each integration's devices provisioned in AWS, events on `bus` (which
+    /// the caller may have subscribed to first, to see every event).
+    pub async fn start_app(&self, core: Arc<Core>, bus: EventBus, opts: BridgeOptions) {
+        let starting = async {
+            let vault = crate::vault::from_env().map_err(|e| e.to_string())?;
+            Bridge::start_app(core, bus, vault, opts)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        self.start(starting).await
     }
 
     /// Records the outcome of `starting`. A bridge that comes up after shutdown was asked for
@@ -69,7 +69,6 @@ impl BridgeHost {
                 }
                 (Slot::Starting, Err(e)) => {
                     let error = format!("the bridge could not start: {e}");
-                    eprintln!("error: {error}");
                     *slot = Slot::Failed;
                     self.status.send_replace(BridgeStatus::Failed { error });
                     None
@@ -84,7 +83,7 @@ impl BridgeHost {
     }
 
     fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+        self.slot.locked()
     }
 
     pub fn status(&self) -> BridgeStatus {
@@ -178,8 +177,8 @@ impl BridgeHost {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use helium_bridge_core::aws::DirectoryProvisioner;
-    use helium_bridge_core::{KeyringVault, StoreError};
+    use crate::aws::DirectoryProvisioner;
+    use crate::{KeyringVault, StoreError};
 
     fn open_core(dir: &std::path::Path) -> Arc<Core> {
         Arc::new(Core::open(dir).unwrap())
@@ -199,7 +198,7 @@ mod tests {
     async fn runs_streams_and_shuts_down() {
         let dir = tempfile::tempdir().unwrap();
         let core = open_core(dir.path());
-        let host = BridgeHost::new(true);
+        let host = Engine::new(true);
         assert_eq!(host.status(), BridgeStatus::Starting);
         assert_eq!(host.connection_states().unwrap(), vec![]);
 
@@ -238,8 +237,8 @@ mod tests {
         let core = open_core(dir.path());
         let integration = core
             .store()
-            .create_integration(&helium_bridge_core::domain::NewIntegration {
-                kind: helium_bridge_core::domain::IntegrationKind::AwsIotCore,
+            .create_integration(&crate::domain::NewIntegration {
+                kind: crate::domain::IntegrationKind::AwsIotCore,
                 name: "x".into(),
                 region: "eu-west-1".into(),
                 topic: "t".into(),
@@ -247,7 +246,7 @@ mod tests {
                 forward_joins: false,
             })
             .unwrap();
-        let host = BridgeHost::new(true);
+        let host = Engine::new(true);
         host.start(async { Err(StoreError::NotFound("the test's database".into())) })
             .await;
         let BridgeStatus::Failed { error } = host.status() else {
@@ -268,7 +267,7 @@ mod tests {
     async fn a_start_that_finishes_after_shutdown_is_stopped_again() {
         let dir = tempfile::tempdir().unwrap();
         let core = open_core(dir.path());
-        let host = BridgeHost::new(true);
+        let host = Engine::new(true);
         host.shutdown(Duration::from_secs(1)).await;
         host.start(start_real(core.clone())).await;
         assert_eq!(host.status(), BridgeStatus::Stopped);
