@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{DeviceSeen, IntegrationKind, NewIntegration};
+use crate::domain::{DeviceSeen, Integration, IntegrationKind, NewIntegration};
 use crate::events::Event;
 
 fn new_integration(name: &str) -> NewIntegration {

@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 
 use tokio::sync::broadcast;
 
-use super::bridge::{enqueue, insert_event, Enqueue};
+use super::events::insert_event;
+use super::outbox::{enqueue, Enqueue};
 use super::{Store, StoreError};
 use crate::domain::DeviceSeen;
 use crate::events::{Event, KEEP_EVENTS};

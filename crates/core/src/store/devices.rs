@@ -1,0 +1,188 @@
+//! Devices: sightings, counters, lookups by id, DevEUI or Console id.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{Result, Store, StoreError};
+use crate::domain::{Device, DeviceSeen};
+
+pub(super) const DEVICE_COLS: &str =
+    "id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, uplinks, downlinks, errors";
+
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceCounter {
+    Downlinks,
+    Errors,
+}
+
+impl Store {
+    /// Registers a device on first sight, or refreshes what the source says about it.
+    pub fn record_device_seen(&self, seen: &DeviceSeen) -> Result<()> {
+        upsert_device(&self.conn, seen, 0)
+    }
+
+    pub fn list_devices(&self) -> Result<Vec<Device>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM devices ORDER BY name COLLATE NOCASE, id",
+            DEVICE_COLS
+        ))?;
+        let rows = stmt.query_map([], device_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A device heard under an id other than the one its DevEUI gives (a legacy device, keyed
+    /// by its Console id) takes over the labels of a device registered by that DevEUI and never
+    /// heard, which then goes: one device, whichever way the user named it. Returns whether
+    /// there was such a placeholder. Call it before the uplink is routed.
+    pub fn claim_placeholder(&mut self, device_id: &str, dev_eui: &str) -> Result<bool> {
+        let placeholder = crate::codec::device_id_for_dev_eui(dev_eui);
+        if placeholder == device_id {
+            return Ok(false);
+        }
+        let unheard: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT 1 FROM devices WHERE id = ?1 AND source = '' AND last_seen_ms IS NULL")?
+            .query_row([&placeholder], |r| r.get(0))
+            .optional()?;
+        if unheard.is_none() {
+            return Ok(false);
+        }
+        let tx = self.conn.transaction()?;
+        // The uplink's own upsert fills in the rest of the device right after.
+        tx.execute(
+            "INSERT OR IGNORE INTO devices (id, name, dev_eui, source, created_at_ms)
+             SELECT ?1, name, dev_eui, '', created_at_ms FROM devices WHERE id = ?2",
+            params![device_id, placeholder],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO device_labels (device_id, label_id)
+             SELECT ?1, label_id FROM device_labels WHERE device_id = ?2",
+            params![device_id, placeholder],
+        )?;
+        tx.execute("DELETE FROM devices WHERE id = ?1", [&placeholder])?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Finds a device by id or DevEUI (any case).
+    pub fn find_device(&self, id_or_eui: &str) -> Result<Device> {
+        self.lookup_device(id_or_eui)?
+            .ok_or_else(|| StoreError::NotFound(format!("device {id_or_eui:?}")))
+    }
+
+    pub(super) fn lookup_device(&self, id_or_eui: &str) -> Result<Option<Device>> {
+        let by_id = self
+            .conn
+            .query_row(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
+                [id_or_eui],
+                device_from_row,
+            )
+            .optional()?;
+        if by_id.is_some() || !is_dev_eui(id_or_eui) {
+            return Ok(by_id);
+        }
+        // The id a ChirpStack device gets from its DevEUI first, then any device with that DevEUI.
+        let derived = crate::codec::device_id_for_dev_eui(id_or_eui);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DEVICE_COLS} FROM devices WHERE id = ?1 OR dev_eui = ?2 COLLATE NOCASE
+             ORDER BY id = ?1 DESC, id"
+        ))?;
+        let found: Vec<Device> = stmt
+            .query_map(params![derived, id_or_eui], device_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        match found.as_slice() {
+            [] => Ok(None),
+            [first, ..] if first.id == derived => Ok(Some(first.clone())),
+            [only] => Ok(Some(only.clone())),
+            several => Err(StoreError::Conflict(format!(
+                "{} devices have DevEUI {}; use a device id: {}",
+                several.len(),
+                id_or_eui.to_ascii_uppercase(),
+                several.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    pub fn bump_device_counter(&self, device_id: &str, counter: DeviceCounter) -> Result<()> {
+        let col = match counter {
+            DeviceCounter::Downlinks => "downlinks",
+            DeviceCounter::Errors => "errors",
+        };
+        self.conn
+            .prepare_cached(&format!("UPDATE devices SET {col} = {col} + 1 WHERE id = ?1"))?
+            .execute([device_id])?;
+        Ok(())
+    }
+
+    /// What the bridge needs to send a downlink: (source id, dev_eui, application id).
+    pub fn device_route_back(&self, device_id: &str) -> Result<Option<(String, String, Option<String>)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT source, dev_eui, application_id FROM devices WHERE id = ?1")?
+            .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?)
+    }
+
+    pub fn device_app_eui(&self, device_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT app_eui FROM devices WHERE id = ?1")?
+            .query_row([device_id], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+}
+
+/// Records a sighting; `uplinks` is added to the device's uplink count in the same statement.
+pub(super) fn upsert_device(conn: &Connection, seen: &DeviceSeen, uplinks: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO devices (id, name, dev_eui, app_eui, devaddr, source, last_seen_ms, created_at_ms,
+                 application_id, uplinks)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)
+             ON CONFLICT(id) DO UPDATE SET
+                 name = excluded.name, dev_eui = excluded.dev_eui,
+                 app_eui = COALESCE(excluded.app_eui, devices.app_eui),
+                 devaddr = COALESCE(excluded.devaddr, devices.devaddr),
+                 source = excluded.source,
+                 application_id = COALESCE(excluded.application_id, devices.application_id),
+                 last_seen_ms = MAX(COALESCE(devices.last_seen_ms, 0), excluded.last_seen_ms),
+                 uplinks = devices.uplinks + excluded.uplinks",
+    )?
+    .execute(params![
+        seen.id,
+        seen.name,
+        seen.dev_eui,
+        seen.app_eui,
+        seen.devaddr,
+        seen.source,
+        seen.seen_at_ms,
+        seen.application_id,
+        uplinks
+    ])?;
+    Ok(())
+}
+
+pub(super) fn device_from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        dev_eui: r.get(2)?,
+        app_eui: r.get(3)?,
+        devaddr: r.get(4)?,
+        source: r.get(5)?,
+        last_seen_ms: r.get(6)?,
+        uplinks: r.get(7)?,
+        downlinks: r.get(8)?,
+        errors: r.get(9)?,
+    })
+}
+
+/// Whether `s` is a DevEUI: 16 hex digits, any case.
+pub(super) fn is_dev_eui(s: &str) -> bool {
+    crate::codec::helium::is_hex(s, 16)
+}
+
+/// Whether `s` looks like a Helium Console device id: a hyphenated UUID.
+pub(super) fn is_console_id(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
+}
