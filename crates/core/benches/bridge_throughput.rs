@@ -15,11 +15,13 @@ use std::time::{Duration, Instant};
 
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
 use helium_bridge_core::codec::device_id_for_dev_eui;
-use helium_bridge_core::domain::{DeviceSeen, EndpointOverride, IntegrationKind, NewIntegration, SourceConfig};
-use helium_bridge_core::{aws::DirectoryProvisioner, Core, KeyringVault};
+use helium_bridge_core::domain::SourceConfig;
+use helium_bridge_core::{aws::DirectoryProvisioner, KeyringVault};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
 use serde_json::Value;
 use test_harness::{ClientIdentity, Mosquitto, TestCa};
+
+mod common;
 
 const LATENCY_DEVICES: usize = 200;
 const LATENCY_RATE: u64 = 1000;
@@ -256,13 +258,11 @@ async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices: &[
 }
 
 async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::path::Path, devices: &[String]) -> Bridge {
-    let certs = dir.join("certs");
-    std::fs::create_dir_all(&certs).unwrap();
-    std::fs::write(dir.join("ca.pem"), &ca.cert_pem).unwrap();
-    let core = Arc::new(Core::open(&dir.join("data")).unwrap());
-    {
-        let s = core.store();
-        s.create_source(
+    let fleet = common::Fleet::new(dir, aws, ca);
+    fleet
+        .core
+        .store()
+        .create_source(
             "helium",
             SourceConfig::ChirpstackMqtt {
                 url: format!("mqtt://127.0.0.1:{}", helium.port),
@@ -272,43 +272,10 @@ async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::pat
             },
         )
         .unwrap();
-        let i = s
-            .create_integration(&NewIntegration {
-                kind: IntegrationKind::AwsIotCore,
-                name: "aws".into(),
-                region: "us-east-1".into(),
-                topic: "helium/uplinks".into(),
-                endpoint: EndpointOverride {
-                    host: Some("127.0.0.1".into()),
-                    port: Some(aws.port),
-                    ca_file: Some(dir.join("ca.pem").display().to_string()),
-                    cert_dir: Some(certs.display().to_string()),
-                    api_url: None,
-                },
-                forward_joins: false,
-            })
-            .unwrap();
-        let l = s.create_label("fleet").unwrap();
-        s.attach_label_to_integration(&l.id, &i.id).unwrap();
-        for eui in devices {
-            let id = device_id_for_dev_eui(eui);
-            s.record_device_seen(&DeviceSeen {
-                id: id.clone(),
-                name: eui.clone(),
-                dev_eui: eui.to_uppercase(),
-                app_eui: None,
-                devaddr: None,
-                source: String::new(),
-                application_id: None,
-                seen_at_ms: 0,
-            })
-            .unwrap();
-            s.attach_label_to_device(&l.id, &id).unwrap();
-            let ident = ca.client_identity(&id);
-            std::fs::write(certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
-            std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
-        }
+    for eui in devices {
+        fleet.add_device(ca, &device_id_for_dev_eui(eui), eui, &eui.to_uppercase(), true);
     }
+    let core = fleet.core.clone();
     let b = Bridge::start(
         core,
         Arc::new(KeyringVault::default()),

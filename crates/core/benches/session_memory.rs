@@ -13,11 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
-use helium_bridge_core::domain::{DeviceSeen, EndpointOverride, IntegrationKind, NewIntegration};
 use helium_bridge_core::events::EventBus;
-use helium_bridge_core::{aws::DirectoryProvisioner, Core, KeyringVault};
+use helium_bridge_core::{aws::DirectoryProvisioner, KeyringVault};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, TlsConfiguration, Transport};
 use test_harness::{Mosquitto, TestCa};
+
+mod common;
 
 /// Resident set size of this process, in KiB.
 fn rss_kib() -> u64 {
@@ -138,53 +139,12 @@ async fn main() {
     );
 
     // The bridge: one session per device, lo labelled first, then the rest.
-    let certs = tmp.path().join("certs");
-    std::fs::create_dir_all(&certs).unwrap();
-    std::fs::write(tmp.path().join("ca.pem"), &ca.cert_pem).unwrap();
-    let core = Arc::new(Core::open(&tmp.path().join("data")).unwrap());
-    let (integration, label) = {
-        let s = core.store();
-        let i = s
-            .create_integration(&NewIntegration {
-                kind: IntegrationKind::AwsIotCore,
-                name: "aws".into(),
-                region: "us-east-1".into(),
-                topic: "helium/uplinks".into(),
-                endpoint: EndpointOverride {
-                    host: Some("127.0.0.1".into()),
-                    port: Some(aws.port),
-                    ca_file: Some(tmp.path().join("ca.pem").display().to_string()),
-                    cert_dir: Some(certs.display().to_string()),
-                    api_url: None,
-                },
-                forward_joins: false,
-            })
-            .unwrap();
-        let l = s.create_label("fleet").unwrap();
-        s.attach_label_to_integration(&l.id, &i.id).unwrap();
-        (i, l)
-    };
+    let fleet = common::Fleet::new(tmp.path(), &aws, &ca);
     for n in 0..hi {
         let id = device_id(n);
-        core.store()
-            .record_device_seen(&DeviceSeen {
-                id: id.clone(),
-                name: id.clone(),
-                dev_eui: format!("{n:016X}"),
-                app_eui: None,
-                devaddr: None,
-                source: String::new(),
-                application_id: None,
-                seen_at_ms: 0,
-            })
-            .unwrap();
-        let ident = ca.client_identity(&id);
-        std::fs::write(certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
-        std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
-        if n < lo {
-            core.store().attach_label_to_device(&label.id, &id).unwrap();
-        }
+        fleet.add_device(&ca, &id, &id, &format!("{n:016X}"), n < lo);
     }
+    let (core, integration, label) = (fleet.core.clone(), fleet.integration.clone(), fleet.label.clone());
     let bus = EventBus::new(core.clone());
     let mut events = bus.subscribe();
     let drops = Arc::new(AtomicUsize::new(0));

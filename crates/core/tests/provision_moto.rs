@@ -62,12 +62,38 @@ impl Setup {
             .with_events(Arc::new(move |e| events.lock().unwrap().push(e)))
     }
 
+    /// A data directory with integrations "a" and "b" in the one moto account, both keys in
+    /// the keychain, and a provisioner for them.
+    fn two_integrations(&self) -> TwoIntegrations {
+        let data = tempfile::tempdir().unwrap();
+        let core = Arc::new(Core::open(data.path()).unwrap());
+        let a = named_integration(&core, "a", EndpointOverride::default());
+        let b = named_integration(&core, "b", EndpointOverride::default());
+        let p = self.provisioner(&core, &a, Arc::new(Mutex::new(Vec::new())));
+        vault::put_aws_secret(self.vault.as_ref(), &b.id, KEY_ID, SECRET).unwrap();
+        TwoIntegrations {
+            _data: data,
+            core,
+            a,
+            b,
+            p,
+        }
+    }
+
     async fn counts(&self) -> (usize, usize, usize) {
         let things = self.iot.list_things().send().await.unwrap().things().len();
         let certs = self.iot.list_certificates().send().await.unwrap().certificates().len();
         let policies = self.iot.list_policies().send().await.unwrap().policies().len();
         (things, certs, policies)
     }
+}
+
+struct TwoIntegrations {
+    _data: tempfile::TempDir,
+    core: Arc<Core>,
+    a: Integration,
+    b: Integration,
+    p: AwsProvisioner,
 }
 
 fn new_integration(core: &Core, endpoint: EndpointOverride) -> Integration {
@@ -382,16 +408,10 @@ async fn a_provisioned_device_uplink_reaches_the_tls_broker_and_no_secret_is_sto
 async fn cleanup_removes_only_the_integrations_resources_and_its_keychain_entry() {
     let ca = TestCa::new("provisioning CA");
     let s = setup(&ca);
-    let data = tempfile::tempdir().unwrap();
-    let core = Arc::new(Core::open(data.path()).unwrap());
-    let a = named_integration(&core, "a", EndpointOverride::default());
-    let b = named_integration(&core, "b", EndpointOverride::default());
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let p = s.provisioner(&core, &a, events.clone());
+    let TwoIntegrations { _data, core, a, b, p } = s.two_integrations();
     for d in ["a-1", "a-2"] {
         p.provision(&a, d).await.unwrap();
     }
-    vault::put_aws_secret(s.vault.as_ref(), &b.id, KEY_ID, SECRET).unwrap();
     p.provision(&b, "b-1").await.unwrap();
     // A policy with a second version (the topic changed) is removed too.
     let mut moved = a.clone();
@@ -569,13 +589,7 @@ async fn a_new_region_or_a_changed_master_key_provisions_again_and_cleanup_remov
 async fn a_shared_session_gets_both_policies_and_cleanup_of_either_detaches_them() {
     let ca = TestCa::new("provisioning CA");
     let s = setup(&ca);
-    let data = tempfile::tempdir().unwrap();
-    let core = Arc::new(Core::open(data.path()).unwrap());
-    let a = named_integration(&core, "a", EndpointOverride::default());
-    let b = named_integration(&core, "b", EndpointOverride::default());
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let p = s.provisioner(&core, &a, events.clone());
-    vault::put_aws_secret(s.vault.as_ref(), &b.id, KEY_ID, SECRET).unwrap();
+    let TwoIntegrations { _data, core, a, b, p } = s.two_integrations();
     p.provision(&a, "d-1").await.unwrap();
     p.share(&a, &b, "d-1").await.unwrap();
     // Sharing again changes nothing.

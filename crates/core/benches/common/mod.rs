@@ -1,0 +1,80 @@
+//! Set-up the benches share: a data directory whose one integration reaches a TLS mosquitto
+//! with client certificates from a folder, and devices registered and labelled for it.
+
+// Each bench uses part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use helium_bridge_core::domain::{DeviceSeen, EndpointOverride, Integration, IntegrationKind, Label, NewIntegration};
+use helium_bridge_core::Core;
+use test_harness::{Mosquitto, TestCa};
+
+pub struct Fleet {
+    pub core: Arc<Core>,
+    pub integration: Integration,
+    pub label: Label,
+    certs: PathBuf,
+}
+
+impl Fleet {
+    /// A data directory in `dir` with an integration "aws" (topic `helium/uplinks`) on `aws`
+    /// and a label "fleet" attached to it.
+    pub fn new(dir: &Path, aws: &Mosquitto, ca: &TestCa) -> Fleet {
+        let certs = dir.join("certs");
+        std::fs::create_dir_all(&certs).unwrap();
+        std::fs::write(dir.join("ca.pem"), &ca.cert_pem).unwrap();
+        let core = Arc::new(Core::open(&dir.join("data")).unwrap());
+        let (integration, label) = {
+            let s = core.store();
+            let i = s
+                .create_integration(&NewIntegration {
+                    kind: IntegrationKind::AwsIotCore,
+                    name: "aws".into(),
+                    region: "us-east-1".into(),
+                    topic: "helium/uplinks".into(),
+                    endpoint: EndpointOverride {
+                        host: Some("127.0.0.1".into()),
+                        port: Some(aws.port),
+                        ca_file: Some(dir.join("ca.pem").display().to_string()),
+                        cert_dir: Some(certs.display().to_string()),
+                        api_url: None,
+                    },
+                    forward_joins: false,
+                })
+                .unwrap();
+            let l = s.create_label("fleet").unwrap();
+            s.attach_label_to_integration(&l.id, &i.id).unwrap();
+            (i, l)
+        };
+        Fleet {
+            core,
+            integration,
+            label,
+            certs,
+        }
+    }
+
+    /// Registers a device (not heard yet), writes its certificate, and labels it if asked.
+    pub fn add_device(&self, ca: &TestCa, id: &str, name: &str, dev_eui: &str, labelled: bool) {
+        let s = self.core.store();
+        s.record_device_seen(&DeviceSeen {
+            id: id.to_string(),
+            name: name.to_string(),
+            dev_eui: dev_eui.to_string(),
+            app_eui: None,
+            devaddr: None,
+            source: String::new(),
+            application_id: None,
+            seen_at_ms: 0,
+        })
+        .unwrap();
+        if labelled {
+            s.attach_label_to_device(&self.label.id, id).unwrap();
+        }
+        let ident = ca.client_identity(id);
+        std::fs::write(self.certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
+        std::fs::write(self.certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
+    }
+}
