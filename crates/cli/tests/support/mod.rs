@@ -39,9 +39,7 @@ pub fn aws_observer(ca: &TestCa, port: u16, topic: &str) -> mpsc::Receiver<serde
 /// The reference ChirpStack uplink for another device, application, frame counter and
 /// deduplication id.
 pub fn uplink(eui: &str, app: &str, fcnt: u32, uuid: &str) -> Vec<u8> {
-    let raw =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/chirpstack/reference.json"))
-            .unwrap();
+    let raw = std::fs::read(test_harness::repo_root().join("tests/fixtures/chirpstack/reference.json")).unwrap();
     let mut v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     v["deviceInfo"]["devEui"] = eui.into();
     v["deviceInfo"]["applicationId"] = app.into();

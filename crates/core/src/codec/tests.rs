@@ -1,7 +1,6 @@
 //! Golden-fixture and bad-input tests for uplink translation. Fixtures live in the repo's
 //! `tests/fixtures/`; the expected files were written by hand from the wire contract.
 
-use std::path::PathBuf;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -9,9 +8,7 @@ use uuid::Uuid;
 use super::*;
 
 fn fixture(rel: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(rel);
+    let path = test_harness::repo_root().join("tests/fixtures").join(rel);
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 

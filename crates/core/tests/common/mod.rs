@@ -319,12 +319,7 @@ pub async fn wait_event(
 }
 
 pub fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/fixtures")
-            .join(path),
-    )
-    .unwrap()
+    std::fs::read(test_harness::repo_root().join("tests/fixtures").join(path)).unwrap()
 }
 
 /// The reference ChirpStack uplink for another device, frame counter and deduplication id.
