@@ -6,7 +6,8 @@
 //!
 //!     cargo bench -p helium-bridge-core --bench bridge_throughput
 //!
-//! `BENCH_DEVICES=200,500` and `BENCH_PAIRS=5` change the fleet sizes and the latency pairs.
+//! `BENCH_DEVICES=200,500` and `BENCH_PAIRS=5` change the fleet sizes and the latency pairs;
+//! `BENCH_BURST=40` the uplinks per device in a throughput burst.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,7 +27,7 @@ mod common;
 const LATENCY_DEVICES: usize = 200;
 const LATENCY_RATE: u64 = 1000;
 const LATENCY_MSGS: usize = 3000;
-/// Uplinks per device in a throughput burst.
+/// Uplinks per device in a throughput burst (`BENCH_BURST` changes it, e.g. to profile).
 const BURST_PER_DEVICE: usize = 40;
 
 /// What the observer saw of the uplinks a phase sent.
@@ -365,7 +366,7 @@ async fn main() {
 
     for (k, n) in env_list("BENCH_DEVICES", &[200, 500]).into_iter().enumerate() {
         let devices = euis(n);
-        let burst = n * BURST_PER_DEVICE;
+        let burst = n * env_list("BENCH_BURST", &[BURST_PER_DEVICE])[0];
         println!("throughput: {n} devices, {burst} uplinks as fast as the publisher goes");
         let mut relay = side(&ca, &devices, None).await;
         let r = relay.phase(&devices, burst, None).await;

@@ -1,7 +1,6 @@
 //! Golden-fixture and bad-input tests for uplink translation. Fixtures live in the repo's
 //! `tests/fixtures/`; the expected files were written by hand from the wire contract.
 
-
 use serde_json::{json, Value};
 use uuid::Uuid;
 

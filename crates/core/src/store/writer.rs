@@ -161,7 +161,16 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        apply(&mut store, jobs);
+        // Uplinks first, in a transaction of their own: their sources wait for it (and have
+        // only a few messages in flight), while acknowledgements and events can follow a moment
+        // later in the next one.
+        let (uplinks, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| matches!(j, Job::Uplink(..)));
+        if !uplinks.is_empty() {
+            apply(&mut store, uplinks);
+        }
+        if !rest.is_empty() {
+            apply(&mut store, rest);
+        }
     }
 }
 
