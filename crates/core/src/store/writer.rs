@@ -185,11 +185,11 @@ enum Applied {
 fn apply(store: &mut Store, jobs: Vec<Job>) {
     let mut applied = Vec::with_capacity(jobs.len());
     let committed = (|| -> Result<i64, StoreError> {
-        let mut tx = store.conn.transaction()?;
+        let tx = store.conn.transaction()?;
         for job in jobs {
             applied.push(match job {
                 Job::Uplink(rows, done) => {
-                    let r = uplink(&mut tx, &rows).map_err(WriteError::from);
+                    let r = uplink(&tx, &rows).map_err(WriteError::from);
                     Applied::Uplink(done, r)
                 }
                 Job::Ack(seq) => {
@@ -238,8 +238,9 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
 }
 
 /// One uplink inside a savepoint, so a bad one (its integration just removed) fails alone.
-fn uplink(tx: &mut rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
-    let sp = tx.savepoint()?;
+/// (Prepared once: `Transaction::savepoint` would parse its SQL on every uplink.)
+fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
+    tx.prepare_cached("SAVEPOINT uplink")?.execute([])?;
     let entries: Vec<Enqueue<'_>> = rows
         .integrations
         .iter()
@@ -250,9 +251,17 @@ fn uplink(tx: &mut rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<O
             payload: &rows.payload,
         })
         .collect();
-    let seqs = enqueue(&sp, &rows.seen, &entries)?;
-    sp.commit()?;
-    Ok(seqs)
+    match enqueue(tx, &rows.seen, &entries) {
+        Ok(seqs) => {
+            tx.prepare_cached("RELEASE uplink")?.execute([])?;
+            Ok(seqs)
+        }
+        Err(e) => {
+            tx.prepare_cached("ROLLBACK TO uplink")?.execute([])?;
+            tx.prepare_cached("RELEASE uplink")?.execute([])?;
+            Err(e)
+        }
+    }
 }
 
 fn oldest_age_ms(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
