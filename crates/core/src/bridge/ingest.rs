@@ -268,6 +268,20 @@ fn commit(
     let routes = rows.integrations.clone();
     let payload = rows.payload.clone();
     let what = if is_join { "join" } else { "uplink" };
+    // The news is written here, on the source's task; the writer's thread only hands it out.
+    let fcnt = up.fcnt;
+    let message = if routes.is_empty() {
+        format!("{what} from {name} (fcnt {fcnt}) not forwarded: no active integration shares a label with this device")
+    } else {
+        format!(
+            "{what} from {name} (fcnt {fcnt}) queued for {} integration(s)",
+            routes.len()
+        )
+    };
+    let mut event = Event::new(what, "info", message)
+        .source(&source_id)
+        .device(&device_id)
+        .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "port": up.port, "routes": routes.len() }));
     inner.clone().core.writer().uplink(
         rows,
         Box::new(move |r: Result<Committed, WriteError>| {
@@ -301,33 +315,16 @@ fn commit(
                 routes: routes.len(),
             });
             warn_if_filling(&inner, &source_id, waiting, committed.oldest_age_ms);
-            let message = if added < routes.len() {
+            if added < routes.len() {
                 // A source redelivered an uplink the bridge already had (same uuid): sent once.
-                format!(
-                    "{what} from {name} (fcnt {}) received again; already queued, not sent twice",
-                    up.fcnt
-                )
+                event.message =
+                    format!("{what} from {name} (fcnt {fcnt}) received again; already queued, not sent twice");
+                inner.events.emit(event);
             } else if routes.is_empty() {
-                format!(
-                    "{what} from {name} (fcnt {}) not forwarded: no active integration shares a label with this device",
-                    up.fcnt
-                )
+                inner.events.emit(event);
             } else {
-                format!(
-                    "{what} from {name} (fcnt {}) queued for {} integration(s)",
-                    up.fcnt,
-                    routes.len()
-                )
-            };
-            let event = Event::new(what, "info", message)
-                .source(&source_id)
-                .device(&device_id)
-                .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "port": up.port, "routes": routes.len() }));
-            if added == routes.len() && !routes.is_empty() {
                 // Forwarded as it should be: the device's counters keep it, no event row.
                 inner.events.emit_live(event);
-            } else {
-                inner.events.emit(event);
             }
         }),
     );
