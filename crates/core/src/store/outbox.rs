@@ -62,19 +62,6 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// AWS acknowledged these entries: they leave the outbox.
-    pub fn outbox_ack(&mut self, seqs: &[i64]) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?;
-            for s in seqs {
-                stmt.execute([s])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Every route that needs a session: uplinks waiting, or an active integration sharing a
     /// label with a known device (so its downlinks can arrive).
     pub fn known_routes(&self) -> Result<Vec<(String, String)>> {
@@ -101,13 +88,17 @@ impl Store {
 
     /// Age in ms of the oldest waiting entry (0 when empty); O(1), seq follows arrival.
     pub fn outbox_oldest_age_ms(&self) -> Result<i64> {
-        let oldest: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1")?
-            .query_row([], |r| r.get(0))
-            .optional()?;
-        Ok(oldest.map(|o| now_ms() - o).unwrap_or(0))
+        oldest_age_ms(&self.conn)
     }
+}
+
+/// Age in ms of the oldest waiting entry (0 when empty), on any connection (the writer's too).
+pub(super) fn oldest_age_ms(conn: &rusqlite::Connection) -> Result<i64> {
+    let oldest: Option<i64> = conn
+        .prepare_cached("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(oldest.map(|o| now_ms() - o).unwrap_or(0))
 }
 
 /// The rows of one uplink, inside the caller's transaction: the device sighting, one outbox

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use tokio::sync::broadcast;
 
 use super::events::insert_event;
-use super::outbox::{enqueue, Enqueue};
+use super::outbox::{enqueue, oldest_age_ms, Enqueue};
 use super::{Store, StoreError};
 use crate::domain::DeviceSeen;
 use crate::events::{Event, KEEP_EVENTS};
@@ -262,13 +262,4 @@ fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Optio
             Err(e)
         }
     }
-}
-
-fn oldest_age_ms(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
-    use rusqlite::OptionalExtension;
-    let oldest: Option<i64> = conn
-        .prepare_cached("SELECT created_at_ms FROM outbox ORDER BY seq LIMIT 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    Ok(oldest.map(|o| crate::now_ms() - o).unwrap_or(0))
 }
