@@ -153,10 +153,14 @@ fn note_frame_counter(inner: &Inner, source_id: &str, up: &HeliumUplink) {
 }
 
 fn context(reader: &Store, routing: &mut RoutingCache, device_id: &str) -> UplinkContext {
-    let facts = routing.get(reader, device_id).cloned().unwrap_or_default();
+    // Only what the codec reads: the routes stay in the cache until the commit takes them.
+    let (labels, known_app_eui) = match routing.get(reader, device_id) {
+        Ok(facts) => (facts.labels.clone(), facts.app_eui.clone()),
+        Err(_) => Default::default(),
+    };
     UplinkContext {
-        labels: facts.labels,
-        known_app_eui: facts.app_eui,
+        labels,
+        known_app_eui,
         now_ms: now_ms(),
     }
 }
