@@ -12,6 +12,45 @@ use serde_json::{json, Value};
 
 const T: Duration = Duration::from_secs(20);
 
+/// One integration ("aws", topic `helium/uplinks`) on its own AWS broker, and one source.
+struct Wired {
+    env: Env,
+    aws: test_harness::Mosquitto,
+    integration: helium_bridge_core::domain::Integration,
+}
+
+/// The bridge running, with observers on the integration's topic and on the LNS broker.
+struct Running {
+    env: Env,
+    _aws: test_harness::Mosquitto,
+    out: Observer,
+    helium: Observer,
+    bridge: helium_bridge_core::bridge::Bridge,
+}
+
+impl Wired {
+    fn new(add_source: impl FnOnce(&Env) -> String) -> Wired {
+        let env = Env::new();
+        let aws = env.aws_broker();
+        let integration = env.integration("aws", "helium/uplinks", &aws);
+        add_source(&env);
+        Wired { env, aws, integration }
+    }
+
+    async fn start(self) -> Running {
+        let out = Observer::tls(&self.aws, &self.env.ca, "helium/uplinks").await;
+        let helium = Observer::plain(&self.env.helium, "unused/#").await;
+        let bridge = self.env.start().await;
+        Running {
+            env: self.env,
+            _aws: self.aws,
+            out,
+            helium,
+            bridge,
+        }
+    }
+}
+
 /// One ChirpStack device labelled to one integration, with the bridge running and the device's
 /// AWS session up.
 struct OneDevice {
@@ -27,19 +66,20 @@ struct OneDevice {
 
 impl OneDevice {
     async fn start(eui: &str) -> OneDevice {
-        let env = Env::new();
-        let aws = env.aws_broker();
-        let integration = env.integration("aws", "helium/uplinks", &aws);
-        env.chirpstack_source();
+        let wired = Wired::new(Env::chirpstack_source);
         let id = device_id_for_dev_eui(eui);
-        env.device(&id, eui, "fleet", &[&integration]);
-        let out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
-        let helium = Observer::plain(&env.helium, "unused/#").await;
-        let bridge = env.start().await;
+        wired.env.device(&id, eui, "fleet", &[&wired.integration]);
+        let Running {
+            env,
+            _aws,
+            out,
+            helium,
+            bridge,
+        } = wired.start().await;
         wait_for_sessions(&bridge, 1).await;
         OneDevice {
             env,
-            _aws: aws,
+            _aws,
             out,
             helium,
             bridge,
@@ -170,10 +210,8 @@ async fn a_frame_counter_jump_warns_once_of_the_uplinks_missing_upstream() {
 /// uplink, it is one device, and that uplink is forwarded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_legacy_device_labelled_before_its_first_uplink_is_one_device_and_forwarded() {
-    let env = Env::new();
-    let aws = env.aws_broker();
-    let integration = env.integration("aws", "helium/uplinks", &aws);
-    env.legacy_source();
+    let wired = Wired::new(Env::legacy_source);
+    let (env, integration) = (&wired.env, &wired.integration);
     let label = env.core.store().create_label("fleet").unwrap();
     env.core
         .store()
@@ -196,9 +234,13 @@ async fn a_legacy_device_labelled_before_its_first_uplink_is_one_device_and_forw
     env.core.store().attach_label_to_device_ref(&label.id, id_b).unwrap();
     env.device_cert(env.certs.path(), id_a);
     env.device_cert(env.certs.path(), id_b);
-    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
-    let helium = Observer::plain(&env.helium, "unused/#").await;
-    let bridge = env.start().await;
+    let Running {
+        env,
+        _aws,
+        mut out,
+        helium,
+        bridge,
+    } = wired.start().await;
 
     for (id, v) in [(id_a, &by_eui), (id_b, &by_id)] {
         helium
@@ -220,15 +262,18 @@ async fn a_legacy_device_labelled_before_its_first_uplink_is_one_device_and_forw
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_legacy_device_ids_are_rejected_and_never_listed() {
-    let env = Env::new();
-    let aws = env.aws_broker();
-    let integration = env.integration("aws", "helium/uplinks", &aws);
-    env.legacy_source();
+    let wired = Wired::new(Env::legacy_source);
     let good = "4f10d99a-e22e-4007-a3f0-6af3bc63acfe";
-    env.device(good, "5F67F99E10B47006", "fleet", &[&integration]);
-    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
-    let helium = Observer::plain(&env.helium, "unused/#").await;
-    let bridge = env.start().await;
+    wired
+        .env
+        .device(good, "5F67F99E10B47006", "fleet", &[&wired.integration]);
+    let Running {
+        env,
+        _aws,
+        mut out,
+        helium,
+        bridge,
+    } = wired.start().await;
     let mut events = bridge.events().subscribe();
     let raw: Value = serde_json::from_slice(&fixture("legacy/full.json")).unwrap();
     let rule = "is not a usable device id: it must be 1 to 128 letters, digits, ':', '_' or '-' \
