@@ -32,9 +32,16 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// Parses a JSON object into `T`. Going through `Value` first separates "not JSON" (with its
-/// position) from "JSON of the wrong shape" (with the path of the offending field).
+/// Parses a JSON object into `T`. A well-formed message parses straight into `T`; only a bad
+/// one goes through `Value`, which separates "not JSON" (with its position) from "JSON of the
+/// wrong shape" (with the path of the offending field). (Building the `Value` for every good
+/// message cost about a tenth of the bridge's CPU per uplink.)
 pub(crate) fn decode_object<T: DeserializeOwned>(raw: &[u8]) -> Result<T, CodecError> {
+    if raw.first() == Some(&b'{') {
+        if let Ok(t) = serde_json::from_slice(raw) {
+            return Ok(t);
+        }
+    }
     let value: Value = serde_json::from_slice(raw).map_err(|e| CodecError::NotJson(e.to_string()))?;
     if !value.is_object() {
         return Err(CodecError::NotObject(json_kind(&value)));
