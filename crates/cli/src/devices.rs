@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use clap::Subcommand;
 use helium_bridge_core::domain::Device;
-use helium_bridge_core::{Core, Store};
+use helium_bridge_core::Store;
+
+use crate::access::Access;
 
 use crate::{output, Result};
 
@@ -30,8 +32,8 @@ pub enum DeviceCmd {
     },
 }
 
-pub fn dispatch(core: &Core, cmd: DeviceCmd) -> Result {
-    let store = core.store();
+pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
+    let store = access.store();
     match cmd {
         DeviceCmd::List { json } => {
             let devices = store.list_devices()?;

@@ -10,12 +10,14 @@ use clap::{Args, Subcommand};
 use helium_bridge_core::aws::provision::{bus_sink, ProvisionEvent};
 use helium_bridge_core::aws::setup::{self, KeysChecked, NewKeys};
 use helium_bridge_core::aws::AwsProvisioner;
+use helium_bridge_core::control::{Keys, Reply, Request, Secret};
 use helium_bridge_core::domain::{EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, NewIntegration};
 use helium_bridge_core::events::EventBus;
 use helium_bridge_core::validate::Invalid;
-use helium_bridge_core::{Core, Store};
+use helium_bridge_core::Store;
 use zeroize::Zeroizing;
 
+use crate::access::{unexpected, Access};
 use crate::sources::{read_secret, SecretArgs};
 use crate::{output, path_arg, Result};
 
@@ -171,20 +173,20 @@ pub struct UpdateIntegration {
     forward_joins: Option<bool>,
 }
 
-pub fn dispatch(core: &Arc<Core>, cmd: IntegrationCmd) -> Result {
+pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
     match cmd {
-        IntegrationCmd::Add(a) => add(core, a),
-        IntegrationCmd::Update(u) => update(core, u),
-        IntegrationCmd::List { json } => list(&core.store(), json),
-        IntegrationCmd::Show { integration, json } => show(&core.store(), &integration, json),
-        IntegrationCmd::Provision { integration } => provision(core, &integration),
-        IntegrationCmd::Enable { integration } => set_active(&core.store(), &integration, true),
-        IntegrationCmd::Disable { integration } => set_active(&core.store(), &integration, false),
+        IntegrationCmd::Add(a) => add(access, a),
+        IntegrationCmd::Update(u) => update(access, u),
+        IntegrationCmd::List { json } => list(&access.store(), json),
+        IntegrationCmd::Show { integration, json } => show(&access.store(), &integration, json),
+        IntegrationCmd::Provision { integration } => provision(access, &integration),
+        IntegrationCmd::Enable { integration } => set_active(access, &integration, true),
+        IntegrationCmd::Disable { integration } => set_active(access, &integration, false),
         IntegrationCmd::Remove {
             integration,
             cleanup_aws,
             keep_aws,
-        } => remove(core, &integration, cleanup_aws, keep_aws),
+        } => remove(access, &integration, cleanup_aws, keep_aws),
     }
 }
 
@@ -192,7 +194,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
-fn add(core: &Arc<Core>, a: AddIntegration) -> Result {
+fn add(access: &Access, a: AddIntegration) -> Result {
     let (host, port) = match a.endpoint.as_deref() {
         Some(e) => split_endpoint(e)?,
         None => (None, None),
@@ -220,8 +222,13 @@ fn add(core: &Arc<Core>, a: AddIntegration) -> Result {
         endpoint,
         forward_joins: a.forward_joins,
     };
-    let vault = helium_bridge_core::vault::from_env()?;
-    let (i, checked) = runtime()?.block_on(setup::add_integration(core, vault, new, keys))?;
+    let (i, checked) = match access.call(Request::IntegrationAdd {
+        new,
+        keys: keys.map(wire_keys),
+    })? {
+        Reply::IntegrationAdded { integration, checked } => (integration, checked),
+        other => return Err(unexpected(other)),
+    };
     if let Some(c) = &checked {
         print_checked(c);
     }
@@ -245,14 +252,19 @@ fn print_checked(c: &KeysChecked) {
 }
 
 fn vault_name() -> &'static str {
-    match helium_bridge_core::vault::secrets_file_from_env() {
-        Some(_) => "credentials file",
-        None => "OS keychain",
+    helium_bridge_core::vault::name()
+}
+
+/// The keys as the control plane takes them (the secret stays in a zeroing buffer).
+fn wire_keys(k: NewKeys) -> Keys {
+    Keys {
+        access_key_id: k.access_key_id,
+        secret_access_key: Secret(k.secret_access_key),
     }
 }
 
-fn update(core: &Arc<Core>, u: UpdateIntegration) -> Result {
-    let current = core.store().find_integration(&u.integration)?;
+fn update(access: &Access, u: UpdateIntegration) -> Result {
+    let current = access.store().find_integration(&u.integration)?;
     let mut endpoint = current.endpoint.clone();
     let mut endpoint_changed = false;
     if let Some(e) = &u.endpoint {
@@ -276,8 +288,14 @@ fn update(core: &Arc<Core>, u: UpdateIntegration) -> Result {
         forward_joins: u.forward_joins,
         aws: None,
     };
-    let vault = helium_bridge_core::vault::from_env()?;
-    let outcome = runtime()?.block_on(setup::update_integration(core, vault, &current.id, update, keys))?;
+    let outcome = match access.call(Request::IntegrationUpdate {
+        integration: current.id.clone(),
+        update,
+        keys: keys.map(wire_keys),
+    })? {
+        Reply::IntegrationUpdated { outcome } => outcome,
+        other => return Err(unexpected(other)),
+    };
     if let Some(c) = &outcome.checked {
         print_checked(c);
     }
@@ -299,7 +317,22 @@ fn update(core: &Arc<Core>, u: UpdateIntegration) -> Result {
     Ok(())
 }
 
-fn provision(core: &Arc<Core>, id_or_name: &str) -> Result {
+fn provision(access: &Access, id_or_name: &str) -> Result {
+    let Some(core) = access.local_core() else {
+        // The running bridge provisions; its steps are events in its log.
+        return match access.call(Request::IntegrationProvision {
+            integration: id_or_name.to_string(),
+        })? {
+            Reply::ProvisioningStarted { integration } => {
+                out!(
+                    "the running bridge is provisioning the devices of {:?}; follow it with `helium-aws-bridge monitor`",
+                    integration.name
+                );
+                Ok(())
+            }
+            other => Err(unexpected(other)),
+        };
+    };
     let i = core.store().find_integration(id_or_name)?;
     if i.aws.is_none() {
         return Err(format!(
@@ -343,8 +376,8 @@ fn provision(core: &Arc<Core>, id_or_name: &str) -> Result {
     }
 }
 
-fn remove(core: &Arc<Core>, id_or_name: &str, cleanup_aws: bool, keep_aws: bool) -> Result {
-    let i = core.store().find_integration(id_or_name)?;
+fn remove(access: &Access, id_or_name: &str, cleanup_aws: bool, keep_aws: bool) -> Result {
+    let i = access.store().find_integration(id_or_name)?;
     let cleanup = if cleanup_aws || keep_aws || i.aws.is_none() {
         cleanup_aws
     } else if std::io::stdin().is_terminal() {
@@ -360,8 +393,13 @@ fn remove(core: &Arc<Core>, id_or_name: &str, cleanup_aws: bool, keep_aws: bool)
         )
         .into());
     };
-    let vault = helium_bridge_core::vault::from_env()?;
-    let outcome = runtime()?.block_on(setup::remove_integration(core, vault, &i.id, cleanup))?;
+    let outcome = match access.call(Request::IntegrationRemove {
+        integration: i.id.clone(),
+        cleanup_aws: cleanup,
+    })? {
+        Reply::IntegrationRemoved { outcome } => outcome,
+        other => return Err(unexpected(other)),
+    };
     let dropped = if outcome.dropped_uplinks > 0 {
         format!("; {} waiting uplink(s) were dropped", outcome.dropped_uplinks)
     } else {
@@ -479,17 +517,22 @@ fn show(store: &Store, id_or_name: &str, json: bool) -> Result {
     Ok(())
 }
 
-fn set_active(store: &Store, id_or_name: &str, active: bool) -> Result {
-    let i = store.find_integration(id_or_name)?;
+fn set_active(access: &Access, id_or_name: &str, active: bool) -> Result {
+    let i = access.store().find_integration(id_or_name)?;
     if i.active == active {
         out!("integration {:?} is already {}", i.name, enabled(active));
-    } else {
-        store.set_integration_active(&i.id, active)?;
-        out!(
+        return Ok(());
+    }
+    match access.call(Request::IntegrationSetActive {
+        integration: i.id.clone(),
+        active,
+    })? {
+        Reply::IntegrationActive { integration } => out!(
             "{} integration {:?}",
-            if active { "enabled" } else { "disabled" },
-            i.name
-        );
+            if integration.active { "enabled" } else { "disabled" },
+            integration.name
+        ),
+        other => return Err(unexpected(other)),
     }
     Ok(())
 }

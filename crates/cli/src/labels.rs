@@ -1,9 +1,10 @@
-//! `label add|list|attach|detach|remove`: a device's uplinks go to every active integration
+//! `label add|list|rename|attach|detach|remove`: a device's uplinks go to every active integration
 //! that shares a label with it.
 
 use clap::{Args, Subcommand};
-use helium_bridge_core::Core;
+use helium_bridge_core::control::{self, Reply, Request};
 
+use crate::access::{unexpected, Access};
 use crate::{output, Result};
 
 #[derive(Subcommand)]
@@ -23,6 +24,13 @@ pub enum LabelCmd {
     Attach(Link),
     /// Take a label off an integration or a device.
     Detach(Link),
+    /// Rename a label; what carries it keeps it.
+    Rename {
+        #[arg(value_name = "NAME|ID")]
+        label: String,
+        /// The new name, unique among labels.
+        name: String,
+    },
     /// Remove a label from everything and delete it.
     Remove {
         #[arg(value_name = "NAME|ID")]
@@ -51,15 +59,18 @@ pub struct Target {
     device: Option<String>,
 }
 
-pub fn dispatch(core: &Core, cmd: LabelCmd) -> Result {
-    let store = core.store();
+pub fn dispatch(access: &Access, cmd: LabelCmd) -> Result {
     match cmd {
-        LabelCmd::Add { name } => {
-            let l = store.create_label(&name)?;
-            out!("added label {:?} (id {})", l.name, l.id);
-        }
+        LabelCmd::Add { name } => match access.call(Request::LabelAdd { name })? {
+            Reply::Label { label } => out!("added label {:?} (id {})", label.name, label.id),
+            other => return Err(unexpected(other)),
+        },
+        LabelCmd::Rename { label, name } => match access.call(Request::LabelRename { label, name })? {
+            Reply::Label { label } => out!("renamed the label to {:?} (id {})", label.name, label.id),
+            other => return Err(unexpected(other)),
+        },
         LabelCmd::List { json } => {
-            let labels = store.list_labels()?;
+            let labels = access.store().list_labels()?;
             if json {
                 output::json(&labels);
             } else if labels.is_empty() {
@@ -80,22 +91,28 @@ pub fn dispatch(core: &Core, cmd: LabelCmd) -> Result {
             }
         }
         LabelCmd::Attach(Link { label, target }) => {
-            let label = store.find_label(&label)?;
-            match (target.integration, target.device) {
-                (Some(i), _) => {
-                    let i = store.find_integration(&i)?;
-                    store.attach_label_to_integration(&label.id, &i.id)?;
-                    out!("attached label {:?} to integration {:?}", label.name, i.name);
-                }
-                (None, Some(d)) => {
-                    let known = store.find_device(&d).is_ok();
-                    let device = store.attach_label_to_device_ref(&label.id, &d)?;
-                    if !known && device.dev_eui.is_empty() {
+            let reply = access.call(Request::LabelAttach {
+                label,
+                target: target.into_target(),
+            })?;
+            match reply {
+                Reply::Linked {
+                    label,
+                    integration: Some(i),
+                    ..
+                } => out!("attached label {:?} to integration {:?}", label.name, i.name),
+                Reply::Linked {
+                    label,
+                    device: Some(device),
+                    registered,
+                    ..
+                } => {
+                    if registered && device.dev_eui.is_empty() {
                         out!(
                             "registered device {} from its Helium Console id; it has not been heard from yet",
                             device.id
                         );
-                    } else if !known {
+                    } else if registered {
                         out!(
                             "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
                             device.dev_eui,
@@ -109,43 +126,47 @@ pub fn dispatch(core: &Core, cmd: LabelCmd) -> Result {
                         device.id
                     );
                 }
-                (None, None) => unreachable!("clap requires --integration or --device"),
+                other => return Err(unexpected(other)),
             }
         }
         LabelCmd::Detach(Link { label, target }) => {
-            let label = store.find_label(&label)?;
-            match (target.integration, target.device) {
-                (Some(i), _) => {
-                    let i = store.find_integration(&i)?;
-                    if !store.detach_label_from_integration(&label.id, &i.id)? {
-                        return Err(
-                            format!("label {:?} is not attached to integration {:?}", label.name, i.name).into(),
-                        );
-                    }
-                    out!("detached label {:?} from integration {:?}", label.name, i.name);
-                }
-                (None, Some(d)) => {
-                    let device = store.find_device(&d)?;
-                    if !store.detach_label_from_device(&label.id, &device.id)? {
-                        return Err(
-                            format!("label {:?} is not attached to device {:?}", label.name, device.name).into(),
-                        );
-                    }
-                    out!(
-                        "detached label {:?} from device {:?} (id {})",
-                        label.name,
-                        device.name,
-                        device.id
-                    );
-                }
-                (None, None) => unreachable!("clap requires --integration or --device"),
+            let reply = access.call(Request::LabelDetach {
+                label,
+                target: target.into_target(),
+            })?;
+            match reply {
+                Reply::Linked {
+                    label,
+                    integration: Some(i),
+                    ..
+                } => out!("detached label {:?} from integration {:?}", label.name, i.name),
+                Reply::Linked {
+                    label,
+                    device: Some(device),
+                    ..
+                } => out!(
+                    "detached label {:?} from device {:?} (id {})",
+                    label.name,
+                    device.name,
+                    device.id
+                ),
+                other => return Err(unexpected(other)),
             }
         }
-        LabelCmd::Remove { label } => {
-            let label = store.find_label(&label)?;
-            store.remove_label(&label.id)?;
-            out!("removed label {:?}", label.name);
-        }
+        LabelCmd::Remove { label } => match access.call(Request::LabelRemove { label })? {
+            Reply::LabelRemoved { label } => out!("removed label {:?}", label.name),
+            other => return Err(unexpected(other)),
+        },
     }
     Ok(())
+}
+
+impl Target {
+    fn into_target(self) -> control::Target {
+        match (self.integration, self.device) {
+            (Some(i), _) => control::Target::Integration(i),
+            (None, Some(d)) => control::Target::Device(d),
+            (None, None) => unreachable!("clap requires --integration or --device"),
+        }
+    }
 }

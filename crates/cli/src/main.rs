@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod output;
+mod access;
 mod devices;
 mod integrations;
 mod labels;
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use helium_bridge_core::{resolve_data_dir, store::SCHEMA_VERSION, Core};
+use helium_bridge_core::{resolve_data_dir, store::SCHEMA_VERSION};
 
 /// What every subcommand returns; the error is printed as `error: <message>`, exit status 1.
 pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -25,7 +26,7 @@ pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 )]
 struct Cli {
     /// Where the bridge keeps its database [default: $HELIUM_AWS_BRIDGE_DATA_DIR, else the
-    /// platform data directory]. The desktop app and the CLI cannot use one at the same time.
+    /// platform data directory]. While the desktop app or `run` holds it, commands go to them.
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
@@ -98,19 +99,20 @@ fn dispatch(cli: Cli) -> Result {
         Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
         _ => {}
     }
-    let core = std::sync::Arc::new(Core::open(&dir)?);
+    let access = access::Access::open(&dir)?;
     match cli.command {
-        Command::Status { json } => status(&core, json),
-        Command::Source(cmd) => sources::dispatch(&core, cmd),
-        Command::Integration(cmd) => integrations::dispatch(&core, cmd),
-        Command::Label(cmd) => labels::dispatch(&core, cmd),
-        Command::Device(cmd) => devices::dispatch(&core, cmd),
+        Command::Status { json } => status(&dir, &access, json),
+        Command::Source(cmd) => sources::dispatch(&access, cmd),
+        Command::Integration(cmd) => integrations::dispatch(&access, cmd),
+        Command::Label(cmd) => labels::dispatch(&access, cmd),
+        Command::Device(cmd) => devices::dispatch(&access, cmd),
         Command::Run { .. } | Command::Monitor { .. } => unreachable!("handled above"),
     }
 }
 
-fn status(core: &Core, json: bool) -> Result {
-    let store = core.store();
+fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result {
+    let store = access.store();
+    let running = access.local_core().is_none();
     let (sources, integrations, labels, devices) = (
         store.list_sources()?.len(),
         store.list_integrations()?.len(),
@@ -119,7 +121,8 @@ fn status(core: &Core, json: bool) -> Result {
     );
     if json {
         let v = serde_json::json!({
-            "data_dir": core.data_dir(),
+            "data_dir": dir,
+            "bridge_running_elsewhere": running,
             "schema_version": store.schema_version()?,
             "sources": sources,
             "integrations": integrations,
@@ -128,7 +131,10 @@ fn status(core: &Core, json: bool) -> Result {
         });
         out!("{v}");
     } else {
-        out!("data dir:       {}", core.data_dir().display());
+        out!("data dir:       {}", dir.display());
+        if running {
+            out!("in use by:      a running bridge (the desktop app or `run`); changes go to it");
+        }
         out!("schema version: {} (latest {SCHEMA_VERSION})", store.schema_version()?);
         out!("sources:        {sources}");
         out!("integrations:   {integrations}");

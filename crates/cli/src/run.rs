@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use helium_bridge_core::bridge::BridgeOptions;
+use helium_bridge_core::control::{socket, Control};
 use helium_bridge_core::datadir::DB_FILE;
 use helium_bridge_core::engine::Engine;
 use helium_bridge_core::events::{Event, EventBus};
@@ -63,12 +64,16 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
             outbox_warn_age: std::time::Duration::from_secs(outbox_warn_age_s),
             ..BridgeOptions::default()
         };
-        engine.start_app(core, bus, opts).await;
+        engine.start_app(core.clone(), bus, opts).await;
         if let BridgeStatus::Failed { error } = engine.status() {
             let _ = done_tx.send(());
             let _ = printer.await;
             return Err(error.into());
         }
+        // Other CLI commands reach this bridge through the control socket.
+        let (stop_control, control_stopped) = tokio::sync::watch::channel(false);
+        socket::serve(Control::new(core, engine.clone()), dir, control_stopped)
+            .map_err(|e| format!("cannot open the control socket in {}: {e}", dir.display()))?;
         eprintln!(
             "bridge running in {}: {sources} source(s), {integrations} active integration(s); \
              stop with Ctrl-C or SIGTERM",
@@ -79,6 +84,7 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
         }
         let why = stop.wait().await;
         eprintln!("{why}: stopping the bridge…");
+        let _ = stop_control.send(true);
         engine.shutdown(SHUTDOWN_WITHIN).await;
         let _ = done_tx.send(());
         let _ = printer.await;

@@ -5,12 +5,12 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use helium_bridge_core::control::{Reply, Request, Secret};
 use helium_bridge_core::domain::{MqttTlsFiles, Source, SourceConfig};
-use helium_bridge_core::sources::secret_key;
 use helium_bridge_core::validate::{self, Invalid};
-use helium_bridge_core::Core;
 use zeroize::Zeroizing;
 
+use crate::access::{unexpected, Access};
 use crate::{output, path_arg, Result};
 
 #[derive(Subcommand)]
@@ -110,15 +110,15 @@ pub struct SecretArgs {
     pub(crate) secret_env: Option<String>,
 }
 
-pub fn dispatch(core: &Core, cmd: SourceCmd) -> Result {
+pub fn dispatch(access: &Access, cmd: SourceCmd) -> Result {
     match cmd {
-        SourceCmd::Add(add) => add_source(core, add),
-        SourceCmd::List { json } => list(core, json),
-        SourceCmd::Remove { source } => remove(core, &source),
+        SourceCmd::Add(add) => add_source(access, add),
+        SourceCmd::List { json } => list(access, json),
+        SourceCmd::Remove { source } => remove(access, &source),
     }
 }
 
-fn add_source(core: &Core, add: AddSource) -> Result {
+fn add_source(access: &Access, add: AddSource) -> Result {
     let (name, config, secret, what) = match add {
         AddSource::Chirpstack {
             name,
@@ -171,31 +171,23 @@ fn add_source(core: &Core, add: AddSource) -> Result {
     if anonymous && (secret.secret_stdin || secret.secret_env.is_some()) {
         return Err("a broker password needs --username: without one the broker gets no credentials".into());
     }
-    let secret = read_secret(&secret, what)?;
-    let mut config = config;
-    if let SourceConfig::HttpWebhook { require_secret, .. } = &mut config {
-        *require_secret = secret.is_some();
-    }
-    let store = core.store();
-    let source = store.create_source(&name, config)?;
-    let mut note = String::new();
-    if let Some(secret) = secret {
-        if let Err(e) = helium_bridge_core::vault::from_env()?.put(&secret_key(&source.id), &secret) {
-            let undo = match store.remove_source(&source.id) {
-                Ok(()) => String::new(),
-                Err(u) => format!(
-                    " (and removing it again failed: {u}; run `helium-aws-bridge source remove {}`)",
-                    source.id
-                ),
-            };
-            return Err(format!(
-                "cannot keep the {what} of source {:?} in the OS keychain, so it was not added{undo}: {e}",
-                source.name
-            )
-            .into());
-        }
-        note = format!("; its {what} is in the OS keychain");
-    }
+    let secret = read_secret(&secret, what)?
+        .map(|bytes| {
+            String::from_utf8(bytes.to_vec())
+                .map(|text| Secret(Zeroizing::new(text)))
+                .map_err(|_| format!("the {what} is not valid UTF-8"))
+        })
+        .transpose()?;
+    let has_secret = secret.is_some();
+    let source = match access.call(Request::SourceAdd { name, config, secret })? {
+        Reply::Source { source } => source,
+        other => return Err(unexpected(other)),
+    };
+    let note = if has_secret {
+        format!("; its {what} is in the {}", helium_bridge_core::vault::name())
+    } else {
+        String::new()
+    };
     out!(
         "added {} source {:?} (id {}){note}",
         kind(&source.config),
@@ -289,8 +281,8 @@ fn address(s: &Source) -> (&str, String) {
     }
 }
 
-fn list(core: &Core, json: bool) -> Result {
-    let sources = core.store().list_sources()?;
+fn list(access: &Access, json: bool) -> Result {
+    let sources = access.store().list_sources()?;
     if json {
         output::json(&sources);
     } else if sources.is_empty() {
@@ -308,18 +300,29 @@ fn list(core: &Core, json: bool) -> Result {
     Ok(())
 }
 
-fn remove(core: &Core, id_or_name: &str) -> Result {
-    let store = core.store();
-    let source = store.find_source(id_or_name)?;
-    store.remove_source(&source.id)?;
-    drop(store);
-    match helium_bridge_core::vault::from_env()?.delete(&secret_key(&source.id)) {
-        Ok(true) => out!("removed source {:?} and its secret in the OS keychain", source.name),
-        Ok(false) => out!("removed source {:?}", source.name),
-        Err(e) => {
-            out!("removed source {:?}", source.name);
-            eprintln!("warning: its secret could not be deleted from the OS keychain: {e}");
-        }
+fn remove(access: &Access, id_or_name: &str) -> Result {
+    let reply = access.call(Request::SourceRemove {
+        source: id_or_name.to_string(),
+    })?;
+    let Reply::SourceRemoved {
+        source,
+        secret_deleted,
+        warning,
+    } = reply
+    else {
+        return Err(unexpected(reply));
+    };
+    if secret_deleted {
+        out!(
+            "removed source {:?} and its secret in the {}",
+            source.name,
+            helium_bridge_core::vault::name()
+        );
+    } else {
+        out!("removed source {:?}", source.name);
+    }
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
     }
     Ok(())
 }

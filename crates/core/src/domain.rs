@@ -45,7 +45,7 @@ pub struct Integration {
 }
 
 /// What a user supplies to create an integration; validated by the store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewIntegration {
     pub kind: IntegrationKind,
     pub name: String,
@@ -66,7 +66,7 @@ pub struct AwsAccount {
 }
 
 /// Changes to an integration's settings; `None` leaves a setting as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IntegrationUpdate {
     pub name: Option<String>,
     pub region: Option<String>,

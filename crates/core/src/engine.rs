@@ -22,6 +22,19 @@ enum Slot {
     Stopped,
 }
 
+/// What changed in the store, for [`Engine::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Labels, or which devices and integrations carry them.
+    Labels,
+    /// A source was added, edited or removed.
+    Sources,
+    /// An integration was enabled or disabled.
+    IntegrationActive(String),
+    /// An integration's keys, region or endpoints changed.
+    IntegrationReconfigured(String),
+}
+
 pub struct Engine {
     slot: Mutex<Slot>,
     /// Mirrors the slot for whoever waits for the start to finish.
@@ -124,6 +137,26 @@ impl Engine {
             Some(result) => Ok(result?),
             None => Ok(core.store().set_integration_active(id, active)?),
         }
+    }
+
+    /// Applies a change the store already holds to the running bridge, so it takes effect at
+    /// once; nothing to do when the bridge is not running (its next start reads the store).
+    pub async fn apply(&self, change: Change) -> Result<(), IpcError> {
+        match change {
+            Change::Labels => {
+                self.with(|b| b.labels_changed());
+            }
+            Change::Sources => {
+                if let Some(following) = self.with(|b| b.sources_changed()) {
+                    following.await?;
+                }
+            }
+            Change::IntegrationActive(id) => {
+                self.with(|b| b.provision_now(&id));
+            }
+            Change::IntegrationReconfigured(id) => self.integration_reconfigured(&id),
+        }
+        Ok(())
     }
 
     /// Restarts the integration's sessions with its new keys, region or endpoints. Nothing to

@@ -7,6 +7,7 @@ pub mod app;
 pub mod aws;
 pub mod bridge;
 pub mod codec;
+pub mod control;
 pub mod datadir;
 pub mod domain;
 pub mod engine;

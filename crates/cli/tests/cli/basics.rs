@@ -74,8 +74,10 @@ fn data_dir_from_environment() {
     assert!(tmp.path().join("bridge.sqlite3").is_file());
 }
 
+/// A process holds the data directory but serves no control socket (it is still starting,
+/// or it is not a bridge): commands say so instead of writing behind its back.
 #[test]
-fn refuses_a_data_dir_held_by_another_process() {
+fn a_held_data_dir_without_a_control_socket_is_explained() {
     let tmp = tempfile::tempdir().unwrap();
     let _held = DataDir::acquire(tmp.path()).unwrap();
     for args in [
@@ -88,7 +90,15 @@ fn refuses_a_data_dir_held_by_another_process() {
         args.extend(["--data-dir", tmp.path().to_str().unwrap()]);
         let o = cli(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
-        assert_eq!(stderr(&o).trim(), in_use(tmp.path()), "{args:?}");
+        assert_eq!(
+            stderr(&o).trim(),
+            format!(
+                "error: another Helium AWS Bridge process (the desktop app or `run`) holds {}, and its control \
+                 socket does not answer; wait until it has started, or quit it",
+                tmp.path().display()
+            ),
+            "{args:?}"
+        );
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
@@ -31,7 +31,7 @@ impl std::fmt::Debug for NewKeys {
 }
 
 /// What AWS said about keys that work: whose they are and the region's IoT data endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct KeysChecked {
     pub account: AwsAccount,
     pub data_endpoint: String,
@@ -145,7 +145,7 @@ pub async fn add_integration(
 }
 
 /// What an update changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct UpdateOutcome {
     pub integration: Integration,
     /// Keys checked with AWS (new keys, or the stored ones in a new region).
@@ -292,7 +292,7 @@ async fn forget_new_key(vault: &Arc<dyn Vault>, current: &Integration, new_key: 
 }
 
 /// What removing an integration did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RemoveOutcome {
     pub name: String,
     /// Uplinks that were still waiting for it and were dropped.
@@ -368,7 +368,7 @@ pub async fn remove_integration(
 }
 
 /// The result of provisioning an integration's devices now.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ProvisionSummary {
     pub provisioned: Vec<String>,
     /// (device id, why)

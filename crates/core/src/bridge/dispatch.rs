@@ -24,6 +24,9 @@ pub(crate) enum Command {
     IntegrationReconfigured(String),
     /// Stop the integration's sessions (it is about to be removed); answers once they ended.
     StopIntegration(String, tokio::sync::oneshot::Sender<()>),
+    /// Labels or their links changed: sessions serve the integrations that share a label with
+    /// their device now, and routes that appeared get sessions.
+    LabelsChanged,
     /// A session that was being replaced has ended: start its successor.
     Replaced(SessionKey),
 }
@@ -69,6 +72,10 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Comma
                 device_id,
             } => d.route(&integration_id, &device_id),
             Command::Resume => d.resume(None),
+            Command::LabelsChanged => {
+                d.regroup();
+                d.resume(None);
+            }
             Command::Replaced(key) => {
                 d.replacing.remove(&key);
                 if !d.sessions.contains_key(&key) {
@@ -156,6 +163,20 @@ impl Dispatch {
             // Serves other integrations only: its successor serves this one too.
             Some(s) if !s.task.is_finished() => drop(self.replace(&key)),
             _ => self.start(key),
+        }
+    }
+
+    /// Replaces every session whose integrations are no longer the ones that share a label
+    /// with its device (one was attached or detached); a session left with none ends.
+    fn regroup(&mut self) {
+        let stale: Vec<SessionKey> = self
+            .sessions
+            .iter()
+            .filter(|(k, s)| !s.task.is_finished() && self.members(k) != s.members)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in stale {
+            drop(self.replace(&key));
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod dispatch;
 mod downlink;
+mod feeds;
 mod gaps;
 pub(crate) mod inbox;
 mod ingest;
@@ -12,7 +13,6 @@ mod routing;
 mod session;
 mod status;
 
-use crate::sync::LockExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,7 +30,6 @@ use crate::app::Core;
 use crate::aws::Provisioner;
 use crate::domain::SourceConfig;
 use crate::events::{Event, EventBus};
-use crate::sources;
 use crate::vault::Vault;
 
 #[derive(Debug, Clone)]
@@ -107,6 +106,7 @@ pub struct Bridge {
     inner: Arc<Inner>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    feeds: Arc<feeds::Feeds>,
 }
 
 impl Bridge {
@@ -154,38 +154,19 @@ impl Bridge {
         inner.outbox_len.store(waiting, std::sync::atomic::Ordering::Relaxed);
         let mut tasks = JoinSet::new();
         tasks.spawn(dispatch::run(inner.clone(), routes_rx));
-        let sources = inner.core.store().list_sources()?;
-        for source in sources {
-            let (tx, rx) = mpsc::channel(256);
-            inner
-                .downlinks
-                .locked()
-                .insert(source.id.clone(), (source.config.clone(), tx));
-            let ingest = match IngestHandle::new(inner.clone(), &source.id) {
-                Ok(h) => h,
-                Err(e) => {
-                    let e = format!("source {:?} cannot start: cannot open the database: {e}", source.name);
-                    inner.status.set("source", &source.id, &source.name, false, e.clone());
-                    inner
-                        .status
-                        .emit(Event::new("connection", "error", e).source(&source.id));
-                    continue;
-                }
-            };
-            tasks.spawn(sources::run(sources::SourceContext {
-                source,
-                ingest,
-                status: inner.status.clone(),
-                vault: inner.vault.clone(),
-                shutdown: inner.shutdown.clone(),
-                max_backoff: inner.opts.max_backoff,
-                downlinks: rx,
-            }));
+        let feeds = Arc::new(feeds::Feeds::default());
+        for source in inner.core.store().list_sources()? {
+            feeds.start(&inner, source);
         }
         // Sessions for every route that has uplinks waiting or could receive downlinks.
         let _ = inner.routes.send(dispatch::Command::Resume);
         inner.events.emit(Event::new("bridge", "info", "bridge started"));
-        Ok(Bridge { inner, stop, tasks })
+        Ok(Bridge {
+            inner,
+            stop,
+            tasks,
+            feeds,
+        })
     }
 
     /// Starts the bridge as the app and `helium-aws-bridge run` do: each integration's devices
@@ -252,8 +233,25 @@ impl Bridge {
             .send(dispatch::Command::IntegrationChanged(integration_id.to_string()));
     }
 
+    /// Sources were added, edited or removed: the running ones follow the store at once.
+    /// (Asks at once; the returned future, which borrows nothing, resolves when they follow.)
+    pub fn sources_changed(
+        &self,
+    ) -> impl std::future::Future<Output = Result<(), crate::store::StoreError>> + Send + 'static {
+        let (feeds, inner) = (self.feeds.clone(), self.inner.clone());
+        async move { feeds.reconcile(&inner).await }
+    }
+
+    /// Labels or their links changed: devices start or stop being piped to integrations
+    /// now (sessions gain or lose the integrations they serve); new uplinks route by the new
+    /// labels as they arrive.
+    pub fn labels_changed(&self) {
+        let _ = self.inner.routes.send(dispatch::Command::LabelsChanged);
+    }
+
     /// Stops the sources, lets sessions finish what is in flight (bounded), and returns.
     pub async fn shutdown(mut self) {
+        self.feeds.stop_all().await;
         let _ = self.stop.send(true);
         let drain = async { while self.tasks.join_next().await.is_some() {} };
         if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {

@@ -34,6 +34,11 @@ impl Status {
         self.states.locked().insert(format!("{side}/{id}"), st);
     }
 
+    /// Drops a connection that no longer exists (a removed source).
+    pub fn forget(&self, side: &str, id: &str) {
+        self.states.locked().remove(&format!("{side}/{id}"));
+    }
+
     pub fn emit(&self, e: Event) {
         self.events.emit(e);
     }

@@ -95,6 +95,30 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("label {id_or_name:?}")))
     }
 
+    /// Renames a label; what carries it keeps it.
+    pub fn rename_label(&self, id: &str, name: &str) -> Result<Label> {
+        validate::name("label name", name)?;
+        let name = name.trim();
+        let taken = self
+            .find_label(name)
+            .ok()
+            .filter(|l| l.id != id && l.name.eq_ignore_ascii_case(name));
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!("a label named {name:?} already exists")));
+        }
+        if self
+            .conn
+            .execute("UPDATE labels SET name = ?2 WHERE id = ?1", params![id, name])?
+            == 0
+        {
+            return Err(StoreError::NotFound(format!("label {id:?}")));
+        }
+        Ok(Label {
+            id: id.to_string(),
+            name: name.to_string(),
+        })
+    }
+
     /// Removes a label; devices and integrations lose it.
     pub fn remove_label(&self, id: &str) -> Result<()> {
         if self.conn.execute("DELETE FROM labels WHERE id = ?1", [id])? == 0 {

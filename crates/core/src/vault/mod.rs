@@ -56,6 +56,14 @@ pub fn secrets_file_from_env() -> Option<std::path::PathBuf> {
         .map(std::path::PathBuf::from)
 }
 
+/// Where secrets go, as users know it: "credentials file" or "OS keychain".
+pub fn name() -> &'static str {
+    match secrets_file_from_env() {
+        Some(_) => "credentials file",
+        None => "OS keychain",
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct KeyringVault {
     service: String,

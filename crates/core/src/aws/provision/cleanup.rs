@@ -12,7 +12,7 @@ use crate::domain::Integration;
 
 /// What a cleanup removed, what it left on purpose, and what it could not remove
 /// (`(what, why)`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct CleanupReport {
     pub removed: Vec<String>,
     /// Left in AWS on purpose: shared with another integration, or holding certificates the

@@ -1,0 +1,93 @@
+//! How a CLI command reaches the data: changes always go through the control plane — in this
+//! process when no bridge holds the data directory, or over the control socket of the desktop
+//! app or `run` that does (so the running bridge applies them at once). Reads go to the
+//! database directly either way (SQLite's WAL lets readers beside the writer).
+
+use std::cell::RefCell;
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+
+use helium_bridge_core::app::StoreGuard;
+use helium_bridge_core::control::socket::Client;
+use helium_bridge_core::control::{Control, Reply, Request};
+use helium_bridge_core::datadir::{DataDirError, DB_FILE};
+use helium_bridge_core::engine::Engine;
+use helium_bridge_core::{Core, CoreError, Store};
+
+use crate::Result;
+
+pub enum Access {
+    /// This process holds the data directory.
+    Local {
+        control: Arc<Control>,
+        runtime: tokio::runtime::Runtime,
+    },
+    /// The desktop app or `run` holds it.
+    Remote { store: Store, client: RefCell<Client> },
+}
+
+/// The store to read from, whichever way it was opened.
+pub enum Reader<'a> {
+    Local(StoreGuard<'a>),
+    Remote(&'a Store),
+}
+
+impl Deref for Reader<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        match self {
+            Reader::Local(g) => g,
+            Reader::Remote(s) => s,
+        }
+    }
+}
+
+impl Access {
+    pub fn open(dir: &Path) -> Result<Access> {
+        match Core::open(dir) {
+            Ok(core) => {
+                let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+                let control = Control::new(Arc::new(core), Engine::new(false));
+                Ok(Access::Local { control, runtime })
+            }
+            Err(CoreError::DataDir(DataDirError::InUse { .. })) => {
+                let client = Client::connect(dir)?;
+                let store = Store::open_reader(&dir.join(DB_FILE))?;
+                Ok(Access::Remote {
+                    store,
+                    client: RefCell::new(client),
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn store(&self) -> Reader<'_> {
+        match self {
+            Access::Local { control, .. } => Reader::Local(control.core().store()),
+            Access::Remote { store, .. } => Reader::Remote(store),
+        }
+    }
+
+    /// Makes a change through the control plane.
+    pub fn call(&self, req: Request) -> Result<Reply> {
+        match self {
+            Access::Local { control, runtime } => Ok(runtime.block_on(control.handle(req))?),
+            Access::Remote { client, .. } => Ok(client.borrow_mut().call(&req)?),
+        }
+    }
+
+    /// The opened core when this process holds the data directory.
+    pub fn local_core(&self) -> Option<&Arc<Core>> {
+        match self {
+            Access::Local { control, .. } => Some(control.core()),
+            Access::Remote { .. } => None,
+        }
+    }
+}
+
+/// A reply that is not the one the request asks for: a CLI and app of different versions.
+pub fn unexpected(reply: Reply) -> Box<dyn std::error::Error> {
+    format!("the bridge answered unexpectedly: {reply:?}").into()
+}

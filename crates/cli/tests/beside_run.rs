@@ -1,0 +1,191 @@
+//! The CLI beside a running bridge: while `helium-aws-bridge run` holds the data directory,
+//! `label`, `source`, `integration` and `device` commands go to it over its control socket,
+//! and it applies each change at once (no restart): a device starts or stops being piped.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use rumqttc::{Client, MqttOptions, QoS};
+use test_harness::{Mosquitto, TestCa};
+
+mod support;
+
+const BIN: &str = env!("CARGO_BIN_EXE_helium-aws-bridge");
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    data: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl Setup {
+    fn cli(&self, args: &[&str]) -> String {
+        let o = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the run log (its events) has `text` at least `n` times.
+    fn wait_log(&self, text: &str, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.log().matches(text).count() < n {
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} ×{n} not in the log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The next uplink AWS receives for `uuid` (others, e.g. late ones, are skipped).
+fn arrives(observed: &Receiver<serde_json::Value>, uuid: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let v = observed
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("uplink {uuid} did not reach AWS"));
+        if v["uuid"] == uuid {
+            return;
+        }
+    }
+}
+
+#[test]
+fn cli_changes_reach_a_running_bridge_at_once() {
+    let ca = TestCa::new("beside-run CA");
+    let helium = Mosquitto::plain();
+    let aws = Mosquitto::tls(&ca);
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Setup {
+        data: tmp.path().join("data"),
+        log: tmp.path().join("run.log"),
+        _tmp: tmp,
+    };
+    let certs = s._tmp.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    let ca_file = s._tmp.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca.cert_pem).unwrap();
+    let (e1, e2, e3) = ("c000000000000001", "c000000000000002", "c000000000000003");
+    for eui in [e1, e2, e3] {
+        let id = helium_bridge_core::codec::device_id_for_dev_eui(eui);
+        let ident = ca.client_identity(&id);
+        std::fs::write(certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
+        std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
+    }
+    let url = format!("mqtt://127.0.0.1:{}", helium.port);
+    // Before the bridge runs: this process holds the data directory itself.
+    s.cli(&[
+        "source",
+        "add",
+        "chirpstack",
+        "helium",
+        "--url",
+        &url,
+        "--application-id",
+        "app-1",
+    ]);
+    let endpoint = format!("127.0.0.1:{}", aws.port);
+    s.cli(&[
+        "integration",
+        "add",
+        "aws",
+        "--region",
+        "us-east-1",
+        "--topic",
+        "helium/uplinks",
+        "--endpoint",
+        &endpoint,
+        "--ca-file",
+        ca_file.to_str().unwrap(),
+        "--cert-dir",
+        certs.to_str().unwrap(),
+    ]);
+    s.cli(&["label", "add", "fleet"]);
+    s.cli(&["label", "attach", "fleet", "--integration", "aws"]);
+    s.cli(&["label", "attach", "fleet", "--device", e1]);
+
+    let observed = support::aws_observer(&ca, aws.port, "helium/uplinks");
+    let (publ, mut conn) = Client::new(MqttOptions::new("publisher", "127.0.0.1", helium.port), 100);
+    std::thread::spawn(move || for _ in conn.iter() {});
+    let send = |app: &str, eui: &str, n: u32| {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        publ.publish(
+            format!("application/{app}/device/{eui}/event/up"),
+            QoS::AtLeastOnce,
+            false,
+            support::uplink(eui, app, n, &uuid),
+        )
+        .unwrap();
+        uuid
+    };
+
+    let mut run: Child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&s.data)
+        .arg("run")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&s.log).unwrap())
+        .spawn()
+        .unwrap();
+    s.wait_log("source \"helium\" connected", 1);
+    arrives(&observed, &send("app-1", e1, 1));
+
+    // Labels: a new label links a new device and the integration; its uplinks flow at once.
+    assert!(s.cli(&["status"]).contains("in use by:      a running bridge"));
+    s.cli(&["label", "add", "second"]);
+    s.cli(&["label", "attach", "second", "--device", e2]);
+    s.cli(&["label", "attach", "second", "--integration", "aws"]);
+    arrives(&observed, &send("app-1", e2, 1));
+
+    // Detached: the device's next uplink is not forwarded; attached again: it is.
+    s.cli(&["label", "detach", "fleet", "--device", e1]);
+    let not_forwarded = "not forwarded: no active integration shares a label";
+    let before = s.log().matches(not_forwarded).count();
+    send("app-1", e1, 2);
+    s.wait_log(not_forwarded, before + 1);
+    s.cli(&["label", "attach", "fleet", "--device", e1]);
+    arrives(&observed, &send("app-1", e1, 3));
+
+    // A source added while running starts at once.
+    s.cli(&[
+        "source",
+        "add",
+        "chirpstack",
+        "second-lns",
+        "--url",
+        &url,
+        "--application-id",
+        "app-2",
+    ]);
+    s.wait_log("source \"second-lns\" connected", 1);
+    s.cli(&["label", "attach", "fleet", "--device", e3]);
+    arrives(&observed, &send("app-2", e3, 1));
+
+    // Reads beside the running bridge; integration settings change through it.
+    let devices: serde_json::Value = serde_json::from_str(&s.cli(&["device", "list", "--json"])).unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 3, "{devices}");
+    s.cli(&["integration", "update", "aws", "--forward-joins", "true"]);
+    let shown: serde_json::Value = serde_json::from_str(&s.cli(&["integration", "show", "aws", "--json"])).unwrap();
+    assert_eq!(shown["forward_joins"], true, "{shown}");
+    assert!(s.cli(&["label", "list"]).contains("second"));
+
+    support::signal(run.id(), 15);
+    assert!(run.wait().unwrap().success(), "{}", s.log());
+}

@@ -1,0 +1,123 @@
+//! The running sources: started with the bridge, and started, restarted or stopped while it
+//! runs when the user adds, edits, pauses or removes one (no restart of the bridge).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::{IngestHandle, Inner};
+use crate::domain::{Source, SourceConfig};
+use crate::events::Event;
+use crate::sources;
+use crate::sync::LockExt;
+
+struct Running {
+    config: SourceConfig,
+    name: String,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+#[derive(Default)]
+pub(super) struct Feeds {
+    running: Mutex<HashMap<String, Running>>,
+    /// One reconciliation at a time: two quick edits must not both start the same source.
+    reconciling: tokio::sync::Mutex<()>,
+}
+
+/// How long a stopping source may take to hand back what it holds before it is aborted (its
+/// unacknowledged uplinks stay with the LNS and come again).
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+impl Feeds {
+    /// Makes the running sources match the store: new ones start, removed ones stop, changed
+    /// ones restart with their new settings.
+    pub async fn reconcile(&self, inner: &Arc<Inner>) -> Result<(), crate::store::StoreError> {
+        let _one = self.reconciling.lock().await;
+        let wanted: HashMap<String, Source> = inner
+            .core
+            .store()
+            .list_sources()?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        let stopping: Vec<(String, Running)> = {
+            let mut running = self.running.locked();
+            let gone: Vec<String> = running
+                .iter()
+                .filter(|(id, r)| wanted.get(*id).is_none_or(|s| s.config != r.config || s.name != r.name))
+                .map(|(id, _)| id.clone())
+                .collect();
+            gone.into_iter()
+                .filter_map(|id| running.remove(&id).map(|r| (id, r)))
+                .collect()
+        };
+        for (id, r) in stopping {
+            inner.downlinks.locked().remove(&id);
+            stop(r).await;
+            inner.status.forget("source", &id);
+        }
+        for (id, source) in wanted {
+            if !self.running.locked().contains_key(&id) {
+                self.start(inner, source);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn start(&self, inner: &Arc<Inner>, source: Source) {
+        let (tx, rx) = mpsc::channel(256);
+        let ingest = match IngestHandle::new(inner.clone(), &source.id) {
+            Ok(h) => h,
+            Err(e) => {
+                let e = format!("source {:?} cannot start: cannot open the database: {e}", source.name);
+                inner.status.set("source", &source.id, &source.name, false, e.clone());
+                inner
+                    .status
+                    .emit(Event::new("connection", "error", e).source(&source.id));
+                return;
+            }
+        };
+        inner
+            .downlinks
+            .locked()
+            .insert(source.id.clone(), (source.config.clone(), tx));
+        let (stop, shutdown) = watch::channel(false);
+        let (id, config, name) = (source.id.clone(), source.config.clone(), source.name.clone());
+        let task = tokio::spawn(sources::run(sources::SourceContext {
+            source,
+            ingest,
+            status: inner.status.clone(),
+            vault: inner.vault.clone(),
+            shutdown,
+            max_backoff: inner.opts.max_backoff,
+            downlinks: rx,
+        }));
+        self.running.locked().insert(
+            id,
+            Running {
+                config,
+                name,
+                stop,
+                task,
+            },
+        );
+    }
+
+    /// Stops every source and waits for them (bounded).
+    pub async fn stop_all(&self) {
+        let all: Vec<Running> = self.running.locked().drain().map(|(_, r)| r).collect();
+        futures_util::future::join_all(all.into_iter().map(stop)).await;
+    }
+}
+
+async fn stop(r: Running) {
+    let _ = r.stop.send(true);
+    let abort = r.task.abort_handle();
+    if tokio::time::timeout(STOP_GRACE, r.task).await.is_err() {
+        abort.abort();
+    }
+}

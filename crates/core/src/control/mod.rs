@@ -1,0 +1,524 @@
+//! The control plane: every change a user makes (labels and their links, sources,
+//! integrations) goes through [`Control::handle`], whether it comes from a desktop command, the
+//! CLI in the same process, or the CLI of another process over the control socket. Each change
+//! is written to the store and then applied to the running bridge at once, and everyone
+//! watching is told what changed.
+
+pub mod socket;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use ts_rs::TS;
+use zeroize::Zeroizing;
+
+use crate::aws::setup::{self, KeysChecked, NewKeys, ProvisionSummary, RemoveOutcome, SetupError, UpdateOutcome};
+use crate::domain::{Device, Integration, IntegrationUpdate, Label, NewIntegration, Source, SourceConfig};
+use crate::engine::{Change, Engine};
+use crate::ipc::{BridgeStatus, IpcError};
+use crate::store::StoreError;
+use crate::vault::{self, Vault, VaultError};
+use crate::Core;
+
+/// A secret on its way in (a broker password, an AWS secret access key): zeroed when dropped,
+/// never printed, never sent back.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub Zeroizing<String>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// An IAM user's access key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Keys {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
+impl Keys {
+    fn into_new_keys(self) -> NewKeys {
+        NewKeys {
+            access_key_id: self.access_key_id.trim().to_string(),
+            secret_access_key: self.secret_access_key.0,
+        }
+    }
+}
+
+/// What a label is put on or taken off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Target {
+    /// An integration's id or name.
+    Integration(String),
+    /// A device id, a DevEUI or a Helium Console device id.
+    Device(String),
+}
+
+/// A change. Labels, sources and integrations are named by id or name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    LabelAdd {
+        name: String,
+    },
+    LabelRename {
+        label: String,
+        name: String,
+    },
+    LabelRemove {
+        label: String,
+    },
+    LabelAttach {
+        label: String,
+        target: Target,
+    },
+    LabelDetach {
+        label: String,
+        target: Target,
+    },
+    SourceAdd {
+        name: String,
+        config: SourceConfig,
+        secret: Option<Secret>,
+    },
+    SourceRemove {
+        source: String,
+    },
+    IntegrationAdd {
+        new: NewIntegration,
+        keys: Option<Keys>,
+    },
+    IntegrationUpdate {
+        integration: String,
+        update: IntegrationUpdate,
+        keys: Option<Keys>,
+    },
+    IntegrationSetActive {
+        integration: String,
+        active: bool,
+    },
+    IntegrationRemove {
+        integration: String,
+        cleanup_aws: bool,
+    },
+    /// Provision the integration's devices now: the running bridge does it (progress comes as
+    /// events); with none running, it is done here and the summary returned.
+    IntegrationProvision {
+        integration: String,
+    },
+}
+
+/// What a change did; each request has its variant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "done", rename_all = "snake_case")]
+pub enum Reply {
+    Label {
+        label: Label,
+    },
+    LabelRemoved {
+        label: Label,
+    },
+    /// A label was attached or detached; `device` is set for a device, with `registered` when
+    /// attaching registered it (not heard from yet).
+    Linked {
+        label: Label,
+        integration: Option<Integration>,
+        device: Option<Device>,
+        registered: bool,
+    },
+    Source {
+        source: Source,
+    },
+    SourceRemoved {
+        source: Source,
+        /// Whether it had a secret in the vault, now deleted.
+        secret_deleted: bool,
+        /// The source is gone but its secret could not be deleted.
+        warning: Option<String>,
+    },
+    IntegrationAdded {
+        integration: Integration,
+        checked: Option<KeysChecked>,
+    },
+    IntegrationUpdated {
+        outcome: UpdateOutcome,
+    },
+    IntegrationActive {
+        integration: Integration,
+    },
+    IntegrationRemoved {
+        outcome: RemoveOutcome,
+    },
+    /// The running bridge is provisioning; progress comes as events.
+    ProvisioningStarted {
+        integration: Integration,
+    },
+    Provisioned {
+        integration: Integration,
+        summary: ProvisionSummary,
+    },
+}
+
+/// Why a change was refused: a stable `code` the UI and CLI can react to, a message for the
+/// user, and the technical detail when there is more to say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct ControlError {
+    /// `not_found`, `conflict`, `invalid`, `aws`, `vault`, `store`, `bridge`, `unavailable`,
+    /// `bad_request`.
+    pub code: String,
+    pub message: String,
+    pub detail: Option<String>,
+}
+
+impl ControlError {
+    pub fn new(code: &str, message: impl Into<String>) -> ControlError {
+        ControlError {
+            code: code.into(),
+            message: message.into(),
+            detail: None,
+        }
+    }
+}
+
+impl From<StoreError> for ControlError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::NotFound(_) => "not_found",
+            StoreError::Conflict(_) => "conflict",
+            StoreError::Invalid(_) => "invalid",
+            StoreError::TooNew { .. } | StoreError::Sqlite(_) => "store",
+        };
+        ControlError::new(code, e.to_string())
+    }
+}
+
+impl From<SetupError> for ControlError {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::Store(s) => s.into(),
+            SetupError::Invalid(_) => ControlError::new("invalid", e.to_string()),
+            SetupError::Vault(_) => ControlError::new("vault", e.to_string()),
+            SetupError::Credentials(_) | SetupError::Cleanup(_) => ControlError::new("aws", e.to_string()),
+        }
+    }
+}
+
+impl From<VaultError> for ControlError {
+    fn from(e: VaultError) -> Self {
+        ControlError::new("vault", e.to_string())
+    }
+}
+
+impl From<IpcError> for ControlError {
+    fn from(e: IpcError) -> Self {
+        ControlError::new("bridge", e.message)
+    }
+}
+
+/// What changed, for views to reload: `labels`, `devices`, `sources` or `integrations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Changed {
+    pub what: Vec<String>,
+}
+
+/// The control plane of one opened data directory.
+pub struct Control {
+    core: Arc<Core>,
+    engine: Arc<Engine>,
+    vault: Box<dyn Fn() -> Result<Arc<dyn Vault>, VaultError> + Send + Sync>,
+    changed: broadcast::Sender<Changed>,
+}
+
+impl Control {
+    /// `engine` is the running bridge's (or a stopped one where none runs: changes then only
+    /// reach the store, which the next start reads).
+    pub fn new(core: Arc<Core>, engine: Arc<Engine>) -> Arc<Control> {
+        Self::with_vault(core, engine, vault::from_env)
+    }
+
+    pub fn with_vault(
+        core: Arc<Core>,
+        engine: Arc<Engine>,
+        vault: impl Fn() -> Result<Arc<dyn Vault>, VaultError> + Send + Sync + 'static,
+    ) -> Arc<Control> {
+        Arc::new(Control {
+            core,
+            engine,
+            vault: Box::new(vault),
+            changed: broadcast::channel(64).0,
+        })
+    }
+
+    pub fn core(&self) -> &Arc<Core> {
+        &self.core
+    }
+
+    /// Every change made from now on, whoever made it.
+    pub fn subscribe(&self) -> broadcast::Receiver<Changed> {
+        self.changed.subscribe()
+    }
+
+    /// The bridge's state, for `status` over the socket.
+    pub fn bridge_status(&self) -> BridgeStatus {
+        self.engine.status()
+    }
+
+    fn tell(&self, what: &[&str]) {
+        let _ = self.changed.send(Changed {
+            what: what.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    pub async fn handle(&self, req: Request) -> Result<Reply, ControlError> {
+        match req {
+            Request::LabelAdd { name } => {
+                let label = self.core.store().create_label(&name)?;
+                self.tell(&["labels"]);
+                Ok(Reply::Label { label })
+            }
+            Request::LabelRename { label, name } => {
+                let label = {
+                    let store = self.core.store();
+                    let l = store.find_label(&label)?;
+                    store.rename_label(&l.id, &name)?
+                };
+                self.tell(&["labels", "devices", "integrations"]);
+                Ok(Reply::Label { label })
+            }
+            Request::LabelRemove { label } => {
+                let label = {
+                    let store = self.core.store();
+                    let l = store.find_label(&label)?;
+                    store.remove_label(&l.id)?;
+                    l
+                };
+                self.applied(Change::Labels, &["labels", "devices", "integrations"])
+                    .await?;
+                Ok(Reply::LabelRemoved { label })
+            }
+            Request::LabelAttach { label, target } => self.link(&label, target, true).await,
+            Request::LabelDetach { label, target } => self.link(&label, target, false).await,
+            Request::SourceAdd { name, config, secret } => self.add_source(&name, config, secret).await,
+            Request::SourceRemove { source } => {
+                let source = self.core.store().find_source(&source)?;
+                self.core.store().remove_source(&source.id)?;
+                let key = crate::sources::secret_key(&source.id);
+                let deleted = match (self.vault)() {
+                    Ok(vault) => tokio::task::spawn_blocking(move || vault.delete(&key))
+                        .await
+                        .map_err(|e| VaultError::Unavailable { detail: e.to_string() })
+                        .and_then(|r| r),
+                    Err(e) => Err(e),
+                };
+                self.applied(Change::Sources, &["sources"]).await?;
+                let (secret_deleted, warning) = match deleted {
+                    Ok(d) => (d, None),
+                    Err(e) => (
+                        false,
+                        Some(format!(
+                            "its secret could not be deleted from the {}: {e}",
+                            vault::name()
+                        )),
+                    ),
+                };
+                Ok(Reply::SourceRemoved {
+                    source,
+                    secret_deleted,
+                    warning,
+                })
+            }
+            Request::IntegrationAdd { new, keys } => {
+                let vault = (self.vault)()?;
+                let (integration, checked) =
+                    setup::add_integration(&self.core, vault, new, keys.map(Keys::into_new_keys)).await?;
+                self.applied(Change::IntegrationActive(integration.id.clone()), &["integrations"])
+                    .await?;
+                Ok(Reply::IntegrationAdded { integration, checked })
+            }
+            Request::IntegrationUpdate {
+                integration,
+                update,
+                keys,
+            } => {
+                let id = self.core.store().find_integration(&integration)?.id;
+                let vault = (self.vault)()?;
+                let outcome =
+                    setup::update_integration(&self.core, vault, &id, update, keys.map(Keys::into_new_keys)).await?;
+                self.applied(Change::IntegrationReconfigured(id), &["integrations"])
+                    .await?;
+                Ok(Reply::IntegrationUpdated { outcome })
+            }
+            Request::IntegrationSetActive { integration, active } => {
+                let integration = {
+                    let store = self.core.store();
+                    let i = store.find_integration(&integration)?;
+                    store.set_integration_active(&i.id, active)?;
+                    store.get_integration(&i.id)?
+                };
+                self.applied(Change::IntegrationActive(integration.id.clone()), &["integrations"])
+                    .await?;
+                Ok(Reply::IntegrationActive { integration })
+            }
+            Request::IntegrationRemove {
+                integration,
+                cleanup_aws,
+            } => {
+                let id = self.core.store().find_integration(&integration)?.id;
+                let vault = (self.vault)()?;
+                // Its sessions end first, so none provisions while AWS is cleaned up.
+                self.engine.stop_integration(&id).await;
+                let removed = setup::remove_integration(&self.core, vault, &id, cleanup_aws).await;
+                if !matches!(&removed, Ok(o) if o.removed) {
+                    // Still there: its sessions come back.
+                    self.engine.apply(Change::IntegrationActive(id)).await?;
+                }
+                self.tell(&["integrations", "labels"]);
+                Ok(Reply::IntegrationRemoved { outcome: removed? })
+            }
+            Request::IntegrationProvision { integration } => {
+                let integration = self.core.store().find_integration(&integration)?;
+                if integration.aws.is_none() {
+                    return Err(ControlError::new(
+                        "invalid",
+                        format!(
+                            "integration {:?} uses certificates made by hand (a certificate folder); there is \
+                             nothing to provision",
+                            integration.name
+                        ),
+                    ));
+                }
+                if matches!(self.engine.status(), BridgeStatus::Running) {
+                    self.engine.provision_now(&integration.id)?;
+                    return Ok(Reply::ProvisioningStarted { integration });
+                }
+                let vault = (self.vault)()?;
+                let sink = crate::aws::provision::bus_sink(crate::events::EventBus::new(self.core.clone()));
+                let provisioner = crate::aws::AwsProvisioner::from_vault(self.core.clone(), vault).with_events(sink);
+                let summary = setup::provision_now(&self.core, &provisioner, &integration.id).await?;
+                self.tell(&["devices", "integrations"]);
+                Ok(Reply::Provisioned { integration, summary })
+            }
+        }
+    }
+
+    /// Applies a change the store holds to the running bridge, then tells the watchers.
+    async fn applied(&self, change: Change, what: &[&str]) -> Result<(), ControlError> {
+        self.engine.apply(change).await?;
+        self.tell(what);
+        Ok(())
+    }
+
+    async fn link(&self, label: &str, target: Target, attach: bool) -> Result<Reply, ControlError> {
+        let reply = {
+            let store = self.core.store();
+            let label = store.find_label(label)?;
+            match target {
+                Target::Integration(i) => {
+                    let i = store.find_integration(&i)?;
+                    if attach {
+                        store.attach_label_to_integration(&label.id, &i.id)?;
+                    } else if !store.detach_label_from_integration(&label.id, &i.id)? {
+                        return Err(ControlError::new(
+                            "invalid",
+                            format!("label {:?} is not attached to integration {:?}", label.name, i.name),
+                        ));
+                    }
+                    Reply::Linked {
+                        label,
+                        integration: Some(i),
+                        device: None,
+                        registered: false,
+                    }
+                }
+                Target::Device(d) => {
+                    let (device, registered) = if attach {
+                        let known = store.find_device(&d).is_ok();
+                        (store.attach_label_to_device_ref(&label.id, &d)?, !known)
+                    } else {
+                        let device = store.find_device(&d)?;
+                        if !store.detach_label_from_device(&label.id, &device.id)? {
+                            return Err(ControlError::new(
+                                "invalid",
+                                format!("label {:?} is not attached to device {:?}", label.name, device.name),
+                            ));
+                        }
+                        (device, false)
+                    };
+                    Reply::Linked {
+                        label,
+                        integration: None,
+                        device: Some(device),
+                        registered,
+                    }
+                }
+            }
+        };
+        self.applied(Change::Labels, &["labels", "devices", "integrations"])
+            .await?;
+        Ok(reply)
+    }
+
+    /// Adds a source; its secret goes to the vault, and if the vault refuses, the source is
+    /// taken out again (no source ever lacks the secret it was given).
+    async fn add_source(
+        &self,
+        name: &str,
+        config: SourceConfig,
+        secret: Option<Secret>,
+    ) -> Result<Reply, ControlError> {
+        let mut config = config;
+        let anonymous = matches!(
+            &config,
+            SourceConfig::ChirpstackMqtt { username: None, .. } | SourceConfig::LegacyMqtt { username: None, .. }
+        );
+        if anonymous && secret.is_some() {
+            return Err(ControlError::new(
+                "invalid",
+                "a broker password needs a username: without one the broker gets no credentials",
+            ));
+        }
+        if let SourceConfig::HttpWebhook { require_secret, .. } = &mut config {
+            *require_secret = secret.is_some();
+        }
+        let what = match &config {
+            SourceConfig::HttpWebhook { .. } => "shared secret",
+            _ => "password",
+        };
+        let source = self.core.store().create_source(name, config)?;
+        if let Some(secret) = secret {
+            let vault = (self.vault)()?;
+            let key = crate::sources::secret_key(&source.id);
+            let put = tokio::task::spawn_blocking(move || vault.put(&key, secret.0.as_bytes()))
+                .await
+                .map_err(|e| ControlError::new("vault", e.to_string()))?;
+            if let Err(e) = put {
+                let undo = match self.core.store().remove_source(&source.id) {
+                    Ok(()) => String::new(),
+                    Err(u) => format!(
+                        " (and removing it again failed: {u}; remove source {} by hand)",
+                        source.id
+                    ),
+                };
+                return Err(ControlError::new(
+                    "vault",
+                    format!(
+                        "cannot keep the {what} of source {:?} in the {}, so it was not added{undo}: {e}",
+                        source.name,
+                        vault::name()
+                    ),
+                ));
+            }
+        }
+        self.applied(Change::Sources, &["sources"]).await?;
+        Ok(Reply::Source { source })
+    }
+}
+
+#[cfg(test)]
+mod tests;
