@@ -1,15 +1,13 @@
 //! IPC commands. Their argument and result types are generated into `ui/src/bindings.ts`.
 
-use std::sync::Arc;
-
 use helium_bridge_core::aws::setup::{self, KeysChecked, RemoveOutcome, UpdateOutcome};
 use helium_bridge_core::bridge::ConnectionState;
-use helium_bridge_core::domain::{Device, Integration, LabelSummary};
+use helium_bridge_core::control::{Changed, Reply, Request, Target};
+use helium_bridge_core::domain::{Device, Integration, Label, LabelSummary};
 use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{
     AppInfo, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, UpdateIntegrationInput,
 };
-use helium_bridge_core::vault::{self, Vault};
 use helium_bridge_core::Core;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -30,16 +28,6 @@ fn not_open(state: &State<'_, AppState>) -> IpcError {
 
 fn core<'a>(state: &'a State<'_, AppState>) -> Result<&'a Core, IpcError> {
     state.core.as_deref().ok_or_else(|| not_open(state))
-}
-
-/// The core for commands that outlive the call's borrow (the AWS ones).
-fn core_arc(state: &State<'_, AppState>) -> Result<Arc<Core>, IpcError> {
-    state.core.clone().ok_or_else(|| not_open(state))
-}
-
-/// Where AWS secret access keys live: the OS keychain, or the opt-in credentials file.
-fn vault() -> Result<Arc<dyn Vault>, IpcError> {
-    Ok(vault::from_env()?)
 }
 
 #[tauri::command]
@@ -73,8 +61,114 @@ pub fn connection_states(state: State<'_, AppState>) -> Result<Vec<ConnectionSta
 }
 
 #[tauri::command]
-pub fn set_integration_active(state: State<'_, AppState>, id: String, active: bool) -> Result<(), IpcError> {
-    state.bridge.set_integration_active(core(&state)?, &id, active)
+pub async fn set_integration_active(state: State<'_, AppState>, id: String, active: bool) -> Result<(), IpcError> {
+    change(
+        &state,
+        Request::IntegrationSetActive {
+            integration: id,
+            active,
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// Makes a change through the control plane (the same path the CLI's take).
+async fn change(state: &State<'_, AppState>, req: Request) -> Result<Reply, IpcError> {
+    let control = state.control.clone().ok_or_else(|| not_open(state))?;
+    control.handle(req).await.map_err(|e| IpcError { message: e.message })
+}
+
+fn unexpected(reply: Reply) -> IpcError {
+    IpcError {
+        message: format!("unexpected answer: {reply:?}"),
+    }
+}
+
+fn label_of(reply: Reply) -> Result<Label, IpcError> {
+    match reply {
+        Reply::Label { label } | Reply::LabelRemoved { label } | Reply::Linked { label, .. } => Ok(label),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// Tells `channel` what changed (from the app or the CLI) until the app closes, so views
+/// reload. Works offline and while the bridge is stopped.
+#[tauri::command]
+pub fn subscribe_changes(state: State<'_, AppState>, channel: Channel<Changed>) -> Result<(), IpcError> {
+    let control = state.control.clone().ok_or_else(|| not_open(&state))?;
+    let mut rx = control.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(c) => {
+                    if channel.send(c).is_err() {
+                        return;
+                    }
+                }
+                // Missed some: everything may have changed.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let all = ["labels", "devices", "sources", "integrations"];
+                    let c = Changed {
+                        what: all.iter().map(|s| s.to_string()).collect(),
+                    };
+                    if channel.send(c).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn create_label(state: State<'_, AppState>, name: String) -> Result<Label, IpcError> {
+    label_of(change(&state, Request::LabelAdd { name }).await?)
+}
+
+#[tauri::command]
+pub async fn rename_label(state: State<'_, AppState>, id: String, name: String) -> Result<Label, IpcError> {
+    label_of(change(&state, Request::LabelRename { label: id, name }).await?)
+}
+
+#[tauri::command]
+pub async fn remove_label(state: State<'_, AppState>, id: String) -> Result<Label, IpcError> {
+    label_of(change(&state, Request::LabelRemove { label: id }).await?)
+}
+
+/// `kind`: `device` or `integration`; `target`: its id (a device also by DevEUI).
+#[tauri::command]
+pub async fn attach_label(
+    state: State<'_, AppState>,
+    id: String,
+    kind: String,
+    target: String,
+) -> Result<Label, IpcError> {
+    let target = link_target(&kind, target)?;
+    label_of(change(&state, Request::LabelAttach { label: id, target }).await?)
+}
+
+#[tauri::command]
+pub async fn detach_label(
+    state: State<'_, AppState>,
+    id: String,
+    kind: String,
+    target: String,
+) -> Result<Label, IpcError> {
+    let target = link_target(&kind, target)?;
+    label_of(change(&state, Request::LabelDetach { label: id, target }).await?)
+}
+
+fn link_target(kind: &str, id: String) -> Result<Target, IpcError> {
+    match kind {
+        "device" => Ok(Target::Device(id)),
+        "integration" => Ok(Target::Integration(id)),
+        other => Err(IpcError {
+            message: format!("a label goes on a device or an integration, not on {other:?}"),
+        }),
+    }
 }
 
 /// The newest `limit` events, oldest first.
@@ -115,11 +209,12 @@ pub async fn check_aws_keys(input: CheckKeysInput) -> Result<KeysChecked, IpcErr
 /// already linked.
 #[tauri::command]
 pub async fn add_integration(state: State<'_, AppState>, input: NewIntegrationInput) -> Result<Integration, IpcError> {
-    let (core, vault) = (core_arc(&state)?, vault()?);
     let (new, keys) = input.into_parts();
-    let (integration, _) = setup::add_integration(&core, vault, new, keys).await?;
-    let _ = state.bridge.provision_now(&integration.id);
-    Ok(integration)
+    let keys = keys.map(Into::into);
+    match change(&state, Request::IntegrationAdd { new, keys }).await? {
+        Reply::IntegrationAdded { integration, .. } => Ok(integration),
+        other => Err(unexpected(other)),
+    }
 }
 
 /// "Update your AWS connection details"; the running bridge restarts the integration's
@@ -130,31 +225,35 @@ pub async fn update_integration(
     id: String,
     input: UpdateIntegrationInput,
 ) -> Result<UpdateOutcome, IpcError> {
-    let (core, vault) = (core_arc(&state)?, vault()?);
     let (update, keys) = input.into_parts();
-    let outcome = setup::update_integration(&core, vault, &id, update, keys).await?;
-    state.bridge.integration_reconfigured(&id);
-    Ok(outcome)
+    let keys = keys.map(Into::into);
+    let req = Request::IntegrationUpdate {
+        integration: id,
+        update,
+        keys,
+    };
+    match change(&state, req).await? {
+        Reply::IntegrationUpdated { outcome } => Ok(outcome),
+        other => Err(unexpected(other)),
+    }
 }
 
-/// Removes an integration, with or without cleaning up what the bridge created in AWS. Its
-/// sessions are stopped (and waited for) first, so none provisions while AWS is cleaned up;
-/// they start again if the removal fails.
+/// Removes an integration, with or without cleaning up what the bridge created in AWS (its
+/// sessions stop first, and come back if it is kept).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn remove_integration(
     state: State<'_, AppState>,
     id: String,
     cleanup_aws: bool,
 ) -> Result<RemoveOutcome, IpcError> {
-    let (core, vault) = (core_arc(&state)?, vault()?);
-    core.store().get_integration(&id)?;
-    state.bridge.stop_integration(&id).await;
-    let removed = setup::remove_integration(&core, vault, &id, cleanup_aws).await;
-    if removed.is_err() {
-        // Still there: its sessions come back.
-        let _ = state.bridge.provision_now(&id);
+    let req = Request::IntegrationRemove {
+        integration: id,
+        cleanup_aws,
+    };
+    match change(&state, req).await? {
+        Reply::IntegrationRemoved { outcome } => Ok(outcome),
+        other => Err(unexpected(other)),
     }
-    Ok(removed?)
 }
 
 /// Provisions the integration's devices now instead of at their next uplink; progress

@@ -12,7 +12,12 @@ use helium_bridge_core::{ipc::AppInfo, resolve_data_dir, Core};
 use tauri::{Manager, RunEvent};
 
 use crate::stream::Subscriptions;
+use helium_bridge_core::control::{socket, Control};
 use helium_bridge_core::engine::Engine;
+
+/// Stops serving the control socket when the app exits.
+static CONTROL_STOP: std::sync::LazyLock<tokio::sync::watch::Sender<bool>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(false).0);
 
 /// How long exit waits for the bridge to finish what is in flight.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -21,6 +26,8 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// then shows `info.startup_error` instead of the pages, and no bridge runs.
 pub struct AppState {
     core: Option<Arc<Core>>,
+    /// Every change made in the app goes through it, as the CLI's do over its socket.
+    control: Option<Arc<Control>>,
     info: AppInfo,
     bridge: Arc<Engine>,
     subscriptions: Subscriptions,
@@ -51,8 +58,10 @@ fn open_state() -> AppState {
             (String::new(), None, Some(e))
         }
     };
+    let bridge = Engine::new(core.is_some());
     AppState {
-        bridge: Engine::new(core.is_some()),
+        control: core.clone().map(|c| Control::new(c, bridge.clone())),
+        bridge,
         core,
         info: AppInfo {
             name: "Helium AWS Bridge".into(),
@@ -66,16 +75,25 @@ fn open_state() -> AppState {
 
 pub fn run() {
     let state = open_state();
-    let start = state.core.clone().map(|core| (core, state.bridge.clone()));
+    let start = state
+        .core
+        .clone()
+        .zip(state.control.clone())
+        .map(|(core, control)| (core, control, state.bridge.clone()));
     tauri::Builder::default()
         .manage(state)
         .setup(move |_| {
-            if let Some((core, engine)) = start {
+            if let Some((core, control, engine)) = start {
                 tauri::async_runtime::spawn(async move {
                     let bus = helium_bridge_core::events::EventBus::new(core.clone());
-                    engine.start_app(core, bus, Default::default()).await;
+                    engine.start_app(core.clone(), bus, Default::default()).await;
                     if let helium_bridge_core::ipc::BridgeStatus::Failed { error } = engine.status() {
                         eprintln!("error: {error}");
+                    }
+                    // The CLI reaches the app through it (changes still reach the store, and
+                    // the next start, when the bridge could not start).
+                    if let Err(e) = socket::serve(control, core.data_dir(), CONTROL_STOP.subscribe()) {
+                        eprintln!("error: cannot open the control socket: {e}");
                     }
                 });
             }
@@ -89,6 +107,12 @@ pub fn run() {
             commands::bridge_status,
             commands::connection_states,
             commands::set_integration_active,
+            commands::subscribe_changes,
+            commands::create_label,
+            commands::rename_label,
+            commands::remove_label,
+            commands::attach_label,
+            commands::detach_label,
             commands::recent_events,
             commands::subscribe_events,
             commands::unsubscribe_events,
@@ -102,6 +126,7 @@ pub fn run() {
         .expect("error while running Helium AWS Bridge")
         .run(|app, event| {
             if let RunEvent::Exit = event {
+                let _ = CONTROL_STOP.send(true);
                 let bridge = app.state::<AppState>().bridge.clone();
                 tauri::async_runtime::block_on(bridge.shutdown(SHUTDOWN_TIMEOUT));
             }

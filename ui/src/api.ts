@@ -2,6 +2,7 @@ import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   BridgeStatus,
+  Changed,
   CheckKeysInput,
   ConnectionState,
   Device,
@@ -9,6 +10,7 @@ import type {
   Integration,
   IpcError,
   KeysChecked,
+  Label,
   LabelSummary,
   NewIntegrationInput,
   RemoveOutcome,
@@ -65,6 +67,45 @@ export const removeIntegration = (id: string, cleanupAws: boolean): Promise<Remo
   call<RemoveOutcome>("remove_integration", { id, cleanup_aws: cleanupAws });
 /** Provisions the integration's devices now; progress arrives as events (Monitor page). */
 export const provisionNow = (id: string): Promise<void> => call<void>("provision_now", { id });
+
+export const createLabel = (name: string): Promise<Label> => call<Label>("create_label", { name });
+export const renameLabel = (id: string, name: string): Promise<Label> => call<Label>("rename_label", { id, name });
+/** Takes the label off every device and integration, then deletes it. */
+export const removeLabel = (id: string): Promise<Label> => call<Label>("remove_label", { id });
+export type LabelTarget = "device" | "integration";
+export const attachLabel = (id: string, kind: LabelTarget, target: string): Promise<Label> =>
+  call<Label>("attach_label", { id, kind, target });
+export const detachLabel = (id: string, kind: LabelTarget, target: string): Promise<Label> =>
+  call<Label>("detach_label", { id, kind, target });
+
+type ChangeListener = (what: string[]) => void;
+const changeListeners = new Set<ChangeListener>();
+let changesSubscribed = false;
+
+/**
+ * Calls `listener` with what changed (labels, devices, sources, integrations), whoever changed
+ * it: this window or the CLI. One stream for the whole app; returns the unsubscribe function.
+ */
+export function onChanged(listener: ChangeListener): () => void {
+  changeListeners.add(listener);
+  if (!changesSubscribed) {
+    changesSubscribed = true;
+    const channel = new Channel<Changed>();
+    channel.onmessage = (c) => changeListeners.forEach((l) => l(c.what));
+    call<void>("subscribe_changes", { channel }).catch(() => {
+      changesSubscribed = false;
+    });
+  }
+  return () => {
+    changeListeners.delete(listener);
+  };
+}
+
+/** Tests only: forget the app-wide change stream so the next listener subscribes again. */
+export function resetChangeStreamForTests(): void {
+  changeListeners.clear();
+  changesSubscribed = false;
+}
 
 export type EventSubscription = {
   /** Resolves once live events flow; rejects when they cannot (e.g. the bridge did not start). */

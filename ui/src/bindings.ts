@@ -81,7 +81,9 @@ removed: boolean,
  * What went wrong after the integration was removed (e.g. the keychain refused).
  */
 warnings: Array<string>, };
+export type Label = { id: string, name: string, };
 export type LabelSummary = { id: string, name: string, device_count: number, integration_count: number, };
+export type Changed = { what: Array<string>, };
 export type Device = { 
 /**
  * Device id = AWS IoT thing name.

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import { onChanged } from "./api";
 
 export type CommandState<T> =
   | { status: "loading" }
@@ -11,8 +12,10 @@ const asError = (reason: unknown): Error => (reason instanceof Error ? reason : 
  * Run an IPC call on mount and expose its loading / error / ready state.
  * `reload` runs it again (e.g. from a "Retry" button); data already shown stays on screen
  * until the new result arrives, so a reload after an edit does not flash a spinner.
+ * `watch` names what the data depends on (`labels`, `devices`, `sources`, `integrations`): a
+ * change to it, in this window or from the CLI, reloads it.
  */
-export function useCommand<T>(fetcher: () => Promise<T>): [CommandState<T>, () => void] {
+export function useCommand<T>(fetcher: () => Promise<T>, watch: readonly string[] = []): [CommandState<T>, () => void] {
   const [state, setState] = useState<CommandState<T>>({ status: "loading" });
   const [attempt, setAttempt] = useState(0);
 
@@ -33,6 +36,14 @@ export function useCommand<T>(fetcher: () => Promise<T>): [CommandState<T>, () =
   }, [fetcher, attempt]);
 
   const reload = useCallback(() => setAttempt((n) => n + 1), []);
+  const watched = watch.join(",");
+  useEffect(() => {
+    if (watched === "") return undefined;
+    const names = watched.split(",");
+    return onChanged((what) => {
+      if (what.some((w) => names.includes(w))) reload();
+    });
+  }, [watched, reload]);
   return [state, reload];
 }
 

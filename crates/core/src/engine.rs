@@ -130,15 +130,6 @@ impl Engine {
         }
     }
 
-    /// Through the running bridge (so its sessions stop or start right away), else straight
-    /// into the store, which the next start reads.
-    pub fn set_integration_active(&self, core: &Core, id: &str, active: bool) -> Result<(), IpcError> {
-        match self.with(|b| b.set_integration_active(id, active)) {
-            Some(result) => Ok(result?),
-            None => Ok(core.store().set_integration_active(id, active)?),
-        }
-    }
-
     /// Applies a change the store already holds to the running bridge, so it takes effect at
     /// once; nothing to do when the bridge is not running (its next start reads the store).
     pub async fn apply(&self, change: Change) -> Result<(), IpcError> {
@@ -292,7 +283,15 @@ mod tests {
         assert_eq!(host.connection_states().unwrap_err().message, error);
         assert_eq!(host.subscribe().await.unwrap_err().message, error);
 
-        host.set_integration_active(&core, &integration.id, false).unwrap();
+        // Changes still reach the store through the control plane.
+        let control = crate::control::Control::new(core.clone(), host.clone());
+        control
+            .handle(crate::control::Request::IntegrationSetActive {
+                integration: integration.id.clone(),
+                active: false,
+            })
+            .await
+            .unwrap();
         assert!(!core.store().get_integration(&integration.id).unwrap().active);
     }
 

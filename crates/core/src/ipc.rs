@@ -6,8 +6,10 @@ use ts_rs::TS;
 use crate::aws::provision::CleanupReport;
 use crate::aws::setup::{KeysChecked, NewKeys, RemoveOutcome, UpdateOutcome};
 use crate::bridge::ConnectionState;
+use crate::control::Changed;
 use crate::domain::{
-    AwsAccount, Device, EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, LabelSummary, NewIntegration,
+    AwsAccount, Device, EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, Label, LabelSummary,
+    NewIntegration,
 };
 use crate::events::Event;
 
@@ -141,7 +143,9 @@ pub fn typescript_bindings() -> String {
         UpdateOutcome::decl(),
         CleanupReport::decl(),
         RemoveOutcome::decl(),
+        Label::decl(),
         LabelSummary::decl(),
+        Changed::decl(),
         Device::decl(),
         IpcError::decl(),
         Event::decl(),

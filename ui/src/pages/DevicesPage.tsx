@@ -7,6 +7,9 @@ import { formatCount, formatDateTime, formatLastSeen } from "../format";
 import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
 
+/** What this page shows depends on; a change to it reloads the page. */
+const WATCH = ["devices", "labels"];
+
 /** Every row has the same height, so the virtualiser never needs to measure the DOM. */
 export const DEVICE_ROW_HEIGHT = 48;
 
@@ -75,7 +78,7 @@ function DeviceTable({ devices }: { devices: Device[] }) {
 }
 
 export function DevicesPage() {
-  const [state, reload] = useCommand(listDevices);
+  const [state, reload] = useCommand(listDevices, WATCH);
   const subtitle =
     state.status === "ready" && state.data.length > 0
       ? `${formatCount(state.data.length)} ${state.data.length === 1 ? "device" : "devices"} seen by the bridge.`

@@ -8,6 +8,9 @@ import { useCommand } from "../useCommand";
 import { DeleteDialog, RemoveOutcomeNote } from "./IntegrationDelete";
 import { IntegrationWizard, type WizardResult } from "./IntegrationWizard";
 
+/** What this page shows depends on; a change to it reloads the page. */
+const WATCH = ["integrations", "labels"];
+
 const KIND_LABELS: Record<IntegrationKind, string> = {
   aws_iot_core: "AWS IoT Core",
 };
@@ -186,7 +189,7 @@ function ResultNote({ result, onDismiss }: { result: WizardResult; onDismiss: ()
 }
 
 export function IntegrationsPage() {
-  const [state, reload] = useCommand(listIntegrations);
+  const [state, reload] = useCommand(listIntegrations, WATCH);
   const [view, setView] = useState<View>({ kind: "list" });
   const [deleting, setDeleting] = useState<Integration | null>(null);
   const [result, setResult] = useState<WizardResult | null>(null);

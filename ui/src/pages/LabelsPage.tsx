@@ -1,4 +1,6 @@
-import { listLabels } from "../api";
+import { useRef, useState, type FormEvent } from "react";
+import { createLabel, listLabels, removeLabel, renameLabel } from "../api";
+import type { LabelSummary } from "../bindings";
 import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { formatCount } from "../format";
 import { TagIcon } from "../icons";
@@ -6,12 +8,17 @@ import { useCommand } from "../useCommand";
 
 const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
+/** A change to labels (here or from the CLI) reloads the list. Works with every network down. */
+const WATCH = ["labels"];
+
 export function LabelsPage() {
-  const [state, reload] = useCommand(listLabels);
+  const [state, reload] = useCommand(listLabels, WATCH);
+  const [deleting, setDeleting] = useState<LabelSummary | null>(null);
 
   return (
     <div className="page">
       <PageHeader title="Labels" subtitle="Labels connect devices to integrations." />
+      <NewLabel onAdded={reload} />
       {state.status === "loading" ? <Loading what="labels" /> : null}
       {state.status === "error" ? <ErrorState what="labels" error={state.error} onRetry={reload} /> : null}
       {state.status === "ready" && state.data.length === 0 ? (
@@ -25,18 +32,220 @@ export function LabelsPage() {
       {state.status === "ready" && state.data.length > 0 ? (
         <ul className="card-list" aria-label="Labels">
           {state.data.map((label) => (
-            <li key={label.id} className="card-row" data-testid="label-row">
-              <div className="card-row-main">
-                <span className="card-row-title">
-                  <TagIcon size={14} /> {label.name}
-                </span>
-              </div>
-              <span className="pill">{plural(label.device_count, "device", "devices")}</span>
-              <span className="pill">{plural(label.integration_count, "integration", "integrations")}</span>
-            </li>
+            <LabelRow key={label.id} label={label} onChanged={reload} onDelete={() => setDeleting(label)} />
           ))}
         </ul>
       ) : null}
+      {deleting ? (
+        <DeleteLabelDialog
+          label={deleting}
+          onDone={() => {
+            setDeleting(null);
+            reload();
+          }}
+          onCancel={() => setDeleting(null)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function NewLabel({ onAdded }: { onAdded: () => void }) {
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    createLabel(name).then(
+      () => {
+        setBusy(false);
+        setName("");
+        onAdded();
+      },
+      (err: Error) => {
+        setBusy(false);
+        setError(err.message);
+      },
+    );
+  };
+
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label="New label">
+      <label className="field-label" htmlFor="new-label-name">
+        New label
+      </label>
+      <input
+        className="input"
+        id="new-label-name"
+        data-testid="new-label-name"
+        value={name}
+        placeholder="e.g. warehouse-sensors"
+        onChange={(e) => setName(e.target.value)}
+        aria-invalid={error !== null}
+        aria-describedby={error ? "new-label-error" : undefined}
+      />
+      <button type="submit" className="button" data-testid="new-label-add" disabled={busy || name.trim() === ""}>
+        {busy ? "Adding…" : "Add label"}
+      </button>
+      {error ? (
+        <p id="new-label-error" className="inline-error" role="alert" data-testid="new-label-error">
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+function LabelRow({
+  label,
+  onChanged,
+  onDelete,
+}: {
+  label: LabelSummary;
+  onChanged: () => void;
+  onDelete: () => void;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(label.name);
+  const [error, setError] = useState<string | null>(null);
+  const renameButton = useRef<HTMLButtonElement>(null);
+
+  const finish = () => {
+    setEditing(false);
+    setError(null);
+    // Focus goes back to where the user was.
+    setTimeout(() => renameButton.current?.focus(), 0);
+  };
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    if (name.trim() === label.name) return finish();
+    renameLabel(label.id, name).then(
+      () => {
+        finish();
+        onChanged();
+      },
+      (err: Error) => setError(err.message),
+    );
+  };
+
+  return (
+    <li className="card-row" data-testid="label-row">
+      <div className="card-row-main">
+        {editing ? (
+          <form className="inline-form" onSubmit={save} aria-label={`Rename ${label.name}`}>
+            <input
+              className="input"
+              aria-label="Label name"
+              data-testid="rename-label-input"
+              autoFocus
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Escape") {
+                  setName(label.name);
+                  finish();
+                }
+              }}
+            />
+            <button type="submit" className="button" data-testid="rename-label-save">
+              Save
+            </button>
+            {error ? (
+              <p className="inline-error" role="alert" data-testid="rename-label-error">
+                {error}
+              </p>
+            ) : null}
+          </form>
+        ) : (
+          <span className="card-row-title">
+            <TagIcon size={14} /> {label.name}
+          </span>
+        )}
+      </div>
+      <span className="pill">{plural(label.device_count, "device", "devices")}</span>
+      <span className="pill">{plural(label.integration_count, "integration", "integrations")}</span>
+      {editing ? null : (
+        <>
+          <button
+            ref={renameButton}
+            type="button"
+            className="button button-secondary"
+            data-testid="rename-label"
+            aria-label={`Rename ${label.name}`}
+            onClick={() => setEditing(true)}
+          >
+            Rename
+          </button>
+          <button
+            type="button"
+            className="button button-secondary"
+            data-testid="delete-label"
+            aria-label={`Delete ${label.name}`}
+            onClick={onDelete}
+          >
+            Delete
+          </button>
+        </>
+      )}
+    </li>
+  );
+}
+
+/** Says what deleting disconnects before it does. */
+function DeleteLabelDialog({ label, onDone, onCancel }: { label: LabelSummary; onDone: () => void; onCancel: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const linked = label.device_count > 0 && label.integration_count > 0;
+
+  return (
+    <div className="dialog-backdrop">
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="delete-label-title"
+        data-testid="delete-label-dialog"
+        onKeyDown={(e) => {
+          if (e.key === "Escape" && !busy) onCancel();
+        }}
+      >
+        <h2 id="delete-label-title">Delete the label {label.name}?</h2>
+        <p data-testid="delete-label-effect">
+          {plural(label.device_count, "device", "devices")} and{" "}
+          {plural(label.integration_count, "integration", "integrations")} lose it.
+          {linked
+            ? " Devices that reach an integration only through this label stop being forwarded there."
+            : " Nothing is forwarded through it now."}
+        </p>
+        {error ? (
+          <p className="inline-error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" className="button button-secondary" autoFocus disabled={busy} onClick={onCancel}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button button-danger"
+            data-testid="delete-label-confirm"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true);
+              removeLabel(label.id).then(onDone, (err: Error) => {
+                setBusy(false);
+                setError(err.message);
+              });
+            }}
+          >
+            {busy ? "Deleting…" : "Delete label"}
+          </button>
+        </div>
+      </div>
     </div>
   );
 }

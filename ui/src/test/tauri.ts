@@ -10,6 +10,7 @@ import type {
   Integration,
   IpcError,
   KeysChecked,
+  Label,
   LabelSummary,
   RemoveOutcome,
   UpdateOutcome,
@@ -38,6 +39,12 @@ export type CommandMocks = {
   update_integration?: Mock<UpdateOutcome>;
   remove_integration?: Mock<RemoveOutcome>;
   provision_now?: Mock<null>;
+  subscribe_changes?: Mock<null>;
+  create_label?: Mock<Label>;
+  rename_label?: Mock<Label>;
+  remove_label?: Mock<Label>;
+  attach_label?: Mock<Label>;
+  detach_label?: Mock<Label>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -61,6 +68,7 @@ export function mockCommands(mocks: CommandMocks): void {
     subscribe_events: null,
     unsubscribe_events: true,
     provision_now: null,
+    subscribe_changes: null,
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {
@@ -78,6 +86,13 @@ export function lastEventChannel(): MockChannel<Event[]> {
   const args = calls[calls.length - 1]?.[1] as { channel?: MockChannel<Event[]> } | undefined;
   if (!args?.channel) throw new Error("subscribe_events was not called with a channel");
   return args.channel;
+}
+
+/** The channel the app passed to `subscribe_changes` (one for the whole app). */
+export function changesChannel(): MockChannel<{ what: string[] }> | undefined {
+  const calls = vi.mocked(invoke).mock.calls.filter(([cmd]) => cmd === "subscribe_changes");
+  const args = calls[calls.length - 1]?.[1] as { channel?: MockChannel<{ what: string[] }> } | undefined;
+  return args?.channel;
 }
 
 let nextEventId = 1;

@@ -40,6 +40,15 @@ pub struct Keys {
     pub secret_access_key: Secret,
 }
 
+impl From<NewKeys> for Keys {
+    fn from(k: NewKeys) -> Keys {
+        Keys {
+            access_key_id: k.access_key_id,
+            secret_access_key: Secret(k.secret_access_key),
+        }
+    }
+}
+
 impl Keys {
     fn into_new_keys(self) -> NewKeys {
         NewKeys {
