@@ -56,3 +56,41 @@ export function EmptyState({
     </section>
   );
 }
+
+/**
+ * A modal dialog: the backdrop, the labelled dialog box, and Escape to cancel (unless
+ * `busy`). Its children are the text and the `dialog-actions` row.
+ */
+export function Dialog({
+  titleId,
+  title,
+  testId,
+  busy,
+  onCancel,
+  children,
+}: {
+  titleId: string;
+  title: string;
+  testId: string;
+  busy: boolean;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="dialog-backdrop">
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        data-testid={testId}
+        onKeyDown={(e) => {
+          if (e.key === "Escape" && !busy) onCancel();
+        }}
+      >
+        <h2 id={titleId}>{title}</h2>
+        {children}
+      </div>
+    </div>
+  );
+}

@@ -76,17 +76,8 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         log: tmp.path().join("run.log"),
         _tmp: tmp,
     };
-    let certs = s._tmp.path().join("certs");
-    std::fs::create_dir_all(&certs).unwrap();
-    let ca_file = s._tmp.path().join("ca.pem");
-    std::fs::write(&ca_file, &ca.cert_pem).unwrap();
     let (e1, e2, e3) = ("c000000000000001", "c000000000000002", "c000000000000003");
-    for eui in [e1, e2, e3] {
-        let id = helium_bridge_core::codec::device_id_for_dev_eui(eui);
-        let ident = ca.client_identity(&id);
-        std::fs::write(certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
-        std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
-    }
+    let add_integration = support::hand_made_integration(s._tmp.path(), &ca, aws.port, &[e1, e2, e3]);
     let url = format!("mqtt://127.0.0.1:{}", helium.port);
     // Before the bridge runs: this process holds the data directory itself.
     s.cli(&[
@@ -99,22 +90,7 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         "--application-id",
         "app-1",
     ]);
-    let endpoint = format!("127.0.0.1:{}", aws.port);
-    s.cli(&[
-        "integration",
-        "add",
-        "aws",
-        "--region",
-        "us-east-1",
-        "--topic",
-        "helium/uplinks",
-        "--endpoint",
-        &endpoint,
-        "--ca-file",
-        ca_file.to_str().unwrap(),
-        "--cert-dir",
-        certs.to_str().unwrap(),
-    ]);
+    s.cli(&add_integration.iter().map(String::as_str).collect::<Vec<_>>());
     s.cli(&["label", "add", "fleet"]);
     s.cli(&["label", "attach", "fleet", "--integration", "aws"]);
     s.cli(&["label", "attach", "fleet", "--device", e1]);

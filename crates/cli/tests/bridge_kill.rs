@@ -45,17 +45,9 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
     let helium = Mosquitto::plain();
     let aws = Mosquitto::tls(&ca);
     let tmp = tempfile::tempdir().unwrap();
-    let (data, certs) = (tmp.path().join("data"), tmp.path().join("certs"));
-    std::fs::create_dir_all(&certs).unwrap();
-    let ca_file = tmp.path().join("ca.pem");
-    std::fs::write(&ca_file, &ca.cert_pem).unwrap();
+    let data = tmp.path().join("data");
     let euis = ["a000000000000001", "a000000000000002", "a000000000000003"];
-    for eui in euis {
-        let id = helium_bridge_core::codec::device_id_for_dev_eui(eui);
-        let ident = ca.client_identity(&id);
-        std::fs::write(certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
-        std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
-    }
+    let add_integration = support::hand_made_integration(tmp.path(), &ca, aws.port, &euis);
     let helium_url = format!("mqtt://127.0.0.1:{}", helium.port);
     cli(
         &data,
@@ -70,25 +62,8 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
             APP,
         ],
     );
-    let endpoint = format!("127.0.0.1:{}", aws.port);
-    cli(
-        &data,
-        &[
-            "integration",
-            "add",
-            "aws",
-            "--region",
-            "us-east-1",
-            "--topic",
-            "helium/uplinks",
-            "--endpoint",
-            &endpoint,
-            "--ca-file",
-            ca_file.to_str().unwrap(),
-            "--cert-dir",
-            certs.to_str().unwrap(),
-        ],
-    );
+    let args: Vec<&str> = add_integration.iter().map(String::as_str).collect();
+    cli(&data, &args);
     cli(&data, &["label", "add", "fleet"]);
     cli(&data, &["label", "attach", "fleet", "--integration", "aws"]);
     for eui in euis {

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { removeIntegration } from "../api";
 import type { Integration, RemoveOutcome } from "../bindings";
+import { Dialog } from "../components";
 import { formatCount } from "../format";
 
 export function DeleteDialog({
@@ -27,57 +28,51 @@ export function DeleteDialog({
   };
 
   return (
-    <div className="dialog-backdrop">
-      <div
-        className="dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="delete-title"
-        data-testid="delete-dialog"
-        onKeyDown={(e) => {
-          if (e.key === "Escape" && busy === null) onCancel();
-        }}
-      >
-        <h2 id="delete-title">Delete {integration.name}?</h2>
-        <p>
-          The bridge stops forwarding to it and forgets its settings and the keys it keeps for it. Uplinks still
-          waiting for it are dropped.
+    <Dialog
+      titleId="delete-title"
+      title={`Delete ${integration.name}?`}
+      testId="delete-dialog"
+      busy={busy !== null}
+      onCancel={onCancel}
+    >
+      <p>
+        The bridge stops forwarding to it and forgets its settings and the keys it keeps for it. Uplinks still
+        waiting for it are dropped.
+      </p>
+      <p>
+        Should it also clean up what it created in AWS IoT Core for this integration: each device&apos;s thing and
+        certificate, and the integration&apos;s policy?
+        {integration.aws === null ? " (This integration uses certificates you made yourself, so there is nothing the bridge created.)" : null}
+      </p>
+      {error ? (
+        <p className="inline-error" role="alert" data-testid="delete-error">
+          {error}
         </p>
-        <p>
-          Should it also clean up what it created in AWS IoT Core for this integration: each device&apos;s thing and
-          certificate, and the integration&apos;s policy?
-          {integration.aws === null ? " (This integration uses certificates you made yourself, so there is nothing the bridge created.)" : null}
-        </p>
-        {error ? (
-          <p className="inline-error" role="alert" data-testid="delete-error">
-            {error}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" className="button button-secondary" autoFocus disabled={busy !== null} onClick={onCancel}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button-secondary"
-            data-testid="delete-keep-aws"
-            disabled={busy !== null}
-            onClick={() => remove(false)}
-          >
-            {busy === "keep" ? "Deleting…" : "Delete, leave AWS as it is"}
-          </button>
-          <button
-            type="button"
-            className="button button-danger"
-            data-testid="delete-cleanup-aws"
-            disabled={busy !== null}
-            onClick={() => remove(true)}
-          >
-            {busy === "cleanup" ? "Deleting and cleaning up…" : "Delete and clean up AWS"}
-          </button>
-        </div>
+      ) : null}
+      <div className="dialog-actions">
+        <button type="button" className="button button-secondary" autoFocus disabled={busy !== null} onClick={onCancel}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="button button-secondary"
+          data-testid="delete-keep-aws"
+          disabled={busy !== null}
+          onClick={() => remove(false)}
+        >
+          {busy === "keep" ? "Deleting…" : "Delete, leave AWS as it is"}
+        </button>
+        <button
+          type="button"
+          className="button button-danger"
+          data-testid="delete-cleanup-aws"
+          disabled={busy !== null}
+          onClick={() => remove(true)}
+        >
+          {busy === "cleanup" ? "Deleting and cleaning up…" : "Delete and clean up AWS"}
+        </button>
       </div>
-    </div>
+    </Dialog>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from "react";
 import { createLabel, listLabels, removeLabel, renameLabel } from "../api";
 import type { LabelSummary } from "../bindings";
-import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { Dialog, EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { formatCount } from "../format";
 import { TagIcon } from "../icons";
 import { useCommand } from "../useCommand";
@@ -201,51 +201,45 @@ function DeleteLabelDialog({ label, onDone, onCancel }: { label: LabelSummary; o
   const linked = label.device_count > 0 && label.integration_count > 0;
 
   return (
-    <div className="dialog-backdrop">
-      <div
-        className="dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="delete-label-title"
-        data-testid="delete-label-dialog"
-        onKeyDown={(e) => {
-          if (e.key === "Escape" && !busy) onCancel();
-        }}
-      >
-        <h2 id="delete-label-title">Delete the label {label.name}?</h2>
-        <p data-testid="delete-label-effect">
-          {plural(label.device_count, "device", "devices")} and{" "}
-          {plural(label.integration_count, "integration", "integrations")} lose it.
-          {linked
-            ? " Devices that reach an integration only through this label stop being forwarded there."
-            : " Nothing is forwarded through it now."}
+    <Dialog
+      titleId="delete-label-title"
+      title={`Delete the label ${label.name}?`}
+      testId="delete-label-dialog"
+      busy={busy}
+      onCancel={onCancel}
+    >
+      <p data-testid="delete-label-effect">
+        {plural(label.device_count, "device", "devices")} and{" "}
+        {plural(label.integration_count, "integration", "integrations")} lose it.
+        {linked
+          ? " Devices that reach an integration only through this label stop being forwarded there."
+          : " Nothing is forwarded through it now."}
+      </p>
+      {error ? (
+        <p className="inline-error" role="alert">
+          {error}
         </p>
-        {error ? (
-          <p className="inline-error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" className="button button-secondary" autoFocus disabled={busy} onClick={onCancel}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button-danger"
-            data-testid="delete-label-confirm"
-            disabled={busy}
-            onClick={() => {
-              setBusy(true);
-              removeLabel(label.id).then(onDone, (err: Error) => {
-                setBusy(false);
-                setError(err.message);
-              });
-            }}
-          >
-            {busy ? "Deleting…" : "Delete label"}
-          </button>
-        </div>
+      ) : null}
+      <div className="dialog-actions">
+        <button type="button" className="button button-secondary" autoFocus disabled={busy} onClick={onCancel}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="button button-danger"
+          data-testid="delete-label-confirm"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            removeLabel(label.id).then(onDone, (err: Error) => {
+              setBusy(false);
+              setError(err.message);
+            });
+          }}
+        >
+          {busy ? "Deleting…" : "Delete label"}
+        </button>
       </div>
-    </div>
+    </Dialog>
   );
 }

@@ -70,3 +70,36 @@ unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+/// `integration add aws …` for an integration named `aws` that publishes to `helium/uplinks` on
+/// the TLS broker at `port`, with device certificates made by hand (no AWS keys): the folder
+/// holds one signed by `ca` for each DevEUI's device, written into `dir`.
+pub fn hand_made_integration(dir: &Path, ca: &TestCa, port: u16, euis: &[&str]) -> Vec<String> {
+    let certs = dir.join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, &ca.cert_pem).unwrap();
+    for eui in euis {
+        let id = helium_bridge_core::codec::device_id_for_dev_eui(eui);
+        let ident = ca.client_identity(&id);
+        std::fs::write(certs.join(format!("{id}.cert.pem")), ident.cert_pem).unwrap();
+        std::fs::write(certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
+    }
+    [
+        "integration",
+        "add",
+        "aws",
+        "--region",
+        "us-east-1",
+        "--topic",
+        "helium/uplinks",
+        "--endpoint",
+        &format!("127.0.0.1:{port}"),
+        "--ca-file",
+        ca_file.to_str().unwrap(),
+        "--cert-dir",
+        certs.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec()
+}
