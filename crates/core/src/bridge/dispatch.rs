@@ -39,10 +39,6 @@ struct Session {
     task: JoinHandle<()>,
 }
 
-/// How long ending sessions may take to finish what they do before they are aborted
-/// (provisioning is resumable; unacknowledged uplinks stay in the outbox).
-const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
-
 struct Dispatch {
     inner: Arc<Inner>,
     sessions: HashMap<SessionKey, Session>,
@@ -245,10 +241,7 @@ impl Dispatch {
         let (done, ended) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             if let Some(task) = task {
-                let abort = task.abort_handle();
-                if tokio::time::timeout(STOP_GRACE, task).await.is_err() {
-                    abort.abort();
-                }
+                super::end_within_grace(task).await;
             }
             let _ = done.send(());
             let _ = routes.send(Command::Replaced(key));

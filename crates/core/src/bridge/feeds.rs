@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -27,10 +26,6 @@ pub(super) struct Feeds {
     /// One reconciliation at a time: two quick edits must not both start the same source.
     reconciling: tokio::sync::Mutex<()>,
 }
-
-/// How long a stopping source may take to hand back what it holds before it is aborted (its
-/// unacknowledged uplinks stay with the LNS and come again).
-const STOP_GRACE: Duration = Duration::from_secs(5);
 
 impl Feeds {
     /// Makes the running sources match the store: new ones start, removed ones stop, changed
@@ -116,8 +111,5 @@ impl Feeds {
 
 async fn stop(r: Running) {
     let _ = r.stop.send(true);
-    let abort = r.task.abort_handle();
-    if tokio::time::timeout(STOP_GRACE, r.task).await.is_err() {
-        abort.abort();
-    }
+    super::end_within_grace(r.task).await;
 }

@@ -102,6 +102,19 @@ struct Inner {
     connects: pace::ConnectPacer,
 }
 
+/// How long an ending task (a session, a source) may take to finish what it does before it is
+/// aborted: provisioning is resumable, and unacknowledged uplinks stay in the outbox or with
+/// the LNS.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Waits until `task` ends, aborting it after [`STOP_GRACE`].
+async fn end_within_grace(task: tokio::task::JoinHandle<()>) {
+    let abort = task.abort_handle();
+    if tokio::time::timeout(STOP_GRACE, task).await.is_err() {
+        abort.abort();
+    }
+}
+
 pub struct Bridge {
     inner: Arc<Inner>,
     stop: watch::Sender<bool>,
