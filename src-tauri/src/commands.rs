@@ -76,7 +76,7 @@ pub async fn set_integration_active(state: State<'_, AppState>, id: String, acti
 /// Makes a change through the control plane (the same path the CLI's take).
 async fn change(state: &State<'_, AppState>, req: Request) -> Result<Reply, IpcError> {
     let control = state.control.clone().ok_or_else(|| not_open(state))?;
-    control.handle(req).await.map_err(|e| IpcError { message: e.message })
+    Ok(control.handle(req).await?)
 }
 
 fn unexpected(reply: Reply) -> IpcError {
@@ -100,23 +100,18 @@ pub fn subscribe_changes(state: State<'_, AppState>, channel: Channel<Changed>) 
     let mut rx = control.subscribe();
     tauri::async_runtime::spawn(async move {
         loop {
-            match rx.recv().await {
-                Ok(c) => {
-                    if channel.send(c).is_err() {
-                        return;
-                    }
-                }
+            let changed = match rx.recv().await {
+                Ok(c) => c,
                 // Missed some: everything may have changed.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let all = ["labels", "devices", "sources", "integrations"];
-                    let c = Changed {
-                        what: all.iter().map(|s| s.to_string()).collect(),
-                    };
-                    if channel.send(c).is_err() {
-                        return;
-                    }
-                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Changed {
+                    what: ["labels", "devices", "sources", "integrations"]
+                        .map(String::from)
+                        .to_vec(),
+                },
                 Err(_) => return,
+            };
+            if channel.send(changed).is_err() {
+                return;
             }
         }
     });

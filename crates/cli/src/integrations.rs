@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use helium_bridge_core::aws::provision::{bus_sink, ProvisionEvent};
 use helium_bridge_core::aws::setup::{self, KeysChecked, NewKeys};
 use helium_bridge_core::aws::AwsProvisioner;
-use helium_bridge_core::control::{Keys, Reply, Request, Secret};
+use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::domain::{EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, NewIntegration};
 use helium_bridge_core::events::EventBus;
 use helium_bridge_core::validate::Invalid;
@@ -224,7 +224,7 @@ fn add(access: &Access, a: AddIntegration) -> Result {
     };
     let (i, checked) = match access.call(Request::IntegrationAdd {
         new,
-        keys: keys.map(wire_keys),
+        keys: keys.map(Into::into),
     })? {
         Reply::IntegrationAdded { integration, checked } => (integration, checked),
         other => return Err(unexpected(other)),
@@ -237,7 +237,7 @@ fn add(access: &Access, a: AddIntegration) -> Result {
         eprintln!(
             "its secret access key is in the {}; devices that share a label with it are provisioned in AWS \
              when their uplinks arrive (or now: `helium-aws-bridge integration provision {:?}`)",
-            vault_name(),
+            helium_bridge_core::vault::name(),
             i.name
         );
     }
@@ -249,18 +249,6 @@ fn print_checked(c: &KeysChecked) {
         "keys checked with AWS: account {}, {}; IoT data endpoint {}",
         c.account.account, c.account.user_arn, c.data_endpoint
     );
-}
-
-fn vault_name() -> &'static str {
-    helium_bridge_core::vault::name()
-}
-
-/// The keys as the control plane takes them (the secret stays in a zeroing buffer).
-fn wire_keys(k: NewKeys) -> Keys {
-    Keys {
-        access_key_id: k.access_key_id,
-        secret_access_key: Secret(k.secret_access_key),
-    }
 }
 
 fn update(access: &Access, u: UpdateIntegration) -> Result {
@@ -291,7 +279,7 @@ fn update(access: &Access, u: UpdateIntegration) -> Result {
     let outcome = match access.call(Request::IntegrationUpdate {
         integration: current.id.clone(),
         update,
-        keys: keys.map(wire_keys),
+        keys: keys.map(Into::into),
     })? {
         Reply::IntegrationUpdated { outcome } => outcome,
         other => return Err(unexpected(other)),
@@ -301,7 +289,10 @@ fn update(access: &Access, u: UpdateIntegration) -> Result {
     }
     out!("updated integration {:?}", outcome.integration.name);
     if outcome.keys_changed {
-        eprintln!("the new secret access key replaced the old one in the {}", vault_name());
+        eprintln!(
+            "the new secret access key replaced the old one in the {}",
+            helium_bridge_core::vault::name()
+        );
     }
     if outcome.region_changed {
         eprintln!(

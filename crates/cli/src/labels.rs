@@ -90,73 +90,61 @@ pub fn dispatch(access: &Access, cmd: LabelCmd) -> Result {
                 output::table(&["NAME", "DEVICES", "INTEGRATIONS", "ID"], &rows);
             }
         }
-        LabelCmd::Attach(Link { label, target }) => {
-            let reply = access.call(Request::LabelAttach {
-                label,
-                target: target.into_target(),
-            })?;
-            match reply {
-                Reply::Linked {
-                    label,
-                    integration: Some(i),
-                    ..
-                } => out!("attached label {:?} to integration {:?}", label.name, i.name),
-                Reply::Linked {
-                    label,
-                    device: Some(device),
-                    registered,
-                    ..
-                } => {
-                    if registered && device.dev_eui.is_empty() {
-                        out!(
-                            "registered device {} from its Helium Console id; it has not been heard from yet",
-                            device.id
-                        );
-                    } else if registered {
-                        out!(
-                            "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
-                            device.dev_eui,
-                            device.id
-                        );
-                    }
-                    out!(
-                        "attached label {:?} to device {:?} (id {})",
-                        label.name,
-                        device.name,
-                        device.id
-                    );
-                }
-                other => return Err(unexpected(other)),
-            }
-        }
-        LabelCmd::Detach(Link { label, target }) => {
-            let reply = access.call(Request::LabelDetach {
-                label,
-                target: target.into_target(),
-            })?;
-            match reply {
-                Reply::Linked {
-                    label,
-                    integration: Some(i),
-                    ..
-                } => out!("detached label {:?} from integration {:?}", label.name, i.name),
-                Reply::Linked {
-                    label,
-                    device: Some(device),
-                    ..
-                } => out!(
-                    "detached label {:?} from device {:?} (id {})",
-                    label.name,
-                    device.name,
-                    device.id
-                ),
-                other => return Err(unexpected(other)),
-            }
-        }
+        LabelCmd::Attach(link) => relink(access, link, true)?,
+        LabelCmd::Detach(link) => relink(access, link, false)?,
         LabelCmd::Remove { label } => match access.call(Request::LabelRemove { label })? {
             Reply::LabelRemoved { label } => out!("removed label {:?}", label.name),
             other => return Err(unexpected(other)),
         },
+    }
+    Ok(())
+}
+
+/// `label attach` (`attach`) or `label detach`, and what it did.
+fn relink(access: &Access, Link { label, target }: Link, attach: bool) -> Result {
+    let target = target.into_target();
+    let reply = access.call(if attach {
+        Request::LabelAttach { label, target }
+    } else {
+        Request::LabelDetach { label, target }
+    })?;
+    let (done, to) = if attach {
+        ("attached", "to")
+    } else {
+        ("detached", "from")
+    };
+    match reply {
+        Reply::Linked {
+            label,
+            integration: Some(i),
+            ..
+        } => out!("{done} label {:?} {to} integration {:?}", label.name, i.name),
+        Reply::Linked {
+            label,
+            device: Some(device),
+            registered,
+            ..
+        } => {
+            if registered && device.dev_eui.is_empty() {
+                out!(
+                    "registered device {} from its Helium Console id; it has not been heard from yet",
+                    device.id
+                );
+            } else if registered {
+                out!(
+                    "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
+                    device.dev_eui,
+                    device.id
+                );
+            }
+            out!(
+                "{done} label {:?} {to} device {:?} (id {})",
+                label.name,
+                device.name,
+                device.id
+            );
+        }
+        other => return Err(unexpected(other)),
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::domain::{Device, Integration, IntegrationUpdate, Label, NewIntegratio
 use crate::engine::{Change, Engine};
 use crate::ipc::{BridgeStatus, IpcError};
 use crate::store::StoreError;
-use crate::vault::{self, Vault, VaultError};
+use crate::vault::{self, VaultError};
 use crate::Core;
 
 /// A secret on its way in (a broker password, an AWS secret access key): zeroed when dropped,
@@ -240,7 +240,6 @@ pub struct Changed {
 pub struct Control {
     core: Arc<Core>,
     engine: Arc<Engine>,
-    vault: Box<dyn Fn() -> Result<Arc<dyn Vault>, VaultError> + Send + Sync>,
     changed: broadcast::Sender<Changed>,
 }
 
@@ -248,18 +247,9 @@ impl Control {
     /// `engine` is the running bridge's (or a stopped one where none runs: changes then only
     /// reach the store, which the next start reads).
     pub fn new(core: Arc<Core>, engine: Arc<Engine>) -> Arc<Control> {
-        Self::with_vault(core, engine, vault::from_env)
-    }
-
-    pub fn with_vault(
-        core: Arc<Core>,
-        engine: Arc<Engine>,
-        vault: impl Fn() -> Result<Arc<dyn Vault>, VaultError> + Send + Sync + 'static,
-    ) -> Arc<Control> {
         Arc::new(Control {
             core,
             engine,
-            vault: Box::new(vault),
             changed: broadcast::channel(64).0,
         })
     }
@@ -271,11 +261,6 @@ impl Control {
     /// Every change made from now on, whoever made it.
     pub fn subscribe(&self) -> broadcast::Receiver<Changed> {
         self.changed.subscribe()
-    }
-
-    /// The bridge's state, for `status` over the socket.
-    pub fn bridge_status(&self) -> BridgeStatus {
-        self.engine.status()
     }
 
     fn tell(&self, what: &[&str]) {
@@ -318,7 +303,7 @@ impl Control {
                 let source = self.core.store().find_source(&source)?;
                 self.core.store().remove_source(&source.id)?;
                 let key = crate::sources::secret_key(&source.id);
-                let deleted = match (self.vault)() {
+                let deleted = match vault::from_env() {
                     Ok(vault) => tokio::task::spawn_blocking(move || vault.delete(&key))
                         .await
                         .map_err(|e| VaultError::Unavailable { detail: e.to_string() })
@@ -343,7 +328,7 @@ impl Control {
                 })
             }
             Request::IntegrationAdd { new, keys } => {
-                let vault = (self.vault)()?;
+                let vault = vault::from_env()?;
                 let (integration, checked) =
                     setup::add_integration(&self.core, vault, new, keys.map(Keys::into_new_keys)).await?;
                 self.applied(Change::IntegrationActive(integration.id.clone()), &["integrations"])
@@ -356,7 +341,7 @@ impl Control {
                 keys,
             } => {
                 let id = self.core.store().find_integration(&integration)?.id;
-                let vault = (self.vault)()?;
+                let vault = vault::from_env()?;
                 let outcome =
                     setup::update_integration(&self.core, vault, &id, update, keys.map(Keys::into_new_keys)).await?;
                 self.applied(Change::IntegrationReconfigured(id), &["integrations"])
@@ -379,7 +364,7 @@ impl Control {
                 cleanup_aws,
             } => {
                 let id = self.core.store().find_integration(&integration)?.id;
-                let vault = (self.vault)()?;
+                let vault = vault::from_env()?;
                 // Its sessions end first, so none provisions while AWS is cleaned up.
                 self.engine.stop_integration(&id).await;
                 let removed = setup::remove_integration(&self.core, vault, &id, cleanup_aws).await;
@@ -406,7 +391,7 @@ impl Control {
                     self.engine.provision_now(&integration.id)?;
                     return Ok(Reply::ProvisioningStarted { integration });
                 }
-                let vault = (self.vault)()?;
+                let vault = vault::from_env()?;
                 let sink = crate::aws::provision::bus_sink(crate::events::EventBus::new(self.core.clone()));
                 let provisioner = crate::aws::AwsProvisioner::from_vault(self.core.clone(), vault).with_events(sink);
                 let summary = setup::provision_now(&self.core, &provisioner, &integration.id).await?;
@@ -501,7 +486,7 @@ impl Control {
         };
         let source = self.core.store().create_source(name, config)?;
         if let Some(secret) = secret {
-            let vault = (self.vault)()?;
+            let vault = vault::from_env()?;
             let key = crate::sources::secret_key(&source.id);
             let put = tokio::task::spawn_blocking(move || vault.put(&key, secret.0.as_bytes()))
                 .await
