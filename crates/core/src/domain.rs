@@ -114,7 +114,7 @@ pub struct Device {
 }
 
 /// A device as a source reports it on an uplink; registers or refreshes the device.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DeviceSeen {
     pub id: String,
     pub name: String,

@@ -334,11 +334,7 @@ async fn an_oversize_uplink_already_in_the_outbox_is_dropped_not_retried() {
         id: id.clone(),
         name: "old".into(),
         dev_eui: eui.to_uppercase(),
-        app_eui: None,
-        devaddr: None,
-        source: String::new(),
-        application_id: None,
-        seen_at_ms: 0,
+        ..Default::default()
     };
     let entry = Enqueue {
         integration_id: &integration.id,

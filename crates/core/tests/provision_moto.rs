@@ -163,10 +163,7 @@ async fn provisioning_creates_thing_certificate_and_least_privilege_policy() {
             name: "a".into(),
             dev_eui: "0102030405060708".into(),
             app_eui: Some("A0A1A2A3A4A5A6A7".into()),
-            devaddr: None,
-            source: String::new(),
-            application_id: None,
-            seen_at_ms: 0,
+            ..Default::default()
         })
         .unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));

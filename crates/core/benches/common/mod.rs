@@ -63,11 +63,7 @@ impl Fleet {
             id: id.to_string(),
             name: name.to_string(),
             dev_eui: dev_eui.to_string(),
-            app_eui: None,
-            devaddr: None,
-            source: String::new(),
-            application_id: None,
-            seen_at_ms: 0,
+            ..Default::default()
         })
         .unwrap();
         if labelled {

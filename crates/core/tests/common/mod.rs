@@ -107,11 +107,7 @@ impl Env {
                 id: device_id.into(),
                 name: format!("dev-{dev_eui}"),
                 dev_eui: dev_eui.to_uppercase(),
-                app_eui: None,
-                devaddr: None,
-                source: String::new(),
-                application_id: None,
-                seen_at_ms: 0,
+                ..Default::default()
             })
             .unwrap();
         let label_id = match store.list_labels().unwrap().into_iter().find(|l| l.name == label) {
