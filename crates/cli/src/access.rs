@@ -47,7 +47,7 @@ impl Access {
     pub fn open(dir: &Path) -> Result<Access> {
         match Core::open(dir) {
             Ok(core) => {
-                let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+                let runtime = crate::runtime()?;
                 let control = Control::new(Arc::new(core), Engine::new(false));
                 Ok(Access::Local { control, runtime })
             }
@@ -78,10 +78,11 @@ impl Access {
         }
     }
 
-    /// The opened core when this process holds the data directory.
-    pub fn local_core(&self) -> Option<&Arc<Core>> {
+    /// The opened core and the runtime to run it on, when this process holds the data
+    /// directory.
+    pub fn local(&self) -> Option<(&Arc<Core>, &tokio::runtime::Runtime)> {
         match self {
-            Access::Local { control, .. } => Some(control.core()),
+            Access::Local { control, runtime } => Some((control.core(), runtime)),
             Access::Remote { .. } => None,
         }
     }

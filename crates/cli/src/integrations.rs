@@ -190,10 +190,6 @@ pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
-}
-
 fn add(access: &Access, a: AddIntegration) -> Result {
     let (host, port) = match a.endpoint.as_deref() {
         Some(e) => split_endpoint(e)?,
@@ -309,7 +305,7 @@ fn update(access: &Access, u: UpdateIntegration) -> Result {
 }
 
 fn provision(access: &Access, id_or_name: &str) -> Result {
-    let Some(core) = access.local_core() else {
+    let Some((core, rt)) = access.local() else {
         // The running bridge provisions; its steps are events in its log.
         return match access.call(Request::IntegrationProvision {
             integration: id_or_name.to_string(),
@@ -332,7 +328,6 @@ fn provision(access: &Access, id_or_name: &str) -> Result {
         )
         .into());
     }
-    let rt = runtime()?;
     let summary = rt.block_on(async {
         let vault = helium_bridge_core::vault::from_env()?;
         let store_events = bus_sink(EventBus::new(core.clone()));

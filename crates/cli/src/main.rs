@@ -112,7 +112,7 @@ fn dispatch(cli: Cli) -> Result {
 
 fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result {
     let store = access.store();
-    let running = access.local_core().is_none();
+    let running = access.local().is_none();
     let (sources, integrations, labels, devices) = (
         store.list_sources()?.len(),
         store.list_integrations()?.len(),
@@ -164,6 +164,12 @@ fn record_crashes(dir: &std::path::Path) {
             );
         }
     }));
+}
+
+/// The async runtime a command runs the core on. Multi-threaded: the core uses
+/// `block_in_place` around the store.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 /// Where crashes are recorded, in the data directory.

@@ -14,18 +14,13 @@ use helium_bridge_core::{Core, Store, StoreError};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, oneshot};
 
-use crate::{output, Result};
+use crate::{output, runtime, Result};
 
 /// How often `monitor` looks for new events, and how many it reads at a time.
 const POLL: Duration = Duration::from_millis(200);
 const BATCH: usize = 500;
 /// How long `run` waits for the bridge to stop (it lets in-flight publishes finish, bounded).
 const SHUTDOWN_WITHIN: Duration = Duration::from_secs(30);
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    // Multi-threaded: the core uses `block_in_place` around the store.
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
-}
 
 /// SIGINT and SIGTERM, installed before anything slow so neither kills us mid-way.
 struct Stop(Signal, Signal);
