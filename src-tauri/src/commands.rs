@@ -3,11 +3,13 @@
 use helium_bridge_core::aws::setup::{self, KeysChecked, RemoveOutcome, UpdateOutcome};
 use helium_bridge_core::bridge::ConnectionState;
 use helium_bridge_core::control::{Changed, Reply, Request, Target};
-use helium_bridge_core::domain::{Device, Integration, Label, LabelSummary};
+use helium_bridge_core::domain::{Device, Integration, Label, LabelSummary, Source};
 use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{
-    AppInfo, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, UpdateIntegrationInput,
+    AppInfo, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, SourceInput, SourceRemoved, SourceTestInput,
+    UpdateIntegrationInput,
 };
+use helium_bridge_core::sources::Probe;
 use helium_bridge_core::Core;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -133,37 +135,76 @@ pub async fn remove_label(state: State<'_, AppState>, id: String) -> Result<Labe
     label_of(change(&state, Request::LabelRemove { label: id }).await?)
 }
 
-/// `kind`: `device` or `integration`; `target`: its id (a device also by DevEUI).
+/// Puts the label on every target (`{kind: "device" | "integration", id}`; a device also by
+/// DevEUI), all or none.
 #[tauri::command]
-pub async fn attach_label(
-    state: State<'_, AppState>,
-    id: String,
-    kind: String,
-    target: String,
-) -> Result<Label, IpcError> {
-    let target = link_target(&kind, target)?;
-    label_of(change(&state, Request::LabelAttach { label: id, target }).await?)
+pub async fn attach_label(state: State<'_, AppState>, id: String, targets: Vec<Target>) -> Result<Label, IpcError> {
+    label_of(change(&state, Request::LabelAttach { label: id, targets }).await?)
+}
+
+/// Takes the label off every target (each must carry it), all or none.
+#[tauri::command]
+pub async fn detach_label(state: State<'_, AppState>, id: String, targets: Vec<Target>) -> Result<Label, IpcError> {
+    label_of(change(&state, Request::LabelDetach { label: id, targets }).await?)
 }
 
 #[tauri::command]
-pub async fn detach_label(
-    state: State<'_, AppState>,
-    id: String,
-    kind: String,
-    target: String,
-) -> Result<Label, IpcError> {
-    let target = link_target(&kind, target)?;
-    label_of(change(&state, Request::LabelDetach { label: id, target }).await?)
+pub fn list_sources(state: State<'_, AppState>) -> Result<Vec<Source>, IpcError> {
+    Ok(core(&state)?.store().list_sources()?)
 }
 
-fn link_target(kind: &str, id: String) -> Result<Target, IpcError> {
-    match kind {
-        "device" => Ok(Target::Device(id)),
-        "integration" => Ok(Target::Integration(id)),
-        other => Err(IpcError {
-            message: format!("a label goes on a device or an integration, not on {other:?}"),
-        }),
+fn source_of(reply: Reply) -> Result<Source, IpcError> {
+    match reply {
+        Reply::Source { source } => Ok(source),
+        other => Err(unexpected(other)),
     }
+}
+
+/// Adds a source (its secret goes to the keychain only); the running bridge starts it at once.
+#[tauri::command]
+pub async fn add_source(state: State<'_, AppState>, input: SourceInput) -> Result<Source, IpcError> {
+    let (name, config, secret) = input.into_parts();
+    source_of(change(&state, Request::SourceAdd { name, config, secret }).await?)
+}
+
+/// Replaces a source's settings; the running bridge restarts it with them.
+#[tauri::command]
+pub async fn update_source(state: State<'_, AppState>, id: String, input: SourceInput) -> Result<Source, IpcError> {
+    let (name, config, secret) = input.into_parts();
+    let req = Request::SourceUpdate {
+        source: id,
+        name,
+        config,
+        secret,
+    };
+    source_of(change(&state, req).await?)
+}
+
+#[tauri::command]
+pub async fn set_source_paused(state: State<'_, AppState>, id: String, paused: bool) -> Result<Source, IpcError> {
+    source_of(change(&state, Request::SourceSetPaused { source: id, paused }).await?)
+}
+
+#[tauri::command]
+pub async fn remove_source(state: State<'_, AppState>, id: String) -> Result<SourceRemoved, IpcError> {
+    match change(&state, Request::SourceRemove { source: id }).await? {
+        Reply::SourceRemoved {
+            source,
+            secret_deleted,
+            warning,
+        } => Ok(SourceRemoved {
+            name: source.name,
+            secret_deleted,
+            warning,
+        }),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// Connects with the form's settings and reports what it found; changes nothing.
+#[tauri::command]
+pub async fn test_source(state: State<'_, AppState>, input: SourceTestInput) -> Result<Probe, IpcError> {
+    Ok(input.run(core(&state)?).await?)
 }
 
 /// The newest `limit` events, oldest first.

@@ -136,8 +136,8 @@ describe("Labels page", () => {
     const user = userEvent.setup();
     mockCommands({
       list_labels: [
-        { id: "l1", name: "farm", device_count: 12, integration_count: 1 },
-        { id: "l2", name: "spare", device_count: 1, integration_count: 0 },
+        { id: "l1", name: "farm", device_count: 12, integration_count: 1, devices: [], integrations: ["i1"] },
+        { id: "l2", name: "spare", device_count: 1, integration_count: 0, devices: ["d1"], integrations: [] },
       ],
     });
     render(<App />);

@@ -13,7 +13,13 @@ import type {
   Label,
   LabelSummary,
   NewIntegrationInput,
+  Probe,
   RemoveOutcome,
+  Source,
+  SourceInput,
+  SourceRemoved,
+  SourceTestInput,
+  Target,
   UpdateIntegrationInput,
   UpdateOutcome,
 } from "./bindings";
@@ -72,11 +78,24 @@ export const createLabel = (name: string): Promise<Label> => call<Label>("create
 export const renameLabel = (id: string, name: string): Promise<Label> => call<Label>("rename_label", { id, name });
 /** Takes the label off every device and integration, then deletes it. */
 export const removeLabel = (id: string): Promise<Label> => call<Label>("remove_label", { id });
-export type LabelTarget = "device" | "integration";
-export const attachLabel = (id: string, kind: LabelTarget, target: string): Promise<Label> =>
-  call<Label>("attach_label", { id, kind, target });
-export const detachLabel = (id: string, kind: LabelTarget, target: string): Promise<Label> =>
-  call<Label>("detach_label", { id, kind, target });
+/** Puts the label on every target (a device also by DevEUI): all of them or none. */
+export const attachLabel = (id: string, targets: Target[]): Promise<Label> =>
+  call<Label>("attach_label", { id, targets });
+/** Takes the label off every target (each must carry it): all of them or none. */
+export const detachLabel = (id: string, targets: Target[]): Promise<Label> =>
+  call<Label>("detach_label", { id, targets });
+
+export const listSources = (): Promise<Source[]> => call<Source[]>("list_sources");
+/** Saves a source (its secret goes to the keychain only); the bridge starts it at once. */
+export const addSource = (input: SourceInput): Promise<Source> => call<Source>("add_source", { input });
+/** Replaces a source's settings; `input.secret === null` keeps the stored secret. */
+export const updateSource = (id: string, input: SourceInput): Promise<Source> =>
+  call<Source>("update_source", { id, input });
+export const setSourcePaused = (id: string, paused: boolean): Promise<Source> =>
+  call<Source>("set_source_paused", { id, paused });
+export const removeSource = (id: string): Promise<SourceRemoved> => call<SourceRemoved>("remove_source", { id });
+/** Connects with these settings and reports what it found (first uplink, or the precise error). */
+export const testSource = (input: SourceTestInput): Promise<Probe> => call<Probe>("test_source", { input });
 
 type ChangeListener = (what: string[]) => void;
 const changeListeners = new Set<ChangeListener>();

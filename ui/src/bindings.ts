@@ -81,8 +81,72 @@ removed: boolean,
  * What went wrong after the integration was removed (e.g. the keychain refused).
  */
 warnings: Array<string>, };
+export type MqttTlsFiles = { ca_file: string | null, cert_file: string | null, key_file: string | null, };
+export type SourceConfig = { "kind": "chirpstack_mqtt", 
+/**
+ * `mqtt://host:port` or `mqtts://host:port`.
+ */
+url: string, username: string | null, 
+/**
+ * ChirpStack application id, or `+` for all applications.
+ */
+application_id: string, tls: MqttTlsFiles, } | { "kind": "legacy_mqtt", url: string, username: string | null, 
+/**
+ * Default `helium/+/rx`.
+ */
+uplink_topic: string, 
+/**
+ * Default `helium/{{device_id}}/tx`.
+ */
+downlink_topic: string, tls: MqttTlsFiles, } | { "kind": "http_webhook", 
+/**
+ * Address to listen on; default `127.0.0.1:8090`.
+ */
+bind: string, 
+/**
+ * Requests must carry the shared secret kept in the keychain.
+ */
+require_secret: boolean, };
+export type Source = { id: string, name: string, config: SourceConfig, 
+/**
+ * Paused by the user: kept, but not connected.
+ */
+paused: boolean, created_at_ms: number, };
+export type SourceInput = { name: string, config: SourceConfig, secret: string | null, };
+export type SourceTestInput = { id: string | null, config: SourceConfig, secret: string | null, 
+/**
+ * How long to wait for a first uplink, in seconds (at most 60).
+ */
+wait_secs: number, };
+export type Probe = { ok: boolean, 
+/**
+ * One sentence for the user.
+ */
+summary: string, 
+/**
+ * What was done, in order.
+ */
+steps: Array<string>, };
+export type SourceRemoved = { name: string, 
+/**
+ * Its password or shared secret was deleted from the keychain.
+ */
+secret_deleted: boolean, 
+/**
+ * The source is gone, but something after that failed.
+ */
+warning: string | null, };
+export type Target = { "kind": "integration", "id": string } | { "kind": "device", "id": string };
 export type Label = { id: string, name: string, };
-export type LabelSummary = { id: string, name: string, device_count: number, integration_count: number, };
+export type LabelSummary = { id: string, name: string, device_count: number, integration_count: number, 
+/**
+ * Ids of the devices carrying it.
+ */
+devices: Array<string>, 
+/**
+ * Ids of the integrations carrying it.
+ */
+integrations: Array<string>, };
 export type Changed = { what: Array<string>, };
 export type Device = { 
 /**

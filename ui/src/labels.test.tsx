@@ -17,7 +17,14 @@ beforeEach(() => {
   resetChangeStreamForTests();
 });
 
-const farm: LabelSummary = { id: "l1", name: "farm", device_count: 12, integration_count: 1 };
+const farm: LabelSummary = {
+  id: "l1",
+  name: "farm",
+  device_count: 12,
+  integration_count: 1,
+  devices: Array.from({ length: 12 }, (_, i) => `d${i}`),
+  integrations: ["i1"],
+};
 
 describe("Labels page editing", () => {
   it("creates a label and shows the list with it", async () => {
@@ -26,7 +33,7 @@ describe("Labels page editing", () => {
     mockCommands({
       list_labels: () => labels,
       create_label: (args: Record<string, unknown>) => {
-        labels = [{ id: "n1", name: String(args.name), device_count: 0, integration_count: 0 }];
+        labels = [{ id: "n1", name: String(args.name), device_count: 0, integration_count: 0, devices: [], integrations: [] }];
         return { id: "n1", name: String(args.name) };
       },
     });

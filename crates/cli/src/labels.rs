@@ -104,47 +104,52 @@ pub fn dispatch(access: &Access, cmd: LabelCmd) -> Result {
 fn relink(access: &Access, Link { label, target }: Link, attach: bool) -> Result {
     let target = target.into_target();
     let reply = access.call(if attach {
-        Request::LabelAttach { label, target }
+        Request::LabelAttach {
+            label,
+            targets: vec![target],
+        }
     } else {
-        Request::LabelDetach { label, target }
+        Request::LabelDetach {
+            label,
+            targets: vec![target],
+        }
     })?;
     let (done, to) = if attach {
         ("attached", "to")
     } else {
         ("detached", "from")
     };
-    match reply {
-        Reply::Linked {
-            label,
-            integration: Some(i),
-            ..
-        } => out!("{done} label {:?} {to} integration {:?}", label.name, i.name),
-        Reply::Linked {
-            label,
-            device: Some(device),
-            registered,
-            ..
-        } => {
-            if registered && device.dev_eui.is_empty() {
-                out!(
-                    "registered device {} from its Helium Console id; it has not been heard from yet",
-                    device.id
-                );
-            } else if registered {
-                out!(
-                    "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
-                    device.dev_eui,
-                    device.id
-                );
-            }
+    let Reply::Linked {
+        label,
+        integrations,
+        devices,
+        registered,
+    } = reply
+    else {
+        return Err(unexpected(reply));
+    };
+    for i in integrations {
+        out!("{done} label {:?} {to} integration {:?}", label.name, i.name);
+    }
+    for device in devices {
+        if registered.contains(&device.id) && device.dev_eui.is_empty() {
             out!(
-                "{done} label {:?} {to} device {:?} (id {})",
-                label.name,
-                device.name,
+                "registered device {} from its Helium Console id; it has not been heard from yet",
+                device.id
+            );
+        } else if registered.contains(&device.id) {
+            out!(
+                "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
+                device.dev_eui,
                 device.id
             );
         }
-        other => return Err(unexpected(other)),
+        out!(
+            "{done} label {:?} {to} device {:?} (id {})",
+            label.name,
+            device.name,
+            device.id
+        );
     }
     Ok(())
 }

@@ -91,6 +91,10 @@ pub struct LabelSummary {
     pub device_count: i64,
     #[ts(type = "number")]
     pub integration_count: i64,
+    /// Ids of the devices carrying it.
+    pub devices: Vec<String>,
+    /// Ids of the integrations carrying it.
+    pub integrations: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -150,6 +154,9 @@ pub struct Source {
     pub id: String,
     pub name: String,
     pub config: SourceConfig,
+    /// Paused by the user: kept, but not connected.
+    #[serde(default)]
+    pub paused: bool,
     #[ts(type = "number")]
     pub created_at_ms: i64,
 }

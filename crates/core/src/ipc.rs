@@ -6,12 +6,13 @@ use ts_rs::TS;
 use crate::aws::provision::CleanupReport;
 use crate::aws::setup::{KeysChecked, NewKeys, RemoveOutcome, UpdateOutcome};
 use crate::bridge::ConnectionState;
-use crate::control::Changed;
+use crate::control::{Changed, Secret, Target};
 use crate::domain::{
     AwsAccount, Device, EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, Label, LabelSummary,
-    NewIntegration,
+    MqttTlsFiles, NewIntegration, Source, SourceConfig,
 };
 use crate::events::Event;
+use crate::sources::Probe;
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct AppInfo {
@@ -124,6 +125,54 @@ impl UpdateIntegrationInput {
     }
 }
 
+/// A source from the Sources page. `secret`: its broker password or webhook shared secret;
+/// on an edit, `null` keeps the stored one. Not `Debug`: the secret is never formatted.
+#[derive(Deserialize, TS)]
+pub struct SourceInput {
+    pub name: String,
+    pub config: SourceConfig,
+    pub secret: Option<String>,
+}
+
+impl SourceInput {
+    pub fn into_parts(self) -> (String, SourceConfig, Option<Secret>) {
+        let secret = self
+            .secret
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret(zeroize::Zeroizing::new(s)));
+        (self.name, self.config, secret)
+    }
+}
+
+/// "Test" on the Sources page: the settings in the form; without a secret, a saved source's
+/// (`id`) stored one is used.
+#[derive(Deserialize, TS)]
+pub struct SourceTestInput {
+    pub id: Option<String>,
+    pub config: SourceConfig,
+    pub secret: Option<String>,
+    /// How long to wait for a first uplink, in seconds (at most 60).
+    pub wait_secs: u32,
+}
+
+impl SourceTestInput {
+    pub async fn run(self, core: &crate::Core) -> Result<Probe, crate::control::ControlError> {
+        let wait = std::time::Duration::from_secs(self.wait_secs.min(60).into());
+        let secret = self.secret.map(zeroize::Zeroizing::new);
+        crate::sources::probe_with_stored(core, self.id.as_deref(), &self.config, secret, wait).await
+    }
+}
+
+/// A removed source.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct SourceRemoved {
+    pub name: String,
+    /// Its password or shared secret was deleted from the keychain.
+    pub secret_deleted: bool,
+    /// The source is gone, but something after that failed.
+    pub warning: Option<String>,
+}
+
 /// Where the generated file lives, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
 
@@ -143,6 +192,14 @@ pub fn typescript_bindings() -> String {
         UpdateOutcome::decl(),
         CleanupReport::decl(),
         RemoveOutcome::decl(),
+        MqttTlsFiles::decl(),
+        SourceConfig::decl(),
+        Source::decl(),
+        SourceInput::decl(),
+        SourceTestInput::decl(),
+        Probe::decl(),
+        SourceRemoved::decl(),
+        Target::decl(),
         Label::decl(),
         LabelSummary::decl(),
         Changed::decl(),

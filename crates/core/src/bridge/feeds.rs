@@ -13,6 +13,9 @@ use crate::events::Event;
 use crate::sources;
 use crate::sync::LockExt;
 
+/// A paused source's state, as the sessions list shows it.
+pub const PAUSED: &str = "paused";
+
 struct Running {
     config: SourceConfig,
     name: String,
@@ -32,13 +35,9 @@ impl Feeds {
     /// ones restart with their new settings.
     pub async fn reconcile(&self, inner: &Arc<Inner>) -> Result<(), crate::store::StoreError> {
         let _one = self.reconciling.lock().await;
-        let wanted: HashMap<String, Source> = inner
-            .core
-            .store()
-            .list_sources()?
-            .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect();
+        let (paused, wanted): (Vec<Source>, Vec<Source>) =
+            inner.core.store().list_sources()?.into_iter().partition(|s| s.paused);
+        let wanted: HashMap<String, Source> = wanted.into_iter().map(|s| (s.id.clone(), s)).collect();
         let stopping: Vec<(String, Running)> = {
             let mut running = self.running.locked();
             let gone: Vec<String> = running
@@ -54,6 +53,9 @@ impl Feeds {
             inner.downlinks.locked().remove(&id);
             stop(r).await;
             inner.status.forget("source", &id);
+        }
+        for s in paused {
+            inner.status.set("source", &s.id, &s.name, false, PAUSED);
         }
         for (id, source) in wanted {
             if !self.running.locked().contains_key(&id) {

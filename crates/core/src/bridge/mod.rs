@@ -168,9 +168,7 @@ impl Bridge {
         let mut tasks = JoinSet::new();
         tasks.spawn(dispatch::run(inner.clone(), routes_rx));
         let feeds = Arc::new(feeds::Feeds::default());
-        for source in inner.core.store().list_sources()? {
-            feeds.start(&inner, source);
-        }
+        feeds.reconcile(&inner).await?;
         // Sessions for every route that has uplinks waiting or could receive downlinks.
         let _ = inner.routes.send(dispatch::Command::Resume);
         inner.events.emit(Event::new("bridge", "info", "bridge started"));

@@ -4,7 +4,9 @@
 //! is written to the store and then applied to the running bridge at once, and everyone
 //! watching is told what changed.
 
+mod labels;
 pub mod socket;
+mod sources;
 
 use std::sync::Arc;
 
@@ -59,7 +61,7 @@ impl Keys {
 }
 
 /// What a label is put on or taken off.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Target {
     /// An integration's id or name.
@@ -82,18 +84,32 @@ pub enum Request {
     LabelRemove {
         label: String,
     },
+    /// Puts the label on every target, in one change (all or none).
     LabelAttach {
         label: String,
-        target: Target,
+        targets: Vec<Target>,
     },
+    /// Takes the label off every target; each must carry it.
     LabelDetach {
         label: String,
-        target: Target,
+        targets: Vec<Target>,
     },
     SourceAdd {
         name: String,
         config: SourceConfig,
         secret: Option<Secret>,
+    },
+    /// Replaces a source's name and settings. `secret`: a new password or shared secret;
+    /// `None` keeps the stored one where the settings still use it.
+    SourceUpdate {
+        source: String,
+        name: String,
+        config: SourceConfig,
+        secret: Option<Secret>,
+    },
+    SourceSetPaused {
+        source: String,
+        paused: bool,
     },
     SourceRemove {
         source: String,
@@ -132,13 +148,13 @@ pub enum Reply {
     LabelRemoved {
         label: Label,
     },
-    /// A label was attached or detached; `device` is set for a device, with `registered` when
-    /// attaching registered it (not heard from yet).
+    /// A label was attached or detached; `registered` names the devices (by id) that attaching
+    /// registered (not heard from yet).
     Linked {
         label: Label,
-        integration: Option<Integration>,
-        device: Option<Device>,
-        registered: bool,
+        integrations: Vec<Integration>,
+        devices: Vec<Device>,
+        registered: Vec<String>,
     },
     Source {
         source: Source,
@@ -296,37 +312,25 @@ impl Control {
                     .await?;
                 Ok(Reply::LabelRemoved { label })
             }
-            Request::LabelAttach { label, target } => self.link(&label, target, true).await,
-            Request::LabelDetach { label, target } => self.link(&label, target, false).await,
+            Request::LabelAttach { label, targets } => self.link(&label, targets, true).await,
+            Request::LabelDetach { label, targets } => self.link(&label, targets, false).await,
             Request::SourceAdd { name, config, secret } => self.add_source(&name, config, secret).await,
-            Request::SourceRemove { source } => {
-                let source = self.core.store().find_source(&source)?;
-                self.core.store().remove_source(&source.id)?;
-                let key = crate::sources::secret_key(&source.id);
-                let deleted = match vault::from_env() {
-                    Ok(vault) => tokio::task::spawn_blocking(move || vault.delete(&key))
-                        .await
-                        .map_err(|e| VaultError::Unavailable { detail: e.to_string() })
-                        .and_then(|r| r),
-                    Err(e) => Err(e),
+            Request::SourceUpdate {
+                source,
+                name,
+                config,
+                secret,
+            } => self.update_source(&source, &name, config, secret).await,
+            Request::SourceSetPaused { source, paused } => {
+                let source = {
+                    let store = self.core.store();
+                    let s = store.find_source(&source)?;
+                    store.set_source_paused(&s.id, paused)?
                 };
                 self.applied(Change::Sources, &["sources"]).await?;
-                let (secret_deleted, warning) = match deleted {
-                    Ok(d) => (d, None),
-                    Err(e) => (
-                        false,
-                        Some(format!(
-                            "its secret could not be deleted from the {}: {e}",
-                            vault::name()
-                        )),
-                    ),
-                };
-                Ok(Reply::SourceRemoved {
-                    source,
-                    secret_deleted,
-                    warning,
-                })
+                Ok(Reply::Source { source })
             }
+            Request::SourceRemove { source } => self.remove_source(&source).await,
             Request::IntegrationAdd { new, keys } => {
                 let vault = vault::from_env()?;
                 let (integration, checked) =
@@ -406,111 +410,6 @@ impl Control {
         self.engine.apply(change).await?;
         self.tell(what);
         Ok(())
-    }
-
-    async fn link(&self, label: &str, target: Target, attach: bool) -> Result<Reply, ControlError> {
-        let reply = {
-            let store = self.core.store();
-            let label = store.find_label(label)?;
-            match target {
-                Target::Integration(i) => {
-                    let i = store.find_integration(&i)?;
-                    if attach {
-                        store.attach_label_to_integration(&label.id, &i.id)?;
-                    } else if !store.detach_label_from_integration(&label.id, &i.id)? {
-                        return Err(ControlError::new(
-                            "invalid",
-                            format!("label {:?} is not attached to integration {:?}", label.name, i.name),
-                        ));
-                    }
-                    Reply::Linked {
-                        label,
-                        integration: Some(i),
-                        device: None,
-                        registered: false,
-                    }
-                }
-                Target::Device(d) => {
-                    let (device, registered) = if attach {
-                        let known = store.find_device(&d).is_ok();
-                        (store.attach_label_to_device_ref(&label.id, &d)?, !known)
-                    } else {
-                        let device = store.find_device(&d)?;
-                        if !store.detach_label_from_device(&label.id, &device.id)? {
-                            return Err(ControlError::new(
-                                "invalid",
-                                format!("label {:?} is not attached to device {:?}", label.name, device.name),
-                            ));
-                        }
-                        (device, false)
-                    };
-                    Reply::Linked {
-                        label,
-                        integration: None,
-                        device: Some(device),
-                        registered,
-                    }
-                }
-            }
-        };
-        self.applied(Change::Labels, &["labels", "devices", "integrations"])
-            .await?;
-        Ok(reply)
-    }
-
-    /// Adds a source; its secret goes to the vault, and if the vault refuses, the source is
-    /// taken out again (no source ever lacks the secret it was given).
-    async fn add_source(
-        &self,
-        name: &str,
-        config: SourceConfig,
-        secret: Option<Secret>,
-    ) -> Result<Reply, ControlError> {
-        let mut config = config;
-        let anonymous = matches!(
-            &config,
-            SourceConfig::ChirpstackMqtt { username: None, .. } | SourceConfig::LegacyMqtt { username: None, .. }
-        );
-        if anonymous && secret.is_some() {
-            return Err(ControlError::new(
-                "invalid",
-                "a broker password needs a username: without one the broker gets no credentials",
-            ));
-        }
-        if let SourceConfig::HttpWebhook { require_secret, .. } = &mut config {
-            *require_secret = secret.is_some();
-        }
-        let what = match &config {
-            SourceConfig::HttpWebhook { .. } => "shared secret",
-            _ => "password",
-        };
-        let source = self.core.store().create_source(name, config)?;
-        if let Some(secret) = secret {
-            let vault = vault::from_env()?;
-            let key = crate::sources::secret_key(&source.id);
-            let put = tokio::task::spawn_blocking(move || vault.put(&key, secret.0.as_bytes()))
-                .await
-                .map_err(|e| ControlError::new("vault", e.to_string()))?;
-            if let Err(e) = put {
-                let undo = match self.core.store().remove_source(&source.id) {
-                    Ok(()) => String::new(),
-                    Err(u) => format!(
-                        " (and removing it again failed: {u}; remove source {} by hand)",
-                        source.id
-                    ),
-                };
-                return Err(ControlError::new(
-                    "vault",
-                    format!(
-                        "cannot keep the {what} of source {:?} in the {}, so it was not added{undo}: {e}",
-                        source.name,
-                        vault::name()
-                    ),
-                ));
-            }
-        }
-        self.applied(Change::Sources, &["sources"]).await?;
-        Ok(Reply::Source { source })
     }
 }
 

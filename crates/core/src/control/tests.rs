@@ -28,7 +28,7 @@ async fn changes_over_the_socket_are_made_and_announced() {
         let again = c.call(&Request::LabelAdd { name: "FLEET".into() });
         let missing = c.call(&Request::LabelAttach {
             label: "fleet".into(),
-            target: Target::Integration("nope".into()),
+            targets: vec![Target::Integration("nope".into())],
         });
         (added, again, missing)
     })
@@ -84,4 +84,171 @@ async fn changes_over_the_socket_are_made_and_announced() {
         assert!(std::time::Instant::now() < deadline, "the socket file was not removed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+fn chirpstack(username: Option<&str>) -> SourceConfig {
+    SourceConfig::ChirpstackMqtt {
+        url: "mqtt://127.0.0.1:1883".into(),
+        username: username.map(str::to_string),
+        application_id: "+".into(),
+        tls: Default::default(),
+    }
+}
+
+fn secret(s: &str) -> Option<Secret> {
+    Some(Secret(Zeroizing::new(s.into())))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_source_keeps_replaces_or_drops_its_secret_as_its_settings_need() {
+    let keychain = test_harness::KeychainSession::start();
+    keychain.apply_env_to_this_process();
+    let (_dir, control) = opened();
+    let vault = vault::from_env().unwrap();
+    let stored = |id: &str| {
+        vault
+            .get(&crate::sources::secret_key(id))
+            .unwrap()
+            .map(|s| String::from_utf8(s.to_vec()).unwrap())
+    };
+    let Reply::Source { source } = control
+        .handle(Request::SourceAdd {
+            name: "lns".into(),
+            config: chirpstack(Some("bridge")),
+            secret: secret("pw-1"),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let update = |name: &str, config, secret| Request::SourceUpdate {
+        source: source.id.clone(),
+        name: name.into(),
+        config,
+        secret,
+    };
+    // Renamed, password field left empty: the stored password stays.
+    control
+        .handle(update("lns-2", chirpstack(Some("bridge")), None))
+        .await
+        .unwrap();
+    assert_eq!(stored(&source.id).as_deref(), Some("pw-1"));
+    assert_eq!(control.core().store().find_source(&source.id).unwrap().name, "lns-2");
+    control
+        .handle(update("lns-2", chirpstack(Some("bridge")), secret("pw-2")))
+        .await
+        .unwrap();
+    assert_eq!(stored(&source.id).as_deref(), Some("pw-2"));
+    // A password without a username is refused, and nothing changes.
+    let e = control
+        .handle(update("x", chirpstack(None), secret("pw-3")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "invalid", "{e:?}");
+    assert_eq!(control.core().store().find_source(&source.id).unwrap().name, "lns-2");
+    // No username any more: no password stays behind.
+    control.handle(update("lns-2", chirpstack(None), None)).await.unwrap();
+    assert_eq!(stored(&source.id), None);
+    // A webhook that requires a secret it was never given is refused.
+    let hook = SourceConfig::HttpWebhook {
+        bind: "127.0.0.1:0".into(),
+        require_secret: true,
+    };
+    let e = control.handle(update("lns-2", hook.clone(), None)).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "invalid",
+            "webhook \"lns-2\" has no shared secret stored; give one, or stop requiring it"
+        )
+    );
+    control.handle(update("hook", hook, secret("s3cret"))).await.unwrap();
+    assert_eq!(stored(&source.id).as_deref(), Some("s3cret"));
+
+    let Reply::Source { source: paused } = control
+        .handle(Request::SourceSetPaused {
+            source: "hook".into(),
+            paused: true,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(paused.paused);
+    assert!(
+        control.core().store().find_source("hook").unwrap().paused,
+        "kept across a reload"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_goes_on_many_targets_at_once_all_or_none() {
+    let (_dir, control) = opened();
+    control
+        .handle(Request::LabelAdd { name: "fleet".into() })
+        .await
+        .unwrap();
+    let devices = || {
+        vec![
+            Target::Device("A84041000181B3C2".into()),
+            Target::Device("A84041000181B3C3".into()),
+        ]
+    };
+    let Reply::Linked {
+        devices: linked,
+        registered,
+        ..
+    } = control
+        .handle(Request::LabelAttach {
+            label: "fleet".into(),
+            targets: devices(),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (linked.len(), registered.len()),
+        (2, 2),
+        "both registered: not heard yet"
+    );
+    let summary = |c: &Control| c.core().store().list_labels().unwrap().remove(0);
+    assert_eq!(summary(&control).device_count, 2);
+    assert_eq!(summary(&control).devices, {
+        let mut ids: Vec<String> = linked.iter().map(|d| d.id.clone()).collect();
+        ids.sort();
+        ids
+    });
+
+    // One target does not carry it: nothing is detached, and the error names it.
+    let mut targets = devices();
+    targets.push(Target::Device("A84041000181B3C4".into()));
+    let e = control
+        .handle(Request::LabelDetach {
+            label: "fleet".into(),
+            targets,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "not_found", "{e:?}");
+    assert_eq!(summary(&control).device_count, 2, "all or none");
+    control
+        .handle(Request::LabelDetach {
+            label: "fleet".into(),
+            targets: devices(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(summary(&control).device_count, 0);
+    let e = control
+        .handle(Request::LabelAttach {
+            label: "fleet".into(),
+            targets: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.message, "name at least one device or integration");
 }

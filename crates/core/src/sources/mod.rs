@@ -1,7 +1,10 @@
 //! The Helium side: ChirpStack v4 MQTT, legacy Helium MQTT, and an HTTP webhook.
 
 mod mqtt;
+mod probe;
 mod webhook;
+
+pub use probe::{probe, probe_with_stored, Probe};
 
 use std::sync::Arc;
 use std::time::Duration;

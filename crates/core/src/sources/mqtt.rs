@@ -18,7 +18,28 @@ use crate::events::Event;
 use crate::vault::Vault;
 
 fn options(vault: &dyn Vault, source: &Source) -> Result<(MqttOptions, Vec<String>), String> {
-    let (url, username, tls, topics) = match &source.config {
+    let password = match &source.config {
+        SourceConfig::ChirpstackMqtt { username: Some(_), .. } | SourceConfig::LegacyMqtt { username: Some(_), .. } => {
+            vault.get(&super::secret_key(&source.id)).map_err(|e| e.to_string())?
+        }
+        _ => None,
+    };
+    let password = password.map(|p| zeroize::Zeroizing::new(String::from_utf8_lossy(&p).into_owned()));
+    // A stable client id, so the broker keeps our session (and unacknowledged messages).
+    let client_id = format!("helium-aws-bridge-{}", &source.id[..8.min(source.id.len())]);
+    let (mut o, topics) = connect_options(&source.config, client_id, password.as_deref().map(String::as_str))?;
+    o.set_clean_session(false);
+    o.set_manual_acks(true);
+    Ok((o, topics))
+}
+
+/// How to reach an MQTT source's broker, and the topics its uplinks come on.
+pub(super) fn connect_options(
+    config: &SourceConfig,
+    client_id: String,
+    password: Option<&str>,
+) -> Result<(MqttOptions, Vec<String>), String> {
+    let (url, username, tls, topics) = match config {
         SourceConfig::ChirpstackMqtt {
             url,
             username,
@@ -35,26 +56,14 @@ fn options(vault: &dyn Vault, source: &Source) -> Result<(MqttOptions, Vec<Strin
             tls,
             ..
         } => (url, username, tls, vec![uplink_topic.clone()]),
-        SourceConfig::HttpWebhook { .. } => unreachable!("webhooks are not MQTT"),
+        SourceConfig::HttpWebhook { .. } => return Err("a webhook is not an MQTT source".into()),
     };
     let (use_tls, host, port) = crate::validate::mqtt_url(url).map_err(|e| e.to_string())?;
-    // A stable client id, so the broker keeps our session (and unacknowledged messages).
-    let mut o = MqttOptions::new(
-        format!("helium-aws-bridge-{}", &source.id[..8.min(source.id.len())]),
-        host,
-        port,
-    );
-    o.set_clean_session(false);
-    o.set_manual_acks(true);
+    let mut o = MqttOptions::new(client_id, host, port);
     o.set_keep_alive(Duration::from_secs(30));
     o.set_max_packet_size(1024 * 1024, 1024 * 1024);
     if let Some(user) = username {
-        let password = vault
-            .get(&super::secret_key(&source.id))
-            .map_err(|e| e.to_string())?
-            .map(|p| String::from_utf8_lossy(&p).into_owned())
-            .unwrap_or_default();
-        o.set_credentials(user, password);
+        o.set_credentials(user, password.unwrap_or_default());
     }
     if use_tls {
         o.set_transport(Transport::tls_with_config(tls_config(tls)?));

@@ -29,19 +29,35 @@ impl Store {
         Ok(label)
     }
 
+    /// Every label with the ids of the devices and integrations carrying it.
     pub fn list_labels(&self) -> Result<Vec<LabelSummary>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT l.id, l.name,
-                    (SELECT COUNT(*) FROM device_labels dl WHERE dl.label_id = l.id),
-                    (SELECT COUNT(*) FROM label_integrations li WHERE li.label_id = l.id)
+                    (SELECT group_concat(dl.device_id, char(31)) FROM device_labels dl WHERE dl.label_id = l.id),
+                    (SELECT group_concat(li.integration_id, char(31)) FROM label_integrations li WHERE li.label_id = l.id)
              FROM labels l ORDER BY l.name COLLATE NOCASE, l.id",
         )?;
+        // Unit separator: no id holds it.
+        let ids = |v: Option<String>| -> Vec<String> {
+            let mut ids: Vec<String> = v
+                .unwrap_or_default()
+                .split('\u{1f}')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
         let rows = stmt.query_map([], |r| {
+            let devices = ids(r.get(2)?);
+            let integrations = ids(r.get(3)?);
             Ok(LabelSummary {
                 id: r.get(0)?,
                 name: r.get(1)?,
-                device_count: r.get(2)?,
-                integration_count: r.get(3)?,
+                device_count: devices.len() as i64,
+                integration_count: integrations.len() as i64,
+                devices,
+                integrations,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -149,7 +165,10 @@ impl Store {
     /// over: see [`Store::claim_placeholder`]); by a Helium Console id (a UUID) with that id.
     /// Both happen in one transaction.
     pub fn attach_label_to_device_ref(&self, label_id: &str, id_or_eui: &str) -> Result<Device> {
-        let tx = self.conn.unchecked_transaction()?;
+        self.atomically(|store| store.attach_device_ref(label_id, id_or_eui))
+    }
+
+    fn attach_device_ref(&self, label_id: &str, id_or_eui: &str) -> Result<Device> {
         let device = match self.lookup_device(id_or_eui)? {
             Some(d) => d,
             None => {
@@ -170,7 +189,7 @@ impl Store {
                 };
                 let name = if dev_eui.is_empty() { &id } else { &dev_eui };
                 // Not heard yet: no source and no last-seen time until its first uplink.
-                tx.execute(
+                self.conn.execute(
                     "INSERT INTO devices (id, name, dev_eui, source, created_at_ms) VALUES (?1, ?2, ?3, '', ?4)",
                     params![id, name, dev_eui, now_ms()],
                 )?;
@@ -178,7 +197,6 @@ impl Store {
             }
         };
         self.attach_label_to_device(label_id, &device.id)?;
-        tx.commit()?;
         Ok(device)
     }
 

@@ -129,6 +129,10 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (integration_id, cert_id)
     ) WITHOUT ROWID;
     "#,
+    // 7: a source the user paused stays configured but does not run.
+    r#"
+    ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -69,6 +69,28 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Runs `f` atomically: all of its changes are kept, or none. Nests (a savepoint).
+    pub fn atomically<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.conn
+            .execute_batch("SAVEPOINT atomically")
+            .map_err(StoreError::from)?;
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .execute_batch("RELEASE atomically")
+                    .map_err(StoreError::from)?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK TO atomically; RELEASE atomically");
+                Err(e)
+            }
+        }
+    }
+
     pub fn schema_version(&self) -> Result<u32> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
     }

@@ -15,6 +15,7 @@ impl Store {
             id: uuid::Uuid::new_v4().to_string(),
             name: name.trim().into(),
             config,
+            paused: false,
             created_at_ms: now_ms(),
         };
         let json = serde_json::to_string(&source.config).expect("source config serialises");
@@ -24,18 +25,50 @@ impl Store {
             params![source.id, source.config.kind(), source.name, json, source.created_at_ms],
         )?;
         if n == 0 {
-            return Err(StoreError::Conflict(format!(
-                "a source named {:?} already exists",
-                source.name
-            )));
+            return Err(name_taken(&source.name));
         }
         Ok(source)
     }
 
-    pub fn list_sources(&self) -> Result<Vec<Source>> {
-        let mut stmt = self
+    /// Replaces a source's name and settings (its kind may change too).
+    pub fn update_source(&self, id: &str, name: &str, config: SourceConfig) -> Result<Source> {
+        validate::name("source name", name)?;
+        validate::source(&config)?;
+        let name = name.trim();
+        let json = serde_json::to_string(&config).expect("source config serialises");
+        let n = self
             .conn
-            .prepare_cached("SELECT id, name, config, created_at_ms FROM sources ORDER BY name COLLATE NOCASE, id")?;
+            .execute(
+                "UPDATE sources SET name = ?2, kind = ?3, config = ?4 WHERE id = ?1",
+                params![id, name, config.kind(), json],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    name_taken(name)
+                }
+                e => e.into(),
+            })?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("source {id:?}")));
+        }
+        self.find_source(id)
+    }
+
+    pub fn set_source_paused(&self, id: &str, paused: bool) -> Result<Source> {
+        if self
+            .conn
+            .execute("UPDATE sources SET paused = ?2 WHERE id = ?1", params![id, paused])?
+            == 0
+        {
+            return Err(StoreError::NotFound(format!("source {id:?}")));
+        }
+        self.find_source(id)
+    }
+
+    pub fn list_sources(&self) -> Result<Vec<Source>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, config, paused, created_at_ms FROM sources ORDER BY name COLLATE NOCASE, id",
+        )?;
         let rows = stmt.query_map([], |r| {
             let config: String = r.get(2)?;
             let config = serde_json::from_str(&config)
@@ -44,7 +77,8 @@ impl Store {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 config,
-                created_at_ms: r.get(3)?,
+                paused: r.get(3)?,
+                created_at_ms: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -64,4 +98,8 @@ impl Store {
         }
         Ok(())
     }
+}
+
+fn name_taken(name: &str) -> StoreError {
+    StoreError::Conflict(format!("a source named {name:?} already exists"))
 }
