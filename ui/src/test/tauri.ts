@@ -12,7 +12,10 @@ import type {
   KeysChecked,
   Label,
   LabelSummary,
+  Probe,
   RemoveOutcome,
+  Source,
+  SourceRemoved,
   UpdateOutcome,
 } from "../bindings";
 import type { MockChannel } from "./channel";
@@ -45,6 +48,12 @@ export type CommandMocks = {
   remove_label?: Mock<Label>;
   attach_label?: Mock<Label>;
   detach_label?: Mock<Label>;
+  list_sources?: Mock<Source[]>;
+  add_source?: Mock<Source>;
+  update_source?: Mock<Source>;
+  set_source_paused?: Mock<Source>;
+  remove_source?: Mock<SourceRemoved>;
+  test_source?: Mock<Probe>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -69,6 +78,7 @@ export function mockCommands(mocks: CommandMocks): void {
     unsubscribe_events: true,
     provision_now: null,
     subscribe_changes: null,
+    list_sources: [],
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {
