@@ -80,7 +80,12 @@ removed: boolean,
 /**
  * What went wrong after the integration was removed (e.g. the keychain refused).
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * What the bridge had created in AWS and left there (AWS not cleaned up): things,
+ * certificates, the policy.
+ */
+left_in_aws: Array<string>, };
 export type MqttTlsFiles = { ca_file: string | null, cert_file: string | null, key_file: string | null, };
 export type SourceConfig = { "kind": "chirpstack_mqtt", 
 /**

@@ -271,6 +271,7 @@ describe("Delete an integration", () => {
     },
     removed: true,
     warnings: [],
+    left_in_aws: [],
   };
 
   it("asks whether to clean up AWS, sends cleanup_aws true, and lists what was removed and what was kept", async () => {
@@ -319,6 +320,7 @@ describe("Delete an integration", () => {
         },
         removed: false,
         warnings: ["the integration is kept (disabled) so the cleanup can be run again once the problem is fixed"],
+        left_in_aws: [],
       },
     });
     render(<IntegrationsPage />);
@@ -331,7 +333,7 @@ describe("Delete an integration", () => {
     expect(screen.getByTestId("integration-row")).toHaveTextContent("Farm sensors");
   });
 
-  it("sends cleanup_aws false and says nothing in AWS was touched", async () => {
+  it("sends cleanup_aws false and lists what was left in AWS", async () => {
     const user = userEvent.setup();
     mockCommands({
       list_integrations: [linked()],
@@ -341,6 +343,7 @@ describe("Delete an integration", () => {
         cleanup: null,
         removed: true,
         warnings: ["its AWS secret access key could not be deleted from the keychain: locked"],
+        left_in_aws: ["thing dev-1", "certificate abc123", "policy helium-bridge-int-1"],
       },
     });
     render(<IntegrationsPage />);
@@ -349,6 +352,11 @@ describe("Delete an integration", () => {
     const outcome = await screen.findByTestId("remove-outcome");
     expect(callsOf("remove_integration")).toEqual([["remove_integration", { id: "int-1", cleanup_aws: false }]]);
     expect(within(outcome).getByTestId("remove-untouched")).toHaveTextContent("Nothing in AWS was touched");
+    expect(
+      within(within(outcome).getByTestId("remove-left"))
+        .getAllByRole("listitem")
+        .map((li) => li.textContent),
+    ).toEqual(["thing dev-1", "certificate abc123", "policy helium-bridge-int-1"]);
     expect(outcome).not.toHaveTextContent("dropped");
     expect(within(outcome).getByTestId("remove-warning")).toHaveTextContent("could not be deleted from the keychain");
   });

@@ -398,8 +398,17 @@ fn remove(access: &Access, id_or_name: &str, cleanup_aws: bool, keep_aws: bool) 
         eprintln!("warning: {w}");
     }
     match &outcome.cleanup {
-        None if i.aws.is_some() => out!("AWS was not touched: its things, certificates and policy remain"),
-        None => {}
+        None if outcome.left_in_aws.is_empty() => {
+            if i.aws.is_some() {
+                out!("AWS was not touched; the bridge had created nothing there for it")
+            }
+        }
+        None => {
+            out!("AWS was not touched; left in AWS:");
+            for what in &outcome.left_in_aws {
+                out!("  {what}");
+            }
+        }
         Some(report) => {
             for what in &report.removed {
                 out!("removed in AWS: {what}");

@@ -200,9 +200,21 @@ fn without_a_keychain_the_opt_in_credentials_file_is_used_and_must_be_private() 
         "{err}"
     );
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    with_file.ok(&["integration", "remove", "aws", "--keep-aws"], "");
+    let out = with_file.ok(&["integration", "remove", "aws", "--keep-aws"], "");
+    // Nothing was provisioned yet: nothing is left in AWS, and the report says so.
+    assert!(
+        out.contains("AWS was not touched; the bridge had created nothing there for it"),
+        "{out}"
+    );
     let left = std::fs::read_to_string(&file).unwrap();
     assert_eq!(left.trim(), "{}", "the secret left the file with its integration");
+    // A clean-up names where the secret was: the file, not a keychain.
+    with_file.ok(&add_args("aws2", KEY_ID, &url), &format!("{SECRET}\n"));
+    let out = with_file.ok(&["integration", "remove", "aws2", "--cleanup-aws"], "");
+    assert!(
+        out.contains("removed in AWS: the AWS secret access key in the credentials file"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -331,7 +343,7 @@ fn from_keys_to_a_first_uplink_and_back_with_no_secret_in_any_file_log_or_crash_
     for removed in [
         format!("removed in AWS: thing {device}"),
         "removed in AWS: policy ".to_string(),
-        "removed in AWS: the AWS secret access key in the keychain".to_string(),
+        "removed in AWS: the AWS secret access key in the OS keychain".to_string(),
     ] {
         assert!(out.contains(&removed), "{removed:?} missing:\n{out}");
     }

@@ -322,7 +322,18 @@ async fn keys_are_swapped_after_the_check_and_put_back_when_saving_fails_and_a_n
     assert!(outcome.cleanup.is_none() && outcome.warnings.is_empty(), "{outcome:?}");
     assert_eq!(secret_of(&v, &integration.id, "AKIASECONDKEY0000002"), None);
     iot.describe_thing().thing_name(&device).send().await.unwrap();
-    assert_eq!(iot.list_certificates().send().await.unwrap().certificates().len(), 1);
+    let certs = iot.list_certificates().send().await.unwrap();
+    assert_eq!(certs.certificates().len(), 1);
+    // The user is told what stays in AWS, by name.
+    let cert_id = certs.certificates()[0].certificate_id().unwrap();
+    let left = &outcome.left_in_aws;
+    assert_eq!(left.first(), Some(&format!("thing {device}")), "{left:?}");
+    assert!(left.contains(&format!("certificate {cert_id}")), "{left:?}");
+    assert_eq!(
+        left.last(),
+        Some(&format!("policy {}", policy_name(&integration))),
+        "{left:?}"
+    );
     iot.get_policy()
         .policy_name(policy_name(&integration))
         .send()

@@ -194,10 +194,13 @@ async fn throttled_and_5xx_control_plane_calls_are_retried_and_reported() {
         "every refused attempt is reported: {events:?}"
     );
     assert!(
-        retries
-            .iter()
-            .any(|e| e.message.contains("429") && e.message.contains("ThrottlingException")),
+        retries.iter().any(|e| e.message
+            == "AWS IoT answered 429 (ThrottlingException) while provisioning dev-throttled; retrying with backoff"),
         "{retries:?}"
+    );
+    assert!(
+        retries.iter().all(|e| e.device_id == "dev-throttled"),
+        "each warning names its device: {retries:?}"
     );
     assert!(retries.iter().any(|e| e.message.contains("503")), "{retries:?}");
     assert!(refused.load(Ordering::SeqCst) >= 8, "each call was refused once");

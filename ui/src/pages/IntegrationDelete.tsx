@@ -102,12 +102,20 @@ export function RemoveOutcomeNote({ outcome, onDismiss }: { outcome: RemoveOutco
             {w}
           </p>
         ))}
-        {cleanup === null ? (
-          <p data-testid="remove-untouched">
-            Nothing in AWS was touched: the things, certificates and policy the bridge created for it are still
-            there.
-          </p>
-        ) : (
+        {cleanup === null && outcome.left_in_aws.length === 0 ? (
+          <p data-testid="remove-untouched">Nothing in AWS was touched; the bridge had created nothing there for it.</p>
+        ) : null}
+        {cleanup === null && outcome.left_in_aws.length > 0 ? (
+          <>
+            <p data-testid="remove-untouched">Nothing in AWS was touched. Still there:</p>
+            <ul className="outcome-list" data-testid="remove-left">
+              {outcome.left_in_aws.map((what) => (
+                <li key={what}>{what}</li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+        {cleanup === null ? null : (
           <>
             {cleanup.removed.length > 0 ? (
               <>

@@ -329,3 +329,39 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
         assert!(o.stderr.contains(want), "{args:?}: {}", o.stderr);
     }
 }
+
+#[test]
+fn an_unreachable_api_url_is_named_without_a_debug_dump() {
+    let env = Env::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = env.run_with_stdin(
+        &[
+            "integration",
+            "add",
+            "X",
+            "--region",
+            "us-east-1",
+            "--topic",
+            "t",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+            "--secret-stdin",
+            "--api-url",
+            &url,
+        ],
+        b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(
+        out.stderr.trim_end(),
+        format!(
+            "error: the AWS API URL {url} could not be reached (tcp connect error: Connection refused (os error \
+             111)): check the URL and that the service there runs"
+        )
+    );
+}

@@ -312,6 +312,16 @@ impl AwsProvisioner {
         integration: &Integration,
         device_id: &str,
     ) -> Result<DeviceIdentity, ProvisionError> {
+        aws::DEVICE
+            .scope(device_id.to_string(), self.provision_device(integration, device_id))
+            .await
+    }
+
+    async fn provision_device(
+        &self,
+        integration: &Integration,
+        device_id: &str,
+    ) -> Result<DeviceIdentity, ProvisionError> {
         let local = |step: Step, message: String| ProvisionError {
             device_id: device_id.to_string(),
             step,

@@ -188,7 +188,10 @@ pub async fn update_integration(
             let secret = blocking(move || vault::get_aws_secret(v.as_ref(), &iid, &kid)).await?;
             let secret = secret.ok_or_else(|| Invalid {
                 field: "secret access key",
-                reason: "the keychain holds none for this integration; enter the keys again".into(),
+                reason: format!(
+                    "the {} holds none for this integration; enter the keys again",
+                    vault::name()
+                ),
             })?;
             let stored = NewKeys {
                 access_key_id: aws.access_key_id.clone(),
@@ -305,6 +308,42 @@ pub struct RemoveOutcome {
     pub removed: bool,
     /// What went wrong after the integration was removed (e.g. the keychain refused).
     pub warnings: Vec<String>,
+    /// What the bridge had created in AWS and left there (AWS not cleaned up): things,
+    /// certificates, the policy.
+    pub left_in_aws: Vec<String>,
+}
+
+/// What provisioning created in AWS for an integration, as the store knows it.
+fn created_in_aws(core: &Core, integration: &Integration) -> Result<Vec<String>, StoreError> {
+    if integration.aws.is_none() {
+        return Ok(vec![]);
+    }
+    let store = core.store();
+    let at = |what: String, region: &str| {
+        if region == integration.region {
+            what
+        } else {
+            format!("{what} in {region}")
+        }
+    };
+    let mut things = std::collections::BTreeSet::new();
+    let mut certs = Vec::new();
+    for r in store.list_device_identities(&integration.id)? {
+        things.insert(at(format!("thing {}", r.thing_name), &r.region));
+        if let Some(c) = r.cert_id {
+            certs.push(at(format!("certificate {c}"), &r.region));
+        }
+    }
+    for r in store.list_retired_identities(&integration.id)? {
+        things.insert(at(format!("thing {}", r.thing_name), &r.region));
+        certs.push(at(format!("certificate {}", r.cert_id), &r.region));
+    }
+    let mut out: Vec<String> = things.into_iter().collect();
+    out.extend(certs);
+    if !out.is_empty() {
+        out.push(format!("policy {}", super::provision::policy::policy_name(integration)));
+    }
+    Ok(out)
 }
 
 /// Removes an integration. With `cleanup_aws`, first removes from AWS what provisioning made
@@ -345,8 +384,14 @@ pub async fn remove_integration(
                  fixed; or remove it leaving AWS as it is"
                     .into(),
             ],
+            left_in_aws: vec![],
         });
     }
+    let left_in_aws = if cleanup.is_none() {
+        created_in_aws(core, &integration)?
+    } else {
+        vec![]
+    };
     let dropped_uplinks = core.store().integration_outbox_len(id)?;
     core.store().remove_integration(id)?;
     let mut warnings = Vec::new();
@@ -354,7 +399,8 @@ pub async fn remove_integration(
         let (v, iid, kid) = (vault.clone(), integration.id.clone(), aws.access_key_id.clone());
         if let Err(e) = blocking(move || vault::delete_aws_secret(v.as_ref(), &iid, &kid)).await {
             warnings.push(format!(
-                "its AWS secret access key could not be deleted from the keychain: {e}"
+                "its AWS secret access key could not be deleted from the {}: {e}",
+                vault::name()
             ));
         }
     }
@@ -364,6 +410,7 @@ pub async fn remove_integration(
         cleanup,
         removed: true,
         warnings,
+        left_in_aws,
     })
 }
 

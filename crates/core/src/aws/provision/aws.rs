@@ -9,7 +9,7 @@ use std::time::Duration;
 use aws_sdk_iot::config::retry::RetryConfig;
 use aws_sdk_iot::config::timeout::TimeoutConfig;
 use aws_sdk_iot::config::{BehaviorVersion, Region};
-use aws_sdk_iot::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_iot::error::ProvideErrorMetadata;
 use aws_sdk_iot::types::{AttributePayload, ThingTypeProperties};
 use serde_json::Value;
 
@@ -167,6 +167,12 @@ pub fn iot_config(creds: &AwsCredentials, region: &str, endpoint_url: Option<&st
     b.build()
 }
 
+tokio::task_local! {
+    /// The device being provisioned by the calls of this task, so a retry warning names it
+    /// (the SDK client is shared by all the integration's devices).
+    pub(super) static DEVICE: String;
+}
+
 /// Turns each throttled (429, `ThrottlingException`) or 5xx attempt into a warning event; the
 /// SDK's standard retry strategy then backs off (jittered) and tries again.
 struct RetryReporter {
@@ -201,13 +207,19 @@ impl aws_sdk_iot::config::Intercept for RetryReporter {
             .map(|v| v.split(':').next().unwrap_or(v).to_string());
         let throttled = status == 429 || code.as_deref().is_some_and(|c| c.contains("Throttling"));
         if throttled || status >= 500 {
+            let device_id = DEVICE.try_with(String::clone).unwrap_or_default();
+            let while_ = if device_id.is_empty() {
+                String::new()
+            } else {
+                format!(" while provisioning {device_id}")
+            };
             (self.sink)(ProvisionEvent {
                 integration_id: self.integration_id.clone(),
-                device_id: String::new(),
+                device_id,
                 step: None,
                 level: "warn",
                 message: format!(
-                    "AWS IoT answered {status}{}; retrying with backoff",
+                    "AWS IoT answered {status}{}{while_}; retrying with backoff",
                     code.map(|c| format!(" ({c})")).unwrap_or_default()
                 ),
             });
@@ -271,7 +283,7 @@ impl Call<'_> {
         let code = e.code().map(str::to_string);
         let mut message = match e.message() {
             Some(m) => format!("{op}: {m}"),
-            None => format!("{op}: {}", DisplayErrorContext(&e)),
+            None => format!("{op}: {}", super::credentials::sdk_error_text(&e)),
         };
         // A denied action says which policy to attach, as the key check does.
         if matches!(

@@ -53,7 +53,7 @@ where
     use aws_sdk_iot::error::ProvideErrorMetadata;
     match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
-        _ => aws_sdk_iot::error::DisplayErrorContext(&e).to_string(),
+        _ => super::credentials::sdk_error_text(&e),
     }
 }
 
@@ -139,7 +139,7 @@ impl super::AwsProvisioner {
             None => Ok(false),
         })
         .await;
-        let what = "the AWS secret access key in the keychain".to_string();
+        let what = format!("the AWS secret access key in the {}", crate::vault::name());
         match secret {
             Ok(Ok(true)) => report.removed.push(what),
             Ok(Ok(false)) => {}

@@ -53,6 +53,8 @@ pub enum CredentialError {
     IotUnavailable { region: String, detail: String },
     #[error("AWS could not be reached ({detail}): check the internet connection and any proxy")]
     Offline { detail: String },
+    #[error("the AWS API URL {url} could not be reached ({detail}): check the URL and that the service there runs")]
+    ApiUnreachable { url: String, detail: String },
     #[error(
         "AWS rejected the request as signed at the wrong time: this computer's clock is more than \
          5 minutes off; correct the clock (enable automatic time) and try again"
@@ -195,6 +197,22 @@ pub fn sts_region(region: &str) -> &str {
     }
 }
 
+/// An SDK error's cause in words, without the SDK's debug dump: the last two distinct messages
+/// of its source chain, e.g. `tcp connect error: Connection refused (os error 111)`.
+pub fn sdk_error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !chain.last().is_some_and(|last| last.contains(&text)) {
+            chain.push(text);
+        }
+        next = e.source();
+    }
+    let keep = chain.len().saturating_sub(2);
+    chain.split_off(keep).join(": ")
+}
+
 /// Maps an SDK error to what the user can do about it.
 pub fn classify<E>(err: &SdkError<E, aws_sdk_iot::config::http::HttpResponse>, key_id: &str) -> CredentialError
 where
@@ -202,7 +220,7 @@ where
 {
     if let SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) = err {
         return CredentialError::Offline {
-            detail: aws_sdk_iot::error::DisplayErrorContext(err).to_string(),
+            detail: sdk_error_text(err),
         };
     }
     let body = err
@@ -244,7 +262,7 @@ where
                 .or(status.map(|s| format!("HTTP {s}")))
                 .unwrap_or_else(|| "unknown".into()),
             message: if message.is_empty() {
-                aws_sdk_iot::error::DisplayErrorContext(err).to_string()
+                sdk_error_text(err)
             } else {
                 message
             },
@@ -319,15 +337,33 @@ pub async fn validate_credentials_at(
     sts_endpoint_url: Option<&str>,
     iot_endpoint_url: Option<&str>,
 ) -> Result<(CallerIdentity, String), CredentialError> {
-    let who = caller_identity(creds, sts_endpoint_url).await?;
+    let who = caller_identity(creds, sts_endpoint_url)
+        .await
+        .map_err(|e| at_override(e, sts_endpoint_url))?;
     let iot = aws_sdk_iot::Client::from_conf(super::aws::iot_config(creds, &creds.region, iot_endpoint_url));
     let out = iot
         .describe_endpoint()
         .endpoint_type("iot:Data-ATS")
         .send()
         .await
-        .map_err(|e| after_sts(classify(&e, &creds.access_key_id), &creds.region))?;
+        .map_err(|e| {
+            after_sts(
+                at_override(classify(&e, &creds.access_key_id), iot_endpoint_url),
+                &creds.region,
+            )
+        })?;
     Ok((who, out.endpoint_address().unwrap_or_default().to_string()))
+}
+
+/// Out of reach with an API URL set: the URL is what to check, not the internet connection.
+fn at_override(err: CredentialError, url: Option<&str>) -> CredentialError {
+    match (err, url) {
+        (CredentialError::Offline { detail }, Some(url)) => CredentialError::ApiUnreachable {
+            url: url.to_string(),
+            detail,
+        },
+        (other, _) => other,
+    }
 }
 
 /// An IoT error in `region` once STS accepted the keys: an unknown key there means the region
