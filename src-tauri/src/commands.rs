@@ -2,6 +2,7 @@
 
 use helium_bridge_core::aws::setup::{self, KeysChecked, RemoveOutcome, UpdateOutcome};
 use helium_bridge_core::bridge::ConnectionState;
+use helium_bridge_core::bridge::IntegrationHealth;
 use helium_bridge_core::control::{Changed, Reply, Request, Target};
 use helium_bridge_core::domain::{Device, Integration, Label, LabelSummary, Source};
 use helium_bridge_core::events::{self, Event};
@@ -10,6 +11,7 @@ use helium_bridge_core::ipc::{
     UpdateIntegrationInput,
 };
 use helium_bridge_core::sources::Probe;
+use helium_bridge_core::views::{self, DeviceDetails, IntegrationDetails};
 use helium_bridge_core::Core;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -205,6 +207,40 @@ pub async fn remove_source(state: State<'_, AppState>, id: String) -> Result<Sou
 #[tauri::command]
 pub async fn test_source(state: State<'_, AppState>, input: SourceTestInput) -> Result<Probe, IpcError> {
     Ok(input.run(core(&state)?).await?)
+}
+
+/// Every integration's health: worst session state, backlog, deliveries.
+#[tauri::command]
+pub fn integration_health(state: State<'_, AppState>) -> Result<Vec<IntegrationHealth>, IpcError> {
+    state.bridge.integration_health(core(&state)?)
+}
+
+#[tauri::command]
+pub fn integration_details(state: State<'_, AppState>, id: String) -> Result<IntegrationDetails, IpcError> {
+    views::integration_details(core(&state)?, &state.bridge, &id)
+}
+
+#[tauri::command]
+pub fn device_details(state: State<'_, AppState>, id: String) -> Result<DeviceDetails, IpcError> {
+    views::device_details(core(&state)?, &state.bridge, &id)
+}
+
+/// A downlink from the device page, through the same checks and path as one from AWS.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn send_downlink(
+    state: State<'_, AppState>,
+    id: String,
+    port: u8,
+    confirmed: bool,
+    payload_raw: String,
+) -> Result<(), IpcError> {
+    let req = Request::DeviceDownlink {
+        device: id,
+        port,
+        confirmed,
+        payload_raw,
+    };
+    change(&state, req).await.map(drop)
 }
 
 /// The newest `limit` events, oldest first.

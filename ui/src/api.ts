@@ -6,8 +6,11 @@ import type {
   CheckKeysInput,
   ConnectionState,
   Device,
+  DeviceDetails,
   Event,
   Integration,
+  IntegrationDetails,
+  IntegrationHealth,
   IpcError,
   KeysChecked,
   Label,
@@ -57,6 +60,15 @@ export const bridgeStatus = (): Promise<BridgeStatus> => call<BridgeStatus>("bri
 export const connectionStates = (): Promise<ConnectionState[]> => call<ConnectionState[]>("connection_states");
 export const setIntegrationActive = (id: string, active: boolean): Promise<void> =>
   call<void>("set_integration_active", { id, active });
+/** Every integration's health: worst session state, backlog, uplinks AWS acknowledged. */
+export const integrationHealth = (): Promise<IntegrationHealth[]> => call<IntegrationHealth[]>("integration_health");
+/** The seed's "Integration Details": settings, labels, piped devices with their sessions, health. */
+export const integrationDetails = (id: string): Promise<IntegrationDetails> =>
+  call<IntegrationDetails>("integration_details", { id });
+export const deviceDetails = (id: string): Promise<DeviceDetails> => call<DeviceDetails>("device_details", { id });
+/** Sends a downlink through the same checks and path as one from AWS; `payloadRaw` is base64. */
+export const sendDownlink = (id: string, port: number, confirmed: boolean, payloadRaw: string): Promise<void> =>
+  call<void>("send_downlink", { id, port, confirmed, payload_raw: payloadRaw });
 /** The newest `limit` events, oldest first. */
 export const recentEvents = (limit: number): Promise<Event[]> => call<Event[]>("recent_events", { limit });
 

@@ -179,6 +179,58 @@ export type ConnectionState = {
  * `source` or `integration`.
  */
 side: string, id: string, name: string, connected: boolean, detail: string, };
+export type SessionState = { device_id: string, connected: boolean, 
+/**
+ * `connected`, `stopped`, or why it is not connected.
+ */
+detail: string, };
+export type IntegrationHealth = { id: string, name: string, 
+/**
+ * Worst first: `failing` (a session cannot connect), `stopped` (the bridge is not running),
+ * `inactive` (turned off), `waiting` (uplinks wait but no session is up yet), `idle` (no
+ * session: nothing to send), `connected`.
+ */
+state: string, sessions_connected: number, sessions_failing: number, 
+/**
+ * One failing session's reason.
+ */
+last_error: string | null, 
+/**
+ * Uplinks waiting in the outbox for it.
+ */
+backlog: number, 
+/**
+ * Uplinks AWS acknowledged since the bridge started; a rate is two readings apart.
+ */
+delivered: number, sessions: Array<SessionState>, };
+export type PipedDevice = { device: Device, 
+/**
+ * Where AWS users publish its downlinks.
+ */
+downlink_topic: string, 
+/**
+ * Its AWS session for this integration, once one ran.
+ */
+session: SessionState | null, };
+export type IntegrationDetails = { integration: Integration, labels: Array<Label>, devices: Array<PipedDevice>, health: IntegrationHealth, };
+export type DeviceRoute = { integration_id: string, name: string, active: boolean, 
+/**
+ * Its AWS thing and certificate exist and are usable.
+ */
+provisioned: boolean, session: SessionState | null, };
+export type DeviceDetails = { device: Device, 
+/**
+ * The AWS IoT thing name (the device id).
+ */
+thing_name: string, downlink_topic: string, labels: Array<Label>, 
+/**
+ * Integrations it shares a label with.
+ */
+integrations: Array<DeviceRoute>, 
+/**
+ * Newest last.
+ */
+recent_events: Array<Event>, };
 export type BridgeStatus = { "state": "starting" } | { "state": "running" } | { "state": "failed", error: string, } | { "state": "stopped" };
 /** The regions where AWS IoT Core is offered (what the core accepts). */
 export const IOT_CORE_REGIONS: readonly string[] = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-5", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1"];

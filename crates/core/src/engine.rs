@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::sync::LockExt;
 use std::time::Duration;
 
-use crate::bridge::{Bridge, BridgeOptions, ConnectionState};
+use crate::bridge::{Bridge, BridgeOptions, ConnectionState, IntegrationHealth};
 use crate::events::{Event, EventBus};
 use crate::ipc::{BridgeStatus, IpcError};
 use crate::Core;
@@ -127,6 +127,25 @@ impl Engine {
             Some(states) => Ok(states),
             None if matches!(self.status(), BridgeStatus::Failed { .. }) => Err(self.not_running()),
             None => Ok(Vec::new()),
+        }
+    }
+
+    /// A downlink from the app, down the same path as one from AWS.
+    pub fn send_downlink(&self, device_id: &str, raw: &[u8]) -> Result<(), crate::control::ControlError> {
+        match self.with(|b| b.send_downlink(device_id, raw)) {
+            Some(r) => r.map_err(|reason| crate::control::ControlError::new("invalid", reason)),
+            None => Err(crate::control::ControlError::new(
+                "unavailable",
+                format!("{}; downlinks go out through it", self.not_running().message),
+            )),
+        }
+    }
+
+    /// Every integration's health; while the bridge is not running, `stopped` with backlogs.
+    pub fn integration_health(&self, core: &crate::Core) -> Result<Vec<IntegrationHealth>, IpcError> {
+        match self.with(|b| b.integration_health()) {
+            Some(h) => Ok(h?),
+            None => Ok(crate::bridge::integration_health_stopped(core)?),
         }
     }
 

@@ -5,7 +5,7 @@ use ts_rs::TS;
 
 use crate::aws::provision::CleanupReport;
 use crate::aws::setup::{KeysChecked, NewKeys, RemoveOutcome, UpdateOutcome};
-use crate::bridge::ConnectionState;
+use crate::bridge::{ConnectionState, IntegrationHealth, SessionState};
 use crate::control::{Changed, Secret, Target};
 use crate::domain::{
     AwsAccount, Device, EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, Label, LabelSummary,
@@ -13,6 +13,7 @@ use crate::domain::{
 };
 use crate::events::Event;
 use crate::sources::Probe;
+use crate::views::{DeviceDetails, DeviceRoute, IntegrationDetails, PipedDevice};
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct AppInfo {
@@ -207,6 +208,12 @@ pub fn typescript_bindings() -> String {
         IpcError::decl(),
         Event::decl(),
         ConnectionState::decl(),
+        SessionState::decl(),
+        IntegrationHealth::decl(),
+        PipedDevice::decl(),
+        IntegrationDetails::decl(),
+        DeviceRoute::decl(),
+        DeviceDetails::decl(),
         BridgeStatus::decl(),
     ];
     let mut out = String::from(

@@ -19,6 +19,7 @@ pub mod sync;
 pub mod test_hooks;
 pub mod validate;
 pub mod vault;
+pub mod views;
 
 pub use app::{Core, CoreError};
 pub use datadir::{default_data_dir, resolve_data_dir, DataDir, DataDirError};

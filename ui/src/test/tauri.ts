@@ -6,8 +6,11 @@ import type {
   BridgeStatus,
   ConnectionState,
   Device,
+  DeviceDetails,
   Event,
   Integration,
+  IntegrationDetails,
+  IntegrationHealth,
   IpcError,
   KeysChecked,
   Label,
@@ -54,6 +57,10 @@ export type CommandMocks = {
   set_source_paused?: Mock<Source>;
   remove_source?: Mock<SourceRemoved>;
   test_source?: Mock<Probe>;
+  integration_health?: Mock<IntegrationHealth[]>;
+  integration_details?: Mock<IntegrationDetails>;
+  device_details?: Mock<DeviceDetails>;
+  send_downlink?: Mock<null>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -79,6 +86,7 @@ export function mockCommands(mocks: CommandMocks): void {
     provision_now: null,
     subscribe_changes: null,
     list_sources: [],
+    integration_health: [],
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {

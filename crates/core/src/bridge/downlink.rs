@@ -12,20 +12,32 @@ use crate::events::Event;
 impl Inner {
     /// Validates a downlink from AWS and forwards it to the device's source, or rejects it
     /// with an event naming the device, the reason and the field.
-    pub(crate) fn handle_downlink(&self, integration_id: &str, device_id: &str, raw: &[u8]) {
+    /// Validates a downlink (as AWS sends it: `{"payload_raw", "port", "confirmed"}`) and hands
+    /// it to the device's source. `integration_id`: where it came from (`None`: the app).
+    /// Either way an event says what happened; the error is the reason it was refused.
+    pub(crate) fn handle_downlink(
+        &self,
+        integration_id: Option<&str>,
+        device_id: &str,
+        raw: &[u8],
+    ) -> Result<(), String> {
         use crate::store::DeviceCounter;
+        let from = |e: Event| match integration_id {
+            Some(i) => e.integration(i),
+            None => e,
+        };
         let reject = |reason: String, field: &str| {
             let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Errors);
-            self.events.emit(
+            self.events.emit(from(
                 Event::new(
                     "downlink_rejected",
                     "error",
                     format!("downlink for {device_id} rejected: {reason}"),
                 )
-                .integration(integration_id)
                 .device(device_id)
                 .detail(json!({ "reason": reason, "field": field, "excerpt": crate::codec::excerpt(raw) })),
-            );
+            ));
+            Err(reason)
         };
         let downlink = match crate::codec::parse_downlink(raw) {
             Ok(d) => d,
@@ -37,17 +49,17 @@ impl Inner {
                     .core
                     .store()
                     .bump_device_counter(device_id, DeviceCounter::Downlinks);
-                self.events.emit(
+                self.events.emit(from(
                     Event::new(
                         "downlink",
                         "info",
                         format!("downlink for {device_id} ({} bytes, port {}) sent to its source", downlink.payload.len(), downlink.port),
                     )
-                    .integration(integration_id)
                     .device(device_id)
                     .source(&source_id)
                     .detail(json!({ "port": downlink.port, "confirmed": downlink.confirmed, "size": downlink.payload.len() })),
-                );
+                ));
+                Ok(())
             }
             Err(reason) => reject(reason, "device"),
         }

@@ -6,8 +6,11 @@ mod dispatch;
 mod downlink;
 mod feeds;
 mod gaps;
+mod health;
 pub(crate) mod inbox;
 mod ingest;
+pub use health::{integration_health_stopped, IntegrationHealth, SessionState};
+pub use session::downlink_topic;
 pub mod pace;
 mod routing;
 mod session;
@@ -200,6 +203,17 @@ impl Bridge {
 
     pub fn connection_states(&self) -> Vec<ConnectionState> {
         self.inner.status.all()
+    }
+
+    /// Sends a downlink from the app (`{"payload_raw", "port", "confirmed"}`) down the same
+    /// path as one from AWS; the error says why it was refused.
+    pub fn send_downlink(&self, device_id: &str, raw: &[u8]) -> Result<(), String> {
+        self.inner.handle_downlink(None, device_id, raw)
+    }
+
+    /// Every integration's health, from its sessions, outbox and deliveries.
+    pub fn integration_health(&self) -> Result<Vec<IntegrationHealth>, crate::store::StoreError> {
+        health::integration_health(&self.inner.core, Some(&self.inner.status))
     }
 
     /// Enables or disables an integration; its sessions stop or start right away.

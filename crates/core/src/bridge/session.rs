@@ -26,6 +26,9 @@ const MAX_IN_FLIGHT: usize = 100;
 /// uplinks, so every queued one fits.
 const MAX_PACKET: usize = crate::codec::MAX_AWS_PAYLOAD + 512;
 
+/// A session the user stopped (integration turned off): not a failure.
+pub(crate) const STOPPED: &str = "stopped";
+
 pub fn downlink_topic(device_id: &str) -> String {
     format!("helium/devices/{device_id}/down")
 }
@@ -208,11 +211,17 @@ async fn connect_and_run(
     let (client, mut events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);
     let down = downlink_topic(device_id);
     let ids: Vec<String> = members.iter().map(|i| i.id.clone()).collect();
-    let topic_of: HashMap<&str, &str> = members.iter().map(|i| (i.id.as_str(), i.topic.as_str())).collect();
+    // Per integration: its topic, and where its deliveries are counted.
+    let route_of: HashMap<&str, (&str, usize)> = members
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.id.as_str(), (i.topic.as_str(), n)))
+        .collect();
+    let delivered: Vec<_> = members.iter().map(|i| inner.status.delivered_counter(&i.id)).collect();
     let mut pacer = Pacer::new(inner.opts.publish_rate);
     // Entries handed to the client, waiting for their packet id; then by packet id.
-    let mut awaiting_pkid: VecDeque<i64> = VecDeque::new();
-    let mut in_flight: HashMap<u16, i64> = HashMap::new();
+    let mut awaiting_pkid: VecDeque<(i64, usize)> = VecDeque::new();
+    let mut in_flight: HashMap<u16, (i64, usize)> = HashMap::new();
     let mut queue: VecDeque<crate::store::OutboxEntry> = VecDeque::new();
     let mut last_seq = 0i64;
     let mut connected = false;
@@ -242,7 +251,7 @@ async fn connect_and_run(
                 }
             }
             let Some(entry) = queue.pop_front() else { break };
-            let Some(&topic) = topic_of.get(entry.integration_id.as_str()) else {
+            let Some(&(topic, member)) = route_of.get(entry.integration_id.as_str()) else {
                 continue;
             };
             if crate::codec::check_uplink(0, entry.payload.len()).is_err() {
@@ -255,7 +264,7 @@ async fn connect_and_run(
                 .try_publish(topic, QoS::AtLeastOnce, false, entry.payload.into_bytes())
                 .map_err(|e| format!("cannot queue a publish: {e}"))?;
             last_seq = entry.seq;
-            awaiting_pkid.push_back(entry.seq);
+            awaiting_pkid.push_back((entry.seq, member));
             pacer.consume();
         }
         let paced = connected && !draining && !pacer.ready();
@@ -282,18 +291,20 @@ async fn connect_and_run(
                     );
                 }
                 Ok(MqttEvent::Outgoing(Outgoing::Publish(pkid))) => {
-                    if let Some(seq) = awaiting_pkid.pop_front() {
-                        in_flight.insert(pkid, seq);
+                    if let Some(sent) = awaiting_pkid.pop_front() {
+                        in_flight.insert(pkid, sent);
                     }
                 }
                 Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
-                    if let Some(seq) = in_flight.remove(&ack.pkid) {
+                    if let Some((seq, member)) = in_flight.remove(&ack.pkid) {
                         inner.core.writer().ack(seq);
                         inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                        delivered[member].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
                 Ok(MqttEvent::Incoming(Packet::Publish(p))) if p.topic == down => {
-                    inner.handle_downlink(&primary.id, device_id, &p.payload);
+                    // Refusals are reported as events; AWS gets its PUBACK either way.
+                    let _ = inner.handle_downlink(Some(&primary.id), device_id, &p.payload);
                 }
                 Ok(_) => {}
                 Err(e) => return Err(format!("disconnected: {e}")),
@@ -303,7 +314,7 @@ async fn connect_and_run(
             _ = stop.changed(), if !draining => {
                 // Integration disabled: stop at once; what is in flight stays in the outbox.
                 let _ = client.try_disconnect();
-                set_states(inner, members, device_id, false, "stopped");
+                set_states(inner, members, device_id, false, STOPPED);
                 return Ok(());
             }
             _ = shutdown.changed(), if !draining => {

@@ -3,6 +3,7 @@
 
 use crate::sync::LockExt;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::ConnectionState;
@@ -11,6 +12,8 @@ use crate::events::{Event, EventBus};
 #[derive(Clone)]
 pub(crate) struct Status {
     states: Arc<Mutex<HashMap<String, ConnectionState>>>,
+    /// Uplinks AWS acknowledged, per integration, since the bridge started.
+    delivered: Arc<Mutex<HashMap<String, Arc<AtomicU64>>>>,
     events: EventBus,
 }
 
@@ -18,8 +21,27 @@ impl Status {
     pub fn new(events: EventBus) -> Status {
         Status {
             states: Default::default(),
+            delivered: Default::default(),
             events,
         }
+    }
+
+    /// The integration's delivery counter, for a session to count its PUBACKs on (no lock per
+    /// uplink).
+    pub fn delivered_counter(&self, integration_id: &str) -> Arc<AtomicU64> {
+        self.delivered
+            .locked()
+            .entry(integration_id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    pub fn delivered(&self) -> HashMap<String, u64> {
+        self.delivered
+            .locked()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed)))
+            .collect()
     }
 
     /// Records a connection's state (`side` is `source` or `integration`).

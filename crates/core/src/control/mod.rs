@@ -131,6 +131,14 @@ pub enum Request {
         integration: String,
         cleanup_aws: bool,
     },
+    /// A downlink from the user, sent the way one from AWS is (same checks, same path).
+    DeviceDownlink {
+        device: String,
+        port: u8,
+        confirmed: bool,
+        /// Base64, as AWS's `payload_raw`.
+        payload_raw: String,
+    },
     /// Provision the integration's devices now: the running bridge does it (progress comes as
     /// events); with none running, it is done here and the summary returned.
     IntegrationProvision {
@@ -178,6 +186,9 @@ pub enum Reply {
     },
     IntegrationRemoved {
         outcome: RemoveOutcome,
+    },
+    DownlinkSent {
+        device: Device,
     },
     /// The running bridge is provisioning; progress comes as events.
     ProvisioningStarted {
@@ -378,6 +389,18 @@ impl Control {
                 }
                 self.tell(&["integrations", "labels"]);
                 Ok(Reply::IntegrationRemoved { outcome: removed? })
+            }
+            Request::DeviceDownlink {
+                device,
+                port,
+                confirmed,
+                payload_raw,
+            } => {
+                let device = self.core.store().find_device(&device)?;
+                let raw = serde_json::json!({ "payload_raw": payload_raw, "port": port, "confirmed": confirmed });
+                self.engine.send_downlink(&device.id, raw.to_string().as_bytes())?;
+                self.tell(&["devices"]);
+                Ok(Reply::DownlinkSent { device })
             }
             Request::IntegrationProvision { integration } => {
                 let integration = self.core.store().find_integration(&integration)?;

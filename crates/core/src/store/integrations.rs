@@ -236,6 +236,33 @@ impl Store {
         self.labels_linked("label_integrations", "integration_id", integration_id)
     }
 
+    /// How many uplinks wait for each integration that has any.
+    pub fn outbox_by_integration(&self) -> Result<std::collections::HashMap<String, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT integration_id, COUNT(*) FROM outbox GROUP BY integration_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The devices piped to an integration: those sharing a label with it, by name.
+    pub fn piped_devices(&self, integration_id: &str) -> Result<Vec<crate::domain::Device>> {
+        let cols = super::devices::DEVICE_COLS
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT {cols} FROM devices d
+             JOIN device_labels dl ON dl.device_id = d.id
+             JOIN label_integrations li ON li.label_id = dl.label_id
+             WHERE li.integration_id = ?1
+             ORDER BY d.name COLLATE NOCASE, d.id"
+        ))?;
+        let rows = stmt.query_map([integration_id], super::devices::device_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// How many uplinks wait in an integration's outbox.
     pub fn integration_outbox_len(&self, integration_id: &str) -> Result<i64> {
         Ok(self.conn.query_row(
