@@ -1,11 +1,12 @@
-import { render, screen, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { resetChangeStreamForTests } from "./api";
-import type { LabelSummary } from "./bindings";
+import type { LabelSummary, Target } from "./bindings";
+import { MEMBER_ROW_HEIGHT, parseDeviceRef } from "./pages/LabelMembers";
 import { LabelsPage } from "./pages/LabelsPage";
-import { changesChannel, mockCommands } from "./test/tauri";
+import { changesChannel, device, integration, mockCommands } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -113,9 +114,381 @@ describe("Labels page editing", () => {
     const channel = changesChannel();
     expect(channel).toBeDefined();
     labels = [farm];
-    channel?.onmessage({ what: ["devices"] });
-    channel?.onmessage({ what: ["labels"] });
+    act(() => {
+      channel?.onmessage({ what: ["devices"] });
+      channel?.onmessage({ what: ["labels"] });
+    });
     expect(await screen.findByTestId("label-row")).toHaveTextContent("farm");
     expect(vi.mocked(invoke).mock.calls.filter(([c]) => c === "list_labels")).toHaveLength(2);
+  });
+});
+
+describe("parseDeviceRef", () => {
+  it("accepts a DevEUI (pasted with separators too) or a Console id, as the core stores them", () => {
+    expect(parseDeviceRef(" a84041000181b3c2 ")).toBe("A84041000181B3C2");
+    expect(parseDeviceRef("A8:40:41:00:01:81:B3:C2")).toBe("A84041000181B3C2");
+    expect(parseDeviceRef("a8-40-41-00-01-81-b3-c2")).toBe("A84041000181B3C2");
+    expect(parseDeviceRef("3F2504E0-4F89-41D3-9A0C-0305E82C3301")).toBe("3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+    expect(parseDeviceRef("A84041000181B3C")).toBeNull();
+    expect(parseDeviceRef("not-a-device")).toBeNull();
+    expect(parseDeviceRef("")).toBeNull();
+  });
+});
+
+describe("Label members", () => {
+  const VIEWPORT = 480;
+  let restore: (() => void) | undefined;
+
+  beforeEach(() => {
+    // jsdom does no layout: give scroll containers a viewport so the virtualiser renders rows.
+    const height = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientHeight");
+    const width = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientWidth");
+    Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => VIEWPORT });
+    Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1000 });
+    restore = () => {
+      if (height) Object.defineProperty(HTMLElement.prototype, "clientHeight", height);
+      if (width) Object.defineProperty(HTMLElement.prototype, "clientWidth", width);
+    };
+  });
+
+  afterEach(() => restore?.());
+
+  /** "farm" on dev-2 and dev-4 and on the first integration. */
+  const label = (devices: string[] = ["dev-2", "dev-4"], integrations: string[] = ["int-1"]): LabelSummary => ({
+    id: "l1",
+    name: "farm",
+    device_count: devices.length,
+    integration_count: integrations.length,
+    devices,
+    integrations,
+  });
+  const fiveDevices = Array.from({ length: 5 }, (_, i) => device(i + 1));
+  const twoIntegrations = [integration(), integration({ id: "int-2", name: "Water meters", active: false })];
+
+  /** The mocked core keeps the label's members and applies attach/detach to them. */
+  function core(initial: LabelSummary) {
+    let current = initial;
+    const apply = (args: Record<string, unknown>, attach: boolean) => {
+      const targets = args.targets as Target[];
+      const edit = (ids: string[], kind: Target["kind"]) => {
+        const mine = targets.filter((t) => t.kind === kind).map((t) => t.id);
+        return attach ? [...ids, ...mine.filter((id) => !ids.includes(id))] : ids.filter((id) => !mine.includes(id));
+      };
+      const devices = edit(current.devices, "device");
+      const integrations = edit(current.integrations, "integration");
+      current = { ...current, devices, integrations, device_count: devices.length, integration_count: integrations.length };
+      return { id: current.id, name: current.name };
+    };
+    return {
+      list_labels: () => [current],
+      attach_label: (args: Record<string, unknown>) => apply(args, true),
+      detach_label: (args: Record<string, unknown>) => apply(args, false),
+    };
+  }
+
+  const calls = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
+
+  async function openMembers(user: ReturnType<typeof userEvent.setup>) {
+    const row = await screen.findByTestId("label-row");
+    const opener = within(row).getByRole("button", { name: "Devices & integrations of farm" });
+    await user.click(opener);
+    const dialog = screen.getByRole("dialog", { name: 'Devices and integrations labelled "farm"' });
+    return { dialog, opener };
+  }
+
+  it("opens a label's members; Escape closes and gives focus back", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label()), list_devices: fiveDevices, list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog, opener } = await openMembers(user);
+
+    const farmSensors = await within(dialog).findByRole("checkbox", { name: "Farm sensors" });
+    expect(farmSensors).toBeChecked();
+    expect(within(dialog).getByRole("checkbox", { name: "Water meters" })).not.toBeChecked();
+    expect(within(dialog).getByText("Inactive")).toBeInTheDocument();
+
+    const rows = await within(dialog).findAllByTestId("member-device-row");
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toHaveTextContent("Sensor 1");
+    expect(rows[0]).toHaveTextContent("Not attached");
+    expect(rows[1]).toHaveTextContent("Attached");
+    expect(within(dialog).getByTestId("members-count")).toHaveTextContent("Showing 5 of 5 devices · 2 carry this label");
+    // The table's scroll region takes focus (keyboard scrolling), under a name.
+    const scroller = within(dialog).getByRole("region", { name: "Device list (scrollable)" });
+    expect(scroller).toHaveAttribute("tabindex", "0");
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(opener).toHaveFocus();
+  });
+
+  it("keeps Tab inside the dialog", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label()), list_devices: fiveDevices, list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    await within(dialog).findAllByTestId("member-device-row");
+    await user.tab();
+    expect(within(dialog).getByRole("checkbox", { name: "Farm sensors" })).toHaveFocus();
+    await user.tab({ shift: true });
+    expect(within(dialog).getByTestId("members-close")).toHaveFocus();
+    await user.tab();
+    expect(within(dialog).getByRole("checkbox", { name: "Farm sensors" })).toHaveFocus();
+  });
+
+  it("attaches the label to two selected devices in one call", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label()), list_devices: fiveDevices, list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    await within(dialog).findAllByTestId("member-device-row");
+
+    const attach = within(dialog).getByTestId("members-attach");
+    expect(attach).toBeDisabled();
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 1" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 3" }));
+    // dev-2 already carries it: selecting it changes what detach would do, not attach.
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 2" }));
+    expect(within(dialog).getByTestId("members-selected")).toHaveTextContent("3 devices selected");
+    expect(attach).toHaveTextContent("Attach label to 2 selected");
+    expect(within(dialog).getByTestId("members-detach")).toHaveTextContent("Detach label from 1 selected");
+
+    await user.click(attach);
+    expect(await within(dialog).findByTestId("members-devices-feedback")).toHaveTextContent(
+      'Attached "farm" to 2 devices',
+    );
+    expect(calls("attach_label")).toEqual([
+      [
+        "attach_label",
+        {
+          id: "l1",
+          targets: [
+            { kind: "device", id: "dev-1" },
+            { kind: "device", id: "dev-3" },
+          ],
+        },
+      ],
+    ]);
+    // Reloaded: the new members show, and the selection is cleared.
+    expect(await within(dialog).findByTestId("members-count")).toHaveTextContent("4 carry this label");
+    expect(within(dialog).getAllByTestId("member-device-row")[0]).toHaveTextContent("Attached");
+    expect(within(dialog).getByTestId("members-selected")).toHaveTextContent("0 devices selected");
+    expect(within(screen.getByTestId("label-row")).getByText("4 devices")).toBeInTheDocument();
+  });
+
+  it("detaches the label from the selected devices that carry it, and says so while it works", async () => {
+    const user = userEvent.setup();
+    let finish: (() => void) | undefined;
+    mockCommands({ ...core(label()), list_devices: fiveDevices, list_integrations: twoIntegrations });
+    // detach_label answers only when the test lets it, to see the busy state.
+    const answer = vi.mocked(invoke).getMockImplementation();
+    vi.mocked(invoke).mockImplementation((cmd, args) =>
+      cmd === "detach_label"
+        ? new Promise((resolve) => {
+            finish = () => resolve(answer?.(cmd, args));
+          })
+        : (answer?.(cmd, args) ?? Promise.reject(new Error("no mock"))),
+    );
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    await within(dialog).findAllByTestId("member-device-row");
+
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 2" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 4" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 5" }));
+    const detach = within(dialog).getByTestId("members-detach");
+    expect(detach).toHaveTextContent("Detach label from 2 selected");
+    await user.click(detach);
+    expect(detach).toHaveTextContent("Detaching…");
+    expect(detach).toBeDisabled();
+    expect(within(dialog).getByTestId("members-attach")).toBeDisabled();
+    await act(async () => finish?.());
+
+    expect(await within(dialog).findByTestId("members-devices-feedback")).toHaveTextContent(
+      'Detached "farm" from 2 devices',
+    );
+    expect(calls("detach_label")).toEqual([
+      [
+        "detach_label",
+        {
+          id: "l1",
+          targets: [
+            { kind: "device", id: "dev-2" },
+            { kind: "device", id: "dev-4" },
+          ],
+        },
+      ],
+    ]);
+    expect(await within(dialog).findByTestId("members-count")).toHaveTextContent("0 carry this label");
+  });
+
+  it("filters by membership and by text; the selection survives filtering", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label()), list_devices: fiveDevices, list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    await within(dialog).findAllByTestId("member-device-row");
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 1" }));
+
+    await user.selectOptions(within(dialog).getByLabelText("Show"), "With this label");
+    let rows = within(dialog).getAllByTestId("member-device-row");
+    expect(rows.map((r) => within(r).getByText(/^Sensor/).textContent)).toEqual(["Sensor 2", "Sensor 4"]);
+    expect(within(dialog).getByTestId("members-selected")).toHaveTextContent("1 device selected (1 hidden by the filter)");
+
+    await user.selectOptions(within(dialog).getByLabelText("Show"), "Without this label");
+    rows = within(dialog).getAllByTestId("member-device-row");
+    expect(rows.map((r) => within(r).getByText(/^Sensor/).textContent)).toEqual(["Sensor 1", "Sensor 3", "Sensor 5"]);
+
+    await user.type(within(dialog).getByLabelText("Filter devices"), "0000000000000005");
+    rows = await within(dialog).findAllByTestId("member-device-row");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toHaveTextContent("Sensor 5");
+
+    await user.clear(within(dialog).getByLabelText("Filter devices"));
+    await user.type(within(dialog).getByLabelText("Filter devices"), "nothing like it");
+    expect(await within(dialog).findByText("No device matches this filter.")).toBeInTheDocument();
+    expect(within(dialog).getByRole("checkbox", { name: "Select all shown devices" })).toBeDisabled();
+
+    // The first Escape clears the filter, the second closes the dialog.
+    await user.keyboard("{Escape}");
+    expect(within(dialog).getByLabelText("Filter devices")).toHaveValue("");
+    expect(screen.getByRole("dialog")).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+  });
+
+  it("shows the core's refusal and keeps the selection", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      ...core(label()),
+      list_devices: fiveDevices,
+      list_integrations: twoIntegrations,
+      attach_label: { reject: { message: 'label "farm" was deleted' } },
+    });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    await within(dialog).findAllByTestId("member-device-row");
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 1" }));
+    await user.click(within(dialog).getByTestId("members-attach"));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent('label "farm" was deleted');
+    expect(within(dialog).getByRole("checkbox", { name: "Select device Sensor 1" })).toBeChecked();
+    expect(within(dialog).getByTestId("members-attach")).toBeEnabled();
+  });
+
+  it("attaches and detaches an integration with its checkbox", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label()), list_devices: fiveDevices, list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    await user.click(await within(dialog).findByRole("checkbox", { name: "Water meters" }));
+    expect(await within(dialog).findByTestId("members-integrations-feedback")).toHaveTextContent(
+      'Attached "farm" to Water meters',
+    );
+    expect(invoke).toHaveBeenCalledWith("attach_label", { id: "l1", targets: [{ kind: "integration", id: "int-2" }] });
+    await user.click(within(dialog).getByRole("checkbox", { name: "Farm sensors" }));
+    expect(await within(dialog).findByText('Detached "farm" from Farm sensors')).toBeInTheDocument();
+    expect(invoke).toHaveBeenCalledWith("detach_label", { id: "l1", targets: [{ kind: "integration", id: "int-1" }] });
+    expect(within(dialog).getByRole("checkbox", { name: "Farm sensors" })).not.toBeChecked();
+    expect(within(dialog).getByRole("checkbox", { name: "Water meters" })).toBeChecked();
+  });
+
+  it("checks a DevEUI before sending it, and shows the core's refusal", async () => {
+    const user = userEvent.setup();
+    let devices = fiveDevices;
+    const mocks = core(label());
+    let refuse = true;
+    mockCommands({
+      ...mocks,
+      list_devices: () => devices,
+      list_integrations: twoIntegrations,
+      attach_label: (args) => {
+        if (refuse) return { reject: { message: "database is locked" } };
+        const eui = "A84041000181B3C2";
+        devices = [...fiveDevices, { ...device(99), id: "eui-a84041000181b3c2", name: eui, dev_eui: eui, last_seen_ms: null }];
+        return mocks.attach_label({ ...args, targets: [{ kind: "device", id: "eui-a84041000181b3c2" }] });
+      },
+    });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    const input = within(dialog).getByLabelText("Attach to a DevEUI…");
+
+    await user.type(input, "A84041000181B3C{Enter}");
+    expect(within(dialog).getByTestId("members-ref-invalid")).toHaveTextContent("16 hex digits");
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    expect(calls("attach_label")).toHaveLength(0);
+
+    await user.clear(input);
+    await user.type(input, "a8:40:41:00:01:81:b3:c2");
+    expect(within(dialog).queryByTestId("members-ref-invalid")).not.toBeInTheDocument();
+    await user.click(within(dialog).getByTestId("members-ref-attach"));
+    expect(await within(dialog).findByTestId("members-ref-feedback")).toHaveTextContent("database is locked");
+    expect(within(dialog).getByTestId("members-ref-feedback")).toHaveAttribute("role", "alert");
+    expect(input).toHaveValue("a8:40:41:00:01:81:b3:c2");
+
+    refuse = false;
+    await user.click(within(dialog).getByTestId("members-ref-attach"));
+    expect(await within(dialog).findByText('Attached "farm" to A84041000181B3C2')).toBeInTheDocument();
+    expect(calls("attach_label").map(([, args]) => args)).toEqual([
+      { id: "l1", targets: [{ kind: "device", id: "A84041000181B3C2" }] },
+      { id: "l1", targets: [{ kind: "device", id: "A84041000181B3C2" }] },
+    ]);
+    expect(input).toHaveValue("");
+    // The registered device is listed, carrying the label.
+    const row = (await within(dialog).findAllByTestId("member-device-row")).find((r) =>
+      r.textContent?.includes("A84041000181B3C2"),
+    );
+    expect(row).toHaveTextContent("Attached");
+    expect(row).toHaveTextContent("Never");
+  });
+
+  it("explains where devices and integrations come from when there are none", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label([], [])), list_devices: [], list_integrations: [] });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    expect(await within(dialog).findByTestId("members-devices-empty")).toHaveTextContent(/first uplink/);
+    expect(within(dialog).getByTestId("members-devices-empty")).toHaveTextContent(/DevEUI/);
+    expect(within(dialog).getByTestId("members-integrations-empty")).toHaveTextContent(/No integrations yet/);
+    expect(within(dialog).queryByRole("table")).not.toBeInTheDocument();
+    // Adding by DevEUI is still there.
+    expect(within(dialog).getByLabelText("Attach to a DevEUI…")).toBeInTheDocument();
+  });
+
+  it("shows why devices could not be loaded", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label()), list_devices: { reject: { message: "devices unavailable" } } });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("devices unavailable");
+  });
+
+  it("virtualises 2,000 devices and selects all shown in one call", async () => {
+    const user = userEvent.setup();
+    const many = Array.from({ length: 2000 }, (_, i) => device(i + 1));
+    mockCommands({ ...core(label()), list_devices: many, list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+
+    const rows = await within(dialog).findAllByTestId("member-device-row");
+    // About one viewport of rows plus overscan, nowhere near 2,000.
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThanOrEqual(Math.ceil(VIEWPORT / MEMBER_ROW_HEIGHT) + 2 * 8 + 1);
+    expect(within(dialog).getByRole("table")).toHaveAttribute("aria-rowcount", "2001");
+    expect(within(dialog).queryByText("Sensor 2000")).not.toBeInTheDocument();
+
+    fireEvent.scroll(within(dialog).getByTestId("members-scroll"), { target: { scrollTop: MEMBER_ROW_HEIGHT * 1990 } });
+    expect(await within(dialog).findByText("Sensor 2000")).toBeInTheDocument();
+    expect(within(dialog).getAllByTestId("member-device-row").length).toBeLessThan(40);
+
+    // Everything shown, not only the rendered rows, is selected; dev-2 and dev-4 carry it already.
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select all shown devices" }));
+    expect(within(dialog).getByTestId("members-selected")).toHaveTextContent("2,000 devices selected");
+    await user.click(within(dialog).getByTestId("members-attach"));
+    await within(dialog).findByText('Attached "farm" to 1,998 devices');
+    const sent = calls("attach_label");
+    expect(sent).toHaveLength(1);
+    const targets = (sent[0]?.[1] as { targets: Target[] }).targets;
+    expect(targets).toHaveLength(1998);
+    expect(targets.map((t) => t.id)).not.toContain("dev-2");
   });
 });

@@ -5,6 +5,7 @@ import { Dialog, EmptyState, ErrorState, Loading, PageHeader } from "../componen
 import { formatCount } from "../format";
 import { TagIcon } from "../icons";
 import { useCommand } from "../useCommand";
+import { LabelMembersDialog } from "./LabelMembers";
 
 const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
@@ -14,9 +15,19 @@ const WATCH = ["labels"];
 export function LabelsPage() {
   const [state, reload] = useCommand(listLabels, WATCH);
   const [deleting, setDeleting] = useState<LabelSummary | null>(null);
+  // The label whose members are open, by id: its summary is re-read from each reload, so
+  // the dialog shows what an attach or detach (or the CLI) changed.
+  const [membersOf, setMembersOf] = useState<string | null>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const members = state.status === "ready" && membersOf !== null ? state.data.find((l) => l.id === membersOf) : undefined;
+  const closeMembers = () => {
+    // Back to the button that opened it, before the dialog (holding focus) goes away.
+    opener.current?.focus();
+    setMembersOf(null);
+  };
 
   return (
-    <div className="page">
+    <div className="page labels-page">
       <PageHeader title="Labels" subtitle="Labels connect devices to integrations." />
       <NewLabel onAdded={reload} />
       {state.status === "loading" ? <Loading what="labels" /> : null}
@@ -32,10 +43,20 @@ export function LabelsPage() {
       {state.status === "ready" && state.data.length > 0 ? (
         <ul className="card-list" aria-label="Labels">
           {state.data.map((label) => (
-            <LabelRow key={label.id} label={label} onChanged={reload} onDelete={() => setDeleting(label)} />
+            <LabelRow
+              key={label.id}
+              label={label}
+              onChanged={reload}
+              onDelete={() => setDeleting(label)}
+              onMembers={(button) => {
+                opener.current = button;
+                setMembersOf(label.id);
+              }}
+            />
           ))}
         </ul>
       ) : null}
+      {members ? <LabelMembersDialog label={members} onClose={closeMembers} onChanged={reload} /> : null}
       {deleting ? (
         <DeleteLabelDialog
           label={deleting}
@@ -103,10 +124,13 @@ function LabelRow({
   label,
   onChanged,
   onDelete,
+  onMembers,
 }: {
   label: LabelSummary;
   onChanged: () => void;
   onDelete: () => void;
+  /** Opens the label's devices and integrations; gets the button to give focus back to. */
+  onMembers: (opener: HTMLButtonElement) => void;
 }) {
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(label.name);
@@ -169,6 +193,15 @@ function LabelRow({
       <span className="pill">{plural(label.integration_count, "integration", "integrations")}</span>
       {editing ? null : (
         <>
+          <button
+            type="button"
+            className="button button-secondary"
+            data-testid="label-members"
+            aria-label={`Devices & integrations of ${label.name}`}
+            onClick={(e) => onMembers(e.currentTarget)}
+          >
+            Devices &amp; integrations
+          </button>
           <button
             ref={renameButton}
             type="button"

@@ -1,0 +1,209 @@
+import { useEffect, useRef, type ReactNode } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+
+/** Height of the header row; the virtualiser skips it (`scrollMargin`) as it scrolls with the rows. */
+export const VT_HEADER_HEIGHT = 38;
+
+export type Column<T> = {
+  /** Header text; also the column's React key. */
+  header: string;
+  /** Its CSS grid track, e.g. `minmax(120px, 2fr)` or `90px`. */
+  width: string;
+  /** Class of the header and cells (e.g. `num` to right-align numbers); a function styles cells per row. */
+  className?: string | ((row: T) => string | undefined);
+  /** Tooltip of a cell (the full text of an ellipsised value, a date's full form). */
+  title?: (row: T) => string | undefined;
+  render: (row: T) => ReactNode;
+};
+
+export type Selection<T> = {
+  /** Keys (see `getKey`) of the selected rows; may hold keys of rows not shown. */
+  selected: ReadonlySet<string>;
+  onChange: (next: Set<string>) => void;
+  /** Accessible name of a row's checkbox, e.g. `Select device Sensor 1`. */
+  rowLabel: (row: T) => string;
+  /** Accessible name of the header checkbox, which (un)selects every row shown. */
+  allLabel: string;
+};
+
+type Props<T> = {
+  /** Accessible name of the table. */
+  label: string;
+  rows: readonly T[];
+  columns: readonly Column<T>[];
+  /** Every row has this height, so the virtualiser never measures the DOM. */
+  rowHeight: number;
+  getKey: (row: T) => string;
+  selection?: Selection<T>;
+  /** Accessible name of the scroll region; it takes focus so arrow keys and Page Up/Down scroll it. */
+  scrollLabel?: string;
+  /** Shown in place of rows when there are none (e.g. a filter matches nothing). */
+  empty?: ReactNode;
+  className?: string;
+  /** Narrower than this, the table scrolls sideways instead of crushing its columns. */
+  minWidth?: number;
+  rowTestId?: string;
+  scrollTestId?: string;
+  overscan?: number;
+};
+
+const CHECK_TRACK = "32px";
+
+function cellClass<T>(column: Column<T>, row: T): string | undefined {
+  return typeof column.className === "function" ? column.className(row) : column.className;
+}
+
+/** The header checkbox: checked when every shown row is selected, mixed when some are. */
+function SelectAll<T>({
+  rows,
+  getKey,
+  selection,
+}: {
+  rows: readonly T[];
+  getKey: (row: T) => string;
+  selection: Selection<T>;
+}) {
+  const ref = useRef<HTMLInputElement>(null);
+  let count = 0;
+  for (const row of rows) if (selection.selected.has(getKey(row))) count++;
+  const all = rows.length > 0 && count === rows.length;
+  const some = count > 0 && !all;
+  // `indeterminate` exists only as a DOM property.
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = some;
+  }, [some]);
+
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      aria-label={selection.allLabel}
+      checked={all}
+      disabled={rows.length === 0}
+      onChange={() => {
+        const next = new Set(selection.selected);
+        for (const row of rows) {
+          if (all) next.delete(getKey(row));
+          else next.add(getKey(row));
+        }
+        selection.onChange(next);
+      }}
+    />
+  );
+}
+
+/**
+ * A table of same-height rows that keeps only the rows in view (plus a few) in the DOM, so
+ * thousands of rows stay fast. The header sticks to the top of the scroll region, which is
+ * focusable so the table can be scrolled from the keyboard. With `selection`, a checkbox
+ * column leads each row and the header.
+ */
+export function VirtualTable<T>({
+  label,
+  rows,
+  columns,
+  rowHeight,
+  getKey,
+  selection,
+  scrollLabel,
+  empty,
+  className,
+  minWidth,
+  rowTestId,
+  scrollTestId,
+  overscan = 8,
+}: Props<T>) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    getItemKey: (index) => {
+      const row = rows[index];
+      return row === undefined ? index : getKey(row);
+    },
+    overscan,
+    scrollMargin: VT_HEADER_HEIGHT,
+  });
+  const tracks = [...(selection ? [CHECK_TRACK] : []), ...columns.map((c) => c.width)].join(" ");
+
+  return (
+    <div
+      ref={scrollRef}
+      className={className ? `vt ${className}` : "vt"}
+      data-testid={scrollTestId}
+      role="region"
+      aria-label={scrollLabel ?? `${label} (scrollable)`}
+      tabIndex={0}
+    >
+      <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className="vt-table" style={{ minWidth }}>
+        <div role="rowgroup" className="vt-head">
+          <div
+            role="row"
+            aria-rowindex={1}
+            className="vt-row vt-header"
+            style={{ gridTemplateColumns: tracks, height: VT_HEADER_HEIGHT }}
+          >
+            {selection ? (
+              <span role="columnheader" className="vt-check">
+                <SelectAll rows={rows} getKey={getKey} selection={selection} />
+              </span>
+            ) : null}
+            {columns.map((c) => (
+              <span role="columnheader" key={c.header} className={typeof c.className === "string" ? c.className : undefined}>
+                {c.header}
+              </span>
+            ))}
+          </div>
+        </div>
+        <div role="rowgroup" className="vt-canvas" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rows[item.index];
+            if (row === undefined) return null;
+            const key = getKey(row);
+            const selected = selection?.selected.has(key) ?? false;
+            return (
+              <div
+                key={item.key}
+                role="row"
+                aria-rowindex={item.index + 2 /* 1-based, after the header row */}
+                className={selected ? "vt-row vt-row-selected" : "vt-row"}
+                data-testid={rowTestId}
+                style={{
+                  gridTemplateColumns: tracks,
+                  height: rowHeight,
+                  transform: `translateY(${item.start - VT_HEADER_HEIGHT}px)`,
+                }}
+              >
+                {selection ? (
+                  <span role="cell" className="vt-check">
+                    {/* The label makes the whole cell the checkbox's hit area. */}
+                    <label>
+                      <input
+                        type="checkbox"
+                        aria-label={selection.rowLabel(row)}
+                        checked={selected}
+                        onChange={() => {
+                          const next = new Set(selection.selected);
+                          if (selected) next.delete(key);
+                          else next.add(key);
+                          selection.onChange(next);
+                        }}
+                      />
+                    </label>
+                  </span>
+                ) : null}
+                {columns.map((c) => (
+                  <span role="cell" key={c.header} className={cellClass(c, row)} title={c.title?.(row)}>
+                    {c.render(row)}
+                  </span>
+                ))}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {rows.length === 0 && empty ? <div className="vt-empty">{empty}</div> : null}
+    </div>
+  );
+}
