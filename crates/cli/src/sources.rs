@@ -29,6 +29,25 @@ pub enum SourceCmd {
         #[arg(value_name = "NAME|ID")]
         source: String,
     },
+    /// Stop taking uplinks from a source, keeping its settings.
+    Pause {
+        #[arg(value_name = "NAME|ID")]
+        source: String,
+    },
+    /// Take uplinks from a paused source again.
+    Resume {
+        #[arg(value_name = "NAME|ID")]
+        source: String,
+    },
+    /// Connect with a source's settings and report what arrives (the first uplink) or why it
+    /// cannot connect. Changes nothing.
+    Test {
+        #[arg(value_name = "NAME|ID")]
+        source: String,
+        /// Seconds to wait for a first uplink once subscribed (at most 60).
+        #[arg(long, value_name = "S", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=60))]
+        wait: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +134,42 @@ pub fn dispatch(access: &Access, cmd: SourceCmd) -> Result {
         SourceCmd::Add(add) => add_source(access, add),
         SourceCmd::List { json } => list(access, json),
         SourceCmd::Remove { source } => remove(access, &source),
+        SourceCmd::Pause { source } => pause(access, source, true),
+        SourceCmd::Resume { source } => pause(access, source, false),
+        SourceCmd::Test { source, wait } => test(access, &source, wait),
+    }
+}
+
+fn pause(access: &Access, source: String, paused: bool) -> Result {
+    match access.call(Request::SourceSetPaused { source, paused })? {
+        Reply::Source { source } if paused => out!("paused source {:?}; its settings are kept", source.name),
+        Reply::Source { source } => out!("resumed source {:?}", source.name),
+        other => return Err(unexpected(other)),
+    }
+    Ok(())
+}
+
+fn test(access: &Access, id_or_name: &str, wait: u64) -> Result {
+    let source = access.store().find_source(id_or_name)?;
+    let probing = helium_bridge_core::sources::probe_with_stored(
+        Some(&source.id),
+        &source.config,
+        None,
+        std::time::Duration::from_secs(wait),
+    );
+    // On the runtime this command already has, or a small one beside a running bridge.
+    let probe = match access.local() {
+        Some((_, runtime)) => runtime.block_on(probing)?,
+        None => crate::runtime()?.block_on(probing)?,
+    };
+    for step in &probe.steps {
+        out!("  {step}");
+    }
+    if probe.ok {
+        out!("{}", probe.summary);
+        Ok(())
+    } else {
+        Err(probe.summary.into())
     }
 }
 
@@ -292,10 +347,18 @@ fn list(access: &Access, json: bool) -> Result {
             .iter()
             .map(|s| {
                 let (addr, auth) = address(s);
-                vec![s.name.clone(), kind(&s.config).into(), addr.into(), auth, s.id.clone()]
+                let state = if s.paused { "paused" } else { "on" };
+                vec![
+                    s.name.clone(),
+                    kind(&s.config).into(),
+                    addr.into(),
+                    auth,
+                    state.into(),
+                    s.id.clone(),
+                ]
             })
             .collect();
-        output::table(&["NAME", "KIND", "ADDRESS", "AUTH", "ID"], &rows);
+        output::table(&["NAME", "KIND", "ADDRESS", "AUTH", "STATE", "ID"], &rows);
     }
     Ok(())
 }

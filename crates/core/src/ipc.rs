@@ -160,7 +160,11 @@ impl SourceTestInput {
     pub async fn run(self, core: &crate::Core) -> Result<Probe, crate::control::ControlError> {
         let wait = std::time::Duration::from_secs(self.wait_secs.min(60).into());
         let secret = self.secret.map(zeroize::Zeroizing::new);
-        crate::sources::probe_with_stored(core, self.id.as_deref(), &self.config, secret, wait).await
+        let id = match &self.id {
+            Some(id) => Some(core.store().find_source(id)?.id),
+            None => None,
+        };
+        Ok(crate::sources::probe_with_stored(id.as_deref(), &self.config, secret, wait).await?)
     }
 }
 

@@ -367,3 +367,79 @@ fn removing_without_a_keychain_warns_but_removes() {
         ("", "no sources yet; add one with `helium-aws-bridge source add`")
     );
 }
+
+/// Publishes a retained ChirpStack uplink, so a subscriber gets it as soon as it subscribes.
+fn retain_uplink(port: u16, topic: &str, body: &str) {
+    let mut opts = rumqttc::MqttOptions::new("retainer", "127.0.0.1", port);
+    opts.set_keep_alive(std::time::Duration::from_secs(5));
+    let (client, mut conn) = rumqttc::Client::new(opts, 10);
+    client
+        .publish(topic, rumqttc::QoS::AtLeastOnce, true, body.as_bytes().to_vec())
+        .unwrap();
+    for ev in conn.iter() {
+        if let rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_)) = ev.unwrap() {
+            break;
+        }
+    }
+    client.disconnect().unwrap();
+}
+
+#[test]
+fn pause_resume_and_test_a_source() {
+    let env = Env::new();
+    let broker = test_harness::Mosquitto::plain();
+    let url = format!("mqtt://127.0.0.1:{}", broker.port);
+    env.ok(&[
+        "source",
+        "add",
+        "chirpstack",
+        "cs",
+        "--url",
+        &url,
+        "--application-id",
+        "app1",
+    ]);
+    assert_eq!(
+        env.ok(&["source", "pause", "cs"]),
+        "paused source \"cs\"; its settings are kept\n"
+    );
+    assert!(env.ok(&["source", "list"]).contains(" paused "));
+    assert_eq!(env.json(&["source", "list", "--json"])[0]["paused"], true);
+    assert_eq!(env.ok(&["source", "resume", "CS"]), "resumed source \"cs\"\n");
+    assert_eq!(env.json(&["source", "list", "--json"])[0]["paused"], false);
+
+    // Connected, nothing arrives: said so, and it is not an error.
+    let out = env.ok(&["source", "test", "cs", "--wait", "0"]);
+    assert!(
+        out.contains(&format!("connected to 127.0.0.1:{}", broker.port)),
+        "{out}"
+    );
+    assert!(
+        out.contains("subscribed to application/app1/device/+/event/up"),
+        "{out}"
+    );
+    assert!(out.contains("no uplink arrived in 0 s"), "{out}");
+
+    // An uplink waiting on the broker is found and named.
+    retain_uplink(
+        broker.port,
+        "application/app1/device/0102030405060708/event/up",
+        r#"{"deviceInfo":{"devEui":"0102030405060708","deviceName":"porch"},"fCnt":7}"#,
+    );
+    let out = env.ok(&["source", "test", "cs", "--wait", "30"]);
+    assert!(
+        out.ends_with("Working: an uplink from device 0102030405060708 (porch), fCnt 7 arrived.\n"),
+        "{out}"
+    );
+
+    // Nothing listening: the precise reason, and a failing exit.
+    drop(broker);
+    let out = env.fails_with(&["source", "test", "cs"], 1);
+    assert!(
+        out.stderr.contains("(connection refused)")
+            && out.stderr.starts_with("error: Nothing is listening on 127.0.0.1:"),
+        "{}",
+        out.stderr
+    );
+    env.fails(&["source", "pause", "nope"], "error: source \"nope\" not found");
+}

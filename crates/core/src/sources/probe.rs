@@ -35,26 +35,30 @@ pub async fn probe(config: &SourceConfig, secret: Option<&str>, wait: Duration) 
     }
 }
 
-/// Tests a source's settings with the secret given, or else the stored one of the saved
-/// source `id` (a form that left the password field empty).
+/// Tests a source's settings with the secret given, or else the one stored for the saved source
+/// `source_id` (a form that left the password field empty).
 pub async fn probe_with_stored(
-    core: &crate::Core,
-    id: Option<&str>,
+    source_id: Option<&str>,
     config: &SourceConfig,
     secret: Option<Zeroizing<String>>,
     wait: Duration,
-) -> Result<Probe, crate::control::ControlError> {
-    let secret = match (secret.filter(|s| !s.is_empty()), id) {
+) -> Result<Probe, crate::vault::VaultError> {
+    let uses_secret = match config {
+        SourceConfig::ChirpstackMqtt { username, .. } | SourceConfig::LegacyMqtt { username, .. } => username.is_some(),
+        SourceConfig::HttpWebhook { require_secret, .. } => *require_secret,
+    };
+    let secret = match (secret.filter(|s| !s.is_empty()), source_id) {
         (Some(s), _) => Some(s),
-        (None, Some(id)) => {
-            let key = super::secret_key(&core.store().find_source(id)?.id);
+        // The vault is asked only when the settings use a secret.
+        (None, Some(id)) if uses_secret => {
+            let key = super::secret_key(id);
             let vault = crate::vault::from_env()?;
             tokio::task::spawn_blocking(move || vault.get(&key))
                 .await
-                .map_err(|e| crate::control::ControlError::new("vault", e.to_string()))??
+                .map_err(|e| crate::vault::VaultError::Unavailable { detail: e.to_string() })??
                 .map(|s| Zeroizing::new(String::from_utf8_lossy(&s).into_owned()))
         }
-        (None, None) => None,
+        (None, _) => None,
     };
     Ok(probe(config, secret.as_deref().map(String::as_str), wait).await)
 }
