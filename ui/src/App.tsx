@@ -1,18 +1,20 @@
 import { useState, type ReactNode } from "react";
 import { appInfo } from "./api";
 import type { AppInfo } from "./bindings";
-import { ActivityIcon, AlertIcon, CloudIcon, RadioIcon, TagIcon } from "./icons";
+import { ActivityIcon, AlertIcon, CloudIcon, RadioIcon, SourceIcon, TagIcon } from "./icons";
 import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { LabelsPage } from "./pages/LabelsPage";
 import { MonitorPage } from "./pages/MonitorPage";
+import { SourcesPage } from "./pages/SourcesPage";
 import { BridgeIndicator } from "./status";
 import { useCommand } from "./useCommand";
 
-export type PageId = "integrations" | "devices" | "labels" | "monitor";
+export type PageId = "integrations" | "sources" | "devices" | "labels" | "monitor";
 
 const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
   { id: "integrations", label: "Integrations", icon: <CloudIcon /> },
+  { id: "sources", label: "Sources", icon: <SourceIcon /> },
   { id: "devices", label: "Devices", icon: <RadioIcon /> },
   { id: "labels", label: "Labels", icon: <TagIcon /> },
   { id: "monitor", label: "Monitor", icon: <ActivityIcon /> },
@@ -22,6 +24,8 @@ function CurrentPage({ page }: { page: PageId }) {
   switch (page) {
     case "integrations":
       return <IntegrationsPage />;
+    case "sources":
+      return <SourcesPage />;
     case "devices":
       return <DevicesPage />;
     case "labels":

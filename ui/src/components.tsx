@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
   return (
@@ -91,6 +91,50 @@ export function Dialog({
         <h2 id={titleId}>{title}</h2>
         {children}
       </div>
+    </div>
+  );
+}
+
+/** What a FormField hands its control: the id its label points at, and its hint and error links. */
+export type FieldControl = { id: string; "aria-describedby"?: string; "aria-invalid"?: true };
+
+/**
+ * A labelled form field: the label, the control (rendered by `children` with the props that tie
+ * it to the label, hint and error), the error and the hint. Spread the control props on the input.
+ */
+export function FormField({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: ReactNode;
+  hint?: ReactNode;
+  /** Shown under the control, which is then marked invalid. */
+  error?: string | null;
+  children: (control: FieldControl) => ReactNode;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  // The error first: it is what the user needs to hear when the field gets focus.
+  const describedBy = [error ? errorId : null, hint ? hintId : null].filter((x) => x !== null).join(" ");
+  return (
+    <div className={error ? "field field-invalid" : "field"}>
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {children({ id, "aria-describedby": describedBy || undefined, "aria-invalid": error ? true : undefined })}
+      {error ? (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      ) : null}
+      {hint ? (
+        <p id={hintId} className="field-hint">
+          {hint}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -34,6 +34,15 @@ export const RadioIcon = ({ size }: { size?: number }) => (
   </Icon>
 );
 
+/** Uplinks coming in: an arrow into a box (Sources). */
+export const SourceIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M15 3h4a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2h-4" />
+    <path d="M10 17l5-5-5-5" />
+    <path d="M15 12H3" />
+  </Icon>
+);
+
 export const TagIcon = ({ size }: { size?: number }) => (
   <Icon size={size}>
     <path d="M3 12V4a1 1 0 0 1 1-1h8l9 9-9 9-9-9z" />

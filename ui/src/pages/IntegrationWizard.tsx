@@ -1,7 +1,7 @@
 // "Add an AWS IoT Core integration" and "Update connection details": the guided form of Helium
 // Console's AWS IoT Core integration. The secret access key never enters React state: it is
 // read from its (uncontrolled) input when sent, and the input is wiped after a success.
-import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useRef, useState, type FormEvent, type ReactNode } from "react";
 import { addIntegration, checkAwsKeys, updateIntegration } from "../api";
 import type {
   EndpointOverride,
@@ -12,6 +12,7 @@ import type {
   UpdateOutcome,
 } from "../bindings";
 import { IOT_CORE_REGIONS } from "../bindings";
+import { FormField } from "../components";
 import { formatHostPort, parseHostPort } from "../endpoint";
 
 export const IAM_USER = "HeliumIntegrationAccess";
@@ -56,19 +57,6 @@ function sameEndpoint(a: EndpointOverride, b: EndpointOverride): boolean {
   return a.host === b.host && a.port === b.port && a.ca_file === b.ca_file && a.api_url === b.api_url;
 }
 
-function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label className="field-label" htmlFor={id}>
-        {label}
-      </label>
-      {children(id)}
-      {hint ? <p className="field-hint">{hint}</p> : null}
-    </div>
-  );
-}
-
 /** A labelled one-line text input bound to a string value. */
 function TextField(props: {
   label: string;
@@ -81,10 +69,10 @@ function TextField(props: {
 }) {
   const { label, hint, testId, value, onChange, placeholder, mono = true } = props;
   return (
-    <Field label={label} hint={hint}>
-      {(id) => (
+    <FormField label={label} hint={hint}>
+      {(control) => (
         <input
-          id={id}
+          {...control}
           className={mono ? "input mono" : "input"}
           data-testid={testId}
           autoComplete="off"
@@ -94,7 +82,7 @@ function TextField(props: {
           onChange={(e) => onChange(e.target.value)}
         />
       )}
-    </Field>
+    </FormField>
   );
 }
 
@@ -267,10 +255,10 @@ export function IntegrationWizard({
               </p>
             ) : null}
             <div className="field-grid">
-              <Field label="Access Key ID">
-                {(id) => (
+              <FormField label="Access Key ID">
+                {(control) => (
                   <input
-                    id={id}
+                    {...control}
                     className="input mono"
                     data-testid="wizard-access-key-id"
                     autoComplete="off"
@@ -280,11 +268,11 @@ export function IntegrationWizard({
                     onChange={(e) => set("accessKeyId", e.target.value)}
                   />
                 )}
-              </Field>
-              <Field label="Secret Access Key" hint="Stored in your OS keychain only; never shown again.">
-                {(id) => (
+              </FormField>
+              <FormField label="Secret Access Key" hint="Stored in your OS keychain only; never shown again.">
+                {(control) => (
                   <input
-                    id={id}
+                    {...control}
                     ref={secretRef}
                     type="password"
                     className="input mono"
@@ -297,28 +285,28 @@ export function IntegrationWizard({
                     }}
                   />
                 )}
-              </Field>
-              <Field label="Region" hint="The AWS region of your IoT Core.">
-                {(id) => (
+              </FormField>
+              <FormField label="Region" hint="The AWS region of your IoT Core.">
+                {(control) => (
                   <>
                     <input
-                      id={id}
+                      {...control}
                       className="input mono"
                       data-testid="wizard-region"
-                      list={`${id}-regions`}
+                      list={`${control.id}-regions`}
                       autoComplete="off"
                       spellCheck={false}
                       value={fields.region}
                       onChange={(e) => set("region", e.target.value)}
                     />
-                    <datalist id={`${id}-regions`}>
+                    <datalist id={`${control.id}-regions`}>
                       {IOT_CORE_REGIONS.map((r) => (
                         <option key={r} value={r} />
                       ))}
                     </datalist>
                   </>
                 )}
-              </Field>
+              </FormField>
             </div>
             {regionChanged ? (
               <p className="note note-warn" role="status" data-testid="wizard-region-warning">
