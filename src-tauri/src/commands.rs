@@ -11,6 +11,7 @@ use helium_bridge_core::ipc::{
     UpdateIntegrationInput,
 };
 use helium_bridge_core::sources::Probe;
+use helium_bridge_core::store::Settings;
 use helium_bridge_core::views::{self, DeviceDetails, IntegrationDetails};
 use helium_bridge_core::Core;
 use tauri::ipc::Channel;
@@ -241,6 +242,19 @@ pub async fn send_downlink(
         payload_raw,
     };
     change(&state, req).await.map(drop)
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Result<Settings, IpcError> {
+    Ok(core(&state)?.store().settings()?)
+}
+
+#[tauri::command]
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Result<Settings, IpcError> {
+    match change(&state, Request::SettingsSave { settings }).await? {
+        Reply::Settings { settings } => Ok(settings),
+        other => Err(unexpected(other)),
+    }
 }
 
 /// The newest `limit` events, oldest first.

@@ -2,6 +2,7 @@
 //! calls; no logic lives here.
 
 mod commands;
+mod shell;
 mod stream;
 
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ static CONTROL_STOP: std::sync::LazyLock<tokio::sync::watch::Sender<bool>> =
     std::sync::LazyLock::new(|| tokio::sync::watch::channel(false).0);
 
 /// How long exit waits for the bridge to finish what is in flight.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the commands work on. `core` is `None` when the data could not be opened; the UI
 /// then shows `info.startup_error` instead of the pages, and no bridge runs.
@@ -80,20 +81,49 @@ pub fn run() {
         .clone()
         .zip(state.control.clone())
         .map(|(core, control)| (core, control, state.bridge.clone()));
+    // One app per data directory: a second launch on the same one focuses this window.
+    let instance = resolve_data_dir(data_dir_arg())
+        .map(|d| helium_bridge_core::datadir::instance_tag(&d))
+        .unwrap_or_else(|_| "default".into());
+    let (core, engine) = (state.core.clone(), state.bridge.clone());
     tauri::Builder::default()
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(format!("org.heliumawsbridge.desktop.{instance}"))
+                .callback(|app, _argv, _cwd| shell::show_main(app))
+                .build(),
+        )
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .targets([
+                    tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::LogDir { file_name: None }),
+                    tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::Stderr),
+                ])
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
-        .setup(move |_| {
+        .on_window_event(shell::on_window_event)
+        .setup(move |app| {
+            if let Err(e) = shell::tray(app.handle(), core.clone(), engine.clone()) {
+                log::warn!("no tray icon ({e}); closing the window quits the app");
+            }
+            if let Some(core) = core.clone() {
+                shell::notify_on_changes(app.handle().clone(), core, engine.clone());
+            }
             if let Some((core, control, engine)) = start {
                 tauri::async_runtime::spawn(async move {
                     let bus = helium_bridge_core::events::EventBus::new(core.clone());
                     engine.start_app(core.clone(), bus, Default::default()).await;
                     if let helium_bridge_core::ipc::BridgeStatus::Failed { error } = engine.status() {
-                        eprintln!("error: {error}");
+                        log::error!("{error}");
                     }
                     // The CLI reaches the app through it (changes still reach the store, and
                     // the next start, when the bridge could not start).
                     if let Err(e) = socket::serve(control, core.data_dir(), CONTROL_STOP.subscribe()) {
-                        eprintln!("error: cannot open the control socket: {e}");
+                        log::error!("cannot open the control socket: {e}");
                     }
                 });
             }
@@ -123,6 +153,8 @@ pub fn run() {
             commands::integration_details,
             commands::device_details,
             commands::send_downlink,
+            commands::get_settings,
+            commands::save_settings,
             commands::recent_events,
             commands::subscribe_events,
             commands::unsubscribe_events,

@@ -18,6 +18,7 @@ import type {
   NewIntegrationInput,
   Probe,
   RemoveOutcome,
+  Settings,
   Source,
   SourceInput,
   SourceRemoved,
@@ -69,6 +70,8 @@ export const deviceDetails = (id: string): Promise<DeviceDetails> => call<Device
 /** Sends a downlink through the same checks and path as one from AWS; `payloadRaw` is base64. */
 export const sendDownlink = (id: string, port: number, confirmed: boolean, payloadRaw: string): Promise<void> =>
   call<void>("send_downlink", { id, port, confirmed, payload_raw: payloadRaw });
+export const getSettings = (): Promise<Settings> => call<Settings>("get_settings");
+export const saveSettings = (settings: Settings): Promise<Settings> => call<Settings>("save_settings", { settings });
 /** The newest `limit` events, oldest first. */
 export const recentEvents = (limit: number): Promise<Event[]> => call<Event[]>("recent_events", { limit });
 

@@ -179,6 +179,16 @@ export type ConnectionState = {
  * `source` or `integration`.
  */
 side: string, id: string, name: string, connected: boolean, detail: string, };
+export type Settings = { 
+/**
+ * Closing the window keeps bridging in the tray (instead of quitting).
+ */
+close_to_tray: boolean, 
+/**
+ * A desktop notification when an integration fails or recovers, or uplinks are lost
+ * upstream.
+ */
+notifications: boolean, };
 export type SessionState = { device_id: string, connected: boolean, 
 /**
  * `connected`, `stopped`, or why it is not connected.

@@ -36,6 +36,15 @@ pub const DATA_DIR_ENV: &str = "HELIUM_AWS_BRIDGE_DATA_DIR";
 
 /// The data directory to use: the one given on the command line, else `$HELIUM_AWS_BRIDGE_DATA_DIR`,
 /// else the platform default.
+/// A short name for one data directory, stable across runs: one desktop app per data
+/// directory (a second launch on the same one focuses the first), several side by side on
+/// different ones.
+pub fn instance_tag(dir: &Path) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, dir.to_string_lossy().as_bytes());
+    format!("d{}", &id.simple().to_string()[..12])
+}
+
 pub fn resolve_data_dir(given: Option<PathBuf>) -> Result<PathBuf, DataDirError> {
     match given.or_else(|| {
         std::env::var_os(DATA_DIR_ENV)

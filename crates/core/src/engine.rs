@@ -68,6 +68,21 @@ impl Engine {
         self.start(starting).await
     }
 
+    /// Starts a stopped bridge again (the tray's "Resume bridging"); false when one runs or
+    /// starts already.
+    pub async fn resume_app(&self, core: Arc<Core>, bus: EventBus, opts: BridgeOptions) -> bool {
+        {
+            let mut slot = self.lock();
+            if !matches!(*slot, Slot::Stopped | Slot::Failed) {
+                return false;
+            }
+            *slot = Slot::Starting;
+            self.status.send_replace(BridgeStatus::Starting);
+        }
+        self.start_app(core, bus, opts).await;
+        true
+    }
+
     /// Records the outcome of `starting`. A bridge that comes up after shutdown was asked for
     /// is shut down again at once.
     pub async fn start<E: std::fmt::Display>(&self, starting: impl Future<Output = Result<Bridge, E>>) {

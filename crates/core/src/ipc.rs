@@ -212,6 +212,7 @@ pub fn typescript_bindings() -> String {
         IpcError::decl(),
         Event::decl(),
         ConnectionState::decl(),
+        crate::store::Settings::decl(),
         SessionState::decl(),
         IntegrationHealth::decl(),
         PipedDevice::decl(),

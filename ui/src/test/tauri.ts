@@ -17,6 +17,7 @@ import type {
   LabelSummary,
   Probe,
   RemoveOutcome,
+  Settings,
   Source,
   SourceRemoved,
   UpdateOutcome,
@@ -61,6 +62,8 @@ export type CommandMocks = {
   integration_details?: Mock<IntegrationDetails>;
   device_details?: Mock<DeviceDetails>;
   send_downlink?: Mock<null>;
+  get_settings?: Mock<Settings>;
+  save_settings?: Mock<Settings>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -87,6 +90,7 @@ export function mockCommands(mocks: CommandMocks): void {
     subscribe_changes: null,
     list_sources: [],
     integration_health: [],
+    get_settings: { close_to_tray: true, notifications: true },
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {

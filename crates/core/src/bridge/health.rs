@@ -120,6 +120,49 @@ pub(crate) fn integration_health(
     ))
 }
 
+/// A moment worth a desktop notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub title: String,
+    pub body: String,
+}
+
+/// Turns health readings into the moments a user wants to hear of: an integration starts
+/// failing (including at launch), or recovers.
+#[derive(Default)]
+pub struct HealthAlerts {
+    failing: HashMap<String, bool>,
+}
+
+impl HealthAlerts {
+    pub fn update(&mut self, health: &[IntegrationHealth]) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        for h in health {
+            let now = h.state == "failing";
+            let before = self.failing.insert(h.id.clone(), now).unwrap_or(false);
+            if now && !before {
+                alerts.push(Alert {
+                    title: format!("{} cannot reach AWS", h.name),
+                    body: format!(
+                        "{}. {} uplink(s) wait and will go out once it connects.",
+                        h.last_error.as_deref().unwrap_or("A session cannot connect"),
+                        h.backlog
+                    ),
+                });
+            } else if before && !now && h.state == "connected" {
+                alerts.push(Alert {
+                    title: format!("{} is connected again", h.name),
+                    body: "Waiting uplinks are being delivered.".into(),
+                });
+            } else if before && !now {
+                // Turned off or bridge stopped: not a recovery; start afresh.
+                self.failing.insert(h.id.clone(), false);
+            }
+        }
+        alerts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +231,22 @@ mod tests {
         assert_eq!(by("d").state, "waiting");
         let stopped = health(&all, &Readings { running: false, ..r });
         assert!(stopped.iter().all(|x| x.state == "stopped"));
+
+        // Failing is told once, recovery once.
+        let mut alerts = HealthAlerts::default();
+        let first = alerts.update(&h);
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert_eq!(first[0].title, "A cannot reach AWS");
+        assert_eq!(
+            first[0].body,
+            "disconnected: connection refused. 40 uplink(s) wait and will go out once it connects."
+        );
+        assert!(alerts.update(&h).is_empty(), "not again while it stays failing");
+        let mut recovered = h.clone();
+        recovered[0].state = "connected".into();
+        let again = alerts.update(&recovered);
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].title, "A is connected again");
     }
 }
 

@@ -9,7 +9,7 @@ mod gaps;
 mod health;
 pub(crate) mod inbox;
 mod ingest;
-pub use health::{integration_health_stopped, IntegrationHealth, SessionState};
+pub use health::{integration_health_stopped, Alert, HealthAlerts, IntegrationHealth, SessionState};
 pub use session::downlink_topic;
 pub mod pace;
 mod routing;

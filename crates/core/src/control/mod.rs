@@ -131,6 +131,9 @@ pub enum Request {
         integration: String,
         cleanup_aws: bool,
     },
+    SettingsSave {
+        settings: crate::store::Settings,
+    },
     /// A downlink from the user, sent the way one from AWS is (same checks, same path).
     DeviceDownlink {
         device: String,
@@ -189,6 +192,9 @@ pub enum Reply {
     },
     DownlinkSent {
         device: Device,
+    },
+    Settings {
+        settings: crate::store::Settings,
     },
     /// The running bridge is provisioning; progress comes as events.
     ProvisioningStarted {
@@ -389,6 +395,11 @@ impl Control {
                 }
                 self.tell(&["integrations", "labels"]);
                 Ok(Reply::IntegrationRemoved { outcome: removed? })
+            }
+            Request::SettingsSave { settings } => {
+                self.core.store().save_settings(&settings)?;
+                self.tell(&["settings"]);
+                Ok(Reply::Settings { settings })
             }
             Request::DeviceDownlink {
                 device,

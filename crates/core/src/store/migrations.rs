@@ -133,6 +133,13 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
     "#,
+    // 8: the app's settings (JSON values by key).
+    r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -8,6 +8,7 @@ mod integrations;
 mod labels;
 mod migrations;
 mod outbox;
+mod settings;
 mod sources;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ pub use events::RECENT_EVENTS_MAX;
 pub use identities::{RetiredIdentity, StoredIdentity};
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 pub use outbox::{Enqueue, OutboxEntry};
+pub use settings::Settings;
 pub use writer::{Committed, OnCommit, UplinkRows, WriteError, Writer, WriterThreads};
 
 use std::path::Path;
