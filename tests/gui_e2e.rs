@@ -392,7 +392,8 @@ fn gui_wizard_checks_keys_adds_an_integration_and_deletes_it_with_aws_cleanup() 
     click(&app, "[data-testid=delete-cleanup-aws]");
     let report = wait_texts(&app, "[data-testid=remove-outcome]", WAIT, |t| t.len() == 1);
     assert!(
-        report[0].contains("Deleted Wizard sensors") && report[0].contains("the AWS secret access key in the OS keychain"),
+        report[0].contains("Deleted Wizard sensors")
+            && report[0].contains("the AWS secret access key in the OS keychain"),
         "{report:?}"
     );
     app.wait_for("[data-testid=integrations-empty]", WAIT);

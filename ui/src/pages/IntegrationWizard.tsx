@@ -1,24 +1,42 @@
 // "Add an AWS IoT Core integration" and "Update connection details": the guided form of Helium
 // Console's AWS IoT Core integration. The secret access key never enters React state: it is
 // read from its (uncontrolled) input when sent, and the input is wiped after a success.
-import { useRef, useState, type FormEvent, type ReactNode } from "react";
-import { addIntegration, checkAwsKeys, updateIntegration } from "../api";
+// Adding also has the Helium side's steps: a source for uplinks to arrive through, and the labels
+// that connect devices to the new integration (created and attached once it exists).
+import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { addIntegration, checkAwsKeys, listLabels, listSources, updateIntegration } from "../api";
 import type {
   EndpointOverride,
   Integration,
   KeysChecked,
   KeysInput,
+  LabelSummary,
+  Source,
   UpdateIntegrationInput,
   UpdateOutcome,
 } from "../bindings";
 import { IOT_CORE_REGIONS } from "../bindings";
 import { FormField } from "../components";
 import { formatHostPort, parseHostPort } from "../endpoint";
+import { useCommand } from "../useCommand";
+import { FinishView, linkedLabels, useLabelPart, type LinkedLabel } from "./WizardFinish";
+import { LabelStep, NO_LABELS, isEmptyPlan, labelPlan, newLabelProblem, type LabelChoice } from "./WizardLabelStep";
+import { SourceStep } from "./WizardSourceStep";
 
 export const IAM_USER = "HeliumIntegrationAccess";
 export const IAM_POLICY = "AWSIoTConfigAccess";
 
-export type WizardResult = { kind: "added"; integration: Integration } | { kind: "updated"; outcome: UpdateOutcome };
+export type WizardResult =
+  /** `labels`: the labels it was given in the wizard (absent when none were chosen). */
+  | { kind: "added"; integration: Integration; labels?: LinkedLabel[] }
+  | { kind: "updated"; outcome: UpdateOutcome };
+
+// Updating connection details touches neither sources nor labels: nothing is fetched for them.
+const noSources = (): Promise<Source[]> => Promise.resolve([]);
+const noLabels = (): Promise<LabelSummary[]> => Promise.resolve([]);
+const SOURCES_WATCH = ["sources"];
+const LABELS_WATCH = ["labels"];
+const NO_WATCH: string[] = [];
 
 type Fields = {
   accessKeyId: string;
@@ -132,6 +150,16 @@ export function IntegrationWizard({
   const [error, setError] = useState<string | null>(null);
   // Open from the start when the integration uses any advanced setting.
   const [advancedOpen] = useState(() => fields.apiUrl !== "" || fields.dataEndpoint !== "" || fields.caFile !== "");
+  const formId = useId();
+  const [sources, reloadSources] = useCommand(updating ? noSources : listSources, updating ? NO_WATCH : SOURCES_WATCH);
+  const [labels, reloadLabels] = useCommand(updating ? noLabels : listLabels, updating ? NO_WATCH : LABELS_WATCH);
+  const [addingSource, setAddingSource] = useState(false);
+  const [labelChoice, setLabelChoice] = useState<LabelChoice>(NO_LABELS);
+  const [triedFinish, setTriedFinish] = useState(false);
+  const labelNameRef = useRef<HTMLInputElement>(null);
+  const labelPart = useLabelPart();
+  const knownLabels = labels.status === "ready" ? labels.data : [];
+  const labelProblem = newLabelProblem(labelChoice, fields.name, knownLabels);
 
   const set = <K extends keyof Fields>(key: K, value: Fields[K]) => {
     setFields((f) => ({ ...f, [key]: value }));
@@ -203,13 +231,24 @@ export function IntegrationWizard({
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
+    // Enter in a field submits too: not while a source is half-entered above (it would be lost).
+    if (busy || addingSource) return;
+    if (!updating && labelProblem) {
+      // Nothing is added until the label step is right: the integration alone would be half the job.
+      setTriedFinish(true);
+      labelNameRef.current?.focus();
+      return;
+    }
+    // Fixed now: what the user chose is what is created and attached, even if the lists reload meanwhile.
+    const plan = labelPlan(labelChoice, fields.name, knownLabels);
     setBusy(true);
     setError(null);
     submit().then(
       (result) => {
         wipeSecret();
         setBusy(false);
-        onDone(result);
+        if (result.kind === "added" && !isEmptyPlan(plan)) labelPart.start(result.integration, plan);
+        else onDone(result);
       },
       (err: Error) => {
         setBusy(false);
@@ -225,169 +264,215 @@ export function IntegrationWizard({
     fields.name.trim() !== "" &&
     (updating || (hasKeyId && hasSecret));
   const currentKey = integration?.aws?.access_key_id;
+  const finish = labelPart.finish;
+
+  const header = (
+    <header className="panel-header">
+      <h2 id="wizard-title">
+        {updating ? `Update connection details of ${integration.name}` : "Add an AWS IoT Core integration"}
+      </h2>
+      <span className="muted">AWS IoT Core</span>
+    </header>
+  );
+
+  if (finish) {
+    return (
+      <section className="panel wizard" aria-labelledby="wizard-title" data-testid="integration-wizard">
+        {header}
+        <FinishView
+          finish={finish}
+          labels={knownLabels}
+          noSource={sources.status === "ready" && sources.data.length === 0}
+          onRetry={labelPart.retry}
+          onDone={() =>
+            onDone({ kind: "added", integration: finish.integration, labels: linkedLabels(finish, knownLabels) })
+          }
+        />
+      </section>
+    );
+  }
 
   return (
     <section className="panel wizard" aria-labelledby="wizard-title" data-testid="integration-wizard">
-      <header className="panel-header">
-        <h2 id="wizard-title">
-          {updating ? `Update connection details of ${integration.name}` : "Add an AWS IoT Core integration"}
-        </h2>
-        <span className="muted">AWS IoT Core</span>
-      </header>
-      <form className="wizard-body" onSubmit={onSubmit} noValidate>
-        <ol className="wizard-steps">
-          <li className="wizard-step">
-            <h3>Create an IAM user for the bridge</h3>
-            <p>
-              In the AWS console, open <strong>IAM → Users → Create user</strong> and name it{" "}
-              <code>{IAM_USER}</code>. Give it programmatic access (an access key) and attach the AWS managed
-              policy <code>{IAM_POLICY}</code>. The bridge uses it to create a thing, a certificate and a policy
-              for each of your devices in AWS IoT Core.
-            </p>
-          </li>
-          <li className="wizard-step">
-            <h3>Enter its access key</h3>
-            {updating ? (
-              <p className="muted" data-testid="wizard-keep-keys">
-                {currentKey
-                  ? `Leave both empty to keep the current key (${currentKey}).`
-                  : "This integration uses a folder of device certificates; enter keys to have the bridge provision its devices."}
+      {header}
+      <div className="wizard-body">
+        {/* The form holds the AWS steps only: the source step embeds the Sources page's own form,
+            and forms cannot nest. The footer's submit button reaches it by its id. */}
+        <form id={formId} className="wizard-form" onSubmit={onSubmit} noValidate>
+          <ol className="wizard-steps">
+            <li className="wizard-step">
+              <h3>Create an IAM user for the bridge</h3>
+              <p>
+                In the AWS console, open <strong>IAM → Users → Create user</strong> and name it{" "}
+                <code>{IAM_USER}</code>. Give it programmatic access (an access key) and attach the AWS managed
+                policy <code>{IAM_POLICY}</code>. The bridge uses it to create a thing, a certificate and a policy
+                for each of your devices in AWS IoT Core.
               </p>
-            ) : null}
-            <div className="field-grid">
-              <FormField label="Access Key ID">
-                {(control) => (
-                  <input
-                    {...control}
-                    className="input mono"
-                    data-testid="wizard-access-key-id"
-                    autoComplete="off"
-                    spellCheck={false}
-                    placeholder="AKIA…"
-                    value={fields.accessKeyId}
-                    onChange={(e) => set("accessKeyId", e.target.value)}
-                  />
-                )}
-              </FormField>
-              <FormField label="Secret Access Key" hint="Stored in your OS keychain only; never shown again.">
-                {(control) => (
-                  <input
-                    {...control}
-                    ref={secretRef}
-                    type="password"
-                    className="input mono"
-                    data-testid="wizard-secret"
-                    autoComplete="new-password"
-                    spellCheck={false}
-                    onChange={(e) => {
-                      setHasSecret(e.target.value !== "");
-                      setCheck({ state: "idle" });
-                    }}
-                  />
-                )}
-              </FormField>
-              <FormField label="Region" hint="The AWS region of your IoT Core.">
-                {(control) => (
-                  <>
+            </li>
+            <li className="wizard-step">
+              <h3>Enter its access key</h3>
+              {updating ? (
+                <p className="muted" data-testid="wizard-keep-keys">
+                  {currentKey
+                    ? `Leave both empty to keep the current key (${currentKey}).`
+                    : "This integration uses a folder of device certificates; enter keys to have the bridge provision its devices."}
+                </p>
+              ) : null}
+              <div className="field-grid">
+                <FormField label="Access Key ID">
+                  {(control) => (
                     <input
                       {...control}
                       className="input mono"
-                      data-testid="wizard-region"
-                      list={`${control.id}-regions`}
+                      data-testid="wizard-access-key-id"
                       autoComplete="off"
                       spellCheck={false}
-                      value={fields.region}
-                      onChange={(e) => set("region", e.target.value)}
+                      placeholder="AKIA…"
+                      value={fields.accessKeyId}
+                      onChange={(e) => set("accessKeyId", e.target.value)}
                     />
-                    <datalist id={`${control.id}-regions`}>
-                      {IOT_CORE_REGIONS.map((r) => (
-                        <option key={r} value={r} />
-                      ))}
-                    </datalist>
-                  </>
-                )}
-              </FormField>
-            </div>
-            {regionChanged ? (
-              <p className="note note-warn" role="status" data-testid="wizard-region-warning">
-                Changing the region from {integration.region} to {fields.region.trim() || "…"} means every device
-                is provisioned again in the new region (a new thing and certificate there) as it next connects.
-                What the bridge created in {integration.region} stays there until the integration is deleted with AWS cleanup.
-              </p>
-            ) : null}
-            <details className="advanced" open={advancedOpen}>
-              <summary data-testid="wizard-advanced">Advanced</summary>
+                  )}
+                </FormField>
+                <FormField label="Secret Access Key" hint="Stored in your OS keychain only; never shown again.">
+                  {(control) => (
+                    <input
+                      {...control}
+                      ref={secretRef}
+                      type="password"
+                      className="input mono"
+                      data-testid="wizard-secret"
+                      autoComplete="new-password"
+                      spellCheck={false}
+                      onChange={(e) => {
+                        setHasSecret(e.target.value !== "");
+                        setCheck({ state: "idle" });
+                      }}
+                    />
+                  )}
+                </FormField>
+                <FormField label="Region" hint="The AWS region of your IoT Core.">
+                  {(control) => (
+                    <>
+                      <input
+                        {...control}
+                        className="input mono"
+                        data-testid="wizard-region"
+                        list={`${control.id}-regions`}
+                        autoComplete="off"
+                        spellCheck={false}
+                        value={fields.region}
+                        onChange={(e) => set("region", e.target.value)}
+                      />
+                      <datalist id={`${control.id}-regions`}>
+                        {IOT_CORE_REGIONS.map((r) => (
+                          <option key={r} value={r} />
+                        ))}
+                      </datalist>
+                    </>
+                  )}
+                </FormField>
+              </div>
+              {regionChanged ? (
+                <p className="note note-warn" role="status" data-testid="wizard-region-warning">
+                  Changing the region from {integration.region} to {fields.region.trim() || "…"} means every device
+                  is provisioned again in the new region (a new thing and certificate there) as it next connects.
+                  What the bridge created in {integration.region} stays there until the integration is deleted with AWS cleanup.
+                </p>
+              ) : null}
+              <details className="advanced" open={advancedOpen}>
+                <summary data-testid="wizard-advanced">Advanced</summary>
+                <div className="field-grid">
+                  <TextField
+                    label="AWS API URL"
+                    hint="A VPC endpoint or stand-in for AWS's API; empty for AWS itself."
+                    testId="wizard-api-url"
+                    placeholder="https://…"
+                    value={fields.apiUrl}
+                    onChange={(v) => set("apiUrl", v)}
+                  />
+                  <TextField
+                    label="Data endpoint"
+                    hint="host[:port]; empty for the region's own endpoint."
+                    testId="wizard-data-endpoint"
+                    placeholder="xxxx-ats.iot.region.amazonaws.com"
+                    value={fields.dataEndpoint}
+                    onChange={(v) => set("dataEndpoint", v)}
+                  />
+                  <TextField
+                    label="CA file"
+                    hint="PEM file of the endpoint's CA; empty for Amazon's root CAs."
+                    testId="wizard-ca-file"
+                    value={fields.caFile}
+                    onChange={(v) => set("caFile", v)}
+                  />
+                </div>
+              </details>
+              <div className="check-row">
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  data-testid="wizard-check"
+                  disabled={!hasKeyId || !hasSecret || fields.region.trim() === "" || check.state === "checking"}
+                  onClick={onCheck}
+                >
+                  {check.state === "checking" ? "Checking…" : "Check keys"}
+                </button>
+                <CheckResult check={check} />
+              </div>
+            </li>
+            <li className="wizard-step">
+              <h3>Choose where uplinks go</h3>
               <div className="field-grid">
                 <TextField
-                  label="AWS API URL"
-                  hint="A VPC endpoint or stand-in for AWS's API; empty for AWS itself."
-                  testId="wizard-api-url"
-                  placeholder="https://…"
-                  value={fields.apiUrl}
-                  onChange={(v) => set("apiUrl", v)}
+                  label="Topic"
+                  hint="Every uplink is published here as Helium JSON."
+                  testId="wizard-topic"
+                  value={fields.topic}
+                  onChange={(v) => set("topic", v)}
                 />
                 <TextField
-                  label="Data endpoint"
-                  hint="host[:port]; empty for the region's own endpoint."
-                  testId="wizard-data-endpoint"
-                  placeholder="xxxx-ats.iot.region.amazonaws.com"
-                  value={fields.dataEndpoint}
-                  onChange={(v) => set("dataEndpoint", v)}
-                />
-                <TextField
-                  label="CA file"
-                  hint="PEM file of the endpoint's CA; empty for Amazon's root CAs."
-                  testId="wizard-ca-file"
-                  value={fields.caFile}
-                  onChange={(v) => set("caFile", v)}
+                  label="Name"
+                  testId="wizard-name"
+                  placeholder="e.g. Warehouse sensors"
+                  mono={false}
+                  value={fields.name}
+                  onChange={(v) => set("name", v)}
                 />
               </div>
-            </details>
-            <div className="check-row">
-              <button
-                type="button"
-                className="button button-secondary"
-                data-testid="wizard-check"
-                disabled={!hasKeyId || !hasSecret || fields.region.trim() === "" || check.state === "checking"}
-                onClick={onCheck}
-              >
-                {check.state === "checking" ? "Checking…" : "Check keys"}
-              </button>
-              <CheckResult check={check} />
-            </div>
-          </li>
-          <li className="wizard-step">
-            <h3>Choose where uplinks go</h3>
-            <div className="field-grid">
-              <TextField
-                label="Topic"
-                hint="Every uplink is published here as Helium JSON."
-                testId="wizard-topic"
-                value={fields.topic}
-                onChange={(v) => set("topic", v)}
-              />
-              <TextField
-                label="Name"
-                testId="wizard-name"
-                placeholder="e.g. Warehouse sensors"
-                mono={false}
-                value={fields.name}
-                onChange={(v) => set("name", v)}
-              />
-            </div>
-            <label className="checkbox">
-              <input
-                type="checkbox"
-                checked={fields.forwardJoins}
-                onChange={(e) => set("forwardJoins", e.target.checked)}
-              />
-              Also forward join events
-            </label>
-          </li>
-        </ol>
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={fields.forwardJoins}
+                  onChange={(e) => set("forwardJoins", e.target.checked)}
+                />
+                Also forward join events
+              </label>
+            </li>
+          </ol>
+        </form>
+        {updating ? null : (
+          <ol className="wizard-steps wizard-steps-more" start={4}>
+            <SourceStep sources={sources} onReload={reloadSources} adding={addingSource} onAdding={setAddingSource} />
+            <LabelStep
+              labels={labels}
+              onReload={reloadLabels}
+              choice={labelChoice}
+              onChange={setLabelChoice}
+              integrationName={fields.name}
+              problem={labelProblem}
+              showEmpty={triedFinish || labelChoice.newName !== null}
+              nameRef={labelNameRef}
+            />
+          </ol>
+        )}
         {error ? (
           <p className="inline-error" role="alert" data-testid="wizard-error">
             {error}
+          </p>
+        ) : null}
+        {addingSource ? (
+          <p className="muted wizard-footer-hint" data-testid="wizard-source-open">
+            Add the source above, or cancel it, before adding the integration.
           </p>
         ) : null}
         <footer className="wizard-footer">
@@ -396,14 +481,15 @@ export function IntegrationWizard({
           </button>
           <button
             type="submit"
+            form={formId}
             className="button button-primary"
             data-testid="wizard-submit"
-            disabled={!complete || busy}
+            disabled={!complete || busy || addingSource}
           >
             {busy ? (updating ? "Saving…" : "Adding…") : updating ? "Save changes" : "Add integration"}
           </button>
         </footer>
-      </form>
+      </div>
     </section>
   );
 }
