@@ -5,7 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
-import type { ConnectionState, Event } from "./bindings";
+import type { ConnectionState, Event, IntegrationHealth } from "./bindings";
 import { event, integration, lastEventChannel, mockCommands } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -198,28 +198,65 @@ const conn = (o: Partial<ConnectionState>): ConnectionState => ({
   ...o,
 });
 
+const health = (o: Partial<IntegrationHealth>): IntegrationHealth => ({
+  id: "int-1",
+  name: "Farm sensors",
+  state: "connected",
+  sessions_connected: 3,
+  sessions_failing: 0,
+  last_error: null,
+  backlog: 0,
+  delivered: 0,
+  sessions: [],
+  ...o,
+});
+
+const sessions = (connected: number, failing: number) => [
+  ...Array.from({ length: connected }, (_, i) => ({ device_id: `dev-${i}`, connected: true, detail: "connected" })),
+  ...Array.from({ length: failing }, (_, i) => ({ device_id: `bad-${i}`, connected: false, detail: "TLS handshake failed" })),
+];
+
 describe("Connections panel", () => {
-  it("lists each source and integration session with its state", async () => {
+  it("sums up each source and each integration in one row, without a row per device session", async () => {
     mockCommands({
       connection_states: [
         conn({}),
-        conn({ side: "integration", id: "i1/d1", name: "Farm sensors / dev-1", connected: false, detail: "reconnecting in 4s" }),
+        // Per-device AWS sessions: summed up in the integration's row, listed on its details page.
+        conn({ side: "integration", id: "i1/d1", name: "Farm sensors / dev-1", connected: true, detail: "connected" }),
+        conn({ side: "integration", id: "i1/d2", name: "Farm sensors / dev-2", connected: true, detail: "connected" }),
+      ],
+      integration_health: [
+        health({ sessions_connected: 3, sessions: sessions(3, 2), sessions_failing: 2, state: "failing", last_error: "TLS handshake failed" }),
+        health({ id: "int-2", name: "Water meters", state: "connected", sessions_connected: 1, sessions: sessions(1, 0) }),
       ],
     });
     render(<App />);
-    const rows = await screen.findAllByTestId("connection-state");
-    expect(rows).toHaveLength(2);
+    await waitFor(() => expect(screen.getAllByTestId("connection-state")).toHaveLength(3));
+    const rows = screen.getAllByTestId("connection-state");
     expect(rows[0]).toHaveTextContent("Source");
     expect(rows[0]).toHaveTextContent("ChirpStack");
     expect(rows[0]).toHaveTextContent("connected to mqtt://broker:1883");
     expect(rows[0]).toHaveAttribute("data-connected", "true");
     expect(rows[0]?.querySelector(".dot-on")).not.toBeNull();
     expect(rows[1]).toHaveTextContent("Integration");
-    expect(rows[1]).toHaveTextContent("reconnecting in 4s");
-    expect(rows[1]).toHaveAttribute("data-connected", "false");
-    expect(rows[1]?.querySelector(".dot-on")).toBeNull();
-    expect(screen.getByText("1 of 2 connected")).toBeInTheDocument();
+    expect(rows[1]).toHaveTextContent("Farm sensors");
+    expect(rows[1]).toHaveTextContent("3 of 5 sessions connected, 2 failing: TLS handshake failed");
+    expect(rows[1]).toHaveAttribute("data-state", "failing");
+    expect(rows[1]?.querySelector(".dot-error")).not.toBeNull();
+    expect(rows[2]).toHaveTextContent("Water meters");
+    expect(rows[2]).toHaveTextContent("1 of 1 session connected");
+    expect(rows[2]?.querySelector(".dot-on")).not.toBeNull();
+    expect(screen.getByText("2 of 3 connected")).toBeInTheDocument();
+    expect(screen.queryByText(/dev-1/)).not.toBeInTheDocument();
     expect(screen.queryByTestId("connections-empty")).not.toBeInTheDocument();
+  });
+
+  it("points to the Sources page when there is nothing to show", async () => {
+    mockCommands({});
+    render(<App />);
+    const empty = await screen.findByTestId("connections-empty");
+    expect(empty).toHaveTextContent("add one on the Sources page");
+    expect(empty).not.toHaveTextContent("helium-aws-bridge source add");
   });
 
   it("polls every 2 s", async () => {

@@ -1,9 +1,132 @@
-// The bridge's live status: the sidebar indicator and the connections panel. Both poll.
-import { bridgeStatus, connectionStates } from "./api";
-import type { BridgeStatus, ConnectionState } from "./bindings";
-import { usePolling } from "./useCommand";
+// The bridge's live status: integration health (badge, backlog, uplinks/s), the sidebar indicator
+// and the connections summary. All of it polls.
+import { useState } from "react";
+import { bridgeStatus, connectionStates, integrationHealth } from "./api";
+import type { BridgeStatus, ConnectionState, IntegrationHealth, SessionState } from "./bindings";
+import { formatCount } from "./format";
+import { usePolling, type CommandState } from "./useCommand";
 
 export const STATUS_POLL_MS = 2000;
+
+/** One integration's health and its uplinks/s between the last two readings (null until there are two). */
+export type LiveHealth = { health: IntegrationHealth; rate: number | null };
+
+type Sample = { at: number; delivered: number; rate: number | null };
+
+/** Readings closer than this are not a rate (e.g. React's dev mode mounting a poller twice). */
+const MIN_RATE_WINDOW_MS = 500;
+
+type Reading = { at: number; delivered: number };
+
+/** Uplinks/s between two readings of `delivered`; null when it cannot be told (the counter restarted). */
+export function uplinkRate(prev: Reading, next: Reading): number | null {
+  const secs = (next.at - prev.at) / 1000;
+  // `delivered` counts since the bridge started: a drop means it restarted, not negative traffic.
+  if (secs <= 0 || next.delivered < prev.delivered) return null;
+  return (next.delivered - prev.delivered) / secs;
+}
+
+/** "0", "4.5", "12", "1,204": one decimal below 10 uplinks/s, where it still means something. */
+export function formatRate(rate: number): string {
+  if (rate === 0) return "0";
+  return rate < 10 ? rate.toFixed(1) : formatCount(Math.round(rate));
+}
+
+/** An `integrationHealth` that remembers its previous answer, to turn `delivered` into a rate. */
+function healthFetcher(): () => Promise<LiveHealth[]> {
+  let last = new Map<string, Sample>();
+  return async () => {
+    const list = await integrationHealth();
+    const at = Date.now();
+    const next = new Map<string, Sample>();
+    const out = list.map((health) => {
+      const prev = last.get(health.id);
+      const reading = { at, delivered: health.delivered };
+      const sample =
+        prev && at - prev.at < MIN_RATE_WINDOW_MS ? prev : { ...reading, rate: prev ? uplinkRate(prev, reading) : null };
+      next.set(health.id, sample);
+      return { health, rate: sample.rate };
+    });
+    last = next;
+    return out;
+  };
+}
+
+/** Every integration's health, polled every {@link STATUS_POLL_MS}, with uplinks/s. */
+export function useIntegrationHealth(): CommandState<LiveHealth[]> {
+  // One fetcher per component: it holds the previous reading the rate is measured from.
+  const [fetcher] = useState(healthFetcher);
+  return usePolling(fetcher, STATUS_POLL_MS);
+}
+
+type Tone = "connected" | "failing" | "waiting" | "neutral";
+
+const HEALTH: Record<string, { label: string; tone: Tone; title: string }> = {
+  failing: { label: "Failing", tone: "failing", title: "An AWS IoT session cannot connect." },
+  stopped: { label: "Bridge stopped", tone: "neutral", title: "The bridge is not running, so nothing is forwarded." },
+  inactive: { label: "Inactive", tone: "neutral", title: "Turned off: nothing is forwarded to it." },
+  waiting: { label: "Waiting", tone: "waiting", title: "Uplinks are waiting, but no AWS IoT session is up yet." },
+  idle: { label: "Idle", tone: "neutral", title: "Nothing to send yet: no AWS IoT session is needed." },
+  connected: { label: "Connected", tone: "connected", title: "Its AWS IoT sessions are connected." },
+};
+
+/** Connected (green), Failing: <why> (red), Waiting (amber), Idle, Inactive, Bridge stopped. */
+export function HealthBadge({ health }: { health: IntegrationHealth }) {
+  const known = HEALTH[health.state] ?? { label: health.state, tone: "neutral" as Tone, title: "" };
+  const label =
+    health.state === "failing" ? `Failing: ${health.last_error ?? "an AWS IoT session cannot connect"}` : known.label;
+  return (
+    <span
+      className={`badge badge-health badge-health-${known.tone}`}
+      data-testid="health-badge"
+      data-state={health.state}
+      title={known.title}
+    >
+      {label}
+    </span>
+  );
+}
+
+/** The health badge, "Backlog N" and "N uplinks/s" of one integration. */
+export function HealthLine({ live }: { live: LiveHealth }) {
+  const { health, rate } = live;
+  return (
+    <span className="health-line" data-testid="integration-health">
+      <HealthBadge health={health} />
+      <span className="health-stat" data-testid="health-backlog" title="Uplinks waiting in the outbox for it">
+        Backlog {formatCount(health.backlog)}
+      </span>
+      <span
+        className="health-stat"
+        data-testid="health-rate"
+        title="Uplinks AWS acknowledged per second, between the last two readings"
+      >
+        {rate === null ? "– uplinks/s" : `${formatRate(rate)} uplinks/s`}
+      </span>
+    </span>
+  );
+}
+
+/** One device's AWS IoT session: connected, stopped, failing (and why) or not started. */
+export function SessionBadge({ session }: { session: SessionState | null }) {
+  if (!session) return <span className="muted">Not started</span>;
+  if (session.connected) return <span className="badge badge-health badge-health-connected">Connected</span>;
+  if (session.detail === "stopped") return <span className="badge badge-health badge-health-neutral">Stopped</span>;
+  return (
+    <span className="badge badge-health badge-health-failing badge-clip" title={session.detail}>
+      <span className="ellipsis">Failing: {session.detail}</span>
+    </span>
+  );
+}
+
+/** "3 of 5 sessions connected", "1 failing" appended when some fail. */
+export function sessionSummary(health: IntegrationHealth): string {
+  const total = health.sessions.length;
+  const noun = total === 1 ? "session" : "sessions";
+  let text = `${formatCount(health.sessions_connected)} of ${formatCount(total)} ${noun} connected`;
+  if (health.sessions_failing > 0) text += `, ${formatCount(health.sessions_failing)} failing`;
+  return text;
+}
 
 const BRIDGE_LABELS: Record<BridgeStatus["state"], string> = {
   starting: "Bridge starting…",
@@ -12,51 +135,152 @@ const BRIDGE_LABELS: Record<BridgeStatus["state"], string> = {
   stopped: "Bridge stopped",
 };
 
-/** Sidebar line: is the in-process bridge running, and why not. */
+type Indicator = { state: string; dot: string; line: string; detail: string | null; danger: boolean };
+
+/**
+ * The worst real state: a running bridge whose AWS side cannot connect is red, not green.
+ * `null` while the health of a running bridge is not known yet (green could be a lie).
+ */
+export function indicatorFor(status: BridgeStatus, health: CommandState<LiveHealth[]>): Indicator | null {
+  if (status.state === "failed") {
+    return { state: "failed", dot: "dot dot-error", line: BRIDGE_LABELS.failed, detail: status.error, danger: true };
+  }
+  if (status.state !== "running") {
+    return { state: status.state, dot: "dot", line: BRIDGE_LABELS[status.state], detail: null, danger: false };
+  }
+  if (health.status === "loading") return null;
+  if (health.status === "error") {
+    const detail = `Integration health unavailable: ${health.error.message}`;
+    return { state: "unknown", dot: "dot", line: BRIDGE_LABELS.running, detail, danger: false };
+  }
+  const failing = health.data.filter((l) => l.health.state === "failing").map((l) => l.health);
+  const first = failing[0];
+  if (first) {
+    const line = failing.length === 1 ? `AWS unreachable for ${first.name}` : `${failing.length} integrations failing`;
+    return { state: "failing", dot: "dot dot-error", line, detail: first.last_error, danger: true };
+  }
+  const waiting = health.data.filter((l) => l.health.state === "waiting").map((l) => l.health.name);
+  if (waiting.length > 0) {
+    const detail = `Connecting to AWS for ${waiting.join(", ")}`;
+    return { state: "waiting", dot: "dot dot-wait", line: BRIDGE_LABELS.running, detail, danger: false };
+  }
+  return { state: "running", dot: "dot dot-on", line: BRIDGE_LABELS.running, detail: null, danger: false };
+}
+
+/** Sidebar line: is the bridge running, and is every integration's AWS side reachable. */
 export function BridgeIndicator() {
   const state = usePolling(bridgeStatus, STATUS_POLL_MS);
-  if (state.status !== "ready") return null;
-  const status = state.data;
+  const health = useIntegrationHealth();
+  const shown = state.status === "ready" ? indicatorFor(state.data, health) : null;
+  if (!shown) return null;
   return (
-    <div className="bridge-status" data-testid="bridge-status" data-state={status.state} aria-live="polite">
+    <div className="bridge-status" data-testid="bridge-status" data-state={shown.state} aria-live="polite">
       <span className="bridge-status-line">
-        <span className={status.state === "running" ? "dot dot-on" : status.state === "failed" ? "dot dot-error" : "dot"} />
-        {BRIDGE_LABELS[status.state]}
+        <span className={shown.dot} aria-hidden="true" />
+        {shown.line}
       </span>
-      {status.state === "failed" ? (
-        <span className="bridge-status-error" data-testid="bridge-error" title={status.error}>
-          {status.error}
+      {shown.detail ? (
+        <span
+          className={shown.danger ? "bridge-status-error" : "bridge-status-detail"}
+          data-testid="bridge-error"
+          title={shown.detail}
+        >
+          {shown.detail}
         </span>
       ) : null}
     </div>
   );
 }
 
-const SIDE_LABELS: Record<string, string> = { source: "Source", integration: "Integration" };
+const TONE_DOTS: Record<Tone, string> = {
+  connected: "dot dot-on",
+  failing: "dot dot-error",
+  waiting: "dot dot-wait",
+  neutral: "dot",
+};
 
-function ConnectionRow({ conn }: { conn: ConnectionState }) {
+type Row = { key: string; side: string; name: string; detail: string; dot: string; ok: boolean; state: string };
+
+function sourceRow(conn: ConnectionState): Row {
+  return {
+    key: `source/${conn.id}`,
+    side: "Source",
+    name: conn.name,
+    detail: conn.detail,
+    dot: conn.connected ? "dot dot-on" : "dot",
+    ok: conn.connected,
+    state: conn.connected ? "connected" : "disconnected",
+  };
+}
+
+function integrationRow({ health }: LiveHealth): Row {
+  let detail: string;
+  switch (health.state) {
+    case "failing":
+      detail = `${sessionSummary(health)}: ${health.last_error ?? "an AWS IoT session cannot connect"}`;
+      break;
+    case "inactive":
+      detail = "Turned off";
+      break;
+    case "stopped":
+      detail = "The bridge is not running";
+      break;
+    case "idle":
+      detail = "No session needed: nothing to send";
+      break;
+    case "waiting":
+      detail = `${formatCount(health.backlog)} waiting; no session up yet`;
+      break;
+    default:
+      detail = sessionSummary(health);
+  }
+  const tone = HEALTH[health.state]?.tone ?? "neutral";
+  return {
+    key: `integration/${health.id}`,
+    side: "Integration",
+    name: health.name,
+    detail,
+    dot: TONE_DOTS[tone],
+    ok: health.state === "connected",
+    state: health.state,
+  };
+}
+
+function ConnectionRow({ row }: { row: Row }) {
   return (
-    <li className="conn-row" data-testid="connection-state" data-connected={conn.connected}>
-      <span className={conn.connected ? "dot dot-on" : "dot"} aria-hidden="true" />
-      <span className="conn-side">{SIDE_LABELS[conn.side] ?? conn.side}</span>
-      <span className="conn-name ellipsis" title={conn.name}>
-        {conn.name}
+    <li className="conn-row" data-testid="connection-state" data-connected={row.ok} data-state={row.state}>
+      <span className={row.dot} aria-hidden="true" />
+      <span className="conn-side">{row.side}</span>
+      <span className="conn-name ellipsis" title={row.name}>
+        {row.name}
       </span>
-      <span className="conn-detail muted ellipsis" title={conn.detail}>
-        <span className="sr-only">{conn.connected ? "connected: " : "not connected: "}</span>
-        {conn.detail}
+      <span
+        className={row.state === "failing" ? "conn-detail text-danger ellipsis" : "conn-detail muted ellipsis"}
+        title={row.detail}
+      >
+        <span className="sr-only">{row.ok ? "connected: " : `${row.state}: `}</span>
+        {row.detail}
       </span>
     </li>
   );
 }
 
-/** Every source and integration session of the running bridge, refreshed every 2 s. */
-export function ConnectionPanel() {
-  const state = usePolling(connectionStates, STATUS_POLL_MS);
-  const summary =
-    state.status === "ready" && state.data.length > 0
-      ? `${state.data.filter((c) => c.connected).length} of ${state.data.length} connected`
-      : null;
+/**
+ * One line per source (its connection) and per integration (its sessions, summed up), refreshed
+ * every 2 s. Each device's own session is on the integration's details page: listed here, a
+ * few hundred of them would push everything else off the screen.
+ */
+export function ConnectionPanel({ health }: { health: CommandState<LiveHealth[]> }) {
+  const sources = usePolling(connectionStates, STATUS_POLL_MS);
+  const rows: Row[] = [
+    ...(sources.status === "ready" ? sources.data.filter((c) => c.side === "source").map(sourceRow) : []),
+    ...(health.status === "ready" ? health.data.map(integrationRow) : []),
+  ];
+  const loading = sources.status === "loading" || health.status === "loading";
+  const error = sources.status === "error" ? sources.error : health.status === "error" ? health.error : null;
+  // Turned-off and idle integrations need no connection: they are not counted as missing one.
+  const counted = rows.filter((r) => r.state !== "inactive" && r.state !== "idle");
+  const summary = counted.length > 0 ? `${counted.filter((r) => r.ok).length} of ${counted.length} connected` : null;
 
   return (
     <section className="panel" aria-labelledby="connections-title" data-testid="connections">
@@ -64,22 +288,22 @@ export function ConnectionPanel() {
         <h2 id="connections-title">Connections</h2>
         {summary ? <span className="muted">{summary}</span> : null}
       </header>
-      {state.status === "loading" ? <p className="panel-note muted">Checking connections…</p> : null}
-      {state.status === "error" ? (
+      {loading && rows.length === 0 && !error ? <p className="panel-note muted">Checking connections…</p> : null}
+      {error ? (
         <p className="panel-note text-danger" data-testid="connections-error">
-          {state.error.message}
+          {error.message}
         </p>
       ) : null}
-      {state.status === "ready" && state.data.length === 0 ? (
+      {!loading && !error && rows.length === 0 ? (
         <p className="panel-note muted" data-testid="connections-empty">
-          No connections yet. Sources appear here once one is configured (
-          <code>helium-aws-bridge source add</code>); AWS IoT sessions appear when devices send traffic.
+          No connections yet. Sources appear here once one is configured: add one on the Sources page. Integrations
+          appear here once added.
         </p>
       ) : null}
-      {state.status === "ready" && state.data.length > 0 ? (
+      {rows.length > 0 ? (
         <ul className="conn-list" aria-label="Connections">
-          {state.data.map((conn) => (
-            <ConnectionRow key={`${conn.side}/${conn.id}`} conn={conn} />
+          {rows.map((row) => (
+            <ConnectionRow key={row.key} row={row} />
           ))}
         </ul>
       ) : null}

@@ -1,19 +1,19 @@
-import { useState } from "react";
-import { listIntegrations, provisionNow, setIntegrationActive } from "../api";
-import type { Integration, IntegrationKind, RemoveOutcome } from "../bindings";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { listIntegrations } from "../api";
+import type { Integration, RemoveOutcome } from "../bindings";
 import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { CloudIcon } from "../icons";
-import { ConnectionPanel } from "../status";
+import { ConnectionPanel, HealthLine, useIntegrationHealth, type LiveHealth } from "../status";
 import { useCommand } from "../useCommand";
+import { ActiveToggle, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
 import { DeleteDialog, RemoveOutcomeNote } from "./IntegrationDelete";
+import { IntegrationDetailsPage } from "./IntegrationDetailsPage";
 import { IntegrationWizard, type WizardResult } from "./IntegrationWizard";
 
 /** What this page shows depends on; a change to it reloads the page. */
 const WATCH = ["integrations", "labels"];
 
-const KIND_LABELS: Record<IntegrationKind, string> = {
-  aws_iot_core: "AWS IoT Core",
-};
+const SUBTITLE = "Where your devices' uplinks are forwarded.";
 
 function AddIntegrationButton({ onClick }: { onClick: () => void }) {
   return (
@@ -23,89 +23,19 @@ function AddIntegrationButton({ onClick }: { onClick: () => void }) {
   );
 }
 
-/** Enables or disables an integration; the running bridge starts or stops its sessions at once. */
-function ActiveToggle({ integration, onChanged }: { integration: Integration; onChanged: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const toggle = () => {
-    setBusy(true);
-    setError(null);
-    setIntegrationActive(integration.id, !integration.active)
-      .then(onChanged, (e: Error) => setError(e.message))
-      .finally(() => setBusy(false));
-  };
-  return (
-    <div className="toggle-wrap">
-      <button
-        type="button"
-        role="switch"
-        aria-checked={integration.active}
-        aria-label={`Forward to ${integration.name}`}
-        title={integration.active ? "Disable this integration" : "Enable this integration"}
-        className="switch"
-        data-testid="integration-toggle"
-        disabled={busy}
-        onClick={toggle}
-      >
-        <span className="switch-knob" />
-      </button>
-      {error ? (
-        <span className="toggle-error text-danger" role="alert">
-          {error}
-        </span>
-      ) : null}
-    </div>
-  );
-}
-
-/** Asks the running bridge to provision the integration's devices now. */
-function ProvisionButton({ integration }: { integration: Integration }) {
-  const [state, setState] = useState<{ busy: boolean; message: string | null; failed: boolean }>({
-    busy: false,
-    message: null,
-    failed: false,
-  });
-  const run = () => {
-    setState({ busy: true, message: null, failed: false });
-    provisionNow(integration.id).then(
-      () =>
-        setState({ busy: false, failed: false, message: "Provisioning started; the Monitor page shows its steps." }),
-      (e: Error) => setState({ busy: false, failed: true, message: e.message }),
-    );
-  };
-  return (
-    <>
-      <button
-        type="button"
-        className="button button-secondary button-small"
-        data-testid="integration-provision"
-        disabled={state.busy || !integration.active}
-        title={integration.active ? "Create its devices' things and certificates in AWS now" : "Enable it first"}
-        onClick={run}
-      >
-        Provision now
-      </button>
-      {state.message ? (
-        <span
-          className={state.failed ? "row-message text-danger" : "row-message muted"}
-          role={state.failed ? "alert" : "status"}
-          data-testid="integration-provision-result"
-        >
-          {state.message}
-        </span>
-      ) : null}
-    </>
-  );
-}
-
 function IntegrationRow({
   integration,
+  live,
   onChanged,
+  onDetails,
   onUpdate,
   onDelete,
 }: {
   integration: Integration;
+  /** Its health; absent until the first reading (or when the bridge cannot say). */
+  live: LiveHealth | undefined;
   onChanged: () => void;
+  onDetails: () => void;
   onUpdate: () => void;
   onDelete: () => void;
 }) {
@@ -136,7 +66,22 @@ function IntegrationRow({
         {integration.active ? "Active" : "Inactive"}
       </span>
       <ActiveToggle integration={integration} onChanged={onChanged} />
+      {live ? (
+        <div className="health-row">
+          <HealthLine live={live} />
+        </div>
+      ) : null}
       <div className="card-row-actions">
+        <button
+          type="button"
+          className="button button-secondary button-small"
+          data-testid="integration-details"
+          data-details-for={integration.id}
+          aria-label={`Details of ${integration.name}`}
+          onClick={onDetails}
+        >
+          Details
+        </button>
         <button
           type="button"
           className="button button-secondary button-small"
@@ -159,9 +104,15 @@ function IntegrationRow({
   );
 }
 
-type View = { kind: "list" } | { kind: "add" } | { kind: "update"; integration: Integration };
+/** Where "Update connection details" returns to: the list or the integration's details. */
+type Back = { kind: "list" } | { kind: "details"; id: string };
+type View =
+  | { kind: "list" }
+  | { kind: "add" }
+  | { kind: "update"; integration: Integration; back: Back }
+  | { kind: "details"; id: string };
 
-/** What the last add or update did, shown above the list. */
+/** What the last add or update did, shown above the list (or the details). */
 function ResultNote({ result, onDismiss }: { result: WizardResult; onDismiss: () => void }) {
   let text: string;
   if (result.kind === "added") {
@@ -190,39 +141,88 @@ function ResultNote({ result, onDismiss }: { result: WizardResult; onDismiss: ()
 
 export function IntegrationsPage() {
   const [state, reload] = useCommand(listIntegrations, WATCH);
+  // Polled here (not per row) so the rows, the connections panel and the details share one reading.
+  const health = useIntegrationHealth();
   const [view, setView] = useState<View>({ kind: "list" });
   const [deleting, setDeleting] = useState<Integration | null>(null);
   const [result, setResult] = useState<WizardResult | null>(null);
   const [removed, setRemoved] = useState<RemoveOutcome | null>(null);
+  // Back on the list from an integration's details, focus returns to its "Details" button.
+  const [returnFocus, setReturnFocus] = useState<string | null>(null);
+  const listRef = useRef<HTMLUListElement>(null);
 
-  const onAdd = () => {
+  useEffect(() => {
+    if (view.kind !== "list" || returnFocus === null || !listRef.current) return;
+    const buttons = listRef.current.querySelectorAll<HTMLElement>("[data-details-for]");
+    Array.from(buttons)
+      .find((b) => b.dataset.detailsFor === returnFocus)
+      ?.focus();
+    setReturnFocus(null);
+  }, [view, returnFocus, state]);
+
+  const liveOf = (id: string): LiveHealth | undefined =>
+    health.status === "ready" ? health.data.find((l) => l.health.id === id) : undefined;
+  const clearNotes = () => {
     setResult(null);
     setRemoved(null);
+  };
+  const onAdd = () => {
+    clearNotes();
     setView({ kind: "add" });
+  };
+  const onUpdate = (integration: Integration, back: Back) => {
+    clearNotes();
+    setView({ kind: "update", integration, back });
   };
   const onWizardDone = (r: WizardResult) => {
     setResult(r);
-    setView({ kind: "list" });
+    setView(view.kind === "update" ? view.back : { kind: "list" });
     reload();
   };
   const onDeleted = (outcome: RemoveOutcome) => {
     setDeleting(null);
     setResult(null);
     setRemoved(outcome);
+    setView({ kind: "list" });
     reload();
   };
+  const resultNote: ReactNode = result ? <ResultNote result={result} onDismiss={() => setResult(null)} /> : null;
+  const deleteDialog = deleting ? (
+    <DeleteDialog integration={deleting} onDeleted={onDeleted} onCancel={() => setDeleting(null)} />
+  ) : null;
 
-  if (view.kind !== "list") {
+  if (view.kind === "add" || view.kind === "update") {
+    const back = view.kind === "update" ? view.back : { kind: "list" as const };
     return (
       <div className="page">
-        <PageHeader title="Integrations" subtitle="Where your devices' uplinks are forwarded." />
+        <PageHeader title="Integrations" subtitle={SUBTITLE} />
         <IntegrationWizard
           key={view.kind === "update" ? view.integration.id : "add"}
           integration={view.kind === "update" ? view.integration : undefined}
           onDone={onWizardDone}
-          onCancel={() => setView({ kind: "list" })}
+          onCancel={() => setView(back)}
         />
       </div>
+    );
+  }
+
+  if (view.kind === "details") {
+    return (
+      <>
+        <IntegrationDetailsPage
+          id={view.id}
+          live={liveOf(view.id)}
+          notice={resultNote}
+          onBack={() => {
+            setResult(null);
+            setReturnFocus(view.id);
+            setView({ kind: "list" });
+          }}
+          onUpdate={(integration) => onUpdate(integration, { kind: "details", id: view.id })}
+          onDelete={setDeleting}
+        />
+        {deleteDialog}
+      </>
     );
   }
 
@@ -232,12 +232,12 @@ export function IntegrationsPage() {
     <div className="page">
       <PageHeader
         title="Integrations"
-        subtitle="Where your devices' uplinks are forwarded."
+        subtitle={SUBTITLE}
         actions={hasRows ? <AddIntegrationButton onClick={onAdd} /> : undefined}
       />
-      {result ? <ResultNote result={result} onDismiss={() => setResult(null)} /> : null}
+      {resultNote}
       {removed ? <RemoveOutcomeNote outcome={removed} onDismiss={() => setRemoved(null)} /> : null}
-      <ConnectionPanel />
+      <ConnectionPanel health={health} />
       {state.status === "loading" ? <Loading what="integrations" /> : null}
       {state.status === "error" ? <ErrorState what="integrations" error={state.error} onRetry={reload} /> : null}
       {state.status === "ready" && state.data.length === 0 ? (
@@ -254,25 +254,24 @@ export function IntegrationsPage() {
         </EmptyState>
       ) : null}
       {hasRows ? (
-        <ul className="card-list" aria-label="Integrations">
+        <ul className="card-list" aria-label="Integrations" ref={listRef}>
           {state.data.map((integration) => (
             <IntegrationRow
               key={integration.id}
               integration={integration}
+              live={liveOf(integration.id)}
               onChanged={reload}
-              onUpdate={() => {
-                setResult(null);
-                setRemoved(null);
-                setView({ kind: "update", integration });
+              onDetails={() => {
+                clearNotes();
+                setView({ kind: "details", id: integration.id });
               }}
+              onUpdate={() => onUpdate(integration, { kind: "list" })}
               onDelete={() => setDeleting(integration)}
             />
           ))}
         </ul>
       ) : null}
-      {deleting ? (
-        <DeleteDialog integration={deleting} onDeleted={onDeleted} onCancel={() => setDeleting(null)} />
-      ) : null}
+      {deleteDialog}
     </div>
   );
 }

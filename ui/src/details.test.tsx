@@ -1,0 +1,395 @@
+// Integration details (opened from the Integrations page) and device details with its downlink
+// form (opened from the Devices page).
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent, { type UserEvent } from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { invoke } from "@tauri-apps/api/core";
+import type { DeviceDetails, IntegrationDetails, IntegrationHealth, PipedDevice } from "./bindings";
+import { DevicesPage } from "./pages/DevicesPage";
+import { IntegrationsPage } from "./pages/IntegrationsPage";
+import { parsePayload, parsePort } from "./payload";
+import { device, event, integration, mockCommands } from "./test/tauri";
+
+vi.mock("@tauri-apps/api/core", async () => ({
+  invoke: vi.fn(),
+  Channel: (await import("./test/channel")).MockChannel,
+}));
+
+let restoreLayout: (() => void) | undefined;
+
+beforeEach(() => {
+  vi.mocked(invoke).mockReset();
+  // jsdom does no layout: give scroll containers a viewport so the virtualiser renders rows.
+  const height = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientHeight");
+  const width = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientWidth");
+  Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => 480 });
+  Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1000 });
+  restoreLayout = () => {
+    if (height) Object.defineProperty(HTMLElement.prototype, "clientHeight", height);
+    if (width) Object.defineProperty(HTMLElement.prototype, "clientWidth", width);
+  };
+});
+
+afterEach(() => restoreLayout?.());
+
+const callsOf = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
+
+const topic = (id: string) => `helium/devices/${id}/down`;
+
+const healthOf = (o: Partial<IntegrationHealth> = {}): IntegrationHealth => ({
+  id: "int-1",
+  name: "Farm sensors",
+  state: "failing",
+  sessions_connected: 1,
+  sessions_failing: 1,
+  last_error: "TLS handshake failed",
+  backlog: 7,
+  delivered: 40,
+  sessions: [
+    { device_id: "dev-1", connected: true, detail: "connected" },
+    { device_id: "dev-3", connected: false, detail: "TLS handshake failed" },
+  ],
+  ...o,
+});
+
+const piped = (i: number): PipedDevice => ({ device: device(i), downlink_topic: topic(`dev-${i}`), session: null });
+
+function integrationDetails(o: Partial<IntegrationDetails> = {}): IntegrationDetails {
+  return {
+    integration: integration(),
+    labels: [{ id: "l1", name: "farm" }],
+    devices: [piped(1), piped(2), piped(3)],
+    health: healthOf(),
+    ...o,
+  };
+}
+
+async function openIntegration(user: UserEvent) {
+  await user.click(await screen.findByRole("button", { name: "Details of Farm sensors" }));
+  return screen.findByTestId("integration-details-page");
+}
+
+describe("Integration details", () => {
+  it("shows the settings, the connection, the labels and the devices piped with their downlink topics", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      list_integrations: [integration()],
+      integration_health: [healthOf()],
+      integration_details: integrationDetails(),
+    });
+    render(<IntegrationsPage />);
+    const page = await openIntegration(user);
+    expect(await within(page).findByRole("heading", { level: 1, name: "Farm sensors" })).toBeInTheDocument();
+    expect(callsOf("integration_details")).toEqual([["integration_details", { id: "int-1" }]]);
+    // Focus moved into the new view.
+    expect(screen.getByTestId("details-back")).toHaveFocus();
+
+    expect(screen.getByTestId("details-id")).toHaveTextContent("int-1");
+    await user.click(screen.getByRole("button", { name: "Copy the integration ID" }));
+    expect(await navigator.clipboard.readText()).toBe("int-1");
+    expect(page).toHaveTextContent("AWS IoT Core");
+    expect(page).toHaveTextContent("eu-west-1");
+    expect(page).toHaveTextContent("helium/uplinks");
+    expect(screen.getByRole("switch", { name: "Forward to Farm sensors" })).toHaveAttribute("aria-checked", "true");
+
+    const connection = screen.getByTestId("details-connection");
+    expect(within(connection).getByTestId("health-badge")).toHaveTextContent("Failing: TLS handshake failed");
+    expect(within(connection).getByTestId("health-backlog")).toHaveTextContent("Backlog 7");
+    expect(within(connection).getByTestId("details-sessions")).toHaveTextContent("1 of 2 sessions connected, 1 failing");
+    expect(within(screen.getByTestId("details-labels")).getByText("farm")).toBeInTheDocument();
+
+    const rows = await screen.findAllByTestId("piped-row");
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toHaveTextContent("Sensor 1");
+    expect(rows[0]).toHaveTextContent("0000000000000001");
+    expect(rows[0]).toHaveTextContent("minute ago");
+    expect(rows[0]).toHaveTextContent("Connected");
+    expect(rows[0]).toHaveTextContent(topic("dev-1"));
+    expect(rows[1]).toHaveTextContent("Never");
+    expect(rows[1]).toHaveTextContent("Not started");
+    expect(rows[2]).toHaveTextContent("Failing: TLS handshake failed");
+    expect(screen.getByRole("region", { name: "Devices piped (scrollable)" })).toHaveAttribute("tabindex", "0");
+
+    await user.click(within(rows[1] as HTMLElement).getByRole("button", { name: "Copy the downlink topic of Sensor 2" }));
+    expect(await navigator.clipboard.readText()).toBe(topic("dev-2"));
+
+    await user.click(screen.getByRole("button", { name: /Back to integrations/ }));
+    await waitFor(() => expect(screen.getByRole("button", { name: "Details of Farm sensors" })).toHaveFocus());
+  });
+
+  it("says so when no device is piped", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      list_integrations: [integration()],
+      integration_details: integrationDetails({ devices: [], labels: [], health: healthOf({ state: "idle", sessions: [] }) }),
+    });
+    render(<IntegrationsPage />);
+    await openIntegration(user);
+    expect(await screen.findByTestId("piped-empty")).toHaveTextContent("Attach a label to the integration first");
+    expect(screen.getByTestId("details-no-labels")).toBeInTheDocument();
+    expect(screen.queryByTestId("piped-row")).not.toBeInTheDocument();
+  });
+
+  it("shows an error with a retry, and the way back", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      list_integrations: [integration()],
+      integration_details: { reject: { message: "integration int-1 not found" } },
+    });
+    render(<IntegrationsPage />);
+    await openIntegration(user);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("integration int-1 not found");
+    mockCommands({ list_integrations: [integration()], integration_details: integrationDetails() });
+    await user.click(within(alert).getByRole("button", { name: "Retry" }));
+    expect(await screen.findAllByTestId("piped-row")).toHaveLength(3);
+  });
+
+  it("opens the existing update and delete flows and comes back", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_integrations: [integration()], integration_details: integrationDetails() });
+    render(<IntegrationsPage />);
+    await openIntegration(user);
+    await user.click(await screen.findByRole("button", { name: "Update AWS connection details" }));
+    expect(screen.getByTestId("integration-wizard")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(await screen.findByTestId("integration-details-page")).toBeInTheDocument();
+
+    await user.click(await screen.findByRole("button", { name: "Delete" }));
+    expect(screen.getByRole("dialog", { name: "Delete Farm sensors?" })).toBeInTheDocument();
+  });
+});
+
+function deviceDetails(o: Partial<DeviceDetails> = {}): DeviceDetails {
+  return {
+    device: device(1),
+    thing_name: "dev-1",
+    downlink_topic: topic("dev-1"),
+    labels: [{ id: "l1", name: "farm" }],
+    integrations: [
+      {
+        integration_id: "int-1",
+        name: "Farm sensors",
+        active: true,
+        provisioned: true,
+        session: { device_id: "dev-1", connected: true, detail: "connected" },
+      },
+      { integration_id: "int-2", name: "Water meters", active: false, provisioned: false, session: null },
+    ],
+    recent_events: [
+      event({ id: 501, message: "uplink from Sensor 1", device_id: "dev-1" }),
+      event({ id: 502, message: "downlink rejected", kind: "downlink_rejected", level: "error", device_id: "dev-1" }),
+    ],
+    ...o,
+  };
+}
+
+async function openDevice(user: UserEvent, name = "Sensor 1") {
+  await user.click(await screen.findByRole("button", { name }));
+  return screen.findByTestId("device-details-page");
+}
+
+describe("Device details", () => {
+  it("shows the device, its routes, topic and events newest first; back returns to the list", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_devices: [device(1), device(2)], device_details: deviceDetails() });
+    render(<DevicesPage />);
+    const page = await openDevice(user);
+    expect(await within(page).findByRole("heading", { level: 1, name: "Sensor 1" })).toBeInTheDocument();
+    expect(callsOf("device_details")).toEqual([["device_details", { id: "dev-1" }]]);
+    const facts = screen.getByTestId("device-facts");
+    expect(facts).toHaveTextContent("dev-1");
+    expect(facts).toHaveTextContent("0000000000000001");
+    expect(facts).toHaveTextContent("helium");
+    expect(screen.getByTestId("device-counters")).toHaveTextContent("3 uplinks · 1 downlinks · 0 errors");
+    expect(within(screen.getByTestId("device-labels")).getByText("farm")).toBeInTheDocument();
+    expect(screen.getByTestId("device-downlink-topic")).toHaveTextContent(topic("dev-1"));
+    await user.click(screen.getByRole("button", { name: "Copy the downlink topic" }));
+    expect(await navigator.clipboard.readText()).toBe(topic("dev-1"));
+
+    const routes = screen.getAllByTestId("device-route");
+    expect(routes[0]).toHaveTextContent(/Farm sensors\s*Active\s*Yes\s*Connected/);
+    expect(routes[1]).toHaveTextContent(/Water meters\s*Inactive\s*No\s*Not started/);
+
+    const events = screen.getAllByTestId("device-event");
+    expect(events[0]).toHaveTextContent("downlink rejected");
+    expect(events[0]).toHaveAttribute("data-level", "error");
+    expect(events[0]?.querySelector(".level-error")).not.toBeNull();
+    expect(events[1]).toHaveTextContent("uplink from Sensor 1");
+
+    await user.click(screen.getByRole("button", { name: /Back to devices/ }));
+    // The rows render a moment after the table: focus lands once they are there.
+    await waitFor(() => expect(screen.getByRole("button", { name: "Sensor 1" })).toHaveFocus());
+  });
+
+  it("opens from the keyboard", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_devices: [device(1)], device_details: deviceDetails() });
+    render(<DevicesPage />);
+    (await screen.findByRole("button", { name: "Sensor 1" })).focus();
+    await user.keyboard("{Enter}");
+    expect(await screen.findByTestId("device-details-page")).toBeInTheDocument();
+  });
+
+  it("shows an error with a retry", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_devices: [device(1)], device_details: { reject: { message: "device dev-1 not found" } } });
+    render(<DevicesPage />);
+    await openDevice(user);
+    expect(await screen.findByRole("alert")).toHaveTextContent("device dev-1 not found");
+    expect(screen.getByRole("button", { name: "Retry" })).toBeInTheDocument();
+  });
+
+  it("says when the device goes nowhere and has no events", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_devices: [device(1)], device_details: deviceDetails({ integrations: [], recent_events: [] }) });
+    render(<DevicesPage />);
+    await openDevice(user);
+    expect(await screen.findByTestId("device-routes-empty")).toHaveTextContent("shares no label");
+    expect(screen.getByTestId("device-events-empty")).toBeInTheDocument();
+  });
+});
+
+describe("Send downlink", () => {
+  async function openForm(user: UserEvent, sendDownlink: Parameters<typeof mockCommands>[0]["send_downlink"] = null) {
+    mockCommands({ list_devices: [device(1)], device_details: deviceDetails(), send_downlink: sendDownlink });
+    render(<DevicesPage />);
+    await openDevice(user);
+    return screen.findByTestId("downlink-form");
+  }
+
+  it("sends hex as base64 with the port and confirmed flag, then says it was queued and reloads", async () => {
+    const user = userEvent.setup();
+    const form = await openForm(user);
+    const port = within(form).getByLabelText("Port");
+    expect(port).toHaveValue("1");
+    await user.clear(port);
+    await user.type(port, "2");
+    await user.click(within(form).getByLabelText(/Confirmed/));
+    expect(within(form).getByLabelText("Hex")).toBeChecked();
+    await user.type(within(form).getByLabelText("Payload"), "01 02 ff");
+    expect(form).toHaveTextContent("3 bytes, sent as base64 AQL/");
+    await user.click(within(form).getByRole("button", { name: "Send downlink" }));
+
+    expect(await within(form).findByRole("status")).toHaveTextContent("Downlink queued for Sensor 1");
+    expect(callsOf("send_downlink")).toEqual([
+      ["send_downlink", { id: "dev-1", port: 2, confirmed: true, payload_raw: "AQL/" }],
+    ]);
+    await waitFor(() => expect(callsOf("device_details")).toHaveLength(2));
+    expect(within(form).getByLabelText("Payload")).toHaveValue("");
+  });
+
+  it("sends text as UTF-8 and base64 as it is", async () => {
+    const user = userEvent.setup();
+    const form = await openForm(user);
+    await user.click(within(form).getByLabelText("Text"));
+    await user.type(within(form).getByLabelText("Payload"), "hé");
+    await user.click(within(form).getByRole("button", { name: "Send downlink" }));
+    await within(form).findByRole("status");
+    await user.click(within(form).getByLabelText("Base64"));
+    await user.type(within(form).getByLabelText("Payload"), "AQL/");
+    await user.click(within(form).getByRole("button", { name: "Send downlink" }));
+    await waitFor(() => expect(callsOf("send_downlink")).toHaveLength(2));
+    expect(callsOf("send_downlink").map(([, a]) => (a as { payload_raw: string }).payload_raw)).toEqual(["aMOp", "AQL/"]);
+  });
+
+  it("blocks a bad port, bad hex and an empty payload with a message on each field", async () => {
+    const user = userEvent.setup();
+    const form = await openForm(user);
+    const port = within(form).getByLabelText("Port");
+    const payload = within(form).getByLabelText("Payload");
+    const send = within(form).getByRole("button", { name: "Send downlink" });
+
+    await user.clear(port);
+    await user.type(port, "224");
+    await user.click(send);
+    expect(form).toHaveTextContent("Port must be a whole number from 1 to 223.");
+    expect(form).toHaveTextContent("Enter a payload.");
+    expect(port).toHaveAttribute("aria-invalid", "true");
+    expect(port).toHaveFocus();
+
+    await user.clear(port);
+    await user.type(port, "0");
+    await user.type(payload, "zz");
+    await user.click(send);
+    expect(form).toHaveTextContent("Port must be a whole number from 1 to 223.");
+    expect(form).toHaveTextContent("Not hex");
+
+    await user.clear(port);
+    await user.type(port, "10");
+    await user.clear(payload);
+    await user.type(payload, "01 0");
+    await user.click(send);
+    expect(form).not.toHaveTextContent("Port must be");
+    expect(form).toHaveTextContent("two digits per byte");
+    expect(payload).toHaveFocus();
+    expect(callsOf("send_downlink")).toEqual([]);
+  });
+
+  it("shows the core's refusal in an alert and keeps what was typed", async () => {
+    const user = userEvent.setup();
+    const form = await openForm(user, { reject: { message: "the bridge is not running; downlinks go out through it" } });
+    await user.type(within(form).getByLabelText("Payload"), "0102");
+    await user.click(within(form).getByRole("button", { name: "Send downlink" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent(
+      "the bridge is not running; downlinks go out through it",
+    );
+    expect(within(form).getByLabelText("Payload")).toHaveValue("0102");
+    expect(within(form).queryByRole("status")).not.toBeInTheDocument();
+  });
+
+  it("parses payloads and ports", () => {
+    expect(parsePayload("01 02 ff", "hex")).toEqual({ ok: true, base64: "AQL/", bytes: 3 });
+    expect(parsePayload("0x0102FF", "hex")).toEqual({ ok: true, base64: "AQL/", bytes: 3 });
+    expect(parsePayload("AQL/", "base64")).toEqual({ ok: true, base64: "AQL/", bytes: 3 });
+    expect(parsePayload("AQL", "base64").ok).toBe(false);
+    expect(parsePayload("   ", "hex")).toEqual({ ok: false, error: "Enter a payload." });
+    expect(parsePort("223")).toEqual({ ok: true, port: 223 });
+    expect(parsePort("1.5").ok).toBe(false);
+    expect(parsePort("").ok).toBe(false);
+  });
+});
+
+describe("Devices page search, sort and label filter", () => {
+  const devices = [
+    { ...device(1), name: "Barn door", uplinks: 5, last_seen_ms: 3_000 },
+    { ...device(2), name: "Attic", uplinks: 50, last_seen_ms: null },
+    { ...device(3), name: "Cellar", uplinks: 20, last_seen_ms: 9_000 },
+  ];
+  const names = () => screen.getAllByTestId("device-row").map((r) => within(r).getByRole("button").textContent);
+
+  it("searches by name, DevEUI or id; sorts; filters by label", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      list_devices: devices,
+      list_labels: [
+        { id: "l1", name: "farm", device_count: 2, integration_count: 1, devices: ["dev-1", "dev-3"], integrations: [] },
+      ],
+    });
+    render(<DevicesPage />);
+    await screen.findAllByTestId("device-row");
+    expect(names()).toEqual(["Attic", "Barn door", "Cellar"]);
+
+    await user.selectOptions(screen.getByLabelText("Sort by"), "uplinks");
+    expect(names()).toEqual(["Attic", "Cellar", "Barn door"]);
+    await user.selectOptions(screen.getByLabelText("Sort by"), "last_seen");
+    expect(names()).toEqual(["Cellar", "Barn door", "Attic"]);
+
+    const search = screen.getByLabelText("Search");
+    await user.type(search, "barn");
+    await waitFor(() => expect(names()).toEqual(["Barn door"]));
+    expect(screen.getByTestId("devices-count")).toHaveTextContent("Showing 1 of 3");
+    await user.clear(search);
+    await user.type(search, "0000000000000003");
+    await waitFor(() => expect(names()).toEqual(["Cellar"]));
+    await user.clear(search);
+    await user.type(search, "DEV-2");
+    await waitFor(() => expect(names()).toEqual(["Attic"]));
+    await user.clear(search);
+
+    await user.selectOptions(screen.getByLabelText("Label"), "l1");
+    await waitFor(() => expect(names()).toEqual(["Cellar", "Barn door"]));
+    await user.type(search, "nothing like it");
+    expect(await screen.findByTestId("devices-no-match")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,238 @@
+// Helium Console's "Integration Details": the settings, the live connection (sessions, backlog,
+// uplinks/s), the labels and the devices piped to it, each with its session and downlink topic.
+import { useCallback, useEffect, useMemo, useRef, type ReactNode } from "react";
+import { integrationDetails } from "../api";
+import type { Integration, IntegrationDetails, PipedDevice, SessionState } from "../bindings";
+import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { formatCount, formatDateTime, formatLastSeen } from "../format";
+import { RadioIcon } from "../icons";
+import { HealthLine, SessionBadge, sessionSummary, type LiveHealth } from "../status";
+import { useCommand } from "../useCommand";
+import { VirtualTable, type Column } from "../VirtualTable";
+import { ActiveToggle, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
+import { CopyButton } from "./SourceGuide";
+
+/** Its settings, labels and piped devices change with each of these. */
+const WATCH = ["integrations", "devices", "labels"];
+
+export const PIPED_ROW_HEIGHT = 48;
+
+type Props = {
+  id: string;
+  /** The page's latest health reading of it (with uplinks/s); the details' own reading until then. */
+  live: LiveHealth | undefined;
+  /** What the last update did, shown under the header. */
+  notice?: ReactNode;
+  onBack: () => void;
+  onUpdate: (integration: Integration) => void;
+  onDelete: (integration: Integration) => void;
+};
+
+export function IntegrationDetailsPage({ id, live, notice, onBack, onUpdate, onDelete }: Props) {
+  const fetcher = useCallback(() => integrationDetails(id), [id]);
+  const [state, reload] = useCommand(fetcher, WATCH);
+  const backRef = useRef<HTMLButtonElement>(null);
+  // The view replaced the list: start keyboard users at its top rather than on <body>.
+  useEffect(() => backRef.current?.focus(), []);
+
+  const details = state.status === "ready" ? state.data : null;
+  return (
+    <div className="page details-page" data-testid="integration-details-page">
+      <div className="details-back">
+        <button
+          ref={backRef}
+          type="button"
+          className="button button-secondary button-small"
+          data-testid="details-back"
+          onClick={onBack}
+        >
+          <span aria-hidden="true">←</span> Back to integrations
+        </button>
+      </div>
+      <PageHeader
+        title={details ? details.integration.name : "Integration details"}
+        subtitle={`${details ? KIND_LABELS[details.integration.kind] : "AWS IoT Core"} integration`}
+        actions={
+          details ? (
+            <>
+              <button
+                type="button"
+                className="button button-secondary button-small"
+                data-testid="integration-update"
+                onClick={() => onUpdate(details.integration)}
+              >
+                Update AWS connection details
+              </button>
+              <ProvisionButton integration={details.integration} />
+              <button
+                type="button"
+                className="button button-danger-quiet button-small"
+                data-testid="integration-delete"
+                onClick={() => onDelete(details.integration)}
+              >
+                Delete
+              </button>
+            </>
+          ) : undefined
+        }
+      />
+      {notice}
+      {state.status === "loading" ? <Loading what="the integration" /> : null}
+      {state.status === "error" ? <ErrorState what="the integration" error={state.error} onRetry={reload} /> : null}
+      {details ? (
+        <DetailsBody details={details} live={live ?? { health: details.health, rate: null }} onChanged={reload} />
+      ) : null}
+    </div>
+  );
+}
+
+type BodyProps = { details: IntegrationDetails; live: LiveHealth; onChanged: () => void };
+
+function DetailsBody({ details, live, onChanged }: BodyProps) {
+  const { integration, labels, devices } = details;
+  const health = live.health;
+  const aws = integration.aws;
+  // The per-device sessions of the latest reading; the details' own (older) ones otherwise.
+  const sessions = useMemo(() => new Map(health.sessions.map((s) => [s.device_id, s])), [health.sessions]);
+
+  return (
+    <>
+      <div className="details-grid">
+        <section className="panel" aria-labelledby="details-settings-title">
+          <header className="panel-header">
+            <h2 id="details-settings-title">Settings</h2>
+          </header>
+          <dl className="details-facts">
+            <dt>ID</dt>
+            <dd className="details-copy">
+              <span className="mono" data-testid="details-id">
+                {integration.id}
+              </span>
+              <CopyButton text={integration.id} what="the integration ID" testId="copy-integration-id" />
+            </dd>
+            <dt>Name</dt>
+            <dd>{integration.name}</dd>
+            <dt>Type</dt>
+            <dd>{KIND_LABELS[integration.kind] ?? integration.kind}</dd>
+            <dt>Region</dt>
+            <dd className="mono">{integration.region}</dd>
+            <dt>Topic</dt>
+            <dd className="mono">{integration.topic}</dd>
+            <dt>AWS</dt>
+            <dd className="mono" title={aws?.user_arn}>
+              {aws ? `${aws.account} · ${aws.access_key_id}` : "own certificates"}
+            </dd>
+            <dt>Join events</dt>
+            <dd>{integration.forward_joins ? "Forwarded" : "Not forwarded"}</dd>
+            <dt>Active</dt>
+            <dd className="details-copy">
+              <ActiveToggle integration={integration} onChanged={onChanged} />
+              <span>{integration.active ? "Active" : "Inactive"}</span>
+            </dd>
+          </dl>
+        </section>
+        <section className="panel" aria-labelledby="details-connection-title" data-testid="details-connection">
+          <header className="panel-header">
+            <h2 id="details-connection-title">Connection</h2>
+          </header>
+          <div className="details-section">
+            <HealthLine live={live} />
+            <p data-testid="details-sessions">{sessionSummary(health)}</p>
+            {health.last_error ? (
+              <p className="text-danger details-error" data-testid="details-last-error">
+                Last error: {health.last_error}
+              </p>
+            ) : null}
+          </div>
+          <header className="panel-header panel-header-inner">
+            <h2 id="details-labels-title">Labels</h2>
+          </header>
+          <div className="details-section">
+            {labels.length > 0 ? (
+              <ul className="pill-list" aria-labelledby="details-labels-title" data-testid="details-labels">
+                {labels.map((l) => (
+                  <li key={l.id} className="pill pill-strong">
+                    {l.name}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="muted" data-testid="details-no-labels">
+                No labels. Attach a label to it on the Labels page: every device carrying that label is piped here.
+              </p>
+            )}
+          </div>
+        </section>
+      </div>
+      <section className="details-devices" aria-labelledby="details-devices-title">
+        <h2 id="details-devices-title" className="section-title">
+          Devices piped <span className="muted">({formatCount(devices.length)})</span>
+        </h2>
+        {devices.length === 0 ? (
+          <EmptyState testId="piped-empty" icon={<RadioIcon size={32} />} title="No devices piped yet">
+            <p>
+              A device is piped to this integration when it carries one of its labels.
+              {labels.length === 0 ? " Attach a label to the integration first." : " No device carries them yet."}
+            </p>
+          </EmptyState>
+        ) : (
+          <PipedTable devices={devices} sessions={sessions} />
+        )}
+      </section>
+    </>
+  );
+}
+
+function PipedTable({ devices, sessions }: { devices: PipedDevice[]; sessions: Map<string, SessionState> }) {
+  const columns: Column<PipedDevice>[] = useMemo(
+    () => [
+      {
+        header: "Name",
+        width: "minmax(120px, 1.4fr)",
+        className: "ellipsis",
+        title: (p) => p.device.name,
+        render: (p) => p.device.name,
+      },
+      { header: "DevEUI", width: "minmax(150px, 1fr)", className: "mono", render: (p) => p.device.dev_eui || "—" },
+      {
+        header: "Last uplink",
+        width: "minmax(100px, 0.8fr)",
+        title: (p) => (p.device.last_seen_ms === null ? undefined : formatDateTime(p.device.last_seen_ms)),
+        render: (p) => formatLastSeen(p.device.last_seen_ms),
+      },
+      {
+        header: "Session",
+        width: "minmax(110px, 1fr)",
+        className: "cell-clip",
+        render: (p) => <SessionBadge session={sessions.get(p.device.id) ?? p.session} />,
+      },
+      {
+        header: "Downlink topic",
+        width: "minmax(240px, 2fr)",
+        render: (p) => (
+          <span className="topic-cell">
+            <span className="mono ellipsis" title={p.downlink_topic}>
+              {p.downlink_topic}
+            </span>
+            <CopyButton text={p.downlink_topic} what={`the downlink topic of ${p.device.name}`} />
+          </span>
+        ),
+      },
+    ],
+    [sessions],
+  );
+  return (
+    <VirtualTable
+      label="Devices piped"
+      scrollLabel="Devices piped (scrollable)"
+      className="details-table"
+      rows={devices}
+      columns={columns}
+      rowHeight={PIPED_ROW_HEIGHT}
+      getKey={(p) => p.device.id}
+      minWidth={860}
+      rowTestId="piped-row"
+      scrollTestId="piped-scroll"
+    />
+  );
+}
