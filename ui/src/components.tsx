@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
   return (
@@ -136,5 +136,43 @@ export function FormField({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** Copies `text`; says so (or that it could not) where the user is looking. */
+export function CopyButton({ text, what, testId }: { text: string; what: string; testId?: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  const copy = () => {
+    clearTimeout(timer.current);
+    // The clipboard API is missing or refused in some webviews: say so rather than fail silently.
+    Promise.resolve()
+      .then(() => navigator.clipboard.writeText(text))
+      .then(
+      () => {
+        setState("copied");
+        timer.current = setTimeout(() => setState("idle"), 2000);
+      },
+      () => setState("failed"),
+    );
+  };
+  return (
+    <span className="copy">
+      <button
+        type="button"
+        className="button button-secondary button-small"
+        aria-label={`Copy ${what}`}
+        data-testid={testId}
+        onClick={copy}
+      >
+        {state === "copied" ? "Copied" : "Copy"}
+      </button>
+      <span className={state === "failed" ? "copy-status text-danger" : "copy-status"} role="status">
+        {state === "copied" ? <span className="sr-only">Copied {what}.</span> : null}
+        {state === "failed" ? "Could not copy: select it and copy it by hand." : null}
+      </span>
+    </span>
   );
 }

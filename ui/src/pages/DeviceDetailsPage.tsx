@@ -3,12 +3,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { deviceDetails, sendDownlink } from "../api";
 import type { Device, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
-import { ErrorState, FormField, Loading, PageHeader } from "../components";
+import { CopyButton, ErrorState, FormField, Loading, PageHeader } from "../components";
 import { formatCount, formatDateTime, formatLastSeen, formatTime } from "../format";
 import { parsePayload, parsePort, PORT_MAX, PORT_MIN, type PayloadFormat } from "../payload";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
-import { CopyButton } from "./SourceGuide";
 
 /** Its counters, labels and routes change with each of these. */
 const WATCH = ["devices", "labels", "integrations"];

@@ -3,14 +3,13 @@
 import { useCallback, useEffect, useMemo, useRef, type ReactNode } from "react";
 import { integrationDetails } from "../api";
 import type { Integration, IntegrationDetails, PipedDevice, SessionState } from "../bindings";
-import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { CopyButton, EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { formatCount, formatDateTime, formatLastSeen } from "../format";
 import { RadioIcon } from "../icons";
 import { HealthLine, SessionBadge, sessionSummary, type LiveHealth } from "../status";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
 import { ActiveToggle, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
-import { CopyButton } from "./SourceGuide";
 
 /** Its settings, labels and piped devices change with each of these. */
 const WATCH = ["integrations", "devices", "labels"];

@@ -5,8 +5,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { addSource, updateSource } from "../api";
 import type { Source, SourceInput } from "../bindings";
-import { FormField } from "../components";
-import { CopyButton, SourceGuide } from "./SourceGuide";
+import { CopyButton, FormField } from "../components";
+import { SourceGuide } from "./SourceGuide";
 import { TestResult, useSourceTest } from "./SourceProbe";
 import {
   KIND_LABELS,
