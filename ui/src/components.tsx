@@ -176,3 +176,42 @@ export function CopyButton({ text, what, testId }: { text: string; what: string;
     </span>
   );
 }
+
+/** A labelled one-line text input bound to a string value (no autocomplete or spellcheck:
+ *  these are ids, URLs and names). */
+export function TextField({
+  label,
+  hint,
+  error,
+  testId,
+  value,
+  onChange,
+  placeholder,
+  mono = true,
+}: {
+  label: string;
+  hint?: ReactNode;
+  error?: string | null;
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder?: string;
+  mono?: boolean;
+}) {
+  return (
+    <FormField label={label} hint={hint} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          className={mono ? "input mono" : "input"}
+          data-testid={testId}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={placeholder}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </FormField>
+  );
+}

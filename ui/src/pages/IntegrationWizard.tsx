@@ -3,7 +3,7 @@
 // read from its (uncontrolled) input when sent, and the input is wiped after a success.
 // Adding also has the Helium side's steps: a source for uplinks to arrive through, and the labels
 // that connect devices to the new integration (created and attached once it exists).
-import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useRef, useState, type FormEvent } from "react";
 import { addIntegration, checkAwsKeys, listLabels, listSources, updateIntegration } from "../api";
 import type {
   EndpointOverride,
@@ -16,7 +16,7 @@ import type {
   UpdateOutcome,
 } from "../bindings";
 import { IOT_CORE_REGIONS } from "../bindings";
-import { FormField } from "../components";
+import { FormField, TextField } from "../components";
 import { formatHostPort, parseHostPort } from "../endpoint";
 import { useCommand } from "../useCommand";
 import { FinishView, linkedLabels, useLabelPart, type LinkedLabel } from "./WizardFinish";
@@ -73,35 +73,6 @@ const orNull = (s: string): string | null => (s.trim() === "" ? null : s.trim())
 
 function sameEndpoint(a: EndpointOverride, b: EndpointOverride): boolean {
   return a.host === b.host && a.port === b.port && a.ca_file === b.ca_file && a.api_url === b.api_url;
-}
-
-/** A labelled one-line text input bound to a string value. */
-function TextField(props: {
-  label: string;
-  hint?: ReactNode;
-  testId: string;
-  value: string;
-  onChange: (value: string) => void;
-  placeholder?: string;
-  mono?: boolean;
-}) {
-  const { label, hint, testId, value, onChange, placeholder, mono = true } = props;
-  return (
-    <FormField label={label} hint={hint}>
-      {(control) => (
-        <input
-          {...control}
-          className={mono ? "input mono" : "input"}
-          data-testid={testId}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder={placeholder}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </FormField>
-  );
 }
 
 function CheckResult({ check }: { check: Check }) {

@@ -2,10 +2,10 @@
 // a Test of the unsaved settings. As with the AWS secret in IntegrationWizard, the broker password
 // never enters React state: it is read from its input when sent and wiped after a save. A new
 // webhook secret has to be in state: it is shown once, to be copied into ChirpStack.
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { addSource, updateSource } from "../api";
 import type { Source, SourceInput } from "../bindings";
-import { CopyButton, FormField } from "../components";
+import { CopyButton, FormField, TextField } from "../components";
 import { SourceGuide } from "./SourceGuide";
 import { TestResult, useSourceTest } from "./SourceProbe";
 import {
@@ -27,36 +27,6 @@ const KIND_OPTIONS: { kind: SourceKind; description: string }[] = [
 ];
 
 export type SourceSaved = { verb: "added" | "saved"; source: Source; newSecret: boolean };
-
-type TextProps = {
-  label: string;
-  hint?: ReactNode;
-  error?: string;
-  testId: string;
-  value: string;
-  onChange: (value: string) => void;
-  placeholder?: string;
-  mono?: boolean;
-};
-
-function TextInput({ label, hint, error, testId, value, onChange, placeholder, mono = true }: TextProps) {
-  return (
-    <FormField label={label} hint={hint} error={error}>
-      {(control) => (
-        <input
-          {...control}
-          className={mono ? "input mono" : "input"}
-          data-testid={testId}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder={placeholder}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </FormField>
-  );
-}
 
 function KindChooser({ kind, onChange }: { kind: SourceKind; onChange: (kind: SourceKind) => void }) {
   const name = useId();
@@ -191,7 +161,7 @@ export function SourceForm({
       <form ref={formRef} className="wizard-body" onSubmit={onSubmit} noValidate>
         <KindChooser kind={fields.kind} onChange={(kind) => update({ kind })} />
         <div className="field-grid">
-          <TextInput
+          <TextField
             label="Name"
             testId="source-name"
             placeholder="e.g. Farm ChirpStack"
@@ -201,7 +171,7 @@ export function SourceForm({
             onChange={(name) => update({ name })}
           />
           {mqtt ? (
-            <TextInput
+            <TextField
               label="Broker URL"
               hint="mqtt://host:port, or mqtts://host:port for TLS."
               testId="source-url"
@@ -211,7 +181,7 @@ export function SourceForm({
               onChange={(url) => update({ url })}
             />
           ) : (
-            <TextInput
+            <TextField
               label="Listen address"
               hint="The IP address and port the bridge listens on."
               testId="source-bind"
@@ -224,7 +194,7 @@ export function SourceForm({
         </div>
         {mqtt ? (
           <div className="field-grid">
-            <TextInput
+            <TextField
               label="Username"
               hint="Optional: empty for a broker without login."
               testId="source-username"
@@ -261,7 +231,7 @@ export function SourceForm({
         ) : null}
         {fields.kind === "chirpstack_mqtt" ? (
           <div className="field-grid">
-            <TextInput
+            <TextField
               label="Application ID"
               hint="The application's UUID in ChirpStack, or + for all."
               testId="source-application-id"
@@ -274,7 +244,7 @@ export function SourceForm({
         ) : null}
         {fields.kind === "legacy_mqtt" ? (
           <div className="field-grid">
-            <TextInput
+            <TextField
               label="Uplink topic"
               hint="Where uplinks arrive; + and # are wildcards."
               testId="source-uplink-topic"
@@ -282,7 +252,7 @@ export function SourceForm({
               value={fields.uplinkTopic}
               onChange={(uplinkTopic) => update({ uplinkTopic })}
             />
-            <TextInput
+            <TextField
               label="Downlink topic"
               hint="Where downlinks go; {{device_id}} becomes the device's id."
               testId="source-downlink-topic"
@@ -296,7 +266,7 @@ export function SourceForm({
           <details className="advanced" open={tlsOpen} onToggle={(e) => setTlsOpen(e.currentTarget.open)}>
             <summary data-testid="source-tls">TLS files</summary>
             <div className="field-grid">
-              <TextInput
+              <TextField
                 label="CA file"
                 hint="PEM of the CA that signed the broker's certificate; needed for mqtts://."
                 testId="source-ca-file"
@@ -304,7 +274,7 @@ export function SourceForm({
                 value={fields.caFile}
                 onChange={(caFile) => update({ caFile })}
               />
-              <TextInput
+              <TextField
                 label="Client certificate"
                 hint="Optional PEM file, with its key."
                 testId="source-cert-file"
@@ -312,7 +282,7 @@ export function SourceForm({
                 value={fields.certFile}
                 onChange={(certFile) => update({ certFile })}
               />
-              <TextInput
+              <TextField
                 label="Client key"
                 hint="Optional PEM file, with its certificate."
                 testId="source-key-file"
