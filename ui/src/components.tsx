@@ -215,3 +215,17 @@ export function TextField({
     </FormField>
   );
 }
+
+/** "← Back to …" at the top of a view that replaced a list; it takes focus when the view opens,
+ *  so keyboard users start at its top rather than on <body>. */
+export function BackButton({ label, testId, onBack }: { label: string; testId: string; onBack: () => void }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <div className="details-back">
+      <button ref={ref} type="button" className="button button-secondary button-small" data-testid={testId} onClick={onBack}>
+        <span aria-hidden="true">←</span> {label}
+      </button>
+    </div>
+  );
+}

@@ -1,9 +1,9 @@
 // One device: what it is, where its uplinks go (and whether each AWS side is ready), its recent
 // events, and a form to send it a downlink through the same checks and path as AWS's.
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useCallback, useMemo, useRef, useState, type FormEvent } from "react";
 import { deviceDetails, sendDownlink } from "../api";
 import type { Device, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
-import { CopyButton, ErrorState, FormField, Loading, PageHeader } from "../components";
+import { BackButton, CopyButton, ErrorState, FormField, Loading, PageHeader } from "../components";
 import { formatCount, formatDateTime, formatLastSeen, formatTime } from "../format";
 import { parsePayload, parsePort, PORT_MAX, PORT_MIN, type PayloadFormat } from "../payload";
 import { SessionBadge, useIntegrationHealth } from "../status";
@@ -15,24 +15,11 @@ const WATCH = ["devices", "labels", "integrations"];
 export function DeviceDetailsPage({ id, onBack }: { id: string; onBack: () => void }) {
   const fetcher = useCallback(() => deviceDetails(id), [id]);
   const [state, reload] = useCommand(fetcher, WATCH);
-  const backRef = useRef<HTMLButtonElement>(null);
-  // The view replaced the list: start keyboard users at its top rather than on <body>.
-  useEffect(() => backRef.current?.focus(), []);
   const details = state.status === "ready" ? state.data : null;
 
   return (
     <div className="page details-page" data-testid="device-details-page">
-      <div className="details-back">
-        <button
-          ref={backRef}
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="device-back"
-          onClick={onBack}
-        >
-          <span aria-hidden="true">←</span> Back to devices
-        </button>
-      </div>
+      <BackButton label="Back to devices" testId="device-back" onBack={onBack} />
       <PageHeader
         title={details ? details.device.name : "Device details"}
         subtitle={details ? `Helium device ${details.device.dev_eui || details.device.id}` : undefined}

@@ -1,9 +1,9 @@
 // Helium Console's "Integration Details": the settings, the live connection (sessions, backlog,
 // uplinks/s), the labels and the devices piped to it, each with its session and downlink topic.
-import { useCallback, useEffect, useMemo, useRef, type ReactNode } from "react";
+import { useCallback, useMemo, type ReactNode } from "react";
 import { integrationDetails } from "../api";
 import type { Integration, IntegrationDetails, PipedDevice, SessionState } from "../bindings";
-import { CopyButton, EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { BackButton, CopyButton, EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { formatCount, formatDateTime, formatLastSeen } from "../format";
 import { RadioIcon } from "../icons";
 import { HealthLine, SessionBadge, sessionSummary, type LiveHealth } from "../status";
@@ -30,24 +30,11 @@ type Props = {
 export function IntegrationDetailsPage({ id, live, notice, onBack, onUpdate, onDelete }: Props) {
   const fetcher = useCallback(() => integrationDetails(id), [id]);
   const [state, reload] = useCommand(fetcher, WATCH);
-  const backRef = useRef<HTMLButtonElement>(null);
-  // The view replaced the list: start keyboard users at its top rather than on <body>.
-  useEffect(() => backRef.current?.focus(), []);
 
   const details = state.status === "ready" ? state.data : null;
   return (
     <div className="page details-page" data-testid="integration-details-page">
-      <div className="details-back">
-        <button
-          ref={backRef}
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="details-back"
-          onClick={onBack}
-        >
-          <span aria-hidden="true">←</span> Back to integrations
-        </button>
-      </div>
+      <BackButton label="Back to integrations" testId="details-back" onBack={onBack} />
       <PageHeader
         title={details ? details.integration.name : "Integration details"}
         subtitle={`${details ? KIND_LABELS[details.integration.kind] : "AWS IoT Core"} integration`}
