@@ -1,16 +1,17 @@
 import { useState, type ReactNode } from "react";
 import { appInfo } from "./api";
 import type { AppInfo } from "./bindings";
-import { ActivityIcon, AlertIcon, CloudIcon, RadioIcon, SourceIcon, TagIcon } from "./icons";
+import { ActivityIcon, AlertIcon, CloudIcon, RadioIcon, SettingsIcon, SourceIcon, TagIcon } from "./icons";
 import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { LabelsPage } from "./pages/LabelsPage";
 import { MonitorPage } from "./pages/MonitorPage";
+import { SettingsPage } from "./pages/SettingsPage";
 import { SourcesPage } from "./pages/SourcesPage";
 import { BridgeIndicator } from "./status";
 import { useCommand } from "./useCommand";
 
-export type PageId = "integrations" | "sources" | "devices" | "labels" | "monitor";
+export type PageId = "integrations" | "sources" | "devices" | "labels" | "monitor" | "settings";
 
 const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
   { id: "integrations", label: "Integrations", icon: <CloudIcon /> },
@@ -18,9 +19,10 @@ const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
   { id: "devices", label: "Devices", icon: <RadioIcon /> },
   { id: "labels", label: "Labels", icon: <TagIcon /> },
   { id: "monitor", label: "Monitor", icon: <ActivityIcon /> },
+  { id: "settings", label: "Settings", icon: <SettingsIcon /> },
 ];
 
-function CurrentPage({ page }: { page: PageId }) {
+function CurrentPage({ page, info }: { page: PageId; info: AppInfo }) {
   switch (page) {
     case "integrations":
       return <IntegrationsPage />;
@@ -32,6 +34,8 @@ function CurrentPage({ page }: { page: PageId }) {
       return <LabelsPage />;
     case "monitor":
       return <MonitorPage />;
+    case "settings":
+      return <SettingsPage info={info} />;
   }
 }
 
@@ -85,7 +89,7 @@ function Shell({ info }: { info: AppInfo }) {
         </footer>
       </aside>
       <main className="content">
-        <CurrentPage page={page} />
+        <CurrentPage page={page} info={info} />
       </main>
     </div>
   );

@@ -62,3 +62,13 @@ export const AlertIcon = ({ size }: { size?: number }) => (
     <path d="M12 10v4M12 17.5v.01" />
   </Icon>
 );
+
+/** Three sliders (Settings). */
+export const SettingsIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12" />
+    <circle cx="16" cy="6" r="2" />
+    <circle cx="10" cy="12" r="2" />
+    <circle cx="18" cy="18" r="2" />
+  </Icon>
+);

@@ -1,0 +1,176 @@
+import { act, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { invoke } from "@tauri-apps/api/core";
+import { App } from "./App";
+import { resetChangeStreamForTests } from "./api";
+import type { Settings } from "./bindings";
+import { SettingsPage } from "./pages/SettingsPage";
+import { changesChannel, defaultAppInfo, mockCommands } from "./test/tauri";
+
+vi.mock("@tauri-apps/api/core", async () => ({
+  invoke: vi.fn(),
+  Channel: (await import("./test/channel")).MockChannel,
+}));
+
+beforeEach(() => {
+  vi.mocked(invoke).mockReset();
+  resetChangeStreamForTests();
+});
+
+const callsOf = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
+
+const CLOSE = { name: "Keep bridging when the window is closed" };
+const NOTIFY = { name: "Desktop notifications" };
+
+/** A get_settings / save_settings pair backed by one stored value, like the core. */
+function storedSettings(initial: Settings) {
+  let stored = initial;
+  return {
+    get_settings: () => stored,
+    save_settings: (args: Record<string, unknown>) => {
+      stored = args.settings as Settings;
+      return stored;
+    },
+  };
+}
+
+describe("Settings page", () => {
+  it("loads and shows both settings with their hints", async () => {
+    mockCommands({ get_settings: { close_to_tray: true, notifications: false } });
+    render(<SettingsPage info={defaultAppInfo} />);
+    expect(screen.getByText(/Loading settings/)).toHaveAttribute("role", "status");
+
+    const close = await screen.findByRole("switch", CLOSE);
+    expect(close).toBeChecked();
+    expect(close).toHaveAccessibleDescription(/the app stays in the system tray \(Open, Pause bridging, Quit\)/);
+    expect(close).toHaveAccessibleDescription(/Off: closing the window quits the app and stops bridging\./);
+    const notify = screen.getByRole("switch", NOTIFY);
+    expect(notify).not.toBeChecked();
+    expect(notify).toHaveAccessibleDescription(/cannot reach AWS or recovers/);
+    expect(invoke).toHaveBeenCalledWith("get_settings");
+  });
+
+  it("saves the full settings when a setting is toggled", async () => {
+    const user = userEvent.setup();
+    mockCommands(storedSettings({ close_to_tray: true, notifications: true }));
+    render(<SettingsPage info={defaultAppInfo} />);
+
+    await user.click(await screen.findByRole("switch", CLOSE));
+    expect(invoke).toHaveBeenCalledWith("save_settings", { settings: { close_to_tray: false, notifications: true } });
+    expect(screen.getByRole("switch", CLOSE)).not.toBeChecked();
+    expect(screen.getByRole("switch", NOTIFY)).toBeChecked();
+
+    // From the keyboard too, carrying the first change along.
+    screen.getByRole("switch", NOTIFY).focus();
+    await user.keyboard(" ");
+    expect(invoke).toHaveBeenLastCalledWith("save_settings", {
+      settings: { close_to_tray: false, notifications: false },
+    });
+    expect(screen.getByRole("switch", NOTIFY)).not.toBeChecked();
+    expect(screen.getByRole("switch", NOTIFY)).toHaveFocus();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("reverts the switch and shows the error when saving fails", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      get_settings: { close_to_tray: true, notifications: true },
+      save_settings: { reject: { message: "settings file is read-only" } },
+    });
+    render(<SettingsPage info={defaultAppInfo} />);
+
+    const notify = await screen.findByRole("switch", NOTIFY);
+    await user.click(notify);
+    expect(callsOf("save_settings")).toEqual([
+      ["save_settings", { settings: { close_to_tray: true, notifications: false } }],
+    ]);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("settings file is read-only");
+    expect(within(screen.getByTestId("setting-notifications")).getByRole("alert")).toBe(alert);
+    expect(notify).toBeChecked();
+    expect(notify).toHaveAccessibleDescription(/settings file is read-only/);
+    expect(screen.getByRole("switch", CLOSE)).toBeChecked();
+
+    // The next attempt clears the message.
+    mockCommands(storedSettings({ close_to_tray: true, notifications: true }));
+    await user.click(notify);
+    expect(notify).not.toBeChecked();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("reloads when the settings change elsewhere (the CLI)", async () => {
+    let stored: Settings = { close_to_tray: true, notifications: true };
+    mockCommands({ get_settings: () => stored });
+    render(<SettingsPage info={defaultAppInfo} />);
+    expect(await screen.findByRole("switch", CLOSE)).toBeChecked();
+
+    stored = { close_to_tray: false, notifications: true };
+    const channel = changesChannel();
+    expect(channel).toBeDefined();
+    act(() => channel?.onmessage({ what: ["settings"] }));
+    await waitFor(() => expect(screen.getByRole("switch", CLOSE)).not.toBeChecked());
+    expect(callsOf("get_settings")).toHaveLength(2);
+  });
+
+  it("shows a failing get_settings with a retry", async () => {
+    const user = userEvent.setup();
+    mockCommands({ get_settings: { reject: { message: "database is locked" } } });
+    render(<SettingsPage info={defaultAppInfo} />);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Could not load settings");
+    expect(alert).toHaveTextContent("database is locked");
+    // The About panel does not depend on the settings.
+    expect(screen.getByTestId("about-version")).toHaveTextContent("0.1.0");
+
+    mockCommands({ get_settings: { close_to_tray: false, notifications: true } });
+    await user.click(within(alert).getByRole("button", { name: "Retry" }));
+    expect(await screen.findByRole("switch", CLOSE)).not.toBeChecked();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("shows the version, the data directory, the log folder and the CLI in About", async () => {
+    mockCommands({});
+    render(<SettingsPage info={{ ...defaultAppInfo, version: "2.4.6", data_dir: "/srv/bridge data" }} />);
+    const about = screen.getByRole("region", { name: "About" });
+    expect(within(about).getByTestId("about-version")).toHaveTextContent(/^2\.4\.6$/);
+    expect(within(about).getByTestId("about-data-dir")).toHaveTextContent(/^\/srv\/bridge data$/);
+    expect(within(about).getByTestId("about-data-dir")).toHaveClass("mono");
+    expect(within(about).getByRole("button", { name: "Copy the data directory" })).toBeInTheDocument();
+    const logs = within(about).getByTestId("about-logs");
+    expect(logs).toHaveTextContent("$XDG_DATA_HOME/org.heliumawsbridge.desktop/logs");
+    expect(logs).toHaveTextContent("~/.local/share/org.heliumawsbridge.desktop/logs");
+    expect(logs).toHaveTextContent("~/Library/Logs/org.heliumawsbridge.desktop");
+    expect(logs).toHaveTextContent("%LOCALAPPDATA%\\org.heliumawsbridge.desktop\\logs");
+    expect(within(about).getByTestId("about-cli")).toHaveTextContent("helium-aws-bridge");
+    await screen.findByRole("switch", CLOSE);
+  });
+
+  it("copies the data directory", async () => {
+    const user = userEvent.setup();
+    mockCommands({});
+    render(<SettingsPage info={defaultAppInfo} />);
+    await user.click(screen.getByRole("button", { name: "Copy the data directory" }));
+    expect(await navigator.clipboard.readText()).toBe(defaultAppInfo.data_dir);
+    expect(screen.getByTestId("copy-data-dir")).toHaveTextContent("Copied");
+    await screen.findByRole("switch", CLOSE);
+  });
+
+  it("is the last entry in the sidebar and opens from it", async () => {
+    const user = userEvent.setup();
+    mockCommands({ app_info: { ...defaultAppInfo, version: "1.2.3" } });
+    render(<App />);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    const entries = within(nav).getAllByRole("button");
+    const settings = entries[entries.length - 1];
+    expect(settings).toHaveAccessibleName("Settings");
+
+    await user.click(within(nav).getByRole("button", { name: "Settings" }));
+    expect(screen.getByRole("heading", { level: 1, name: "Settings" })).toBeInTheDocument();
+    expect(within(nav).getByRole("button", { name: "Settings" })).toHaveAttribute("aria-current", "page");
+    expect(await screen.findByRole("switch", CLOSE)).toBeChecked();
+    expect(screen.getByRole("switch", NOTIFY)).toBeChecked();
+    expect(screen.getByTestId("about-version")).toHaveTextContent("1.2.3");
+    expect(screen.getByTestId("about-data-dir")).toHaveTextContent(defaultAppInfo.data_dir);
+  });
+});
