@@ -232,7 +232,11 @@ export type DeviceDetails = { device: Device,
 /**
  * The AWS IoT thing name (the device id).
  */
-thing_name: string, downlink_topic: string, labels: Array<Label>, 
+thing_name: string, 
+/**
+ * The name of the source it was last heard on (`None`: not heard yet, or since removed).
+ */
+source_name: string | null, downlink_topic: string, labels: Array<Label>, 
 /**
  * Integrations it shares a label with.
  */

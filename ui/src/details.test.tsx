@@ -164,6 +164,7 @@ function deviceDetails(o: Partial<DeviceDetails> = {}): DeviceDetails {
   return {
     device: device(1),
     thing_name: "dev-1",
+    source_name: "Helium LNS",
     downlink_topic: topic("dev-1"),
     labels: [{ id: "l1", name: "farm" }],
     integrations: [
@@ -200,7 +201,8 @@ describe("Device details", () => {
     const facts = screen.getByTestId("device-facts");
     expect(facts).toHaveTextContent("dev-1");
     expect(facts).toHaveTextContent("0000000000000001");
-    expect(facts).toHaveTextContent("helium");
+    // The source by name, not its id.
+    expect(facts).toHaveTextContent("SourceHelium LNS");
     expect(screen.getByTestId("device-counters")).toHaveTextContent("3 uplinks · 1 downlinks · 0 errors");
     expect(within(screen.getByTestId("device-labels")).getByText("farm")).toBeInTheDocument();
     expect(screen.getByTestId("device-downlink-topic")).toHaveTextContent(topic("dev-1"));

@@ -96,6 +96,21 @@ describe("Add an AWS IoT Core integration", () => {
     expect(screen.queryByTestId("wizard-check-result")).not.toBeInTheDocument();
   });
 
+  it("names the data endpoint override as where devices connect, not AWS's own", async () => {
+    const user = userEvent.setup();
+    mockCommands({ check_aws_keys: keysChecked() });
+    render(<IntegrationsPage />);
+    await openWizard(user);
+    await fillKeys(user, "eu-central-1");
+    await user.click(screen.getByTestId("wizard-advanced"));
+    await user.type(screen.getByTestId("wizard-data-endpoint"), "iot.example.com:8883");
+    await user.click(screen.getByRole("button", { name: "Check keys" }));
+    const result = await screen.findByTestId("wizard-check-result");
+    expect(result).toHaveTextContent(
+      "Data endpointiot.example.com:8883 (your override; AWS's own is a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com)",
+    );
+  });
+
   it("adds with the right payload, sends the secret nowhere else, and wipes the secret field", async () => {
     const user = userEvent.setup();
     let list: Integration[] = [];

@@ -46,6 +46,8 @@ pub struct DeviceDetails {
     pub device: Device,
     /// The AWS IoT thing name (the device id).
     pub thing_name: String,
+    /// The name of the source it was last heard on (`None`: not heard yet, or since removed).
+    pub source_name: Option<String>,
     pub downlink_topic: String,
     pub labels: Vec<Label>,
     /// Integrations it shares a label with.
@@ -93,9 +95,10 @@ pub fn integration_details(core: &Core, engine: &Engine, id_or_name: &str) -> Re
 const DEVICE_EVENTS: usize = 50;
 
 pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<DeviceDetails, IpcError> {
-    let (device, labels, routes, identities, mut events) = {
+    let (device, source_name, labels, routes, identities, mut events) = {
         let store = core.store();
         let device = store.find_device(id_or_eui)?;
+        let source_name = store.find_source(&device.source).ok().map(|s| s.name);
         let labels = store.device_labels(&device.id)?;
         let routes: Vec<Integration> = store
             .list_integrations()?
@@ -115,7 +118,7 @@ pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<D
             })
             .collect::<Result<Vec<bool>, _>>()?;
         let events = store.device_events(&device.id, DEVICE_EVENTS)?;
-        (device, labels, routes, identities, events)
+        (device, source_name, labels, routes, identities, events)
     };
     events.sort_by_key(|e| e.id);
     let health = engine.integration_health(core)?;
@@ -135,6 +138,7 @@ pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<D
         .collect();
     Ok(DeviceDetails {
         thing_name: device.id.clone(),
+        source_name,
         downlink_topic: crate::bridge::downlink_topic(&device.id),
         device,
         labels,

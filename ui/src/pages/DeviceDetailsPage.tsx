@@ -53,7 +53,9 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
             <dt>Name</dt>
             <dd>{device.name}</dd>
             <dt>Source</dt>
-            <dd>{device.source}</dd>
+            <dd title={device.source || undefined}>
+              {details.source_name ?? (device.source ? "a removed source" : "not heard yet")}
+            </dd>
             <dt>Last seen</dt>
             <dd title={device.last_seen_ms === null ? undefined : formatDateTime(device.last_seen_ms)}>
               {formatLastSeen(device.last_seen_ms)}

@@ -75,7 +75,8 @@ function sameEndpoint(a: EndpointOverride, b: EndpointOverride): boolean {
   return a.host === b.host && a.port === b.port && a.ca_file === b.ca_file && a.api_url === b.api_url;
 }
 
-function CheckResult({ check }: { check: Check }) {
+/** `endpoint`: the data endpoint override typed in Advanced, which is where devices connect. */
+function CheckResult({ check, endpoint }: { check: Check; endpoint: string }) {
   if (check.state === "ok") {
     const { account, data_endpoint } = check.checked;
     return (
@@ -87,7 +88,14 @@ function CheckResult({ check }: { check: Check }) {
           <dt>IAM user</dt>
           <dd className="mono">{account.user_arn}</dd>
           <dt>Data endpoint</dt>
-          <dd className="mono">{data_endpoint}</dd>
+          {endpoint.trim() ? (
+            <dd>
+              <span className="mono">{endpoint.trim()}</span> (your override; AWS's own is{" "}
+              <span className="mono">{data_endpoint}</span>)
+            </dd>
+          ) : (
+            <dd className="mono">{data_endpoint}</dd>
+          )}
         </dl>
       </div>
     );
@@ -388,7 +396,7 @@ export function IntegrationWizard({
                 >
                   {check.state === "checking" ? "Checking…" : "Check keys"}
                 </button>
-                <CheckResult check={check} />
+                <CheckResult check={check} endpoint={fields.dataEndpoint} />
               </div>
             </li>
             <li className="wizard-step">
