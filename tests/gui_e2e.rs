@@ -1,55 +1,15 @@
 //! The real desktop app under Xvfb, driven through tauri-driver + WebKitWebDriver.
 //! Screenshots land in tests/artifacts/ (or $HELIUM_TEST_ARTIFACTS).
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+mod gui;
 
+use gui::{click, launch, set_input, wait_texts, WAIT};
 use helium_bridge_core::domain::{IntegrationKind, NewIntegration, SourceConfig};
 use helium_bridge_core::events::Event;
 use helium_bridge_core::{Core, DataDir};
 use serde_json::json;
-use test_harness::gui::{GuiSession, WebDriver};
+use test_harness::gui::GuiSession;
 use test_harness::{KeychainSession, Moto, TestCa};
-
-const WAIT: Duration = Duration::from_secs(30);
-
-fn launch(gui: &mut GuiSession, data_dir: &Path) -> WebDriver {
-    let app = Path::new(env!("CARGO_BIN_EXE_helium-aws-bridge-desktop"));
-    gui.launch(app, &["--data-dir".to_string(), data_dir.display().to_string()])
-}
-
-/// The `innerText` of the elements matching `css`, once `done` accepts them (or panics after
-/// `timeout`). (WebKitWebDriver's element text leaves out `text-overflow: ellipsis` cells.)
-fn wait_texts(app: &WebDriver, css: &str, timeout: Duration, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let found = app.execute(
-            "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)",
-            json!([css]),
-        );
-        let texts: Vec<String> = serde_json::from_value(found).expect("a list of texts");
-        if done(&texts) {
-            return texts;
-        }
-        assert!(Instant::now() < deadline, "{css}: still {texts:?} after {timeout:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Types into a React-controlled input (the WebDriver helper has no key sending).
-fn set_input(app: &WebDriver, css: &str, value: &str) {
-    app.execute(
-        "const input = document.querySelector(arguments[0]);\
-         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, arguments[1]);\
-         input.dispatchEvent(new Event('input', { bubbles: true }));",
-        json!([css, value]),
-    );
-}
-
-fn click(app: &WebDriver, css: &str) {
-    let element = app.wait_for(css, WAIT);
-    app.click(&element);
-}
 
 fn new_integration(name: &str) -> NewIntegration {
     NewIntegration {
@@ -252,15 +212,17 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
     let mut gui = GuiSession::start(&[]);
     let app = launch(&mut gui, data.path());
 
-    // The webhook source listens: a green row in the connections panel.
+    // The webhook source listens: a green row in the connections panel, beside the
+    // integration's summary row.
     let conns = wait_texts(&app, "[data-testid=connection-state]", WAIT, |t| {
         t.iter().any(|r| r.contains("listening"))
     });
-    assert_eq!(conns.len(), 1, "{conns:?}");
+    assert_eq!(conns.len(), 2, "{conns:?}");
     assert!(
         conns[0].contains("farm webhook") && conns[0].contains(&format!("127.0.0.1:{port}")),
         "{conns:?}"
     );
+    assert!(conns[1].contains("Warehouse sensors"), "{conns:?}");
     app.wait_for("[data-testid=connection-state][data-connected=true]", WAIT);
 
     // Disable the integration, live; the row shows it after the reload.

@@ -205,6 +205,42 @@ impl WebDriver {
         .expect("execute async script")
     }
 
+    /// Resizes the window (the page's viewport follows), waiting until the page sees the new
+    /// size; on a display without a window manager the size is exact.
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        request(
+            "POST",
+            &format!("{}/window/rect", self.url),
+            Some(json!({"width": width, "height": height})),
+        )
+        .expect("set the window size");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let seen = self.execute("return [window.outerWidth, window.outerHeight]", json!([]));
+            if seen == json!([width, height]) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the window is {seen}, not {width}x{height}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Runs axe-core (the accessibility checker) on the page as it is now and returns its
+    /// serious and critical violations as `rule: what (n nodes)` lines.
+    pub fn accessibility_violations(&self, axe_source: &str) -> Vec<String> {
+        // The source goes in the script itself: WebDriver scripts are not subject to the
+        // page's content security policy, an eval in the page would be.
+        let run = "const done = arguments[arguments.length - 1];
+            window.axe.run(document, { resultTypes: ['violations'] })
+              .then(r => done(r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ' nodes: ' +
+                  v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ') + ')')))
+              .catch(e => done(['axe failed: ' + e]));";
+        let v = self.execute_async(&format!("{axe_source}\n;{run}"), json!([]));
+        serde_json::from_value(v).expect("a list of violations")
+    }
+
     /// Saves a PNG of the window after two animation frames (so it shows the current frame,
     /// not the previous one) and returns its path.
     pub fn screenshot(&self, name: &str) -> PathBuf {

@@ -2,6 +2,7 @@
 //! guard is dropped (also when the test panics; the child also gets SIGTERM if the test
 //! process dies, through PR_SET_PDEATHSIG).
 
+pub mod clients;
 pub mod gui;
 pub mod keychain;
 pub mod mosquitto;
@@ -9,6 +10,7 @@ pub mod moto;
 pub mod pki;
 pub mod process;
 
+pub use clients::{aws_observer, lns_observer, uplink, Publisher};
 pub use keychain::KeychainSession;
 pub use mosquitto::Mosquitto;
 pub use moto::Moto;

@@ -3,50 +3,11 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use rumqttc::{Client, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
 use test_harness::TestCa;
 
-/// Subscribes to `topic` on the TLS broker at `port` with a certificate from `ca`; every
-/// message arrives on the returned channel as JSON.
-pub fn aws_observer(ca: &TestCa, port: u16, topic: &str) -> mpsc::Receiver<serde_json::Value> {
-    let id = ca.client_identity("observer");
-    let mut o = MqttOptions::new("observer", "127.0.0.1", port);
-    o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
-        ca: ca.cert_pem.as_bytes().to_vec(),
-        alpn: None,
-        client_auth: Some((id.cert_pem.into_bytes(), id.key_pem.into_bytes())),
-    }));
-    o.set_max_packet_size(256 * 1024, 256 * 1024);
-    let (obs, mut conn) = Client::new(o, 100);
-    obs.subscribe(topic, QoS::AtLeastOnce).unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _keep = obs;
-        for ev in conn.iter() {
-            if let Ok(Event::Incoming(Packet::Publish(p))) = ev {
-                if tx.send(serde_json::from_slice(&p.payload).unwrap()).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    rx
-}
-
-/// The reference ChirpStack uplink for another device, application, frame counter and
-/// deduplication id.
-pub fn uplink(eui: &str, app: &str, fcnt: u32, uuid: &str) -> Vec<u8> {
-    let raw = std::fs::read(test_harness::repo_root().join("tests/fixtures/chirpstack/reference.json")).unwrap();
-    let mut v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
-    v["deviceInfo"]["devEui"] = eui.into();
-    v["deviceInfo"]["applicationId"] = app.into();
-    v["fCnt"] = fcnt.into();
-    v["deduplicationId"] = uuid.into();
-    serde_json::to_vec(&v).unwrap()
-}
+pub use test_harness::{aws_observer, uplink};
 
 /// Waits (30 s at most) until the log file contains `text`.
 pub fn wait_for_log(log: &Path, text: &str) {

@@ -1,0 +1,543 @@
+//! The whole job in the desktop app, as a user does it, from an empty data directory: add a
+//! ChirpStack source, walk the wizard (keys checked by moto, AWS data endpoint and CA pointed at
+//! the TLS broker, a new label), label a device by DevEUI, and watch its uplinks reach "AWS";
+//! detach and reattach the label, turn the integration off and on, send a downlink from the
+//! device's page. Then the CLI changes things beside the running app and the app shows them.
+//! Each page is checked with axe-core and photographed at 1280×800 and 1024×700
+//! (`HELIUM_TEST_ARTIFACTS=docs/screenshots` refreshes the README's pictures).
+
+mod gui;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use gui::{click, launch, nav, set_input, wait_texts, WAIT};
+use helium_bridge_core::Store;
+use serde_json::Value;
+use test_harness::gui::{GuiSession, WebDriver};
+use test_harness::{aws_observer, lns_observer, uplink, KeychainSession, Mosquitto, Moto, Publisher, TestCa};
+
+const KEY_ID: &str = "AKIAGUIJOBTEST000001";
+const SECRET: &str = "gUiJoB/SeCrEt+0123456789abcdefghijklmnop";
+const APP: &str = "17c82e96-be03-4f38-aef3-f83d48582d97";
+const EUI: &str = "0102030405060708";
+/// The reference fixture's device name.
+const DEVICE_NAME: &str = "sensor-01";
+
+/// The servers a user's setup has: the LNS broker, "AWS" (moto and the TLS broker), a keychain.
+struct Lab {
+    ca: TestCa,
+    /// `None` once stopped.
+    moto: Option<Moto>,
+    keychain: KeychainSession,
+    lns: Mosquitto,
+    aws: Mosquitto,
+    tmp: tempfile::TempDir,
+}
+
+impl Lab {
+    fn start() -> Lab {
+        let ca = TestCa::new("gui job CA");
+        // moto first: it finds its venv under the HOME the keychain session replaces.
+        let moto = Moto::start(&ca);
+        Lab {
+            keychain: KeychainSession::start(),
+            lns: Mosquitto::plain(),
+            aws: Mosquitto::tls_persistent(&ca),
+            moto: Some(moto),
+            ca,
+            tmp: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+
+    fn ca_file(&self) -> PathBuf {
+        let f = self.tmp.path().join("ca.pem");
+        std::fs::write(&f, &self.ca.cert_pem).unwrap();
+        f
+    }
+
+    fn gui(&self) -> GuiSession {
+        let env = self.keychain.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        GuiSession::start(&env)
+    }
+
+    /// The device's uplink count as the app's store has it (read-only, beside the app).
+    fn uplinks_seen(&self) -> i64 {
+        Store::open_reader(&self.data().join("bridge.sqlite3"))
+            .ok()
+            .and_then(|s| s.find_device(EUI).ok())
+            .map_or(0, |d| d.uplinks)
+    }
+}
+
+/// Accessibility and pictures of each page as the user sees it.
+struct Pages {
+    axe: String,
+    violations: Vec<String>,
+}
+
+impl Pages {
+    fn new() -> Pages {
+        let axe = test_harness::repo_root().join("ui/node_modules/axe-core/axe.min.js");
+        Pages {
+            axe: std::fs::read_to_string(&axe)
+                .unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup.sh)", axe.display())),
+            violations: Vec::new(),
+        }
+    }
+
+    /// Checks the page with axe-core and photographs it at both window sizes.
+    fn look(&mut self, app: &WebDriver, name: &str) {
+        for v in app.accessibility_violations(&self.axe) {
+            self.violations.push(format!("{name}: {v}"));
+        }
+        for (w, h) in [(1024, 700), (1280, 800)] {
+            app.set_window_size(w, h);
+            let shot = app.screenshot(&format!("{name}-{w}x{h}"));
+            assert!(
+                std::fs::metadata(&shot).unwrap().len() > 10_000,
+                "{name}: a blank window"
+            );
+        }
+    }
+}
+
+/// Publishes uplink number `fcnt` of the device and returns its deduplication id.
+fn send_uplink(lns: &Publisher, fcnt: u32) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    lns.publish(
+        &format!("application/{APP}/device/{EUI}/event/up"),
+        uplink(EUI, APP, fcnt, &id),
+    );
+    id
+}
+
+/// The next message AWS receives.
+fn next_on_aws(rx: &Receiver<Value>) -> Value {
+    rx.recv_timeout(WAIT).expect("an uplink on the AWS broker")
+}
+
+/// Waits until the app has taken in `n` uplinks of the device (forwarded or not).
+fn wait_uplinks(lab: &Lab, n: i64) {
+    let deadline = Instant::now() + WAIT;
+    while lab.uplinks_seen() < n {
+        assert!(
+            Instant::now() < deadline,
+            "the app took in {} uplinks, not {n}",
+            lab.uplinks_seen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn add_source(app: &WebDriver, pages: &mut Pages, lab: &Lab) {
+    nav(app, "sources");
+    app.wait_for("[data-testid=sources-empty]", WAIT);
+    pages.look(app, "sources-empty");
+    click(app, "[data-testid=sources-empty] [data-testid=add-source]");
+    click(app, "[data-testid=kind-chirpstack_mqtt]");
+    set_input(app, "[data-testid=source-name]", "Helium LNS");
+    set_input(
+        app,
+        "[data-testid=source-url]",
+        &format!("mqtt://127.0.0.1:{}", lab.lns.port),
+    );
+    set_input(app, "[data-testid=source-application-id]", APP);
+    pages.look(app, "source-form");
+    click(app, "[data-testid=source-form-submit]");
+    wait_texts(app, "[data-testid=source-status]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Connected")
+    });
+    pages.look(app, "sources");
+}
+
+fn walk_the_wizard(app: &WebDriver, pages: &mut Pages, lab: &Lab) {
+    nav(app, "integrations");
+    app.wait_for("[data-testid=integrations-empty]", WAIT);
+    pages.look(app, "integrations-empty");
+    click(app, "[data-testid=integrations-empty] [data-testid=add-integration]");
+    set_input(app, "[data-testid=wizard-access-key-id]", KEY_ID);
+    set_input(app, "[data-testid=wizard-secret]", SECRET);
+    set_input(app, "[data-testid=wizard-region]", "us-east-1");
+    click(app, "[data-testid=wizard-advanced]");
+    let moto = lab.moto.as_ref().expect("moto runs");
+    set_input(app, "[data-testid=wizard-api-url]", &moto.endpoint_url());
+    set_input(
+        app,
+        "[data-testid=wizard-data-endpoint]",
+        &format!("127.0.0.1:{}", lab.aws.port),
+    );
+    set_input(app, "[data-testid=wizard-ca-file]", lab.ca_file().to_str().unwrap());
+    click(app, "[data-testid=wizard-check]");
+    wait_texts(app, "[data-testid=wizard-check-result]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("123456789012")
+    });
+    set_input(app, "[data-testid=wizard-topic]", "helium/uplinks");
+    set_input(app, "[data-testid=wizard-name]", "Farm sensors");
+    // The source step shows the source just added; the label step makes a new label.
+    wait_texts(app, "[data-testid=wizard-sources]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Helium LNS")
+    });
+    click(app, "[data-testid=wizard-new-label]");
+    set_input(app, "[data-testid=wizard-new-label-name]", "farm");
+    pages.look(app, "wizard");
+    click(app, "[data-testid=wizard-submit]:not([disabled])");
+    let summary = wait_texts(app, "[data-testid=wizard-label-summary]", WAIT, |t| t.len() == 1);
+    assert!(summary[0].contains("farm"), "{summary:?}");
+    pages.look(app, "wizard-finished");
+    click(app, "[data-testid=wizard-done]");
+    wait_texts(app, "[data-testid=integration-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Farm sensors")
+    });
+}
+
+/// Opens the label's members dialog on the Labels page.
+fn open_members(app: &WebDriver) {
+    nav(app, "labels");
+    wait_texts(app, "[data-testid=label-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("farm")
+    });
+    click(app, "[data-testid=label-members]");
+    app.wait_for("[data-testid=members-ref]", WAIT);
+}
+
+/// Ticks the device in the members dialog and presses attach or detach; waits for the result.
+fn relabel(app: &WebDriver, attach: bool) {
+    open_members(app);
+    click(app, &format!("input[aria-label='Select device {DEVICE_NAME}']"));
+    click(
+        app,
+        if attach {
+            "[data-testid=members-attach]:not([disabled])"
+        } else {
+            "[data-testid=members-detach]:not([disabled])"
+        },
+    );
+    let done = if attach { "Attached" } else { "Detached" };
+    wait_texts(app, "[role=status]", WAIT, |t| t.iter().any(|s| s.contains(done)));
+    click(app, "[data-testid=members-close]");
+}
+
+#[test]
+fn gui_does_the_whole_job_from_an_empty_data_dir() {
+    let lab = Lab::start();
+    let mut gui = lab.gui();
+    let app = launch(&mut gui, &lab.data());
+    app.set_window_size(1280, 800);
+    let mut pages = Pages::new();
+
+    add_source(&app, &mut pages, &lab);
+    walk_the_wizard(&app, &mut pages, &lab);
+
+    // The device is labelled before it is ever heard, by its DevEUI.
+    open_members(&app);
+    set_input(&app, "[data-testid=members-ref]", EUI);
+    click(&app, "[data-testid=members-ref-attach]");
+    wait_texts(&app, "[data-testid=members-count]", WAIT, |t| {
+        t.iter().any(|s| s.contains("1 carr"))
+    });
+    pages.look(&app, "label-members");
+    click(&app, "[data-testid=members-close]");
+
+    // Its uplink reaches AWS as Helium JSON.
+    let aws = aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");
+    let lns = Publisher::connect(lab.lns.port);
+    let first = send_uplink(&lns, 1);
+    let got = next_on_aws(&aws);
+    assert_eq!(
+        (got["uuid"].as_str(), got["fcnt"].as_u64()),
+        (Some(first.as_str()), Some(1)),
+        "{got}"
+    );
+    assert_eq!(got["dev_eui"], EUI);
+
+    // The device appears in Devices and under the integration's Devices Piped.
+    nav(&app, "devices");
+    wait_texts(&app, "[data-testid=device-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains(EUI)
+    });
+    pages.look(&app, "devices");
+    nav(&app, "integrations");
+    click(&app, "[data-testid=integration-details]");
+    let piped = wait_texts(&app, "[data-testid=piped-row]", WAIT, |t| t.len() == 1);
+    assert!(piped[0].contains(&format!("helium/devices/")), "{piped:?}");
+    pages.look(&app, "integration-details");
+
+    // Detached in the UI: not forwarded. Reattached: the next one is.
+    relabel(&app, false);
+    send_uplink(&lns, 2);
+    wait_uplinks(&lab, 2);
+    relabel(&app, true);
+    send_uplink(&lns, 3);
+    assert_eq!(next_on_aws(&aws)["fcnt"], 3, "uplink 2 went out while detached");
+
+    // Turned off: not forwarded. On again: the next one is.
+    nav(&app, "integrations");
+    click(&app, "[data-testid=integration-toggle][aria-checked=true]");
+    app.wait_for("[data-testid=integration-toggle][aria-checked=false]", WAIT);
+    send_uplink(&lns, 4);
+    wait_uplinks(&lab, 4);
+    click(&app, "[data-testid=integration-toggle][aria-checked=false]");
+    app.wait_for("[data-testid=integration-toggle][aria-checked=true]", WAIT);
+    send_uplink(&lns, 5);
+    assert_eq!(next_on_aws(&aws)["fcnt"], 5, "uplink 4 went out while inactive");
+
+    // A downlink from the device's page reaches the LNS's command topic.
+    let commands = lns_observer(lab.lns.port, &format!("application/{APP}/device/+/command/down"));
+    nav(&app, "devices");
+    click(
+        &app,
+        &format!(
+            "[data-device-id='{}']",
+            helium_bridge_core::codec::device_id_for_dev_eui(EUI)
+        ),
+    );
+    app.wait_for("[data-testid=device-details-page]", WAIT);
+    set_input(&app, "[data-testid=downlink-port]", "2");
+    set_input(&app, "[data-testid=downlink-payload]", "01 02 ff");
+    click(&app, "[data-testid=downlink-send]");
+    wait_texts(&app, "[data-testid=downlink-result]", WAIT, |t| t.len() == 1);
+    let down = commands.recv_timeout(WAIT).expect("a downlink on the LNS");
+    assert_eq!(
+        (down["fPort"].as_u64(), down["data"].as_str()),
+        (Some(2), Some("AQL/")),
+        "{down}"
+    );
+    pages.look(&app, "device-details");
+
+    cli_changes_show_in_the_app(&app, &lab);
+    assert!(
+        pages.violations.is_empty(),
+        "accessibility:\n{}",
+        pages.violations.join("\n")
+    );
+}
+
+/// The CLI, built next to this test.
+fn cli() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let cli = dir.join("helium-aws-bridge");
+    assert!(
+        cli.is_file(),
+        "{} is missing: build it (cargo build -p helium-aws-bridge-cli)",
+        cli.display()
+    );
+    cli
+}
+
+/// Runs the CLI against the app's data directory; its output.
+fn run_cli(lab: &Lab, args: &[&str]) -> String {
+    let mut cmd = std::process::Command::new(cli());
+    cmd.args(args).arg("--data-dir").arg(lab.data());
+    for (k, v) in lab.keychain.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits at most a second from now for one of the `css` elements to show all of `text`.
+fn shown_within_a_second(app: &WebDriver, css: &str, text: &[&str]) {
+    let start = Instant::now();
+    wait_texts(app, css, Duration::from_secs(1), |t| {
+        t.iter().any(|s| text.iter().all(|x| s.contains(x)))
+    });
+    eprintln!(
+        "{text:?} shown {} ms after the CLI returned",
+        start.elapsed().as_millis()
+    );
+}
+
+fn cli_changes_show_in_the_app(app: &WebDriver, lab: &Lab) {
+    nav(app, "labels");
+    run_cli(lab, &["label", "add", "from-cli"]);
+    shown_within_a_second(app, "[data-testid=label-row]", &["from-cli", "0 devices"]);
+    run_cli(lab, &["label", "attach", "from-cli", "--device", EUI]);
+    shown_within_a_second(app, "[data-testid=label-row]", &["from-cli", "1 device"]);
+
+    nav(app, "sources");
+    let port = test_harness::free_port();
+    run_cli(
+        lab,
+        &[
+            "source",
+            "add",
+            "webhook",
+            "cli hook",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ],
+    );
+    shown_within_a_second(app, "[data-testid=source-row]", &["cli hook"]);
+
+    nav(app, "integrations");
+    run_cli(lab, &["integration", "update", "Farm sensors", "--topic", "helium/cli"]);
+    shown_within_a_second(app, "[data-testid=integration-row]", &["helium/cli"]);
+
+    let devices = run_cli(lab, &["device", "list"]);
+    assert!(devices.contains(EUI), "{devices}");
+}
+
+/// A data directory set up as the job above leaves it, without AWS keys: the ChirpStack source,
+/// an integration on the TLS broker with certificates made by hand, and the label `farm` on it
+/// and on the device.
+fn seed(lab: &Lab) {
+    use helium_bridge_core::domain::{EndpointOverride, IntegrationKind, NewIntegration, SourceConfig};
+    let core = helium_bridge_core::Core::open(&lab.data()).unwrap();
+    let store = core.store();
+    store
+        .create_source(
+            "Helium LNS",
+            SourceConfig::ChirpstackMqtt {
+                url: format!("mqtt://127.0.0.1:{}", lab.lns.port),
+                username: None,
+                application_id: APP.into(),
+                tls: Default::default(),
+            },
+        )
+        .unwrap();
+    let certs = lab.tmp.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    let device = helium_bridge_core::codec::device_id_for_dev_eui(EUI);
+    let id = lab.ca.client_identity(&device);
+    std::fs::write(certs.join(format!("{device}.cert.pem")), id.cert_pem).unwrap();
+    std::fs::write(certs.join(format!("{device}.key.pem")), id.key_pem).unwrap();
+    let integration = store
+        .create_integration(&NewIntegration {
+            kind: IntegrationKind::AwsIotCore,
+            name: "Farm sensors".into(),
+            region: "us-east-1".into(),
+            topic: "helium/uplinks".into(),
+            endpoint: EndpointOverride {
+                host: Some("127.0.0.1".into()),
+                port: Some(lab.aws.port),
+                ca_file: Some(lab.ca_file().display().to_string()),
+                cert_dir: Some(certs.display().to_string()),
+                api_url: None,
+            },
+            forward_joins: false,
+        })
+        .unwrap();
+    let label = store.create_label("farm").unwrap();
+    store.attach_label_to_integration(&label.id, &integration.id).unwrap();
+    store.attach_label_to_device_ref(&label.id, EUI).unwrap();
+}
+
+#[test]
+fn gui_turns_an_integration_red_when_aws_is_down_and_green_when_its_backlog_drains() {
+    let mut lab = Lab::start();
+    seed(&lab);
+    let mut gui = lab.gui();
+    let app = launch(&mut gui, &lab.data());
+    app.set_window_size(1280, 800);
+    let mut pages = Pages::new();
+    let aws = aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");
+    let lns = Publisher::connect(lab.lns.port);
+    send_uplink(&lns, 1);
+    assert_eq!(next_on_aws(&aws)["fcnt"], 1);
+    wait_texts(&app, "[data-testid=health-badge]", WAIT, |t| t == ["Connected"]);
+    wait_texts(&app, "[data-testid=bridge-status]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Bridge running")
+    });
+    pages.look(&app, "integrations");
+
+    // AWS goes away: red within 10 s, in the row and the sidebar.
+    lab.aws.stop();
+    let red = Instant::now();
+    let badge = wait_texts(&app, "[data-testid=health-badge]", Duration::from_secs(10), |t| {
+        t.len() == 1 && t[0].starts_with("Failing")
+    });
+    eprintln!("red {} ms after AWS stopped: {badge:?}", red.elapsed().as_millis());
+    wait_texts(&app, "[data-testid=bridge-status]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("AWS unreachable for Farm sensors")
+    });
+    // The backlog grows with each uplink that arrives meanwhile.
+    send_uplink(&lns, 2);
+    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| t == ["Backlog 1"]);
+    send_uplink(&lns, 3);
+    send_uplink(&lns, 4);
+    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| t == ["Backlog 3"]);
+    pages.look(&app, "integrations-aws-down");
+
+    // Back: green, the backlog drains to 0, and every waiting uplink arrives, in order.
+    lab.aws.restart();
+    wait_texts(&app, "[data-testid=health-badge]", WAIT, |t| t == ["Connected"]);
+    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| t == ["Backlog 0"]);
+    let after: Vec<Value> = (0..3).map(|_| next_on_aws(&aws)["fcnt"].clone()).collect();
+    assert_eq!(after, [2, 3, 4]);
+    assert!(
+        pages.violations.is_empty(),
+        "accessibility:\n{}",
+        pages.violations.join("\n")
+    );
+}
+
+#[test]
+fn gui_edits_labels_offline_and_they_survive_a_restart() {
+    let mut lab = Lab::start();
+    seed(&lab);
+    // Every network down: no broker, no AWS.
+    lab.lns.stop();
+    lab.aws.stop();
+    lab.moto = None;
+    let mut gui = lab.gui();
+    let app = launch(&mut gui, &lab.data());
+    app.set_window_size(1280, 800);
+    let mut pages = Pages::new();
+    // The device was registered by DevEUI in the seed; it gets a second label, on and off.
+    nav(&app, "labels");
+    set_input(&app, "[data-testid=new-label-name]", "offline");
+    click(&app, "[data-testid=new-label-add]");
+    wait_texts(&app, "[data-testid=label-row]", WAIT, |t| t.len() == 2);
+    let rows = app.find_all("[data-testid=label-members]");
+    app.click(&rows[1]);
+    click(&app, &format!("input[aria-label='Select device {EUI}']"));
+    click(&app, "[data-testid=members-attach]:not([disabled])");
+    wait_texts(&app, "[role=status]", WAIT, |t| {
+        t.iter().any(|s| s.contains("Attached"))
+    });
+    click(&app, "[data-testid=member-integration]");
+    wait_texts(&app, "[role=status]", WAIT, |t| {
+        t.iter().any(|s| s.contains("Farm sensors"))
+    });
+    pages.look(&app, "labels-offline");
+    click(&app, "[data-testid=members-close]");
+    // Detached again from the integration only.
+    let rows = app.find_all("[data-testid=label-members]");
+    app.click(&rows[1]);
+    click(&app, "[data-testid=member-integration]");
+    wait_texts(&app, "[data-testid=label-row]", WAIT, |t| {
+        t.iter()
+            .any(|r| r.contains("offline") && r.contains("1 device") && r.contains("0 integrations"))
+    });
+    drop(app);
+    drop(gui);
+
+    // After a restart of the app: still there.
+    let mut gui = lab.gui();
+    let app = launch(&mut gui, &lab.data());
+    nav(&app, "labels");
+    let rows = wait_texts(&app, "[data-testid=label-row]", WAIT, |t| t.len() == 2);
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("offline") && r.contains("1 device") && r.contains("0 integrations")),
+        "{rows:?}"
+    );
+    assert!(
+        pages.violations.is_empty(),
+        "accessibility:\n{}",
+        pages.violations.join("\n")
+    );
+}
