@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
   return (
@@ -61,6 +61,28 @@ export function EmptyState({
  * A modal dialog: the backdrop, the labelled dialog box, and Escape to cancel (unless
  * `busy`). Its children are the text and the `dialog-actions` row.
  */
+/** What Tab can reach inside a dialog. */
+const FOCUSABLE = [
+  "a[href]",
+  "button:not(:disabled)",
+  "input:not(:disabled)",
+  "select:not(:disabled)",
+  "textarea:not(:disabled)",
+  '[tabindex]:not([tabindex="-1"])',
+].join(", ");
+
+/** The dialog's focusable elements, in document order (not every selector engine keeps it). */
+function focusables(dialog: HTMLElement): HTMLElement[] {
+  return Array.from(dialog.querySelectorAll<HTMLElement>(FOCUSABLE)).sort((a, b) =>
+    a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1,
+  );
+}
+
+/**
+ * A modal dialog. Focus moves to it when it opens, Tab stays inside it (the page behind is
+ * not reachable), Escape cancels (unless busy), and focus goes back to what opened it when it
+ * closes. A button disabled while busy drops focus; it comes back to the dialog, not the page.
+ */
 export function Dialog({
   titleId,
   title,
@@ -76,17 +98,54 @@ export function Dialog({
   onCancel: () => void;
   children: ReactNode;
 }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const dialog = ref.current;
+    // The dialog itself (its title is read out); the first Tab reaches its first control.
+    if (dialog && !dialog.contains(document.activeElement)) dialog.focus();
+    return () => {
+      if (opener?.isConnected) opener.focus();
+    };
+  }, []);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!busy && dialog && !dialog.contains(document.activeElement)) dialog.focus();
+  }, [busy]);
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === "Escape" && !busy) {
+      e.stopPropagation();
+      onCancel();
+      return;
+    }
+    if (e.key !== "Tab") return;
+    const items = focusables(e.currentTarget);
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (!first || !last) {
+      e.preventDefault();
+      return;
+    }
+    const at = document.activeElement;
+    if (e.shiftKey && (at === first || at === e.currentTarget)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && at === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
   return (
     <div className="dialog-backdrop">
       <div
+        ref={ref}
         className="dialog"
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}
         data-testid={testId}
-        onKeyDown={(e) => {
-          if (e.key === "Escape" && !busy) onCancel();
-        }}
+        tabIndex={-1}
+        onKeyDown={onKeyDown}
       >
         <h2 id={titleId}>{title}</h2>
         {children}

@@ -106,6 +106,25 @@ describe("Labels page editing", () => {
     expect(invoke).toHaveBeenCalledWith("remove_label", { id: "l1" });
   });
 
+  it("keeps Tab in the delete dialog and gives focus back to Delete on Escape", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_labels: [farm] });
+    render(<LabelsPage />);
+    const opener = await screen.findByTestId("delete-label");
+    await user.click(opener);
+    const dialog = screen.getByTestId("delete-label-dialog");
+    // Cancel first: the safe choice of a destructive dialog.
+    expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
+    // Every Tab and Shift+Tab stays among the dialog's own buttons.
+    for (const shift of [false, false, false, true, true, true]) {
+      await user.tab({ shift });
+      expect(dialog.contains(document.activeElement)).toBe(true);
+    }
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("delete-label-dialog")).not.toBeInTheDocument();
+    expect(opener).toHaveFocus();
+  });
+
   it("reloads when the CLI changes labels", async () => {
     let labels: LabelSummary[] = [];
     mockCommands({ list_labels: () => labels });

@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useDeferredValue, useId, useMemo, useState, type FormEvent } from "react";
 import { attachLabel, detachLabel, listDevices, listIntegrations } from "../api";
 import type { Device, Integration, LabelSummary, Target } from "../bindings";
 import { Dialog, EmptyState, ErrorState, Loading } from "../components";
@@ -33,36 +33,6 @@ type Filter = "all" | "with" | "without";
 type Busy = "attach" | "detach" | "ref" | `integration:${string}`;
 type Feedback = { where: "integrations" | "devices" | "ref"; ok: boolean; text: string };
 
-const FOCUSABLE = [
-  "a[href]",
-  "button:not(:disabled)",
-  "input:not(:disabled)",
-  "select:not(:disabled)",
-  "textarea:not(:disabled)",
-  '[tabindex]:not([tabindex="-1"])',
-].join(", ");
-
-/** Keeps Tab inside the dialog: the page behind it is not reachable while it is open. */
-function trapTab(e: KeyboardEvent<HTMLElement>) {
-  if (e.key !== "Tab") return;
-  const dialog = e.currentTarget.closest('[role="dialog"]');
-  if (!dialog) return;
-  // Sorted: not every selector engine returns a selector list's matches in document order.
-  const items = Array.from(dialog.querySelectorAll<HTMLElement>(FOCUSABLE)).sort((a, b) =>
-    a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1,
-  );
-  const first = items[0];
-  const last = items[items.length - 1];
-  if (!first || !last) return;
-  if (e.shiftKey && (document.activeElement === first || document.activeElement === e.currentTarget)) {
-    e.preventDefault();
-    last.focus();
-  } else if (!e.shiftKey && document.activeElement === last) {
-    e.preventDefault();
-    first.focus();
-  }
-}
-
 /**
  * The devices and integrations carrying a label, and the controls to change that: a
  * checkbox per integration, and a filterable, virtualised device table with bulk attach
@@ -82,13 +52,6 @@ export function LabelMembersDialog({
   const [integrations, reloadIntegrations] = useCommand(listIntegrations, INTEGRATIONS_WATCH);
   const [busy, setBusy] = useState<Busy | null>(null);
   const [feedback, setFeedback] = useState<Feedback | null>(null);
-  const body = useRef<HTMLDivElement>(null);
-
-  // Focus starts in the dialog (so Escape and Tab work there), at its top; and a button
-  // disabled while a change runs drops focus, which goes back there rather than to the page.
-  useEffect(() => {
-    if (busy === null && body.current && !body.current.contains(document.activeElement)) body.current.focus();
-  }, [busy]);
 
   /** Runs one change; says what it did, or the core's reason for refusing it. */
   const run = (what: Busy, where: Feedback["where"], change: () => Promise<unknown>, done: string, after?: () => void) => {
@@ -117,7 +80,7 @@ export function LabelMembersDialog({
       busy={busy !== null}
       onCancel={onClose}
     >
-      <div ref={body} className="members" tabIndex={-1} onKeyDown={trapTab}>
+      <div className="members">
         <p className="muted">
           Uplinks of every device carrying "{label.name}" are forwarded to every active integration carrying it.
         </p>
