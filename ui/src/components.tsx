@@ -99,15 +99,16 @@ export function Dialog({
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  // Read while rendering, before a control inside takes focus (autoFocus runs before effects).
+  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
   useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const dialog = ref.current;
     // The dialog itself (its title is read out); the first Tab reaches its first control.
     if (dialog && !dialog.contains(document.activeElement)) dialog.focus();
     return () => {
       if (opener?.isConnected) opener.focus();
     };
-  }, []);
+  }, [opener]);
   useEffect(() => {
     const dialog = ref.current;
     if (!busy && dialog && !dialog.contains(document.activeElement)) dialog.focus();
