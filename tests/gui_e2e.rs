@@ -52,6 +52,20 @@ fn gui_opens_on_the_empty_integrations_page_and_round_trips_commands() {
     app.click(&nav);
     app.wait_for("[data-testid=labels-empty]", WAIT);
     app.screenshot("labels-empty");
+
+    // The accessibility check the other GUI tests rely on finds what it should.
+    let axe = std::fs::read_to_string(test_harness::repo_root().join("ui/node_modules/axe-core/axe.min.js")).unwrap();
+    assert_eq!(app.accessibility_violations(&axe), Vec::<String>::new());
+    app.execute(
+        "document.querySelector('main, .content').insertAdjacentHTML('beforeend', \
+         '<p id=\"faint\" style=\"color:#ddd;background:#fff\">hard to read</p>')",
+        json!([]),
+    );
+    let found = app.accessibility_violations(&axe);
+    assert!(
+        found.len() == 1 && found[0].starts_with("color-contrast:") && found[0].contains("#faint"),
+        "{found:?}"
+    );
 }
 
 #[test]
