@@ -20,6 +20,7 @@ export default defineConfig({
     environment: "jsdom",
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
-    css: false,
+    // Only the stylesheet, which the contrast test reads as text; components' tests skip CSS.
+    css: { include: [/styles\.css/] },
   },
 });
