@@ -310,6 +310,16 @@ fn gui_does_the_whole_job_from_an_empty_data_dir() {
         "{down}"
     );
     pages.look(&app, "device-details");
+    // The pages not seen yet, populated.
+    for (page, shown) in [
+        ("labels", "label-row"),
+        ("monitor", "event-row"),
+        ("settings", "setting-close_to_tray"),
+    ] {
+        nav(&app, page);
+        app.wait_for(&format!("[data-testid={shown}]"), WAIT);
+        pages.look(&app, page);
+    }
 
     cli_changes_show_in_the_app(&app, &lab);
     assert!(
