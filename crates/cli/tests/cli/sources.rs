@@ -43,7 +43,7 @@ fn add_each_kind_with_defaults_and_list() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(
-        lines[0].starts_with("NAME     KIND        ADDRESS                AUTH         ID"),
+        lines[0].starts_with("NAME     KIND        ADDRESS                AUTH         STATE  ID"),
         "{text}"
     );
     assert!(
