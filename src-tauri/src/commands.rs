@@ -1,4 +1,5 @@
-//! IPC commands. Their argument and result types are generated into `ui/src/bindings.ts`.
+//! The IPC commands: one table (see `table.rs`), from which the invoke handler and
+//! `ui/src/commands.ts` are made; argument and result types are in `ui/src/bindings.ts`.
 
 use helium_bridge_core::aws::setup::{self, KeysChecked, RemoveOutcome, UpdateOutcome};
 use helium_bridge_core::bridge::ConnectionState;
@@ -18,64 +19,20 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::stream::{BATCH_INTERVAL, BATCH_MAX};
+use crate::table::commands;
 use crate::AppState;
 
 /// Why commands cannot reach the core: the data could not be opened at startup.
 fn not_open(state: &State<'_, AppState>) -> IpcError {
-    IpcError {
-        message: state
-            .info
-            .startup_error
-            .clone()
-            .unwrap_or_else(|| "the app's data is not open".into()),
-    }
+    let why = state.info.startup_error.clone();
+    IpcError::new(
+        "unavailable",
+        why.unwrap_or_else(|| "the app's data is not open".into()),
+    )
 }
 
 fn core<'a>(state: &'a State<'_, AppState>) -> Result<&'a Core, IpcError> {
     state.core.as_deref().ok_or_else(|| not_open(state))
-}
-
-#[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    state.info.clone()
-}
-
-#[tauri::command]
-pub fn list_integrations(state: State<'_, AppState>) -> Result<Vec<Integration>, IpcError> {
-    Ok(core(&state)?.store().list_integrations()?)
-}
-
-#[tauri::command]
-pub fn list_labels(state: State<'_, AppState>) -> Result<Vec<LabelSummary>, IpcError> {
-    Ok(core(&state)?.store().list_labels()?)
-}
-
-#[tauri::command]
-pub fn list_devices(state: State<'_, AppState>) -> Result<Vec<Device>, IpcError> {
-    Ok(core(&state)?.store().list_devices()?)
-}
-
-#[tauri::command]
-pub fn bridge_status(state: State<'_, AppState>) -> BridgeStatus {
-    state.bridge.status()
-}
-
-#[tauri::command]
-pub fn connection_states(state: State<'_, AppState>) -> Result<Vec<ConnectionState>, IpcError> {
-    state.bridge.connection_states()
-}
-
-#[tauri::command]
-pub async fn set_integration_active(state: State<'_, AppState>, id: String, active: bool) -> Result<(), IpcError> {
-    change(
-        &state,
-        Request::IntegrationSetActive {
-            integration: id,
-            active,
-        },
-    )
-    .await
-    .map(drop)
 }
 
 /// Makes a change through the control plane (the same path the CLI's take).
@@ -85,9 +42,7 @@ async fn change(state: &State<'_, AppState>, req: Request) -> Result<Reply, IpcE
 }
 
 fn unexpected(reply: Reply) -> IpcError {
-    IpcError {
-        message: format!("unexpected answer: {reply:?}"),
-    }
+    IpcError::new("internal", format!("unexpected answer: {reply:?}"))
 }
 
 fn label_of(reply: Reply) -> Result<Label, IpcError> {
@@ -97,65 +52,6 @@ fn label_of(reply: Reply) -> Result<Label, IpcError> {
     }
 }
 
-/// Tells `channel` what changed (from the app or the CLI) until the app closes, so views
-/// reload. Works offline and while the bridge is stopped.
-#[tauri::command]
-pub fn subscribe_changes(state: State<'_, AppState>, channel: Channel<Changed>) -> Result<(), IpcError> {
-    let control = state.control.clone().ok_or_else(|| not_open(&state))?;
-    let mut rx = control.subscribe();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let changed = match rx.recv().await {
-                Ok(c) => c,
-                // Missed some: everything may have changed.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Changed {
-                    what: ["labels", "devices", "sources", "integrations"]
-                        .map(String::from)
-                        .to_vec(),
-                },
-                Err(_) => return,
-            };
-            if channel.send(changed).is_err() {
-                return;
-            }
-        }
-    });
-    Ok(())
-}
-
-#[tauri::command]
-pub async fn create_label(state: State<'_, AppState>, name: String) -> Result<Label, IpcError> {
-    label_of(change(&state, Request::LabelAdd { name }).await?)
-}
-
-#[tauri::command]
-pub async fn rename_label(state: State<'_, AppState>, id: String, name: String) -> Result<Label, IpcError> {
-    label_of(change(&state, Request::LabelRename { label: id, name }).await?)
-}
-
-#[tauri::command]
-pub async fn remove_label(state: State<'_, AppState>, id: String) -> Result<Label, IpcError> {
-    label_of(change(&state, Request::LabelRemove { label: id }).await?)
-}
-
-/// Puts the label on every target (`{kind: "device" | "integration", id}`; a device also by
-/// DevEUI), all or none.
-#[tauri::command]
-pub async fn attach_label(state: State<'_, AppState>, id: String, targets: Vec<Target>) -> Result<Label, IpcError> {
-    label_of(change(&state, Request::LabelAttach { label: id, targets }).await?)
-}
-
-/// Takes the label off every target (each must carry it), all or none.
-#[tauri::command]
-pub async fn detach_label(state: State<'_, AppState>, id: String, targets: Vec<Target>) -> Result<Label, IpcError> {
-    label_of(change(&state, Request::LabelDetach { label: id, targets }).await?)
-}
-
-#[tauri::command]
-pub fn list_sources(state: State<'_, AppState>) -> Result<Vec<Source>, IpcError> {
-    Ok(core(&state)?.store().list_sources()?)
-}
-
 fn source_of(reply: Reply) -> Result<Source, IpcError> {
     match reply {
         Reply::Source { source } => Ok(source),
@@ -163,189 +59,246 @@ fn source_of(reply: Reply) -> Result<Source, IpcError> {
     }
 }
 
-/// Adds a source (its secret goes to the keychain only); the running bridge starts it at once.
-#[tauri::command]
-pub async fn add_source(state: State<'_, AppState>, input: SourceInput) -> Result<Source, IpcError> {
-    let (name, config, secret) = input.into_parts();
-    source_of(change(&state, Request::SourceAdd { name, config, secret }).await?)
-}
-
-/// Replaces a source's settings; the running bridge restarts it with them.
-#[tauri::command]
-pub async fn update_source(state: State<'_, AppState>, id: String, input: SourceInput) -> Result<Source, IpcError> {
-    let (name, config, secret) = input.into_parts();
-    let req = Request::SourceUpdate {
-        source: id,
-        name,
-        config,
-        secret,
-    };
-    source_of(change(&state, req).await?)
-}
-
-#[tauri::command]
-pub async fn set_source_paused(state: State<'_, AppState>, id: String, paused: bool) -> Result<Source, IpcError> {
-    source_of(change(&state, Request::SourceSetPaused { source: id, paused }).await?)
-}
-
-#[tauri::command]
-pub async fn remove_source(state: State<'_, AppState>, id: String) -> Result<SourceRemoved, IpcError> {
-    match change(&state, Request::SourceRemove { source: id }).await? {
-        Reply::SourceRemoved {
-            source,
-            secret_deleted,
-            warning,
-        } => Ok(SourceRemoved {
-            name: source.name,
-            secret_deleted,
-            warning,
-        }),
-        other => Err(unexpected(other)),
+commands! {
+    sync fn app_info(state) -> AppInfo {
+        Ok(state.info.clone())
     }
-}
 
-/// Connects with the form's settings and reports what it found; changes nothing.
-#[tauri::command]
-pub async fn test_source(state: State<'_, AppState>, input: SourceTestInput) -> Result<Probe, IpcError> {
-    Ok(input.run(core(&state)?).await?)
-}
-
-/// Every integration's health: worst session state, backlog, deliveries.
-#[tauri::command]
-pub fn integration_health(state: State<'_, AppState>) -> Result<Vec<IntegrationHealth>, IpcError> {
-    state.bridge.integration_health(core(&state)?)
-}
-
-#[tauri::command]
-pub fn integration_details(state: State<'_, AppState>, id: String) -> Result<IntegrationDetails, IpcError> {
-    views::integration_details(core(&state)?, &state.bridge, &id)
-}
-
-#[tauri::command]
-pub fn device_details(state: State<'_, AppState>, id: String) -> Result<DeviceDetails, IpcError> {
-    views::device_details(core(&state)?, &state.bridge, &id)
-}
-
-/// A downlink from the device page, through the same checks and path as one from AWS.
-#[tauri::command(rename_all = "snake_case")]
-pub async fn send_downlink(
-    state: State<'_, AppState>,
-    id: String,
-    port: u8,
-    confirmed: bool,
-    payload_raw: String,
-) -> Result<(), IpcError> {
-    let req = Request::DeviceDownlink {
-        device: id,
-        port,
-        confirmed,
-        payload_raw,
-    };
-    change(&state, req).await.map(drop)
-}
-
-#[tauri::command]
-pub fn get_settings(state: State<'_, AppState>) -> Result<Settings, IpcError> {
-    Ok(core(&state)?.store().settings()?)
-}
-
-#[tauri::command]
-pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Result<Settings, IpcError> {
-    match change(&state, Request::SettingsSave { settings }).await? {
-        Reply::Settings { settings } => Ok(settings),
-        other => Err(unexpected(other)),
+    sync fn list_integrations(state) -> Vec<Integration> {
+        Ok(core(&state)?.store().list_integrations()?)
     }
-}
 
-/// The newest `limit` events, oldest first.
-#[tauri::command]
-pub fn recent_events(state: State<'_, AppState>, limit: usize) -> Result<Vec<Event>, IpcError> {
-    Ok(core(&state)?.store().recent_events(limit)?)
-}
-
-/// Streams live events into `channel` in batches until `unsubscribe_events(channel.id)`.
-/// Resolves once the stream is attached (after the bridge has started).
-#[tauri::command]
-pub async fn subscribe_events(state: State<'_, AppState>, channel: Channel<Vec<Event>>) -> Result<(), IpcError> {
-    let rx = state.bridge.subscribe().await?;
-    let id = channel.id();
-    let task = tauri::async_runtime::spawn(events::forward_batches(rx, BATCH_INTERVAL, BATCH_MAX, move |batch| {
-        channel.send(batch).is_ok()
-    }));
-    state.subscriptions.insert(id, task);
-    Ok(())
-}
-
-/// Ends the stream of the channel with this id; false if there was none.
-#[tauri::command]
-pub fn unsubscribe_events(state: State<'_, AppState>, id: u32) -> bool {
-    state.subscriptions.remove(id)
-}
-
-/// The wizard's "Check keys": whose keys they are, and the region's IoT data endpoint. Nothing
-/// is saved.
-#[tauri::command]
-pub async fn check_aws_keys(input: CheckKeysInput) -> Result<KeysChecked, IpcError> {
-    let keys = input.keys.into_keys();
-    Ok(setup::check_keys(&keys, input.region.trim(), input.api_url.as_deref()).await?)
-}
-
-/// Adds an integration (its keys are checked with AWS first; the secret goes to the vault).
-/// Its devices get sessions as labels link them; a running bridge is asked to provision any
-/// already linked.
-#[tauri::command]
-pub async fn add_integration(state: State<'_, AppState>, input: NewIntegrationInput) -> Result<Integration, IpcError> {
-    let (new, keys) = input.into_parts();
-    let keys = keys.map(Into::into);
-    match change(&state, Request::IntegrationAdd { new, keys }).await? {
-        Reply::IntegrationAdded { integration, .. } => Ok(integration),
-        other => Err(unexpected(other)),
+    sync fn list_labels(state) -> Vec<LabelSummary> {
+        Ok(core(&state)?.store().list_labels()?)
     }
-}
 
-/// "Update your AWS connection details"; the running bridge restarts the integration's
-/// sessions with the new settings.
-#[tauri::command]
-pub async fn update_integration(
-    state: State<'_, AppState>,
-    id: String,
-    input: UpdateIntegrationInput,
-) -> Result<UpdateOutcome, IpcError> {
-    let (update, keys) = input.into_parts();
-    let keys = keys.map(Into::into);
-    let req = Request::IntegrationUpdate {
-        integration: id,
-        update,
-        keys,
-    };
-    match change(&state, req).await? {
-        Reply::IntegrationUpdated { outcome } => Ok(outcome),
-        other => Err(unexpected(other)),
+    sync fn list_devices(state) -> Vec<Device> {
+        Ok(core(&state)?.store().list_devices()?)
     }
-}
 
-/// Removes an integration, with or without cleaning up what the bridge created in AWS (its
-/// sessions stop first, and come back if it is kept).
-#[tauri::command(rename_all = "snake_case")]
-pub async fn remove_integration(
-    state: State<'_, AppState>,
-    id: String,
-    cleanup_aws: bool,
-) -> Result<RemoveOutcome, IpcError> {
-    let req = Request::IntegrationRemove {
-        integration: id,
-        cleanup_aws,
-    };
-    match change(&state, req).await? {
-        Reply::IntegrationRemoved { outcome } => Ok(outcome),
-        other => Err(unexpected(other)),
+    sync fn bridge_status(state) -> BridgeStatus {
+        Ok(state.bridge.status())
     }
-}
 
-/// Provisions the integration's devices now instead of at their next uplink; progress
-/// arrives as `provisioning` events.
-#[tauri::command]
-pub fn provision_now(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
-    core(&state)?.store().get_integration(&id)?;
-    state.bridge.provision_now(&id)
+    sync fn connection_states(state) -> Vec<ConnectionState> {
+        state.bridge.connection_states()
+    }
+
+    async fn set_integration_active(state, id: String, active: bool) -> () {
+        change(
+            &state,
+            Request::IntegrationSetActive {
+                integration: id,
+                active,
+            },
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Tells `channel` what changed (from the app or the CLI) until the app closes, so views
+    /// reload. Works offline and while the bridge is stopped.
+    sync fn subscribe_changes(state, channel: Channel<Changed>) -> () {
+        let control = state.control.clone().ok_or_else(|| not_open(&state))?;
+        let mut rx = control.subscribe();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let changed = match rx.recv().await {
+                    Ok(c) => c,
+                    // Missed some: everything may have changed.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Changed {
+                        what: ["labels", "devices", "sources", "integrations"]
+                            .map(String::from)
+                            .to_vec(),
+                    },
+                    Err(_) => return,
+                };
+                if channel.send(changed).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(())
+    }
+
+    async fn create_label(state, name: String) -> Label {
+        label_of(change(&state, Request::LabelAdd { name }).await?)
+    }
+
+    async fn rename_label(state, id: String, name: String) -> Label {
+        label_of(change(&state, Request::LabelRename { label: id, name }).await?)
+    }
+
+    async fn remove_label(state, id: String) -> Label {
+        label_of(change(&state, Request::LabelRemove { label: id }).await?)
+    }
+
+    /// Puts the label on every target (`{kind: "device" | "integration", id}`; a device also by
+    /// DevEUI), all or none.
+    async fn attach_label(state, id: String, targets: Vec<Target>) -> Label {
+        label_of(change(&state, Request::LabelAttach { label: id, targets }).await?)
+    }
+
+    /// Takes the label off every target (each must carry it), all or none.
+    async fn detach_label(state, id: String, targets: Vec<Target>) -> Label {
+        label_of(change(&state, Request::LabelDetach { label: id, targets }).await?)
+    }
+
+    sync fn list_sources(state) -> Vec<Source> {
+        Ok(core(&state)?.store().list_sources()?)
+    }
+
+    /// Adds a source (its secret goes to the keychain only); the running bridge starts it at once.
+    async fn add_source(state, input: SourceInput) -> Source {
+        let (name, config, secret) = input.into_parts();
+        source_of(change(&state, Request::SourceAdd { name, config, secret }).await?)
+    }
+
+    /// Replaces a source's settings; the running bridge restarts it with them.
+    async fn update_source(state, id: String, input: SourceInput) -> Source {
+        let (name, config, secret) = input.into_parts();
+        let req = Request::SourceUpdate {
+            source: id,
+            name,
+            config,
+            secret,
+        };
+        source_of(change(&state, req).await?)
+    }
+
+    async fn set_source_paused(state, id: String, paused: bool) -> Source {
+        source_of(change(&state, Request::SourceSetPaused { source: id, paused }).await?)
+    }
+
+    async fn remove_source(state, id: String) -> SourceRemoved {
+        match change(&state, Request::SourceRemove { source: id }).await? {
+            Reply::SourceRemoved {
+                source,
+                secret_deleted,
+                warning,
+            } => Ok(SourceRemoved {
+                name: source.name,
+                secret_deleted,
+                warning,
+            }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Connects with the form's settings and reports what it found; changes nothing.
+    async fn test_source(state, input: SourceTestInput) -> Probe {
+        Ok(input.run(core(&state)?).await?)
+    }
+
+    /// Every integration's health: worst session state, backlog, deliveries.
+    sync fn integration_health(state) -> Vec<IntegrationHealth> {
+        state.bridge.integration_health(core(&state)?)
+    }
+
+    sync fn integration_details(state, id: String) -> IntegrationDetails {
+        views::integration_details(core(&state)?, &state.bridge, &id)
+    }
+
+    sync fn device_details(state, id: String) -> DeviceDetails {
+        views::device_details(core(&state)?, &state.bridge, &id)
+    }
+
+    /// A downlink from the device page, through the same checks and path as one from AWS.
+    async fn send_downlink(state, id: String, port: u8, confirmed: bool, payload_raw: String) -> () {
+        let req = Request::DeviceDownlink {
+            device: id,
+            port,
+            confirmed,
+            payload_raw,
+        };
+        change(&state, req).await.map(drop)
+    }
+
+    sync fn get_settings(state) -> Settings {
+        Ok(core(&state)?.store().settings()?)
+    }
+
+    async fn save_settings(state, settings: Settings) -> Settings {
+        match change(&state, Request::SettingsSave { settings }).await? {
+            Reply::Settings { settings } => Ok(settings),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The newest `limit` events, oldest first.
+    sync fn recent_events(state, limit: usize) -> Vec<Event> {
+        Ok(core(&state)?.store().recent_events(limit)?)
+    }
+
+    /// Streams live events into `channel` in batches until `unsubscribe_events(channel.id)`.
+    /// Resolves once the stream is attached (after the bridge has started).
+    async fn subscribe_events(state, channel: Channel<Vec<Event>>) -> () {
+        let rx = state.bridge.subscribe().await?;
+        let id = channel.id();
+        let task = tauri::async_runtime::spawn(events::forward_batches(rx, BATCH_INTERVAL, BATCH_MAX, move |batch| {
+            channel.send(batch).is_ok()
+        }));
+        state.subscriptions.insert(id, task);
+        Ok(())
+    }
+
+    /// Ends the stream of the channel with this id; false if there was none.
+    sync fn unsubscribe_events(state, id: u32) -> bool {
+        Ok(state.subscriptions.remove(id))
+    }
+
+    /// The wizard's "Check keys": whose keys they are, and the region's IoT data endpoint. Nothing
+    /// is saved.
+    async fn check_aws_keys(state, input: CheckKeysInput) -> KeysChecked {
+        let keys = input.keys.into_keys();
+        Ok(setup::check_keys(&keys, input.region.trim(), input.api_url.as_deref()).await?)
+    }
+
+    /// Adds an integration (its keys are checked with AWS first; the secret goes to the vault).
+    /// Its devices get sessions as labels link them; a running bridge is asked to provision any
+    /// already linked.
+    async fn add_integration(state, input: NewIntegrationInput) -> Integration {
+        let (new, keys) = input.into_parts();
+        let keys = keys.map(Into::into);
+        match change(&state, Request::IntegrationAdd { new, keys }).await? {
+            Reply::IntegrationAdded { integration, .. } => Ok(integration),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// "Update your AWS connection details"; the running bridge restarts the integration's
+    /// sessions with the new settings.
+    async fn update_integration(state, id: String, input: UpdateIntegrationInput) -> UpdateOutcome {
+        let (update, keys) = input.into_parts();
+        let keys = keys.map(Into::into);
+        let req = Request::IntegrationUpdate {
+            integration: id,
+            update,
+            keys,
+        };
+        match change(&state, req).await? {
+            Reply::IntegrationUpdated { outcome } => Ok(outcome),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Removes an integration, with or without cleaning up what the bridge created in AWS (its
+    /// sessions stop first, and come back if it is kept).
+    async fn remove_integration(state, id: String, cleanup_aws: bool) -> RemoveOutcome {
+        let req = Request::IntegrationRemove {
+            integration: id,
+            cleanup_aws,
+        };
+        match change(&state, req).await? {
+            Reply::IntegrationRemoved { outcome } => Ok(outcome),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Provisions the integration's devices now instead of at their next uplink; progress
+    /// arrives as `provisioning` events.
+    sync fn provision_now(state, id: String) -> () {
+        core(&state)?.store().get_integration(&id)?;
+        state.bridge.provision_now(&id)
+    }
 }

@@ -4,6 +4,7 @@
 mod commands;
 mod shell;
 mod stream;
+mod table;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -129,41 +130,7 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::list_integrations,
-            commands::list_labels,
-            commands::list_devices,
-            commands::bridge_status,
-            commands::connection_states,
-            commands::set_integration_active,
-            commands::subscribe_changes,
-            commands::create_label,
-            commands::rename_label,
-            commands::remove_label,
-            commands::attach_label,
-            commands::detach_label,
-            commands::list_sources,
-            commands::add_source,
-            commands::update_source,
-            commands::set_source_paused,
-            commands::remove_source,
-            commands::test_source,
-            commands::integration_health,
-            commands::integration_details,
-            commands::device_details,
-            commands::send_downlink,
-            commands::get_settings,
-            commands::save_settings,
-            commands::recent_events,
-            commands::subscribe_events,
-            commands::unsubscribe_events,
-            commands::check_aws_keys,
-            commands::add_integration,
-            commands::update_integration,
-            commands::remove_integration,
-            commands::provision_now,
-        ])
+        .invoke_handler(commands::handler())
         .build(tauri::generate_context!())
         .expect("error while running Helium AWS Bridge")
         .run(|app, event| {

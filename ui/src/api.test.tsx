@@ -15,7 +15,11 @@ import {
   setIntegrationActive,
   subscribeEvents,
   toError,
+  CommandError,
 } from "./api";
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { ErrorState } from "./components";
 import type { Event } from "./bindings";
 import type { MockChannel } from "./test/channel";
 
@@ -42,6 +46,22 @@ describe("api", () => {
     const err = await listDevices().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toBe("boom");
+  });
+
+  it("keeps the core's error code and technical detail", async () => {
+    vi.mocked(invoke).mockRejectedValue({
+      code: "unavailable",
+      message: "the bridge is not running",
+      detail: "no OS keychain",
+    });
+    const err = await listDevices().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandError);
+    expect(err).toMatchObject({ code: "unavailable", message: "the bridge is not running", detail: "no OS keychain" });
+    render(<ErrorState what="devices" error={err as Error} />);
+    const detail = screen.getByText("Technical detail");
+    expect(screen.getByText("no OS keychain")).not.toBeVisible();
+    await userEvent.setup().click(detail);
+    expect(screen.getByText("no OS keychain")).toBeVisible();
   });
 
   it("handles string and unknown rejections", () => {

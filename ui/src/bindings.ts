@@ -162,7 +162,12 @@ id: string, name: string, dev_eui: string, app_eui: string | null, devaddr: stri
  * The Helium-side source the device was last seen on.
  */
 source: string, last_seen_ms: number | null, uplinks: number, downlinks: number, errors: number, };
-export type IpcError = { message: string, };
+export type ControlError = { 
+/**
+ * `not_found`, `conflict`, `invalid`, `aws`, `vault`, `store`, `unavailable` (the data or
+ * the bridge is not there), `bad_request`, `internal`.
+ */
+code: string, message: string, detail: string | null, };
 export type Event = { id: number, at_ms: number, 
 /**
  * e.g. `uplink`, `uplink_forwarded`, `uplink_rejected`, `upstream_gap`, `downlink`,
@@ -246,5 +251,7 @@ integrations: Array<DeviceRoute>,
  */
 recent_events: Array<Event>, };
 export type BridgeStatus = { "state": "starting" } | { "state": "running" } | { "state": "failed", error: string, } | { "state": "stopped" };
+/** What a failing command rejects with. */
+export type IpcError = ControlError;
 /** The regions where AWS IoT Core is offered (what the core accepts). */
 export const IOT_CORE_REGIONS: readonly string[] = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-5", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1"];

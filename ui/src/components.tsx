@@ -26,12 +26,25 @@ export function ErrorState({ what, error, onRetry }: { what: string; error: Erro
     <div className="state state-error" role="alert">
       <p className="state-title">Could not load {what}</p>
       <p className="state-message">{error.message}</p>
+      <TechnicalDetail error={error} />
       {onRetry ? (
         <button type="button" className="button button-secondary" onClick={onRetry}>
           Retry
         </button>
       ) : null}
     </div>
+  );
+}
+
+/** The technical detail of a refused command, one click away. */
+export function TechnicalDetail({ error }: { error: Error }) {
+  const detail = "detail" in error && typeof error.detail === "string" ? error.detail : null;
+  if (!detail) return null;
+  return (
+    <details className="technical-detail">
+      <summary>Technical detail</summary>
+      <pre className="mono">{detail}</pre>
+    </details>
   );
 }
 

@@ -127,13 +127,14 @@ impl Engine {
     }
 
     fn not_running(&self) -> IpcError {
-        IpcError {
-            message: match self.status() {
+        IpcError::new(
+            "unavailable",
+            match self.status() {
                 BridgeStatus::Failed { error } => error,
                 BridgeStatus::Starting => "the bridge is still starting".into(),
                 _ => "the bridge is not running".into(),
             },
-        }
+        )
     }
 
     /// The bridge's connections; none while it starts, an error when it could not start.

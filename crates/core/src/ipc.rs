@@ -24,17 +24,9 @@ pub struct AppInfo {
     pub startup_error: Option<String>,
 }
 
-/// What a failing command rejects with on the UI side.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-pub struct IpcError {
-    pub message: String,
-}
-
-impl<E: std::fmt::Display> From<E> for IpcError {
-    fn from(e: E) -> Self {
-        IpcError { message: e.to_string() }
-    }
-}
+/// What a failing command rejects with on the UI side: the control plane's error, so the UI can
+/// react to its `code` and show its `detail` on request.
+pub type IpcError = crate::control::ControlError;
 
 /// Whether the desktop app's in-process bridge is running.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -209,7 +201,7 @@ pub fn typescript_bindings() -> String {
         LabelSummary::decl(),
         Changed::decl(),
         Device::decl(),
-        IpcError::decl(),
+        crate::control::ControlError::decl(),
         Event::decl(),
         ConnectionState::decl(),
         crate::store::Settings::decl(),
@@ -229,6 +221,7 @@ pub fn typescript_bindings() -> String {
         out.push_str(&d);
         out.push('\n');
     }
+    out.push_str("/** What a failing command rejects with. */\nexport type IpcError = ControlError;\n");
     // Values the UI offers come from the same constants the core checks against.
     let regions: Vec<String> = crate::aws::provision::credentials::IOT_CORE_REGIONS
         .iter()

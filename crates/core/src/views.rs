@@ -61,9 +61,7 @@ fn health_of(engine: &Engine, core: &Core, id: &str) -> Result<IntegrationHealth
         .integration_health(core)?
         .into_iter()
         .find(|h| h.id == id)
-        .ok_or_else(|| IpcError {
-            message: format!("integration {id:?} not found"),
-        })
+        .ok_or_else(|| IpcError::new("not_found", format!("integration {id:?} not found")))
 }
 
 pub fn integration_details(core: &Core, engine: &Engine, id_or_name: &str) -> Result<IntegrationDetails, IpcError> {

@@ -26,7 +26,9 @@ import type { MockChannel } from "./channel";
 
 /** A mocked command's answer: a value, `{ reject }` to reject like the Rust side does, or a
  *  function of the call's arguments returning either. */
-type Answer<T> = T | { reject: IpcError };
+/** What the Rust side rejects with; tests name the message, and the code and detail when they matter. */
+type Rejection = Pick<IpcError, "message"> & Partial<IpcError>;
+type Answer<T> = T | { reject: Rejection };
 type Mock<T> = Answer<T> | ((args: Record<string, unknown>) => Answer<T>);
 
 /** What each mocked command resolves to. */
@@ -95,9 +97,9 @@ export function mockCommands(mocks: CommandMocks): void {
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {
     const mock = all[cmd as keyof CommandMocks];
-    if (mock === undefined) throw { message: `unknown command ${cmd}` } satisfies IpcError;
+    if (mock === undefined) throw { code: "bad_request", message: `unknown command ${cmd}`, detail: null } satisfies IpcError;
     const value: unknown = typeof mock === "function" ? mock((args ?? {}) as Record<string, unknown>) : mock;
-    if (typeof value === "object" && value !== null && "reject" in value) throw (value as { reject: IpcError }).reject;
+    if (typeof value === "object" && value !== null && "reject" in value) throw (value as { reject: Rejection }).reject;
     return value;
   });
 }

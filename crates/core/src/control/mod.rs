@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::aws::setup::{self, KeysChecked, NewKeys, ProvisionSummary, RemoveOutcome, SetupError, UpdateOutcome};
 use crate::domain::{Device, Integration, IntegrationUpdate, Label, NewIntegration, Source, SourceConfig};
 use crate::engine::{Change, Engine};
-use crate::ipc::{BridgeStatus, IpcError};
+use crate::ipc::BridgeStatus;
 use crate::store::StoreError;
 use crate::vault::{self, VaultError};
 use crate::Core;
@@ -211,8 +211,8 @@ pub enum Reply {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct ControlError {
-    /// `not_found`, `conflict`, `invalid`, `aws`, `vault`, `store`, `bridge`, `unavailable`,
-    /// `bad_request`.
+    /// `not_found`, `conflict`, `invalid`, `aws`, `vault`, `store`, `unavailable` (the data or
+    /// the bridge is not there), `bad_request`, `internal`.
     pub code: String,
     pub message: String,
     pub detail: Option<String>,
@@ -257,9 +257,9 @@ impl From<VaultError> for ControlError {
     }
 }
 
-impl From<IpcError> for ControlError {
-    fn from(e: IpcError) -> Self {
-        ControlError::new("bridge", e.message)
+impl From<tokio::task::JoinError> for ControlError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ControlError::new("internal", e.to_string())
     }
 }
 

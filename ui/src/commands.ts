@@ -1,0 +1,128 @@
+// Generated from the command table in src-tauri/src/commands.rs by `cargo test -p helium-aws-bridge-desktop`.
+// Do not edit.
+import type { Channel } from "@tauri-apps/api/core";
+import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Device, DeviceDetails, Event, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, NewIntegrationInput, Probe, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
+import { call } from "./ipc";
+
+export const appInfo = (): Promise<AppInfo> => call("app_info");
+
+export const listIntegrations = (): Promise<Array<Integration>> => call("list_integrations");
+
+export const listLabels = (): Promise<Array<LabelSummary>> => call("list_labels");
+
+export const listDevices = (): Promise<Array<Device>> => call("list_devices");
+
+export const bridgeStatus = (): Promise<BridgeStatus> => call("bridge_status");
+
+export const connectionStates = (): Promise<Array<ConnectionState>> => call("connection_states");
+
+export const setIntegrationActive = (id: string, active: boolean): Promise<null> => call("set_integration_active", { id, active });
+
+/**
+ * Tells `channel` what changed (from the app or the CLI) until the app closes, so views
+ * reload. Works offline and while the bridge is stopped.
+ */
+export const subscribeChanges = (channel: Channel<Changed>): Promise<null> => call("subscribe_changes", { channel });
+
+export const createLabel = (name: string): Promise<Label> => call("create_label", { name });
+
+export const renameLabel = (id: string, name: string): Promise<Label> => call("rename_label", { id, name });
+
+export const removeLabel = (id: string): Promise<Label> => call("remove_label", { id });
+
+/**
+ * Puts the label on every target (`{kind: "device" | "integration", id}`; a device also by
+ * DevEUI), all or none.
+ */
+export const attachLabel = (id: string, targets: Array<Target>): Promise<Label> => call("attach_label", { id, targets });
+
+/**
+ * Takes the label off every target (each must carry it), all or none.
+ */
+export const detachLabel = (id: string, targets: Array<Target>): Promise<Label> => call("detach_label", { id, targets });
+
+export const listSources = (): Promise<Array<Source>> => call("list_sources");
+
+/**
+ * Adds a source (its secret goes to the keychain only); the running bridge starts it at once.
+ */
+export const addSource = (input: SourceInput): Promise<Source> => call("add_source", { input });
+
+/**
+ * Replaces a source's settings; the running bridge restarts it with them.
+ */
+export const updateSource = (id: string, input: SourceInput): Promise<Source> => call("update_source", { id, input });
+
+export const setSourcePaused = (id: string, paused: boolean): Promise<Source> => call("set_source_paused", { id, paused });
+
+export const removeSource = (id: string): Promise<SourceRemoved> => call("remove_source", { id });
+
+/**
+ * Connects with the form's settings and reports what it found; changes nothing.
+ */
+export const testSource = (input: SourceTestInput): Promise<Probe> => call("test_source", { input });
+
+/**
+ * Every integration's health: worst session state, backlog, deliveries.
+ */
+export const integrationHealth = (): Promise<Array<IntegrationHealth>> => call("integration_health");
+
+export const integrationDetails = (id: string): Promise<IntegrationDetails> => call("integration_details", { id });
+
+export const deviceDetails = (id: string): Promise<DeviceDetails> => call("device_details", { id });
+
+/**
+ * A downlink from the device page, through the same checks and path as one from AWS.
+ */
+export const sendDownlink = (id: string, port: number, confirmed: boolean, payload_raw: string): Promise<null> => call("send_downlink", { id, port, confirmed, payload_raw });
+
+export const getSettings = (): Promise<Settings> => call("get_settings");
+
+export const saveSettings = (settings: Settings): Promise<Settings> => call("save_settings", { settings });
+
+/**
+ * The newest `limit` events, oldest first.
+ */
+export const recentEvents = (limit: number): Promise<Array<Event>> => call("recent_events", { limit });
+
+/**
+ * Streams live events into `channel` in batches until `unsubscribe_events(channel.id)`.
+ * Resolves once the stream is attached (after the bridge has started).
+ */
+export const subscribeEvents = (channel: Channel<Array<Event>>): Promise<null> => call("subscribe_events", { channel });
+
+/**
+ * Ends the stream of the channel with this id; false if there was none.
+ */
+export const unsubscribeEvents = (id: number): Promise<boolean> => call("unsubscribe_events", { id });
+
+/**
+ * The wizard's "Check keys": whose keys they are, and the region's IoT data endpoint. Nothing
+ * is saved.
+ */
+export const checkAwsKeys = (input: CheckKeysInput): Promise<KeysChecked> => call("check_aws_keys", { input });
+
+/**
+ * Adds an integration (its keys are checked with AWS first; the secret goes to the vault).
+ * Its devices get sessions as labels link them; a running bridge is asked to provision any
+ * already linked.
+ */
+export const addIntegration = (input: NewIntegrationInput): Promise<Integration> => call("add_integration", { input });
+
+/**
+ * "Update your AWS connection details"; the running bridge restarts the integration's
+ * sessions with the new settings.
+ */
+export const updateIntegration = (id: string, input: UpdateIntegrationInput): Promise<UpdateOutcome> => call("update_integration", { id, input });
+
+/**
+ * Removes an integration, with or without cleaning up what the bridge created in AWS (its
+ * sessions stop first, and come back if it is kept).
+ */
+export const removeIntegration = (id: string, cleanup_aws: boolean): Promise<RemoveOutcome> => call("remove_integration", { id, cleanup_aws });
+
+/**
+ * Provisions the integration's devices now instead of at their next uplink; progress
+ * arrives as `provisioning` events.
+ */
+export const provisionNow = (id: string): Promise<null> => call("provision_now", { id });
