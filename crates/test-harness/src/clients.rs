@@ -41,10 +41,10 @@ fn subscribe(o: MqttOptions, topic: &str) -> mpsc::Receiver<serde_json::Value> {
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
                     let _ = subscribed_tx.send(());
                 }
-                Ok(Event::Incoming(Packet::Publish(p))) => {
-                    if tx.send(serde_json::from_slice(&p.payload).unwrap()).is_err() {
-                        return;
-                    }
+                Ok(Event::Incoming(Packet::Publish(p)))
+                    if tx.send(serde_json::from_slice(&p.payload).unwrap()).is_err() =>
+                {
+                    return;
                 }
                 // The broker went away: rumqttc reconnects on the next poll; not in a busy loop.
                 Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
