@@ -44,18 +44,27 @@ fn gui_opens_on_the_empty_integrations_page_and_round_trips_commands() {
         "a real window, not a blank image"
     );
 
-    // Navigation: each page reaches its own command's result.
-    let nav = app.wait_for("[data-testid=nav-devices]", WAIT);
-    app.click(&nav);
-    app.wait_for("[data-testid=devices-empty]", WAIT);
-    let nav = app.wait_for("[data-testid=nav-labels]", WAIT);
-    app.click(&nav);
-    app.wait_for("[data-testid=labels-empty]", WAIT);
+    // Navigation: each page reaches its own command's result; each empty page passes axe.
+    let axe = std::fs::read_to_string(test_harness::repo_root().join("ui/node_modules/axe-core/axe.min.js")).unwrap();
+    let mut violations = app.accessibility_violations(&axe);
+    for (page, empty) in [
+        ("sources", "sources-empty"),
+        ("devices", "devices-empty"),
+        ("labels", "labels-empty"),
+    ] {
+        let nav = app.wait_for(&format!("[data-testid=nav-{page}]"), WAIT);
+        app.click(&nav);
+        app.wait_for(&format!("[data-testid={empty}]"), WAIT);
+        violations.extend(
+            app.accessibility_violations(&axe)
+                .into_iter()
+                .map(|v| format!("{page}: {v}")),
+        );
+    }
     app.screenshot("labels-empty");
+    assert_eq!(violations, Vec::<String>::new(), "the empty pages");
 
     // The accessibility check the other GUI tests rely on finds what it should.
-    let axe = std::fs::read_to_string(test_harness::repo_root().join("ui/node_modules/axe-core/axe.min.js")).unwrap();
-    assert_eq!(app.accessibility_violations(&axe), Vec::<String>::new());
     app.execute(
         "document.querySelector('main, .content').insertAdjacentHTML('beforeend', \
          '<p id=\"faint\" style=\"color:#ddd;background:#fff\">hard to read</p>')",

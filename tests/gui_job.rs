@@ -551,3 +551,47 @@ fn gui_edits_labels_offline_and_they_survive_a_restart() {
         pages.violations.join("\n")
     );
 }
+
+#[test]
+fn gui_a_second_launch_on_the_same_data_dir_hands_over_to_the_first() {
+    let keychain = KeychainSession::start();
+    let data = tempfile::tempdir().unwrap();
+    let env = keychain.env();
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut gui = GuiSession::start(&env_refs);
+    let app = launch(&mut gui, data.path());
+    app.wait_for("[data-testid=integrations-empty]", WAIT);
+
+    // As a user double-clicking the app again: same display, same session bus, same data.
+    let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_helium-aws-bridge-desktop"));
+    second
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("DISPLAY", &gui.display)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in &env {
+        second.env(k, v);
+    }
+    let mut child = second.spawn().unwrap();
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the second launch kept running instead of handing over to the first");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(
+        !stderr.contains("in use"),
+        "it must not open a second window on a held data dir: {stderr}"
+    );
+    // The first is still there, answering.
+    app.wait_for("[data-testid=integrations-empty]", WAIT);
+}

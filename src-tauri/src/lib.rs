@@ -55,10 +55,9 @@ fn open_state() -> AppState {
         .and_then(|dir| Core::open(&dir).map(|c| (dir, c)).map_err(|e| e.to_string()));
     let (data_dir, core, startup_error) = match opened {
         Ok((dir, core)) => (dir.display().to_string(), Some(Arc::new(core)), None),
-        Err(e) => {
-            eprintln!("error: {e}");
-            (String::new(), None, Some(e))
-        }
+        // Said in the window and the log once this instance stays (a second launch on a held
+        // data directory hands over to the first instead, saying nothing).
+        Err(e) => (String::new(), None, Some(e)),
     };
     let bridge = Engine::new(core.is_some());
     AppState {
@@ -108,6 +107,9 @@ pub fn run() {
         .manage(state)
         .on_window_event(shell::on_window_event)
         .setup(move |app| {
+            if let Some(e) = &app.state::<AppState>().info.startup_error {
+                log::error!("{e}");
+            }
             if let Err(e) = shell::tray(app.handle(), core.clone(), engine.clone()) {
                 log::warn!("no tray icon ({e}); closing the window quits the app");
             }
