@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import { DEVICE_ROW_HEIGHT } from "./pages/DevicesPage";
 import { defaultAppInfo, device, integration, mockCommands } from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -165,16 +166,7 @@ describe("Devices page", () => {
   let restore: (() => void) | undefined;
 
   beforeEach(() => {
-    // jsdom does no layout: give scroll containers a real viewport height so the virtualiser
-    // computes a visible range (it reads clientHeight/clientWidth of the scroll element).
-    const height = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientHeight");
-    const width = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientWidth");
-    Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => VIEWPORT });
-    Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1000 });
-    restore = () => {
-      if (height) Object.defineProperty(HTMLElement.prototype, "clientHeight", height);
-      if (width) Object.defineProperty(HTMLElement.prototype, "clientWidth", width);
-    };
+    restore = fakeViewport(VIEWPORT);
   });
 
   afterEach(() => restore?.());
@@ -198,6 +190,12 @@ describe("Devices page", () => {
     // The table still announces the full size, and the scroll canvas is sized for every row.
     expect(screen.getByRole("table", { name: "Devices" })).toHaveAttribute("aria-rowcount", "1001");
     expect(screen.getByText("1,000 devices seen by the bridge.")).toBeInTheDocument();
+    // Headers share one type (no monospace DevEUI header); counts align right under theirs.
+    const headers = screen.getAllByRole("columnheader");
+    expect(headers.map((h) => h.textContent)).toEqual(["DevEUI", "Name", "Last seen", "Uplinks", "Downlinks", "Errors"]);
+    expect(headers[0]).not.toHaveClass("mono");
+    for (const h of headers.slice(3)) expect(h).toHaveClass("num");
+    expect(within(rows[0] as HTMLElement).getAllByRole("cell")[3]).toHaveClass("num");
   });
 
   it("renders later rows after scrolling", async () => {

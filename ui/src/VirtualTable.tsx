@@ -7,9 +7,14 @@ export const VT_HEADER_HEIGHT = 38;
 export type Column<T> = {
   /** Header text; also the column's React key. */
   header: string;
-  /** Its CSS grid track, e.g. `minmax(120px, 2fr)` or `90px`. */
+  /**
+   * Its CSS grid track, e.g. `minmax(120px, 2fr)`: a minimum and a share of the rest, so the
+   * columns fill the width available. Every row is its own grid: no content-sized tracks (`auto`).
+   */
   width: string;
-  /** Class of the header and cells (e.g. `num` to right-align numbers); a function styles cells per row. */
+  /** A number: the header and the cells are right-aligned, with figures of one width. */
+  numeric?: boolean;
+  /** Class of the cells (e.g. `mono`, `ellipsis`), not the header; a function styles cells per row. */
   className?: string | ((row: T) => string | undefined);
   /** Tooltip of a cell (the full text of an ellipsised value, a date's full form). */
   title?: (row: T) => string | undefined;
@@ -40,7 +45,10 @@ type Props<T> = {
   /** Shown in place of rows when there are none (e.g. a filter matches nothing). */
   empty?: ReactNode;
   className?: string;
-  /** Narrower than this, the table scrolls sideways instead of crushing its columns. */
+  /**
+   * Narrower than this, the table scrolls sideways instead of crushing its columns: the sum of
+   * the columns' minimums, their gaps and the row's padding (so only below the app's usual widths).
+   */
   minWidth?: number;
   rowTestId?: string;
   scrollTestId?: string;
@@ -50,8 +58,14 @@ type Props<T> = {
 const CHECK_TRACK = "32px";
 
 function cellClass<T>(column: Column<T>, row: T): string | undefined {
-  return typeof column.className === "function" ? column.className(row) : column.className;
+  const own = typeof column.className === "function" ? column.className(row) : column.className;
+  return column.numeric ? (own ? `num ${own}` : "num") : own;
 }
+
+/** The table never grows taller than its rows, and never shrinks below this (or its rows). */
+const MIN_HEIGHT = 240;
+/** Room for the `empty` message when no row is shown. */
+const EMPTY_HEIGHT = 64;
 
 /** The header checkbox: checked when every shown row is selected, mixed when some are. */
 function SelectAll<T>({
@@ -97,6 +111,9 @@ function SelectAll<T>({
  * thousands of rows stay fast. The header sticks to the top of the scroll region, which is
  * focusable so the table can be scrolled from the keyboard. With `selection`, a checkbox
  * column leads each row and the header.
+ *
+ * The box is as tall as its rows: a few rows leave no empty frame under them. Many rows are
+ * capped by the page (it shrinks to the room left in a filled page) or by a `max-height`.
  */
 export function VirtualTable<T>({
   label,
@@ -126,6 +143,7 @@ export function VirtualTable<T>({
     scrollMargin: VT_HEADER_HEIGHT,
   });
   const tracks = [...(selection ? [CHECK_TRACK] : []), ...columns.map((c) => c.width)].join(" ");
+  const contentHeight = VT_HEADER_HEIGHT + (rows.length > 0 ? rows.length * rowHeight : empty ? EMPTY_HEIGHT : 0);
 
   return (
     <div
@@ -135,6 +153,7 @@ export function VirtualTable<T>({
       role="region"
       aria-label={scrollLabel ?? `${label} (scrollable)`}
       tabIndex={0}
+      style={{ minHeight: Math.min(contentHeight + 2 /* its borders */, MIN_HEIGHT) }}
     >
       <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className="vt-table" style={{ minWidth }}>
         <div role="rowgroup" className="vt-head">
@@ -150,7 +169,7 @@ export function VirtualTable<T>({
               </span>
             ) : null}
             {columns.map((c) => (
-              <span role="columnheader" key={c.header} className={typeof c.className === "string" ? c.className : undefined}>
+              <span role="columnheader" key={c.header} className={c.numeric ? "num" : undefined}>
                 {c.header}
               </span>
             ))}

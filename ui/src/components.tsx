@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { Fragment, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { CloseIcon } from "./icons";
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
   return (
@@ -70,10 +71,6 @@ export function EmptyState({
   );
 }
 
-/**
- * A modal dialog: the backdrop, the labelled dialog box, and Escape to cancel (unless
- * `busy`). Its children are the text and the `dialog-actions` row.
- */
 /** What Tab can reach inside a dialog. */
 const FOCUSABLE = [
   "a[href]",
@@ -92,9 +89,13 @@ function focusables(dialog: HTMLElement): HTMLElement[] {
 }
 
 /**
- * A modal dialog. Focus moves to it when it opens, Tab stays inside it (the page behind is
- * not reachable), Escape cancels (unless busy), and focus goes back to what opened it when it
- * closes. A button disabled while busy drops focus; it comes back to the dialog, not the page.
+ * A modal dialog: the backdrop, the labelled dialog box, its text and its `dialog-actions` row.
+ * Focus moves to it when it opens, Tab stays inside it (the page behind is not reachable),
+ * Escape cancels (unless busy), and focus goes back to what opened it when it closes. A button
+ * disabled while busy drops focus; it comes back to the dialog, not the page.
+ *
+ * With `footer`, the children scroll between the title and the footer, which stay in view; with
+ * `closeButton`, a × in the title bar cancels too.
  */
 export function Dialog({
   titleId,
@@ -102,6 +103,9 @@ export function Dialog({
   testId,
   busy,
   onCancel,
+  closeButton = false,
+  footer,
+  className,
   children,
 }: {
   titleId: string;
@@ -109,6 +113,9 @@ export function Dialog({
   testId: string;
   busy: boolean;
   onCancel: () => void;
+  closeButton?: boolean;
+  footer?: ReactNode;
+  className?: string;
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -153,7 +160,7 @@ export function Dialog({
     <div className="dialog-backdrop">
       <div
         ref={ref}
-        className="dialog"
+        className={["dialog", footer !== undefined ? "dialog-framed" : null, className].filter(Boolean).join(" ")}
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}
@@ -161,8 +168,29 @@ export function Dialog({
         tabIndex={-1}
         onKeyDown={onKeyDown}
       >
-        <h2 id={titleId}>{title}</h2>
-        {children}
+        <div className="dialog-header">
+          <h2 id={titleId}>{title}</h2>
+          {closeButton ? (
+            <button
+              type="button"
+              className="dialog-close"
+              aria-label="Close"
+              data-testid={`${testId}-x`}
+              disabled={busy}
+              onClick={onCancel}
+            >
+              <CloseIcon size={18} />
+            </button>
+          ) : null}
+        </div>
+        {footer !== undefined ? (
+          <>
+            <div className="dialog-body">{children}</div>
+            <div className="dialog-footer">{footer}</div>
+          </>
+        ) : (
+          children
+        )}
       </div>
     </div>
   );
@@ -300,5 +328,25 @@ export function BackButton({ label, testId, onBack }: { label: string; testId: s
         <span aria-hidden="true">←</span> {label}
       </button>
     </div>
+  );
+}
+
+/**
+ * Machine text (a topic, a host name) that may wrap only right after `at` ("/" or "."): each
+ * piece between them stays whole, so a UUID or a host name never breaks at its hyphens.
+ */
+export function BreakAfter({ text, at, className, testId }: { text: string; at: string; className?: string; testId?: string }) {
+  const parts = text.split(at);
+  const last = parts.length - 1;
+  return (
+    <span className={className} data-testid={testId}>
+      {parts.map((part, i) => (
+        // The pieces of one string never move: their index is their key.
+        <Fragment key={i}>
+          <span className="nowrap">{i < last ? part + at : part}</span>
+          {i < last ? <wbr /> : null}
+        </Fragment>
+      ))}
+    </span>
   );
 }

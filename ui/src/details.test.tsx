@@ -9,6 +9,7 @@ import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { parsePayload, parsePort } from "./payload";
 import { device, event, integration, mockCommands } from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -19,15 +20,7 @@ let restoreLayout: (() => void) | undefined;
 
 beforeEach(() => {
   vi.mocked(invoke).mockReset();
-  // jsdom does no layout: give scroll containers a viewport so the virtualiser renders rows.
-  const height = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientHeight");
-  const width = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientWidth");
-  Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => 480 });
-  Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1000 });
-  restoreLayout = () => {
-    if (height) Object.defineProperty(HTMLElement.prototype, "clientHeight", height);
-    if (width) Object.defineProperty(HTMLElement.prototype, "clientWidth", width);
-  };
+  restoreLayout = fakeViewport(480);
 });
 
 afterEach(() => restoreLayout?.());
@@ -90,7 +83,7 @@ describe("Integration details", () => {
     expect(page).toHaveTextContent("AWS IoT Core");
     expect(page).toHaveTextContent("eu-west-1");
     expect(page).toHaveTextContent("helium/uplinks");
-    expect(screen.getByRole("switch", { name: "Forward to Farm sensors" })).toHaveAttribute("aria-checked", "true");
+    expect(screen.getByRole("switch", { name: "Forwarding to Farm sensors" })).toHaveAttribute("aria-checked", "true");
 
     const connection = screen.getByTestId("details-connection");
     expect(within(connection).getByTestId("health-badge")).toHaveTextContent("Failing: TLS handshake failed");
@@ -105,7 +98,9 @@ describe("Integration details", () => {
     expect(rows[0]).toHaveTextContent("minute ago");
     expect(rows[0]).toHaveTextContent("Connected");
     expect(rows[0]).toHaveTextContent(topic("dev-1"));
-    expect(rows[1]).toHaveTextContent("Never");
+    // The whole topic, wrapping only after its "/", with its Copy button beside it.
+    expect((rows[0] as HTMLElement).querySelectorAll(".topic-cell wbr")).toHaveLength(3);
+    expect(rows[1]).toHaveTextContent("not heard yet");
     expect(rows[1]).toHaveTextContent("Not started");
     expect(rows[2]).toHaveTextContent("Failing: TLS handshake failed");
     expect(screen.getByRole("region", { name: "Devices piped (scrollable)" })).toHaveAttribute("tabindex", "0");
@@ -203,9 +198,13 @@ describe("Device details", () => {
     expect(facts).toHaveTextContent("0000000000000001");
     // The source by name, not its id.
     expect(facts).toHaveTextContent("SourceHelium LNS");
-    expect(screen.getByTestId("device-counters")).toHaveTextContent("3 uplinks · 1 downlinks · 0 errors");
+    expect(screen.getByTestId("device-counters")).toHaveTextContent("3 uplinks · 1 downlink · 0 errors");
     expect(within(screen.getByTestId("device-labels")).getByText("farm")).toBeInTheDocument();
     expect(screen.getByTestId("device-downlink-topic")).toHaveTextContent(topic("dev-1"));
+    // It may wrap only after a "/": each piece stays whole (a UUID never breaks at its hyphens).
+    const pieces = screen.getByTestId("device-downlink-topic").querySelectorAll(".nowrap");
+    expect(Array.from(pieces, (p) => p.textContent)).toEqual(["helium/", "devices/", "dev-1/", "down"]);
+    expect(screen.getByTestId("device-downlink-topic").querySelectorAll("wbr")).toHaveLength(3);
     await user.click(screen.getByRole("button", { name: "Copy the downlink topic" }));
     expect(await navigator.clipboard.readText()).toBe(topic("dev-1"));
 

@@ -6,9 +6,9 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60_000],
 ];
 
-/** "just now", "5 minutes ago", "yesterday"… or "Never" when the bridge has not seen the device. */
+/** "just now", "5 minutes ago", "yesterday"… or "not heard yet" when the bridge has not seen the device. */
 export function formatLastSeen(ms: number | null, now: number = Date.now()): string {
-  if (ms === null) return "Never";
+  if (ms === null) return "not heard yet";
   const diff = ms - now;
   for (const [unit, size] of UNITS) {
     if (Math.abs(diff) >= size) return relative.format(Math.round(diff / size), unit);
@@ -18,6 +18,11 @@ export function formatLastSeen(ms: number | null, now: number = Date.now()): str
 
 export function formatCount(n: number): string {
   return n.toLocaleString("en");
+}
+
+/** "1 device", "2 devices", "0 devices"; also verbs: plural(1, "carries", "carry") is "1 carries". */
+export function plural(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 export function formatDateTime(ms: number): string {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import type { IntegrationHealth } from "./bindings";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
-import { BridgeIndicator, formatRate, STATUS_POLL_MS, uplinkRate } from "./status";
+import { BridgeIndicator, failingLabel, formatRate, readableError, STATUS_POLL_MS, uplinkRate } from "./status";
 import { integration, mockCommands } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -79,6 +79,78 @@ describe("Health badge on the Integrations page", () => {
   });
 });
 
+describe("One status per integration row", () => {
+  const RAW = "disconnected: I/O: Connection refused (os error 111)";
+
+  it("shows the health in place of Active, next to a labelled switch", async () => {
+    mockCommands({ list_integrations: [integration()], integration_health: [health()] });
+    render(<IntegrationsPage />);
+    await screen.findByTestId("health-badge");
+    const row = screen.getByTestId("integration-row");
+    expect(within(row).getByTestId("health-badge")).toHaveTextContent(/^Connected$/);
+    // No green Active pill beside it to contradict it.
+    expect(within(row).queryByTestId("integration-status")).not.toBeInTheDocument();
+    expect(row).not.toHaveTextContent("Active");
+    expect(within(row).getAllByTestId("health-badge")).toHaveLength(1);
+    const toggle = within(row).getByRole("switch", { name: "Forwarding to Farm sensors" });
+    expect(toggle.closest("label")).toHaveTextContent("Forwarding");
+  });
+
+  it("says Inactive once when turned off, and 0 uplinks/s without waiting for a second reading", async () => {
+    mockCommands({
+      list_integrations: [integration({ active: false })],
+      integration_health: [health({ state: "inactive", sessions: [], sessions_connected: 0 })],
+    });
+    render(<IntegrationsPage />);
+    const row = await screen.findByTestId("integration-row");
+    expect(await within(row).findByTestId("health-rate")).toHaveTextContent(/^0 uplinks\/s$/);
+    expect(within(row).getAllByText("Inactive")).toHaveLength(1);
+    expect(within(row).queryByTestId("health-badge")).not.toBeInTheDocument();
+    expect(row).not.toHaveTextContent("Active");
+  });
+
+  it("says Active while the health of a turned-on integration is unknown", async () => {
+    mockCommands({ list_integrations: [integration()], integration_health: { reject: { message: "no bridge" } } });
+    render(<IntegrationsPage />);
+    const row = await screen.findByTestId("integration-row");
+    expect(await screen.findByTestId("connections-error")).toBeInTheDocument();
+    expect(within(row).getByTestId("integration-status")).toHaveTextContent(/^Active$/);
+  });
+
+  it("says why it fails in a few words, with the error as reported in the tooltip", async () => {
+    mockCommands({
+      list_integrations: [integration()],
+      integration_health: [health({ state: "failing", last_error: RAW, sessions_failing: 1, sessions_connected: 0 })],
+    });
+    render(<IntegrationsPage />);
+    const badge = await screen.findByTestId("health-badge");
+    expect(badge).toHaveTextContent(/^Failing: Can't reach AWS IoT \(connection refused\)$/);
+    expect(badge.getAttribute("title")).toContain(RAW);
+    const conn = (await screen.findAllByTestId("connection-state"))[0] as HTMLElement;
+    expect(conn).toHaveTextContent("1 failing: Can't reach AWS IoT (connection refused)");
+    expect(conn.querySelector(".conn-detail")?.getAttribute("title")).toContain(RAW);
+  });
+
+  it("shows the readable error in the sidebar, the raw one in its tooltip", async () => {
+    mockCommands({ integration_health: [health({ state: "failing", last_error: RAW, sessions_failing: 1 })] });
+    render(<BridgeIndicator />);
+    const error = await screen.findByTestId("bridge-error");
+    expect(error).toHaveTextContent(/^Can't reach AWS IoT \(connection refused\)$/);
+    expect(error).toHaveAttribute("title", RAW);
+  });
+
+  it("strips the repeated prefixes and the OS error number; keeps other errors as they are", () => {
+    expect(readableError(RAW)).toBe("Can't reach AWS IoT (connection refused)");
+    expect(readableError("I/O: Connection timed out (os error 110)")).toBe("Can't reach AWS IoT (timed out)");
+    expect(readableError("disconnected: TLS: certificate rejected")).toBe("TLS: certificate rejected");
+    expect(readableError(UNREACHABLE)).toBe(UNREACHABLE);
+    // Always "Failing: …", so the state reads the same whatever the reason.
+    expect(failingLabel(RAW)).toBe("Failing: Can't reach AWS IoT (connection refused)");
+    expect(failingLabel("TLS handshake failed")).toBe("Failing: TLS handshake failed");
+    expect(failingLabel(null)).toBe("Failing: an AWS IoT session cannot connect");
+  });
+});
+
 describe("Uplinks per second", () => {
   it("is the change in delivered between two readings over the seconds between them", () => {
     expect(uplinkRate({ at: 0, delivered: 100 }, { at: 2000, delivered: 110 })).toBe(5);
@@ -102,13 +174,13 @@ describe("Uplinks per second", () => {
     render(<IntegrationsPage />);
     const rate = await screen.findByTestId("health-rate");
     // One reading is no rate yet.
-    expect(rate).toHaveTextContent("– uplinks/s");
+    expect(rate).toHaveTextContent("Measuring uplinks/s…");
 
     delivered = 110;
     await act(async () => {
       await vi.advanceTimersByTimeAsync(STATUS_POLL_MS);
     });
-    await waitFor(() => expect(screen.getByTestId("health-rate")).not.toHaveTextContent("–"));
+    await waitFor(() => expect(screen.getByTestId("health-rate")).not.toHaveTextContent("Measuring"));
     const text = screen.getByTestId("health-rate").textContent ?? "";
     expect(text).toMatch(/^\d+(\.\d)? uplinks\/s$/);
     // 10 uplinks over 2 s; the clock may have moved a few ms more between the readings.

@@ -72,3 +72,10 @@ export const SettingsIcon = ({ size }: { size?: number }) => (
     <circle cx="18" cy="18" r="2" />
   </Icon>
 );
+
+/** A dialog's close button (×). */
+export const CloseIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M6 6l12 12M18 6L6 18" />
+  </Icon>
+);

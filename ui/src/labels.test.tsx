@@ -7,6 +7,7 @@ import type { LabelSummary, Target } from "./bindings";
 import { MEMBER_ROW_HEIGHT, parseDeviceRef } from "./pages/LabelMembers";
 import { LabelsPage } from "./pages/LabelsPage";
 import { changesChannel, device, integration, mockCommands } from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -159,15 +160,7 @@ describe("Label members", () => {
   let restore: (() => void) | undefined;
 
   beforeEach(() => {
-    // jsdom does no layout: give scroll containers a viewport so the virtualiser renders rows.
-    const height = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientHeight");
-    const width = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientWidth");
-    Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => VIEWPORT });
-    Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1000 });
-    restore = () => {
-      if (height) Object.defineProperty(HTMLElement.prototype, "clientHeight", height);
-      if (width) Object.defineProperty(HTMLElement.prototype, "clientWidth", width);
-    };
+    restore = fakeViewport(VIEWPORT);
   });
 
   afterEach(() => restore?.());
@@ -247,12 +240,35 @@ describe("Label members", () => {
     render(<LabelsPage />);
     const { dialog } = await openMembers(user);
     await within(dialog).findAllByTestId("member-device-row");
+    // The × in the title bar first, then the dialog's controls in order; Close at the end.
+    await user.tab();
+    expect(within(dialog).getByTestId("label-members-dialog-x")).toHaveFocus();
     await user.tab();
     expect(within(dialog).getByRole("checkbox", { name: "Farm sensors" })).toHaveFocus();
     await user.tab({ shift: true });
+    await user.tab({ shift: true });
     expect(within(dialog).getByTestId("members-close")).toHaveFocus();
     await user.tab();
-    expect(within(dialog).getByRole("checkbox", { name: "Farm sensors" })).toHaveFocus();
+    expect(within(dialog).getByTestId("label-members-dialog-x")).toHaveFocus();
+  });
+
+  it("counts one carrier in the singular; the × in its title bar closes it too", async () => {
+    const user = userEvent.setup();
+    mockCommands({ ...core(label(["dev-2"])), list_devices: fiveDevices, list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog, opener } = await openMembers(user);
+    expect(await within(dialog).findByTestId("members-count")).toHaveTextContent(
+      "Showing 5 of 5 devices · 1 carries this label",
+    );
+    // A device not heard from yet (no last uplink) says so in words.
+    const rows = within(dialog).getAllByTestId("member-device-row");
+    expect(rows[1]).toHaveTextContent("not heard yet");
+
+    const x = within(dialog).getByTestId("label-members-dialog-x");
+    expect(x).toHaveAccessibleName("Close");
+    await user.click(x);
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(opener).toHaveFocus();
   });
 
   it("attaches the label to two selected devices in one call", async () => {
@@ -457,7 +473,7 @@ describe("Label members", () => {
       r.textContent?.includes("A84041000181B3C2"),
     );
     expect(row).toHaveTextContent("Attached");
-    expect(row).toHaveTextContent("Never");
+    expect(row).toHaveTextContent("not heard yet");
   });
 
   it("explains where devices and integrations come from when there are none", async () => {

@@ -7,6 +7,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import type { ConnectionState, Event, IntegrationHealth } from "./bindings";
 import { event, integration, lastEventChannel, mockCommands } from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -18,15 +19,7 @@ let restoreLayout: (() => void) | undefined;
 
 beforeEach(() => {
   vi.mocked(invoke).mockReset();
-  // jsdom does no layout: give scroll containers a viewport so the virtualiser renders rows.
-  const height = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientHeight");
-  const width = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "clientWidth");
-  Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => VIEWPORT });
-  Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1000 });
-  restoreLayout = () => {
-    if (height) Object.defineProperty(HTMLElement.prototype, "clientHeight", height);
-    if (width) Object.defineProperty(HTMLElement.prototype, "clientWidth", width);
-  };
+  restoreLayout = fakeViewport(VIEWPORT);
 });
 
 afterEach(() => {
@@ -309,7 +302,7 @@ describe("Integration toggle", () => {
     const rows = await screen.findAllByTestId("integration-row");
     const toggle = within(rows[1] as HTMLElement).getByTestId("integration-toggle");
     expect(toggle).toHaveAttribute("aria-checked", "false");
-    expect(toggle).toHaveAccessibleName("Forward to Water meters");
+    expect(toggle).toHaveAccessibleName("Forwarding to Water meters");
 
     await user.click(toggle);
     expect(calls("set_integration_active")).toEqual([["set_integration_active", { id: "int-2", active: true }]]);

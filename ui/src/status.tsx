@@ -59,6 +59,41 @@ export function useIntegrationHealth(): CommandState<LiveHealth[]> {
   return usePolling(fetcher, STATUS_POLL_MS);
 }
 
+/** What the bridge's error chains repeat before the cause: what it was doing, the library's category. */
+const ERROR_NOISE = /^(?:disconnected|connection (?:failed|error|lost)|mqtt(?: connection)? error|i\/o(?: error)?|io error)\s*:\s*/i;
+const OS_ERROR = /\s*\(os error \d+\)$/i;
+/** Network failures that leave the cause bare: the sentence says what could not be reached. */
+const UNREACHABLE: [RegExp, string][] = [
+  [/^connection refused$/i, "connection refused"],
+  [/^(?:connection |operation )?timed out$/i, "timed out"],
+  [/^connection reset(?: by peer)?$/i, "connection reset"],
+  [/^(?:network is unreachable|no route to host|host is unreachable)$/i, "network unreachable"],
+  [/^(?:broken pipe|connection aborted)$/i, "connection dropped"],
+  [/failed to lookup address|name or service not known|nodename nor servname|no such host/i, "host name not found"],
+];
+
+/**
+ * An AWS IoT session's error, readable: "disconnected: I/O: Connection refused (os error 111)"
+ * is "Can't reach AWS IoT (connection refused)"; other errors lose only the repeated prefixes.
+ * The raw text stays in tooltips and on the details page.
+ */
+export function readableError(raw: string): string {
+  let text = raw.trim();
+  for (let before = ""; before !== text; ) {
+    before = text;
+    text = text.replace(ERROR_NOISE, "");
+  }
+  text = text.replace(OS_ERROR, "");
+  const cause = UNREACHABLE.find(([pattern]) => pattern.test(text));
+  if (cause) return `Can't reach AWS IoT (${cause[1]})`;
+  return text === "" ? raw : text;
+}
+
+/** A failing badge's text: "Failing: <why, readable>". */
+export function failingLabel(lastError: string | null): string {
+  return `Failing: ${lastError === null ? "an AWS IoT session cannot connect" : readableError(lastError)}`;
+}
+
 type Tone = "connected" | "failing" | "waiting" | "neutral";
 
 const HEALTH: Record<string, { label: string; tone: Tone; title: string }> = {
@@ -70,29 +105,40 @@ const HEALTH: Record<string, { label: string; tone: Tone; title: string }> = {
   connected: { label: "Connected", tone: "connected", title: "Its AWS IoT sessions are connected." },
 };
 
-/** Connected (green), Failing: <why> (red), Waiting (amber), Idle, Inactive, Bridge stopped. */
-export function HealthBadge({ health }: { health: IntegrationHealth }) {
+/**
+ * Connected (green), Failing: <why> (red), Waiting (amber), Idle, Inactive, Bridge stopped. A
+ * failing one says why in a few words; its tooltip has the error as the bridge reported it.
+ * `clip` keeps it on one line (cut, the tooltip has it all).
+ */
+export function HealthBadge({ health, clip = false }: { health: IntegrationHealth; clip?: boolean }) {
   const known = HEALTH[health.state] ?? { label: health.state, tone: "neutral" as Tone, title: "" };
-  const label =
-    health.state === "failing" ? `Failing: ${health.last_error ?? "an AWS IoT session cannot connect"}` : known.label;
+  const failing = health.state === "failing";
+  const label = failing ? failingLabel(health.last_error) : known.label;
+  const title = failing && health.last_error ? `${known.title}\n${health.last_error}` : known.title;
   return (
     <span
-      className={`badge badge-health badge-health-${known.tone}`}
+      className={`badge badge-health badge-health-${known.tone}${clip ? " badge-clip" : ""}`}
       data-testid="health-badge"
       data-state={health.state}
-      title={known.title}
+      title={title}
     >
-      {label}
+      {clip ? <span className="ellipsis">{label}</span> : label}
     </span>
   );
 }
 
-/** The health badge, "Backlog N" and "N uplinks/s" of one integration. */
-export function HealthLine({ live }: { live: LiveHealth }) {
-  const { health, rate } = live;
+/** "N uplinks/s" once two readings tell it; "measuring…" until then (0 when nothing can flow). */
+function rateText({ health, rate }: LiveHealth): string {
+  if (rate !== null) return `${formatRate(rate)} uplinks/s`;
+  return health.state === "inactive" || health.state === "stopped" ? "0 uplinks/s" : "Measuring uplinks/s…";
+}
+
+/** The health badge (unless `badge` is false: shown elsewhere), "Backlog N" and "N uplinks/s". */
+export function HealthLine({ live, badge = true }: { live: LiveHealth; badge?: boolean }) {
+  const { health } = live;
   return (
     <span className="health-line" data-testid="integration-health">
-      <HealthBadge health={health} />
+      {badge ? <HealthBadge health={health} /> : null}
       <span className="health-stat" data-testid="health-backlog" title="Uplinks waiting in the outbox for it">
         Backlog {formatCount(health.backlog)}
       </span>
@@ -101,7 +147,7 @@ export function HealthLine({ live }: { live: LiveHealth }) {
         data-testid="health-rate"
         title="Uplinks AWS acknowledged per second, between the last two readings"
       >
-        {rate === null ? "– uplinks/s" : `${formatRate(rate)} uplinks/s`}
+        {rateText(live)}
       </span>
     </span>
   );
@@ -114,7 +160,7 @@ export function SessionBadge({ session }: { session: SessionState | null }) {
   if (session.detail === "stopped") return <span className="badge badge-health badge-health-neutral">Stopped</span>;
   return (
     <span className="badge badge-health badge-health-failing badge-clip" title={session.detail}>
-      <span className="ellipsis">Failing: {session.detail}</span>
+      <span className="ellipsis">{failingLabel(session.detail)}</span>
     </span>
   );
 }
@@ -135,7 +181,15 @@ const BRIDGE_LABELS: Record<BridgeStatus["state"], string> = {
   stopped: "Bridge stopped",
 };
 
-type Indicator = { state: string; dot: string; line: string; detail: string | null; danger: boolean };
+type Indicator = {
+  state: string;
+  dot: string;
+  line: string;
+  detail: string | null;
+  /** The detail's tooltip: the error as reported, when the detail is its readable form. */
+  title?: string;
+  danger: boolean;
+};
 
 /**
  * The worst real state: a running bridge whose AWS side cannot connect is red, not green.
@@ -157,7 +211,8 @@ export function indicatorFor(status: BridgeStatus, health: CommandState<LiveHeal
   const first = failing[0];
   if (first) {
     const line = failing.length === 1 ? `AWS unreachable for ${first.name}` : `${failing.length} integrations failing`;
-    return { state: "failing", dot: "dot dot-error", line, detail: first.last_error, danger: true };
+    const detail = first.last_error === null ? null : readableError(first.last_error);
+    return { state: "failing", dot: "dot dot-error", line, detail, title: first.last_error ?? undefined, danger: true };
   }
   const waiting = health.data.filter((l) => l.health.state === "waiting").map((l) => l.health.name);
   if (waiting.length > 0) {
@@ -183,7 +238,7 @@ export function BridgeIndicator() {
         <span
           className={shown.danger ? "bridge-status-error" : "bridge-status-detail"}
           data-testid="bridge-error"
-          title={shown.detail}
+          title={shown.title ?? shown.detail}
         >
           {shown.detail}
         </span>
@@ -199,7 +254,17 @@ const TONE_DOTS: Record<Tone, string> = {
   neutral: "dot",
 };
 
-type Row = { key: string; side: string; name: string; detail: string; dot: string; ok: boolean; state: string };
+type Row = {
+  key: string;
+  side: string;
+  name: string;
+  detail: string;
+  /** The detail's tooltip, when it differs (the error as reported). */
+  title?: string;
+  dot: string;
+  ok: boolean;
+  state: string;
+};
 
 function sourceRow(conn: ConnectionState): Row {
   return {
@@ -215,9 +280,13 @@ function sourceRow(conn: ConnectionState): Row {
 
 function integrationRow({ health }: LiveHealth): Row {
   let detail: string;
+  let title: string | undefined;
   switch (health.state) {
     case "failing":
-      detail = `${sessionSummary(health)}: ${health.last_error ?? "an AWS IoT session cannot connect"}`;
+      detail = `${sessionSummary(health)}: ${
+        health.last_error ? readableError(health.last_error) : "an AWS IoT session cannot connect"
+      }`;
+      title = health.last_error ? `${sessionSummary(health)}: ${health.last_error}` : undefined;
       break;
     case "inactive":
       detail = "Turned off";
@@ -240,6 +309,7 @@ function integrationRow({ health }: LiveHealth): Row {
     side: "Integration",
     name: health.name,
     detail,
+    title,
     dot: TONE_DOTS[tone],
     ok: health.state === "connected",
     state: health.state,
@@ -256,7 +326,7 @@ function ConnectionRow({ row }: { row: Row }) {
       </span>
       <span
         className={row.state === "failing" ? "conn-detail text-danger ellipsis" : "conn-detail muted ellipsis"}
-        title={row.detail}
+        title={row.title ?? row.detail}
       >
         <span className="sr-only">{row.ok ? "connected: " : `${row.state}: `}</span>
         {row.detail}

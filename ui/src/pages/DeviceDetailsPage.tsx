@@ -3,8 +3,8 @@
 import { useCallback, useMemo, useRef, useState, type FormEvent } from "react";
 import { deviceDetails, sendDownlink } from "../api";
 import type { Device, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
-import { BackButton, CopyButton, ErrorState, FormField, Loading, PageHeader } from "../components";
-import { formatCount, formatDateTime, formatLastSeen, formatTime } from "../format";
+import { BackButton, BreakAfter, CopyButton, ErrorState, FormField, Loading, PageHeader } from "../components";
+import { formatCount, formatDateTime, formatLastSeen, formatTime, plural } from "../format";
 import { parsePayload, parsePort, PORT_MAX, PORT_MIN, type PayloadFormat } from "../payload";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
@@ -43,13 +43,13 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
           <dl className="details-facts" data-testid="device-facts">
             <dt>Device ID</dt>
             <dd className="details-copy">
-              <span className="mono">{device.id}</span>
+              <span className="mono nowrap">{device.id}</span>
               <CopyButton text={device.id} what="the device ID" />
             </dd>
             <dt>DevEUI</dt>
             <dd className="mono">{device.dev_eui || "—"}</dd>
             <dt>Thing name</dt>
-            <dd className="mono">{details.thing_name}</dd>
+            <dd className="mono nowrap">{details.thing_name}</dd>
             <dt>Name</dt>
             <dd>{device.name}</dd>
             <dt>Source</dt>
@@ -62,8 +62,10 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
             </dd>
             <dt>Traffic</dt>
             <dd data-testid="device-counters">
-              {formatCount(device.uplinks)} uplinks · {formatCount(device.downlinks)} downlinks ·{" "}
-              <span className={device.errors > 0 ? "text-danger" : undefined}>{formatCount(device.errors)} errors</span>
+              {plural(device.uplinks, "uplink", "uplinks")} · {plural(device.downlinks, "downlink", "downlinks")} ·{" "}
+              <span className={device.errors > 0 ? "text-danger" : undefined}>
+                {plural(device.errors, "error", "errors")}
+              </span>
             </dd>
             <dt>Labels</dt>
             <dd>
@@ -88,9 +90,7 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
           <div className="details-section">
             <p className="field-label">Downlink topic in AWS IoT Core</p>
             <p className="details-copy">
-              <span className="mono" data-testid="device-downlink-topic">
-                {details.downlink_topic}
-              </span>
+              <BreakAfter text={details.downlink_topic} at="/" className="mono" testId="device-downlink-topic" />
               <CopyButton text={details.downlink_topic} what="the downlink topic" />
             </p>
             <DownlinkForm key={device.id} device={device} onSent={onSent} />
@@ -245,33 +245,31 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
   return (
     <form className="downlink-form" onSubmit={submit} aria-label="Send downlink" noValidate data-testid="downlink-form">
       <h3 className="section-title">Send downlink</h3>
-      <div className="downlink-row">
-        <FormField label="Port" hint={`${PORT_MIN}–${PORT_MAX}`} error={errors.port}>
-          {(control) => (
-            <input
-              {...control}
-              ref={portRef}
-              className="input input-narrow"
-              data-testid="downlink-port"
-              inputMode="numeric"
-              value={port}
-              onChange={(e) => {
-                setPort(e.target.value);
-                setErrors((x) => ({ ...x, port: undefined }));
-              }}
-            />
-          )}
-        </FormField>
-        <label className="checkbox downlink-confirmed">
+      <FormField label="Port" hint={`${PORT_MIN}–${PORT_MAX}`} error={errors.port}>
+        {(control) => (
           <input
-            type="checkbox"
-            data-testid="downlink-confirmed"
-            checked={confirmed}
-            onChange={(e) => setConfirmed(e.target.checked)}
+            {...control}
+            ref={portRef}
+            className="input input-narrow"
+            data-testid="downlink-port"
+            inputMode="numeric"
+            value={port}
+            onChange={(e) => {
+              setPort(e.target.value);
+              setErrors((x) => ({ ...x, port: undefined }));
+            }}
           />
-          Confirmed (the device acknowledges it)
-        </label>
-      </div>
+        )}
+      </FormField>
+      <label className="checkbox downlink-confirmed">
+        <input
+          type="checkbox"
+          data-testid="downlink-confirmed"
+          checked={confirmed}
+          onChange={(e) => setConfirmed(e.target.checked)}
+        />
+        Confirmed (the device acknowledges it)
+      </label>
       <fieldset className="segmented">
         <legend className="field-label">Payload format</legend>
         {FORMATS.map((f) => (

@@ -15,6 +15,9 @@ const LABELS_WATCH = ["labels"];
 /** Every row has the same height, so the virtualiser never needs to measure the DOM. */
 export const DEVICE_ROW_HEIGHT = 48;
 
+/** The columns' minimums (560), their 5 gaps (80) and the rows' padding (36). */
+const DEVICES_MIN_WIDTH = 676;
+
 export type DeviceSort = "name" | "last_seen" | "uplinks";
 
 const byName = (a: Device, b: Device) =>
@@ -88,10 +91,12 @@ export function DevicesPage() {
 
   const columns: readonly Column<Device>[] = useMemo(
     () => [
-      { header: "DevEUI", width: "minmax(170px, 1.3fr)", className: "mono", render: (d) => d.dev_eui },
+      // Minimums fit the 16 hex digits and the headers; the name gives way first (cut, its
+      // full text in the tooltip), so the table fits a 1024-pixel window without scrolling sideways.
+      { header: "DevEUI", width: "minmax(140px, 1.1fr)", className: "mono", render: (d) => d.dev_eui },
       {
         header: "Name",
-        width: "minmax(120px, 2fr)",
+        width: "minmax(100px, 2fr)",
         className: "ellipsis",
         title: (d) => d.name,
         // A real button: the device's details open with a click, Enter or Space.
@@ -109,16 +114,18 @@ export function DevicesPage() {
       },
       {
         header: "Last seen",
-        width: "minmax(110px, 1fr)",
+        width: "minmax(104px, 1fr)",
+        className: "ellipsis",
         title: (d) => (d.last_seen_ms === null ? undefined : formatDateTime(d.last_seen_ms)),
         render: (d) => formatLastSeen(d.last_seen_ms),
       },
-      { header: "Uplinks", width: "90px", className: "num", render: (d) => formatCount(d.uplinks) },
-      { header: "Downlinks", width: "90px", className: "num", render: (d) => formatCount(d.downlinks) },
+      { header: "Uplinks", width: "minmax(72px, 0.6fr)", numeric: true, render: (d) => formatCount(d.uplinks) },
+      { header: "Downlinks", width: "minmax(84px, 0.6fr)", numeric: true, render: (d) => formatCount(d.downlinks) },
       {
         header: "Errors",
-        width: "70px",
-        className: (d) => (d.errors > 0 ? "num text-danger" : "num"),
+        width: "minmax(60px, 0.5fr)",
+        numeric: true,
+        className: (d) => (d.errors > 0 ? "text-danger" : undefined),
         render: (d) => formatCount(d.errors),
       },
     ],
@@ -214,7 +221,7 @@ export function DevicesPage() {
             columns={columns}
             rowHeight={DEVICE_ROW_HEIGHT}
             getKey={deviceKey}
-            minWidth={760}
+            minWidth={DEVICES_MIN_WIDTH}
             rowTestId="device-row"
             scrollTestId="device-scroll"
             empty={<p className="muted" data-testid="devices-no-match">No device matches this search or label.</p>}

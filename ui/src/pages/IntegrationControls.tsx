@@ -1,6 +1,6 @@
 // An integration's controls, shared by its row on the Integrations page and its details page:
-// the active switch and "Provision now".
-import { useState } from "react";
+// the active switch, "Provision now", and what it provisions with.
+import { useState, type ReactNode } from "react";
 import { provisionNow, setIntegrationActive } from "../api";
 import type { Integration, IntegrationKind } from "../bindings";
 
@@ -8,8 +8,35 @@ export const KIND_LABELS: Record<IntegrationKind, string> = {
   aws_iot_core: "AWS IoT Core",
 };
 
-/** Enables or disables an integration; the running bridge starts or stops its sessions at once. */
-export function ActiveToggle({ integration, onChanged }: { integration: Integration; onChanged: () => void }) {
+/** The AWS account and access key it provisions devices with; without keys, certificates made by hand. */
+export function AwsAccess({ aws }: { aws: Integration["aws"] }) {
+  if (!aws) {
+    return (
+      <span title="No AWS keys are stored for it: it uses a folder of device certificates made by hand.">
+        Certificates made by hand
+      </span>
+    );
+  }
+  return (
+    <span className="mono" title={aws.user_arn}>
+      {aws.account} · {aws.access_key_id}
+    </span>
+  );
+}
+
+/**
+ * Enables or disables an integration; the running bridge starts or stops its sessions at once.
+ * `label` is the switch's visible label (clicking it toggles too).
+ */
+export function ActiveToggle({
+  integration,
+  onChanged,
+  label = "Forwarding",
+}: {
+  integration: Integration;
+  onChanged: () => void;
+  label?: ReactNode;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const toggle = () => {
@@ -21,19 +48,22 @@ export function ActiveToggle({ integration, onChanged }: { integration: Integrat
   };
   return (
     <div className="toggle-wrap">
-      <button
-        type="button"
-        role="switch"
-        aria-checked={integration.active}
-        aria-label={`Forward to ${integration.name}`}
-        title={integration.active ? "Disable this integration" : "Enable this integration"}
-        className="switch"
-        data-testid="integration-toggle"
-        disabled={busy}
-        onClick={toggle}
-      >
-        <span className="switch-knob" />
-      </button>
+      <label className="switch-label">
+        <button
+          type="button"
+          role="switch"
+          aria-checked={integration.active}
+          aria-label={`Forwarding to ${integration.name}`}
+          title={integration.active ? "Disable this integration" : "Enable this integration"}
+          className="switch"
+          data-testid="integration-toggle"
+          disabled={busy}
+          onClick={toggle}
+        >
+          <span className="switch-knob" />
+        </button>
+        <span>{label}</span>
+      </label>
       {error ? (
         <span className="toggle-error text-danger" role="alert">
           {error}

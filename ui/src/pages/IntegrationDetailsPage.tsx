@@ -3,18 +3,21 @@
 import { useCallback, useMemo, type ReactNode } from "react";
 import { integrationDetails } from "../api";
 import type { Integration, IntegrationDetails, PipedDevice, SessionState } from "../bindings";
-import { BackButton, CopyButton, EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { BackButton, BreakAfter, CopyButton, EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { formatCount, formatDateTime, formatLastSeen } from "../format";
 import { RadioIcon } from "../icons";
 import { HealthLine, SessionBadge, sessionSummary, type LiveHealth } from "../status";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
-import { ActiveToggle, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
+import { ActiveToggle, AwsAccess, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
 
 /** Its settings, labels and piped devices change with each of these. */
 const WATCH = ["integrations", "devices", "labels"];
 
-export const PIPED_ROW_HEIGHT = 48;
+/** Room for a downlink topic wrapped on three lines (at its "/"), in a window 1024 pixels wide. */
+export const PIPED_ROW_HEIGHT = 56;
+/** The columns' minimums (636), their 3 gaps (36) and the rows' padding (36). */
+const PIPED_MIN_WIDTH = 708;
 
 type Props = {
   id: string;
@@ -91,7 +94,7 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
           <dl className="details-facts">
             <dt>ID</dt>
             <dd className="details-copy">
-              <span className="mono" data-testid="details-id">
+              <span className="mono nowrap" data-testid="details-id">
                 {integration.id}
               </span>
               <CopyButton text={integration.id} what="the integration ID" testId="copy-integration-id" />
@@ -105,15 +108,18 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
             <dt>Topic</dt>
             <dd className="mono">{integration.topic}</dd>
             <dt>AWS</dt>
-            <dd className="mono" title={aws?.user_arn}>
-              {aws ? `${aws.account} · ${aws.access_key_id}` : "own certificates"}
+            <dd>
+              <AwsAccess aws={aws} />
             </dd>
             <dt>Join events</dt>
             <dd>{integration.forward_joins ? "Forwarded" : "Not forwarded"}</dd>
             <dt>Active</dt>
-            <dd className="details-copy">
-              <ActiveToggle integration={integration} onChanged={onChanged} />
-              <span>{integration.active ? "Active" : "Inactive"}</span>
+            <dd className="details-toggle">
+              <ActiveToggle
+                integration={integration}
+                onChanged={onChanged}
+                label={integration.active ? "Active" : "Inactive"}
+              />
             </dd>
           </dl>
         </section>
@@ -172,34 +178,39 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
 function PipedTable({ devices, sessions }: { devices: PipedDevice[]; sessions: Map<string, SessionState> }) {
   const columns: Column<PipedDevice>[] = useMemo(
     () => [
+      // The name over its DevEUI, so the downlink topic has the room to show in full.
       {
-        header: "Name",
-        width: "minmax(120px, 1.4fr)",
-        className: "ellipsis",
-        title: (p) => p.device.name,
-        render: (p) => p.device.name,
+        header: "Device",
+        width: "minmax(116px, 1fr)",
+        render: (p) => (
+          <span className="device-cell">
+            <span className="ellipsis" title={p.device.name}>
+              {p.device.name}
+            </span>
+            <span className="mono muted ellipsis">{p.device.dev_eui || "—"}</span>
+          </span>
+        ),
       },
-      { header: "DevEUI", width: "minmax(150px, 1fr)", className: "mono", render: (p) => p.device.dev_eui || "—" },
       {
         header: "Last uplink",
-        width: "minmax(100px, 0.8fr)",
+        width: "minmax(100px, 0.6fr)",
+        className: "ellipsis",
         title: (p) => (p.device.last_seen_ms === null ? undefined : formatDateTime(p.device.last_seen_ms)),
         render: (p) => formatLastSeen(p.device.last_seen_ms),
       },
       {
         header: "Session",
-        width: "minmax(110px, 1fr)",
+        width: "minmax(104px, 0.7fr)",
         className: "cell-clip",
         render: (p) => <SessionBadge session={sessions.get(p.device.id) ?? p.session} />,
       },
       {
         header: "Downlink topic",
-        width: "minmax(240px, 2fr)",
+        // Its widest piece (a UUID and its "/") and the Copy button.
+        width: "minmax(316px, 3fr)",
         render: (p) => (
           <span className="topic-cell">
-            <span className="mono ellipsis" title={p.downlink_topic}>
-              {p.downlink_topic}
-            </span>
+            <BreakAfter text={p.downlink_topic} at="/" className="mono topic-text" />
             <CopyButton text={p.downlink_topic} what={`the downlink topic of ${p.device.name}`} />
           </span>
         ),
@@ -211,12 +222,12 @@ function PipedTable({ devices, sessions }: { devices: PipedDevice[]; sessions: M
     <VirtualTable
       label="Devices piped"
       scrollLabel="Devices piped (scrollable)"
-      className="details-table"
+      className="details-table piped-table"
       rows={devices}
       columns={columns}
       rowHeight={PIPED_ROW_HEIGHT}
       getKey={(p) => p.device.id}
-      minWidth={860}
+      minWidth={PIPED_MIN_WIDTH}
       rowTestId="piped-row"
       scrollTestId="piped-scroll"
     />

@@ -16,7 +16,7 @@ import type {
   UpdateOutcome,
 } from "../bindings";
 import { IOT_CORE_REGIONS } from "../bindings";
-import { FormField, TextField } from "../components";
+import { BreakAfter, FormField, TextField } from "../components";
 import { formatHostPort, parseHostPort } from "../endpoint";
 import { useCommand } from "../useCommand";
 import { FinishView, linkedLabels, useLabelPart, type LinkedLabel } from "./WizardFinish";
@@ -88,13 +88,16 @@ function CheckResult({ check, endpoint }: { check: Check; endpoint: string }) {
           <dt>IAM user</dt>
           <dd className="mono">{account.user_arn}</dd>
           <dt>Data endpoint</dt>
+          {/* Host names wrap only after a dot, never at the hyphen inside "…-ats" or "us-east-1". */}
           {endpoint.trim() ? (
             <dd>
-              <span className="mono">{endpoint.trim()}</span> (your override; AWS's own is{" "}
-              <span className="mono">{data_endpoint}</span>)
+              <BreakAfter text={endpoint.trim()} at="." className="mono" /> (your override; AWS's own is{" "}
+              <BreakAfter text={data_endpoint} at="." className="mono" />)
             </dd>
           ) : (
-            <dd className="mono">{data_endpoint}</dd>
+            <dd>
+              <BreakAfter text={data_endpoint} at="." className="mono" />
+            </dd>
           )}
         </dl>
       </div>

@@ -3,9 +3,9 @@ import { listIntegrations } from "../api";
 import type { Integration, RemoveOutcome } from "../bindings";
 import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { CloudIcon } from "../icons";
-import { ConnectionPanel, HealthLine, useIntegrationHealth, type LiveHealth } from "../status";
+import { ConnectionPanel, HealthBadge, HealthLine, useIntegrationHealth, type LiveHealth } from "../status";
 import { useCommand } from "../useCommand";
-import { ActiveToggle, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
+import { ActiveToggle, AwsAccess, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
 import { DeleteDialog, RemoveOutcomeNote } from "./IntegrationDelete";
 import { IntegrationDetailsPage } from "./IntegrationDetailsPage";
 import { IntegrationWizard, type WizardResult } from "./IntegrationWizard";
@@ -20,6 +20,26 @@ function AddIntegrationButton({ onClick }: { onClick: () => void }) {
     <button type="button" className="button button-primary" data-testid="add-integration" onClick={onClick}>
       Add an AWS IoT Core integration
     </button>
+  );
+}
+
+/**
+ * One status, not two that can contradict each other: turned off, it is Inactive; on, its
+ * health (Connected, Failing, Waiting, Idle); on while its health is not known yet, Active.
+ */
+function IntegrationStatus({ integration, live }: { integration: Integration; live: LiveHealth | undefined }) {
+  if (!integration.active) {
+    return (
+      <span className="badge badge-inactive" data-testid="integration-status" title="Turned off: nothing is forwarded to it.">
+        Inactive
+      </span>
+    );
+  }
+  if (live) return <HealthBadge health={live.health} clip />;
+  return (
+    <span className="badge badge-active" data-testid="integration-status">
+      Active
+    </span>
   );
 }
 
@@ -39,38 +59,40 @@ function IntegrationRow({
   onUpdate: () => void;
   onDelete: () => void;
 }) {
-  const aws = integration.aws;
   return (
-    <li className="card-row card-row-wrap" data-testid="integration-row">
+    <li className="card-row card-row-wrap integration-row" data-testid="integration-row">
       <div className="card-row-main">
         <span className="card-row-title">{integration.name}</span>
         <span className="muted">{KIND_LABELS[integration.kind] ?? integration.kind}</span>
       </div>
-      <dl className="card-row-meta">
-        <div>
-          <dt>Region</dt>
-          <dd className="mono">{integration.region}</dd>
-        </div>
-        <div>
-          <dt>Topic</dt>
-          <dd className="mono">{integration.topic}</dd>
-        </div>
-        <div>
-          <dt>AWS</dt>
-          <dd className="mono" data-testid="integration-aws" title={aws?.user_arn}>
-            {aws ? `${aws.account} · ${aws.access_key_id}` : "own certificates"}
-          </dd>
-        </div>
-      </dl>
-      <span className={integration.active ? "badge badge-active" : "badge badge-inactive"}>
-        {integration.active ? "Active" : "Inactive"}
-      </span>
-      <ActiveToggle integration={integration} onChanged={onChanged} />
-      {live ? (
-        <div className="health-row">
-          <HealthLine live={live} />
-        </div>
-      ) : null}
+      {/* The status and its switch stay together, wrapping as one. */}
+      <div className="integration-status">
+        <IntegrationStatus integration={integration} live={live} />
+        <ActiveToggle integration={integration} onChanged={onChanged} />
+      </div>
+      <div className="integration-facts">
+        <dl className="card-row-meta">
+          <div>
+            <dt>Region</dt>
+            <dd className="mono">{integration.region}</dd>
+          </div>
+          <div>
+            <dt>Topic</dt>
+            <dd className="mono">{integration.topic}</dd>
+          </div>
+          <div>
+            <dt>AWS</dt>
+            <dd data-testid="integration-aws">
+              <AwsAccess aws={integration.aws} />
+            </dd>
+          </div>
+        </dl>
+        {live ? (
+          <div className="health-row">
+            <HealthLine live={live} badge={false} />
+          </div>
+        ) : null}
+      </div>
       <div className="card-row-actions">
         <button
           type="button"

@@ -2,17 +2,17 @@ import { useDeferredValue, useId, useMemo, useState, type FormEvent } from "reac
 import { attachLabel, detachLabel, listDevices, listIntegrations } from "../api";
 import type { Device, Integration, LabelSummary, Target } from "../bindings";
 import { Dialog, EmptyState, ErrorState, Loading } from "../components";
-import { formatCount, formatDateTime, formatLastSeen } from "../format";
+import { formatCount, formatDateTime, formatLastSeen, plural } from "../format";
 import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
 
 export const MEMBER_ROW_HEIGHT = 44;
+/** The check column (32), the columns' minimums (450), their 4 gaps (64) and the rows' padding (36). */
+const MEMBERS_MIN_WIDTH = 582;
 
 const DEVICES_WATCH = ["devices"];
 const INTEGRATIONS_WATCH = ["integrations"];
-
-const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 const DEV_EUI = /^[0-9a-f]{16}$/i;
 const CONSOLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,8 +77,23 @@ export function LabelMembersDialog({
       titleId="label-members-title"
       title={`Devices and integrations labelled "${label.name}"`}
       testId="label-members-dialog"
+      className="dialog-wide"
       busy={busy !== null}
       onCancel={onClose}
+      closeButton
+      footer={
+        <div className="dialog-actions">
+          <button
+            type="button"
+            className="button button-secondary"
+            data-testid="members-close"
+            disabled={busy !== null}
+            onClick={onClose}
+          >
+            Close
+          </button>
+        </div>
+      }
     >
       <div className="members">
         <p className="muted">
@@ -158,17 +173,6 @@ export function LabelMembersDialog({
             }
           />
         </section>
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button button-secondary"
-            data-testid="members-close"
-            disabled={busy !== null}
-            onClick={onClose}
-          >
-            Close
-          </button>
-        </div>
       </div>
     </Dialog>
   );
@@ -284,11 +288,13 @@ function DeviceMembers({
 
   const columns: Column<Device>[] = useMemo(
     () => [
-      { header: "Name", width: "minmax(120px, 2fr)", className: "ellipsis", title: (d) => d.name, render: (d) => d.name },
-      { header: "DevEUI", width: "minmax(160px, 1.3fr)", className: "mono", render: (d) => d.dev_eui || "—" },
+      // A device not heard from yet is named after its DevEUI: shown as is.
+      { header: "Name", width: "minmax(100px, 2fr)", className: "ellipsis", title: (d) => d.name, render: (d) => d.name },
+      { header: "DevEUI", width: "minmax(140px, 1.3fr)", className: "mono", render: (d) => d.dev_eui || "—" },
       {
         header: "Last seen",
         width: "minmax(100px, 1fr)",
+        className: "ellipsis",
         title: (d) => (d.last_seen_ms === null ? undefined : formatDateTime(d.last_seen_ms)),
         render: (d) => formatLastSeen(d.last_seen_ms),
       },
@@ -343,7 +349,7 @@ function DeviceMembers({
         </label>
         <p className="members-count muted" aria-live="polite" data-testid="members-count">
           Showing {formatCount(shown.length)} of {plural(devices.length, "device", "devices")} ·{" "}
-          {formatCount(members.size)} carry this label
+          {plural(members.size, "carries", "carry")} this label
         </p>
       </div>
       <VirtualTable
@@ -354,7 +360,7 @@ function DeviceMembers({
         columns={columns}
         rowHeight={MEMBER_ROW_HEIGHT}
         getKey={(d) => d.id}
-        minWidth={560}
+        minWidth={MEMBERS_MIN_WIDTH}
         rowTestId="member-device-row"
         scrollTestId="members-scroll"
         selection={{

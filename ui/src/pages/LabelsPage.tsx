@@ -2,12 +2,10 @@ import { useRef, useState, type FormEvent } from "react";
 import { createLabel, listLabels, removeLabel, renameLabel } from "../api";
 import type { LabelSummary } from "../bindings";
 import { Dialog, EmptyState, ErrorState, Loading, PageHeader } from "../components";
-import { formatCount } from "../format";
+import { plural } from "../format";
 import { TagIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { LabelMembersDialog } from "./LabelMembers";
-
-const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** A change to labels (here or from the CLI) reloads the list. Works with every network down. */
 const WATCH = ["labels"];
@@ -192,10 +190,11 @@ function LabelRow({
       <span className="pill">{plural(label.device_count, "device", "devices")}</span>
       <span className="pill">{plural(label.integration_count, "integration", "integrations")}</span>
       {editing ? null : (
-        <>
+        // One group: it wraps to the next line as a whole, on the right.
+        <div className="card-row-buttons">
           <button
             type="button"
-            className="button button-secondary"
+            className="button button-secondary button-small"
             data-testid="label-members"
             aria-label={`Devices & integrations of ${label.name}`}
             onClick={(e) => onMembers(e.currentTarget)}
@@ -205,7 +204,7 @@ function LabelRow({
           <button
             ref={renameButton}
             type="button"
-            className="button button-secondary"
+            className="button button-secondary button-small"
             data-testid="rename-label"
             aria-label={`Rename ${label.name}`}
             onClick={() => setEditing(true)}
@@ -214,14 +213,14 @@ function LabelRow({
           </button>
           <button
             type="button"
-            className="button button-secondary"
+            className="button button-danger-quiet button-small"
             data-testid="delete-label"
             aria-label={`Delete ${label.name}`}
             onClick={onDelete}
           >
             Delete
           </button>
-        </>
+        </div>
       )}
     </li>
   );

@@ -6,8 +6,8 @@ import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
 import { formatCount, formatDateTime, formatTime } from "../format";
 import { ActivityIcon } from "../icons";
 
-/** Every row has the same height, so the virtualiser never measures the DOM. */
-export const EVENT_ROW_HEIGHT = 34;
+/** Every row has the same height, so the virtualiser never measures the DOM: two lines of message. */
+export const EVENT_ROW_HEIGHT = 44;
 /** How many events the page keeps; older ones fall off the end. */
 export const MAX_EVENTS = 10_000;
 /** How many stored events the page starts with. */
@@ -53,10 +53,11 @@ function EventRow({ event, index, top }: { event: Event; index: number; top: num
       <span role="cell">
         <span className={levelClass(event.level)}>{event.level}</span>
       </span>
-      <span role="cell" className="mono ellipsis" title={event.kind}>
+      <span role="cell" className="mono ellipsis event-kind-cell" title={event.kind}>
         {event.kind}
       </span>
-      <span role="cell" className="ellipsis" title={[event.message, ...context].join("\n")}>
+      {/* Up to two lines, then cut; the tooltip has all of it (and what it is about). */}
+      <span role="cell" className="event-message-cell" title={[event.message, ...context].join("\n")}>
         {event.message}
       </span>
     </div>
@@ -82,8 +83,16 @@ function EventTable({ events }: { events: Event[] }) {
           </span>
         ))}
       </div>
-      <div ref={scrollRef} className="event-scroll" data-testid="event-scroll">
-        <div role="rowgroup" className="event-canvas" style={{ height: virtualizer.getTotalSize() }}>
+      {/* The rows' group is the scroll region, focusable so the list scrolls by keyboard too. */}
+      <div
+        ref={scrollRef}
+        role="rowgroup"
+        className="event-scroll"
+        data-testid="event-scroll"
+        tabIndex={0}
+        aria-label="Events (scrollable)"
+      >
+        <div className="event-canvas" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
             const event = events[item.index];
             return event ? <EventRow key={item.key} event={event} index={item.index} top={item.start} /> : null;

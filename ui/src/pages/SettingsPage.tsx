@@ -142,7 +142,7 @@ function AboutPanel({ info }: { info: AppInfo }) {
         </dd>
         <dt>Data directory</dt>
         <dd className="details-copy">
-          <span className="mono" data-testid="about-data-dir">
+          <span className="mono wrap-anywhere" data-testid="about-data-dir">
             {info.data_dir}
           </span>
           <CopyButton text={info.data_dir} what="the data directory" testId="copy-data-dir" />
