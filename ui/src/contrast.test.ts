@@ -1,7 +1,7 @@
-// WCAG 2.x contrast of the design tokens in styles.css, light and dark: every text and control
+// WCAG 2.x contrast of the design tokens in styles/tokens.css, light and dark: every text and control
 // pair the stylesheet uses must stay readable when a token changes.
 import { describe, expect, it } from "vitest";
-import css from "./styles.css?raw";
+import css from "./styles/tokens.css?raw";
 
 function block(re: RegExp): string {
   const m = css.match(re);

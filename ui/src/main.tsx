@@ -1,7 +1,16 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-import "./styles.css";
+// One stylesheet in parts, in cascade order: tokens first, then the rules that use them.
+import "./styles/tokens.css";
+import "./styles/base.css";
+import "./styles/layout.css";
+import "./styles/controls.css";
+import "./styles/tables.css";
+import "./styles/states.css";
+import "./styles/forms.css";
+import "./styles/dialogs.css";
+import "./styles/pages.css";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
