@@ -237,10 +237,10 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
 
     // The webhook source listens: a green row in the connections panel, beside the
     // integration's summary row.
+    // (Sources and integrations are read by two polls: wait for both rows.)
     let conns = wait_texts(&app, "[data-testid=connection-state]", WAIT, |t| {
-        t.iter().any(|r| r.contains("listening"))
+        t.len() == 2 && t.iter().any(|r| r.contains("listening"))
     });
-    assert_eq!(conns.len(), 2, "{conns:?}");
     assert!(
         conns[0].contains("farm webhook") && conns[0].contains(&format!("127.0.0.1:{port}")),
         "{conns:?}"

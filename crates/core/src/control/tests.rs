@@ -252,3 +252,35 @@ async fn a_label_goes_on_many_targets_at_once_all_or_none() {
         .unwrap_err();
     assert_eq!(e.message, "name at least one device or integration");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_downlink_from_the_app_needs_a_known_device_and_a_running_bridge() {
+    let (_dir, control) = opened();
+    let downlink = |device: &str| Request::DeviceDownlink {
+        device: device.into(),
+        port: 2,
+        confirmed: false,
+        payload_raw: "AQL/".into(),
+    };
+    let e = control.handle(downlink("0102030405060708")).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("not_found", "device \"0102030405060708\" not found")
+    );
+    control
+        .core()
+        .store()
+        .record_device_seen(&crate::domain::DeviceSeen {
+            id: "dev-1".into(),
+            name: "porch".into(),
+            dev_eui: "0102030405060708".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    // Nothing runs here: the downlink is refused with why, not queued somewhere it never leaves.
+    let e = control.handle(downlink("dev-1")).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("unavailable", "the bridge is not running; downlinks go out through it")
+    );
+}
