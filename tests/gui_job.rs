@@ -462,7 +462,9 @@ fn gui_turns_an_integration_red_when_aws_is_down_and_green_when_its_backlog_drai
     let lns = Publisher::connect(lab.lns.port);
     send_uplink(&lns, 1);
     assert_eq!(next_on_aws(&aws)["fcnt"], 1);
-    wait_texts(&app, "[data-testid=health-badge]", WAIT, |t| trimmed(t) == ["Connected"]);
+    wait_texts(&app, "[data-testid=health-badge]", WAIT, |t| {
+        trimmed(t) == ["Connected"]
+    });
     wait_texts(&app, "[data-testid=bridge-status]", WAIT, |t| {
         t.len() == 1 && t[0].contains("Bridge running")
     });
@@ -480,16 +482,24 @@ fn gui_turns_an_integration_red_when_aws_is_down_and_green_when_its_backlog_drai
     });
     // The backlog grows with each uplink that arrives meanwhile.
     send_uplink(&lns, 2);
-    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| trimmed(t) == ["Backlog 1"]);
+    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| {
+        trimmed(t) == ["Backlog 1"]
+    });
     send_uplink(&lns, 3);
     send_uplink(&lns, 4);
-    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| trimmed(t) == ["Backlog 3"]);
+    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| {
+        trimmed(t) == ["Backlog 3"]
+    });
     pages.look(&app, "integrations-aws-down");
 
     // Back: green, the backlog drains to 0, and every waiting uplink arrives, in order.
     lab.aws.restart();
-    wait_texts(&app, "[data-testid=health-badge]", WAIT, |t| trimmed(t) == ["Connected"]);
-    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| trimmed(t) == ["Backlog 0"]);
+    wait_texts(&app, "[data-testid=health-badge]", WAIT, |t| {
+        trimmed(t) == ["Connected"]
+    });
+    wait_texts(&app, "[data-testid=health-backlog]", WAIT, |t| {
+        trimmed(t) == ["Backlog 0"]
+    });
     let after: Vec<Value> = (0..3).map(|_| next_on_aws(&aws)["fcnt"].clone()).collect();
     assert_eq!(after, [2, 3, 4]);
     assert!(
