@@ -198,6 +198,17 @@ pub enum SourceConfig {
 }
 
 impl SourceConfig {
+    /// What these settings do with a secret: a broker password (MQTT with a username), the
+    /// webhook's shared secret (when it requires one), or nothing.
+    pub fn secret_use(&self) -> Option<&'static str> {
+        match self {
+            SourceConfig::ChirpstackMqtt { username, .. } | SourceConfig::LegacyMqtt { username, .. } => {
+                username.as_ref().map(|_| "password")
+            }
+            SourceConfig::HttpWebhook { require_secret, .. } => require_secret.then_some("shared secret"),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             SourceConfig::ChirpstackMqtt { .. } => "chirpstack_mqtt",

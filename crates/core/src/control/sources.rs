@@ -10,25 +10,12 @@ use crate::domain::{Source, SourceConfig};
 use crate::engine::Change;
 use crate::vault::{self, Vault, VaultError};
 
-/// What the settings do with a secret: a broker password (MQTT with a username) or the
-/// webhook's shared secret.
-fn secret_use(config: &SourceConfig) -> Option<&'static str> {
-    match config {
-        SourceConfig::ChirpstackMqtt { username: None, .. } | SourceConfig::LegacyMqtt { username: None, .. } => None,
-        SourceConfig::HttpWebhook {
-            require_secret: false, ..
-        } => None,
-        SourceConfig::HttpWebhook { .. } => Some("shared secret"),
-        _ => Some("password"),
-    }
-}
-
 /// A webhook requires its secret exactly when it is given one; a password needs a username.
 fn settle_secret(config: &mut SourceConfig, secret: &Option<Secret>) -> Result<(), ControlError> {
     if let SourceConfig::HttpWebhook { require_secret, .. } = config {
         *require_secret |= secret.is_some();
     }
-    if secret.is_some() && secret_use(config).is_none() {
+    if secret.is_some() && config.secret_use().is_none() {
         return Err(ControlError::new(
             "invalid",
             "a broker password needs a username: without one the broker gets no credentials",
@@ -69,7 +56,7 @@ impl Control {
             *require_secret = false;
         }
         settle_secret(&mut config, &secret)?;
-        let what = secret_use(&config).unwrap_or("password");
+        let what = config.secret_use().unwrap_or("password");
         let source = self.core.store().create_source(name, config)?;
         if let Some(secret) = secret {
             let key = crate::sources::secret_key(&source.id);
@@ -106,7 +93,7 @@ impl Control {
             let key = key.clone();
             blocking(move |v| v.get(&key)).await
         };
-        let what = secret_use(&config);
+        let what = config.secret_use();
         match (&secret, what, &stored) {
             (None, Some(what), Ok(None)) if what == "shared secret" => {
                 return Err(ControlError::new(

@@ -18,11 +18,9 @@ use crate::events::Event;
 use crate::vault::Vault;
 
 fn options(vault: &dyn Vault, source: &Source) -> Result<(MqttOptions, Vec<String>), String> {
-    let password = match &source.config {
-        SourceConfig::ChirpstackMqtt { username: Some(_), .. } | SourceConfig::LegacyMqtt { username: Some(_), .. } => {
-            vault.get(&super::secret_key(&source.id)).map_err(|e| e.to_string())?
-        }
-        _ => None,
+    let password = match source.config.secret_use() {
+        Some(_) => vault.get(&super::secret_key(&source.id)).map_err(|e| e.to_string())?,
+        None => None,
     };
     let password = password.map(|p| zeroize::Zeroizing::new(String::from_utf8_lossy(&p).into_owned()));
     // A stable client id, so the broker keeps our session (and unacknowledged messages).

@@ -43,10 +43,7 @@ pub async fn probe_with_stored(
     secret: Option<Zeroizing<String>>,
     wait: Duration,
 ) -> Result<Probe, crate::vault::VaultError> {
-    let uses_secret = match config {
-        SourceConfig::ChirpstackMqtt { username, .. } | SourceConfig::LegacyMqtt { username, .. } => username.is_some(),
-        SourceConfig::HttpWebhook { require_secret, .. } => *require_secret,
-    };
+    let uses_secret = config.secret_use().is_some();
     let secret = match (secret.filter(|s| !s.is_empty()), source_id) {
         (Some(s), _) => Some(s),
         // The vault is asked only when the settings use a secret.
