@@ -63,6 +63,12 @@ enum Command {
         /// Warn when the oldest waiting uplink is older than this many seconds.
         #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
         outbox_warn_age: u64,
+        /// Uplinks an MQTT source's broker may send before the bridge has stored and
+        /// acknowledged them (MQTT 5 Receive Maximum): the burst the bridge absorbs while the
+        /// broker's own queue (mosquitto: 1000 per client) stays empty.
+        #[arg(long, value_name = "N", default_value_t = helium_bridge_core::bridge::DEFAULT_LNS_WINDOW,
+              value_parser = clap::value_parser!(u16).range(1..))]
+        lns_window: u16,
     },
     /// Follow the bridge's events live (works while `run` holds the data directory).
     Monitor {
@@ -95,7 +101,8 @@ fn dispatch(cli: Cli) -> Result {
         Command::Run {
             outbox_max,
             outbox_warn_age,
-        } => return run::run(&dir, outbox_max, outbox_warn_age),
+            lns_window,
+        } => return run::run(&dir, outbox_max, outbox_warn_age, lns_window),
         Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
         _ => {}
     }

@@ -38,7 +38,7 @@ impl Stop {
     }
 }
 
-pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
+pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64, lns_window: u16) -> Result {
     runtime()?.block_on(async {
         let mut stop = Stop::install()?;
         let core = Arc::new(Core::open(dir)?);
@@ -57,6 +57,7 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64) -> Result {
         let opts = BridgeOptions {
             outbox_max_entries: outbox_max,
             outbox_warn_age: std::time::Duration::from_secs(outbox_warn_age_s),
+            lns_window,
             ..BridgeOptions::default()
         };
         engine.start_app(core.clone(), bus, opts).await;

@@ -89,6 +89,61 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     bridge.shutdown().await;
 }
 
+/// The bridge acknowledges an uplink only once it is stored, so while it commits a burst the
+/// LNS broker holds the rest; with mosquitto's stock limits it would drop all but ~1000 of them.
+/// The source's MQTT 5 Receive Maximum lets the burst wait at the bridge instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4000_uplink_burst_at_full_speed_through_a_stock_mosquitto_arrives_whole() {
+    const BURST: u32 = 4000;
+    let env = Env::with_stock_lns();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let euis: Vec<String> = (0..20).map(|i| format!("00000000000001{i:02x}")).collect();
+    for eui in &euis {
+        env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
+    }
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let bridge = env.start().await;
+    wait_for_sources(&env.core, &bridge).await;
+    wait_for_sessions(&bridge, euis.len()).await;
+
+    let mut sent = HashSet::new();
+    for n in 0..BURST {
+        let eui = &euis[n as usize % euis.len()];
+        let uuid = uuid::Uuid::new_v4().to_string();
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                uplink(eui, n / euis.len() as u32, &uuid),
+            )
+            .await;
+        sent.insert(uuid);
+    }
+    let mut got = HashSet::new();
+    while got.len() < sent.len() {
+        let Some((_, p)) = out.next(Duration::from_secs(30)).await else {
+            panic!(
+                "only {} of {BURST} uplinks arrived; the Helium broker's log says:\n{}",
+                got.len(),
+                env.helium
+                    .log()
+                    .lines()
+                    .filter(|l| l.contains("dropped"))
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        };
+        let v: Value = serde_json::from_slice(&p).unwrap();
+        let uuid = v["uuid"].as_str().unwrap().to_string();
+        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
+        assert!(got.insert(uuid.clone()), "uplink {uuid} arrived twice");
+    }
+    bridge.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_outbox_warns_first_then_leaves_uplinks_with_the_source_and_loses_none() {
     use helium_bridge_core::bridge::{Bridge, BridgeOptions};

@@ -91,6 +91,7 @@ impl Feeds {
             vault: inner.vault.clone(),
             shutdown,
             max_backoff: inner.opts.max_backoff,
+            window: inner.opts.lns_window,
             downlinks: rx,
         }));
         self.running.locked().insert(

@@ -47,7 +47,16 @@ pub struct BridgeOptions {
     pub publish_rate: u32,
     /// New AWS connections per second, all sessions together (AWS allows 500 per account).
     pub connect_rate: u32,
+    /// Messages an MQTT source's broker may send before the bridge acknowledges them (MQTT 5
+    /// Receive Maximum). Each is acknowledged once stored, so this is how large a burst the
+    /// bridge absorbs while it commits; the broker queues what is beyond it (mosquitto: 1000
+    /// per client by default, then drops).
+    pub lns_window: u16,
 }
+
+/// The default [`BridgeOptions::lns_window`]: a 20,000-uplink burst (500 devices × 40) at full
+/// publisher speed waits at the bridge, in memory only while it is being stored.
+pub const DEFAULT_LNS_WINDOW: u16 = 20_000;
 
 impl Default for BridgeOptions {
     fn default() -> Self {
@@ -57,6 +66,7 @@ impl Default for BridgeOptions {
             max_backoff: Duration::from_secs(60),
             publish_rate: 100,
             connect_rate: 200,
+            lns_window: DEFAULT_LNS_WINDOW,
         }
     }
 }

@@ -30,6 +30,8 @@ pub(crate) struct SourceContext {
     pub vault: Arc<dyn Vault>,
     pub shutdown: watch::Receiver<bool>,
     pub max_backoff: Duration,
+    /// MQTT sources: how many messages may wait for their commit (MQTT 5 Receive Maximum).
+    pub window: u16,
     pub downlinks: mpsc::Receiver<SourceDownlink>,
 }
 

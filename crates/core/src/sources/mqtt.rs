@@ -1,11 +1,18 @@
 //! MQTT sources: a ChirpStack v4 MQTT integration, or a legacy Helium-Console-style broker.
-//! A persistent session with manual acknowledgements: a message is acknowledged (PUBACK) only
-//! after it is committed to the outbox, so the broker redelivers whatever the bridge had not
-//! stored when it stopped or crashed.
+//! A persistent MQTT 5 session with manual acknowledgements: a message is acknowledged (PUBACK)
+//! only after it is committed to the outbox, so the broker redelivers whatever the bridge had
+//! not stored when it stopped or crashed.
+//!
+//! MQTT 5 because of its Receive Maximum: the bridge, not the broker, sets how many messages
+//! may wait for their commit. Over MQTT 3.1.1 mosquitto allows 20 and queues the rest (1000 by
+//! default, then drops), so a burst the bridge is still committing would be lost at the broker.
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, Event as MqttEvent, MqttOptions};
+use rumqttc::{TlsConfiguration, Transport};
 use tokio::sync::mpsc;
 
 use crate::bridge::pace::Backoff;
@@ -17,7 +24,7 @@ use crate::domain::{MqttTlsFiles, Source, SourceConfig};
 use crate::events::Event;
 use crate::vault::Vault;
 
-fn options(vault: &dyn Vault, source: &Source) -> Result<(MqttOptions, Vec<String>), String> {
+fn options(vault: &dyn Vault, source: &Source, window: u16) -> Result<(MqttOptions, Vec<String>), String> {
     let password = match source.config.secret_use() {
         Some(_) => vault.get(&super::secret_key(&source.id)).map_err(|e| e.to_string())?,
         None => None,
@@ -26,7 +33,11 @@ fn options(vault: &dyn Vault, source: &Source) -> Result<(MqttOptions, Vec<Strin
     // A stable client id, so the broker keeps our session (and unacknowledged messages).
     let client_id = format!("helium-aws-bridge-{}", &source.id[..8.min(source.id.len())]);
     let (mut o, topics) = connect_options(&source.config, client_id, password.as_deref().map(String::as_str))?;
-    o.set_clean_session(false);
+    o.set_clean_start(false);
+    // The session (and what the broker queued for it) outlives any disconnection, as MQTT
+    // 3.1.1's clean_session=false did.
+    o.set_session_expiry_interval(Some(u32::MAX));
+    o.set_receive_maximum(Some(window));
     o.set_manual_acks(true);
     Ok((o, topics))
 }
@@ -59,7 +70,7 @@ pub(super) fn connect_options(
     let (use_tls, host, port) = crate::validate::mqtt_url(url).map_err(|e| e.to_string())?;
     let mut o = MqttOptions::new(client_id, host, port);
     o.set_keep_alive(Duration::from_secs(30));
-    o.set_max_packet_size(1024 * 1024, 1024 * 1024);
+    o.set_max_packet_size(Some(1024 * 1024));
     if let Some(user) = username {
         o.set_credentials(user, password.unwrap_or_default());
     }
@@ -93,28 +104,94 @@ fn chirpstack_event(topic: &str) -> &str {
 }
 
 /// A message taken from the broker, acknowledged once its outcome is known — in arrival order,
-/// as MQTT asks.
+/// as MQTT asks. Only what the acknowledgement needs is kept: the window can hold thousands.
 struct Pending {
-    token: u64,
-    publish: rumqttc::Publish,
+    ack: Publish,
     outcome: Option<IngestOutcome>,
+}
+
+/// The messages awaiting their acknowledgement, in arrival order; a message's token is its
+/// position counted from the first message of the connection.
+#[derive(Default)]
+struct Window {
+    /// The token of `queue`'s front.
+    front: u64,
+    queue: VecDeque<Pending>,
+}
+
+impl Window {
+    /// Takes a message; returns its token.
+    fn push(&mut self, p: &Publish) -> u64 {
+        let ack = Publish {
+            dup: false,
+            qos: p.qos,
+            retain: false,
+            topic: Default::default(),
+            pkid: p.pkid,
+            payload: Default::default(),
+            properties: None,
+        };
+        self.queue.push_back(Pending { ack, outcome: None });
+        self.front + self.queue.len() as u64 - 1
+    }
+
+    fn record(&mut self, token: u64, outcome: IngestOutcome) {
+        // A token from before a reconnection is stale: that message comes again.
+        if let Some(p) = token
+            .checked_sub(self.front)
+            .and_then(|i| self.queue.get_mut(i as usize))
+        {
+            p.outcome = Some(outcome);
+        }
+    }
+
+    /// Forgets every message (the broker offers them again): later outcomes are stale.
+    fn clear(&mut self) {
+        self.front += self.queue.len() as u64;
+        self.queue.clear();
+    }
+
+    fn waiting(&self) -> bool {
+        self.queue.iter().any(|p| p.outcome.is_none())
+    }
+
+    /// Acknowledges settled messages from the front, in order. Never awaits: this task also
+    /// drives the event loop that drains the request queue, so a full queue would deadlock;
+    /// what could not be queued is retried after the next poll. True when the front message
+    /// was refused.
+    fn settle(&mut self, client: &AsyncClient) -> bool {
+        while let Some(front) = self.queue.front() {
+            match &front.outcome {
+                None => return false,
+                Some(IngestOutcome::Refused(_)) => return true,
+                Some(_) => {
+                    if client.try_ack(&front.ack).is_err() {
+                        return false;
+                    }
+                    self.queue.pop_front();
+                    self.front += 1;
+                }
+            }
+        }
+        false
+    }
 }
 
 pub(super) async fn run(mut ctx: SourceContext) {
     let mut shutdown = ctx.shutdown.clone();
     let mut backoff = Backoff::new(ctx.max_backoff);
     let legacy = matches!(ctx.source.config, SourceConfig::LegacyMqtt { .. });
-    let (opts, topics) = match options(ctx.vault.as_ref(), &ctx.source) {
+    let (opts, topics) = match options(ctx.vault.as_ref(), &ctx.source, ctx.window) {
         Ok(v) => v,
         Err(e) => return ctx.fail("source", e),
     };
     let source = ctx.source.clone();
-    let (client, mut events) = AsyncClient::new(opts, 1024);
+    // Room for a whole window of acknowledgements at once.
+    let (client, mut events) = AsyncClient::new(opts, usize::from(ctx.window).max(1024));
     let (outcomes_tx, mut outcomes) = mpsc::unbounded_channel::<(u64, IngestOutcome)>();
-    let mut pending: VecDeque<Pending> = VecDeque::new();
-    let mut next_token = 0u64;
+    let mut pending = Window::default();
     loop {
-        if settle(&client, &mut pending) {
+        if pending.settle(&client) {
             // Not stored and not acknowledged: reconnect (after a backoff) so the broker offers
             // it again from our persistent session, with everything after it.
             pending.clear();
@@ -123,8 +200,10 @@ pub(super) async fn run(mut ctx: SourceContext) {
         tokio::select! {
             ev = events.poll() => match ev {
                 Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
+                    // A new connection: what was not acknowledged comes again.
+                    pending.clear();
                     backoff.reset();
-                    let filters = topics.iter().map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
+                    let filters = topics.iter().map(|t| rumqttc::v5::mqttbytes::v5::Filter::new(t.clone(), QoS::AtLeastOnce));
                     let _ = client.subscribe_many(filters).await;
                 }
                 Ok(MqttEvent::Incoming(Packet::SubAck(_))) => {
@@ -133,18 +212,17 @@ pub(super) async fn run(mut ctx: SourceContext) {
                     ctx.status.emit(Event::new("connection", "info", format!("source {:?} connected", source.name)).source(&source.id));
                 }
                 Ok(MqttEvent::Incoming(Packet::Publish(p))) => {
+                    let topic = std::str::from_utf8(&p.topic).unwrap_or_default();
                     let incoming = if legacy {
                         Incoming::Legacy { raw: &p.payload }
                     } else {
-                        Incoming::Chirpstack { event: chirpstack_event(&p.topic), raw: &p.payload }
+                        Incoming::Chirpstack { event: chirpstack_event(topic), raw: &p.payload }
                     };
-                    let token = next_token;
-                    next_token += 1;
+                    let token = pending.push(&p);
                     let tx = outcomes_tx.clone();
                     ctx.ingest.ingest(incoming, move |outcome| {
                         let _ = tx.send((token, outcome));
                     });
-                    pending.push_back(Pending { token, publish: p, outcome: None });
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -163,9 +241,9 @@ pub(super) async fn run(mut ctx: SourceContext) {
                 }
             },
             Some((token, outcome)) = outcomes.recv() => {
-                record(&mut pending, token, outcome);
+                pending.record(token, outcome);
                 while let Ok((token, outcome)) = outcomes.try_recv() {
-                    record(&mut pending, token, outcome);
+                    pending.record(token, outcome);
                 }
             }
             Some(dl) = ctx.downlinks.recv() => {
@@ -181,15 +259,15 @@ pub(super) async fn run(mut ctx: SourceContext) {
                 // Acknowledge what is being stored (bounded), so the broker doesn't offer it
                 // again next time, then let the DISCONNECT go out.
                 let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                    while pending.iter().any(|p| p.outcome.is_none()) {
+                    while pending.waiting() {
                         match outcomes.recv().await {
-                            Some((token, outcome)) => record(&mut pending, token, outcome),
+                            Some((token, outcome)) => pending.record(token, outcome),
                             None => break,
                         }
                     }
                 })
                 .await;
-                settle(&client, &mut pending);
+                pending.settle(&client);
                 let _ = client.try_disconnect();
                 let _ = tokio::time::timeout(Duration::from_millis(500), async {
                     while let Ok(ev) = events.poll().await {
@@ -203,29 +281,4 @@ pub(super) async fn run(mut ctx: SourceContext) {
             }
         }
     }
-}
-
-fn record(pending: &mut VecDeque<Pending>, token: u64, outcome: IngestOutcome) {
-    if let Some(p) = pending.iter_mut().find(|p| p.token == token) {
-        p.outcome = Some(outcome);
-    }
-}
-
-/// Acknowledges settled messages from the front, in order. Never awaits: this task also drives
-/// the event loop that drains the request queue, so a full queue would deadlock; what could not
-/// be queued is retried after the next poll. True when the front message was refused.
-fn settle(client: &AsyncClient, pending: &mut VecDeque<Pending>) -> bool {
-    while let Some(front) = pending.front() {
-        match &front.outcome {
-            None => return false,
-            Some(IngestOutcome::Refused(_)) => return true,
-            Some(_) => {
-                if client.try_ack(&front.publish).is_err() {
-                    return false;
-                }
-                pending.pop_front();
-            }
-        }
-    }
-    false
 }

@@ -5,7 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use rumqttc::{AsyncClient, ConnectReturnCode, ConnectionError, Event as MqttEvent, Packet, QoS};
+use rumqttc::v5::mqttbytes::v5::{ConnectReturnCode, Packet, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, ConnectionError, Event as MqttEvent};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ts_rs::TS;
@@ -78,7 +80,7 @@ async fn mqtt(config: &SourceConfig, secret: Option<&str>, wait: Duration) -> Pr
         Ok(v) => v,
         Err(e) => return failed(steps, e),
     };
-    opts.set_clean_session(true);
+    opts.set_clean_start(true);
     let at = format!("{}:{}", opts.broker_address().0, opts.broker_address().1);
     let (client, mut events) = AsyncClient::new(opts, 16);
     let started = Instant::now();
@@ -110,14 +112,14 @@ async fn mqtt(config: &SourceConfig, secret: Option<&str>, wait: Duration) -> Pr
                 steps.push(format!("connected to {at}"));
                 let filters = topics
                     .iter()
-                    .map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtMostOnce));
+                    .map(|t| rumqttc::v5::mqttbytes::v5::Filter::new(t.clone(), QoS::AtMostOnce));
                 let _ = client.subscribe_many(filters).await;
             }
             Ok(MqttEvent::Incoming(Packet::SubAck(ack))) => {
                 let refused: Vec<&String> = topics
                     .iter()
                     .zip(&ack.return_codes)
-                    .filter(|(_, c)| matches!(c, rumqttc::SubscribeReasonCode::Failure))
+                    .filter(|(_, c)| !matches!(c, SubscribeReasonCode::Success(_)))
                     .map(|(t, _)| t)
                     .collect();
                 if !refused.is_empty() {
@@ -134,9 +136,10 @@ async fn mqtt(config: &SourceConfig, secret: Option<&str>, wait: Duration) -> Pr
                 deadline = Instant::now() + wait;
             }
             Ok(MqttEvent::Incoming(Packet::Publish(p))) => {
-                let what = describe(&p.topic, &p.payload);
+                let topic = String::from_utf8_lossy(&p.topic);
+                let what = describe(&topic, &p.payload);
                 let after = started.elapsed().as_secs_f64();
-                steps.push(format!("received {what} on {} after {after:.1} s", p.topic));
+                steps.push(format!("received {what} on {topic} after {after:.1} s"));
                 break Probe {
                     ok: true,
                     summary: format!("Working: {what} arrived."),
@@ -184,7 +187,12 @@ fn connect_error(at: &str, e: ConnectionError) -> String {
                 format!("{at} refused the username or password")
             }
             ConnectReturnCode::NotAuthorized => format!("{at} refused the connection: not authorised"),
-            ConnectReturnCode::BadClientId => format!("{at} refused the client id"),
+            ConnectReturnCode::BadClientId | ConnectReturnCode::ClientIdentifierNotValid => {
+                format!("{at} refused the client id")
+            }
+            ConnectReturnCode::UnsupportedProtocolVersion | ConnectReturnCode::RefusedProtocolVersion => {
+                format!("{at} does not speak MQTT 5, which the bridge needs (mosquitto 1.6 or later, EMQX, HiveMQ and VerneMQ do)")
+            }
             other => format!("{at} refused the connection ({other:?})"),
         },
         ConnectionError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
@@ -192,7 +200,7 @@ fn connect_error(at: &str, e: ConnectionError) -> String {
         }
         ConnectionError::Io(e) => format!("Cannot reach {at}: {e}"),
         ConnectionError::Tls(e) => format!("The TLS handshake with {at} failed: {e}"),
-        ConnectionError::NetworkTimeout => format!("{at} did not answer (network timeout)"),
+        ConnectionError::Timeout(_) => format!("{at} did not answer (network timeout)"),
         other => format!("{at}: {other}"),
     }
 }

@@ -29,10 +29,20 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
+        Self::with_lns(Mosquitto::plain())
+    }
+
+    /// With an LNS broker that keeps mosquitto's stock limits (20 in flight over MQTT 3.1.1,
+    /// 1000 queued per client, then dropped), as users run it.
+    pub fn with_stock_lns() -> Env {
+        Self::with_lns(Mosquitto::plain_stock())
+    }
+
+    fn with_lns(helium: Mosquitto) -> Env {
         let data = tempfile::tempdir().unwrap();
         Env {
             ca: TestCa::new("bridge test CA"),
-            helium: Mosquitto::plain(),
+            helium,
             certs: tempfile::tempdir().unwrap(),
             core: Arc::new(Core::open(data.path()).unwrap()),
             data,
