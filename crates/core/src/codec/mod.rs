@@ -2,6 +2,7 @@
 //! AWS side (Helium JSON uplinks out, downlink requests in). No I/O: bytes in, values out, so
 //! every rule of the wire contract (`docs/WIRE_CONTRACT.md`) can be tested in isolation.
 
+pub mod cayenne;
 pub mod chirpstack;
 pub mod downlink;
 mod error;
