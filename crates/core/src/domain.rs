@@ -225,3 +225,44 @@ pub struct MqttTlsFiles {
     pub cert_file: Option<String>,
     pub key_file: Option<String>,
 }
+
+/// What a decoder is: the built-in Cayenne LPP, or a user's JavaScript in one of the two shapes
+/// users already have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DecoderKind {
+    Cayenne,
+    /// Helium Console's `function Decoder(bytes, port, uplink_info)`.
+    Helium,
+    /// ChirpStack / TTN v3's `function decodeUplink(input)` → `{data, warnings, errors}`.
+    DecodeUplink,
+}
+
+impl DecoderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecoderKind::Cayenne => "cayenne",
+            DecoderKind::Helium => "helium",
+            DecoderKind::DecodeUplink => "decode_uplink",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DecoderKind> {
+        [DecoderKind::Cayenne, DecoderKind::Helium, DecoderKind::DecodeUplink]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A decoder and the labels it is attached to: a device gets the decoder of its labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Decoder {
+    pub id: String,
+    pub name: String,
+    pub kind: DecoderKind,
+    /// The JavaScript; empty for Cayenne LPP.
+    pub script: String,
+    pub labels: Vec<Label>,
+    #[ts(type = "number")]
+    pub updated_at_ms: i64,
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::routing::RoutingCache;
+use super::routing::{DeviceDecoder, RoutingCache};
 use super::{dispatch::Command, Inner};
 use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
@@ -74,8 +74,13 @@ impl IngestHandle {
             Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
         };
         match parsed {
-            Ok((seen, up)) => {
+            Ok((seen, mut up)) => {
                 note_frame_counter(inner, source_id, &up);
+                if up.kind == codec::UplinkType::Uplink {
+                    if let Some(decoded) = decode(&mut self.routing, &self.reader, &seen.id, &up) {
+                        up.decoded = Some(decoded);
+                    }
+                }
                 let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
                 match codec::check_uplink(up.payload_size, payload.len()) {
                     Ok(()) => {
@@ -109,6 +114,16 @@ impl IngestHandle {
             }
         }
     }
+}
+
+/// The device's decoder on the uplink, if its labels attach one (it replaces a ChirpStack
+/// `object`); `None` leaves `decoded` as the source gave it.
+fn decode(routing: &mut RoutingCache, reader: &Store, device_id: &str, up: &HeliumUplink) -> Option<codec::Decoded> {
+    let decoder = routing.get(reader, device_id).ok()?.decoder.clone()?;
+    Some(match decoder {
+        DeviceDecoder::Ready(c) => c.decode(up),
+        DeviceDecoder::Broken(error) => codec::Decoded::Error { error },
+    })
 }
 
 /// An uplink over a limit is bad input: never queued, so it can't block its device's later

@@ -1,10 +1,12 @@
 //! What ingest needs to know about a device — its labels (for `metadata.labels`), the JoinEUI
-//! it is known by, the integrations its labels route it to — read once per device and kept
-//! until the configuration changes ([`Core::generation`]), so an uplink costs no queries.
+//! it is known by, the integrations its labels route it to, the decoder its labels attach —
+//! read once per device and kept until the configuration changes ([`Core::generation`]), so an
+//! uplink costs no queries. Decoders are compiled once per change of their script.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::codec::decoder::Compiled;
 use crate::domain::Label;
 use crate::store::{Store, StoreError};
 use crate::Core;
@@ -16,6 +18,16 @@ pub(crate) struct DeviceRouting {
     pub app_eui: Option<String>,
     /// (integration id, forwards joins), for the active integrations sharing a label.
     pub routes: Vec<(String, bool)>,
+    pub decoder: Option<DeviceDecoder>,
+}
+
+/// The decoder a device's labels attach.
+#[derive(Debug, Clone)]
+pub(crate) enum DeviceDecoder {
+    Ready(Arc<Compiled>),
+    /// It cannot run (its script does not compile, or labels attach two): the reason goes into
+    /// each uplink's `decoded` error, where the user looks.
+    Broken(String),
 }
 
 /// A source's cache of [`DeviceRouting`], on the source's own read connection.
@@ -23,6 +35,8 @@ pub(crate) struct RoutingCache {
     core: Arc<Core>,
     generation: u64,
     devices: HashMap<String, DeviceRouting>,
+    /// Decoder id → (the `updated_at_ms` it was compiled at, the result).
+    compiled: HashMap<String, (i64, DeviceDecoder)>,
 }
 
 impl RoutingCache {
@@ -31,6 +45,7 @@ impl RoutingCache {
             generation: core.generation(),
             core,
             devices: HashMap::new(),
+            compiled: HashMap::new(),
         }
     }
 
@@ -42,14 +57,45 @@ impl RoutingCache {
         }
         if !self.devices.contains_key(device_id) {
             let routes = reader.routes_for_device(device_id)?;
+            let decoder = self.decoder(reader, device_id)?;
             let facts = DeviceRouting {
                 labels: reader.device_labels(device_id)?,
                 app_eui: reader.device_app_eui(device_id)?,
                 routes: routes.into_iter().map(|i| (i.id, i.forward_joins)).collect(),
+                decoder,
             };
             self.devices.insert(device_id.to_string(), facts);
         }
         Ok(&self.devices[device_id])
+    }
+
+    fn decoder(&mut self, reader: &Store, device_id: &str) -> Result<Option<DeviceDecoder>, StoreError> {
+        let mut found = reader.decoders_for_device(device_id)?;
+        if found.len() > 1 {
+            let each: Vec<String> = found
+                .iter()
+                .map(|(d, labels)| format!("{:?} (label {})", d.name, labels.join(", ")))
+                .collect();
+            return Ok(Some(DeviceDecoder::Broken(format!(
+                "the device's labels attach {} decoders: {}; attach one",
+                found.len(),
+                each.join(" and ")
+            ))));
+        }
+        let Some((d, _)) = found.pop() else {
+            return Ok(None);
+        };
+        if let Some((at, compiled)) = self.compiled.get(&d.id) {
+            if *at == d.updated_at_ms {
+                return Ok(Some(compiled.clone()));
+            }
+        }
+        let compiled = match Compiled::compile(d.kind, &d.script) {
+            Ok(c) => DeviceDecoder::Ready(Arc::new(c)),
+            Err(e) => DeviceDecoder::Broken(format!("decoder {:?}: {e}", d.name)),
+        };
+        self.compiled.insert(d.id, (d.updated_at_ms, compiled.clone()));
+        Ok(Some(compiled))
     }
 
     /// The device's record changed under this cache (its uplink set the JoinEUI, a placeholder

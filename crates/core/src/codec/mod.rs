@@ -4,9 +4,11 @@
 
 pub mod cayenne;
 pub mod chirpstack;
+pub mod decoder;
 pub mod downlink;
 mod error;
 pub mod helium;
+pub mod js;
 pub mod legacy;
 pub mod limits;
 

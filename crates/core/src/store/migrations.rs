@@ -140,6 +140,22 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 9: decoders (built-in Cayenne LPP or the user's JavaScript), attached to labels.
+    r#"
+    CREATE TABLE decoders (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        kind          TEXT NOT NULL CHECK (kind IN ('cayenne', 'helium', 'decode_uplink')),
+        script        TEXT NOT NULL DEFAULT '',
+        updated_at_ms INTEGER NOT NULL
+    );
+    CREATE TABLE decoder_labels (
+        decoder_id TEXT NOT NULL REFERENCES decoders(id) ON DELETE CASCADE,
+        label_id   TEXT NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+        PRIMARY KEY (decoder_id, label_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX decoder_labels_by_label ON decoder_labels(label_id);
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, foreign keys on, migrations applied on open. One module per entity;
 //! the bridge's hot-path writes go through the single writer (`writer.rs`).
 
+mod decoders;
 mod devices;
 mod events;
 mod identities;
@@ -14,6 +15,7 @@ mod sources;
 mod tests;
 mod writer;
 
+pub use decoders::MAX_SCRIPT;
 pub use devices::DeviceCounter;
 pub use events::RECENT_EVENTS_MAX;
 pub use identities::{RetiredIdentity, StoredIdentity};

@@ -1,0 +1,243 @@
+//! User decoders in JavaScript, run unchanged in an embedded QuickJS (as ChirpStack does):
+//! Helium Console's `function Decoder(bytes, port, uplink_info)` and ChirpStack/TTN v3's
+//! `function decodeUplink(input)` returning `{data, warnings, errors}`.
+//!
+//! Sandboxed: QuickJS has no file system or network of its own and none is added; each call
+//! has a wall-clock budget (an interrupt) and the runtime a memory cap, so an infinite loop, a
+//! runaway allocation, a throw, a huge or non-JSON result each end as an error for that uplink
+//! and the bridge goes on. A script is compiled once per change, not per uplink.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rquickjs::context::EvalOptions;
+use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Runtime, Value};
+
+use crate::sync::LockExt;
+
+/// How long one call may run.
+pub const CALL_BUDGET: Duration = Duration::from_millis(100);
+/// The memory one decoder's runtime may hold, script and all.
+pub const MEMORY_CAP: usize = 32 * 1024 * 1024;
+/// The largest result, as JSON: AWS takes 128 KB for the whole message.
+pub const MAX_RESULT: usize = 64 * 1024;
+
+/// The shape of a script's entry point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsShape {
+    /// `function Decoder(bytes, port, uplink_info)` → the decoded value.
+    Helium,
+    /// `function decodeUplink(input)` → `{data, warnings, errors}`.
+    DecodeUplink,
+}
+
+impl JsShape {
+    fn entry(self) -> &'static str {
+        match self {
+            JsShape::Helium => "Decoder",
+            JsShape::DecodeUplink => "decodeUplink",
+        }
+    }
+}
+
+/// A script that could not be compiled, or a call that failed; the message says where
+/// (`line 3: ReferenceError: x is not defined`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct JsError(pub String);
+
+/// A compiled decoder: its own runtime and context, shared by the sources that use it (calls
+/// take turns).
+pub struct JsDecoder {
+    shape: JsShape,
+    context: Context,
+    /// When the running call must stop; read by the interrupt handler.
+    deadline: Arc<Mutex<Option<Instant>>>,
+    runtime: Runtime,
+}
+
+impl std::fmt::Debug for JsDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsDecoder").field("shape", &self.shape).finish()
+    }
+}
+
+impl JsDecoder {
+    /// Compiles `script` and checks it defines the shape's entry point.
+    pub fn compile(shape: JsShape, script: &str) -> Result<JsDecoder, JsError> {
+        let fail = |e: rquickjs::Error| JsError(format!("the JavaScript engine could not start: {e}"));
+        let runtime = Runtime::new().map_err(fail)?;
+        runtime.set_memory_limit(MEMORY_CAP);
+        runtime.set_max_stack_size(512 * 1024);
+        let deadline: Arc<Mutex<Option<Instant>>> = Arc::default();
+        let watch = deadline.clone();
+        runtime.set_interrupt_handler(Some(Box::new(move || {
+            watch.locked().is_some_and(|d| Instant::now() >= d)
+        })));
+        let context = Context::full(&runtime).map_err(fail)?;
+        let decoder = JsDecoder {
+            shape,
+            context,
+            deadline,
+            runtime,
+        };
+        decoder.with_budget(|ctx| {
+            let mut opts = EvalOptions::default();
+            opts.global = true;
+            opts.strict = false;
+            opts.filename = Some("decoder.js".into());
+            ctx.eval_with_options::<(), _>(script, opts)
+                .catch(&ctx)
+                .map_err(|e| caught("the script does not run", e))?;
+            match ctx.globals().get::<_, Value>(shape.entry()) {
+                Ok(v) if v.is_function() => Ok(()),
+                _ => Err(JsError(format!(
+                    "the script defines no function {}({})",
+                    shape.entry(),
+                    match shape {
+                        JsShape::Helium => "bytes, port, uplink_info",
+                        JsShape::DecodeUplink => "input",
+                    }
+                ))),
+            }
+        })?;
+        Ok(decoder)
+    }
+
+    pub fn shape(&self) -> JsShape {
+        self.shape
+    }
+
+    /// Decodes one payload. `uplink_info` is the Helium JSON of the uplink (for `Decoder`'s third
+    /// argument); `recv_time` is RFC 3339 (for `decodeUplink`'s `input.recvTime`).
+    pub fn decode(
+        &self,
+        bytes: &[u8],
+        port: u8,
+        uplink_info: &serde_json::Value,
+        recv_time: &str,
+    ) -> Result<serde_json::Value, JsError> {
+        let result = self.with_budget(|ctx| {
+            let f: Function = ctx
+                .globals()
+                .get(self.shape.entry())
+                .map_err(|_| JsError(format!("{} is no longer defined", self.shape.entry())))?;
+            let bytes_json = serde_json::to_string(bytes).unwrap_or_default();
+            let arg = |json: String| {
+                ctx.json_parse(json)
+                    .catch(&ctx)
+                    .map_err(|e| caught("the input could not be prepared", e))
+            };
+            let out: Value = match self.shape {
+                JsShape::Helium => {
+                    let info = arg(uplink_info.to_string())?;
+                    f.call((arg(bytes_json)?, port, info))
+                }
+                JsShape::DecodeUplink => {
+                    let input =
+                        serde_json::json!({ "bytes": bytes, "fPort": port, "recvTime": recv_time, "variables": {} });
+                    f.call((arg(input.to_string())?,))
+                }
+            }
+            .catch(&ctx)
+            .map_err(|e| caught(&format!("{} failed", self.shape.entry()), e))?;
+            let json = ctx
+                .json_stringify(out)
+                .catch(&ctx)
+                .map_err(|e| caught("the result is not JSON", e))?
+                .ok_or_else(|| {
+                    JsError(format!(
+                        "{} returned undefined or a function, not a JSON value",
+                        self.shape.entry()
+                    ))
+                })?
+                .to_string()
+                .map_err(|e| JsError(format!("the result is not text: {e}")))?;
+            if json.len() > MAX_RESULT {
+                return Err(JsError(format!(
+                    "the result is {} KB as JSON; at most {} KB is allowed",
+                    json.len() / 1024,
+                    MAX_RESULT / 1024
+                )));
+            }
+            serde_json::from_str(&json).map_err(|e| JsError(format!("the result is not JSON: {e}")))
+        });
+        // What the call left behind is freed now, not at the next decoder's expense.
+        self.runtime.run_gc();
+        let value = result?;
+        match self.shape {
+            JsShape::Helium => Ok(value),
+            JsShape::DecodeUplink => decode_uplink_result(value),
+        }
+    }
+
+    /// Runs `f` in the context with the call budget armed.
+    fn with_budget<T>(&self, f: impl FnOnce(Ctx<'_>) -> Result<T, JsError>) -> Result<T, JsError> {
+        *self.deadline.locked() = Some(Instant::now() + CALL_BUDGET);
+        let started = Instant::now();
+        let r = self.context.with(f);
+        *self.deadline.locked() = None;
+        r.map_err(|e| {
+            if started.elapsed() >= CALL_BUDGET && e.0.contains("interrupted") {
+                JsError(format!(
+                    "stopped after {} ms (the limit): an endless loop?",
+                    CALL_BUDGET.as_millis()
+                ))
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// `{data, warnings, errors}`: any error fails the decode; otherwise `data` is the payload.
+fn decode_uplink_result(v: serde_json::Value) -> Result<serde_json::Value, JsError> {
+    let serde_json::Value::Object(mut o) = v else {
+        return Err(JsError(
+            "decodeUplink must return an object {data, warnings, errors}".into(),
+        ));
+    };
+    if let Some(errors) = o.get("errors").and_then(|e| e.as_array()).filter(|e| !e.is_empty()) {
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
+            .collect();
+        return Err(JsError(format!("decodeUplink reported: {}", text.join("; "))));
+    }
+    o.remove("data")
+        .ok_or_else(|| JsError("decodeUplink returned no data".into()))
+}
+
+/// A JavaScript error as the user needs it: the message with the script's line number.
+fn caught(what: &str, e: CaughtError<'_>) -> JsError {
+    match e {
+        CaughtError::Exception(ex) => {
+            let message = ex.message().unwrap_or_default();
+            let name = ex.get::<_, String>("name").unwrap_or_else(|_| "Error".into());
+            let line = ex.stack().as_deref().and_then(script_line);
+            match line {
+                Some(l) => JsError(format!("{what}: line {l}: {name}: {message}")),
+                None => JsError(format!("{what}: {name}: {message}")),
+            }
+        }
+        CaughtError::Value(v) => {
+            let shown = v
+                .as_string()
+                .and_then(|s| s.to_string().ok())
+                .unwrap_or_else(|| format!("a {}", v.type_name()));
+            JsError(format!("{what}: it threw {shown}"))
+        }
+        CaughtError::Error(e) => JsError(format!("{what}: {e}")),
+    }
+}
+
+/// The first `decoder.js:LINE` in a QuickJS stack trace.
+fn script_line(stack: &str) -> Option<u32> {
+    let at = stack.find("decoder.js:")? + "decoder.js:".len();
+    let digits: String = stack[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+#[path = "js_tests.rs"]
+mod tests;

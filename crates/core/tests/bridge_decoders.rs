@@ -1,0 +1,115 @@
+//! Decoders attached by label put `decoded` on the Helium JSON, change without a restart, and
+//! never stop an uplink: a decoder that fails or loops gives `decoded.status = "error"`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use helium_bridge_core::codec::device_id_for_dev_eui;
+use helium_bridge_core::domain::DecoderKind;
+use serde_json::{json, Value};
+
+const T: Duration = Duration::from_secs(20);
+const EUI: &str = "00000000000000d1";
+/// The seed document's sample uplink: Cayenne LPP.
+const SEED: &str = "AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw";
+
+fn with_data(n: u32, data: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&uplink(EUI, n, &uuid::Uuid::new_v4().to_string())).unwrap();
+    v["data"] = data.into();
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_labels_decoder_decodes_changes_live_and_a_failing_one_still_forwards() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    env.device(&device_id_for_dev_eui(EUI), EUI, "fleet", &[&integration]);
+    let (fleet, cayenne) = {
+        let store = env.core.store();
+        let fleet = store.find_label("fleet").unwrap();
+        let d = store.create_decoder("cayenne", DecoderKind::Cayenne, "").unwrap();
+        store.attach_decoder_label(&d.id, &fleet.id).unwrap();
+        (fleet, d)
+    };
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+    wait_for_sources(&env.core, &bridge).await;
+    let topic = format!("application/{APP}/device/{EUI}/event/up");
+
+    // Cayenne LPP, replacing ChirpStack's own `object`.
+    helium.publish(&topic, with_data(1, SEED)).await;
+    let (_, v) = out.next_json(T).await;
+    assert_eq!(v["decoded"]["status"], "success", "{v}");
+    let readings = v["decoded"]["payload"].as_array().unwrap();
+    assert_eq!(readings.len(), 5);
+    assert_eq!(
+        readings[0],
+        json!({"channel": 1, "type": 103, "name": "temperature", "value": 24.0, "unit": "celsius"})
+    );
+    assert_eq!(readings[2]["name"], "barometer");
+    assert_eq!(readings[2]["value"], 1007.9);
+
+    // A second decoder through a second label on the same device: a conflict, said in `decoded`.
+    {
+        let store = env.core.store();
+        let other = store.create_label("other").unwrap();
+        store
+            .attach_label_to_device_ref(&other.id, &device_id_for_dev_eui(EUI))
+            .unwrap();
+        let js = store
+            .create_decoder(
+                "js",
+                DecoderKind::Helium,
+                "function Decoder(bytes) { return {first: bytes[0]}; }",
+            )
+            .unwrap();
+        store.attach_decoder_label(&js.id, &other.id).unwrap();
+    }
+    helium.publish(&topic, with_data(2, SEED)).await;
+    let (_, v) = out.next_json(T).await;
+    assert_eq!(v["decoded"]["status"], "error");
+    assert_eq!(
+        v["decoded"]["error"],
+        "the device's labels attach 2 decoders: \"cayenne\" (label fleet) and \"js\" (label other); attach one"
+    );
+
+    // One left: the JavaScript runs, compiled from the store's current script.
+    env.core.store().detach_decoder_label(&cayenne.id, &fleet.id).unwrap();
+    helium.publish(&topic, with_data(3, SEED)).await;
+    let (_, v) = out.next_json(T).await;
+    assert_eq!(v["decoded"], json!({"status": "success", "payload": {"first": 1}}));
+
+    // An endless loop is stopped; the uplink goes out with the reason, and the next one too.
+    let js = env.core.store().find_decoder("js").unwrap();
+    env.core
+        .store()
+        .update_decoder(
+            &js.id,
+            None,
+            Some("function Decoder(bytes, port, info) {\n  if (info.fcnt == 4) { while (true) {} }\n  return info.fcnt;\n}"),
+        )
+        .unwrap();
+    helium.publish(&topic, with_data(4, SEED)).await;
+    let (_, v) = out.next_json(T).await;
+    assert_eq!(v["fcnt"], 4);
+    assert_eq!(
+        v["decoded"],
+        json!({"status": "error", "error": "stopped after 100 ms (the limit): an endless loop?"})
+    );
+    helium.publish(&topic, with_data(5, SEED)).await;
+    let (_, v) = out.next_json(T).await;
+    assert_eq!(v["decoded"], json!({"status": "success", "payload": 5}));
+
+    // No decoder: ChirpStack's `object` passes through as before.
+    env.core.store().remove_decoder(&js.id).unwrap();
+    helium.publish(&topic, with_data(6, SEED)).await;
+    let (_, v) = out.next_json(T).await;
+    assert_eq!(v["decoded"]["status"], "success");
+    assert_ne!(v["decoded"]["payload"], json!(5));
+    bridge.shutdown().await;
+}
