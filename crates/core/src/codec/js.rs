@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
-use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Runtime, Value};
+use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Object, Runtime, Value};
 
 use crate::sync::LockExt;
 
@@ -38,6 +38,13 @@ impl JsShape {
             JsShape::DecodeUplink => "decodeUplink",
         }
     }
+
+    fn params(self) -> &'static str {
+        match self {
+            JsShape::Helium => "bytes, port, uplink_info",
+            JsShape::DecodeUplink => "input",
+        }
+    }
 }
 
 /// A script that could not be compiled, or a call that failed; the message says where
@@ -51,10 +58,16 @@ pub struct JsError(pub String);
 pub struct JsDecoder {
     shape: JsShape,
     context: Context,
+    /// What `console.log` printed during the running call.
+    logs: Arc<Mutex<Vec<String>>>,
     /// When the running call must stop; read by the interrupt handler.
     deadline: Arc<Mutex<Option<Instant>>>,
     runtime: Runtime,
 }
+
+/// The most `console.log` lines kept from one call, and the longest line.
+const MAX_LOG_LINES: usize = 100;
+const MAX_LOG_LINE: usize = 1000;
 
 impl std::fmt::Debug for JsDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,7 +76,8 @@ impl std::fmt::Debug for JsDecoder {
 }
 
 impl JsDecoder {
-    /// Compiles `script` and checks it defines the shape's entry point.
+    /// Compiles `script`. It must define `shape`'s entry point, or else the other shape's: a
+    /// Console script pasted as a `decodeUplink` codec still runs, and the other way round.
     pub fn compile(shape: JsShape, script: &str) -> Result<JsDecoder, JsError> {
         let fail = |e: rquickjs::Error| JsError(format!("the JavaScript engine could not start: {e}"));
         let runtime = Runtime::new().map_err(fail)?;
@@ -75,13 +89,23 @@ impl JsDecoder {
             watch.locked().is_some_and(|d| Instant::now() >= d)
         })));
         let context = Context::full(&runtime).map_err(fail)?;
-        let decoder = JsDecoder {
-            shape,
-            context,
-            deadline,
-            runtime,
-        };
-        decoder.with_budget(|ctx| {
+        let logs: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = logs.clone();
+        *deadline.locked() = Some(Instant::now() + CALL_BUDGET);
+        let compiled = context.with(|ctx| -> Result<JsShape, JsError> {
+            let engine = |e: rquickjs::Error| JsError(format!("the JavaScript engine could not start: {e}"));
+            let log = Function::new(ctx.clone(), move |line: String| {
+                let mut logs = sink.locked();
+                if logs.len() < MAX_LOG_LINES {
+                    logs.push(line.chars().take(MAX_LOG_LINE).collect());
+                }
+            })
+            .map_err(engine)?;
+            ctx.globals().set("__helium_log", log).map_err(engine)?;
+            let host: Object = ctx
+                .eval(include_str!("js_prelude.js"))
+                .catch(&ctx)
+                .map_err(|e| caught("the decoder host could not start", e))?;
             let mut opts = EvalOptions::default();
             opts.global = true;
             opts.strict = false;
@@ -89,21 +113,53 @@ impl JsDecoder {
             ctx.eval_with_options::<(), _>(script, opts)
                 .catch(&ctx)
                 .map_err(|e| caught("the script does not run", e))?;
-            match ctx.globals().get::<_, Value>(shape.entry()) {
-                Ok(v) if v.is_function() => Ok(()),
-                _ => Err(JsError(format!(
-                    "the script defines no function {}({})",
-                    shape.entry(),
-                    match shape {
-                        JsShape::Helium => "bytes, port, uplink_info",
-                        JsShape::DecodeUplink => "input",
-                    }
-                ))),
-            }
-        })?;
-        Ok(decoder)
+            // `function Decoder` and `const decodeUplink = …` alike (a top-level `const` is not a
+            // property of the global object).
+            let entry = |name: &str| -> Option<Function> {
+                ctx.eval::<Value, _>(format!("typeof {name} === 'function' ? {name} : undefined"))
+                    .ok()
+                    .and_then(|v| v.into_function())
+            };
+            let other = match shape {
+                JsShape::Helium => JsShape::DecodeUplink,
+                JsShape::DecodeUplink => JsShape::Helium,
+            };
+            let (shape, f) = match (entry(shape.entry()), entry(other.entry())) {
+                (Some(f), _) => (shape, f),
+                (None, Some(f)) => (other, f),
+                (None, None) => {
+                    return Err(JsError(format!(
+                        "the script defines no function {}({}) (nor {}({}))",
+                        shape.entry(),
+                        shape.params(),
+                        other.entry(),
+                        other.params()
+                    )))
+                }
+            };
+            host.set("entry", f).map_err(engine)?;
+            // Kept where the script can neither replace nor delete it.
+            let define: Function = ctx
+                .eval("(o) => Object.defineProperty(globalThis, '__helium_host', { value: o })")
+                .map_err(engine)?;
+            define.call::<_, ()>((host.clone(),)).map_err(engine)?;
+            let baseline: Function = host.get("baseline").map_err(engine)?;
+            baseline.call::<_, ()>(()).map_err(engine)?;
+            Ok(shape)
+        });
+        *deadline.locked() = None;
+        let shape = compiled?;
+        logs.locked().clear();
+        Ok(JsDecoder {
+            shape,
+            context,
+            logs,
+            deadline,
+            runtime,
+        })
     }
 
+    /// The shape the script turned out to have.
     pub fn shape(&self) -> JsShape {
         self.shape
     }
@@ -117,58 +173,87 @@ impl JsDecoder {
         uplink_info: &serde_json::Value,
         recv_time: &str,
     ) -> Result<serde_json::Value, JsError> {
+        self.run(bytes, port, uplink_info, recv_time).0
+    }
+
+    /// Like [`JsDecoder::decode`], with what the call printed with `console.log`.
+    pub fn run(
+        &self,
+        bytes: &[u8],
+        port: u8,
+        uplink_info: &serde_json::Value,
+        recv_time: &str,
+    ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
         let result = self.with_budget(|ctx| {
-            let f: Function = ctx
+            let out = self.call(&ctx, bytes, port, uplink_info, recv_time);
+            // Whatever the outcome, the next uplink starts from the script as compiled.
+            let reset = ctx
                 .globals()
-                .get(self.shape.entry())
-                .map_err(|_| JsError(format!("{} is no longer defined", self.shape.entry())))?;
-            let bytes_json = serde_json::to_string(bytes).unwrap_or_default();
-            let arg = |json: String| {
-                ctx.json_parse(json)
-                    .catch(&ctx)
-                    .map_err(|e| caught("the input could not be prepared", e))
-            };
-            let out: Value = match self.shape {
-                JsShape::Helium => {
-                    let info = arg(uplink_info.to_string())?;
-                    f.call((arg(bytes_json)?, port, info))
-                }
-                JsShape::DecodeUplink => {
-                    let input =
-                        serde_json::json!({ "bytes": bytes, "fPort": port, "recvTime": recv_time, "variables": {} });
-                    f.call((arg(input.to_string())?,))
-                }
+                .get::<_, Object>("__helium_host")
+                .and_then(|host| host.get::<_, Function>("reset"));
+            if let Ok(reset) = reset {
+                let _ = reset.call::<_, ()>(());
             }
-            .catch(&ctx)
-            .map_err(|e| caught(&format!("{} failed", self.shape.entry()), e))?;
-            let json = ctx
-                .json_stringify(out)
-                .catch(&ctx)
-                .map_err(|e| caught("the result is not JSON", e))?
-                .ok_or_else(|| {
-                    JsError(format!(
-                        "{} returned undefined or a function, not a JSON value",
-                        self.shape.entry()
-                    ))
-                })?
-                .to_string()
-                .map_err(|e| JsError(format!("the result is not text: {e}")))?;
-            if json.len() > MAX_RESULT {
-                return Err(JsError(format!(
-                    "the result is {} KB as JSON; at most {} KB is allowed",
-                    json.len() / 1024,
-                    MAX_RESULT / 1024
-                )));
-            }
-            serde_json::from_str(&json).map_err(|e| JsError(format!("the result is not JSON: {e}")))
+            out
         });
         // What the call left behind is freed now, not at the next decoder's expense.
         self.runtime.run_gc();
-        let value = result?;
-        match self.shape {
+        let logs = std::mem::take(&mut *self.logs.locked());
+        let result = result.and_then(|value| match self.shape {
             JsShape::Helium => Ok(value),
             JsShape::DecodeUplink => decode_uplink_result(value),
+        });
+        (result, logs)
+    }
+
+    fn call(
+        &self,
+        ctx: &Ctx<'_>,
+        bytes: &[u8],
+        port: u8,
+        uplink_info: &serde_json::Value,
+        recv_time: &str,
+    ) -> Result<serde_json::Value, JsError> {
+        let entry = self.shape.entry();
+        let f: Function = ctx
+            .globals()
+            .get::<_, Object>("__helium_host")
+            .and_then(|host| host.get("entry"))
+            .map_err(|e| JsError(format!("{entry} cannot be called: {e}")))?;
+        // Plain arrays and objects made in the script's realm: scripts mutate `bytes`.
+        let arg = |json: String| {
+            ctx.json_parse(json)
+                .catch(ctx)
+                .map_err(|e| caught("the input could not be prepared", e))
+        };
+        let out: Value = match self.shape {
+            JsShape::Helium => {
+                let info = arg(uplink_info.to_string())?;
+                f.call((arg(serde_json::to_string(bytes).unwrap_or_default())?, port, info))
+            }
+            JsShape::DecodeUplink => {
+                let input =
+                    serde_json::json!({ "bytes": bytes, "fPort": port, "recvTime": recv_time, "variables": {} });
+                f.call((arg(input.to_string())?,))
+            }
         }
+        .catch(ctx)
+        .map_err(|e| caught(&format!("{entry} failed"), e))?;
+        let json = ctx
+            .json_stringify(out)
+            .catch(ctx)
+            .map_err(|e| caught("the result is not JSON", e))?
+            .ok_or_else(|| JsError(format!("{entry} returned undefined or a function, not a JSON value")))?
+            .to_string()
+            .map_err(|e| JsError(format!("the result is not text: {e}")))?;
+        if json.len() > MAX_RESULT {
+            return Err(JsError(format!(
+                "the result is {} KB as JSON; at most {} KB is allowed",
+                json.len() / 1024,
+                MAX_RESULT / 1024
+            )));
+        }
+        serde_json::from_str(&json).map_err(|e| JsError(format!("the result is not JSON: {e}")))
     }
 
     /// Runs `f` in the context with the call budget armed.

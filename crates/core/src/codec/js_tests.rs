@@ -64,8 +64,11 @@ fn decode_uplink_errors_fail_the_decode_with_their_text() {
 
 #[test]
 fn a_script_without_its_entry_point_or_with_a_syntax_error_is_refused_with_the_line() {
-    let e = JsDecoder::compile(JsShape::Helium, "function decodeUplink(input) { return {}; }").unwrap_err();
-    assert_eq!(e.0, "the script defines no function Decoder(bytes, port, uplink_info)");
+    let e = JsDecoder::compile(JsShape::Helium, "function decode(input) { return {}; }").unwrap_err();
+    assert_eq!(
+        e.0,
+        "the script defines no function Decoder(bytes, port, uplink_info) (nor decodeUplink(input))"
+    );
     let e = JsDecoder::compile(JsShape::Helium, "function Decoder(bytes) {\n  return {\n}}}").unwrap_err();
     assert!(
         e.0.starts_with("the script does not run: line 3: SyntaxError"),
@@ -138,4 +141,144 @@ fn scripts_have_no_file_system_or_network() {
         run(&d, &[1], 1).unwrap(),
         json!(["undefined", "undefined", "undefined", "undefined", "undefined"])
     );
+}
+
+// Real-world scripts, written the way people write them (our own, in the collections' style).
+
+#[test]
+fn sloppy_mode_undeclared_assignments_and_legacy_octal_literals() {
+    let d = helium("function Decoder(bytes) { total = bytes[0] + 010; return total; }");
+    assert_eq!(run(&d, &[2], 1).unwrap(), json!(10));
+}
+
+#[test]
+fn globals_a_call_creates_do_not_reach_the_next_call() {
+    let d = helium(
+        "var calls = 0;\nfunction Decoder(bytes) { seen = (typeof seen === 'undefined' ? 0 : seen) + 1; calls++; return seen; }",
+    );
+    assert_eq!(run(&d, &[1], 1).unwrap(), json!(1));
+    assert_eq!(run(&d, &[1], 1).unwrap(), json!(1));
+    // A failing call is cleaned up too.
+    let d = helium("function Decoder(bytes) { if (typeof leftover !== 'undefined') return 'leaked'; leftover = 1; throw new Error('x'); }");
+    assert!(run(&d, &[1], 1).is_err());
+    assert_eq!(run(&d, &[1], 1).unwrap_err().0, "Decoder failed: line 1: Error: x");
+}
+
+#[test]
+fn bytes_is_a_plain_mutable_array_and_scripts_may_extend_object_prototype() {
+    let d = helium(
+        r#"
+        Object.prototype.total = function () { var t = 0; for (var i = 0; i < this.length; i++) t += this[i]; return t; };
+        function Decoder(bytes, port) {
+          bytes.push(4);
+          bytes[0] = 10;
+          return { array: Array.isArray(bytes), typed: bytes instanceof Uint8Array, frozen: Object.isFrozen(bytes),
+                   total: bytes.total(), length: bytes.length };
+        }"#,
+    );
+    assert_eq!(
+        run(&d, &[1, 2, 3], 1).unwrap(),
+        json!({"array": true, "typed": false, "frozen": false, "total": 19, "length": 4})
+    );
+}
+
+#[test]
+fn console_log_is_captured() {
+    let d =
+        helium("function Decoder(bytes) { console.log('first byte', bytes[0], {a: 1}); console.warn('w'); return 1; }");
+    let (r, logs) = d.run(&[7], 1, &json!({}), "");
+    assert_eq!(r.unwrap(), json!(1));
+    assert_eq!(logs, vec!["first byte 7 {\"a\":1}".to_string(), "w".to_string()]);
+    let (_, logs) = d.run(&[8], 1, &json!({}), "");
+    assert_eq!(logs, vec!["first byte 8 {\"a\":1}".to_string(), "w".to_string()]);
+}
+
+#[test]
+fn a_buffer_global_as_chirpstack_provides() {
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        r#"
+        function decodeUplink(input) {
+          const b = Buffer.from(input.bytes);
+          return { data: {
+            u16: b.readUInt16BE(0), i16le: b.readInt16LE(0), u8: b.readUint8(2), f: Buffer.from('0000c03f', 'hex').readFloatLE(0),
+            hex: b.toString('hex'), b64: b.toString('base64'), back: Array.from(Buffer.from('AQID/w==', 'base64')),
+            text: Buffer.from('héllo').toString(), isBuffer: Buffer.isBuffer(b.slice(1)),
+          } };
+        }"#,
+    )
+    .unwrap();
+    assert_eq!(
+        run(&d, &[0xff, 0xfe, 3], 1).unwrap(),
+        json!({"u16": 65534, "i16le": -257, "u8": 3, "f": 1.5, "hex": "fffe03", "b64": "//4D",
+               "back": [1, 2, 3, 255], "text": "héllo", "isBuffer": true})
+    );
+}
+
+#[test]
+fn dates_run_in_utc_whatever_the_machines_time_zone() {
+    // nextest runs each test in its own process, so this reaches only this test's QuickJS.
+    std::env::set_var("TZ", "Asia/Kolkata");
+    let d = helium(
+        "function Decoder() { var d = new Date(2020, 0, 1, 0, 30); return [d.getHours(), d.getMinutes(), d.getTimezoneOffset(), d.getTime(), new Date(0).getHours()]; }",
+    );
+    assert_eq!(run(&d, &[1], 1).unwrap(), json!([0, 30, 0, 1577838600000i64, 0]));
+}
+
+#[test]
+fn es2020_syntax() {
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        r#"
+        const kinds = new Set(['a', 'b']);
+        const decodeUplink = ({ bytes, fPort }) => {
+          let [first, ...rest] = bytes;
+          const label = `port ${fPort}`;
+          return { data: { first, rest: [...rest, 0], label, has: kinds.has('a') && [1, 2].includes(2),
+                           opt: input?.missing ?? 'none' } };
+        };
+        var input;"#,
+    )
+    .unwrap();
+    assert_eq!(
+        run(&d, &[5, 6], 3).unwrap(),
+        json!({"first": 5, "rest": [6, 0], "label": "port 3", "has": true, "opt": "none"})
+    );
+}
+
+#[test]
+fn a_console_decoder_runs_where_decode_uplink_was_expected() {
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        "function Decoder(bytes, port) { return { b: bytes[0], port: port }; }",
+    )
+    .unwrap();
+    assert_eq!(d.shape(), JsShape::Helium);
+    assert_eq!(run(&d, &[9], 4).unwrap(), json!({"b": 9, "port": 4}));
+}
+
+#[test]
+fn hostile_scripts_fail_within_150_ms_and_the_next_uplink_decodes() {
+    let cases = [
+        ("while (true) {}", "stopped after 100 ms"),
+        (
+            "var a = new Array(100 * 1024 * 1024 / 8).fill(1.5); return a.length;",
+            "out of memory",
+        ),
+        ("throw new Error('no');", "Error: no"),
+        ("return function () {};", "not a JSON value"),
+        ("return require('fs');", "ReferenceError"),
+        ("return process.env;", "ReferenceError"),
+    ];
+    for (body, reason) in cases {
+        let d = helium(&format!(
+            "function Decoder(bytes) {{ if (bytes[0] == 1) {{ {body} }} return 'next'; }}"
+        ));
+        let started = Instant::now();
+        let e = run(&d, &[1], 1).unwrap_err().0;
+        let took = started.elapsed();
+        assert!(e.contains(reason), "{body}: {e}");
+        assert!(took < Duration::from_millis(150), "{body} took {took:?}");
+        assert_eq!(run(&d, &[2], 1).unwrap(), json!("next"), "{body}");
+    }
 }

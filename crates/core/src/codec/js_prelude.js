@@ -1,0 +1,142 @@
+// Evaluated before a user's decoder, in its context: what real-world decoders expect of their
+// host (ChirpStack's and The Things Stack's) that plain QuickJS lacks. Returns the function
+// that forgets the globals a call created.
+(function (g) {
+  "use strict";
+
+  // console.* is captured (the test output shows it); `__helium_log` is the bridge's sink.
+  const sink = g.__helium_log;
+  delete g.__helium_log;
+  const show = (a) => {
+    if (typeof a === "string") return a;
+    try {
+      const s = JSON.stringify(a);
+      return s === undefined ? String(a) : s;
+    } catch (e) {
+      return String(a);
+    }
+  };
+  const log = (...a) => sink(a.map(show).join(" "));
+  g.console = { log, info: log, warn: log, error: log, debug: log };
+
+  // Dates in UTC whatever the machine's time zone, as on a server: local-time getters, setters
+  // and constructors act as their UTC twins.
+  const D = Date;
+  const P = D.prototype;
+  for (const n of ["FullYear", "Month", "Date", "Day", "Hours", "Minutes", "Seconds", "Milliseconds"]) {
+    P["get" + n] = P["getUTC" + n];
+    if (n !== "Day") P["set" + n] = P["setUTC" + n];
+  }
+  P.getTimezoneOffset = function () {
+    return 0;
+  };
+  P.toString = function () {
+    return isNaN(this) ? "Invalid Date" : this.toISOString();
+  };
+  function UTCDate(...a) {
+    if (!new.target) return new D().toISOString();
+    return a.length > 1 ? new D(D.UTC(...a)) : new D(...a);
+  }
+  UTCDate.prototype = P;
+  UTCDate.UTC = D.UTC;
+  UTCDate.now = D.now;
+  UTCDate.parse = D.parse;
+  Object.defineProperty(P, "constructor", { value: UTCDate, writable: true, configurable: true });
+  g.Date = UTCDate;
+
+  // Buffer, as ChirpStack provides it: the part decoders use.
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  class Buffer extends Uint8Array {
+    static from(v, enc) {
+      if (typeof v === "string") {
+        if (enc === "hex") {
+          const b = new Buffer(v.length >> 1);
+          for (let i = 0; i < b.length; i++) b[i] = parseInt(v.substr(i * 2, 2), 16);
+          return b;
+        }
+        if (enc === "base64") {
+          const s = v.replace(/[^A-Za-z0-9+/]/g, "");
+          const out = [];
+          for (let i = 0, bits = 0, acc = 0; i < s.length; i++) {
+            acc = (acc << 6) | B64.indexOf(s[i]);
+            bits += 6;
+            if (bits >= 8) {
+              bits -= 8;
+              out.push((acc >> bits) & 255);
+            }
+          }
+          return Buffer.from(out);
+        }
+        const u = enc === "ascii" || enc === "latin1" || enc === "binary" ? v : unescape(encodeURIComponent(v));
+        const b = new Buffer(u.length);
+        for (let i = 0; i < u.length; i++) b[i] = u.charCodeAt(i) & 255;
+        return b;
+      }
+      const b = new Buffer(v.length);
+      for (let i = 0; i < v.length; i++) b[i] = v[i] & 255;
+      return b;
+    }
+    static alloc(n) {
+      return new Buffer(n);
+    }
+    static isBuffer(b) {
+      return b instanceof Buffer;
+    }
+    toString(enc, start = 0, end = this.length) {
+      const s = Array.from(this.subarray(start, end));
+      if (enc === "hex") return s.map((x) => x.toString(16).padStart(2, "0")).join("");
+      if (enc === "base64") {
+        let out = "";
+        for (let i = 0; i < s.length; i += 3) {
+          const n = (s[i] << 16) | ((s[i + 1] || 0) << 8) | (s[i + 2] || 0);
+          out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
+          out += i + 1 < s.length ? B64[(n >> 6) & 63] : "=";
+          out += i + 2 < s.length ? B64[n & 63] : "=";
+        }
+        return out;
+      }
+      const raw = String.fromCharCode(...s);
+      if (enc === "ascii" || enc === "latin1" || enc === "binary") return raw;
+      try {
+        return decodeURIComponent(escape(raw));
+      } catch (e) {
+        return raw;
+      }
+    }
+  }
+  const readers = {
+    UInt8: "getUint8", Int8: "getInt8", UInt16: "getUint16", Int16: "getInt16",
+    UInt32: "getUint32", Int32: "getInt32", Float: "getFloat32", Double: "getFloat64",
+  };
+  for (const name of Object.keys(readers)) {
+    const get = readers[name];
+    const read = (le) =>
+      function (offset = 0) {
+        return new DataView(this.buffer, this.byteOffset, this.byteLength)[get](offset, le);
+      };
+    const names = name.startsWith("UInt") ? [name, "Uint" + name.slice(4)] : [name];
+    for (const n of names) {
+      if (get.endsWith("8")) {
+        Buffer.prototype["read" + n] = read(false);
+      } else {
+        Buffer.prototype["read" + n + "BE"] = read(false);
+        Buffer.prototype["read" + n + "LE"] = read(true);
+      }
+    }
+  }
+  g.Buffer = Buffer;
+
+  // No state between uplinks: whatever global a call creates is gone before the next. (The
+  // script's own top-level definitions are taken once it has run: see `baseline`.)
+  let kept = null;
+  return {
+    baseline() {
+      kept = new Set(Object.getOwnPropertyNames(g));
+    },
+    reset() {
+      for (const k of Object.getOwnPropertyNames(g)) {
+        if (!kept.has(k)) delete g[k];
+      }
+    },
+  };
+})(globalThis)
