@@ -4,8 +4,10 @@
 use helium_bridge_core::aws::setup::{self, KeysChecked, RemoveOutcome, UpdateOutcome};
 use helium_bridge_core::bridge::ConnectionState;
 use helium_bridge_core::bridge::IntegrationHealth;
+use helium_bridge_core::bridge::RecentPayload;
+use helium_bridge_core::codec::decoder::{self as decoding, DecoderTrial};
 use helium_bridge_core::control::{Changed, Reply, Request, Target};
-use helium_bridge_core::domain::{Device, Integration, Label, LabelSummary, Source};
+use helium_bridge_core::domain::{Decoder, DecoderKind, Device, Integration, Label, LabelSummary, Source};
 use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{
     AppInfo, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, SourceInput, SourceRemoved, SourceTestInput,
@@ -48,6 +50,13 @@ fn unexpected(reply: Reply) -> IpcError {
 fn label_of(reply: Reply) -> Result<Label, IpcError> {
     match reply {
         Reply::Label { label } | Reply::LabelRemoved { label } | Reply::Linked { label, .. } => Ok(label),
+        other => Err(unexpected(other)),
+    }
+}
+
+fn decoder_of(reply: Reply) -> Result<Decoder, IpcError> {
+    match reply {
+        Reply::Decoder { decoder } | Reply::DecoderRemoved { decoder } => Ok(decoder),
         other => Err(unexpected(other)),
     }
 }
@@ -293,6 +302,46 @@ commands! {
             Reply::IntegrationRemoved { outcome } => Ok(outcome),
             other => Err(unexpected(other)),
         }
+    }
+
+    sync fn list_decoders(state) -> Vec<Decoder> {
+        Ok(core(&state)?.store().list_decoders()?)
+    }
+
+    /// Adds a decoder; a script that does not compile is refused with its line number.
+    async fn add_decoder(state, name: String, kind: DecoderKind, script: String) -> Decoder {
+        decoder_of(change(&state, Request::DecoderAdd { name, kind, script }).await?)
+    }
+
+    async fn update_decoder(state, id: String, name: Option<String>, script: Option<String>) -> Decoder {
+        decoder_of(change(&state, Request::DecoderUpdate { decoder: id, name, script }).await?)
+    }
+
+    async fn remove_decoder(state, id: String) -> Decoder {
+        decoder_of(change(&state, Request::DecoderRemove { decoder: id }).await?)
+    }
+
+    /// Attaches the decoder to every label (names or ids), all or none.
+    async fn attach_decoder(state, id: String, labels: Vec<String>) -> Decoder {
+        decoder_of(change(&state, Request::DecoderAttach { decoder: id, labels }).await?)
+    }
+
+    async fn detach_decoder(state, id: String, labels: Vec<String>) -> Decoder {
+        decoder_of(change(&state, Request::DecoderDetach { decoder: id, labels }).await?)
+    }
+
+    /// Decodes a pasted payload (hex or base64) with a script, saved or not. Off the UI thread:
+    /// a script may take up to its 100 ms budget.
+    async fn test_decoder(state, kind: DecoderKind, script: String, payload: String, port: u8) -> DecoderTrial {
+        let bytes = decoding::parse_payload(&payload).map_err(|e| IpcError::new("invalid", e))?;
+        tokio::task::spawn_blocking(move || decoding::trial(kind, &script, &bytes, port))
+            .await
+            .map_err(|e| IpcError::new("internal", e.to_string()))
+    }
+
+    /// The device's last payloads since the bridge started, newest first.
+    sync fn recent_payloads(state, id: String) -> Vec<RecentPayload> {
+        Ok(state.bridge.recent_payloads(&id))
     }
 
     /// Provisions the integration's devices now instead of at their next uplink; progress

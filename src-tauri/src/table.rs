@@ -30,6 +30,7 @@ macro_rules! ts_args {
 }
 
 use helium_bridge_core::control::Target;
+use helium_bridge_core::domain::DecoderKind;
 use helium_bridge_core::ipc::{
     CheckKeysInput, NewIntegrationInput, SourceInput, SourceTestInput, UpdateIntegrationInput,
 };
@@ -42,6 +43,9 @@ ts_args!(
     u32,
     usize,
     Vec<Target>,
+    Vec<String>,
+    Option<String>,
+    DecoderKind,
     Settings,
     SourceInput,
     SourceTestInput,

@@ -251,6 +251,34 @@ integrations: Array<DeviceRoute>,
  */
 recent_events: Array<Event>, };
 export type BridgeStatus = { "state": "starting" } | { "state": "running" } | { "state": "failed", error: string, } | { "state": "stopped" };
+export type DecoderKind = "cayenne" | "helium" | "decode_uplink";
+export type Decoder = { id: string, name: string, kind: DecoderKind, 
+/**
+ * The JavaScript; empty for Cayenne LPP.
+ */
+script: string, labels: Array<Label>, updated_at_ms: number, };
+export type DecoderTrial = { ok: boolean, 
+/**
+ * `decoded.payload` when it worked.
+ */
+payload: unknown, 
+/**
+ * Why it did not, with the script's line number when there is one.
+ */
+error: string | null, 
+/**
+ * What `console.log` printed.
+ */
+logs: Array<string>, 
+/**
+ * How long the call took (compiling not included).
+ */
+micros: number, };
+export type RecentPayload = { port: number, 
+/**
+ * Base64, as received.
+ */
+payload: string, fcnt: number, reported_at: number, };
 /** What a failing command rejects with. */
 export type IpcError = ControlError;
 /** The regions where AWS IoT Core is offered (what the core accepts). */

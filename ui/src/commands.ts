@@ -1,7 +1,7 @@
 // Generated from the command table in src-tauri/src/commands.rs by `cargo test -p helium-aws-bridge-desktop`.
 // Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
-import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Device, DeviceDetails, Event, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, NewIntegrationInput, Probe, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
+import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, NewIntegrationInput, Probe, RecentPayload, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
 import { call } from "./ipc";
 
 export const appInfo = (): Promise<AppInfo> => call("app_info");
@@ -120,6 +120,35 @@ export const updateIntegration = (id: string, input: UpdateIntegrationInput): Pr
  * sessions stop first, and come back if it is kept).
  */
 export const removeIntegration = (id: string, cleanup_aws: boolean): Promise<RemoveOutcome> => call("remove_integration", { id, cleanup_aws });
+
+export const listDecoders = (): Promise<Array<Decoder>> => call("list_decoders");
+
+/**
+ * Adds a decoder; a script that does not compile is refused with its line number.
+ */
+export const addDecoder = (name: string, kind: DecoderKind, script: string): Promise<Decoder> => call("add_decoder", { name, kind, script });
+
+export const updateDecoder = (id: string, name: string | null, script: string | null): Promise<Decoder> => call("update_decoder", { id, name, script });
+
+export const removeDecoder = (id: string): Promise<Decoder> => call("remove_decoder", { id });
+
+/**
+ * Attaches the decoder to every label (names or ids), all or none.
+ */
+export const attachDecoder = (id: string, labels: Array<string>): Promise<Decoder> => call("attach_decoder", { id, labels });
+
+export const detachDecoder = (id: string, labels: Array<string>): Promise<Decoder> => call("detach_decoder", { id, labels });
+
+/**
+ * Decodes a pasted payload (hex or base64) with a script, saved or not. Off the UI thread:
+ * a script may take up to its 100 ms budget.
+ */
+export const testDecoder = (kind: DecoderKind, script: string, payload: string, port: number): Promise<DecoderTrial> => call("test_decoder", { kind, script, payload, port });
+
+/**
+ * The device's last payloads since the bridge started, newest first.
+ */
+export const recentPayloads = (id: string): Promise<Array<RecentPayload>> => call("recent_payloads", { id });
 
 /**
  * Provisions the integration's devices now instead of at their next uplink; progress

@@ -3,6 +3,7 @@
 #[macro_use]
 mod output;
 mod access;
+mod decoders;
 mod devices;
 mod integrations;
 mod labels;
@@ -54,6 +55,9 @@ enum Command {
     /// Devices the bridge has heard from (or that were labelled by DevEUI).
     #[command(subcommand)]
     Device(devices::DeviceCmd),
+    /// Decoders: attached to labels, they add `decoded` to their devices' uplinks.
+    #[command(subcommand)]
+    Decoder(decoders::DecoderCmd),
     /// Run the bridge in the foreground until SIGINT (Ctrl-C) or SIGTERM; events go to stderr.
     Run {
         /// Uplinks waiting for AWS at which new ones are refused (left with their source,
@@ -113,6 +117,7 @@ fn dispatch(cli: Cli) -> Result {
         Command::Integration(cmd) => integrations::dispatch(&access, cmd),
         Command::Label(cmd) => labels::dispatch(&access, cmd),
         Command::Device(cmd) => devices::dispatch(&access, cmd),
+        Command::Decoder(cmd) => decoders::dispatch(&access, cmd),
         Command::Run { .. } | Command::Monitor { .. } => unreachable!("handled above"),
     }
 }

@@ -146,6 +146,12 @@ impl Engine {
         }
     }
 
+    /// The device's last payloads since the bridge started (newest first); none while it is
+    /// not running.
+    pub fn recent_payloads(&self, device_id: &str) -> Vec<crate::bridge::RecentPayload> {
+        self.with(|b| b.recent_payloads(device_id)).unwrap_or_default()
+    }
+
     /// A downlink from the app, down the same path as one from AWS.
     pub fn send_downlink(&self, device_id: &str, raw: &[u8]) -> Result<(), crate::control::ControlError> {
         match self.with(|b| b.send_downlink(device_id, raw)) {

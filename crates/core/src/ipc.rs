@@ -212,6 +212,10 @@ pub fn typescript_bindings() -> String {
         DeviceRoute::decl(),
         DeviceDetails::decl(),
         BridgeStatus::decl(),
+        crate::domain::DecoderKind::decl(),
+        crate::domain::Decoder::decl(),
+        crate::codec::decoder::DecoderTrial::decl(),
+        crate::bridge::RecentPayload::decl(),
     ];
     let mut out = String::from(
         "// This file is generated from Rust by `cargo test -p helium-bridge-core` (ts-rs). Do not edit.\n",

@@ -77,6 +77,15 @@ impl IngestHandle {
             Ok((seen, mut up)) => {
                 note_frame_counter(inner, source_id, &up);
                 if up.kind == codec::UplinkType::Uplink {
+                    inner.recent.note(
+                        &up.id,
+                        super::RecentPayload {
+                            port: up.port,
+                            payload: up.payload.clone(),
+                            fcnt: up.fcnt,
+                            reported_at: up.reported_at,
+                        },
+                    );
                     if let Some(decoded) = decode(&mut self.routing, &self.reader, &seen.id, &up) {
                         up.decoded = Some(decoded);
                     }

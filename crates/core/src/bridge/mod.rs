@@ -9,6 +9,7 @@ mod gaps;
 mod health;
 pub(crate) mod inbox;
 mod ingest;
+mod recent;
 pub use health::{integration_health_stopped, Alert, HealthAlerts, IntegrationHealth, SessionState};
 pub use session::downlink_topic;
 pub mod pace;
@@ -27,6 +28,7 @@ use ts_rs::TS;
 
 pub(crate) use ingest::IngestHandle;
 pub use ingest::{Incoming, IngestOutcome};
+pub use recent::RecentPayload;
 pub(crate) use status::Status;
 
 use crate::app::Core;
@@ -113,6 +115,8 @@ struct Inner {
     inboxes: inbox::Inboxes,
     /// Every session's connection attempts, spread over time.
     connects: pace::ConnectPacer,
+    /// Each device's last payloads, for trying decoders on.
+    recent: recent::RecentPayloads,
 }
 
 /// How long an ending task (a session, a source) may take to finish what it does before it is
@@ -175,6 +179,7 @@ impl Bridge {
             frame_counters: Default::default(),
             inboxes: Default::default(),
             connects,
+            recent: Default::default(),
         });
         let (waiting, _) = inner.core.store().outbox_stats()?;
         inner.outbox_len.store(waiting, std::sync::atomic::Ordering::Relaxed);
@@ -217,6 +222,11 @@ impl Bridge {
 
     /// Sends a downlink from the app (`{"payload_raw", "port", "confirmed"}`) down the same
     /// path as one from AWS; the error says why it was refused.
+    /// The device's last payloads since the bridge started, newest first.
+    pub fn recent_payloads(&self, device_id: &str) -> Vec<RecentPayload> {
+        self.inner.recent.of(device_id)
+    }
+
     pub fn send_downlink(&self, device_id: &str, raw: &[u8]) -> Result<(), String> {
         self.inner.handle_downlink(None, device_id, raw)
     }

@@ -57,3 +57,118 @@ fn rfc3339(ms: i64) -> String {
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
+
+/// What a decoder made of one payload, for the user trying it (desktop "Test", `decoder test`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct DecoderTrial {
+    pub ok: bool,
+    /// `decoded.payload` when it worked.
+    #[ts(type = "unknown")]
+    pub payload: Option<serde_json::Value>,
+    /// Why it did not, with the script's line number when there is one.
+    pub error: Option<String>,
+    /// What `console.log` printed.
+    pub logs: Vec<String>,
+    /// How long the call took (compiling not included).
+    #[ts(type = "number")]
+    pub micros: u64,
+}
+
+/// Compiles `script` and decodes `bytes` received on `port` with it.
+pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> DecoderTrial {
+    let failed = |error: String, logs: Vec<String>, micros: u64| DecoderTrial {
+        ok: false,
+        payload: None,
+        error: Some(error),
+        logs,
+        micros,
+    };
+    let compiled = match Compiled::compile(kind, script) {
+        Ok(c) => c,
+        Err(e) => return failed(e.0, Vec::new(), 0),
+    };
+    let now = crate::now_ms();
+    let info = serde_json::json!({
+        "type": "uplink", "id": "test-device", "name": "test device", "fcnt": 0, "port": port,
+        "payload": BASE64.encode(bytes), "payload_size": bytes.len(), "reported_at": now,
+        "hotspots": [], "metadata": { "labels": [], "organization_id": null },
+    });
+    let started = std::time::Instant::now();
+    let (result, logs) = match &compiled {
+        Compiled::Cayenne => (super::cayenne::decode(bytes).map_err(|e| e.to_string()), Vec::new()),
+        Compiled::Js(js) => {
+            let (r, logs) = js.run(bytes, port, &info, &rfc3339(now));
+            (r.map_err(|e| e.0), logs)
+        }
+    };
+    let micros = started.elapsed().as_micros() as u64;
+    match result {
+        Ok(payload) => DecoderTrial {
+            ok: true,
+            payload: Some(payload),
+            error: None,
+            logs,
+            micros,
+        },
+        Err(e) => failed(e, logs, micros),
+    }
+}
+
+/// A payload as a user pastes it: hex (spaces and a `0x` allowed) or base64.
+pub fn parse_payload(text: &str) -> Result<Vec<u8>, String> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let hex = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(&t);
+    if hex.is_empty() {
+        return Err("the payload is empty".into());
+    }
+    // Hex first: "0102" is also valid base64, and hex is what device manuals print.
+    if hex.len().is_multiple_of(2) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string()))
+            .collect();
+    }
+    BASE64
+        .decode(&t)
+        .map_err(|_| format!("{text:?} is neither hex nor base64"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_paste_as_hex_or_base64() {
+        assert_eq!(parse_payload("01 67 00 F0").unwrap(), vec![1, 0x67, 0, 0xf0]);
+        assert_eq!(parse_payload("0x0102").unwrap(), vec![1, 2]);
+        assert_eq!(parse_payload("AWcA8A==").unwrap(), vec![1, 0x67, 0, 0xf0]);
+        assert_eq!(parse_payload("  ").unwrap_err(), "the payload is empty");
+        assert_eq!(parse_payload("zz!").unwrap_err(), "\"zz!\" is neither hex nor base64");
+    }
+
+    #[test]
+    fn a_trial_reports_output_error_logs_and_time() {
+        let t = trial(
+            DecoderKind::Cayenne,
+            "",
+            &parse_payload("0367011005670 0FF").unwrap(),
+            1,
+        );
+        assert!(t.ok);
+        assert_eq!(t.payload.unwrap()[1]["value"], 25.5);
+        let t = trial(
+            DecoderKind::Helium,
+            "function Decoder(bytes, port) {\n  console.log('port', port);\n  return bytes.nope.x;\n}",
+            &[1],
+            9,
+        );
+        assert!(!t.ok);
+        assert!(t.error.unwrap().starts_with("Decoder failed: line 3: TypeError"));
+        assert_eq!(t.logs, vec!["port 9"]);
+        let t = trial(DecoderKind::DecodeUplink, "function decodeUplink( {", &[1], 1);
+        assert!(t
+            .error
+            .unwrap()
+            .starts_with("the script does not run: line 1: SyntaxError"));
+    }
+}

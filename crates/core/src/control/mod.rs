@@ -4,6 +4,7 @@
 //! is written to the store and then applied to the running bridge at once, and everyone
 //! watching is told what changed.
 
+mod decoders;
 mod labels;
 pub mod socket;
 mod sources;
@@ -16,7 +17,9 @@ use ts_rs::TS;
 use zeroize::Zeroizing;
 
 use crate::aws::setup::{self, KeysChecked, NewKeys, ProvisionSummary, RemoveOutcome, SetupError, UpdateOutcome};
-use crate::domain::{Device, Integration, IntegrationUpdate, Label, NewIntegration, Source, SourceConfig};
+use crate::domain::{
+    Decoder, DecoderKind, Device, Integration, IntegrationUpdate, Label, NewIntegration, Source, SourceConfig,
+};
 use crate::engine::{Change, Engine};
 use crate::ipc::BridgeStatus;
 use crate::store::StoreError;
@@ -147,6 +150,29 @@ pub enum Request {
     IntegrationProvision {
         integration: String,
     },
+    DecoderAdd {
+        name: String,
+        kind: DecoderKind,
+        /// The JavaScript; empty for Cayenne LPP.
+        #[serde(default)]
+        script: String,
+    },
+    DecoderUpdate {
+        decoder: String,
+        name: Option<String>,
+        script: Option<String>,
+    },
+    DecoderRemove {
+        decoder: String,
+    },
+    DecoderAttach {
+        decoder: String,
+        labels: Vec<String>,
+    },
+    DecoderDetach {
+        decoder: String,
+        labels: Vec<String>,
+    },
 }
 
 /// What a change did; each request has its variant.
@@ -203,6 +229,12 @@ pub enum Reply {
     Provisioned {
         integration: Integration,
         summary: ProvisionSummary,
+    },
+    Decoder {
+        decoder: Decoder,
+    },
+    DecoderRemoved {
+        decoder: Decoder,
     },
 }
 
@@ -396,6 +428,13 @@ impl Control {
                 self.tell(&["integrations", "labels"]);
                 Ok(Reply::IntegrationRemoved { outcome: removed? })
             }
+            Request::DecoderAdd { name, kind, script } => self.add_decoder(&name, kind, &script),
+            Request::DecoderUpdate { decoder, name, script } => {
+                self.update_decoder(&decoder, name.as_deref(), script.as_deref())
+            }
+            Request::DecoderRemove { decoder } => self.remove_decoder(&decoder),
+            Request::DecoderAttach { decoder, labels } => self.link_decoder(&decoder, &labels, true),
+            Request::DecoderDetach { decoder, labels } => self.link_decoder(&decoder, &labels, false),
             Request::SettingsSave { settings } => {
                 self.core.store().save_settings(&settings)?;
                 self.tell(&["settings"]);

@@ -1,0 +1,226 @@
+//! `decoder add|list|show|edit|test|attach|detach|remove`: decoders attached to labels add
+//! `decoded` to a device's uplinks — the built-in Cayenne LPP, or JavaScript in Helium Console's
+//! `Decoder(bytes, port, uplink_info)` or ChirpStack/TTN's `decodeUplink(input)` shape.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::{Subcommand, ValueEnum};
+use helium_bridge_core::codec::decoder::{parse_payload, trial};
+use helium_bridge_core::control::{Reply, Request};
+use helium_bridge_core::domain::{Decoder, DecoderKind};
+
+use crate::access::{unexpected, Access};
+use crate::{output, Result};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// The built-in Cayenne LPP decoder (no script).
+    Cayenne,
+    /// Helium Console's `function Decoder(bytes, port, uplink_info)`.
+    Helium,
+    /// ChirpStack / TTN v3's `function decodeUplink(input)`.
+    DecodeUplink,
+}
+
+impl From<Kind> for DecoderKind {
+    fn from(k: Kind) -> DecoderKind {
+        match k {
+            Kind::Cayenne => DecoderKind::Cayenne,
+            Kind::Helium => DecoderKind::Helium,
+            Kind::DecodeUplink => DecoderKind::DecodeUplink,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum DecoderCmd {
+    /// Add a decoder. A JavaScript one is compiled first: a script that does not run is refused
+    /// with its line number.
+    Add {
+        /// The decoder's name, unique among decoders.
+        name: String,
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// The script (`-` for stdin); not for Cayenne.
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+    },
+    /// List the decoders and the labels they are attached to.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a decoder's script.
+    Show {
+        #[arg(value_name = "NAME|ID")]
+        decoder: String,
+    },
+    /// Rename a decoder or replace its script; devices use the new one from their next uplink.
+    Edit {
+        #[arg(value_name = "NAME|ID")]
+        decoder: String,
+        /// The new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new script (`-` for stdin).
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+    },
+    /// Decode a payload with a decoder, saved or not, and print the output or the error.
+    Test {
+        /// A saved decoder; or give --kind (and --script) to try one before saving it.
+        #[arg(value_name = "NAME|ID", required_unless_present = "kind")]
+        decoder: Option<String>,
+        #[arg(long, value_enum, conflicts_with = "decoder")]
+        kind: Option<Kind>,
+        #[arg(long, value_name = "FILE", conflicts_with = "decoder")]
+        script: Option<PathBuf>,
+        /// The payload, hex (`01 67 00 f0`) or base64 (`AWcA8A==`).
+        #[arg(long)]
+        payload: String,
+        /// The LoRaWAN port it came on.
+        #[arg(long, default_value_t = 1)]
+        port: u8,
+    },
+    /// Attach a decoder to labels: their devices' uplinks get `decoded`.
+    Attach {
+        #[arg(value_name = "NAME|ID")]
+        decoder: String,
+        /// A label's name or id (repeat for several).
+        #[arg(long = "label", value_name = "LABEL", required = true)]
+        labels: Vec<String>,
+    },
+    /// Detach a decoder from labels.
+    Detach {
+        #[arg(value_name = "NAME|ID")]
+        decoder: String,
+        #[arg(long = "label", value_name = "LABEL", required = true)]
+        labels: Vec<String>,
+    },
+    /// Remove a decoder; its labels' devices go without `decoded` (or with ChirpStack's own).
+    Remove {
+        #[arg(value_name = "NAME|ID")]
+        decoder: String,
+    },
+}
+
+fn read_script(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read the script {}: {e}", path.display()).into())
+}
+
+fn labels(d: &Decoder) -> String {
+    if d.labels.is_empty() {
+        "-".into()
+    } else {
+        d.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
+    match cmd {
+        DecoderCmd::Add { name, kind, script } => {
+            let script = match (kind, script) {
+                (Kind::Cayenne, Some(_)) => return Err("a Cayenne LPP decoder takes no --script".into()),
+                (Kind::Cayenne, None) => String::new(),
+                (_, Some(p)) => read_script(&p)?,
+                (_, None) => return Err("a JavaScript decoder needs --script FILE (or - for stdin)".into()),
+            };
+            let req = Request::DecoderAdd {
+                name,
+                kind: kind.into(),
+                script,
+            };
+            match access.call(req)? {
+                Reply::Decoder { decoder } => out!(
+                    "added decoder {:?} (id {}); attach it with `helium-aws-bridge decoder attach {:?} --label LABEL`",
+                    decoder.name,
+                    decoder.id,
+                    decoder.name
+                ),
+                other => return Err(unexpected(other)),
+            }
+        }
+        DecoderCmd::List { json } => {
+            let list = access.store().list_decoders()?;
+            if json {
+                output::json(&list);
+            } else if list.is_empty() {
+                eprintln!("no decoders yet; add one with `helium-aws-bridge decoder add`");
+            } else {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|d| vec![d.name.clone(), d.kind.as_str().into(), labels(d), d.id.clone()])
+                    .collect();
+                output::table(&["NAME", "KIND", "LABELS", "ID"], &rows);
+            }
+        }
+        DecoderCmd::Show { decoder } => {
+            let d = access.store().find_decoder(&decoder)?;
+            if d.kind == DecoderKind::Cayenne {
+                eprintln!("{:?} is the built-in Cayenne LPP decoder: it has no script", d.name);
+            } else {
+                out!("{}", d.script.trim_end());
+            }
+        }
+        DecoderCmd::Edit { decoder, name, script } => {
+            if name.is_none() && script.is_none() {
+                return Err("nothing to change: give --name or --script".into());
+            }
+            let script = script.map(|p| read_script(&p)).transpose()?;
+            match access.call(Request::DecoderUpdate { decoder, name, script })? {
+                Reply::Decoder { decoder } => out!("updated decoder {:?}", decoder.name),
+                other => return Err(unexpected(other)),
+            }
+        }
+        DecoderCmd::Test {
+            decoder,
+            kind,
+            script,
+            payload,
+            port,
+        } => {
+            let (kind, script) = match (decoder, kind) {
+                (Some(d), _) => {
+                    let d = access.store().find_decoder(&d)?;
+                    (d.kind, d.script)
+                }
+                (None, Some(Kind::Cayenne)) => (DecoderKind::Cayenne, String::new()),
+                (None, Some(k)) => {
+                    let p = script.ok_or("a JavaScript decoder needs --script FILE (or - for stdin)")?;
+                    (k.into(), read_script(&p)?)
+                }
+                (None, None) => return Err("name a decoder, or give --kind".into()),
+            };
+            let bytes = parse_payload(&payload)?;
+            let t = trial(kind, &script, &bytes, port);
+            for line in &t.logs {
+                eprintln!("console: {line}");
+            }
+            match (t.payload, t.error) {
+                (Some(p), _) => output::json(&p),
+                (None, Some(e)) => return Err(format!("the decoder failed: {e}").into()),
+                (None, None) => return Err("the decoder gave nothing".into()),
+            }
+        }
+        DecoderCmd::Attach { decoder, labels } => match access.call(Request::DecoderAttach { decoder, labels })? {
+            Reply::Decoder { decoder } => out!("decoder {:?} is attached to: {}", decoder.name, self::labels(&decoder)),
+            other => return Err(unexpected(other)),
+        },
+        DecoderCmd::Detach { decoder, labels } => match access.call(Request::DecoderDetach { decoder, labels })? {
+            Reply::Decoder { decoder } => out!("decoder {:?} is attached to: {}", decoder.name, self::labels(&decoder)),
+            other => return Err(unexpected(other)),
+        },
+        DecoderCmd::Remove { decoder } => match access.call(Request::DecoderRemove { decoder })? {
+            Reply::DecoderRemoved { decoder } => out!("removed decoder {:?}", decoder.name),
+            other => return Err(unexpected(other)),
+        },
+    }
+    Ok(())
+}
