@@ -113,3 +113,68 @@ async fn a_labels_decoder_decodes_changes_live_and_a_failing_one_still_forwards(
     assert_ne!(v["decoded"]["payload"], json!(5));
     bridge.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_downlink_given_as_payload_json_is_encoded_by_the_devices_decoder() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let id = device_id_for_dev_eui(EUI);
+    env.device(&id, EUI, "fleet", &[&integration]);
+    let decoder = {
+        let store = env.core.store();
+        let d = store
+            .create_decoder(
+                "valve",
+                DecoderKind::DecodeUplink,
+                "function decodeUplink(input) { return { data: { open: input.bytes[0] === 1 } }; }\n\
+                 function encodeDownlink(input) { return { bytes: [input.data.open ? 1 : 0, 7], fPort: 4 }; }",
+            )
+            .unwrap();
+        store
+            .attach_decoder_label(&d.id, &store.find_label("fleet").unwrap().id)
+            .unwrap();
+        d
+    };
+    let mut up = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let mut helium = Observer::plain(&env.helium, "application/+/device/+/command/down").await;
+    let bridge = env.start().await;
+    let mut events = bridge.events().subscribe();
+    // The first uplink tells the bridge the device's application and brings its session up.
+    helium
+        .publish(
+            &format!("application/{APP}/device/{EUI}/event/up"),
+            with_data(1, "AQ=="),
+        )
+        .await;
+    let (_, v) = up.next_json(T).await;
+    assert_eq!(v["decoded"], json!({"status": "success", "payload": {"open": true}}));
+
+    let down = format!("helium/devices/{id}/down");
+    up.publish(&down, r#"{"payload_json":{"open":true},"confirmed":true}"#)
+        .await;
+    let (_, body) = helium.next_json(T).await;
+    assert_eq!(
+        body,
+        json!({"devEui": EUI, "confirmed": true, "fPort": 4, "data": "AQc="})
+    );
+
+    // With no encodeDownlink, the downlink is refused visibly, naming the decoder.
+    env.core
+        .store()
+        .update_decoder(
+            &decoder.id,
+            None,
+            Some("function decodeUplink() { return { data: 1 }; }"),
+        )
+        .unwrap();
+    up.publish(&down, r#"{"payload_json":{"open":false}}"#).await;
+    let e = wait_event(&mut events, T, |e| e.kind == "downlink_rejected").await;
+    assert_eq!(
+        e.detail.as_ref().unwrap()["reason"],
+        "payload_json decoder \"valve\": the decoder defines no encodeDownlink(input)"
+    );
+    helium.expect_silence(Duration::from_millis(300)).await;
+    bridge.shutdown().await;
+}

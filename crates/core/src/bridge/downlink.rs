@@ -39,7 +39,8 @@ impl Inner {
             ));
             Err(reason)
         };
-        let downlink = match crate::codec::parse_downlink(raw) {
+        let encode = |json: &serde_json::Value, port: Option<u8>| self.encode_downlink(device_id, json, port);
+        let downlink = match crate::codec::downlink::parse_downlink_with(raw, &encode) {
             Ok(d) => d,
             Err(rej) => return reject(rej.to_string(), rej.field),
         };
@@ -63,6 +64,33 @@ impl Inner {
             }
             Err(reason) => reject(reason, "device"),
         }
+    }
+
+    /// `payload_json` through the `encodeDownlink` of the decoder the device's labels attach.
+    fn encode_downlink(
+        &self,
+        device_id: &str,
+        json: &serde_json::Value,
+        port: Option<u8>,
+    ) -> Result<(Vec<u8>, Option<u8>), String> {
+        let mut found = self
+            .core
+            .store()
+            .decoders_for_device(device_id)
+            .map_err(|e| e.to_string())?;
+        let (d, _) = match found.len() {
+            0 => {
+                return Err("needs a decoder with encodeDownlink(input) attached to one of the device's labels".into())
+            }
+            1 => found.remove(0),
+            n => return Err(format!("the device's labels attach {n} decoders; attach one")),
+        };
+        // Downlinks are rare: compiled for each.
+        let compiled = crate::codec::decoder::Compiled::compile(d.kind, &d.script)
+            .map_err(|e| format!("decoder {:?}: {e}", d.name))?;
+        compiled
+            .encode(json, port)
+            .map_err(|e| format!("decoder {:?}: {e}", d.name))
     }
 
     /// Returns the source id the downlink went to, or why it could not go anywhere.

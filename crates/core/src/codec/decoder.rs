@@ -40,6 +40,16 @@ impl Compiled {
         }
     }
 
+    /// A downlink's `payload_json` as bytes, with the port the script chose.
+    pub fn encode(&self, data: &serde_json::Value, port: Option<u8>) -> Result<(Vec<u8>, Option<u8>), String> {
+        match self {
+            Compiled::Cayenne => {
+                Err("the built-in Cayenne LPP decoder does not encode downlinks; send payload_raw".into())
+            }
+            Compiled::Js(js) => js.encode(data, port).map_err(|e| e.0),
+        }
+    }
+
     /// Decodes the uplink's own payload.
     pub fn decode(&self, up: &HeliumUplink) -> Decoded {
         match BASE64.decode(&up.payload) {

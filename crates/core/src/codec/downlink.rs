@@ -54,6 +54,18 @@ fn shown(v: &Value) -> String {
 /// since it usually means a template or variable failed upstream, and silently sending on port 1
 /// or unconfirmed would hide that.
 pub fn parse_downlink(raw: &[u8]) -> Result<Downlink, DownlinkRejection> {
+    parse_downlink_with(raw, &|_, _| {
+        Err("needs a decoder with encodeDownlink(input) attached to one of the device's labels".into())
+    })
+}
+
+/// Turns a downlink's `payload_json` into bytes (the device's decoder's `encodeDownlink`): gets
+/// the JSON and the port given, returns the bytes and the port the script chose.
+pub type Encode<'a> = &'a dyn Fn(&Value, Option<u8>) -> Result<(Vec<u8>, Option<u8>), String>;
+
+/// Like [`parse_downlink`]; a body may give `payload_json` instead of `payload_raw`, which
+/// `encode` turns into bytes. The port given wins over the script's, then 1.
+pub fn parse_downlink_with(raw: &[u8], encode: Encode<'_>) -> Result<Downlink, DownlinkRejection> {
     let body: Value = serde_json::from_slice(raw).map_err(|e| reject("body", format!("is not JSON: {e}")))?;
     let Value::Object(obj) = body else {
         return Err(reject(
@@ -61,16 +73,44 @@ pub fn parse_downlink(raw: &[u8]) -> Result<Downlink, DownlinkRejection> {
             format!("must be a JSON object, got {}", json_kind(&body)),
         ));
     };
+    let port_given = match obj.contains_key("port") {
+        true => Some(port(&obj)?),
+        false => None,
+    };
+    let confirmed = confirmed(&obj)?;
+    let (payload, port) = match (obj.contains_key("payload_raw"), obj.get("payload_json")) {
+        (true, Some(_)) => return Err(reject("body", "must give payload_raw or payload_json, not both")),
+        (false, Some(json)) => {
+            let (bytes, chosen) = encode(json, port_given).map_err(|e| reject("payload_json", e))?;
+            if bytes.is_empty() || bytes.len() > MAX_DOWNLINK_BYTES {
+                return Err(reject(
+                    "payload_json",
+                    format!(
+                        "encoded to {} bytes; 1 to {MAX_DOWNLINK_BYTES} are allowed",
+                        bytes.len()
+                    ),
+                ));
+            }
+            let chosen = chosen.filter(|p| (MIN_PORT..=MAX_PORT).contains(&u64::from(*p)));
+            (bytes, port_given.or(chosen).unwrap_or(1))
+        }
+        _ => (payload_raw(&obj)?, port_given.unwrap_or(1)),
+    };
     Ok(Downlink {
-        payload: payload_raw(&obj)?,
-        port: port(&obj)?,
-        confirmed: confirmed(&obj)?,
+        payload,
+        port,
+        confirmed,
     })
 }
 
 fn payload_raw(obj: &Map<String, Value>) -> Result<Vec<u8>, DownlinkRejection> {
     let b64 = match obj.get("payload_raw") {
-        None => return Err(reject("payload_raw", "is required")),
+        None => {
+            return Err(reject(
+                "payload_raw",
+                "is required (or payload_json, encoded by the device's decoder)",
+            ))
+        }
         Some(Value::String(s)) => s,
         Some(other) => {
             return Err(reject(

@@ -27,7 +27,7 @@ fn bad_downlinks_name_field_and_reason() {
         ("".into(), "body", "body is not JSON: EOF while parsing a value at line 1 column 0"),
         (r#"[1,2]"#.into(), "body", "body must be a JSON object, got an array"),
         (r#""AQID""#.into(), "body", "body must be a JSON object, got a string"),
-        (r#"{"port":2}"#.into(), "payload_raw", "payload_raw is required"),
+        (r#"{"port":2}"#.into(), "payload_raw", "payload_raw is required (or payload_json, encoded by the device's decoder)"),
         (r#"{"payload_raw":42}"#.into(), "payload_raw", "payload_raw must be a base64 string, got a number"),
         (r#"{"payload_raw":null}"#.into(), "payload_raw", "payload_raw must be a base64 string, got null"),
         (r#"{"payload_raw":"not base64!"}"#.into(), "payload_raw",
@@ -111,4 +111,63 @@ fn encoders() {
         legacy_tx(&d),
         json!({"payload_raw": "AQID", "port": 10, "confirmed": true})
     );
+}
+
+mod payload_json {
+    use super::super::downlink::{parse_downlink_with, Encode};
+    use serde_json::Value;
+
+    fn enc(bytes: Vec<u8>, port: Option<u8>) -> impl Fn(&Value, Option<u8>) -> Result<(Vec<u8>, Option<u8>), String> {
+        move |_, _| Ok((bytes.clone(), port))
+    }
+
+    #[test]
+    fn is_encoded_and_the_given_port_wins_over_the_scripts() {
+        let seen = std::cell::RefCell::new(None);
+        let e = |v: &Value, p: Option<u8>| {
+            *seen.borrow_mut() = Some((v.clone(), p));
+            Ok((vec![1, 2], Some(7)))
+        };
+        let d = parse_downlink_with(br#"{"payload_json":{"on":true},"port":3,"confirmed":true}"#, &e).unwrap();
+        assert_eq!((d.payload, d.port, d.confirmed), (vec![1, 2], 3, true));
+        assert_eq!(*seen.borrow(), Some((serde_json::json!({"on": true}), Some(3))));
+        let d = parse_downlink_with(br#"{"payload_json":{}}"#, &enc(vec![9], Some(7))).unwrap();
+        assert_eq!(d.port, 7);
+        let d = parse_downlink_with(br#"{"payload_json":{}}"#, &enc(vec![9], Some(0))).unwrap();
+        assert_eq!(d.port, 1, "a port the script got wrong falls back to 1");
+    }
+
+    #[test]
+    fn bad_ones_name_the_field_and_the_reason() {
+        let ok: Encode<'_> = &enc(vec![1], None);
+        let err = |raw: &str, e: Encode<'_>| parse_downlink_with(raw.as_bytes(), e).unwrap_err().to_string();
+        assert_eq!(
+            err(r#"{"payload_raw":"AQ==","payload_json":{}}"#, ok),
+            "body must give payload_raw or payload_json, not both"
+        );
+        assert_eq!(
+            err(r#"{"payload_json":{}}"#, &|_, _| Err(
+                "encodeDownlink failed: line 2: Error: x".into()
+            )),
+            "payload_json encodeDownlink failed: line 2: Error: x"
+        );
+        assert_eq!(
+            err(r#"{"payload_json":{}}"#, &enc(vec![], None)),
+            "payload_json encoded to 0 bytes; 1 to 242 are allowed"
+        );
+        assert_eq!(
+            err(r#"{"payload_json":{}}"#, &enc(vec![0; 243], None)),
+            "payload_json encoded to 243 bytes; 1 to 242 are allowed"
+        );
+        assert_eq!(
+            err(r#"{"port":2}"#, ok),
+            "payload_raw is required (or payload_json, encoded by the device's decoder)"
+        );
+        assert_eq!(
+            super::super::parse_downlink(br#"{"payload_json":{}}"#)
+                .unwrap_err()
+                .to_string(),
+            "payload_json needs a decoder with encodeDownlink(input) attached to one of the device's labels"
+        );
+    }
 }

@@ -138,6 +138,9 @@ impl JsDecoder {
                 }
             };
             host.set("entry", f).map_err(engine)?;
+            if let Some(encode) = entry("encodeDownlink") {
+                host.set("encode", encode).map_err(engine)?;
+            }
             // Kept where the script can neither replace nor delete it.
             let define: Function = ctx
                 .eval("(o) => Object.defineProperty(globalThis, '__helium_host', { value: o })")
@@ -187,13 +190,7 @@ impl JsDecoder {
         let result = self.with_budget(|ctx| {
             let out = self.call(&ctx, bytes, port, uplink_info, recv_time);
             // Whatever the outcome, the next uplink starts from the script as compiled.
-            let reset = ctx
-                .globals()
-                .get::<_, Object>("__helium_host")
-                .and_then(|host| host.get::<_, Function>("reset"));
-            if let Ok(reset) = reset {
-                let _ = reset.call::<_, ()>(());
-            }
+            self.reset(&ctx);
             out
         });
         // What the call left behind is freed now, not at the next decoder's expense.
@@ -204,6 +201,73 @@ impl JsDecoder {
             JsShape::DecodeUplink => decode_uplink_result(value),
         });
         (result, logs)
+    }
+
+    /// Encodes a downlink given as JSON with the script's `encodeDownlink({data, fPort})`, which
+    /// returns `{bytes, fPort, warnings, errors}`: the bytes, and the port the script chose.
+    pub fn encode(&self, data: &serde_json::Value, port: Option<u8>) -> Result<(Vec<u8>, Option<u8>), JsError> {
+        let result = self.with_budget(|ctx| {
+            let f = ctx
+                .globals()
+                .get::<_, Object>("__helium_host")
+                .and_then(|host| host.get::<_, Value>("encode"))
+                .ok()
+                .and_then(|v| v.into_function())
+                .ok_or_else(|| JsError("the decoder defines no encodeDownlink(input)".into()));
+            let out = f.and_then(|f| {
+                let input = serde_json::json!({ "data": data, "fPort": port });
+                let input = ctx
+                    .json_parse(input.to_string())
+                    .catch(&ctx)
+                    .map_err(|e| caught("the input could not be prepared", e))?;
+                let out: Value = f
+                    .call((input,))
+                    .catch(&ctx)
+                    .map_err(|e| caught("encodeDownlink failed", e))?;
+                let json = ctx
+                    .json_stringify(out)
+                    .catch(&ctx)
+                    .map_err(|e| caught("the result is not JSON", e))?
+                    .ok_or_else(|| JsError("encodeDownlink returned nothing".into()))?
+                    .to_string()
+                    .map_err(|e| JsError(format!("the result is not text: {e}")))?;
+                serde_json::from_str::<serde_json::Value>(&json)
+                    .map_err(|e| JsError(format!("the result is not JSON: {e}")))
+            });
+            self.reset(&ctx);
+            out
+        });
+        self.runtime.run_gc();
+        self.logs.locked().clear();
+        let v = result?;
+        if let Some(errors) = v["errors"].as_array().filter(|e| !e.is_empty()) {
+            let text: Vec<String> = errors
+                .iter()
+                .map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
+                .collect();
+            return Err(JsError(format!("encodeDownlink reported: {}", text.join("; "))));
+        }
+        let bytes = v["bytes"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .ok_or_else(|| JsError("encodeDownlink must return bytes: an array of integers from 0 to 255".into()))?;
+        let port = v["fPort"].as_u64().and_then(|p| u8::try_from(p).ok());
+        Ok((bytes, port))
+    }
+
+    /// Forgets the globals the call created: the next one starts from the script as compiled.
+    fn reset(&self, ctx: &Ctx<'_>) {
+        let reset = ctx
+            .globals()
+            .get::<_, Object>("__helium_host")
+            .and_then(|host| host.get::<_, Function>("reset"));
+        if let Ok(reset) = reset {
+            let _ = reset.call::<_, ()>(());
+        }
     }
 
     fn call(

@@ -282,3 +282,43 @@ fn hostile_scripts_fail_within_150_ms_and_the_next_uplink_decodes() {
         assert_eq!(run(&d, &[2], 1).unwrap(), json!("next"), "{body}");
     }
 }
+
+#[test]
+fn encode_downlink_turns_payload_json_into_bytes() {
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        r#"
+        function decodeUplink(input) { return { data: {} }; }
+        function encodeDownlink(input) {
+          if (input.data.level > 100) return { errors: ["level must be at most 100"] };
+          return { bytes: [input.data.on ? 1 : 0, input.data.level], fPort: input.fPort || 5 };
+        }"#,
+    )
+    .unwrap();
+    assert_eq!(
+        d.encode(&json!({"on": true, "level": 42}), None).unwrap(),
+        (vec![1, 42], Some(5))
+    );
+    assert_eq!(
+        d.encode(&json!({"on": false, "level": 1}), Some(9)).unwrap(),
+        (vec![0, 1], Some(9))
+    );
+    assert_eq!(
+        d.encode(&json!({"level": 200}), None).unwrap_err().0,
+        "encodeDownlink reported: level must be at most 100"
+    );
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        "function decodeUplink() {}\nfunction encodeDownlink() { return { bytes: [1, 300] }; }",
+    )
+    .unwrap();
+    assert_eq!(
+        d.encode(&json!({}), None).unwrap_err().0,
+        "encodeDownlink must return bytes: an array of integers from 0 to 255"
+    );
+    let d = helium("function Decoder() { return 1; }");
+    assert_eq!(
+        d.encode(&json!({}), None).unwrap_err().0,
+        "the decoder defines no encodeDownlink(input)"
+    );
+}
