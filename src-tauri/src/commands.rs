@@ -7,7 +7,9 @@ use helium_bridge_core::bridge::IntegrationHealth;
 use helium_bridge_core::bridge::RecentPayload;
 use helium_bridge_core::codec::decoder::{self as decoding, DecoderTrial};
 use helium_bridge_core::control::{Changed, Reply, Request, Target};
-use helium_bridge_core::domain::{Decoder, DecoderKind, Device, Integration, Label, LabelSummary, Source};
+use helium_bridge_core::domain::{
+    Decoder, DecoderKind, Device, Integration, Label, LabelSummary, PayloadOptions, Source,
+};
 use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{
     AppInfo, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, SourceInput, SourceRemoved, SourceTestInput,
@@ -300,6 +302,19 @@ commands! {
         };
         match change(&state, req).await? {
             Reply::IntegrationRemoved { outcome } => Ok(outcome),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// What the integration's messages carry: `decoded`, ChirpStack's `object`, shadow updates
+    /// (turning those on first lets the devices' policy publish to their own shadow).
+    async fn set_integration_payload(state, id: String, options: PayloadOptions) -> Integration {
+        let req = Request::IntegrationSetPayload {
+            integration: id,
+            options,
+        };
+        match change(&state, req).await? {
+            Reply::IntegrationActive { integration } => Ok(integration),
             other => Err(unexpected(other)),
         }
     }

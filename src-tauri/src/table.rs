@@ -30,7 +30,7 @@ macro_rules! ts_args {
 }
 
 use helium_bridge_core::control::Target;
-use helium_bridge_core::domain::DecoderKind;
+use helium_bridge_core::domain::{DecoderKind, PayloadOptions};
 use helium_bridge_core::ipc::{
     CheckKeysInput, NewIntegrationInput, SourceInput, SourceTestInput, UpdateIntegrationInput,
 };
@@ -46,6 +46,7 @@ ts_args!(
     Vec<String>,
     Option<String>,
     DecoderKind,
+    PayloadOptions,
     Settings,
     SourceInput,
     SourceTestInput,

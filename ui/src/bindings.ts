@@ -38,7 +38,11 @@ forward_joins: boolean,
  * The IAM user whose keys provision this integration's devices (`None`: the integration
  * uses certificates from `endpoint.cert_dir`). The secret is in the keychain only.
  */
-aws: AwsAccount | null, created_at_ms: number, updated_at_ms: number, };
+aws: AwsAccount | null, 
+/**
+ * What its messages carry beyond the uplink itself.
+ */
+payload: PayloadOptions, created_at_ms: number, updated_at_ms: number, };
 export type KeysInput = { access_key_id: string, secret_access_key: string, };
 export type CheckKeysInput = { keys: KeysInput, region: string, api_url: string | null, };
 export type NewIntegrationInput = { name: string, region: string, topic: string, endpoint: EndpointOverride, forward_joins: boolean, keys: KeysInput | null, };
@@ -251,6 +255,21 @@ integrations: Array<DeviceRoute>,
  */
 recent_events: Array<Event>, };
 export type BridgeStatus = { "state": "starting" } | { "state": "running" } | { "state": "failed", error: string, } | { "state": "stopped" };
+export type PayloadOptions = { 
+/**
+ * Include `decoded` (the device's decoder's result, or ChirpStack's `object`).
+ */
+decoded: boolean, 
+/**
+ * With no decoder of the bridge's, pass ChirpStack's `object` (or a legacy `decoded`) as
+ * `decoded`.
+ */
+source_object: boolean, 
+/**
+ * Update the thing's classic shadow (`reported`) with each decoded uplink and its radio
+ * metadata.
+ */
+shadow: boolean, };
 export type DecoderKind = "cayenne" | "helium" | "decode_uplink";
 export type Decoder = { id: string, name: string, kind: DecoderKind, 
 /**

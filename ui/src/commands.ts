@@ -1,7 +1,7 @@
 // Generated from the command table in src-tauri/src/commands.rs by `cargo test -p helium-aws-bridge-desktop`.
 // Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
-import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, NewIntegrationInput, Probe, RecentPayload, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
+import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, NewIntegrationInput, PayloadOptions, Probe, RecentPayload, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
 import { call } from "./ipc";
 
 export const appInfo = (): Promise<AppInfo> => call("app_info");
@@ -120,6 +120,12 @@ export const updateIntegration = (id: string, input: UpdateIntegrationInput): Pr
  * sessions stop first, and come back if it is kept).
  */
 export const removeIntegration = (id: string, cleanup_aws: boolean): Promise<RemoveOutcome> => call("remove_integration", { id, cleanup_aws });
+
+/**
+ * What the integration's messages carry: `decoded`, ChirpStack's `object`, shadow updates
+ * (turning those on first lets the devices' policy publish to their own shadow).
+ */
+export const setIntegrationPayload = (id: string, options: PayloadOptions): Promise<Integration> => call("set_integration_payload", { id, options });
 
 export const listDecoders = (): Promise<Array<Decoder>> => call("list_decoders");
 

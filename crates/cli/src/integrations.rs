@@ -58,6 +58,9 @@ pub enum IntegrationCmd {
         #[arg(value_name = "NAME|ID")]
         integration: String,
     },
+    /// Choose what the integration's messages carry: `decoded`, ChirpStack's `object`, and
+    /// updates of each thing's shadow (unchanged where not given).
+    Payload(crate::payload::PayloadArgs),
     /// Remove an integration, its label links and any uplinks still waiting for it.
     Remove {
         #[arg(value_name = "NAME|ID")]
@@ -182,6 +185,7 @@ pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
         IntegrationCmd::Provision { integration } => provision(access, &integration),
         IntegrationCmd::Enable { integration } => set_active(access, &integration, true),
         IntegrationCmd::Disable { integration } => set_active(access, &integration, false),
+        IntegrationCmd::Payload(p) => crate::payload::set(access, p),
         IntegrationCmd::Remove {
             integration,
             cleanup_aws,

@@ -7,6 +7,7 @@ mod decoders;
 mod devices;
 mod integrations;
 mod labels;
+mod payload;
 mod run;
 mod sources;
 

@@ -38,10 +38,35 @@ pub struct Integration {
     /// The IAM user whose keys provision this integration's devices (`None`: the integration
     /// uses certificates from `endpoint.cert_dir`). The secret is in the keychain only.
     pub aws: Option<AwsAccount>,
+    /// What its messages carry beyond the uplink itself.
+    pub payload: PayloadOptions,
     #[ts(type = "number")]
     pub created_at_ms: i64,
     #[ts(type = "number")]
     pub updated_at_ms: i64,
+}
+
+/// Per integration: what goes out with each uplink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PayloadOptions {
+    /// Include `decoded` (the device's decoder's result, or ChirpStack's `object`).
+    pub decoded: bool,
+    /// With no decoder of the bridge's, pass ChirpStack's `object` (or a legacy `decoded`) as
+    /// `decoded`.
+    pub source_object: bool,
+    /// Update the thing's classic shadow (`reported`) with each decoded uplink and its radio
+    /// metadata.
+    pub shadow: bool,
+}
+
+impl Default for PayloadOptions {
+    fn default() -> Self {
+        PayloadOptions {
+            decoded: true,
+            source_object: true,
+            shadow: false,
+        }
+    }
 }
 
 /// What a user supplies to create an integration; validated by the store.

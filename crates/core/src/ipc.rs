@@ -212,6 +212,7 @@ pub fn typescript_bindings() -> String {
         DeviceRoute::decl(),
         DeviceDetails::decl(),
         BridgeStatus::decl(),
+        crate::domain::PayloadOptions::decl(),
         crate::domain::DecoderKind::decl(),
         crate::domain::Decoder::decl(),
         crate::codec::decoder::DecoderTrial::decl(),

@@ -178,3 +178,68 @@ async fn a_downlink_given_as_payload_json_is_encoded_by_the_devices_decoder() {
     helium.expect_silence(Duration::from_millis(300)).await;
     bridge.shutdown().await;
 }
+
+/// Two integrations on one AWS endpoint (one session per device): one takes `decoded`, the
+/// other leaves it out and updates the thing's shadow instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_integration_gets_decoded_as_it_asks_and_the_shadow_gets_the_reported_state() {
+    use helium_bridge_core::domain::PayloadOptions;
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let with = env.integration("with", "helium/with", &aws);
+    let without = env.integration("without", "helium/without", &aws);
+    env.chirpstack_source();
+    let id = device_id_for_dev_eui(EUI);
+    env.device(&id, EUI, "fleet", &[&with, &without]);
+    {
+        let store = env.core.store();
+        let d = store.create_decoder("lpp", DecoderKind::Cayenne, "").unwrap();
+        store
+            .attach_decoder_label(&d.id, &store.find_label("fleet").unwrap().id)
+            .unwrap();
+        store
+            .set_integration_payload(
+                &without.id,
+                PayloadOptions {
+                    decoded: false,
+                    source_object: true,
+                    shadow: true,
+                },
+            )
+            .unwrap();
+    }
+    let mut a = Observer::tls(&aws, &env.ca, "helium/with").await;
+    let mut b = Observer::tls(&aws, &env.ca, "helium/without").await;
+    let mut shadow = Observer::tls(&aws, &env.ca, "$aws/things/+/shadow/update").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+    wait_for_sources(&env.core, &bridge).await;
+    helium
+        .publish(&format!("application/{APP}/device/{EUI}/event/up"), with_data(1, SEED))
+        .await;
+    let (_, v) = a.next_json(T).await;
+    assert_eq!(v["decoded"]["payload"][0]["value"], 24.0);
+    let (_, v) = b.next_json(T).await;
+    assert!(v.get("decoded").is_none(), "{v}");
+    assert_eq!(v["fcnt"], 1);
+    let (topic, v) = shadow.next_json(T).await;
+    assert_eq!(topic, format!("$aws/things/{id}/shadow/update"));
+    let reported = &v["state"]["reported"];
+    assert_eq!(reported["temperature_1"], 24.0);
+    assert_eq!(reported["barometer_3"], 1007.9);
+    assert_eq!(reported["fcnt"], 1);
+    assert!(reported["rssi"].is_i64() && reported["snr"].is_number(), "{v}");
+
+    // A decode that fails updates no shadow; the uplink still reaches both topics.
+    helium
+        .publish(
+            &format!("application/{APP}/device/{EUI}/event/up"),
+            with_data(2, "/w=="),
+        )
+        .await;
+    let (_, v) = a.next_json(T).await;
+    assert_eq!(v["decoded"]["status"], "error");
+    b.next_json(T).await;
+    shadow.expect_silence(Duration::from_millis(500)).await;
+    bridge.shutdown().await;
+}

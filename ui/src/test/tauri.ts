@@ -148,6 +148,7 @@ export function integration(overrides: Partial<Integration> = {}): Integration {
     endpoint: { host: null, port: null, ca_file: null, cert_dir: null, api_url: null },
     forward_joins: false,
     aws: null,
+    payload: { decoded: true, source_object: true, shadow: false },
     created_at_ms: 1_700_000_000_000,
     updated_at_ms: 1_700_000_000_000,
     ...overrides,

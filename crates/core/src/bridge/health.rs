@@ -180,7 +180,8 @@ mod tests {
         serde_json::from_value(serde_json::json!({
             "id": "x", "kind": "aws_iot_core", "name": "x", "active": true, "region": "us-east-1",
             "topic": "t", "endpoint": {"host": null, "port": null, "ca_file": null, "cert_dir": null, "api_url": null},
-            "forward_joins": false, "aws": null, "created_at_ms": 0, "updated_at_ms": 0
+            "forward_joins": false, "aws": null, "created_at_ms": 0, "updated_at_ms": 0,
+            "payload": {"decoded": true, "source_object": true, "shadow": false}
         }))
         .unwrap()
     }

@@ -15,7 +15,7 @@ use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
 use crate::now_ms;
-use crate::store::{Committed, OutboxEntry, Store, StoreError, UplinkRows, WriteError};
+use crate::store::{Committed, OutboxEntry, RowEntry, Store, StoreError, UplinkRows, WriteError};
 
 /// A message as a source received it.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +76,7 @@ impl IngestHandle {
         match parsed {
             Ok((seen, mut up)) => {
                 note_frame_counter(inner, source_id, &up);
+                let mut bridge_decoded = false;
                 if up.kind == codec::UplinkType::Uplink {
                     inner.recent.note(
                         &up.id,
@@ -88,6 +89,7 @@ impl IngestHandle {
                     );
                     if let Some(decoded) = decode(&mut self.routing, &self.reader, &seen.id, &up) {
                         up.decoded = Some(decoded);
+                        bridge_decoded = true;
                     }
                 }
                 let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
@@ -107,7 +109,8 @@ impl IngestHandle {
                                 ))
                             }
                         };
-                        commit(&self.inner, source_id, seen, up, payload, routes, done)
+                        let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, &routes);
+                        commit(&self.inner, source_id, seen, up, entries, done)
                     }
                     Err(e) => done(reject_oversize(inner, source_id, &up, e)),
                 }
@@ -253,25 +256,18 @@ fn refuse(inner: &Inner, source_id: &str, device_id: &str, msg: String) -> Inges
     IngestOutcome::Refused(msg)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn commit(
     inner: &Arc<Inner>,
     source_id: &str,
     seen: DeviceSeen,
     up: HeliumUplink,
-    payload: String,
-    routes: Vec<(String, bool)>,
+    entries: Vec<RowEntry>,
     done: impl FnOnce(IngestOutcome) + Send + 'static,
 ) {
     let is_join = up.kind == codec::UplinkType::Join;
-    let routes: Vec<String> = routes
-        .into_iter()
-        .filter(|(_, joins)| !is_join || *joins)
-        .map(|(id, _)| id)
-        .collect();
     // The entries are counted when routed, not when committed, so uplinks still on their way
     // to the writer count against the limit too.
-    let reserved = routes.len() as i64;
+    let reserved = entries.len() as i64;
     let waiting = inner.outbox_len.fetch_add(reserved, Ordering::Relaxed);
     if waiting >= inner.opts.outbox_max_entries {
         inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
@@ -284,32 +280,28 @@ fn commit(
             ),
         ));
     }
-    let rows = UplinkRows {
-        seen,
-        uuid: up.uuid.clone(),
-        payload,
-        integrations: routes,
-    };
+    // What goes to the sessions once committed (a shadow update is an entry of its own).
+    let routes: Vec<(String, String, std::sync::Arc<str>)> = entries
+        .iter()
+        .map(|e| (e.integration_id.clone(), e.uuid.clone(), e.payload.clone()))
+        .collect();
+    let integrations = entries.iter().filter(|e| e.uuid == up.uuid).count();
+    let rows = UplinkRows { seen, entries };
     let (inner, source_id) = (inner.clone(), source_id.to_string());
     let device_id = rows.seen.id.clone();
     let name = rows.seen.name.clone();
-    let routes = rows.integrations.clone();
-    let payload = rows.payload.clone();
     let what = if is_join { "join" } else { "uplink" };
     // The news is written here, on the source's task; the writer's thread only hands it out.
     let fcnt = up.fcnt;
-    let message = if routes.is_empty() {
+    let message = if integrations == 0 {
         format!("{what} from {name} (fcnt {fcnt}) not forwarded: no active integration shares a label with this device")
     } else {
-        format!(
-            "{what} from {name} (fcnt {fcnt}) queued for {} integration(s)",
-            routes.len()
-        )
+        format!("{what} from {name} (fcnt {fcnt}) queued for {integrations} integration(s)")
     };
     let mut event = Event::new(what, "info", message)
         .source(&source_id)
         .device(&device_id)
-        .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "port": up.port, "routes": routes.len() }));
+        .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "port": up.port, "routes": integrations }));
     inner.clone().core.writer().uplink(
         rows,
         Box::new(move |r: Result<Committed, WriteError>| {
@@ -322,14 +314,14 @@ fn commit(
             };
             let added = committed.seqs.iter().flatten().count();
             inner.outbox_len.fetch_sub(reserved - added as i64, Ordering::Relaxed);
-            for (id, seq) in routes.iter().zip(&committed.seqs) {
+            for ((id, uuid, payload), seq) in routes.iter().zip(&committed.seqs) {
                 let Some(seq) = *seq else { continue };
                 let entry = OutboxEntry {
                     seq,
                     integration_id: id.clone(),
                     device_id: device_id.clone(),
-                    uuid: up.uuid.clone(),
-                    payload: payload.clone(),
+                    uuid: uuid.clone(),
+                    payload: payload.to_string(),
                 };
                 if !inner.inboxes.deliver(entry) {
                     let _ = inner.routes.send(Command::Route {
@@ -340,7 +332,7 @@ fn commit(
             }
             done(IngestOutcome::Stored {
                 device_id: device_id.clone(),
-                routes: routes.len(),
+                routes: integrations,
             });
             warn_if_filling(&inner, &source_id, waiting, committed.oldest_age_ms);
             if added < routes.len() {
@@ -348,7 +340,7 @@ fn commit(
                 event.message =
                     format!("{what} from {name} (fcnt {fcnt}) received again; already queued, not sent twice");
                 inner.events.emit(event);
-            } else if routes.is_empty() {
+            } else if integrations == 0 {
                 inner.events.emit(event);
             } else {
                 // Forwarded as it should be: the device's counters keep it, no event row.

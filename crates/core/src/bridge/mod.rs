@@ -9,6 +9,7 @@ mod gaps;
 mod health;
 pub(crate) mod inbox;
 mod ingest;
+mod payloads;
 mod recent;
 pub use health::{integration_health_stopped, Alert, HealthAlerts, IntegrationHealth, SessionState};
 pub use session::downlink_topic;

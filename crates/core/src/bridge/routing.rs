@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::codec::decoder::Compiled;
-use crate::domain::Label;
+use crate::domain::{Label, PayloadOptions};
 use crate::store::{Store, StoreError};
 use crate::Core;
 
@@ -16,9 +16,17 @@ use crate::Core;
 pub(crate) struct DeviceRouting {
     pub labels: Vec<Label>,
     pub app_eui: Option<String>,
-    /// (integration id, forwards joins), for the active integrations sharing a label.
-    pub routes: Vec<(String, bool)>,
+    /// The active integrations sharing a label.
+    pub routes: Vec<Route>,
     pub decoder: Option<DeviceDecoder>,
+}
+
+/// An integration a device's uplinks go to, and what its messages carry.
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    pub id: String,
+    pub forward_joins: bool,
+    pub payload: PayloadOptions,
 }
 
 /// The decoder a device's labels attach.
@@ -61,7 +69,14 @@ impl RoutingCache {
             let facts = DeviceRouting {
                 labels: reader.device_labels(device_id)?,
                 app_eui: reader.device_app_eui(device_id)?,
-                routes: routes.into_iter().map(|i| (i.id, i.forward_joins)).collect(),
+                routes: routes
+                    .into_iter()
+                    .map(|i| Route {
+                        id: i.id,
+                        forward_joins: i.forward_joins,
+                        payload: i.payload,
+                    })
+                    .collect(),
                 decoder,
             };
             self.devices.insert(device_id.to_string(), facts);

@@ -260,6 +260,14 @@ async fn connect_and_run(
                 drop_oversize(inner, members, &entry);
                 continue;
             }
+            // A shadow update goes to the thing's own shadow (the thing is named by the device id).
+            let shadow_topic;
+            let topic = if entry.uuid.ends_with(crate::codec::shadow::SHADOW_SUFFIX) {
+                shadow_topic = crate::codec::shadow::update_topic(device_id);
+                shadow_topic.as_str()
+            } else {
+                topic
+            };
             client
                 .try_publish(topic, QoS::AtLeastOnce, false, entry.payload.into_bytes())
                 .map_err(|e| format!("cannot queue a publish: {e}"))?;

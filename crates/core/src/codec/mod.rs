@@ -11,6 +11,7 @@ pub mod helium;
 pub mod js;
 pub mod legacy;
 pub mod limits;
+pub mod shadow;
 
 pub use chirpstack::{parse_chirpstack, ChirpstackUplink};
 pub use downlink::{chirpstack_command, legacy_tx, parse_downlink, Downlink, DownlinkRejection};

@@ -6,6 +6,7 @@
 
 mod decoders;
 mod labels;
+mod payload;
 pub mod socket;
 mod sources;
 
@@ -18,7 +19,8 @@ use zeroize::Zeroizing;
 
 use crate::aws::setup::{self, KeysChecked, NewKeys, ProvisionSummary, RemoveOutcome, SetupError, UpdateOutcome};
 use crate::domain::{
-    Decoder, DecoderKind, Device, Integration, IntegrationUpdate, Label, NewIntegration, Source, SourceConfig,
+    Decoder, DecoderKind, Device, Integration, IntegrationUpdate, Label, NewIntegration, PayloadOptions, Source,
+    SourceConfig,
 };
 use crate::engine::{Change, Engine};
 use crate::ipc::BridgeStatus;
@@ -133,6 +135,10 @@ pub enum Request {
     IntegrationRemove {
         integration: String,
         cleanup_aws: bool,
+    },
+    IntegrationSetPayload {
+        integration: String,
+        options: PayloadOptions,
     },
     SettingsSave {
         settings: crate::store::Settings,
@@ -428,6 +434,7 @@ impl Control {
                 self.tell(&["integrations", "labels"]);
                 Ok(Reply::IntegrationRemoved { outcome: removed? })
             }
+            Request::IntegrationSetPayload { integration, options } => self.set_payload(&integration, options).await,
             Request::DecoderAdd { name, kind, script } => self.add_decoder(&name, kind, &script),
             Request::DecoderUpdate { decoder, name, script } => {
                 self.update_decoder(&decoder, name.as_deref(), script.as_deref())

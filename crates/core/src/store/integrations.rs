@@ -5,13 +5,14 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::{Result, Store, StoreError};
 use crate::domain::{
     AwsAccount, EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, Label, NewIntegration,
+    PayloadOptions,
 };
 use crate::now_ms;
 use crate::validate;
 
 pub(super) const INTEGRATION_COLS: &str = "i.id, i.kind, i.name, i.active, i.region, i.topic, \
     i.created_at_ms, i.updated_at_ms, i.endpoint_host, i.endpoint_port, i.ca_file, i.forward_joins, i.cert_dir, \
-    i.api_url, i.aws_access_key_id, i.aws_account, i.aws_user_arn";
+    i.api_url, i.aws_access_key_id, i.aws_account, i.aws_user_arn, i.include_decoded, i.source_object, i.shadow";
 
 impl Store {
     pub fn create_integration(&self, new: &NewIntegration) -> Result<Integration> {
@@ -46,6 +47,7 @@ impl Store {
             endpoint: new.endpoint.clone(),
             forward_joins: new.forward_joins,
             aws: aws.cloned(),
+            payload: PayloadOptions::default(),
             created_at_ms: now,
             updated_at_ms: now,
         };
@@ -164,6 +166,18 @@ impl Store {
             ),
             Err(e) => Err(e.into()),
         }
+    }
+
+    pub fn set_integration_payload(&self, id: &str, p: PayloadOptions) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE integrations SET include_decoded = ?2, source_object = ?3, shadow = ?4, updated_at_ms = ?5
+             WHERE id = ?1",
+            params![id, p.decoded, p.source_object, p.shadow, now_ms()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("integration {id}")));
+        }
+        Ok(())
     }
 
     pub fn set_integration_active(&self, id: &str, active: bool) -> Result<()> {
@@ -300,6 +314,11 @@ pub(super) fn integration_from_row(r: &Row<'_>) -> rusqlite::Result<Integration>
                 user_arn: r.get::<_, Option<String>>(16)?.unwrap_or_default(),
             }),
             None => None,
+        },
+        payload: PayloadOptions {
+            decoded: r.get(17)?,
+            source_object: r.get(18)?,
+            shadow: r.get(19)?,
         },
     })
 }

@@ -156,6 +156,12 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX decoder_labels_by_label ON decoder_labels(label_id);
     "#,
+    // 10: what an integration's messages carry: `decoded`, ChirpStack's `object`, shadow updates.
+    r#"
+    ALTER TABLE integrations ADD COLUMN include_decoded INTEGER NOT NULL DEFAULT 1 CHECK (include_decoded IN (0, 1));
+    ALTER TABLE integrations ADD COLUMN source_object INTEGER NOT NULL DEFAULT 1 CHECK (source_object IN (0, 1));
+    ALTER TABLE integrations ADD COLUMN shadow INTEGER NOT NULL DEFAULT 0 CHECK (shadow IN (0, 1));
+    "#,
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

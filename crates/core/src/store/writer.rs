@@ -18,20 +18,28 @@ use crate::events::{Event, KEEP_EVENTS};
 /// The most jobs one transaction takes; what is left goes in the next one.
 const MAX_BATCH: usize = 2048;
 
-/// One uplink's rows: the device sighting and one outbox entry per integration.
+/// One uplink's rows: the device sighting and its outbox entries (one per integration, and a
+/// shadow update where one is asked for).
 #[derive(Debug, Clone)]
 pub struct UplinkRows {
     pub seen: DeviceSeen,
+    pub entries: Vec<RowEntry>,
+}
+
+/// One outbox entry of an uplink.
+#[derive(Debug, Clone)]
+pub struct RowEntry {
+    pub integration_id: String,
     pub uuid: String,
-    pub payload: String,
-    pub integrations: Vec<String>,
+    /// Shared with whoever delivers the entry once it is committed.
+    pub payload: std::sync::Arc<str>,
 }
 
 /// What a committed uplink left in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
-    /// Each integration's new entry, in `UplinkRows::integrations` order; `None` where the
-    /// entry was there already (a source redelivered the uplink).
+    /// Each entry's sequence number, in `UplinkRows::entries` order; `None` where the entry was
+    /// there already (a source redelivered the uplink).
     pub seqs: Vec<Option<i64>>,
     /// Age of the oldest waiting entry when the transaction committed.
     pub oldest_age_ms: i64,
@@ -242,13 +250,13 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
 fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
     tx.prepare_cached("SAVEPOINT uplink")?.execute([])?;
     let entries: Vec<Enqueue<'_>> = rows
-        .integrations
+        .entries
         .iter()
-        .map(|i| Enqueue {
-            integration_id: i,
+        .map(|e| Enqueue {
+            integration_id: &e.integration_id,
             device_id: &rows.seen.id,
-            uuid: &rows.uuid,
-            payload: &rows.payload,
+            uuid: &e.uuid,
+            payload: &e.payload,
         })
         .collect();
     match enqueue(tx, &rows.seen, &entries) {

@@ -36,13 +36,19 @@ pub fn policy_document(integration: &Integration, arn_prefix: &str) -> Result<Va
              variables; choose a topic without them"
         ));
     }
+    // With shadow updates on, the thing's own classic shadow update topic, and nothing more.
+    // (A single resource stays a string: policies made before shadows existed stay the same.)
+    let uplinks = format!("{arn_prefix}topic/{topic}");
+    let publish = match integration.payload.shadow {
+        true => json!([uplinks, format!("{arn_prefix}topic/$aws/things/{THING}/shadow/update")]),
+        false => json!(uplinks),
+    };
     let doc = json!({
         "Version": "2012-10-17",
         "Statement": [
             { "Effect": "Allow", "Action": "iot:Connect",
               "Resource": format!("{arn_prefix}client/{THING}") },
-            { "Effect": "Allow", "Action": "iot:Publish",
-              "Resource": format!("{arn_prefix}topic/{topic}") },
+            { "Effect": "Allow", "Action": "iot:Publish", "Resource": publish },
             { "Effect": "Allow", "Action": "iot:Subscribe",
               "Resource": format!("{arn_prefix}topicfilter/helium/devices/{THING}/down") },
             { "Effect": "Allow", "Action": "iot:Receive",
@@ -74,6 +80,7 @@ mod tests {
             endpoint: EndpointOverride::default(),
             forward_joins: false,
             aws: None,
+            payload: Default::default(),
             created_at_ms: 0,
             updated_at_ms: 0,
         }
@@ -89,7 +96,24 @@ mod tests {
         assert!(!text.contains("\"*\"") && !text.contains(":*"), "{text}");
         assert!(text.contains("client/${iot:Connection.Thing.ThingName}"), "{text}");
         assert!(text.contains("topic/helium/uplinks"), "{text}");
+        assert!(!text.contains("shadow"), "no shadow rights unless asked: {text}");
         assert!(policy_document(&integration("a/*"), &prefix).is_err());
         assert!(arn_prefix("nonsense").is_err());
+    }
+
+    #[test]
+    fn shadow_updates_add_only_the_things_own_shadow_update_topic() {
+        let prefix = arn_prefix("arn:aws:iot:eu-west-1:123456789012:cert/abcd").unwrap();
+        let mut i = integration("helium/uplinks");
+        i.payload.shadow = true;
+        let doc = policy_document(&i, &prefix).unwrap();
+        assert_eq!(
+            doc["Statement"][1]["Resource"],
+            serde_json::json!([
+                "arn:aws:iot:eu-west-1:123456789012:topic/helium/uplinks",
+                "arn:aws:iot:eu-west-1:123456789012:topic/$aws/things/${iot:Connection.Thing.ThingName}/shadow/update"
+            ])
+        );
+        assert!(doc.to_string().len() <= MAX_POLICY_LEN);
     }
 }
