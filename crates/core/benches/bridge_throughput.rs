@@ -7,7 +7,8 @@
 //!     cargo bench -p helium-bridge-core --bench bridge_throughput
 //!
 //! `BENCH_DEVICES=200,500` and `BENCH_PAIRS=5` change the fleet sizes and the latency pairs;
-//! `BENCH_BURST=40` the uplinks per device in a throughput burst.
+//! `BENCH_BURST=40` the uplinks per device in a throughput burst; `BENCH_DECODER=js` (or
+//! `cayenne`) attaches a decoder to the devices' label, so every uplink is decoded too.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -260,6 +261,11 @@ async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices: &[
 
 async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::path::Path, devices: &[String]) -> Bridge {
     let fleet = common::Fleet::new(dir, aws, ca);
+    if let Some((kind, script)) = decoder() {
+        let s = fleet.core.store();
+        let d = s.create_decoder("bench", kind, script).unwrap();
+        s.attach_decoder_label(&d.id, &fleet.label.id).unwrap();
+    }
     fleet
         .core
         .store()
@@ -291,6 +297,35 @@ async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::pat
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     b
+}
+
+/// A decoder in the style of the public Helium console-decoders (a sensor's fields read with bit
+/// arithmetic, scaled, a status decoded from flags), written for this bench.
+const JS_DECODER: &str = r#"
+function Decoder(bytes, port) {
+  var decoded = {};
+  decoded.battery_mv = ((bytes[0] << 8) | bytes[1]) & 0x3fff;
+  decoded.battery_status = bytes[0] >> 6;
+  var t = (bytes[2] << 8) | bytes[3];
+  if (t & 0x8000) t = t - 0x10000;
+  decoded.temperature = t / 100;
+  decoded.humidity = ((bytes[4] << 8) | bytes[5]) / 10;
+  decoded.mode = ["IAQ", "TEMP", "DS18B20"][bytes[6] % 3];
+  var ext = [];
+  for (var i = 7; i + 1 < bytes.length; i += 2) ext.push((bytes[i] << 8) | bytes[i + 1]);
+  decoded.ext = ext;
+  decoded.port = port;
+  return decoded;
+}
+"#;
+
+fn decoder() -> Option<(helium_bridge_core::domain::DecoderKind, &'static str)> {
+    use helium_bridge_core::domain::DecoderKind;
+    match std::env::var("BENCH_DECODER").as_deref() {
+        Ok("js") => Some((DecoderKind::Helium, JS_DECODER)),
+        Ok("cayenne") => Some((DecoderKind::Cayenne, "")),
+        _ => None,
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -360,8 +395,10 @@ async fn main() {
     let ca = TestCa::new("bench CA");
     let tmp = tempfile::tempdir().unwrap();
     let size = uplink(&template(), "b000000000000000", 1, &uuid::Uuid::new_v4().to_string()).len();
+    let decoding = std::env::var("BENCH_DECODER").unwrap_or_else(|_| "none".into());
     println!(
-        "QoS 1, TLS client certificates, loopback mosquitto brokers (LNS with stock queue limits); {size} B uplinks"
+        "QoS 1, TLS client certificates, loopback mosquitto brokers (LNS with stock queue limits); {size} B uplinks; \
+         decoder: {decoding}"
     );
 
     for (k, n) in env_list("BENCH_DEVICES", &[200, 500]).into_iter().enumerate() {

@@ -30,8 +30,10 @@ impl Compiled {
         let r = match self {
             Compiled::Cayenne => super::cayenne::decode(bytes).map_err(|e| e.to_string()),
             Compiled::Js(js) => {
-                let info = serde_json::to_value(up).unwrap_or_default();
-                js.decode(bytes, port, &info, &rfc3339(up.reported_at)).map_err(|e| e.0)
+                let info = serde_json::to_string(up).unwrap_or_default();
+                js.run_json(bytes, port, &info, &rfc3339(up.reported_at))
+                    .0
+                    .map_err(|e| e.0)
             }
         };
         match r {

@@ -187,14 +187,25 @@ impl JsDecoder {
         uplink_info: &serde_json::Value,
         recv_time: &str,
     ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
+        self.run_json(bytes, port, &uplink_info.to_string(), recv_time)
+    }
+
+    /// Like [`JsDecoder::run`], with `uplink_info` already as JSON text (the bridge has it).
+    pub fn run_json(
+        &self,
+        bytes: &[u8],
+        port: u8,
+        uplink_info: &str,
+        recv_time: &str,
+    ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
+        // (No collection after each call: QuickJS frees by reference count at once, and its
+        // own threshold collects cycles; the memory cap bounds what a script can hold.)
         let result = self.with_budget(|ctx| {
             let out = self.call(&ctx, bytes, port, uplink_info, recv_time);
             // Whatever the outcome, the next uplink starts from the script as compiled.
             self.reset(&ctx);
             out
         });
-        // What the call left behind is freed now, not at the next decoder's expense.
-        self.runtime.run_gc();
         let logs = std::mem::take(&mut *self.logs.locked());
         let result = result.and_then(|value| match self.shape {
             JsShape::Helium => Ok(value),
@@ -275,7 +286,7 @@ impl JsDecoder {
         ctx: &Ctx<'_>,
         bytes: &[u8],
         port: u8,
-        uplink_info: &serde_json::Value,
+        uplink_info: &str,
         recv_time: &str,
     ) -> Result<serde_json::Value, JsError> {
         let entry = self.shape.entry();
