@@ -1,7 +1,9 @@
 import { useState, type ReactNode } from "react";
 import { appInfo } from "./api";
 import type { AppInfo } from "./bindings";
-import { ActivityIcon, AlertIcon, CloudIcon, RadioIcon, SettingsIcon, SourceIcon, TagIcon } from "./icons";
+import { Dialog } from "./components";
+import { ActivityIcon, AlertIcon, CloudIcon, CodeIcon, RadioIcon, SettingsIcon, SourceIcon, TagIcon } from "./icons";
+import { DecodersPage } from "./pages/DecodersPage";
 import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { LabelsPage } from "./pages/LabelsPage";
@@ -9,15 +11,17 @@ import { MonitorPage } from "./pages/MonitorPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { SourcesPage } from "./pages/SourcesPage";
 import { BridgeIndicator } from "./status";
+import { hasUnsavedChanges } from "./unsaved";
 import { useCommand } from "./useCommand";
 
-export type PageId = "integrations" | "sources" | "devices" | "labels" | "monitor" | "settings";
+export type PageId = "integrations" | "sources" | "devices" | "labels" | "decoders" | "monitor" | "settings";
 
 const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
   { id: "integrations", label: "Integrations", icon: <CloudIcon /> },
   { id: "sources", label: "Sources", icon: <SourceIcon /> },
   { id: "devices", label: "Devices", icon: <RadioIcon /> },
   { id: "labels", label: "Labels", icon: <TagIcon /> },
+  { id: "decoders", label: "Decoders", icon: <CodeIcon /> },
   { id: "monitor", label: "Monitor", icon: <ActivityIcon /> },
   { id: "settings", label: "Settings", icon: <SettingsIcon /> },
 ];
@@ -32,6 +36,8 @@ function CurrentPage({ page, info }: { page: PageId; info: AppInfo }) {
       return <DevicesPage />;
     case "labels":
       return <LabelsPage />;
+    case "decoders":
+      return <DecodersPage />;
     case "monitor":
       return <MonitorPage />;
     case "settings":
@@ -56,6 +62,12 @@ function FullPageError({ testId, title, message }: { testId: string; title: stri
 
 function Shell({ info }: { info: AppInfo }) {
   const [page, setPage] = useState<PageId>("integrations");
+  // A page left with unsaved changes (a decoder's script) asks first.
+  const [leavingFor, setLeavingFor] = useState<PageId | null>(null);
+  const go = (next: PageId) => {
+    if (next !== page && hasUnsavedChanges()) setLeavingFor(next);
+    else setPage(next);
+  };
 
   return (
     <div className="app">
@@ -73,7 +85,7 @@ function Shell({ info }: { info: AppInfo }) {
                   data-testid={`nav-${item.id}`}
                   className={item.id === page ? "nav-item nav-item-active" : "nav-item"}
                   aria-current={item.id === page ? "page" : undefined}
-                  onClick={() => setPage(item.id)}
+                  onClick={() => go(item.id)}
                 >
                   {item.icon}
                   {item.label}
@@ -91,6 +103,33 @@ function Shell({ info }: { info: AppInfo }) {
       <main className="content">
         <CurrentPage page={page} info={info} />
       </main>
+      {leavingFor !== null ? (
+        <Dialog
+          titleId="leave-page-title"
+          title="Leave without saving?"
+          testId="leave-page-dialog"
+          busy={false}
+          onCancel={() => setLeavingFor(null)}
+        >
+          <p>Your changes on this page are not saved; they are lost if you leave.</p>
+          <div className="dialog-actions">
+            <button type="button" className="button button-secondary" autoFocus onClick={() => setLeavingFor(null)}>
+              Stay
+            </button>
+            <button
+              type="button"
+              className="button button-danger"
+              data-testid="leave-page-confirm"
+              onClick={() => {
+                setPage(leavingFor);
+                setLeavingFor(null);
+              }}
+            >
+              Leave
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
     </div>
   );
 }

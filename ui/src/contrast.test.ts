@@ -69,6 +69,11 @@ const PAIRS: [string, string, number, string][] = [
   ["focus-ring", "surface", U, "focus ring on cards"], ["focus-ring", "bg", U, "focus ring on the window"], ["focus-ring", "surface-2", U, "focus ring on surface-2"],
   ["focus-ring", "primary-soft", U, "focus ring in selected rows"], ["focus-ring", "danger-bg", U, "focus ring in error boxes"], ["focus-ring", "success-bg", U, "focus ring in success boxes"],
   ["focus-ring", "warn-bg", U, "focus ring in warnings"],
+  ...["code-keyword", "code-string", "code-number", "code-comment", "code-function", "text"].flatMap((fg) =>
+    (["surface", "surface-2", "danger-bg", "code-selection", "code-match"] as const).map(
+      (bg): [string, string, number, string] => [fg, bg, T, "code in the decoder editor"],
+    ),
+  ),
   ["dot-on", "surface", U, "connected dot"], ["dot-wait", "surface", U, "waiting dot"], ["dot-off", "surface", U, "idle dot"], ["danger", "surface", U, "error dot"],
 ];
 

@@ -79,3 +79,12 @@ export const CloseIcon = ({ size }: { size?: number }) => (
     <path d="M6 6l12 12M18 6L6 18" />
   </Icon>
 );
+
+/** Code brackets (Decoders). */
+export const CodeIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M8 7l-5 5 5 5" />
+    <path d="M16 7l5 5-5 5" />
+    <path d="M13.5 4l-3 16" />
+  </Icon>
+);

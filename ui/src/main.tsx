@@ -11,6 +11,7 @@ import "./styles/states.css";
 import "./styles/forms.css";
 import "./styles/dialogs.css";
 import "./styles/pages.css";
+import "./styles/decoders.css";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");

@@ -13,6 +13,15 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** Base64 as spaced hex ("AWcA8A==" is "01 67 00 f0"); null when it is not base64. */
+export function base64ToHex(base64: string): string | null {
+  try {
+    return Array.from(atob(base64), (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
+  } catch {
+    return null;
+  }
+}
+
 /** The payload as base64, or what is wrong with it, in words for the user. */
 export function parsePayload(input: string, format: PayloadFormat): Parsed {
   if (format === "text") {

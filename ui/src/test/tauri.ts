@@ -5,6 +5,8 @@ import type {
   AppInfo,
   BridgeStatus,
   ConnectionState,
+  Decoder,
+  DecoderTrial,
   Device,
   DeviceDetails,
   Event,
@@ -16,6 +18,7 @@ import type {
   Label,
   LabelSummary,
   Probe,
+  RecentPayload,
   RemoveOutcome,
   Settings,
   Source,
@@ -66,6 +69,14 @@ export type CommandMocks = {
   send_downlink?: Mock<null>;
   get_settings?: Mock<Settings>;
   save_settings?: Mock<Settings>;
+  list_decoders?: Mock<Decoder[]>;
+  add_decoder?: Mock<Decoder>;
+  update_decoder?: Mock<Decoder>;
+  remove_decoder?: Mock<Decoder>;
+  attach_decoder?: Mock<Decoder>;
+  detach_decoder?: Mock<Decoder>;
+  test_decoder?: Mock<DecoderTrial>;
+  recent_payloads?: Mock<RecentPayload[]>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -93,6 +104,8 @@ export function mockCommands(mocks: CommandMocks): void {
     list_sources: [],
     integration_health: [],
     get_settings: { close_to_tray: true, notifications: true },
+    list_decoders: [],
+    recent_payloads: [],
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {

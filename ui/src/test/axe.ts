@@ -1,0 +1,15 @@
+import axe from "axe-core";
+
+/**
+ * axe-core's violations in `node` (the GUI e2e runs the same checks in the real window). jsdom
+ * has no layout or computed colours: colour contrast is left to the e2e and to contrast.test.ts.
+ */
+export async function axeViolations(node: Element): Promise<string[]> {
+  const results = await axe.run(node, {
+    resultTypes: ["violations"],
+    rules: { "color-contrast": { enabled: false } },
+  });
+  return results.violations.map(
+    (v) => `${v.id} (${v.impact ?? "?"}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+}
