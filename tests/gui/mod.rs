@@ -2,6 +2,8 @@
 //! through WebDriver (waiting on states, typing into React inputs, clicking).
 #![allow(dead_code)]
 
+pub mod lab;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

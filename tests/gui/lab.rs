@@ -1,0 +1,181 @@
+//! The lab the GUI job tests run in — the servers a user's setup has, a data directory seeded as
+//! the job leaves it — and how they look at pages (axe-core, screenshots at two sizes).
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use helium_bridge_core::Store;
+use serde_json::Value;
+use test_harness::gui::{GuiSession, WebDriver};
+use test_harness::{uplink, KeychainSession, Mosquitto, Moto, Publisher, TestCa};
+
+use super::WAIT;
+
+pub const KEY_ID: &str = "AKIAGUIJOBTEST000001";
+pub const SECRET: &str = "gUiJoB/SeCrEt+0123456789abcdefghijklmnop";
+pub const APP: &str = "17c82e96-be03-4f38-aef3-f83d48582d97";
+pub const EUI: &str = "0102030405060708";
+/// The reference fixture's device name.
+pub const DEVICE_NAME: &str = "sensor-01";
+
+/// The servers a user's setup has: the LNS broker, "AWS" (moto and the TLS broker), a keychain.
+pub struct Lab {
+    pub ca: TestCa,
+    /// `None` once stopped.
+    pub moto: Option<Moto>,
+    pub keychain: KeychainSession,
+    pub lns: Mosquitto,
+    pub aws: Mosquitto,
+    pub tmp: tempfile::TempDir,
+}
+
+impl Lab {
+    pub fn start() -> Lab {
+        let ca = TestCa::new("gui job CA");
+        // moto first: it finds its venv under the HOME the keychain session replaces.
+        let moto = Moto::start(&ca);
+        Lab {
+            keychain: KeychainSession::start(),
+            lns: Mosquitto::plain(),
+            aws: Mosquitto::tls_persistent(&ca),
+            moto: Some(moto),
+            ca,
+            tmp: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+
+    pub fn ca_file(&self) -> PathBuf {
+        let f = self.tmp.path().join("ca.pem");
+        std::fs::write(&f, &self.ca.cert_pem).unwrap();
+        f
+    }
+
+    pub fn gui(&self) -> GuiSession {
+        let env = self.keychain.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        GuiSession::start(&env)
+    }
+
+    /// The device's uplink count as the app's store has it (read-only, beside the app).
+    pub fn uplinks_seen(&self) -> i64 {
+        Store::open_reader(&self.data().join("bridge.sqlite3"))
+            .ok()
+            .and_then(|s| s.find_device(EUI).ok())
+            .map_or(0, |d| d.uplinks)
+    }
+}
+
+/// Accessibility and pictures of each page as the user sees it.
+pub struct Pages {
+    pub axe: String,
+    pub violations: Vec<String>,
+}
+
+impl Pages {
+    pub fn new() -> Pages {
+        let axe = test_harness::repo_root().join("ui/node_modules/axe-core/axe.min.js");
+        Pages {
+            axe: std::fs::read_to_string(&axe)
+                .unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup.sh)", axe.display())),
+            violations: Vec::new(),
+        }
+    }
+
+    /// Checks the page with axe-core and photographs it at both window sizes.
+    pub fn look(&mut self, app: &WebDriver, name: &str) {
+        for v in app.accessibility_violations(&self.axe) {
+            self.violations.push(format!("{name}: {v}"));
+        }
+        for (w, h) in [(1024, 700), (1280, 800)] {
+            app.set_window_size(w, h);
+            let shot = app.screenshot(&format!("{name}-{w}x{h}"));
+            assert!(
+                std::fs::metadata(&shot).unwrap().len() > 10_000,
+                "{name}: a blank window"
+            );
+        }
+    }
+}
+
+/// The texts without the line breaks WebKit adds around block children.
+pub fn trimmed(texts: &[String]) -> Vec<&str> {
+    texts.iter().map(|t| t.trim()).collect()
+}
+
+/// Publishes uplink number `fcnt` of the device and returns its deduplication id.
+pub fn send_uplink(lns: &Publisher, fcnt: u32) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    lns.publish(
+        &format!("application/{APP}/device/{EUI}/event/up"),
+        uplink(EUI, APP, fcnt, &id),
+    );
+    id
+}
+
+/// The next message AWS receives.
+pub fn next_on_aws(rx: &Receiver<Value>) -> Value {
+    rx.recv_timeout(WAIT).expect("an uplink on the AWS broker")
+}
+
+/// Waits until the app has taken in `n` uplinks of the device (forwarded or not).
+pub fn wait_uplinks(lab: &Lab, n: i64) {
+    let deadline = Instant::now() + WAIT;
+    while lab.uplinks_seen() < n {
+        assert!(
+            Instant::now() < deadline,
+            "the app took in {} uplinks, not {n}",
+            lab.uplinks_seen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A data directory set up as the job above leaves it, without AWS keys: the ChirpStack source,
+/// an integration on the TLS broker with certificates made by hand, and the label `farm` on it
+/// and on the device.
+pub fn seed(lab: &Lab) {
+    use helium_bridge_core::domain::{EndpointOverride, IntegrationKind, NewIntegration, SourceConfig};
+    let core = helium_bridge_core::Core::open(&lab.data()).unwrap();
+    let store = core.store();
+    store
+        .create_source(
+            "Helium LNS",
+            SourceConfig::ChirpstackMqtt {
+                url: format!("mqtt://127.0.0.1:{}", lab.lns.port),
+                username: None,
+                application_id: APP.into(),
+                tls: Default::default(),
+            },
+        )
+        .unwrap();
+    let certs = lab.tmp.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    let device = helium_bridge_core::codec::device_id_for_dev_eui(EUI);
+    let id = lab.ca.client_identity(&device);
+    std::fs::write(certs.join(format!("{device}.cert.pem")), id.cert_pem).unwrap();
+    std::fs::write(certs.join(format!("{device}.key.pem")), id.key_pem).unwrap();
+    let integration = store
+        .create_integration(&NewIntegration {
+            kind: IntegrationKind::AwsIotCore,
+            name: "Farm sensors".into(),
+            region: "us-east-1".into(),
+            topic: "helium/uplinks".into(),
+            endpoint: EndpointOverride {
+                host: Some("127.0.0.1".into()),
+                port: Some(lab.aws.port),
+                ca_file: Some(lab.ca_file().display().to_string()),
+                cert_dir: Some(certs.display().to_string()),
+                api_url: None,
+            },
+            forward_joins: false,
+        })
+        .unwrap();
+    let label = store.create_label("farm").unwrap();
+    store.attach_label_to_integration(&label.id, &integration.id).unwrap();
+    store.attach_label_to_device_ref(&label.id, EUI).unwrap();
+}

@@ -1,0 +1,121 @@
+//! Decoders in the desktop app, as a user works with them: write one from a template in the
+//! code editor, see a broken script refused at the right line, test the fixed one against the
+//! device's last real uplink, attach it to the device's label, and find its output in the
+//! Helium JSON that reaches "AWS". Pages are checked with axe-core and photographed at both
+//! sizes (`HELIUM_TEST_ARTIFACTS=docs/screenshots` refreshes the README's pictures).
+
+mod gui;
+
+use gui::lab::*;
+use gui::{click, launch, nav, set_input, wait_texts, WAIT};
+use serde_json::json;
+use test_harness::gui::WebDriver;
+use test_harness::{aws_observer, Publisher};
+
+/// Replaces the code editor's text as typing would (CodeMirror reads DOM input events).
+fn set_script(app: &WebDriver, script: &str) {
+    app.wait_for(".cm-content", WAIT);
+    app.execute(
+        "const el = document.querySelector('.cm-content'); el.focus();\
+         document.execCommand('selectAll', false, null);\
+         document.execCommand('insertText', false, arguments[0]);",
+        json!([script]),
+    );
+    // What the editor holds now, line for line.
+    let shown = app.execute(
+        "return [...document.querySelectorAll('.cm-content .cm-line')].map(l => l.textContent).join('\\n')",
+        json!([]),
+    );
+    assert_eq!(shown.as_str(), Some(script), "the editor holds the script");
+}
+
+const BROKEN: &str = "function Decoder(bytes, port) {\nvar t = ((bytes[2] << 8) | bytes[3]) / 10;\nreturn { temperature: t, port: port };;\n}}";
+const FIXED: &str = "function Decoder(bytes, port) {\nvar t = ((bytes[2] << 8) | bytes[3]) / 10;\nreturn { temperature: t, port: port };\n}";
+
+#[test]
+fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
+    let lab = Lab::start();
+    seed(&lab);
+    let mut gui = lab.gui();
+    let app = launch(&mut gui, &lab.data());
+    app.set_window_size(1280, 800);
+    let mut pages = Pages::new();
+    let aws = aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");
+    let lns = Publisher::connect(lab.lns.port);
+    // The source subscribed (its state, not an event that may have passed), then an uplink:
+    // the editor will offer it for testing.
+    nav(&app, "sources");
+    wait_texts(&app, "[data-testid=source-status]", WAIT, |t| {
+        trimmed(t) == ["Connected"]
+    });
+    send_uplink(&lns, 1);
+    let first = next_on_aws(&aws);
+    assert_eq!(
+        first["decoded"]["status"], "success",
+        "ChirpStack's object, before any decoder"
+    );
+
+    nav(&app, "decoders");
+    app.wait_for("[data-testid=decoders-empty]", WAIT);
+    pages.look(&app, "decoders-empty");
+    click(&app, "[data-testid=new-decoder]");
+    click(&app, "[data-testid=decoder-template-helium]");
+    click(&app, "[data-testid=new-decoder-continue]");
+    set_input(&app, "[data-testid=decoder-name]", "Greenhouse");
+
+    // A script with a syntax error is refused at its line and kept in the editor.
+    set_script(&app, BROKEN);
+    click(&app, "[data-testid=decoder-save]");
+    let refused = wait_texts(&app, "[data-testid=decoder-save-error]", WAIT, |t| t.len() == 1);
+    assert!(
+        refused[0].contains("line 4") && refused[0].contains("SyntaxError"),
+        "{refused:?}"
+    );
+    app.wait_for("[data-testid=decoder-script][data-error-line='4']", WAIT);
+    pages.look(&app, "decoder-refused");
+
+    // Fixed and saved; then tried on the device's last real uplink (the seed payload).
+    set_script(&app, FIXED);
+    click(&app, "[data-testid=decoder-save]");
+    wait_texts(&app, "[data-testid=decoder-saved]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Greenhouse")
+    });
+    let device = helium_bridge_core::codec::device_id_for_dev_eui(EUI);
+    gui::select(&app, "[data-testid=decoder-test-device]", &device);
+    click(&app, "[data-testid=decoder-recent-item]");
+    click(&app, "[data-testid=decoder-test-run]");
+    let output = wait_texts(&app, "[data-testid=decoder-output]", WAIT, |t| t.len() == 1);
+    let decoded: serde_json::Value = serde_json::from_str(&output[0]).unwrap();
+    // Bytes 2..4 of AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw are 0x00F0: 24.0.
+    assert_eq!(decoded, json!({"temperature": 24, "port": 1}));
+    app.execute(
+        "document.querySelector('[data-testid=decoder-test-result]').scrollIntoView({ block: 'center' })",
+        json!([]),
+    );
+    pages.look(&app, "decoder-test");
+
+    // Attached to the device's label: its next uplink carries the decoder's output.
+    let label = app.wait_for("[data-testid=decoder-label]", WAIT);
+    app.click(&label);
+    wait_texts(&app, "[data-testid=decoder-labels-feedback]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("farm")
+    });
+    send_uplink(&lns, 2);
+    let got = next_on_aws(&aws);
+    assert_eq!(got["fcnt"], 2);
+    assert_eq!(
+        got["decoded"],
+        json!({"status": "success", "payload": {"temperature": 24, "port": 1}})
+    );
+
+    click(&app, "[data-testid=decoder-back]");
+    wait_texts(&app, "[data-testid=decoder-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Greenhouse") && t[0].contains("farm")
+    });
+    pages.look(&app, "decoders");
+    assert!(
+        pages.violations.is_empty(),
+        "accessibility:\n{}",
+        pages.violations.join("\n")
+    );
+}
