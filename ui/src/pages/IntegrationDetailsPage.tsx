@@ -1,5 +1,6 @@
 // Helium Console's "Integration Details": the settings, the live connection (sessions, backlog,
-// uplinks/s), the labels and the devices piped to it, each with its session and downlink topic.
+// uplinks/s), the labels, what its messages carry, and the devices piped to it, each with its
+// session and downlink topic.
 import { useCallback, useMemo, type ReactNode } from "react";
 import { integrationDetails } from "../api";
 import type { Integration, IntegrationDetails, PipedDevice, SessionState } from "../bindings";
@@ -10,6 +11,7 @@ import { HealthLine, SessionBadge, sessionSummary, type LiveHealth } from "../st
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
 import { ActiveToggle, AwsAccess, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
+import { IntegrationPayload } from "./IntegrationPayload";
 
 /** Its settings, labels and piped devices change with each of these. */
 const WATCH = ["integrations", "devices", "labels"];
@@ -156,6 +158,7 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
           </div>
         </section>
       </div>
+      <IntegrationPayload key={integration.id} integration={integration} onChanged={onChanged} />
       <section className="details-devices" aria-labelledby="details-devices-title">
         <h2 id="details-devices-title" className="section-title">
           Devices piped <span className="muted">({formatCount(devices.length)})</span>

@@ -8,6 +8,7 @@ import { useCommand } from "../useCommand";
 import { ActiveToggle, AwsAccess, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
 import { DeleteDialog, RemoveOutcomeNote } from "./IntegrationDelete";
 import { IntegrationDetailsPage } from "./IntegrationDetailsPage";
+import { payloadSummary } from "./IntegrationPayload";
 import { IntegrationWizard, type WizardResult } from "./IntegrationWizard";
 
 /** What this page shows depends on; a change to it reloads the page. */
@@ -85,6 +86,10 @@ function IntegrationRow({
             <dd data-testid="integration-aws">
               <AwsAccess aws={integration.aws} />
             </dd>
+          </div>
+          <div>
+            <dt>Messages</dt>
+            <dd data-testid="integration-payload">{payloadSummary(integration.payload)}</dd>
           </div>
         </dl>
         {live ? (

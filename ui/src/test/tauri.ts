@@ -17,6 +17,7 @@ import type {
   KeysChecked,
   Label,
   LabelSummary,
+  PayloadOptions,
   Probe,
   RecentPayload,
   RemoveOutcome,
@@ -77,6 +78,7 @@ export type CommandMocks = {
   detach_decoder?: Mock<Decoder>;
   test_decoder?: Mock<DecoderTrial>;
   recent_payloads?: Mock<RecentPayload[]>;
+  set_integration_payload?: Mock<Integration>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -106,6 +108,8 @@ export function mockCommands(mocks: CommandMocks): void {
     get_settings: { close_to_tray: true, notifications: true },
     list_decoders: [],
     recent_payloads: [],
+    // Saved as asked: the fixture integration with the options passed.
+    set_integration_payload: (args) => integration({ id: args.id as string, payload: args.options as PayloadOptions }),
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {

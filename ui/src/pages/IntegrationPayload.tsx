@@ -1,0 +1,198 @@
+// What an integration's messages carry beyond the uplink itself: `decoded`, the source's own
+// decoded object, and shadow updates. A switch saves at once (all three options); a refusal
+// shows under it and the switch goes back to what it was.
+import { useEffect, useId, useState, type ReactNode } from "react";
+import { setIntegrationPayload } from "../api";
+import type { Integration, PayloadOptions } from "../bindings";
+
+type Key = keyof PayloadOptions;
+
+type Option = {
+  key: Key;
+  label: string;
+  hint: ReactNode;
+  /** Announced once it is saved, on and off. */
+  saved: Record<"on" | "off", string>;
+  /** Announced while it is saved, when that takes more than a moment. */
+  saving?: Partial<Record<"on" | "off", string>>;
+};
+
+const OPTIONS: Option[] = [
+  {
+    key: "decoded",
+    label: "Include decoded values",
+    hint: (
+      <>
+        Adds <code className="mono">decoded</code> to each message: the result of the device's decoder, or
+        ChirpStack's own <code className="mono">object</code>.
+      </>
+    ),
+    saved: { on: "Messages now include decoded values.", off: "Messages no longer include decoded values." },
+  },
+  {
+    key: "source_object",
+    label: "Use the source's decoded values",
+    hint: (
+      <>
+        For a device with no decoder here, passes ChirpStack's <code className="mono">object</code> (or a legacy
+        uplink's <code className="mono">decoded</code>) as <code className="mono">decoded</code>.
+      </>
+    ),
+    saved: {
+      on: "Devices with no decoder here now pass on ChirpStack's decoded values.",
+      off: "Only devices with a decoder here now have decoded values.",
+    },
+  },
+  {
+    key: "shadow",
+    label: "Update device shadows",
+    hint:
+      "After each decoded uplink, reports its decoded values, the best hotspot's RSSI and SNR, fcnt and last seen " +
+      "to the thing's classic shadow (a state over 8 KB is skipped).",
+    saved: {
+      on: "Shadow updates on: each thing may now update its own shadow.",
+      off: "Shadow updates off.",
+    },
+    saving: { on: "Allowing shadow updates in the integration's AWS IoT policy…" },
+  },
+];
+
+/** Why "Use the source's decoded values" cannot be changed while decoded values are left out. */
+const SOURCE_OBJECT_OFF_REASON = "Only applies to messages that include decoded values: turn those on first.";
+
+/** The options in a few words, for the integrations list. */
+export function payloadSummary(p: PayloadOptions): string {
+  const decoded = !p.decoded ? "No decoded values" : p.source_object ? "Decoded" : "Decoded by its decoders only";
+  return p.shadow ? `${decoded} · Shadow` : decoded;
+}
+
+function OptionRow({
+  option,
+  checked,
+  busy,
+  unavailable,
+  error,
+  onToggle,
+}: {
+  option: Option;
+  checked: boolean;
+  /** Another change is being saved: a click is ignored (focus stays). */
+  busy: boolean;
+  /** Why it cannot be changed now, if it cannot. */
+  unavailable: string | null;
+  error: string | null;
+  onToggle: () => void;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const reasonId = `${id}-reason`;
+  const errorId = `${id}-error`;
+  const describedBy = [error !== null ? errorId : null, unavailable !== null ? reasonId : null, hintId]
+    .filter((x) => x !== null)
+    .join(" ");
+  return (
+    <div className="card-row" data-testid={`payload-${option.key}`}>
+      <div className="card-row-main">
+        <label className="card-row-title" htmlFor={id}>
+          {option.label}
+        </label>
+        <p id={hintId} className="field-hint">
+          {option.hint}
+        </p>
+        {unavailable !== null ? (
+          <p id={reasonId} className="field-hint" data-testid={`payload-${option.key}-reason`}>
+            {unavailable}
+          </p>
+        ) : null}
+        {error !== null ? (
+          <p id={errorId} className="field-error" role="alert" data-testid={`payload-${option.key}-error`}>
+            Could not save: {error}
+          </p>
+        ) : null}
+      </div>
+      <button
+        type="button"
+        role="switch"
+        id={id}
+        className={unavailable !== null ? "switch switch-unavailable" : "switch"}
+        aria-checked={checked}
+        aria-describedby={describedBy}
+        disabled={unavailable !== null}
+        // Not `disabled` while saving: that would drop keyboard focus mid-save. A click then is ignored.
+        aria-disabled={(busy && unavailable === null) || undefined}
+        data-testid={`payload-${option.key}-switch`}
+        onClick={onToggle}
+      >
+        <span className="switch-knob" />
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The "Message contents" panel of an integration's details. Shows its saved options, or the ones
+ * being saved (put back if that fails); options loaded anew (a change from the CLI) replace them.
+ */
+export function IntegrationPayload({ integration, onChanged }: { integration: Integration; onChanged: () => void }) {
+  const saved = integration.payload;
+  const [shown, setShown] = useState<PayloadOptions>(saved);
+  const [saving, setSaving] = useState<Key | null>(null);
+  const [error, setError] = useState<{ key: Key; message: string } | null>(null);
+  const [status, setStatus] = useState("Changes are saved at once.");
+
+  useEffect(() => {
+    if (saving === null) setShown(saved);
+    // `saving` is left out on purpose: its end must not overwrite the answer with older data.
+  }, [saved.decoded, saved.source_object, saved.shadow]);
+
+  const toggle = (option: Option) => {
+    const { key } = option;
+    if (saving !== null || (key === "source_object" && !shown.decoded)) return;
+    const before = shown;
+    const next: PayloadOptions = { ...shown, [key]: !shown[key] };
+    const way = next[key] ? "on" : "off";
+    setShown(next);
+    setSaving(key);
+    setError(null);
+    setStatus(option.saving?.[way] ?? "Saving…");
+    setIntegrationPayload(integration.id, next)
+      .then(
+        (answer) => {
+          setShown(answer.payload);
+          setStatus(option.saved[way]);
+          onChanged();
+        },
+        (e: Error) => {
+          setShown(before);
+          setError({ key, message: e.message });
+          setStatus("Not saved.");
+        },
+      )
+      .finally(() => setSaving(null));
+  };
+
+  return (
+    <section className="panel" aria-labelledby="details-payload-title" data-testid="details-payload">
+      <header className="panel-header">
+        <h2 id="details-payload-title">Message contents</h2>
+        <span className="muted" role="status" data-testid="payload-status">
+          {status}
+        </span>
+      </header>
+      <p className="panel-note muted" data-testid="payload-decoders-note">
+        What each message to AWS carries besides the uplink. Decoders are attached to labels on the Decoders page.
+      </p>
+      {OPTIONS.map((option) => (
+        <OptionRow
+          key={option.key}
+          option={option}
+          checked={shown[option.key]}
+          busy={saving !== null}
+          unavailable={option.key === "source_object" && !shown.decoded ? SOURCE_OBJECT_OFF_REASON : null}
+          error={error?.key === option.key ? error.message : null}
+          onToggle={() => toggle(option)}
+        />
+      ))}
+    </section>
+  );
+}
