@@ -108,7 +108,27 @@ fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
         json!({"status": "success", "payload": {"temperature": 24, "port": 1}})
     );
 
-    click(&app, "[data-testid=decoder-back]");
+    // Shadow updates turned on from the integration's page: the thing's reported state follows.
+    let shadows = aws_observer(&lab.ca, lab.aws.port, "$aws/things/+/shadow/update");
+    nav(&app, "integrations");
+    click(&app, "[data-testid=integration-details]");
+    click(&app, "[data-testid=payload-shadow-switch][aria-checked=false]");
+    app.wait_for("[data-testid=payload-shadow-switch][aria-checked=true]", WAIT);
+    wait_texts(&app, "[data-testid=payload-status]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("Shadow updates on")
+    });
+    app.execute(
+        "document.querySelector('[data-testid=details-payload]').scrollIntoView({ block: 'center' })",
+        json!([]),
+    );
+    pages.look(&app, "integration-payload");
+    send_uplink(&lns, 3);
+    assert_eq!(next_on_aws(&aws)["fcnt"], 3);
+    let shadow = shadows.recv_timeout(WAIT).expect("a shadow update");
+    assert_eq!(shadow["state"]["reported"]["temperature"], 24, "{shadow}");
+    assert_eq!(shadow["state"]["reported"]["fcnt"], 3, "{shadow}");
+
+    nav(&app, "decoders");
     wait_texts(&app, "[data-testid=decoder-row]", WAIT, |t| {
         t.len() == 1 && t[0].contains("Greenhouse") && t[0].contains("farm")
     });

@@ -10,8 +10,11 @@ use crate::TestCa;
 /// Subscribes to `topic` on the TLS broker at `port` with a certificate from `ca`; every
 /// message arrives on the returned channel as JSON.
 pub fn aws_observer(ca: &TestCa, port: u16, topic: &str) -> mpsc::Receiver<serde_json::Value> {
-    let id = ca.client_identity("observer");
-    let mut o = MqttOptions::new("observer", "127.0.0.1", port);
+    // One client id per observer, so two in one test don't take each other's session.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!("observer-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let id = ca.client_identity(&name);
+    let mut o = MqttOptions::new(name, "127.0.0.1", port);
     o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
         ca: ca.cert_pem.as_bytes().to_vec(),
         alpn: None,
