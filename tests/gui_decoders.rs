@@ -7,10 +7,10 @@
 mod gui;
 
 use gui::lab::*;
-use gui::{click, launch, nav, set_input, wait_texts, WAIT};
+use gui::{click, nav, set_input, wait_texts, WAIT};
 use serde_json::json;
 use test_harness::gui::WebDriver;
-use test_harness::{aws_observer, Publisher};
+use test_harness::aws_observer;
 
 /// Replaces the code editor's text as typing would (CodeMirror reads DOM input events).
 fn set_script(app: &WebDriver, script: &str) {
@@ -35,19 +35,10 @@ const FIXED: &str = "function Decoder(bytes, port) {\nvar t = ((bytes[2] << 8) |
 #[test]
 fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
     let lab = Lab::start();
-    seed(&lab);
     let mut gui = lab.gui();
-    let app = launch(&mut gui, &lab.data());
-    app.set_window_size(1280, 800);
+    let Seeded { app, aws, lns } = open_seeded(&lab, &mut gui);
     let mut pages = Pages::new();
-    let aws = aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");
-    let lns = Publisher::connect(lab.lns.port);
-    // The source subscribed (its state, not an event that may have passed), then an uplink:
-    // the editor will offer it for testing.
-    nav(&app, "sources");
-    wait_texts(&app, "[data-testid=source-status]", WAIT, |t| {
-        trimmed(t) == ["Connected"]
-    });
+    // An uplink first: the editor will offer it for testing.
     send_uplink(&lns, 1);
     let first = next_on_aws(&aws);
     assert_eq!(

@@ -284,13 +284,10 @@ fn cli_changes_show_in_the_app(app: &WebDriver, lab: &Lab) {
 #[test]
 fn gui_turns_an_integration_red_when_aws_is_down_and_green_when_its_backlog_drains() {
     let mut lab = Lab::start();
-    seed(&lab);
     let mut gui = lab.gui();
-    let app = launch(&mut gui, &lab.data());
-    app.set_window_size(1280, 800);
+    let Seeded { app, aws, lns } = open_seeded(&lab, &mut gui);
     let mut pages = Pages::new();
-    let aws = aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");
-    let lns = Publisher::connect(lab.lns.port);
+    nav(&app, "integrations");
     send_uplink(&lns, 1);
     assert_eq!(next_on_aws(&aws)["fcnt"], 1);
     wait_texts(&app, "[data-testid=health-badge]", WAIT, |t| {

@@ -179,3 +179,27 @@ pub fn seed(lab: &Lab) {
     store.attach_label_to_integration(&label.id, &integration.id).unwrap();
     store.attach_label_to_device_ref(&label.id, EUI).unwrap();
 }
+
+/// The app on a data directory [`seed`]ed for the job, and the clients a test talks through.
+pub struct Seeded {
+    pub app: WebDriver,
+    /// What the AWS broker receives on `helium/uplinks`.
+    pub aws: Receiver<Value>,
+    pub lns: Publisher,
+}
+
+/// Seeds the data directory, opens the app on it at 1280×800, and returns once its ChirpStack
+/// source is subscribed (its state on the Sources page, not an event that may have passed):
+/// an uplink published after this reaches the bridge.
+pub fn open_seeded(lab: &Lab, gui: &mut GuiSession) -> Seeded {
+    seed(lab);
+    let app = super::launch(gui, &lab.data());
+    app.set_window_size(1280, 800);
+    let aws = test_harness::aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");
+    let lns = Publisher::connect(lab.lns.port);
+    super::nav(&app, "sources");
+    super::wait_texts(&app, "[data-testid=source-status]", WAIT, |t| {
+        trimmed(t) == ["Connected"]
+    });
+    Seeded { app, aws, lns }
+}

@@ -9,19 +9,26 @@ use common::*;
 use helium_bridge_core::codec::device_id_for_dev_eui;
 use serde_json::Value;
 
+/// An integration on `aws` (topic `helium/uplinks`), the ChirpStack source, and `n` devices
+/// (DevEUIs `{prefix}00`, `{prefix}01`, …) whose label routes them to it.
+fn fleet(env: &Env, aws: &test_harness::Mosquitto, n: usize, prefix: &str) -> Vec<String> {
+    let integration = env.integration("aws", "helium/uplinks", aws);
+    env.chirpstack_source();
+    let euis: Vec<String> = (0..n).map(|i| format!("{prefix}{i:02x}")).collect();
+    for eui in &euis {
+        env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
+    }
+    euis
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     let env = Env::new();
     // The observer keeps its session through the broker's restart, so whatever the bridge
     // publishes the moment the broker is back is counted, however fast it reconnects.
     let mut aws = test_harness::Mosquitto::tls_persistent(&env.ca);
-    let integration = env.integration("aws", "helium/uplinks", &aws);
-    env.chirpstack_source();
     // Ten devices (ten AWS connections, each limited to 100 publishes/s).
-    let euis: Vec<String> = (0..10).map(|i| format!("00000000000000{i:02x}")).collect();
-    for eui in &euis {
-        env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
-    }
+    let euis = fleet(&env, &aws, 10, "00000000000000");
     let helium = Observer::plain(&env.helium, "unused/#").await;
     let mut out = Observer::tls_persistent(&aws, &env.ca, "helium/uplinks").await;
     let bridge = env.start().await;
@@ -97,12 +104,7 @@ async fn a_4000_uplink_burst_at_full_speed_through_a_stock_mosquitto_arrives_who
     const BURST: u32 = 4000;
     let env = Env::with_stock_lns();
     let aws = env.aws_broker();
-    let integration = env.integration("aws", "helium/uplinks", &aws);
-    env.chirpstack_source();
-    let euis: Vec<String> = (0..20).map(|i| format!("00000000000001{i:02x}")).collect();
-    for eui in &euis {
-        env.device(&device_id_for_dev_eui(eui), eui, "fleet", &[&integration]);
-    }
+    let euis = fleet(&env, &aws, 20, "00000000000001");
     let helium = Observer::plain(&env.helium, "unused/#").await;
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let bridge = env.start().await;

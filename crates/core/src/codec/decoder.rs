@@ -30,7 +30,10 @@ impl Compiled {
         let r = match self {
             Compiled::Cayenne => super::cayenne::decode(bytes).map_err(|e| e.to_string()),
             Compiled::Js(js) => {
-                let info = serde_json::to_string(up).unwrap_or_default();
+                let info = match js.wants_uplink_info() {
+                    true => serde_json::to_string(up).unwrap_or_default(),
+                    false => String::new(),
+                };
                 js.run_json(bytes, port, &info, &rfc3339(up.reported_at))
                     .0
                     .map_err(|e| e.0)

@@ -57,6 +57,8 @@ pub struct JsError(pub String);
 /// take turns).
 pub struct JsDecoder {
     shape: JsShape,
+    /// The entry point declares a third parameter (`uplink_info`).
+    wants_info: bool,
     context: Context,
     /// What `console.log` printed during the running call.
     logs: Arc<Mutex<Vec<String>>>,
@@ -92,7 +94,7 @@ impl JsDecoder {
         let logs: Arc<Mutex<Vec<String>>> = Arc::default();
         let sink = logs.clone();
         *deadline.locked() = Some(Instant::now() + CALL_BUDGET);
-        let compiled = context.with(|ctx| -> Result<JsShape, JsError> {
+        let compiled = context.with(|ctx| -> Result<(JsShape, bool), JsError> {
             let engine = |e: rquickjs::Error| JsError(format!("the JavaScript engine could not start: {e}"));
             let log = Function::new(ctx.clone(), move |line: String| {
                 let mut logs = sink.locked();
@@ -137,6 +139,7 @@ impl JsDecoder {
                     )))
                 }
             };
+            let wants_info = f.get::<_, u32>("length").unwrap_or(3) >= 3;
             host.set("entry", f).map_err(engine)?;
             if let Some(encode) = entry("encodeDownlink") {
                 host.set("encode", encode).map_err(engine)?;
@@ -148,18 +151,24 @@ impl JsDecoder {
             define.call::<_, ()>((host.clone(),)).map_err(engine)?;
             let baseline: Function = host.get("baseline").map_err(engine)?;
             baseline.call::<_, ()>(()).map_err(engine)?;
-            Ok(shape)
+            Ok((shape, wants_info))
         });
         *deadline.locked() = None;
-        let shape = compiled?;
+        let (shape, wants_info) = compiled?;
         logs.locked().clear();
         Ok(JsDecoder {
             shape,
+            wants_info: shape == JsShape::Helium && wants_info,
             context,
             logs,
             deadline,
             runtime,
         })
+    }
+
+    /// Whether [`JsDecoder::run_json`] needs the uplink's JSON (else pass "").
+    pub fn wants_uplink_info(&self) -> bool {
+        self.wants_info
     }
 
     /// The shape the script turned out to have.
@@ -301,15 +310,29 @@ impl JsDecoder {
                 .catch(ctx)
                 .map_err(|e| caught("the input could not be prepared", e))
         };
+        let engine = |e: rquickjs::Error| JsError(format!("the input could not be prepared: {e}"));
+        let array = rquickjs::Array::new(ctx.clone()).map_err(engine)?;
+        for (i, b) in bytes.iter().enumerate() {
+            array.set(i, *b).map_err(engine)?;
+        }
         let out: Value = match self.shape {
             JsShape::Helium => {
-                let info = arg(uplink_info.to_string())?;
-                f.call((arg(serde_json::to_string(bytes).unwrap_or_default())?, port, info))
+                // Empty when the script's Decoder takes no third argument (not worth building).
+                let info = match uplink_info {
+                    "" => Value::new_undefined(ctx.clone()),
+                    json => arg(json.to_string())?,
+                };
+                f.call((array, port, info))
             }
             JsShape::DecodeUplink => {
-                let input =
-                    serde_json::json!({ "bytes": bytes, "fPort": port, "recvTime": recv_time, "variables": {} });
-                f.call((arg(input.to_string())?,))
+                let input = Object::new(ctx.clone()).map_err(engine)?;
+                input.set("bytes", array).map_err(engine)?;
+                input.set("fPort", port).map_err(engine)?;
+                input.set("recvTime", recv_time).map_err(engine)?;
+                input
+                    .set("variables", Object::new(ctx.clone()).map_err(engine)?)
+                    .map_err(engine)?;
+                f.call((input,))
             }
         }
         .catch(ctx)
