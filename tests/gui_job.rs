@@ -147,7 +147,7 @@ fn gui_does_the_whole_job_from_an_empty_data_dir() {
     nav(&app, "integrations");
     click(&app, "[data-testid=integration-details]");
     let piped = wait_texts(&app, "[data-testid=piped-row]", WAIT, |t| t.len() == 1);
-    assert!(piped[0].contains(&format!("helium/devices/")), "{piped:?}");
+    assert!(piped[0].contains("helium/devices/"), "{piped:?}");
     pages.look(&app, "integration-details");
 
     // Detached in the UI: not forwarded. Reattached: the next one is.
