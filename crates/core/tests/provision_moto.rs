@@ -631,3 +631,39 @@ async fn a_shared_session_gets_both_policies_and_cleanup_of_either_detaches_them
     assert_eq!(s.counts().await, (0, 0, 1));
     s.iot.get_policy().policy_name(policy_name(&b)).send().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turning_shadow_updates_on_extends_the_policy_by_the_things_own_shadow_topic_only() {
+    let ca = TestCa::new("shadow CA");
+    let s = setup(&ca);
+    let data = tempfile::tempdir().unwrap();
+    let core = Arc::new(Core::open(data.path()).unwrap());
+    let mut integration = new_integration(&core, EndpointOverride::default());
+    core.store()
+        .record_device_seen(&helium_bridge_core::domain::DeviceSeen {
+            id: "dev-s".into(),
+            name: "s".into(),
+            dev_eui: "0102030405060709".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let p = s.provisioner(&core, &integration, Arc::new(Mutex::new(Vec::new())));
+    p.provision(&integration, "dev-s").await.unwrap();
+
+    integration.payload.shadow = true;
+    assert!(p.refresh_policy(&integration).await.unwrap());
+    let policy = s
+        .iot
+        .get_policy()
+        .policy_name(policy_name(&integration))
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = serde_json::from_str(policy.policy_document().unwrap()).unwrap();
+    let mut expected = expected_policy();
+    expected["Statement"][1]["Resource"] = json!([
+        "arn:aws:iot:us-east-1:123456789012:topic/helium/uplinks",
+        "arn:aws:iot:us-east-1:123456789012:topic/$aws/things/${iot:Connection.Thing.ThingName}/shadow/update"
+    ]);
+    assert_eq!(doc, expected);
+}
