@@ -9,8 +9,8 @@ mod gui;
 use gui::lab::*;
 use gui::{click, nav, set_input, wait_texts, WAIT};
 use serde_json::json;
-use test_harness::gui::WebDriver;
 use test_harness::aws_observer;
+use test_harness::gui::WebDriver;
 
 /// Replaces the code editor's text as typing would (CodeMirror reads DOM input events).
 fn set_script(app: &WebDriver, script: &str) {

@@ -1,5 +1,16 @@
-import { Fragment, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import {
+  Fragment,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type ComponentPropsWithRef,
+  type KeyboardEvent,
+  type ReactNode,
+  type Ref,
+} from "react";
 import { CloseIcon } from "./icons";
+import { PORT_MAX, PORT_MIN } from "./payload";
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
   return (
@@ -10,6 +21,37 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
       </div>
       {actions ? <div className="page-actions">{actions}</div> : null}
     </header>
+  );
+}
+
+/**
+ * A small button: a row's actions (Edit, Labels, Delete…), a header's, Dismiss, Copy, Go to line.
+ * `danger` is the quiet red one for what removes something (it asks first, in a ConfirmDialog).
+ * `label` names it for assistive technology when its text alone does not say what it acts on
+ * ("Edit" → "Edit Farm sensors"); `returnFocus` is where a view that replaced the list gives focus
+ * back (matched against `data-return-focus`). Other button props pass through.
+ */
+export function SmallButton({
+  tone = "secondary",
+  testId,
+  label,
+  returnFocus,
+  ...button
+}: {
+  tone?: "secondary" | "danger";
+  testId?: string;
+  label?: string;
+  returnFocus?: string;
+} & Omit<ComponentPropsWithRef<"button">, "type" | "className" | "aria-label">) {
+  return (
+    <button
+      type="button"
+      className={tone === "danger" ? "button button-danger-quiet button-small" : "button button-secondary button-small"}
+      data-testid={testId}
+      data-return-focus={returnFocus}
+      aria-label={label}
+      {...button}
+    />
   );
 }
 
@@ -196,6 +238,73 @@ export function Dialog({
   );
 }
 
+/**
+ * Asks before something that cannot be undone: what it does (`children`), Cancel (focused, so
+ * Enter does not confirm by accident) and the danger button. It runs `action`, busy until that
+ * settles: `onDone` gets the answer, or the refusal shows above the buttons.
+ */
+export function ConfirmDialog<T>({
+  titleId,
+  title,
+  testId,
+  confirmLabel,
+  busyLabel,
+  confirmTestId,
+  errorTestId,
+  action,
+  onDone,
+  onCancel,
+  children,
+}: {
+  titleId: string;
+  title: string;
+  testId: string;
+  confirmLabel: string;
+  /** The danger button's text while `action` runs ("Deleting…"). */
+  busyLabel: string;
+  confirmTestId: string;
+  errorTestId?: string;
+  action: () => Promise<T>;
+  onDone: (answer: T) => void;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const confirm = () => {
+    setBusy(true);
+    setError(null);
+    action().then(onDone, (e: Error) => {
+      setBusy(false);
+      setError(e.message);
+    });
+  };
+  return (
+    <Dialog titleId={titleId} title={title} testId={testId} busy={busy} onCancel={onCancel}>
+      {children}
+      {error ? (
+        <p className="inline-error" role="alert" data-testid={errorTestId}>
+          {error}
+        </p>
+      ) : null}
+      <div className="dialog-actions">
+        <button type="button" className="button button-secondary" autoFocus disabled={busy} onClick={onCancel}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="button button-danger"
+          data-testid={confirmTestId}
+          disabled={busy}
+          onClick={confirm}
+        >
+          {busy ? busyLabel : confirmLabel}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 /** What a FormField hands its control: the id its label points at, and its hint and error links. */
 export type FieldControl = { id: string; "aria-describedby"?: string; "aria-invalid"?: true };
 
@@ -240,6 +349,111 @@ export function FormField({
   );
 }
 
+/** A LoRaWAN port (1–223) typed as text; `parsePort` checks it when the form is sent. */
+export function PortField({
+  testId,
+  value,
+  error,
+  onChange,
+  ref,
+}: {
+  testId: string;
+  value: string;
+  error?: string;
+  onChange: (value: string) => void;
+  /** Where the form puts focus when the port is what is wrong. */
+  ref?: Ref<HTMLInputElement>;
+}) {
+  return (
+    <FormField label="Port" hint={`${PORT_MIN}–${PORT_MAX}`} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          ref={ref}
+          className="input input-narrow"
+          data-testid={testId}
+          inputMode="numeric"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </FormField>
+  );
+}
+
+/**
+ * A setting that saves as it is switched: its label and hint, why it cannot be changed now (if it
+ * cannot), why its last change was not saved, and the switch. `testId` names the row; its switch,
+ * error and reason add `-switch`, `-error` and `-reason`.
+ */
+export function SwitchRow({
+  testId,
+  label,
+  hint,
+  checked,
+  busy,
+  unavailable = null,
+  error,
+  onToggle,
+}: {
+  testId: string;
+  label: ReactNode;
+  hint: ReactNode;
+  checked: boolean;
+  /** Another change is being saved: a click is ignored (focus stays). */
+  busy: boolean;
+  /** Why it cannot be changed now, if it cannot: the switch is then disabled. */
+  unavailable?: string | null;
+  error: string | null;
+  onToggle: () => void;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const reasonId = `${id}-reason`;
+  const errorId = `${id}-error`;
+  // The error first: it is what the user needs to hear when the switch gets focus.
+  const describedBy = [error !== null ? errorId : null, unavailable !== null ? reasonId : null, hintId]
+    .filter((x) => x !== null)
+    .join(" ");
+  return (
+    <div className="card-row" data-testid={testId}>
+      <div className="card-row-main">
+        <label className="card-row-title" htmlFor={id}>
+          {label}
+        </label>
+        <p id={hintId} className="field-hint">
+          {hint}
+        </p>
+        {unavailable !== null ? (
+          <p id={reasonId} className="field-hint" data-testid={`${testId}-reason`}>
+            {unavailable}
+          </p>
+        ) : null}
+        {error !== null ? (
+          <p id={errorId} className="field-error" role="alert" data-testid={`${testId}-error`}>
+            Could not save: {error}
+          </p>
+        ) : null}
+      </div>
+      <button
+        type="button"
+        role="switch"
+        id={id}
+        className={unavailable !== null ? "switch switch-unavailable" : "switch"}
+        aria-checked={checked}
+        aria-describedby={describedBy}
+        disabled={unavailable !== null}
+        // Not `disabled` while saving: that would drop keyboard focus mid-save. A click then is ignored.
+        aria-disabled={(busy && unavailable === null) || undefined}
+        data-testid={`${testId}-switch`}
+        onClick={onToggle}
+      >
+        <span className="switch-knob" />
+      </button>
+    </div>
+  );
+}
+
 /** Copies `text`; says so (or that it could not) where the user is looking. */
 export function CopyButton({ text, what, testId }: { text: string; what: string; testId?: string }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
@@ -261,15 +475,9 @@ export function CopyButton({ text, what, testId }: { text: string; what: string;
   };
   return (
     <span className="copy">
-      <button
-        type="button"
-        className="button button-secondary button-small"
-        aria-label={`Copy ${what}`}
-        data-testid={testId}
-        onClick={copy}
-      >
+      <SmallButton label={`Copy ${what}`} testId={testId} onClick={copy}>
         {state === "copied" ? "Copied" : "Copy"}
-      </button>
+      </SmallButton>
       <span className={state === "failed" ? "copy-status text-danger" : "copy-status"} role="status">
         {state === "copied" ? <span className="sr-only">Copied {what}.</span> : null}
         {state === "failed" ? "Could not copy: select it and copy it by hand." : null}
@@ -324,9 +532,9 @@ export function BackButton({ label, testId, onBack }: { label: string; testId: s
   useEffect(() => ref.current?.focus(), []);
   return (
     <div className="details-back">
-      <button ref={ref} type="button" className="button button-secondary button-small" data-testid={testId} onClick={onBack}>
+      <SmallButton ref={ref} testId={testId} onClick={onBack}>
         <span aria-hidden="true">←</span> {label}
-      </button>
+      </SmallButton>
     </div>
   );
 }

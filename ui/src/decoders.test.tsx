@@ -2,8 +2,6 @@ import { act, render, screen, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
 import { useImperativeHandle, type Ref } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { invoke } from "@tauri-apps/api/core";
-import { resetChangeStreamForTests } from "./api";
 import { App } from "./App";
 import type { Decoder, DecoderKind, DecoderTrial, LabelSummary } from "./bindings";
 import type { CodeEditorHandle } from "./CodeEditor";
@@ -11,7 +9,7 @@ import { DecodersPage } from "./pages/DecodersPage";
 import { errorLine, templateOf } from "./pages/decoderTemplates";
 import { formatMicros } from "./pages/DecoderTest";
 import { axeViolations } from "./test/axe";
-import { changesChannel, device, mockCommands } from "./test/tauri";
+import { callsOf, changesChannel, device, mockCommands, resetCommandsEachTest } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -50,9 +48,8 @@ vi.mock("./CodeEditor", () => ({
   },
 }));
 
+resetCommandsEachTest();
 beforeEach(() => {
-  vi.mocked(invoke).mockReset();
-  resetChangeStreamForTests();
   editorCalls.focusLine = [];
 });
 
@@ -73,8 +70,6 @@ function decoder(overrides: Partial<Decoder> = {}): Decoder {
 function label(id: string, name: string, devices: string[] = []): LabelSummary {
   return { id, name, device_count: devices.length, integration_count: 0, devices, integrations: [] };
 }
-
-const calls = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
 
 function deferred<T>() {
   let resolve: (value: T) => void = () => undefined;
@@ -165,7 +160,7 @@ describe("Decoders page states", () => {
       channel?.onmessage({ what: ["decoders"] });
     });
     expect(await screen.findByTestId("decoder-row")).toHaveTextContent("Farm sensors");
-    expect(calls("list_decoders")).toHaveLength(2);
+    expect(callsOf("list_decoders")).toHaveLength(2);
   });
 
   it("has no axe violations, listed or in the editor with a result", async () => {
@@ -237,12 +232,12 @@ describe("Creating a decoder", () => {
     await user.click(screen.getByRole("button", { name: "Save" }));
     expect(screen.getByLabelText("Name")).toHaveAccessibleDescription("Give the decoder a name.");
     expect(screen.getByLabelText("Name")).toHaveFocus();
-    expect(calls("add_decoder")).toHaveLength(0);
+    expect(callsOf("add_decoder")).toHaveLength(0);
 
     await user.type(screen.getByLabelText("Name"), " Farm sensors ");
     await user.click(screen.getByRole("button", { name: "Save" }));
     expect(await screen.findByTestId("decoder-saved")).toHaveTextContent("Created Farm sensors.");
-    expect(calls("add_decoder")).toEqual([["add_decoder", { name: "Farm sensors", kind, script: template.script }]]);
+    expect(callsOf("add_decoder")).toEqual([["add_decoder", { name: "Farm sensors", kind, script: template.script }]]);
     expect(screen.getByRole("heading", { level: 1, name: "Farm sensors" })).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Save" })).toBeDisabled();
     expect(screen.queryByTestId("decoder-unsaved")).not.toBeInTheDocument();
@@ -275,7 +270,7 @@ describe("Editing a decoder", () => {
 
     const error = await screen.findByRole("alert");
     expect(error).toHaveTextContent("Not saved: the script does not run: line 3: SyntaxError: unexpected token '}'");
-    expect(calls("update_decoder")).toEqual([["update_decoder", { id: "dec-1", name: null, script: `${SCRIPT}}` }]]);
+    expect(callsOf("update_decoder")).toEqual([["update_decoder", { id: "dec-1", name: null, script: `${SCRIPT}}` }]]);
     expect(script).toHaveValue(`${SCRIPT}}`);
     expect(script).toHaveAttribute("data-error-line", "3");
     expect(script).toHaveAccessibleDescription(expect.stringContaining("line 3: SyntaxError"));
@@ -302,7 +297,7 @@ describe("Editing a decoder", () => {
     await user.type(name, "Orchard sensors");
     await user.click(screen.getByRole("button", { name: "Save" }));
     expect(await screen.findByTestId("decoder-saved")).toHaveTextContent("Saved Orchard sensors.");
-    expect(calls("update_decoder")).toEqual([["update_decoder", { id: "dec-1", name: "Orchard sensors", script: null }]]);
+    expect(callsOf("update_decoder")).toEqual([["update_decoder", { id: "dec-1", name: "Orchard sensors", script: null }]]);
     expect(screen.getByRole("button", { name: "Save" })).toBeDisabled();
     expect(screen.getByRole("heading", { level: 1, name: "Orchard sensors" })).toBeInTheDocument();
   });
@@ -337,7 +332,7 @@ describe("Editing a decoder", () => {
     await user.click(screen.getByRole("button", { name: "Back to decoders" }));
     await user.click(screen.getByRole("button", { name: "Discard changes" }));
     expect(await screen.findByTestId("decoder-row")).toBeInTheDocument();
-    expect(calls("update_decoder")).toHaveLength(0);
+    expect(callsOf("update_decoder")).toHaveLength(0);
   });
 
   it("asks before the sidebar leaves the page with unsaved changes", async () => {
@@ -378,7 +373,7 @@ describe("Testing a decoder", () => {
     await user.click(screen.getByRole("button", { name: "Test" }));
 
     const result = await screen.findByRole("region", { name: "Test result" });
-    expect(calls("test_decoder")).toEqual([
+    expect(callsOf("test_decoder")).toEqual([
       ["test_decoder", { kind: "helium", script: `${SCRIPT}// edited`, payload: "01 67 00 f0", port: 2 }],
     ]);
     expect(within(result).getByTestId("decoder-test-ok")).toHaveTextContent("Decoded in 0.42 ms");
@@ -416,7 +411,7 @@ describe("Testing a decoder", () => {
     const payload = screen.getByRole("textbox", { name: "Payload" });
     await user.click(screen.getByRole("button", { name: "Test" }));
     expect(payload).toHaveAccessibleDescription(expect.stringContaining("Enter a payload"));
-    expect(calls("test_decoder")).toHaveLength(0);
+    expect(callsOf("test_decoder")).toHaveLength(0);
 
     await user.type(payload, "zz");
     const port = screen.getByRole("textbox", { name: "Port" });
@@ -465,7 +460,7 @@ describe("Testing a decoder", () => {
     );
     await user.selectOptions(picker, "dev-3");
     const items = await screen.findAllByTestId("decoder-recent-item");
-    expect(calls("recent_payloads").at(-1)).toEqual(["recent_payloads", { id: "dev-3" }]);
+    expect(callsOf("recent_payloads").at(-1)).toEqual(["recent_payloads", { id: "dev-3" }]);
     expect(items[0]).toHaveTextContent("01 67 00 f0");
     expect(items[0]).toHaveTextContent("port 5 · fcnt 12");
     await user.click(items[0]!);
@@ -509,12 +504,12 @@ describe("Labels and delete", () => {
 
     await user.click(orchard);
     expect(await within(dialog).findByRole("status")).toHaveTextContent('Attached Farm sensors to "orchard"');
-    expect(calls("attach_decoder")).toEqual([["attach_decoder", { id: "dec-1", labels: ["l2"] }]]);
+    expect(callsOf("attach_decoder")).toEqual([["attach_decoder", { id: "dec-1", labels: ["l2"] }]]);
     expect(orchard).toBeChecked();
 
     await user.click(farm);
     await vi.waitFor(() => expect(farm).not.toBeChecked());
-    expect(calls("detach_decoder")).toEqual([["detach_decoder", { id: "dec-1", labels: ["l1"] }]]);
+    expect(callsOf("detach_decoder")).toEqual([["detach_decoder", { id: "dec-1", labels: ["l1"] }]]);
     expect(await within(row!).findByRole("list", { name: "Labels of Farm sensors" })).toHaveTextContent("orchard");
 
     await user.keyboard("{Escape}");
@@ -542,7 +537,7 @@ describe("Labels and delete", () => {
     expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
     await user.click(within(dialog).getByRole("button", { name: "Delete decoder" }));
     expect(await screen.findByTestId("decoders-empty")).toBeInTheDocument();
-    expect(calls("remove_decoder")).toEqual([["remove_decoder", { id: "dec-1" }]]);
+    expect(callsOf("remove_decoder")).toEqual([["remove_decoder", { id: "dec-1" }]]);
     expect(screen.getByTestId("decoder-notice")).toHaveTextContent("Deleted Farm sensors.");
   });
 

@@ -8,7 +8,7 @@ import type { DeviceDetails, IntegrationDetails, IntegrationHealth, PipedDevice 
 import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { parsePayload, parsePort } from "./payload";
-import { device, event, integration, mockCommands } from "./test/tauri";
+import { callsOf, device, event, integration, mockCommands } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -24,8 +24,6 @@ beforeEach(() => {
 });
 
 afterEach(() => restoreLayout?.());
-
-const callsOf = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
 
 const topic = (id: string) => `helium/devices/${id}/down`;
 

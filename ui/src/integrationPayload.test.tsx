@@ -2,25 +2,20 @@
 // updates, each saved at once with all three options.
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
-import { resetChangeStreamForTests } from "./api";
 import type { Integration, IntegrationDetails, PayloadOptions } from "./bindings";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { axeViolations } from "./test/axe";
-import { changesChannel, integration, mockCommands } from "./test/tauri";
+import { callsOf, changesChannel, integration, mockCommands, resetCommandsEachTest } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
   Channel: (await import("./test/channel")).MockChannel,
 }));
 
-beforeEach(() => {
-  vi.mocked(invoke).mockReset();
-  resetChangeStreamForTests();
-});
+resetCommandsEachTest();
 
-const callsOf = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
 const payloadCalls = () => callsOf("set_integration_payload").map(([, args]) => args);
 
 const DEFAULTS: PayloadOptions = { decoded: true, source_object: true, shadow: false };

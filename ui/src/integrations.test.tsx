@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import type { Integration, NewIntegrationInput, RemoveOutcome } from "./bindings";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
-import { integration, keysChecked, mockCommands } from "./test/tauri";
+import { callsOf, integration, keysChecked, mockCommands } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -19,7 +19,6 @@ const KEY_ID = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 const calls = () => vi.mocked(invoke).mock.calls;
-const callsOf = (cmd: string) => calls().filter(([c]) => c === cmd);
 
 async function openWizard(user: UserEvent) {
   await user.click(await screen.findByTestId("add-integration"));

@@ -2,11 +2,10 @@ import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
-import { resetChangeStreamForTests } from "./api";
 import type { LabelSummary, Target } from "./bindings";
 import { MEMBER_ROW_HEIGHT, parseDeviceRef } from "./pages/LabelMembers";
 import { LabelsPage } from "./pages/LabelsPage";
-import { changesChannel, device, integration, mockCommands } from "./test/tauri";
+import { callsOf, changesChannel, device, integration, mockCommands, resetCommandsEachTest } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -14,10 +13,7 @@ vi.mock("@tauri-apps/api/core", async () => ({
   Channel: (await import("./test/channel")).MockChannel,
 }));
 
-beforeEach(() => {
-  vi.mocked(invoke).mockReset();
-  resetChangeStreamForTests();
-});
+resetCommandsEachTest();
 
 const farm: LabelSummary = {
   id: "l1",
@@ -139,7 +135,7 @@ describe("Labels page editing", () => {
       channel?.onmessage({ what: ["labels"] });
     });
     expect(await screen.findByTestId("label-row")).toHaveTextContent("farm");
-    expect(vi.mocked(invoke).mock.calls.filter(([c]) => c === "list_labels")).toHaveLength(2);
+    expect(callsOf("list_labels")).toHaveLength(2);
   });
 });
 
@@ -197,8 +193,6 @@ describe("Label members", () => {
       detach_label: (args: Record<string, unknown>) => apply(args, false),
     };
   }
-
-  const calls = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
 
   async function openMembers(user: ReturnType<typeof userEvent.setup>) {
     const row = await screen.findByTestId("label-row");
@@ -292,7 +286,7 @@ describe("Label members", () => {
     expect(await within(dialog).findByTestId("members-devices-feedback")).toHaveTextContent(
       'Attached "farm" to 2 devices',
     );
-    expect(calls("attach_label")).toEqual([
+    expect(callsOf("attach_label")).toEqual([
       [
         "attach_label",
         {
@@ -342,7 +336,7 @@ describe("Label members", () => {
     expect(await within(dialog).findByTestId("members-devices-feedback")).toHaveTextContent(
       'Detached "farm" from 2 devices',
     );
-    expect(calls("detach_label")).toEqual([
+    expect(callsOf("detach_label")).toEqual([
       [
         "detach_label",
         {
@@ -450,7 +444,7 @@ describe("Label members", () => {
     await user.type(input, "A84041000181B3C{Enter}");
     expect(within(dialog).getByTestId("members-ref-invalid")).toHaveTextContent("16 hex digits");
     expect(input).toHaveAttribute("aria-invalid", "true");
-    expect(calls("attach_label")).toHaveLength(0);
+    expect(callsOf("attach_label")).toHaveLength(0);
 
     await user.clear(input);
     await user.type(input, "a8:40:41:00:01:81:b3:c2");
@@ -463,7 +457,7 @@ describe("Label members", () => {
     refuse = false;
     await user.click(within(dialog).getByTestId("members-ref-attach"));
     expect(await within(dialog).findByText('Attached "farm" to A84041000181B3C2')).toBeInTheDocument();
-    expect(calls("attach_label").map(([, args]) => args)).toEqual([
+    expect(callsOf("attach_label").map(([, args]) => args)).toEqual([
       { id: "l1", targets: [{ kind: "device", id: "A84041000181B3C2" }] },
       { id: "l1", targets: [{ kind: "device", id: "A84041000181B3C2" }] },
     ]);
@@ -520,7 +514,7 @@ describe("Label members", () => {
     expect(within(dialog).getByTestId("members-selected")).toHaveTextContent("2,000 devices selected");
     await user.click(within(dialog).getByTestId("members-attach"));
     await within(dialog).findByText('Attached "farm" to 1,998 devices');
-    const sent = calls("attach_label");
+    const sent = callsOf("attach_label");
     expect(sent).toHaveLength(1);
     const targets = (sent[0]?.[1] as { targets: Target[] }).targets;
     expect(targets).toHaveLength(1998);

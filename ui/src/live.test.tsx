@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import type { ConnectionState, Event, IntegrationHealth } from "./bindings";
-import { event, integration, lastEventChannel, mockCommands } from "./test/tauri";
+import { callsOf, event, integration, lastEventChannel, mockCommands } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -26,8 +26,6 @@ afterEach(() => {
   restoreLayout?.();
   vi.useRealTimers();
 });
-
-const calls = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
 
 async function openMonitor() {
   const user = userEvent.setup();
@@ -58,7 +56,7 @@ describe("Monitor page", () => {
     // Subscribed first, then read the newest 500 from the store.
     const order = vi.mocked(invoke).mock.calls.map(([c]) => c).filter((c) => c.endsWith("_events"));
     expect(order).toEqual(["subscribe_events", "recent_events"]);
-    expect(calls("recent_events")[0]?.[1]).toEqual({ limit: 500 });
+    expect(callsOf("recent_events")[0]?.[1]).toEqual({ limit: 500 });
 
     stream([
       event({ id: 3, message: "uplink forwarded", kind: "uplink_forwarded" }),
@@ -84,7 +82,7 @@ describe("Monitor page", () => {
       return cmd.startsWith("list_") || cmd === "connection_states" ? [] : null;
     });
     await openMonitor();
-    await waitFor(() => expect(calls("recent_events")).toHaveLength(1));
+    await waitFor(() => expect(callsOf("recent_events")).toHaveLength(1));
     // Streamed while the stored ones are still being read.
     stream([event({ id: 10, message: "ten" }), event({ id: 11, message: "eleven" })]);
     await act(async () => resolveRecent([event({ id: 9, message: "nine" }), event({ id: 10, message: "ten" })]));
@@ -155,7 +153,7 @@ describe("Monitor page", () => {
     // Leaving the page ends its stream, by the channel's id.
     const channel = lastEventChannel();
     await user.click(screen.getByTestId("nav-labels"));
-    await waitFor(() => expect(calls("unsubscribe_events")).toEqual([["unsubscribe_events", { id: channel.id }]]));
+    await waitFor(() => expect(callsOf("unsubscribe_events")).toEqual([["unsubscribe_events", { id: channel.id }]]));
 
     mockCommands({
       subscribe_events: { reject: { message: "the bridge could not start: disk full" } },
@@ -305,8 +303,8 @@ describe("Integration toggle", () => {
     expect(toggle).toHaveAccessibleName("Forwarding to Water meters");
 
     await user.click(toggle);
-    expect(calls("set_integration_active")).toEqual([["set_integration_active", { id: "int-2", active: true }]]);
-    await waitFor(() => expect(calls("list_integrations")).toHaveLength(2));
+    expect(callsOf("set_integration_active")).toEqual([["set_integration_active", { id: "int-2", active: true }]]);
+    await waitFor(() => expect(callsOf("list_integrations")).toHaveLength(2));
     const after = within((await screen.findAllByTestId("integration-row"))[1] as HTMLElement);
     await waitFor(() => expect(after.getByTestId("integration-toggle")).toHaveAttribute("aria-checked", "true"));
     expect(after.getByText("Active")).toBeInTheDocument();
@@ -314,7 +312,7 @@ describe("Integration toggle", () => {
     // And back off, on the first row.
     const first = within(screen.getAllByTestId("integration-row")[0] as HTMLElement);
     await user.click(first.getByTestId("integration-toggle"));
-    expect(calls("set_integration_active")[1]).toEqual(["set_integration_active", { id: "int-1", active: false }]);
+    expect(callsOf("set_integration_active")[1]).toEqual(["set_integration_active", { id: "int-1", active: false }]);
   });
 
   it("shows a failed toggle in the row", async () => {
@@ -327,6 +325,6 @@ describe("Integration toggle", () => {
     const row = await screen.findByTestId("integration-row");
     await user.click(within(row).getByTestId("integration-toggle"));
     expect(await within(row).findByRole("alert")).toHaveTextContent("integration int-1 not found");
-    expect(calls("list_integrations")).toHaveLength(1);
+    expect(callsOf("list_integrations")).toHaveLength(1);
   });
 });

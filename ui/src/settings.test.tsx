@@ -1,24 +1,18 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
-import { resetChangeStreamForTests } from "./api";
 import type { Settings } from "./bindings";
 import { SettingsPage } from "./pages/SettingsPage";
-import { changesChannel, defaultAppInfo, mockCommands } from "./test/tauri";
+import { callsOf, changesChannel, defaultAppInfo, mockCommands, resetCommandsEachTest } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
   Channel: (await import("./test/channel")).MockChannel,
 }));
 
-beforeEach(() => {
-  vi.mocked(invoke).mockReset();
-  resetChangeStreamForTests();
-});
-
-const callsOf = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
+resetCommandsEachTest();
 
 const CLOSE = { name: "Keep bridging when the window is closed" };
 const NOTIFY = { name: "Desktop notifications" };

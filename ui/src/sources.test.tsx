@@ -6,7 +6,7 @@ import { App } from "./App";
 import type { ConnectionState, Probe, Source, SourceConfig } from "./bindings";
 import { SourcesPage } from "./pages/SourcesPage";
 import { checkBind, checkMqttUrl, chirpstackTopics, generateSecret, sourceStatus } from "./pages/sourceSettings";
-import { mockCommands } from "./test/tauri";
+import { callsOf, mockCommands } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -19,8 +19,6 @@ beforeEach(() => {
 
 const APP_ID = "2f9e6b1c-4a7d-4e0b-9c51-8d3f2a6b7c10";
 const NO_TLS = { ca_file: null, cert_file: null, key_file: null };
-
-const callsOf = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
 
 function source(config: SourceConfig, overrides: Partial<Source> = {}): Source {
   return { id: "src-1", name: "Farm ChirpStack", config, paused: false, created_at_ms: 1_700_000_000_000, ...overrides };

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import type { Integration, Label, LabelSummary, NewIntegrationInput, Source, SourceConfig } from "./bindings";
 import { IntegrationWizard, type WizardResult } from "./pages/IntegrationWizard";
-import { integration, keysChecked, mockCommands } from "./test/tauri";
+import { callsOf, integration, keysChecked, mockCommands } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -23,7 +23,6 @@ const APP_ID = "2f9e6b1c-4a7d-4e0b-9c51-8d3f2a6b7c10";
 const NO_TLS = { ca_file: null, cert_file: null, key_file: null };
 
 const calls = () => vi.mocked(invoke).mock.calls;
-const callsOf = (cmd: string) => calls().filter(([c]) => c === cmd);
 /** The commands that change something, in the order they were sent. */
 const changes = () =>
   calls()

@@ -5,7 +5,7 @@ import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState, type FormE
 import { addDecoder, CommandError, updateDecoder } from "../api";
 import type { Decoder } from "../bindings";
 import type { CodeEditorHandle } from "../CodeEditor";
-import { BackButton, Dialog, FormField, PageHeader, TechnicalDetail } from "../components";
+import { BackButton, Dialog, FormField, PageHeader, SmallButton, TechnicalDetail } from "../components";
 import { useUnsavedChanges } from "../unsaved";
 import { DecoderLabelChecks } from "./DecoderLabels";
 import { DecoderTest } from "./DecoderTest";
@@ -218,14 +218,9 @@ export function DecoderEditor({
               Not saved: {saveError.message}
             </p>
             {saveLine !== null ? (
-              <button
-                type="button"
-                className="button button-secondary button-small"
-                data-testid="decoder-save-goto"
-                onClick={() => editor.current?.focusLine(saveLine)}
-              >
+              <SmallButton testId="decoder-save-goto" onClick={() => editor.current?.focusLine(saveLine)}>
                 Go to line {saveLine}
-              </button>
+              </SmallButton>
             ) : null}
             <TechnicalDetail error={saveError} />
           </div>

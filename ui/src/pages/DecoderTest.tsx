@@ -4,9 +4,9 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { CommandError, listDevices, listLabels, recentPayloads, testDecoder } from "../api";
 import type { DecoderKind, DecoderTrial, Device, RecentPayload } from "../bindings";
-import { CopyButton, FormField } from "../components";
+import { CopyButton, FormField, PortField, SmallButton } from "../components";
 import { formatDateTime, formatTime } from "../format";
-import { base64ToHex, parsePort, PORT_MAX, PORT_MIN } from "../payload";
+import { base64ToHex, parsePort } from "../payload";
 import { useCommand } from "../useCommand";
 import { errorLine } from "./decoderTemplates";
 
@@ -118,22 +118,16 @@ export function DecoderTest({
             />
           )}
         </FormField>
-        <FormField label="Port" hint={`${PORT_MIN}–${PORT_MAX}`} error={errors.port}>
-          {(control) => (
-            <input
-              {...control}
-              ref={portRef}
-              className="input input-narrow"
-              data-testid="decoder-test-port"
-              inputMode="numeric"
-              value={port}
-              onChange={(e) => {
-                setPort(e.target.value);
-                setErrors((x) => ({ ...x, port: undefined }));
-              }}
-            />
-          )}
-        </FormField>
+        <PortField
+          ref={portRef}
+          testId="decoder-test-port"
+          value={port}
+          error={errors.port}
+          onChange={(value) => {
+            setPort(value);
+            setErrors((x) => ({ ...x, port: undefined }));
+          }}
+        />
         <button
           type="submit"
           className="button button-primary"
@@ -240,15 +234,13 @@ function RecentUplinks({ labelIds, onPick }: { labelIds: readonly string[]; onPi
           )}
         </FormField>
         {deviceId !== "" ? (
-          <button
-            type="button"
-            className="button button-secondary button-small"
-            data-testid="decoder-recent-refresh"
+          <SmallButton
+            testId="decoder-recent-refresh"
             disabled={recent?.state === "loading"}
             onClick={() => load(deviceId)}
           >
             Refresh
-          </button>
+          </SmallButton>
         ) : null}
       </div>
       {recent?.state === "loading" ? (
@@ -347,14 +339,9 @@ function TrialResult({ result, onGoToLine }: { result: TrialState; onGoToLine: (
             {trial.error ?? "The decoder failed."}
           </p>
           {line !== null ? (
-            <button
-              type="button"
-              className="button button-secondary button-small"
-              data-testid="decoder-test-goto"
-              onClick={() => onGoToLine(line)}
-            >
+            <SmallButton testId="decoder-test-goto" onClick={() => onGoToLine(line)}>
               Go to line {line}
-            </button>
+            </SmallButton>
           ) : null}
           {trial.micros > 0 ? <p className="muted">Ran for {formatMicros(trial.micros)}.</p> : null}
         </div>

@@ -3,7 +3,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { listDecoders, listLabels, removeDecoder } from "../api";
 import type { Decoder, LabelSummary } from "../bindings";
-import { Dialog, EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { ConfirmDialog, Dialog, EmptyState, ErrorState, Loading, PageHeader, SmallButton } from "../components";
 import { plural } from "../format";
 import { CodeIcon } from "../icons";
 import { useCommand } from "../useCommand";
@@ -132,9 +132,7 @@ export function DecodersPage() {
       {notice ? (
         <div className="note note-dismissible" role="status" data-testid="decoder-notice">
           <span>{notice}</span>
-          <button type="button" className="button button-secondary button-small" onClick={() => setNotice(null)}>
-            Dismiss
-          </button>
+          <SmallButton onClick={() => setNotice(null)}>Dismiss</SmallButton>
         </div>
       ) : null}
       {state.status === "loading" ? <Loading what="decoders" /> : null}
@@ -229,34 +227,20 @@ function DecoderRow({
         )}
       </div>
       <div className="card-row-buttons">
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="decoder-edit"
-          data-return-focus={`edit:${decoder.id}`}
-          aria-label={`Edit ${decoder.name}`}
+        <SmallButton
+          testId="decoder-edit"
+          returnFocus={`edit:${decoder.id}`}
+          label={`Edit ${decoder.name}`}
           onClick={onEdit}
         >
           Edit
-        </button>
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="decoder-labels"
-          aria-label={`Labels of ${decoder.name}`}
-          onClick={onLabels}
-        >
+        </SmallButton>
+        <SmallButton testId="decoder-labels" label={`Labels of ${decoder.name}`} onClick={onLabels}>
           Labels
-        </button>
-        <button
-          type="button"
-          className="button button-danger-quiet button-small"
-          data-testid="decoder-delete"
-          aria-label={`Delete ${decoder.name}`}
-          onClick={onDelete}
-        >
+        </SmallButton>
+        <SmallButton tone="danger" testId="decoder-delete" label={`Delete ${decoder.name}`} onClick={onDelete}>
           Delete
-        </button>
+        </SmallButton>
       </div>
       {doubles > 0 ? (
         <p className="decoder-conflict decoder-row-note" data-testid="decoder-double">
@@ -331,15 +315,18 @@ function DeleteDecoderDialog({
   onDeleted: () => void;
   onCancel: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const many = decoder.labels.length > 1;
   return (
-    <Dialog
+    <ConfirmDialog
       titleId="delete-decoder-title"
       title={`Delete the decoder ${decoder.name}?`}
       testId="delete-decoder-dialog"
-      busy={busy}
+      confirmLabel="Delete decoder"
+      busyLabel="Deleting…"
+      confirmTestId="delete-decoder-confirm"
+      errorTestId="delete-decoder-error"
+      action={() => removeDecoder(decoder.id)}
+      onDone={onDeleted}
       onCancel={onCancel}
     >
       <p data-testid="delete-decoder-effect">
@@ -347,32 +334,6 @@ function DeleteDecoderDialog({
           ? `${labelList(decoder)} ${many ? "lose" : "loses"} it: the uplinks of ${many ? "their" : "its"} devices go to AWS without decoded.`
           : "It is attached to no label: no device uses it."}
       </p>
-      {error ? (
-        <p className="inline-error" role="alert" data-testid="delete-decoder-error">
-          {error}
-        </p>
-      ) : null}
-      <div className="dialog-actions">
-        <button type="button" className="button button-secondary" autoFocus disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="button button-danger"
-          data-testid="delete-decoder-confirm"
-          disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            setError(null);
-            removeDecoder(decoder.id).then(onDeleted, (err: Error) => {
-              setBusy(false);
-              setError(err.message);
-            });
-          }}
-        >
-          {busy ? "Deleting…" : "Delete decoder"}
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

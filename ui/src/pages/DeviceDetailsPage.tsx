@@ -3,9 +3,18 @@
 import { useCallback, useMemo, useRef, useState, type FormEvent } from "react";
 import { deviceDetails, sendDownlink } from "../api";
 import type { Device, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
-import { BackButton, BreakAfter, CopyButton, ErrorState, FormField, Loading, PageHeader } from "../components";
+import {
+  BackButton,
+  BreakAfter,
+  CopyButton,
+  ErrorState,
+  FormField,
+  Loading,
+  PageHeader,
+  PortField,
+} from "../components";
 import { formatCount, formatDateTime, formatLastSeen, formatTime, plural } from "../format";
-import { parsePayload, parsePort, PORT_MAX, PORT_MIN, type PayloadFormat } from "../payload";
+import { parsePayload, parsePort, type PayloadFormat } from "../payload";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
 
@@ -245,22 +254,16 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
   return (
     <form className="downlink-form" onSubmit={submit} aria-label="Send downlink" noValidate data-testid="downlink-form">
       <h3 className="section-title">Send downlink</h3>
-      <FormField label="Port" hint={`${PORT_MIN}–${PORT_MAX}`} error={errors.port}>
-        {(control) => (
-          <input
-            {...control}
-            ref={portRef}
-            className="input input-narrow"
-            data-testid="downlink-port"
-            inputMode="numeric"
-            value={port}
-            onChange={(e) => {
-              setPort(e.target.value);
-              setErrors((x) => ({ ...x, port: undefined }));
-            }}
-          />
-        )}
-      </FormField>
+      <PortField
+        ref={portRef}
+        testId="downlink-port"
+        value={port}
+        error={errors.port}
+        onChange={(value) => {
+          setPort(value);
+          setErrors((x) => ({ ...x, port: undefined }));
+        }}
+      />
       <label className="checkbox downlink-confirmed">
         <input
           type="checkbox"

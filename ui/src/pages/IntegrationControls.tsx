@@ -3,6 +3,7 @@
 import { useState, type ReactNode } from "react";
 import { provisionNow, setIntegrationActive } from "../api";
 import type { Integration, IntegrationKind } from "../bindings";
+import { SmallButton } from "../components";
 
 export const KIND_LABELS: Record<IntegrationKind, string> = {
   aws_iot_core: "AWS IoT Core",
@@ -90,16 +91,14 @@ export function ProvisionButton({ integration }: { integration: Integration }) {
   };
   return (
     <>
-      <button
-        type="button"
-        className="button button-secondary button-small"
-        data-testid="integration-provision"
+      <SmallButton
+        testId="integration-provision"
         disabled={state.busy || !integration.active}
         title={integration.active ? "Create its devices' things and certificates in AWS now" : "Enable it first"}
         onClick={run}
       >
         Provision now
-      </button>
+      </SmallButton>
       {state.message ? (
         <span
           className={state.failed ? "row-message text-danger" : "row-message muted"}

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { removeIntegration } from "../api";
 import type { Integration, RemoveOutcome } from "../bindings";
-import { Dialog } from "../components";
+import { Dialog, SmallButton } from "../components";
 import { formatCount } from "../format";
 
 export function DeleteDialog({
@@ -86,9 +86,7 @@ export function RemoveOutcomeNote({ outcome, onDismiss }: { outcome: RemoveOutco
     <section className="panel outcome" role="status" data-testid="remove-outcome">
       <header className="panel-header">
         <h2>{outcome.removed ? `Deleted ${outcome.name}` : `${outcome.name} was not deleted`}</h2>
-        <button type="button" className="button button-secondary button-small" onClick={onDismiss}>
-          Dismiss
-        </button>
+        <SmallButton onClick={onDismiss}>Dismiss</SmallButton>
       </header>
       <div className="panel-note">
         {outcome.dropped_uplinks > 0 ? (

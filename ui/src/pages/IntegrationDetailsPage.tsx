@@ -4,7 +4,16 @@
 import { useCallback, useMemo, type ReactNode } from "react";
 import { integrationDetails } from "../api";
 import type { Integration, IntegrationDetails, PipedDevice, SessionState } from "../bindings";
-import { BackButton, BreakAfter, CopyButton, EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import {
+  BackButton,
+  BreakAfter,
+  CopyButton,
+  EmptyState,
+  ErrorState,
+  Loading,
+  PageHeader,
+  SmallButton,
+} from "../components";
 import { formatCount, formatDateTime, formatLastSeen } from "../format";
 import { RadioIcon } from "../icons";
 import { HealthLine, SessionBadge, sessionSummary, type LiveHealth } from "../status";
@@ -46,23 +55,13 @@ export function IntegrationDetailsPage({ id, live, notice, onBack, onUpdate, onD
         actions={
           details ? (
             <>
-              <button
-                type="button"
-                className="button button-secondary button-small"
-                data-testid="integration-update"
-                onClick={() => onUpdate(details.integration)}
-              >
+              <SmallButton testId="integration-update" onClick={() => onUpdate(details.integration)}>
                 Update AWS connection details
-              </button>
+              </SmallButton>
               <ProvisionButton integration={details.integration} />
-              <button
-                type="button"
-                className="button button-danger-quiet button-small"
-                data-testid="integration-delete"
-                onClick={() => onDelete(details.integration)}
-              >
+              <SmallButton tone="danger" testId="integration-delete" onClick={() => onDelete(details.integration)}>
                 Delete
-              </button>
+              </SmallButton>
             </>
           ) : undefined
         }

@@ -1,9 +1,10 @@
 // What an integration's messages carry beyond the uplink itself: `decoded`, the source's own
 // decoded object, and shadow updates. A switch saves at once (all three options); a refusal
 // shows under it and the switch goes back to what it was.
-import { useEffect, useId, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { setIntegrationPayload } from "../api";
 import type { Integration, PayloadOptions } from "../bindings";
+import { SwitchRow } from "../components";
 
 type Key = keyof PayloadOptions;
 
@@ -66,69 +67,6 @@ export function payloadSummary(p: PayloadOptions): string {
   return p.shadow ? `${decoded} · Shadow` : decoded;
 }
 
-function OptionRow({
-  option,
-  checked,
-  busy,
-  unavailable,
-  error,
-  onToggle,
-}: {
-  option: Option;
-  checked: boolean;
-  /** Another change is being saved: a click is ignored (focus stays). */
-  busy: boolean;
-  /** Why it cannot be changed now, if it cannot. */
-  unavailable: string | null;
-  error: string | null;
-  onToggle: () => void;
-}) {
-  const id = useId();
-  const hintId = `${id}-hint`;
-  const reasonId = `${id}-reason`;
-  const errorId = `${id}-error`;
-  const describedBy = [error !== null ? errorId : null, unavailable !== null ? reasonId : null, hintId]
-    .filter((x) => x !== null)
-    .join(" ");
-  return (
-    <div className="card-row" data-testid={`payload-${option.key}`}>
-      <div className="card-row-main">
-        <label className="card-row-title" htmlFor={id}>
-          {option.label}
-        </label>
-        <p id={hintId} className="field-hint">
-          {option.hint}
-        </p>
-        {unavailable !== null ? (
-          <p id={reasonId} className="field-hint" data-testid={`payload-${option.key}-reason`}>
-            {unavailable}
-          </p>
-        ) : null}
-        {error !== null ? (
-          <p id={errorId} className="field-error" role="alert" data-testid={`payload-${option.key}-error`}>
-            Could not save: {error}
-          </p>
-        ) : null}
-      </div>
-      <button
-        type="button"
-        role="switch"
-        id={id}
-        className={unavailable !== null ? "switch switch-unavailable" : "switch"}
-        aria-checked={checked}
-        aria-describedby={describedBy}
-        disabled={unavailable !== null}
-        // Not `disabled` while saving: that would drop keyboard focus mid-save. A click then is ignored.
-        aria-disabled={(busy && unavailable === null) || undefined}
-        data-testid={`payload-${option.key}-switch`}
-        onClick={onToggle}
-      >
-        <span className="switch-knob" />
-      </button>
-    </div>
-  );
-}
-
 /**
  * The "Message contents" panel of an integration's details. Shows its saved options, or the ones
  * being saved (put back if that fails); options loaded anew (a change from the CLI) replace them.
@@ -183,9 +121,11 @@ export function IntegrationPayload({ integration, onChanged }: { integration: In
         What each message to AWS carries besides the uplink. Decoders are attached to labels on the Decoders page.
       </p>
       {OPTIONS.map((option) => (
-        <OptionRow
+        <SwitchRow
           key={option.key}
-          option={option}
+          testId={`payload-${option.key}`}
+          label={option.label}
+          hint={option.hint}
           checked={shown[option.key]}
           busy={saving !== null}
           unavailable={option.key === "source_object" && !shown.decoded ? SOURCE_OBJECT_OFF_REASON : null}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { listIntegrations } from "../api";
 import type { Integration, RemoveOutcome } from "../bindings";
-import { EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { EmptyState, ErrorState, Loading, PageHeader, SmallButton } from "../components";
 import { CloudIcon } from "../icons";
 import { ConnectionPanel, HealthBadge, HealthLine, useIntegrationHealth, type LiveHealth } from "../status";
 import { useCommand } from "../useCommand";
@@ -99,33 +99,21 @@ function IntegrationRow({
         ) : null}
       </div>
       <div className="card-row-actions">
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="integration-details"
+        <SmallButton
+          testId="integration-details"
           data-details-for={integration.id}
-          aria-label={`Details of ${integration.name}`}
+          label={`Details of ${integration.name}`}
           onClick={onDetails}
         >
           Details
-        </button>
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="integration-update"
-          onClick={onUpdate}
-        >
+        </SmallButton>
+        <SmallButton testId="integration-update" onClick={onUpdate}>
           Update connection details
-        </button>
+        </SmallButton>
         <ProvisionButton integration={integration} />
-        <button
-          type="button"
-          className="button button-danger-quiet button-small"
-          data-testid="integration-delete"
-          onClick={onDelete}
-        >
+        <SmallButton tone="danger" testId="integration-delete" onClick={onDelete}>
           Delete
-        </button>
+        </SmallButton>
       </div>
     </li>
   );
@@ -159,9 +147,7 @@ function ResultNote({ result, onDismiss }: { result: WizardResult; onDismiss: ()
   return (
     <div className="note note-dismissible" role="status" data-testid="wizard-result">
       <span>{text}</span>
-      <button type="button" className="button button-secondary button-small" onClick={onDismiss}>
-        Dismiss
-      </button>
+      <SmallButton onClick={onDismiss}>Dismiss</SmallButton>
     </div>
   );
 }

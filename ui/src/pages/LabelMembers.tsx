@@ -1,7 +1,7 @@
 import { useDeferredValue, useId, useMemo, useState, type FormEvent } from "react";
 import { attachLabel, detachLabel, listDevices, listIntegrations } from "../api";
 import type { Device, Integration, LabelSummary, Target } from "../bindings";
-import { Dialog, EmptyState, ErrorState, Loading } from "../components";
+import { Dialog, EmptyState, ErrorState, Loading, SmallButton } from "../components";
 import { formatCount, formatDateTime, formatLastSeen, plural } from "../format";
 import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
@@ -377,9 +377,9 @@ function DeviceMembers({
           {hidden > 0 ? ` (${formatCount(hidden)} hidden by the filter)` : ""}
         </span>
         {chosen.length > 0 ? (
-          <button type="button" className="button button-secondary button-small" disabled={busy !== null} onClick={clear}>
+          <SmallButton disabled={busy !== null} onClick={clear}>
             Clear selection
-          </button>
+          </SmallButton>
         ) : null}
         <span className="members-actions-spacer" />
         <button

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from "react";
 import { createLabel, listLabels, removeLabel, renameLabel } from "../api";
 import type { LabelSummary } from "../bindings";
-import { Dialog, EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { ConfirmDialog, EmptyState, ErrorState, Loading, PageHeader, SmallButton } from "../components";
 import { plural } from "../format";
 import { TagIcon } from "../icons";
 import { useCommand } from "../useCommand";
@@ -192,34 +192,24 @@ function LabelRow({
       {editing ? null : (
         // One group: it wraps to the next line as a whole, on the right.
         <div className="card-row-buttons">
-          <button
-            type="button"
-            className="button button-secondary button-small"
-            data-testid="label-members"
-            aria-label={`Devices & integrations of ${label.name}`}
+          <SmallButton
+            testId="label-members"
+            label={`Devices & integrations of ${label.name}`}
             onClick={(e) => onMembers(e.currentTarget)}
           >
             Devices &amp; integrations
-          </button>
-          <button
+          </SmallButton>
+          <SmallButton
             ref={renameButton}
-            type="button"
-            className="button button-secondary button-small"
-            data-testid="rename-label"
-            aria-label={`Rename ${label.name}`}
+            testId="rename-label"
+            label={`Rename ${label.name}`}
             onClick={() => setEditing(true)}
           >
             Rename
-          </button>
-          <button
-            type="button"
-            className="button button-danger-quiet button-small"
-            data-testid="delete-label"
-            aria-label={`Delete ${label.name}`}
-            onClick={onDelete}
-          >
+          </SmallButton>
+          <SmallButton tone="danger" testId="delete-label" label={`Delete ${label.name}`} onClick={onDelete}>
             Delete
-          </button>
+          </SmallButton>
         </div>
       )}
     </li>
@@ -228,16 +218,17 @@ function LabelRow({
 
 /** Says what deleting disconnects before it does. */
 function DeleteLabelDialog({ label, onDone, onCancel }: { label: LabelSummary; onDone: () => void; onCancel: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const linked = label.device_count > 0 && label.integration_count > 0;
-
   return (
-    <Dialog
+    <ConfirmDialog
       titleId="delete-label-title"
       title={`Delete the label ${label.name}?`}
       testId="delete-label-dialog"
-      busy={busy}
+      confirmLabel="Delete label"
+      busyLabel="Deleting…"
+      confirmTestId="delete-label-confirm"
+      action={() => removeLabel(label.id)}
+      onDone={onDone}
       onCancel={onCancel}
     >
       <p data-testid="delete-label-effect">
@@ -247,31 +238,6 @@ function DeleteLabelDialog({ label, onDone, onCancel }: { label: LabelSummary; o
           ? " Devices that reach an integration only through this label stop being forwarded there."
           : " Nothing is forwarded through it now."}
       </p>
-      {error ? (
-        <p className="inline-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div className="dialog-actions">
-        <button type="button" className="button button-secondary" autoFocus disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="button button-danger"
-          data-testid="delete-label-confirm"
-          disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            removeLabel(label.id).then(onDone, (err: Error) => {
-              setBusy(false);
-              setError(err.message);
-            });
-          }}
-        >
-          {busy ? "Deleting…" : "Delete label"}
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

@@ -1,9 +1,9 @@
 // Settings: what closing the window does, desktop notifications, and where the app keeps its
 // data and log. A toggle saves at once; the CLI (or another window) changing them reloads them.
-import { useEffect, useId, useState } from "react";
+import { useEffect, useState } from "react";
 import { getSettings, saveSettings } from "../api";
 import type { AppInfo, Settings } from "../bindings";
-import { CopyButton, ErrorState, Loading, PageHeader } from "../components";
+import { CopyButton, ErrorState, Loading, PageHeader, SwitchRow } from "../components";
 import { useCommand } from "../useCommand";
 
 /** Saving settings (here or from the CLI) reports "settings": reload them. */
@@ -28,55 +28,6 @@ const SETTINGS: { key: SettingKey; label: string; hint: string }[] = [
     hint: "When an integration cannot reach AWS or recovers, and when uplinks were lost before reaching the bridge.",
   },
 ];
-
-function SettingRow({
-  setting,
-  checked,
-  busy,
-  error,
-  onToggle,
-}: {
-  setting: (typeof SETTINGS)[number];
-  checked: boolean;
-  busy: boolean;
-  error: string | null;
-  onToggle: () => void;
-}) {
-  const id = useId();
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
-  return (
-    <div className="card-row" data-testid={`setting-${setting.key}`}>
-      <div className="card-row-main">
-        <label className="card-row-title" htmlFor={id}>
-          {setting.label}
-        </label>
-        <p id={hintId} className="field-hint">
-          {setting.hint}
-        </p>
-        {error !== null ? (
-          <p id={errorId} className="field-error" role="alert" data-testid={`setting-${setting.key}-error`}>
-            Could not save: {error}
-          </p>
-        ) : null}
-      </div>
-      <button
-        type="button"
-        role="switch"
-        id={id}
-        className="switch"
-        aria-checked={checked}
-        aria-describedby={error !== null ? `${errorId} ${hintId}` : hintId}
-        // Not `disabled`: that would drop keyboard focus mid-save. A click while saving is ignored.
-        aria-disabled={busy || undefined}
-        data-testid={`setting-${setting.key}-switch`}
-        onClick={onToggle}
-      >
-        <span className="switch-knob" />
-      </button>
-    </div>
-  );
-}
 
 /** The two toggles. Shows the saved settings, or the one being saved (reverted if that fails). */
 function SettingsForm({ saved }: { saved: Settings }) {
@@ -116,9 +67,11 @@ function SettingsForm({ saved }: { saved: Settings }) {
         <span className="muted">Changes are saved at once.</span>
       </header>
       {SETTINGS.map((setting) => (
-        <SettingRow
+        <SwitchRow
           key={setting.key}
-          setting={setting}
+          testId={`setting-${setting.key}`}
+          label={setting.label}
+          hint={setting.hint}
           checked={shown[setting.key]}
           busy={saving !== null}
           error={error?.key === setting.key ? error.message : null}

@@ -5,7 +5,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { addSource, updateSource } from "../api";
 import type { Source, SourceInput } from "../bindings";
-import { CopyButton, FormField, TextField } from "../components";
+import { CopyButton, FormField, SmallButton, TextField } from "../components";
 import { SourceGuide } from "./SourceGuide";
 import { TestResult, useSourceTest } from "./SourceProbe";
 import {
@@ -395,14 +395,9 @@ function WebhookSecret({
       ) : null}
       {requireSecret && (stored || secret !== null) ? (
         <div>
-          <button
-            type="button"
-            className="button button-secondary button-small"
-            data-testid="source-generate-secret"
-            onClick={onGenerate}
-          >
+          <SmallButton testId="source-generate-secret" onClick={onGenerate}>
             Generate a new secret
-          </button>
+          </SmallButton>
         </div>
       ) : null}
       {error ? (

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { connectionStates, listSources, removeSource, setSourcePaused } from "../api";
 import type { Source, SourceConfig, SourceRemoved } from "../bindings";
-import { Dialog, EmptyState, ErrorState, Loading, PageHeader } from "../components";
+import { ConfirmDialog, EmptyState, ErrorState, Loading, PageHeader, SmallButton } from "../components";
 import { SourceIcon } from "../icons";
 import { STATUS_POLL_MS } from "../status";
 import { useCommand, usePolling } from "../useCommand";
@@ -115,45 +115,33 @@ function SourceRow({
       <SourceMeta config={source.config} />
       <StatusBadge status={status} />
       <div className="card-row-actions">
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="source-edit"
-          data-return-focus={`edit:${source.id}`}
-          aria-label={`Edit ${source.name}`}
+        <SmallButton
+          testId="source-edit"
+          returnFocus={`edit:${source.id}`}
+          label={`Edit ${source.name}`}
           onClick={onEdit}
         >
           Edit
-        </button>
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="source-pause"
-          aria-label={`${source.paused ? "Resume" : "Pause"} ${source.name}`}
+        </SmallButton>
+        <SmallButton
+          testId="source-pause"
+          label={`${source.paused ? "Resume" : "Pause"} ${source.name}`}
           disabled={pausing}
           onClick={togglePause}
         >
           {source.paused ? "Resume" : "Pause"}
-        </button>
-        <button
-          type="button"
-          className="button button-secondary button-small"
-          data-testid="source-test"
-          aria-label={`Test ${source.name}`}
+        </SmallButton>
+        <SmallButton
+          testId="source-test"
+          label={`Test ${source.name}`}
           disabled={test.state === "testing"}
           onClick={onTest}
         >
           {test.state === "testing" ? "Testing…" : "Test"}
-        </button>
-        <button
-          type="button"
-          className="button button-danger-quiet button-small"
-          data-testid="source-remove"
-          aria-label={`Remove ${source.name}`}
-          onClick={onRemove}
-        >
+        </SmallButton>
+        <SmallButton tone="danger" testId="source-remove" label={`Remove ${source.name}`} onClick={onRemove}>
           Remove
-        </button>
+        </SmallButton>
         {pauseError ? (
           <span className="row-message text-danger" role="alert" data-testid="source-pause-error">
             {pauseError}
@@ -179,24 +167,18 @@ function RemoveDialog({
   onRemoved: (removed: SourceRemoved) => void;
   onCancel: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const secret = secretUse(source.config);
-  const remove = () => {
-    setBusy(true);
-    setError(null);
-    removeSource(source.id).then(onRemoved, (e: Error) => {
-      setBusy(false);
-      setError(e.message);
-    });
-  };
-
   return (
-    <Dialog
+    <ConfirmDialog
       titleId="remove-source-title"
       title={`Remove ${source.name}?`}
       testId="remove-source-dialog"
-      busy={busy}
+      confirmLabel="Remove source"
+      busyLabel="Removing…"
+      confirmTestId="remove-source-confirm"
+      errorTestId="remove-source-error"
+      action={() => removeSource(source.id)}
+      onDone={onRemoved}
       onCancel={onCancel}
     >
       <p data-testid="remove-source-effect">
@@ -207,26 +189,7 @@ function RemoveDialog({
         The bridge {source.config.kind === "http_webhook" ? "stops listening" : "disconnects"} and forgets its settings
         {secret ? ` and the ${secret} in the keychain` : ""}. Its devices and their labels stay.
       </p>
-      {error ? (
-        <p className="inline-error" role="alert" data-testid="remove-source-error">
-          {error}
-        </p>
-      ) : null}
-      <div className="dialog-actions">
-        <button type="button" className="button button-secondary" autoFocus disabled={busy} onClick={onCancel}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="button button-danger"
-          data-testid="remove-source-confirm"
-          disabled={busy}
-          onClick={remove}
-        >
-          {busy ? "Removing…" : "Remove source"}
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 
@@ -252,9 +215,7 @@ function NoticeNote({ notice, onDismiss }: { notice: Notice; onDismiss: () => vo
     <>
       <div className="note note-dismissible" role="status" data-testid="source-notice">
         <span>{text}</span>
-        <button type="button" className="button button-secondary button-small" onClick={onDismiss}>
-          Dismiss
-        </button>
+        <SmallButton onClick={onDismiss}>Dismiss</SmallButton>
       </div>
       {warning ? (
         <p className="note note-warn" role="alert" data-testid="source-notice-warning">

@@ -4,7 +4,7 @@
 // existing ones. Nothing is sent here; the wizard creates and attaches them after the integration.
 import { useId, type Ref } from "react";
 import type { LabelSummary } from "../bindings";
-import { ErrorState, Loading } from "../components";
+import { ErrorState, Loading, SmallButton } from "../components";
 import { formatCount } from "../format";
 import type { CommandState } from "../useCommand";
 
@@ -143,10 +143,8 @@ export function LabelStep({
             )}
             {shown?.clash ? (
               <div>
-                <button
-                  type="button"
-                  className="button button-secondary button-small"
-                  data-testid="wizard-pick-instead"
+                <SmallButton
+                  testId="wizard-pick-instead"
                   onClick={() => {
                     const clash = shown.clash as LabelSummary;
                     onChange({
@@ -157,7 +155,7 @@ export function LabelStep({
                   }}
                 >
                   Pick "{shown.clash.name}" instead
-                </button>
+                </SmallButton>
               </div>
             ) : null}
           </div>

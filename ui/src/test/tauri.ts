@@ -1,6 +1,7 @@
 import "@testing-library/jest-dom/vitest";
-import { vi } from "vitest";
+import { beforeEach, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
+import { resetChangeStreamForTests } from "../api";
 import type {
   AppInfo,
   BridgeStatus,
@@ -120,6 +121,20 @@ export function mockCommands(mocks: CommandMocks): void {
     return value;
   });
 }
+
+/**
+ * Before each test of the file: `invoke` answers nothing and has no calls, and the app's change
+ * stream is forgotten, so the page under test subscribes anew (`changesChannel()` finds it).
+ */
+export function resetCommandsEachTest(): void {
+  beforeEach(() => {
+    vi.mocked(invoke).mockReset();
+    resetChangeStreamForTests();
+  });
+}
+
+/** The UI's `invoke` calls of `cmd` so far, each `[cmd, args]`. */
+export const callsOf = (cmd: string) => vi.mocked(invoke).mock.calls.filter(([c]) => c === cmd);
 
 /** The channel the UI passed to its latest `subscribe_events` call. */
 export function lastEventChannel(): MockChannel<Event[]> {
