@@ -21,6 +21,24 @@ fn fleet(env: &Env, aws: &test_harness::Mosquitto, n: usize, prefix: &str) -> Ve
     euis
 }
 
+/// Publishes `n` uplinks as fast as the client goes, round-robin over the devices; their uuids.
+async fn burst(helium: &Observer, euis: &[String], n: u32) -> HashSet<String> {
+    let mut sent = HashSet::new();
+    for k in 0..n {
+        let eui = &euis[k as usize % euis.len()];
+        let uuid = uuid::Uuid::new_v4().to_string();
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                // Each device counts its own frames, so no upstream gap is reported.
+                uplink(eui, k / euis.len() as u32, &uuid),
+            )
+            .await;
+        sent.insert(uuid);
+    }
+    sent
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     let env = Env::new();
@@ -37,19 +55,7 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     wait_for_sessions(&bridge, euis.len()).await;
     aws.stop();
 
-    let mut sent = HashSet::new();
-    for n in 0..1000u32 {
-        let eui = &euis[n as usize % euis.len()];
-        let uuid = uuid::Uuid::new_v4().to_string();
-        helium
-            .publish(
-                &format!("application/{APP}/device/{eui}/event/up"),
-                // Each device counts its own frames, so no upstream gap is reported.
-                uplink(eui, n / euis.len() as u32, &uuid),
-            )
-            .await;
-        sent.insert(uuid);
-    }
+    let sent = burst(&helium, &euis, 1000).await;
     // All 1000 are durably queued while AWS is away.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -111,18 +117,7 @@ async fn a_4000_uplink_burst_at_full_speed_through_a_stock_mosquitto_arrives_who
     wait_for_sources(&env.core, &bridge).await;
     wait_for_sessions(&bridge, euis.len()).await;
 
-    let mut sent = HashSet::new();
-    for n in 0..BURST {
-        let eui = &euis[n as usize % euis.len()];
-        let uuid = uuid::Uuid::new_v4().to_string();
-        helium
-            .publish(
-                &format!("application/{APP}/device/{eui}/event/up"),
-                uplink(eui, n / euis.len() as u32, &uuid),
-            )
-            .await;
-        sent.insert(uuid);
-    }
+    let sent = burst(&helium, &euis, BURST).await;
     let mut got = HashSet::new();
     while got.len() < sent.len() {
         let Some((_, p)) = out.next(Duration::from_secs(30)).await else {

@@ -80,6 +80,20 @@ impl Setup {
         }
     }
 
+    /// The integration's policy document as moto holds it.
+    async fn policy_document(&self, integration: &Integration) -> Value {
+        let policy = self
+            .iot
+            .get_policy()
+            .policy_name(policy_name(integration))
+            .send()
+            .await
+            .unwrap();
+        let text = policy.policy_document().unwrap();
+        assert!(text.len() <= 2048, "AWS's limit on a policy document");
+        serde_json::from_str(text).unwrap()
+    }
+
     async fn counts(&self) -> (usize, usize, usize) {
         let things = self.iot.list_things().send().await.unwrap().things().len();
         let certs = self.iot.list_certificates().send().await.unwrap().certificates().len();
@@ -207,16 +221,7 @@ async fn provisioning_creates_thing_certificate_and_least_privilege_policy() {
     let names: Vec<_> = attached.policies().iter().filter_map(|p| p.policy_name()).collect();
     assert_eq!(names, [policy_name(&integration).as_str()]);
 
-    let policy = s
-        .iot
-        .get_policy()
-        .policy_name(policy_name(&integration))
-        .send()
-        .await
-        .unwrap();
-    let doc: Value = serde_json::from_str(policy.policy_document().unwrap()).unwrap();
-    assert_eq!(doc, expected_policy());
-    assert!(policy.policy_document().unwrap().len() <= 2048);
+    assert_eq!(s.policy_document(&integration).await, expected_policy());
 
     let steps: Vec<_> = events.lock().unwrap().iter().filter_map(|e| e.step).collect();
     assert_eq!(
@@ -652,18 +657,10 @@ async fn turning_shadow_updates_on_extends_the_policy_by_the_things_own_shadow_t
 
     integration.payload.shadow = true;
     assert!(p.refresh_policy(&integration).await.unwrap());
-    let policy = s
-        .iot
-        .get_policy()
-        .policy_name(policy_name(&integration))
-        .send()
-        .await
-        .unwrap();
-    let doc: Value = serde_json::from_str(policy.policy_document().unwrap()).unwrap();
     let mut expected = expected_policy();
     expected["Statement"][1]["Resource"] = json!([
         "arn:aws:iot:us-east-1:123456789012:topic/helium/uplinks",
         "arn:aws:iot:us-east-1:123456789012:topic/$aws/things/${iot:Connection.Thing.ThingName}/shadow/update"
     ]);
-    assert_eq!(doc, expected);
+    assert_eq!(s.policy_document(&integration).await, expected);
 }
