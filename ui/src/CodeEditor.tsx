@@ -110,15 +110,7 @@ const theme = EditorView.theme({
   },
 });
 
-export function CodeEditor({
-  value,
-  onChange,
-  label,
-  describedBy,
-  errorLine = null,
-  testId,
-  ref,
-}: {
+export type CodeEditorProps = {
   value: string;
   onChange: (value: string) => void;
   /** The editor's accessible name (its text area carries it). */
@@ -129,7 +121,17 @@ export function CodeEditor({
   errorLine?: number | null;
   testId?: string;
   ref?: Ref<CodeEditorHandle>;
-}) {
+};
+
+export function CodeEditor({
+  value,
+  onChange,
+  label,
+  describedBy,
+  errorLine = null,
+  testId,
+  ref,
+}: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const attributes = useRef(new Compartment());

@@ -1,10 +1,10 @@
 import { act, render, screen, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
-import { useImperativeHandle, type Ref } from "react";
+import { useImperativeHandle } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import type { Decoder, DecoderKind, DecoderTrial, LabelSummary } from "./bindings";
-import type { CodeEditorHandle } from "./CodeEditor";
+import type { CodeEditorProps } from "./CodeEditor";
 import { DecodersPage } from "./pages/DecodersPage";
 import { errorLine, templateOf } from "./pages/decoderTemplates";
 import { formatMicros } from "./pages/DecoderTest";
@@ -22,15 +22,7 @@ const editorCalls = vi.hoisted(() => ({ focusLine: [] as number[] }));
 // CodeMirror needs a layout jsdom does not have: the page tests type into a plain text area with
 // the editor's name (codeEditor.test.tsx covers the real one).
 vi.mock("./CodeEditor", () => ({
-  CodeEditor: function CodeEditorStandIn(props: {
-    value: string;
-    onChange: (value: string) => void;
-    label: string;
-    describedBy?: string;
-    errorLine?: number | null;
-    testId?: string;
-    ref?: Ref<CodeEditorHandle>;
-  }) {
+  CodeEditor: function CodeEditorStandIn(props: CodeEditorProps) {
     useImperativeHandle(props.ref, () => ({
       focusLine: (line: number) => editorCalls.focusLine.push(line),
       value: () => props.value,

@@ -1,10 +1,11 @@
 // Decoders: the list (name, kind, labels), "New decoder" from a template, the editor (DecoderEditor),
 // the labels dialog and delete. A device gets the decoder of its labels.
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { listDecoders, listLabels, removeDecoder } from "../api";
 import type { Decoder, LabelSummary } from "../bindings";
 import { ConfirmDialog, Dialog, EmptyState, ErrorState, Loading, PageHeader, SmallButton } from "../components";
 import { plural } from "../format";
+import { RadioCards, type RadioCardOption } from "../RadioCards";
 import { CodeIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { DecoderEditor } from "./DecoderEditor";
@@ -251,10 +252,16 @@ function DecoderRow({
   );
 }
 
+const TEMPLATE_OPTIONS: readonly RadioCardOption<DecoderTemplate["kind"]>[] = TEMPLATES.map((t) => ({
+  value: t.kind,
+  title: t.title,
+  description: t.description,
+  testId: `decoder-template-${t.kind}`,
+}));
+
 /** "New decoder": which template to start from. */
 function NewDecoderDialog({ onChoose, onCancel }: { onChoose: (t: DecoderTemplate) => void; onCancel: () => void }) {
   const [kind, setKind] = useState<DecoderTemplate["kind"]>("helium");
-  const name = useId();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onChoose(templateOf(kind));
@@ -262,29 +269,13 @@ function NewDecoderDialog({ onChoose, onCancel }: { onChoose: (t: DecoderTemplat
   return (
     <Dialog titleId="new-decoder-title" title="New decoder" testId="new-decoder-dialog" busy={false} onCancel={onCancel}>
       <form className="decoder-new" onSubmit={submit}>
-        <fieldset className="kind-options decoder-templates">
-          <legend className="field-label">Start from</legend>
-          {TEMPLATES.map((t) => (
-            <label key={t.kind} className="kind-option">
-              <input
-                type="radio"
-                name={name}
-                value={t.kind}
-                checked={kind === t.kind}
-                onChange={() => setKind(t.kind)}
-                aria-label={t.title}
-                aria-describedby={`${name}-${t.kind}`}
-                data-testid={`decoder-template-${t.kind}`}
-              />
-              <span className="kind-option-text">
-                <span className="kind-option-title">{t.title}</span>
-                <span id={`${name}-${t.kind}`} className="kind-option-desc">
-                  {t.description}
-                </span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
+        <RadioCards
+          legend="Start from"
+          className="decoder-templates"
+          options={TEMPLATE_OPTIONS}
+          value={kind}
+          onChange={setKind}
+        />
         <div className="dialog-actions">
           <button type="button" className="button button-secondary" onClick={onCancel}>
             Cancel

@@ -6,6 +6,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { addSource, updateSource } from "../api";
 import type { Source, SourceInput } from "../bindings";
 import { CopyButton, FormField, SmallButton, TextField } from "../components";
+import { RadioCards, type RadioCardOption } from "../RadioCards";
 import { SourceGuide } from "./SourceGuide";
 import { TestResult, useSourceTest } from "./SourceProbe";
 import {
@@ -20,42 +21,15 @@ import {
   type SourceKind,
 } from "./sourceSettings";
 
-const KIND_OPTIONS: { kind: SourceKind; description: string }[] = [
-  { kind: "chirpstack_mqtt", description: "ChirpStack v4's built-in MQTT integration. Uplinks and downlinks." },
-  { kind: "http_webhook", description: "ChirpStack's HTTP integration posts uplinks to this computer." },
-  { kind: "legacy_mqtt", description: "Helium Console-style MQTT topics with legacy Helium JSON." },
-];
+const KIND_OPTIONS: readonly RadioCardOption<SourceKind>[] = (
+  [
+    ["chirpstack_mqtt", "ChirpStack v4's built-in MQTT integration. Uplinks and downlinks."],
+    ["http_webhook", "ChirpStack's HTTP integration posts uplinks to this computer."],
+    ["legacy_mqtt", "Helium Console-style MQTT topics with legacy Helium JSON."],
+  ] as const
+).map(([kind, description]) => ({ value: kind, title: KIND_LABELS[kind], description, testId: `kind-${kind}` }));
 
 export type SourceSaved = { verb: "added" | "saved"; source: Source; newSecret: boolean };
-
-function KindChooser({ kind, onChange }: { kind: SourceKind; onChange: (kind: SourceKind) => void }) {
-  const name = useId();
-  return (
-    <fieldset className="kind-options">
-      <legend className="field-label">Where uplinks come from</legend>
-      {KIND_OPTIONS.map((o) => (
-        <label key={o.kind} className="kind-option">
-          <input
-            type="radio"
-            name={name}
-            value={o.kind}
-            checked={kind === o.kind}
-            onChange={() => onChange(o.kind)}
-            aria-label={KIND_LABELS[o.kind]}
-            aria-describedby={`${name}-${o.kind}`}
-            data-testid={`kind-${o.kind}`}
-          />
-          <span className="kind-option-text">
-            <span className="kind-option-title">{KIND_LABELS[o.kind]}</span>
-            <span id={`${name}-${o.kind}`} className="kind-option-desc">
-              {o.description}
-            </span>
-          </span>
-        </label>
-      ))}
-    </fieldset>
-  );
-}
 
 export function SourceForm({
   source,
@@ -159,7 +133,12 @@ export function SourceForm({
         <span className="muted">{KIND_LABELS[fields.kind]}</span>
       </header>
       <form ref={formRef} className="wizard-body" onSubmit={onSubmit} noValidate>
-        <KindChooser kind={fields.kind} onChange={(kind) => update({ kind })} />
+        <RadioCards
+          legend="Where uplinks come from"
+          options={KIND_OPTIONS}
+          value={fields.kind}
+          onChange={(kind) => update({ kind })}
+        />
         <div className="field-grid">
           <TextField
             label="Name"
