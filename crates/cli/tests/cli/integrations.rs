@@ -69,6 +69,9 @@ fn add_with_every_option_and_show() {
         "region:        eu-central-1",
         "endpoint:      iot.example.com:8443",
         "forward joins: yes",
+        "decoded:       yes",
+        "source object: yes",
+        "shadows:       no",
         "labels:        -",
         "waiting:       0 uplink(s)",
     ] {
@@ -363,5 +366,27 @@ fn an_unreachable_api_url_is_named_without_a_debug_dump() {
             "error: the AWS API URL {url} could not be reached (tcp connect error: Connection refused (os error \
              111)): check the URL and that the service there runs"
         )
+    );
+}
+
+#[test]
+fn payload_options_change_what_messages_carry_and_need_a_switch() {
+    let env = Env::new();
+    let id = add_prod(&env);
+    let o = env.run(&["integration", "payload", &id]);
+    assert_eq!(o.code, Some(1));
+    assert_eq!(
+        o.stderr.trim(),
+        "error: nothing to change: give --decoded, --source-object or --shadow (on|off)"
+    );
+    let out = env.ok(&["integration", "payload", &id, "--decoded", "off", "--shadow", "on"]);
+    assert!(
+        out.contains("decoded off, ChirpStack object on, shadow updates on"),
+        "{out}"
+    );
+    let v = env.json(&["integration", "show", &id, "--json"]);
+    assert_eq!(
+        v["payload"],
+        serde_json::json!({"decoded": false, "source_object": true, "shadow": true})
     );
 }

@@ -2,6 +2,7 @@
 
 mod basics;
 mod common;
+mod decoders;
 mod devices;
 mod integrations;
 mod labels;

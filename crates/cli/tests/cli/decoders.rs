@@ -1,0 +1,62 @@
+//! `decoder …`: add, test, attach, list, and the errors a user meets on the way.
+
+use crate::common::Env;
+
+#[test]
+fn a_decoder_is_added_tested_and_attached_and_bad_input_is_named() {
+    let env = Env::new();
+    env.ok(&["label", "add", "fleet"]);
+    env.ok(&["decoder", "add", "lpp", "--kind", "cayenne"]);
+    // The seed's Cayenne LPP payload, in base64.
+    let v = env.json(&[
+        "decoder",
+        "test",
+        "lpp",
+        "--payload",
+        "AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw",
+    ]);
+    assert_eq!(
+        v[0],
+        serde_json::json!({"channel": 1, "type": 103, "name": "temperature", "value": 24.0, "unit": "celsius"})
+    );
+    env.ok(&["decoder", "attach", "lpp", "--label", "fleet"]);
+    let list = env.json(&["decoder", "list", "--json"]);
+    assert_eq!(list[0]["labels"][0]["name"], "fleet");
+
+    // A script that does not run is refused with its line; the decoder is not added.
+    let o = env.run_with_stdin(
+        &["decoder", "add", "broken", "--kind", "helium", "--script", "-"],
+        b"function Decoder(bytes) {\n  return {\n}}}",
+    );
+    assert_eq!(o.code, Some(1));
+    assert!(
+        o.stderr
+            .starts_with("error: the script does not run: line 3: SyntaxError"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(env.json(&["decoder", "list", "--json"]).as_array().unwrap().len(), 1);
+
+    for (args, error) in [
+        (
+            &["decoder", "test", "lpp", "--payload", "zz"][..],
+            "error: \"zz\" is neither hex nor base64",
+        ),
+        (
+            &["decoder", "test", "lpp", "--payload", "01ff"][..],
+            "error: the decoder failed: byte 0: unknown Cayenne LPP type 0xFF (255) on channel 1",
+        ),
+        (
+            &["decoder", "add", "js", "--kind", "helium"][..],
+            "error: a JavaScript decoder needs --script FILE (or - for stdin)",
+        ),
+        (
+            &["decoder", "attach", "lpp", "--label", "nope"][..],
+            "error: label \"nope\" not found",
+        ),
+        (&["decoder", "show", "nope"][..], "error: decoder \"nope\" not found"),
+    ] {
+        let o = env.run(args);
+        assert_eq!((o.code, o.stderr.trim()), (Some(1), error), "{args:?}");
+    }
+}
