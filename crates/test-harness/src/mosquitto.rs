@@ -81,7 +81,12 @@ impl Mosquitto {
         require_program("mosquitto", "apt-get install mosquitto");
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut conf = format!("per_listener_settings true\nlog_dest stdout\n{extra}");
+        // A log file, not stdout: mosquitto block-buffers a redirected stdout, so its notices
+        // (dropped messages among them) would show only once it exits.
+        let mut conf = format!(
+            "per_listener_settings true\nlog_dest file {}\n{extra}",
+            dir.path().join("broker.log").display()
+        );
         if extra.contains("persistence true") {
             let _ = writeln!(conf, "persistence_location {}/", dir.path().display());
         } else {
@@ -127,7 +132,10 @@ impl Mosquitto {
         self.server.as_ref().map(Server::pid)
     }
 
+    /// What mosquitto printed (start-up errors) and logged so far.
     pub fn log(&self) -> String {
-        self.server.as_ref().map(Server::log).unwrap_or_default()
+        let printed = self.server.as_ref().map(Server::log).unwrap_or_default();
+        let logged = std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default();
+        printed + &logged
     }
 }
