@@ -237,6 +237,7 @@ export type DeviceRoute = { integration_id: string, name: string, active: boolea
  * Its AWS thing and certificate exist and are usable.
  */
 provisioned: boolean, session: SessionState | null, };
+export type DeviceDecoderView = { "state": "none" } | { "state": "one", name: string, kind: DecoderKind, via: Array<string>, } | { "state": "conflict", message: string, };
 export type DeviceDetails = { device: Device, 
 /**
  * The AWS IoT thing name (the device id).
@@ -250,6 +251,10 @@ source_name: string | null, downlink_topic: string, labels: Array<Label>,
  * Integrations it shares a label with.
  */
 integrations: Array<DeviceRoute>, 
+/**
+ * The decoder its labels attach, or why none runs (two attach different ones).
+ */
+decoder: DeviceDecoderView, 
 /**
  * Newest last.
  */

@@ -170,6 +170,7 @@ function deviceDetails(o: Partial<DeviceDetails> = {}): DeviceDetails {
       },
       { integration_id: "int-2", name: "Water meters", active: false, provisioned: false, session: null },
     ],
+    decoder: { state: "one", name: "Greenhouse", kind: "helium", via: ["farm"] },
     recent_events: [
       event({ id: 501, message: "uplink from Sensor 1", device_id: "dev-1" }),
       event({ id: 502, message: "downlink rejected", kind: "downlink_rejected", level: "error", device_id: "dev-1" }),
@@ -184,6 +185,25 @@ async function openDevice(user: UserEvent, name = "Sensor 1") {
 }
 
 describe("Device details", () => {
+  it("names the device's decoder, or says two labels attach different ones", async () => {
+    const user = userEvent.setup();
+    const conflict = "its labels attach 2 decoders (\"a\" through farm; \"b\" through roof): each uplink's decoded is an error until one is detached";
+    mockCommands({ list_devices: [device(1)], device_details: deviceDetails({ decoder: { state: "conflict", message: conflict } }) });
+    render(<DevicesPage />);
+    await openDevice(user);
+    const shown = await screen.findByTestId("device-decoder");
+    expect(shown).toHaveTextContent(conflict);
+    expect(within(shown).getByRole("alert")).toBeInTheDocument();
+  });
+
+  it("says when no label brings a decoder", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_devices: [device(1)], device_details: deviceDetails({ decoder: { state: "none" } }) });
+    render(<DevicesPage />);
+    await openDevice(user);
+    expect(await screen.findByTestId("device-decoder")).toHaveTextContent("None: attach one to a label on the Decoders page");
+  });
+
   it("shows the device, its routes, topic and events newest first; back returns to the list", async () => {
     const user = userEvent.setup();
     mockCommands({ list_devices: [device(1), device(2)], device_details: deviceDetails() });
@@ -198,6 +218,7 @@ describe("Device details", () => {
     expect(facts).toHaveTextContent("SourceHelium LNS");
     expect(screen.getByTestId("device-counters")).toHaveTextContent("3 uplinks · 1 downlink · 0 errors");
     expect(within(screen.getByTestId("device-labels")).getByText("farm")).toBeInTheDocument();
+    expect(screen.getByTestId("device-decoder")).toHaveTextContent("Greenhouse (Helium Console Decoder), through farm");
     expect(screen.getByTestId("device-downlink-topic")).toHaveTextContent(topic("dev-1"));
     // It may wrap only after a "/": each piece stays whole (a UUID never breaks at its hyphens).
     const pieces = screen.getByTestId("device-downlink-topic").querySelectorAll(".nowrap");

@@ -210,6 +210,7 @@ pub fn typescript_bindings() -> String {
         PipedDevice::decl(),
         IntegrationDetails::decl(),
         DeviceRoute::decl(),
+        crate::views::DeviceDecoderView::decl(),
         DeviceDetails::decl(),
         BridgeStatus::decl(),
         crate::domain::PayloadOptions::decl(),

@@ -52,8 +52,25 @@ pub struct DeviceDetails {
     pub labels: Vec<Label>,
     /// Integrations it shares a label with.
     pub integrations: Vec<DeviceRoute>,
+    /// The decoder its labels attach, or why none runs (two attach different ones).
+    pub decoder: DeviceDecoderView,
     /// Newest last.
     pub recent_events: Vec<Event>,
+}
+
+/// Which decoder a device's uplinks go through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeviceDecoderView {
+    /// No label of the device carries a decoder.
+    None,
+    One {
+        name: String,
+        kind: crate::domain::DecoderKind,
+        via: Vec<String>,
+    },
+    /// Labels attach different decoders: each uplink's `decoded` is an error saying so.
+    Conflict { message: String },
 }
 
 fn health_of(engine: &Engine, core: &Core, id: &str) -> Result<IntegrationHealth, IpcError> {
@@ -93,7 +110,7 @@ pub fn integration_details(core: &Core, engine: &Engine, id_or_name: &str) -> Re
 const DEVICE_EVENTS: usize = 50;
 
 pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<DeviceDetails, IpcError> {
-    let (device, source_name, labels, routes, identities, mut events) = {
+    let (device, source_name, labels, routes, identities, mut events, decoders) = {
         let store = core.store();
         let device = store.find_device(id_or_eui)?;
         let source_name = store.find_source(&device.source).ok().map(|s| s.name);
@@ -116,7 +133,26 @@ pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<D
             })
             .collect::<Result<Vec<bool>, _>>()?;
         let events = store.device_events(&device.id, DEVICE_EVENTS)?;
-        (device, source_name, labels, routes, identities, events)
+        let decoders = store.decoders_for_device(&device.id)?;
+        (device, source_name, labels, routes, identities, events, decoders)
+    };
+    let decoder = match decoders.as_slice() {
+        [] => DeviceDecoderView::None,
+        [(d, via)] => DeviceDecoderView::One {
+            name: d.name.clone(),
+            kind: d.kind,
+            via: via.clone(),
+        },
+        many => DeviceDecoderView::Conflict {
+            message: format!(
+                "its labels attach {} decoders ({}): each uplink's decoded is an error until one is detached",
+                many.len(),
+                many.iter()
+                    .map(|(d, via)| format!("{:?} through {}", d.name, via.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        },
     };
     events.sort_by_key(|e| e.id);
     let health = engine.integration_health(core)?;
@@ -141,6 +177,7 @@ pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<D
         device,
         labels,
         integrations,
+        decoder,
         recent_events: events,
     })
 }

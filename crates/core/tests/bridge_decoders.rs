@@ -70,6 +70,18 @@ async fn a_labels_decoder_decodes_changes_live_and_a_failing_one_still_forwards(
             .unwrap();
         store.attach_decoder_label(&js.id, &other.id).unwrap();
     }
+    // The device's page says so too.
+    let details =
+        helium_bridge_core::views::device_details(&env.core, &helium_bridge_core::engine::Engine::new(false), EUI)
+            .unwrap();
+    assert_eq!(
+        details.decoder,
+        helium_bridge_core::views::DeviceDecoderView::Conflict {
+            message: "its labels attach 2 decoders (\"cayenne\" through fleet; \"js\" through other): each uplink's \
+                      decoded is an error until one is detached"
+                .into()
+        }
+    );
     helium.publish(&topic, with_data(2, SEED)).await;
     let (_, v) = out.next_json(T).await;
     assert_eq!(v["decoded"]["status"], "error");

@@ -2,7 +2,7 @@
 // events, and a form to send it a downlink through the same checks and path as AWS's.
 import { useCallback, useMemo, useRef, useState, type FormEvent } from "react";
 import { deviceDetails, sendDownlink } from "../api";
-import type { Device, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
+import type { DecoderKind, Device, DeviceDecoderView, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
 import {
   BackButton,
   BreakAfter,
@@ -89,6 +89,10 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
               ) : (
                 <span className="muted">None: attach one on the Labels page</span>
               )}
+            </dd>
+            <dt>Decoder</dt>
+            <dd data-testid="device-decoder">
+              <DecoderFact decoder={details.decoder} />
             </dd>
           </dl>
         </section>
@@ -338,4 +342,30 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
       ) : null}
     </form>
   );
+}
+
+const DECODER_KINDS: Record<DecoderKind, string> = {
+  cayenne: "Cayenne LPP",
+  helium: "Helium Console Decoder",
+  decode_uplink: "decodeUplink",
+};
+
+/** The decoder the device's labels attach, or the conflict that stops any from running. */
+function DecoderFact({ decoder }: { decoder: DeviceDecoderView }) {
+  switch (decoder.state) {
+    case "none":
+      return <span className="muted">None: attach one to a label on the Decoders page</span>;
+    case "one":
+      return (
+        <span>
+          {decoder.name} ({DECODER_KINDS[decoder.kind]}), through {decoder.via.join(", ")}
+        </span>
+      );
+    case "conflict":
+      return (
+        <span className="text-danger" role="alert">
+          {decoder.message}
+        </span>
+      );
+  }
 }
