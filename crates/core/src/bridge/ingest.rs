@@ -76,6 +76,11 @@ impl IngestHandle {
         match parsed {
             Ok((seen, mut up)) => {
                 note_frame_counter(inner, source_id, &up);
+                // One look at the device's routing: its decoder now, its routes once it is checked.
+                let facts = self
+                    .routing
+                    .get(&self.reader, &seen.id)
+                    .map(|f| (f.decoder.clone(), f.routes.clone()));
                 let mut bridge_decoded = false;
                 if up.kind == codec::UplinkType::Uplink {
                     inner.recent.note(
@@ -87,8 +92,13 @@ impl IngestHandle {
                             reported_at: up.reported_at,
                         },
                     );
-                    if let Some(decoded) = decode(&mut self.routing, &self.reader, &seen.id, &up) {
-                        up.decoded = Some(decoded);
+                    // The device's decoder, if its labels attach one, replaces a ChirpStack
+                    // `object`; with none, `decoded` stays as the source gave it.
+                    if let Ok((Some(decoder), _)) = &facts {
+                        up.decoded = Some(match decoder {
+                            DeviceDecoder::Ready(c) => c.decode(&up),
+                            DeviceDecoder::Broken(error) => codec::Decoded::Error { error: error.clone() },
+                        });
                         bridge_decoded = true;
                     }
                 }
@@ -98,8 +108,8 @@ impl IngestHandle {
                         if let Some(app_eui) = &seen.app_eui {
                             self.routing.note_app_eui(&seen.id, app_eui);
                         }
-                        let routes = match self.routing.get(&self.reader, &seen.id) {
-                            Ok(r) => r.routes.clone(),
+                        let routes = match facts {
+                            Ok((_, routes)) => routes,
                             Err(e) => {
                                 return done(refuse(
                                     inner,
@@ -126,16 +136,6 @@ impl IngestHandle {
             }
         }
     }
-}
-
-/// The device's decoder on the uplink, if its labels attach one (it replaces a ChirpStack
-/// `object`); `None` leaves `decoded` as the source gave it.
-fn decode(routing: &mut RoutingCache, reader: &Store, device_id: &str, up: &HeliumUplink) -> Option<codec::Decoded> {
-    let decoder = routing.get(reader, device_id).ok()?.decoder.clone()?;
-    Some(match decoder {
-        DeviceDecoder::Ready(c) => c.decode(up),
-        DeviceDecoder::Broken(error) => codec::Decoded::Error { error },
-    })
 }
 
 /// An uplink over a limit is bad input: never queued, so it can't block its device's later

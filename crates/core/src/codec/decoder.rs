@@ -25,21 +25,30 @@ impl Compiled {
         })
     }
 
+    /// Decodes `bytes` received on `port`, with what `console.log` printed. `info` makes the
+    /// uplink's JSON, asked for only when the script's `Decoder` declares `uplink_info`;
+    /// `recv_time` is RFC 3339.
+    fn run(
+        &self,
+        bytes: &[u8],
+        port: u8,
+        info: impl FnOnce() -> String,
+        recv_time: &str,
+    ) -> (Result<serde_json::Value, String>, Vec<String>) {
+        match self {
+            Compiled::Cayenne => (super::cayenne::decode(bytes).map_err(|e| e.to_string()), Vec::new()),
+            Compiled::Js(js) => {
+                let info = if js.wants_uplink_info() { info() } else { String::new() };
+                let (r, logs) = js.run_json(bytes, port, &info, recv_time);
+                (r.map_err(|e| e.0), logs)
+            }
+        }
+    }
+
     /// Decodes a raw payload on `port`; `up` is the uplink (for `uplink_info` and `recvTime`).
     pub fn decode_bytes(&self, bytes: &[u8], port: u8, up: &HeliumUplink) -> Decoded {
-        let r = match self {
-            Compiled::Cayenne => super::cayenne::decode(bytes).map_err(|e| e.to_string()),
-            Compiled::Js(js) => {
-                let info = match js.wants_uplink_info() {
-                    true => serde_json::to_string(up).unwrap_or_default(),
-                    false => String::new(),
-                };
-                js.run_json(bytes, port, &info, &rfc3339(up.reported_at))
-                    .0
-                    .map_err(|e| e.0)
-            }
-        };
-        match r {
+        let info = || serde_json::to_string(up).unwrap_or_default();
+        match self.run(bytes, port, info, &rfc3339(up.reported_at)).0 {
             Ok(payload) => Decoded::Success { payload },
             Err(error) => Decoded::Error { error },
         }
@@ -109,13 +118,7 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
         "hotspots": [], "metadata": { "labels": [], "organization_id": null },
     });
     let started = std::time::Instant::now();
-    let (result, logs) = match &compiled {
-        Compiled::Cayenne => (super::cayenne::decode(bytes).map_err(|e| e.to_string()), Vec::new()),
-        Compiled::Js(js) => {
-            let (r, logs) = js.run(bytes, port, &info, &rfc3339(now));
-            (r.map_err(|e| e.0), logs)
-        }
-    };
+    let (result, logs) = compiled.run(bytes, port, || info.to_string(), &rfc3339(now));
     let micros = started.elapsed().as_micros() as u64;
     match result {
         Ok(payload) => DecoderTrial {
