@@ -73,18 +73,14 @@ impl Inner {
         json: &serde_json::Value,
         port: Option<u8>,
     ) -> Result<(Vec<u8>, Option<u8>), String> {
-        let mut found = self
+        let found = self
             .core
             .store()
             .decoders_for_device(device_id)
             .map_err(|e| e.to_string())?;
-        let (d, _) = match found.len() {
-            0 => {
-                return Err("needs a decoder with encodeDownlink(input) attached to one of the device's labels".into())
-            }
-            1 => found.remove(0),
-            n => return Err(format!("the device's labels attach {n} decoders; attach one")),
-        };
+        let d = super::routing::the_decoder(found)?.ok_or_else(|| {
+            "needs a decoder with encodeDownlink(input) attached to one of the device's labels".to_string()
+        })?;
         // Downlinks are rare: compiled for each.
         let compiled = crate::codec::decoder::Compiled::compile(d.kind, &d.script)
             .map_err(|e| format!("decoder {:?}: {e}", d.name))?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::codec::decoder::Compiled;
-use crate::domain::{Label, PayloadOptions};
+use crate::domain::{Decoder, Label, PayloadOptions};
 use crate::store::{Store, StoreError};
 use crate::Core;
 
@@ -27,6 +27,23 @@ pub(crate) struct Route {
     pub id: String,
     pub forward_joins: bool,
     pub payload: PayloadOptions,
+}
+
+/// The one decoder a device's labels attach (`None`: none), from what the store found; two or
+/// more is an error naming each and the labels it comes through.
+pub(crate) fn the_decoder(mut found: Vec<(Decoder, Vec<String>)>) -> Result<Option<Decoder>, String> {
+    if found.len() > 1 {
+        let each: Vec<String> = found
+            .iter()
+            .map(|(d, labels)| format!("{:?} (label {})", d.name, labels.join(", ")))
+            .collect();
+        return Err(format!(
+            "the device's labels attach {} decoders: {}; attach one",
+            found.len(),
+            each.join(" and ")
+        ));
+    }
+    Ok(found.pop().map(|(d, _)| d))
 }
 
 /// The decoder a device's labels attach.
@@ -85,20 +102,10 @@ impl RoutingCache {
     }
 
     fn decoder(&mut self, reader: &Store, device_id: &str) -> Result<Option<DeviceDecoder>, StoreError> {
-        let mut found = reader.decoders_for_device(device_id)?;
-        if found.len() > 1 {
-            let each: Vec<String> = found
-                .iter()
-                .map(|(d, labels)| format!("{:?} (label {})", d.name, labels.join(", ")))
-                .collect();
-            return Ok(Some(DeviceDecoder::Broken(format!(
-                "the device's labels attach {} decoders: {}; attach one",
-                found.len(),
-                each.join(" and ")
-            ))));
-        }
-        let Some((d, _)) = found.pop() else {
-            return Ok(None);
+        let d = match the_decoder(reader.decoders_for_device(device_id)?) {
+            Ok(Some(d)) => d,
+            Ok(None) => return Ok(None),
+            Err(conflict) => return Ok(Some(DeviceDecoder::Broken(conflict))),
         };
         if let Some((at, compiled)) = self.compiled.get(&d.id) {
             if *at == d.updated_at_ms {
