@@ -12,7 +12,7 @@ use helium_bridge_core::domain::{
 };
 use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{
-    AppInfo, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, SourceInput, SourceRemoved, SourceTestInput,
+    AppInfo, Exported, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, SourceInput, SourceRemoved, SourceTestInput,
     UpdateIntegrationInput,
 };
 use helium_bridge_core::sources::Probe;
@@ -22,7 +22,9 @@ use helium_bridge_core::Core;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::stream::{BATCH_INTERVAL, BATCH_MAX};
+use helium_bridge_core::monitor::{self, Cursor, ExportFormat, HistoryPage, LiveBatch, Message, MessageFilter, MessageRow};
+
+use crate::stream::{BATCH_INTERVAL, BATCH_MAX, LIVE_MAX};
 use crate::table::commands;
 use crate::AppState;
 
@@ -43,6 +45,16 @@ fn core<'a>(state: &'a State<'_, AppState>) -> Result<&'a Core, IpcError> {
 async fn change(state: &State<'_, AppState>, req: Request) -> Result<Reply, IpcError> {
     let control = state.control.clone().ok_or_else(|| not_open(state))?;
     Ok(control.handle(req).await?)
+}
+
+/// Runs a history query off the async runtime's threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, helium_bridge_core::StoreError> + Send + 'static,
+) -> Result<T, IpcError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| IpcError::new("internal", e.to_string()))?
+        .map_err(Into::into)
 }
 
 fn unexpected(reply: Reply) -> IpcError {
@@ -251,6 +263,72 @@ commands! {
         }));
         state.subscriptions.insert(id, task);
         Ok(())
+    }
+
+    /// Streams the messages `filter` lets through into `channel` (at most ten batches a second,
+    /// each the newest few hundred; what is skipped is counted) until
+    /// `unsubscribe_events(channel.id)`. Works while the bridge is stopped.
+    sync fn subscribe_messages(state, filter: MessageFilter, channel: Channel<LiveBatch>) -> () {
+        let rx = core(&state)?.monitor().subscribe();
+        let id = channel.id();
+        let task = tauri::async_runtime::spawn(monitor::forward_live(rx, filter, BATCH_INTERVAL, LIVE_MAX, move |batch| {
+            channel.send(batch).is_ok()
+        }));
+        state.subscriptions.insert(id, task);
+        Ok(())
+    }
+
+    /// A page of the history, newest first, after `after` (`limit` up to 1,000).
+    async fn search_history(state, filter: MessageFilter, after: Option<Cursor>, limit: usize) -> HistoryPage {
+        let history = core(&state)?.monitor().reader()?;
+        blocking(move || history.search(&filter, after, limit)).await
+    }
+
+    /// One message with its JSON and source event; `null` when retention removed it.
+    async fn get_message(state, id: i64) -> Option<Message> {
+        let core = state.core.clone().ok_or_else(|| not_open(&state))?;
+        blocking(move || core.monitor().get(id)).await
+    }
+
+    /// The messages about one uplink (its copy per integration, the errors about it).
+    async fn related_messages(state, uuid: String) -> Vec<MessageRow> {
+        let history = core(&state)?.monitor().reader()?;
+        blocking(move || history.related(&uuid)).await
+    }
+
+    /// Writes what `filter` finds to a file the user picks in a save dialog, streamed; `null`
+    /// when they cancel.
+    async fn export_history(state, filter: MessageFilter, format: ExportFormat) -> Option<Exported> {
+        use tauri_plugin_dialog::DialogExt;
+        let history = core(&state)?.monitor().reader()?;
+        let extension = match format {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Ndjson => "ndjson",
+        };
+        let app = state.app.get().ok_or_else(|| IpcError::new("unavailable", "the window is not ready"))?;
+        let dialog = app.dialog().clone();
+        let path = tokio::task::spawn_blocking(move || {
+            helium_bridge_core::test_hooks::export_path().or_else(|| {
+                dialog
+                    .file()
+                    .set_title("Export messages")
+                    .set_file_name(format!("helium-messages.{extension}"))
+                    .add_filter(extension.to_uppercase(), &[extension])
+                    .blocking_save_file()
+                    .and_then(|p| p.into_path().ok())
+            })
+        })
+        .await
+        .map_err(|e| IpcError::new("internal", e.to_string()))?;
+        let Some(path) = path else { return Ok(None) };
+        blocking(move || {
+            let file = std::fs::File::create(&path).map_err(|e| {
+                helium_bridge_core::StoreError::Conflict(format!("cannot write {}: {e}", path.display()))
+            })?;
+            let count = monitor::export(&history, &filter, format, file)?;
+            Ok(Some(Exported { path: path.display().to_string(), count }))
+        })
+        .await
     }
 
     /// Ends the stream of the channel with this id; false if there was none.

@@ -33,6 +33,8 @@ pub struct AppState {
     info: AppInfo,
     bridge: Arc<Engine>,
     subscriptions: Subscriptions,
+    /// Set once the app is built (dialogs need it).
+    app: std::sync::OnceLock<tauri::AppHandle>,
 }
 
 /// `--data-dir DIR` or `--data-dir=DIR` from the command line, if given.
@@ -71,6 +73,7 @@ fn open_state() -> AppState {
             startup_error,
         },
         subscriptions: Subscriptions::default(),
+        app: std::sync::OnceLock::new(),
     }
 }
 
@@ -104,9 +107,11 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .on_window_event(shell::on_window_event)
         .setup(move |app| {
+            let _ = app.state::<AppState>().app.set(app.handle().clone());
             if let Some(e) = &app.state::<AppState>().info.startup_error {
                 log::error!("{e}");
             }

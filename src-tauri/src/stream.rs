@@ -12,6 +12,8 @@ use tauri::async_runtime::JoinHandle;
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(100);
 /// …or as soon as it holds this many.
 pub const BATCH_MAX: usize = 500;
+/// The most messages one live batch of the viewer carries (the newest; the rest are counted).
+pub const LIVE_MAX: usize = 200;
 
 /// The live streams, by the id of the UI's channel, so the UI can end its own.
 #[derive(Default)]

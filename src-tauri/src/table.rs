@@ -19,6 +19,13 @@ impl<T: TS> TsArg for Channel<T> {
     }
 }
 
+/// JSON numbers: ids and times fit in an f64's 53 bits.
+impl TsArg for i64 {
+    fn ts() -> String {
+        "number".into()
+    }
+}
+
 macro_rules! ts_args {
     ($($t:ty),* $(,)?) => {
         $(impl TsArg for $t {
@@ -34,6 +41,7 @@ use helium_bridge_core::domain::{DecoderKind, PayloadOptions};
 use helium_bridge_core::ipc::{
     CheckKeysInput, NewIntegrationInput, SourceInput, SourceTestInput, UpdateIntegrationInput,
 };
+use helium_bridge_core::monitor::{Cursor, ExportFormat, MessageFilter};
 use helium_bridge_core::store::Settings;
 
 ts_args!(
@@ -42,6 +50,9 @@ ts_args!(
     u8,
     u32,
     usize,
+    MessageFilter,
+    Option<Cursor>,
+    ExportFormat,
     Vec<Target>,
     Vec<String>,
     Option<String>,

@@ -197,7 +197,15 @@ close_to_tray: boolean,
  * A desktop notification when an integration fails or recovers, or uplinks are lost
  * upstream.
  */
-notifications: boolean, };
+notifications: boolean, 
+/**
+ * Messages older than this many days leave the history.
+ */
+history_days: number, 
+/**
+ * Beyond this many MiB, the oldest messages leave the history.
+ */
+history_max_mb: number, };
 export type SessionState = { device_id: string, connected: boolean, 
 /**
  * `connected`, `stopped`, or why it is not connected.
@@ -303,6 +311,106 @@ export type RecentPayload = { port: number,
  * Base64, as received.
  */
 payload: string, fcnt: number, reported_at: number, };
+export type Direction = "up" | "down" | "none";
+export type MessageRow = { id: number, at_ms: number, 
+/**
+ * `uplink`, `join`, `downlink`, or an event's kind (`uplink_rejected`, `upstream_gap`,
+ * `connection`, …).
+ */
+kind: string, direction: Direction, 
+/**
+ * `info`, `warn` or `error`.
+ */
+level: string, device_id: string | null, device_name: string | null, dev_eui: string | null, integration_id: string | null, source_id: string | null, 
+/**
+ * The MQTT topic it was published to (uplink) or received on (downlink).
+ */
+topic: string | null, qos: number | null, 
+/**
+ * The uplink's uuid; an error about an uplink carries the uplink's.
+ */
+uuid: string | null, 
+/**
+ * Bytes of the published (or received) JSON.
+ */
+size: number, 
+/**
+ * One line saying what happened.
+ */
+text: string, };
+export type Message = { 
+/**
+ * Exactly what was published to AWS (uplink) or received (downlink).
+ */
+json: string | null, 
+/**
+ * The source's message the uplink was made from, as it arrived.
+ */
+source_event: string | null, detail: unknown, id: number, at_ms: number, 
+/**
+ * `uplink`, `join`, `downlink`, or an event's kind (`uplink_rejected`, `upstream_gap`,
+ * `connection`, …).
+ */
+kind: string, direction: Direction, 
+/**
+ * `info`, `warn` or `error`.
+ */
+level: string, device_id: string | null, device_name: string | null, dev_eui: string | null, integration_id: string | null, source_id: string | null, 
+/**
+ * The MQTT topic it was published to (uplink) or received on (downlink).
+ */
+topic: string | null, qos: number | null, 
+/**
+ * The uplink's uuid; an error about an uplink carries the uplink's.
+ */
+uuid: string | null, 
+/**
+ * Bytes of the published (or received) JSON.
+ */
+size: number, 
+/**
+ * One line saying what happened.
+ */
+text: string, };
+export type MessageFilter = { kinds: Array<string>, levels: Array<string>, directions: Array<Direction>, 
+/**
+ * A device's id, DevEUI or name (exactly, any case).
+ */
+device: string | null, integration_id: string | null, 
+/**
+ * Part of the topic.
+ */
+topic: string | null, 
+/**
+ * Part of the text or the JSON (any case).
+ */
+text: string | null, from_ms: number | null, 
+/**
+ * Up to, not including.
+ */
+to_ms: number | null, };
+export type Cursor = { at_ms: number, id: number, };
+export type HistoryPage = { 
+/**
+ * Newest first.
+ */
+rows: Array<MessageRow>, 
+/**
+ * Set when there may be more.
+ */
+next: Cursor | null, };
+export type LiveBatch = { 
+/**
+ * Oldest first.
+ */
+rows: Array<MessageRow>, 
+/**
+ * Messages that matched but came too fast to show (newer ones are shown); the history has
+ * them.
+ */
+skipped: number, };
+export type ExportFormat = "csv" | "ndjson";
+export type Exported = { path: string, count: number, };
 /** What a failing command rejects with. */
 export type IpcError = ControlError;
 /** The regions where AWS IoT Core is offered (what the core accepts). */

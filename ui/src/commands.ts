@@ -1,7 +1,7 @@
 // Generated from the command table in src-tauri/src/commands.rs by `cargo test -p helium-aws-bridge-desktop`.
 // Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
-import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, NewIntegrationInput, PayloadOptions, Probe, RecentPayload, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
+import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Cursor, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, ExportFormat, Exported, HistoryPage, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, LiveBatch, Message, MessageFilter, MessageRow, NewIntegrationInput, PayloadOptions, Probe, RecentPayload, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
 import { call } from "./ipc";
 
 export const appInfo = (): Promise<AppInfo> => call("app_info");
@@ -90,6 +90,34 @@ export const recentEvents = (limit: number): Promise<Array<Event>> => call("rece
  * Resolves once the stream is attached (after the bridge has started).
  */
 export const subscribeEvents = (channel: Channel<Array<Event>>): Promise<null> => call("subscribe_events", { channel });
+
+/**
+ * Streams the messages `filter` lets through into `channel` (at most ten batches a second,
+ * each the newest few hundred; what is skipped is counted) until
+ * `unsubscribe_events(channel.id)`. Works while the bridge is stopped.
+ */
+export const subscribeMessages = (filter: MessageFilter, channel: Channel<LiveBatch>): Promise<null> => call("subscribe_messages", { filter, channel });
+
+/**
+ * A page of the history, newest first, after `after` (`limit` up to 1,000).
+ */
+export const searchHistory = (filter: MessageFilter, after: Cursor | null, limit: number): Promise<HistoryPage> => call("search_history", { filter, after, limit });
+
+/**
+ * One message with its JSON and source event; `null` when retention removed it.
+ */
+export const getMessage = (id: number): Promise<Message | null> => call("get_message", { id });
+
+/**
+ * The messages about one uplink (its copy per integration, the errors about it).
+ */
+export const relatedMessages = (uuid: string): Promise<Array<MessageRow>> => call("related_messages", { uuid });
+
+/**
+ * Writes what `filter` finds to a file the user picks in a save dialog, streamed; `null`
+ * when they cancel.
+ */
+export const exportHistory = (filter: MessageFilter, format: ExportFormat): Promise<Exported | null> => call("export_history", { filter, format });
 
 /**
  * Ends the stream of the channel with this id; false if there was none.

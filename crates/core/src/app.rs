@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::datadir::{DataDir, DataDirError};
+use crate::monitor::Monitor;
 use crate::store::{Store, StoreError, Writer, WriterThreads};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,8 @@ pub struct Core {
     generation: AtomicU64,
     writer: Writer,
     writer_threads: Option<WriterThreads>,
+    /// Message history and the live view's stream.
+    monitor: Monitor,
     data_dir: DataDir,
 }
 
@@ -42,8 +45,14 @@ impl Core {
             })
         };
         let store = open()?;
+        let retention = store.settings().map(|s| s.retention()).unwrap_or_default();
+        let monitor = Monitor::open(data_dir.path(), retention).map_err(|source| CoreError::Store {
+            dir: dir.display().to_string(),
+            source,
+        })?;
         let (writer, writer_threads) = Writer::start(open()?, open()?);
         Ok(Core {
+            monitor,
             store: Mutex::new(store),
             generation: AtomicU64::new(0),
             writer,
@@ -61,6 +70,11 @@ impl Core {
     /// it never waits for the shared store's lock.
     pub fn reader(&self) -> Result<Store, StoreError> {
         Store::open(&self.data_dir.db_path())
+    }
+
+    /// Every message, live and in the history.
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -116,5 +130,6 @@ impl Drop for Core {
         if let Some(t) = self.writer_threads.take() {
             t.join();
         }
+        self.monitor.close();
     }
 }

@@ -82,6 +82,7 @@ impl EventBus {
     /// Persists the event (in the store writer's next group commit), then hands it to live
     /// subscribers.
     pub fn emit(&self, e: Event) {
+        self.core.monitor().event(&e);
         self.core.writer().event(e, self.tx.clone());
     }
 

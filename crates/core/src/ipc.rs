@@ -24,6 +24,14 @@ pub struct AppInfo {
     pub startup_error: Option<String>,
 }
 
+/// A history export that was written.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Exported {
+    pub path: String,
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
 /// What a failing command rejects with on the UI side: the control plane's error, so the UI can
 /// react to its `code` and show its `detail` on request.
 pub type IpcError = crate::control::ControlError;
@@ -218,6 +226,15 @@ pub fn typescript_bindings() -> String {
         crate::domain::Decoder::decl(),
         crate::codec::decoder::DecoderTrial::decl(),
         crate::bridge::RecentPayload::decl(),
+        crate::monitor::Direction::decl(),
+        crate::monitor::MessageRow::decl(),
+        crate::monitor::Message::decl(),
+        crate::monitor::MessageFilter::decl(),
+        crate::monitor::Cursor::decl(),
+        crate::monitor::HistoryPage::decl(),
+        crate::monitor::LiveBatch::decl(),
+        crate::monitor::ExportFormat::decl(),
+        Exported::decl(),
     ];
     let mut out = String::from(
         "// This file is generated from Rust by `cargo test -p helium-bridge-core` (ts-rs). Do not edit.\n",

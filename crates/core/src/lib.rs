@@ -13,6 +13,7 @@ pub mod domain;
 pub mod engine;
 pub mod events;
 pub mod ipc;
+pub mod monitor;
 pub mod sources;
 pub mod store;
 pub mod sync;

@@ -20,3 +20,14 @@ pub fn crash_drill(e: &Event) {
     #[cfg(not(feature = "test-hooks"))]
     let _ = e;
 }
+
+/// Where the desktop's history export writes instead of asking in a save dialog (which a
+/// WebDriver test cannot answer): `HELIUM_AWS_BRIDGE_EXPORT_TO`, in test builds only.
+pub fn export_path() -> Option<std::path::PathBuf> {
+    #[cfg(feature = "test-hooks")]
+    {
+        std::env::var_os("HELIUM_AWS_BRIDGE_EXPORT_TO").map(Into::into)
+    }
+    #[cfg(not(feature = "test-hooks"))]
+    None
+}

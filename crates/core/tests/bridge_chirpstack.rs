@@ -10,11 +10,6 @@ use serde_json::Value;
 
 const T: Duration = Duration::from_secs(20);
 
-fn dev_eui_of(raw: &[u8]) -> String {
-    let v: Value = serde_json::from_slice(raw).unwrap();
-    v["deviceInfo"]["devEui"].as_str().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_golden_fixture_arrives_as_the_contracts_helium_json() {
     let env = Env::new();

@@ -8,6 +8,7 @@ use super::{Inner, SourceDownlink};
 use crate::codec::{chirpstack_command, legacy_tx, Downlink};
 use crate::domain::SourceConfig;
 use crate::events::Event;
+use crate::monitor::{Direction, Message};
 
 impl Inner {
     /// Validates a downlink from AWS and forwards it to the device's source, or rejects it
@@ -26,7 +27,20 @@ impl Inner {
             Some(i) => e.integration(i),
             None => e,
         };
+        // The viewer's message: the downlink exactly as it came, and what became of it.
+        let record = |level: &str, text: &str, detail: serde_json::Value| {
+            let mut m = Message::new("downlink", Direction::Down, level, text)
+                .with_json(String::from_utf8_lossy(raw).into());
+            m.row.device_id = Some(device_id.to_string());
+            m.row.integration_id = integration_id.map(String::from);
+            m.row.topic = integration_id.map(|_| super::downlink_topic(device_id));
+            m.row.qos = integration_id.map(|_| 1);
+            m.detail = Some(detail);
+            self.core.monitor().record(m);
+        };
         let reject = |reason: String, field: &str| {
+            let text = format!("downlink for {device_id} rejected: {reason}");
+            record("error", &text, json!({ "reason": reason, "field": field }));
             let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Errors);
             self.events.emit(from(
                 Event::new(
@@ -50,12 +64,18 @@ impl Inner {
                     .core
                     .store()
                     .bump_device_counter(device_id, DeviceCounter::Downlinks);
+                let text = format!(
+                    "downlink for {device_id} ({} bytes, port {}) sent to its source",
+                    downlink.payload.len(),
+                    downlink.port
+                );
+                record(
+                    "info",
+                    &text,
+                    json!({ "port": downlink.port, "confirmed": downlink.confirmed, "size": downlink.payload.len(), "source_id": source_id }),
+                );
                 self.events.emit(from(
-                    Event::new(
-                        "downlink",
-                        "info",
-                        format!("downlink for {device_id} ({} bytes, port {}) sent to its source", downlink.payload.len(), downlink.port),
-                    )
+                    Event::new("downlink", "info", text)
                     .device(device_id)
                     .source(&source_id)
                     .detail(json!({ "port": downlink.port, "confirmed": downlink.confirmed, "size": downlink.payload.len() })),

@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::routing::{DeviceDecoder, RoutingCache};
+use super::routing::{DeviceDecoder, Route, RoutingCache};
 use super::{dispatch::Command, Inner};
 use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
+use crate::monitor::{Direction, Message};
 use crate::now_ms;
 use crate::store::{Committed, OutboxEntry, RowEntry, Store, StoreError, UplinkRows, WriteError};
 
@@ -120,7 +121,8 @@ impl IngestHandle {
                             }
                         };
                         let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, &routes);
-                        commit(&self.inner, source_id, seen, up, entries, done)
+                        let record = Recorded::new(&seen, &up, source_id, &routes, &entries, raw);
+                        commit(&self.inner, source_id, seen, up, entries, record, done)
                     }
                     Err(e) => done(reject_oversize(inner, source_id, &up, e)),
                 }
@@ -256,12 +258,73 @@ fn refuse(inner: &Inner, source_id: &str, device_id: &str, msg: String) -> Inges
     IngestOutcome::Refused(msg)
 }
 
+/// What the viewer and the history get of a committed uplink: each integration's message as
+/// it will be published, and the source's message it came from.
+struct Recorded {
+    base: Message,
+    /// Per entry: its topic.
+    topics: Vec<Option<String>>,
+}
+
+impl Recorded {
+    fn new(seen: &DeviceSeen, up: &HeliumUplink, source_id: &str, routes: &[Route], entries: &[RowEntry], raw: &[u8]) -> Recorded {
+        let what = if up.kind == codec::UplinkType::Join { "join" } else { "uplink" };
+        let mut base = Message::new(what, Direction::Up, "info", String::new()).with_source_event(raw);
+        base.row.device_id = Some(seen.id.clone());
+        base.row.device_name = Some(seen.name.clone());
+        base.row.dev_eui = Some(seen.dev_eui.clone());
+        base.row.source_id = Some(source_id.to_string());
+        base.row.uuid = Some(up.uuid.clone());
+        let topics = entries
+            .iter()
+            .map(|e| {
+                if e.uuid.ends_with(codec::shadow::SHADOW_SUFFIX) {
+                    Some(codec::shadow::update_topic(&seen.id))
+                } else {
+                    routes.iter().find(|r| r.id == e.integration_id).map(|r| r.topic.clone())
+                }
+            })
+            .collect();
+        Recorded { base, topics }
+    }
+
+    /// One message per entry stored now (a redelivered uplink's were recorded the first time),
+    /// or one saying why nothing was sent.
+    fn record(self, inner: &Inner, entries: &[(String, String, Arc<str>)], seqs: &[Option<i64>], fcnt: u32, note: Option<String>) {
+        let monitor = inner.core.monitor();
+        let name = self.base.row.device_name.clone().unwrap_or_default();
+        if let Some(note) = note {
+            let mut m = self.base;
+            m.row.text = note;
+            return monitor.record(m);
+        }
+        for (((integration_id, uuid, payload), seq), topic) in entries.iter().zip(seqs).zip(self.topics) {
+            if seq.is_none() {
+                continue;
+            }
+            let mut m = self.base.clone().with_json(payload.clone());
+            let shadow = uuid.ends_with(codec::shadow::SHADOW_SUFFIX);
+            if shadow {
+                m.row.kind = "shadow_update".into();
+            }
+            let what = if shadow { "shadow update" } else { m.row.kind.as_str() };
+            m.row.text = format!("{what} from {name} (fcnt {fcnt}) queued for {}", topic.as_deref().unwrap_or("?"));
+            m.row.integration_id = Some(integration_id.clone());
+            m.row.topic = topic;
+            m.row.qos = Some(1);
+            monitor.record(m);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn commit(
     inner: &Arc<Inner>,
     source_id: &str,
     seen: DeviceSeen,
     up: HeliumUplink,
     entries: Vec<RowEntry>,
+    record: Recorded,
     done: impl FnOnce(IngestOutcome) + Send + 'static,
 ) {
     let is_join = up.kind == codec::UplinkType::Join;
@@ -339,10 +402,13 @@ fn commit(
                 // A source redelivered an uplink the bridge already had (same uuid): sent once.
                 event.message =
                     format!("{what} from {name} (fcnt {fcnt}) received again; already queued, not sent twice");
+                record.record(&inner, &routes, &committed.seqs, fcnt, Some(event.message.clone()));
                 inner.events.emit(event);
             } else if integrations == 0 {
+                record.record(&inner, &routes, &committed.seqs, fcnt, Some(event.message.clone()));
                 inner.events.emit(event);
             } else {
+                record.record(&inner, &routes, &committed.seqs, fcnt, None);
                 // Forwarded as it should be: the device's counters keep it, no event row.
                 inner.events.emit_live(event);
             }

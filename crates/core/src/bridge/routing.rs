@@ -25,6 +25,8 @@ pub(crate) struct DeviceRouting {
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
     pub id: String,
+    /// Where its uplinks are published.
+    pub topic: String,
     pub forward_joins: bool,
     pub payload: PayloadOptions,
 }
@@ -90,6 +92,7 @@ impl RoutingCache {
                     .into_iter()
                     .map(|i| Route {
                         id: i.id,
+                        topic: i.topic,
                         forward_joins: i.forward_joins,
                         payload: i.payload,
                     })

@@ -443,7 +443,9 @@ impl Control {
             Request::DecoderAttach { decoder, labels } => self.link_decoder(&decoder, &labels, true),
             Request::DecoderDetach { decoder, labels } => self.link_decoder(&decoder, &labels, false),
             Request::SettingsSave { settings } => {
+                settings.check().map_err(crate::store::StoreError::from)?;
                 self.core.store().save_settings(&settings)?;
+                self.core.monitor().set_retention(settings.retention());
                 self.tell(&["settings"]);
                 Ok(Reply::Settings { settings })
             }

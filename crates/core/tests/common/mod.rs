@@ -324,6 +324,12 @@ pub async fn wait_event(
     .expect("the expected event within the timeout")
 }
 
+/// The DevEUI of a ChirpStack event.
+pub fn dev_eui_of(raw: &[u8]) -> String {
+    let v: Value = serde_json::from_slice(raw).unwrap();
+    v["deviceInfo"]["devEui"].as_str().unwrap().to_string()
+}
+
 pub fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(test_harness::repo_root().join("tests/fixtures").join(path)).unwrap()
 }

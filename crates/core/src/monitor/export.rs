@@ -1,0 +1,101 @@
+//! Exports of the history: CSV (one row per message, the JSON in a column) or NDJSON (one
+//! message per line), streamed from the query to the writer without holding the set.
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{History, Message, MessageFilter};
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Ndjson,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(ExportFormat::Csv),
+            "ndjson" | "jsonl" => Ok(ExportFormat::Ndjson),
+            other => Err(format!("unknown export format {other:?}: use csv or ndjson")),
+        }
+    }
+}
+
+const CSV_HEADER: [&str; 16] = [
+    "id",
+    "time",
+    "kind",
+    "direction",
+    "level",
+    "device_id",
+    "device_name",
+    "dev_eui",
+    "integration_id",
+    "source_id",
+    "topic",
+    "qos",
+    "uuid",
+    "size",
+    "text",
+    "json",
+];
+
+fn iso(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+fn csv_record(m: &Message) -> [String; 16] {
+    let r = &m.row;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        r.id.to_string(),
+        iso(r.at_ms),
+        r.kind.clone(),
+        r.direction.as_str().to_string(),
+        r.level.clone(),
+        opt(&r.device_id),
+        opt(&r.device_name),
+        opt(&r.dev_eui),
+        opt(&r.integration_id),
+        opt(&r.source_id),
+        opt(&r.topic),
+        r.qos.map(|q| q.to_string()).unwrap_or_default(),
+        opt(&r.uuid),
+        r.size.to_string(),
+        r.text.clone(),
+        m.json.as_deref().unwrap_or_default().to_string(),
+    ]
+}
+
+/// Writes every message `filter` finds (newest first, as the viewer lists them) to `out`;
+/// returns how many.
+pub fn export(history: &History, filter: &MessageFilter, format: ExportFormat, out: impl Write) -> Result<u64, StoreError> {
+    let io = |e: std::io::Error| StoreError::Conflict(format!("cannot write the export: {e}"));
+    match format {
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(CSV_HEADER).map_err(|e| io(e.into()))?;
+            let n = history.each(filter, |m| w.write_record(csv_record(&m)).map_err(Into::into))?;
+            w.flush().map_err(io)?;
+            Ok(n)
+        }
+        ExportFormat::Ndjson => {
+            let mut out = std::io::BufWriter::new(out);
+            let n = history.each(filter, |m| {
+                serde_json::to_writer(&mut out, &m).map_err(std::io::Error::other)?;
+                out.write_all(b"\n")
+            })?;
+            out.flush().map_err(io)?;
+            Ok(n)
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Message history: its own SQLite file beside the store (`history.sqlite`), written by the
+//! monitor's thread in batches, never on the bridge's commit path. Searches read it with their
+//! own connection; rows come newest first, by `(at_ms, id)`, so every filter walks an index in
+//! order and a page costs its rows, not the table.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::message::{Direction, Message, MessageRow};
+use crate::store::StoreError;
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    level TEXT NOT NULL,
+    device_id TEXT,
+    device_name TEXT,
+    dev_eui TEXT,
+    integration_id TEXT,
+    source_id TEXT,
+    topic TEXT,
+    qos INTEGER,
+    uuid TEXT,
+    size INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    json TEXT,
+    source_event TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_at ON messages(at_ms);
+CREATE INDEX IF NOT EXISTS messages_device_at ON messages(device_id, at_ms);
+CREATE INDEX IF NOT EXISTS messages_uuid ON messages(uuid) WHERE uuid IS NOT NULL;
+-- Each device's names, so a search by DevEUI or name finds its id (and the id's index).
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY,
+    dev_eui TEXT,
+    name TEXT
+);
+";
+
+const ROW_COLUMNS: &str =
+    "id, at_ms, kind, direction, level, device_id, device_name, dev_eui, integration_id, source_id, topic, qos, uuid, size, text";
+
+/// What to find. Empty lists and `None`s match everything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct MessageFilter {
+    pub kinds: Vec<String>,
+    pub levels: Vec<String>,
+    pub directions: Vec<Direction>,
+    /// A device's id, DevEUI or name (exactly, any case).
+    pub device: Option<String>,
+    pub integration_id: Option<String>,
+    /// Part of the topic.
+    pub topic: Option<String>,
+    /// Part of the text or the JSON (any case).
+    pub text: Option<String>,
+    #[ts(type = "number | null")]
+    pub from_ms: Option<i64>,
+    /// Up to, not including.
+    #[ts(type = "number | null")]
+    pub to_ms: Option<i64>,
+}
+
+/// Where a page ends: the next page starts after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Cursor {
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    #[ts(type = "number")]
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct HistoryPage {
+    /// Newest first.
+    pub rows: Vec<MessageRow>,
+    /// Set when there may be more.
+    pub next: Option<Cursor>,
+}
+
+/// A connection to the history file.
+pub struct History {
+    conn: Connection,
+}
+
+fn like(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl History {
+    /// Opens (and creates) the history for writing.
+    pub fn open(path: &Path) -> Result<History> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+        )?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(History { conn })
+    }
+
+    /// Opens an existing history only to read it (beside a running bridge: SQLite's WAL lets
+    /// readers and the writer work at once).
+    pub fn open_read_only(path: &Path) -> Result<History> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        Ok(History { conn })
+    }
+
+    pub fn last_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| r.get(0))?)
+    }
+
+    /// Writes `batch` in one transaction; `known` remembers the devices already named.
+    pub fn insert(&mut self, batch: &[Arc<Message>], known: &mut std::collections::HashSet<String>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO messages (id, at_ms, kind, direction, level, device_id, device_name, dev_eui,
+                   integration_id, source_id, topic, qos, uuid, size, text, json, source_event, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            )?;
+            let mut device = tx.prepare_cached(
+                "INSERT INTO devices (device_id, dev_eui, name) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(device_id) DO UPDATE SET dev_eui = coalesce(excluded.dev_eui, dev_eui),
+                   name = coalesce(excluded.name, name)",
+            )?;
+            for m in batch {
+                let r = &m.row;
+                insert.execute(params![
+                    r.id,
+                    r.at_ms,
+                    r.kind,
+                    r.direction.as_str(),
+                    r.level,
+                    r.device_id,
+                    r.device_name,
+                    r.dev_eui,
+                    r.integration_id,
+                    r.source_id,
+                    r.topic,
+                    r.qos,
+                    r.uuid,
+                    r.size,
+                    r.text,
+                    m.json.as_deref(),
+                    m.source_event.as_deref(),
+                    m.detail.as_ref().map(|d| d.to_string()),
+                ])?;
+                if let (Some(id), true) = (&r.device_id, r.device_name.is_some()) {
+                    if !known.contains(id) {
+                        device.execute(params![id, r.dev_eui, r.device_name])?;
+                        known.insert(id.clone());
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The `WHERE` clause and its values for `f` (and a cursor).
+    fn clause(f: &MessageFilter, after: Option<Cursor>) -> (String, Vec<rusqlite::types::Value>) {
+        use rusqlite::types::Value as V;
+        let mut sql = vec!["1".to_string()];
+        let mut args: Vec<V> = Vec::new();
+        let list = |sql: &mut Vec<String>, args: &mut Vec<V>, column: &str, values: &[String]| {
+            if !values.is_empty() {
+                sql.push(format!("{column} IN ({})", vec!["?"; values.len()].join(", ")));
+                args.extend(values.iter().map(|v| V::Text(v.clone())));
+            }
+        };
+        list(&mut sql, &mut args, "kind", &f.kinds);
+        list(&mut sql, &mut args, "level", &f.levels);
+        let directions: Vec<String> = f.directions.iter().map(|d| d.as_str().to_string()).collect();
+        list(&mut sql, &mut args, "direction", &directions);
+        if let Some(d) = f.device.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            sql.push(
+                "device_id IN (SELECT ? UNION SELECT device_id FROM devices WHERE upper(dev_eui) = upper(?) \
+                 OR lower(name) = lower(?))"
+                    .into(),
+            );
+            args.extend([V::Text(d.into()), V::Text(d.into()), V::Text(d.into())]);
+        }
+        if let Some(i) = &f.integration_id {
+            sql.push("integration_id = ?".into());
+            args.push(V::Text(i.clone()));
+        }
+        if let Some(t) = f.topic.as_deref().filter(|t| !t.is_empty()) {
+            sql.push("topic LIKE ? ESCAPE '\\'".into());
+            args.push(V::Text(like(t)));
+        }
+        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            sql.push("(text LIKE ? ESCAPE '\\' OR json LIKE ? ESCAPE '\\')".into());
+            args.extend([V::Text(like(t)), V::Text(like(t))]);
+        }
+        if let Some(from) = f.from_ms {
+            sql.push("at_ms >= ?".into());
+            args.push(V::Integer(from));
+        }
+        if let Some(to) = f.to_ms {
+            sql.push("at_ms < ?".into());
+            args.push(V::Integer(to));
+        }
+        if let Some(c) = after {
+            sql.push("(at_ms < ? OR (at_ms = ? AND id < ?))".into());
+            args.extend([V::Integer(c.at_ms), V::Integer(c.at_ms), V::Integer(c.id)]);
+        }
+        (sql.join(" AND "), args)
+    }
+
+    /// One page of what `f` finds, newest first, after `after`.
+    pub fn search(&self, f: &MessageFilter, after: Option<Cursor>, limit: usize) -> Result<HistoryPage> {
+        let limit = limit.clamp(1, 1000);
+        let (clause, args) = Self::clause(f, after);
+        let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE {clause} ORDER BY at_ms DESC, id DESC LIMIT {}", limit + 1);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows: Vec<MessageRow> = stmt
+            .query_map(params_from_iter(args), row)?
+            .collect::<std::result::Result<_, _>>()?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = more.then(|| rows.last().map(|r| Cursor { at_ms: r.at_ms, id: r.id })).flatten();
+        Ok(HistoryPage { rows, next })
+    }
+
+    /// Every message `f` finds, newest first, handed to `each` one at a time (nothing is held).
+    pub fn each(&self, f: &MessageFilter, mut each: impl FnMut(Message) -> std::io::Result<()>) -> Result<u64> {
+        let (clause, args) = Self::clause(f, None);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, json, source_event, detail FROM messages WHERE {clause} ORDER BY at_ms DESC, id DESC"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            each(full(r)?).map_err(|e| StoreError::Conflict(format!("cannot write the export: {e}")))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    pub fn get(&self, id: i64) -> Result<Option<Message>> {
+        let sql = format!("SELECT {ROW_COLUMNS}, json, source_event, detail FROM messages WHERE id = ?1");
+        Ok(self.conn.query_row(&sql, [id], full).optional()?)
+    }
+
+    /// The messages about one uplink (its copies per integration, its errors), oldest first.
+    pub fn related(&self, uuid: &str) -> Result<Vec<MessageRow>> {
+        let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE uuid = ?1 ORDER BY at_ms, id LIMIT 100");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([uuid], row)?.collect::<std::result::Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Drops messages older than `max_age_ms` and, oldest first, what keeps the history over
+    /// `max_bytes`. Works in chunks, so the writer is never held long. Returns how many went.
+    pub fn prune(&mut self, now_ms: i64, max_age_ms: i64, max_bytes: i64) -> Result<u64> {
+        const CHUNK: i64 = 10_000;
+        let mut removed = 0u64;
+        loop {
+            let n = self.conn.execute(
+                "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
+                params![now_ms - max_age_ms, CHUNK],
+            )?;
+            removed += n as u64;
+            if (n as i64) < CHUNK {
+                break;
+            }
+        }
+        // Bounded: each round removes a share of the rows in proportion to the excess.
+        for _ in 0..100 {
+            let used = self.used_bytes()?;
+            if used <= max_bytes {
+                break;
+            }
+            let count: i64 = self.conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?;
+            if count == 0 {
+                break;
+            }
+            // A tenth more than the excess, so the next rounds have room.
+            let share = ((used - max_bytes) as f64 / used as f64 + 0.1).min(1.0);
+            let n = ((count as f64 * share).ceil() as i64).clamp(1, CHUNK);
+            let gone = self.conn.execute(
+                "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY at_ms, id LIMIT ?1)",
+                [n],
+            )?;
+            removed += gone as u64;
+        }
+        Ok(removed)
+    }
+
+    /// Bytes the history's pages hold (free pages are reused before the file grows).
+    pub fn used_bytes(&self) -> Result<i64> {
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let free: i64 = self.conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+        let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok((pages - free) * size)
+    }
+
+    pub fn count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?)
+    }
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    let direction: String = r.get(3)?;
+    Ok(MessageRow {
+        id: r.get(0)?,
+        at_ms: r.get(1)?,
+        kind: r.get(2)?,
+        direction: Direction::parse(&direction),
+        level: r.get(4)?,
+        device_id: r.get(5)?,
+        device_name: r.get(6)?,
+        dev_eui: r.get(7)?,
+        integration_id: r.get(8)?,
+        source_id: r.get(9)?,
+        topic: r.get(10)?,
+        qos: r.get(11)?,
+        uuid: r.get(12)?,
+        size: r.get(13)?,
+        text: r.get(14)?,
+    })
+}
+
+fn full(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let json: Option<String> = r.get(15)?;
+    let source_event: Option<String> = r.get(16)?;
+    let detail: Option<String> = r.get(17)?;
+    Ok(Message {
+        row: row(r)?,
+        json: json.map(Into::into),
+        source_event: source_event.map(Into::into),
+        detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
+    })
+}

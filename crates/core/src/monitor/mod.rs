@@ -1,0 +1,226 @@
+//! Watching the bridge: every message (uplinks as published, downlinks as received, the
+//! bridge's events) goes live to whoever watches, in bounded batches, and into the history,
+//! written by a thread of its own so the bridge never waits for it.
+
+mod export;
+mod history;
+mod live;
+mod message;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use ts_rs::TS;
+
+pub use export::{export, ExportFormat};
+pub use history::{Cursor, History, HistoryPage, MessageFilter};
+pub use live::{forward_live, LiveBatch};
+pub use message::{Direction, Message, MessageRow};
+
+use crate::store::StoreError;
+
+/// The history file's name in the data directory.
+pub const HISTORY_FILE: &str = "history.sqlite";
+/// Messages waiting for the history thread; beyond this, new ones are counted, not kept.
+const QUEUE: usize = 100_000;
+/// The most messages one history transaction takes.
+const MAX_BATCH: usize = 4096;
+/// How often retention runs.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// How long and how much history is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Retention {
+    pub days: u32,
+    pub max_mb: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { days: 7, max_mb: 1024 }
+    }
+}
+
+enum Job {
+    Write(Arc<Message>),
+    Retention(Retention),
+    Flush(mpsc::SyncSender<()>),
+}
+
+/// The monitor of one data directory (owned by `Core`).
+pub struct Monitor {
+    tx: Mutex<Option<mpsc::SyncSender<Job>>>,
+    live: broadcast::Sender<Arc<Message>>,
+    next_id: AtomicI64,
+    lost: AtomicU64,
+    path: PathBuf,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Monitor {
+    /// Opens the history in `dir` and starts its writer.
+    pub fn open(dir: &Path, retention: Retention) -> Result<Monitor, StoreError> {
+        let path = dir.join(HISTORY_FILE);
+        let mut history = History::open(&path)?;
+        let last = history.last_id()?;
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("history".into())
+            .spawn(move || write_history(&mut history, rx, retention))
+            .map_err(|e| StoreError::Conflict(format!("cannot start the history writer: {e}")))?;
+        Ok(Monitor {
+            tx: Mutex::new(Some(tx)),
+            live: broadcast::channel(8192).0,
+            next_id: AtomicI64::new(last + 1),
+            lost: AtomicU64::new(0),
+            path,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    fn send(&self, job: Job) -> Result<(), mpsc::TrySendError<Job>> {
+        let tx = crate::sync::LockExt::locked(&self.tx);
+        match tx.as_ref() {
+            Some(tx) => tx.try_send(job),
+            None => Err(mpsc::TrySendError::Disconnected(job)),
+        }
+    }
+
+    /// Numbers the message, shows it live and queues it for the history. Never blocks: when the
+    /// history falls a whole queue behind, the overflow is counted and said in the history.
+    pub fn record(&self, mut m: Message) {
+        m.row.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let m = Arc::new(m);
+        let _ = self.live.send(m.clone());
+        if self.send(Job::Write(m)).is_err() {
+            self.lost.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let lost = self.lost.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            self.record(Message::new(
+                "monitor",
+                Direction::None,
+                "warn",
+                format!("{lost} message(s) came faster than the history could keep them; they are not in it"),
+            ));
+        }
+    }
+
+    /// Records the event as a message (see [`Message::from_event`]).
+    pub fn event(&self, e: &crate::events::Event) {
+        if let Some(m) = Message::from_event(e) {
+            self.record(m);
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
+        self.live.subscribe()
+    }
+
+    pub fn set_retention(&self, r: Retention) {
+        let _ = self.send(Job::Retention(r));
+    }
+
+    /// Returns once everything recorded before is in the history file.
+    pub fn flush(&self) {
+        let (done, wait) = mpsc::sync_channel(1);
+        let tx = crate::sync::LockExt::locked(&self.tx).clone();
+        if let Some(tx) = tx {
+            if tx.send(Job::Flush(done)).is_ok() {
+                let _ = wait.recv();
+            }
+        }
+    }
+
+    /// A reader of the history (its own connection).
+    pub fn reader(&self) -> Result<History, StoreError> {
+        History::open_read_only(&self.path)
+    }
+
+    /// One message with its bodies; one recorded a moment ago is waited for.
+    pub fn get(&self, id: i64) -> Result<Option<Message>, StoreError> {
+        let reader = self.reader()?;
+        match reader.get(id)? {
+            Some(m) => Ok(Some(m)),
+            None if id < self.next_id.load(Ordering::Relaxed) => {
+                self.flush();
+                reader.get(id)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Writes what is queued and stops the writer.
+    pub fn close(&self) {
+        crate::sync::LockExt::locked(&self.tx).take();
+        if let Some(t) = crate::sync::LockExt::locked(&self.thread).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: Retention) {
+    let mut known = HashSet::new();
+    let mut batch: Vec<Arc<Message>> = Vec::with_capacity(MAX_BATCH);
+    let mut flushes = Vec::new();
+    let mut last_prune = std::time::Instant::now() - PRUNE_EVERY;
+    loop {
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            prune(history, retention);
+            last_prune = std::time::Instant::now();
+        }
+        let first = match rx.recv_timeout(PRUNE_EVERY) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Write(m) => batch.push(m),
+                Job::Retention(r) => {
+                    retention = r;
+                    prune(history, retention);
+                }
+                Job::Flush(done) => flushes.push(done),
+            }
+            if batch.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if let Err(e) = history.insert(&batch, &mut known) {
+            log_error(&format!("history: cannot write {} message(s): {e}", batch.len()));
+        }
+        batch.clear();
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+fn prune(history: &mut History, r: Retention) {
+    let age = i64::from(r.days) * 86_400_000;
+    let bytes = i64::from(r.max_mb) * 1024 * 1024;
+    if let Err(e) = history.prune(crate::now_ms(), age, bytes) {
+        log_error(&format!("history: retention failed: {e}"));
+    }
+}
+
+fn log_error(msg: &str) {
+    eprintln!("{msg}");
+}

@@ -1,0 +1,226 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+
+fn uplink(device: &str, at_ms: i64, json: &str) -> Message {
+    let mut m = Message::new("uplink", Direction::Up, "info", format!("uplink from {device}"))
+        .with_json(json.into())
+        .with_source_event(br#"{"deviceInfo":{}}"#);
+    m.row.at_ms = at_ms;
+    m.row.device_id = Some(format!("id-{device}"));
+    m.row.device_name = Some(device.to_string());
+    m.row.dev_eui = Some(format!("EUI{device}").to_ascii_uppercase());
+    m.row.integration_id = Some("int-1".into());
+    m.row.topic = Some("helium/uplinks".into());
+    m.row.uuid = Some(format!("uuid-{device}-{at_ms}"));
+    m
+}
+
+fn monitor() -> (tempfile::TempDir, Monitor) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = Monitor::open(dir.path(), Retention::default()).unwrap();
+    (dir, m)
+}
+
+#[test]
+fn recorded_messages_are_found_by_device_text_and_time_newest_first_in_pages() {
+    let (_dir, monitor) = monitor();
+    for i in 0..50 {
+        let device = if i % 2 == 0 { "alpha" } else { "beta" };
+        monitor.record(uplink(device, 1_000 + i, &format!(r#"{{"fcnt":{i},"payload":"AQ=="}}"#)));
+    }
+    monitor.flush();
+    let h = monitor.reader().unwrap();
+    assert_eq!(h.count().unwrap(), 50);
+
+    // By DevEUI (any case) or name, both resolve to the device's id.
+    for device in ["euialpha", "ALPHA", "id-alpha"] {
+        let f = MessageFilter {
+            device: Some(device.into()),
+            ..Default::default()
+        };
+        let page = h.search(&f, None, 100).unwrap();
+        assert_eq!(page.rows.len(), 25, "{device}");
+        assert!(page.rows.iter().all(|r| r.device_name.as_deref() == Some("alpha")));
+    }
+
+    // Text in the JSON, a time range, pages that meet without overlap.
+    let f = MessageFilter {
+        device: Some("beta".into()),
+        text: Some("\"PAYLOAD\":\"AQ".into()),
+        from_ms: Some(1_010),
+        to_ms: Some(1_040),
+        ..Default::default()
+    };
+    let first = h.search(&f, None, 10).unwrap();
+    let at: Vec<i64> = first.rows.iter().map(|r| r.at_ms).collect();
+    assert_eq!(at, vec![1039, 1037, 1035, 1033, 1031, 1029, 1027, 1025, 1023, 1021]);
+    let second = h.search(&f, first.next, 10).unwrap();
+    let at: Vec<i64> = second.rows.iter().map(|r| r.at_ms).collect();
+    assert_eq!(at, vec![1019, 1017, 1015, 1013, 1011]);
+    assert_eq!(second.next, None);
+
+    // Nothing matches a text that is in no message; `%` is a character, not a wildcard.
+    let none = MessageFilter {
+        text: Some("%fcnt%".into()),
+        ..Default::default()
+    };
+    assert!(h.search(&none, None, 10).unwrap().rows.is_empty());
+}
+
+#[test]
+fn a_message_keeps_its_bodies_and_links_to_the_errors_about_it() {
+    let (_dir, monitor) = monitor();
+    let json = r#"{"id":"id-alpha","payload":"AWcA8A=="}"#;
+    monitor.record(uplink("alpha", 5, json));
+    let mut error = Message::new("shadow_rejected", Direction::None, "error", "shadow update not sent");
+    error.row.uuid = Some("uuid-alpha-5".into());
+    monitor.record(error);
+    // Not flushed: get() waits for what was recorded a moment ago.
+    let m = monitor.get(1).unwrap().expect("the uplink");
+    assert_eq!(m.json.as_deref(), Some(json));
+    assert_eq!(m.row.size, json.len() as i64);
+    assert_eq!(m.source_event.as_deref(), Some(r#"{"deviceInfo":{}}"#));
+    let related = monitor.reader().unwrap().related("uuid-alpha-5").unwrap();
+    let kinds: Vec<&str> = related.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["uplink", "shadow_rejected"]);
+    assert_eq!(monitor.get(99).unwrap(), None);
+}
+
+#[test]
+fn ids_go_on_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let m = Monitor::open(dir.path(), Retention::default()).unwrap();
+        m.record(uplink("alpha", crate::now_ms(), "{}"));
+        m.record(uplink("alpha", crate::now_ms(), "{}"));
+    } // dropped: what was queued is written
+    let m = Monitor::open(dir.path(), Retention::default()).unwrap();
+    m.record(uplink("alpha", crate::now_ms(), "{}"));
+    m.flush();
+    let ids: Vec<i64> = m.reader().unwrap().search(&MessageFilter::default(), None, 10).unwrap().rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![3, 2, 1]);
+}
+
+#[test]
+fn retention_drops_what_is_too_old_then_the_oldest_beyond_the_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(&dir.path().join(HISTORY_FILE)).unwrap();
+    let body = "x".repeat(2_000);
+    let now = 100 * 86_400_000;
+    let batch: Vec<Arc<Message>> = (0..2_000)
+        .map(|i| {
+            let mut m = uplink("alpha", now - (2_000 - i) * 60_000, &body);
+            m.row.id = i + 1;
+            Arc::new(m)
+        })
+        .collect();
+    h.insert(&batch, &mut Default::default()).unwrap();
+    // One day kept: the 1,440 newest minutes.
+    h.prune(now, 86_400_000, i64::MAX).unwrap();
+    assert_eq!(h.count().unwrap(), 1_440);
+    let oldest = h.search(&MessageFilter::default(), None, 1000).unwrap();
+    assert!(oldest.rows.iter().all(|r| r.at_ms >= now - 86_400_000));
+    // Then by size: under 1 MB, the newest kept.
+    h.prune(now, 86_400_000, 1024 * 1024).unwrap();
+    assert!(h.used_bytes().unwrap() <= 1024 * 1024, "{}", h.used_bytes().unwrap());
+    let left = h.count().unwrap();
+    assert!(left > 100 && left < 1_440, "{left}");
+    let newest = h.search(&MessageFilter::default(), None, 1).unwrap();
+    assert_eq!(newest.rows[0].id, 2_000);
+}
+
+#[test]
+fn exports_write_the_filtered_set_as_csv_and_ndjson() {
+    let (_dir, monitor) = monitor();
+    monitor.record(uplink("alpha", 1, r#"{"a":"comma, and \"quotes\""}"#));
+    monitor.record(uplink("beta", 2, "{}"));
+    monitor.record(uplink("alpha", 3, "{\"line\":\"one\ntwo\"}"));
+    monitor.flush();
+    let h = monitor.reader().unwrap();
+    let f = MessageFilter {
+        device: Some("alpha".into()),
+        ..Default::default()
+    };
+    let mut csv_out = Vec::new();
+    assert_eq!(export(&h, &f, ExportFormat::Csv, &mut csv_out).unwrap(), 2);
+    let mut reader = csv::Reader::from_reader(csv_out.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    assert_eq!(&headers[15], "json");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][0], "3");
+    assert_eq!(&rows[0][15], "{\"line\":\"one\ntwo\"}");
+    assert_eq!(&rows[1][15], r#"{"a":"comma, and \"quotes\""}"#);
+    assert_eq!(&rows[1][1], "1970-01-01T00:00:00.001Z");
+
+    let mut nd = Vec::new();
+    assert_eq!(export(&h, &f, ExportFormat::Ndjson, &mut nd).unwrap(), 2);
+    let lines: Vec<Message> = String::from_utf8(nd)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.iter().map(|m| m.row.id).collect::<Vec<_>>(), vec![3, 1]);
+    assert_eq!(lines[1].json.as_deref(), Some(r#"{"a":"comma, and \"quotes\""}"#));
+}
+
+#[test]
+fn events_become_messages_except_those_recorded_with_their_body() {
+    let (_dir, monitor) = monitor();
+    let e = crate::events::Event::new("uplink_rejected", "error", "too big")
+        .device("d1")
+        .detail(serde_json::json!({"uuid": "u-1", "size": 200_000}));
+    monitor.event(&e);
+    monitor.event(&crate::events::Event::new("downlink", "info", "sent"));
+    monitor.event(&crate::events::Event::new("uplink", "info", "queued"));
+    monitor.flush();
+    let rows = monitor.reader().unwrap().search(&MessageFilter::default(), None, 10).unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].kind, "uplink_rejected");
+    assert_eq!(rows[0].uuid.as_deref(), Some("u-1"));
+    assert_eq!(rows[0].direction, Direction::None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn live_batches_come_at_most_once_an_interval_bounded_and_filtered() {
+    let (tx, rx) = tokio::sync::broadcast::channel(10_000);
+    let filter = MessageFilter {
+        kinds: vec!["uplink".into()],
+        ..Default::default()
+    };
+    let sent = Arc::new(std::sync::Mutex::new(Vec::<(tokio::time::Instant, LiveBatch)>::new()));
+    let s = sent.clone();
+    let task = tokio::spawn(forward_live(rx, filter, Duration::from_millis(100), 50, move |b| {
+        s.lock().unwrap().push((tokio::time::Instant::now(), b));
+        true
+    }));
+    // 2,000 messages a second for one second, a tenth of them events the filter leaves out.
+    for i in 0..2_000i64 {
+        let mut m = uplink("alpha", i, "{}");
+        m.row.id = i + 1;
+        if i % 10 == 9 {
+            m.row.kind = "connection".into();
+        }
+        tx.send(Arc::new(m)).unwrap();
+        if i % 2 == 1 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    drop(tx);
+    task.await.unwrap();
+    let sent = sent.lock().unwrap();
+    for pair in sent.windows(2) {
+        assert!(pair[1].0 - pair[0].0 >= Duration::from_millis(100), "batches closer than the interval");
+    }
+    assert!(sent.len() <= 11, "{} batches in a second", sent.len());
+    let shown: usize = sent.iter().map(|(_, b)| b.rows.len()).sum();
+    let skipped: u64 = sent.iter().map(|(_, b)| b.skipped).sum();
+    assert!(sent.iter().all(|(_, b)| b.rows.len() <= 50));
+    assert_eq!(shown as u64 + skipped, 1_800, "every matching message is shown or counted");
+    assert!(sent.iter().flat_map(|(_, b)| &b.rows).all(|r| r.kind == "uplink"));
+    // The newest are the ones shown.
+    assert_eq!(sent.last().unwrap().1.rows.last().unwrap().id, 1_999);
+}

@@ -1,0 +1,99 @@
+//! The viewer's messages and the history: each uplink as AWS received it, byte for byte, with
+//! the source's message it came from; each downlink as it came, accepted or rejected with why.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use helium_bridge_core::codec::device_id_for_dev_eui;
+use helium_bridge_core::monitor::{Direction, Message, MessageFilter};
+
+const T: Duration = Duration::from_secs(20);
+
+/// Waits for the first live message matching `pred`.
+async fn wait_message(
+    rx: &mut tokio::sync::broadcast::Receiver<Arc<Message>>,
+    pred: impl Fn(&Message) -> bool,
+) -> Arc<Message> {
+    tokio::time::timeout(T, async {
+        loop {
+            match rx.recv().await {
+                Ok(m) if pred(&m) => return m,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("monitor closed: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the expected message within the timeout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let raw = fixture("chirpstack/reference.json");
+    let eui = dev_eui_of(&raw);
+    let id = device_id_for_dev_eui(&eui);
+    env.device(&id, &eui, "fleet-a", &[&integration]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let mut lns = Observer::plain(&env.helium, "application/+/device/+/command/down").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut live = env.core.monitor().subscribe();
+    let bridge = env.start().await;
+    wait_for_sources(&env.core, &bridge).await;
+
+    helium.publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone()).await;
+    let (topic, published) = out.next(T).await.expect("the uplink at AWS");
+    let m = wait_message(&mut live, |m| m.row.kind == "uplink").await;
+    assert_eq!(m.row.direction, Direction::Up);
+    assert_eq!(m.row.topic.as_deref(), Some(topic.as_str()));
+    assert_eq!(m.row.integration_id.as_deref(), Some(integration.id.as_str()));
+    assert_eq!(m.row.device_id.as_deref(), Some(id.as_str()));
+    assert_eq!(m.row.dev_eui.as_deref(), Some(eui.to_ascii_uppercase().as_str()));
+    assert_eq!(m.row.qos, Some(1));
+
+    // The history has it, byte for byte what AWS received, and the source's message.
+    let kept = env.core.monitor().get(m.row.id).unwrap().expect("in the history");
+    assert_eq!(kept.json.as_deref().map(str::as_bytes), Some(published.as_slice()));
+    assert_eq!(kept.row.size, published.len() as i64);
+    assert_eq!(kept.source_event.as_deref().map(str::as_bytes), Some(raw.as_slice()));
+    let by_name = MessageFilter {
+        device: Some(m.row.device_name.clone().unwrap()),
+        kinds: vec!["uplink".into()],
+        ..Default::default()
+    };
+    let page = env.core.monitor().reader().unwrap().search(&by_name, None, 10).unwrap();
+    assert_eq!(page.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![m.row.id]);
+
+    // A bad downlink from AWS: a message with the body as it came and why it was refused.
+    let down = format!("helium/devices/{id}/down");
+    out.publish(&down, r#"{"payload_raw":"@@@"}"#).await;
+    let bad = wait_message(&mut live, |m| m.row.kind == "downlink").await;
+    assert_eq!(bad.row.level, "error");
+    assert_eq!(bad.row.direction, Direction::Down);
+    assert!(bad.row.text.contains("payload_raw must be standard base64"), "{}", bad.row.text);
+    assert_eq!(bad.row.topic.as_deref(), Some(down.as_str()));
+    assert_eq!(bad.json.as_deref(), Some(r#"{"payload_raw":"@@@"}"#));
+
+    // A good one reaches the LNS, and says so.
+    out.publish(&down, r#"{"payload_raw":"AQID","port":3}"#).await;
+    lns.next(T).await.expect("the downlink at the LNS");
+    let good = wait_message(&mut live, |m| m.row.kind == "downlink").await;
+    assert_eq!(good.row.level, "info");
+    assert!(good.row.text.contains("3 bytes, port 3"), "{}", good.row.text);
+
+    // Searching for the refused one by its text finds it and nothing else.
+    let errors = MessageFilter {
+        levels: vec!["error".into()],
+        text: Some("standard base64".into()),
+        ..Default::default()
+    };
+    env.core.monitor().flush();
+    let page = env.core.monitor().reader().unwrap().search(&errors, None, 10).unwrap();
+    assert_eq!(page.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![bad.row.id]);
+}
