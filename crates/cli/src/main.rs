@@ -5,6 +5,7 @@ mod output;
 mod access;
 mod decoders;
 mod devices;
+mod history;
 mod integrations;
 mod labels;
 mod payload;
@@ -59,6 +60,9 @@ enum Command {
     /// Decoders: attached to labels, they add `decoded` to their devices' uplinks.
     #[command(subcommand)]
     Decoder(decoders::DecoderCmd),
+    /// The messages the bridge kept: search them, show one with its JSON, export them.
+    #[command(subcommand)]
+    History(history::HistoryCmd),
     /// Run the bridge in the foreground until SIGINT (Ctrl-C) or SIGTERM; events go to stderr.
     Run {
         /// Uplinks waiting for AWS at which new ones are refused (left with their source,
@@ -109,6 +113,8 @@ fn dispatch(cli: Cli) -> Result {
             lns_window,
         } => return run::run(&dir, outbox_max, outbox_warn_age, lns_window),
         Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
+        // Reads its own file beside whoever holds the data directory.
+        Command::History(cmd) => return history::dispatch(&dir, cmd),
         _ => {}
     }
     let access = access::Access::open(&dir)?;
@@ -119,7 +125,7 @@ fn dispatch(cli: Cli) -> Result {
         Command::Label(cmd) => labels::dispatch(&access, cmd),
         Command::Device(cmd) => devices::dispatch(&access, cmd),
         Command::Decoder(cmd) => decoders::dispatch(&access, cmd),
-        Command::Run { .. } | Command::Monitor { .. } => unreachable!("handled above"),
+        Command::Run { .. } | Command::Monitor { .. } | Command::History(_) => unreachable!("handled above"),
     }
 }
 

@@ -4,6 +4,7 @@ mod basics;
 mod common;
 mod decoders;
 mod devices;
+mod history;
 mod integrations;
 mod labels;
 mod monitor;

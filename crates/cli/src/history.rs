@@ -1,0 +1,237 @@
+//! `history search|show|export`: the messages the bridge kept. Read from the history file
+//! directly, beside a running bridge or not (SQLite's WAL lets readers beside the writer).
+
+use std::path::Path;
+
+use clap::{Args, Subcommand};
+use helium_bridge_core::datadir::DB_FILE;
+use helium_bridge_core::monitor::{self, Direction, ExportFormat, History, MessageFilter, MessageRow, HISTORY_FILE};
+use helium_bridge_core::Store;
+
+use crate::{output, Result};
+
+#[derive(Subcommand)]
+pub enum HistoryCmd {
+    /// List the newest messages that match, newest first.
+    Search {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// How many.
+        #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one message with the JSON that went to AWS (or came from it) and its source event.
+    Show {
+        /// The message id (the first column of `history search`).
+        id: i64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every message that matches, newest first, as CSV or NDJSON.
+    Export {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, value_name = "csv|ndjson")]
+        format: ExportFormat,
+        /// The file to write [default: stdout].
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Args)]
+pub struct FilterArgs {
+    /// Only this kind (uplink, join, downlink, shadow_update, uplink_rejected, …); repeatable.
+    #[arg(long, value_name = "KIND")]
+    kind: Vec<String>,
+    /// Only this level (info, warn, error); repeatable.
+    #[arg(long, value_name = "LEVEL")]
+    level: Vec<String>,
+    /// Only this direction.
+    #[arg(long, value_name = "up|down|none")]
+    direction: Option<String>,
+    /// A device's id, DevEUI or name.
+    #[arg(long, value_name = "DEVICE")]
+    device: Option<String>,
+    /// An integration's name or id.
+    #[arg(long, value_name = "INTEGRATION")]
+    integration: Option<String>,
+    /// Part of the topic.
+    #[arg(long, value_name = "TEXT")]
+    topic: Option<String>,
+    /// Part of the message's text or JSON (any case).
+    #[arg(long, value_name = "TEXT")]
+    text: Option<String>,
+    /// Only the last while: 30s, 15m, 2h, 7d.
+    #[arg(long, value_name = "DURATION", conflicts_with = "from")]
+    since: Option<String>,
+    /// From this time (RFC 3339, e.g. 2026-12-04T10:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// Up to this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+}
+
+fn duration_ms(s: &str) -> Result<i64> {
+    let bad = || format!("--since {s:?}: give a number and a unit, e.g. 30s, 15m, 2h or 7d");
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(bad().into()),
+    };
+    Ok(n.saturating_mul(unit_ms))
+}
+
+fn time_ms(flag: &str, s: &str) -> Result<i64> {
+    monitor::parse_time(s)
+        .map_err(|e| format!("{flag} {s:?} is not an RFC 3339 time like 2026-12-04T10:00:00Z: {e}").into())
+}
+
+impl FilterArgs {
+    fn filter(self, dir: &Path) -> Result<MessageFilter> {
+        let directions = match self.direction.as_deref() {
+            None => vec![],
+            Some(d @ ("up" | "down" | "none")) => vec![Direction::parse(d)],
+            Some(other) => return Err(format!("--direction {other:?}: use up, down or none").into()),
+        };
+        for level in &self.level {
+            if !["info", "warn", "error"].contains(&level.as_str()) {
+                return Err(format!("--level {level:?}: use info, warn or error").into());
+            }
+        }
+        let integration_id = match self.integration {
+            None => None,
+            Some(name) => {
+                let store = Store::open_reader(&dir.join(DB_FILE))?;
+                Some(store.find_integration(&name)?.id)
+            }
+        };
+        let from_ms = match (&self.since, &self.from) {
+            (Some(d), _) => Some(helium_bridge_core::now_ms() - duration_ms(d)?),
+            (None, Some(t)) => Some(time_ms("--from", t)?),
+            (None, None) => None,
+        };
+        Ok(MessageFilter {
+            kinds: self.kind,
+            levels: self.level,
+            directions,
+            device: self.device,
+            integration_id,
+            topic: self.topic,
+            text: self.text,
+            from_ms,
+            to_ms: self.until.as_deref().map(|t| time_ms("--until", t)).transpose()?,
+        })
+    }
+}
+
+fn open(dir: &Path) -> Result<History> {
+    let path = dir.join(HISTORY_FILE);
+    if !path.exists() {
+        return Err(format!(
+            "no message history in {} yet: it starts when the bridge (the app or `run`) first runs",
+            dir.display()
+        )
+        .into());
+    }
+    Ok(History::open_read_only(&path)?)
+}
+
+fn row_cells(r: &MessageRow) -> Vec<String> {
+    let arrow = match r.direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+        Direction::None => "-",
+    };
+    let device = r.device_name.as_deref().or(r.device_id.as_deref());
+    vec![
+        r.id.to_string(),
+        format!("{}Z", output::time(r.at_ms)),
+        r.kind.clone(),
+        arrow.into(),
+        r.level.clone(),
+        output::or_dash(device),
+        output::or_dash(r.topic.as_deref()),
+        r.text.clone(),
+    ]
+}
+
+pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
+    match cmd {
+        HistoryCmd::Search { filter, limit, json } => {
+            let filter = filter.filter(dir)?;
+            let page = open(dir)?.search(&filter, None, limit as usize)?;
+            if json {
+                for r in &page.rows {
+                    out!("{}", serde_json::to_string(r)?);
+                }
+            } else if page.rows.is_empty() {
+                eprintln!("no messages match");
+            } else {
+                let rows: Vec<Vec<String>> = page.rows.iter().map(row_cells).collect();
+                output::table(&["ID", "TIME", "KIND", "DIR", "LEVEL", "DEVICE", "TOPIC", "TEXT"], &rows);
+                if page.next.is_some() {
+                    eprintln!("(the newest {limit}; more match: narrow the search or raise --limit)");
+                }
+            }
+        }
+        HistoryCmd::Show { id, json } => {
+            let m = open(dir)?
+                .get(id)?
+                .ok_or_else(|| format!("no message {id} in the history (retention may have removed it)"))?;
+            if json {
+                output::json(&m);
+            } else {
+                let r = &m.row;
+                output::fields(&[
+                    ("id", r.id.to_string()),
+                    ("time", format!("{}Z", output::time(r.at_ms))),
+                    ("kind", r.kind.clone()),
+                    ("direction", r.direction.as_str().into()),
+                    ("level", r.level.clone()),
+                    ("device", output::or_dash(r.device_name.as_deref())),
+                    ("device id", output::or_dash(r.device_id.as_deref())),
+                    ("DevEUI", output::or_dash(r.dev_eui.as_deref())),
+                    ("integration", output::or_dash(r.integration_id.as_deref())),
+                    ("topic", output::or_dash(r.topic.as_deref())),
+                    ("uuid", output::or_dash(r.uuid.as_deref())),
+                    ("size", format!("{} bytes", r.size)),
+                    ("text", r.text.clone()),
+                ]);
+                if let Some(j) = &m.json {
+                    out!("\njson:\n{j}");
+                }
+                if let Some(s) = &m.source_event {
+                    out!("\nsource event:\n{s}");
+                }
+            }
+        }
+        HistoryCmd::Export { filter, format, output } => {
+            let filter = filter.filter(dir)?;
+            let history = open(dir)?;
+            let n = match &output {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    monitor::export(&history, &filter, format, file)?
+                }
+                None => monitor::export(&history, &filter, format, std::io::stdout().lock())?,
+            };
+            match output {
+                Some(path) => eprintln!("exported {n} message(s) to {}", path.display()),
+                None => eprintln!("exported {n} message(s)"),
+            }
+        }
+    }
+    Ok(())
+}
