@@ -46,6 +46,13 @@ const CSV_HEADER: [&str; 16] = [
     "json",
 ];
 
+/// An RFC 3339 time (`2026-12-04T10:00:00Z`) as milliseconds since the epoch.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|e| e.to_string())?;
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 fn iso(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()

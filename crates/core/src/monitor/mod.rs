@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
-pub use export::{export, ExportFormat};
+pub use export::{export, parse_time, ExportFormat};
 pub use history::{Cursor, History, HistoryPage, MessageFilter};
 pub use live::{forward_live, LiveBatch};
 pub use message::{Direction, Message, MessageRow};
