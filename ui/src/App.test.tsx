@@ -64,9 +64,9 @@ describe("App shell", () => {
     expect(screen.getByRole("heading", { level: 1, name: "Labels" })).toBeInTheDocument();
     expect(await screen.findByTestId("labels-empty")).toBeInTheDocument();
 
-    await user.click(within(nav).getByRole("button", { name: "Monitor" }));
-    expect(screen.getByRole("heading", { level: 1, name: "Monitor" })).toBeInTheDocument();
-    expect(await screen.findByTestId("monitor-empty")).toBeInTheDocument();
+    await user.click(within(nav).getByRole("button", { name: "Messages" }));
+    expect(screen.getByRole("heading", { level: 1, name: "Messages" })).toBeInTheDocument();
+    expect(await screen.findByTestId("messages-empty")).toBeInTheDocument();
 
     await user.click(within(nav).getByRole("button", { name: "Integrations" }));
     expect(await screen.findByTestId("integrations-empty")).toBeInTheDocument();

@@ -7,7 +7,7 @@ import { DecodersPage } from "./pages/DecodersPage";
 import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { LabelsPage } from "./pages/LabelsPage";
-import { MonitorPage } from "./pages/MonitorPage";
+import { MessagesPage } from "./pages/messages/MessagesPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { SourcesPage } from "./pages/SourcesPage";
 import { BridgeIndicator } from "./status";
@@ -22,7 +22,7 @@ const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
   { id: "devices", label: "Devices", icon: <RadioIcon /> },
   { id: "labels", label: "Labels", icon: <TagIcon /> },
   { id: "decoders", label: "Decoders", icon: <CodeIcon /> },
-  { id: "monitor", label: "Monitor", icon: <ActivityIcon /> },
+  { id: "monitor", label: "Messages", icon: <ActivityIcon /> },
   { id: "settings", label: "Settings", icon: <SettingsIcon /> },
 ];
 
@@ -39,7 +39,7 @@ function CurrentPage({ page, info }: { page: PageId; info: AppInfo }) {
     case "decoders":
       return <DecodersPage />;
     case "monitor":
-      return <MonitorPage />;
+      return <MessagesPage />;
     case "settings":
       return <SettingsPage info={info} />;
   }

@@ -2,10 +2,12 @@
 // in the app's colours (tokens, light and dark), line numbers, undo, search, bracket matching and
 // closing, folding, and a mark on the line an error names. No completion pop-ups. Tab is left to
 // move the focus on (Ctrl+] and Ctrl+[ indent), so the keyboard never gets stuck in it.
+// Also a read-only JSON viewer (the Messages page's detail pane): the same look, folding, search.
 import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { javascript } from "@codemirror/lang-javascript";
+import { json } from "@codemirror/lang-json";
 import { bracketMatching, foldGutter, foldKeymap, HighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { Compartment, EditorSelection, EditorState, StateEffect, StateField } from "@codemirror/state";
@@ -77,6 +79,14 @@ const highlight = HighlightStyle.define([
   { tag: tags.invalid, color: "var(--danger)" },
 ]);
 
+/** JSON's keys: in the keyword colour, so they stand apart from string values. */
+const jsonHighlight = HighlightStyle.define([{ tag: tags.propertyName, color: "var(--code-keyword)" }]);
+
+const languages = {
+  javascript: () => [javascript()],
+  json: () => [json(), syntaxHighlighting(jsonHighlight)],
+};
+
 const theme = EditorView.theme({
   "&": { color: "var(--text)", backgroundColor: "var(--surface)", fontSize: "13px" },
   "&.cm-focused": { outline: "none" },
@@ -112,7 +122,12 @@ const theme = EditorView.theme({
 
 export type CodeEditorProps = {
   value: string;
-  onChange: (value: string) => void;
+  /** What the user typed (not called when `readOnly`). */
+  onChange?: (value: string) => void;
+  /** JavaScript unless said. */
+  language?: keyof typeof languages;
+  /** The text can be read, selected, searched and folded, not changed. */
+  readOnly?: boolean;
   /** The editor's accessible name (its text area carries it). */
   label: string;
   /** Ids of the hint and the error that describe it. */
@@ -131,13 +146,15 @@ export function CodeEditor({
   errorLine = null,
   testId,
   ref,
+  language = "javascript",
+  readOnly = false,
 }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const attributes = useRef(new Compartment());
   const changed = useRef(onChange);
   changed.current = onChange;
-  const initial = useRef({ value, label, describedBy });
+  const initial = useRef({ value, label, describedBy, language, readOnly });
 
   // One editor for the component's life; the props below reach it as transactions.
   useEffect(() => {
@@ -150,13 +167,14 @@ export function CodeEditor({
         doc: first.value,
         extensions: [
           setup,
-          javascript(),
+          languages[first.language](),
           syntaxHighlighting(highlight),
           theme,
           errorLineField,
-          attributes.current.of(contentAttributes(first.label, first.describedBy)),
+          EditorState.readOnly.of(first.readOnly),
+          attributes.current.of(contentAttributes(first.label, first.describedBy, first.readOnly)),
           EditorView.updateListener.of((update) => {
-            if (update.docChanged) changed.current(update.state.doc.toString());
+            if (update.docChanged) changed.current?.(update.state.doc.toString());
           }),
         ],
       }),
@@ -178,7 +196,9 @@ export function CodeEditor({
   }, [value]);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: attributes.current.reconfigure(contentAttributes(label, describedBy)) });
+    view.current?.dispatch({
+      effects: attributes.current.reconfigure(contentAttributes(label, describedBy, initial.current.readOnly)),
+    });
   }, [label, describedBy]);
 
   useEffect(() => {
@@ -210,9 +230,10 @@ export function CodeEditor({
   return <div ref={host} className="code-editor" data-testid={testId} data-error-line={errorLine ?? undefined} />;
 }
 
-function contentAttributes(label: string, describedBy: string | undefined) {
+function contentAttributes(label: string, describedBy: string | undefined, readOnly: boolean) {
   return EditorView.contentAttributes.of({
     "aria-label": label,
     ...(describedBy ? { "aria-describedby": describedBy } : {}),
+    ...(readOnly ? { "aria-readonly": "true" } : {}),
   });
 }

@@ -1,5 +1,15 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import {
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useReducer,
+  useRef,
+  type KeyboardEvent,
+  type ReactNode,
+  type Ref,
+} from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
+import { holdPosition } from "./holdPosition";
 
 /** Height of the header row; the virtualiser skips it (`scrollMargin`) as it scrolls with the rows. */
 export const VT_HEADER_HEIGHT = 38;
@@ -31,6 +41,16 @@ export type Selection<T> = {
   allLabel: string;
 };
 
+export type VirtualTableHandle = {
+  /** Scrolls to the first row (and reports `onTop`). */
+  scrollToTop: () => void;
+  /** Focuses the scroll region (e.g. when the control that had focus goes away). */
+  focus: () => void;
+};
+
+/** How far from the top (px) the view still counts as at the top. */
+const AT_TOP = 1;
+
 type Props<T> = {
   /** Accessible name of the table. */
   label: string;
@@ -53,6 +73,23 @@ type Props<T> = {
   rowTestId?: string;
   scrollTestId?: string;
   overscan?: number;
+  /** More attributes of a row, e.g. `data-id` for tests. */
+  rowAttributes?: (row: T) => Record<`data-${string}`, string>;
+  /** More classes of a row (e.g. its tone). */
+  rowClassName?: (row: T) => string | undefined;
+  /** Makes rows focusable and activatable: a click, Enter or Space calls this. */
+  onRowActivate?: (row: T) => void;
+  /** The key of the row marked current (`aria-current`), e.g. the one a detail pane shows. */
+  currentKey?: string | null;
+  /**
+   * Rows that come in above the first row in view do not move what is in view (a live list,
+   * newest first): the table scrolls down by as many rows, also when rows fall off the end. At
+   * the top, new rows just appear. Called with how many rows came in above while away from the top.
+   */
+  onRowsAbove?: (count: number) => void;
+  /** The view is at the top again (scrolled there, or `scrollToTop`). */
+  onTop?: () => void;
+  ref?: Ref<VirtualTableHandle>;
 };
 
 const CHECK_TRACK = "32px";
@@ -129,8 +166,16 @@ export function VirtualTable<T>({
   rowTestId,
   scrollTestId,
   overscan = 8,
+  rowAttributes,
+  rowClassName,
+  onRowActivate,
+  currentKey = null,
+  onRowsAbove,
+  onTop,
+  ref,
 }: Props<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -142,6 +187,48 @@ export function VirtualTable<T>({
     overscan,
     scrollMargin: VT_HEADER_HEIGHT,
   });
+  // Moves the view, and the virtualiser with it before the browser paints, so the rows it renders
+  // are the ones in view at once (not a frame later, when the scroll event comes).
+  const scrollTo = (top: number) => {
+    const el = scrollRef.current;
+    if (!el) return;
+    el.scrollTop = top;
+    virtualizer.scrollOffset = el.scrollTop;
+    rerender();
+  };
+
+  const shown = useRef(rows);
+  useLayoutEffect(() => {
+    const before = shown.current;
+    shown.current = rows;
+    const el = scrollRef.current;
+    if (!onRowsAbove || before === rows || !el || el.scrollTop <= AT_TOP) return;
+    const held = holdPosition(before, rows, getKey, el.scrollTop, rowHeight);
+    if (held.scrollTop !== el.scrollTop) scrollTo(held.scrollTop);
+    if (held.added > 0) onRowsAbove(held.added);
+    // Only new rows move the view; the callbacks and sizes are read as they are then.
+  }, [rows]);
+
+  useImperativeHandle(ref, () => ({
+    scrollToTop: () => {
+      scrollTo(0);
+      onTop?.();
+    },
+    focus: () => scrollRef.current?.focus(),
+  }));
+
+  const activate = onRowActivate
+    ? (row: T) => ({
+        tabIndex: 0,
+        onClick: () => onRowActivate(row),
+        onKeyDown: (e: KeyboardEvent<HTMLDivElement>) => {
+          if (e.target !== e.currentTarget || (e.key !== "Enter" && e.key !== " ")) return;
+          e.preventDefault();
+          onRowActivate(row);
+        },
+      })
+    : () => ({});
+
   const tracks = [...(selection ? [CHECK_TRACK] : []), ...columns.map((c) => c.width)].join(" ");
   const contentHeight = VT_HEADER_HEIGHT + (rows.length > 0 ? rows.length * rowHeight : empty ? EMPTY_HEIGHT : 0);
 
@@ -154,6 +241,7 @@ export function VirtualTable<T>({
       aria-label={scrollLabel ?? `${label} (scrollable)`}
       tabIndex={0}
       style={{ minHeight: Math.min(contentHeight + 2 /* its borders */, MIN_HEIGHT) }}
+      onScroll={onTop ? (e) => e.currentTarget.scrollTop <= AT_TOP && onTop() : undefined}
     >
       <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className="vt-table" style={{ minWidth }}>
         <div role="rowgroup" className="vt-head">
@@ -181,13 +269,19 @@ export function VirtualTable<T>({
             if (row === undefined) return null;
             const key = getKey(row);
             const selected = selection?.selected.has(key) ?? false;
+            const current = currentKey === key;
+            const classes = ["vt-row", selected ? "vt-row-selected" : null, current ? "vt-row-current" : null];
+            classes.push(onRowActivate ? "vt-row-active" : null, rowClassName?.(row) ?? null);
             return (
               <div
                 key={item.key}
                 role="row"
                 aria-rowindex={item.index + 2 /* 1-based, after the header row */}
-                className={selected ? "vt-row vt-row-selected" : "vt-row"}
+                aria-current={current || undefined}
+                className={classes.filter(Boolean).join(" ")}
                 data-testid={rowTestId}
+                {...rowAttributes?.(row)}
+                {...activate(row)}
                 style={{
                   gridTemplateColumns: tracks,
                   height: rowHeight,

@@ -14,13 +14,14 @@ import {
   recentEvents,
   setIntegrationActive,
   subscribeEvents,
+  subscribeMessages,
   toError,
   CommandError,
 } from "./api";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { ErrorState } from "./components";
-import type { Event } from "./bindings";
+import type { Event, LiveBatch, MessageFilter } from "./bindings";
 import type { MockChannel } from "./test/channel";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -121,5 +122,49 @@ describe("api", () => {
     await vi.waitFor(() =>
       expect(vi.mocked(invoke).mock.calls[1]).toEqual(["unsubscribe_events", { id: args.channel.id }]),
     );
+  });
+
+  it("streams live messages with the filter until closed, then unsubscribes the channel by id", async () => {
+    vi.mocked(invoke).mockResolvedValue(null);
+    const filter: MessageFilter = {
+      kinds: ["uplink"],
+      levels: [],
+      directions: [],
+      device: "Sensor 1",
+      integration_id: null,
+      topic: null,
+      text: null,
+      from_ms: null,
+      to_ms: null,
+    };
+    const got: LiveBatch[] = [];
+    const sub = subscribeMessages(filter, (batch) => got.push(batch));
+    await sub.ready;
+    const [cmd, args] = vi.mocked(invoke).mock.calls[0] as [string, { filter: MessageFilter; channel: MockChannel<LiveBatch> }];
+    expect(cmd).toBe("subscribe_messages");
+    expect(args.filter).toEqual(filter);
+    const batch: LiveBatch = { rows: [], skipped: 3 };
+    args.channel.onmessage(batch);
+    expect(got).toEqual([batch]);
+
+    sub.close();
+    sub.close();
+    args.channel.onmessage(batch);
+    expect(got).toHaveLength(1);
+    await vi.waitFor(() =>
+      expect(vi.mocked(invoke).mock.calls.slice(1)).toEqual([["unsubscribe_events", { id: args.channel.id }]]),
+    );
+  });
+
+  it("says why live messages cannot stream, and does not unsubscribe what never started", async () => {
+    vi.mocked(invoke).mockRejectedValue({ message: "the bridge could not start" });
+    const sub = subscribeMessages(
+      { kinds: [], levels: [], directions: [], device: null, integration_id: null, topic: null, text: null, from_ms: null, to_ms: null },
+      () => undefined,
+    );
+    await expect(sub.ready).rejects.toThrow("the bridge could not start");
+    sub.close();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(vi.mocked(invoke).mock.calls.map(([c]) => c)).toEqual(["subscribe_messages"]);
   });
 });

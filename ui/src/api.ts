@@ -1,7 +1,8 @@
 // The UI's way to the core: every command of the table (generated into ./commands), and the
-// streams built on them. A local export (subscribeEvents) takes the place of the generated one.
+// streams built on them. Local exports (subscribeEvents, subscribeMessages) take the place of the
+// generated ones.
 import { Channel } from "@tauri-apps/api/core";
-import type { Changed, Event } from "./bindings";
+import type { Changed, Event, LiveBatch, MessageFilter } from "./bindings";
 import * as commands from "./commands";
 
 export * from "./commands";
@@ -43,14 +44,17 @@ export type EventSubscription = {
   close: () => void;
 };
 
-/** Live events, in batches (oldest first within a batch). (Wraps the command of the same name.) */
-export function subscribeEvents(onBatch: (events: Event[]) => void): EventSubscription {
-  const channel = new Channel<Event[]>();
+/**
+ * A stream of `T` into `onMessage`, started by `subscribe` with a new channel and ended by the
+ * channel's id (`unsubscribe_events` ends any stream).
+ */
+function stream<T>(subscribe: (channel: Channel<T>) => Promise<unknown>, onMessage: (message: T) => void): EventSubscription {
+  const channel = new Channel<T>();
   let open = true;
-  channel.onmessage = (events) => {
-    if (open) onBatch(events);
+  channel.onmessage = (message) => {
+    if (open) onMessage(message);
   };
-  const ready = commands.subscribeEvents(channel).then(() => undefined);
+  const ready = subscribe(channel).then(() => undefined);
   const close = () => {
     if (!open) return;
     open = false;
@@ -61,4 +65,17 @@ export function subscribeEvents(onBatch: (events: Event[]) => void): EventSubscr
     );
   };
   return { ready, close };
+}
+
+/** Live events, in batches (oldest first within a batch). (Wraps the command of the same name.) */
+export function subscribeEvents(onBatch: (events: Event[]) => void): EventSubscription {
+  return stream<Event[]>((channel) => commands.subscribeEvents(channel), onBatch);
+}
+
+/**
+ * Live messages that `filter` lets through (filtered by the core), in batches of at most a few
+ * hundred, oldest first, with how many came too fast to send. (Wraps the command of the same name.)
+ */
+export function subscribeMessages(filter: MessageFilter, onBatch: (batch: LiveBatch) => void): EventSubscription {
+  return stream<LiveBatch>((channel) => commands.subscribeMessages(filter, channel), onBatch);
 }

@@ -60,6 +60,23 @@ describe("CodeEditor (CodeMirror 6)", () => {
     expect(container.querySelector(".cm-error-line")).toBeNull();
   });
 
+  it("shows JSON read-only: highlighted, foldable, not editable", async () => {
+    const user = userEvent.setup();
+    const json = '{\n  "payload": "AWc=",\n  "decoded": {\n    "temperature": 21.5\n  }\n}';
+    const ref = createRef<CodeEditorHandle>();
+    const { container } = render(<CodeEditor value={json} label="The JSON" language="json" readOnly ref={ref} />);
+    const box = screen.getByRole("textbox", { name: "The JSON" });
+    expect(box).toHaveAttribute("aria-readonly", "true");
+    // Keys and values are told apart by the JSON language's highlighting.
+    expect(Array.from(box.querySelectorAll("span")).map((s) => s.textContent)).toEqual(
+      expect.arrayContaining(['"payload"', '"AWc="', "21.5"]),
+    );
+    expect(container.querySelector(".cm-foldGutter")).not.toBeNull();
+    await user.click(box);
+    await user.keyboard("abc");
+    expect(ref.current?.value()).toBe(json);
+  });
+
   it("has no axe violations", async () => {
     const { container } = render(
       <main>

@@ -34,7 +34,7 @@ vi.mock("./CodeEditor", () => ({
         data-testid={props.testId}
         data-error-line={props.errorLine ?? undefined}
         value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
+        onChange={(e) => props.onChange?.(e.target.value)}
       />
     );
   },

@@ -402,7 +402,7 @@ describe("Provision now", () => {
     const [first, second] = (await screen.findAllByTestId("integration-row")) as [HTMLElement, HTMLElement];
     expect(within(second).getByTestId("integration-provision")).toBeDisabled();
     await user.click(within(first).getByRole("button", { name: "Provision now" }));
-    expect(await within(first).findByTestId("integration-provision-result")).toHaveTextContent("Monitor");
+    expect(await within(first).findByTestId("integration-provision-result")).toHaveTextContent("Messages page");
     expect(callsOf("provision_now")).toEqual([["provision_now", { id: "int-1" }]]);
   });
 

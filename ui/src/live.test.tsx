@@ -1,12 +1,12 @@
-// The bridge's live side in the UI: Monitor (stored + streamed events), the connections panel,
-// the sidebar status and the integration toggle.
+// The bridge's live side in the UI: the connections panel, the sidebar status and the integration
+// toggle. (The Messages page's live view: messages.test.tsx.)
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
-import type { ConnectionState, Event, IntegrationHealth } from "./bindings";
-import { callsOf, event, integration, lastEventChannel, mockCommands } from "./test/tauri";
+import type { ConnectionState, IntegrationHealth } from "./bindings";
+import { callsOf, integration, mockCommands } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -25,159 +25,6 @@ beforeEach(() => {
 afterEach(() => {
   restoreLayout?.();
   vi.useRealTimers();
-});
-
-async function openMonitor() {
-  const user = userEvent.setup();
-  render(<App />);
-  await user.click(await screen.findByTestId("nav-monitor"));
-  return user;
-}
-
-const rowTexts = () => screen.queryAllByTestId("event-row").map((r) => r.textContent ?? "");
-
-function stream(batch: Event[]) {
-  act(() => lastEventChannel().onmessage(batch));
-}
-
-describe("Monitor page", () => {
-  it("shows the stored events newest first, then prepends a streamed batch", async () => {
-    mockCommands({
-      recent_events: [
-        event({ id: 1, message: "bridge started", kind: "bridge" }),
-        event({ id: 2, message: "uplink from sensor A", level: "warn" }),
-      ],
-    });
-    await openMonitor();
-    await waitFor(() => expect(rowTexts()).toHaveLength(2));
-    expect(rowTexts()[0]).toContain("uplink from sensor A");
-    expect(rowTexts()[1]).toContain("bridge started");
-    expect(screen.getAllByTestId("event-row")[0]).toHaveAttribute("data-level", "warn");
-    // Subscribed first, then read the newest 500 from the store.
-    const order = vi.mocked(invoke).mock.calls.map(([c]) => c).filter((c) => c.endsWith("_events"));
-    expect(order).toEqual(["subscribe_events", "recent_events"]);
-    expect(callsOf("recent_events")[0]?.[1]).toEqual({ limit: 500 });
-
-    stream([
-      event({ id: 3, message: "uplink forwarded", kind: "uplink_forwarded" }),
-      event({ id: 4, message: "auth failed", kind: "auth_failed", level: "error" }),
-    ]);
-    const rows = rowTexts();
-    expect(rows).toHaveLength(4);
-    expect(rows[0]).toContain("auth failed");
-    expect(rows[0]).toContain("auth_failed");
-    expect(rows[1]).toContain("uplink forwarded");
-    expect(rows[3]).toContain("bridge started");
-    expect(screen.queryByTestId("monitor-empty")).not.toBeInTheDocument();
-  });
-
-  it("shows an event that is both stored and streamed once", async () => {
-    let resolveRecent: (events: Event[]) => void = () => undefined;
-    const recent = new Promise<Event[]>((r) => (resolveRecent = r));
-    mockCommands({});
-    vi.mocked(invoke).mockImplementation(async (cmd: string) => {
-      if (cmd === "recent_events") return recent;
-      if (cmd === "app_info") return { name: "x", version: "0.1.0", data_dir: "/d", startup_error: null };
-      if (cmd === "bridge_status") return { state: "running" };
-      return cmd.startsWith("list_") || cmd === "connection_states" ? [] : null;
-    });
-    await openMonitor();
-    await waitFor(() => expect(callsOf("recent_events")).toHaveLength(1));
-    // Streamed while the stored ones are still being read.
-    stream([event({ id: 10, message: "ten" }), event({ id: 11, message: "eleven" })]);
-    await act(async () => resolveRecent([event({ id: 9, message: "nine" }), event({ id: 10, message: "ten" })]));
-    await waitFor(() => expect(rowTexts()).toHaveLength(3));
-    expect(rowTexts().map((t) => t.match(/nine|ten|eleven/)?.[0])).toEqual(["eleven", "ten", "nine"]);
-  });
-
-  it("filters rows by text", async () => {
-    const user = userEvent.setup();
-    mockCommands({
-      recent_events: [
-        event({ id: 1, message: "uplink from barn", device_id: "dev-barn" }),
-        event({ id: 2, message: "uplink from field" }),
-        event({ id: 3, message: "session connected", kind: "connection" }),
-      ],
-    });
-    render(<App />);
-    await user.click(await screen.findByTestId("nav-monitor"));
-    await waitFor(() => expect(rowTexts()).toHaveLength(3));
-
-    await user.type(screen.getByTestId("monitor-filter"), "UPLINK");
-    expect(rowTexts()).toHaveLength(2);
-    expect(screen.getByText("2 of 3 events match.")).toBeInTheDocument();
-
-    await user.clear(screen.getByTestId("monitor-filter"));
-    await user.type(screen.getByTestId("monitor-filter"), "dev-barn");
-    expect(rowTexts()).toHaveLength(1);
-    expect(rowTexts()[0]).toContain("uplink from barn");
-
-    // Streamed events are filtered too.
-    stream([event({ id: 4, message: "another", device_id: "dev-barn" }), event({ id: 5, message: "not it" })]);
-    expect(rowTexts()).toHaveLength(2);
-
-    await user.clear(screen.getByTestId("monitor-filter"));
-    await user.type(screen.getByTestId("monitor-filter"), "nothing like this");
-    expect(rowTexts()).toHaveLength(0);
-    expect(screen.getByTestId("monitor-no-match")).toBeInTheDocument();
-    expect(screen.queryByTestId("monitor-empty")).not.toBeInTheDocument();
-  });
-
-  it("holds streamed events while paused and shows them on resume", async () => {
-    mockCommands({ recent_events: [event({ id: 1, message: "first" })] });
-    const user = await openMonitor();
-    await waitFor(() => expect(rowTexts()).toHaveLength(1));
-
-    const pause = screen.getByTestId("monitor-pause");
-    expect(pause).toHaveTextContent("Pause");
-    await user.click(pause);
-    expect(pause).toHaveAttribute("aria-pressed", "true");
-    stream([event({ id: 2, message: "second" }), event({ id: 3, message: "third" })]);
-    expect(rowTexts()).toHaveLength(1);
-    expect(pause).toHaveTextContent("Resume (2 new)");
-
-    await user.click(pause);
-    expect(pause).toHaveAttribute("aria-pressed", "false");
-    expect(pause).toHaveTextContent("Pause");
-    expect(rowTexts().map((t) => t.match(/first|second|third/)?.[0])).toEqual(["third", "second", "first"]);
-  });
-
-  it("shows the empty state, and a stream that cannot start next to the stored events", async () => {
-    mockCommands({});
-    const user = await openMonitor();
-    expect(await screen.findByTestId("monitor-empty")).toHaveTextContent("Nothing to show yet");
-    stream([event({ id: 1, message: "the first one" })]);
-    expect(rowTexts()).toHaveLength(1);
-    expect(screen.queryByTestId("monitor-empty")).not.toBeInTheDocument();
-
-    // Leaving the page ends its stream, by the channel's id.
-    const channel = lastEventChannel();
-    await user.click(screen.getByTestId("nav-labels"));
-    await waitFor(() => expect(callsOf("unsubscribe_events")).toEqual([["unsubscribe_events", { id: channel.id }]]));
-
-    mockCommands({
-      subscribe_events: { reject: { message: "the bridge could not start: disk full" } },
-      recent_events: [event({ id: 7, message: "stored before" })],
-    });
-    await user.click(screen.getByTestId("nav-monitor"));
-    expect(await screen.findByTestId("monitor-live-error")).toHaveTextContent(
-      "Live updates are unavailable: the bridge could not start: disk full",
-    );
-    await waitFor(() => expect(rowTexts()).toHaveLength(1));
-    expect(rowTexts()[0]).toContain("stored before");
-  });
-
-  it("keeps at most 10,000 events and renders only a window of them", async () => {
-    mockCommands({ recent_events: Array.from({ length: 500 }, (_, i) => event({ id: i + 1 })) });
-    await openMonitor();
-    await waitFor(() => expect(rowTexts().length).toBeGreaterThan(0));
-    for (let b = 0; b < 20; b++) {
-      stream(Array.from({ length: 500 }, (_, i) => event({ id: 1000 + b * 500 + i })));
-    }
-    expect(screen.getByRole("table", { name: "Events" })).toHaveAttribute("aria-rowcount", "10001");
-    expect(rowTexts().length).toBeLessThan(50);
-    expect(rowTexts()[0]).toContain(`event ${1000 + 20 * 500 - 1}`);
-  });
 });
 
 const conn = (o: Partial<ConnectionState>): ConnectionState => ({

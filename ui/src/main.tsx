@@ -1,6 +1,7 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { installFrameProbe } from "./frameProbe";
 // One stylesheet in parts, in cascade order: tokens first, then the rules that use them.
 import "./styles/tokens.css";
 import "./styles/base.css";
@@ -12,6 +13,10 @@ import "./styles/forms.css";
 import "./styles/dialogs.css";
 import "./styles/pages.css";
 import "./styles/decoders.css";
+import "./styles/messages.css";
+
+// Idle until a performance test starts it (window.__heliumFrameProbe).
+installFrameProbe();
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");

@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import type { Settings } from "./bindings";
 import { SettingsPage } from "./pages/SettingsPage";
+import { axeViolations } from "./test/axe";
 import { callsOf, changesChannel, defaultAppInfo, mockCommands, resetCommandsEachTest } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -13,6 +14,9 @@ vi.mock("@tauri-apps/api/core", async () => ({
 }));
 
 resetCommandsEachTest();
+
+/** The history's bounds as the core has them by default. */
+const HISTORY = { history_days: 7, history_max_mb: 1024 };
 
 const CLOSE = { name: "Keep bridging when the window is closed" };
 const NOTIFY = { name: "Desktop notifications" };
@@ -31,7 +35,7 @@ function storedSettings(initial: Settings) {
 
 describe("Settings page", () => {
   it("loads and shows both settings with their hints", async () => {
-    mockCommands({ get_settings: { close_to_tray: true, notifications: false } });
+    mockCommands({ get_settings: { close_to_tray: true, notifications: false, ...HISTORY } });
     render(<SettingsPage info={defaultAppInfo} />);
     expect(screen.getByText(/Loading settings/)).toHaveAttribute("role", "status");
 
@@ -47,11 +51,11 @@ describe("Settings page", () => {
 
   it("saves the full settings when a setting is toggled", async () => {
     const user = userEvent.setup();
-    mockCommands(storedSettings({ close_to_tray: true, notifications: true }));
+    mockCommands(storedSettings({ close_to_tray: true, notifications: true, ...HISTORY }));
     render(<SettingsPage info={defaultAppInfo} />);
 
     await user.click(await screen.findByRole("switch", CLOSE));
-    expect(invoke).toHaveBeenCalledWith("save_settings", { settings: { close_to_tray: false, notifications: true } });
+    expect(invoke).toHaveBeenCalledWith("save_settings", { settings: { close_to_tray: false, notifications: true, ...HISTORY } });
     expect(screen.getByRole("switch", CLOSE)).not.toBeChecked();
     expect(screen.getByRole("switch", NOTIFY)).toBeChecked();
 
@@ -59,7 +63,7 @@ describe("Settings page", () => {
     screen.getByRole("switch", NOTIFY).focus();
     await user.keyboard(" ");
     expect(invoke).toHaveBeenLastCalledWith("save_settings", {
-      settings: { close_to_tray: false, notifications: false },
+      settings: { close_to_tray: false, notifications: false, ...HISTORY },
     });
     expect(screen.getByRole("switch", NOTIFY)).not.toBeChecked();
     expect(screen.getByRole("switch", NOTIFY)).toHaveFocus();
@@ -69,7 +73,7 @@ describe("Settings page", () => {
   it("reverts the switch and shows the error when saving fails", async () => {
     const user = userEvent.setup();
     mockCommands({
-      get_settings: { close_to_tray: true, notifications: true },
+      get_settings: { close_to_tray: true, notifications: true, ...HISTORY },
       save_settings: { reject: { message: "settings file is read-only" } },
     });
     render(<SettingsPage info={defaultAppInfo} />);
@@ -77,7 +81,7 @@ describe("Settings page", () => {
     const notify = await screen.findByRole("switch", NOTIFY);
     await user.click(notify);
     expect(callsOf("save_settings")).toEqual([
-      ["save_settings", { settings: { close_to_tray: true, notifications: false } }],
+      ["save_settings", { settings: { close_to_tray: true, notifications: false, ...HISTORY } }],
     ]);
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("settings file is read-only");
@@ -87,23 +91,26 @@ describe("Settings page", () => {
     expect(screen.getByRole("switch", CLOSE)).toBeChecked();
 
     // The next attempt clears the message.
-    mockCommands(storedSettings({ close_to_tray: true, notifications: true }));
+    mockCommands(storedSettings({ close_to_tray: true, notifications: true, ...HISTORY }));
     await user.click(notify);
     expect(notify).not.toBeChecked();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("reloads when the settings change elsewhere (the CLI)", async () => {
-    let stored: Settings = { close_to_tray: true, notifications: true };
+    let stored: Settings = { close_to_tray: true, notifications: true, ...HISTORY };
     mockCommands({ get_settings: () => stored });
     render(<SettingsPage info={defaultAppInfo} />);
     expect(await screen.findByRole("switch", CLOSE)).toBeChecked();
 
-    stored = { close_to_tray: false, notifications: true };
+    stored = { close_to_tray: false, notifications: true, history_days: 30, history_max_mb: 2048 };
     const channel = changesChannel();
     expect(channel).toBeDefined();
     act(() => channel?.onmessage({ what: ["settings"] }));
     await waitFor(() => expect(screen.getByRole("switch", CLOSE)).not.toBeChecked());
+    // The history's bounds follow (nobody was editing them).
+    expect(screen.getByTestId("setting-history-days")).toHaveValue("30");
+    expect(screen.getByTestId("setting-history-mb")).toHaveValue("2048");
     expect(callsOf("get_settings")).toHaveLength(2);
   });
 
@@ -117,7 +124,7 @@ describe("Settings page", () => {
     // The About panel does not depend on the settings.
     expect(screen.getByTestId("about-version")).toHaveTextContent("0.1.0");
 
-    mockCommands({ get_settings: { close_to_tray: false, notifications: true } });
+    mockCommands({ get_settings: { close_to_tray: false, notifications: true, ...HISTORY } });
     await user.click(within(alert).getByRole("button", { name: "Retry" }));
     expect(await screen.findByRole("switch", CLOSE)).not.toBeChecked();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
@@ -148,6 +155,84 @@ describe("Settings page", () => {
     expect(await navigator.clipboard.readText()).toBe(defaultAppInfo.data_dir);
     expect(screen.getByTestId("copy-data-dir")).toHaveTextContent("Copied");
     await screen.findByRole("switch", CLOSE);
+  });
+
+  it("shows how much message history is kept, checks it as typed, and saves it with the rest", async () => {
+    const user = userEvent.setup();
+    mockCommands(storedSettings({ close_to_tray: false, notifications: true, history_days: 7, history_max_mb: 1024 }));
+    render(<SettingsPage info={defaultAppInfo} />);
+    const panel = await screen.findByRole("region", { name: "Message history" });
+    const days = within(panel).getByRole("textbox", { name: "Keep messages for (days)" });
+    const mb = within(panel).getByRole("textbox", { name: "At most (MiB)" });
+    expect(days).toHaveValue("7");
+    expect(mb).toHaveValue("1024");
+    expect(days).toHaveAccessibleDescription("1–365 days.");
+
+    // Out of range, or not a whole number: said at once, and not saved.
+    await user.clear(days);
+    await user.type(days, "0");
+    expect(days).toHaveAttribute("aria-invalid", "true");
+    expect(days).toHaveAccessibleDescription(/Enter a whole number of days from 1 to 365\./);
+    await user.clear(days);
+    await user.type(days, "366");
+    expect(within(panel).getByText("Enter a whole number of days from 1 to 365.")).toBeInTheDocument();
+    await user.clear(mb);
+    await user.type(mb, "9.5");
+    expect(within(panel).getByText("Enter a whole number of MiB from 10 to 100,000.")).toBeInTheDocument();
+    await user.clear(mb);
+    await user.type(mb, "100001");
+    expect(mb).toHaveAttribute("aria-invalid", "true");
+    await user.click(within(panel).getByTestId("setting-history-save"));
+    expect(callsOf("save_settings")).toEqual([]);
+    expect(days).toHaveFocus();
+
+    await user.clear(days);
+    await user.type(days, "365");
+    expect(days).not.toHaveAttribute("aria-invalid");
+    await user.clear(mb);
+    await user.type(mb, "10");
+    expect(within(panel).queryByText(/Enter a whole number/)).not.toBeInTheDocument();
+    await user.click(within(panel).getByTestId("setting-history-save"));
+    expect(callsOf("save_settings")).toEqual([
+      ["save_settings", { settings: { close_to_tray: false, notifications: true, history_days: 365, history_max_mb: 10 } }],
+    ]);
+    expect(await within(panel).findByTestId("setting-history-saved")).toHaveTextContent("Saved.");
+
+    // A toggle after it carries the saved bounds along.
+    await user.click(screen.getByRole("switch", NOTIFY));
+    expect(callsOf("save_settings")[1]).toEqual([
+      "save_settings",
+      { settings: { close_to_tray: false, notifications: false, history_days: 365, history_max_mb: 10 } },
+    ]);
+  });
+
+  it("keeps the typed bounds and shows why saving them failed", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      get_settings: { close_to_tray: true, notifications: true, ...HISTORY },
+      save_settings: { reject: { message: "history_days must be 1 to 365 days (got 0)" } },
+    });
+    render(<SettingsPage info={defaultAppInfo} />);
+    const days = await screen.findByTestId("setting-history-days");
+    await user.clear(days);
+    await user.type(days, "30");
+    await user.click(screen.getByTestId("setting-history-save"));
+    expect(await screen.findByTestId("setting-history-error")).toHaveTextContent(
+      "Could not save: history_days must be 1 to 365 days (got 0)",
+    );
+    expect(days).toHaveValue("30");
+    expect(screen.getByTestId("setting-history-saved")).toHaveTextContent("");
+  });
+
+  it("has no axe violations", async () => {
+    mockCommands({});
+    const { container } = render(
+      <main>
+        <SettingsPage info={defaultAppInfo} />
+      </main>,
+    );
+    await screen.findByTestId("setting-history-days");
+    expect(await axeViolations(container)).toEqual([]);
   });
 
   it("is the last entry in the sidebar and opens from it", async () => {

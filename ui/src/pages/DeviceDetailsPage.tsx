@@ -180,7 +180,7 @@ function RecentEvents({ events }: { events: Event[] }) {
     <section className="panel" aria-labelledby="device-events-title">
       <header className="panel-header">
         <h2 id="device-events-title">Recent events</h2>
-        <span className="muted">The Monitor page shows every event as it happens.</span>
+        <span className="muted">The Messages page shows every message and event as it happens.</span>
       </header>
       {newestFirst.length === 0 ? (
         <p className="panel-note muted" data-testid="device-events-empty">

@@ -85,7 +85,7 @@ export function ProvisionButton({ integration }: { integration: Integration }) {
     setState({ busy: true, message: null, failed: false });
     provisionNow(integration.id).then(
       () =>
-        setState({ busy: false, failed: false, message: "Provisioning started; the Monitor page shows its steps." }),
+        setState({ busy: false, failed: false, message: "Provisioning started; the Messages page shows its steps." }),
       (e: Error) => setState({ busy: false, failed: true, message: e.message }),
     );
   };

@@ -1,9 +1,11 @@
-// Settings: what closing the window does, desktop notifications, and where the app keeps its
-// data and log. A toggle saves at once; the CLI (or another window) changing them reloads them.
-import { useEffect, useState } from "react";
+// Settings: what closing the window does, desktop notifications, how much message history to keep,
+// and where the app keeps its data and log. A toggle saves at once, the history's bounds with their
+// Save button; the CLI (or another window) changing them reloads them.
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { getSettings, saveSettings } from "../api";
 import type { AppInfo, Settings } from "../bindings";
-import { CopyButton, ErrorState, Loading, PageHeader, SwitchRow } from "../components";
+import { CopyButton, ErrorState, FormField, Loading, PageHeader, SwitchRow } from "../components";
+import { formatCount } from "../format";
 import { useCommand } from "../useCommand";
 
 /** Saving settings (here or from the CLI) reports "settings": reload them. */
@@ -12,7 +14,25 @@ const WATCH = ["settings"];
 /** Tauri's log directory for the app's identifier, per platform. */
 const APP_ID = "org.heliumawsbridge.desktop";
 
-type SettingKey = keyof Settings;
+type SettingKey = "close_to_tray" | "notifications";
+
+/** The history's bounds the core accepts. */
+export const HISTORY_DAYS = { min: 1, max: 365 };
+export const HISTORY_MB = { min: 10, max: 100_000 };
+
+/** The whole number typed, or why it is not one in `range`. */
+function parseBound(
+  input: string,
+  range: { min: number; max: number },
+  what: string,
+): { ok: true; value: number } | { ok: false; error: string } {
+  const text = input.trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < range.min || value > range.max) {
+    return { ok: false, error: `Enter a whole number of ${what} from ${formatCount(range.min)} to ${formatCount(range.max)}.` };
+  }
+  return { ok: true, value };
+}
 
 const SETTINGS: { key: SettingKey; label: string; hint: string }[] = [
   {
@@ -29,10 +49,127 @@ const SETTINGS: { key: SettingKey; label: string; hint: string }[] = [
   },
 ];
 
-/** The two toggles. Shows the saved settings, or the one being saved (reverted if that fails). */
+/**
+ * How long and how much message history is kept: two numbers, checked as they are typed, saved
+ * together with the other settings as they are shown.
+ */
+function HistoryForm({
+  shown,
+  busy,
+  onSave,
+}: {
+  shown: Settings;
+  busy: boolean;
+  onSave: (bounds: { history_days: number; history_max_mb: number }) => Promise<void>;
+}) {
+  const [days, setDays] = useState(String(shown.history_days));
+  const [mb, setMb] = useState(String(shown.history_max_mb));
+  const [state, setState] = useState<{ saving: boolean; saved: boolean; error: string | null }>({
+    saving: false,
+    saved: false,
+    error: null,
+  });
+  const daysRef = useRef<HTMLInputElement>(null);
+  const mbRef = useRef<HTMLInputElement>(null);
+  // Saved values from elsewhere (the CLI) replace what is shown, unless the user is editing them.
+  const [base, setBase] = useState({ days: shown.history_days, mb: shown.history_max_mb });
+  const edited = days !== String(base.days) || mb !== String(base.mb);
+  if (base.days !== shown.history_days || base.mb !== shown.history_max_mb) {
+    setBase({ days: shown.history_days, mb: shown.history_max_mb });
+    if (!edited) {
+      setDays(String(shown.history_days));
+      setMb(String(shown.history_max_mb));
+    }
+  }
+
+  const parsedDays = parseBound(days, HISTORY_DAYS, "days");
+  const parsedMb = parseBound(mb, HISTORY_MB, "MiB");
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (state.saving || busy) return;
+    if (!parsedDays.ok || !parsedMb.ok) {
+      (parsedDays.ok ? mbRef : daysRef).current?.focus();
+      return;
+    }
+    setState({ saving: true, saved: false, error: null });
+    onSave({ history_days: parsedDays.value, history_max_mb: parsedMb.value }).then(
+      () => setState({ saving: false, saved: true, error: null }),
+      (err: Error) => setState({ saving: false, saved: false, error: err.message }),
+    );
+  };
+
+  return (
+    <section className="panel" aria-labelledby="settings-history-title" data-testid="settings-history">
+      <header className="panel-header">
+        <h2 id="settings-history-title">Message history</h2>
+        <span className="muted">Older messages leave the history first.</span>
+      </header>
+      <form className="panel-form" noValidate onSubmit={submit}>
+        <div className="field-grid">
+          <FormField
+            label="Keep messages for (days)"
+            hint={`${HISTORY_DAYS.min}–${HISTORY_DAYS.max} days.`}
+            error={parsedDays.ok ? null : parsedDays.error}
+          >
+            {(control) => (
+              <input
+                {...control}
+                ref={daysRef}
+                className="input input-narrow"
+                inputMode="numeric"
+                data-testid="setting-history-days"
+                value={days}
+                onChange={(e) => {
+                  setDays(e.target.value);
+                  setState((s) => ({ ...s, saved: false }));
+                }}
+              />
+            )}
+          </FormField>
+          <FormField
+            label="At most (MiB)"
+            hint={`${HISTORY_MB.min}–${formatCount(HISTORY_MB.max)} MiB on disk; beyond it the oldest messages go.`}
+            error={parsedMb.ok ? null : parsedMb.error}
+          >
+            {(control) => (
+              <input
+                {...control}
+                ref={mbRef}
+                className="input input-narrow"
+                inputMode="numeric"
+                data-testid="setting-history-mb"
+                value={mb}
+                onChange={(e) => {
+                  setMb(e.target.value);
+                  setState((s) => ({ ...s, saved: false }));
+                }}
+              />
+            )}
+          </FormField>
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" data-testid="setting-history-save" disabled={state.saving}>
+            {state.saving ? "Saving…" : "Save"}
+          </button>
+          <span role="status" className="muted" data-testid="setting-history-saved">
+            {state.saved && !edited ? "Saved." : ""}
+          </span>
+        </div>
+        {state.error !== null ? (
+          <p className="inline-error" role="alert" data-testid="setting-history-error">
+            Could not save: {state.error}
+          </p>
+        ) : null}
+      </form>
+    </section>
+  );
+}
+
+/** The toggles and the history's bounds. Shows the saved settings, or what is being saved (reverted if that fails). */
 function SettingsForm({ saved }: { saved: Settings }) {
   const [shown, setShown] = useState(saved);
-  const [saving, setSaving] = useState<SettingKey | null>(null);
+  const [saving, setSaving] = useState<SettingKey | "history" | null>(null);
   const [error, setError] = useState<{ key: SettingKey; message: string } | null>(null);
 
   // Newly loaded settings (after a save, or a change from the CLI) replace what is shown,
@@ -60,7 +197,15 @@ function SettingsForm({ saved }: { saved: Settings }) {
       .finally(() => setSaving(null));
   };
 
+  const saveHistory = (bounds: { history_days: number; history_max_mb: number }): Promise<void> => {
+    setSaving("history");
+    return saveSettings({ ...shown, ...bounds })
+      .then((answer) => setShown(answer))
+      .finally(() => setSaving(null));
+  };
+
   return (
+    <>
     <section className="panel" aria-labelledby="settings-app-title">
       <header className="panel-header">
         <h2 id="settings-app-title">While the app runs</h2>
@@ -79,6 +224,8 @@ function SettingsForm({ saved }: { saved: Settings }) {
         />
       ))}
     </section>
+    <HistoryForm shown={shown} busy={saving !== null} onSave={saveHistory} />
+    </>
   );
 }
 

@@ -11,6 +11,8 @@ import type {
   Device,
   DeviceDetails,
   Event,
+  Exported,
+  HistoryPage,
   Integration,
   IntegrationDetails,
   IntegrationHealth,
@@ -18,6 +20,9 @@ import type {
   KeysChecked,
   Label,
   LabelSummary,
+  LiveBatch,
+  Message,
+  MessageRow,
   PayloadOptions,
   Probe,
   RecentPayload,
@@ -80,6 +85,11 @@ export type CommandMocks = {
   test_decoder?: Mock<DecoderTrial>;
   recent_payloads?: Mock<RecentPayload[]>;
   set_integration_payload?: Mock<Integration>;
+  subscribe_messages?: Mock<null>;
+  search_history?: Mock<HistoryPage>;
+  get_message?: Mock<Message | null>;
+  related_messages?: Mock<MessageRow[]>;
+  export_history?: Mock<Exported | null>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -106,11 +116,16 @@ export function mockCommands(mocks: CommandMocks): void {
     subscribe_changes: null,
     list_sources: [],
     integration_health: [],
-    get_settings: { close_to_tray: true, notifications: true },
+    get_settings: { close_to_tray: true, notifications: true, history_days: 7, history_max_mb: 1024 },
     list_decoders: [],
     recent_payloads: [],
     // Saved as asked: the fixture integration with the options passed.
     set_integration_payload: (args) => integration({ id: args.id as string, payload: args.options as PayloadOptions }),
+    subscribe_messages: null,
+    search_history: { rows: [], next: null },
+    get_message: null,
+    related_messages: [],
+    export_history: null,
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {
@@ -144,6 +159,14 @@ export function lastEventChannel(): MockChannel<Event[]> {
   return args.channel;
 }
 
+/** The channel the UI passed to its latest `subscribe_messages` call, and the filter with it. */
+export function lastMessageChannel(): MockChannel<LiveBatch> {
+  const calls = vi.mocked(invoke).mock.calls.filter(([cmd]) => cmd === "subscribe_messages");
+  const args = calls[calls.length - 1]?.[1] as { channel?: MockChannel<LiveBatch> } | undefined;
+  if (!args?.channel) throw new Error("subscribe_messages was not called with a channel");
+  return args.channel;
+}
+
 /** The channel the app passed to `subscribe_changes` (one for the whole app). */
 export function changesChannel(): MockChannel<{ what: string[] }> | undefined {
   const calls = vi.mocked(invoke).mock.calls.filter(([cmd]) => cmd === "subscribe_changes");
@@ -167,6 +190,37 @@ export function event(overrides: Partial<Event> = {}): Event {
     detail: null,
     ...overrides,
   };
+}
+
+let nextMessageId = 1;
+
+/** A message's summary: by default an uplink of device "dev-1" ("Sensor 1") to "int-1", 1 s apart by id. */
+export function messageRow(overrides: Partial<MessageRow> = {}): MessageRow {
+  const id = overrides.id ?? nextMessageId++;
+  return {
+    id,
+    at_ms: 1_700_000_000_000 + id * 1000,
+    kind: "uplink",
+    direction: "up",
+    level: "info",
+    device_id: "dev-1",
+    device_name: "Sensor 1",
+    dev_eui: "0011223344556677",
+    integration_id: "int-1",
+    source_id: "src-1",
+    topic: "helium/uplinks",
+    qos: 1,
+    uuid: `uuid-${id}`,
+    size: 120,
+    text: `message ${id}`,
+    ...overrides,
+  };
+}
+
+/** A message with its bodies (none unless given). */
+export function message(overrides: Partial<Message> = {}): Message {
+  const { json = null, source_event = null, detail = null, ...row } = overrides;
+  return { ...messageRow(row), json, source_event, detail };
 }
 
 export function integration(overrides: Partial<Integration> = {}): Integration {

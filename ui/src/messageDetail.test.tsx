@@ -1,0 +1,241 @@
+// The Messages page's detail pane: one message in full, its views (JSON, hex, text, decoded, source
+// event) with a copy button each, the messages about the same uplink, and a message retention removed.
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CodeEditorProps } from "./CodeEditor";
+import type { Message } from "./bindings";
+import { MessagesPage } from "./pages/messages/MessagesPage";
+import { axeViolations } from "./test/axe";
+import { callsOf, integration, message, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
+
+vi.mock("@tauri-apps/api/core", async () => ({
+  invoke: vi.fn(),
+  Channel: (await import("./test/channel")).MockChannel,
+}));
+
+// CodeMirror needs a layout jsdom does not have: a read-only text area with the viewer's name and
+// text stands in (codeEditor.test.tsx covers the real one, JSON included).
+vi.mock("./CodeEditor", () => ({
+  CodeEditor: function CodeEditorStandIn(props: CodeEditorProps) {
+    return (
+      <textarea
+        aria-label={props.label}
+        data-testid={props.testId}
+        data-language={props.language}
+        readOnly={props.readOnly}
+        value={props.value}
+      />
+    );
+  },
+}));
+
+resetCommandsEachTest();
+let restoreLayout: (() => void) | undefined;
+beforeEach(() => {
+  restoreLayout = fakeViewport(480);
+});
+afterEach(() => restoreLayout?.());
+
+/** "Hello" 00 01 ff as base64. */
+const PAYLOAD = "SGVsbG8AAf8=";
+// Written as text: a number too big for a double must show as published, not rounded.
+const UPLINK_JSON =
+  `{"id":"dev-1","name":"Sensor 1","port":2,"payload":"${PAYLOAD}",` +
+  `"decoded":{"status":"success","payload":{"temperature":21.5}},"big":12345678901234567890}`;
+const SOURCE_EVENT = '{"deduplicationId":"d-1","data":"SGVsbG8AAf8="}';
+
+const uplink: Message = message({
+  id: 7,
+  uuid: "u-7",
+  size: UPLINK_JSON.length,
+  text: "uplink published to AWS",
+  json: UPLINK_JSON,
+  source_event: SOURCE_EVENT,
+});
+const rejected = messageRow({
+  id: 8,
+  kind: "uplink_rejected",
+  direction: "none",
+  level: "error",
+  uuid: "u-7",
+  topic: null,
+  text: "AWS refused the uplink: payload too large",
+});
+
+async function openDetail(messages: Record<number, Message | null>, rows = [messageRow({ id: 7 })]) {
+  const user = userEvent.setup();
+  mockCommands({
+    list_integrations: [integration({ id: "int-1", name: "Farm sensors" })],
+    search_history: { rows, next: null },
+    get_message: (args) => messages[args.id as number] ?? null,
+    related_messages: (args) => (args.uuid === "u-7" ? [messageRow({ id: 7 }), rejected] : []),
+  });
+  render(<MessagesPage />);
+  const row = await screen.findByTestId("message-row");
+  await user.click(row);
+  const detail = await screen.findByTestId("message-detail");
+  return { user, detail, row };
+}
+
+describe("Message detail", () => {
+  it("shows the message's facts and its JSON exactly, pretty-printed, read-only", async () => {
+    const { detail, row } = await openDetail({ 7: uplink });
+    expect(callsOf("get_message")).toEqual([["get_message", { id: 7 }]]);
+    expect(row).toHaveAttribute("aria-current", "true");
+    const facts = await within(detail).findByTestId("detail-facts");
+    expect(facts).toHaveTextContent("uplink");
+    expect(facts).toHaveTextContent("Up");
+    expect(facts).toHaveTextContent("info");
+    expect(within(facts).getByTestId("detail-device")).toHaveTextContent("Sensor 1 dev-1 DevEUI 0011223344556677");
+    expect(facts).toHaveTextContent("Farm sensors int-1");
+    expect(facts).toHaveTextContent("helium/uplinks");
+    expect(facts).toHaveTextContent("QoS1");
+    expect(facts).toHaveTextContent("UUIDu-7");
+    expect(facts).toHaveTextContent(`${UPLINK_JSON.length} bytes`);
+    expect(detail).toHaveTextContent("uplink published to AWS");
+
+    const json = within(detail).getByTestId("detail-json");
+    // The viewer loads with the pane; its text shows meanwhile.
+    expect(json).toHaveTextContent('"payload": "SGVsbG8AAf8="');
+    const editor = await within(json).findByRole("textbox");
+    expect(editor).toHaveAttribute("data-language", "json");
+    expect(editor).toHaveAttribute("readonly");
+    expect((editor as HTMLTextAreaElement).value).toContain('\n  "payload": "SGVsbG8AAf8=",\n');
+    // Exactly as published: the big number is not rounded.
+    expect((editor as HTMLTextAreaElement).value).toContain('"big": 12345678901234567890');
+    expect(within(detail).getByTestId("detail-tab-json")).toHaveAttribute("aria-selected", "true");
+  });
+
+  it("shows the payload as a hex dump and as text, the decoded payload and the source event", async () => {
+    const { user, detail } = await openDetail({ 7: uplink });
+    await within(detail).findByTestId("detail-json");
+
+    await user.click(within(detail).getByTestId("detail-tab-hex"));
+    expect(within(detail).getByTestId("detail-tab-hex")).toHaveAttribute("aria-selected", "true");
+    const hex = within(detail).getByTestId("detail-hex");
+    expect(hex).toHaveTextContent("8 payload bytes.");
+    expect(hex.querySelector("pre")?.textContent).toBe(`0000  48 65 6c 6c 6f 00 01 ff${" ".repeat(24)}  Hello...`);
+    expect(within(detail).queryByTestId("detail-json")).not.toBeInTheDocument();
+
+    await user.click(within(detail).getByTestId("detail-tab-text"));
+    expect(within(detail).getByTestId("detail-text").querySelector("pre")?.textContent).toBe("Hello...");
+
+    await user.click(within(detail).getByTestId("detail-tab-decoded"));
+    expect(within(detail).getByTestId("detail-decoded").querySelector("pre")?.textContent).toBe(
+      JSON.stringify({ status: "success", payload: { temperature: 21.5 } }, null, 2),
+    );
+
+    await user.click(within(detail).getByTestId("detail-tab-source"));
+    expect(within(detail).getByTestId("detail-source").querySelector("pre")?.textContent).toBe(
+      '{\n  "deduplicationId": "d-1",\n  "data": "SGVsbG8AAf8="\n}',
+    );
+
+    // Arrow keys move between the tabs.
+    await user.keyboard("{ArrowLeft}");
+    expect(within(detail).getByTestId("detail-tab-decoded")).toHaveFocus();
+    expect(within(detail).getByTestId("detail-decoded")).toBeInTheDocument();
+    await user.keyboard("{End}");
+    expect(within(detail).getByTestId("detail-tab-source")).toHaveAttribute("aria-selected", "true");
+  });
+
+  it("copies each view and says so", async () => {
+    const { user, detail } = await openDetail({ 7: uplink });
+    await within(detail).findByTestId("detail-json");
+    await user.click(within(detail).getByTestId("detail-copy-json"));
+    expect(await navigator.clipboard.readText()).toContain('"decoded": {');
+    expect(within(detail).getByTestId("detail-copy-json")).toHaveTextContent("Copied");
+
+    await user.click(within(detail).getByTestId("detail-tab-hex"));
+    await user.click(within(detail).getByRole("button", { name: "Copy the hex dump" }));
+    expect(await navigator.clipboard.readText()).toMatch(/^0000 {2}48 65 6c/);
+    expect(within(detail).getByTestId("detail-copy-hex")).toHaveTextContent("Copied");
+  });
+
+  it("says what a message without a payload has none of", async () => {
+    const event = message({
+      id: 7,
+      kind: "connection",
+      direction: "none",
+      topic: null,
+      qos: null,
+      uuid: null,
+      size: 0,
+      detail: { integration: "int-1", connected: false },
+    });
+    const { user, detail } = await openDetail({ 7: event });
+    const json = await within(detail).findByTestId("detail-json");
+    expect(json).toHaveTextContent("No JSON was sent or received; this is the event's detail.");
+    expect(((await within(json).findByRole("textbox")) as HTMLTextAreaElement).value).toContain('"connected": false');
+    await user.click(within(detail).getByTestId("detail-tab-hex"));
+    expect(within(detail).getByTestId("detail-hex")).toHaveTextContent("No payload bytes in this message.");
+    await user.click(within(detail).getByTestId("detail-tab-decoded"));
+    expect(within(detail).getByTestId("detail-decoded")).toHaveTextContent("No decoded payload");
+    expect(within(detail).queryByTestId("detail-copy-decoded")).not.toBeInTheDocument();
+    await user.click(within(detail).getByTestId("detail-tab-source"));
+    expect(within(detail).getByTestId("detail-source")).toHaveTextContent("No source event");
+    // No uuid: no related messages asked for.
+    expect(callsOf("related_messages")).toEqual([]);
+  });
+
+  it("lists the other messages about the same uplink, and opens one", async () => {
+    const { user, detail } = await openDetail({
+      7: uplink,
+      8: { ...rejected, json: null, source_event: null, detail: { uuid: "u-7" } },
+    });
+    const related = await within(detail).findAllByTestId("related-message");
+    expect(callsOf("related_messages")).toEqual([["related_messages", { uuid: "u-7" }]]);
+    expect(related).toHaveLength(1);
+    expect(related[0]).toHaveTextContent("uplink_rejected");
+    expect(related[0]).toHaveTextContent("AWS refused the uplink: payload too large");
+
+    await user.click(related[0] as HTMLElement);
+    await waitFor(() => expect(screen.getByTestId("message-detail")).toHaveTextContent("Message 8"));
+    expect(callsOf("get_message").at(-1)).toEqual(["get_message", { id: 8 }]);
+    const facts = await within(screen.getByTestId("message-detail")).findByTestId("detail-facts");
+    expect(facts).toHaveTextContent("uplink_rejected");
+    // Its related list leads back to the uplink.
+    const back = await within(screen.getByTestId("message-detail")).findAllByTestId("related-message");
+    expect(back.map((b) => b.getAttribute("data-id"))).toEqual(["7"]);
+  });
+
+  it("says when retention removed the message, and closes", async () => {
+    const { user, detail } = await openDetail({});
+    expect(await within(detail).findByTestId("detail-gone")).toHaveTextContent(
+      "This message is no longer in the history (retention removed it).",
+    );
+    await user.click(within(detail).getByRole("button", { name: "Close the message" }));
+    expect(screen.queryByTestId("message-detail")).not.toBeInTheDocument();
+  });
+
+  it("opens from the keyboard", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: { rows: [messageRow({ id: 7 })], next: null }, get_message: uplink });
+    render(<MessagesPage />);
+    const row = await screen.findByTestId("message-row");
+    row.focus();
+    await user.keyboard("{Enter}");
+    expect(await screen.findByTestId("message-detail")).toBeInTheDocument();
+    expect(callsOf("get_message")).toEqual([["get_message", { id: 7 }]]);
+  });
+
+  it("has no axe violations", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      search_history: { rows: [messageRow({ id: 7 })], next: null },
+      get_message: uplink,
+      related_messages: [messageRow({ id: 7 }), rejected],
+    });
+    const { container } = render(
+      <main>
+        <MessagesPage />
+      </main>,
+    );
+    await user.click(await screen.findByTestId("message-row"));
+    await screen.findAllByTestId("related-message");
+    expect(await axeViolations(container)).toEqual([]);
+    await user.click(screen.getByTestId("detail-tab-hex"));
+    expect(await axeViolations(container)).toEqual([]);
+  });
+});

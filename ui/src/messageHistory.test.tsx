@@ -1,0 +1,186 @@
+// The Messages page's History: a search by the filters and a time range, a page of 200 at a time,
+// newest first, and the same search exported to CSV or NDJSON.
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { HistoryPage, MessageFilter } from "./bindings";
+import { MessagesPage } from "./pages/messages/MessagesPage";
+import { axeViolations } from "./test/axe";
+import { callsOf, integration, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
+
+vi.mock("@tauri-apps/api/core", async () => ({
+  invoke: vi.fn(),
+  Channel: (await import("./test/channel")).MockChannel,
+}));
+
+resetCommandsEachTest();
+let restoreLayout: (() => void) | undefined;
+beforeEach(() => {
+  restoreLayout = fakeViewport(480);
+});
+afterEach(() => restoreLayout?.());
+
+const NO_FILTER: MessageFilter = {
+  kinds: [],
+  levels: [],
+  directions: [],
+  device: null,
+  integration_id: null,
+  topic: null,
+  text: null,
+  from_ms: null,
+  to_ms: null,
+};
+
+const rowIds = () => screen.queryAllByTestId("message-row").map((r) => Number(r.getAttribute("data-id")));
+/** Rows `from` down to `to` (newest first). */
+const span = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => messageRow({ id: from - i }));
+type SearchArgs = { filter: MessageFilter; after: HistoryPage["next"]; limit: number };
+const searches = () => callsOf("search_history").map(([, args]) => args as SearchArgs);
+/** History's searches (the live view's prefill reads 500). */
+const historySearches = () => searches().filter((s) => s.limit === 200);
+
+/** A store of `total` messages, paged like the core. */
+function pagedStore(total: number) {
+  return (args: Record<string, unknown>): HistoryPage => {
+    const after = args.after as HistoryPage["next"];
+    const limit = args.limit as number;
+    const top = after === null ? total : after.id - 1;
+    const bottom = Math.max(1, top - limit + 1);
+    const rows = top >= 1 ? span(top, bottom) : [];
+    const last = rows[rows.length - 1];
+    return { rows, next: bottom > 1 && last ? { at_ms: last.at_ms, id: last.id } : null };
+  };
+}
+
+async function openHistory(mocks: Parameters<typeof mockCommands>[0]) {
+  const user = userEvent.setup();
+  mockCommands({ list_integrations: [integration({ id: "int-1", name: "Farm sensors" })], ...mocks });
+  render(<MessagesPage />);
+  await user.click(await screen.findByTestId("messages-mode-history"));
+  return user;
+}
+
+describe("Messages, History", () => {
+  it("searches when opened, shows the count, and loads more pages by the cursor", async () => {
+    const user = await openHistory({ search_history: pagedStore(450) });
+    expect(screen.getByTestId("messages-mode-history")).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByTestId("messages-mode-live")).toHaveAttribute("aria-pressed", "false");
+    await waitFor(() => expect(screen.getByTestId("history-count")).toHaveTextContent("200 messages found so far, newest first."));
+    expect(historySearches()).toEqual([{ filter: NO_FILTER, after: null, limit: 200 }]);
+    expect(rowIds()[0]).toBe(450);
+    expect(screen.getByRole("table", { name: "Messages" })).toHaveAttribute("aria-rowcount", "201");
+
+    await user.click(screen.getByTestId("history-more"));
+    await waitFor(() => expect(screen.getByTestId("history-count")).toHaveTextContent("400 messages found so far"));
+    expect(historySearches()[1]).toEqual({ filter: NO_FILTER, after: { at_ms: messageRow({ id: 251 }).at_ms, id: 251 }, limit: 200 });
+
+    await user.click(screen.getByTestId("history-more"));
+    await waitFor(() => expect(screen.getByTestId("history-count")).toHaveTextContent("450 messages found, newest first."));
+    expect(screen.queryByTestId("history-more")).not.toBeInTheDocument();
+    expect(screen.getByRole("table", { name: "Messages" })).toHaveAttribute("aria-rowcount", "451");
+  });
+
+  it("searches by the filters and the time range (local time)", async () => {
+    const user = await openHistory({ search_history: pagedStore(3) });
+    await waitFor(() => expect(historySearches()).toHaveLength(1));
+
+    await user.selectOptions(screen.getByTestId("filter-kind"), "uplink");
+    await user.type(screen.getByTestId("filter-device"), "0011223344556677");
+    await user.selectOptions(screen.getByTestId("filter-integration"), "int-1");
+    await user.type(screen.getByTestId("filter-topic"), "helium/");
+    await user.type(screen.getByTestId("filter-text"), "temperature");
+    // datetime-local takes its value whole.
+    await user.type(screen.getByTestId("history-from"), "2024-03-05T14:30");
+    await user.type(screen.getByTestId("history-to"), "2024-03-06T08:00");
+    // Nothing is searched until asked.
+    expect(historySearches()).toHaveLength(1);
+
+    await user.click(screen.getByTestId("history-search"));
+    await waitFor(() => expect(historySearches()).toHaveLength(2));
+    expect(historySearches()[1]).toEqual({
+      filter: {
+        ...NO_FILTER,
+        kinds: ["uplink"],
+        device: "0011223344556677",
+        integration_id: "int-1",
+        topic: "helium/",
+        text: "temperature",
+        from_ms: new Date(2024, 2, 5, 14, 30).getTime(),
+        to_ms: new Date(2024, 2, 6, 8, 0).getTime(),
+      },
+      after: null,
+      limit: 200,
+    });
+    await waitFor(() => expect(screen.getByTestId("history-count")).toHaveTextContent("3 messages found, newest first."));
+  });
+
+  it("refuses a range that ends before it starts", async () => {
+    const user = await openHistory({});
+    await waitFor(() => expect(historySearches()).toHaveLength(1));
+    await user.type(screen.getByTestId("history-from"), "2024-03-06T08:00");
+    await user.type(screen.getByTestId("history-to"), "2024-03-05T08:00");
+    expect(screen.getByTestId("history-range-error")).toHaveTextContent("From must be before To.");
+    expect(screen.getByTestId("history-search")).toBeDisabled();
+    expect(screen.getByTestId("export-csv")).toBeDisabled();
+  });
+
+  it("says when nothing matches", async () => {
+    await openHistory({});
+    expect(await screen.findByText("No stored messages match: widen the filters or the time range.")).toBeInTheDocument();
+    expect(screen.getByTestId("history-count")).toHaveTextContent("0 messages found");
+  });
+
+  it("exports what the filters find, says where, and nothing when cancelled", async () => {
+    let answer: { path: string; count: number } | null = { path: "/home/me/messages.csv", count: 1234 };
+    const user = await openHistory({ export_history: () => answer });
+    await user.selectOptions(screen.getByTestId("filter-kind"), "downlink");
+    await user.click(screen.getByTestId("export-csv"));
+    expect(await screen.findByTestId("export-result")).toHaveTextContent(
+      "Exported 1,234 messages to /home/me/messages.csv",
+    );
+    expect(callsOf("export_history")).toEqual([["export_history", { filter: { ...NO_FILTER, kinds: ["downlink"] }, format: "csv" }]]);
+
+    answer = null;
+    await user.click(screen.getByTestId("export-ndjson"));
+    await waitFor(() => expect(callsOf("export_history")).toHaveLength(2));
+    expect(callsOf("export_history")[1]?.[1]).toMatchObject({ format: "ndjson" });
+    await waitFor(() => expect(screen.queryByTestId("export-result")).not.toBeInTheDocument());
+    expect(screen.queryByTestId("export-error")).not.toBeInTheDocument();
+  });
+
+  it("says why an export failed", async () => {
+    const user = await openHistory({ export_history: { reject: { message: "disk full" } } });
+    await user.click(screen.getByTestId("export-ndjson"));
+    expect(await screen.findByTestId("export-error")).toHaveTextContent("Could not export: disk full");
+    expect(screen.queryByTestId("export-result")).not.toBeInTheDocument();
+  });
+
+  it("opens a result in the detail pane", async () => {
+    const user = await openHistory({ search_history: pagedStore(2), get_message: null });
+    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    await user.click(screen.getAllByTestId("message-row")[1] as HTMLElement);
+    const detail = await screen.findByTestId("message-detail");
+    expect(callsOf("get_message")).toEqual([["get_message", { id: 1 }]]);
+    expect(await within(detail).findByTestId("detail-gone")).toBeInTheDocument();
+    // Back to Live: the pane stays.
+    await user.click(screen.getByTestId("messages-mode-live"));
+    expect(screen.getByTestId("message-detail")).toBeInTheDocument();
+  });
+
+  it("has no axe violations", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: pagedStore(300), export_history: { path: "/tmp/x.csv", count: 300 } });
+    const view = render(
+      <main>
+        <MessagesPage />
+      </main>,
+    );
+    await user.click(await screen.findByTestId("messages-mode-history"));
+    await screen.findByTestId("history-more");
+    await user.click(screen.getByTestId("export-csv"));
+    await screen.findByTestId("export-result");
+    expect(await axeViolations(view.container)).toEqual([]);
+  });
+});

@@ -1,0 +1,304 @@
+// The Messages page, live: the stored messages and the stream merged once each, newest first, in a
+// bounded window; filters that subscribe again; Pause, Clear, the "N new" marker and the note on
+// what came too fast.
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { invoke } from "@tauri-apps/api/core";
+import { App } from "./App";
+import type { HistoryPage, LiveBatch, MessageFilter, MessageRow } from "./bindings";
+import { MESSAGE_ROW_HEIGHT } from "./pages/messages/MessageTable";
+import { MAX_MESSAGES } from "./pages/messages/liveWindow";
+import { MessagesPage } from "./pages/messages/MessagesPage";
+import { axeViolations } from "./test/axe";
+import { callsOf, integration, lastMessageChannel, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
+
+vi.mock("@tauri-apps/api/core", async () => ({
+  invoke: vi.fn(),
+  Channel: (await import("./test/channel")).MockChannel,
+}));
+
+resetCommandsEachTest();
+let restoreLayout: (() => void) | undefined;
+beforeEach(() => {
+  restoreLayout = fakeViewport(480);
+});
+afterEach(() => restoreLayout?.());
+
+const NO_FILTER: MessageFilter = {
+  kinds: [],
+  levels: [],
+  directions: [],
+  device: null,
+  integration_id: null,
+  topic: null,
+  text: null,
+  from_ms: null,
+  to_ms: null,
+};
+
+const rows = () => screen.queryAllByTestId("message-row");
+const rowIds = () => rows().map((r) => Number(r.getAttribute("data-id")));
+const page = (list: MessageRow[], next: HistoryPage["next"] = null): HistoryPage => ({ rows: list, next });
+/** Rows with these ids, newest (highest) first as History returns them. */
+const stored = (...ids: number[]) => page(ids.map((id) => messageRow({ id })));
+
+function stream(list: MessageRow[], skipped = 0) {
+  act(() => lastMessageChannel().onmessage({ rows: list, skipped } satisfies LiveBatch));
+}
+const streamIds = (...ids: number[]) => stream(ids.map((id) => messageRow({ id })));
+
+const subscribedFilters = () => callsOf("subscribe_messages").map(([, args]) => (args as { filter: MessageFilter }).filter);
+
+describe("Messages, live", () => {
+  it("subscribes, then starts with the newest 500 stored, newest first, and streams on top", async () => {
+    mockCommands({
+      list_integrations: [integration({ id: "int-1", name: "Farm sensors" })],
+      search_history: page([
+        messageRow({ id: 2, kind: "uplink_rejected", direction: "none", level: "error", text: "no route", topic: null }),
+        messageRow({ id: 1, kind: "uplink", text: "uplink from Sensor 1" }),
+      ]),
+    });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    const order = vi.mocked(invoke).mock.calls.map(([c]) => c).filter((c) => c === "subscribe_messages" || c === "search_history");
+    expect(order).toEqual(["subscribe_messages", "search_history"]);
+    expect(callsOf("search_history")[0]?.[1]).toEqual({ filter: NO_FILTER, after: null, limit: 500 });
+    expect(subscribedFilters()).toEqual([NO_FILTER]);
+
+    const [error, uplink] = rows() as [HTMLElement, HTMLElement];
+    expect(error).toHaveAttribute("data-kind", "uplink_rejected");
+    expect(error).toHaveAttribute("data-level", "error");
+    expect(error).toHaveTextContent("Event");
+    expect(within(error).getByText("error")).toHaveClass("level-error");
+    expect(uplink).toHaveAttribute("data-level", "info");
+    // Direction as a word for assistive technology, the device by name, the integration by name.
+    expect(uplink).toHaveTextContent("Up");
+    expect(uplink).toHaveTextContent("Sensor 1");
+    await waitFor(() => expect(uplink).toHaveTextContent("Farm sensors"));
+    expect(uplink).toHaveTextContent("helium/uplinks");
+    expect(uplink).toHaveTextContent("uplink from Sensor 1");
+
+    streamIds(3, 4);
+    expect(rowIds()).toEqual([4, 3, 2, 1]);
+    expect(screen.getByTestId("messages-count")).toHaveTextContent("4 messages, newest first.");
+    expect(screen.queryByTestId("messages-empty")).not.toBeInTheDocument();
+  });
+
+  it("shows a message both stored and streamed while the store was read once", async () => {
+    let answer: (p: HistoryPage) => void = () => undefined;
+    mockCommands({ search_history: () => new Promise<HistoryPage>((r) => (answer = r)) as unknown as HistoryPage });
+    render(<MessagesPage />);
+    await waitFor(() => expect(callsOf("search_history")).toHaveLength(1));
+    streamIds(10, 11);
+    expect(rows()).toHaveLength(0);
+    await act(async () => answer(stored(10, 9)));
+    await waitFor(() => expect(rowIds()).toEqual([11, 10, 9]));
+    // And a batch repeating one already shown adds only the new one.
+    streamIds(11, 12);
+    expect(rowIds()).toEqual([12, 11, 10, 9]);
+  });
+
+  it("keeps at most 5,000 messages and renders only a window of them", async () => {
+    mockCommands({ search_history: page(Array.from({ length: 500 }, (_, i) => messageRow({ id: 500 - i }))) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    for (let b = 0; b < 25; b++) {
+      stream(Array.from({ length: 200 }, (_, i) => messageRow({ id: 1000 + b * 200 + i })));
+    }
+    expect(screen.getByRole("table", { name: "Messages" })).toHaveAttribute("aria-rowcount", String(MAX_MESSAGES + 1));
+    expect(rows().length).toBeLessThan(50);
+    expect(rowIds()[0]).toBe(1000 + 25 * 200 - 1);
+    expect(screen.getByTestId("messages-count")).toHaveTextContent("5,000 messages, newest first (the latest 5,000");
+  });
+
+  it("subscribes again with the filters, typing settled first, and unsubscribes the old stream", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_integrations: [integration({ id: "int-1", name: "Farm sensors" }), integration({ id: "int-2", name: "Water" })] });
+    render(<MessagesPage />);
+    await screen.findByTestId("messages-empty");
+    const first = lastMessageChannel();
+
+    await user.selectOptions(screen.getByTestId("filter-kind"), "downlink");
+    await waitFor(() => expect(subscribedFilters()).toHaveLength(2));
+    expect(subscribedFilters()[1]).toEqual({ ...NO_FILTER, kinds: ["downlink"] });
+    await waitFor(() => expect(callsOf("unsubscribe_events")).toEqual([["unsubscribe_events", { id: first.id }]]));
+    // The stored messages are read with the same filter.
+    await waitFor(() => expect(callsOf("search_history")[1]?.[1]).toMatchObject({ filter: { ...NO_FILTER, kinds: ["downlink"] } }));
+
+    await user.selectOptions(screen.getByTestId("filter-kind"), "problems");
+    await waitFor(() => expect(subscribedFilters()).toHaveLength(3));
+    expect(subscribedFilters()[2]).toEqual({ ...NO_FILTER, levels: ["warn", "error"] });
+
+    await user.selectOptions(screen.getByTestId("filter-level"), "error");
+    await screen.findByRole("option", { name: "Water" });
+    await user.selectOptions(screen.getByTestId("filter-integration"), "int-2");
+    await waitFor(() => expect(subscribedFilters()).toHaveLength(5));
+    expect(subscribedFilters()[4]).toEqual({ ...NO_FILTER, levels: ["error"], integration_id: "int-2" });
+
+    // Typing subscribes once, when it pauses.
+    await user.type(screen.getByTestId("filter-device"), "Sensor 1");
+    await user.type(screen.getByTestId("filter-topic"), "up");
+    await user.type(screen.getByTestId("filter-text"), "temp");
+    await waitFor(() => expect(subscribedFilters()).toHaveLength(6));
+    expect(subscribedFilters()[5]).toEqual({
+      ...NO_FILTER,
+      levels: ["error"],
+      integration_id: "int-2",
+      device: "Sensor 1",
+      topic: "up",
+      text: "temp",
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(subscribedFilters()).toHaveLength(6);
+    expect(screen.queryByTestId("messages-empty")).not.toBeInTheDocument();
+  });
+
+  it("holds streamed messages while paused and shows them on resume", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: stored(1) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([1]));
+
+    const pause = screen.getByTestId("messages-pause");
+    expect(pause).toHaveTextContent("Pause");
+    await user.click(pause);
+    expect(pause).toHaveAttribute("aria-pressed", "true");
+    expect(pause).toHaveTextContent(/^Resume$/);
+    streamIds(2, 3);
+    expect(rowIds()).toEqual([1]);
+    expect(pause).toHaveTextContent("Resume (2 new)");
+
+    await user.click(pause);
+    expect(pause).toHaveAttribute("aria-pressed", "false");
+    expect(pause).toHaveTextContent("Pause");
+    expect(rowIds()).toEqual([3, 2, 1]);
+  });
+
+  it("clears the view, not the history, and goes on streaming", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: stored(2, 1) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    await user.click(screen.getByTestId("messages-clear"));
+    expect(rows()).toHaveLength(0);
+    expect(screen.getByTestId("messages-empty")).toBeInTheDocument();
+    expect(callsOf("subscribe_messages")).toHaveLength(1);
+    streamIds(3);
+    expect(rowIds()).toEqual([3]);
+  });
+
+  it("holds the view still while scrolled away, counts what came, and jumps to the latest", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    const scroll = screen.getByTestId("messages-scroll");
+
+    // At the top, new rows just appear.
+    streamIds(101, 102);
+    expect(rowIds()[0]).toBe(102);
+    expect(scroll.scrollTop).toBe(0);
+    expect(screen.queryByTestId("messages-new-marker")).not.toBeInTheDocument();
+
+    // Scrolled down ten rows: three new ones move the view down by three rows.
+    scroll.scrollTop = 10 * MESSAGE_ROW_HEIGHT;
+    fireEvent.scroll(scroll);
+    const inView = rowIds();
+    streamIds(103, 104, 105);
+    expect(scroll.scrollTop).toBe(13 * MESSAGE_ROW_HEIGHT);
+    expect(screen.getByTestId("messages-new-marker")).toHaveTextContent("3 new — jump to latest");
+    // The rows rendered around the view are the same ones.
+    expect(rowIds()).toEqual(expect.arrayContaining(inView.slice(10, 20)));
+    streamIds(106);
+    expect(screen.getByTestId("messages-new-marker")).toHaveTextContent("4 new — jump to latest");
+    expect(scroll.scrollTop).toBe(14 * MESSAGE_ROW_HEIGHT);
+
+    await user.click(screen.getByTestId("messages-new-marker"));
+    expect(scroll.scrollTop).toBe(0);
+    expect(scroll).toHaveFocus();
+    expect(screen.queryByTestId("messages-new-marker")).not.toBeInTheDocument();
+    expect(rowIds()[0]).toBe(106);
+
+    // Scrolling back to the top by hand clears it too.
+    scroll.scrollTop = 5 * MESSAGE_ROW_HEIGHT;
+    fireEvent.scroll(scroll);
+    streamIds(107);
+    expect(screen.getByTestId("messages-new-marker")).toHaveTextContent("1 new");
+    scroll.scrollTop = 0;
+    fireEvent.scroll(scroll);
+    expect(screen.queryByTestId("messages-new-marker")).not.toBeInTheDocument();
+  });
+
+  it("says when messages came too fast to show live, and opens History", async () => {
+    const user = userEvent.setup();
+    mockCommands({});
+    render(<MessagesPage />);
+    await screen.findByTestId("messages-empty");
+    expect(screen.queryByTestId("messages-skipped")).not.toBeInTheDocument();
+    stream([messageRow({ id: 1 })], 1200);
+    stream([messageRow({ id: 2 })], 34);
+    expect(screen.getByTestId("messages-skipped")).toHaveTextContent(
+      "1,234 messages came too fast to show live; search History for them.",
+    );
+    await user.click(within(screen.getByTestId("messages-skipped")).getByRole("button", { name: "Open History" }));
+    expect(screen.getByTestId("messages-mode-history")).toHaveAttribute("aria-pressed", "true");
+  });
+
+  it("shows the empty state, a stream that cannot start, and ends the stream on leaving", async () => {
+    const user = userEvent.setup();
+    mockCommands({});
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-monitor"));
+    expect(screen.getByRole("heading", { level: 1, name: "Messages" })).toBeInTheDocument();
+    expect(await screen.findByTestId("messages-empty")).toHaveTextContent("Nothing to show yet");
+    streamIds(1);
+    expect(rows()).toHaveLength(1);
+
+    const channel = lastMessageChannel();
+    await user.click(screen.getByTestId("nav-labels"));
+    await waitFor(() => expect(callsOf("unsubscribe_events")).toEqual([["unsubscribe_events", { id: channel.id }]]));
+
+    mockCommands({
+      subscribe_messages: { reject: { message: "the bridge could not start: disk full" } },
+      search_history: stored(7),
+    });
+    await user.click(screen.getByTestId("nav-monitor"));
+    expect(await screen.findByTestId("messages-live-error")).toHaveTextContent(
+      "Live updates are unavailable: the bridge could not start: disk full",
+    );
+    await waitFor(() => expect(rowIds()).toEqual([7]));
+  });
+
+  it("shows a history that cannot be read, with a retry", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: { reject: { message: "database is locked" } } });
+    render(<MessagesPage />);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Could not load messages");
+    expect(alert).toHaveTextContent("database is locked");
+    mockCommands({ search_history: stored(1) });
+    await user.click(within(alert).getByRole("button", { name: "Retry" }));
+    await waitFor(() => expect(rowIds()).toEqual([1]));
+  });
+
+  it("has no axe violations", async () => {
+    mockCommands({
+      list_integrations: [integration()],
+      search_history: page([
+        messageRow({ id: 3, kind: "downlink", direction: "down", level: "error", text: "rejected: bad port" }),
+        messageRow({ id: 2, kind: "upstream_gap", direction: "none", level: "warn", topic: null }),
+        messageRow({ id: 1 }),
+      ]),
+    });
+    const { container } = render(
+      <main>
+        <MessagesPage />
+      </main>,
+    );
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    stream([messageRow({ id: 4 })], 5);
+    expect(await axeViolations(container)).toEqual([]);
+  });
+});

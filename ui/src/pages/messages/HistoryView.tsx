@@ -1,0 +1,212 @@
+// History: the stored messages the filters and a time range find, a page at a time, newest first,
+// and the same search exported to a file.
+import { useEffect, useRef, useState } from "react";
+import { exportHistory, searchHistory, toError } from "../../api";
+import type { Cursor, ExportFormat, MessageFilter, MessageRow } from "../../bindings";
+import { ErrorState, Loading } from "../../components";
+import { plural } from "../../format";
+import { rangeError, toMessageFilter, type Filters, type Range } from "./filters";
+import { MessageTable, type IntegrationNames } from "./MessageTable";
+
+/** Messages per page of results. */
+export const HISTORY_PAGE = 200;
+
+type Results =
+  | { status: "idle" }
+  | { status: "loading" }
+  | { status: "error"; error: Error; filter: MessageFilter }
+  | { status: "ready"; rows: MessageRow[]; next: Cursor | null; filter: MessageFilter };
+
+type Exporting =
+  | { status: "idle" }
+  | { status: "busy"; format: ExportFormat }
+  | { status: "done"; count: number; path: string }
+  | { status: "failed"; message: string };
+
+/** The From and To inputs (local time), with why the range does not work. */
+export function RangeInputs({ range, onChange }: { range: Range; onChange: (next: Range) => void }) {
+  return (
+    <>
+      <label className="msg-filter">
+        <span className="field-label">From</span>
+        <input
+          type="datetime-local"
+          className="input"
+          data-testid="history-from"
+          value={range.from}
+          onChange={(e) => onChange({ ...range, from: e.target.value })}
+        />
+      </label>
+      <label className="msg-filter">
+        <span className="field-label">To</span>
+        <input
+          type="datetime-local"
+          className="input"
+          data-testid="history-to"
+          value={range.to}
+          onChange={(e) => onChange({ ...range, to: e.target.value })}
+        />
+      </label>
+    </>
+  );
+}
+
+export function HistoryView({
+  filters,
+  range,
+  names,
+  selectedId,
+  onSelect,
+}: {
+  filters: Filters;
+  range: Range;
+  names: IntegrationNames;
+  selectedId: number | null;
+  onSelect: (id: number) => void;
+}) {
+  const [results, setResults] = useState<Results>({ status: "idle" });
+  const [more, setMore] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  const [exporting, setExporting] = useState<Exporting>({ status: "idle" });
+  // Answers to a search that was replaced by a newer one are dropped.
+  const generation = useRef(0);
+  const badRange = rangeError(range);
+  const filter = toMessageFilter(filters, range);
+
+  const search = (f: MessageFilter) => {
+    const mine = ++generation.current;
+    setResults({ status: "loading" });
+    setMore({ busy: false, error: null });
+    searchHistory(f, null, HISTORY_PAGE).then(
+      (page) => {
+        if (mine === generation.current) setResults({ status: "ready", rows: page.rows, next: page.next, filter: f });
+      },
+      (reason: unknown) => {
+        if (mine === generation.current) setResults({ status: "error", error: toError(reason), filter: f });
+      },
+    );
+  };
+
+  // Opening History searches with the filters as they are.
+  useEffect(() => {
+    if (rangeError(range) === null) search(toMessageFilter(filters, range));
+    return () => {
+      generation.current++;
+    };
+  }, []);
+
+  const loadMore = () => {
+    if (results.status !== "ready" || results.next === null || more.busy) return;
+    const { filter: f, next } = results;
+    const mine = generation.current;
+    setMore({ busy: true, error: null });
+    searchHistory(f, next, HISTORY_PAGE).then(
+      (page) => {
+        if (mine !== generation.current) return;
+        setResults((r) => {
+          if (r.status !== "ready") return r;
+          const have = new Set(r.rows.map((m) => m.id));
+          return { ...r, rows: r.rows.concat(page.rows.filter((m) => !have.has(m.id))), next: page.next };
+        });
+        setMore({ busy: false, error: null });
+      },
+      (reason: unknown) => {
+        if (mine === generation.current) setMore({ busy: false, error: toError(reason).message });
+      },
+    );
+  };
+
+  const runExport = (format: ExportFormat) => {
+    setExporting({ status: "busy", format });
+    exportHistory(filter, format).then(
+      (done) => setExporting(done === null ? { status: "idle" } : { status: "done", count: done.count, path: done.path }),
+      (reason: unknown) => setExporting({ status: "failed", message: toError(reason).message }),
+    );
+  };
+  const busyExporting = exporting.status === "busy";
+
+  return (
+    <>
+      <div className="msg-toolbar">
+        <button
+          type="button"
+          className="button button-primary button-small"
+          data-testid="history-search"
+          disabled={badRange !== null}
+          onClick={() => search(filter)}
+        >
+          Search
+        </button>
+        <p className="muted msg-count" data-testid="history-count">
+          {results.status === "ready"
+            ? `${plural(results.rows.length, "message", "messages")} found${results.next !== null ? " so far" : ""}, newest first.`
+            : "\u00a0"}
+        </p>
+        <div className="msg-toolbar-actions">
+          {(["csv", "ndjson"] as const).map((format) => (
+            <button
+              key={format}
+              type="button"
+              className="button button-secondary button-small"
+              data-testid={`export-${format}`}
+              disabled={busyExporting || badRange !== null}
+              title="Writes everything the filters find to a file, not only the pages shown."
+              onClick={() => runExport(format)}
+            >
+              {busyExporting && exporting.format === format ? "Exporting…" : `Export ${format.toUpperCase()}`}
+            </button>
+          ))}
+        </div>
+      </div>
+      {badRange !== null ? (
+        <p className="inline-error" role="alert" data-testid="history-range-error">
+          {badRange}
+        </p>
+      ) : null}
+      <div role="status" className="msg-export-status">
+        {exporting.status === "done" ? (
+          <p className="note" data-testid="export-result">
+            Exported {plural(exporting.count, "message", "messages")} to <span className="mono wrap-anywhere">{exporting.path}</span>
+          </p>
+        ) : null}
+      </div>
+      {exporting.status === "failed" ? (
+        <p className="inline-error" role="alert" data-testid="export-error">
+          Could not export: {exporting.message}
+        </p>
+      ) : null}
+      {results.status === "loading" ? <Loading what="history" /> : null}
+      {results.status === "error" ? (
+        <ErrorState what="history" error={results.error} onRetry={() => search(results.filter)} />
+      ) : null}
+      {results.status === "ready" ? (
+        <div className="msg-list">
+          <MessageTable
+            rows={results.rows}
+            names={names}
+            selectedId={selectedId}
+            onSelect={onSelect}
+            empty="No stored messages match: widen the filters or the time range."
+          />
+        </div>
+      ) : null}
+      {results.status === "ready" && results.next !== null ? (
+        <div className="msg-more">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            data-testid="history-more"
+            disabled={more.busy}
+            onClick={loadMore}
+          >
+            {more.busy ? "Loading…" : `Load ${HISTORY_PAGE} more`}
+          </button>
+          {more.error ? (
+            <span className="text-danger" role="alert" data-testid="history-more-error">
+              Could not load more: {more.error}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
+    </>
+  );
+}

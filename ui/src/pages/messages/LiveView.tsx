@@ -1,0 +1,129 @@
+// Live: the messages the filters let through as they happen, newest on top. Scrolled away from
+// the top, the view holds still and counts what came in; Pause holds new ones back.
+import { useRef, useState } from "react";
+import { EmptyState, ErrorState, Loading } from "../../components";
+import { formatCount, plural } from "../../format";
+import { ActivityIcon } from "../../icons";
+import type { VirtualTableHandle } from "../../VirtualTable";
+import { isFiltered, toMessageFilter, type Filters } from "./filters";
+import { MAX_MESSAGES } from "./liveWindow";
+import { MessageTable, type IntegrationNames } from "./MessageTable";
+import { useLiveMessages } from "./useLiveMessages";
+
+export function LiveView({
+  filters,
+  names,
+  selectedId,
+  onSelect,
+  onOpenHistory,
+}: {
+  /** As settled (typing debounced): a change subscribes again. */
+  filters: Filters;
+  names: IntegrationNames;
+  selectedId: number | null;
+  onSelect: (id: number) => void;
+  onOpenHistory: () => void;
+}) {
+  const filter = toMessageFilter(filters);
+  const filterKey = JSON.stringify(filter);
+  const live = useLiveMessages(filter, filterKey);
+  const table = useRef<VirtualTableHandle>(null);
+  // Rows that came in above while the user was scrolled away from the top.
+  const [newAbove, setNewAbove] = useState(0);
+  const [shownFor, setShownFor] = useState(filterKey);
+  if (shownFor !== filterKey) {
+    setShownFor(filterKey);
+    setNewAbove(0);
+  }
+
+  const { rows, load } = live;
+  const filtered = isFiltered(filters);
+
+  return (
+    <>
+      <div className="msg-toolbar">
+        <p className="muted msg-count" data-testid="messages-count" aria-live="off">
+          {load.status === "ready"
+            ? `${plural(rows.length, "message", "messages")}, newest first${rows.length >= MAX_MESSAGES ? ` (the latest ${formatCount(MAX_MESSAGES)}; History has the rest)` : ""}.`
+            : "\u00a0"}
+        </p>
+        <div className="msg-toolbar-actions">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            aria-pressed={live.paused}
+            data-testid="messages-pause"
+            onClick={live.togglePause}
+          >
+            {live.paused ? (live.pending > 0 ? `Resume (${formatCount(live.pending)} new)` : "Resume") : "Pause"}
+          </button>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            data-testid="messages-clear"
+            title="Empties this view; History keeps every message."
+            onClick={() => {
+              live.clear();
+              setNewAbove(0);
+            }}
+          >
+            Clear
+          </button>
+        </div>
+      </div>
+      {live.liveError ? (
+        <p className="note note-warn" data-testid="messages-live-error">
+          Live updates are unavailable: {live.liveError}
+        </p>
+      ) : null}
+      {live.skipped > 0 ? (
+        <p className="note note-warn note-dismissible" data-testid="messages-skipped">
+          <span>
+            {plural(live.skipped, "message", "messages")} came too fast to show live; search History for them.
+          </span>
+          <button type="button" className="link-button" onClick={onOpenHistory}>
+            Open History
+          </button>
+        </p>
+      ) : null}
+      {load.status === "loading" ? <Loading what="messages" /> : null}
+      {load.status === "error" ? <ErrorState what="messages" error={load.error} onRetry={live.retry} /> : null}
+      {load.status === "ready" && rows.length === 0 && !filtered ? (
+        <EmptyState testId="messages-empty" icon={<ActivityIcon size={40} />} title="Nothing to show yet">
+          <p>
+            Every uplink the bridge publishes to AWS IoT Core, every downlink it receives and every event will appear
+            here as it happens.
+          </p>
+        </EmptyState>
+      ) : null}
+      {load.status === "ready" && (rows.length > 0 || filtered) ? (
+        <div className="msg-list">
+          {newAbove > 0 ? (
+            <button
+              type="button"
+              className="button button-primary button-small msg-new-marker"
+              data-testid="messages-new-marker"
+              onClick={() => {
+                // The marker goes away: focus stays in the list rather than falling to the page.
+                table.current?.focus();
+                table.current?.scrollToTop();
+              }}
+            >
+              {formatCount(newAbove)} new — jump to latest
+            </button>
+          ) : null}
+          <MessageTable
+            ref={table}
+            rows={rows}
+            names={names}
+            selectedId={selectedId}
+            onSelect={onSelect}
+            onRowsAbove={(n) => setNewAbove((count) => count + n)}
+            onTop={() => setNewAbove(0)}
+            empty="No messages match the filters yet; new ones appear as they come."
+          />
+        </div>
+      ) : null}
+    </>
+  );
+}

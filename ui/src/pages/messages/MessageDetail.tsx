@@ -1,0 +1,149 @@
+// The detail pane: one message in full (fetched by id), its views, and the other messages about
+// the same uplink.
+import { useCallback } from "react";
+import { getMessage, relatedMessages } from "../../api";
+import type { Message, MessageRow } from "../../bindings";
+import { BreakAfter, ErrorState, Loading, SmallButton } from "../../components";
+import { formatCount, formatDateTime, formatTime } from "../../format";
+import { CloseIcon } from "../../icons";
+import { useCommand } from "../../useCommand";
+import { DetailViews, type DetailTab } from "./DetailViews";
+import { DirectionMark, DIRECTIONS, integrationLabel, LevelMark, type IntegrationNames } from "./MessageTable";
+
+function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
+  const device = [m.device_name, m.device_id].filter((x): x is string => x !== null);
+  return (
+    <dl className="details-facts msg-facts" data-testid="detail-facts">
+      <dt>Time</dt>
+      <dd className="mono">{formatDateTime(m.at_ms)} <span className="muted">({formatTime(m.at_ms)})</span></dd>
+      <dt>Kind</dt>
+      <dd className="mono">{m.kind}</dd>
+      <dt>Direction</dt>
+      <dd>
+        <DirectionMark direction={m.direction} /> <span aria-hidden="true">{DIRECTIONS[m.direction].label}</span>
+      </dd>
+      <dt>Level</dt>
+      <dd>
+        {m.level === "info" ? <span className="level level-info">info</span> : <LevelMark level={m.level} />}
+      </dd>
+      <dt>Device</dt>
+      <dd data-testid="detail-device">
+        {device.length === 0 && m.dev_eui === null ? <span className="muted">—</span> : null}
+        {m.device_name ? <span>{m.device_name} </span> : null}
+        {m.device_id ? <span className="mono">{m.device_id} </span> : null}
+        {m.dev_eui ? <span className="mono muted">DevEUI {m.dev_eui}</span> : null}
+      </dd>
+      <dt>Integration</dt>
+      <dd>
+        {m.integration_id === null ? (
+          <span className="muted">—</span>
+        ) : (
+          <>
+            {integrationLabel(names, m.integration_id)}{" "}
+            {names.has(m.integration_id) ? <span className="mono muted">{m.integration_id}</span> : null}
+          </>
+        )}
+      </dd>
+      <dt>Topic</dt>
+      <dd>{m.topic === null ? <span className="muted">—</span> : <BreakAfter className="mono" text={m.topic} at="/" />}</dd>
+      <dt>QoS</dt>
+      <dd className="mono">{m.qos ?? "—"}</dd>
+      <dt>UUID</dt>
+      <dd className="mono wrap-anywhere">{m.uuid ?? "—"}</dd>
+      <dt>Size</dt>
+      <dd>{m.size > 0 ? `${formatCount(m.size)} bytes` : "—"}</dd>
+    </dl>
+  );
+}
+
+function Related({ m, onSelect }: { m: Message; onSelect: (id: number) => void }) {
+  const uuid = m.uuid;
+  const fetcher = useCallback(() => (uuid === null ? Promise.resolve([]) : relatedMessages(uuid)), [uuid]);
+  const [state] = useCommand<MessageRow[]>(fetcher);
+  if (uuid === null) return null;
+  const others = state.status === "ready" ? state.data.filter((r) => r.id !== m.id) : [];
+  return (
+    <section className="msg-related" aria-labelledby={`related-${m.id}`}>
+      <h3 id={`related-${m.id}`} className="section-title">
+        About the same uplink
+      </h3>
+      {state.status === "loading" ? <Loading what="related messages" /> : null}
+      {state.status === "error" ? <p className="inline-error">Could not load related messages: {state.error.message}</p> : null}
+      {state.status === "ready" && others.length === 0 ? (
+        <p className="muted" data-testid="related-none">
+          No other messages about this uplink.
+        </p>
+      ) : null}
+      {others.length > 0 ? (
+        <ul className="msg-related-list">
+          {others.map((r) => (
+            <li key={r.id}>
+              <button
+                type="button"
+                className="msg-related-item"
+                data-testid="related-message"
+                data-id={r.id}
+                onClick={() => onSelect(r.id)}
+              >
+                <span className="mono muted">{formatTime(r.at_ms)}</span>
+                <DirectionMark direction={r.direction} />
+                <span className="mono">{r.kind}</span>
+                <LevelMark level={r.level} />
+                <span className="msg-related-text">{r.text}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
+export function MessageDetail({
+  id,
+  names,
+  tab,
+  onTab,
+  onSelect,
+  onClose,
+}: {
+  id: number;
+  names: IntegrationNames;
+  /** The view shown; it stays as the user goes from message to message. */
+  tab: DetailTab;
+  onTab: (tab: DetailTab) => void;
+  onSelect: (id: number) => void;
+  onClose: () => void;
+}) {
+  const fetcher = useCallback(() => getMessage(id), [id]);
+  // The page mounts one pane per message (keyed by id): nothing of another one shows meanwhile.
+  const [shown, reload] = useCommand(fetcher);
+
+  return (
+    <section className="panel msg-detail" data-testid="message-detail" aria-labelledby="message-detail-title">
+      <header className="panel-header msg-detail-header">
+        <h2 id="message-detail-title">Message {id}</h2>
+        {shown.status === "ready" && shown.data !== null ? <span className="msg-detail-text">{shown.data.text}</span> : null}
+        <SmallButton label="Close the message" testId="detail-close" onClick={onClose}>
+          <CloseIcon size={14} />
+        </SmallButton>
+      </header>
+      <div className="msg-detail-body">
+        {shown.status === "loading" ? <Loading what="the message" /> : null}
+        {shown.status === "error" ? <ErrorState what="the message" error={shown.error} onRetry={reload} /> : null}
+        {shown.status === "ready" && shown.data === null ? (
+          <p className="muted" data-testid="detail-gone">
+            This message is no longer in the history (retention removed it).
+          </p>
+        ) : null}
+        {shown.status === "ready" && shown.data !== null ? (
+          <>
+            <Facts m={shown.data} names={names} />
+            <DetailViews message={shown.data} tab={tab} onTab={onTab} />
+            <Related m={shown.data} onSelect={onSelect} />
+          </>
+        ) : null}
+      </div>
+    </section>
+  );
+}

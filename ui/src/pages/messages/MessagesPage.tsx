@@ -1,0 +1,90 @@
+// Messages: what the bridge publishes to AWS, receives from it and reports, live as it happens or
+// searched in the history, with one message in full in the detail pane.
+import { useMemo, useState } from "react";
+import { listIntegrations } from "../../api";
+import { PageHeader } from "../../components";
+import { useCommand } from "../../useCommand";
+import type { DetailTab } from "./DetailViews";
+import { FilterBar } from "./FilterBar";
+import { NO_FILTERS, NO_RANGE, useSettledFilters, type Filters, type Range } from "./filters";
+import { HistoryView, RangeInputs } from "./HistoryView";
+import { LiveView } from "./LiveView";
+import { MessageDetail } from "./MessageDetail";
+
+type Mode = "live" | "history";
+
+/** Integrations' names follow renames, here or from the CLI. */
+const WATCH = ["integrations"];
+
+const MODES: { id: Mode; label: string }[] = [
+  { id: "live", label: "Live" },
+  { id: "history", label: "History" },
+];
+
+export function MessagesPage() {
+  const [mode, setMode] = useState<Mode>("live");
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [range, setRange] = useState<Range>(NO_RANGE);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [tab, setTab] = useState<DetailTab>("json");
+  const settled = useSettledFilters(filters);
+  const [integrations] = useCommand(listIntegrations, WATCH);
+  const list = integrations.status === "ready" ? integrations.data : [];
+  const names = useMemo(() => new Map(list.map((i) => [i.id, i.name])), [list]);
+
+  const modeSwitch = (
+    <div className="msg-modes" role="group" aria-label="Show">
+      {MODES.map((m) => (
+        <button
+          key={m.id}
+          type="button"
+          className={m.id === mode ? "msg-mode msg-mode-active" : "msg-mode"}
+          aria-pressed={m.id === mode}
+          data-testid={`messages-mode-${m.id}`}
+          onClick={() => setMode(m.id)}
+        >
+          {m.label}
+        </button>
+      ))}
+    </div>
+  );
+
+  return (
+    <div className="page page-fill messages-page">
+      <PageHeader
+        title="Messages"
+        subtitle={
+          mode === "live"
+            ? "Uplinks published to AWS IoT Core, downlinks received and the bridge's events, as they happen."
+            : "Every stored message: search by the filters and a time range, export what you find."
+        }
+        actions={modeSwitch}
+      />
+      <FilterBar filters={filters} integrations={list} onChange={setFilters}>
+        {mode === "history" ? <RangeInputs range={range} onChange={setRange} /> : null}
+      </FilterBar>
+      {mode === "live" ? (
+        <LiveView
+          filters={settled}
+          names={names}
+          selectedId={selectedId}
+          onSelect={setSelectedId}
+          onOpenHistory={() => setMode("history")}
+        />
+      ) : (
+        <HistoryView filters={filters} range={range} names={names} selectedId={selectedId} onSelect={setSelectedId} />
+      )}
+      {selectedId !== null ? (
+        <MessageDetail
+          key={selectedId}
+          id={selectedId}
+          names={names}
+          tab={tab}
+          onTab={setTab}
+          onSelect={setSelectedId}
+          onClose={() => setSelectedId(null)}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+// The live view's rows: newest first, each message once, at most MAX_MESSAGES of them.
+import type { MessageRow } from "../../bindings";
+
+/** The most rows the live view keeps (summaries only); older ones fall off (History has them). */
+export const MAX_MESSAGES = 5000;
+/** How many stored messages the live view starts with. */
+export const PREFILL = 500;
+
+/**
+ * `newer` (newest first) on top of `current` (newest first), without the messages `current`
+ * already has, capped at `max` (the oldest fall off).
+ */
+export function prependRows(current: readonly MessageRow[], newer: readonly MessageRow[], max = MAX_MESSAGES): MessageRow[] {
+  if (newer.length === 0) return current.length > max ? current.slice(0, max) : (current as MessageRow[]);
+  const seen = new Set<number>();
+  for (const row of current) seen.add(row.id);
+  const fresh: MessageRow[] = [];
+  for (const row of newer) {
+    if (seen.has(row.id)) continue;
+    seen.add(row.id);
+    fresh.push(row);
+  }
+  if (fresh.length === 0) return current as MessageRow[];
+  const next = fresh.length >= max ? fresh.slice(0, max) : fresh.concat(current.slice(0, max - fresh.length));
+  return next;
+}
+
+/** A live batch (oldest first) on top of `current` (newest first). */
+export function prependBatch(current: readonly MessageRow[], batch: readonly MessageRow[], max = MAX_MESSAGES): MessageRow[] {
+  return prependRows(current, batch.slice().reverse(), max);
+}
+
+/**
+ * The stored messages (newest first) with what streamed in while they were read (oldest first):
+ * each once, newest first.
+ */
+export function mergePrefill(stored: readonly MessageRow[], streamed: readonly MessageRow[], max = MAX_MESSAGES): MessageRow[] {
+  const storedIds = new Set(stored.map((r) => r.id));
+  const newestStored = stored[0];
+  // Streamed ones newer than everything stored go on top; older ones (rare) take their place.
+  const fresh = streamed.filter((r) => !storedIds.has(r.id));
+  if (fresh.length === 0) return stored.slice(0, max);
+  if (newestStored === undefined || fresh.every((r) => isNewer(r, newestStored))) return prependBatch(stored, fresh, max);
+  return stored
+    .concat(fresh)
+    .sort((a, b) => (isNewer(a, b) ? -1 : isNewer(b, a) ? 1 : 0))
+    .slice(0, max);
+}
+
+/** History's order: by time, then by id. */
+function isNewer(a: MessageRow, b: MessageRow): boolean {
+  return a.at_ms > b.at_ms || (a.at_ms === b.at_ms && a.id > b.id);
+}
