@@ -5,7 +5,7 @@ mod gui;
 
 use gui::{click, launch, set_input, wait_texts, WAIT};
 use helium_bridge_core::domain::{IntegrationKind, NewIntegration, SourceConfig};
-use helium_bridge_core::events::Event;
+use helium_bridge_core::monitor::{Direction, Message};
 use helium_bridge_core::{Core, DataDir};
 use serde_json::json;
 use test_harness::gui::GuiSession;
@@ -141,36 +141,21 @@ fn gui_explains_when_another_process_holds_the_data_dir() {
 }
 
 #[test]
-fn gui_monitor_shows_stored_events_and_integrations_show_the_connections_panel() {
+fn gui_messages_show_the_history_and_integrations_show_the_connections_panel() {
     let data = tempfile::tempdir().unwrap();
     let seeded = [
-        Event::new(
-            "uplink",
-            "info",
-            "uplink from Barn sensor 7 (fcnt 41) queued for 1 integration(s)",
-        )
-        .device("dev-barn-7"),
-        Event::new(
-            "outbox_warning",
-            "warn",
-            "1,204 uplinks have waited for more than an hour",
-        ),
-        Event::new(
-            "auth_failed",
-            "error",
-            "AWS IoT refused the certificate of device dev-barn-7",
-        ),
-        Event::new(
-            "uplink_forwarded",
-            "info",
-            "uplink from Barn sensor 7 (fcnt 41) published to helium/uplinks",
-        ),
+        ("uplink", "info", "uplink from Barn sensor 7 (fcnt 41) queued for helium/uplinks", Some("dev-barn-7")),
+        ("outbox_warning", "warn", "1,204 uplinks have waited for more than an hour", None),
+        ("auth_failed", "error", "AWS IoT refused the certificate of device dev-barn-7", Some("dev-barn-7")),
+        ("uplink", "info", "uplink from Field sensor 2 (fcnt 3) queued for helium/uplinks", Some("dev-field-2")),
     ];
     {
         let core = Core::open(data.path()).unwrap();
-        let store = core.store();
-        for e in &seeded {
-            store.insert_event(e, 1000).unwrap();
+        for (kind, level, text, device) in seeded {
+            let direction = if kind == "uplink" { Direction::Up } else { Direction::None };
+            let mut m = Message::new(kind, direction, level, text);
+            m.row.device_id = device.map(String::from);
+            core.monitor().record(m);
         }
     } // the lock is released here, before the app starts
 
@@ -188,27 +173,23 @@ fn gui_monitor_shows_stored_events_and_integrations_show_the_connections_panel()
 
     let nav = app.wait_for("[data-testid=nav-monitor]", WAIT);
     app.click(&nav);
-    // Newest first: the bridge's own start, then the seeded events in reverse.
-    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.len() >= 5);
+    // Newest first: the bridge's own start, then the seeded messages in reverse.
+    let rows = wait_texts(&app, "[data-testid=message-row]", WAIT, |t| t.len() >= 5);
     assert_eq!(rows.len(), 5, "{rows:?}");
     assert!(rows[0].contains("bridge started"), "{rows:?}");
-    for (row, e) in rows[1..].iter().zip(seeded.iter().rev()) {
-        assert!(
-            row.contains(&e.message) && row.contains(&e.kind),
-            "{row:?} should show {e:?}"
-        );
-        assert!(
-            row.to_lowercase().contains(&e.level),
-            "{row:?} should show level {}",
-            e.level
-        );
+    for (row, (kind, level, text, _)) in rows[1..].iter().zip(seeded.iter().rev()) {
+        assert!(row.contains(text) && row.contains(kind), "{row:?} should show {text:?}");
+        if *level != "info" {
+            assert!(row.to_lowercase().contains(level), "{row:?} should show level {level}");
+        }
     }
-    assert!(app.find("[data-testid=monitor-empty]").is_none());
+    assert!(app.find("[data-testid=messages-empty]").is_none());
     app.screenshot("monitor-events");
 
-    set_input(&app, "[data-testid=monitor-filter]", "barn");
-    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| t.len() == 3);
-    assert!(rows.iter().all(|r| r.to_lowercase().contains("barn")), "{rows:?}");
+    // By device, as the core filters: the barn sensor's two.
+    set_input(&app, "[data-testid=filter-device]", "dev-barn-7");
+    let rows = wait_texts(&app, "[data-testid=message-row]", WAIT, |t| t.len() == 2);
+    assert!(rows.iter().all(|r| r.contains("Barn sensor 7") || r.contains("dev-barn-7")), "{rows:?}");
     app.screenshot("monitor-filtered");
 }
 
@@ -265,7 +246,7 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
 
     let nav = app.wait_for("[data-testid=nav-monitor]", WAIT);
     app.click(&nav);
-    wait_texts(&app, "[data-testid=event-row]", WAIT, |t| {
+    wait_texts(&app, "[data-testid=message-row]", WAIT, |t| {
         t.iter().any(|r| r.contains("bridge started"))
     });
 
@@ -277,7 +258,7 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
         &uplink,
     );
     assert_eq!(status, 200, "{body}");
-    let rows = wait_texts(&app, "[data-testid=event-row]", WAIT, |t| {
+    let rows = wait_texts(&app, "[data-testid=message-row]", WAIT, |t| {
         t.first().is_some_and(|r| r.contains("not forwarded"))
     });
     assert!(rows[0].contains("uplink"), "{rows:?}");

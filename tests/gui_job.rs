@@ -194,7 +194,7 @@ fn gui_does_the_whole_job_from_an_empty_data_dir() {
     // The pages not seen yet, populated.
     for (page, shown) in [
         ("labels", "label-row"),
-        ("monitor", "event-row"),
+        ("monitor", "message-row"),
         ("settings", "setting-close_to_tray"),
     ] {
         nav(&app, page);

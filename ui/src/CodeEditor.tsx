@@ -234,6 +234,8 @@ function contentAttributes(label: string, describedBy: string | undefined, readO
   return EditorView.contentAttributes.of({
     "aria-label": label,
     ...(describedBy ? { "aria-describedby": describedBy } : {}),
-    ...(readOnly ? { "aria-readonly": "true" } : {}),
+    // A read-only view still scrolls: its content takes keyboard focus explicitly, so the
+    // scroll region can be reached without a mouse.
+    ...(readOnly ? { "aria-readonly": "true", tabindex: "0" } : {}),
   });
 }

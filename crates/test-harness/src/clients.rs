@@ -69,7 +69,23 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn connect(port: u16) -> Publisher {
-        let (client, mut conn) = Client::new(MqttOptions::new("publisher", "127.0.0.1", port), 10);
+        Self::with(MqttOptions::new("publisher", "127.0.0.1", port))
+    }
+
+    /// A publisher on the TLS broker at `port` (the AWS side), e.g. someone sending a downlink.
+    pub fn connect_tls(ca: &TestCa, port: u16) -> Publisher {
+        let id = ca.client_identity("aws-publisher");
+        let mut o = MqttOptions::new("aws-publisher", "127.0.0.1", port);
+        o.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
+            ca: ca.cert_pem.as_bytes().to_vec(),
+            alpn: None,
+            client_auth: Some((id.cert_pem.into_bytes(), id.key_pem.into_bytes())),
+        }));
+        Self::with(o)
+    }
+
+    fn with(o: MqttOptions) -> Publisher {
+        let (client, mut conn) = Client::new(o, 10);
         std::thread::spawn(move || for _ in conn.iter() {});
         Publisher { client }
     }

@@ -1,0 +1,143 @@
+//! The Messages page as a user debugging an integration works with it: an uplink shows the JSON
+//! AWS received and its payload as hex, a bad downlink sent to AWS shows as an error with its
+//! reason, filters narrow the list, the list holds still while the user reads further down and
+//! offers the new ones, and History exports exactly what it lists. Pages are checked with
+//! axe-core and photographed at both sizes (`HELIUM_TEST_ARTIFACTS=docs/screenshots`).
+
+mod gui;
+
+use base64::Engine;
+use gui::lab::*;
+use gui::{click, nav, select, set_input, texts, wait_texts, WAIT};
+use serde_json::{json, Value};
+use test_harness::gui::{GuiSession, WebDriver};
+use test_harness::Publisher;
+
+/// The JSON tab's whole text (CodeMirror renders only the lines in view; `EditorView.findFromDOM`
+/// reads the view the same way).
+fn json_tab(app: &WebDriver) -> String {
+    app.wait_for("[data-testid=detail-json] .cm-content", WAIT);
+    let v = app.execute(
+        "return document.querySelector('[data-testid=detail-json] .cm-content').cmTile.root.view.state.doc.toString()",
+        json!([]),
+    );
+    v.as_str().expect("the editor's text").to_string()
+}
+
+/// The `data-id` of the message row at the top of the list's viewport.
+fn row_in_view(app: &WebDriver) -> String {
+    let v = app.execute(
+        "const s = document.querySelector('[data-testid=messages-scroll]').getBoundingClientRect();\
+         const el = document.elementFromPoint(s.left + 40, s.top + 60);\
+         const row = el && el.closest('[data-testid=message-row]');\
+         return row ? row.dataset.id : null;",
+        json!([]),
+    );
+    v.as_str().expect("a row in view").to_string()
+}
+
+fn scroll_top(app: &WebDriver) -> f64 {
+    app.execute("return document.querySelector('[data-testid=messages-scroll]').scrollTop", json!([]))
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
+    let lab = Lab::start();
+    let export = lab.tmp.path().join("messages.csv");
+    let mut env = lab.keychain.env();
+    env.push(("HELIUM_AWS_BRIDGE_EXPORT_TO", export.display().to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut gui = GuiSession::start(&env);
+    let Seeded { app, aws, lns } = open_seeded(&lab, &mut gui);
+    let mut pages = Pages::new();
+    let device = helium_bridge_core::codec::device_id_for_dev_eui(EUI);
+
+    send_uplink(&lns, 1);
+    let at_aws = next_on_aws(&aws);
+    nav(&app, "monitor");
+    click(&app, "[data-testid=message-row][data-kind=uplink]");
+    app.wait_for("[data-testid=message-detail]", WAIT);
+    // The JSON tab holds what AWS received, value for value.
+    let shown: Value = serde_json::from_str(&json_tab(&app)).expect("the JSON tab holds JSON");
+    assert_eq!(shown, at_aws);
+    pages.look(&app, "message-detail");
+    // Its payload as a hex dump: offset, then the bytes.
+    click(&app, "[data-testid=detail-tab-hex]");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(at_aws["payload"].as_str().unwrap())
+        .unwrap();
+    let first: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex = wait_texts(&app, "[data-testid=detail-hex]", WAIT, |t| t.len() == 1 && t[0].contains("0000"));
+    assert!(hex[0].contains(&format!("0000  {}", first.join(" "))), "{hex:?} should start with {first:?}");
+    pages.look(&app, "message-detail-hex");
+
+    // Someone sends a bad downlink through AWS: an error, with the reason, and the body it came with.
+    let aws_side = Publisher::connect_tls(&lab.ca, lab.aws.port);
+    aws_side.publish(&format!("helium/devices/{device}/down"), br#"{"payload_raw":"@@@","port":2}"#.to_vec());
+    let bad = wait_texts(&app, "[data-testid=message-row][data-kind=downlink][data-level=error]", WAIT, |t| t.len() == 1);
+    assert!(bad[0].contains("payload_raw must be standard base64"), "{bad:?}");
+    // Errors only: the downlink is all that is left.
+    select(&app, "[data-testid=filter-level]", "error");
+    wait_texts(&app, "[data-testid=message-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("payload_raw must be standard base64")
+    });
+    click(&app, "[data-testid=message-row]");
+    // (The pane keeps the tab chosen last: back to the JSON.)
+    click(&app, "[data-testid=detail-tab-json]");
+    let json_text = json_tab(&app);
+    assert_eq!(json_text.replace([' ', '\n'], ""), r#"{"payload_raw":"@@@","port":2}"#);
+    select(&app, "[data-testid=filter-level]", "");
+
+    // Enough uplinks to scroll; the user scrolls down to read.
+    for fcnt in 2..=40 {
+        send_uplink(&lns, fcnt);
+    }
+    wait_texts(&app, "[data-testid=message-row][data-kind=uplink]", WAIT, |t| t.len() >= 12);
+    wait_uplinks(&lab, 40);
+    app.execute("document.querySelector('[data-testid=messages-scroll]').scrollTop = 400", json!([]));
+    let reading = row_in_view(&app);
+    let top = scroll_top(&app);
+    assert!(top >= 300.0, "scrolled to {top}");
+    // Three more arrive: the row being read stays where it was, and the marker offers them.
+    for fcnt in 41..=43 {
+        send_uplink(&lns, fcnt);
+    }
+    let marker = wait_texts(&app, "[data-testid=messages-new-marker]", WAIT, |t| {
+        t.len() == 1 && t[0].starts_with('3')
+    });
+    assert!(marker[0].contains("new — jump to latest"), "{marker:?}");
+    assert_eq!(row_in_view(&app), reading, "the row being read moved");
+    pages.look(&app, "messages-live");
+    click(&app, "[data-testid=messages-new-marker]");
+    wait_texts(&app, "[data-testid=messages-new-marker]", WAIT, |t| t.is_empty());
+    assert!(scroll_top(&app) < 1.0, "back at the latest");
+
+    // History: the uplinks; the export writes those rows, in the order listed.
+    click(&app, "[data-testid=messages-mode-history]");
+    select(&app, "[data-testid=filter-kind]", "uplink");
+    click(&app, "[data-testid=history-search]");
+    let count = wait_texts(&app, "[data-testid=history-count]", WAIT, |t| {
+        t.len() == 1 && t[0].starts_with("43 messages found")
+    });
+    let listed: Vec<String> = serde_json::from_value(app.execute(
+        "return [...document.querySelectorAll('[data-testid=message-row]')].map(r => r.dataset.id)",
+        json!([]),
+    ))
+    .unwrap();
+    assert!(listed.len() >= 10, "{count:?} {listed:?}");
+    pages.look(&app, "messages-history");
+    click(&app, "[data-testid=export-csv]");
+    let result = wait_texts(&app, "[data-testid=export-result]", WAIT, |t| t.len() == 1);
+    assert!(result[0].starts_with("Exported 43 messages to "), "{result:?}");
+    let mut csv = csv::Reader::from_path(&export).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 43);
+    assert!(rows.iter().all(|r| &r[2] == "uplink"));
+    let exported: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(&exported[..listed.len()], listed.iter().map(String::as_str).collect::<Vec<_>>().as_slice());
+    assert!(texts(&app, "[data-testid=export-error]").is_empty());
+
+    assert!(pages.violations.is_empty(), "accessibility:\n{}", pages.violations.join("\n"));
+}
