@@ -22,7 +22,9 @@ use helium_bridge_core::Core;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use helium_bridge_core::monitor::{self, Cursor, ExportFormat, HistoryPage, LiveBatch, Message, MessageFilter, MessageRow};
+use helium_bridge_core::monitor::{
+    self, Cursor, ExportFormat, HistoryPage, LiveBatch, Message, MessageFilter, MessageRow, Rate, Series, SeriesField,
+};
 
 use crate::stream::{BATCH_INTERVAL, BATCH_MAX, LIVE_MAX};
 use crate::table::commands;
@@ -329,6 +331,25 @@ commands! {
             Ok(Some(Exported { path: path.display().to_string(), count }))
         })
         .await
+    }
+
+    /// The numbers a chart can show for the device: RSSI, SNR and those in its decoded payload.
+    async fn series_fields(state, device: String) -> Vec<SeriesField> {
+        let history = core(&state)?.monitor().reader()?;
+        blocking(move || history.series_fields(&device)).await
+    }
+
+    /// The device's uplinks in `[from_ms, to_ms)` with the numbers at `paths` (up to 8), oldest
+    /// first; at most the newest 5,000.
+    async fn device_series(state, device: String, from_ms: i64, to_ms: i64, paths: Vec<String>) -> Series {
+        let history = core(&state)?.monitor().reader()?;
+        blocking(move || history.series(&device, from_ms, to_ms, &paths)).await
+    }
+
+    /// The integration's uplinks per second in `bucket_ms` buckets over `[from_ms, to_ms)`.
+    async fn uplink_rate(state, id: String, from_ms: i64, to_ms: i64, bucket_ms: i64) -> Rate {
+        let history = core(&state)?.monitor().reader()?;
+        blocking(move || history.uplink_rate(&id, from_ms, to_ms, bucket_ms)).await
     }
 
     /// Ends the stream of the channel with this id; false if there was none.

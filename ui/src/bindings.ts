@@ -410,6 +410,26 @@ rows: Array<MessageRow>,
  */
 skipped: number, };
 export type ExportFormat = "csv" | "ndjson";
+export type SeriesField = { 
+/**
+ * SQLite JSON path, e.g. `$.hotspots[0].rssi`, `$.decoded.payload.temperature`.
+ */
+path: string, 
+/**
+ * What a person calls it: `RSSI (dBm)`, `temperature (channel 1)`.
+ */
+label: string, };
+export type SeriesColumn = { path: string, 
+/**
+ * One per time; `null` where the uplink had no such number.
+ */
+values: Array<number | null>, };
+export type Series = { t: Array<number>, columns: Array<SeriesColumn>, 
+/**
+ * More uplinks were in the range than [`MAX_POINTS`]: these are the newest.
+ */
+truncated: boolean, };
+export type Rate = { t: Array<number>, per_second: Array<number>, };
 export type Exported = { path: string, count: number, };
 /** What a failing command rejects with. */
 export type IpcError = ControlError;

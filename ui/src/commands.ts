@@ -1,7 +1,7 @@
 // Generated from the command table in src-tauri/src/commands.rs by `cargo test -p helium-aws-bridge-desktop`.
 // Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
-import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Cursor, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, ExportFormat, Exported, HistoryPage, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, LiveBatch, Message, MessageFilter, MessageRow, NewIntegrationInput, PayloadOptions, Probe, RecentPayload, RemoveOutcome, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
+import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Cursor, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, ExportFormat, Exported, HistoryPage, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, LiveBatch, Message, MessageFilter, MessageRow, NewIntegrationInput, PayloadOptions, Probe, Rate, RecentPayload, RemoveOutcome, Series, SeriesField, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
 import { call } from "./ipc";
 
 export const appInfo = (): Promise<AppInfo> => call("app_info");
@@ -118,6 +118,22 @@ export const relatedMessages = (uuid: string): Promise<Array<MessageRow>> => cal
  * when they cancel.
  */
 export const exportHistory = (filter: MessageFilter, format: ExportFormat): Promise<Exported | null> => call("export_history", { filter, format });
+
+/**
+ * The numbers a chart can show for the device: RSSI, SNR and those in its decoded payload.
+ */
+export const seriesFields = (device: string): Promise<Array<SeriesField>> => call("series_fields", { device });
+
+/**
+ * The device's uplinks in `[from_ms, to_ms)` with the numbers at `paths` (up to 8), oldest
+ * first; at most the newest 5,000.
+ */
+export const deviceSeries = (device: string, from_ms: number, to_ms: number, paths: Array<string>): Promise<Series> => call("device_series", { device, from_ms, to_ms, paths });
+
+/**
+ * The integration's uplinks per second in `bucket_ms` buckets over `[from_ms, to_ms)`.
+ */
+export const uplinkRate = (id: string, from_ms: number, to_ms: number, bucket_ms: number): Promise<Rate> => call("uplink_rate", { id, from_ms, to_ms, bucket_ms });
 
 /**
  * Ends the stream of the channel with this id; false if there was none.

@@ -234,6 +234,10 @@ pub fn typescript_bindings() -> String {
         crate::monitor::HistoryPage::decl(),
         crate::monitor::LiveBatch::decl(),
         crate::monitor::ExportFormat::decl(),
+        crate::monitor::SeriesField::decl(),
+        crate::monitor::SeriesColumn::decl(),
+        crate::monitor::Series::decl(),
+        crate::monitor::Rate::decl(),
         Exported::decl(),
     ];
     let mut out = String::from(

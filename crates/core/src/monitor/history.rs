@@ -90,7 +90,7 @@ pub struct HistoryPage {
 
 /// A connection to the history file.
 pub struct History {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 fn like(s: &str) -> String {

@@ -6,6 +6,7 @@ mod export;
 mod history;
 mod live;
 mod message;
+mod series;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ pub use export::{export, parse_time, ExportFormat};
 pub use history::{Cursor, History, HistoryPage, MessageFilter};
 pub use live::{forward_live, LiveBatch};
 pub use message::{Direction, Message, MessageRow};
+pub use series::{Rate, Series, SeriesColumn, SeriesField, MAX_PATHS, MAX_POINTS};
 
 use crate::store::StoreError;
 
