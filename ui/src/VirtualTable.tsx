@@ -89,6 +89,13 @@ type Props<T> = {
   onRowsAbove?: (count: number) => void;
   /** The view is at the top again (scrolled there, or `scrollToTop`). */
   onTop?: () => void;
+  /**
+   * Called with the width the rows have (the scroll region's, inside its borders and scrollbar)
+   * when it is first known and as it changes, e.g. to leave out columns that do not fit.
+   */
+  onWidth?: (width: number) => void;
+  /** The box never shrinks below this many pixels (or its rows): 240 unless given. */
+  minHeight?: number;
   ref?: Ref<VirtualTableHandle>;
 };
 
@@ -99,7 +106,7 @@ function cellClass<T>(column: Column<T>, row: T): string | undefined {
   return column.numeric ? (own ? `num ${own}` : "num") : own;
 }
 
-/** The table never grows taller than its rows, and never shrinks below this (or its rows). */
+/** The table never grows taller than its rows, and never shrinks below this (or its rows), unless told. */
 const MIN_HEIGHT = 240;
 /** Room for the `empty` message when no row is shown. */
 const EMPTY_HEIGHT = 64;
@@ -172,6 +179,8 @@ export function VirtualTable<T>({
   currentKey = null,
   onRowsAbove,
   onTop,
+  onWidth,
+  minHeight = MIN_HEIGHT,
   ref,
 }: Props<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -209,6 +218,18 @@ export function VirtualTable<T>({
     // Only new rows move the view; the callbacks and sizes are read as they are then.
   }, [rows]);
 
+  // The width is watched only for a listener, and only where the browser can (not in jsdom).
+  const widthListener = useRef(onWidth);
+  widthListener.current = onWidth;
+  const watchWidth = onWidth !== undefined;
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!watchWidth || !el || typeof ResizeObserver !== "function") return undefined;
+    const observer = new ResizeObserver(() => widthListener.current?.(el.clientWidth));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [watchWidth]);
+
   useImperativeHandle(ref, () => ({
     scrollToTop: () => {
       scrollTo(0);
@@ -240,7 +261,7 @@ export function VirtualTable<T>({
       role="region"
       aria-label={scrollLabel ?? `${label} (scrollable)`}
       tabIndex={0}
-      style={{ minHeight: Math.min(contentHeight + 2 /* its borders */, MIN_HEIGHT) }}
+      style={{ minHeight: Math.min(contentHeight + 2 /* its borders */, minHeight) }}
       onScroll={onTop ? (e) => e.currentTarget.scrollTop <= AT_TOP && onTop() : undefined}
     >
       <div role="table" aria-label={label} aria-rowcount={rows.length + 1} className="vt-table" style={{ minWidth }}>

@@ -74,6 +74,7 @@ const PAIRS: [string, string, number, string][] = [
       (bg): [string, string, number, string] => [fg, bg, T, "code in the decoder editor"],
     ),
   ),
+  ...[1, 2, 3, 4, 5, 6, 7, 8].map((n): [string, string, number, string] => [`chart-${n}`, "surface", U, "a chart's line on a card"]),
   ["dot-on", "surface", U, "connected dot"], ["dot-wait", "surface", U, "waiting dot"], ["dot-off", "surface", U, "idle dot"], ["danger", "surface", U, "error dot"],
 ];
 

@@ -209,6 +209,38 @@ describe("Message detail", () => {
     expect(screen.queryByTestId("message-detail")).not.toBeInTheDocument();
   });
 
+  it("shows the direction's arrow and word once, the word read out", async () => {
+    const { detail } = await openDetail({ 7: uplink });
+    const facts = await within(detail).findByTestId("detail-facts");
+    const direction = Array.from(facts.querySelectorAll(".msg-fact")).find((f) => f.querySelector("dt")?.textContent === "Direction");
+    const value = direction?.querySelector("dd");
+    expect(value?.textContent).toBe("↑ Up");
+    expect(value?.querySelector('[aria-hidden="true"]')?.textContent).toBe("↑");
+    expect(value?.querySelector(".sr-only")).toBeNull();
+    // Each fact is a name and its value, together (they wrap as pairs).
+    expect(Array.from(facts.querySelectorAll(":scope > .msg-fact > dt"), (dt) => dt.textContent)).toEqual([
+      "Time",
+      "Kind",
+      "Direction",
+      "Level",
+      "Size",
+      "QoS",
+      "Device",
+      "Integration",
+      "Topic",
+      "UUID",
+    ]);
+  });
+
+  it("sits with the list in one body, beside it in a wide window (messages.css)", async () => {
+    const { detail } = await openDetail({ 7: uplink });
+    const body = detail.parentElement;
+    expect(body).toHaveClass("msg-body", "msg-body-open");
+    expect(body?.querySelector(":scope > .msg-main [data-testid=messages-scroll]")).not.toBeNull();
+    await userEvent.setup().click(within(detail).getByTestId("detail-close"));
+    expect(body).not.toHaveClass("msg-body-open");
+  });
+
   it("opens from the keyboard", async () => {
     const user = userEvent.setup();
     mockCommands({ search_history: { rows: [messageRow({ id: 7 })], next: null }, get_message: uplink });

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import type { HistoryPage, LiveBatch, MessageFilter, MessageRow } from "./bindings";
-import { MESSAGE_ROW_HEIGHT } from "./pages/messages/MessageTable";
+import { dropsFor, MESSAGE_ROW_HEIGHT, MESSAGE_TABLE_MIN_WIDTH } from "./pages/messages/MessageTable";
 import { MAX_MESSAGES } from "./pages/messages/liveWindow";
 import { MessagesPage } from "./pages/messages/MessagesPage";
 import { axeViolations } from "./test/axe";
@@ -300,5 +300,66 @@ describe("Messages, live", () => {
     await waitFor(() => expect(rows()).toHaveLength(3));
     stream([messageRow({ id: 4 })], 5);
     expect(await axeViolations(container)).toEqual([]);
+  });
+});
+
+describe("Messages table, fitted to its width", () => {
+  const headers = () => screen.getAllByRole("columnheader").map((h) => h.textContent);
+
+  it("leaves out Topic, then Size, then Integration as the table narrows, never scrolling sideways from 462 px", () => {
+    expect(dropsFor(null)).toBe(0);
+    expect(dropsFor(726)).toBe(0);
+    expect(dropsFor(725)).toBe(1);
+    expect(dropsFor(618)).toBe(1);
+    expect(dropsFor(617)).toBe(2);
+    expect(dropsFor(554)).toBe(2);
+    expect(dropsFor(553)).toBe(3);
+    expect(MESSAGE_TABLE_MIN_WIDTH).toBe(462);
+  });
+
+  it("keeps room for 8 rows, or as many as there are", async () => {
+    mockCommands({ search_history: stored(...Array.from({ length: 20 }, (_, i) => 20 - i)) });
+    const { unmount } = render(<MessagesPage />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(screen.getByTestId("messages-scroll").style.minHeight).toBe(`${38 + 8 * MESSAGE_ROW_HEIGHT + 2}px`);
+    unmount();
+    mockCommands({ search_history: stored(2, 1) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    expect(screen.getByTestId("messages-scroll").style.minHeight).toBe(`${38 + 2 * MESSAGE_ROW_HEIGHT + 2}px`);
+  });
+
+  it.each([
+    [1000, ["Time", "Dir", "Kind", "Device", "Integration", "Topic", "Size", "Text"]],
+    [700, ["Time", "Dir", "Kind", "Device", "Integration", "Size", "Text"]],
+    [600, ["Time", "Dir", "Kind", "Device", "Integration", "Text"]],
+    [500, ["Time", "Dir", "Kind", "Device", "Text"]],
+  ])("at %i px shows %j", async (width, expected) => {
+    restoreLayout?.();
+    restoreLayout = fakeViewport(480, width);
+    // The browser reports the table's width when it is laid out.
+    vi.stubGlobal(
+      "ResizeObserver",
+      class {
+        constructor(private readonly callback: () => void) {}
+        observe() {
+          this.callback();
+        }
+        unobserve() {}
+        disconnect() {}
+      },
+    );
+    try {
+      mockCommands({ search_history: stored(2, 1) });
+      render(<MessagesPage />);
+      await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+      await waitFor(() => expect(headers()).toEqual(expected));
+      const table = screen.getByRole("table", { name: "Messages" });
+      expect(table.style.minWidth).toBe("462px");
+      // Every row has a cell per column shown.
+      expect(within(rows()[0] as HTMLElement).getAllByRole("cell")).toHaveLength(expected.length);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

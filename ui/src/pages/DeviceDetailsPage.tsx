@@ -1,5 +1,6 @@
-// One device: what it is, where its uplinks go (and whether each AWS side is ready), its recent
-// events, and a form to send it a downlink through the same checks and path as AWS's.
+// One device: what it is, charts of what its uplinks carried, where its uplinks go (and whether
+// each AWS side is ready), its recent events, and a form to send it a downlink through the same
+// checks and path as AWS's.
 import { useCallback, useMemo, useRef, useState, type FormEvent } from "react";
 import { deviceDetails, sendDownlink } from "../api";
 import type { DecoderKind, Device, DeviceDecoderView, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
@@ -17,6 +18,7 @@ import { formatCount, formatDateTime, formatLastSeen, formatTime, plural } from 
 import { parsePayload, parsePort, type PayloadFormat } from "../payload";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
+import { DeviceCharts } from "./DeviceCharts";
 
 /** Its counters, labels and routes change with each of these. */
 const WATCH = ["devices", "labels", "integrations"];
@@ -110,6 +112,7 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
           </div>
         </section>
       </div>
+      <DeviceCharts key={device.id} deviceId={device.id} />
       <Routes deviceId={device.id} routes={details.integrations} />
       <RecentEvents events={details.recent_events} />
     </>

@@ -1,6 +1,6 @@
 // Helium Console's "Integration Details": the settings, the live connection (sessions, backlog,
-// uplinks/s), the labels, what its messages carry, and the devices piped to it, each with its
-// session and downlink topic.
+// uplinks/s), the labels, its uplinks per second over the last hour as a chart, what its messages
+// carry, and the devices piped to it, each with its session and downlink topic.
 import { useCallback, useMemo, type ReactNode } from "react";
 import { integrationDetails } from "../api";
 import type { Integration, IntegrationDetails, PipedDevice, SessionState } from "../bindings";
@@ -21,6 +21,7 @@ import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
 import { ActiveToggle, AwsAccess, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
 import { IntegrationPayload } from "./IntegrationPayload";
+import { IntegrationRateChart } from "./IntegrationRateChart";
 
 /** Its settings, labels and piped devices change with each of these. */
 const WATCH = ["integrations", "devices", "labels"];
@@ -157,6 +158,7 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
           </div>
         </section>
       </div>
+      <IntegrationRateChart key={`rate-${integration.id}`} id={integration.id} />
       <IntegrationPayload key={integration.id} integration={integration} onChanged={onChanged} />
       <section className="details-devices" aria-labelledby="details-devices-title">
         <h2 id="details-devices-title" className="section-title">

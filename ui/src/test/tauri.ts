@@ -25,8 +25,11 @@ import type {
   MessageRow,
   PayloadOptions,
   Probe,
+  Rate,
   RecentPayload,
   RemoveOutcome,
+  Series,
+  SeriesField,
   Settings,
   Source,
   SourceRemoved,
@@ -90,6 +93,9 @@ export type CommandMocks = {
   get_message?: Mock<Message | null>;
   related_messages?: Mock<MessageRow[]>;
   export_history?: Mock<Exported | null>;
+  series_fields?: Mock<SeriesField[]>;
+  device_series?: Mock<Series>;
+  uplink_rate?: Mock<Rate>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -126,6 +132,10 @@ export function mockCommands(mocks: CommandMocks): void {
     get_message: null,
     related_messages: [],
     export_history: null,
+    // Charts: nothing to chart unless a test says otherwise.
+    series_fields: [],
+    device_series: { t: [], columns: [], truncated: false },
+    uplink_rate: { t: [], per_second: [] },
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {

@@ -1,6 +1,6 @@
 // The detail pane: one message in full (fetched by id), its views, and the other messages about
 // the same uplink.
-import { useCallback } from "react";
+import { useCallback, type ReactNode } from "react";
 import { getMessage, relatedMessages } from "../../api";
 import type { Message, MessageRow } from "../../bindings";
 import { BreakAfter, ErrorState, Loading, SmallButton } from "../../components";
@@ -10,31 +10,50 @@ import { useCommand } from "../../useCommand";
 import { DetailViews, type DetailTab } from "./DetailViews";
 import { DirectionMark, DIRECTIONS, integrationLabel, LevelMark, type IntegrationNames } from "./MessageTable";
 
+/** One fact: its name and value, kept together as the facts wrap. */
+function Fact({ name, testId, className, children }: { name: string; testId?: string; className?: string; children: ReactNode }) {
+  return (
+    <div className="msg-fact">
+      <dt>{name}</dt>
+      <dd className={className} data-testid={testId}>
+        {children}
+      </dd>
+    </div>
+  );
+}
+
 function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
   const device = [m.device_name, m.device_id].filter((x): x is string => x !== null);
+  const direction = DIRECTIONS[m.direction];
   return (
     <dl className="details-facts msg-facts" data-testid="detail-facts">
-      <dt>Time</dt>
-      <dd className="mono">{formatDateTime(m.at_ms)} <span className="muted">({formatTime(m.at_ms)})</span></dd>
-      <dt>Kind</dt>
-      <dd className="mono">{m.kind}</dd>
-      <dt>Direction</dt>
-      <dd>
-        <DirectionMark direction={m.direction} /> <span aria-hidden="true">{DIRECTIONS[m.direction].label}</span>
-      </dd>
-      <dt>Level</dt>
-      <dd>
+      <Fact name="Time" className="mono">
+        {formatDateTime(m.at_ms)} <span className="muted">({formatTime(m.at_ms)})</span>
+      </Fact>
+      <Fact name="Kind" className="mono">
+        {m.kind}
+      </Fact>
+      <Fact name="Direction">
+        {/* The arrow is drawn, the word read out and shown: once. */}
+        <span className={`msg-dir msg-dir-${m.direction}`} aria-hidden="true">
+          {direction.arrow}
+        </span>{" "}
+        {direction.label}
+      </Fact>
+      <Fact name="Level">
         {m.level === "info" ? <span className="level level-info">info</span> : <LevelMark level={m.level} />}
-      </dd>
-      <dt>Device</dt>
-      <dd data-testid="detail-device">
+      </Fact>
+      <Fact name="Size">{m.size > 0 ? `${formatCount(m.size)} bytes` : "—"}</Fact>
+      <Fact name="QoS" className="mono">
+        {m.qos ?? "—"}
+      </Fact>
+      <Fact name="Device" testId="detail-device">
         {device.length === 0 && m.dev_eui === null ? <span className="muted">—</span> : null}
         {m.device_name ? <span>{m.device_name} </span> : null}
         {m.device_id ? <span className="mono">{m.device_id} </span> : null}
         {m.dev_eui ? <span className="mono muted">DevEUI {m.dev_eui}</span> : null}
-      </dd>
-      <dt>Integration</dt>
-      <dd>
+      </Fact>
+      <Fact name="Integration">
         {m.integration_id === null ? (
           <span className="muted">—</span>
         ) : (
@@ -43,15 +62,13 @@ function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
             {names.has(m.integration_id) ? <span className="mono muted">{m.integration_id}</span> : null}
           </>
         )}
-      </dd>
-      <dt>Topic</dt>
-      <dd>{m.topic === null ? <span className="muted">—</span> : <BreakAfter className="mono" text={m.topic} at="/" />}</dd>
-      <dt>QoS</dt>
-      <dd className="mono">{m.qos ?? "—"}</dd>
-      <dt>UUID</dt>
-      <dd className="mono wrap-anywhere">{m.uuid ?? "—"}</dd>
-      <dt>Size</dt>
-      <dd>{m.size > 0 ? `${formatCount(m.size)} bytes` : "—"}</dd>
+      </Fact>
+      <Fact name="Topic">
+        {m.topic === null ? <span className="muted">—</span> : <BreakAfter className="mono" text={m.topic} at="/" />}
+      </Fact>
+      <Fact name="UUID" className="mono wrap-anywhere">
+        {m.uuid ?? "—"}
+      </Fact>
     </dl>
   );
 }

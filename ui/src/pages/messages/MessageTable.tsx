@@ -1,14 +1,17 @@
 // The messages as a virtualised table, newest first: one fixed-height line each. Used live (rows
 // arrive on top and the view holds still while scrolled away) and for History's results.
-import type { Ref } from "react";
+import { useMemo, useState, type Ref } from "react";
 import type { Direction, MessageRow } from "../../bindings";
 import { formatCount, formatDateTime, formatTime } from "../../format";
-import { VirtualTable, type Column, type VirtualTableHandle } from "../../VirtualTable";
+import { VirtualTable, VT_HEADER_HEIGHT, type Column, type VirtualTableHandle } from "../../VirtualTable";
 
 /** Every row has the same height, so the virtualiser never measures the DOM: one line. */
 export const MESSAGE_ROW_HEIGHT = 36;
-/** Below this width the table scrolls sideways: the columns' minimums, gaps and padding. */
-const MIN_WIDTH = 1000;
+/** The list keeps room for this many rows however tall the detail pane under it is. */
+export const MIN_VISIBLE_ROWS = 8;
+/** The gap between columns and the padding at each end of a row (as messages.css has them). */
+const GAP = 12;
+const PAD = 14;
 
 export const DIRECTIONS: Record<Direction, { arrow: string; label: string }> = {
   up: { arrow: "↑", label: "Up" },
@@ -40,48 +43,62 @@ export type IntegrationNames = ReadonlyMap<string, string>;
 
 export const integrationLabel = (names: IntegrationNames, id: string | null) => (id === null ? "" : (names.get(id) ?? id));
 
-function columns(names: IntegrationNames): Column<MessageRow>[] {
-  return [
+/**
+ * A column, with its least width (px) and its share of the rest (`fr`; none: exactly `min`).
+ * `drop`: where the table is too narrow for every column, those with a drop rank go, first 1, then
+ * 2, then 3; the others always show (the detail pane has the whole message).
+ */
+type MessageColumn = Column<MessageRow> & { min: number; fr?: number; drop?: 1 | 2 | 3 };
+
+function columns(names: IntegrationNames): MessageColumn[] {
+  const cols: Omit<MessageColumn, "width">[] = [
     {
       header: "Time",
-      width: "104px",
+      min: 92,
       className: "mono muted",
       title: (m) => formatDateTime(m.at_ms),
       render: (m) => formatTime(m.at_ms),
     },
-    { header: "Dir", width: "32px", render: (m) => <DirectionMark direction={m.direction} /> },
-    { header: "Kind", width: "minmax(120px, 0.9fr)", className: "mono ellipsis msg-kind", title: (m) => m.kind, render: (m) => m.kind },
+    { header: "Dir", min: 24, render: (m) => <DirectionMark direction={m.direction} /> },
+    { header: "Kind", min: 80, fr: 0.8, className: "mono ellipsis msg-kind", title: (m) => m.kind, render: (m) => m.kind },
     {
       header: "Device",
-      width: "minmax(100px, 1fr)",
+      min: 80,
+      fr: 1,
       className: "ellipsis",
       title: (m) => [m.device_name, m.device_id, m.dev_eui].filter(Boolean).join("\n") || undefined,
       render: deviceLabel,
     },
     {
       header: "Integration",
-      width: "minmax(100px, 1fr)",
+      min: 80,
+      fr: 1,
+      drop: 3,
       className: "ellipsis",
       title: (m) => m.integration_id ?? undefined,
       render: (m) => integrationLabel(names, m.integration_id),
     },
     {
       header: "Topic",
-      width: "minmax(110px, 1.2fr)",
+      min: 96,
+      fr: 1.1,
+      drop: 1,
       className: "mono ellipsis",
       title: (m) => m.topic ?? undefined,
       render: (m) => m.topic ?? "",
     },
     {
       header: "Size",
-      width: "64px",
+      min: 52,
+      drop: 2,
       numeric: true,
       title: (m) => `${formatCount(m.size)} bytes`,
       render: (m) => (m.size > 0 ? formatCount(m.size) : ""),
     },
     {
       header: "Text",
-      width: "minmax(180px, 3fr)",
+      min: 110,
+      fr: 3,
       className: "msg-text",
       title: (m) => m.text,
       render: (m) => (
@@ -92,7 +109,27 @@ function columns(names: IntegrationNames): Column<MessageRow>[] {
       ),
     },
   ];
+  return cols.map((c) => ({ ...c, width: c.fr === undefined ? `${c.min}px` : `minmax(${c.min}px, ${c.fr}fr)` }));
 }
+
+/** The width a row needs for these columns: their least widths, the gaps and the padding. */
+const needs = (cols: readonly MessageColumn[]) => cols.reduce((n, c) => n + c.min, 0) + GAP * (cols.length - 1) + 2 * PAD;
+
+/** Whether `c` shows once the columns of drop rank `drops` and lower have gone. */
+const kept = (drops: number) => (c: MessageColumn) => c.drop === undefined || c.drop > drops;
+
+/** How many drop ranks go at `width` (null: not known, none go). */
+export function dropsFor(width: number | null): number {
+  if (width === null || width <= 0) return 0;
+  const all = columns(new Map());
+  for (let drops = 0; drops < 3; drops++) {
+    if (needs(all.filter(kept(drops))) <= width) return drops;
+  }
+  return 3;
+}
+
+/** Below this width even the columns that always show do not fit: the table scrolls sideways. */
+export const MESSAGE_TABLE_MIN_WIDTH = needs(columns(new Map()).filter(kept(3)));
 
 const rowKey = (m: MessageRow) => String(m.id);
 
@@ -116,16 +153,21 @@ export function MessageTable({
   empty?: string;
   ref?: Ref<VirtualTableHandle>;
 }) {
+  // The columns fit the width the table has: no sideways scrolling in the app's usual windows.
+  const [drops, setDrops] = useState(0);
+  const shown = useMemo(() => columns(names).filter(kept(drops)), [names, drops]);
   return (
     <VirtualTable
       ref={ref}
       label="Messages"
       className="messages-table"
       rows={rows}
-      columns={columns(names)}
+      columns={shown}
       rowHeight={MESSAGE_ROW_HEIGHT}
       getKey={rowKey}
-      minWidth={MIN_WIDTH}
+      minWidth={MESSAGE_TABLE_MIN_WIDTH}
+      minHeight={VT_HEADER_HEIGHT + MIN_VISIBLE_ROWS * MESSAGE_ROW_HEIGHT + 2}
+      onWidth={(width) => setDrops(dropsFor(width))}
       rowTestId="message-row"
       scrollTestId="messages-scroll"
       overscan={10}

@@ -63,28 +63,33 @@ export function MessagesPage() {
       <FilterBar filters={filters} integrations={list} onChange={setFilters}>
         {mode === "history" ? <RangeInputs range={range} onChange={setRange} /> : null}
       </FilterBar>
-      {mode === "live" ? (
-        <LiveView
-          filters={settled}
-          names={names}
-          selectedId={selectedId}
-          onSelect={setSelectedId}
-          onOpenHistory={() => setMode("history")}
-        />
-      ) : (
-        <HistoryView filters={filters} range={range} names={names} selectedId={selectedId} onSelect={setSelectedId} />
-      )}
-      {selectedId !== null ? (
-        <MessageDetail
-          key={selectedId}
-          id={selectedId}
-          names={names}
-          tab={tab}
-          onTab={setTab}
-          onSelect={setSelectedId}
-          onClose={() => setSelectedId(null)}
-        />
-      ) : null}
+      {/* The list, and the message read: beside it in a wide window, under it otherwise. */}
+      <div className={selectedId !== null ? "msg-body msg-body-open" : "msg-body"}>
+        <div className="msg-main">
+          {mode === "live" ? (
+            <LiveView
+              filters={settled}
+              names={names}
+              selectedId={selectedId}
+              onSelect={setSelectedId}
+              onOpenHistory={() => setMode("history")}
+            />
+          ) : (
+            <HistoryView filters={filters} range={range} names={names} selectedId={selectedId} onSelect={setSelectedId} />
+          )}
+        </div>
+        {selectedId !== null ? (
+          <MessageDetail
+            key={selectedId}
+            id={selectedId}
+            names={names}
+            tab={tab}
+            onTab={setTab}
+            onSelect={setSelectedId}
+            onClose={() => setSelectedId(null)}
+          />
+        ) : null}
+      </div>
     </div>
   );
 }

@@ -1,0 +1,128 @@
+// The shared chart with uPlot stood in for (jsdom has no canvas): made on mount with the theme's
+// colours and the data, given new data without being made again, resized with its box, made again
+// when the theme changes, destroyed on unmount; where it cannot draw, its numbers still show.
+import { act, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type uPlot from "uplot";
+import { Chart, chartName, summarise } from "./Chart";
+
+type Made = {
+  opts: uPlot.Options;
+  data: uPlot.AlignedData;
+  target: HTMLElement;
+  setData: ReturnType<typeof vi.fn>;
+  setSize: ReturnType<typeof vi.fn>;
+  destroy: ReturnType<typeof vi.fn>;
+};
+
+const made: Made[] = [];
+
+vi.mock("uplot", () => ({
+  default: class {
+    width: number;
+    setData = vi.fn();
+    setSize = vi.fn((size: { width: number }) => {
+      this.width = size.width;
+    });
+    destroy = vi.fn();
+    constructor(opts: uPlot.Options, data: uPlot.AlignedData, target: HTMLElement) {
+      this.width = opts.width;
+      made.push({ opts, data, target, setData: this.setData, setSize: this.setSize, destroy: this.destroy });
+    }
+  },
+}));
+
+let resize: ((entries: { contentRect: { width: number } }[]) => void) | null = null;
+let themeChanged: (() => void) | null = null;
+
+beforeEach(() => {
+  made.length = 0;
+  vi.stubGlobal(
+    "matchMedia",
+    vi.fn(() => ({
+      matches: false,
+      addEventListener: (_: string, f: () => void) => {
+        themeChanged = f;
+      },
+      removeEventListener: () => undefined,
+    })),
+  );
+  vi.stubGlobal(
+    "ResizeObserver",
+    class {
+      constructor(callback: (entries: { contentRect: { width: number } }[]) => void) {
+        resize = callback;
+      }
+      observe() {}
+      disconnect() {
+        resize = null;
+      }
+    },
+  );
+  document.documentElement.style.setProperty("--chart-2", "#0b7a75");
+  document.documentElement.style.setProperty("--text-muted", "#5b6178");
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  document.documentElement.removeAttribute("style");
+});
+
+const t = [1_000, 2_000, 3_000];
+
+describe("Chart", () => {
+  it("makes a uPlot chart with the data and the theme's colours, then gives it new data", async () => {
+    const series = [{ label: "RSSI (dBm)", values: [-100, null, -90], color: 2 }];
+    const { rerender } = render(<Chart label="RSSI (dBm)" t={t} series={series} range={[0, 4_000]} testId="c" />);
+    await waitFor(() => expect(made).toHaveLength(1));
+    const chart = made[0]!;
+    const img = screen.getByRole("img", { name: /^Chart of RSSI \(dBm\), .*: 2 values$/ });
+    expect(chart.target).toBe(img);
+    expect(img).toHaveAttribute("data-drawing", "drawn");
+    expect(chart.data).toEqual([t, [-100, null, -90]]);
+    expect(chart.opts.ms).toBe(1);
+    expect(chart.opts.series[1]?.stroke).toBe("#0b7a75");
+    expect(chart.opts.axes?.[0]?.stroke).toBe("#5b6178");
+    // The time axis spans the range asked, not only the data's.
+    const range = chart.opts.scales?.x?.range as uPlot.Range.Function;
+    expect(range({} as uPlot, 1_000, 3_000, "x")).toEqual([0, 4_000]);
+
+    // The same data in new arrays: nothing to draw again.
+    rerender(<Chart label="RSSI (dBm)" t={t} series={[{ ...series[0]! }]} range={[0, 4_000]} testId="c" />);
+    expect(chart.setData).not.toHaveBeenCalled();
+    const t2 = [...t, 4_000];
+    rerender(<Chart label="RSSI (dBm)" t={t2} series={[{ ...series[0]!, values: [-100, null, -90, -80] }]} range={[0, 5_000]} testId="c" />);
+    expect(chart.setData).toHaveBeenCalledWith([t2, [-100, null, -90, -80]]);
+    expect(range({} as uPlot, 1_000, 4_000, "x")).toEqual([0, 5_000]);
+    expect(made).toHaveLength(1);
+    expect(screen.getByTestId("chart-stats")).toHaveTextContent("Latest-80Lowest-100Highest-80");
+  });
+
+  it("follows its box's width, is made again when the theme changes, and is destroyed on unmount", async () => {
+    const { unmount } = render(<Chart label="SNR" t={t} series={[{ label: "SNR", values: [1, 2, 3] }]} />);
+    await waitFor(() => expect(made).toHaveLength(1));
+    resize?.([{ contentRect: { width: 640 } }]);
+    expect(made[0]!.setSize).toHaveBeenCalledWith({ width: 640, height: 160 });
+
+    act(() => themeChanged?.());
+    await waitFor(() => expect(made).toHaveLength(2));
+    expect(made[0]!.destroy).toHaveBeenCalled();
+
+    unmount();
+    expect(made[1]!.destroy).toHaveBeenCalled();
+  });
+
+  it("shows its numbers only where it cannot draw", () => {
+    vi.unstubAllGlobals();
+    render(<Chart label="SNR" t={t} series={[{ label: "SNR", values: [1, 2.5, null] }]} />);
+    expect(screen.getByRole("img", { name: /^Chart of SNR, .*: 2 values$/ })).toHaveAttribute("data-drawing", "failed");
+    expect(screen.getByTestId("chart-stats")).toHaveTextContent("Latest2.5Lowest1Highest2.5");
+    expect(made).toHaveLength(0);
+  });
+
+  it("summarises", () => {
+    expect(summarise(t, [null, null, null])).toBeNull();
+    expect(summarise(t, [3, null, 1])).toEqual({ count: 2, min: 1, max: 3, last: 1, lastAt: 3_000 });
+    expect(chartName("SNR", [], [{ label: "SNR", values: [] }])).toBe("Chart of SNR: no values");
+  });
+});
