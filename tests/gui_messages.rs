@@ -94,8 +94,11 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     for fcnt in 2..=40 {
         send_uplink(&lns, fcnt);
     }
-    wait_texts(&app, "[data-testid=message-row][data-kind=uplink]", WAIT, |t| t.len() >= 12);
+    // All 40 in the view (the newest on top) before the user scrolls.
     wait_uplinks(&lab, 40);
+    wait_texts(&app, "[data-testid=message-row][data-kind=uplink]", WAIT, |t| {
+        t.len() >= 12 && t[0].contains("(fcnt 40)")
+    });
     app.execute("document.querySelector('[data-testid=messages-scroll]').scrollTop = 400", json!([]));
     let reading = row_in_view(&app);
     let top = scroll_top(&app);
@@ -138,6 +141,20 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     let exported: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     assert_eq!(&exported[..listed.len()], listed.iter().map(String::as_str).collect::<Vec<_>>().as_slice());
     assert!(texts(&app, "[data-testid=export-error]").is_empty());
+
+    // The device's page charts its RSSI from the history: the latest is the last uplink's.
+    nav(&app, "devices");
+    click(&app, &format!("[data-device-id='{device}']"));
+    // Drawn (uPlot), not just summarised: the app runs with LANG=C here, whose "C" tag Intl refuses.
+    app.wait_for("[data-testid=device-charts] [data-testid=device-chart] [data-drawing=drawn]", WAIT);
+    let rssi = at_aws["hotspots"][0]["rssi"].as_f64().unwrap();
+    let stats = wait_texts(&app, "[data-testid=device-charts] [data-testid=chart-stats]", WAIT, |t| t.len() == 2);
+    assert!(stats[0].contains(&format!("{rssi}")), "RSSI {rssi} should be the latest: {stats:?}");
+    app.execute(
+        "document.querySelector('[data-testid=device-charts]').scrollIntoView({block: 'start'})",
+        json!([]),
+    );
+    pages.look(&app, "device-charts");
 
     assert!(pages.violations.is_empty(), "accessibility:\n{}", pages.violations.join("\n"));
 }

@@ -83,8 +83,23 @@ export function timeTick(ms: number, step: number): string {
 
 let loader: Promise<typeof uPlot> | null = null;
 
+/**
+ * uPlot formats numbers with `navigator.language` as it loads, and a process started with
+ * `LANG=C` (servers, containers, Xvfb) gives WebKit the tag "C", which Intl refuses ("invalid
+ * language tag"): no chart would ever draw. Such a tag is replaced by the default locale.
+ */
+function usableLanguage(): void {
+  try {
+    new Intl.NumberFormat(navigator.language);
+  } catch {
+    const fallback = new Intl.NumberFormat().resolvedOptions().locale;
+    Object.defineProperty(navigator, "language", { value: fallback, configurable: true });
+  }
+}
+
 /** uPlot, loaded once (its own chunk: pages without charts do not pay for it). */
 function loadUPlot(): Promise<typeof uPlot> {
+  usableLanguage();
   loader ??= import("uplot").then(
     (m) => m.default,
     (reason: unknown) => {
@@ -245,13 +260,15 @@ export function Chart({ label, t, series, range, height = 160, syncKey, format =
           });
           observer.observe(el);
           setDrawing("drawn");
-        } catch {
+        } catch (reason) {
           made?.destroy();
           made = null;
+          el.dataset.error = String(reason);
           setDrawing("failed");
         }
       },
-      () => {
+      (reason: unknown) => {
+        el.dataset.error = String(reason);
         if (!gone) setDrawing("failed");
       },
     );

@@ -54,7 +54,8 @@ export function IntegrationRateChart({ id }: { id: string }) {
         <h2 id="rate-chart-title">Uplinks per second, last hour</h2>
         <span className="muted">A point a minute; updated every minute.</span>
       </header>
-      <div className="details-section">
+      {/* As tall while loading as when drawn: the sections below must not move under the pointer. */}
+      <div className="details-section rate-chart-slot">
         {load.status === "loading" ? <Loading what="the uplink rate" /> : null}
         {load.status === "error" ? (
           <ErrorState
