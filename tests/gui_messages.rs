@@ -8,7 +8,7 @@ mod gui;
 
 use base64::Engine;
 use gui::lab::*;
-use gui::{click, nav, select, set_input, texts, wait_texts, WAIT};
+use gui::{click, nav, select, texts, wait_texts, WAIT};
 use serde_json::{json, Value};
 use test_harness::gui::{GuiSession, WebDriver};
 use test_harness::Publisher;

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { HistoryPage, MessageFilter } from "./bindings";
 import { MessagesPage } from "./pages/messages/MessagesPage";
 import { axeViolations } from "./test/axe";
-import { callsOf, integration, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { callsOf, integration, messageRow, mockCommands, NO_FILTER, resetCommandsEachTest } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -20,18 +20,6 @@ beforeEach(() => {
   restoreLayout = fakeViewport(480);
 });
 afterEach(() => restoreLayout?.());
-
-const NO_FILTER: MessageFilter = {
-  kinds: [],
-  levels: [],
-  directions: [],
-  device: null,
-  integration_id: null,
-  topic: null,
-  text: null,
-  from_ms: null,
-  to_ms: null,
-};
 
 const rowIds = () => screen.queryAllByTestId("message-row").map((r) => Number(r.getAttribute("data-id")));
 /** Rows `from` down to `to` (newest first). */

@@ -11,7 +11,7 @@ import { dropsFor, MESSAGE_ROW_HEIGHT, MESSAGE_TABLE_MIN_WIDTH } from "./pages/m
 import { MAX_MESSAGES } from "./pages/messages/liveWindow";
 import { MessagesPage } from "./pages/messages/MessagesPage";
 import { axeViolations } from "./test/axe";
-import { callsOf, integration, lastMessageChannel, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { callsOf, integration, lastMessageChannel, messageRow, mockCommands, NO_FILTER, resetCommandsEachTest } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -25,18 +25,6 @@ beforeEach(() => {
   restoreLayout = fakeViewport(480);
 });
 afterEach(() => restoreLayout?.());
-
-const NO_FILTER: MessageFilter = {
-  kinds: [],
-  levels: [],
-  directions: [],
-  device: null,
-  integration_id: null,
-  topic: null,
-  text: null,
-  from_ms: null,
-  to_ms: null,
-};
 
 const rows = () => screen.queryAllByTestId("message-row");
 const rowIds = () => rows().map((r) => Number(r.getAttribute("data-id")));

@@ -6,7 +6,7 @@ import { holdPosition } from "./holdPosition";
 import { bytesAsText, decodeBase64, decodedOf, hexDump, payloadBytes, prettyJson } from "./pages/messages/bytes";
 import { localToMs, NO_FILTERS, rangeError, toMessageFilter } from "./pages/messages/filters";
 import { MAX_MESSAGES, mergePrefill, prependBatch, prependRows } from "./pages/messages/liveWindow";
-import { messageRow } from "./test/tauri";
+import { messageRow, NO_FILTER } from "./test/tauri";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
@@ -156,17 +156,7 @@ describe("holdPosition", () => {
 
 describe("filters", () => {
   it("maps the choices to the core's filter", () => {
-    expect(toMessageFilter(NO_FILTERS)).toEqual({
-      kinds: [],
-      levels: [],
-      directions: [],
-      device: null,
-      integration_id: null,
-      topic: null,
-      text: null,
-      from_ms: null,
-      to_ms: null,
-    });
+    expect(toMessageFilter(NO_FILTERS)).toEqual(NO_FILTER);
     expect(
       toMessageFilter({ kind: "downlink", level: "error", device: " Sensor 1 ", integration: "int-2", topic: "down", text: "x" }),
     ).toMatchObject({ kinds: ["downlink"], levels: ["error"], device: "Sensor 1", integration_id: "int-2", topic: "down", text: "x" });

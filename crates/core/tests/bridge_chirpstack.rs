@@ -95,10 +95,7 @@ async fn downlinks_reach_the_chirpstack_command_topic_and_bad_ones_are_rejected_
     let aws = env.aws_broker();
     let integration = env.integration("aws", "helium/uplinks", &aws);
     env.chirpstack_source();
-    let raw = fixture("chirpstack/reference.json");
-    let eui = dev_eui_of(&raw);
-    let id = device_id_for_dev_eui(&eui);
-    env.device(&id, &eui, "fleet-a", &[&integration]);
+    let (raw, eui, id) = reference_device(&env, "fleet-a", &[&integration]);
     let mut up = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let mut helium = Observer::plain(&env.helium, "application/+/device/+/command/down").await;
     let bridge = env.start().await;
@@ -199,9 +196,7 @@ async fn a_bad_message_is_an_event_and_the_source_keeps_running() {
     let aws = env.aws_broker();
     let integration = env.integration("aws", "helium/uplinks", &aws);
     let source = env.chirpstack_source();
-    let raw = fixture("chirpstack/reference.json");
-    let eui = dev_eui_of(&raw);
-    env.device(&device_id_for_dev_eui(&eui), &eui, "fleet-a", &[&integration]);
+    let (raw, eui, _) = reference_device(&env, "fleet-a", &[&integration]);
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let helium = Observer::plain(&env.helium, "unused/#").await;
     let bridge = env.start().await;

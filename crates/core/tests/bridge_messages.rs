@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use helium_bridge_core::codec::device_id_for_dev_eui;
 use helium_bridge_core::monitor::{Direction, Message, MessageFilter};
 
 const T: Duration = Duration::from_secs(20);
@@ -36,10 +35,7 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     let aws = env.aws_broker();
     let integration = env.integration("aws", "helium/uplinks", &aws);
     env.chirpstack_source();
-    let raw = fixture("chirpstack/reference.json");
-    let eui = dev_eui_of(&raw);
-    let id = device_id_for_dev_eui(&eui);
-    env.device(&id, &eui, "fleet-a", &[&integration]);
+    let (raw, eui, id) = reference_device(&env, "fleet-a", &[&integration]);
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let mut lns = Observer::plain(&env.helium, "application/+/device/+/command/down").await;
     let helium = Observer::plain(&env.helium, "unused/#").await;

@@ -22,6 +22,7 @@ import type {
   LabelSummary,
   LiveBatch,
   Message,
+  MessageFilter,
   MessageRow,
   PayloadOptions,
   Probe,
@@ -205,6 +206,19 @@ export function event(overrides: Partial<Event> = {}): Event {
 let nextMessageId = 1;
 
 /** A message's summary: by default an uplink of device "dev-1" ("Sensor 1") to "int-1", 1 s apart by id. */
+/** The filter that lets every message through, as the core gets it. */
+export const NO_FILTER: MessageFilter = {
+  kinds: [],
+  levels: [],
+  directions: [],
+  device: null,
+  integration_id: null,
+  topic: null,
+  text: null,
+  from_ms: null,
+  to_ms: null,
+};
+
 export function messageRow(overrides: Partial<MessageRow> = {}): MessageRow {
   const id = overrides.id ?? nextMessageId++;
   return {

@@ -324,6 +324,16 @@ pub async fn wait_event(
     .expect("the expected event within the timeout")
 }
 
+/// The reference ChirpStack uplink's device, registered with `label` on `integrations`: the
+/// uplink as ChirpStack sends it, its DevEUI and the device's id.
+pub fn reference_device(env: &Env, label: &str, integrations: &[&Integration]) -> (Vec<u8>, String, String) {
+    let raw = fixture("chirpstack/reference.json");
+    let eui = dev_eui_of(&raw);
+    let id = helium_bridge_core::codec::device_id_for_dev_eui(&eui);
+    env.device(&id, &eui, label, integrations);
+    (raw, eui, id)
+}
+
 /// The DevEUI of a ChirpStack event.
 pub fn dev_eui_of(raw: &[u8]) -> String {
     let v: Value = serde_json::from_slice(raw).unwrap();
