@@ -144,15 +144,39 @@ fn gui_explains_when_another_process_holds_the_data_dir() {
 fn gui_messages_show_the_history_and_integrations_show_the_connections_panel() {
     let data = tempfile::tempdir().unwrap();
     let seeded = [
-        ("uplink", "info", "uplink from Barn sensor 7 (fcnt 41) queued for helium/uplinks", Some("dev-barn-7")),
-        ("outbox_warning", "warn", "1,204 uplinks have waited for more than an hour", None),
-        ("auth_failed", "error", "AWS IoT refused the certificate of device dev-barn-7", Some("dev-barn-7")),
-        ("uplink", "info", "uplink from Field sensor 2 (fcnt 3) queued for helium/uplinks", Some("dev-field-2")),
+        (
+            "uplink",
+            "info",
+            "uplink from Barn sensor 7 (fcnt 41) queued for helium/uplinks",
+            Some("dev-barn-7"),
+        ),
+        (
+            "outbox_warning",
+            "warn",
+            "1,204 uplinks have waited for more than an hour",
+            None,
+        ),
+        (
+            "auth_failed",
+            "error",
+            "AWS IoT refused the certificate of device dev-barn-7",
+            Some("dev-barn-7"),
+        ),
+        (
+            "uplink",
+            "info",
+            "uplink from Field sensor 2 (fcnt 3) queued for helium/uplinks",
+            Some("dev-field-2"),
+        ),
     ];
     {
         let core = Core::open(data.path()).unwrap();
         for (kind, level, text, device) in seeded {
-            let direction = if kind == "uplink" { Direction::Up } else { Direction::None };
+            let direction = if kind == "uplink" {
+                Direction::Up
+            } else {
+                Direction::None
+            };
             let mut m = Message::new(kind, direction, level, text);
             m.row.device_id = device.map(String::from);
             core.monitor().record(m);
@@ -189,7 +213,11 @@ fn gui_messages_show_the_history_and_integrations_show_the_connections_panel() {
     // By device, as the core filters: the barn sensor's two.
     set_input(&app, "[data-testid=filter-device]", "dev-barn-7");
     let rows = wait_texts(&app, "[data-testid=message-row]", WAIT, |t| t.len() == 2);
-    assert!(rows.iter().all(|r| r.contains("Barn sensor 7") || r.contains("dev-barn-7")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.contains("Barn sensor 7") || r.contains("dev-barn-7")),
+        "{rows:?}"
+    );
     app.screenshot("monitor-filtered");
 }
 

@@ -37,9 +37,12 @@ fn row_in_view(app: &WebDriver) -> String {
 }
 
 fn scroll_top(app: &WebDriver) -> f64 {
-    app.execute("return document.querySelector('[data-testid=messages-scroll]').scrollTop", json!([]))
-        .as_f64()
-        .unwrap()
+    app.execute(
+        "return document.querySelector('[data-testid=messages-scroll]').scrollTop",
+        json!([]),
+    )
+    .as_f64()
+    .unwrap()
 }
 
 #[test]
@@ -69,14 +72,27 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
         .decode(at_aws["payload"].as_str().unwrap())
         .unwrap();
     let first: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let hex = wait_texts(&app, "[data-testid=detail-hex]", WAIT, |t| t.len() == 1 && t[0].contains("0000"));
-    assert!(hex[0].contains(&format!("0000  {}", first.join(" "))), "{hex:?} should start with {first:?}");
+    let hex = wait_texts(&app, "[data-testid=detail-hex]", WAIT, |t| {
+        t.len() == 1 && t[0].contains("0000")
+    });
+    assert!(
+        hex[0].contains(&format!("0000  {}", first.join(" "))),
+        "{hex:?} should start with {first:?}"
+    );
     pages.look(&app, "message-detail-hex");
 
     // Someone sends a bad downlink through AWS: an error, with the reason, and the body it came with.
     let aws_side = Publisher::connect_tls(&lab.ca, lab.aws.port);
-    aws_side.publish(&format!("helium/devices/{device}/down"), br#"{"payload_raw":"@@@","port":2}"#.to_vec());
-    let bad = wait_texts(&app, "[data-testid=message-row][data-kind=downlink][data-level=error]", WAIT, |t| t.len() == 1);
+    aws_side.publish(
+        &format!("helium/devices/{device}/down"),
+        br#"{"payload_raw":"@@@","port":2}"#.to_vec(),
+    );
+    let bad = wait_texts(
+        &app,
+        "[data-testid=message-row][data-kind=downlink][data-level=error]",
+        WAIT,
+        |t| t.len() == 1,
+    );
     assert!(bad[0].contains("payload_raw must be standard base64"), "{bad:?}");
     // Errors only: the downlink is all that is left.
     select(&app, "[data-testid=filter-level]", "error");
@@ -99,7 +115,10 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     wait_texts(&app, "[data-testid=message-row][data-kind=uplink]", WAIT, |t| {
         t.len() >= 12 && t[0].contains("(fcnt 40)")
     });
-    app.execute("document.querySelector('[data-testid=messages-scroll]').scrollTop = 400", json!([]));
+    app.execute(
+        "document.querySelector('[data-testid=messages-scroll]').scrollTop = 400",
+        json!([]),
+    );
     let reading = row_in_view(&app);
     let top = scroll_top(&app);
     assert!(top >= 300.0, "scrolled to {top}");
@@ -139,22 +158,40 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     assert_eq!(rows.len(), 43);
     assert!(rows.iter().all(|r| &r[2] == "uplink"));
     let exported: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
-    assert_eq!(&exported[..listed.len()], listed.iter().map(String::as_str).collect::<Vec<_>>().as_slice());
+    assert_eq!(
+        &exported[..listed.len()],
+        listed.iter().map(String::as_str).collect::<Vec<_>>().as_slice()
+    );
     assert!(texts(&app, "[data-testid=export-error]").is_empty());
 
     // The device's page charts its RSSI from the history: the latest is the last uplink's.
     nav(&app, "devices");
     click(&app, &format!("[data-device-id='{device}']"));
     // Drawn (uPlot), not just summarised: the app runs with LANG=C here, whose "C" tag Intl refuses.
-    app.wait_for("[data-testid=device-charts] [data-testid=device-chart] [data-drawing=drawn]", WAIT);
+    app.wait_for(
+        "[data-testid=device-charts] [data-testid=device-chart] [data-drawing=drawn]",
+        WAIT,
+    );
     let rssi = at_aws["hotspots"][0]["rssi"].as_f64().unwrap();
-    let stats = wait_texts(&app, "[data-testid=device-charts] [data-testid=chart-stats]", WAIT, |t| t.len() == 2);
-    assert!(stats[0].contains(&format!("{rssi}")), "RSSI {rssi} should be the latest: {stats:?}");
+    let stats = wait_texts(
+        &app,
+        "[data-testid=device-charts] [data-testid=chart-stats]",
+        WAIT,
+        |t| t.len() == 2,
+    );
+    assert!(
+        stats[0].contains(&format!("{rssi}")),
+        "RSSI {rssi} should be the latest: {stats:?}"
+    );
     app.execute(
         "document.querySelector('[data-testid=device-charts]').scrollIntoView({block: 'start'})",
         json!([]),
     );
     pages.look(&app, "device-charts");
 
-    assert!(pages.violations.is_empty(), "accessibility:\n{}", pages.violations.join("\n"));
+    assert!(
+        pages.violations.is_empty(),
+        "accessibility:\n{}",
+        pages.violations.join("\n")
+    );
 }

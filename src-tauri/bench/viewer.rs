@@ -25,10 +25,16 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn parents() -> HashMap<u32, u32> {
     let mut out = HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // The command name is in parentheses and may hold spaces: fields follow the last ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
         if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
             out.insert(pid, ppid);
         }
@@ -75,20 +81,33 @@ fn status_kib(pid: u32, file: &str, key: &str) -> u64 {
 
 /// PSS of the process tree, in MB.
 fn pss_mb(root: u32) -> f64 {
-    tree(root).iter().map(|p| status_kib(*p, "smaps_rollup", "Pss:")).sum::<u64>() as f64 / 1024.0
+    tree(root)
+        .iter()
+        .map(|p| status_kib(*p, "smaps_rollup", "Pss:"))
+        .sum::<u64>() as f64
+        / 1024.0
 }
 
 /// PSS of the tree's processes by name (the app, WebKitWebProcess, WebKitNetworkProcess), in MB.
 fn pss_by_process(root: u32) -> String {
     tree(root)
         .iter()
-        .map(|p| format!("{} {:.0}", name(*p), status_kib(*p, "smaps_rollup", "Pss:") as f64 / 1024.0))
+        .map(|p| {
+            format!(
+                "{} {:.0}",
+                name(*p),
+                status_kib(*p, "smaps_rollup", "Pss:") as f64 / 1024.0
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 fn name(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// CPU time (user + system, clock ticks) of the tree's processes whose name starts with `prefix`.
@@ -140,12 +159,18 @@ struct Phase {
 }
 
 fn phase(app: &test_harness::gui::WebDriver, app_pid: u32, work: impl FnOnce() -> (f64, f64)) -> Phase {
-    app.execute("window.__heliumFrameProbe.start(); window.__heliumLiveBatches = 0;", json!([]));
+    app.execute(
+        "window.__heliumFrameProbe.start(); window.__heliumLiveBatches = 0;",
+        json!([]),
+    );
     let (web0, app0) = (cpu_ticks(app_pid, "WebKitWeb"), cpu_ticks(app_pid, "helium-aws"));
     let (peak, seconds) = work();
     let (web1, app1) = (cpu_ticks(app_pid, "WebKitWeb"), cpu_ticks(app_pid, "helium-aws"));
     let frames = app.execute("return window.__heliumFrameProbe.read()", json!([]));
-    let batches = app.execute("return window.__heliumLiveBatches", json!([])).as_f64().unwrap_or(0.0);
+    let batches = app
+        .execute("return window.__heliumLiveBatches", json!([]))
+        .as_f64()
+        .unwrap_or(0.0);
     app.execute("window.__heliumFrameProbe.stop()", json!([]));
     Phase {
         seconds,
@@ -228,8 +253,14 @@ fn main() {
 
     println!("P4/P5: the Messages page under {rate} uplinks/s for {seconds} s (release, Xvfb 1280×800); PSS of the app and its WebKit processes");
     println!("  hello-world Tauri app   {baseline:7.1} MB");
-    println!("  app idle                {idle:7.1} MB  ratio {:.2}x (target ≤ 1.2x)", idle / baseline);
-    println!("  viewer under load, peak {peak:7.1} MB  ratio {:.2}x (target ≤ 1.5x)", peak / baseline);
+    println!(
+        "  app idle                {idle:7.1} MB  ratio {:.2}x (target ≤ 1.2x)",
+        idle / baseline
+    );
+    println!(
+        "  viewer under load, peak {peak:7.1} MB  ratio {:.2}x (target ≤ 1.5x)",
+        peak / baseline
+    );
     println!(
         "  30 s after leaving      {after:7.1} MB  {:+.1} % of idle (target within ±10 %)",
         (after / idle - 1.0) * 100.0

@@ -12,8 +12,8 @@ use helium_bridge_core::domain::{
 };
 use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{
-    AppInfo, Exported, BridgeStatus, CheckKeysInput, IpcError, NewIntegrationInput, SourceInput, SourceRemoved, SourceTestInput,
-    UpdateIntegrationInput,
+    AppInfo, BridgeStatus, CheckKeysInput, Exported, IpcError, NewIntegrationInput, SourceInput, SourceRemoved,
+    SourceTestInput, UpdateIntegrationInput,
 };
 use helium_bridge_core::sources::Probe;
 use helium_bridge_core::store::Settings;

@@ -179,7 +179,10 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 eprintln!("no messages match");
             } else {
                 let rows: Vec<Vec<String>> = page.rows.iter().map(row_cells).collect();
-                output::table(&["ID", "TIME", "KIND", "DIR", "LEVEL", "DEVICE", "TOPIC", "TEXT"], &rows);
+                output::table(
+                    &["ID", "TIME", "KIND", "DIR", "LEVEL", "DEVICE", "TOPIC", "TEXT"],
+                    &rows,
+                );
                 if page.next.is_some() {
                     eprintln!("(the newest {limit}; more match: narrow the search or raise --limit)");
                 }
@@ -221,8 +224,8 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
             let history = open(dir)?;
             let n = match &output {
                 Some(path) => {
-                    let file = std::fs::File::create(path)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    let file =
+                        std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                     monitor::export(&history, &filter, format, file)?
                 }
                 None => monitor::export(&history, &filter, format, std::io::stdout().lock())?,

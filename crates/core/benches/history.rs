@@ -49,8 +49,13 @@ fn message(i: usize, devices: usize, start_ms: i64) -> Message {
         // A rare word the text search looks for.
         temp = if i % 1000 == 0 { r#","note":"door-open""# } else { "" },
     );
-    let mut m = Message::new("uplink", Direction::Up, "info", format!("uplink from sensor-{d} (fcnt {i}) queued for helium/uplinks"))
-        .with_json(json.into());
+    let mut m = Message::new(
+        "uplink",
+        Direction::Up,
+        "info",
+        format!("uplink from sensor-{d} (fcnt {i}) queued for helium/uplinks"),
+    )
+    .with_json(json.into());
     m.row.id = i as i64 + 1;
     m.row.at_ms = start_ms + i as i64 * 100;
     m.row.device_id = Some(format!("device-{d}"));

@@ -43,7 +43,9 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     let bridge = env.start().await;
     wait_for_sources(&env.core, &bridge).await;
 
-    helium.publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone()).await;
+    helium
+        .publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone())
+        .await;
     let (topic, published) = out.next(T).await.expect("the uplink at AWS");
     let m = wait_message(&mut live, |m| m.row.kind == "uplink").await;
     assert_eq!(m.row.direction, Direction::Up);
@@ -72,7 +74,11 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     let bad = wait_message(&mut live, |m| m.row.kind == "downlink").await;
     assert_eq!(bad.row.level, "error");
     assert_eq!(bad.row.direction, Direction::Down);
-    assert!(bad.row.text.contains("payload_raw must be standard base64"), "{}", bad.row.text);
+    assert!(
+        bad.row.text.contains("payload_raw must be standard base64"),
+        "{}",
+        bad.row.text
+    );
     assert_eq!(bad.row.topic.as_deref(), Some(down.as_str()));
     assert_eq!(bad.json.as_deref(), Some(r#"{"payload_raw":"@@@"}"#));
 

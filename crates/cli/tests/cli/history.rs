@@ -6,9 +6,14 @@ use helium_bridge_core::monitor::{Direction, Message};
 use crate::common::Env;
 
 fn uplink(device: &str, eui: &str, at_ms: i64, json: &str) -> Message {
-    let mut m = Message::new("uplink", Direction::Up, "info", format!("uplink from {device} queued for helium/uplinks"))
-        .with_json(json.into())
-        .with_source_event(br#"{"deviceInfo":{}}"#);
+    let mut m = Message::new(
+        "uplink",
+        Direction::Up,
+        "info",
+        format!("uplink from {device} queued for helium/uplinks"),
+    )
+    .with_json(json.into())
+    .with_source_event(br#"{"deviceInfo":{}}"#);
     m.row.at_ms = at_ms;
     m.row.device_id = Some(format!("id-{device}"));
     m.row.device_name = Some(device.into());
@@ -29,10 +34,30 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
     {
         let core = env.core();
         let monitor = core.monitor();
-        monitor.record(uplink("barn-7", "0102030405060708", now - 3 * 3_600_000, r#"{"fcnt":1,"payload":"AQ=="}"#));
-        monitor.record(uplink("barn-7", "0102030405060708", now - 60_000, r#"{"fcnt":2,"payload":"Ag=="}"#));
-        monitor.record(uplink("field-2", "A1A2A3A4A5A6A7A8", now - 30_000, r#"{"fcnt":9,"note":"a, \"b\""}"#));
-        let mut bad = Message::new("downlink", Direction::Down, "error", "downlink for id-barn-7 rejected: port must be 1 to 223");
+        monitor.record(uplink(
+            "barn-7",
+            "0102030405060708",
+            now - 3 * 3_600_000,
+            r#"{"fcnt":1,"payload":"AQ=="}"#,
+        ));
+        monitor.record(uplink(
+            "barn-7",
+            "0102030405060708",
+            now - 60_000,
+            r#"{"fcnt":2,"payload":"Ag=="}"#,
+        ));
+        monitor.record(uplink(
+            "field-2",
+            "A1A2A3A4A5A6A7A8",
+            now - 30_000,
+            r#"{"fcnt":9,"note":"a, \"b\""}"#,
+        ));
+        let mut bad = Message::new(
+            "downlink",
+            Direction::Down,
+            "error",
+            "downlink for id-barn-7 rejected: port must be 1 to 223",
+        );
         bad.row.device_id = Some("id-barn-7".into());
         monitor.record(bad.with_json(r#"{"payload_raw":"AQ==","port":0}"#.into()));
     } // closed: everything is in the file
@@ -42,16 +67,33 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
     assert!(lines[0].starts_with("ID  TIME"), "{out}");
-    assert!(lines[1].starts_with("4 ") && lines[1].contains("downlink") && lines[1].contains("error"), "{out}");
+    assert!(
+        lines[1].starts_with("4 ") && lines[1].contains("downlink") && lines[1].contains("error"),
+        "{out}"
+    );
     assert!(lines[3].starts_with("1 "), "{out}");
-    let recent = env.ok(&["history", "search", "--device", "barn-7", "--since", "1h", "--kind", "uplink", "--json"]);
+    let recent = env.ok(&[
+        "history", "search", "--device", "barn-7", "--since", "1h", "--kind", "uplink", "--json",
+    ]);
     let ids: Vec<i64> = recent
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_i64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(ids, vec![2]);
     // Text in the JSON, and errors only.
-    let v = env.ok(&["history", "search", "--text", "\"PORT\":0", "--level", "error", "--json"]);
+    let v = env.ok(&[
+        "history",
+        "search",
+        "--text",
+        "\"PORT\":0",
+        "--level",
+        "error",
+        "--json",
+    ]);
     assert_eq!(v.lines().count(), 1, "{v}");
 
     // One message in full: the JSON exactly as it went out.
@@ -63,13 +105,25 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
 
     // Export: CSV rows are the filtered set, newest first, quoted where needed.
     let csv_path = env.dir.join("out.csv");
-    let o = env.run(&["history", "export", "--format", "csv", "--kind", "uplink", "-o", csv_path.to_str().unwrap()]);
+    let o = env.run(&[
+        "history",
+        "export",
+        "--format",
+        "csv",
+        "--kind",
+        "uplink",
+        "-o",
+        csv_path.to_str().unwrap(),
+    ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert!(o.stderr.contains("exported 3 message(s) to "), "{}", o.stderr);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("id,time,kind,direction,level,device_id"), "{csv}");
-    assert!(lines[1].starts_with("3,") && lines[1].ends_with(r#""{""fcnt"":9,""note"":""a, \""b\""""}""#), "{csv}");
+    assert!(
+        lines[1].starts_with("3,") && lines[1].ends_with(r#""{""fcnt"":9,""note"":""a, \""b\""""}""#),
+        "{csv}"
+    );
     assert!(lines[3].starts_with("1,"), "{csv}");
     assert_eq!(lines.len(), 4);
     // NDJSON to stdout: one message per line.
@@ -81,16 +135,40 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
 
     // Bad input, each named.
     for (args, error) in [
-        (vec!["history", "search", "--since", "yesterday"], "error: --since \"yesterday\": give a number and a unit, e.g. 30s, 15m, 2h or 7d"),
-        (vec!["history", "search", "--direction", "sideways"], "error: --direction \"sideways\": use up, down or none"),
-        (vec!["history", "search", "--level", "debug"], "error: --level \"debug\": use info, warn or error"),
-        (vec!["history", "search", "--integration", "nope"], "error: integration \"nope\" not found"),
-        (vec!["history", "show", "99"], "error: no message 99 in the history (retention may have removed it)"),
+        (
+            vec!["history", "search", "--since", "yesterday"],
+            "error: --since \"yesterday\": give a number and a unit, e.g. 30s, 15m, 2h or 7d",
+        ),
+        (
+            vec!["history", "search", "--direction", "sideways"],
+            "error: --direction \"sideways\": use up, down or none",
+        ),
+        (
+            vec!["history", "search", "--level", "debug"],
+            "error: --level \"debug\": use info, warn or error",
+        ),
+        (
+            vec!["history", "search", "--integration", "nope"],
+            "error: integration \"nope\" not found",
+        ),
+        (
+            vec!["history", "show", "99"],
+            "error: no message 99 in the history (retention may have removed it)",
+        ),
     ] {
         env.fails(&args, error);
     }
     let o = env.fails_with(&["history", "search", "--from", "tuesday"], 1);
-    assert!(o.stderr.starts_with("error: --from \"tuesday\" is not an RFC 3339 time like 2026-12-04T10:00:00Z"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .starts_with("error: --from \"tuesday\" is not an RFC 3339 time like 2026-12-04T10:00:00Z"),
+        "{}",
+        o.stderr
+    );
     let o = env.fails_with(&["history", "export", "--format", "xml"], 2);
-    assert!(o.stderr.contains("unknown export format \"xml\": use csv or ndjson"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("unknown export format \"xml\": use csv or ndjson"),
+        "{}",
+        o.stderr
+    );
 }

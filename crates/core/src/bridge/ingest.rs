@@ -267,8 +267,19 @@ struct Recorded {
 }
 
 impl Recorded {
-    fn new(seen: &DeviceSeen, up: &HeliumUplink, source_id: &str, routes: &[Route], entries: &[RowEntry], raw: &[u8]) -> Recorded {
-        let what = if up.kind == codec::UplinkType::Join { "join" } else { "uplink" };
+    fn new(
+        seen: &DeviceSeen,
+        up: &HeliumUplink,
+        source_id: &str,
+        routes: &[Route],
+        entries: &[RowEntry],
+        raw: &[u8],
+    ) -> Recorded {
+        let what = if up.kind == codec::UplinkType::Join {
+            "join"
+        } else {
+            "uplink"
+        };
         let mut base = Message::new(what, Direction::Up, "info", String::new()).with_source_event(raw);
         base.row.device_id = Some(seen.id.clone());
         base.row.device_name = Some(seen.name.clone());
@@ -281,7 +292,10 @@ impl Recorded {
                 if e.uuid.ends_with(codec::shadow::SHADOW_SUFFIX) {
                     Some(codec::shadow::update_topic(&seen.id))
                 } else {
-                    routes.iter().find(|r| r.id == e.integration_id).map(|r| r.topic.clone())
+                    routes
+                        .iter()
+                        .find(|r| r.id == e.integration_id)
+                        .map(|r| r.topic.clone())
                 }
             })
             .collect();
@@ -290,7 +304,14 @@ impl Recorded {
 
     /// One message per entry stored now (a redelivered uplink's were recorded the first time),
     /// or one saying why nothing was sent.
-    fn record(self, inner: &Inner, entries: &[(String, String, Arc<str>)], seqs: &[Option<i64>], fcnt: u32, note: Option<String>) {
+    fn record(
+        self,
+        inner: &Inner,
+        entries: &[(String, String, Arc<str>)],
+        seqs: &[Option<i64>],
+        fcnt: u32,
+        note: Option<String>,
+    ) {
         let monitor = inner.core.monitor();
         let name = self.base.row.device_name.clone().unwrap_or_default();
         if let Some(note) = note {
@@ -308,7 +329,10 @@ impl Recorded {
                 m.row.kind = "shadow_update".into();
             }
             let what = if shadow { "shadow update" } else { m.row.kind.as_str() };
-            m.row.text = format!("{what} from {name} (fcnt {fcnt}) queued for {}", topic.as_deref().unwrap_or("?"));
+            m.row.text = format!(
+                "{what} from {name} (fcnt {fcnt}) queued for {}",
+                topic.as_deref().unwrap_or("?")
+            );
             m.row.integration_id = Some(integration_id.clone());
             m.row.topic = topic;
             m.row.qos = Some(1);

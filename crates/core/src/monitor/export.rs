@@ -85,7 +85,12 @@ fn csv_record(m: &Message) -> [String; 16] {
 
 /// Writes every message `filter` finds (newest first, as the viewer lists them) to `out`;
 /// returns how many.
-pub fn export(history: &History, filter: &MessageFilter, format: ExportFormat, out: impl Write) -> Result<u64, StoreError> {
+pub fn export(
+    history: &History,
+    filter: &MessageFilter,
+    format: ExportFormat,
+    out: impl Write,
+) -> Result<u64, StoreError> {
     let io = |e: std::io::Error| StoreError::Conflict(format!("cannot write the export: {e}"));
     match format {
         ExportFormat::Csv => {

@@ -102,9 +102,7 @@ impl History {
     /// Opens (and creates) the history for writing.
     pub fn open(path: &Path) -> Result<History> {
         let conn = Connection::open(path)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-        )?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")?;
         conn.execute_batch(SCHEMA)?;
         Ok(History { conn })
     }
@@ -228,14 +226,24 @@ impl History {
     pub fn search(&self, f: &MessageFilter, after: Option<Cursor>, limit: usize) -> Result<HistoryPage> {
         let limit = limit.clamp(1, 1000);
         let (clause, args) = Self::clause(f, after);
-        let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE {clause} ORDER BY at_ms DESC, id DESC LIMIT {}", limit + 1);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM messages WHERE {clause} ORDER BY at_ms DESC, id DESC LIMIT {}",
+            limit + 1
+        );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows: Vec<MessageRow> = stmt
             .query_map(params_from_iter(args), row)?
             .collect::<std::result::Result<_, _>>()?;
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next = more.then(|| rows.last().map(|r| Cursor { at_ms: r.at_ms, id: r.id })).flatten();
+        let next = more
+            .then(|| {
+                rows.last().map(|r| Cursor {
+                    at_ms: r.at_ms,
+                    id: r.id,
+                })
+            })
+            .flatten();
         Ok(HistoryPage { rows, next })
     }
 

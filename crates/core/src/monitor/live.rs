@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast::{self, error::TryRecvError, error::RecvError};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::time::{Duration, Instant};
 use ts_rs::TS;
 
@@ -47,7 +47,11 @@ impl MessageFilter {
             return false;
         }
         if let Some(t) = self.topic.as_deref().filter(|t| !t.is_empty()) {
-            if !r.topic.as_deref().is_some_and(|topic| contains_ci(topic, &t.to_ascii_lowercase())) {
+            if !r
+                .topic
+                .as_deref()
+                .is_some_and(|topic| contains_ci(topic, &t.to_ascii_lowercase()))
+            {
                 return false;
             }
         }

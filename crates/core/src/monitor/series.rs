@@ -57,7 +57,9 @@ pub struct Rate {
 fn check_path(path: &str) -> Result<()> {
     let ok = path.starts_with("$.")
         && path.len() <= 200
-        && path[2..].chars().all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c));
+        && path[2..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c));
     if ok {
         Ok(())
     } else {
@@ -81,10 +83,22 @@ impl History {
             .conn
             .query_row(&sql, [device], |r| r.get(0))
             .map(Some)
-            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+            .or_else(|e| {
+                if e == rusqlite::Error::QueryReturnedNoRows {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            })?;
         let mut out = vec![
-            SeriesField { path: "$.hotspots[0].rssi".into(), label: "RSSI (dBm)".into() },
-            SeriesField { path: "$.hotspots[0].snr".into(), label: "SNR (dB)".into() },
+            SeriesField {
+                path: "$.hotspots[0].rssi".into(),
+                label: "RSSI (dBm)".into(),
+            },
+            SeriesField {
+                path: "$.hotspots[0].snr".into(),
+                label: "SNR (dB)".into(),
+            },
         ];
         let Some(v) = json.and_then(|j| serde_json::from_str::<Value>(&j).ok()) else {
             return Ok(out);
@@ -99,12 +113,17 @@ impl History {
     /// (one point per uplink, however many integrations it went to).
     pub fn series(&self, device: &str, from_ms: i64, to_ms: i64, paths: &[String]) -> Result<Series> {
         if paths.is_empty() || paths.len() > MAX_PATHS {
-            return Err(StoreError::Conflict(format!("ask for 1 to {MAX_PATHS} fields, not {}", paths.len())));
+            return Err(StoreError::Conflict(format!(
+                "ask for 1 to {MAX_PATHS} fields, not {}",
+                paths.len()
+            )));
         }
         for p in paths {
             check_path(p)?;
         }
-        let columns: Vec<String> = (0..paths.len()).map(|i| format!("json_extract(json, ?{})", i + 4)).collect();
+        let columns: Vec<String> = (0..paths.len())
+            .map(|i| format!("json_extract(json, ?{})", i + 4))
+            .collect();
         let sql = format!(
             "SELECT at_ms, uuid, {} FROM messages WHERE {DEVICE} AND kind = 'uplink' AND at_ms >= ?2 AND at_ms < ?3 \
              AND json IS NOT NULL ORDER BY at_ms DESC, id DESC LIMIT {}",
@@ -144,7 +163,10 @@ impl History {
             columns: paths
                 .iter()
                 .zip(values)
-                .map(|(path, values)| SeriesColumn { path: path.clone(), values })
+                .map(|(path, values)| SeriesColumn {
+                    path: path.clone(),
+                    values,
+                })
                 .collect(),
             truncated,
         })
@@ -190,7 +212,11 @@ fn leaves(v: &Value, path: &str, label: &str, depth: usize, out: &mut Vec<Series
     match v {
         Value::Number(_) => out.push(SeriesField {
             path: path.to_string(),
-            label: if label.is_empty() { "decoded".into() } else { label.to_string() },
+            label: if label.is_empty() {
+                "decoded".into()
+            } else {
+                label.to_string()
+            },
         }),
         Value::Object(map) => {
             // A Cayenne LPP reading: {channel, name, value, unit}.
@@ -208,13 +234,21 @@ fn leaves(v: &Value, path: &str, label: &str, depth: usize, out: &mut Vec<Series
                 if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                     continue;
                 }
-                let l = if label.is_empty() { k.clone() } else { format!("{label}.{k}") };
+                let l = if label.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{label}.{k}")
+                };
                 leaves(child, &format!("{path}.{k}"), &l, depth + 1, out);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate().take(16) {
-                let l = if label.is_empty() { format!("[{i}]") } else { format!("{label}[{i}]") };
+                let l = if label.is_empty() {
+                    format!("[{i}]")
+                } else {
+                    format!("{label}[{i}]")
+                };
                 leaves(child, &format!("{path}[{i}]"), &l, depth + 1, out);
             }
         }

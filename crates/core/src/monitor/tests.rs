@@ -28,7 +28,11 @@ fn recorded_messages_are_found_by_device_text_and_time_newest_first_in_pages() {
     let (_dir, monitor) = monitor();
     for i in 0..50 {
         let device = if i % 2 == 0 { "alpha" } else { "beta" };
-        monitor.record(uplink(device, 1_000 + i, &format!(r#"{{"fcnt":{i},"payload":"AQ=="}}"#)));
+        monitor.record(uplink(
+            device,
+            1_000 + i,
+            &format!(r#"{{"fcnt":{i},"payload":"AQ=="}}"#),
+        ));
     }
     monitor.flush();
     let h = monitor.reader().unwrap();
@@ -99,7 +103,15 @@ fn ids_go_on_after_a_restart() {
     let m = Monitor::open(dir.path(), Retention::default()).unwrap();
     m.record(uplink("alpha", crate::now_ms(), "{}"));
     m.flush();
-    let ids: Vec<i64> = m.reader().unwrap().search(&MessageFilter::default(), None, 10).unwrap().rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = m
+        .reader()
+        .unwrap()
+        .search(&MessageFilter::default(), None, 10)
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.id)
+        .collect();
     assert_eq!(ids, vec![3, 2, 1]);
 }
 
@@ -177,7 +189,12 @@ fn events_become_messages_except_those_recorded_with_their_body() {
     monitor.event(&crate::events::Event::new("downlink", "info", "sent"));
     monitor.event(&crate::events::Event::new("uplink", "info", "queued"));
     monitor.flush();
-    let rows = monitor.reader().unwrap().search(&MessageFilter::default(), None, 10).unwrap().rows;
+    let rows = monitor
+        .reader()
+        .unwrap()
+        .search(&MessageFilter::default(), None, 10)
+        .unwrap()
+        .rows;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].kind, "uplink_rejected");
     assert_eq!(rows[0].uuid.as_deref(), Some("u-1"));
@@ -213,13 +230,20 @@ async fn live_batches_come_at_most_once_an_interval_bounded_and_filtered() {
     task.await.unwrap();
     let sent = sent.lock().unwrap();
     for pair in sent.windows(2) {
-        assert!(pair[1].0 - pair[0].0 >= Duration::from_millis(100), "batches closer than the interval");
+        assert!(
+            pair[1].0 - pair[0].0 >= Duration::from_millis(100),
+            "batches closer than the interval"
+        );
     }
     assert!(sent.len() <= 11, "{} batches in a second", sent.len());
     let shown: usize = sent.iter().map(|(_, b)| b.rows.len()).sum();
     let skipped: u64 = sent.iter().map(|(_, b)| b.skipped).sum();
     assert!(sent.iter().all(|(_, b)| b.rows.len() <= 50));
-    assert_eq!(shown as u64 + skipped, 1_800, "every matching message is shown or counted");
+    assert_eq!(
+        shown as u64 + skipped,
+        1_800,
+        "every matching message is shown or counted"
+    );
     assert!(sent.iter().flat_map(|(_, b)| &b.rows).all(|r| r.kind == "uplink"));
     // The newest are the ones shown.
     assert_eq!(sent.last().unwrap().1.rows.last().unwrap().id, 1_999);
@@ -255,17 +279,31 @@ fn a_devices_numbers_come_as_series_one_point_per_uplink() {
     let fields = h.series_fields("EUIALPHA").unwrap();
     let labels: Vec<(&str, &str)> = fields.iter().map(|f| (f.path.as_str(), f.label.as_str())).collect();
     // The newest uplink has no decoded payload: only the radio figures.
-    assert_eq!(labels, vec![("$.hotspots[0].rssi", "RSSI (dBm)"), ("$.hotspots[0].snr", "SNR (dB)")]);
+    assert_eq!(
+        labels,
+        vec![("$.hotspots[0].rssi", "RSSI (dBm)"), ("$.hotspots[0].snr", "SNR (dB)")]
+    );
     let older = h.series_fields("alpha");
     assert!(older.is_ok());
 
-    let paths = vec!["$.hotspots[0].rssi".to_string(), "$.decoded.payload[0].value".to_string()];
+    let paths = vec![
+        "$.hotspots[0].rssi".to_string(),
+        "$.decoded.payload[0].value".to_string(),
+    ];
     let s = h.series("alpha", 0, 10_000, &paths).unwrap();
     assert_eq!(s.t, vec![1_000, 2_000, 3_000, 4_000, 4_500]);
-    assert_eq!(s.columns[0].values, vec![Some(-99.0), Some(-98.0), Some(-97.0), Some(-96.0), None]);
-    assert_eq!(s.columns[1].values, vec![Some(20.5), Some(21.0), Some(21.5), Some(22.0), None]);
+    assert_eq!(
+        s.columns[0].values,
+        vec![Some(-99.0), Some(-98.0), Some(-97.0), Some(-96.0), None]
+    );
+    assert_eq!(
+        s.columns[1].values,
+        vec![Some(20.5), Some(21.0), Some(21.5), Some(22.0), None]
+    );
     assert!(!s.truncated);
-    let e = h.series("alpha", 0, 10_000, &["hotspots; DROP TABLE messages".into()]).unwrap_err();
+    let e = h
+        .series("alpha", 0, 10_000, &["hotspots; DROP TABLE messages".into()])
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         "\"hotspots; DROP TABLE messages\" is not a field path like $.decoded.payload.temperature"
@@ -276,7 +314,10 @@ fn a_devices_numbers_come_as_series_one_point_per_uplink() {
     assert_eq!(r.t, vec![0, 2_000, 4_000]);
     assert_eq!(r.per_second, vec![0.5, 1.0, 1.0]);
     // int-2 had no uplink at 4.5 s.
-    assert_eq!(h.uplink_rate("int-2", 0, 6_000, 2_000).unwrap().per_second, vec![0.5, 1.0, 0.5]);
+    assert_eq!(
+        h.uplink_rate("int-2", 0, 6_000, 2_000).unwrap().per_second,
+        vec![0.5, 1.0, 0.5]
+    );
 }
 
 #[test]

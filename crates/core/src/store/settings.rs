@@ -34,10 +34,11 @@ impl Settings {
 
     /// Settings a user could not mean: said, with the range that works.
     pub fn check(&self) -> std::result::Result<(), crate::validate::Invalid> {
-        let out = |field: &'static str, v: u32, r: &std::ops::RangeInclusive<u32>, unit: &str| crate::validate::Invalid {
-            field,
-            reason: format!("must be {} to {} {unit} (got {v})", r.start(), r.end()),
-        };
+        let out =
+            |field: &'static str, v: u32, r: &std::ops::RangeInclusive<u32>, unit: &str| crate::validate::Invalid {
+                field,
+                reason: format!("must be {} to {} {unit} (got {v})", r.start(), r.end()),
+            };
         if !HISTORY_DAYS.contains(&self.history_days) {
             return Err(out("history_days", self.history_days, &HISTORY_DAYS, "days"));
         }
