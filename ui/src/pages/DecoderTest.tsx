@@ -329,7 +329,7 @@ function TrialResult({ result, onGoToLine }: { result: TrialState; onGoToLine: (
             </p>
             <CopyButton text={json} what="the output" testId="decoder-output-copy" />
           </div>
-          <pre className="decoder-output mono" tabIndex={0} aria-label="Output" data-testid="decoder-output">
+          <pre className="code-block decoder-output mono" tabIndex={0} aria-label="Output" data-testid="decoder-output">
             {json}
           </pre>
         </>
@@ -349,7 +349,7 @@ function TrialResult({ result, onGoToLine }: { result: TrialState; onGoToLine: (
       <div className="decoder-logs">
         <p className="decoder-result-title">console.log</p>
         {trial.logs.length > 0 ? (
-          <pre className="decoder-output mono" tabIndex={0} aria-label="console.log output" data-testid="decoder-logs">
+          <pre className="code-block decoder-output mono" tabIndex={0} aria-label="console.log output" data-testid="decoder-logs">
             {trial.logs.join("\n")}
           </pre>
         ) : (

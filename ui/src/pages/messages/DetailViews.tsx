@@ -113,7 +113,7 @@ export function DetailViews({ message, tab, onTab }: { message: Message; tab: De
         ) : tab === "json" ? (
           <JsonView key={message.id} text={view.text} label={`${view.what} of message ${message.id}`} />
         ) : (
-          <pre className="msg-code mono" role="region" aria-label={`${view.what} of message ${message.id}`} tabIndex={0}>
+          <pre className="code-block msg-code mono" role="region" aria-label={`${view.what} of message ${message.id}`} tabIndex={0}>
             {view.text}
           </pre>
         )}

@@ -17,7 +17,7 @@ class Fallback extends Component<{ fallback: ReactNode; children: ReactNode }, {
 
 export function JsonView({ text, label }: { text: string; label: string }) {
   const plain = (
-    <pre className="msg-code mono" role="region" aria-label={label} tabIndex={0}>
+    <pre className="code-block msg-code mono" role="region" aria-label={label} tabIndex={0}>
       {text}
     </pre>
   );
