@@ -475,7 +475,11 @@ fn show(store: &Store, id_or_name: &str, json: bool) -> Result {
     let i = store.find_integration(id_or_name)?;
     let labels = store.integration_labels(&i.id)?;
     let waiting = store.integration_outbox_len(&i.id)?;
-    let provisioned = store.list_device_identities(&i.id)?.iter().filter(|r| r.ready).count();
+    let provisioned = store
+        .list_device_identities(&i.id)?
+        .iter()
+        .filter(|r| r.ready && !helium_bridge_core::aws::provision::policy::is_monitor_thing(&r.thing_name))
+        .count();
     if json {
         let mut v = serde_json::to_value(&i)?;
         v["labels"] = serde_json::to_value(&labels)?;

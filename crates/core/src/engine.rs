@@ -163,6 +163,31 @@ impl Engine {
         }
     }
 
+    /// Starts or stops watching AWS for the integration; the monitors' states after.
+    pub fn watch_aws(&self, id: &str, on: bool) -> Result<Vec<crate::bridge::WatchState>, IpcError> {
+        match self.with(|b| b.watch_aws(id, on)) {
+            Some(states) => Ok(states?),
+            None => Err(self.not_running()),
+        }
+    }
+
+    /// The AWS monitors' states; none while the bridge is not running.
+    pub fn watch_states(&self) -> Vec<crate::bridge::WatchState> {
+        self.with(|b| b.watch_states()).unwrap_or_default()
+    }
+
+    /// Publishes a downlink through AWS (see [`Bridge::publish_via_aws`]); the future resolves
+    /// when AWS acknowledged it.
+    pub fn publish_via_aws(
+        &self,
+        integration: &crate::domain::Integration,
+        device_id: &str,
+        payload: Vec<u8>,
+    ) -> Result<impl Future<Output = Result<(), String>> + Send + 'static, IpcError> {
+        self.with(|b| b.publish_via_aws(integration, device_id, payload))
+            .ok_or_else(|| self.not_running())
+    }
+
     /// Every integration's health; while the bridge is not running, `stopped` with backlogs.
     pub fn integration_health(&self, core: &crate::Core) -> Result<Vec<IntegrationHealth>, IpcError> {
         match self.with(|b| b.integration_health()) {

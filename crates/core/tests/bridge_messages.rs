@@ -7,19 +7,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use helium_bridge_core::monitor::{Direction, Message, MessageFilter};
+use helium_bridge_core::monitor::{Direction, Live, Message, MessageFilter};
 
 const T: Duration = Duration::from_secs(20);
 
 /// Waits for the first live message matching `pred`.
 async fn wait_message(
-    rx: &mut tokio::sync::broadcast::Receiver<Arc<Message>>,
+    rx: &mut tokio::sync::broadcast::Receiver<Live>,
     pred: impl Fn(&Message) -> bool,
 ) -> Arc<Message> {
     tokio::time::timeout(T, async {
         loop {
             match rx.recv().await {
-                Ok(m) if pred(&m) => return m,
+                Ok(Live::Message(m)) if pred(&m) => return m,
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(e) => panic!("monitor closed: {e}"),
             }

@@ -21,6 +21,15 @@ pub type ProvisionFuture<'a> = Pin<Box<dyn Future<Output = Result<DeviceIdentity
 pub trait Provisioner: Send + Sync + 'static {
     fn identity<'a>(&'a self, integration: &'a Integration, device_id: &'a str) -> ProvisionFuture<'a>;
 
+    /// The identity the integration's "watch AWS" monitor connects with: by default, like a
+    /// device's, under the monitor's thing name (`helium-bridge-monitor-{integration id}`).
+    fn monitor_identity<'a>(&'a self, integration: &'a Integration) -> ProvisionFuture<'a> {
+        Box::pin(async move {
+            let thing = crate::aws::provision::policy::monitor_thing_name(integration);
+            self.identity(integration, &thing).await
+        })
+    }
+
     /// The integration's keys or settings changed: drop anything cached for it.
     fn forget(&self, _integration_id: &str) {}
 

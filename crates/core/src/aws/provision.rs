@@ -455,9 +455,9 @@ impl AwsProvisioner {
         };
         self.done(integration, device_id, Step::Certificate)?;
 
-        let name = policy::policy_name(integration);
         let prefix = policy::arn_prefix(&cert_arn).map_err(|m| local(Step::Policy, m))?;
-        let document = policy::policy_document(integration, &prefix).map_err(|m| local(Step::Policy, m))?;
+        let (name, document) =
+            policy::for_thing(integration, device_id, &prefix).map_err(|m| local(Step::Policy, m))?;
         {
             let _one_at_a_time = self.policy_lock(integration).lock_owned().await;
             call.ensure_policy(&name, &document).await?;

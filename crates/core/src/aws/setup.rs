@@ -328,7 +328,9 @@ fn created_in_aws(core: &Core, integration: &Integration) -> Result<Vec<String>,
     };
     let mut things = std::collections::BTreeSet::new();
     let mut certs = Vec::new();
+    let mut monitor = false;
     for r in store.list_device_identities(&integration.id)? {
+        monitor |= super::provision::policy::is_monitor_thing(&r.thing_name);
         things.insert(at(format!("thing {}", r.thing_name), &r.region));
         if let Some(c) = r.cert_id {
             certs.push(at(format!("certificate {c}"), &r.region));
@@ -342,6 +344,12 @@ fn created_in_aws(core: &Core, integration: &Integration) -> Result<Vec<String>,
     out.extend(certs);
     if !out.is_empty() {
         out.push(format!("policy {}", super::provision::policy::policy_name(integration)));
+    }
+    if monitor {
+        out.push(format!(
+            "policy {}",
+            super::provision::policy::monitor_policy_name(integration)
+        ));
     }
     Ok(out)
 }

@@ -17,6 +17,8 @@ pub mod pace;
 mod routing;
 mod session;
 mod status;
+mod watch_aws;
+pub use watch_aws::{WatchPhase, WatchState, PUBLISH_TIMEOUT};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -138,6 +140,7 @@ pub struct Bridge {
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
     feeds: Arc<feeds::Feeds>,
+    watches: watch_aws::Watches,
 }
 
 impl Bridge {
@@ -196,6 +199,7 @@ impl Bridge {
             stop,
             tasks,
             feeds,
+            watches: Default::default(),
         })
     }
 
@@ -232,6 +236,36 @@ impl Bridge {
         self.inner.handle_downlink(None, device_id, raw)
     }
 
+    /// Starts or stops watching AWS for the integration (see `watch.rs`); the monitors'
+    /// states after.
+    pub fn watch_aws(&self, integration_id: &str, on: bool) -> Result<Vec<WatchState>, crate::store::StoreError> {
+        let integration = self.inner.core.store().get_integration(integration_id)?;
+        match on {
+            true => self.watches.start(&self.inner, &integration),
+            false => {
+                self.watches.stop(&integration.id);
+            }
+        }
+        Ok(self.watches.states())
+    }
+
+    pub fn watch_states(&self) -> Vec<WatchState> {
+        self.watches.states()
+    }
+
+    /// Publishes a downlink for the device through AWS, as an AWS user would (on
+    /// `helium/devices/{id}/down`, with the integration's monitor, started if need be); the
+    /// bridge then takes it like any other. Resolves when AWS acknowledged it.
+    pub fn publish_via_aws(
+        &self,
+        integration: &crate::domain::Integration,
+        device_id: &str,
+        payload: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<(), String>> + Send + 'static {
+        self.watches
+            .publish(&self.inner, integration, downlink_topic(device_id), payload)
+    }
+
     /// Every integration's health, from its sessions, outbox and deliveries.
     pub fn integration_health(&self) -> Result<Vec<IntegrationHealth>, crate::store::StoreError> {
         health::integration_health(&self.inner.core, Some(&self.inner.status))
@@ -260,6 +294,7 @@ impl Bridge {
     /// or cleaned up in AWS); they start again only on `provision_now` or a change.
     /// (Asks at once; the returned future, which borrows nothing, resolves when they ended.)
     pub fn stop_integration(&self, integration_id: &str) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.watches.stop(integration_id);
         let (done, ended) = tokio::sync::oneshot::channel();
         let _ = self
             .inner

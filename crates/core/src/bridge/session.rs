@@ -143,7 +143,7 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
     }
 }
 
-fn options(
+pub(super) fn options(
     integration: &Integration,
     device_id: &str,
     identity: &crate::aws::DeviceIdentity,

@@ -151,6 +151,18 @@ pub enum Request {
         /// Base64, as AWS's `payload_raw`.
         payload_raw: String,
     },
+    /// Publish a downlink (AWS's JSON) for the device through AWS, with the integration's
+    /// monitor identity, as an AWS user would; the bridge then takes it from AWS.
+    DownlinkViaAws {
+        integration: String,
+        device: String,
+        downlink: String,
+    },
+    /// Start or stop watching AWS for the integration (echoes of its uplinks, downlinks).
+    IntegrationWatch {
+        integration: String,
+        on: bool,
+    },
     /// Provision the integration's devices now: the running bridge does it (progress comes as
     /// events); with none running, it is done here and the summary returned.
     IntegrationProvision {
@@ -224,6 +236,14 @@ pub enum Reply {
     },
     DownlinkSent {
         device: Device,
+    },
+    /// AWS acknowledged the downlink on this topic.
+    DownlinkPublished {
+        device: Device,
+        topic: String,
+    },
+    Watching {
+        states: Vec<crate::bridge::WatchState>,
     },
     Settings {
         settings: crate::store::Settings,
@@ -460,6 +480,28 @@ impl Control {
                 self.engine.send_downlink(&device.id, raw.to_string().as_bytes())?;
                 self.tell(&["devices"]);
                 Ok(Reply::DownlinkSent { device })
+            }
+            Request::DownlinkViaAws {
+                integration,
+                device,
+                downlink,
+            } => {
+                let integration = self.core.store().find_integration(&integration)?;
+                let device = self.core.store().find_device(&device)?;
+                if let Err(e) = serde_json::from_str::<serde_json::Value>(&downlink) {
+                    return Err(ControlError::new("invalid", format!("the downlink is not JSON: {e}")));
+                }
+                let acked = self
+                    .engine
+                    .publish_via_aws(&integration, &device.id, downlink.into_bytes())?;
+                acked.await.map_err(|reason| ControlError::new("aws", reason))?;
+                let topic = crate::bridge::downlink_topic(&device.id);
+                Ok(Reply::DownlinkPublished { device, topic })
+            }
+            Request::IntegrationWatch { integration, on } => {
+                let integration = self.core.store().find_integration(&integration)?;
+                let states = self.engine.watch_aws(&integration.id, on)?;
+                Ok(Reply::Watching { states })
             }
             Request::IntegrationProvision { integration } => {
                 let integration = self.core.store().find_integration(&integration)?;

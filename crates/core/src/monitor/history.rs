@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS messages (
     text TEXT NOT NULL,
     json TEXT,
     source_event TEXT,
-    detail TEXT
+    detail TEXT,
+    seen_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS messages_at ON messages(at_ms);
 CREATE INDEX IF NOT EXISTS messages_device_at ON messages(device_id, at_ms);
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS devices (
 ";
 
 const ROW_COLUMNS: &str =
-    "id, at_ms, kind, direction, level, device_id, device_name, dev_eui, integration_id, source_id, topic, qos, uuid, size, text";
+    "id, at_ms, kind, direction, level, device_id, device_name, dev_eui, integration_id, source_id, topic, qos, uuid, size, text, \
+     seen_ms";
 
 /// What to find. Empty lists and `None`s match everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -104,7 +106,32 @@ impl History {
         let conn = Connection::open(path)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")?;
         conn.execute_batch(SCHEMA)?;
+        // Histories kept before uplinks could be seen on AWS.
+        let has_seen: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('messages') WHERE name = 'seen_ms'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_seen {
+            conn.execute_batch("ALTER TABLE messages ADD COLUMN seen_ms INTEGER")?;
+        }
         Ok(History { conn })
+    }
+
+    /// Marks the uplinks AWS echoed (each integration's copy of it), in one transaction.
+    pub fn mark_seen(&mut self, seen: &[super::Seen]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE messages SET seen_ms = ?1
+                 WHERE uuid = ?2 AND integration_id = ?3 AND kind IN ('uplink', 'join') AND seen_ms IS NULL",
+            )?;
+            for s in seen {
+                update.execute(params![s.at_ms, s.uuid, s.integration_id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Opens an existing history only to read it (beside a running bridge: SQLite's WAL lets
@@ -344,13 +371,14 @@ fn row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         uuid: r.get(12)?,
         size: r.get(13)?,
         text: r.get(14)?,
+        seen_ms: r.get(15)?,
     })
 }
 
 fn full(r: &Row<'_>) -> rusqlite::Result<Message> {
-    let json: Option<String> = r.get(15)?;
-    let source_event: Option<String> = r.get(16)?;
-    let detail: Option<String> = r.get(17)?;
+    let json: Option<String> = r.get(16)?;
+    let source_event: Option<String> = r.get(17)?;
+    let detail: Option<String> = r.get(18)?;
     Ok(Message {
         row: row(r)?,
         json: json.map(Into::into),

@@ -3,14 +3,13 @@
 //! busy bridge costs the viewer a few IPC messages a second whatever the rate.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::time::{Duration, Instant};
 use ts_rs::TS;
 
-use super::{Message, MessageFilter, MessageRow};
+use super::{Live, Message, MessageFilter, MessageRow, Seen};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct LiveBatch {
@@ -20,6 +19,8 @@ pub struct LiveBatch {
     /// them.
     #[ts(type = "number")]
     pub skipped: u64,
+    /// Uplinks AWS echoed since the last batch (the newest `max`).
+    pub seen: Vec<Seen>,
 }
 
 fn contains_ci(hay: &str, needle_lower: &str) -> bool {
@@ -66,9 +67,10 @@ impl MessageFilter {
 }
 
 /// Sends `rx`'s messages that pass `filter` to `send` until the stream closes or `send` returns
-/// false: at most one batch per `interval`, each the newest `max` of what came.
+/// false: at most one batch per `interval`, each the newest `max` of what came (and of the
+/// echoes from AWS).
 pub async fn forward_live(
-    mut rx: broadcast::Receiver<Arc<Message>>,
+    mut rx: broadcast::Receiver<Live>,
     filter: MessageFilter,
     interval: Duration,
     max: usize,
@@ -77,19 +79,30 @@ pub async fn forward_live(
     let mut last = Instant::now() - interval;
     let mut skipped = 0u64;
     let mut batch: VecDeque<MessageRow> = VecDeque::new();
-    let take = |m: Arc<Message>, batch: &mut VecDeque<MessageRow>, skipped: &mut u64| {
-        if filter.matches(&m) {
-            if batch.len() == max {
-                batch.pop_front();
-                *skipped += 1;
+    let mut seen: VecDeque<Seen> = VecDeque::new();
+    let take = |item: Live, batch: &mut VecDeque<MessageRow>, seen: &mut VecDeque<Seen>, skipped: &mut u64| match item {
+        Live::Message(m) => {
+            if filter.matches(&m) {
+                if batch.len() == max {
+                    batch.pop_front();
+                    *skipped += 1;
+                }
+                batch.push_back(m.row.clone());
             }
-            batch.push_back(m.row.clone());
+        }
+        Live::Seen(s) => {
+            if filter.integration_id.as_ref().is_none_or(|i| *i == s.integration_id) {
+                if seen.len() == max {
+                    seen.pop_front();
+                }
+                seen.push_back(s);
+            }
         }
     };
     loop {
         let mut open = true;
         match rx.recv().await {
-            Ok(m) => take(m, &mut batch, &mut skipped),
+            Ok(m) => take(m, &mut batch, &mut seen, &mut skipped),
             Err(RecvError::Lagged(n)) => skipped += n,
             Err(RecvError::Closed) => open = false,
         }
@@ -97,7 +110,7 @@ pub async fn forward_live(
             tokio::time::sleep_until(last + interval).await;
             loop {
                 match rx.try_recv() {
-                    Ok(m) => take(m, &mut batch, &mut skipped),
+                    Ok(m) => take(m, &mut batch, &mut seen, &mut skipped),
                     Err(TryRecvError::Lagged(n)) => skipped += n,
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Closed) => {
@@ -107,11 +120,12 @@ pub async fn forward_live(
                 }
             }
         }
-        if !batch.is_empty() || skipped > 0 {
+        if !batch.is_empty() || skipped > 0 || !seen.is_empty() {
             last = Instant::now();
             let out = LiveBatch {
                 rows: batch.drain(..).collect(),
                 skipped: std::mem::take(&mut skipped),
+                seen: seen.drain(..).collect(),
             };
             if !send(out) {
                 return;

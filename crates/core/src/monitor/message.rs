@@ -65,6 +65,25 @@ pub struct MessageRow {
     pub size: i64,
     /// One line saying what happened.
     pub text: String,
+    /// When the integration's "watch AWS" monitor saw the uplink arrive at AWS.
+    #[ts(type = "number | null")]
+    pub seen_ms: Option<i64>,
+}
+
+/// An uplink's echo from AWS: the integration's monitor received it on the uplink topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Seen {
+    pub integration_id: String,
+    pub uuid: String,
+    #[ts(type = "number")]
+    pub at_ms: i64,
+}
+
+/// What the live stream carries: a message, or the news that AWS echoed an uplink.
+#[derive(Debug, Clone)]
+pub enum Live {
+    Message(Arc<Message>),
+    Seen(Seen),
 }
 
 /// A message with its bodies, for the detail pane and exports.
@@ -102,6 +121,7 @@ impl Message {
                 uuid: None,
                 size: 0,
                 text: text.into(),
+                seen_ms: None,
             },
             json: None,
             source_event: None,

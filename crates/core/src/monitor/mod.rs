@@ -24,7 +24,7 @@ use ts_rs::TS;
 pub use export::{export, parse_time, ExportFormat};
 pub use history::{Cursor, History, HistoryPage, MessageFilter};
 pub use live::{forward_live, LiveBatch};
-pub use message::{Direction, Message, MessageRow};
+pub use message::{Direction, Live, Message, MessageRow, Seen};
 pub use series::{Rate, Series, SeriesColumn, SeriesField, MAX_PATHS, MAX_POINTS};
 
 use crate::store::StoreError;
@@ -53,6 +53,7 @@ impl Default for Retention {
 
 enum Job {
     Write(Arc<Message>),
+    Seen(Seen),
     Retention(Retention),
     Flush(mpsc::SyncSender<()>),
 }
@@ -60,7 +61,7 @@ enum Job {
 /// The monitor of one data directory (owned by `Core`).
 pub struct Monitor {
     tx: Mutex<Option<mpsc::SyncSender<Job>>>,
-    live: broadcast::Sender<Arc<Message>>,
+    live: broadcast::Sender<Live>,
     next_id: AtomicI64,
     lost: AtomicU64,
     path: PathBuf,
@@ -101,7 +102,7 @@ impl Monitor {
     pub fn record(&self, mut m: Message) {
         m.row.id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let m = Arc::new(m);
-        let _ = self.live.send(m.clone());
+        let _ = self.live.send(Live::Message(m.clone()));
         if self.send(Job::Write(m)).is_err() {
             self.lost.fetch_add(1, Ordering::Relaxed);
             return;
@@ -117,6 +118,13 @@ impl Monitor {
         }
     }
 
+    /// AWS echoed an uplink to the integration's monitor: its message is marked, live and in
+    /// the history. Never blocks (a mark the queue has no room for is dropped).
+    pub fn seen_on_aws(&self, seen: Seen) {
+        let _ = self.live.send(Live::Seen(seen.clone()));
+        let _ = self.send(Job::Seen(seen));
+    }
+
     /// Records the event as a message (see [`Message::from_event`]).
     pub fn event(&self, e: &crate::events::Event) {
         if let Some(m) = Message::from_event(e) {
@@ -124,7 +132,7 @@ impl Monitor {
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Live> {
         self.live.subscribe()
     }
 
@@ -179,6 +187,7 @@ impl Drop for Monitor {
 fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: Retention) {
     let mut known = HashSet::new();
     let mut batch: Vec<Arc<Message>> = Vec::with_capacity(MAX_BATCH);
+    let mut seen: Vec<Seen> = Vec::new();
     let mut flushes = Vec::new();
     let mut last_prune = std::time::Instant::now() - PRUNE_EVERY;
     loop {
@@ -195,13 +204,14 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         while let Some(job) = next.take() {
             match job {
                 Job::Write(m) => batch.push(m),
+                Job::Seen(m) => seen.push(m),
                 Job::Retention(r) => {
                     retention = r;
                     prune(history, retention);
                 }
                 Job::Flush(done) => flushes.push(done),
             }
-            if batch.len() < MAX_BATCH {
+            if batch.len() + seen.len() < MAX_BATCH {
                 next = rx.try_recv().ok();
             }
         }
@@ -209,6 +219,16 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
             log_error(&format!("history: cannot write {} message(s): {e}", batch.len()));
         }
         batch.clear();
+        // After the inserts: an echo is never older than its uplink's message.
+        if !seen.is_empty() {
+            if let Err(e) = history.mark_seen(&seen) {
+                log_error(&format!(
+                    "history: cannot mark {} uplink(s) seen on AWS: {e}",
+                    seen.len()
+                ));
+            }
+            seen.clear();
+        }
         for done in flushes.drain(..) {
             let _ = done.send(());
         }

@@ -221,7 +221,7 @@ async fn live_batches_come_at_most_once_an_interval_bounded_and_filtered() {
         if i % 10 == 9 {
             m.row.kind = "connection".into();
         }
-        tx.send(Arc::new(m)).unwrap();
+        tx.send(Live::Message(Arc::new(m))).unwrap();
         if i % 2 == 1 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
@@ -247,6 +247,53 @@ async fn live_batches_come_at_most_once_an_interval_bounded_and_filtered() {
     assert!(sent.iter().flat_map(|(_, b)| &b.rows).all(|r| r.kind == "uplink"));
     // The newest are the ones shown.
     assert_eq!(sent.last().unwrap().1.rows.last().unwrap().id, 1_999);
+}
+
+#[tokio::test]
+async fn an_echo_from_aws_marks_its_uplink_live_and_in_the_history() {
+    let (_dir, monitor) = monitor();
+    let mut live = monitor.subscribe();
+    let mut other = uplink("alpha", 1_000, "{}");
+    other.row.integration_id = Some("int-2".into());
+    monitor.record(uplink("alpha", 1_000, "{}"));
+    monitor.record(other);
+    let seen = Seen {
+        integration_id: "int-1".into(),
+        uuid: "uuid-alpha-1000".into(),
+        at_ms: 1_050,
+    };
+    monitor.seen_on_aws(seen.clone());
+    monitor.flush();
+    let rows = monitor.reader().unwrap().related("uuid-alpha-1000").unwrap();
+    let marks: Vec<_> = rows.iter().map(|r| (r.integration_id.as_deref(), r.seen_ms)).collect();
+    // Only the copy AWS echoed on that integration's topic.
+    assert_eq!(marks, [(Some("int-1"), Some(1_050)), (Some("int-2"), None)]);
+    let mut got = Vec::new();
+    while let Ok(item) = live.try_recv() {
+        got.push(item);
+    }
+    assert!(matches!(got.last(), Some(Live::Seen(s)) if *s == seen), "{got:?}");
+
+    // The live stream passes it on to a filter on its integration, not to one on another.
+    let (tx, rx) = tokio::sync::broadcast::channel(16);
+    let sent = Arc::new(std::sync::Mutex::new(Vec::<LiveBatch>::new()));
+    let s = sent.clone();
+    let filter = MessageFilter {
+        integration_id: Some("int-2".into()),
+        ..Default::default()
+    };
+    let task = tokio::spawn(forward_live(rx, filter, Duration::from_millis(10), 50, move |b| {
+        s.lock().unwrap().push(b);
+        true
+    }));
+    tx.send(Live::Seen(seen.clone())).unwrap();
+    let mut on_two = seen.clone();
+    on_two.integration_id = "int-2".into();
+    tx.send(Live::Seen(on_two.clone())).unwrap();
+    drop(tx);
+    task.await.unwrap();
+    let marks: Vec<Seen> = sent.lock().unwrap().iter().flat_map(|b| b.seen.clone()).collect();
+    assert_eq!(marks, [on_two]);
 }
 
 fn decoded_uplink(at_ms: i64, fcnt: i64, rssi: i64, integration: &str) -> Message {

@@ -2,6 +2,8 @@
 //! client certificates for AWS IoT, device certificates signed by the test CA.
 #![allow(dead_code)]
 
+pub mod moto;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

@@ -183,8 +183,11 @@ impl super::AwsProvisioner {
                         report.record_found(at(format!("policy {other} from certificate {id}")), r);
                     }
                 }
-                let detach = found(iot.detach_policy().policy_name(&name).target(arn).send().await);
-                report.record_found(at(format!("policy {name} from certificate {id}")), detach);
+                // The monitor's certificate holds only its own policy (detached just above).
+                if !policy::is_monitor_thing(&item.thing_name) {
+                    let detach = found(iot.detach_policy().policy_name(&name).target(arn).send().await);
+                    report.record_found(at(format!("policy {name} from certificate {id}")), detach);
+                }
                 let r = found(
                     iot.detach_thing_principal()
                         .thing_name(&item.thing_name)
@@ -241,30 +244,43 @@ impl super::AwsProvisioner {
                 }
             }
         }
-        match iot.list_policy_versions().policy_name(&name).send().await {
-            Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => {}
-            Err(e) => report.failed.push((at(format!("policy {name}")), why(e))),
-            Ok(versions) => {
-                for v in versions.policy_versions().iter().filter(|v| !v.is_default_version()) {
-                    let vid = v.version_id().unwrap_or_default();
-                    let r = iot
-                        .delete_policy_version()
-                        .policy_name(&name)
-                        .policy_version_id(vid)
-                        .send()
-                        .await;
-                    report.record(at(format!("policy {name} version {vid}")), r.map(|_| ()).map_err(why));
-                }
-                // Certificates of other integrations whose session this one shared hold it too.
-                if let Ok(out) = iot.list_targets_for_policy().policy_name(&name).send().await {
-                    for target in out.targets() {
-                        let r = found(iot.detach_policy().policy_name(&name).target(target).send().await);
-                        report.record_found(at(format!("policy {name} from {target}")), r);
-                    }
-                }
-                let r = iot.delete_policy().policy_name(&name).send().await;
-                report.record(at(format!("policy {name}")), r.map(|_| ()).map_err(why));
+        for name in [name, policy::monitor_policy_name(integration)] {
+            delete_policy(iot, &name, &at, report).await;
+        }
+    }
+}
+
+/// Deletes one of the integration's policies (its versions first, detached from whatever
+/// still holds it); one AWS does not know is already gone.
+async fn delete_policy(
+    iot: &aws_sdk_iot::Client,
+    name: &str,
+    at: &impl Fn(String) -> String,
+    report: &mut CleanupReport,
+) {
+    match iot.list_policy_versions().policy_name(name).send().await {
+        Err(e) if aws_sdk_iot::error::ProvideErrorMetadata::code(&e) == Some("ResourceNotFoundException") => {}
+        Err(e) => report.failed.push((at(format!("policy {name}")), why(e))),
+        Ok(versions) => {
+            for v in versions.policy_versions().iter().filter(|v| !v.is_default_version()) {
+                let vid = v.version_id().unwrap_or_default();
+                let r = iot
+                    .delete_policy_version()
+                    .policy_name(name)
+                    .policy_version_id(vid)
+                    .send()
+                    .await;
+                report.record(at(format!("policy {name} version {vid}")), r.map(|_| ()).map_err(why));
             }
+            // Certificates of other integrations whose session this one shared hold it too.
+            if let Ok(out) = iot.list_targets_for_policy().policy_name(name).send().await {
+                for target in out.targets() {
+                    let r = found(iot.detach_policy().policy_name(name).target(target).send().await);
+                    report.record_found(at(format!("policy {name} from {target}")), r);
+                }
+            }
+            let r = iot.delete_policy().policy_name(name).send().await;
+            report.record(at(format!("policy {name}")), r.map(|_| ()).map_err(why));
         }
     }
 }

@@ -36,14 +36,21 @@ impl AwsProvisioner {
             message,
         };
         let prefix = policy::arn_prefix(&arn).map_err(local)?;
-        let document = policy::policy_document(integration, &prefix).map_err(local)?;
         let iot = self.clients.iot(integration).await.map_err(local)?;
         let call = aws::Call {
             iot: &iot,
             device_id: "",
         };
         let _one_at_a_time = self.policy_lock(integration).lock_owned().await;
-        call.ensure_policy(&policy::policy_name(integration), &document).await?;
+        // The devices' policy, and the monitor's where it was made (it watches the topic too).
+        let monitor = policy::monitor_thing_name(integration);
+        let watched = rows
+            .iter()
+            .any(|r| r.thing_name == monitor && r.region == integration.region);
+        for thing in std::iter::once("").chain(watched.then_some(monitor.as_str())) {
+            let (name, document) = policy::for_thing(integration, thing, &prefix).map_err(local)?;
+            call.ensure_policy(&name, &document).await?;
+        }
         Ok(true)
     }
 

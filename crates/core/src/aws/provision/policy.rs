@@ -64,6 +64,62 @@ pub fn policy_document(integration: &Integration, arn_prefix: &str) -> Result<Va
     Ok(doc)
 }
 
+/// The policy a thing's certificate gets, name and document: the integration's monitor has
+/// its own; every device shares the integration's.
+pub fn for_thing(integration: &Integration, thing: &str, arn_prefix: &str) -> Result<(String, Value), String> {
+    match is_monitor_thing(thing) {
+        true => Ok((
+            monitor_policy_name(integration),
+            monitor_policy_document(integration, arn_prefix)?,
+        )),
+        false => Ok((policy_name(integration), policy_document(integration, arn_prefix)?)),
+    }
+}
+
+/// The thing the integration's "watch AWS" monitor connects as: not a device, so no session
+/// or uplink ever uses it.
+pub fn monitor_thing_name(integration: &Integration) -> String {
+    format!("{MONITOR_PREFIX}{}", integration.id)
+}
+
+const MONITOR_PREFIX: &str = "helium-bridge-monitor-";
+
+/// Whether a stored identity is an integration's monitor rather than a device's.
+pub fn is_monitor_thing(name: &str) -> bool {
+    name.starts_with(MONITOR_PREFIX)
+}
+
+/// The monitor's own policy (never attached to a device's certificate).
+pub fn monitor_policy_name(integration: &Integration) -> String {
+    format!("helium-bridge-{}-monitor", integration.id)
+}
+
+/// The monitor's policy: connect as the monitor thing only; subscribe to and receive the
+/// integration's uplink topic and every device's downlink topic; publish downlinks (the
+/// viewer's "publish downlink through AWS"). It can publish no uplink and touch no shadow.
+pub fn monitor_policy_document(integration: &Integration, arn_prefix: &str) -> Result<Value, String> {
+    // The same topic rules as the devices' policy.
+    policy_document(integration, arn_prefix)?;
+    let topic = &integration.topic;
+    let thing = monitor_thing_name(integration);
+    Ok(json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            { "Effect": "Allow", "Action": "iot:Connect",
+              "Resource": format!("{arn_prefix}client/{thing}") },
+            // MQTT wildcards in a topic filter resource are literal: exactly this filter.
+            { "Effect": "Allow", "Action": "iot:Subscribe",
+              "Resource": [format!("{arn_prefix}topicfilter/{topic}"),
+                           format!("{arn_prefix}topicfilter/helium/devices/+/down")] },
+            { "Effect": "Allow", "Action": "iot:Receive",
+              "Resource": [format!("{arn_prefix}topic/{topic}"),
+                           format!("{arn_prefix}topic/helium/devices/*/down")] },
+            { "Effect": "Allow", "Action": "iot:Publish",
+              "Resource": format!("{arn_prefix}topic/helium/devices/*/down") },
+        ]
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +155,35 @@ mod tests {
         assert!(!text.contains("shadow"), "no shadow rights unless asked: {text}");
         assert!(policy_document(&integration("a/*"), &prefix).is_err());
         assert!(arn_prefix("nonsense").is_err());
+    }
+
+    #[test]
+    fn the_monitor_may_watch_the_uplink_topic_and_downlinks_and_publish_only_downlinks() {
+        let prefix = arn_prefix("arn:aws:iot:eu-west-1:123456789012:cert/abcd").unwrap();
+        let i = integration("helium/uplinks");
+        let doc = monitor_policy_document(&i, &prefix).unwrap();
+        let p = "arn:aws:iot:eu-west-1:123456789012:";
+        assert_eq!(
+            doc["Statement"][0]["Resource"],
+            format!("{p}client/helium-bridge-monitor-i1")
+        );
+        assert_eq!(
+            doc["Statement"][1]["Resource"],
+            json!([
+                format!("{p}topicfilter/helium/uplinks"),
+                format!("{p}topicfilter/helium/devices/+/down")
+            ])
+        );
+        assert_eq!(doc["Statement"][3]["Action"], "iot:Publish");
+        assert_eq!(
+            doc["Statement"][3]["Resource"],
+            format!("{p}topic/helium/devices/*/down")
+        );
+        assert!(!doc.to_string().contains("shadow"));
+        assert!(is_monitor_thing(&monitor_thing_name(&i)));
+        assert!(!is_monitor_thing("a1b2c3"));
+        assert_ne!(monitor_policy_name(&i), policy_name(&i));
+        assert!(monitor_policy_document(&integration("a/*"), &prefix).is_err());
     }
 
     #[test]
