@@ -5,6 +5,7 @@ use helium_bridge_core::aws::setup::{self, KeysChecked, RemoveOutcome, UpdateOut
 use helium_bridge_core::bridge::ConnectionState;
 use helium_bridge_core::bridge::IntegrationHealth;
 use helium_bridge_core::bridge::RecentPayload;
+use helium_bridge_core::bridge::WatchState;
 use helium_bridge_core::codec::decoder::{self as decoding, DecoderTrial};
 use helium_bridge_core::control::{Changed, Reply, Request, Target};
 use helium_bridge_core::domain::{
@@ -456,6 +457,29 @@ commands! {
     /// The device's last payloads since the bridge started, newest first.
     sync fn recent_payloads(state, id: String) -> Vec<RecentPayload> {
         Ok(state.bridge.recent_payloads(&id))
+    }
+
+    /// Starts or stops watching AWS for the integration: its monitor identity subscribes to
+    /// the uplink topic (each echo marks its uplink "seen on AWS") and to the down topics.
+    async fn watch_aws(state, id: String, on: bool) -> Vec<WatchState> {
+        match change(&state, Request::IntegrationWatch { integration: id, on }).await? {
+            Reply::Watching { states } => Ok(states),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The AWS monitors that run, with their state.
+    sync fn watch_states(state) -> Vec<WatchState> {
+        Ok(state.bridge.watch_states())
+    }
+
+    /// Publishes a downlink (AWS's JSON) for the device through AWS with the integration's
+    /// monitor; resolves with the topic once AWS acknowledged it.
+    async fn publish_downlink_via_aws(state, id: String, device: String, downlink: String) -> String {
+        match change(&state, Request::DownlinkViaAws { integration: id, device, downlink }).await? {
+            Reply::DownlinkPublished { topic, .. } => Ok(topic),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Provisions the integration's devices now instead of at their next uplink; progress

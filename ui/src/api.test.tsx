@@ -143,7 +143,7 @@ describe("api", () => {
     const [cmd, args] = vi.mocked(invoke).mock.calls[0] as [string, { filter: MessageFilter; channel: MockChannel<LiveBatch> }];
     expect(cmd).toBe("subscribe_messages");
     expect(args.filter).toEqual(filter);
-    const batch: LiveBatch = { rows: [], skipped: 3 };
+    const batch: LiveBatch = { rows: [], skipped: 3, seen: [] };
     args.channel.onmessage(batch);
     expect(got).toEqual([batch]);
 

@@ -337,7 +337,11 @@ size: number,
 /**
  * One line saying what happened.
  */
-text: string, };
+text: string, 
+/**
+ * When the integration's "watch AWS" monitor saw the uplink arrive at AWS.
+ */
+seen_ms: number | null, };
 export type Message = { 
 /**
  * Exactly what was published to AWS (uplink) or received (downlink).
@@ -371,7 +375,11 @@ size: number,
 /**
  * One line saying what happened.
  */
-text: string, };
+text: string, 
+/**
+ * When the integration's "watch AWS" monitor saw the uplink arrive at AWS.
+ */
+seen_ms: number | null, };
 export type MessageFilter = { kinds: Array<string>, levels: Array<string>, directions: Array<Direction>, 
 /**
  * A device's id, DevEUI or name (exactly, any case).
@@ -399,6 +407,7 @@ rows: Array<MessageRow>,
  * Set when there may be more.
  */
 next: Cursor | null, };
+export type Seen = { integration_id: string, uuid: string, at_ms: number, };
 export type LiveBatch = { 
 /**
  * Oldest first.
@@ -408,7 +417,25 @@ rows: Array<MessageRow>,
  * Messages that matched but came too fast to show (newer ones are shown); the history has
  * them.
  */
-skipped: number, };
+skipped: number, 
+/**
+ * Uplinks AWS echoed since the last batch (the newest `max`).
+ */
+seen: Array<Seen>, };
+export type WatchPhase = "connecting" | "watching" | "failing";
+export type WatchState = { integration_id: string, 
+/**
+ * The thing (and MQTT client id) the monitor connects as.
+ */
+thing: string, phase: WatchPhase, detail: string, 
+/**
+ * Uplinks AWS echoed since the watch started.
+ */
+seen: number, 
+/**
+ * Downlinks seen on the down topics since the watch started.
+ */
+downlinks: number, };
 export type ExportFormat = "csv" | "ndjson";
 export type SeriesField = { 
 /**

@@ -1,7 +1,7 @@
 // Generated from the command table in src-tauri/src/commands.rs by `cargo test -p helium-aws-bridge-desktop`.
 // Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
-import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Cursor, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, ExportFormat, Exported, HistoryPage, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, LiveBatch, Message, MessageFilter, MessageRow, NewIntegrationInput, PayloadOptions, Probe, Rate, RecentPayload, RemoveOutcome, Series, SeriesField, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome } from "./bindings";
+import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Cursor, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, ExportFormat, Exported, HistoryPage, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, LiveBatch, Message, MessageFilter, MessageRow, NewIntegrationInput, PayloadOptions, Probe, Rate, RecentPayload, RemoveOutcome, Series, SeriesField, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome, WatchState } from "./bindings";
 import { call } from "./ipc";
 
 export const appInfo = (): Promise<AppInfo> => call("app_info");
@@ -199,6 +199,23 @@ export const testDecoder = (kind: DecoderKind, script: string, payload: string, 
  * The device's last payloads since the bridge started, newest first.
  */
 export const recentPayloads = (id: string): Promise<Array<RecentPayload>> => call("recent_payloads", { id });
+
+/**
+ * Starts or stops watching AWS for the integration: its monitor identity subscribes to
+ * the uplink topic (each echo marks its uplink "seen on AWS") and to the down topics.
+ */
+export const watchAws = (id: string, on: boolean): Promise<Array<WatchState>> => call("watch_aws", { id, on });
+
+/**
+ * The AWS monitors that run, with their state.
+ */
+export const watchStates = (): Promise<Array<WatchState>> => call("watch_states");
+
+/**
+ * Publishes a downlink (AWS's JSON) for the device through AWS with the integration's
+ * monitor; resolves with the topic once AWS acknowledged it.
+ */
+export const publishDownlinkViaAws = (id: string, device: string, downlink: string): Promise<string> => call("publish_downlink_via_aws", { id, device, downlink });
 
 /**
  * Provisions the integration's devices now instead of at their next uplink; progress

@@ -228,8 +228,18 @@ describe("Message detail", () => {
       "Device",
       "Integration",
       "Topic",
+      "Seen on AWS",
       "UUID",
     ]);
+    // Not watched: it says how to see it arrive at AWS.
+    expect(within(facts).getByTestId("detail-seen")).toHaveTextContent("not yet (turn on Watch AWS");
+  });
+
+  it("says when AWS echoed the uplink, and how long after the bridge took it in", async () => {
+    const seen = { ...uplink, seen_ms: uplink.at_ms + 85 };
+    const { detail } = await openDetail({ 7: seen });
+    const facts = await within(detail).findByTestId("detail-facts");
+    expect(within(facts).getByTestId("detail-seen")).toHaveTextContent("(85 ms after the bridge took it in)");
   });
 
   it("sits with the list in one body, beside it in a wide window (messages.css)", async () => {

@@ -32,14 +32,28 @@ const page = (list: MessageRow[], next: HistoryPage["next"] = null): HistoryPage
 /** Rows with these ids, newest (highest) first as History returns them. */
 const stored = (...ids: number[]) => page(ids.map((id) => messageRow({ id })));
 
-function stream(list: MessageRow[], skipped = 0) {
-  act(() => lastMessageChannel().onmessage({ rows: list, skipped } satisfies LiveBatch));
+function stream(list: MessageRow[], skipped = 0, seen: LiveBatch["seen"] = []) {
+  act(() => lastMessageChannel().onmessage({ rows: list, skipped, seen } satisfies LiveBatch));
 }
 const streamIds = (...ids: number[]) => stream(ids.map((id) => messageRow({ id })));
 
 const subscribedFilters = () => callsOf("subscribe_messages").map(([, args]) => (args as { filter: MessageFilter }).filter);
 
 describe("Messages, live", () => {
+  it("marks an uplink seen on AWS when its echo comes, also while paused", async () => {
+    mockCommands({ search_history: page([messageRow({ id: 1, uuid: "u-1" })]) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([1]));
+    expect(screen.queryByTestId("seen-on-aws")).not.toBeInTheDocument();
+    stream([messageRow({ id: 2, uuid: "u-2" })], 0, [{ integration_id: "int-1", uuid: "u-1", at_ms: 1_700_000_001_500 }]);
+    const [second, first] = rows() as [HTMLElement, HTMLElement];
+    expect(within(first).getByTestId("seen-on-aws")).toHaveTextContent("AWS");
+    expect(within(second).queryByTestId("seen-on-aws")).not.toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("messages-pause"));
+    stream([], 0, [{ integration_id: "int-1", uuid: "u-2", at_ms: 1_700_000_002_500 }]);
+    expect(within(rows()[0] as HTMLElement).getByTestId("seen-on-aws")).toBeInTheDocument();
+  });
+
   it("subscribes, then starts with the newest 500 stored, newest first, and streams on top", async () => {
     mockCommands({
       list_integrations: [integration({ id: "int-1", name: "Farm sensors" })],
@@ -120,7 +134,7 @@ describe("Messages, live", () => {
     expect(subscribedFilters()[2]).toEqual({ ...NO_FILTER, levels: ["warn", "error"] });
 
     await user.selectOptions(screen.getByTestId("filter-level"), "error");
-    await screen.findByRole("option", { name: "Water" });
+    await within(screen.getByTestId("filter-integration")).findByRole("option", { name: "Water" });
     await user.selectOptions(screen.getByTestId("filter-integration"), "int-2");
     await waitFor(() => expect(subscribedFilters()).toHaveLength(5));
     expect(subscribedFilters()[4]).toEqual({ ...NO_FILTER, levels: ["error"], integration_id: "int-2" });

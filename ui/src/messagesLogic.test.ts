@@ -5,7 +5,15 @@ import type { MessageRow } from "./bindings";
 import { holdPosition } from "./holdPosition";
 import { bytesAsText, decodeBase64, decodedOf, hexDump, payloadBytes, prettyJson } from "./pages/messages/bytes";
 import { localToMs, NO_FILTERS, rangeError, toMessageFilter } from "./pages/messages/filters";
-import { MAX_MESSAGES, mergePrefill, prependBatch, prependRows } from "./pages/messages/liveWindow";
+import {
+  markSeen,
+  MAX_MESSAGES,
+  mergePrefill,
+  prependBatch,
+  prependRows,
+  rememberSeen,
+  type SeenMarks,
+} from "./pages/messages/liveWindow";
 import { messageRow, NO_FILTER } from "./test/tauri";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -175,5 +183,34 @@ describe("filters", () => {
     expect(rangeError({ from: "2024-03-05T14:30", to: "2024-03-05T14:00" })).toBe("From must be before To.");
     expect(rangeError({ from: "2024-03-05T14:00", to: "2024-03-05T14:30" })).toBeNull();
     expect(rangeError({ from: "yesterday", to: "" })).toBe("From is not a date and time.");
+  });
+});
+
+describe("seen on AWS", () => {
+  const seen = (uuid: string, at_ms: number, integration_id = "int-1") => ({ integration_id, uuid, at_ms });
+
+  it("marks the uplink AWS echoed on that integration only, and leaves the rest as they were", () => {
+    const marks: SeenMarks = new Map();
+    rememberSeen(marks, [seen("u-1", 5000)]);
+    const rows = [
+      messageRow({ id: 1, uuid: "u-1" }),
+      messageRow({ id: 2, uuid: "u-1", integration_id: "int-2" }),
+      messageRow({ id: 3, uuid: "u-1", kind: "uplink_rejected" }),
+      messageRow({ id: 4, uuid: "u-2" }),
+    ];
+    const marked = markSeen(rows, marks);
+    expect(marked.map((r) => r.seen_ms)).toEqual([5000, null, null, null]);
+    // Unchanged rows are the same objects (the list does not redraw them).
+    expect(marked[3]).toBe(rows[3]);
+    expect(rows[0]?.seen_ms).toBeNull();
+    // Nothing to mark: the same array.
+    expect(markSeen(marked, marks)).toBe(marked);
+    expect(markSeen(rows, new Map())).toBe(rows);
+  });
+
+  it("keeps the newest marks only", () => {
+    const marks: SeenMarks = new Map();
+    rememberSeen(marks, [seen("a", 1), seen("b", 2), seen("c", 3)], 2);
+    expect([...marks.keys()]).toEqual(["int-1|b", "int-1|c"]);
   });
 });

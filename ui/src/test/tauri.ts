@@ -35,6 +35,7 @@ import type {
   Source,
   SourceRemoved,
   UpdateOutcome,
+  WatchState,
 } from "../bindings";
 import type { MockChannel } from "./channel";
 
@@ -97,6 +98,9 @@ export type CommandMocks = {
   series_fields?: Mock<SeriesField[]>;
   device_series?: Mock<Series>;
   uplink_rate?: Mock<Rate>;
+  watch_states?: Mock<WatchState[]>;
+  watch_aws?: Mock<WatchState[]>;
+  publish_downlink_via_aws?: Mock<string>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -137,6 +141,10 @@ export function mockCommands(mocks: CommandMocks): void {
     series_fields: [],
     device_series: { t: [], columns: [], truncated: false },
     uplink_rate: { t: [], per_second: [] },
+    // Watch AWS: nothing watched unless a test says otherwise.
+    watch_states: [],
+    watch_aws: [],
+    publish_downlink_via_aws: "helium/devices/dev-1/down",
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {
@@ -237,6 +245,7 @@ export function messageRow(overrides: Partial<MessageRow> = {}): MessageRow {
     uuid: `uuid-${id}`,
     size: 120,
     text: `message ${id}`,
+    seen_ms: null,
     ...overrides,
   };
 }

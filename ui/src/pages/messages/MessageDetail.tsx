@@ -66,6 +66,18 @@ function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
       <Fact name="Topic">
         {m.topic === null ? <span className="muted">—</span> : <BreakAfter className="mono" text={m.topic} at="/" />}
       </Fact>
+      {m.kind === "uplink" || m.kind === "join" ? (
+        <Fact name="Seen on AWS" testId="detail-seen">
+          {m.seen_ms === null ? (
+            <span className="muted">not yet (turn on Watch AWS to see each uplink arrive)</span>
+          ) : (
+            <>
+              {formatTime(m.seen_ms)}{" "}
+              <span className="muted">({formatCount(Math.max(0, m.seen_ms - m.at_ms))} ms after the bridge took it in)</span>
+            </>
+          )}
+        </Fact>
+      ) : null}
       <Fact name="UUID" className="mono wrap-anywhere">
         {m.uuid ?? "—"}
       </Fact>

@@ -30,6 +30,15 @@ export function DirectionMark({ direction }: { direction: Direction }) {
   );
 }
 
+/** An uplink AWS echoed to the integration's monitor ("watch AWS"). */
+export function SeenMark() {
+  return (
+    <span className="msg-seen" data-testid="seen-on-aws">
+      <span aria-hidden="true">✓</span> AWS
+    </span>
+  );
+}
+
 /** A warn or error level in its tone, as a word; nothing for info. */
 export function LevelMark({ level }: { level: string }) {
   if (level !== "warn" && level !== "error") return null;
@@ -60,7 +69,19 @@ function columns(names: IntegrationNames): MessageColumn[] {
       render: (m) => formatTime(m.at_ms),
     },
     { header: "Dir", min: 24, render: (m) => <DirectionMark direction={m.direction} /> },
-    { header: "Kind", min: 80, fr: 0.8, className: "mono ellipsis msg-kind", title: (m) => m.kind, render: (m) => m.kind },
+    {
+      header: "Kind",
+      min: 80,
+      fr: 0.8,
+      className: "mono ellipsis msg-kind",
+      title: (m) => (m.seen_ms === null ? m.kind : `${m.kind}, seen on AWS at ${formatDateTime(m.seen_ms)}`),
+      render: (m) => (
+        <>
+          {m.kind}
+          {m.seen_ms !== null ? <SeenMark /> : null}
+        </>
+      ),
+    },
     {
       header: "Device",
       min: 80,

@@ -10,6 +10,7 @@ import { NO_FILTERS, NO_RANGE, useSettledFilters, type Filters, type Range } fro
 import { HistoryView, RangeInputs } from "./HistoryView";
 import { LiveView } from "./LiveView";
 import { MessageDetail } from "./MessageDetail";
+import { WatchAws } from "./WatchAws";
 
 type Mode = "live" | "history";
 
@@ -63,6 +64,7 @@ export function MessagesPage() {
       <FilterBar filters={filters} integrations={list} onChange={setFilters}>
         {mode === "history" ? <RangeInputs range={range} onChange={setRange} /> : null}
       </FilterBar>
+      {mode === "live" ? <WatchAws integrations={list} preferred={filters.integration} /> : null}
       {/* The list, and the message read: beside it in a wide window, under it otherwise. */}
       <div className={selectedId !== null ? "msg-body msg-body-open" : "msg-body"}>
         <div className="msg-main">

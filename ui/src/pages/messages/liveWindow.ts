@@ -1,5 +1,5 @@
 // The live view's rows: newest first, each message once, at most MAX_MESSAGES of them.
-import type { MessageRow } from "../../bindings";
+import type { MessageRow, Seen } from "../../bindings";
 
 /** The most rows the live view keeps (summaries only); older ones fall off (History has them). */
 export const MAX_MESSAGES = 5000;
@@ -50,4 +50,35 @@ export function mergePrefill(stored: readonly MessageRow[], streamed: readonly M
 /** History's order: by time, then by id. */
 function isNewer(a: MessageRow, b: MessageRow): boolean {
   return a.at_ms > b.at_ms || (a.at_ms === b.at_ms && a.id > b.id);
+}
+
+/** Uplinks AWS echoed, by `integration|uuid`: when. Bounded; the oldest marks go first. */
+export type SeenMarks = Map<string, number>;
+export const MAX_SEEN = 20000;
+
+const seenKey = (integrationId: string | null, uuid: string | null) =>
+  integrationId !== null && uuid !== null ? `${integrationId}|${uuid}` : null;
+
+/** Remembers `seen` in `marks` (at most MAX_SEEN, the newest). */
+export function rememberSeen(marks: SeenMarks, seen: readonly Seen[], max = MAX_SEEN): void {
+  for (const s of seen) marks.set(`${s.integration_id}|${s.uuid}`, s.at_ms);
+  for (const key of marks.keys()) {
+    if (marks.size <= max) break;
+    marks.delete(key);
+  }
+}
+
+/** `rows` with the uplinks AWS echoed marked (the same array when none changes). */
+export function markSeen(rows: readonly MessageRow[], marks: SeenMarks): MessageRow[] {
+  if (marks.size === 0) return rows as MessageRow[];
+  let out: MessageRow[] | null = null;
+  rows.forEach((row, i) => {
+    if (row.seen_ms !== null || (row.kind !== "uplink" && row.kind !== "join")) return;
+    const key = seenKey(row.integration_id, row.uuid);
+    const at = key === null ? undefined : marks.get(key);
+    if (at === undefined) return;
+    out ??= rows.slice();
+    out[i] = { ...row, seen_ms: at };
+  });
+  return out ?? (rows as MessageRow[]);
 }

@@ -3,7 +3,16 @@
 import { useEffect, useRef, useState } from "react";
 import { searchHistory, subscribeMessages, toError } from "../../api";
 import type { MessageFilter, MessageRow } from "../../bindings";
-import { MAX_MESSAGES, mergePrefill, prependBatch, prependRows, PREFILL } from "./liveWindow";
+import {
+  markSeen,
+  MAX_MESSAGES,
+  mergePrefill,
+  prependBatch,
+  prependRows,
+  PREFILL,
+  rememberSeen,
+  type SeenMarks,
+} from "./liveWindow";
 
 export type LiveLoad = { status: "loading" } | { status: "ready" } | { status: "error"; error: Error };
 
@@ -39,6 +48,8 @@ export function useLiveMessages(filter: MessageFilter, filterKey: string): LiveM
   const pausedRef = useRef(false);
   // Batches that arrive while paused wait here (newest first).
   const pendingRef = useRef<MessageRow[]>([]);
+  // Uplinks AWS echoed ("seen on AWS"), for rows shown now and those still to come in.
+  const marksRef = useRef<SeenMarks>(new Map());
   const filterRef = useRef(filter);
   filterRef.current = filter;
 
@@ -57,13 +68,18 @@ export function useLiveMessages(filter: MessageFilter, filterKey: string): LiveM
     const sub = subscribeMessages(current, (batch) => {
       if (cancelled) return;
       if (batch.skipped > 0) setSkipped((n) => n + batch.skipped);
+      const marks = marksRef.current;
+      const seen = batch.seen.length > 0;
+      if (seen) rememberSeen(marks, batch.seen);
       if (early) {
         early.push(...batch.rows);
       } else if (pausedRef.current) {
-        pendingRef.current = prependBatch(pendingRef.current, batch.rows, MAX_MESSAGES);
+        pendingRef.current = markSeen(prependBatch(pendingRef.current, batch.rows, MAX_MESSAGES), marks);
         setPending(pendingRef.current.length);
-      } else {
-        setRows((prev) => prependBatch(prev, batch.rows));
+        // Rows already shown are marked while paused too: it is news about them, not new rows.
+        if (seen) setRows((prev) => markSeen(prev, marks));
+      } else if (batch.rows.length > 0 || seen) {
+        setRows((prev) => (seen ? markSeen(prependBatch(prev, batch.rows), marks) : prependBatch(prev, batch.rows)));
       }
     });
     // Subscribe first, then read the store, so nothing falls between the two; what both return
@@ -76,7 +92,7 @@ export function useLiveMessages(filter: MessageFilter, filterKey: string): LiveM
       .then(
         (page) => {
           if (cancelled || page === null) return;
-          const merged = mergePrefill(page.rows, early ?? []);
+          const merged = markSeen(mergePrefill(page.rows, early ?? []), marksRef.current);
           early = null;
           setRows(merged);
           setLoad({ status: "ready" });
