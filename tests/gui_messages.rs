@@ -106,8 +106,60 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     assert_eq!(json_text.replace([' ', '\n'], ""), r#"{"payload_raw":"@@@","port":2}"#);
     select(&app, "[data-testid=filter-level]", "");
 
+    // Watch AWS with the integration's own monitor identity (made by hand here, like this
+    // integration's device certificates): the next uplink is seen arriving at AWS.
+    let lns_commands = test_harness::lns_observer(lab.lns.port, "application/+/device/+/command/down");
+    let integration = helium_bridge_core::Store::open_reader(&lab.data().join("bridge.sqlite3"))
+        .unwrap()
+        .list_integrations()
+        .unwrap()
+        .remove(0);
+    let monitor = helium_bridge_core::aws::provision::policy::monitor_thing_name(&integration);
+    let identity = lab.ca.client_identity(&monitor);
+    let certs = lab.tmp.path().join("certs");
+    std::fs::write(certs.join(format!("{monitor}.cert.pem")), identity.cert_pem).unwrap();
+    std::fs::write(certs.join(format!("{monitor}.key.pem")), identity.key_pem).unwrap();
+    click(&app, "[data-testid=watch-toggle]");
+    wait_texts(&app, "[data-testid=watch-state]", WAIT, |t| {
+        t.len() == 1 && t[0].starts_with("Watching as ")
+    });
+    send_uplink(&lns, 2);
+    next_on_aws(&aws);
+    let seen_rows = || -> Vec<String> {
+        serde_json::from_value(app.execute(
+            "return [...document.querySelectorAll('[data-testid=message-row][data-kind=uplink]')]\
+               .filter(r => r.querySelector('[data-testid=seen-on-aws]')).map(r => r.textContent)",
+            json!([]),
+        ))
+        .unwrap()
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while seen_rows().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no uplink was marked seen on AWS");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let seen = seen_rows();
+    assert!(seen.len() == 1 && seen[0].contains("(fcnt 2)"), "only the uplink sent while watching: {seen:?}");
+    pages.look(&app, "messages-watch-aws");
+
+    // A downlink published from the viewer goes through AWS, and the bridge takes it to the LNS.
+    click(&app, "[data-testid=publish-downlink]");
+    app.wait_for("[data-testid=publish-dialog]", WAIT);
+    wait_texts(&app, "[data-testid=publish-device] option", WAIT, |t| !t.is_empty());
+    pages.look(&app, "messages-publish-downlink");
+    click(&app, "[data-testid=publish-send]");
+    let result = wait_texts(&app, "[data-testid=publish-result]", WAIT, |t| t.len() == 1);
+    assert!(
+        result[0].contains(&format!("AWS acknowledged it on helium/devices/{device}/down")),
+        "{result:?}"
+    );
+    let command = lns_commands.recv_timeout(WAIT).expect("the downlink at the LNS command topic");
+    assert_eq!(command["fPort"], 1, "{command}");
+    assert_eq!(command["data"], "AQID", "{command}");
+    click(&app, "[data-testid=publish-dialog-x]");
+
     // Enough uplinks to scroll; the user scrolls down to read.
-    for fcnt in 2..=40 {
+    for fcnt in 3..=40 {
         send_uplink(&lns, fcnt);
     }
     // All 40 in the view (the newest on top) before the user scrolls.

@@ -40,8 +40,11 @@ describe("Watch AWS", () => {
     expect(screen.getByTestId("watch-state")).toHaveTextContent("Not watching AWS.");
     await userEvent.click(screen.getByTestId("watch-toggle"));
     expect(callsOf("watch_aws")[0]?.[1]).toEqual({ id: "int-1", on: true });
-    await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Watching: watching helium/uplinks"));
-    expect(screen.getByTestId("watch-state")).toHaveTextContent("12 seen, 1 downlinks");
+    await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Watching"));
+    expect(screen.getByTestId("watch-state")).toHaveTextContent(
+      "as helium-bridge-monitor-int-1: 12 uplinks seen on AWS, 1 downlinks",
+    );
+    expect(screen.getByTestId("watch-state")).toHaveAttribute("title", watching.detail);
     expect(screen.getByTestId("watch-toggle")).toHaveTextContent("Stop watching AWS");
     expect(await axeViolations(container)).toEqual([]);
     await userEvent.click(screen.getByTestId("watch-toggle"));
@@ -58,6 +61,19 @@ describe("Watch AWS", () => {
     await userEvent.click(screen.getByTestId("watch-toggle"));
     expect(callsOf("watch_aws")[0]?.[1]).toEqual({ id: "int-2", on: true });
     expect(await screen.findByTestId("watch-error")).toHaveTextContent("the bridge is not running");
+  });
+
+  it("shows why a monitor fails", async () => {
+    const failing: WatchState = {
+      ...watching,
+      phase: "failing",
+      detail: "no identity for the monitor thing helium-bridge-monitor-int-1: cannot read certs/x.cert.pem",
+    };
+    mockCommands({ watch_states: [failing] });
+    render(<WatchAws integrations={[farm]} preferred="" />);
+    await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Failing"));
+    expect(screen.getByTestId("watch-state")).toHaveTextContent("cannot read certs/x.cert.pem");
+    expect(screen.getByText(/no identity for the monitor thing/)).toHaveClass("field-error");
   });
 
   it("publishes a downlink through AWS for the chosen device and shows AWS's answer or the refusal", async () => {

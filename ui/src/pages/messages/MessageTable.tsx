@@ -34,7 +34,8 @@ export function DirectionMark({ direction }: { direction: Direction }) {
 export function SeenMark() {
   return (
     <span className="msg-seen" data-testid="seen-on-aws">
-      <span aria-hidden="true">✓</span> AWS
+      <span aria-hidden="true">✓</span>
+      <span className="sr-only">, seen on AWS</span>
     </span>
   );
 }

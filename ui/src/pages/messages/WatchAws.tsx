@@ -10,11 +10,35 @@ import { formatCount } from "../../format";
 /** How often the monitors' states are read while one runs. */
 const POLL_MS = 1000;
 
-const PHASES: Record<WatchState["phase"], string> = {
-  connecting: "Connecting",
-  watching: "Watching",
-  failing: "Failing",
+const PHASES: Record<WatchState["phase"], { label: string; tone: string }> = {
+  connecting: { label: "Connecting", tone: "waiting" },
+  watching: { label: "Watching", tone: "connected" },
+  failing: { label: "Failing", tone: "failing" },
 };
+
+/** The monitor's phase as a badge; what it sees, or why it fails (the whole detail on hover). */
+function WatchStatus({ state }: { state: WatchState | null }) {
+  if (state === null) {
+    return (
+      <span className="muted" data-testid="watch-state" role="status">
+        Not watching AWS.
+      </span>
+    );
+  }
+  const phase = PHASES[state.phase];
+  return (
+    <span className="msg-watch-state" data-testid="watch-state" role="status" title={state.detail}>
+      <span className={`badge badge-health badge-health-${phase.tone}`}>{phase.label}</span>{" "}
+      {state.phase === "watching" ? (
+        <span className="muted">
+          as {state.thing}: {formatCount(state.seen)} uplinks seen on AWS, {formatCount(state.downlinks)} downlinks
+        </span>
+      ) : (
+        <span className={state.phase === "failing" ? "field-error" : "muted"}>{state.detail}</span>
+      )}
+    </span>
+  );
+}
 
 const EXAMPLE = '{"payload_raw": "AQID", "port": 1, "confirmed": false}';
 
@@ -100,11 +124,7 @@ export function WatchAws({ integrations, preferred }: { integrations: readonly I
       >
         Publish downlink…
       </button>
-      <span className="muted" data-testid="watch-state" role="status">
-        {state === null
-          ? "Not watching AWS."
-          : `${PHASES[state.phase]}: ${state.detail}${state.phase === "watching" ? ` · ${formatCount(state.seen)} seen, ${formatCount(state.downlinks)} downlinks` : ""}`}
-      </span>
+      <WatchStatus state={state} />
       {error ? (
         <span className="field-error" role="alert" data-testid="watch-error">
           {error}
@@ -165,7 +185,7 @@ function PublishDialog({ integration, onClose }: { integration: Integration | nu
       onCancel={onClose}
       closeButton
       footer={
-        <>
+        <div className="dialog-actions">
           <button type="button" className="button button-secondary" disabled={busy} onClick={onClose}>
             Close
           </button>
@@ -178,45 +198,48 @@ function PublishDialog({ integration, onClose }: { integration: Integration | nu
           >
             {busy ? "Publishing…" : "Publish"}
           </button>
-        </>
+        </div>
       }
     >
-      <p className="muted">
-        Published with {integration ? `"${integration.name}"` : "the integration"}'s monitor identity on{" "}
-        <code>helium/devices/{device || "{id}"}/down</code>, as your AWS application would.
-      </p>
-      <label className="field">
-        <span className="field-label">Device</span>
-        <select
-          className="input"
-          data-testid="publish-device"
-          value={device}
-          disabled={devices === null}
-          onChange={(e) => setDevice(e.target.value)}
-        >
-          {(devices ?? []).map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name || d.id}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Downlink JSON</span>
-        <textarea
-          className="input mono"
-          rows={4}
-          spellCheck={false}
-          data-testid="publish-body"
-          value={body}
-          onChange={(e) => setBody(e.target.value)}
-        />
-      </label>
-      {result ? (
-        <p className={result.ok ? "note check-ok" : "note inline-error"} role="status" data-testid="publish-result">
-          {result.text}
+      <div className="members">
+        <p className="muted">
+          Goes to <code>helium/devices/{device || "{id}"}/down</code> on AWS IoT, published with the monitor identity of{" "}
+          {integration ? integration.name : "the integration"}, as your AWS application would. The bridge takes it from
+          there to the device's LNS.
         </p>
-      ) : null}
+        <label className="field">
+          <span className="field-label">Device</span>
+          <select
+            className="input"
+            data-testid="publish-device"
+            value={device}
+            disabled={devices === null}
+            onChange={(e) => setDevice(e.target.value)}
+          >
+            {(devices ?? []).map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name || d.id}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span className="field-label">Downlink JSON</span>
+          <textarea
+            className="input mono"
+            rows={4}
+            spellCheck={false}
+            data-testid="publish-body"
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+          />
+        </label>
+        {result ? (
+          <p className={result.ok ? "note check-ok" : "note inline-error"} role="status" data-testid="publish-result">
+            {result.text}
+          </p>
+        ) : null}
+      </div>
     </Dialog>
   );
 }
