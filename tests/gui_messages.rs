@@ -139,7 +139,10 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let seen = seen_rows();
-    assert!(seen.len() == 1 && seen[0].contains("(fcnt 2)"), "only the uplink sent while watching: {seen:?}");
+    assert!(
+        seen.len() == 1 && seen[0].contains("(fcnt 2)"),
+        "only the uplink sent while watching: {seen:?}"
+    );
     pages.look(&app, "messages-watch-aws");
 
     // A downlink published from the viewer goes through AWS, and the bridge takes it to the LNS.
@@ -153,7 +156,9 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
         result[0].contains(&format!("AWS acknowledged it on helium/devices/{device}/down")),
         "{result:?}"
     );
-    let command = lns_commands.recv_timeout(WAIT).expect("the downlink at the LNS command topic");
+    let command = lns_commands
+        .recv_timeout(WAIT)
+        .expect("the downlink at the LNS command topic");
     assert_eq!(command["fPort"], 1, "{command}");
     assert_eq!(command["data"], "AQID", "{command}");
     click(&app, "[data-testid=publish-dialog-x]");
@@ -240,6 +245,22 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
         json!([]),
     );
     pages.look(&app, "device-charts");
+
+    // A simulated uplink from the Messages page goes out to AWS, marked, like a real one.
+    nav(&app, "monitor");
+    click(&app, "[data-testid=simulate-uplink]");
+    app.wait_for("[data-testid=simulate-dialog]", WAIT);
+    wait_texts(&app, "[data-testid=simulate-device] option", WAIT, |t| !t.is_empty());
+    click(&app, "[data-testid=simulate-send]");
+    let result = wait_texts(&app, "[data-testid=simulate-result]", WAIT, |t| t.len() == 1);
+    assert!(result[0].starts_with("Sent to 1 integration;"), "{result:?}");
+    // (After the real uplinks the observer still holds.)
+    let simulated = std::iter::repeat_with(|| next_on_aws(&aws))
+        .find(|m| m["metadata"].get("simulated").is_some())
+        .unwrap();
+    assert_eq!(simulated["metadata"]["simulated"], true, "{simulated}");
+    assert_eq!(simulated["payload"], "AQID", "{simulated}");
+    pages.look(&app, "messages-simulate-uplink");
 
     assert!(
         pages.violations.is_empty(),

@@ -482,6 +482,16 @@ commands! {
         }
     }
 
+    /// Injects a test uplink for the device (payload in hex or base64), marked
+    /// `metadata.simulated`, through the running bridge like a real one; resolves with how many
+    /// integrations it was stored for.
+    async fn simulate_uplink(state, id: String, port: u8, payload: String) -> usize {
+        match change(&state, Request::DeviceSimulateUplink { device: id, port, payload }).await? {
+            Reply::UplinkSimulated { routes, .. } => Ok(routes),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Provisions the integration's devices now instead of at their next uplink; progress
     /// arrives as `provisioning` events.
     sync fn provision_now(state, id: String) -> () {

@@ -218,6 +218,13 @@ export const watchStates = (): Promise<Array<WatchState>> => call("watch_states"
 export const publishDownlinkViaAws = (id: string, device: string, downlink: string): Promise<string> => call("publish_downlink_via_aws", { id, device, downlink });
 
 /**
+ * Injects a test uplink for the device (payload in hex or base64), marked
+ * `metadata.simulated`, through the running bridge like a real one; resolves with how many
+ * integrations it was stored for.
+ */
+export const simulateUplink = (id: string, port: number, payload: string): Promise<number> => call("simulate_uplink", { id, port, payload });
+
+/**
  * Provisions the integration's devices now instead of at their next uplink; progress
  * arrives as `provisioning` events.
  */

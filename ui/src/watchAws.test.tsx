@@ -105,4 +105,39 @@ describe("Watch AWS", () => {
     await waitFor(() => expect(screen.getByTestId("publish-result")).toHaveTextContent("the downlink is not JSON: EOF"));
     expect(screen.getByTestId("publish-result")).toHaveClass("inline-error");
   });
+
+  it("simulates an uplink for the chosen device, checks the port, and says where it went or why not", async () => {
+    let answer: unknown = 1;
+    mockCommands({
+      list_devices: [device(1), device(2)],
+      simulate_uplink: () => answer as number,
+    });
+    render(<WatchAws integrations={[farm]} preferred="" />);
+    await userEvent.click(screen.getByTestId("simulate-uplink"));
+    await waitFor(() => expect(screen.getByTestId("simulate-device")).toHaveValue("dev-1"));
+    await userEvent.clear(screen.getByTestId("simulate-port"));
+    await userEvent.type(screen.getByTestId("simulate-port"), "300");
+    expect(screen.getByText("A port is 0 to 255.")).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("simulate-send"));
+    expect(await screen.findByTestId("simulate-result")).toHaveTextContent("A port is 0 to 255.");
+    expect(callsOf("simulate_uplink")).toHaveLength(0);
+
+    await userEvent.clear(screen.getByTestId("simulate-port"));
+    await userEvent.type(screen.getByTestId("simulate-port"), "7");
+    await userEvent.clear(screen.getByTestId("simulate-payload"));
+    await userEvent.type(screen.getByTestId("simulate-payload"), "AQID");
+    await userEvent.click(screen.getByTestId("simulate-send"));
+    expect(callsOf("simulate_uplink")[0]?.[1]).toEqual({ id: "dev-1", port: 7, payload: "AQID" });
+    await waitFor(() => expect(screen.getByTestId("simulate-result")).toHaveTextContent("Sent to 1 integration;"));
+
+    answer = 0;
+    await userEvent.click(screen.getByTestId("simulate-send"));
+    await waitFor(() =>
+      expect(screen.getByTestId("simulate-result")).toHaveTextContent("no integration shares a label with this device"),
+    );
+    answer = { reject: { code: "invalid", message: "uplink from Sensor 1 (fcnt 0) rejected: payload is 243 bytes" } };
+    await userEvent.click(screen.getByTestId("simulate-send"));
+    await waitFor(() => expect(screen.getByTestId("simulate-result")).toHaveTextContent("payload is 243 bytes"));
+    expect(screen.getByTestId("simulate-result")).toHaveClass("inline-error");
+  });
 });

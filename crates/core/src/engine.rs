@@ -188,6 +188,20 @@ impl Engine {
             .ok_or_else(|| self.not_running())
     }
 
+    /// A test uplink for the device through the running bridge (see [`Bridge::simulate_uplink`]).
+    pub fn simulate_uplink(
+        &self,
+        device: crate::domain::Device,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> Result<
+        impl Future<Output = Result<crate::bridge::IngestOutcome, crate::store::StoreError>> + Send + 'static,
+        IpcError,
+    > {
+        self.with(|b| b.simulate_uplink(device, port, payload))
+            .ok_or_else(|| self.not_running())
+    }
+
     /// Every integration's health; while the bridge is not running, `stopped` with backlogs.
     pub fn integration_health(&self, core: &crate::Core) -> Result<Vec<IntegrationHealth>, IpcError> {
         match self.with(|b| b.integration_health()) {

@@ -163,3 +163,54 @@ async fn the_monitor_sees_uplinks_arrive_and_publishes_downlinks_through_aws() {
     );
     bridge.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_uplink_goes_out_marked_like_a_real_one_and_a_bad_one_says_why() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let (_, eui, id) = reference_device(&env, "fleet-a", &[&integration]);
+    let before = env.core.store().find_device(&id).unwrap();
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let mut live = env.core.monitor().subscribe();
+    let bridge = env.start().await;
+
+    let device = env.core.store().find_device(&eui).unwrap();
+    let outcome = bridge.simulate_uplink(device.clone(), 5, vec![1, 2, 3]).await.unwrap();
+    assert!(
+        matches!(
+            outcome,
+            helium_bridge_core::bridge::IngestOutcome::Stored { routes: 1, .. }
+        ),
+        "{outcome:?}"
+    );
+    let (_, json) = out.next_json(T).await;
+    assert_eq!(json["metadata"]["simulated"], true, "{json}");
+    assert_eq!(json["payload"], "AQID");
+    assert_eq!(json["port"], 5);
+    assert_eq!(json["id"], id.as_str());
+    assert_eq!(json["hotspots"], serde_json::json!([]));
+    assert_eq!(json["metadata"]["labels"][0]["name"], "fleet-a");
+    let Live::Message(m) = next_live(&mut live, |l| matches!(l, Live::Message(m) if m.row.kind == "uplink")).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(m.row.source_id.as_deref(), Some("simulated"));
+    assert_eq!(m.row.uuid.as_deref(), json["uuid"].as_str());
+    // The device keeps the source it is really on (its downlinks go there).
+    let after = env.core.store().find_device(&id).unwrap();
+    assert_eq!(
+        (after.source.as_str(), after.uplinks),
+        (before.source.as_str(), before.uplinks + 1)
+    );
+
+    // Larger than LoRaWAN allows: refused with the limit, nothing published.
+    let outcome = bridge.simulate_uplink(device, 5, vec![0; 243]).await.unwrap();
+    let helium_bridge_core::bridge::IngestOutcome::Rejected(reason) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(reason.contains("243") && reason.contains("242"), "{reason}");
+    out.expect_silence(Duration::from_millis(300)).await;
+    bridge.shutdown().await;
+}

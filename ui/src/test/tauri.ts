@@ -101,6 +101,7 @@ export type CommandMocks = {
   watch_states?: Mock<WatchState[]>;
   watch_aws?: Mock<WatchState[]>;
   publish_downlink_via_aws?: Mock<string>;
+  simulate_uplink?: Mock<number>;
 };
 
 export const defaultAppInfo: AppInfo = {
@@ -145,6 +146,7 @@ export function mockCommands(mocks: CommandMocks): void {
     watch_states: [],
     watch_aws: [],
     publish_downlink_via_aws: "helium/devices/dev-1/down",
+    simulate_uplink: 1,
     ...mocks,
   };
   vi.mocked(invoke).mockImplementation(async (cmd: string, args?: unknown) => {

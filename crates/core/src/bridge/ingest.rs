@@ -75,57 +75,9 @@ impl IngestHandle {
             Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
         };
         match parsed {
-            Ok((seen, mut up)) => {
+            Ok((seen, up)) => {
                 note_frame_counter(inner, source_id, &up);
-                // One look at the device's routing: its decoder now, its routes once it is checked.
-                let facts = self
-                    .routing
-                    .get(&self.reader, &seen.id)
-                    .map(|f| (f.decoder.clone(), f.routes.clone()));
-                let mut bridge_decoded = false;
-                if up.kind == codec::UplinkType::Uplink {
-                    inner.recent.note(
-                        &up.id,
-                        super::RecentPayload {
-                            port: up.port,
-                            payload: up.payload.clone(),
-                            fcnt: up.fcnt,
-                            reported_at: up.reported_at,
-                        },
-                    );
-                    // The device's decoder, if its labels attach one, replaces a ChirpStack
-                    // `object`; with none, `decoded` stays as the source gave it.
-                    if let Ok((Some(decoder), _)) = &facts {
-                        up.decoded = Some(match decoder {
-                            DeviceDecoder::Ready(c) => c.decode(&up),
-                            DeviceDecoder::Broken(error) => codec::Decoded::Error { error: error.clone() },
-                        });
-                        bridge_decoded = true;
-                    }
-                }
-                let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
-                match codec::check_uplink(up.payload_size, payload.len()) {
-                    Ok(()) => {
-                        if let Some(app_eui) = &seen.app_eui {
-                            self.routing.note_app_eui(&seen.id, app_eui);
-                        }
-                        let routes = match facts {
-                            Ok((_, routes)) => routes,
-                            Err(e) => {
-                                return done(refuse(
-                                    inner,
-                                    source_id,
-                                    &seen.id,
-                                    format!("could not store the uplink: {e}"),
-                                ))
-                            }
-                        };
-                        let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, &routes);
-                        let record = Recorded::new(&seen, &up, source_id, &routes, &entries, raw);
-                        commit(&self.inner, source_id, seen, up, entries, record, done)
-                    }
-                    Err(e) => done(reject_oversize(inner, source_id, &up, e)),
-                }
+                self.take(seen, up, raw, done)
             }
             Err(e) => {
                 let reason = e.to_string();
@@ -136,6 +88,87 @@ impl IngestHandle {
                 );
                 done(IngestOutcome::Rejected(reason))
             }
+        }
+    }
+
+    /// A test uplink for `device` the user asked for (see [`codec::simulated`]): decoded, routed,
+    /// stored and recorded like a real one, but its frame counter is not followed and the
+    /// device keeps its source.
+    pub fn simulate(
+        &mut self,
+        device: &crate::domain::Device,
+        port: u8,
+        payload: &[u8],
+        done: impl FnOnce(IngestOutcome) + Send + 'static,
+    ) {
+        let ctx = context(&self.reader, &mut self.routing, &device.id);
+        let up = codec::helium::simulated(device, port, payload, &ctx);
+        let seen = DeviceSeen {
+            source: device.source.clone(),
+            ..seen(&up, "", None)
+        };
+        let raw = json!({ "simulated": true, "port": port, "payload": up.payload }).to_string();
+        self.take(seen, up, raw.as_bytes(), done)
+    }
+
+    /// Decodes, routes, checks and commits one uplink the source sent (or the user simulated).
+    fn take(
+        &mut self,
+        seen: DeviceSeen,
+        mut up: HeliumUplink,
+        raw: &[u8],
+        done: impl FnOnce(IngestOutcome) + Send + 'static,
+    ) {
+        let inner = &*self.inner;
+        let source_id = self.source_id.as_str();
+        // One look at the device's routing: its decoder now, its routes once it is checked.
+        let facts = self
+            .routing
+            .get(&self.reader, &seen.id)
+            .map(|f| (f.decoder.clone(), f.routes.clone()));
+        let mut bridge_decoded = false;
+        if up.kind == codec::UplinkType::Uplink {
+            inner.recent.note(
+                &up.id,
+                super::RecentPayload {
+                    port: up.port,
+                    payload: up.payload.clone(),
+                    fcnt: up.fcnt,
+                    reported_at: up.reported_at,
+                },
+            );
+            // The device's decoder, if its labels attach one, replaces a ChirpStack
+            // `object`; with none, `decoded` stays as the source gave it.
+            if let Ok((Some(decoder), _)) = &facts {
+                up.decoded = Some(match decoder {
+                    DeviceDecoder::Ready(c) => c.decode(&up),
+                    DeviceDecoder::Broken(error) => codec::Decoded::Error { error: error.clone() },
+                });
+                bridge_decoded = true;
+            }
+        }
+        let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
+        match codec::check_uplink(up.payload_size, payload.len()) {
+            Ok(()) => {
+                if let Some(app_eui) = &seen.app_eui {
+                    self.routing.note_app_eui(&seen.id, app_eui);
+                }
+                let routes = match facts {
+                    Ok((_, routes)) => routes,
+                    Err(e) => {
+                        return done(refuse(
+                            inner,
+                            source_id,
+                            &seen.id,
+                            format!("could not store the uplink: {e}"),
+                        ))
+                    }
+                };
+                let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, &routes);
+                let record = Recorded::new(&seen, &up, source_id, &routes, &entries, raw);
+                commit(&self.inner, source_id, seen, up, entries, record, done)
+            }
+            Err(e) => done(reject_oversize(inner, source_id, &up, e)),
         }
     }
 }

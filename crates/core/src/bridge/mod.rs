@@ -266,6 +266,27 @@ impl Bridge {
             .publish(&self.inner, integration, downlink_topic(device_id), payload)
     }
 
+    /// Injects a test uplink for the device (marked `metadata.simulated`), through the same
+    /// decoding, routing, outbox and sessions as a real one. Resolves with what ingest did.
+    pub fn simulate_uplink(
+        &self,
+        device: crate::domain::Device,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<IngestOutcome, crate::store::StoreError>> + Send + 'static {
+        let inner = self.inner.clone();
+        async move {
+            let mut handle = IngestHandle::new(inner, "simulated")?;
+            let (done, outcome) = tokio::sync::oneshot::channel();
+            handle.simulate(&device, port, &payload, move |o| {
+                let _ = done.send(o);
+            });
+            outcome
+                .await
+                .map_err(|_| crate::store::StoreError::Conflict("the bridge stopped before storing the uplink".into()))
+        }
+    }
+
     /// Every integration's health, from its sessions, outbox and deliveries.
     pub fn integration_health(&self) -> Result<Vec<IntegrationHealth>, crate::store::StoreError> {
         health::integration_health(&self.inner.core, Some(&self.inner.status))

@@ -68,6 +68,9 @@ pub struct HeliumHotspot {
 pub struct HeliumMetadata {
     pub labels: Vec<LabelRef>,
     pub organization_id: Option<String>,
+    /// Set (only) on a test uplink the user simulated in the app; absent on real ones.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
 }
 
 /// A label as Helium JSON carries it.
@@ -185,6 +188,37 @@ fn metadata(ctx: &UplinkContext, organization_id: Option<String>) -> HeliumMetad
             })
             .collect(),
         organization_id,
+        simulated: false,
+    }
+}
+
+/// A test uplink the user asked the app for: the device's identity, the payload and port given,
+/// a fresh uuid, no hotspots, frame counter 0, and `metadata.simulated: true` so AWS rules can
+/// tell it from a real one.
+pub fn simulated(device: &crate::domain::Device, port: u8, payload: &[u8], ctx: &UplinkContext) -> HeliumUplink {
+    let mut metadata = metadata(ctx, None);
+    metadata.simulated = true;
+    HeliumUplink {
+        kind: UplinkType::Uplink,
+        uuid: Uuid::new_v4().to_string(),
+        id: device.id.clone(),
+        name: device.name.clone(),
+        dev_eui: device.dev_eui.to_ascii_uppercase(),
+        app_eui: ctx
+            .known_app_eui
+            .clone()
+            .or_else(|| device.app_eui.clone())
+            .map(|e| e.to_ascii_uppercase()),
+        devaddr: device.devaddr.clone().unwrap_or_default().to_ascii_uppercase(),
+        fcnt: 0,
+        port,
+        payload: BASE64.encode(payload),
+        payload_size: payload.len(),
+        reported_at: ctx.now_ms,
+        replay: false,
+        hotspots: Vec::new(),
+        metadata,
+        decoded: None,
     }
 }
 

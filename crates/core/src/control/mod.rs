@@ -158,6 +158,13 @@ pub enum Request {
         device: String,
         downlink: String,
     },
+    /// A test uplink for the device (hex or base64 payload), marked `metadata.simulated`,
+    /// through the running bridge like a real one.
+    DeviceSimulateUplink {
+        device: String,
+        port: u8,
+        payload: String,
+    },
     /// Start or stop watching AWS for the integration (echoes of its uplinks, downlinks).
     IntegrationWatch {
         integration: String,
@@ -244,6 +251,11 @@ pub enum Reply {
     },
     Watching {
         states: Vec<crate::bridge::WatchState>,
+    },
+    /// Stored for this many integrations (none: no integration shares a label with it).
+    UplinkSimulated {
+        device: Device,
+        routes: usize,
     },
     Settings {
         settings: crate::store::Settings,
@@ -497,6 +509,23 @@ impl Control {
                 acked.await.map_err(|reason| ControlError::new("aws", reason))?;
                 let topic = crate::bridge::downlink_topic(&device.id);
                 Ok(Reply::DownlinkPublished { device, topic })
+            }
+            Request::DeviceSimulateUplink { device, port, payload } => {
+                let device = self.core.store().find_device(&device)?;
+                let bytes =
+                    crate::codec::decoder::parse_payload(&payload).map_err(|e| ControlError::new("invalid", e))?;
+                let outcome = self.engine.simulate_uplink(device.clone(), port, bytes)?.await?;
+                self.tell(&["devices"]);
+                match outcome {
+                    crate::bridge::IngestOutcome::Stored { routes, .. } => {
+                        Ok(Reply::UplinkSimulated { device, routes })
+                    }
+                    crate::bridge::IngestOutcome::Rejected(reason) => Err(ControlError::new("invalid", reason)),
+                    crate::bridge::IngestOutcome::Refused(reason) => Err(ControlError::new("unavailable", reason)),
+                    crate::bridge::IngestOutcome::Ignored => {
+                        Err(ControlError::new("internal", "the uplink was ignored"))
+                    }
+                }
             }
             Request::IntegrationWatch { integration, on } => {
                 let integration = self.core.store().find_integration(&integration)?;
