@@ -261,6 +261,18 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     assert_eq!(simulated["metadata"]["simulated"], true, "{simulated}");
     assert_eq!(simulated["payload"], "AQID", "{simulated}");
     pages.look(&app, "messages-simulate-uplink");
+    click(&app, "[data-testid=simulate-dialog-x]");
+
+    // The integration's page charts its uplinks per second from the history, and its backlog.
+    nav(&app, "integrations");
+    click(&app, "[data-testid=integration-details]");
+    app.wait_for("[data-testid=rate-chart] [data-drawing=drawn]", WAIT);
+    app.wait_for("[data-testid=backlog-chart]", WAIT);
+    app.execute(
+        "document.querySelector('[data-testid=integration-rate-chart]').scrollIntoView({ block: 'start' })",
+        json!([]),
+    );
+    pages.look(&app, "integration-rate-chart");
 
     assert!(
         pages.violations.is_empty(),

@@ -456,7 +456,12 @@ export type Series = { t: Array<number>, columns: Array<SeriesColumn>,
  * More uplinks were in the range than [`MAX_POINTS`]: these are the newest.
  */
 truncated: boolean, };
-export type Rate = { t: Array<number>, per_second: Array<number>, };
+export type Rate = { t: Array<number>, per_second: Array<number>, 
+/**
+ * The most uplinks waiting for the integration in the bucket; `null` where the bridge was
+ * not running (no sample).
+ */
+backlog: Array<number | null>, };
 export type Exported = { path: string, count: number, };
 /** What a failing command rejects with. */
 export type IpcError = ControlError;

@@ -292,13 +292,18 @@ describe("Integration uplink rate", () => {
       uplink_rate: (args) => ({
         t: [(args.from_ms as number) + 0, (args.from_ms as number) + 60_000],
         per_second: [0.5, 1.25],
+        backlog: [40, null],
       }),
     });
     renderIntegration();
     const section = await screen.findByTestId("integration-rate-chart");
-    expect(within(section).getByRole("heading", { name: "Uplinks per second, last hour" })).toBeInTheDocument();
+    expect(within(section).getByRole("heading", { name: "Uplinks per second and backlog, last hour" })).toBeInTheDocument();
     expect(await within(section).findByRole("img", { name: /^Chart of Uplinks per second, .*: 2 values$/ })).toBeInTheDocument();
-    expect(within(section).getByTestId("chart-stats")).toHaveTextContent("Latest1.25/sLowest0.5/sHighest1.25/s");
+    const [rate, backlog] = within(section).getAllByTestId("chart-stats") as [HTMLElement, HTMLElement];
+    expect(rate).toHaveTextContent("Latest1.25/sLowest0.5/sHighest1.25/s");
+    // A minute without a sample (the bridge was stopped) is no value, not an empty outbox.
+    expect(within(section).getByRole("img", { name: /^Chart of Backlog \(uplinks waiting for AWS\), .*: 1 value$/ })).toBeInTheDocument();
+    expect(backlog).toHaveTextContent("Latest40");
 
     const [first] = rateCalls();
     expect(first).toEqual({ id: "int-1", from_ms: first!.to_ms - RATE_WINDOW_MS, to_ms: first!.to_ms, bucket_ms: RATE_BUCKET_MS });
@@ -316,7 +321,7 @@ describe("Integration uplink rate", () => {
 
   it("stops asking when the page closes", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true });
-    mockCommands({ integration_details: integrationDetails(), uplink_rate: { t: [T0], per_second: [0] } });
+    mockCommands({ integration_details: integrationDetails(), uplink_rate: { t: [T0], per_second: [0], backlog: [0] } });
     const { unmount } = renderIntegration();
     await screen.findByTestId("rate-chart");
     expect(rateCalls()).toHaveLength(1);
@@ -330,7 +335,7 @@ describe("Integration uplink rate", () => {
     let fail = true;
     mockCommands({
       integration_details: integrationDetails(),
-      uplink_rate: () => (fail ? { reject: { message: "history is unavailable" } } : { t: [], per_second: [] }),
+      uplink_rate: () => (fail ? { reject: { message: "history is unavailable" } } : { t: [], per_second: [], backlog: [] }),
     });
     renderIntegration();
     const section = await screen.findByTestId("integration-rate-chart");
@@ -341,7 +346,7 @@ describe("Integration uplink rate", () => {
   });
 
   it("passes axe", async () => {
-    mockCommands({ integration_details: integrationDetails(), uplink_rate: { t: [T0, T0 + 60_000], per_second: [0, 2] } });
+    mockCommands({ integration_details: integrationDetails(), uplink_rate: { t: [T0, T0 + 60_000], per_second: [0, 2], backlog: [3, 0] } });
     renderIntegration();
     const section = await screen.findByTestId("integration-rate-chart");
     await within(section).findByTestId("rate-chart");

@@ -99,3 +99,58 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     let page = env.core.monitor().reader().unwrap().search(&errors, None, 10).unwrap();
     assert_eq!(page.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![bad.row.id]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_integrations_backlog_is_sampled_for_its_chart() {
+    let env = Env::new();
+    // AWS is down: what comes in waits in the outbox.
+    let integration = {
+        let aws = env.aws_broker();
+        env.integration("aws", "helium/uplinks", &aws)
+    };
+    env.chirpstack_source();
+    let (_, eui, _) = reference_device(&env, "fleet-a", &[&integration]);
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let opts = helium_bridge_core::bridge::BridgeOptions {
+        sample_every: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let bridge = helium_bridge_core::bridge::Bridge::start(
+        env.core.clone(),
+        Arc::new(helium_bridge_core::KeyringVault::default()),
+        Arc::new(helium_bridge_core::aws::DirectoryProvisioner),
+        opts,
+    )
+    .await
+    .unwrap();
+    wait_for_sources(&env.core, &bridge).await;
+    for fcnt in 1..=3 {
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                uplink(&eui, fcnt, &uuid()),
+            )
+            .await;
+    }
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        let now = helium_bridge_core::now_ms();
+        let rate = env
+            .core
+            .monitor()
+            .reader()
+            .unwrap()
+            .uplink_rate(&integration.id, now - 60_000, now + 1, 60_001)
+            .unwrap();
+        if rate.backlog == [Some(3.0)] {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "backlog samples: {:?}",
+            rate.backlog
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bridge.shutdown().await;
+}

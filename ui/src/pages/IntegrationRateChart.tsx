@@ -1,5 +1,6 @@
-// An integration's uplinks per second over the last hour, a point a minute, read again every minute
-// while its page is open.
+// An integration's uplinks per second and its backlog (uplinks waiting in the outbox, sampled while
+// the bridge runs) over the last hour, a point a minute, read again every minute while its page is
+// open. The two charts share their cursor.
 import { useEffect, useState } from "react";
 import { toError, uplinkRate } from "../api";
 import type { Rate } from "../bindings";
@@ -16,6 +17,7 @@ type Load =
   | { status: "ready"; rate: Rate; from: number; to: number };
 
 const perSecond = (v: number) => `${formatValue(v)}/s`;
+const waiting = (v: number) => formatValue(v);
 
 export function IntegrationRateChart({ id }: { id: string }) {
   const [load, setLoad] = useState<Load>({ status: "loading" });
@@ -51,7 +53,7 @@ export function IntegrationRateChart({ id }: { id: string }) {
   return (
     <section className="panel" aria-labelledby="rate-chart-title" data-testid="integration-rate-chart">
       <header className="panel-header">
-        <h2 id="rate-chart-title">Uplinks per second, last hour</h2>
+        <h2 id="rate-chart-title">Uplinks per second and backlog, last hour</h2>
         <span className="muted">A point a minute; updated every minute.</span>
       </header>
       {/* As tall while loading as when drawn: the sections below must not move under the pointer. */}
@@ -73,17 +75,32 @@ export function IntegrationRateChart({ id }: { id: string }) {
           </p>
         ) : null}
         {load.status === "ready" && load.rate.t.length > 0 ? (
-          <Chart
-            label="Uplinks per second"
-            t={load.rate.t}
-            series={[{ label: "Uplinks per second", values: load.rate.per_second, color: 1 }]}
-            range={[load.from, load.to]}
-            height={160}
-            format={perSecond}
-            fromZero
-            showTitle={false}
-            testId="rate-chart"
-          />
+          <>
+            <Chart
+              label="Uplinks per second"
+              t={load.rate.t}
+              series={[{ label: "Uplinks per second", values: load.rate.per_second, color: 1 }]}
+              range={[load.from, load.to]}
+              height={160}
+              syncKey={`integration-${id}`}
+              format={perSecond}
+              fromZero
+              showTitle={false}
+              testId="rate-chart"
+            />
+            {/* Gaps where the bridge was not running: no sample, not an empty outbox. */}
+            <Chart
+              label="Backlog (uplinks waiting for AWS)"
+              t={load.rate.t}
+              series={[{ label: "Waiting", values: load.rate.backlog, color: 2 }]}
+              range={[load.from, load.to]}
+              height={120}
+              syncKey={`integration-${id}`}
+              format={waiting}
+              fromZero
+              testId="backlog-chart"
+            />
+          </>
         ) : null}
       </div>
     </section>

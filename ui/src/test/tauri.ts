@@ -141,7 +141,7 @@ export function mockCommands(mocks: CommandMocks): void {
     // Charts: nothing to chart unless a test says otherwise.
     series_fields: [],
     device_series: { t: [], columns: [], truncated: false },
-    uplink_rate: { t: [], per_second: [] },
+    uplink_rate: { t: [], per_second: [], backlog: [] },
     // Watch AWS: nothing watched unless a test says otherwise.
     watch_states: [],
     watch_aws: [],

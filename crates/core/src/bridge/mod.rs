@@ -15,6 +15,7 @@ pub use health::{integration_health_stopped, Alert, HealthAlerts, IntegrationHea
 pub use session::downlink_topic;
 pub mod pace;
 mod routing;
+mod sampler;
 mod session;
 mod status;
 mod watch_aws;
@@ -57,6 +58,8 @@ pub struct BridgeOptions {
     /// bridge absorbs while it commits; the broker queues what is beyond it (mosquitto: 1000
     /// per client by default, then drops).
     pub lns_window: u16,
+    /// How often each integration's backlog is sampled for its chart.
+    pub sample_every: Duration,
 }
 
 /// The default [`BridgeOptions::lns_window`]: a 20,000-uplink burst (500 devices × 40) at full
@@ -72,6 +75,7 @@ impl Default for BridgeOptions {
             publish_rate: 100,
             connect_rate: 200,
             lns_window: DEFAULT_LNS_WINDOW,
+            sample_every: Duration::from_secs(15),
         }
     }
 }
@@ -189,6 +193,7 @@ impl Bridge {
         inner.outbox_len.store(waiting, std::sync::atomic::Ordering::Relaxed);
         let mut tasks = JoinSet::new();
         tasks.spawn(dispatch::run(inner.clone(), routes_rx));
+        tasks.spawn(sampler::run(inner.clone()));
         let feeds = Arc::new(feeds::Feeds::default());
         feeds.reconcile(&inner).await?;
         // Sessions for every route that has uplinks waiting or could receive downlinks.
@@ -305,6 +310,12 @@ impl Bridge {
     /// An integration's keys, region or endpoints changed: its sessions restart with the new
     /// settings (devices are provisioned again where the region changed).
     pub fn integration_reconfigured(&self, integration_id: &str) {
+        // A watch follows the new endpoint or keys too.
+        if self.watches.stop(integration_id) {
+            if let Ok(integration) = self.inner.core.store().get_integration(integration_id) {
+                self.watches.start(&self.inner, &integration);
+            }
+        }
         let _ = self
             .inner
             .routes

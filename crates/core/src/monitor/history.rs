@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_at ON messages(at_ms);
 CREATE INDEX IF NOT EXISTS messages_device_at ON messages(device_id, at_ms);
 CREATE INDEX IF NOT EXISTS messages_uuid ON messages(uuid) WHERE uuid IS NOT NULL;
+-- Each integration's outbox backlog, sampled while the bridge runs (the integration's chart).
+CREATE TABLE IF NOT EXISTS backlog (
+    at_ms INTEGER NOT NULL,
+    integration_id TEXT NOT NULL,
+    entries INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS backlog_integration_at ON backlog(integration_id, at_ms);
 -- Each device's names, so a search by DevEUI or name finds its id (and the id's index).
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY,
@@ -116,6 +123,20 @@ impl History {
             conn.execute_batch("ALTER TABLE messages ADD COLUMN seen_ms INTEGER")?;
         }
         Ok(History { conn })
+    }
+
+    /// Records each integration's backlog at `at_ms`.
+    pub fn insert_backlog(&mut self, at_ms: i64, counts: &[(String, i64)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO backlog (at_ms, integration_id, entries) VALUES (?1, ?2, ?3)")?;
+            for (integration_id, entries) in counts {
+                insert.execute(params![at_ms, integration_id, entries])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Marks the uplinks AWS echoed (each integration's copy of it), in one transaction.
@@ -318,6 +339,9 @@ impl History {
                 break;
             }
         }
+        // Backlog samples are small: only their age limits them.
+        self.conn
+            .execute("DELETE FROM backlog WHERE at_ms < ?1", [now_ms - max_age_ms])?;
         // Bounded: each round removes a share of the rows in proportion to the excess.
         for _ in 0..100 {
             let used = self.used_bytes()?;

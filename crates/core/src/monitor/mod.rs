@@ -54,6 +54,7 @@ impl Default for Retention {
 enum Job {
     Write(Arc<Message>),
     Seen(Seen),
+    Backlog(i64, Vec<(String, i64)>),
     Retention(Retention),
     Flush(mpsc::SyncSender<()>),
 }
@@ -123,6 +124,11 @@ impl Monitor {
     pub fn seen_on_aws(&self, seen: Seen) {
         let _ = self.live.send(Live::Seen(seen.clone()));
         let _ = self.send(Job::Seen(seen));
+    }
+
+    /// Records each integration's outbox backlog now (for its chart).
+    pub fn backlog(&self, counts: Vec<(String, i64)>) {
+        let _ = self.send(Job::Backlog(crate::now_ms(), counts));
     }
 
     /// Records the event as a message (see [`Message::from_event`]).
@@ -205,6 +211,11 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
             match job {
                 Job::Write(m) => batch.push(m),
                 Job::Seen(m) => seen.push(m),
+                Job::Backlog(at_ms, counts) => {
+                    if let Err(e) = history.insert_backlog(at_ms, &counts) {
+                        log_error(&format!("history: cannot record the backlog: {e}"));
+                    }
+                }
                 Job::Retention(r) => {
                     retention = r;
                     prune(history, retention);

@@ -44,12 +44,15 @@ pub struct Series {
     pub truncated: bool,
 }
 
-/// Uplinks per second in each bucket, oldest first.
+/// Uplinks per second in each bucket, oldest first, and the outbox backlog then.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Rate {
     #[ts(type = "Array<number>")]
     pub t: Vec<i64>,
     pub per_second: Vec<f64>,
+    /// The most uplinks waiting for the integration in the bucket; `null` where the bridge was
+    /// not running (no sample).
+    pub backlog: Vec<Option<f64>>,
 }
 
 /// A path the history may read: `$.` then names and indexes only (it goes into SQL as a value,
@@ -189,9 +192,22 @@ impl History {
                 *slot = c as f64 * 1000.0 / bucket_ms as f64;
             }
         }
+        let mut backlog = vec![None; n];
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT (at_ms - ?2) / ?4, max(entries) FROM backlog WHERE integration_id = ?1 \
+             AND at_ms >= ?2 AND at_ms < ?3 GROUP BY 1",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![integration_id, from_ms, to_ms, bucket_ms])?;
+        while let Some(r) = rows.next()? {
+            let (i, entries): (i64, i64) = (r.get(0)?, r.get(1)?);
+            if let Some(slot) = backlog.get_mut(i as usize) {
+                *slot = Some(entries as f64);
+            }
+        }
         Ok(Rate {
             t: (0..n).map(|i| from_ms + i as i64 * bucket_ms).collect(),
             per_second: counts,
+            backlog,
         })
     }
 }

@@ -86,6 +86,8 @@ fn a_message_keeps_its_bodies_and_links_to_the_errors_about_it() {
     assert_eq!(m.json.as_deref(), Some(json));
     assert_eq!(m.row.size, json.len() as i64);
     assert_eq!(m.source_event.as_deref(), Some(r#"{"deviceInfo":{}}"#));
+    // get() waited for the uplink only; the error may be in the writer's next batch.
+    monitor.flush();
     let related = monitor.reader().unwrap().related("uuid-alpha-5").unwrap();
     let kinds: Vec<&str> = related.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(kinds, vec!["uplink", "shadow_rejected"]);
@@ -365,6 +367,41 @@ fn a_devices_numbers_come_as_series_one_point_per_uplink() {
         h.uplink_rate("int-2", 0, 6_000, 2_000).unwrap().per_second,
         vec![0.5, 1.0, 0.5]
     );
+    // No backlog sampled (the bridge did not run): no value, not zero.
+    assert_eq!(r.backlog, vec![None, None, None]);
+}
+
+#[test]
+fn backlog_samples_chart_as_the_most_waiting_per_bucket_and_age_out() {
+    let (_dir, monitor) = monitor();
+    let mut h = History::open(&monitor.path).unwrap();
+    h.insert_backlog(500, &[("int-1".into(), 10), ("int-2".into(), 3)])
+        .unwrap();
+    h.insert_backlog(1_500, &[("int-1".into(), 40), ("int-2".into(), 0)])
+        .unwrap();
+    h.insert_backlog(4_200, &[("int-1".into(), 0)]).unwrap();
+    let r = h.uplink_rate("int-1", 0, 6_000, 2_000).unwrap();
+    assert_eq!(r.backlog, vec![Some(40.0), None, Some(0.0)]);
+    assert_eq!(
+        h.uplink_rate("int-2", 0, 6_000, 2_000).unwrap().backlog,
+        vec![Some(3.0), None, None]
+    );
+    // Retention by age takes old samples too.
+    h.prune(5_000, 1_000, i64::MAX).unwrap();
+    assert_eq!(
+        h.uplink_rate("int-1", 0, 6_000, 2_000).unwrap().backlog,
+        vec![None, None, Some(0.0)]
+    );
+    // Through the monitor's writer, as the bridge records them.
+    monitor.backlog(vec![("int-3".into(), 7)]);
+    monitor.flush();
+    let now = crate::now_ms();
+    let r = monitor
+        .reader()
+        .unwrap()
+        .uplink_rate("int-3", now - 60_000, now + 1, 60_001)
+        .unwrap();
+    assert_eq!(r.backlog, vec![Some(7.0)]);
 }
 
 #[test]
