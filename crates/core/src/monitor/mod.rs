@@ -35,6 +35,8 @@ pub const HISTORY_FILE: &str = "history.sqlite";
 const QUEUE: usize = 100_000;
 /// The most messages one history transaction takes.
 const MAX_BATCH: usize = 4096;
+/// Messages the live stream holds for slow watchers; beyond it they count as skipped.
+const LIVE_RING: usize = 1024;
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
@@ -82,7 +84,9 @@ impl Monitor {
             .map_err(|e| StoreError::Conflict(format!("cannot start the history writer: {e}")))?;
         Ok(Monitor {
             tx: Mutex::new(Some(tx)),
-            live: broadcast::channel(8192).0,
+            // The ring keeps its last messages (bodies included) alive after a burst: 1,024 is a
+            // second at 1,000/s, ten times what a viewer's forwarder reads per batch.
+            live: broadcast::channel(LIVE_RING).0,
             next_id: AtomicI64::new(last + 1),
             lost: AtomicU64::new(0),
             path,
