@@ -16,17 +16,10 @@ async fn wait_message(
     rx: &mut tokio::sync::broadcast::Receiver<Live>,
     pred: impl Fn(&Message) -> bool,
 ) -> Arc<Message> {
-    tokio::time::timeout(T, async {
-        loop {
-            match rx.recv().await {
-                Ok(Live::Message(m)) if pred(&m) => return m,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => panic!("monitor closed: {e}"),
-            }
-        }
-    })
-    .await
-    .expect("the expected message within the timeout")
+    match next_live(rx, T, |l| matches!(l, Live::Message(m) if pred(m))).await {
+        Live::Message(m) => m,
+        Live::Seen(_) => unreachable!(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,13 +4,14 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
 use helium_bridge_core::aws::provision::policy::monitor_thing_name;
 use helium_bridge_core::bridge::{Bridge, WatchPhase, WatchState};
 use helium_bridge_core::domain::{IntegrationKind, NewIntegration};
-use helium_bridge_core::monitor::{Direction, Live};
+use helium_bridge_core::monitor::{Direction, Live, Message};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -33,18 +34,12 @@ async fn wait_phase(bridge: &Bridge, integration_id: &str, phase: WatchPhase) ->
     }
 }
 
-async fn next_live(rx: &mut tokio::sync::broadcast::Receiver<Live>, pred: impl Fn(&Live) -> bool) -> Live {
-    tokio::time::timeout(T, async {
-        loop {
-            match rx.recv().await {
-                Ok(l) if pred(&l) => return l,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => panic!("monitor closed: {e}"),
-            }
-        }
-    })
-    .await
-    .expect("the expected live item within the timeout")
+/// The next live message of `kind`.
+async fn next_message(rx: &mut tokio::sync::broadcast::Receiver<Live>, kind: &str) -> Arc<Message> {
+    match next_live(rx, T, |l| matches!(l, Live::Message(m) if m.row.kind == kind)).await {
+        Live::Message(m) => m,
+        Live::Seen(_) => unreachable!(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,12 +80,9 @@ async fn the_monitor_sees_uplinks_arrive_and_publishes_downlinks_through_aws() {
     helium
         .publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone())
         .await;
-    let Live::Message(up) = next_live(&mut live, |l| matches!(l, Live::Message(m) if m.row.kind == "uplink")).await
-    else {
-        unreachable!()
-    };
+    let up = next_message(&mut live, "uplink").await;
     let uuid = up.row.uuid.clone().expect("an uplink has a uuid");
-    let Live::Seen(seen) = next_live(&mut live, |l| matches!(l, Live::Seen(_))).await else {
+    let Live::Seen(seen) = next_live(&mut live, T, |l| matches!(l, Live::Seen(_))).await else {
         unreachable!()
     };
     assert_eq!(
@@ -118,6 +110,7 @@ async fn the_monitor_sees_uplinks_arrive_and_publishes_downlinks_through_aws() {
     while carried.is_none() || taken.is_none() {
         let Live::Message(m) = next_live(
             &mut live,
+            T,
             |l| matches!(l, Live::Message(m) if m.row.kind == "aws_downlink" || m.row.kind == "downlink"),
         )
         .await
@@ -192,10 +185,7 @@ async fn a_simulated_uplink_goes_out_marked_like_a_real_one_and_a_bad_one_says_w
     assert_eq!(json["id"], id.as_str());
     assert_eq!(json["hotspots"], serde_json::json!([]));
     assert_eq!(json["metadata"]["labels"][0]["name"], "fleet-a");
-    let Live::Message(m) = next_live(&mut live, |l| matches!(l, Live::Message(m) if m.row.kind == "uplink")).await
-    else {
-        unreachable!()
-    };
+    let m = next_message(&mut live, "uplink").await;
     assert_eq!(m.row.source_id.as_deref(), Some("simulated"));
     assert_eq!(m.row.uuid.as_deref(), json["uuid"].as_str());
     // The device keeps the source it is really on (its downlinks go there).

@@ -7,8 +7,21 @@ mod common;
 use common::moto::*;
 use helium_bridge_core::aws::provision::policy::{monitor_policy_name, monitor_thing_name, policy_name};
 use helium_bridge_core::aws::Provisioner;
+use helium_bridge_core::domain::Integration;
 use serde_json::{json, Value};
 use test_harness::TestCa;
+
+/// The monitor's policy document as moto holds it.
+async fn monitor_policy(s: &Setup, integration: &Integration) -> String {
+    let policy = s
+        .iot
+        .get_policy()
+        .policy_name(monitor_policy_name(integration))
+        .send()
+        .await
+        .unwrap();
+    policy.policy_document().unwrap().to_string()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monitor_gets_its_own_thing_and_watch_only_policy_and_cleanup_removes_them() {
@@ -40,14 +53,7 @@ async fn the_monitor_gets_its_own_thing_and_watch_only_policy_and_cleanup_remove
     let attached = s.iot.list_attached_policies().target(&cert_arn).send().await.unwrap();
     let names: Vec<_> = attached.policies().iter().filter_map(|p| p.policy_name()).collect();
     assert_eq!(names, [monitor_policy_name(&a).as_str()]);
-    let doc = s
-        .iot
-        .get_policy()
-        .policy_name(monitor_policy_name(&a))
-        .send()
-        .await
-        .unwrap();
-    let doc: Value = serde_json::from_str(doc.policy_document().unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(&monitor_policy(&s, &a).await).unwrap();
     let p_ = "arn:aws:iot:us-east-1:123456789012:";
     assert_eq!(
         doc,
@@ -68,14 +74,7 @@ async fn the_monitor_gets_its_own_thing_and_watch_only_policy_and_cleanup_remove
     let mut moved = a.clone();
     moved.topic = "helium/moved".into();
     assert!(p.refresh_policy(&moved).await.unwrap());
-    let doc = s
-        .iot
-        .get_policy()
-        .policy_name(monitor_policy_name(&a))
-        .send()
-        .await
-        .unwrap();
-    assert!(doc.policy_document().unwrap().contains("topicfilter/helium/moved"));
+    assert!(monitor_policy(&s, &a).await.contains("topicfilter/helium/moved"));
 
     // Cleanup removes the monitor's thing, certificate and policy with the devices'.
     let report = p.deprovision(&a).await.unwrap();

@@ -354,3 +354,22 @@ pub fn uplink(eui: &str, fcnt: u32, uuid: &str) -> Vec<u8> {
     v["deduplicationId"] = Value::String(uuid.into());
     serde_json::to_vec(&v).unwrap()
 }
+
+/// Waits for the first item of the monitor's live stream matching `pred`.
+pub async fn next_live(
+    rx: &mut tokio::sync::broadcast::Receiver<helium_bridge_core::monitor::Live>,
+    timeout: Duration,
+    pred: impl Fn(&helium_bridge_core::monitor::Live) -> bool,
+) -> helium_bridge_core::monitor::Live {
+    tokio::time::timeout(timeout, async {
+        loop {
+            match rx.recv().await {
+                Ok(l) if pred(&l) => return l,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("monitor closed: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the expected live item within the timeout")
+}
