@@ -11,15 +11,11 @@ use helium_bridge_core::monitor::{Direction, Live, Message, MessageFilter};
 
 const T: Duration = Duration::from_secs(20);
 
-/// Waits for the first live message matching `pred`.
 async fn wait_message(
     rx: &mut tokio::sync::broadcast::Receiver<Live>,
     pred: impl Fn(&Message) -> bool,
 ) -> Arc<Message> {
-    match next_live(rx, T, |l| matches!(l, Live::Message(m) if pred(m))).await {
-        Live::Message(m) => m,
-        Live::Seen(_) => unreachable!(),
-    }
+    next_message(rx, T, pred).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

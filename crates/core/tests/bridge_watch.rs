@@ -4,14 +4,13 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
 use helium_bridge_core::aws::provision::policy::monitor_thing_name;
 use helium_bridge_core::bridge::{Bridge, WatchPhase, WatchState};
 use helium_bridge_core::domain::{IntegrationKind, NewIntegration};
-use helium_bridge_core::monitor::{Direction, Live, Message};
+use helium_bridge_core::monitor::{Direction, Live};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -31,14 +30,6 @@ async fn wait_phase(bridge: &Bridge, integration_id: &str, phase: WatchPhase) ->
             "the monitor never reached {phase:?}: {states:?}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// The next live message of `kind`.
-async fn next_message(rx: &mut tokio::sync::broadcast::Receiver<Live>, kind: &str) -> Arc<Message> {
-    match next_live(rx, T, |l| matches!(l, Live::Message(m) if m.row.kind == kind)).await {
-        Live::Message(m) => m,
-        Live::Seen(_) => unreachable!(),
     }
 }
 
@@ -80,7 +71,7 @@ async fn the_monitor_sees_uplinks_arrive_and_publishes_downlinks_through_aws() {
     helium
         .publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone())
         .await;
-    let up = next_message(&mut live, "uplink").await;
+    let up = next_message(&mut live, T, |m| m.row.kind == "uplink").await;
     let uuid = up.row.uuid.clone().expect("an uplink has a uuid");
     let Live::Seen(seen) = next_live(&mut live, T, |l| matches!(l, Live::Seen(_))).await else {
         unreachable!()
@@ -185,7 +176,7 @@ async fn a_simulated_uplink_goes_out_marked_like_a_real_one_and_a_bad_one_says_w
     assert_eq!(json["id"], id.as_str());
     assert_eq!(json["hotspots"], serde_json::json!([]));
     assert_eq!(json["metadata"]["labels"][0]["name"], "fleet-a");
-    let m = next_message(&mut live, "uplink").await;
+    let m = next_message(&mut live, T, |m| m.row.kind == "uplink").await;
     assert_eq!(m.row.source_id.as_deref(), Some("simulated"));
     assert_eq!(m.row.uuid.as_deref(), json["uuid"].as_str());
     // The device keeps the source it is really on (its downlinks go there).

@@ -373,3 +373,16 @@ pub async fn next_live(
     .await
     .expect("the expected live item within the timeout")
 }
+
+/// Waits for the first live message matching `pred`.
+pub async fn next_message(
+    rx: &mut tokio::sync::broadcast::Receiver<helium_bridge_core::monitor::Live>,
+    timeout: Duration,
+    pred: impl Fn(&helium_bridge_core::monitor::Message) -> bool,
+) -> Arc<helium_bridge_core::monitor::Message> {
+    use helium_bridge_core::monitor::Live;
+    match next_live(rx, timeout, |l| matches!(l, Live::Message(m) if pred(m))).await {
+        Live::Message(m) => m,
+        Live::Seen(_) => unreachable!("the predicate takes messages only"),
+    }
+}
