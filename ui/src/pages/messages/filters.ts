@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import type { MessageFilter } from "../../bindings";
 
 /** The kind select: a kind, all of them (""), or only errors and warnings. */
-export type KindChoice = "" | "uplink" | "join" | "downlink" | "shadow_update" | "problems";
+export type KindChoice = "" | "uplink" | "join" | "downlink" | "aws_downlink" | "shadow_update" | "problems";
 export type LevelChoice = "" | "info" | "warn" | "error";
 
 export const KIND_OPTIONS: { value: KindChoice; label: string }[] = [
@@ -11,6 +11,8 @@ export const KIND_OPTIONS: { value: KindChoice; label: string }[] = [
   { value: "uplink", label: "uplink" },
   { value: "join", label: "join" },
   { value: "downlink", label: "downlink" },
+  // Downlinks the integration's AWS monitor saw on the down topics (Watch AWS).
+  { value: "aws_downlink", label: "aws_downlink" },
   { value: "shadow_update", label: "shadow_update" },
   { value: "problems", label: "Errors & warnings only" },
 ];
