@@ -268,6 +268,14 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     click(&app, "[data-testid=integration-details]");
     app.wait_for("[data-testid=rate-chart] [data-drawing=drawn]", WAIT);
     app.wait_for("[data-testid=backlog-chart]", WAIT);
+    // Drawn, the charts fit the room kept for them while loading: nothing below moved under
+    // the pointer (a click meant for a switch below would land on another).
+    let slot = app.execute(
+        "const s = document.querySelector('.rate-chart-slot');\
+         return [s.offsetHeight, parseFloat(getComputedStyle(s).minHeight)]",
+        json!([]),
+    );
+    assert_eq!(slot[0], slot[1], "the drawn charts' height, and the room kept: {slot}");
     app.execute(
         "document.querySelector('[data-testid=integration-rate-chart]').scrollIntoView({ block: 'start' })",
         json!([]),

@@ -106,6 +106,14 @@ describe("Watch AWS", () => {
     expect(screen.getByTestId("publish-result")).toHaveClass("inline-error");
   });
 
+  it("says when the devices cannot be listed, and sends nothing", async () => {
+    mockCommands({ list_devices: { reject: { message: "database is locked" } } });
+    render(<WatchAws integrations={[farm]} preferred="" />);
+    await userEvent.click(screen.getByTestId("simulate-uplink"));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not list the devices: database is locked");
+    expect(screen.getByTestId("simulate-send")).toBeDisabled();
+  });
+
   it("simulates an uplink for the chosen device, checks the port, and says where it went or why not", async () => {
     let answer: unknown = 1;
     mockCommands({

@@ -107,8 +107,11 @@ impl Monitor {
     pub fn record(&self, mut m: Message) {
         m.row.id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let m = Arc::new(m);
-        let _ = self.live.send(Live::Message(m.clone()));
-        if self.send(Job::Write(m)).is_err() {
+        // Queued for the history before it is shown: whoever sees it live and then asks the
+        // history (`get` flushes) finds it there.
+        let queued = self.send(Job::Write(m.clone())).is_ok();
+        let _ = self.live.send(Live::Message(m));
+        if !queued {
             self.lost.fetch_add(1, Ordering::Relaxed);
             return;
         }
@@ -126,8 +129,9 @@ impl Monitor {
     /// AWS echoed an uplink to the integration's monitor: its message is marked, live and in
     /// the history. Never blocks (a mark the queue has no room for is dropped).
     pub fn seen_on_aws(&self, seen: Seen) {
-        let _ = self.live.send(Live::Seen(seen.clone()));
-        let _ = self.send(Job::Seen(seen));
+        // The history first, as for messages.
+        let _ = self.send(Job::Seen(seen.clone()));
+        let _ = self.live.send(Live::Seen(seen));
     }
 
     /// Records each integration's outbox backlog now (for its chart).

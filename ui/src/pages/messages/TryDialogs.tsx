@@ -1,11 +1,15 @@
 // Trying the pipe from the Messages page: publish a downlink through AWS (as an AWS application
 // would), or simulate an uplink for a device (marked `metadata.simulated`). Both pick a device,
 // send, and show the answer or the refusal.
-import { useEffect, useId, useState, type ReactNode } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { listDevices, publishDownlinkViaAws, simulateUplink, toError } from "../../api";
-import type { Device, Integration } from "../../bindings";
+import type { Integration } from "../../bindings";
 import { Dialog } from "../../components";
 import { plural } from "../../format";
+import { useCommand } from "../../useCommand";
+
+/** The device list follows devices added or renamed meanwhile. */
+const DEVICES = ["devices"];
 
 const EXAMPLE_DOWNLINK = '{"payload_raw": "AQID", "port": 1, "confirmed": false}';
 
@@ -33,25 +37,13 @@ function TryDialog({
   children: ReactNode;
 }) {
   const titleId = useId();
-  const [devices, setDevices] = useState<Device[] | null>(null);
-  const [device, setDevice] = useState("");
+  const [devices] = useCommand(listDevices, DEVICES);
+  const [chosen, setChosen] = useState("");
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>(null);
-
-  useEffect(() => {
-    let cancelled = false;
-    listDevices().then(
-      (d) => {
-        if (cancelled) return;
-        setDevices(d);
-        setDevice((current) => current || d[0]?.id || "");
-      },
-      (e: unknown) => {
-        if (!cancelled) setOutcome({ ok: false, text: toError(e).message });
-      },
-    );
-    return () => void (cancelled = true);
-  }, []);
+  const list = devices.status === "ready" ? devices.data : [];
+  // The first device until the user picks one.
+  const device = chosen || list[0]?.id || "";
 
   const send = () => {
     setBusy(true);
@@ -101,16 +93,21 @@ function TryDialog({
             className="input"
             data-testid={`${testId}-device`}
             value={device}
-            disabled={devices === null}
-            onChange={(e) => setDevice(e.target.value)}
+            disabled={devices.status !== "ready"}
+            onChange={(e) => setChosen(e.target.value)}
           >
-            {(devices ?? []).map((d) => (
+            {list.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name || d.id}
               </option>
             ))}
           </select>
         </label>
+        {devices.status === "error" ? (
+          <p className="note inline-error" role="alert">
+            Could not list the devices: {devices.error.message}
+          </p>
+        ) : null}
         {children}
         {outcome ? (
           <p className={outcome.ok ? "note check-ok" : "note inline-error"} role="status" data-testid={`${testId}-result`}>
