@@ -103,6 +103,31 @@ fn pss_by_process(root: u32) -> String {
         .join(", ")
 }
 
+/// Where one process's PSS is: the largest mappings by kind (`[heap]`, anonymous memory,
+/// each library or file), in MB.
+fn pss_by_mapping(pid: u32) -> String {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by: HashMap<String, u64> = HashMap::new();
+    let mut current = String::new();
+    for line in smaps.lines() {
+        if let Some(kib) = line.strip_prefix("Pss:") {
+            let kib: u64 = kib.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            *by.entry(current.clone()).or_default() += kib;
+        } else if line.split_whitespace().next().is_some_and(|f| f.contains('-') && !f.ends_with(':')) {
+            // A mapping's header: address range, perms, offset, dev, inode, then the path if any.
+            let path = line.split_whitespace().nth(5).unwrap_or("[anon]");
+            current = path.rsplit('/').next().unwrap_or(path).to_string();
+        }
+    }
+    let mut v: Vec<(String, u64)> = by.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.iter()
+        .take(6)
+        .map(|(k, kib)| format!("{k} {:.0}", *kib as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn name(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .unwrap_or_default()
@@ -224,6 +249,8 @@ fn main() {
     let hello_pid = find(hello_exe);
     std::thread::sleep(Duration::from_secs(8));
     let baseline = settled_pss(hello_pid);
+    let hello_processes = pss_by_process(hello_pid);
+    let hello_mappings = pss_by_mapping(hello_pid);
     drop(hello);
 
     let Seeded { app, lns, .. } = open_seeded(&lab, &mut gui);
@@ -233,6 +260,7 @@ fn main() {
     let idle = settled_pss(app_pid);
 
     let idle_processes = pss_by_process(app_pid);
+    let idle_mappings = pss_by_mapping(app_pid);
     let mut sent = 0u64;
     // The same load with another page open: what the bridge costs without the viewer.
     let elsewhere = phase(&app, app_pid, || load(&lns, rate, seconds, &mut sent, app_pid));
@@ -250,6 +278,7 @@ fn main() {
     nav(&app, "integrations");
     std::thread::sleep(Duration::from_secs(30));
     let after = settled_pss(app_pid);
+    let after_mappings = pss_by_mapping(app_pid);
 
     println!("P4/P5: the Messages page under {rate} uplinks/s for {seconds} s (release, Xvfb 1280×800); PSS of the app and its WebKit processes");
     println!("  hello-world Tauri app   {baseline:7.1} MB");
@@ -265,7 +294,8 @@ fn main() {
         "  30 s after leaving      {after:7.1} MB  {:+.1} % of idle (target within ±10 %)",
         (after / idle - 1.0) * 100.0
     );
-    println!("  by process: idle [{idle_processes}]; after the viewer's load [{loaded_processes}] (MB)");
+    println!("  by process: hello [{hello_processes}]; idle [{idle_processes}]; after the viewer's load [{loaded_processes}] (MB)");
+    println!("  the app's own process by mapping: hello [{hello_mappings}]; idle [{idle_mappings}]; 30 s after leaving [{after_mappings}] (MB)");
     println!("  sent {sent} uplinks");
     print_phase("Integrations page under load", &elsewhere);
     print_phase("Messages page under load     ", &viewer);
