@@ -113,7 +113,11 @@ fn pss_by_mapping(pid: u32) -> String {
         if let Some(kib) = line.strip_prefix("Pss:") {
             let kib: u64 = kib.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0);
             *by.entry(current.clone()).or_default() += kib;
-        } else if line.split_whitespace().next().is_some_and(|f| f.contains('-') && !f.ends_with(':')) {
+        } else if line
+            .split_whitespace()
+            .next()
+            .is_some_and(|f| f.contains('-') && !f.ends_with(':'))
+        {
             // A mapping's header: address range, perms, offset, dev, inode, then the path if any.
             let path = line.split_whitespace().nth(5).unwrap_or("[anon]");
             current = path.rsplit('/').next().unwrap_or(path).to_string();

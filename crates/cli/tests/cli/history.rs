@@ -119,9 +119,13 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
     assert!(o.stderr.contains("exported 3 message(s) to "), "{}", o.stderr);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("id,time,kind,direction,level,device_id"), "{csv}");
     assert!(
-        lines[1].starts_with("3,") && lines[1].ends_with(r#""{""fcnt"":9,""note"":""a, \""b\""""}""#),
+        lines[0].starts_with("id,time,kind,direction,level,device_id") && lines[0].ends_with(",json,seen_on_aws"),
+        "{csv}"
+    );
+    assert!(
+        // The JSON, then an empty seen_on_aws (nothing watched AWS here).
+        lines[1].starts_with("3,") && lines[1].ends_with(r#""{""fcnt"":9,""note"":""a, \""b\""""}","#),
         "{csv}"
     );
     assert!(lines[3].starts_with("1,"), "{csv}");

@@ -27,7 +27,7 @@ impl std::str::FromStr for ExportFormat {
     }
 }
 
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 17] = [
     "id",
     "time",
     "kind",
@@ -44,6 +44,8 @@ const CSV_HEADER: [&str; 16] = [
     "size",
     "text",
     "json",
+    // When the integration's AWS monitor saw the uplink arrive (Watch AWS); empty otherwise.
+    "seen_on_aws",
 ];
 
 /// An RFC 3339 time (`2026-12-04T10:00:00Z`) as milliseconds since the epoch.
@@ -60,7 +62,7 @@ fn iso(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
-fn csv_record(m: &Message) -> [String; 16] {
+fn csv_record(m: &Message) -> [String; 17] {
     let r = &m.row;
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     [
@@ -80,6 +82,7 @@ fn csv_record(m: &Message) -> [String; 16] {
         r.size.to_string(),
         r.text.clone(),
         m.json.as_deref().unwrap_or_default().to_string(),
+        r.seen_ms.map(iso).unwrap_or_default(),
     ]
 }
 

@@ -151,6 +151,11 @@ fn exports_write_the_filtered_set_as_csv_and_ndjson() {
     monitor.record(uplink("alpha", 1, r#"{"a":"comma, and \"quotes\""}"#));
     monitor.record(uplink("beta", 2, "{}"));
     monitor.record(uplink("alpha", 3, "{\"line\":\"one\ntwo\"}"));
+    monitor.seen_on_aws(Seen {
+        integration_id: "int-1".into(),
+        uuid: "uuid-alpha-3".into(),
+        at_ms: 1_000,
+    });
     monitor.flush();
     let h = monitor.reader().unwrap();
     let f = MessageFilter {
@@ -169,6 +174,8 @@ fn exports_write_the_filtered_set_as_csv_and_ndjson() {
     assert_eq!(&rows[0][15], "{\"line\":\"one\ntwo\"}");
     assert_eq!(&rows[1][15], r#"{"a":"comma, and \"quotes\""}"#);
     assert_eq!(&rows[1][1], "1970-01-01T00:00:00.001Z");
+    assert_eq!(&headers[16], "seen_on_aws");
+    assert_eq!((&rows[0][16], &rows[1][16]), ("1970-01-01T00:00:01Z", ""));
 
     let mut nd = Vec::new();
     assert_eq!(export(&h, &f, ExportFormat::Ndjson, &mut nd).unwrap(), 2);
