@@ -284,3 +284,69 @@ async fn a_downlink_from_the_app_needs_a_known_device_and_a_running_bridge() {
         ("unavailable", "the bridge is not running; downlinks go out through it")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_through_aws_simulating_and_watching_say_what_is_wrong() {
+    let (_dir, control) = opened();
+    let store = control.core().store();
+    store
+        .record_device_seen(&crate::domain::DeviceSeen {
+            id: "dev-1".into(),
+            name: "porch".into(),
+            dev_eui: "0102030405060708".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let integration = store
+        .create_integration(&crate::domain::NewIntegration {
+            kind: crate::domain::IntegrationKind::AwsIotCore,
+            name: "farm".into(),
+            region: "us-east-1".into(),
+            topic: "helium/uplinks".into(),
+            endpoint: Default::default(),
+            forward_joins: false,
+        })
+        .unwrap();
+    drop(store);
+    let error = |r: Result<Reply, ControlError>| {
+        let e = r.unwrap_err();
+        (e.code, e.message)
+    };
+    let publish = |device: &str, downlink: &str| Request::DownlinkViaAws {
+        integration: "farm".into(),
+        device: device.into(),
+        downlink: downlink.into(),
+    };
+    assert_eq!(
+        error(control.handle(publish("nope", "{}")).await),
+        ("not_found".into(), "device \"nope\" not found".into())
+    );
+    let (code, message) = error(control.handle(publish("dev-1", "{\"payload_raw\":")).await);
+    assert_eq!(code, "invalid");
+    assert!(message.starts_with("the downlink is not JSON: EOF"), "{message}");
+    // Well-formed, but nothing runs here to publish it.
+    assert_eq!(
+        error(control.handle(publish("dev-1", "{}")).await),
+        ("unavailable".into(), "the bridge is not running".into())
+    );
+
+    let simulate = |payload: &str| Request::DeviceSimulateUplink {
+        device: "0102030405060708".into(),
+        port: 1,
+        payload: payload.into(),
+    };
+    let (code, message) = error(control.handle(simulate("")).await);
+    assert_eq!((code.as_str(), message.as_str()), ("invalid", "the payload is empty"));
+    assert_eq!(
+        error(control.handle(simulate("0102")).await),
+        ("unavailable".into(), "the bridge is not running".into())
+    );
+    let watch = Request::IntegrationWatch {
+        integration: integration.id.clone(),
+        on: true,
+    };
+    assert_eq!(
+        error(control.handle(watch).await),
+        ("unavailable".into(), "the bridge is not running".into())
+    );
+}
