@@ -7,16 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use helium_bridge_core::monitor::{Direction, Live, Message, MessageFilter};
+use helium_bridge_core::monitor::{Direction, MessageFilter};
 
 const T: Duration = Duration::from_secs(20);
-
-async fn wait_message(
-    rx: &mut tokio::sync::broadcast::Receiver<Live>,
-    pred: impl Fn(&Message) -> bool,
-) -> Arc<Message> {
-    next_message(rx, T, pred).await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
@@ -36,7 +29,7 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
         .publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone())
         .await;
     let (topic, published) = out.next(T).await.expect("the uplink at AWS");
-    let m = wait_message(&mut live, |m| m.row.kind == "uplink").await;
+    let m = next_message(&mut live, T, |m| m.row.kind == "uplink").await;
     assert_eq!(m.row.direction, Direction::Up);
     assert_eq!(m.row.topic.as_deref(), Some(topic.as_str()));
     assert_eq!(m.row.integration_id.as_deref(), Some(integration.id.as_str()));
@@ -60,7 +53,7 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     // A bad downlink from AWS: a message with the body as it came and why it was refused.
     let down = format!("helium/devices/{id}/down");
     out.publish(&down, r#"{"payload_raw":"@@@"}"#).await;
-    let bad = wait_message(&mut live, |m| m.row.kind == "downlink").await;
+    let bad = next_message(&mut live, T, |m| m.row.kind == "downlink").await;
     assert_eq!(bad.row.level, "error");
     assert_eq!(bad.row.direction, Direction::Down);
     assert!(
@@ -74,7 +67,7 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     // A good one reaches the LNS, and says so.
     out.publish(&down, r#"{"payload_raw":"AQID","port":3}"#).await;
     lns.next(T).await.expect("the downlink at the LNS");
-    let good = wait_message(&mut live, |m| m.row.kind == "downlink").await;
+    let good = next_message(&mut live, T, |m| m.row.kind == "downlink").await;
     assert_eq!(good.row.level, "info");
     assert!(good.row.text.contains("3 bytes, port 3"), "{}", good.row.text);
 

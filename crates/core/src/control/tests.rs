@@ -253,6 +253,20 @@ async fn a_label_goes_on_many_targets_at_once_all_or_none() {
     assert_eq!(e.message, "name at least one device or integration");
 }
 
+/// Device `dev-1` ("porch", DevEUI 0102030405060708), as if it had sent an uplink.
+fn seen_porch(control: &Control) {
+    control
+        .core()
+        .store()
+        .record_device_seen(&crate::domain::DeviceSeen {
+            id: "dev-1".into(),
+            name: "porch".into(),
+            dev_eui: "0102030405060708".into(),
+            ..Default::default()
+        })
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_downlink_from_the_app_needs_a_known_device_and_a_running_bridge() {
     let (_dir, control) = opened();
@@ -267,16 +281,7 @@ async fn a_downlink_from_the_app_needs_a_known_device_and_a_running_bridge() {
         (e.code.as_str(), e.message.as_str()),
         ("not_found", "device \"0102030405060708\" not found")
     );
-    control
-        .core()
-        .store()
-        .record_device_seen(&crate::domain::DeviceSeen {
-            id: "dev-1".into(),
-            name: "porch".into(),
-            dev_eui: "0102030405060708".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    seen_porch(&control);
     // Nothing runs here: the downlink is refused with why, not queued somewhere it never leaves.
     let e = control.handle(downlink("dev-1")).await.unwrap_err();
     assert_eq!(
@@ -288,15 +293,8 @@ async fn a_downlink_from_the_app_needs_a_known_device_and_a_running_bridge() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishing_through_aws_simulating_and_watching_say_what_is_wrong() {
     let (_dir, control) = opened();
+    seen_porch(&control);
     let store = control.core().store();
-    store
-        .record_device_seen(&crate::domain::DeviceSeen {
-            id: "dev-1".into(),
-            name: "porch".into(),
-            dev_eui: "0102030405060708".into(),
-            ..Default::default()
-        })
-        .unwrap();
     let integration = store
         .create_integration(&crate::domain::NewIntegration {
             kind: crate::domain::IntegrationKind::AwsIotCore,
