@@ -283,8 +283,13 @@ commands! {
 
     /// A page of the history, newest first, after `after` (`limit` up to 1,000).
     async fn search_history(state, filter: MessageFilter, after: Option<Cursor>, limit: usize) -> HistoryPage {
-        let history = core(&state)?.monitor().reader()?;
-        blocking(move || history.search(&filter, after, limit)).await
+        let core = state.core.clone().ok_or_else(|| not_open(&state))?;
+        blocking(move || {
+            // What was shown live is in the history it searches (messages wait a moment there).
+            core.monitor().flush();
+            core.monitor().reader()?.search(&filter, after, limit)
+        })
+        .await
     }
 
     /// One message with its JSON and source event; `null` when retention removed it.
@@ -295,8 +300,12 @@ commands! {
 
     /// The messages about one uplink (its copy per integration, the errors about it).
     async fn related_messages(state, uuid: String) -> Vec<MessageRow> {
-        let history = core(&state)?.monitor().reader()?;
-        blocking(move || history.related(&uuid)).await
+        let core = state.core.clone().ok_or_else(|| not_open(&state))?;
+        blocking(move || {
+            core.monitor().flush();
+            core.monitor().reader()?.related(&uuid)
+        })
+        .await
     }
 
     /// Writes what `filter` finds to a file the user picks in a save dialog, streamed; `null`

@@ -37,6 +37,8 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+const SOURCE_EVENT: &[u8] = include_bytes!("../../../tests/fixtures/chirpstack/reference.json");
+
 fn message(i: usize, devices: usize, start_ms: i64) -> Message {
     let d = i % devices;
     let json = format!(
@@ -55,7 +57,9 @@ fn message(i: usize, devices: usize, start_ms: i64) -> Message {
         "info",
         format!("uplink from sensor-{d} (fcnt {i}) queued for helium/uplinks"),
     )
-    .with_json(json.into());
+    .with_json(json.into())
+    // The ChirpStack event each uplink came from, as the bridge keeps it (~1.2 KB).
+    .with_source_event(SOURCE_EVENT);
     m.row.id = i as i64 + 1;
     m.row.at_ms = start_ms + i as i64 * 100;
     m.row.device_id = Some(format!("device-{d}"));

@@ -38,6 +38,8 @@ const MAX_BATCH: usize = 4096;
 /// Messages the live stream holds for slow watchers; beyond it they count as skipped.
 const LIVE_RING: usize = 1024;
 /// How often retention runs.
+/// How long messages may wait for more before they are written (unless flushed).
+const LINGER: Duration = Duration::from_millis(100);
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// How long and how much history is kept.
@@ -214,8 +216,13 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
+        // Messages gather for a moment before they are written: one transaction rewrites the
+        // table's and indexes' last pages once, so bigger batches cost less per message. A
+        // flush is served at once.
+        let until = std::time::Instant::now() + LINGER;
         let mut next = Some(first);
         while let Some(job) = next.take() {
+            let flush = matches!(job, Job::Flush(_));
             match job {
                 Job::Write(m) => batch.push(m),
                 Job::Seen(m) => seen.push(m),
@@ -230,8 +237,9 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
                 }
                 Job::Flush(done) => flushes.push(done),
             }
-            if batch.len() + seen.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
+            if batch.len() + seen.len() < MAX_BATCH && !flush {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                next = rx.recv_timeout(left).ok();
             }
         }
         if let Err(e) = history.insert(&batch, &mut known) {
