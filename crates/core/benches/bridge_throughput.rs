@@ -6,7 +6,7 @@
 //!
 //!     cargo bench -p helium-bridge-core --bench bridge_throughput
 //!
-//! `BENCH_DEVICES=200,500` and `BENCH_PAIRS=5` change the fleet sizes and the latency pairs;
+//! `BENCH_DEVICES=200,500` and `BENCH_PAIRS=5` change the fleet sizes and the latency pairs (0: none);
 //! `BENCH_BURST=40` the uplinks per device in a throughput burst; `BENCH_DECODER=js` (or
 //! `cayenne`) attaches a decoder to the devices' label, so every uplink is decoded too.
 
@@ -415,6 +415,8 @@ async fn main() {
         print("raw relay", &r);
         drop(relay);
         let mut bridged = side(&ca, &devices, Some(&tmp.path().join(format!("t{k}")))).await;
+        // A mark a profiler can wait for, to record the bridge only.
+        eprintln!("bridge phase starts");
         let b = bridged.phase(&devices, burst, None).await;
         print("bridge", &b);
         println!(
@@ -427,7 +429,10 @@ async fn main() {
         );
     }
 
-    let pairs = env_list("BENCH_PAIRS", &[5])[0].max(1);
+    let pairs = env_list("BENCH_PAIRS", &[5])[0];
+    if pairs == 0 {
+        return; // `BENCH_PAIRS=0`: throughput only.
+    }
     let devices = euis(LATENCY_DEVICES);
     println!("latency: {LATENCY_DEVICES} devices at {LATENCY_RATE} uplinks/s, {LATENCY_MSGS} uplinks a run, {pairs} relay/bridge pairs");
     let mut relay = side(&ca, &devices, None).await;

@@ -110,6 +110,11 @@ pub(super) fn enqueue(
     entries: &[Enqueue<'_>],
 ) -> Result<Vec<Option<i64>>> {
     super::devices::upsert_device(conn, seen, 1)?;
+    enqueue_entries(conn, entries)
+}
+
+/// The outbox entries of one uplink alone (the caller records the device sighting).
+pub(super) fn enqueue_entries(conn: &rusqlite::Connection, entries: &[Enqueue<'_>]) -> Result<Vec<Option<i64>>> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO outbox (integration_id, device_id, uuid, payload, created_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -9,8 +9,9 @@ use std::thread::JoinHandle;
 
 use tokio::sync::broadcast;
 
+use super::devices::upsert_device;
 use super::events::insert_event;
-use super::outbox::{enqueue, oldest_age_ms, Enqueue};
+use super::outbox::{enqueue, enqueue_entries, oldest_age_ms, Enqueue};
 use super::{Store, StoreError};
 use crate::domain::DeviceSeen;
 use crate::events::{Event, KEEP_EVENTS};
@@ -191,6 +192,13 @@ enum Applied {
 }
 
 fn apply(store: &mut Store, jobs: Vec<Job>) {
+    // Uplinks go in without a savepoint each, and each device's sighting is written once for
+    // the batch; should any uplink fail, the batch is written again one savepoint per uplink,
+    // so only the bad one fails.
+    let jobs = match uplinks_at_once(store, jobs) {
+        Ok(()) => return,
+        Err(jobs) => jobs,
+    };
     let mut applied = Vec::with_capacity(jobs.len());
     let committed = (|| -> Result<i64, StoreError> {
         let tx = store.conn.transaction()?;
@@ -245,12 +253,63 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
     }
 }
 
-/// One uplink inside a savepoint, so a bad one (its integration just removed) fails alone.
-/// (Prepared once: `Transaction::savepoint` would parse its SQL on every uplink.)
-fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
-    tx.prepare_cached("SAVEPOINT uplink")?.execute([])?;
-    let entries: Vec<Enqueue<'_>> = rows
-        .entries
+/// A batch of uplinks in one transaction, no savepoints, one sighting per device. Gives the
+/// jobs back, untouched, when it is not a batch of uplinks or when any row fails (the
+/// transaction is then rolled back).
+fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
+    if !jobs.iter().all(|j| matches!(j, Job::Uplink(..))) {
+        return Err(jobs);
+    }
+    let written = (|| -> Result<(Vec<Vec<Option<i64>>>, i64), StoreError> {
+        let tx = store.conn.transaction()?;
+        let mut seqs = Vec::with_capacity(jobs.len());
+        // Per device: its sightings merged as one after another would have left the row, and
+        // how many uplinks it sent.
+        let mut sightings: std::collections::HashMap<&str, (DeviceSeen, i64)> = Default::default();
+        for job in &jobs {
+            let Job::Uplink(rows, _) = job else { unreachable!() };
+            seqs.push(enqueue_entries(&tx, &entries(rows))?);
+            match sightings.get_mut(rows.seen.id.as_str()) {
+                Some((seen, uplinks)) => {
+                    *seen = merged(seen, &rows.seen);
+                    *uplinks += 1;
+                }
+                None => {
+                    sightings.insert(&rows.seen.id, (rows.seen.clone(), 1));
+                }
+            }
+        }
+        for (seen, uplinks) in sightings.into_values() {
+            upsert_device(&tx, &seen, uplinks)?;
+        }
+        let oldest = oldest_age_ms(&tx)?;
+        tx.commit()?;
+        Ok((seqs, oldest))
+    })();
+    let Ok((seqs, oldest_age_ms)) = written else {
+        return Err(jobs);
+    };
+    for (job, seqs) in jobs.into_iter().zip(seqs) {
+        let Job::Uplink(_, done) = job else { unreachable!() };
+        done(Ok(Committed { seqs, oldest_age_ms }));
+    }
+    Ok(())
+}
+
+/// A later sighting over an earlier one, the way `upsert_device` updates the row: what the
+/// later one lacks (AppEUI, DevAddr, application) is kept; the last-seen time only grows.
+fn merged(earlier: &DeviceSeen, later: &DeviceSeen) -> DeviceSeen {
+    DeviceSeen {
+        app_eui: later.app_eui.clone().or_else(|| earlier.app_eui.clone()),
+        devaddr: later.devaddr.clone().or_else(|| earlier.devaddr.clone()),
+        application_id: later.application_id.clone().or_else(|| earlier.application_id.clone()),
+        seen_at_ms: later.seen_at_ms.max(earlier.seen_at_ms),
+        ..later.clone()
+    }
+}
+
+fn entries(rows: &UplinkRows) -> Vec<Enqueue<'_>> {
+    rows.entries
         .iter()
         .map(|e| Enqueue {
             integration_id: &e.integration_id,
@@ -258,8 +317,14 @@ fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Optio
             uuid: &e.uuid,
             payload: &e.payload,
         })
-        .collect();
-    match enqueue(tx, &rows.seen, &entries) {
+        .collect()
+}
+
+/// One uplink inside a savepoint, so a bad one (its integration just removed) fails alone.
+/// (Prepared once: `Transaction::savepoint` would parse its SQL on every uplink.)
+fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
+    tx.prepare_cached("SAVEPOINT uplink")?.execute([])?;
+    match enqueue(tx, &rows.seen, &entries(rows)) {
         Ok(seqs) => {
             tx.prepare_cached("RELEASE uplink")?.execute([])?;
             Ok(seqs)
@@ -269,5 +334,115 @@ fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Optio
             tx.prepare_cached("RELEASE uplink")?.execute([])?;
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::domain::{IntegrationKind, NewIntegration};
+
+    type Outcomes = Arc<Mutex<Vec<(String, Result<Committed, WriteError>)>>>;
+
+    fn sighting(id: &str, at: i64, app_eui: Option<&str>) -> DeviceSeen {
+        DeviceSeen {
+            id: id.into(),
+            name: format!("dev {id} at {at}"),
+            dev_eui: "0102030405060708".into(),
+            app_eui: app_eui.map(Into::into),
+            devaddr: None,
+            source: "chirpstack".into(),
+            application_id: None,
+            seen_at_ms: at,
+        }
+    }
+
+    fn job(outcomes: &Outcomes, seen: DeviceSeen, integration_id: &str, uuid: &str) -> Job {
+        let rows = UplinkRows {
+            seen,
+            entries: vec![RowEntry {
+                integration_id: integration_id.into(),
+                uuid: uuid.into(),
+                payload: format!("{{\"uuid\":\"{uuid}\"}}").into(),
+            }],
+        };
+        let (outcomes, uuid) = (outcomes.clone(), uuid.to_string());
+        Job::Uplink(rows, Box::new(move |r| outcomes.lock().unwrap().push((uuid, r))))
+    }
+
+    fn store_with_integration() -> (Store, String) {
+        let s = Store::open_in_memory().unwrap();
+        let i = s
+            .create_integration(&NewIntegration {
+                kind: IntegrationKind::AwsIotCore,
+                name: "aws".into(),
+                region: "us-east-1".into(),
+                topic: "helium/uplinks".into(),
+                endpoint: Default::default(),
+                forward_joins: false,
+            })
+            .unwrap();
+        (s, i.id)
+    }
+
+    #[test]
+    fn a_batch_of_uplinks_counts_each_and_merges_each_devices_sightings() {
+        let (mut s, i) = store_with_integration();
+        let outcomes = Outcomes::default();
+        apply(
+            &mut s,
+            vec![
+                job(&outcomes, sighting("a", 10, Some("00000000000000AA")), &i, "u1"),
+                job(&outcomes, sighting("b", 11, None), &i, "u2"),
+                job(&outcomes, sighting("a", 12, None), &i, "u3"),
+                // A redelivery: stored once.
+                job(&outcomes, sighting("a", 13, None), &i, "u1"),
+            ],
+        );
+        let outcomes = outcomes.lock().unwrap();
+        let seqs: Vec<_> = outcomes.iter().map(|(_, r)| r.as_ref().unwrap().seqs[0]).collect();
+        assert!(seqs[..3].iter().all(Option::is_some), "{seqs:?}");
+        assert_eq!(seqs[3], None, "the redelivered uuid is kept once");
+        let devices = s.list_devices().unwrap();
+        let a = devices.iter().find(|d| d.id == "a").unwrap();
+        assert_eq!(a.uplinks, 3);
+        assert_eq!(a.name, "dev a at 13", "the latest sighting names the device");
+        assert_eq!(
+            a.app_eui.as_deref(),
+            Some("00000000000000AA"),
+            "an earlier AppEUI is kept"
+        );
+        assert_eq!(a.last_seen_ms, Some(13));
+        assert_eq!(devices.iter().find(|d| d.id == "b").unwrap().uplinks, 1);
+        assert_eq!(s.outbox_pending(&[i], "a", 0, 10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn an_uplink_that_cannot_be_stored_fails_alone_and_the_rest_of_its_batch_is_stored() {
+        let (mut s, i) = store_with_integration();
+        let outcomes = Outcomes::default();
+        apply(
+            &mut s,
+            vec![
+                job(&outcomes, sighting("a", 10, None), &i, "u1"),
+                // Its integration was removed while the uplink was on its way.
+                job(&outcomes, sighting("a", 11, None), "gone", "u2"),
+                job(&outcomes, sighting("a", 12, None), &i, "u3"),
+            ],
+        );
+        let outcomes = outcomes.lock().unwrap();
+        let by_uuid = |u: &str| &outcomes.iter().find(|(uuid, _)| uuid == u).unwrap().1;
+        assert!(by_uuid("u1").is_ok() && by_uuid("u3").is_ok());
+        let err = by_uuid("u2").as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("could not store the uplink:"), "{err}");
+        assert_eq!(outcomes.len(), 3, "each uplink hears once");
+        assert_eq!(s.outbox_pending(&[i], "a", 0, 10).unwrap().len(), 2);
+        assert_eq!(
+            s.list_devices().unwrap()[0].uplinks,
+            2,
+            "the failed uplink is not counted"
+        );
     }
 }
