@@ -117,6 +117,16 @@ describe("live window", () => {
     expect(ids(prependRows(rowsOf(2, 1), rowsOf(6, 5, 4, 3), 3))).toEqual([6, 5, 4]);
   });
 
+  it("takes a batch out of order or repeating itself, each message once, newest first", () => {
+    const current = rowsOf(3, 2, 1);
+    expect(ids(prependRows(current, rowsOf(5, 5, 4)))).toEqual([5, 4, 3, 2, 1]);
+    expect(ids(prependRows(current, rowsOf(4, 6)))).toEqual([4, 6, 3, 2, 1]);
+    expect(ids(prependRows([], rowsOf(2, 1)))).toEqual([2, 1]);
+    // The usual batch leaves what was shown untouched.
+    prependRows(current, rowsOf(5, 4));
+    expect(ids(current)).toEqual([3, 2, 1]);
+  });
+
   it("merges the stored messages with what streamed meanwhile, each once", () => {
     expect(ids(mergePrefill(rowsOf(10, 9), rowsOf(10, 11, 12)))).toEqual([12, 11, 10, 9]);
     expect(ids(mergePrefill([], rowsOf(1, 2)))).toEqual([2, 1]);
