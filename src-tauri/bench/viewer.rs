@@ -132,6 +132,15 @@ fn pss_by_mapping(pid: u32) -> String {
         .join(", ")
 }
 
+/// [`pss_by_mapping`] of the app's WebKit web process.
+fn web_mappings(app_pid: u32) -> String {
+    tree(app_pid)
+        .into_iter()
+        .find(|p| name(*p).starts_with("WebKitWeb"))
+        .map(pss_by_mapping)
+        .unwrap_or_default()
+}
+
 fn name(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .unwrap_or_default()
@@ -265,6 +274,7 @@ fn main() {
 
     let idle_processes = pss_by_process(app_pid);
     let idle_mappings = pss_by_mapping(app_pid);
+    let idle_web_mappings = web_mappings(app_pid);
     let mut sent = 0u64;
     // The same load with another page open: what the bridge costs without the viewer.
     let elsewhere = phase(&app, app_pid, || load(&lns, rate, seconds, &mut sent, app_pid));
@@ -283,6 +293,7 @@ fn main() {
     std::thread::sleep(Duration::from_secs(30));
     let after = settled_pss(app_pid);
     let after_mappings = pss_by_mapping(app_pid);
+    let after_web_mappings = web_mappings(app_pid);
 
     println!("P4/P5: the Messages page under {rate} uplinks/s for {seconds} s (release, Xvfb 1280×800); PSS of the app and its WebKit processes");
     println!("  hello-world Tauri app   {baseline:7.1} MB");
@@ -300,6 +311,9 @@ fn main() {
     );
     println!("  by process: hello [{hello_processes}]; idle [{idle_processes}]; after the viewer's load [{loaded_processes}] (MB)");
     println!("  the app's own process by mapping: hello [{hello_mappings}]; idle [{idle_mappings}]; 30 s after leaving [{after_mappings}] (MB)");
+    println!(
+        "  WebKit's web process by mapping: idle [{idle_web_mappings}]; 30 s after leaving [{after_web_mappings}] (MB)"
+    );
     println!("  sent {sent} uplinks");
     print_phase("Integrations page under load", &elsewhere);
     print_phase("Messages page under load     ", &viewer);

@@ -37,9 +37,11 @@ const QUEUE: usize = 100_000;
 const MAX_BATCH: usize = 4096;
 /// Messages the live stream holds for slow watchers; beyond it they count as skipped.
 const LIVE_RING: usize = 1024;
-/// How often retention runs.
 /// How long messages may wait for more before they are written (unless flushed).
 const LINGER: Duration = Duration::from_millis(100);
+/// How long without messages before the memory they took is given back.
+const QUIET: Duration = Duration::from_secs(5);
+/// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// How long and how much history is kept.
@@ -206,16 +208,24 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
     let mut seen: Vec<Seen> = Vec::new();
     let mut flushes = Vec::new();
     let mut last_prune = std::time::Instant::now() - PRUNE_EVERY;
+    // Messages were written since memory was last given back.
+    let mut busy = false;
     loop {
         if last_prune.elapsed() >= PRUNE_EVERY {
             prune(history, retention);
             last_prune = std::time::Instant::now();
         }
-        let first = match rx.recv_timeout(PRUNE_EVERY) {
+        let first = match rx.recv_timeout(if busy { QUIET } else { PRUNE_EVERY }) {
             Ok(job) => job,
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if std::mem::take(&mut busy) {
+                    release_free_memory();
+                }
+                continue;
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
+        busy = true;
         // Messages gather for a moment before they are written: one transaction rewrites the
         // table's and indexes' last pages once, so bigger batches cost less per message. A
         // flush is served at once.
@@ -259,6 +269,17 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         for done in flushes.drain(..) {
             let _ = done.send(());
         }
+    }
+}
+
+/// Gives the memory a burst of messages left free back to the system. glibc's allocator keeps
+/// freed memory in its per-thread arenas otherwise: after a minute at 1,000 messages/s the app
+/// stayed tens of MB above its idle size for good.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the system; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
