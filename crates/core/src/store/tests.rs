@@ -2,7 +2,8 @@ use super::*;
 use crate::domain::{DeviceSeen, Integration, IntegrationKind, NewIntegration};
 use crate::events::Event;
 
-fn new_integration(name: &str) -> NewIntegration {
+/// An AWS IoT Core integration as the wizard would create it (the writer's tests use it too).
+pub(super) fn new_integration(name: &str) -> NewIntegration {
     NewIntegration {
         kind: IntegrationKind::AwsIotCore,
         name: name.into(),

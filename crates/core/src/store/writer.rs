@@ -342,7 +342,6 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::domain::{IntegrationKind, NewIntegration};
 
     type Outcomes = Arc<Mutex<Vec<(String, Result<Committed, WriteError>)>>>;
 
@@ -375,14 +374,7 @@ mod tests {
     fn store_with_integration() -> (Store, String) {
         let s = Store::open_in_memory().unwrap();
         let i = s
-            .create_integration(&NewIntegration {
-                kind: IntegrationKind::AwsIotCore,
-                name: "aws".into(),
-                region: "us-east-1".into(),
-                topic: "helium/uplinks".into(),
-                endpoint: Default::default(),
-                forward_joins: false,
-            })
+            .create_integration(&crate::store::tests::new_integration("aws"))
             .unwrap();
         (s, i.id)
     }
