@@ -349,13 +349,44 @@ fn print(name: &str, f: &Figures) {
     );
 }
 
+/// Warnings, errors and connection news from the bridge, by kind: how many, and the first.
+type Trouble = Arc<Mutex<std::collections::BTreeMap<String, (usize, String)>>>;
+
+/// Collects the bridge's events that are not routine (anything but `info`, and connection
+/// changes), so a run that lost or delayed uplinks says why.
+fn watch_trouble(bridge: &Bridge) -> Trouble {
+    let trouble = Trouble::default();
+    let mut rx = bridge.events().subscribe();
+    let t = trouble.clone();
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) if e.level != "info" || e.kind == "connection" => {
+                    let mut t = t.lock().unwrap();
+                    let entry = t
+                        .entry(format!("{} {}", e.level, e.kind))
+                        .or_insert((0, e.message.clone()));
+                    entry.0 += 1;
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    t.lock().unwrap().entry("lagged".into()).or_insert((0, String::new())).0 += n as usize;
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    trouble
+}
+
 /// One side (relay or bridge) on fresh brokers of its own, so client ids cannot clash.
 struct Side {
     helium: Mosquitto,
     rx: tokio::sync::mpsc::UnboundedReceiver<Duration>,
     tally: Shared,
+    trouble: Trouble,
     _aws: Mosquitto,
-    _bridge: Option<Bridge>,
+    bridge: Option<Bridge>,
 }
 
 async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::Path>) -> Side {
@@ -370,18 +401,36 @@ async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::P
     };
     let tally: Shared = Arc::default();
     let rx = observer(&aws, ca, tally.clone()).await;
+    let trouble = bridge.as_ref().map(watch_trouble).unwrap_or_default();
     Side {
         helium,
         rx,
         tally,
+        trouble,
         _aws: aws,
-        _bridge: bridge,
+        bridge,
     }
 }
 
 impl Side {
     async fn phase(&mut self, devices: &[String], n: usize, rate: Option<u64>) -> Figures {
-        run_phase(&self.helium, &mut self.rx, &self.tally, devices, n, rate).await
+        self.trouble.lock().unwrap().clear();
+        let f = run_phase(&self.helium, &mut self.rx, &self.tally, devices, n, rate).await;
+        for (kind, (count, first)) in self.trouble.lock().unwrap().iter() {
+            println!("  bridge said {count} × {kind}, first: {first}");
+        }
+        if let (Some(b), true) = (&self.bridge, f.lost > 0) {
+            // Still in the outbox: late (AWS had not taken them when the phase gave up), not lost.
+            let waiting: i64 = b
+                .integration_health()
+                .map(|h| h.iter().map(|i| i.backlog).sum())
+                .unwrap_or(-1);
+            println!(
+                "  of the {} not seen, {waiting} are still in the bridge's outbox",
+                f.lost
+            );
+        }
+        f
     }
 }
 
