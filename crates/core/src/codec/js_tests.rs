@@ -162,6 +162,14 @@ fn globals_a_call_creates_do_not_reach_the_next_call() {
     let d = helium("function Decoder(bytes) { if (typeof leftover !== 'undefined') return 'leaked'; leftover = 1; throw new Error('x'); }");
     assert!(run(&d, &[1], 1).is_err());
     assert_eq!(run(&d, &[1], 1).unwrap_err().0, "Decoder failed: line 1: Error: x");
+    // Every way a call assigns a global.
+    let d = helium(
+        "function Decoder(bytes) { var found = [typeof a, typeof b, typeof c, typeof d]; a = 1; this.b = 2; \
+         globalThis.c = 3; (0, eval)('var d = 4'); return found; }",
+    );
+    let fresh = json!(["undefined", "undefined", "undefined", "undefined"]);
+    assert_eq!(run(&d, &[1], 1).unwrap(), fresh);
+    assert_eq!(run(&d, &[1], 1).unwrap(), fresh);
 }
 
 #[test]
