@@ -284,12 +284,7 @@ commands! {
     /// A page of the history, newest first, after `after` (`limit` up to 1,000).
     async fn search_history(state, filter: MessageFilter, after: Option<Cursor>, limit: usize) -> HistoryPage {
         let core = state.core.clone().ok_or_else(|| not_open(&state))?;
-        blocking(move || {
-            // What was shown live is in the history it searches (messages wait a moment there).
-            core.monitor().flush();
-            core.monitor().reader()?.search(&filter, after, limit)
-        })
-        .await
+        blocking(move || core.monitor().reader_up_to_now()?.search(&filter, after, limit)).await
     }
 
     /// One message with its JSON and source event; `null` when retention removed it.
@@ -301,11 +296,7 @@ commands! {
     /// The messages about one uplink (its copy per integration, the errors about it).
     async fn related_messages(state, uuid: String) -> Vec<MessageRow> {
         let core = state.core.clone().ok_or_else(|| not_open(&state))?;
-        blocking(move || {
-            core.monitor().flush();
-            core.monitor().reader()?.related(&uuid)
-        })
-        .await
+        blocking(move || core.monitor().reader_up_to_now()?.related(&uuid)).await
     }
 
     /// Writes what `filter` finds to a file the user picks in a save dialog, streamed; `null`

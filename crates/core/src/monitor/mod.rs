@@ -174,6 +174,13 @@ impl Monitor {
         History::open_read_only(&self.path)
     }
 
+    /// A reader that finds every message recorded before the call (what was shown live too:
+    /// messages wait a moment before they are written).
+    pub fn reader_up_to_now(&self) -> Result<History, StoreError> {
+        self.flush();
+        self.reader()
+    }
+
     /// One message with its bodies; one recorded a moment ago is waited for.
     pub fn get(&self, id: i64) -> Result<Option<Message>, StoreError> {
         let reader = self.reader()?;

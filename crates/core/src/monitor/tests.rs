@@ -27,6 +27,20 @@ fn monitor() -> (tempfile::TempDir, Monitor) {
 }
 
 #[test]
+fn a_reader_up_to_now_finds_the_message_recorded_a_moment_ago() {
+    let (_dir, monitor) = monitor();
+    for i in 0..3 {
+        monitor.record(uplink("alpha", 1_000 + i, "{}"));
+        // At once: the history thread lets messages gather before it writes them.
+        let found = monitor
+            .reader_up_to_now()
+            .unwrap()
+            .search(&MessageFilter::default(), None, 10);
+        assert_eq!(found.unwrap().rows.len(), i as usize + 1);
+    }
+}
+
+#[test]
 fn recorded_messages_are_found_by_device_text_and_time_newest_first_in_pages() {
     let (_dir, monitor) = monitor();
     for i in 0..50 {

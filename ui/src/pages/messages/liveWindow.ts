@@ -14,7 +14,7 @@ export function prependRows(current: readonly MessageRow[], newer: readonly Mess
   if (newer.length === 0) return current.length > max ? current.slice(0, max) : (current as MessageRow[]);
   // The usual live batch: newer (the core numbers messages in order) than everything shown, in
   // order. No set of the ids shown is built for it: at 10 batches a second that was most of the
-  // garbage the page made, and its collections stalled frames.
+  // garbage the page made.
   const newest = current[0];
   if (newest === undefined || strictlyDescendingAbove(newer, newest.id)) {
     const next = newer.length >= max ? newer.slice(0, max) : newer.concat(current);
