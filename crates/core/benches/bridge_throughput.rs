@@ -38,6 +38,8 @@ struct Tally {
     pending: HashMap<String, Instant>,
     arrived: HashSet<String>,
     duplicates: usize,
+    /// Why the observer's connection dropped, each time it did.
+    observer_errors: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Tally>>;
@@ -94,6 +96,9 @@ async fn observer(aws: &Mosquitto, ca: &TestCa, tally: Shared) -> tokio::sync::m
     let mut o = MqttOptions::new(format!("obs-{}", uuid::Uuid::new_v4().simple()), "127.0.0.1", aws.port);
     tls(&mut o, ca, &ca.client_identity("observer"));
     o.set_inflight(1000);
+    // Should the observer's connection drop, the broker keeps what comes meanwhile for it: a
+    // reconnect must not count as uplinks lost by the side under test.
+    o.set_clean_session(false);
     let (c, mut ev) = AsyncClient::new(o, 10_000);
     c.subscribe("#", QoS::AtLeastOnce).await.unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -120,7 +125,10 @@ async fn observer(aws: &Mosquitto, ca: &TestCa, tally: Shared) -> tokio::sync::m
                     }
                 }
                 Ok(_) => {}
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => {
+                    tally.lock().unwrap().observer_errors.push(e.to_string());
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
             }
         }
     });
@@ -156,6 +164,7 @@ async fn run_phase(
         t.pending.clear();
         t.arrived.clear();
         t.duplicates = 0;
+        t.observer_errors.clear();
     }
     // Frame counters go on from the previous phase's.
     static FCNT: AtomicUsize = AtomicUsize::new(0);
@@ -197,6 +206,12 @@ async fn run_phase(
     tokio::time::sleep(Duration::from_secs(1)).await;
     lat.sort();
     let t = tally.lock().unwrap();
+    if let Some(first) = t.observer_errors.first() {
+        println!(
+            "  the observer's connection dropped {} time(s), first: {first}",
+            t.observer_errors.len()
+        );
+    }
     let at = |q: usize| lat.get(q.min(lat.len().saturating_sub(1))).copied().unwrap_or_default();
     Figures {
         per_sec: lat.len() as f64 / elapsed.as_secs_f64(),
