@@ -4,7 +4,7 @@
 import { useId, useState, type ReactNode } from "react";
 import { listDevices, publishDownlinkViaAws, simulateUplink, toError } from "../../api";
 import type { Integration } from "../../bindings";
-import { Dialog } from "../../components";
+import { Dialog, FormField, TextField } from "../../components";
 import { plural } from "../../format";
 import { useCommand } from "../../useCommand";
 
@@ -181,27 +181,20 @@ export function SimulateDialog({ onClose }: { onClose: () => void }) {
       onClose={onClose}
     >
       <div className="field-grid">
-        <label className="field">
-          <span className="field-label">Port</span>
-          <input
-            className="input input-narrow"
-            inputMode="numeric"
-            data-testid="simulate-port"
-            value={port}
-            onChange={(e) => setPort(e.target.value)}
-          />
-          {portError ? <span className="field-error">{portError}</span> : null}
-        </label>
-        <label className="field">
-          <span className="field-label">Payload (hex or base64)</span>
-          <input
-            className="input mono"
-            spellCheck={false}
-            data-testid="simulate-payload"
-            value={payload}
-            onChange={(e) => setPayload(e.target.value)}
-          />
-        </label>
+        {/* Not PortField: a simulated uplink may use any port 0–255, not only an application's. */}
+        <FormField label="Port" error={portError}>
+          {(control) => (
+            <input
+              {...control}
+              className="input input-narrow"
+              inputMode="numeric"
+              data-testid="simulate-port"
+              value={port}
+              onChange={(e) => setPort(e.target.value)}
+            />
+          )}
+        </FormField>
+        <TextField label="Payload (hex or base64)" testId="simulate-payload" value={payload} onChange={setPayload} />
       </div>
     </TryDialog>
   );
