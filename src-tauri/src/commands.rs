@@ -293,10 +293,11 @@ commands! {
         blocking(move || core.monitor().get(id)).await
     }
 
-    /// The messages about one uplink (its copy per integration, the errors about it).
-    async fn related_messages(state, uuid: String) -> Vec<MessageRow> {
+    /// The messages about the same uplink as message `id` (its copy per integration, the
+    /// errors about it, itself).
+    async fn related_messages(state, id: i64) -> Vec<MessageRow> {
         let core = state.core.clone().ok_or_else(|| not_open(&state))?;
-        blocking(move || core.monitor().reader_up_to_now()?.related(&uuid)).await
+        blocking(move || core.monitor().reader_up_to_now()?.related(id)).await
     }
 
     /// Writes what `filter` finds to a file the user picks in a save dialog, streamed; `null`

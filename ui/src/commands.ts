@@ -109,9 +109,10 @@ export const searchHistory = (filter: MessageFilter, after: Cursor | null, limit
 export const getMessage = (id: number): Promise<Message | null> => call("get_message", { id });
 
 /**
- * The messages about one uplink (its copy per integration, the errors about it).
+ * The messages about the same uplink as message `id` (its copy per integration, the
+ * errors about it, itself).
  */
-export const relatedMessages = (uuid: string): Promise<Array<MessageRow>> => call("related_messages", { uuid });
+export const relatedMessages = (id: number): Promise<Array<MessageRow>> => call("related_messages", { id });
 
 /**
  * Writes what `filter` finds to a file the user picks in a save dialog, streamed; `null`

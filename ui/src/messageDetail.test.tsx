@@ -70,7 +70,7 @@ async function openDetail(messages: Record<number, Message | null>, rows = [mess
     list_integrations: [integration({ id: "int-1", name: "Farm sensors" })],
     search_history: { rows, next: null },
     get_message: (args) => messages[args.id as number] ?? null,
-    related_messages: (args) => (args.uuid === "u-7" ? [messageRow({ id: 7 }), rejected] : []),
+    related_messages: (args) => ([7, 8].includes(args.id as number) ? [messageRow({ id: 7 }), rejected] : []),
   });
   render(<MessagesPage />);
   const row = await screen.findByTestId("message-row");
@@ -185,7 +185,7 @@ describe("Message detail", () => {
       8: { ...rejected, json: null, source_event: null, detail: { uuid: "u-7" } },
     });
     const related = await within(detail).findAllByTestId("related-message");
-    expect(callsOf("related_messages")).toEqual([["related_messages", { uuid: "u-7" }]]);
+    expect(callsOf("related_messages")).toEqual([["related_messages", { id: 7 }]]);
     expect(related).toHaveLength(1);
     expect(related[0]).toHaveTextContent("uplink_rejected");
     expect(related[0]).toHaveTextContent("AWS refused the uplink: payload too large");

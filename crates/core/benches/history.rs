@@ -39,10 +39,20 @@ fn reset_peak() {
 
 const SOURCE_EVENT: &[u8] = include_bytes!("../../../tests/fixtures/chirpstack/reference.json");
 
+/// A message's uuid: scattered like the random (v4) uuids ChirpStack gives uplinks, so the
+/// history's uuid index is written where real ones would be, not always at its end.
+fn uuid_of(i: usize) -> String {
+    format!(
+        "{:032x}",
+        (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+    )
+}
+
 fn message(i: usize, devices: usize, start_ms: i64) -> Message {
     let d = i % devices;
     let json = format!(
-        r#"{{"app_eui":"0000000000000000","dc":{{"balance":0,"nonce":0}},"dev_eui":"{d:016X}","devaddr":"0000{d:04x}","fcnt":{i},"hotspots":[{{"channel":2,"frequency":868.5,"id":"hotspot-{h}","lat":52.1,"long":5.1,"name":"gateway-{h}","reported_at":{at},"rssi":-{rssi},"snr":{snr},"spreading":"SF7BW125","status":"success"}}],"id":"device-{d}","metadata":{{"labels":[{{"id":"l1","name":"fleet","organization_id":"o"}}],"multi_buy":1,"organization_id":"o"}},"name":"sensor-{d}","payload":"AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw","payload_size":27,"port":{port},"reported_at":{at},"type":"uplink","uuid":"{i:032x}"{temp}}}"#,
+        r#"{{"app_eui":"0000000000000000","dc":{{"balance":0,"nonce":0}},"dev_eui":"{d:016X}","devaddr":"0000{d:04x}","fcnt":{i},"hotspots":[{{"channel":2,"frequency":868.5,"id":"hotspot-{h}","lat":52.1,"long":5.1,"name":"gateway-{h}","reported_at":{at},"rssi":-{rssi},"snr":{snr},"spreading":"SF7BW125","status":"success"}}],"id":"device-{d}","metadata":{{"labels":[{{"id":"l1","name":"fleet","organization_id":"o"}}],"multi_buy":1,"organization_id":"o"}},"name":"sensor-{d}","payload":"AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw","payload_size":27,"port":{port},"reported_at":{at},"type":"uplink","uuid":"{uuid}"{temp}}}"#,
+        uuid = uuid_of(i),
         h = i % 17,
         at = start_ms + i as i64 * 100,
         rssi = 60 + i % 60,
@@ -68,7 +78,7 @@ fn message(i: usize, devices: usize, start_ms: i64) -> Message {
     m.row.integration_id = Some("integration-1".into());
     m.row.topic = Some("helium/uplinks".into());
     m.row.qos = Some(1);
-    m.row.uuid = Some(format!("{i:032x}"));
+    m.row.uuid = Some(uuid_of(i));
     m
 }
 

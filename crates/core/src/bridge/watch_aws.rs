@@ -206,13 +206,17 @@ fn down_device(topic: &str) -> Option<&str> {
     (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
-/// The uuid of an uplink's Helium JSON (without parsing the rest).
-fn echo_uuid(payload: &[u8]) -> Option<String> {
+/// What an uplink's Helium JSON says of itself (without parsing the rest): its uuid, device
+/// and `reported_at` (0 when missing: the history then looks through all the device's messages).
+fn echo(payload: &[u8]) -> Option<(String, String, i64)> {
     #[derive(serde::Deserialize)]
     struct Echo {
-        uuid: Option<String>,
+        uuid: String,
+        id: String,
+        reported_at: Option<i64>,
     }
-    serde_json::from_slice::<Echo>(payload).ok()?.uuid
+    let e = serde_json::from_slice::<Echo>(payload).ok()?;
+    Some((e.uuid, e.id, e.reported_at.unwrap_or(0)))
 }
 
 async fn connect_and_watch(
@@ -274,9 +278,15 @@ async fn connect_and_watch(
                     let at_ms = crate::now_ms();
                     let on = p.topic.as_str();
                     if on == topic {
-                        if let Some(uuid) = echo_uuid(&p.payload) {
+                        if let Some((uuid, device_id, reported_at_ms)) = echo(&p.payload) {
                             state.locked().seen += 1;
-                            monitor.seen_on_aws(Seen { integration_id: integration.id.clone(), uuid, at_ms });
+                            monitor.seen_on_aws(Seen {
+                                integration_id: integration.id.clone(),
+                                uuid,
+                                at_ms,
+                                device_id,
+                                reported_at_ms,
+                            });
                         }
                     } else if let Some(device) = down_device(&on) {
                         state.locked().downlinks += 1;
@@ -328,16 +338,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn down_topics_name_their_device_and_echoes_their_uuid() {
+    fn down_topics_name_their_device_and_echoes_their_uplink() {
         assert_eq!(down_device("helium/devices/abc/down"), Some("abc"));
         assert_eq!(down_device("helium/devices//down"), None);
         assert_eq!(down_device("helium/devices/a/b/down"), None);
         assert_eq!(down_device("helium/uplinks"), None);
         assert_eq!(
-            echo_uuid(br#"{"id":"d","uuid":"u-1","payload":"AQ=="}"#).as_deref(),
-            Some("u-1")
+            echo(br#"{"id":"d","uuid":"u-1","payload":"AQ==","reported_at":1700000000123}"#),
+            Some(("u-1".into(), "d".into(), 1_700_000_000_123))
         );
-        assert_eq!(echo_uuid(b"not json"), None);
-        assert_eq!(echo_uuid(br#"{"id":"d"}"#), None);
+        assert_eq!(echo(br#"{"id":"d","uuid":"u-1"}"#), Some(("u-1".into(), "d".into(), 0)));
+        assert_eq!(echo(b"not json"), None);
+        assert_eq!(echo(br#"{"id":"d"}"#), None);
     }
 }

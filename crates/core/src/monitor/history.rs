@@ -39,7 +39,10 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_at ON messages(at_ms);
 CREATE INDEX IF NOT EXISTS messages_device_at ON messages(device_id, at_ms);
-CREATE INDEX IF NOT EXISTS messages_uuid ON messages(uuid) WHERE uuid IS NOT NULL;
+-- No index by uuid: uuids are random, so such an index took each new message on a page of its
+-- own, and past a million messages writing the history went at less than half its speed. An
+-- uplink's messages are found by device and time instead (`related`, `mark_seen`).
+DROP INDEX IF EXISTS messages_uuid;
 -- Each integration's outbox backlog, sampled while the bridge runs (the integration's chart).
 CREATE TABLE IF NOT EXISTS backlog (
     at_ms INTEGER NOT NULL,
@@ -54,6 +57,19 @@ CREATE TABLE IF NOT EXISTS devices (
     name TEXT
 );
 ";
+
+/// How far the LNS's clock (an uplink's `reported_at`) may be ahead of ours.
+const CLOCK_SKEW_MS: i64 = 3_600_000;
+/// How far apart in time the messages about one uplink can be (it may wait in the outbox).
+const RELATED_WITHIN_MS: i64 = 86_400_000;
+
+/// An uplink's messages: its device's, around a time, with its uuid (index `messages_device_at`).
+pub(super) const RELATED_WHERE: &str = "device_id = ?1 AND at_ms BETWEEN ?2 AND ?3 AND uuid = ?4";
+
+/// Walks the device's messages from the uplink's report on (index `messages_device_at`).
+pub(super) const MARK_SEEN: &str = "UPDATE messages SET seen_ms = ?1
+     WHERE device_id = ?2 AND at_ms >= ?3 AND uuid = ?4 AND integration_id = ?5
+       AND kind IN ('uplink', 'join') AND seen_ms IS NULL";
 
 const ROW_COLUMNS: &str =
     "id, at_ms, kind, direction, level, device_id, device_name, dev_eui, integration_id, source_id, topic, qos, uuid, size, text, \
@@ -114,7 +130,13 @@ impl History {
         // 16 KB pages (new files; an existing file keeps its size): a message with its JSON and
         // source event (~2.5 KB) took a 4 KB page of its own, and writing the history cost
         // nearly twice what it does now (`cargo bench --bench history`).
-        conn.execute_batch("PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")?;
+        // A 16 MB page cache (SQLite's default is 2 MB): a batch of messages at a thousand or
+        // more a second is bigger than 2 MB, and SQLite then wrote pages to the WAL while the
+        // transaction ran, and again at its commit (`release_cache` gives it back when quiet).
+        conn.execute_batch(
+            "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16384;",
+        )?;
         conn.execute_batch(SCHEMA)?;
         // Histories kept before uplinks could be seen on AWS.
         let has_seen: bool = conn.query_row(
@@ -126,6 +148,11 @@ impl History {
             conn.execute_batch("ALTER TABLE messages ADD COLUMN seen_ms INTEGER")?;
         }
         Ok(History { conn })
+    }
+
+    /// Gives the memory of the page cache back (it fills again as the next writes need it).
+    pub fn release_cache(&self) {
+        let _ = self.conn.execute_batch("PRAGMA shrink_memory");
     }
 
     /// Records each integration's backlog at `at_ms`.
@@ -142,16 +169,16 @@ impl History {
         Ok(())
     }
 
-    /// Marks the uplinks AWS echoed (each integration's copy of it), in one transaction.
+    /// Marks the uplinks AWS echoed (each integration's copy of it), in one transaction. The
+    /// uplink is looked for among its device's messages since it was reported (less the
+    /// difference the LNS's clock may have with ours).
     pub fn mark_seen(&mut self, seen: &[super::Seen]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
-            let mut update = tx.prepare_cached(
-                "UPDATE messages SET seen_ms = ?1
-                 WHERE uuid = ?2 AND integration_id = ?3 AND kind IN ('uplink', 'join') AND seen_ms IS NULL",
-            )?;
+            let mut update = tx.prepare_cached(MARK_SEEN)?;
             for s in seen {
-                update.execute(params![s.at_ms, s.uuid, s.integration_id])?;
+                let since = s.reported_at_ms.saturating_sub(CLOCK_SKEW_MS);
+                update.execute(params![s.at_ms, s.device_id, since, s.uuid, s.integration_id])?;
             }
         }
         tx.commit()?;
@@ -165,7 +192,7 @@ impl History {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16384;")?;
         Ok(History { conn })
     }
 
@@ -319,11 +346,35 @@ impl History {
         Ok(self.conn.query_row(&sql, [id], full).optional()?)
     }
 
-    /// The messages about one uplink (its copies per integration, its errors), oldest first.
-    pub fn related(&self, uuid: &str) -> Result<Vec<MessageRow>> {
-        let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE uuid = ?1 ORDER BY at_ms, id LIMIT 100");
+    /// The messages about the same uplink as message `id` (its copies per integration, its
+    /// errors, itself), oldest first: its device's messages with its uuid from a day around it.
+    pub fn related(&self, id: i64) -> Result<Vec<MessageRow>> {
+        let found = self
+            .conn
+            .query_row("SELECT uuid, device_id, at_ms FROM messages WHERE id = ?1", [id], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .optional()?;
+        let Some((Some(uuid), device, at_ms)) = found else {
+            return Ok(Vec::new());
+        };
+        // Messages about an uplink name its device; one that does not is alone.
+        let Some(device) = device else {
+            let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE id = ?1");
+            return Ok(vec![self.conn.query_row(&sql, [id], row)?]);
+        };
+        let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE {RELATED_WHERE} ORDER BY at_ms, id LIMIT 100");
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([uuid], row)?.collect::<std::result::Result<_, _>>()?;
+        let rows = stmt
+            .query_map(
+                params![device, at_ms - RELATED_WITHIN_MS, at_ms + RELATED_WITHIN_MS, uuid],
+                row,
+            )?
+            .collect::<std::result::Result<_, _>>()?;
         Ok(rows)
     }
 

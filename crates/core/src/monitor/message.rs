@@ -77,6 +77,14 @@ pub struct Seen {
     pub uuid: String,
     #[ts(type = "number")]
     pub at_ms: i64,
+    /// The uplink's device and `reported_at`, where the history looks for it (the view has
+    /// no use for them).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub device_id: String,
+    #[serde(skip)]
+    #[ts(skip)]
+    pub reported_at_ms: i64,
 }
 
 /// What the live stream carries: a message, or the news that AWS echoed an uplink.

@@ -226,6 +226,7 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if std::mem::take(&mut busy) {
+                    history.release_cache();
                     release_free_memory();
                 }
                 continue;

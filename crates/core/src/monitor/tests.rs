@@ -97,7 +97,13 @@ fn a_message_keeps_its_bodies_and_links_to_the_errors_about_it() {
     monitor.record(uplink("alpha", 5, json));
     let mut error = Message::new("shadow_rejected", Direction::None, "error", "shadow update not sent");
     error.row.uuid = Some("uuid-alpha-5".into());
+    error.row.device_id = Some("id-alpha".into());
+    error.row.at_ms = 9;
     monitor.record(error);
+    // Another device's message with the same uuid is not about this uplink.
+    let mut other = uplink("beta", 5, "{}");
+    other.row.uuid = Some("uuid-alpha-5".into());
+    monitor.record(other);
     // Not flushed: get() waits for what was recorded a moment ago.
     let m = monitor.get(1).unwrap().expect("the uplink");
     assert_eq!(m.json.as_deref(), Some(json));
@@ -105,9 +111,12 @@ fn a_message_keeps_its_bodies_and_links_to_the_errors_about_it() {
     assert_eq!(m.source_event.as_deref(), Some(r#"{"deviceInfo":{}}"#));
     // get() waited for the uplink only; the error may be in the writer's next batch.
     monitor.flush();
-    let related = monitor.reader().unwrap().related("uuid-alpha-5").unwrap();
-    let kinds: Vec<&str> = related.iter().map(|r| r.kind.as_str()).collect();
-    assert_eq!(kinds, vec!["uplink", "shadow_rejected"]);
+    let h = monitor.reader().unwrap();
+    for id in [1, 2] {
+        let kinds: Vec<String> = h.related(id).unwrap().into_iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, vec!["uplink", "shadow_rejected"], "from message {id}");
+    }
+    assert_eq!(h.related(99).unwrap(), vec![]);
     assert_eq!(monitor.get(99).unwrap(), None);
 }
 
@@ -172,6 +181,8 @@ fn exports_write_the_filtered_set_as_csv_and_ndjson() {
         integration_id: "int-1".into(),
         uuid: "uuid-alpha-3".into(),
         at_ms: 1_000,
+        device_id: "id-alpha".into(),
+        reported_at_ms: 3,
     });
     monitor.flush();
     let h = monitor.reader().unwrap();
@@ -287,10 +298,12 @@ async fn an_echo_from_aws_marks_its_uplink_live_and_in_the_history() {
         integration_id: "int-1".into(),
         uuid: "uuid-alpha-1000".into(),
         at_ms: 1_050,
+        device_id: "id-alpha".into(),
+        reported_at_ms: 990,
     };
     monitor.seen_on_aws(seen.clone());
     monitor.flush();
-    let rows = monitor.reader().unwrap().related("uuid-alpha-1000").unwrap();
+    let rows = monitor.reader().unwrap().related(1).unwrap();
     let marks: Vec<_> = rows.iter().map(|r| (r.integration_id.as_deref(), r.seen_ms)).collect();
     // Only the copy AWS echoed on that integration's topic.
     assert_eq!(marks, [(Some("int-1"), Some(1_050)), (Some("int-2"), None)]);
@@ -446,4 +459,54 @@ fn cayenne_readings_are_offered_by_name_and_channel() {
             ("$.decoded.payload[1].value.z", "accelerometer (channel 4, G).z"),
         ]
     );
+}
+
+#[test]
+fn an_echo_finds_its_uplink_among_its_devices_messages_since_it_was_reported() {
+    let (_dir, monitor) = monitor();
+    let hour = 3_600_000;
+    // Recorded long after it was reported (the bridge was away), and an uplink whose LNS clock
+    // runs half an hour ahead of ours.
+    monitor.record(uplink("alpha", 10 * hour, "{}"));
+    monitor.record(uplink("beta", 20 * hour, "{}"));
+    let echo = |device: &str, at: i64, reported: i64| Seen {
+        integration_id: "int-1".into(),
+        uuid: format!("uuid-{device}-{at}"),
+        at_ms: at + 5,
+        device_id: format!("id-{device}"),
+        reported_at_ms: reported,
+    };
+    monitor.seen_on_aws(echo("alpha", 10 * hour, hour));
+    monitor.seen_on_aws(echo("beta", 20 * hour, 20 * hour + hour / 2));
+    // The echo names another device: not this uplink.
+    let mut stray = echo("alpha", 10 * hour, hour);
+    stray.uuid = format!("uuid-beta-{}", 20 * hour);
+    monitor.seen_on_aws(stray);
+    monitor.flush();
+    let h = monitor.reader().unwrap();
+    let seen: Vec<_> = h
+        .search(&MessageFilter::default(), None, 10)
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| (r.device_name.clone().unwrap(), r.seen_ms))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("beta".into(), Some(20 * hour + 5)),
+            ("alpha".into(), Some(10 * hour + 5))
+        ]
+    );
+    // Both look-ups walk the device's index, never the whole table.
+    let related = format!("SELECT id FROM messages WHERE {}", history::RELATED_WHERE);
+    for sql in [history::MARK_SEEN, related.as_str()] {
+        let mut stmt = h.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let mut rows = stmt.raw_query();
+        let mut plan = Vec::new();
+        while let Some(r) = rows.next().unwrap() {
+            plan.push(r.get::<_, String>(3).unwrap());
+        }
+        assert!(plan.iter().any(|p| p.contains("messages_device_at")), "{sql}: {plan:?}");
+    }
 }

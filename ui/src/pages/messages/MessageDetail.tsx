@@ -86,8 +86,8 @@ function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
 }
 
 function Related({ m, onSelect }: { m: Message; onSelect: (id: number) => void }) {
-  const uuid = m.uuid;
-  const fetcher = useCallback(() => (uuid === null ? Promise.resolve([]) : relatedMessages(uuid)), [uuid]);
+  const { uuid, id } = m;
+  const fetcher = useCallback(() => (uuid === null ? Promise.resolve([]) : relatedMessages(id)), [uuid, id]);
   const [state] = useCommand<MessageRow[]>(fetcher);
   if (uuid === null) return null;
   const others = state.status === "ready" ? state.data.filter((r) => r.id !== m.id) : [];
