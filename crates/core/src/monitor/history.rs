@@ -66,10 +66,14 @@ const RELATED_WITHIN_MS: i64 = 86_400_000;
 /// An uplink's messages: its device's, around a time, with its uuid (index `messages_device_at`).
 pub(super) const RELATED_WHERE: &str = "device_id = ?1 AND at_ms BETWEEN ?2 AND ?3 AND uuid = ?4";
 
-/// Walks the device's messages from the uplink's report on (index `messages_device_at`).
-pub(super) const MARK_SEEN: &str = "UPDATE messages SET seen_ms = ?1
+/// Walks the device's messages back from the newest (index `messages_device_at`) to the first
+/// that is the uplink: it was recorded a moment before its echo came, so few are looked at. Not
+/// before the uplink was reported, so a uuid that is not there costs a bounded walk.
+pub(super) const MARK_SEEN: &str = "UPDATE messages SET seen_ms = ?1 WHERE id = (
+     SELECT id FROM messages
      WHERE device_id = ?2 AND at_ms >= ?3 AND uuid = ?4 AND integration_id = ?5
-       AND kind IN ('uplink', 'join') AND seen_ms IS NULL";
+       AND kind IN ('uplink', 'join') AND seen_ms IS NULL
+     ORDER BY at_ms DESC LIMIT 1)";
 
 const ROW_COLUMNS: &str =
     "id, at_ms, kind, direction, level, device_id, device_name, dev_eui, integration_id, source_id, topic, qos, uuid, size, text, \
