@@ -10,14 +10,21 @@ fn main() {
 /// several threads. By default glibc raises its trim and mmap thresholds after each large free
 /// and keeps what threads free in their own arenas: 30 s after a minute of the live viewer, the
 /// web process's malloc heap stayed at 31 MB (5 MB idle). With two arenas and fixed thresholds
-/// it came back to 12 MB (the viewer bench). A user's own `GLIBC_TUNABLES` wins.
+/// it came back to 12 MB (the viewer bench). A user's own malloc tunables win.
 fn web_process_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("GLIBC_TUNABLES").is_none() {
-        // Set before any thread starts, so nothing reads the environment meanwhile.
-        std::env::set_var(
-            "GLIBC_TUNABLES",
-            "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072",
-        );
+    {
+        const MALLOC: &str =
+            "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072";
+        let theirs = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+        if !theirs.contains("glibc.malloc.") {
+            let tunables = if theirs.is_empty() {
+                MALLOC.to_string()
+            } else {
+                format!("{theirs}:{MALLOC}")
+            };
+            // Set before any thread starts, so nothing reads the environment meanwhile.
+            std::env::set_var("GLIBC_TUNABLES", tunables);
+        }
     }
 }

@@ -39,8 +39,8 @@ fn reset_peak() {
 
 const SOURCE_EVENT: &[u8] = include_bytes!("../../../tests/fixtures/chirpstack/reference.json");
 
-/// A message's uuid: scattered like the random (v4) uuids ChirpStack gives uplinks, so the
-/// history's uuid index is written where real ones would be, not always at its end.
+/// A message's uuid: scattered like the random (v4) uuids ChirpStack gives uplinks (an index by
+/// uuid would be written all over, as with real ones, not always at its end).
 fn uuid_of(i: usize) -> String {
     format!(
         "{:032x}",

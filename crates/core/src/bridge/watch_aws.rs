@@ -206,17 +206,24 @@ fn down_device(topic: &str) -> Option<&str> {
     (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
-/// What an uplink's Helium JSON says of itself (without parsing the rest): its uuid, device
-/// and `reported_at` (0 when missing: the history then looks through all the device's messages).
-fn echo(payload: &[u8]) -> Option<(String, String, i64)> {
+/// What an uplink's Helium JSON says of itself (without parsing the rest): its uuid, and where
+/// available its device and `reported_at` in ms (0 when missing; any JSON number).
+fn echo(payload: &[u8]) -> Option<(String, Option<String>, i64)> {
     #[derive(serde::Deserialize)]
     struct Echo {
         uuid: String,
-        id: String,
-        reported_at: Option<i64>,
+        #[serde(default)]
+        id: Option<serde_json::Value>,
+        #[serde(default)]
+        reported_at: Option<serde_json::Value>,
     }
     let e = serde_json::from_slice::<Echo>(payload).ok()?;
-    Some((e.uuid, e.id, e.reported_at.unwrap_or(0)))
+    let id = e.id.as_ref().and_then(|v| v.as_str()).map(String::from);
+    let reported_at = e
+        .reported_at
+        .as_ref()
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
+    Some((e.uuid, id, reported_at.unwrap_or(0)))
 }
 
 async fn connect_and_watch(
@@ -345,9 +352,18 @@ mod tests {
         assert_eq!(down_device("helium/uplinks"), None);
         assert_eq!(
             echo(br#"{"id":"d","uuid":"u-1","payload":"AQ==","reported_at":1700000000123}"#),
-            Some(("u-1".into(), "d".into(), 1_700_000_000_123))
+            Some(("u-1".into(), Some("d".into()), 1_700_000_000_123))
         );
-        assert_eq!(echo(br#"{"id":"d","uuid":"u-1"}"#), Some(("u-1".into(), "d".into(), 0)));
+        // Other publishers' shapes still count as an echo of that uuid.
+        assert_eq!(
+            echo(br#"{"id":"d","uuid":"u-1","reported_at":1.7e12}"#),
+            Some(("u-1".into(), Some("d".into()), 1_700_000_000_000))
+        );
+        assert_eq!(
+            echo(br#"{"id":null,"uuid":"u-1","reported_at":"soon"}"#),
+            Some(("u-1".into(), None, 0))
+        );
+        assert_eq!(echo(br#"{"uuid":"u-1"}"#), Some(("u-1".into(), None, 0)));
         assert_eq!(echo(b"not json"), None);
         assert_eq!(echo(br#"{"id":"d"}"#), None);
     }

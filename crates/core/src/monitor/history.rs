@@ -58,20 +58,26 @@ CREATE TABLE IF NOT EXISTS devices (
 );
 ";
 
-/// How far the LNS's clock (an uplink's `reported_at`) may be ahead of ours.
+/// How far from an uplink's `reported_at` (the gateway's or LNS's clock) its message was
+/// recorded (on ours), as a rule: the first place an echo looks.
+const NEAR_REPORT_MS: i64 = 300_000;
+/// How far before its `reported_at` an uplink's message may have been recorded (a clock ahead
+/// of ours), where an echo looks when it is not near.
 const CLOCK_SKEW_MS: i64 = 3_600_000;
-/// How far apart in time the messages about one uplink can be (it may wait in the outbox).
-const RELATED_WITHIN_MS: i64 = 86_400_000;
+/// How far apart in time the messages about one uplink can be (it may wait in the outbox for
+/// days, and a rejection is recorded when it is sent).
+const RELATED_WITHIN_MS: i64 = 7 * 86_400_000;
 
 /// An uplink's messages: its device's, around a time, with its uuid (index `messages_device_at`).
 pub(super) const RELATED_WHERE: &str = "device_id = ?1 AND at_ms BETWEEN ?2 AND ?3 AND uuid = ?4";
+pub(super) const RELATED_ORDER: &str = "ORDER BY at_ms, id LIMIT 100";
 
-/// Walks the device's messages back from the newest (index `messages_device_at`) to the first
-/// that is the uplink: it was recorded a moment before its echo came, so few are looked at. Not
-/// before the uplink was reported, so a uuid that is not there costs a bounded walk.
+/// Marks the uplink's message (its integration's copy) by walking the device's messages (index
+/// `messages_device_at`) back from `?6` to `?3`, stopping at the first that is it. The newest
+/// unseen copy is the one marked.
 pub(super) const MARK_SEEN: &str = "UPDATE messages SET seen_ms = ?1 WHERE id = (
      SELECT id FROM messages
-     WHERE device_id = ?2 AND at_ms >= ?3 AND uuid = ?4 AND integration_id = ?5
+     WHERE device_id = ?2 AND at_ms BETWEEN ?3 AND ?6 AND uuid = ?4 AND integration_id = ?5
        AND kind IN ('uplink', 'join') AND seen_ms IS NULL
      ORDER BY at_ms DESC LIMIT 1)";
 
@@ -173,16 +179,25 @@ impl History {
         Ok(())
     }
 
-    /// Marks the uplinks AWS echoed (each integration's copy of it), in one transaction. The
-    /// uplink is looked for among its device's messages since it was reported (less the
-    /// difference the LNS's clock may have with ours).
+    /// Marks the uplinks AWS echoed (each integration's copy of it), in one transaction. An
+    /// uplink's message is recorded as it arrives, so it is looked for first among its device's
+    /// messages near its report (a few, even while a backlog drains), then among all since an
+    /// hour before it (the LNS's clock may run ahead) up to the echo. An echo that names no
+    /// device marks nothing here (the live view still marks it).
     pub fn mark_seen(&mut self, seen: &[super::Seen]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
             let mut update = tx.prepare_cached(MARK_SEEN)?;
             for s in seen {
-                let since = s.reported_at_ms.saturating_sub(CLOCK_SKEW_MS);
-                update.execute(params![s.at_ms, s.device_id, since, s.uuid, s.integration_id])?;
+                let Some(device) = &s.device_id else { continue };
+                // Never after the echo: a report from a clock ahead of ours counts as now.
+                let reported = s.reported_at_ms.min(s.at_ms);
+                let near = (reported - NEAR_REPORT_MS, reported + NEAR_REPORT_MS);
+                let marked = update.execute(params![s.at_ms, device, near.0, s.uuid, s.integration_id, near.1])?;
+                if marked == 0 {
+                    let since = reported - CLOCK_SKEW_MS;
+                    update.execute(params![s.at_ms, device, since, s.uuid, s.integration_id, s.at_ms])?;
+                }
             }
         }
         tx.commit()?;
@@ -371,7 +386,7 @@ impl History {
             let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE id = ?1");
             return Ok(vec![self.conn.query_row(&sql, [id], row)?]);
         };
-        let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE {RELATED_WHERE} ORDER BY at_ms, id LIMIT 100");
+        let sql = format!("SELECT {ROW_COLUMNS} FROM messages WHERE {RELATED_WHERE} {RELATED_ORDER}");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt
             .query_map(

@@ -1,5 +1,5 @@
 //! A message as the viewer shows it: an uplink as published to AWS, a downlink as received, or
-//! one of the bridge's events (errors and rejections linked to their uplink by `uuid`).
+//! one of the bridge's events (errors and rejections linked to their uplink by device and `uuid`).
 
 use std::sync::Arc;
 
@@ -77,11 +77,11 @@ pub struct Seen {
     pub uuid: String,
     #[ts(type = "number")]
     pub at_ms: i64,
-    /// The uplink's device and `reported_at`, where the history looks for it (the view has
-    /// no use for them).
+    /// The uplink's device and `reported_at` (0 when the echo had none), where the history
+    /// looks for it (the view has no use for them).
     #[serde(skip)]
     #[ts(skip)]
-    pub device_id: String,
+    pub device_id: Option<String>,
     #[serde(skip)]
     #[ts(skip)]
     pub reported_at_ms: i64,

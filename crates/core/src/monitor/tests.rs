@@ -181,7 +181,7 @@ fn exports_write_the_filtered_set_as_csv_and_ndjson() {
         integration_id: "int-1".into(),
         uuid: "uuid-alpha-3".into(),
         at_ms: 1_000,
-        device_id: "id-alpha".into(),
+        device_id: Some("id-alpha".into()),
         reported_at_ms: 3,
     });
     monitor.flush();
@@ -298,7 +298,7 @@ async fn an_echo_from_aws_marks_its_uplink_live_and_in_the_history() {
         integration_id: "int-1".into(),
         uuid: "uuid-alpha-1000".into(),
         at_ms: 1_050,
-        device_id: "id-alpha".into(),
+        device_id: Some("id-alpha".into()),
         reported_at_ms: 990,
     };
     monitor.seen_on_aws(seen.clone());
@@ -462,27 +462,38 @@ fn cayenne_readings_are_offered_by_name_and_channel() {
 }
 
 #[test]
-fn an_echo_finds_its_uplink_among_its_devices_messages_since_it_was_reported() {
+fn an_echo_finds_its_uplink_among_its_devices_messages_whatever_the_lns_clock_says() {
     let (_dir, monitor) = monitor();
     let hour = 3_600_000;
-    // Recorded long after it was reported (the bridge was away), and an uplink whose LNS clock
-    // runs half an hour ahead of ours.
     monitor.record(uplink("alpha", 10 * hour, "{}"));
     monitor.record(uplink("alpha", 11 * hour, "{}"));
     monitor.record(uplink("beta", 20 * hour, "{}"));
+    monitor.record(uplink("gamma", 30 * hour, "{}"));
+    // The same uplink recorded twice for one integration: the newest copy is the one marked.
+    let mut twice = uplink("delta", 40 * hour + 1_000, "{}");
+    twice.row.uuid = Some(format!("uuid-delta-{}", 40 * hour));
+    monitor.record(uplink("delta", 40 * hour, "{}"));
+    monitor.record(twice);
     let echo = |device: &str, at: i64, reported: i64| Seen {
         integration_id: "int-1".into(),
         uuid: format!("uuid-{device}-{at}"),
-        at_ms: at + 5,
-        device_id: format!("id-{device}"),
+        at_ms: at + 5_000,
+        device_id: Some(format!("id-{device}")),
         reported_at_ms: reported,
     };
+    // Recorded 9 h after it was reported (the bridge was away).
     monitor.seen_on_aws(echo("alpha", 10 * hour, hour));
+    // Reported by a clock half an hour, and one three hours, ahead of ours.
     monitor.seen_on_aws(echo("beta", 20 * hour, 20 * hour + hour / 2));
-    // The echo names another device: not this uplink.
+    monitor.seen_on_aws(echo("gamma", 30 * hour, 33 * hour));
+    monitor.seen_on_aws(echo("delta", 40 * hour, 40 * hour));
+    // The echo names another device: not this uplink. One that names none marks nothing here.
     let mut stray = echo("alpha", 10 * hour, hour);
     stray.uuid = format!("uuid-beta-{}", 20 * hour);
     monitor.seen_on_aws(stray);
+    let mut anonymous = echo("alpha", 11 * hour, 11 * hour);
+    anonymous.device_id = None;
+    monitor.seen_on_aws(anonymous);
     monitor.flush();
     let h = monitor.reader().unwrap();
     let seen: Vec<_> = h
@@ -490,18 +501,27 @@ fn an_echo_finds_its_uplink_among_its_devices_messages_since_it_was_reported() {
         .unwrap()
         .rows
         .iter()
-        .map(|r| (r.device_name.clone().unwrap(), r.seen_ms))
+        .map(|r| (r.device_name.clone().unwrap(), r.seen_ms.map(|ms| ms / hour)))
         .collect();
+    let at = |device: &str, h: i64| (device.to_string(), Some(h));
+    let unseen = |device: &str| (device.to_string(), None);
     assert_eq!(
         seen,
         [
-            ("beta".into(), Some(20 * hour + 5)),
-            ("alpha".into(), None),
-            ("alpha".into(), Some(10 * hour + 5))
+            at("delta", 40),
+            unseen("delta"),
+            at("gamma", 30),
+            at("beta", 20),
+            unseen("alpha"),
+            at("alpha", 10)
         ]
     );
     // Both look-ups walk the device's index, never the whole table.
-    let related = format!("SELECT id FROM messages WHERE {}", history::RELATED_WHERE);
+    let related = format!(
+        "SELECT id FROM messages WHERE {} {}",
+        history::RELATED_WHERE,
+        history::RELATED_ORDER
+    );
     for sql in [history::MARK_SEEN, related.as_str()] {
         let mut stmt = h.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let mut rows = stmt.raw_query();
@@ -510,7 +530,7 @@ fn an_echo_finds_its_uplink_among_its_devices_messages_since_it_was_reported() {
             plan.push(r.get::<_, String>(3).unwrap());
         }
         assert!(plan.iter().any(|p| p.contains("messages_device_at")), "{sql}: {plan:?}");
-        // Newest first straight off the index, not every match gathered and sorted.
+        // In order straight off the index, not every match gathered and sorted.
         assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{sql}: {plan:?}");
     }
 }
