@@ -417,6 +417,8 @@ struct Side {
     bridge: Option<Bridge>,
     /// The frame counter the next phase starts from.
     fcnt: usize,
+    /// How many of the LNS broker's lines about the bridge's connection were printed.
+    broker_lines: usize,
 }
 
 async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::Path>) -> Side {
@@ -440,6 +442,7 @@ async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::P
         _aws: aws,
         bridge,
         fcnt: 0,
+        broker_lines: 0,
     }
 }
 
@@ -451,6 +454,24 @@ impl Side {
         // (a gap is uplinks lost upstream, and the bridge would warn about each).
         self.fcnt += n.div_ceil(devices.len());
         let f = run_phase(fcnt_base, &self.helium, &mut self.rx, &self.tally, devices, n, rate).await;
+        if self.bridge.is_some() {
+            // When the LNS broker dropped the bridge's connection (what its queue for the bridge
+            // could not hold meanwhile is lost), what it said.
+            let log = self.helium.log();
+            let drops: Vec<&str> = log
+                .lines()
+                .filter(|l| {
+                    (l.contains("helium-aws-bridge")
+                        && !l.contains("New client connected")
+                        && !l.contains("New connection"))
+                        || l.contains("dropped")
+                })
+                .collect();
+            for line in drops.iter().skip(self.broker_lines).take(5) {
+                println!("  LNS broker: {line}");
+            }
+            self.broker_lines = drops.len();
+        }
         for (kind, (count, first)) in self.trouble.lock().unwrap().iter() {
             println!("  bridge said {count} × {kind}, first: {first}");
         }
