@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use helium_bridge_core::bridge::{Bridge, BridgeOptions};
 use helium_bridge_core::codec::device_id_for_dev_eui;
 use helium_bridge_core::domain::SourceConfig;
-use helium_bridge_core::{aws::DirectoryProvisioner, KeyringVault};
+use helium_bridge_core::{aws::DirectoryProvisioner, Core, KeyringVault};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
 use serde_json::Value;
 use test_harness::{ClientIdentity, Mosquitto, TestCa};
@@ -292,7 +292,13 @@ async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices: &[
     }
 }
 
-async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::path::Path, devices: &[String]) -> Bridge {
+async fn bridge(
+    helium: &Mosquitto,
+    aws: &Mosquitto,
+    ca: &TestCa,
+    dir: &std::path::Path,
+    devices: &[String],
+) -> (Bridge, Arc<Core>) {
     let fleet = common::Fleet::new(dir, aws, ca);
     if let Some((kind, script)) = decoder() {
         let s = fleet.core.store();
@@ -315,9 +321,8 @@ async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::pat
     for eui in devices {
         fleet.add_device(ca, &device_id_for_dev_eui(eui), eui, &eui.to_uppercase(), true);
     }
-    let core = fleet.core.clone();
     let b = Bridge::start(
-        core,
+        fleet.core.clone(),
         Arc::new(KeyringVault::default()),
         Arc::new(DirectoryProvisioner),
         BridgeOptions::default(),
@@ -329,7 +334,7 @@ async fn bridge(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, dir: &std::pat
         assert!(Instant::now() < deadline, "the bridge's sessions did not come up");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    b
+    (b, fleet.core.clone())
 }
 
 /// A decoder in the style of the public Helium console-decoders (a sensor's fields read with bit
@@ -377,33 +382,19 @@ fn print(name: &str, f: &Figures) {
     );
 }
 
-/// Warnings, errors and connection news from the bridge, by kind: how many, and the first.
-type Trouble = Arc<Mutex<std::collections::BTreeMap<String, (usize, String)>>>;
-
-/// Collects the bridge's events that are not routine (anything but `info`, and connection
-/// changes), so a run that lost or delayed uplinks says why.
-fn watch_trouble(bridge: &Bridge) -> Trouble {
-    let trouble = Trouble::default();
-    let mut rx = bridge.events().subscribe();
-    let t = trouble.clone();
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(e) if e.level != "info" || e.kind == "connection" => {
-                    let mut t = t.lock().unwrap();
-                    let entry = t
-                        .entry(format!("{} {}", e.level, e.kind))
-                        .or_insert((0, e.message.clone()));
-                    entry.0 += 1;
-                }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    t.lock().unwrap().entry("lagged".into()).or_insert((0, String::new())).0 += n as usize;
-                }
-                Err(_) => return,
-            }
-        }
-    });
+/// The bridge's events since `after` that are not routine (anything but `info`, and connection
+/// changes), by kind: how many, and the first. Read from the store, where every such event is
+/// kept, so none is missed however busy the event bus was.
+fn trouble_since(core: &Core, after: i64) -> std::collections::BTreeMap<String, (usize, String)> {
+    core.writer().flush();
+    let mut trouble = std::collections::BTreeMap::new();
+    let events = core.store().events_after(after, 1_000_000).unwrap_or_default();
+    for e in events.iter().filter(|e| e.level != "info" || e.kind == "connection") {
+        trouble
+            .entry(format!("{} {}", e.level, e.kind))
+            .or_insert((0, e.message.clone()))
+            .0 += 1;
+    }
     trouble
 }
 
@@ -412,9 +403,8 @@ struct Side {
     helium: Mosquitto,
     rx: tokio::sync::mpsc::UnboundedReceiver<Duration>,
     tally: Shared,
-    trouble: Trouble,
     _aws: Mosquitto,
-    bridge: Option<Bridge>,
+    bridge: Option<(Bridge, Arc<Core>)>,
     /// The frame counter the next phase starts from.
     fcnt: usize,
     /// How many of the LNS broker's lines about the bridge's connection were printed.
@@ -433,12 +423,10 @@ async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::P
     };
     let tally: Shared = Arc::default();
     let rx = observer(&aws, ca, tally.clone()).await;
-    let trouble = bridge.as_ref().map(watch_trouble).unwrap_or_default();
     Side {
         helium,
         rx,
         tally,
-        trouble,
         _aws: aws,
         bridge,
         fcnt: 0,
@@ -448,7 +436,10 @@ async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::P
 
 impl Side {
     async fn phase(&mut self, devices: &[String], n: usize, rate: Option<u64>) -> Figures {
-        self.trouble.lock().unwrap().clear();
+        let events_before = self
+            .bridge
+            .as_ref()
+            .map(|(_, core)| core.store().last_event_id().unwrap_or(0));
         let fcnt_base = self.fcnt;
         // Each device's frame counter goes on from this side's previous phase without a gap
         // (a gap is uplinks lost upstream, and the bridge would warn about each).
@@ -472,10 +463,12 @@ impl Side {
             }
             self.broker_lines = drops.len();
         }
-        for (kind, (count, first)) in self.trouble.lock().unwrap().iter() {
-            println!("  bridge said {count} × {kind}, first: {first}");
+        if let (Some((_, core)), Some(before)) = (&self.bridge, events_before) {
+            for (kind, (count, first)) in trouble_since(core, before) {
+                println!("  bridge said {count} × {kind}, first: {first}");
+            }
         }
-        if let (Some(b), true) = (&self.bridge, f.lost > 0) {
+        if let (Some((b, _)), true) = (&self.bridge, f.lost > 0) {
             // Still in the outbox: late (AWS had not taken them when the phase gave up), not lost.
             let waiting: i64 = b
                 .integration_health()
