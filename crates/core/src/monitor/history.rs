@@ -366,7 +366,7 @@ impl History {
     }
 
     /// The messages about the same uplink as message `id` (its copies per integration, its
-    /// errors, itself), oldest first: its device's messages with its uuid from a day around it.
+    /// errors, itself), oldest first: its device's messages with its uuid within 7 days of it.
     pub fn related(&self, id: i64) -> Result<Vec<MessageRow>> {
         let found = self
             .conn
