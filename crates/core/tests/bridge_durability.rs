@@ -141,6 +141,72 @@ async fn a_4000_uplink_burst_at_full_speed_through_a_stock_mosquitto_arrives_who
     bridge.shutdown().await;
 }
 
+/// A burst that arrives faster than the bridge decodes it (a slow decoder, large events) waits
+/// at the bridge: mosquitto drops what it cannot write to a slow reader once 1,000 packets wait
+/// for it, whatever the Receive Maximum, so the bridge must read as fast as the broker sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_decoded_slower_than_it_arrives_waits_at_the_bridge_not_in_the_broker() {
+    const BURST: u32 = 4000;
+    let env = Env::with_stock_lns();
+    let aws = env.aws_broker();
+    let euis = fleet(&env, &aws, 20, "00000000000002");
+    {
+        let store = env.core.store();
+        let label = store.find_label("fleet").unwrap();
+        // About a millisecond per uplink: 4,000 take seconds, the burst arrives in a moment.
+        let slow = "function Decoder(bytes, port) { var t = Date.now(); while (Date.now() - t < 1) {} \
+                    return { size: bytes.length }; }";
+        let d = store
+            .create_decoder("slow", helium_bridge_core::domain::DecoderKind::Helium, slow)
+            .unwrap();
+        store.attach_decoder_label(&d.id, &label.id).unwrap();
+    }
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let bridge = env.start().await;
+    wait_for_sources(&env.core, &bridge).await;
+    wait_for_sessions(&bridge, euis.len()).await;
+
+    // ~9 KB events (ChirpStack's `object` padded): more than the sockets' buffers hold.
+    let pad = "x".repeat(8_000);
+    let mut sent = HashSet::new();
+    for k in 0..BURST {
+        let eui = &euis[k as usize % euis.len()];
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let mut v: Value = serde_json::from_slice(&uplink(eui, k / euis.len() as u32, &uuid)).unwrap();
+        v["object"] = serde_json::json!({ "pad": pad });
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                serde_json::to_vec(&v).unwrap(),
+            )
+            .await;
+        sent.insert(uuid);
+    }
+    let mut got = HashSet::new();
+    while got.len() < sent.len() {
+        let Some((_, p)) = out.next(Duration::from_secs(30)).await else {
+            panic!(
+                "only {} of {BURST} uplinks arrived; the Helium broker's log says:\n{}",
+                got.len(),
+                env.helium
+                    .log()
+                    .lines()
+                    .filter(|l| l.contains("dropped"))
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        };
+        let v: Value = serde_json::from_slice(&p).unwrap();
+        assert_eq!(v["decoded"]["status"], "success", "{v}");
+        let uuid = v["uuid"].as_str().unwrap().to_string();
+        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
+        assert!(got.insert(uuid.clone()), "uplink {uuid} arrived twice");
+    }
+    bridge.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_outbox_warns_first_then_leaves_uplinks_with_the_source_and_loses_none() {
     use helium_bridge_core::bridge::{Bridge, BridgeOptions};

@@ -177,9 +177,53 @@ impl Window {
     }
 }
 
+/// What the connection's poller hands on: an MQTT event, or why the connection failed.
+type Polled = Result<MqttEvent, String>;
+
+/// Drives the connection on a task of its own, reading from the broker as fast as it sends, so
+/// the messages the bridge has not yet taken (up to the Receive Maximum) wait here and not in
+/// the broker: mosquitto drops what it cannot write to a slow reader once it holds 1,000 unsent
+/// packets for it, whatever its Receive Maximum (seen with 500 devices and a JS decoder, when
+/// this loop read only as fast as the bridge took the messages). After a failure it waits its
+/// backoff, then reconnects. Ends when the source's loop is gone.
+fn poll_connection(
+    mut events: rumqttc::v5::EventLoop,
+    mut backoff: Backoff,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> (mpsc::UnboundedReceiver<Polled>, AbortOnDrop) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        loop {
+            let polled = events.poll().await;
+            let failed = polled.is_err();
+            if matches!(polled, Ok(MqttEvent::Incoming(Packet::ConnAck(_)))) {
+                backoff.reset();
+            }
+            if tx.send(polled.map_err(|e| e.to_string())).is_err() {
+                return;
+            }
+            if failed {
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff.next_delay()) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    });
+    (rx, AbortOnDrop(task))
+}
+
+/// Stops the connection's poller with the source's loop (it would keep the connection up).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub(super) async fn run(mut ctx: SourceContext) {
     let mut shutdown = ctx.shutdown.clone();
-    let mut backoff = Backoff::new(ctx.max_backoff);
     let legacy = matches!(ctx.source.config, SourceConfig::LegacyMqtt { .. });
     let (opts, topics) = match options(ctx.vault.as_ref(), &ctx.source, ctx.window) {
         Ok(v) => v,
@@ -187,7 +231,8 @@ pub(super) async fn run(mut ctx: SourceContext) {
     };
     let source = ctx.source.clone();
     // Room for a whole window of acknowledgements at once.
-    let (client, mut events) = AsyncClient::new(opts, usize::from(ctx.window).max(1024));
+    let (client, connection) = AsyncClient::new(opts, usize::from(ctx.window).max(1024));
+    let (mut events, _poller) = poll_connection(connection, Backoff::new(ctx.max_backoff), shutdown.clone());
     let (outcomes_tx, mut outcomes) = mpsc::unbounded_channel::<(u64, IngestOutcome)>();
     let mut pending = Window::default();
     loop {
@@ -198,11 +243,10 @@ pub(super) async fn run(mut ctx: SourceContext) {
             let _ = client.try_disconnect();
         }
         tokio::select! {
-            ev = events.poll() => match ev {
+            Some(ev) = events.recv() => match ev {
                 Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                     // A new connection: what was not acknowledged comes again.
                     pending.clear();
-                    backoff.reset();
                     let filters = topics.iter().map(|t| rumqttc::v5::mqttbytes::v5::Filter::new(t.clone(), QoS::AtLeastOnce));
                     let _ = client.subscribe_many(filters).await;
                 }
@@ -227,17 +271,12 @@ pub(super) async fn run(mut ctx: SourceContext) {
                 Ok(_) => {}
                 Err(e) => {
                     // The broker redelivers whatever was not acknowledged (stored twice is
-                    // kept once: same uuid).
+                    // kept once: same uuid). The poller reconnects after its backoff.
                     pending.clear();
-                    ctx.report(false, e.to_string());
+                    ctx.report(false, e.clone());
                     ctx.status.emit(
                         Event::new("connection", "warn", format!("source {:?} disconnected: {e}", source.name)).source(&source.id),
                     );
-                    let delay = backoff.next_delay();
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        _ = shutdown.changed() => return,
-                    }
                 }
             },
             Some((token, outcome)) = outcomes.recv() => {
@@ -270,7 +309,7 @@ pub(super) async fn run(mut ctx: SourceContext) {
                 pending.settle(&client);
                 let _ = client.try_disconnect();
                 let _ = tokio::time::timeout(Duration::from_millis(500), async {
-                    while let Ok(ev) = events.poll().await {
+                    while let Some(Ok(ev)) = events.recv().await {
                         if matches!(ev, MqttEvent::Outgoing(rumqttc::Outgoing::Disconnect)) {
                             break;
                         }
