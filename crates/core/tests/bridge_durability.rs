@@ -39,6 +39,35 @@ async fn burst(helium: &Observer, euis: &[String], n: u32) -> HashSet<String> {
     sent
 }
 
+/// Receives every uplink of `sent` once (each Helium JSON), failing with what the LNS broker
+/// logged about dropping messages when some do not come.
+async fn receive_all(env: &Env, out: &mut Observer, sent: &HashSet<String>) -> Vec<Value> {
+    let mut got = HashSet::new();
+    let mut received = Vec::with_capacity(sent.len());
+    while got.len() < sent.len() {
+        let Some((_, p)) = out.next(Duration::from_secs(30)).await else {
+            panic!(
+                "only {} of {} uplinks arrived; the Helium broker's log says:\n{}",
+                got.len(),
+                sent.len(),
+                env.helium
+                    .log()
+                    .lines()
+                    .filter(|l| l.contains("dropped"))
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        };
+        let v: Value = serde_json::from_slice(&p).unwrap();
+        let uuid = v["uuid"].as_str().unwrap().to_string();
+        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
+        assert!(got.insert(uuid.clone()), "uplink {uuid} arrived twice");
+        received.push(v);
+    }
+    received
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     let env = Env::new();
@@ -118,26 +147,7 @@ async fn a_4000_uplink_burst_at_full_speed_through_a_stock_mosquitto_arrives_who
     wait_for_sessions(&bridge, euis.len()).await;
 
     let sent = burst(&helium, &euis, BURST).await;
-    let mut got = HashSet::new();
-    while got.len() < sent.len() {
-        let Some((_, p)) = out.next(Duration::from_secs(30)).await else {
-            panic!(
-                "only {} of {BURST} uplinks arrived; the Helium broker's log says:\n{}",
-                got.len(),
-                env.helium
-                    .log()
-                    .lines()
-                    .filter(|l| l.contains("dropped"))
-                    .take(5)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
-        };
-        let v: Value = serde_json::from_slice(&p).unwrap();
-        let uuid = v["uuid"].as_str().unwrap().to_string();
-        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
-        assert!(got.insert(uuid.clone()), "uplink {uuid} arrived twice");
-    }
+    receive_all(&env, &mut out, &sent).await;
     bridge.shutdown().await;
 }
 
@@ -183,26 +193,8 @@ async fn a_burst_decoded_slower_than_it_arrives_waits_at_the_bridge_not_in_the_b
             .await;
         sent.insert(uuid);
     }
-    let mut got = HashSet::new();
-    while got.len() < sent.len() {
-        let Some((_, p)) = out.next(Duration::from_secs(30)).await else {
-            panic!(
-                "only {} of {BURST} uplinks arrived; the Helium broker's log says:\n{}",
-                got.len(),
-                env.helium
-                    .log()
-                    .lines()
-                    .filter(|l| l.contains("dropped"))
-                    .take(5)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
-        };
-        let v: Value = serde_json::from_slice(&p).unwrap();
+    for v in receive_all(&env, &mut out, &sent).await {
         assert_eq!(v["decoded"]["status"], "success", "{v}");
-        let uuid = v["uuid"].as_str().unwrap().to_string();
-        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
-        assert!(got.insert(uuid.clone()), "uplink {uuid} arrived twice");
     }
     bridge.shutdown().await;
 }

@@ -177,6 +177,9 @@ impl Window {
     }
 }
 
+/// How long the source's loop may take messages before it lets other tasks run.
+const YIELD_EVERY: Duration = Duration::from_millis(2);
+
 /// What the connection's poller hands on: an MQTT event, or why the connection failed.
 type Polled = Result<MqttEvent, String>;
 
@@ -235,6 +238,7 @@ pub(super) async fn run(mut ctx: SourceContext) {
     let (mut events, _poller) = poll_connection(connection, Backoff::new(ctx.max_backoff), shutdown.clone());
     let (outcomes_tx, mut outcomes) = mpsc::unbounded_channel::<(u64, IngestOutcome)>();
     let mut pending = Window::default();
+    let mut last_yield = std::time::Instant::now();
     loop {
         if pending.settle(&client) {
             // Not stored and not acknowledged: reconnect (after a backoff) so the broker offers
@@ -267,6 +271,13 @@ pub(super) async fn run(mut ctx: SourceContext) {
                     ctx.ingest.ingest(incoming, move |outcome| {
                         let _ = tx.send((token, outcome));
                     });
+                    // A decoder can take a while: every few milliseconds of a backlog, let the
+                    // poller (and the rest) run, or this loop keeps its worker thread to itself
+                    // and the broker's queue for us overflows after all.
+                    if last_yield.elapsed() >= YIELD_EVERY {
+                        tokio::task::yield_now().await;
+                        last_yield = std::time::Instant::now();
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {
