@@ -23,15 +23,22 @@ fn fleet(env: &Env, aws: &test_harness::Mosquitto, n: usize, prefix: &str) -> Ve
 
 /// Publishes `n` uplinks as fast as the client goes, round-robin over the devices; their uuids.
 async fn burst(helium: &Observer, euis: &[String], n: u32) -> HashSet<String> {
+    burst_with(helium, euis, n, |_| {}).await
+}
+
+/// Like [`burst`], each ChirpStack event changed by `shape` first.
+async fn burst_with(helium: &Observer, euis: &[String], n: u32, shape: impl Fn(&mut Value)) -> HashSet<String> {
     let mut sent = HashSet::new();
     for k in 0..n {
         let eui = &euis[k as usize % euis.len()];
         let uuid = uuid::Uuid::new_v4().to_string();
+        // Each device counts its own frames, so no upstream gap is reported.
+        let mut v: Value = serde_json::from_slice(&uplink(eui, k / euis.len() as u32, &uuid)).unwrap();
+        shape(&mut v);
         helium
             .publish(
                 &format!("application/{APP}/device/{eui}/event/up"),
-                // Each device counts its own frames, so no upstream gap is reported.
-                uplink(eui, k / euis.len() as u32, &uuid),
+                serde_json::to_vec(&v).unwrap(),
             )
             .await;
         sent.insert(uuid);
@@ -179,20 +186,10 @@ async fn a_burst_decoded_slower_than_it_arrives_waits_at_the_bridge_not_in_the_b
 
     // ~9 KB events (ChirpStack's `object` padded): more than the sockets' buffers hold.
     let pad = "x".repeat(8_000);
-    let mut sent = HashSet::new();
-    for k in 0..BURST {
-        let eui = &euis[k as usize % euis.len()];
-        let uuid = uuid::Uuid::new_v4().to_string();
-        let mut v: Value = serde_json::from_slice(&uplink(eui, k / euis.len() as u32, &uuid)).unwrap();
-        v["object"] = serde_json::json!({ "pad": pad });
-        helium
-            .publish(
-                &format!("application/{APP}/device/{eui}/event/up"),
-                serde_json::to_vec(&v).unwrap(),
-            )
-            .await;
-        sent.insert(uuid);
-    }
+    let sent = burst_with(&helium, &euis, BURST, |v| {
+        v["object"] = serde_json::json!({ "pad": pad })
+    })
+    .await;
     for v in receive_all(&env, &mut out, &sent).await {
         assert_eq!(v["decoded"]["status"], "success", "{v}");
     }
