@@ -434,6 +434,20 @@ fn commit(
             };
             let added = committed.seqs.iter().flatten().count();
             inner.outbox_len.fetch_sub(reserved - added as i64, Ordering::Relaxed);
+            // Recorded before a session can publish it: AWS's echo ("seen on AWS") must find
+            // the uplink's message, in the live view and in the history.
+            let (note, log) = if added < routes.len() {
+                // A source redelivered an uplink the bridge already had (same uuid): sent once.
+                event.message =
+                    format!("{what} from {name} (fcnt {fcnt}) received again; already queued, not sent twice");
+                (Some(event.message.clone()), true)
+            } else if integrations == 0 {
+                (Some(event.message.clone()), true)
+            } else {
+                // Forwarded as it should be: the device's counters keep it, no event row.
+                (None, false)
+            };
+            record.record(&inner, &routes, &committed.seqs, fcnt, note);
             for ((id, uuid, payload), seq) in routes.iter().zip(&committed.seqs) {
                 let Some(seq) = *seq else { continue };
                 let entry = OutboxEntry {
@@ -455,18 +469,9 @@ fn commit(
                 routes: integrations,
             });
             warn_if_filling(&inner, &source_id, waiting, committed.oldest_age_ms);
-            if added < routes.len() {
-                // A source redelivered an uplink the bridge already had (same uuid): sent once.
-                event.message =
-                    format!("{what} from {name} (fcnt {fcnt}) received again; already queued, not sent twice");
-                record.record(&inner, &routes, &committed.seqs, fcnt, Some(event.message.clone()));
-                inner.events.emit(event);
-            } else if integrations == 0 {
-                record.record(&inner, &routes, &committed.seqs, fcnt, Some(event.message.clone()));
+            if log {
                 inner.events.emit(event);
             } else {
-                record.record(&inner, &routes, &committed.seqs, fcnt, None);
-                // Forwarded as it should be: the device's counters keep it, no event row.
                 inner.events.emit_live(event);
             }
         }),
