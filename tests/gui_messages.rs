@@ -135,7 +135,17 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     };
     let deadline = std::time::Instant::now() + WAIT;
     while seen_rows().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "no uplink was marked seen on AWS");
+        if std::time::Instant::now() >= deadline {
+            let state = texts(&app, "[data-testid=watch-state]");
+            let rows = texts(&app, "[data-testid=message-row]");
+            let log = gui.driver_log();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            panic!(
+                "no uplink was marked seen on AWS\nwatch: {state:?}\nrows: {rows:#?}\nAWS broker:\n{}\napp log (newest first):\n{}",
+                lab.aws.log(),
+                tail.join("\n")
+            );
+        }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let seen = seen_rows();

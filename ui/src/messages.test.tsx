@@ -54,6 +54,24 @@ describe("Messages, live", () => {
     expect(within(rows()[0] as HTMLElement).getByTestId("seen-on-aws")).toBeInTheDocument();
   });
 
+  it("marks an uplink whose echo from AWS came before the uplink itself, also while paused", async () => {
+    mockCommands({ search_history: page([]) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(screen.getByTestId("messages-pause")).toBeInTheDocument());
+    // AWS's echo can beat the bridge's record of the uplink (the broker hands it out at once).
+    stream([], 0, [{ integration_id: "int-1", uuid: "u-1", at_ms: 1_700_000_001_500 }]);
+    stream([messageRow({ id: 1, uuid: "u-1" })]);
+    await waitFor(() => expect(rowIds()).toEqual([1]));
+    expect(within(rows()[0] as HTMLElement).getByTestId("seen-on-aws")).toHaveTextContent("AWS");
+    await userEvent.click(screen.getByTestId("messages-pause"));
+    stream([], 0, [{ integration_id: "int-1", uuid: "u-2", at_ms: 1_700_000_002_500 }]);
+    stream([messageRow({ id: 2, uuid: "u-2" }), messageRow({ id: 3, uuid: "u-3" })]);
+    await userEvent.click(screen.getByTestId("messages-pause"));
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    const marked = rows().map((r) => within(r).queryByTestId("seen-on-aws") !== null);
+    expect(marked).toEqual([false, true, true]);
+  });
+
   it("subscribes, then starts with the newest 500 stored, newest first, and streams on top", async () => {
     mockCommands({
       list_integrations: [integration({ id: "int-1", name: "Farm sensors" })],

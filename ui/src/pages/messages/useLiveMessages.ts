@@ -71,15 +71,19 @@ export function useLiveMessages(filter: MessageFilter, filterKey: string): LiveM
       const marks = marksRef.current;
       const seen = batch.seen.length > 0;
       if (seen) rememberSeen(marks, batch.seen);
+      // AWS's echo can come before the bridge records its uplink: new rows are marked from what
+      // was remembered, and rows already held only when an echo came.
+      const rows = markSeen(batch.rows, marks);
       if (early) {
-        early.push(...batch.rows);
+        early.push(...rows);
       } else if (pausedRef.current) {
-        pendingRef.current = markSeen(prependBatch(pendingRef.current, batch.rows, MAX_MESSAGES), marks);
+        const waiting = seen ? markSeen(pendingRef.current, marks) : pendingRef.current;
+        pendingRef.current = prependBatch(waiting, rows, MAX_MESSAGES);
         setPending(pendingRef.current.length);
         // Rows already shown are marked while paused too: it is news about them, not new rows.
         if (seen) setRows((prev) => markSeen(prev, marks));
-      } else if (batch.rows.length > 0 || seen) {
-        setRows((prev) => (seen ? markSeen(prependBatch(prev, batch.rows), marks) : prependBatch(prev, batch.rows)));
+      } else if (rows.length > 0 || seen) {
+        setRows((prev) => prependBatch(seen ? markSeen(prev, marks) : prev, rows));
       }
     });
     // Subscribe first, then read the store, so nothing falls between the two; what both return
