@@ -69,27 +69,40 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // A transaction that reads, then writes, takes the write lock first: a deferred one
+        // fails at once ("database is locked", a stale snapshot) when the bridge's writer
+        // committed between its read and its write; an immediate one waits its turn.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         migrate(&mut conn, migrations::LATEST)?;
         Ok(Store { conn })
     }
 
-    /// Runs `f` atomically: all of its changes are kept, or none. Nests (a savepoint).
+    /// Runs `f` atomically: all of its changes are kept, or none. Nests (a savepoint inside).
+    /// The outermost takes the write lock first (`BEGIN IMMEDIATE`, see `init`).
     pub fn atomically<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&Store) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        self.conn
-            .execute_batch("SAVEPOINT atomically")
-            .map_err(StoreError::from)?;
+        let (begin, keep, undo) = if self.conn.is_autocommit() {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT atomically",
+                "RELEASE atomically",
+                "ROLLBACK TO atomically; RELEASE atomically",
+            )
+        };
+        self.conn.execute_batch(begin).map_err(StoreError::from)?;
         match f(self) {
-            Ok(v) => {
-                self.conn
-                    .execute_batch("RELEASE atomically")
-                    .map_err(StoreError::from)?;
-                Ok(v)
-            }
+            Ok(v) => match self.conn.execute_batch(keep) {
+                Ok(()) => Ok(v),
+                Err(e) => {
+                    let _ = self.conn.execute_batch(undo);
+                    Err(StoreError::from(e).into())
+                }
+            },
             Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK TO atomically; RELEASE atomically");
+                let _ = self.conn.execute_batch(undo);
                 Err(e)
             }
         }

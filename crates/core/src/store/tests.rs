@@ -242,3 +242,43 @@ fn recent_events_are_the_newest_oldest_first() {
     assert_eq!(store.recent_events(500).unwrap().len(), 20);
     assert!(store.recent_events(0).unwrap().is_empty());
 }
+
+#[test]
+fn a_change_that_reads_then_writes_holds_the_write_lock_from_its_start() {
+    // The app's store and the bridge's writer are two connections on one file: a change that
+    // reads first (attach by DevEUI looks the device up) failed with "database is locked"
+    // when the writer committed between its read and its write.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bridge.sqlite3");
+    let app = Store::open(&path).unwrap();
+    let writer = Store::open(&path).unwrap();
+    writer.conn.busy_timeout(std::time::Duration::ZERO).unwrap();
+    let label = app.create_label("fleet").unwrap();
+    let mut writer_tried = None;
+    let device = app
+        .atomically(|s| {
+            let known = s.lookup_device("0102030405060708")?;
+            // The writer commits now, or is made to wait for this change.
+            writer_tried = Some(writer.conn.execute(
+                "INSERT INTO labels (id, name, created_at_ms) VALUES ('l2', 'other', 1)",
+                [],
+            ));
+            assert!(known.is_none());
+            s.attach_label_to_device_ref(&label.id, "0102030405060708")
+        })
+        .expect("the change is made whatever the writer does");
+    let refused = writer_tried
+        .unwrap()
+        .expect_err("the writer waits for the change's lock");
+    assert_eq!(refused.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy));
+    assert_eq!(device.dev_eui, "0102030405060708");
+    assert_eq!(app.device_labels(&device.id).unwrap()[0].name, "fleet");
+    // Once it is committed, the writer gets its turn.
+    writer
+        .conn
+        .execute(
+            "INSERT INTO labels (id, name, created_at_ms) VALUES ('l2', 'other', 1)",
+            [],
+        )
+        .unwrap();
+}
