@@ -20,6 +20,9 @@ export default defineConfig({
     environment: "jsdom",
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
+    // A test may wait several times (each up to 5 s, see setup.ts) and run axe twice: on a busy
+    // 2-core machine the default 5 s for the whole test is too little.
+    testTimeout: 20_000,
     // Only the tokens, which the contrast test reads as text; components' tests skip CSS.
     css: { include: [/tokens\.css/] },
   },

