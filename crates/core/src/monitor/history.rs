@@ -64,6 +64,9 @@ const NEAR_REPORT_MS: i64 = 300_000;
 /// How far before its `reported_at` an uplink's message may have been recorded (a clock ahead
 /// of ours), where an echo looks when it is not near.
 const CLOCK_SKEW_MS: i64 = 3_600_000;
+/// How long after AWS echoed an uplink its message may still be recorded: a session that
+/// connects just as the uplink is committed publishes it from the outbox at once.
+pub(super) const LATE_RECORD_MS: i64 = 10_000;
 /// How far apart in time the messages about one uplink can be (it may wait in the outbox for
 /// days, and a rejection is recorded when it is sent).
 const RELATED_WITHIN_MS: i64 = 7 * 86_400_000;
@@ -184,8 +187,10 @@ impl History {
     /// messages near its report (a few, even while a backlog drains), then among all since an
     /// hour before it (the LNS's clock may run ahead) up to the echo. An echo that names no
     /// device marks nothing here (the live view still marks it).
-    pub fn mark_seen(&mut self, seen: &[super::Seen]) -> Result<()> {
+    /// Returns the echoes whose message was not found (it may be recorded a moment later).
+    pub fn mark_seen(&mut self, seen: &[super::Seen]) -> Result<Vec<super::Seen>> {
         let tx = self.conn.transaction()?;
+        let mut unmatched = Vec::new();
         {
             let mut update = tx.prepare_cached(MARK_SEEN)?;
             for s in seen {
@@ -193,15 +198,19 @@ impl History {
                 // Never after the echo: a report from a clock ahead of ours counts as now.
                 let reported = s.reported_at_ms.min(s.at_ms);
                 let near = (reported - NEAR_REPORT_MS, reported + NEAR_REPORT_MS);
-                let marked = update.execute(params![s.at_ms, device, near.0, s.uuid, s.integration_id, near.1])?;
+                let mut marked = update.execute(params![s.at_ms, device, near.0, s.uuid, s.integration_id, near.1])?;
                 if marked == 0 {
                     let since = reported - CLOCK_SKEW_MS;
-                    update.execute(params![s.at_ms, device, since, s.uuid, s.integration_id, s.at_ms])?;
+                    let until = s.at_ms + LATE_RECORD_MS;
+                    marked = update.execute(params![s.at_ms, device, since, s.uuid, s.integration_id, until])?;
+                }
+                if marked == 0 {
+                    unmatched.push(s.clone());
                 }
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(unmatched)
     }
 
     /// Opens an existing history only to read it (beside a running bridge: SQLite's WAL lets

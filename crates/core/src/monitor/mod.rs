@@ -10,7 +10,7 @@ mod series;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -43,6 +43,8 @@ const LINGER: Duration = Duration::from_millis(100);
 const QUIET: Duration = Duration::from_secs(5);
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// How long an echo from AWS waits for its uplink's message (see `history::LATE_RECORD_MS`).
+const LATE_ECHO: Duration = Duration::from_millis(history::LATE_RECORD_MS as u64);
 
 /// How long and how much history is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -213,6 +215,8 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
     let mut known = HashSet::new();
     let mut batch: Vec<Arc<Message>> = Vec::with_capacity(MAX_BATCH);
     let mut seen: Vec<Seen> = Vec::new();
+    // Echoes whose uplink's message was not there yet, since when.
+    let mut unmatched: Vec<(Seen, std::time::Instant)> = Vec::new();
     let mut flushes = Vec::new();
     let mut last_prune = std::time::Instant::now() - PRUNE_EVERY;
     // Messages were written since memory was last given back.
@@ -264,13 +268,28 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
             log_error(&format!("history: cannot write {} message(s): {e}", batch.len()));
         }
         batch.clear();
-        // After the inserts: an echo is never older than its uplink's message.
-        if !seen.is_empty() {
-            if let Err(e) = history.mark_seen(&seen) {
-                log_error(&format!(
+        // After the inserts. An echo not matched yet is tried again with the next messages
+        // for a while (LATE_ECHO): its uplink's message may come a moment after it.
+        if !seen.is_empty() || !unmatched.is_empty() {
+            let now = std::time::Instant::now();
+            let mut first: HashMap<(String, String), std::time::Instant> = unmatched
+                .drain(..)
+                .filter(|(_, since)| now.duration_since(*since) < LATE_ECHO)
+                .map(|(s, since)| {
+                    let key = (s.integration_id.clone(), s.uuid.clone());
+                    seen.push(s);
+                    (key, since)
+                })
+                .collect();
+            match history.mark_seen(&seen) {
+                Ok(left) => unmatched.extend(left.into_iter().map(|s| {
+                    let since = first.remove(&(s.integration_id.clone(), s.uuid.clone()));
+                    (s, since.unwrap_or(now))
+                })),
+                Err(e) => log_error(&format!(
                     "history: cannot mark {} uplink(s) seen on AWS: {e}",
                     seen.len()
-                ));
+                )),
             }
             seen.clear();
         }

@@ -534,3 +534,36 @@ fn an_echo_finds_its_uplink_among_its_devices_messages_whatever_the_lns_clock_sa
         assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{sql}: {plan:?}");
     }
 }
+
+#[test]
+fn an_echo_that_comes_before_its_uplinks_message_marks_it_once_the_message_is_recorded() {
+    // A session that connects as an uplink is committed publishes it from the outbox at once:
+    // AWS's echo can reach the history before the uplink's message.
+    let (_dir, monitor) = monitor();
+    let at = crate::now_ms();
+    let early = uplink("alpha", at + 3, "{}");
+    monitor.seen_on_aws(Seen {
+        integration_id: "int-1".into(),
+        uuid: early.row.uuid.clone().unwrap(),
+        at_ms: at,
+        device_id: Some("id-alpha".into()),
+        reported_at_ms: at - 40,
+    });
+    monitor.flush();
+    let marks = |monitor: &Monitor| -> Vec<Option<i64>> {
+        let h = monitor.reader().unwrap();
+        h.search(&MessageFilter::default(), None, 10)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.seen_ms)
+            .collect()
+    };
+    assert_eq!(marks(&monitor), Vec::<Option<i64>>::new());
+    monitor.record(uplink("beta", at + 1, "{}"));
+    monitor.flush();
+    assert_eq!(marks(&monitor), [None]);
+    monitor.record(early);
+    monitor.flush();
+    assert_eq!(marks(&monitor), [Some(at), None]);
+}
