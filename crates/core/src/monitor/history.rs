@@ -187,14 +187,18 @@ impl History {
     /// messages near its report (a few, even while a backlog drains), then among all since an
     /// hour before it (the LNS's clock may run ahead) up to the echo. An echo that names no
     /// device marks nothing here (the live view still marks it).
-    /// Returns the echoes whose message was not found (it may be recorded a moment later).
-    pub fn mark_seen(&mut self, seen: &[super::Seen]) -> Result<Vec<super::Seen>> {
+    /// Says of each echo whether it is done: its message marked, or no device to look in. One
+    /// not found may be recorded a moment later.
+    pub fn mark_seen<'a>(&mut self, seen: impl IntoIterator<Item = &'a super::Seen>) -> Result<Vec<bool>> {
         let tx = self.conn.transaction()?;
-        let mut unmatched = Vec::new();
+        let mut done = Vec::new();
         {
             let mut update = tx.prepare_cached(MARK_SEEN)?;
             for s in seen {
-                let Some(device) = &s.device_id else { continue };
+                let Some(device) = &s.device_id else {
+                    done.push(true);
+                    continue;
+                };
                 // Never after the echo: a report from a clock ahead of ours counts as now.
                 let reported = s.reported_at_ms.min(s.at_ms);
                 let near = (reported - NEAR_REPORT_MS, reported + NEAR_REPORT_MS);
@@ -204,13 +208,11 @@ impl History {
                     let until = s.at_ms + LATE_RECORD_MS;
                     marked = update.execute(params![s.at_ms, device, since, s.uuid, s.integration_id, until])?;
                 }
-                if marked == 0 {
-                    unmatched.push(s.clone());
-                }
+                done.push(marked > 0);
             }
         }
         tx.commit()?;
-        Ok(unmatched)
+        Ok(done)
     }
 
     /// Opens an existing history only to read it (beside a running bridge: SQLite's WAL lets

@@ -10,7 +10,7 @@ mod series;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -215,7 +215,7 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
     let mut known = HashSet::new();
     let mut batch: Vec<Arc<Message>> = Vec::with_capacity(MAX_BATCH);
     let mut seen: Vec<Seen> = Vec::new();
-    // Echoes whose uplink's message was not there yet, since when.
+    // Echoes not marked yet (their uplink's message may not be there yet), since when.
     let mut unmatched: Vec<(Seen, std::time::Instant)> = Vec::new();
     let mut flushes = Vec::new();
     let mut last_prune = std::time::Instant::now() - PRUNE_EVERY;
@@ -272,26 +272,19 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         // for a while (LATE_ECHO): its uplink's message may come a moment after it.
         if !seen.is_empty() || !unmatched.is_empty() {
             let now = std::time::Instant::now();
-            let mut first: HashMap<(String, String), std::time::Instant> = unmatched
-                .drain(..)
-                .filter(|(_, since)| now.duration_since(*since) < LATE_ECHO)
-                .map(|(s, since)| {
-                    let key = (s.integration_id.clone(), s.uuid.clone());
-                    seen.push(s);
-                    (key, since)
-                })
-                .collect();
-            match history.mark_seen(&seen) {
-                Ok(left) => unmatched.extend(left.into_iter().map(|s| {
-                    let since = first.remove(&(s.integration_id.clone(), s.uuid.clone()));
-                    (s, since.unwrap_or(now))
-                })),
+            unmatched.retain(|(_, since)| now.duration_since(*since) < LATE_ECHO);
+            unmatched.extend(seen.drain(..).map(|s| (s, now)));
+            match history.mark_seen(unmatched.iter().map(|(s, _)| s)) {
+                Ok(done) => {
+                    let mut done = done.into_iter();
+                    unmatched.retain(|_| !done.next().unwrap_or(true));
+                }
+                // Kept, and tried again until they are too old.
                 Err(e) => log_error(&format!(
                     "history: cannot mark {} uplink(s) seen on AWS: {e}",
-                    seen.len()
+                    unmatched.len()
                 )),
             }
-            seen.clear();
         }
         for done in flushes.drain(..) {
             let _ = done.send(());
