@@ -194,7 +194,11 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
             url, application_id, ..
         } => {
             mqtt_url(url)?;
-            if application_id.is_empty() || application_id.contains(['/', '#']) {
+            // It is a level of the topics subscribed to: a UUID, or `+` for every application.
+            let bad = application_id.is_empty()
+                || application_id.chars().any(|c| matches!(c, '/' | '#') || c.is_whitespace() || c.is_control())
+                || (application_id.contains('+') && application_id != "+");
+            if bad {
                 return invalid(
                     "application id",
                     format!("{application_id:?} is not a ChirpStack application id or '+'"),
@@ -216,14 +220,22 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
                 );
             }
         }
-        HttpWebhook { bind, .. } => {
-            if bind.parse::<std::net::SocketAddr>().is_err() {
+        HttpWebhook { bind, .. } => match bind.parse::<std::net::SocketAddr>() {
+            Err(_) => {
                 return invalid(
                     "listen address",
                     format!("{bind:?} is not an address such as 127.0.0.1:8090"),
-                );
+                )
             }
-        }
+            // ChirpStack must be told the port: one the system picks is never known to it.
+            Ok(a) if a.port() == 0 => {
+                return invalid(
+                    "listen address",
+                    format!("{bind:?} has port 0; give the port ChirpStack will post to, such as 8090"),
+                )
+            }
+            Ok(_) => {}
+        },
     }
     Ok(())
 }
@@ -231,6 +243,36 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chirpstack_application_id_is_one_topic_level_and_a_webhook_a_known_port() {
+        let chirpstack = |id: &str| crate::domain::SourceConfig::ChirpstackMqtt {
+            url: "mqtt://127.0.0.1:1883".into(),
+            username: None,
+            application_id: id.into(),
+            tls: Default::default(),
+        };
+        source(&chirpstack("17c82e96-be03-4f38-aef3-f83d48582d97")).unwrap();
+        source(&chirpstack("+")).unwrap();
+        for bad in ["", " ", "a+b", "++", "a/b", "#", "a b", "app\t"] {
+            let e = source(&chirpstack(bad)).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("invalid application id: {bad:?} is not a ChirpStack application id or '+'"),
+                "{bad:?}"
+            );
+        }
+        let webhook = |bind: &str| crate::domain::SourceConfig::HttpWebhook {
+            bind: bind.into(),
+            require_secret: false,
+        };
+        source(&webhook("127.0.0.1:8090")).unwrap();
+        let e = source(&webhook("127.0.0.1:0")).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "invalid listen address: \"127.0.0.1:0\" has port 0; give the port ChirpStack will post to, such as 8090"
+        );
+    }
 
     #[test]
     fn regions() {
