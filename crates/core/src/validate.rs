@@ -196,7 +196,9 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
             mqtt_url(url)?;
             // It is a level of the topics subscribed to: a UUID, or `+` for every application.
             let bad = application_id.is_empty()
-                || application_id.chars().any(|c| matches!(c, '/' | '#') || c.is_whitespace() || c.is_control())
+                || application_id
+                    .chars()
+                    .any(|c| matches!(c, '/' | '#') || c.is_whitespace() || c.is_control())
                 || (application_id.contains('+') && application_id != "+");
             if bad {
                 return invalid(

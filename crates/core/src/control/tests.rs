@@ -151,8 +151,13 @@ async fn an_edited_source_keeps_replaces_or_drops_its_secret_as_its_settings_nee
     control.handle(update("lns-2", chirpstack(None), None)).await.unwrap();
     assert_eq!(stored(&source.id), None);
     // A webhook that requires a secret it was never given is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let hook = SourceConfig::HttpWebhook {
-        bind: "127.0.0.1:0".into(),
+        bind: format!("127.0.0.1:{port}"),
         require_secret: true,
     };
     let e = control.handle(update("lns-2", hook.clone(), None)).await.unwrap_err();
