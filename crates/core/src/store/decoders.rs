@@ -79,6 +79,12 @@ impl Store {
     /// Renames a decoder and/or replaces its script.
     pub fn update_decoder(&self, id: &str, name: Option<&str>, script: Option<&str>) -> Result<Decoder> {
         let d = self.find_decoder(id)?;
+        if d.kind == DecoderKind::Cayenne && script.is_some_and(|s| !s.trim().is_empty()) {
+            return Err(invalid(format!(
+                "{:?} is the built-in Cayenne LPP decoder: it runs no script; add a JavaScript decoder instead",
+                d.name
+            )));
+        }
         let name = name.map(str::trim).unwrap_or(&d.name).to_string();
         validate::name("decoder name", &name)?;
         let script = script.unwrap_or(&d.script).to_string();

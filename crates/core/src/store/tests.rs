@@ -282,3 +282,25 @@ fn a_change_that_reads_then_writes_holds_the_write_lock_from_its_start() {
         )
         .unwrap();
 }
+
+#[test]
+fn the_built_in_cayenne_decoder_takes_no_script_when_edited() {
+    let store = Store::open_in_memory().unwrap();
+    let d = store
+        .create_decoder("lpp", crate::domain::DecoderKind::Cayenne, "")
+        .unwrap();
+    let e = store
+        .update_decoder(&d.id, None, Some("function Decoder(b) { return {}; }"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "invalid script: \"lpp\" is the built-in Cayenne LPP decoder: it runs no script; add a JavaScript decoder instead"
+    );
+    assert_eq!(store.find_decoder("lpp").unwrap().script, "");
+    // Renaming it is fine.
+    assert_eq!(
+        store.update_decoder(&d.id, Some("cayenne"), None).unwrap().name,
+        "cayenne"
+    );
+}
