@@ -70,14 +70,21 @@ impl Store {
     }
 
     pub(super) fn lookup_device(&self, id_or_eui: &str) -> Result<Option<Device>> {
-        let by_id = self
-            .conn
-            .query_row(
-                &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
-                [id_or_eui],
-                device_from_row,
-            )
-            .optional()?;
+        let by = |id: &str| {
+            self.conn
+                .query_row(
+                    &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
+                    [id],
+                    device_from_row,
+                )
+                .optional()
+        };
+        let mut by_id = by(id_or_eui)?;
+        // UUID ids (a Console id, a Thing name) are kept in lower case; a user may paste them in
+        // upper case.
+        if by_id.is_none() && is_console_id(id_or_eui) {
+            by_id = by(&id_or_eui.to_ascii_lowercase())?;
+        }
         if by_id.is_some() || !is_dev_eui(id_or_eui) {
             return Ok(by_id);
         }

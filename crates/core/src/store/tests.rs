@@ -304,3 +304,25 @@ fn the_built_in_cayenne_decoder_takes_no_script_when_edited() {
         "cayenne"
     );
 }
+
+#[test]
+fn a_uuid_device_id_is_found_in_any_case() {
+    let store = Store::open_in_memory().unwrap();
+    let label = store.create_label("fleet").unwrap();
+    let other = store.create_label("other").unwrap();
+    let lower = "12345678-1234-1234-1234-123456789abc";
+    let first = store.attach_label_to_device_ref(&label.id, lower).unwrap();
+    // Pasted in upper case: the same device, not a database error.
+    let again = store
+        .attach_label_to_device_ref(&other.id, &lower.to_ascii_uppercase())
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!(store.find_device(&lower.to_ascii_uppercase()).unwrap().id, lower);
+    let labels: Vec<String> = store
+        .device_labels(lower)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    assert_eq!(labels, ["fleet", "other"]);
+}
