@@ -59,8 +59,14 @@ pub fn region(value: &str) -> Result<(), Invalid> {
 
 /// An MQTT topic AWS IoT Core accepts for a publish.
 pub fn publish_topic(value: &str) -> Result<(), Invalid> {
-    if value.is_empty() {
+    if value.trim().is_empty() {
         return invalid("topic", "it must not be empty");
+    }
+    if value.trim() != value {
+        return invalid(
+            "topic",
+            format!("{value:?} starts or ends with a space, which AWS IoT would keep as part of the topic"),
+        );
     }
     if value.len() > 256 {
         return invalid(
@@ -293,6 +299,9 @@ mod tests {
         publish_topic("helium/uplinks").unwrap();
         let cases = [
             ("", "must not be empty"),
+            ("   ", "must not be empty"),
+            (" helium/uplinks", "starts or ends with a space"),
+            ("helium/uplinks\t", "starts or ends with a space"),
             ("$aws/things", "reserved by AWS IoT"),
             ("a/+/b", "wildcards"),
             ("a/#", "wildcards"),
