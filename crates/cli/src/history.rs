@@ -121,8 +121,16 @@ impl FilterArgs {
             (None, Some(t)) => Some(time_ms("--from", t)?),
             (None, None) => None,
         };
+        let to_ms = self.until.as_deref().map(|t| time_ms("--until", t)).transpose()?;
+        if let (Some(from), Some(to)) = (from_ms, to_ms) {
+            if from > to {
+                let since = if self.since.is_some() { "--since" } else { "--from" };
+                return Err(format!("{since} is after --until: no message can match; swap them").into());
+            }
+        }
         Ok(MessageFilter {
-            kinds: self.kind,
+            // Kinds are lower case (uplink, join, …); `UPLINK` means the same.
+            kinds: self.kind.iter().map(|k| k.trim().to_ascii_lowercase()).collect(),
             levels: self.level,
             directions,
             device: self.device,
@@ -130,7 +138,7 @@ impl FilterArgs {
             topic: self.topic,
             text: self.text,
             from_ms,
-            to_ms: self.until.as_deref().map(|t| time_ms("--until", t)).transpose()?,
+            to_ms,
         })
     }
 }

@@ -84,6 +84,11 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         })
         .collect();
     assert_eq!(ids, vec![2]);
+    // A kind in upper case is the same kind.
+    let shouted = env.ok(&[
+        "history", "search", "--device", "barn-7", "--since", "1h", "--kind", "UPLINK", "--json",
+    ]);
+    assert_eq!(shouted, recent);
     // Text in the JSON, and errors only.
     let v = env.ok(&[
         "history",
@@ -158,6 +163,17 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         (
             vec!["history", "show", "99"],
             "error: no message 99 in the history (retention may have removed it)",
+        ),
+        (
+            vec![
+                "history",
+                "search",
+                "--from",
+                "2026-12-05T10:00:00Z",
+                "--until",
+                "2026-12-04T10:00:00Z",
+            ],
+            "error: --from is after --until: no message can match; swap them",
         ),
     ] {
         env.fails(&args, error);
