@@ -9,6 +9,8 @@ fn add_prod(env: &Env) -> String {
         "us-east-1",
         "--topic",
         "helium/uplinks",
+        "--endpoint",
+        "iot.example.com",
         "--cert-dir",
         ".",
     ]);
@@ -123,15 +125,18 @@ fn list_text_and_json() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        format!("NAME  STATE    REGION     TOPIC           ENDPOINT    LABELS  ID{}", "")
+        format!(
+            "NAME  STATE    REGION     TOPIC           ENDPOINT         LABELS  ID{}",
+            ""
+        )
     );
     assert!(
-        lines[1].starts_with("dev   enabled  us-west-2  t               localhost   -       "),
+        lines[1].starts_with("dev   enabled  us-west-2  t               localhost        -       "),
         "{text}"
     );
     assert_eq!(
         lines[2],
-        format!("Prod  enabled  us-east-1  helium/uplinks  (from AWS)  fleet   {id}")
+        format!("Prod  enabled  us-east-1  helium/uplinks  iot.example.com  fleet   {id}")
     );
 }
 
@@ -288,6 +293,12 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
         (
             add(&["--ca-file", "/nonexistent/ca.pem"]),
             "error: invalid CA file: /nonexistent/ca.pem does not exist or is not a file",
+        ),
+        (
+            add(&["--cert-dir", "."]),
+            "error: invalid endpoint: with a certificate folder and no keys, give the account's AWS IoT data \
+             endpoint (AWS console: IoT Core → Settings → Device data endpoint, like \
+             abc123-ats.iot.us-east-1.amazonaws.com)",
         ),
         (
             add(&["--cert-dir", "/nonexistent/certs"]),

@@ -12,6 +12,8 @@ fn setup() -> Env {
         "us-east-1",
         "--topic",
         "t",
+        "--endpoint",
+        "iot.example.com",
         "--cert-dir",
         ".",
     ]);

@@ -113,6 +113,17 @@ pub async fn add_integration(
             }
             .into());
         }
+        // Without keys nothing can ask AWS where the account's data endpoint is.
+        if new.endpoint.host.is_none() {
+            return Err(Invalid {
+                field: "endpoint",
+                reason: "with a certificate folder and no keys, give the account's AWS IoT data endpoint \
+                         (AWS console: IoT Core → Settings → Device data endpoint, like \
+                         abc123-ats.iot.us-east-1.amazonaws.com)"
+                    .into(),
+            }
+            .into());
+        }
         return Ok((core.store().create_integration(&new)?, None));
     };
     if new.endpoint.cert_dir.is_some() {
