@@ -146,6 +146,22 @@ impl Store {
 
     /// Attaches the decoder to the label; true if it was not already.
     pub fn attach_decoder_label(&self, decoder_id: &str, label_id: &str) -> Result<bool> {
+        // Its devices could run neither: a device with two decoders gets an error in `decoded`.
+        let other: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT l.name, d.name FROM decoder_labels x
+                 JOIN decoders d ON d.id = x.decoder_id JOIN labels l ON l.id = x.label_id
+                 WHERE x.label_id = ?1 AND x.decoder_id <> ?2",
+                params![label_id, decoder_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((label, other)) = other {
+            return Err(StoreError::Conflict(format!(
+                "label {label:?} already carries decoder {other:?}, and a device runs one decoder: detach it first"
+            )));
+        }
         Ok(self.conn.execute(
             "INSERT OR IGNORE INTO decoder_labels (decoder_id, label_id) VALUES (?1, ?2)",
             params![decoder_id, label_id],

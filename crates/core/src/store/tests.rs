@@ -326,3 +326,24 @@ fn a_uuid_device_id_is_found_in_any_case() {
         .collect();
     assert_eq!(labels, ["fleet", "other"]);
 }
+
+#[test]
+fn a_label_carries_one_decoder() {
+    use crate::domain::DecoderKind;
+    let store = Store::open_in_memory().unwrap();
+    let label = store.create_label("fleet").unwrap();
+    let lpp = store.create_decoder("lpp", DecoderKind::Cayenne, "").unwrap();
+    let js = store
+        .create_decoder("js", DecoderKind::Helium, "function Decoder(b) { return {}; }")
+        .unwrap();
+    assert!(store.attach_decoder_label(&lpp.id, &label.id).unwrap());
+    // Again: nothing to do.
+    assert!(!store.attach_decoder_label(&lpp.id, &label.id).unwrap());
+    let e = store.attach_decoder_label(&js.id, &label.id).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "label \"fleet\" already carries decoder \"lpp\", and a device runs one decoder: detach it first"
+    );
+    assert!(store.detach_decoder_label(&lpp.id, &label.id).unwrap());
+    assert!(store.attach_decoder_label(&js.id, &label.id).unwrap());
+}
