@@ -1,7 +1,7 @@
 use helium_bridge_core::sources::secret_key;
 use helium_bridge_core::{KeyringVault, Vault};
 
-use super::common::{contains, path_str, write, Env};
+use super::common::{contains, path_str, write, Env, Out};
 
 const NO_KEYCHAIN: &str = "no OS keychain is available (";
 
@@ -347,12 +347,35 @@ fn without_a_keychain_a_source_with_a_secret_is_not_added() {
 }
 
 #[test]
-fn removing_without_a_keychain_warns_but_removes() {
+fn removing_without_a_keychain_warns_only_of_a_secret_left_behind() {
+    // Settings without a secret: removed, with nothing to warn about.
     let env = Env::without_keychain();
     env.ok(&["source", "add", "webhook", "hook"]);
     let o = env.run(&["source", "remove", "HOOK"]);
+    assert_eq!(
+        (o.code, o.stdout.as_str(), o.stderr.as_str()),
+        (Some(0), "removed source \"hook\"\n", "")
+    );
+    assert_eq!(env.json(&["source", "list", "--json"]), serde_json::json!([]));
+    let o = env.run(&["source", "list"]);
+    assert_eq!(
+        (o.stdout.as_str(), o.stderr.trim()),
+        ("", "no sources yet; add one with `helium-aws-bridge source add`")
+    );
+
+    // A shared secret kept in a keychain that is out of reach at removal: removed, and the
+    // user hears the secret may still be there.
+    let env = Env::with_keychain();
+    let mut add = env.cmd(&["source", "add", "webhook", "guarded", "--secret-env", "HAB_SECRET"]);
+    assert!(add.env("HAB_SECRET", "s3cret").output().unwrap().status.success());
+    let o: Out = env
+        .cmd(&["source", "remove", "guarded"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap()
+        .into();
     assert_eq!(o.code, Some(0), "{}", o.stderr);
-    assert_eq!(o.stdout, "removed source \"hook\"\n");
+    assert_eq!(o.stdout, "removed source \"guarded\"\n");
     assert!(
         o.stderr.starts_with(&format!(
             "warning: its secret could not be deleted from the OS keychain: {NO_KEYCHAIN}"
@@ -361,11 +384,6 @@ fn removing_without_a_keychain_warns_but_removes() {
         o.stderr
     );
     assert_eq!(env.json(&["source", "list", "--json"]), serde_json::json!([]));
-    let o = env.run(&["source", "list"]);
-    assert_eq!(
-        (o.stdout.as_str(), o.stderr.trim()),
-        ("", "no sources yet; add one with `helium-aws-bridge source add`")
-    );
 }
 
 /// Publishes a retained ChirpStack uplink, so a subscriber gets it as soon as it subscribes.

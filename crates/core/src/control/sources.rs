@@ -144,6 +144,8 @@ impl Control {
         self.applied(Change::Sources, &["sources"]).await?;
         let (secret_deleted, warning) = match deleted {
             Ok(d) => (d, None),
+            // Settings without a secret leave none to delete: a keychain out of reach is no news.
+            Err(_) if source.config.secret_use().is_none() => (false, None),
             Err(e) => (
                 false,
                 Some(format!(
