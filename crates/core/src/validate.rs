@@ -163,6 +163,14 @@ pub fn mqtt_url(url: &str) -> Result<(bool, String, u16), Invalid> {
         return Err(bad("has no mqtt:// or mqtts:// scheme"));
     };
     let rest = rest.trim_end_matches('/');
+    if rest.contains('@') {
+        return Err(bad(
+            "has a user name or password in it; give the user name on its own and the password as the source's secret",
+        ));
+    }
+    if rest.contains(['/', '?', '#']) {
+        return Err(bad("has a path or query after the host, which MQTT does not use"));
+    }
     let (host, port) = match rest.rsplit_once(':') {
         Some((h, p)) => (
             h,
@@ -177,6 +185,17 @@ pub fn mqtt_url(url: &str) -> Result<(bool, String, u16), Invalid> {
         return Err(bad("has no valid host"));
     }
     Ok((tls, host.to_string(), port))
+}
+
+/// A broker user name, when one is given: not blank (a broker without login takes none).
+fn user_name(value: Option<&str>) -> Result<(), Invalid> {
+    match value {
+        Some(u) if u.trim().is_empty() => invalid(
+            "user name",
+            "it is empty; leave it out for a broker that needs no login",
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// An MQTT topic filter a source subscribes to.
@@ -197,9 +216,13 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
     use crate::domain::SourceConfig::*;
     match config {
         ChirpstackMqtt {
-            url, application_id, ..
+            url,
+            application_id,
+            username,
+            ..
         } => {
             mqtt_url(url)?;
+            user_name(username.as_deref())?;
             // It is a level of the topics subscribed to: a UUID, or `+` for every application.
             let bad = application_id.is_empty()
                 || application_id
@@ -215,11 +238,13 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
         }
         LegacyMqtt {
             url,
+            username,
             uplink_topic,
             downlink_topic,
             ..
         } => {
             mqtt_url(url)?;
+            user_name(username.as_deref())?;
             topic_filter("uplink topic", uplink_topic)?;
             if !downlink_topic.contains("{{device_id}}") || downlink_topic.contains(['+', '#']) {
                 return invalid(
@@ -261,6 +286,16 @@ mod tests {
             tls: Default::default(),
         };
         source(&chirpstack("17c82e96-be03-4f38-aef3-f83d48582d97")).unwrap();
+        let blank_user = crate::domain::SourceConfig::ChirpstackMqtt {
+            url: "mqtt://127.0.0.1:1883".into(),
+            username: Some(" ".into()),
+            application_id: "+".into(),
+            tls: Default::default(),
+        };
+        assert_eq!(
+            source(&blank_user).unwrap_err().to_string(),
+            "invalid user name: it is empty; leave it out for a broker that needs no login"
+        );
         source(&chirpstack("+")).unwrap();
         for bad in ["", " ", "a+b", "++", "a/b", "#", "a b", "app\t"] {
             let e = source(&chirpstack(bad)).unwrap_err().to_string();
@@ -328,6 +363,8 @@ mod tests {
             ("mqtt://", "no valid host"),
             ("mqtt://h:0", "bad port"),
             ("mqtt://h:x", "bad port"),
+            ("mqtt://user:pw@h:1883", "has a user name or password in it"),
+            ("mqtt://h:1883/path?q=1", "has a path or query after the host"),
         ] {
             let e = mqtt_url(bad).unwrap_err().to_string();
             assert!(e.starts_with("invalid broker URL: ") && e.contains(why), "{bad}: {e}");
