@@ -129,9 +129,15 @@ pub fn monitor(dir: &Path, json: bool, since_id: Option<i64>) -> Result {
         ),
         other => format!("cannot read the database {}: {other}", db.display()),
     })?;
+    let newest = store.last_event_id()?;
     let mut last = match since_id {
+        // An id from another database (or a typo) would hide every new event until it is reached.
+        Some(n) if n > newest => {
+            eprintln!("there is no event #{n} yet (the newest is #{newest}): only new ones are printed");
+            newest
+        }
         Some(n) => n.max(0),
-        None => store.last_event_id()?,
+        None => newest,
     };
     eprintln!("watching events in {} after #{last}; stop with Ctrl-C", dir.display());
     runtime()?.block_on(async {

@@ -95,3 +95,24 @@ fn text_lines_and_since_id() {
     let (code, rest) = m.terminate();
     assert_eq!((code, rest), (Some(0), vec![]));
 }
+
+#[test]
+fn a_since_id_beyond_the_newest_event_still_shows_new_ones() {
+    let env = Env::new();
+    let core = env.core();
+    insert_event(&core, "uplink", "old", None);
+    let m = Running::spawn(env.cmd(&["monitor", "--since-id", "99999", "--json"]));
+    assert_eq!(
+        m.stderr_until("no event"),
+        "there is no event #99999 yet (the newest is #1): only new ones are printed"
+    );
+    assert_eq!(
+        m.stderr_until("watching events"),
+        format!("watching events in {} after #1; stop with Ctrl-C", env.dir.display())
+    );
+    insert_event(&core, "uplink", "new", None);
+    let e = event(&m.stdout_line());
+    assert_eq!((e.id, e.message.as_str()), (2, "new"));
+    let (code, rest) = m.terminate();
+    assert_eq!((code, rest), (Some(0), vec![]));
+}
