@@ -11,6 +11,7 @@ impl Store {
     pub fn create_source(&self, name: &str, config: SourceConfig) -> Result<Source> {
         validate::name("source name", name)?;
         validate::source(&config)?;
+        self.check_address_free(None, &config)?;
         let source = Source {
             id: uuid::Uuid::new_v4().to_string(),
             name: name.trim().into(),
@@ -34,6 +35,7 @@ impl Store {
     pub fn update_source(&self, id: &str, name: &str, config: SourceConfig) -> Result<Source> {
         validate::name("source name", name)?;
         validate::source(&config)?;
+        self.check_address_free(Some(id), &config)?;
         let name = name.trim();
         let json = serde_json::to_string(&config).expect("source config serialises");
         let n = self
@@ -95,6 +97,37 @@ impl Store {
     pub fn remove_source(&self, id: &str) -> Result<()> {
         if self.conn.execute("DELETE FROM sources WHERE id = ?1", [id])? == 0 {
             return Err(StoreError::NotFound(format!("source {id:?}")));
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Two webhooks cannot listen on one address: the second would fail only once the bridge
+    /// runs ("Address already in use").
+    fn check_address_free(&self, except: Option<&str>, config: &SourceConfig) -> Result<()> {
+        let SourceConfig::HttpWebhook { bind, .. } = config else {
+            return Ok(());
+        };
+        let Ok(mine) = bind.parse::<std::net::SocketAddr>() else {
+            return Ok(());
+        };
+        for other in self.list_sources()? {
+            let SourceConfig::HttpWebhook { bind: theirs, .. } = &other.config else {
+                continue;
+            };
+            let Ok(theirs) = theirs.parse::<std::net::SocketAddr>() else {
+                continue;
+            };
+            // 0.0.0.0 takes the port on every address.
+            let overlap = mine.port() == theirs.port()
+                && (mine.ip() == theirs.ip() || mine.ip().is_unspecified() || theirs.ip().is_unspecified());
+            if overlap && Some(other.id.as_str()) != except {
+                return Err(StoreError::Conflict(format!(
+                    "webhook {:?} already listens on {theirs}; give this one another port",
+                    other.name
+                )));
+            }
         }
         Ok(())
     }

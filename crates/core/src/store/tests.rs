@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{DeviceSeen, Integration, IntegrationKind, NewIntegration};
+use crate::domain::{DeviceSeen, Integration, IntegrationKind, NewIntegration, SourceConfig};
 use crate::events::Event;
 
 /// An AWS IoT Core integration as the wizard would create it (the writer's tests use it too).
@@ -346,4 +346,28 @@ fn a_label_carries_one_decoder() {
     );
     assert!(store.detach_decoder_label(&lpp.id, &label.id).unwrap());
     assert!(store.attach_decoder_label(&js.id, &label.id).unwrap());
+}
+
+#[test]
+fn two_webhooks_cannot_listen_on_one_address() {
+    let store = Store::open_in_memory().unwrap();
+    let hook = |bind: &str| SourceConfig::HttpWebhook {
+        bind: bind.into(),
+        require_secret: false,
+    };
+    let first = store.create_source("first", hook("127.0.0.1:8090")).unwrap();
+    for clash in ["127.0.0.1:8090", "0.0.0.0:8090"] {
+        let e = store.create_source("second", hook(clash)).unwrap_err().to_string();
+        assert_eq!(
+            e, "webhook \"first\" already listens on 127.0.0.1:8090; give this one another port",
+            "{clash}"
+        );
+    }
+    let second = store.create_source("second", hook("127.0.0.1:8091")).unwrap();
+    // Moved onto the first one's port: refused; keeping its own: fine.
+    assert!(store
+        .update_source(&second.id, "second", hook("127.0.0.1:8090"))
+        .is_err());
+    store.update_source(&first.id, "first", hook("127.0.0.1:8090")).unwrap();
+    assert_eq!(store.list_sources().unwrap().len(), 2);
 }
