@@ -15,6 +15,14 @@ fn settle_secret(config: &mut SourceConfig, secret: &Option<Secret>) -> Result<(
     if let SourceConfig::HttpWebhook { require_secret, .. } = config {
         *require_secret |= secret.is_some();
     }
+    if let (Some(secret), Some(what)) = (secret, config.secret_use()) {
+        if secret.0.trim().is_empty() {
+            return Err(ControlError::new(
+                "invalid",
+                format!("the {what} is blank: give the one the other side expects"),
+            ));
+        }
+    }
     if secret.is_some() && config.secret_use().is_none() {
         return Err(ControlError::new(
             "invalid",
