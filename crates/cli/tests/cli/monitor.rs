@@ -6,6 +6,15 @@ fn event(line: &str) -> Event {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
 }
 
+/// A new event is printed (it gets id `id`), and the monitor stops cleanly when asked.
+fn prints_a_new_event_then_stops(m: Running, core: &helium_bridge_core::Core, id: i64) {
+    insert_event(core, "uplink", "new", None);
+    let e = event(&m.stdout_line());
+    assert_eq!((e.id, e.message.as_str()), (id, "new"));
+    let (code, rest) = m.terminate();
+    assert_eq!((code, rest), (Some(0), vec![]));
+}
+
 #[test]
 fn without_a_database_monitor_says_so_and_creates_nothing() {
     let env = Env::new();
@@ -75,11 +84,7 @@ fn by_default_only_new_events_are_printed() {
         banner,
         format!("watching events in {} after #2; stop with Ctrl-C", env.dir.display())
     );
-    insert_event(&core, "uplink", "new", None);
-    let e = event(&m.stdout_line());
-    assert_eq!((e.id, e.message.as_str()), (3, "new"));
-    let (code, rest) = m.terminate();
-    assert_eq!((code, rest), (Some(0), vec![]));
+    prints_a_new_event_then_stops(m, &core, 3);
 }
 
 #[test]
@@ -110,9 +115,5 @@ fn a_since_id_beyond_the_newest_event_still_shows_new_ones() {
         m.stderr_until("watching events"),
         format!("watching events in {} after #1; stop with Ctrl-C", env.dir.display())
     );
-    insert_event(&core, "uplink", "new", None);
-    let e = event(&m.stdout_line());
-    assert_eq!((e.id, e.message.as_str()), (2, "new"));
-    let (code, rest) = m.terminate();
-    assert_eq!((code, rest), (Some(0), vec![]));
+    prints_a_new_event_then_stops(m, &core, 2);
 }

@@ -167,20 +167,18 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     for (args, want) in cases {
         env.fails(args, want);
     }
-    let mut empty = env.cmd(&["source", "add", "webhook", "x", "--secret-env", "HAB_EMPTY"]);
-    let o = empty.env("HAB_EMPTY", "").output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    assert_eq!(
-        String::from_utf8_lossy(&o.stderr).trim(),
-        "error: the environment variable HAB_EMPTY (--secret-env) is empty"
-    );
-    let mut blank = env.cmd(&["source", "add", "webhook", "x", "--secret-env", "HAB_BLANK"]);
-    let o = blank.env("HAB_BLANK", "   ").output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    assert_eq!(
-        String::from_utf8_lossy(&o.stderr).trim(),
-        "error: the shared secret is blank: give the one the other side expects"
-    );
+    for (secret, want) in [
+        ("", "error: the environment variable HAB_SECRET (--secret-env) is empty"),
+        (
+            "   ",
+            "error: the shared secret is blank: give the one the other side expects",
+        ),
+    ] {
+        let mut add = env.cmd(&["source", "add", "webhook", "x", "--secret-env", "HAB_SECRET"]);
+        let o = add.env("HAB_SECRET", secret).output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(String::from_utf8_lossy(&o.stderr).trim(), want, "{secret:?}");
+    }
     let o = env.run_with_stdin(&["source", "add", "webhook", "x", "--secret-stdin"], b"\n");
     assert_eq!(o.code, Some(1));
     assert_eq!(
