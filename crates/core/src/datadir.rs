@@ -14,6 +14,8 @@ pub enum DataDirError {
          quit the other desktop app or CLI first, or pass a different --data-dir"
     )]
     InUse { dir: PathBuf, holder: String },
+    #[error("the data directory {dir} is a file, not a folder; pass a folder (or a new path) as --data-dir")]
+    NotADirectory { dir: PathBuf },
     #[error("cannot use the data directory {dir}: {source}")]
     Io {
         dir: PathBuf,
@@ -70,6 +72,11 @@ impl DataDir {
             dir: path.to_path_buf(),
             source,
         };
+        if path.exists() && !path.is_dir() {
+            return Err(DataDirError::NotADirectory {
+                dir: path.to_path_buf(),
+            });
+        }
         std::fs::create_dir_all(path).map_err(io)?;
         restrict_permissions(path).map_err(io)?;
         let mut lock = OpenOptions::new()
@@ -143,5 +150,21 @@ mod tests {
         assert!(msg.contains(&format!("(pid {})", std::process::id())), "{msg}");
         drop(first);
         DataDir::acquire(tmp.path()).expect("lock must be free after drop");
+    }
+
+    #[test]
+    fn a_file_given_as_the_data_directory_is_named_as_such() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("notes.txt");
+        std::fs::write(&file, "mine").unwrap();
+        let err = DataDir::acquire(&file).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "the data directory {} is a file, not a folder; pass a folder (or a new path) as --data-dir",
+                file.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
     }
 }
