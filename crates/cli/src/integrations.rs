@@ -268,6 +268,14 @@ fn update(access: &Access, u: UpdateIntegration) -> Result {
         endpoint_changed = true;
     }
     let keys = u.keys.keys()?;
+    let asked = u.name.is_some() || u.region.is_some() || u.topic.is_some() || u.forward_joins.is_some();
+    if !asked && !endpoint_changed && keys.is_none() {
+        return Err(
+            "nothing to change: give --name, --region, --topic, --endpoint, --ca-file, --api-url, \
+                    --no-api-url, --forward-joins or new keys"
+                .into(),
+        );
+    }
     let update = IntegrationUpdate {
         name: u.name,
         region: u.region,

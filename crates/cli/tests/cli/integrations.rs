@@ -257,6 +257,11 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             "error: integration \"nope\" not found",
         ),
         (
+            vec!["integration", "update", "prod"],
+            "error: nothing to change: give --name, --region, --topic, --endpoint, --ca-file, --api-url, \
+             --no-api-url, --forward-joins or new keys",
+        ),
+        (
             vec!["integration", "update", "prod", "--topic", "a/#"],
             "error: invalid topic: wildcards '+' and '#' cannot be used in a publish topic",
         ),
