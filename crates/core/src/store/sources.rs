@@ -100,9 +100,7 @@ impl Store {
         }
         Ok(())
     }
-}
 
-impl Store {
     /// Two webhooks cannot listen on one address: the second would fail only once the bridge
     /// runs ("Address already in use").
     fn check_address_free(&self, except: Option<&str>, config: &SourceConfig) -> Result<()> {
