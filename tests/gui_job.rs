@@ -124,7 +124,30 @@ fn gui_does_the_whole_job_from_an_empty_data_dir() {
         t.iter().any(|s| s.contains("1 carr"))
     });
     pages.look(&app, "label-members");
+    // And a DevEUI with one digit wrong, which will never be heard: the device page takes it back.
+    let wrong = "0102030405060709";
+    set_input(&app, "[data-testid=members-ref]", wrong);
+    click(&app, "[data-testid=members-ref-attach]");
+    wait_texts(&app, "[data-testid=members-count]", WAIT, |t| {
+        t.iter().any(|s| s.contains("2 carr"))
+    });
     click(&app, "[data-testid=members-close]");
+    nav(&app, "devices");
+    wait_texts(&app, "[data-testid=device-row]", WAIT, |t| t.len() == 2);
+    click(
+        &app,
+        &format!(
+            "[data-device-id='{}']",
+            helium_bridge_core::codec::device_id_for_dev_eui(wrong)
+        ),
+    );
+    click(&app, "[data-testid=remove-device]");
+    app.wait_for("[data-testid=remove-device-dialog]", WAIT);
+    pages.look(&app, "device-remove");
+    click(&app, "[data-testid=remove-device-confirm]");
+    wait_texts(&app, "[data-testid=device-row]", WAIT, |t| {
+        t.len() == 1 && t[0].contains(EUI)
+    });
 
     // Its uplink reaches AWS as Helium JSON.
     let aws = aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");

@@ -229,6 +229,14 @@ commands! {
         views::device_details(core(&state)?, &state.bridge, &id)
     }
 
+    /// Removes a device a label registered and that was never heard from (a mistyped DevEUI).
+    async fn remove_device(state, id: String) -> Device {
+        match change(&state, Request::DeviceRemove { device: id }).await? {
+            Reply::DeviceRemoved { device } => Ok(device),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// A downlink from the device page, through the same checks and path as one from AWS.
     async fn send_downlink(state, id: String, port: u8, confirmed: bool, payload_raw: String) -> () {
         let req = Request::DeviceDownlink {

@@ -72,6 +72,11 @@ export const integrationDetails = (id: string): Promise<IntegrationDetails> => c
 export const deviceDetails = (id: string): Promise<DeviceDetails> => call("device_details", { id });
 
 /**
+ * Removes a device a label registered and that was never heard from (a mistyped DevEUI).
+ */
+export const removeDevice = (id: string): Promise<Device> => call("remove_device", { id });
+
+/**
  * A downlink from the device page, through the same checks and path as one from AWS.
  */
 export const sendDownlink = (id: string, port: number, confirmed: boolean, payload_raw: string): Promise<null> => call("send_downlink", { id, port, confirmed, payload_raw });

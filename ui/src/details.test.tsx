@@ -270,6 +270,49 @@ describe("Device details", () => {
   });
 });
 
+describe("Remove a device never heard from", () => {
+  const unheard = { ...device(9), name: "A84041000181B3C9", source: "", last_seen_ms: null, uplinks: 0 };
+
+  it("offers it only for a device a label registered and nothing heard since", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_devices: [device(1)], device_details: deviceDetails() });
+    render(<DevicesPage />);
+    await openDevice(user);
+    await screen.findByTestId("device-facts");
+    expect(screen.queryByTestId("device-unheard")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Remove device" })).toBeNull();
+  });
+
+  it("asks, removes through the core and returns to the list; a refusal shows in the dialog", async () => {
+    const user = userEvent.setup();
+    let refuse = true;
+    mockCommands({
+      list_devices: [unheard],
+      device_details: deviceDetails({ device: unheard, source_name: null }),
+      remove_device: () => {
+        if (!refuse) return unheard;
+        refuse = false;
+        return { reject: { message: 'device "A84041000181B3C9" (dev-9) has been heard from, so its next uplink would bring it back' } };
+      },
+    });
+    render(<DevicesPage />);
+    await openDevice(user, "A84041000181B3C9");
+    expect(await screen.findByTestId("device-unheard")).toHaveTextContent("not heard from yet");
+    await user.click(screen.getByRole("button", { name: "Remove device" }));
+    const dialog = screen.getByRole("dialog", { name: "Remove the device A84041000181B3C9?" });
+    await user.click(within(dialog).getByTestId("remove-device-confirm"));
+    expect(await within(dialog).findByTestId("remove-device-error")).toHaveTextContent("has been heard from");
+    expect(screen.getByTestId("device-details-page")).toBeInTheDocument();
+
+    await user.click(within(dialog).getByTestId("remove-device-confirm"));
+    await waitFor(() => expect(screen.queryByTestId("device-details-page")).toBeNull());
+    expect(callsOf("remove_device")).toEqual([
+      ["remove_device", { id: "dev-9" }],
+      ["remove_device", { id: "dev-9" }],
+    ]);
+  });
+});
+
 describe("Send downlink", () => {
   async function openForm(user: UserEvent, sendDownlink: Parameters<typeof mockCommands>[0]["send_downlink"] = null) {
     mockCommands({ list_devices: [device(1)], device_details: deviceDetails(), send_downlink: sendDownlink });

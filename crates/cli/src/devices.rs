@@ -1,4 +1,4 @@
-//! `device list|show`.
+//! `device list|show|remove`.
 
 use std::collections::HashMap;
 
@@ -6,7 +6,8 @@ use clap::Subcommand;
 use helium_bridge_core::domain::Device;
 use helium_bridge_core::Store;
 
-use crate::access::Access;
+use crate::access::{unexpected, Access};
+use helium_bridge_core::control::{Reply, Request};
 
 use crate::{output, Result};
 
@@ -30,12 +31,18 @@ pub enum DeviceCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Remove a device registered by a label and never heard from (e.g. a mistyped DevEUI).
+    Remove {
+        /// The device id or its DevEUI (16 hex digits, any case).
+        #[arg(value_name = "ID|DEVEUI")]
+        device: String,
+    },
 }
 
 pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
-    let store = access.store();
     match cmd {
         DeviceCmd::List { json } => {
+            let store = access.store();
             let devices = store.list_devices()?;
             if json {
                 let v = devices
@@ -84,6 +91,7 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
             }
         }
         DeviceCmd::Show { device, json } => {
+            let store = access.store();
             let d = store.find_device(&device)?;
             let labels = store.device_labels(&d.id)?;
             let events = store.device_events(&d.id, SHOW_EVENTS)?;
@@ -117,6 +125,11 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
                 }
             }
         }
+        // Through the control plane (a running bridge's, when there is one), not the reader.
+        DeviceCmd::Remove { device } => match access.call(Request::DeviceRemove { device })? {
+            Reply::DeviceRemoved { device } => out!("removed device {:?} ({})", device.name, device.id),
+            other => return Err(unexpected(other)),
+        },
     }
     Ok(())
 }

@@ -139,9 +139,11 @@ fn relink(access: &Access, Link { label, target }: Link, attach: bool) -> Result
             );
         } else if registered.contains(&device.id) {
             out!(
-                "registered device {} (id {}) from its DevEUI; it has not been heard from yet",
+                "registered device {} (id {}) from its DevEUI; it has not been heard from yet \
+                 (a wrong DevEUI? `device remove {}` takes it back)",
                 device.dev_eui,
-                device.id
+                device.id,
+                device.dev_eui
             );
         }
         out!(

@@ -2,17 +2,19 @@
 // each AWS side is ready), its recent events, and a form to send it a downlink through the same
 // checks and path as AWS's.
 import { useCallback, useMemo, useRef, useState, type FormEvent } from "react";
-import { deviceDetails, sendDownlink } from "../api";
+import { deviceDetails, removeDevice, sendDownlink } from "../api";
 import type { DecoderKind, Device, DeviceDecoderView, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
 import {
   BackButton,
   BreakAfter,
+  ConfirmDialog,
   CopyButton,
   ErrorState,
   FormField,
   Loading,
   PageHeader,
   PortField,
+  SmallButton,
 } from "../components";
 import { formatCount, formatDateTime, formatLastSeen, formatTime, plural } from "../format";
 import { parsePayload, parsePort, type PayloadFormat } from "../payload";
@@ -37,12 +39,20 @@ export function DeviceDetailsPage({ id, onBack }: { id: string; onBack: () => vo
       />
       {state.status === "loading" ? <Loading what="the device" /> : null}
       {state.status === "error" ? <ErrorState what="the device" error={state.error} onRetry={reload} /> : null}
-      {details ? <DeviceBody details={details} onSent={reload} /> : null}
+      {details ? <DeviceBody details={details} onSent={reload} onRemoved={onBack} /> : null}
     </div>
   );
 }
 
-function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () => void }) {
+function DeviceBody({
+  details,
+  onSent,
+  onRemoved,
+}: {
+  details: DeviceDetails;
+  onSent: () => void;
+  onRemoved: () => void;
+}) {
   const { device } = details;
   return (
     <>
@@ -97,6 +107,7 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
               <DecoderFact decoder={details.decoder} />
             </dd>
           </dl>
+          {neverHeard(device) ? <RemoveUnheard device={device} onRemoved={onRemoved} /> : null}
         </section>
         <section className="panel" aria-labelledby="device-downlink-title">
           <header className="panel-header">
@@ -116,6 +127,45 @@ function DeviceBody({ details, onSent }: { details: DeviceDetails; onSent: () =>
       <Routes deviceId={device.id} routes={details.integrations} />
       <RecentEvents events={details.recent_events} />
     </>
+  );
+}
+
+/** Registered by a label (by DevEUI or Console id) and not heard from since. */
+function neverHeard(device: Device): boolean {
+  return device.source === "" && device.last_seen_ms === null && device.uplinks === 0;
+}
+
+/** A device a label registered by a mistyped DevEUI would stay listed forever: this takes it back. */
+function RemoveUnheard({ device, onRemoved }: { device: Device; onRemoved: () => void }) {
+  const [asking, setAsking] = useState(false);
+  return (
+    <div className="panel-note" data-testid="device-unheard">
+      <p className="muted">
+        Registered by a label and not heard from yet. A wrong DevEUI? Remove the device; its labels go with it.
+      </p>
+      <SmallButton tone="danger" testId="remove-device" onClick={() => setAsking(true)}>
+        Remove device
+      </SmallButton>
+      {asking ? (
+        <ConfirmDialog
+          titleId="remove-device-title"
+          title={`Remove the device ${device.name}?`}
+          testId="remove-device-dialog"
+          confirmLabel="Remove device"
+          busyLabel="Removing…"
+          confirmTestId="remove-device-confirm"
+          errorTestId="remove-device-error"
+          action={() => removeDevice(device.id)}
+          onDone={onRemoved}
+          onCancel={() => setAsking(false)}
+        >
+          <p>
+            It loses its labels and leaves the device list. Should it ever send an uplink, it comes back as a new
+            device.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </div>
   );
 }
 

@@ -52,6 +52,7 @@ export type CommandMocks = {
   list_integrations?: Mock<Integration[]>;
   list_labels?: Mock<LabelSummary[]>;
   list_devices?: Mock<Device[]>;
+  remove_device?: Mock<Device>;
   bridge_status?: Mock<BridgeStatus>;
   connection_states?: Mock<ConnectionState[]>;
   set_integration_active?: Mock<null>;

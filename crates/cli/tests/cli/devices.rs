@@ -102,3 +102,34 @@ fn unknown_devices() {
         o.stderr
     );
 }
+
+#[test]
+fn remove_takes_back_a_mistyped_deveui_and_refuses_a_heard_device() {
+    let env = Env::new();
+    env.ok(&["label", "add", "fleet"]);
+    // One digit wrong: the label registers a device that will never be heard.
+    let attached = env.ok(&["label", "attach", "fleet", "--device", "A84041000181B3C9"]);
+    assert!(
+        attached.contains("(a wrong DevEUI? `device remove A84041000181B3C9` takes it back)"),
+        "{attached}"
+    );
+    let id = helium_bridge_core::codec::device_id_for_dev_eui("A84041000181B3C9");
+    assert_eq!(
+        env.ok(&["device", "remove", "a84041000181b3c9"]),
+        format!("removed device \"A84041000181B3C9\" ({id})\n")
+    );
+    assert_eq!(env.json(&["device", "list", "--json"]), serde_json::json!([]));
+    assert_eq!(env.json(&["label", "list", "--json"])[0]["device_count"], 0);
+    env.fails(
+        &["device", "remove", "A84041000181B3C9"],
+        "error: device \"A84041000181B3C9\" not found",
+    );
+
+    env.seen("dev-1", "Sensor", "0102030405060708");
+    env.fails(
+        &["device", "remove", "dev-1"],
+        "error: device \"Sensor\" (dev-1) has been heard from, so its next uplink would bring it back; to stop \
+         forwarding it, take its labels off",
+    );
+    assert_eq!(env.json(&["device", "list", "--json"])[0]["id"], "dev-1");
+}

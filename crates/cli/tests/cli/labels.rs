@@ -110,7 +110,8 @@ fn attaching_by_dev_eui_registers_a_device_not_heard_yet() {
     assert_eq!(
         env.ok(&["label", "attach", "fleet", "--device", "a84041000181B3c2"]),
         format!(
-            "registered device A84041000181B3C2 (id {id}) from its DevEUI; it has not been heard from yet\n\
+            "registered device A84041000181B3C2 (id {id}) from its DevEUI; it has not been heard from yet \
+             (a wrong DevEUI? `device remove A84041000181B3C2` takes it back)\n\
              attached label \"fleet\" to device \"A84041000181B3C2\" (id {id})\n"
         )
     );

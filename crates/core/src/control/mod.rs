@@ -143,6 +143,10 @@ pub enum Request {
     SettingsSave {
         settings: crate::store::Settings,
     },
+    /// Removes a device registered by a label and never heard from (e.g. a mistyped DevEUI).
+    DeviceRemove {
+        device: String,
+    },
     /// A downlink from the user, sent the way one from AWS is (same checks, same path).
     DeviceDownlink {
         device: String,
@@ -240,6 +244,9 @@ pub enum Reply {
     },
     IntegrationRemoved {
         outcome: RemoveOutcome,
+    },
+    DeviceRemoved {
+        device: Device,
     },
     DownlinkSent {
         device: Device,
@@ -480,6 +487,12 @@ impl Control {
                 self.core.monitor().set_retention(settings.retention());
                 self.tell(&["settings"]);
                 Ok(Reply::Settings { settings })
+            }
+            Request::DeviceRemove { device } => {
+                let device = self.core.store().remove_unheard_device(&device)?;
+                self.applied(Change::Labels, &["devices", "labels", "integrations"])
+                    .await?;
+                Ok(Reply::DeviceRemoved { device })
             }
             Request::DeviceDownlink {
                 device,

@@ -258,6 +258,69 @@ async fn a_label_goes_on_many_targets_at_once_all_or_none() {
     assert_eq!(e.message, "name at least one device or integration");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_registered_by_a_mistyped_deveui_can_be_removed_but_a_heard_one_cannot() {
+    let (_dir, control) = opened();
+    let mut changed = control.subscribe();
+    control
+        .handle(Request::LabelAdd { name: "fleet".into() })
+        .await
+        .unwrap();
+    control
+        .handle(Request::LabelAttach {
+            label: "fleet".into(),
+            targets: vec![Target::Device("A84041000181B3C9".into())],
+        })
+        .await
+        .unwrap();
+    let Reply::DeviceRemoved { device } = control
+        .handle(Request::DeviceRemove {
+            device: "a84041000181b3c9".into(),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(device.dev_eui, "A84041000181B3C9");
+    let store = || control.core().store();
+    assert!(store().list_devices().unwrap().is_empty(), "the device is gone");
+    assert_eq!(store().list_labels().unwrap()[0].device_count, 0, "and off its label");
+    let mut heard = vec![];
+    while let Ok(c) = changed.try_recv() {
+        heard.extend(c.what);
+    }
+    assert!(heard.contains(&"devices".to_string()), "{heard:?}");
+
+    let e = control
+        .handle(Request::DeviceRemove {
+            device: "A84041000181B3C9".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("not_found", "device \"A84041000181B3C9\" not found")
+    );
+
+    seen_porch(&control);
+    let fleet = store().find_label("fleet").unwrap().id;
+    store().attach_label_to_device_ref(&fleet, "dev-1").unwrap();
+    let e = control
+        .handle(Request::DeviceRemove { device: "dev-1".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "conflict",
+            "device \"porch\" (dev-1) has been heard from, so its next uplink would bring it back; to stop \
+             forwarding it, take its labels off"
+        )
+    );
+    assert_eq!(store().list_labels().unwrap()[0].device_count, 1, "nothing changed");
+}
+
 /// Device `dev-1` ("porch", DevEUI 0102030405060708), as if it had sent an uplink.
 fn seen_porch(control: &Control) {
     control

@@ -63,6 +63,26 @@ impl Store {
         Ok(true)
     }
 
+    /// Removes a device registered by a label and never heard from (a mistyped DevEUI leaves
+    /// one), with its labels. A device that has sent uplinks is refused: its next uplink would
+    /// bring it back, and taking its labels off is what stops it being forwarded. Its AWS
+    /// identities, if it was provisioned in advance, stay with their integrations, whose AWS
+    /// clean-up removes them.
+    pub fn remove_unheard_device(&self, id_or_eui: &str) -> Result<Device> {
+        self.atomically(|store| {
+            let d = store.find_device(id_or_eui)?;
+            if d.last_seen_ms.is_some() || d.uplinks > 0 || !d.source.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "device {:?} ({}) has been heard from, so its next uplink would bring it back; to stop \
+                     forwarding it, take its labels off",
+                    d.name, d.id
+                )));
+            }
+            store.conn.execute("DELETE FROM devices WHERE id = ?1", [&d.id])?;
+            Ok(d)
+        })
+    }
+
     /// Finds a device by id or DevEUI (any case).
     pub fn find_device(&self, id_or_eui: &str) -> Result<Device> {
         self.lookup_device(id_or_eui)?
