@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use clap::Subcommand;
 use helium_bridge_core::domain::Device;
+use helium_bridge_core::views::{self, DeviceDecoderView};
 use helium_bridge_core::Store;
 
 use crate::access::{unexpected, Access};
@@ -95,9 +96,11 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
             let d = store.find_device(&device)?;
             let labels = store.device_labels(&d.id)?;
             let events = store.device_events(&d.id, SHOW_EVENTS)?;
+            let decoder = views::device_decoder(&store, &d.id)?;
             if json {
                 let mut v = serde_json::to_value(&d)?;
                 v["labels"] = serde_json::to_value(&labels)?;
+                v["decoder"] = serde_json::to_value(&decoder)?;
                 v["events"] = serde_json::to_value(&events)?;
                 output::json(&v);
             } else {
@@ -114,6 +117,7 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
                     ("downlinks", d.downlinks.to_string()),
                     ("errors", d.errors.to_string()),
                     ("labels", output::or_dash(Some(&label_names(&store, &d.id)?))),
+                    ("decoder", decoder_text(&decoder)),
                 ]);
                 if events.is_empty() {
                     out!("no events");
@@ -132,6 +136,15 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
         },
     }
     Ok(())
+}
+
+/// The decoder its labels bring, as the device page says it.
+fn decoder_text(decoder: &DeviceDecoderView) -> String {
+    match decoder {
+        DeviceDecoderView::None => "-".into(),
+        DeviceDecoderView::One { name, via, .. } => format!("{name:?} through {}", via.join(", ")),
+        DeviceDecoderView::Conflict { message } => format!("conflict: {message}"),
+    }
 }
 
 fn last_seen(d: &Device) -> String {

@@ -136,24 +136,7 @@ pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<D
         let decoders = store.decoders_for_device(&device.id)?;
         (device, source_name, labels, routes, identities, events, decoders)
     };
-    let decoder = match decoders.as_slice() {
-        [] => DeviceDecoderView::None,
-        [(d, via)] => DeviceDecoderView::One {
-            name: d.name.clone(),
-            kind: d.kind,
-            via: via.clone(),
-        },
-        many => DeviceDecoderView::Conflict {
-            message: format!(
-                "its labels attach {} decoders ({}): each uplink's decoded is an error until one is detached",
-                many.len(),
-                many.iter()
-                    .map(|(d, via)| format!("{:?} through {}", d.name, via.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        },
-    };
+    let decoder = decoder_view(&decoders);
     events.sort_by_key(|e| e.id);
     let health = engine.integration_health(core)?;
     let integrations = routes
@@ -180,4 +163,30 @@ pub fn device_details(core: &Core, engine: &Engine, id_or_eui: &str) -> Result<D
         decoder,
         recent_events: events,
     })
+}
+
+/// Which decoder the device's labels bring: none, one (and through which labels), or a conflict.
+pub fn device_decoder(store: &crate::Store, device_id: &str) -> Result<DeviceDecoderView, crate::StoreError> {
+    Ok(decoder_view(&store.decoders_for_device(device_id)?))
+}
+
+fn decoder_view(decoders: &[(crate::domain::Decoder, Vec<String>)]) -> DeviceDecoderView {
+    match decoders {
+        [] => DeviceDecoderView::None,
+        [(d, via)] => DeviceDecoderView::One {
+            name: d.name.clone(),
+            kind: d.kind,
+            via: via.clone(),
+        },
+        many => DeviceDecoderView::Conflict {
+            message: format!(
+                "its labels attach {} decoders ({}): each uplink's decoded is an error until one is detached",
+                many.len(),
+                many.iter()
+                    .map(|(d, via)| format!("{:?} through {}", d.name, via.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        },
+    }
 }

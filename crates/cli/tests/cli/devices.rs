@@ -133,3 +133,33 @@ fn remove_takes_back_a_mistyped_deveui_and_refuses_a_heard_device() {
     );
     assert_eq!(env.json(&["device", "list", "--json"])[0]["id"], "dev-1");
 }
+
+#[test]
+fn show_names_the_decoder_its_labels_bring_or_the_conflict() {
+    let env = Env::new();
+    env.seen("dev-1", "Sensor", "A84041000181B3C2");
+    let decoder = || env.json(&["device", "show", "dev-1", "--json"])["decoder"].clone();
+    assert_eq!(decoder(), serde_json::json!({"state": "none"}));
+    for label in ["fleet", "roof"] {
+        env.ok(&["label", "add", label]);
+        env.ok(&["label", "attach", label, "--device", "dev-1"]);
+    }
+    env.ok(&["decoder", "add", "lpp", "--kind", "cayenne"]);
+    env.ok(&["decoder", "attach", "lpp", "--label", "fleet"]);
+    let text = env.ok(&["device", "show", "dev-1"]);
+    assert!(text.lines().any(|l| l == "decoder:   \"lpp\" through fleet"), "{text}");
+    let o = env.run_with_stdin(
+        &["decoder", "add", "js", "--kind", "helium", "--script", "-"],
+        b"function Decoder(bytes) { return {}; }",
+    );
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    env.ok(&["decoder", "attach", "js", "--label", "roof"]);
+    let conflict = "its labels attach 2 decoders (\"js\" through roof; \"lpp\" through fleet): each uplink's \
+                    decoded is an error until one is detached";
+    assert_eq!(decoder(), serde_json::json!({"state": "conflict", "message": conflict}));
+    let text = env.ok(&["device", "show", "dev-1"]);
+    assert!(
+        text.lines().any(|l| l == format!("decoder:   conflict: {conflict}")),
+        "{text}"
+    );
+}
