@@ -77,10 +77,28 @@ impl Mosquitto {
         )
     }
 
-    fn start(listener: impl FnOnce(&std::path::Path, u16) -> String, ca_pem: Option<String>, extra: &str) -> Mosquitto {
+    fn start(listener: impl Fn(&std::path::Path, u16) -> String, ca_pem: Option<String>, extra: &str) -> Mosquitto {
         require_program("mosquitto", "apt-get install mosquitto");
+        // Another process may take the free port before the broker binds it: then another port.
+        let mut taken = Vec::new();
+        for _ in 0..5 {
+            let mut m = Self::configure(&listener, ca_pem.clone(), extra, free_port());
+            match m.try_restart() {
+                Ok(()) => return m,
+                Err(log) if log.contains("Address already in use") => taken.push(m.port),
+                Err(log) => panic!("{log}"),
+            }
+        }
+        panic!("mosquitto found each port it tried taken: {taken:?}");
+    }
+
+    fn configure(
+        listener: &impl Fn(&std::path::Path, u16) -> String,
+        ca_pem: Option<String>,
+        extra: &str,
+        port: u16,
+    ) -> Mosquitto {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
         // A log file, not stdout: mosquitto block-buffers a redirected stdout, so its notices
         // (dropped messages among them) would show only once it exits.
         let mut conf = format!(
@@ -100,15 +118,13 @@ impl Mosquitto {
         let _ = write!(conf, "{}", listener(dir.path(), port));
         let config = dir.path().join("mosquitto.conf");
         std::fs::write(&config, conf).unwrap();
-        let mut m = Mosquitto {
+        Mosquitto {
             port,
             ca_pem,
             config,
             server: None,
             dir,
-        };
-        m.restart();
-        m
+        }
     }
 
     /// Stops the broker (by PID); clients see the connection drop.
@@ -120,12 +136,23 @@ impl Mosquitto {
 
     /// (Re)starts the broker on the same port with the same configuration.
     pub fn restart(&mut self) {
+        if let Err(log) = self.try_restart() {
+            panic!("{log}");
+        }
+    }
+
+    /// Like `restart`; `Err` with the broker's log (and what it wrote in its log file) if it
+    /// exited instead of listening.
+    fn try_restart(&mut self) -> Result<(), String> {
         self.stop();
         let mut cmd = Command::new(require_program("mosquitto", "apt-get install mosquitto"));
         cmd.arg("-c").arg(&self.config);
         let mut server = Server::spawn("mosquitto", cmd, &self.dir.path().join("mosquitto.log"));
-        server.wait_for_port(self.port, Duration::from_secs(10));
+        server
+            .wait_until_listening(self.port, Duration::from_secs(10))
+            .map_err(|e| format!("{e}{}", self.log()))?;
         self.server = Some(server);
+        Ok(())
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -137,5 +164,29 @@ impl Mosquitto {
         let printed = self.server.as_ref().map(Server::log).unwrap_or_default();
         let logged = std::fs::read_to_string(self.dir.path().join("broker.log")).unwrap_or_default();
         printed + &logged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(_: &std::path::Path, port: u16) -> String {
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\n")
+    }
+
+    #[test]
+    fn a_port_taken_by_another_process_is_noticed_not_mistaken_for_the_broker() {
+        // Another process holds the port: connecting to it works, but the broker is not there.
+        let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = holder.local_addr().unwrap().port();
+        let mut m = Mosquitto::configure(&plain, None, "", port);
+        let err = m.try_restart().unwrap_err();
+        assert!(err.contains("Address already in use"), "{err}");
+
+        // A broker on a port of its own is found listening.
+        let b = Mosquitto::plain();
+        assert_ne!(b.port, port);
+        std::net::TcpStream::connect(("127.0.0.1", b.port)).unwrap();
     }
 }

@@ -71,7 +71,35 @@ impl Server {
         }
     }
 
-    /// Waits until `port` on 127.0.0.1 accepts connections.
+    /// Waits until the server itself listens on `port` (a connection could reach another
+    /// process that took the port after `free_port` let it go). `Err` with its log if it exited
+    /// first, e.g. because the port was taken.
+    pub fn wait_until_listening(&mut self, port: u16, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "{} exited early ({status}); its log:\n{}",
+                    self.name,
+                    self.log()
+                ));
+            }
+            if listens_on(self.pid(), port) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{} did not listen on port {port} in {timeout:?}; its log:\n{}",
+                    self.name,
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until `port` on 127.0.0.1 accepts connections (from this server or a process it
+    /// started).
     pub fn wait_for_port(&mut self, port: u16, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
@@ -128,6 +156,35 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Whether process `pid` has a TCP socket listening on `port`: one of its file descriptors is
+/// a socket whose inode `/proc/net/tcp` (or `tcp6`) lists in state LISTEN on that port.
+fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    let sockets: std::collections::HashSet<String> = fds
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| {
+            let t = target.to_string_lossy();
+            Some(t.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        std::fs::read_to_string(table)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .any(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                // local_address is IP:PORT in hex; st 0A is LISTEN; the inode is the tenth field.
+                f.len() > 9
+                    && f[3] == "0A"
+                    && f[1].rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) == Some(port)
+                    && sockets.contains(f[9])
+            })
+    })
 }
 
 /// Finds a program on PATH or panics with what to install.
