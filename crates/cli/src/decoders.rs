@@ -152,7 +152,7 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             if json {
                 output::json(&list);
             } else if list.is_empty() {
-                eprintln!("no decoders yet; add one with `helium-aws-bridge decoder add`");
+                note!("no decoders yet; add one with `helium-aws-bridge decoder add`");
             } else {
                 let rows: Vec<Vec<String>> = list
                     .iter()
@@ -164,7 +164,7 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
         DecoderCmd::Show { decoder } => {
             let d = access.store().find_decoder(&decoder)?;
             if d.kind == DecoderKind::Cayenne {
-                eprintln!("{:?} is the built-in Cayenne LPP decoder: it has no script", d.name);
+                note!("{:?} is the built-in Cayenne LPP decoder: it has no script", d.name);
             } else {
                 out!("{}", d.script.trim_end());
             }
@@ -201,7 +201,7 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             let bytes = parse_payload(&payload)?;
             let t = trial(kind, &script, &bytes, port);
             for line in &t.logs {
-                eprintln!("console: {line}");
+                note!("console: {line}");
             }
             match (t.payload, t.error) {
                 (Some(p), _) => output::json(&p),

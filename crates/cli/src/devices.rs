@@ -56,7 +56,7 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
                     .collect::<Result<Vec<_>>>()?;
                 output::json(&v);
             } else if devices.is_empty() {
-                eprintln!("no devices yet: they appear with their first uplink, or label one by DevEUI");
+                note!("no devices yet: they appear with their first uplink, or label one by DevEUI");
             } else {
                 let sources = source_names(&store)?;
                 let rows = devices

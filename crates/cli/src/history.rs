@@ -184,7 +184,7 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     out!("{}", serde_json::to_string(r)?);
                 }
             } else if page.rows.is_empty() {
-                eprintln!("no messages match");
+                note!("no messages match");
             } else {
                 let rows: Vec<Vec<String>> = page.rows.iter().map(row_cells).collect();
                 output::table(
@@ -192,7 +192,7 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     &rows,
                 );
                 if page.next.is_some() {
-                    eprintln!("(the newest {limit}; more match: narrow the search or raise --limit)");
+                    note!("(the newest {limit}; more match: narrow the search or raise --limit)");
                 }
             }
         }
@@ -239,8 +239,8 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 None => monitor::export(&history, &filter, format, std::io::stdout().lock())?,
             };
             match output {
-                Some(path) => eprintln!("exported {n} message(s) to {}", path.display()),
-                None => eprintln!("exported {n} message(s)"),
+                Some(path) => note!("exported {n} message(s) to {}", path.display()),
+                None => note!("exported {n} message(s)"),
             }
         }
     }

@@ -234,7 +234,7 @@ fn add(access: &Access, a: AddIntegration) -> Result {
     }
     out!("added integration {:?} (id {})", i.name, i.id);
     if checked.is_some() {
-        eprintln!(
+        note!(
             "its secret access key is in the {}; devices that share a label with it are provisioned in AWS \
              when their uplinks arrive (or now: `helium-aws-bridge integration provision {:?}`)",
             helium_bridge_core::vault::name(),
@@ -245,9 +245,11 @@ fn add(access: &Access, a: AddIntegration) -> Result {
 }
 
 fn print_checked(c: &KeysChecked) {
-    eprintln!(
+    note!(
         "keys checked with AWS: account {}, {}; IoT data endpoint {}",
-        c.account.account, c.account.user_arn, c.data_endpoint
+        c.account.account,
+        c.account.user_arn,
+        c.data_endpoint
     );
 }
 
@@ -297,13 +299,13 @@ fn update(access: &Access, u: UpdateIntegration) -> Result {
     }
     out!("updated integration {:?}", outcome.integration.name);
     if outcome.keys_changed {
-        eprintln!(
+        note!(
             "the new secret access key replaced the old one in the {}",
             helium_bridge_core::vault::name()
         );
     }
     if outcome.region_changed {
-        eprintln!(
+        note!(
             "moved from {} to {}: its devices are provisioned again in {} as they next connect (or now: \
              `helium-aws-bridge integration provision {:?}`); their things and certificates in {} are left as they are",
             current.region,
@@ -349,7 +351,7 @@ fn provision(access: &Access, id_or_name: &str) -> Result {
             } else {
                 e.device_id.as_str()
             };
-            eprintln!("{:<5} provisioning  {who}: {}", e.level, e.message);
+            note!("{:<5} provisioning  {who}: {}", e.level, e.message);
             store_events(e);
         });
         let provisioner = AwsProvisioner::from_vault(core.clone(), vault).with_events(sink);
@@ -365,7 +367,7 @@ fn provision(access: &Access, id_or_name: &str) -> Result {
         out!("  {device}: {why}");
     }
     if summary.provisioned.is_empty() && summary.failed.is_empty() {
-        eprintln!("no device shares a label with {:?} yet", i.name);
+        note!("no device shares a label with {:?} yet", i.name);
     }
     if summary.failed.is_empty() {
         Ok(())
@@ -407,7 +409,7 @@ fn remove(access: &Access, id_or_name: &str, cleanup_aws: bool, keep_aws: bool) 
         out!("removed integration {:?}{dropped}", outcome.name);
     }
     for w in outcome.warnings.iter().filter(|_| outcome.removed) {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     match &outcome.cleanup {
         None if outcome.left_in_aws.is_empty() => {
@@ -457,7 +459,7 @@ fn list(store: &Store, json: bool) -> Result {
     if json {
         output::json(&all);
     } else if all.is_empty() {
-        eprintln!("no integrations yet; add one with `helium-aws-bridge integration add`");
+        note!("no integrations yet; add one with `helium-aws-bridge integration add`");
     } else {
         let rows: Vec<Vec<String>> = all
             .iter()

@@ -74,7 +74,7 @@ pub fn dispatch(access: &Access, cmd: LabelCmd) -> Result {
             if json {
                 output::json(&labels);
             } else if labels.is_empty() {
-                eprintln!("no labels yet; add one with `helium-aws-bridge label add`");
+                note!("no labels yet; add one with `helium-aws-bridge label add`");
             } else {
                 let rows: Vec<Vec<String>> = labels
                     .iter()

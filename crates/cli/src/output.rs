@@ -11,13 +11,23 @@ macro_rules! out {
     ($($t:tt)*) => { $crate::output::line(format_args!($($t)*)) };
 }
 
+/// `eprintln!` for notes, warnings and errors: with stderr gone (`2>&1 | head`) there is no one
+/// to tell, so nothing is written instead of a panic.
+macro_rules! note {
+    ($($t:tt)*) => { $crate::output::note_line(format_args!($($t)*)) };
+}
+
+pub fn note_line(args: fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
+
 pub fn line(args: fmt::Arguments<'_>) {
     let mut o = std::io::stdout().lock();
     if let Err(e) = writeln!(o, "{args}").and_then(|()| o.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("error: cannot write to stdout: {e}");
+        note!("error: cannot write to stdout: {e}");
         std::process::exit(1);
     }
 }

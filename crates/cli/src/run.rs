@@ -70,16 +70,16 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64, lns_window: u16)
         let (stop_control, control_stopped) = tokio::sync::watch::channel(false);
         socket::serve(Control::new(core, engine.clone()), dir, control_stopped)
             .map_err(|e| format!("cannot open the control socket in {}: {e}", dir.display()))?;
-        eprintln!(
+        note!(
             "bridge running in {}: {sources} source(s), {integrations} active integration(s); \
              stop with Ctrl-C or SIGTERM",
             dir.display()
         );
         if sources == 0 {
-            eprintln!("warning: no sources: nothing will arrive; add one with `helium-aws-bridge source add`");
+            note!("warning: no sources: nothing will arrive; add one with `helium-aws-bridge source add`");
         }
         let why = stop.wait().await;
-        eprintln!("{why}: stopping the bridge…");
+        note!("{why}: stopping the bridge…");
         let _ = stop_control.send(true);
         engine.shutdown(SHUTDOWN_WITHIN).await;
         let _ = done_tx.send(());
@@ -92,12 +92,12 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64, lns_window: u16)
 async fn print_events(mut rx: broadcast::Receiver<Event>, mut done: oneshot::Receiver<()>) {
     let print = |r: std::result::Result<Event, broadcast::error::RecvError>| match r {
         Ok(e) => {
-            eprintln!("{}", output::event_line(&e));
+            note!("{}", output::event_line(&e));
             helium_bridge_core::test_hooks::crash_drill(&e);
             true
         }
         Err(broadcast::error::RecvError::Lagged(n)) => {
-            eprintln!("warning: {n} event(s) were not shown here (see `helium-aws-bridge monitor --since-id`)");
+            note!("warning: {n} event(s) were not shown here (see `helium-aws-bridge monitor --since-id`)");
             true
         }
         Err(broadcast::error::RecvError::Closed) => false,
@@ -110,7 +110,7 @@ async fn print_events(mut rx: broadcast::Receiver<Event>, mut done: oneshot::Rec
     }
     loop {
         match rx.try_recv() {
-            Ok(e) => eprintln!("{}", output::event_line(&e)),
+            Ok(e) => note!("{}", output::event_line(&e)),
             Err(broadcast::error::TryRecvError::Lagged(n)) => {
                 print(Err(broadcast::error::RecvError::Lagged(n)));
             }
@@ -133,13 +133,13 @@ pub fn monitor(dir: &Path, json: bool, since_id: Option<i64>) -> Result {
     let mut last = match since_id {
         // An id from another database (or a typo) would hide every new event until it is reached.
         Some(n) if n > newest => {
-            eprintln!("there is no event #{n} yet (the newest is #{newest}): only new ones are printed");
+            note!("there is no event #{n} yet (the newest is #{newest}): only new ones are printed");
             newest
         }
         Some(n) => n.max(0),
         None => newest,
     };
-    eprintln!("watching events in {} after #{last}; stop with Ctrl-C", dir.display());
+    note!("watching events in {} after #{last}; stop with Ctrl-C", dir.display());
     runtime()?.block_on(async {
         let mut stop = Stop::install()?;
         loop {

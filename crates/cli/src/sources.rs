@@ -341,7 +341,7 @@ fn list(access: &Access, json: bool) -> Result {
     if json {
         output::json(&sources);
     } else if sources.is_empty() {
-        eprintln!("no sources yet; add one with `helium-aws-bridge source add`");
+        note!("no sources yet; add one with `helium-aws-bridge source add`");
     } else {
         let rows: Vec<Vec<String>> = sources
             .iter()
@@ -385,7 +385,7 @@ fn remove(access: &Access, id_or_name: &str) -> Result {
         out!("removed source {:?}", source.name);
     }
     if let Some(w) = warning {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     Ok(())
 }

@@ -272,7 +272,7 @@ impl Engine {
         self.status.send_replace(BridgeStatus::Stopped);
         if let Slot::Running(bridge) = slot {
             if tokio::time::timeout(timeout, bridge.shutdown()).await.is_err() {
-                eprintln!("warning: the bridge did not stop within {timeout:?}");
+                crate::warn(format_args!("warning: the bridge did not stop within {timeout:?}"));
             }
         }
     }

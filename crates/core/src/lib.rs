@@ -27,6 +27,13 @@ pub use datadir::{default_data_dir, resolve_data_dir, DataDir, DataDirError};
 pub use store::{Store, StoreError};
 pub use vault::{KeyringVault, Vault, VaultError};
 
+/// A warning on stderr from the core's own threads. With stderr gone (a CLI piped into `head`)
+/// it is dropped: `eprintln!` would panic, and the thread (the store's writer, say) end with it.
+pub(crate) fn warn(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
+
 /// Milliseconds since the Unix epoch, the one time unit the store and the wire use.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

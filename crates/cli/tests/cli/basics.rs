@@ -188,3 +188,36 @@ fn run_refuses_an_outbox_limit_below_one() {
         "nothing is opened on a usage error"
     );
 }
+
+/// `… | head` or `2>&1 | head`: the reader goes away. Nothing to tell anyone then, but no crash
+/// (exit 101, a `crash.log` entry) either, and what the command did is done.
+#[test]
+fn a_closed_stdout_or_stderr_ends_a_command_quietly() {
+    let env = super::common::Env::new();
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    // `device list` with no devices says so on stderr; `label add` prints its result on stdout.
+    for (args, stdout_closed) in [
+        (&["device", "list"][..], false),
+        (&["label", "add", "fleet"][..], true),
+        (&["label", "add", "roof"][..], false),
+    ] {
+        let mut cmd = env.cmd(args);
+        cmd.stderr(closed());
+        if stdout_closed {
+            cmd.stdout(closed());
+        }
+        let status = cmd.status().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}");
+    }
+    assert!(
+        !env.dir.join("crash.log").exists(),
+        "{}",
+        std::fs::read_to_string(env.dir.join("crash.log")).unwrap_or_default()
+    );
+    let labels = env.json(&["label", "list", "--json"]);
+    assert_eq!(labels.as_array().map(Vec::len), Some(2), "{labels}");
+}

@@ -58,7 +58,9 @@ pub fn serve(control: Arc<Control>, data_dir: &Path, mut stop: watch::Receiver<b
                     tokio::spawn(serve_one(control.clone(), stream));
                 }
                 Err(e) => {
-                    eprintln!("warning: the control socket could not accept a connection: {e}");
+                    crate::warn(format_args!(
+                        "warning: the control socket could not accept a connection: {e}"
+                    ));
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             }

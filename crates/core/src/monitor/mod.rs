@@ -312,5 +312,5 @@ fn prune(history: &mut History, r: Retention) {
 }
 
 fn log_error(msg: &str) {
-    eprintln!("{msg}");
+    crate::warn(format_args!("{msg}"));
 }

@@ -110,7 +110,7 @@ impl Writer {
                         .conn
                         .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                     if let Err(e) = r {
-                        eprintln!("warning: a WAL checkpoint failed: {e}");
+                        crate::warn(format_args!("warning: a WAL checkpoint failed: {e}"));
                     }
                 }
             })
@@ -215,7 +215,7 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
                 Job::Event(mut e, live) => {
                     match insert_event(&tx, &e, KEEP_EVENTS) {
                         Ok(id) => e.id = id,
-                        Err(err) => eprintln!("warning: could not store an event: {err}"),
+                        Err(err) => crate::warn(format_args!("warning: could not store an event: {err}")),
                     }
                     Applied::Event(e, live)
                 }
@@ -249,7 +249,7 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
         }
     }
     if let Some(e) = failed {
-        eprintln!("warning: a store transaction failed: {e}");
+        crate::warn(format_args!("warning: a store transaction failed: {e}"));
     }
 }
 
