@@ -35,6 +35,14 @@ pub fn name(field: &'static str, value: &str) -> Result<(), Invalid> {
     if value.chars().any(char::is_control) {
         return invalid(field, "it must not contain control characters");
     }
+    // Commands take a name or an id (a UUID) alike: such a name could be taken for another's id.
+    let trimmed = value.trim();
+    if trimmed.len() == 36 && uuid::Uuid::try_parse(trimmed).is_ok() {
+        return invalid(
+            field,
+            "it looks like an id (a UUID), and commands take names and ids alike; choose a name that does not",
+        );
+    }
     Ok(())
 }
 
@@ -408,5 +416,15 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("at most 100"));
+        assert_eq!(
+            name("label name", " 45A2B6B8-3a21-48c7-acaa-2414c4551d69 ")
+                .unwrap_err()
+                .to_string(),
+            "invalid label name: it looks like an id (a UUID), and commands take names and ids alike; choose a \
+             name that does not"
+        );
+        // Hex and hyphens in other shapes are names.
+        name("name", "45a2b6b8-3a21").unwrap();
+        name("name", "45a2b6b83a2148c7acaa2414c4551d69 sensors").unwrap();
     }
 }

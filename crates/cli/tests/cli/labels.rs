@@ -163,6 +163,12 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             &["label", "add", "a\tb"],
             "error: invalid label name: it must not contain control characters",
         ),
+        // It would be taken for another label's id.
+        (
+            &["label", "add", "45a2b6b8-3a21-48c7-acaa-2414c4551d69"],
+            "error: invalid label name: it looks like an id (a UUID), and commands take names and ids alike; \
+             choose a name that does not",
+        ),
         // An unknown label must not register the device either.
         (
             &["label", "attach", "nope", "--device", "A84041000181B3C2"],
