@@ -206,11 +206,36 @@ fn user_name(value: Option<&str>) -> Result<(), Invalid> {
     }
 }
 
-/// An MQTT topic filter a source subscribes to.
-pub fn topic_filter(field: &'static str, value: &str) -> Result<(), Invalid> {
-    if value.is_empty() || value.len() > 65535 {
+/// What any MQTT topic a source uses must be: not empty, within MQTT's 65,535 bytes, without
+/// control characters or spaces at its ends (pasted with the topic, they would be part of it).
+fn topic_text(field: &'static str, value: &str) -> Result<(), Invalid> {
+    if value.is_empty() {
         return invalid(field, "it must not be empty");
     }
+    if value.len() > 65535 {
+        return invalid(
+            field,
+            format!("it is {} bytes long; MQTT allows at most 65535", value.len()),
+        );
+    }
+    if value.chars().any(char::is_control) {
+        return invalid(
+            field,
+            format!("{value:?} contains a control character (a tab or a line break?)"),
+        );
+    }
+    if value.trim() != value {
+        return invalid(
+            field,
+            format!("{value:?} starts or ends with a space, which would be part of the topic"),
+        );
+    }
+    Ok(())
+}
+
+/// An MQTT topic filter a source subscribes to.
+pub fn topic_filter(field: &'static str, value: &str) -> Result<(), Invalid> {
+    topic_text(field, value)?;
     for (i, level) in value.split('/').enumerate() {
         let last = i == value.split('/').count() - 1;
         if (level.contains('#') && (level != "#" || !last)) || (level.contains('+') && level != "+") {
@@ -254,6 +279,7 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
             mqtt_url(url)?;
             user_name(username.as_deref())?;
             topic_filter("uplink topic", uplink_topic)?;
+            topic_text("downlink topic", downlink_topic)?;
             if !downlink_topic.contains("{{device_id}}") || downlink_topic.contains(['+', '#']) {
                 return invalid(
                     "downlink topic",
@@ -381,7 +407,37 @@ mod tests {
         topic_filter("t", "a/#").unwrap();
         assert!(topic_filter("t", "a/#/b").is_err());
         assert!(topic_filter("t", "a+/b").is_err());
+        let long = "a".repeat(65536);
+        for (bad, why) in [
+            ("", "invalid t: it must not be empty".to_string()),
+            (
+                long.as_str(),
+                "invalid t: it is 65536 bytes long; MQTT allows at most 65535".to_string(),
+            ),
+            (
+                "helium/+/rx\t",
+                "invalid t: \"helium/+/rx\\t\" contains a control character (a tab or a line break?)".to_string(),
+            ),
+            (
+                " helium/+/rx",
+                "invalid t: \" helium/+/rx\" starts or ends with a space, which would be part of the topic".to_string(),
+            ),
+        ] {
+            assert_eq!(topic_filter("t", bad).unwrap_err().to_string(), why);
+        }
         use crate::domain::SourceConfig;
+        let legacy = |downlink: &str| SourceConfig::LegacyMqtt {
+            url: "mqtt://h".into(),
+            username: None,
+            uplink_topic: "helium/+/rx".into(),
+            downlink_topic: downlink.into(),
+            tls: Default::default(),
+        };
+        assert_eq!(
+            source(&legacy("helium/{{device_id}}/tx\n")).unwrap_err().to_string(),
+            "invalid downlink topic: \"helium/{{device_id}}/tx\\n\" contains a control character (a tab or a line \
+             break?)"
+        );
         let e = source(&SourceConfig::LegacyMqtt {
             url: "mqtt://h".into(),
             username: None,
