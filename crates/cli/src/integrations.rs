@@ -304,7 +304,16 @@ fn update(access: &Access, u: UpdateIntegration) -> Result {
             helium_bridge_core::vault::name()
         );
     }
-    if outcome.region_changed {
+    if outcome.region_changed && outcome.integration.aws.is_none() {
+        // Nothing to provision: it connects with the certificates in its folder.
+        note!(
+            "region now {}: this integration connects with the certificates in its folder, so nothing is \
+             provisioned; make sure its endpoint ({}) is in {} too",
+            outcome.integration.region,
+            output::or_dash(outcome.integration.endpoint.host.as_deref()),
+            outcome.integration.region
+        );
+    } else if outcome.region_changed {
         note!(
             "moved from {} to {}: its devices are provisioned again in {} as they next connect (or now: \
              `helium-aws-bridge integration provision {:?}`); their things and certificates in {} are left as they are",

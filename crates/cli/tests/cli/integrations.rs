@@ -406,3 +406,18 @@ fn payload_options_change_what_messages_carry_and_need_a_switch() {
         serde_json::json!({"decoded": false, "source_object": true, "shadow": true})
     );
 }
+
+#[test]
+fn a_region_change_on_certificates_made_by_hand_says_nothing_is_provisioned() {
+    let env = Env::new();
+    add_prod(&env);
+    let o = env.run(&["integration", "update", "prod", "--region", "eu-west-1"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert_eq!(o.stdout, "updated integration \"Prod\"\n");
+    // Not the advice to run `integration provision`, which refuses such an integration.
+    assert_eq!(
+        o.stderr.trim_end(),
+        "region now eu-west-1: this integration connects with the certificates in its folder, so nothing is \
+         provisioned; make sure its endpoint (iot.example.com) is in eu-west-1 too"
+    );
+}
