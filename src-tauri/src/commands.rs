@@ -232,7 +232,7 @@ commands! {
     /// Removes a device a label registered and that was never heard from (a mistyped DevEUI).
     async fn remove_device(state, id: String) -> Device {
         match change(&state, Request::DeviceRemove { device: id }).await? {
-            Reply::DeviceRemoved { device } => Ok(device),
+            Reply::DeviceRemoved { device, .. } => Ok(device),
             other => Err(unexpected(other)),
         }
     }

@@ -288,6 +288,7 @@ describe("Remove a device never heard from", () => {
     let refuse = true;
     mockCommands({
       list_devices: [unheard],
+      // Provisioned in advance for Farm sensors (the fixture's first route), not for Water meters.
       device_details: deviceDetails({ device: unheard, source_name: null }),
       remove_device: () => {
         if (!refuse) return unheard;
@@ -300,6 +301,9 @@ describe("Remove a device never heard from", () => {
     expect(await screen.findByTestId("device-unheard")).toHaveTextContent("not heard from yet");
     await user.click(screen.getByRole("button", { name: "Remove device" }));
     const dialog = screen.getByRole("dialog", { name: "Remove the device A84041000181B3C9?" });
+    expect(within(dialog).getByTestId("remove-device-aws")).toHaveTextContent(
+      "Its AWS thing in Farm sensors stays until that integration is deleted with its AWS clean-up.",
+    );
     await user.click(within(dialog).getByTestId("remove-device-confirm"));
     expect(await within(dialog).findByTestId("remove-device-error")).toHaveTextContent("has been heard from");
     expect(screen.getByTestId("device-details-page")).toBeInTheDocument();

@@ -131,7 +131,15 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
         }
         // Through the control plane (a running bridge's, when there is one), not the reader.
         DeviceCmd::Remove { device } => match access.call(Request::DeviceRemove { device })? {
-            Reply::DeviceRemoved { device } => out!("removed device {:?} ({})", device.name, device.id),
+            Reply::DeviceRemoved { device, things_kept_in } => {
+                out!("removed device {:?} ({})", device.name, device.id);
+                for name in things_kept_in {
+                    note!(
+                        "its AWS thing for integration {name:?} stays until that integration is removed with its \
+                         AWS clean-up (`integration remove {name:?} --cleanup-aws`)"
+                    );
+                }
+            }
             other => return Err(unexpected(other)),
         },
     }

@@ -107,7 +107,13 @@ function DeviceBody({
               <DecoderFact decoder={details.decoder} />
             </dd>
           </dl>
-          {neverHeard(device) ? <RemoveUnheard device={device} onRemoved={onRemoved} /> : null}
+          {neverHeard(device) ? (
+            <RemoveUnheard
+              device={device}
+              provisionedFor={details.integrations.filter((r) => r.provisioned).map((r) => r.name)}
+              onRemoved={onRemoved}
+            />
+          ) : null}
         </section>
         <section className="panel" aria-labelledby="device-downlink-title">
           <header className="panel-header">
@@ -136,7 +142,16 @@ function neverHeard(device: Device): boolean {
 }
 
 /** A device a label registered by a mistyped DevEUI would stay listed forever: this takes it back. */
-function RemoveUnheard({ device, onRemoved }: { device: Device; onRemoved: () => void }) {
+function RemoveUnheard({
+  device,
+  provisionedFor,
+  onRemoved,
+}: {
+  device: Device;
+  /** Integrations that already made its AWS thing (provisioned in advance). */
+  provisionedFor: string[];
+  onRemoved: () => void;
+}) {
   const [asking, setAsking] = useState(false);
   return (
     <div className="panel-note" data-testid="device-unheard">
@@ -163,6 +178,12 @@ function RemoveUnheard({ device, onRemoved }: { device: Device; onRemoved: () =>
             It loses its labels and leaves the device list. Should it ever send an uplink, it comes back as a new
             device.
           </p>
+          {provisionedFor.length > 0 ? (
+            <p data-testid="remove-device-aws">
+              Its AWS thing in {provisionedFor.join(", ")} stays until that integration is deleted with its AWS
+              clean-up.
+            </p>
+          ) : null}
         </ConfirmDialog>
       ) : null}
     </div>

@@ -247,6 +247,9 @@ pub enum Reply {
     },
     DeviceRemoved {
         device: Device,
+        /// Integrations whose AWS thing for the device stays (it was provisioned in advance)
+        /// until their AWS clean-up.
+        things_kept_in: Vec<String>,
     },
     DownlinkSent {
         device: Device,
@@ -489,10 +492,15 @@ impl Control {
                 Ok(Reply::Settings { settings })
             }
             Request::DeviceRemove { device } => {
-                let device = self.core.store().remove_unheard_device(&device)?;
+                let (device, things_kept_in) = {
+                    let store = self.core.store();
+                    let device = store.remove_unheard_device(&device)?;
+                    let kept = store.device_identity_integrations(&device.id)?;
+                    (device, kept)
+                };
                 self.applied(Change::Labels, &["devices", "labels", "integrations"])
                     .await?;
-                Ok(Reply::DeviceRemoved { device })
+                Ok(Reply::DeviceRemoved { device, things_kept_in })
             }
             Request::DeviceDownlink {
                 device,

@@ -273,7 +273,16 @@ async fn a_device_registered_by_a_mistyped_deveui_can_be_removed_but_a_heard_one
         })
         .await
         .unwrap();
-    let Reply::DeviceRemoved { device } = control
+    let store = || control.core().store();
+    // Provisioned in advance for an integration: its thing stays there, and the reply says so.
+    let integration = store()
+        .create_integration(&crate::store::tests::new_integration("Farm"))
+        .unwrap();
+    let registered = crate::codec::device_id_for_dev_eui("A84041000181B3C9");
+    store()
+        .put_device_key(&integration.id, &registered, &registered, "us-east-1", b"sealed")
+        .unwrap();
+    let Reply::DeviceRemoved { device, things_kept_in } = control
         .handle(Request::DeviceRemove {
             device: "a84041000181b3c9".into(),
         })
@@ -283,7 +292,7 @@ async fn a_device_registered_by_a_mistyped_deveui_can_be_removed_but_a_heard_one
         panic!()
     };
     assert_eq!(device.dev_eui, "A84041000181B3C9");
-    let store = || control.core().store();
+    assert_eq!(things_kept_in, ["Farm"]);
     assert!(store().list_devices().unwrap().is_empty(), "the device is gone");
     assert_eq!(store().list_labels().unwrap()[0].device_count, 0, "and off its label");
     let mut heard = vec![];

@@ -206,6 +206,16 @@ impl Store {
 }
 
 impl Store {
+    /// The names of the integrations that hold an identity (an AWS thing) for the device.
+    pub fn device_identity_integrations(&self, device_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.name FROM device_identities d JOIN integrations i ON i.id = d.integration_id
+             WHERE d.device_id = ?1 ORDER BY i.name COLLATE NOCASE",
+        )?;
+        let rows = stmt.query_map([device_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Whether another integration holds an identity for the same thing: the same name, in
     /// the same region of the same AWS account.
     pub fn thing_used_by_other_integration(

@@ -12,7 +12,7 @@ mod outbox;
 mod settings;
 mod sources;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod writer;
 
 pub use decoders::MAX_SCRIPT;

@@ -3,7 +3,7 @@ use crate::domain::{DeviceSeen, Integration, IntegrationKind, NewIntegration, So
 use crate::events::Event;
 
 /// An AWS IoT Core integration as the wizard would create it (the writer's tests use it too).
-pub(super) fn new_integration(name: &str) -> NewIntegration {
+pub(crate) fn new_integration(name: &str) -> NewIntegration {
     NewIntegration {
         kind: IntegrationKind::AwsIotCore,
         name: name.into(),
