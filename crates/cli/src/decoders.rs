@@ -156,7 +156,15 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             } else {
                 let rows: Vec<Vec<String>> = list
                     .iter()
-                    .map(|d| vec![d.name.clone(), d.kind.as_str().into(), labels(d), d.id.clone()])
+                    // The kind as --kind spells it.
+                    .map(|d| {
+                        vec![
+                            d.name.clone(),
+                            d.kind.as_str().replace('_', "-"),
+                            labels(d),
+                            d.id.clone(),
+                        ]
+                    })
                     .collect();
                 output::table(&["NAME", "KIND", "LABELS", "ID"], &rows);
             }
@@ -190,6 +198,9 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
                 (Some(d), _) => {
                     let d = access.store().find_decoder(&d)?;
                     (d.kind, d.script)
+                }
+                (None, Some(Kind::Cayenne)) if script.is_some() => {
+                    return Err("a Cayenne LPP decoder takes no --script".into())
                 }
                 (None, Some(Kind::Cayenne)) => (DecoderKind::Cayenne, String::new()),
                 (None, Some(k)) => {

@@ -55,6 +55,20 @@ fn a_decoder_is_added_tested_and_attached_and_bad_input_is_named() {
             "error: label \"nope\" not found",
         ),
         (&["decoder", "show", "nope"][..], "error: decoder \"nope\" not found"),
+        // As `add` says: the built-in decoder runs no script, so one given is not ignored.
+        (
+            &[
+                "decoder",
+                "test",
+                "--kind",
+                "cayenne",
+                "--script",
+                "x.js",
+                "--payload",
+                "0167",
+            ][..],
+            "error: a Cayenne LPP decoder takes no --script",
+        ),
     ] {
         let o = env.run(args);
         assert_eq!((o.code, o.stderr.trim()), (Some(1), error), "{args:?}");
