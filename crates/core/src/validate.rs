@@ -120,6 +120,7 @@ pub fn endpoint(e: &crate::domain::EndpointOverride) -> Result<(), Invalid> {
         if !std::path::Path::new(ca).is_file() {
             return invalid("CA file", format!("{ca} does not exist or is not a file"));
         }
+        pem_certificates("CA file", ca)?;
     }
     if let Some(url) = &e.api_url {
         let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
@@ -135,8 +136,8 @@ pub fn access_key_id(value: &str) -> Result<(), Invalid> {
     if value.len() < 16 || value.len() > 128 || !value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
         return invalid(
             "access key id",
-            "it must be 16-128 upper-case letters and digits, like AKIAIOSFODNN7EXAMPLE (the secret goes in \
-             the secret field)",
+            "it must be 16-128 upper-case letters and digits, like AKIAIOSFODNN7EXAMPLE (the secret access key \
+             is given separately)",
         );
     }
     Ok(())
@@ -204,6 +205,49 @@ fn user_name(value: Option<&str>) -> Result<(), Invalid> {
         ),
         _ => Ok(()),
     }
+}
+
+/// The PEM files a source names: each readable, the CA and certificate files holding a
+/// certificate and the key file a private key. (Checked when the source is saved: a wrong file
+/// would otherwise show only as a TLS failure without its name.)
+pub fn tls_files(files: &crate::domain::MqttTlsFiles) -> Result<(), Invalid> {
+    use rustls_pki_types::pem::PemObject;
+    if let Some(ca) = &files.ca_file {
+        pem_certificates("CA file", ca)?;
+    }
+    if let Some(cert) = &files.cert_file {
+        pem_certificates("client certificate file", cert)?;
+    }
+    if let Some(key) = &files.key_file {
+        rustls_pki_types::PrivateKeyDer::from_pem_file(key).map_err(|e| pem_error("client key file", key, e))?;
+    }
+    Ok(())
+}
+
+/// A PEM file with at least one certificate in it.
+fn pem_certificates(field: &'static str, path: &str) -> Result<(), Invalid> {
+    use rustls_pki_types::pem::PemObject;
+    let found = rustls_pki_types::CertificateDer::pem_file_iter(path)
+        .map_err(|e| pem_error(field, path, e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| pem_error(field, path, e))?;
+    if found.is_empty() {
+        return invalid(
+            field,
+            format!("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+        );
+    }
+    Ok(())
+}
+
+fn pem_error(field: &'static str, path: &str, e: rustls_pki_types::pem::Error) -> Invalid {
+    use rustls_pki_types::pem::Error;
+    let reason = match e {
+        Error::Io(io) => format!("cannot read {path}: {io}"),
+        Error::NoItemsFound => format!("{path} holds no PEM private key (-----BEGIN PRIVATE KEY-----)"),
+        other => format!("{path} is not a readable PEM file: {other}"),
+    };
+    Invalid { field, reason }
 }
 
 /// What any MQTT topic a source uses must be: not empty, within MQTT's 65,535 bytes, without

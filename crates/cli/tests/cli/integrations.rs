@@ -24,7 +24,7 @@ fn add_prod(env: &Env) -> String {
 #[test]
 fn add_with_every_option_and_show() {
     let env = Env::new();
-    write(&env, "ca.pem", "ca");
+    write(&env, "ca.pem", &test_harness::TestCa::new("endpoint CA").cert_pem);
     std::fs::create_dir(env.tmp.path().join("certs")).unwrap();
     env.ok(&[
         "integration",
@@ -237,7 +237,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
         (
             add(&["--access-key-id", "akia-lower", "--secret-env", "HOME"]),
             "error: invalid access key id: it must be 16-128 upper-case letters and digits, like \
-             AKIAIOSFODNN7EXAMPLE (the secret goes in the secret field)",
+             AKIAIOSFODNN7EXAMPLE (the secret access key is given separately)",
         ),
         (
             add(&[
@@ -329,6 +329,15 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     for (args, want) in &cases {
         env.fails(args, want);
     }
+    // A CA file that holds no certificate is named, not met later as a failed TLS handshake.
+    let notes = write(&env, "notes.txt", "not a certificate");
+    env.fails(
+        &add(&["--ca-file", "notes.txt"]),
+        &format!(
+            "error: invalid CA file: {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            notes.canonicalize().unwrap().display()
+        ),
+    );
     for (args, want) in [
         (
             vec!["integration", "remove", "prod", "--cleanup-aws", "--keep-aws"],

@@ -63,9 +63,66 @@ fn add_each_kind_with_defaults_and_list() {
 #[test]
 fn add_with_options_and_tls_files() {
     let env = Env::new();
-    write(&env, "ca.pem", "ca");
-    write(&env, "client.pem", "cert");
-    write(&env, "client.key", "key");
+    let ca = test_harness::TestCa::new("broker CA");
+    let client = ca.client_identity("bridge");
+    write(&env, "ca.pem", &ca.cert_pem);
+    write(&env, "client.pem", &client.cert_pem);
+    write(&env, "client.key", &client.key_pem);
+    // A file that holds no certificate, or no key, is named when the source is added.
+    write(&env, "notes.txt", "not a certificate");
+    let tls_add = |ca: &str, cert: &str, key: &str| {
+        vec![
+            "source",
+            "add",
+            "chirpstack",
+            "tls",
+            "--url",
+            "mqtts://broker:8884",
+            "--application-id",
+            "app-42",
+            "--ca-file",
+            ca,
+            "--cert-file",
+            cert,
+            "--key-file",
+            key,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let tmp = env.tmp.path().canonicalize().unwrap();
+    assert_eq!(env.json(&["source", "list", "--json"]), serde_json::json!([]));
+    for (args, error) in [
+        (
+            tls_add("notes.txt", "client.pem", "client.key"),
+            format!(
+                "error: invalid CA file: {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                tmp.join("notes.txt").display()
+            ),
+        ),
+        (
+            tls_add("ca.pem", "client.key", "client.key"),
+            format!(
+                "error: invalid client certificate file: {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                tmp.join("client.key").display()
+            ),
+        ),
+        (
+            tls_add("ca.pem", "client.pem", "client.pem"),
+            format!(
+                "error: invalid client key file: {} holds no PEM private key (-----BEGIN PRIVATE KEY-----)",
+                tmp.join("client.pem").display()
+            ),
+        ),
+        (
+            tls_add("ca.pem", "client.pem", "missing.key"),
+            "error: invalid client key file: missing.key does not exist or is not a file".to_string(),
+        ),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        env.fails(&args, &error);
+    }
     // Relative paths are kept absolute: the bridge may run from another folder.
     env.ok(&[
         "source",
@@ -97,7 +154,6 @@ fn add_with_options_and_tls_files() {
     ]);
     env.ok(&["source", "add", "webhook", "hook", "--bind", "0.0.0.0:9000"]);
     let v = env.json(&["source", "list", "--json"]);
-    let tmp = env.tmp.path().canonicalize().unwrap();
     let leg = &v[1]["config"];
     assert_eq!(
         (leg["uplink_topic"].as_str(), leg["downlink_topic"].as_str()),

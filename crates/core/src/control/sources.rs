@@ -41,6 +41,16 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| VaultError::Unavailable { detail: e.to_string() })?
 }
 
+/// The certificate files an MQTT source names hold what they should.
+fn check_tls_files(config: &SourceConfig) -> Result<(), ControlError> {
+    match config {
+        SourceConfig::ChirpstackMqtt { tls, .. } | SourceConfig::LegacyMqtt { tls, .. } => {
+            crate::validate::tls_files(tls).map_err(|e| crate::store::StoreError::from(e).into())
+        }
+        SourceConfig::HttpWebhook { .. } => Ok(()),
+    }
+}
+
 fn vault_refused(what: &str, source: &str, done: &str, e: VaultError) -> ControlError {
     ControlError::new(
         "vault",
@@ -64,6 +74,7 @@ impl Control {
             *require_secret = false;
         }
         settle_secret(&mut config, &secret)?;
+        check_tls_files(&config)?;
         let what = config.secret_use().unwrap_or("password");
         let source = self.core.store().create_source(name, config)?;
         if let Some(secret) = secret {
@@ -96,6 +107,7 @@ impl Control {
         settle_secret(&mut config, &secret)?;
         crate::validate::name("source name", name).map_err(crate::store::StoreError::from)?;
         crate::validate::source(&config).map_err(crate::store::StoreError::from)?;
+        check_tls_files(&config)?;
         let key = crate::sources::secret_key(&old.id);
         let stored = {
             let key = key.clone();
