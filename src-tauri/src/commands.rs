@@ -13,8 +13,8 @@ use helium_bridge_core::domain::{
 };
 use helium_bridge_core::events::{self, Event};
 use helium_bridge_core::ipc::{
-    AppInfo, BridgeStatus, CheckKeysInput, Exported, IpcError, NewIntegrationInput, SourceInput, SourceRemoved,
-    SourceTestInput, UpdateIntegrationInput,
+    AppInfo, BridgeStatus, CheckKeysInput, DecoderLinked, Exported, IpcError, LabelLinked, NewIntegrationInput,
+    SourceInput, SourceRemoved, SourceTestInput, UpdateIntegrationInput,
 };
 use helium_bridge_core::sources::Probe;
 use helium_bridge_core::store::Settings;
@@ -66,7 +66,21 @@ fn unexpected(reply: Reply) -> IpcError {
 
 fn label_of(reply: Reply) -> Result<Label, IpcError> {
     match reply {
-        Reply::Label { label } | Reply::LabelRemoved { label } | Reply::Linked { label, .. } => Ok(label),
+        Reply::Label { label } | Reply::LabelRemoved { label } => Ok(label),
+        other => Err(unexpected(other)),
+    }
+}
+
+fn label_linked(reply: Reply) -> Result<LabelLinked, IpcError> {
+    match reply {
+        Reply::Linked { label, warnings, .. } => Ok(LabelLinked { label, warnings }),
+        other => Err(unexpected(other)),
+    }
+}
+
+fn decoder_linked(reply: Reply) -> Result<DecoderLinked, IpcError> {
+    match reply {
+        Reply::DecoderLinked { decoder, warnings } => Ok(DecoderLinked { decoder, warnings }),
         other => Err(unexpected(other)),
     }
 }
@@ -161,13 +175,13 @@ commands! {
 
     /// Puts the label on every target (`{kind: "device" | "integration", id}`; a device also by
     /// DevEUI), all or none.
-    async fn attach_label(state, id: String, targets: Vec<Target>) -> Label {
-        label_of(change(&state, Request::LabelAttach { label: id, targets }).await?)
+    async fn attach_label(state, id: String, targets: Vec<Target>) -> LabelLinked {
+        label_linked(change(&state, Request::LabelAttach { label: id, targets }).await?)
     }
 
     /// Takes the label off every target (each must carry it), all or none.
-    async fn detach_label(state, id: String, targets: Vec<Target>) -> Label {
-        label_of(change(&state, Request::LabelDetach { label: id, targets }).await?)
+    async fn detach_label(state, id: String, targets: Vec<Target>) -> LabelLinked {
+        label_linked(change(&state, Request::LabelDetach { label: id, targets }).await?)
     }
 
     sync fn list_sources(state) -> Vec<Source> {
@@ -446,12 +460,12 @@ commands! {
     }
 
     /// Attaches the decoder to every label (names or ids), all or none.
-    async fn attach_decoder(state, id: String, labels: Vec<String>) -> Decoder {
-        decoder_of(change(&state, Request::DecoderAttach { decoder: id, labels }).await?)
+    async fn attach_decoder(state, id: String, labels: Vec<String>) -> DecoderLinked {
+        decoder_linked(change(&state, Request::DecoderAttach { decoder: id, labels }).await?)
     }
 
-    async fn detach_decoder(state, id: String, labels: Vec<String>) -> Decoder {
-        decoder_of(change(&state, Request::DecoderDetach { decoder: id, labels }).await?)
+    async fn detach_decoder(state, id: String, labels: Vec<String>) -> DecoderLinked {
+        decoder_linked(change(&state, Request::DecoderDetach { decoder: id, labels }).await?)
     }
 
     /// Decodes a pasted payload (hex or base64) with a script, saved or not. Off the UI thread:

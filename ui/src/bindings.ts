@@ -156,6 +156,11 @@ devices: Array<string>,
  * Ids of the integrations carrying it.
  */
 integrations: Array<string>, };
+export type LabelLinked = { label: Label, 
+/**
+ * What the user should know: devices whose labels now attach two decoders.
+ */
+warnings: Array<string>, };
 export type Changed = { what: Array<string>, };
 export type Device = { 
 /**
@@ -289,6 +294,11 @@ export type Decoder = { id: string, name: string, kind: DecoderKind,
  * The JavaScript; empty for Cayenne LPP.
  */
 script: string, labels: Array<Label>, updated_at_ms: number, };
+export type DecoderLinked = { decoder: Decoder, 
+/**
+ * What the user should know: devices whose labels now attach two decoders.
+ */
+warnings: Array<string>, };
 export type DecoderTrial = { ok: boolean, 
 /**
  * `decoded.payload` when it worked.

@@ -1,7 +1,7 @@
 // Generated from the command table in src-tauri/src/commands.rs by `cargo test -p helium-aws-bridge-desktop`.
 // Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
-import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Cursor, Decoder, DecoderKind, DecoderTrial, Device, DeviceDetails, Event, ExportFormat, Exported, HistoryPage, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelSummary, LiveBatch, Message, MessageFilter, MessageRow, NewIntegrationInput, PayloadOptions, Probe, Rate, RecentPayload, RemoveOutcome, Series, SeriesField, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome, WatchState } from "./bindings";
+import type { AppInfo, BridgeStatus, Changed, CheckKeysInput, ConnectionState, Cursor, Decoder, DecoderKind, DecoderLinked, DecoderTrial, Device, DeviceDetails, Event, ExportFormat, Exported, HistoryPage, Integration, IntegrationDetails, IntegrationHealth, KeysChecked, Label, LabelLinked, LabelSummary, LiveBatch, Message, MessageFilter, MessageRow, NewIntegrationInput, PayloadOptions, Probe, Rate, RecentPayload, RemoveOutcome, Series, SeriesField, Settings, Source, SourceInput, SourceRemoved, SourceTestInput, Target, UpdateIntegrationInput, UpdateOutcome, WatchState } from "./bindings";
 import { call } from "./ipc";
 
 export const appInfo = (): Promise<AppInfo> => call("app_info");
@@ -34,12 +34,12 @@ export const removeLabel = (id: string): Promise<Label> => call("remove_label", 
  * Puts the label on every target (`{kind: "device" | "integration", id}`; a device also by
  * DevEUI), all or none.
  */
-export const attachLabel = (id: string, targets: Array<Target>): Promise<Label> => call("attach_label", { id, targets });
+export const attachLabel = (id: string, targets: Array<Target>): Promise<LabelLinked> => call("attach_label", { id, targets });
 
 /**
  * Takes the label off every target (each must carry it), all or none.
  */
-export const detachLabel = (id: string, targets: Array<Target>): Promise<Label> => call("detach_label", { id, targets });
+export const detachLabel = (id: string, targets: Array<Target>): Promise<LabelLinked> => call("detach_label", { id, targets });
 
 export const listSources = (): Promise<Array<Source>> => call("list_sources");
 
@@ -191,9 +191,9 @@ export const removeDecoder = (id: string): Promise<Decoder> => call("remove_deco
 /**
  * Attaches the decoder to every label (names or ids), all or none.
  */
-export const attachDecoder = (id: string, labels: Array<string>): Promise<Decoder> => call("attach_decoder", { id, labels });
+export const attachDecoder = (id: string, labels: Array<string>): Promise<DecoderLinked> => call("attach_decoder", { id, labels });
 
-export const detachDecoder = (id: string, labels: Array<string>): Promise<Decoder> => call("detach_decoder", { id, labels });
+export const detachDecoder = (id: string, labels: Array<string>): Promise<DecoderLinked> => call("detach_decoder", { id, labels });
 
 /**
  * Decodes a pasted payload (hex or base64) with a script, saved or not. Off the UI thread:

@@ -305,6 +305,18 @@ export function ConfirmDialog<T>({
   );
 }
 
+/** What a saved change leaves the user to know (a device given two decoders): in the warning tone. */
+export function Warnings({ warnings, testId }: { warnings: readonly string[]; testId?: string }) {
+  if (warnings.length === 0) return null;
+  return (
+    <div className="note note-warn" role="alert" data-testid={testId}>
+      {warnings.map((w) => (
+        <p key={w}>{w}</p>
+      ))}
+    </div>
+  );
+}
+
 /** What a FormField hands its control: the id its label points at, and its hint and error links. */
 export type FieldControl = { id: string; "aria-describedby"?: string; "aria-invalid"?: true };
 

@@ -475,12 +475,13 @@ describe("Labels and delete", () => {
       attach_decoder: (args) => {
         const ids = args.labels as string[];
         current = { ...current, labels: [...current.labels, ...ids.map((id) => ({ id, name: names[id] ?? id }))] };
-        return current;
+        // Orchard's devices carry meters too, which brings Other.
+        return { decoder: current, warnings: ['device "Sensor 1" (dev-1): its labels attach 2 decoders'] };
       },
       detach_decoder: (args) => {
         const ids = args.labels as string[];
         current = { ...current, labels: current.labels.filter((l) => !ids.includes(l.id)) };
-        return current;
+        return { decoder: current, warnings: [] };
       },
     });
     render(<DecodersPage />);
@@ -496,6 +497,9 @@ describe("Labels and delete", () => {
 
     await user.click(orchard);
     expect(await within(dialog).findByRole("status")).toHaveTextContent('Attached Farm sensors to "orchard"');
+    expect(within(dialog).getByTestId("decoder-labels-warnings")).toHaveTextContent(
+      'device "Sensor 1" (dev-1): its labels attach 2 decoders',
+    );
     expect(callsOf("attach_decoder")).toEqual([["attach_decoder", { id: "dec-1", labels: ["l2"] }]]);
     expect(orchard).toBeChecked();
 

@@ -185,7 +185,7 @@ describe("Label members", () => {
       const devices = edit(current.devices, "device");
       const integrations = edit(current.integrations, "integration");
       current = { ...current, devices, integrations, device_count: devices.length, integration_count: integrations.length };
-      return { id: current.id, name: current.name };
+      return { label: { id: current.id, name: current.name }, warnings: [] };
     };
     return {
       list_labels: () => [current],
@@ -303,6 +303,29 @@ describe("Label members", () => {
     expect(within(dialog).getAllByTestId("member-device-row")[0]).toHaveTextContent("Attached");
     expect(within(dialog).getByTestId("members-selected")).toHaveTextContent("0 devices selected");
     expect(within(screen.getByTestId("label-row")).getByText("4 devices")).toBeInTheDocument();
+  });
+
+  it("warns at once when the attach gives a device a second decoder", async () => {
+    const user = userEvent.setup();
+    const mocks = core(label());
+    const conflict = 'device "Sensor 1" (dev-1): its labels attach 2 decoders ("lpp" through farm; "js" through roof)';
+    mockCommands({
+      ...mocks,
+      list_devices: fiveDevices,
+      list_integrations: twoIntegrations,
+      attach_label: (args) => ({ ...mocks.attach_label(args), warnings: [conflict] }),
+    });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    await within(dialog).findAllByTestId("member-device-row");
+    await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 1" }));
+    await user.click(within(dialog).getByTestId("members-attach"));
+    expect(await within(dialog).findByTestId("members-devices-feedback")).toHaveTextContent(
+      'Attached "farm" to 1 device',
+    );
+    const warning = within(dialog).getByTestId("members-devices-feedback-warnings");
+    expect(warning).toHaveTextContent(conflict);
+    expect(warning).toHaveAttribute("role", "alert");
   });
 
   it("detaches the label from the selected devices that carry it, and says so while it works", async () => {

@@ -253,7 +253,11 @@ describe("Finishing with labels", () => {
   it("adds the integration, then creates the label, then attaches it in one call, and says what it pipes", async () => {
     const user = userEvent.setup();
     const created: Label = { id: "lab-9", name: "farm-sensors" };
-    mockCommands({ add_integration: addIntegration, create_label: created, attach_label: created });
+    mockCommands({
+      add_integration: addIntegration,
+      create_label: created,
+      attach_label: { label: created, warnings: [] },
+    });
     const { onDone } = renderWizard();
     await screen.findByTestId("wizard-no-labels");
     await fillAws(user);
@@ -300,7 +304,7 @@ describe("Finishing with labels", () => {
         labelSummary("lab-shed", "shed", 0),
       ],
       add_integration: addIntegration,
-      attach_label: (args) => ({ id: args.id as string, name: "x" }),
+      attach_label: (args) => ({ label: { id: args.id as string, name: "x" }, warnings: [] }),
     });
     renderWizard();
     await user.click(await screen.findByRole("checkbox", { name: "farm" }));
@@ -331,7 +335,8 @@ describe("Finishing with labels", () => {
     mockCommands({
       add_integration: addIntegration,
       create_label: created,
-      attach_label: () => (++attaches === 1 ? { reject: { message: "the store is busy" } } : created),
+      attach_label: () =>
+        ++attaches === 1 ? { reject: { message: "the store is busy" } } : { label: created, warnings: [] },
     });
     const { onDone } = renderWizard();
     await screen.findByTestId("wizard-no-labels");

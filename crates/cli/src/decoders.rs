@@ -220,18 +220,24 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
                 (None, None) => return Err("the decoder gave nothing".into()),
             }
         }
-        DecoderCmd::Attach { decoder, labels } => match access.call(Request::DecoderAttach { decoder, labels })? {
-            Reply::Decoder { decoder } => out!("decoder {:?} is attached to: {}", decoder.name, self::labels(&decoder)),
-            other => return Err(unexpected(other)),
-        },
-        DecoderCmd::Detach { decoder, labels } => match access.call(Request::DecoderDetach { decoder, labels })? {
-            Reply::Decoder { decoder } => out!("decoder {:?} is attached to: {}", decoder.name, self::labels(&decoder)),
-            other => return Err(unexpected(other)),
-        },
+        DecoderCmd::Attach { decoder, labels } => linked(access.call(Request::DecoderAttach { decoder, labels })?)?,
+        DecoderCmd::Detach { decoder, labels } => linked(access.call(Request::DecoderDetach { decoder, labels })?)?,
         DecoderCmd::Remove { decoder } => match access.call(Request::DecoderRemove { decoder })? {
             Reply::DecoderRemoved { decoder } => out!("removed decoder {:?}", decoder.name),
             other => return Err(unexpected(other)),
         },
+    }
+    Ok(())
+}
+
+/// What an attach or detach left: the decoder's labels, and any device now given two decoders.
+fn linked(reply: Reply) -> Result {
+    let Reply::DecoderLinked { decoder, warnings } = reply else {
+        return Err(unexpected(reply));
+    };
+    out!("decoder {:?} is attached to: {}", decoder.name, labels(&decoder));
+    for w in warnings {
+        note!("warning: {w}");
     }
     Ok(())
 }

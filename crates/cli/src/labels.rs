@@ -124,6 +124,7 @@ fn relink(access: &Access, Link { label, target }: Link, attach: bool) -> Result
         integrations,
         devices,
         registered,
+        warnings,
     } = reply
     else {
         return Err(unexpected(reply));
@@ -152,6 +153,9 @@ fn relink(access: &Access, Link { label, target }: Link, attach: bool) -> Result
             device.name,
             device.id
         );
+    }
+    for w in warnings {
+        note!("warning: {w}");
     }
     Ok(())
 }

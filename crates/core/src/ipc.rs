@@ -178,6 +178,22 @@ pub struct SourceRemoved {
     pub warning: Option<String>,
 }
 
+/// A label put on or taken off.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct LabelLinked {
+    pub label: Label,
+    /// What the user should know: devices whose labels now attach two decoders.
+    pub warnings: Vec<String>,
+}
+
+/// A decoder attached to labels or detached from them.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct DecoderLinked {
+    pub decoder: crate::domain::Decoder,
+    /// What the user should know: devices whose labels now attach two decoders.
+    pub warnings: Vec<String>,
+}
+
 /// Where the generated file lives, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
 
@@ -207,6 +223,7 @@ pub fn typescript_bindings() -> String {
         Target::decl(),
         Label::decl(),
         LabelSummary::decl(),
+        LabelLinked::decl(),
         Changed::decl(),
         Device::decl(),
         crate::control::ControlError::decl(),
@@ -224,6 +241,7 @@ pub fn typescript_bindings() -> String {
         crate::domain::PayloadOptions::decl(),
         crate::domain::DecoderKind::decl(),
         crate::domain::Decoder::decl(),
+        DecoderLinked::decl(),
         crate::codec::decoder::DecoderTrial::decl(),
         crate::bridge::RecentPayload::decl(),
         crate::monitor::Direction::decl(),

@@ -4,13 +4,13 @@
 import { useEffect, useState } from "react";
 import { attachDecoder, detachDecoder, listLabels } from "../api";
 import type { Decoder, LabelSummary } from "../bindings";
-import { Dialog, ErrorState, Loading } from "../components";
+import { Dialog, ErrorState, Loading, Warnings } from "../components";
 import { plural } from "../format";
 import { useCommand } from "../useCommand";
 
 const LABELS_WATCH = ["labels"];
 
-type Feedback = { ok: boolean; text: string };
+type Feedback = { ok: boolean; text: string; warnings?: string[] };
 
 export function DecoderLabelChecks({
   decoder,
@@ -34,12 +34,13 @@ export function DecoderLabelChecks({
     setBusy(label.id);
     setFeedback(null);
     (attach ? attachDecoder : detachDecoder)(decoder.id, [label.id]).then(
-      (saved) => {
+      ({ decoder: saved, warnings }) => {
         setBusy(null);
         setAttached(new Set(saved.labels.map((l) => l.id)));
         setFeedback({
           ok: true,
           text: attach ? `Attached ${decoder.name} to "${label.name}"` : `Detached ${decoder.name} from "${label.name}"`,
+          warnings,
         });
         onChanged(saved);
       },
@@ -91,9 +92,12 @@ export function DecoderLabelChecks({
         })}
       </ul>
       {feedback?.ok ? (
-        <p className="members-ok" role="status" data-testid="decoder-labels-feedback">
-          {feedback.text}
-        </p>
+        <>
+          <p className="members-ok" role="status" data-testid="decoder-labels-feedback">
+            {feedback.text}
+          </p>
+          <Warnings warnings={feedback.warnings ?? []} testId="decoder-labels-warnings" />
+        </>
       ) : null}
       {feedback && !feedback.ok ? (
         <p className="inline-error" role="alert" data-testid="decoder-labels-feedback">

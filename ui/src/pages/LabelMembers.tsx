@@ -1,7 +1,7 @@
 import { useDeferredValue, useId, useMemo, useState, type FormEvent } from "react";
 import { attachLabel, detachLabel, listDevices, listIntegrations } from "../api";
-import type { Device, Integration, LabelSummary, Target } from "../bindings";
-import { Dialog, EmptyState, ErrorState, Loading, SmallButton } from "../components";
+import type { Device, Integration, LabelLinked, LabelSummary, Target } from "../bindings";
+import { Dialog, EmptyState, ErrorState, Loading, SmallButton, Warnings } from "../components";
 import { formatCount, formatDateTime, formatLastSeen, plural } from "../format";
 import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
@@ -31,7 +31,7 @@ export function parseDeviceRef(input: string): string | null {
 type Filter = "all" | "with" | "without";
 /** What is running (one change at a time), so its button can say so and the others wait. */
 type Busy = "attach" | "detach" | "ref" | `integration:${string}`;
-type Feedback = { where: "integrations" | "devices" | "ref"; ok: boolean; text: string };
+type Feedback = { where: "integrations" | "devices" | "ref"; ok: boolean; text: string; warnings?: string[] };
 
 /**
  * The devices and integrations carrying a label, and the controls to change that: a
@@ -54,13 +54,13 @@ export function LabelMembersDialog({
   const [feedback, setFeedback] = useState<Feedback | null>(null);
 
   /** Runs one change; says what it did, or the core's reason for refusing it. */
-  const run = (what: Busy, where: Feedback["where"], change: () => Promise<unknown>, done: string, after?: () => void) => {
+  const run = (what: Busy, where: Feedback["where"], change: () => Promise<LabelLinked>, done: string, after?: () => void) => {
     setBusy(what);
     setFeedback(null);
     change().then(
-      () => {
+      (linked) => {
         setBusy(null);
-        setFeedback({ where, ok: true, text: done });
+        setFeedback({ where, ok: true, text: done, warnings: linked.warnings });
         after?.();
         onChanged();
       },
@@ -182,9 +182,12 @@ export function LabelMembersDialog({
 function Said({ feedback, testId }: { feedback: Feedback | null; testId: string }) {
   if (!feedback) return null;
   return feedback.ok ? (
-    <p className="members-ok" role="status" data-testid={testId}>
-      {feedback.text}
-    </p>
+    <>
+      <p className="members-ok" role="status" data-testid={testId}>
+        {feedback.text}
+      </p>
+      <Warnings warnings={feedback.warnings ?? []} testId={`${testId}-warnings`} />
+    </>
   ) : (
     <p className="inline-error" role="alert" data-testid={testId}>
       {feedback.text}

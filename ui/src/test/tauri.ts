@@ -7,6 +7,7 @@ import type {
   BridgeStatus,
   ConnectionState,
   Decoder,
+  DecoderLinked,
   DecoderTrial,
   Device,
   DeviceDetails,
@@ -19,6 +20,7 @@ import type {
   IpcError,
   KeysChecked,
   Label,
+  LabelLinked,
   LabelSummary,
   LiveBatch,
   Message,
@@ -68,8 +70,8 @@ export type CommandMocks = {
   create_label?: Mock<Label>;
   rename_label?: Mock<Label>;
   remove_label?: Mock<Label>;
-  attach_label?: Mock<Label>;
-  detach_label?: Mock<Label>;
+  attach_label?: Mock<LabelLinked>;
+  detach_label?: Mock<LabelLinked>;
   list_sources?: Mock<Source[]>;
   add_source?: Mock<Source>;
   update_source?: Mock<Source>;
@@ -86,8 +88,8 @@ export type CommandMocks = {
   add_decoder?: Mock<Decoder>;
   update_decoder?: Mock<Decoder>;
   remove_decoder?: Mock<Decoder>;
-  attach_decoder?: Mock<Decoder>;
-  detach_decoder?: Mock<Decoder>;
+  attach_decoder?: Mock<DecoderLinked>;
+  detach_decoder?: Mock<DecoderLinked>;
   test_decoder?: Mock<DecoderTrial>;
   recent_payloads?: Mock<RecentPayload[]>;
   set_integration_payload?: Mock<Integration>;

@@ -153,9 +153,16 @@ fn show_names_the_decoder_its_labels_bring_or_the_conflict() {
         b"function Decoder(bytes) { return {}; }",
     );
     assert_eq!(o.code, Some(0), "{}", o.stderr);
-    env.ok(&["decoder", "attach", "js", "--label", "roof"]);
     let conflict = "its labels attach 2 decoders (\"js\" through roof; \"lpp\" through fleet): each uplink's \
                     decoded is an error until one is detached";
+    // The attach that makes the conflict is done, and says so at once.
+    let o = env.run(&["decoder", "attach", "js", "--label", "roof"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert_eq!(o.stdout, "decoder \"js\" is attached to: roof\n");
+    assert_eq!(
+        o.stderr.trim_end(),
+        format!("warning: device \"Sensor\" (dev-1): {conflict}")
+    );
     assert_eq!(decoder(), serde_json::json!({"state": "conflict", "message": conflict}));
     let text = env.ok(&["device", "show", "dev-1"]);
     assert!(

@@ -46,12 +46,14 @@ impl Control {
         if labels.is_empty() {
             return Err(ControlError::new("invalid", "name at least one label"));
         }
-        let decoder = {
+        let (decoder, warnings) = {
             let store = self.core.store();
             let d = store.find_decoder(decoder)?;
+            let mut carriers = Vec::new();
             store.atomically(|store| {
                 for l in labels {
                     let label = store.find_label(l)?;
+                    carriers.push(label.id.clone());
                     if attach {
                         store.attach_decoder_label(&d.id, &label.id)?;
                     } else if !store.detach_decoder_label(&d.id, &label.id)? {
@@ -63,9 +65,23 @@ impl Control {
                 }
                 Ok(())
             })?;
-            store.find_decoder(&d.id)?
+            let warnings = if attach {
+                let devices = store
+                    .list_devices()?
+                    .into_iter()
+                    .filter(|d| {
+                        store
+                            .device_labels(&d.id)
+                            .is_ok_and(|ls| ls.iter().any(|l| carriers.contains(&l.id)))
+                    })
+                    .collect::<Vec<_>>();
+                Self::decoder_conflicts(&store, &devices)?
+            } else {
+                vec![]
+            };
+            (store.find_decoder(&d.id)?, warnings)
         };
         self.tell(&["decoders", "labels", "devices"]);
-        Ok(Reply::Decoder { decoder })
+        Ok(Reply::DecoderLinked { decoder, warnings })
     }
 }

@@ -49,11 +49,17 @@ impl Control {
                         }
                     }
                 }
+                let warnings = if attach {
+                    Self::decoder_conflicts(store, &devices)?
+                } else {
+                    vec![]
+                };
                 Ok(Reply::Linked {
                     label: label.clone(),
                     integrations,
                     devices,
                     registered,
+                    warnings,
                 })
             })?
         };

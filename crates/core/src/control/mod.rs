@@ -221,6 +221,9 @@ pub enum Reply {
         integrations: Vec<Integration>,
         devices: Vec<Device>,
         registered: Vec<String>,
+        /// Devices whose labels now attach two decoders (their `decoded` is an error until one
+        /// goes), one line each.
+        warnings: Vec<String>,
     },
     Source {
         source: Source,
@@ -283,6 +286,11 @@ pub enum Reply {
     },
     DecoderRemoved {
         decoder: Decoder,
+    },
+    /// A decoder attached or detached; `warnings` as for `Linked`.
+    DecoderLinked {
+        decoder: Decoder,
+        warnings: Vec<String>,
     },
 }
 
@@ -577,6 +585,27 @@ impl Control {
                 Ok(Reply::Provisioned { integration, summary })
             }
         }
+    }
+
+    /// A line for each of `devices` whose labels attach more than one decoder (a few, then how
+    /// many more): a change that leaves a device so is made, but the user is told at once.
+    fn decoder_conflicts(store: &crate::Store, devices: &[Device]) -> Result<Vec<String>, ControlError> {
+        const SHOWN: usize = 10;
+        let mut lines = Vec::new();
+        let mut more = 0;
+        for d in devices {
+            if let crate::views::DeviceDecoderView::Conflict { message } = crate::views::device_decoder(store, &d.id)? {
+                if lines.len() < SHOWN {
+                    lines.push(format!("device {:?} ({}): {message}", d.name, d.id));
+                } else {
+                    more += 1;
+                }
+            }
+        }
+        if more > 0 {
+            lines.push(format!("and {more} more device(s) like these"));
+        }
+        Ok(lines)
     }
 
     /// Applies a change the store holds to the running bridge, then tells the watchers.

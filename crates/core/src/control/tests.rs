@@ -425,3 +425,56 @@ async fn publishing_through_aws_simulating_and_watching_say_what_is_wrong() {
         ("unavailable".into(), "the bridge is not running".into())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_gives_a_device_two_decoders_is_made_and_warned_of() {
+    let (_dir, control) = opened();
+    seen_porch(&control);
+    for name in ["fleet", "roof"] {
+        control.handle(Request::LabelAdd { name: name.into() }).await.unwrap();
+    }
+    let decoder = |name: &str, kind, script: &str| Request::DecoderAdd {
+        name: name.into(),
+        kind,
+        script: script.into(),
+    };
+    control.handle(decoder("lpp", DecoderKind::Cayenne, "")).await.unwrap();
+    control
+        .handle(decoder(
+            "js",
+            DecoderKind::Helium,
+            "function Decoder(bytes) { return {}; }",
+        ))
+        .await
+        .unwrap();
+    let attach_decoder = |d: &str, l: &str| Request::DecoderAttach {
+        decoder: d.into(),
+        labels: vec![l.into()],
+    };
+    let label_on_porch = |l: &str, attach: bool| {
+        let (label, targets) = (l.to_string(), vec![Target::Device("dev-1".into())]);
+        if attach {
+            Request::LabelAttach { label, targets }
+        } else {
+            Request::LabelDetach { label, targets }
+        }
+    };
+    let warned = |reply: Reply| match reply {
+        Reply::Linked { warnings, .. } | Reply::DecoderLinked { warnings, .. } => warnings,
+        other => panic!("{other:?}"),
+    };
+    let conflict = "device \"porch\" (dev-1): its labels attach 2 decoders (\"js\" through roof; \"lpp\" through \
+                    fleet): each uplink's decoded is an error until one is detached";
+    for (req, want) in [
+        (attach_decoder("lpp", "fleet"), vec![]),
+        (label_on_porch("fleet", true), vec![]),
+        (label_on_porch("roof", true), vec![]),
+        // The second decoder reaches the device through roof.
+        (attach_decoder("js", "roof"), vec![conflict.to_string()]),
+        (label_on_porch("roof", false), vec![]),
+        (label_on_porch("roof", true), vec![conflict.to_string()]),
+    ] {
+        let what = format!("{req:?}");
+        assert_eq!(warned(control.handle(req).await.unwrap()), want, "{what}");
+    }
+}
