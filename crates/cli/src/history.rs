@@ -69,10 +69,10 @@ pub struct FilterArgs {
     /// Only the last while: 30s, 15m, 2h, 7d.
     #[arg(long, value_name = "DURATION", conflicts_with = "from")]
     since: Option<String>,
-    /// From this time (RFC 3339, e.g. 2026-12-04T10:00:00Z).
+    /// From this time (RFC 3339, e.g. 2026-12-04T10:00:00Z), or this date's start (2026-12-04, UTC).
     #[arg(long, value_name = "TIME")]
     from: Option<String>,
-    /// Up to this time (RFC 3339).
+    /// Up to this time, or this date's start (UTC), as --from.
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
 }
@@ -81,7 +81,13 @@ fn duration_ms(s: &str) -> Result<i64> {
     let bad = || format!("--since {s:?}: give a number and a unit, e.g. 30s, 15m, 2h or 7d");
     let s = s.trim();
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
-    let n: i64 = n.parse().map_err(|_| bad())?;
+    let n: i64 = match n.parse() {
+        Ok(n) => n,
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            return Err(format!("--since {s:?} is longer than any history kept; give e.g. 30d").into())
+        }
+        Err(_) => return Err(bad().into()),
+    };
     let unit_ms = match unit {
         "s" => 1_000,
         "m" => 60_000,
@@ -93,8 +99,9 @@ fn duration_ms(s: &str) -> Result<i64> {
 }
 
 fn time_ms(flag: &str, s: &str) -> Result<i64> {
-    monitor::parse_time(s)
-        .map_err(|e| format!("{flag} {s:?} is not an RFC 3339 time like 2026-12-04T10:00:00Z: {e}").into())
+    monitor::parse_time(s).map_err(|_| {
+        format!("{flag} {s:?} is not a time like 2026-12-04T10:00:00Z (RFC 3339) or a date like 2026-12-04").into()
+    })
 }
 
 impl FilterArgs {

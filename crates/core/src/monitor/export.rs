@@ -48,10 +48,20 @@ const CSV_HEADER: [&str; 17] = [
     "seen_on_aws",
 ];
 
-/// An RFC 3339 time (`2026-12-04T10:00:00Z`) as milliseconds since the epoch.
+/// An RFC 3339 time (`2026-12-04T10:00:00Z`), or a date alone (`2026-12-04`: the start of that
+/// day, UTC), as milliseconds since the epoch.
 pub fn parse_time(s: &str) -> Result<i64, String> {
-    let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
-        .map_err(|e| e.to_string())?;
+    let s = s.trim();
+    let t = match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => t,
+        Err(e) => {
+            let day = time::format_description::parse("[year]-[month]-[day]").expect("a valid description");
+            time::Date::parse(s, &day)
+                .map_err(|_| e.to_string())?
+                .midnight()
+                .assume_utc()
+        }
+    };
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
@@ -112,5 +122,22 @@ pub fn export(
             out.flush().map_err(io)?;
             Ok(n)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn a_time_is_rfc_3339_or_a_date_alone_for_its_start_in_utc() {
+        assert_eq!(parse_time("2026-12-04T10:00:00Z"), Ok(1_796_378_400_000));
+        assert_eq!(parse_time(" 2026-12-04 "), parse_time("2026-12-04T00:00:00Z"));
+        assert_eq!(
+            parse_time("2026-12-04T10:00:00+01:00"),
+            parse_time("2026-12-04T09:00:00Z")
+        );
+        assert!(parse_time("2026-12-4").is_err());
+        assert!(parse_time("tuesday").is_err());
     }
 }
