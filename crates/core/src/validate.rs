@@ -104,7 +104,20 @@ pub fn publish_topic(value: &str) -> Result<(), Invalid> {
 /// An override of an integration's AWS data endpoint.
 pub fn endpoint(e: &crate::domain::EndpointOverride) -> Result<(), Invalid> {
     if let Some(host) = &e.host {
-        if host.is_empty() || host.len() > 253 || host.contains(['/', ':', ' ']) {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if bare.parse::<std::net::Ipv6Addr>().is_ok() {
+            return invalid(
+                "endpoint host",
+                format!(
+                    "{host:?} is an IPv6 address, which this version does not take; use a host name or an IPv4 address"
+                ),
+            );
+        }
+        // Dot-separated parts of letters, digits, '-' and '_' (an IPv4 address is such a name too).
+        let part = |p: &str| {
+            (1..=63).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if host.len() > 253 || !host.strip_suffix('.').unwrap_or(host).split('.').all(part) {
             return invalid("endpoint host", format!("{host:?} is not a host name or IP address"));
         }
     }

@@ -296,6 +296,15 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             "error: invalid endpoint host: \"a/b\" is not a host name or IP address",
         ),
         (
+            add(&["--endpoint", "..."]),
+            "error: invalid endpoint host: \"...\" is not a host name or IP address",
+        ),
+        (
+            add(&["--endpoint", "[::1]:8883"]),
+            "error: invalid endpoint host: \"[::1]\" is an IPv6 address, which this version does not take; use a \
+             host name or an IPv4 address",
+        ),
+        (
             add(&["--ca-file", "/nonexistent/ca.pem"]),
             "error: invalid CA file: /nonexistent/ca.pem does not exist or is not a file",
         ),
