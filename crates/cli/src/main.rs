@@ -69,8 +69,9 @@ enum Command {
         /// never dropped); a warning comes at 80 %.
         #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(i64).range(1..))]
         outbox_max: i64,
-        /// Warn when the oldest waiting uplink is older than this many seconds.
-        #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+        /// Warn when the oldest waiting uplink is older than this many seconds (0 would warn of
+        /// every uplink).
+        #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
         outbox_warn_age: u64,
         /// Uplinks an MQTT source's broker may send before the bridge has stored and
         /// acknowledged them (MQTT 5 Receive Maximum): the burst the bridge absorbs while the

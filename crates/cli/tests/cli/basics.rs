@@ -183,6 +183,20 @@ fn run_refuses_an_outbox_limit_below_one() {
         "{}",
         stderr(&o)
     );
+    // A warning age of 0 would warn of every uplink.
+    let o = cli(&[
+        "run",
+        "--outbox-warn-age",
+        "0",
+        "--data-dir",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("invalid value '0' for '--outbox-warn-age <SECONDS>': 0 is not in 1.."),
+        "{}",
+        stderr(&o)
+    );
     assert!(
         !tmp.path().join("bridge.sqlite3").exists(),
         "nothing is opened on a usage error"

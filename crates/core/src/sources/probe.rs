@@ -216,8 +216,8 @@ async fn webhook(bind: &str, secret: Option<&str>) -> Probe {
             return Probe {
                 ok: true,
                 summary: format!(
-                    "The bridge can listen on {bind}. Once the source is saved, point ChirpStack's HTTP \
-                     integration at it."
+                    "The bridge can listen on {bind}: point ChirpStack's HTTP integration at it. The bridge \
+                     listens there while it runs with this source."
                 ),
                 steps,
             };
