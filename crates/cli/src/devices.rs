@@ -108,7 +108,7 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
                 output::fields(&[
                     ("name", d.name.clone()),
                     ("id", d.id.clone()),
-                    ("DevEUI", d.dev_eui.clone()),
+                    ("DevEUI", output::or_dash(Some(&d.dev_eui))),
                     ("JoinEUI", output::or_dash(d.app_eui.as_deref())),
                     ("DevAddr", output::or_dash(d.devaddr.as_deref())),
                     ("source", source_name(&sources, &d.source)),

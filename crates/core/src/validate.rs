@@ -24,6 +24,19 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Result<(), Invalid
     })
 }
 
+/// What the user typed, quoted for a message: whole when short, else its start and its length
+/// (a pasted 10,000-character value would bury the message).
+pub fn quoted(value: &str) -> String {
+    const LONG: usize = 64;
+    let n = value.chars().count();
+    if n <= LONG {
+        format!("{value:?}")
+    } else {
+        let start: String = value.chars().take(40).collect();
+        format!("\"{}…\" ({n} characters)", start.escape_debug())
+    }
+}
+
 pub fn name(field: &'static str, value: &str) -> Result<(), Invalid> {
     let len = value.trim().chars().count();
     if len == 0 {
@@ -515,6 +528,15 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "invalid listen address: \"localhost\" is not an address such as 127.0.0.1:8090"
+        );
+    }
+
+    #[test]
+    fn long_input_is_quoted_by_its_start_and_length() {
+        assert_eq!(quoted("dev-1"), "\"dev-1\"");
+        assert_eq!(
+            quoted(&"x".repeat(10_000)),
+            format!("\"{}…\" (10000 characters)", "x".repeat(40))
         );
     }
 

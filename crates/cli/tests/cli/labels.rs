@@ -207,6 +207,16 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     for (args, want) in cases {
         env.fails(args, want);
     }
+    // A pasted wall of text is quoted by its start, not echoed whole.
+    let long = "x".repeat(10_000);
+    env.fails(
+        &["label", "attach", "fleet", "--device", &long],
+        &format!(
+            "error: invalid device: \"{}…\" (10000 characters) is neither a known device id, a DevEUI (16 hex \
+             digits) nor a Helium Console device id (a UUID)",
+            "x".repeat(40)
+        ),
+    );
     for (args, want) in [
         (
             &["label", "attach", "fleet"][..],

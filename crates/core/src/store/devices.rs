@@ -86,7 +86,7 @@ impl Store {
     /// Finds a device by id or DevEUI (any case).
     pub fn find_device(&self, id_or_eui: &str) -> Result<Device> {
         self.lookup_device(id_or_eui)?
-            .ok_or_else(|| StoreError::NotFound(format!("device {id_or_eui:?}")))
+            .ok_or_else(|| StoreError::NotFound(format!("device {}", crate::validate::quoted(id_or_eui))))
     }
 
     pub(super) fn lookup_device(&self, id_or_eui: &str) -> Result<Option<Device>> {
