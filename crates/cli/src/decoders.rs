@@ -138,12 +138,21 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
                 script,
             };
             match access.call(req)? {
-                Reply::Decoder { decoder } => out!(
-                    "added decoder {:?} (id {}); attach it with `helium-aws-bridge decoder attach {:?} --label LABEL`",
-                    decoder.name,
-                    decoder.id,
-                    decoder.name
-                ),
+                Reply::Decoder { decoder } => {
+                    out!(
+                        "added decoder {:?} (id {}); attach it with `helium-aws-bridge decoder attach {:?} --label LABEL`",
+                        decoder.name,
+                        decoder.id,
+                        decoder.name
+                    );
+                    if decoder.kind != DecoderKind::from(kind) {
+                        note!(
+                            "the script defines {} only, so it is kept as a {} decoder",
+                            entry_point(decoder.kind),
+                            decoder.kind.as_str().replace('_', "-")
+                        );
+                    }
+                }
                 other => return Err(unexpected(other)),
             }
         }
@@ -240,4 +249,12 @@ fn linked(reply: Reply) -> Result {
         note!("warning: {w}");
     }
     Ok(())
+}
+
+/// The function a JavaScript decoder of `kind` runs.
+fn entry_point(kind: DecoderKind) -> &'static str {
+    match kind {
+        DecoderKind::DecodeUplink => "decodeUplink(input)",
+        _ => "Decoder(bytes, port)",
+    }
 }

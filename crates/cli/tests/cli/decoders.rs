@@ -74,3 +74,24 @@ fn a_decoder_is_added_tested_and_attached_and_bad_input_is_named() {
         assert_eq!((o.code, o.stderr.trim()), (Some(1), error), "{args:?}");
     }
 }
+
+#[test]
+fn a_script_of_the_other_shape_is_kept_as_its_kind_and_said_so() {
+    let env = Env::new();
+    let o = env.run_with_stdin(
+        &["decoder", "add", "ttn", "--kind", "helium", "--script", "-"],
+        b"function decodeUplink(input) { return { data: { n: input.bytes.length } }; }",
+    );
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(o.stdout.starts_with("added decoder \"ttn\""), "{}", o.stdout);
+    assert_eq!(
+        o.stderr.trim_end(),
+        "the script defines decodeUplink(input) only, so it is kept as a decode-uplink decoder"
+    );
+    assert_eq!(env.json(&["decoder", "list", "--json"])[0]["kind"], "decode_uplink");
+    let text = env.ok(&["decoder", "list"]);
+    assert!(
+        text.lines().nth(1).unwrap().starts_with("ttn   decode-uplink"),
+        "{text}"
+    );
+}

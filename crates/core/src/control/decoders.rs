@@ -6,15 +6,22 @@ use super::{Control, ControlError, Reply};
 use crate::codec::decoder::Compiled;
 use crate::domain::DecoderKind;
 
-fn compiles(kind: DecoderKind, script: &str) -> Result<(), ControlError> {
-    Compiled::compile(kind, script)
-        .map(drop)
-        .map_err(|e| ControlError::new("invalid", e.0))
+/// Compiles the script; returns the kind it really is. Both shapes run whichever was chosen (a
+/// Console script pasted as a `decodeUplink` codec still works), so a script that defines only
+/// the other shape's function is kept as that kind, and the list says what runs.
+fn compiles(kind: DecoderKind, script: &str) -> Result<DecoderKind, ControlError> {
+    match Compiled::compile(kind, script).map_err(|e| ControlError::new("invalid", e.0))? {
+        Compiled::Cayenne => Ok(DecoderKind::Cayenne),
+        Compiled::Js(js) => Ok(match js.shape() {
+            crate::codec::js::JsShape::Helium => DecoderKind::Helium,
+            crate::codec::js::JsShape::DecodeUplink => DecoderKind::DecodeUplink,
+        }),
+    }
 }
 
 impl Control {
     pub(super) fn add_decoder(&self, name: &str, kind: DecoderKind, script: &str) -> Result<Reply, ControlError> {
-        compiles(kind, script)?;
+        let kind = compiles(kind, script)?;
         let decoder = self.core.store().create_decoder(name, kind, script)?;
         self.tell(&["decoders"]);
         Ok(Reply::Decoder { decoder })
@@ -27,10 +34,14 @@ impl Control {
         script: Option<&str>,
     ) -> Result<Reply, ControlError> {
         let current = self.core.store().find_decoder(decoder)?;
-        if let Some(script) = script {
-            compiles(current.kind, script)?;
-        }
-        let decoder = self.core.store().update_decoder(&current.id, name, script)?;
+        let kind = script.map(|s| compiles(current.kind, s)).transpose()?;
+        let decoder = self.core.store().atomically(|store| {
+            store.update_decoder(&current.id, name, script)?;
+            match kind {
+                Some(kind) if kind != current.kind => store.set_decoder_kind(&current.id, kind),
+                _ => store.find_decoder(&current.id),
+            }
+        })?;
         self.tell(&["decoders", "labels"]);
         Ok(Reply::Decoder { decoder })
     }

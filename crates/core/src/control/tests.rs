@@ -478,3 +478,43 @@ async fn a_change_that_gives_a_device_two_decoders_is_made_and_warned_of() {
         assert_eq!(warned(control.handle(req).await.unwrap()), want, "{what}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decoder_is_kept_as_the_kind_its_script_is() {
+    let (_dir, control) = opened();
+    let kind_of = |reply: Reply| match reply {
+        Reply::Decoder { decoder } => decoder.kind,
+        other => panic!("{other:?}"),
+    };
+    // Chosen as a Helium Console decoder, but the script is a ChirpStack codec: it runs as one
+    // either way, and the list says what runs.
+    let added = control
+        .handle(Request::DecoderAdd {
+            name: "ttn".into(),
+            kind: DecoderKind::Helium,
+            script: "function decodeUplink(input) { return { data: {} }; }".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(kind_of(added), DecoderKind::DecodeUplink);
+    let edited = control
+        .handle(Request::DecoderUpdate {
+            decoder: "ttn".into(),
+            name: None,
+            script: Some("function Decoder(bytes, port) { return {}; }".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(kind_of(edited), DecoderKind::Helium);
+    // A script with both keeps the kind chosen.
+    let both = "function Decoder(b) { return {}; }\nfunction decodeUplink(i) { return { data: {} }; }";
+    let added = control
+        .handle(Request::DecoderAdd {
+            name: "both".into(),
+            kind: DecoderKind::DecodeUplink,
+            script: both.into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(kind_of(added), DecoderKind::DecodeUplink);
+}

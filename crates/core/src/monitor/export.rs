@@ -55,7 +55,8 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     let t = match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         Ok(t) => t,
         Err(e) => {
-            let day = time::format_description::parse("[year]-[month]-[day]").expect("a valid description");
+            let day =
+                time::format_description::parse_borrowed::<2>("[year]-[month]-[day]").expect("a valid description");
             time::Date::parse(s, &day)
                 .map_err(|_| e.to_string())?
                 .midnight()

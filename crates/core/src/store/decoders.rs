@@ -77,6 +77,19 @@ impl Store {
     }
 
     /// Renames a decoder and/or replaces its script.
+    /// The kind of JavaScript the script turned out to be (Cayenne is never a script's kind).
+    pub fn set_decoder_kind(&self, id: &str, kind: DecoderKind) -> Result<Decoder> {
+        let d = self.find_decoder(id)?;
+        if d.kind == DecoderKind::Cayenne || kind == DecoderKind::Cayenne {
+            return Err(invalid(format!("{:?} cannot change to or from Cayenne LPP", d.name)));
+        }
+        self.conn.execute(
+            "UPDATE decoders SET kind = ?2 WHERE id = ?1",
+            params![d.id, kind.as_str()],
+        )?;
+        self.find_decoder(&d.id)
+    }
+
     pub fn update_decoder(&self, id: &str, name: Option<&str>, script: Option<&str>) -> Result<Decoder> {
         let d = self.find_decoder(id)?;
         if d.kind == DecoderKind::Cayenne && script.is_some_and(|s| !s.trim().is_empty()) {
