@@ -190,7 +190,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["integration", "add", "prod", "--region", "us-east-1", "--topic", "t"],
-            "error: an integration named \"prod\" already exists",
+            "error: an integration named \"Prod\" already exists (names ignore case)",
         ),
         (
             vec!["integration", "add", "", "--region", "us-east-1", "--topic", "t"],

@@ -156,7 +156,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["label", "add", "FLEET"],
-            "error: a label named \"FLEET\" already exists",
+            "error: a label named \"fleet\" already exists (names ignore case)",
         ),
         (&["label", "add", ""], "error: invalid label name: it must not be empty"),
         (

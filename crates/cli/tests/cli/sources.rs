@@ -180,7 +180,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             &["source", "add", "legacy", "x", "--url", "mqtt://h:0"],
             "error: invalid broker URL: \"mqtt://h:0\" has a bad port; expected mqtt://host:port or mqtts://host:port",
         ),
-        (&["source", "add", "webhook", "HOOK", "--bind", "127.0.0.1:9"], "error: a source named \"HOOK\" already exists"),
+        (&["source", "add", "webhook", "HOOK", "--bind", "127.0.0.1:9"], "error: a source named \"hook\" already exists (names ignore case)"),
         (&["source", "add", "webhook", " "], "error: invalid source name: it must not be empty"),
         (
             &["source", "add", "webhook", "w", "--bind", "localhost"],

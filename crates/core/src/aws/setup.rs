@@ -100,8 +100,11 @@ pub async fn add_integration(
     validate::publish_topic(&new.topic)?;
     validate::endpoint(&new.endpoint)?;
     // A clash of names is reported before anything else is asked for.
-    if core.store().find_integration(new.name.trim()).is_ok() {
-        return Err(StoreError::Conflict(format!("an integration named {:?} already exists", new.name.trim())).into());
+    {
+        let store = core.store();
+        if store.find_integration(new.name.trim()).is_ok() {
+            return Err(store.name_taken("integrations", "integration", &new.name).into());
+        }
     }
     let Some(keys) = keys else {
         if new.endpoint.cert_dir.is_none() {

@@ -42,7 +42,7 @@ async fn changes_over_the_socket_are_made_and_announced() {
     let e = replies.1.unwrap_err();
     assert_eq!(
         (e.code.as_str(), e.message.as_str()),
-        ("conflict", "a label named \"FLEET\" already exists")
+        ("conflict", "a label named \"fleet\" already exists (names ignore case)")
     );
     let e = replies.2.unwrap_err();
     assert_eq!(

@@ -68,10 +68,7 @@ impl Store {
             params![d.id, d.name, kind.as_str(), d.script, d.updated_at_ms],
         )?;
         if inserted == 0 {
-            return Err(StoreError::Conflict(format!(
-                "a decoder named {:?} already exists",
-                d.name
-            )));
+            return Err(self.name_taken("decoders", "decoder", &d.name));
         }
         Ok(d)
     }
@@ -111,7 +108,7 @@ impl Store {
             )
             .optional()?;
         if taken.is_some() {
-            return Err(StoreError::Conflict(format!("a decoder named {name:?} already exists")));
+            return Err(self.name_taken("decoders", "decoder", &name));
         }
         // Strictly increasing, so a script changed twice within a millisecond is still recompiled.
         let updated = now_ms().max(d.updated_at_ms + 1);

@@ -80,10 +80,7 @@ impl Store {
             ],
         )?;
         if inserted == 0 {
-            return Err(StoreError::Conflict(format!(
-                "an integration named {:?} already exists",
-                integration.name
-            )));
+            return Err(self.name_taken("integrations", "integration", &integration.name));
         }
         Ok(integration)
     }
@@ -161,9 +158,9 @@ impl Store {
         match updated {
             Ok(0) => Err(StoreError::NotFound(format!("integration {id}"))),
             Ok(_) => Ok(i),
-            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => Err(
-                StoreError::Conflict(format!("an integration named {:?} already exists", i.name)),
-            ),
+            Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Err(self.name_taken("integrations", "integration", &i.name))
+            }
             Err(e) => Err(e.into()),
         }
     }

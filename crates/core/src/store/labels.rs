@@ -21,10 +21,7 @@ impl Store {
             params![label.id, label.name, now_ms()],
         )?;
         if inserted == 0 {
-            return Err(StoreError::Conflict(format!(
-                "a label named {:?} already exists",
-                label.name
-            )));
+            return Err(self.name_taken("labels", "label", &label.name));
         }
         Ok(label)
     }
@@ -120,7 +117,7 @@ impl Store {
             .ok()
             .filter(|l| l.id != id && l.name.eq_ignore_ascii_case(name));
         if taken.is_some() {
-            return Err(StoreError::Conflict(format!("a label named {name:?} already exists")));
+            return Err(self.name_taken("labels", "label", name));
         }
         if self
             .conn

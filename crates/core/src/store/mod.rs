@@ -108,6 +108,30 @@ impl Store {
         }
     }
 
+    /// Why `name` cannot be used for a new or renamed `what` ("label", …) in `table`: another one
+    /// has it, spelled as it is stored; names ignore case, so "FLEET" clashes with "fleet".
+    pub(crate) fn name_taken(&self, table: &str, what: &str, name: &str) -> StoreError {
+        let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        let theirs: Option<String> = self
+            .conn
+            .query_row(
+                &format!("SELECT name FROM {table} WHERE name = ?1 COLLATE NOCASE"),
+                [name.trim()],
+                |r| r.get(0),
+            )
+            .ok();
+        StoreError::Conflict(match theirs {
+            Some(theirs) if theirs != name.trim() => {
+                format!("{article} {what} named {theirs:?} already exists (names ignore case)")
+            }
+            _ => format!("{article} {what} named {:?} already exists", name.trim()),
+        })
+    }
+
     pub fn schema_version(&self) -> Result<u32> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
     }

@@ -26,7 +26,7 @@ impl Store {
             params![source.id, source.config.kind(), source.name, json, source.created_at_ms],
         )?;
         if n == 0 {
-            return Err(name_taken(&source.name));
+            return Err(self.name_taken("sources", "source", &source.name));
         }
         Ok(source)
     }
@@ -46,7 +46,7 @@ impl Store {
             )
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    name_taken(name)
+                    self.name_taken("sources", "source", name)
                 }
                 e => e.into(),
             })?;
@@ -129,8 +129,4 @@ impl Store {
         }
         Ok(())
     }
-}
-
-fn name_taken(name: &str) -> StoreError {
-    StoreError::Conflict(format!("a source named {name:?} already exists"))
 }

@@ -192,12 +192,12 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     s.create_integration(&new_integration("Dup")).unwrap();
     assert_eq!(
         s.create_integration(&new_integration("dup")).unwrap_err().to_string(),
-        "an integration named \"dup\" already exists"
+        "an integration named \"Dup\" already exists (names ignore case)"
     );
     s.create_label("fleet").unwrap();
     assert_eq!(
         s.create_label("Fleet").unwrap_err().to_string(),
-        "a label named \"Fleet\" already exists"
+        "a label named \"fleet\" already exists (names ignore case)"
     );
     assert_eq!(
         s.attach_label_to_device("nope", "nodev").unwrap_err().to_string(),
