@@ -189,7 +189,7 @@ describe("Devices page", () => {
     expect(screen.queryByText("Sensor 1000")).not.toBeInTheDocument();
     // The table still announces the full size, and the scroll canvas is sized for every row.
     expect(screen.getByRole("table", { name: "Devices" })).toHaveAttribute("aria-rowcount", "1001");
-    expect(screen.getByText("1,000 devices seen by the bridge.")).toBeInTheDocument();
+    expect(screen.getByText("1,000 devices known to the bridge.")).toBeInTheDocument();
     // Headers share one type (no monospace DevEUI header); counts align right under theirs.
     const headers = screen.getAllByRole("columnheader");
     expect(headers.map((h) => h.textContent)).toEqual(["DevEUI", "Name", "Last seen", "Uplinks", "Downlinks", "Errors"]);

@@ -29,9 +29,12 @@ type Props = {
   /** Charts with the same key show the cursor at the same time. */
   syncKey?: string;
   /** How a value reads (axis, summary, cursor). */
-  format?: (value: number) => string;
+  /** `digits`: the decimals an axis tick needs to differ from its neighbours. */
+  format?: (value: number, digits?: number) => string;
   /** The y axis starts at zero (a rate), and the area under the line is filled. */
   fromZero?: boolean;
+  /** The values are counts: the y axis ticks whole numbers only. */
+  whole?: boolean;
   /** Its label shows as a heading over it (off where the section's heading says it already). */
   showTitle?: boolean;
   testId?: string;
@@ -58,8 +61,19 @@ export function summarise(t: readonly number[], values: readonly (number | null)
 }
 
 /** A number as people read it: grouped, at most two decimals. */
-export function formatValue(value: number): string {
-  return value.toLocaleString(undefined, { maximumFractionDigits: Math.abs(value) >= 100 ? 0 : 2 });
+export function formatValue(value: number, digits?: number): string {
+  return value.toLocaleString(undefined, { maximumFractionDigits: digits ?? (Math.abs(value) >= 100 ? 0 : 2) });
+}
+
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1e6, 1e7];
+
+/** The decimals ticks `step` apart need so that no two read the same (0.005 apart: 3; 0.25: 2). */
+export function tickDigits(step: number): number {
+  for (let d = 0; d < 6; d++) {
+    const scaled = step * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6) return d;
+  }
+  return 6;
 }
 
 /** The accessible name: what, over which time, how many values. */
@@ -149,7 +163,19 @@ const shownKey = ({ t, series, range }: Latest): DataKey => ({ t, values: series
 const sameData = (a: DataKey, b: DataKey) =>
   a.t === b.t && a.from === b.from && a.to === b.to && a.values.length === b.values.length && a.values.every((v, i) => v === b.values[i]);
 
-export function Chart({ label, t, series, range, height = 160, syncKey, format = formatValue, fromZero = false, showTitle = true, testId }: Props) {
+export function Chart({
+  label,
+  t,
+  series,
+  range,
+  height = 160,
+  syncKey,
+  format = formatValue,
+  fromZero = false,
+  whole = false,
+  showTitle = true,
+  testId,
+}: Props) {
   const box = useRef<HTMLDivElement>(null);
   const readout = useRef<HTMLSpanElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -215,7 +241,10 @@ export function Chart({ label, t, series, range, height = 160, syncKey, format =
                 ...axis,
                 size: 56,
                 space: 24,
-                values: (_u, splits) => splits.map((v) => latest.current.format?.(v) ?? formatValue(v)),
+                // Counts tick 1, 2, 5, 10, … apart: never half an uplink.
+                ...(whole ? { incrs: WHOLE_STEPS } : {}),
+                values: (_u, splits, _axis, _space, step) =>
+                  splits.map((v) => (latest.current.format ?? formatValue)(v, tickDigits(step))),
               },
             ],
             series: [

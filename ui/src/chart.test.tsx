@@ -4,7 +4,7 @@
 import { act, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type uPlot from "uplot";
-import { Chart, chartName, summarise } from "./Chart";
+import { Chart, chartName, formatValue, summarise, tickDigits } from "./Chart";
 
 type Made = {
   opts: uPlot.Options;
@@ -124,5 +124,17 @@ describe("Chart", () => {
     expect(summarise(t, [null, null, null])).toBeNull();
     expect(summarise(t, [3, null, 1])).toEqual({ count: 2, min: 1, max: 3, last: 1, lastAt: 3_000 });
     expect(chartName("SNR", [], [{ label: "SNR", values: [] }])).toBe("Chart of SNR: no values");
+  });
+});
+
+describe("axis ticks", () => {
+  it("carry the decimals their spacing needs, so no two read the same", () => {
+    const ticks = (values: number[], step: number) => values.map((v) => formatValue(v, tickDigits(step)));
+    expect(ticks([0, 0.005, 0.01, 0.015, 0.02], 0.005)).toEqual(["0", "0.005", "0.01", "0.015", "0.02"]);
+    expect(ticks([0, 0.5, 1], 0.5)).toEqual(["0", "0.5", "1"]);
+    expect(ticks([0, 200, 400], 200)).toEqual(["0", "200", "400"]);
+    expect(ticks([0, 0.25, 0.5, 0.75], 0.25)).toEqual(["0", "0.25", "0.5", "0.75"]);
+    expect(tickDigits(0.25)).toBe(2);
+    expect(tickDigits(0.01)).toBe(2);
   });
 });

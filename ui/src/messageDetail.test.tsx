@@ -5,6 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { CodeEditorProps } from "./CodeEditor";
 import type { Message } from "./bindings";
+import { MESSAGE_ROW_HEIGHT } from "./pages/messages/MessageTable";
 import { MessagesPage } from "./pages/messages/MessagesPage";
 import { axeViolations } from "./test/axe";
 import { callsOf, integration, message, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
@@ -80,6 +81,22 @@ async function openDetail(messages: Record<number, Message | null>, rows = [mess
 }
 
 describe("Message detail", () => {
+  it("takes rows from the list while open, which keeps 4 then (8 when none is open)", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      search_history: { rows: Array.from({ length: 20 }, (_, i) => messageRow({ id: 20 - i })), next: null },
+      get_message: { ...uplink, id: 20 },
+    });
+    render(<MessagesPage />);
+    await user.click((await screen.findAllByTestId("message-row"))[0] as HTMLElement);
+    const detail = await screen.findByTestId("message-detail");
+    const room = (n: number) => `${38 + n * MESSAGE_ROW_HEIGHT + 2}px`;
+    expect(screen.getByTestId("messages-scroll").style.minHeight).toBe(room(4));
+    await user.click(within(detail).getByRole("button", { name: "Close the message" }));
+    expect(screen.queryByTestId("message-detail")).not.toBeInTheDocument();
+    expect(screen.getByTestId("messages-scroll").style.minHeight).toBe(room(8));
+  });
+
   it("shows the message's facts and its JSON exactly, pretty-printed, read-only", async () => {
     const { detail, row } = await openDetail({ 7: uplink });
     expect(callsOf("get_message")).toEqual([["get_message", { id: 7 }]]);

@@ -41,10 +41,11 @@ describe("Watch AWS", () => {
     await userEvent.click(screen.getByTestId("watch-toggle"));
     expect(callsOf("watch_aws")[0]?.[1]).toEqual({ id: "int-1", on: true });
     await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Watching"));
-    expect(screen.getByTestId("watch-state")).toHaveTextContent(
-      "as helium-bridge-monitor-int-1: 12 uplinks seen on AWS, 1 downlinks",
+    expect(screen.getByTestId("watch-state")).toHaveTextContent("12 uplinks seen on AWS, 1 downlink");
+    expect(screen.getByTestId("watch-state")).toHaveAttribute(
+      "title",
+      `${watching.detail} (connected as helium-bridge-monitor-int-1)`,
     );
-    expect(screen.getByTestId("watch-state")).toHaveAttribute("title", watching.detail);
     expect(screen.getByTestId("watch-toggle")).toHaveTextContent("Stop watching AWS");
     expect(await axeViolations(container)).toEqual([]);
     await userEvent.click(screen.getByTestId("watch-toggle"));

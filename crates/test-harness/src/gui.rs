@@ -216,8 +216,15 @@ impl WebDriver {
         .expect("set the window size");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let seen = self.execute("return [window.outerWidth, window.outerHeight]", json!([]));
-            if seen == json!([width, height]) {
+            // The window, and the page's layout viewport too: the window can take its new size
+            // a moment before the page lays out at it (a screenshot then showed a black band and
+            // the page still at the old width).
+            let seen = self.execute(
+                "return [window.outerWidth, window.outerHeight, window.innerWidth, window.innerHeight,
+                         document.documentElement.clientHeight > 0]",
+                json!([]),
+            );
+            if seen == json!([width, height, width, height, true]) {
                 return;
             }
             assert!(Instant::now() < deadline, "the window is {seen}, not {width}x{height}");

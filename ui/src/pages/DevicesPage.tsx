@@ -146,7 +146,7 @@ export function DevicesPage() {
 
   const subtitle =
     all && all.length > 0
-      ? `${formatCount(all.length)} ${all.length === 1 ? "device" : "devices"} seen by the bridge.`
+      ? `${formatCount(all.length)} ${all.length === 1 ? "device" : "devices"} known to the bridge.`
       : "Helium devices whose traffic reaches this bridge.";
   const filtered = needle !== "" || members !== null;
 

@@ -16,8 +16,8 @@ type Load =
   | { status: "error"; error: Error }
   | { status: "ready"; rate: Rate; from: number; to: number };
 
-const perSecond = (v: number) => `${formatValue(v)}/s`;
-const waiting = (v: number) => formatValue(v);
+const perSecond = (v: number, digits?: number) => `${formatValue(v, digits)}/s`;
+const waiting = (v: number, digits?: number) => formatValue(v, digits);
 
 export function IntegrationRateChart({ id }: { id: string }) {
   const [load, setLoad] = useState<Load>({ status: "loading" });
@@ -98,6 +98,7 @@ export function IntegrationRateChart({ id }: { id: string }) {
               syncKey={`integration-${id}`}
               format={waiting}
               fromZero
+              whole
               testId="backlog-chart"
             />
           </>

@@ -26,7 +26,8 @@ export function FilterBar({
   children?: ReactNode;
 }) {
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) => onChange({ ...filters, [key]: value });
-  const text = (key: "device" | "topic" | "text", testId: string, placeholder: string) => (
+  // Short hints that fit a narrow box; the whole one is the tooltip.
+  const text = (key: "device" | "topic" | "text", testId: string, placeholder: string, hint: string) => (
     <input
       type="search"
       className="input"
@@ -34,6 +35,7 @@ export function FilterBar({
       autoComplete="off"
       spellCheck={false}
       placeholder={placeholder}
+      title={hint}
       value={filters[key]}
       onChange={(e) => set(key, e.target.value)}
     />
@@ -73,7 +75,7 @@ export function FilterBar({
           ))}
         </select>
       </Filter>
-      <Filter label="Device">{text("device", "filter-device", "Id, DevEUI or name")}</Filter>
+      <Filter label="Device">{text("device", "filter-device", "Name or DevEUI", "A device's name, DevEUI or id")}</Filter>
       <Filter label="Integration">
         <select
           className="input"
@@ -90,8 +92,8 @@ export function FilterBar({
           {known ? null : <option value={filters.integration}>{filters.integration}</option>}
         </select>
       </Filter>
-      <Filter label="Topic">{text("topic", "filter-topic", "Part of the topic")}</Filter>
-      <Filter label="Text">{text("text", "filter-text", "Part of the text or JSON")}</Filter>
+      <Filter label="Topic">{text("topic", "filter-topic", "Contains…", "Part of the topic")}</Filter>
+      <Filter label="Text">{text("text", "filter-text", "Text or JSON", "Part of the message's text or of its JSON")}</Filter>
       {children}
     </div>
   );

@@ -9,6 +9,9 @@ import { VirtualTable, VT_HEADER_HEIGHT, type Column, type VirtualTableHandle } 
 export const MESSAGE_ROW_HEIGHT = 36;
 /** The list keeps room for this many rows however tall the detail pane under it is. */
 export const MIN_VISIBLE_ROWS = 8;
+/** With a message open (its pane under the list in a window too narrow for side by side), the
+ *  list gives up rows down to this many, so the pane shows the message and not only its header. */
+export const MIN_VISIBLE_ROWS_OPEN = 4;
 /** The gap between columns and the padding at each end of a row (as messages.css has them). */
 const GAP = 12;
 const PAD = 14;
@@ -188,7 +191,9 @@ export function MessageTable({
       rowHeight={MESSAGE_ROW_HEIGHT}
       getKey={rowKey}
       minWidth={MESSAGE_TABLE_MIN_WIDTH}
-      minHeight={VT_HEADER_HEIGHT + MIN_VISIBLE_ROWS * MESSAGE_ROW_HEIGHT + 2}
+      minHeight={
+        VT_HEADER_HEIGHT + (selectedId === null ? MIN_VISIBLE_ROWS : MIN_VISIBLE_ROWS_OPEN) * MESSAGE_ROW_HEIGHT + 2
+      }
       onWidth={(width) => setDrops(dropsFor(width))}
       rowTestId="message-row"
       scrollTestId="messages-scroll"

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { toError, watchAws, watchStates } from "../../api";
 import type { Integration, WatchState } from "../../bindings";
-import { formatCount } from "../../format";
+import { plural } from "../../format";
 import { PublishDialog, SimulateDialog } from "./TryDialogs";
 
 /** How often the monitors' states are read while one runs. */
@@ -27,11 +27,16 @@ function WatchStatus({ state }: { state: WatchState | null }) {
   }
   const phase = PHASES[state.phase];
   return (
-    <span className="msg-watch-state" data-testid="watch-state" role="status" title={state.detail}>
+    <span
+      className="msg-watch-state"
+      data-testid="watch-state"
+      role="status"
+      title={`${state.detail} (connected as ${state.thing})`}
+    >
       <span className={`badge badge-health badge-health-${phase.tone}`}>{phase.label}</span>{" "}
       {state.phase === "watching" ? (
         <span className="muted">
-          as {state.thing}: {formatCount(state.seen)} uplinks seen on AWS, {formatCount(state.downlinks)} downlinks
+          {plural(state.seen, "uplink", "uplinks")} seen on AWS, {plural(state.downlinks, "downlink", "downlinks")}
         </span>
       ) : (
         <span className={state.phase === "failing" ? "field-error" : "muted"}>{state.detail}</span>
