@@ -11,7 +11,7 @@ import { dropsFor, MESSAGE_ROW_HEIGHT, MESSAGE_TABLE_MIN_WIDTH } from "./pages/m
 import { MAX_MESSAGES } from "./pages/messages/liveWindow";
 import { MessagesPage } from "./pages/messages/MessagesPage";
 import { axeViolations } from "./test/axe";
-import { callsOf, integration, lastMessageChannel, messageRow, mockCommands, NO_FILTER, resetCommandsEachTest } from "./test/tauri";
+import { callsOf, device, integration, lastMessageChannel, messageRow, mockCommands, NO_FILTER, resetCommandsEachTest } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -52,6 +52,21 @@ describe("Messages, live", () => {
     await userEvent.click(screen.getByTestId("messages-pause"));
     stream([], 0, [{ integration_id: "int-1", uuid: "u-2", at_ms: 1_700_000_002_500 }]);
     expect(within(rows()[0] as HTMLElement).getByTestId("seen-on-aws")).toBeInTheDocument();
+  });
+
+  it("names the device of a downlink or an event by the device list, as its uplinks do", async () => {
+    mockCommands({
+      list_devices: [device(1)],
+      search_history: page([
+        messageRow({ id: 2, kind: "connection", direction: "none", device_id: "dev-1", device_name: null }),
+        messageRow({ id: 1, kind: "downlink", direction: "down", device_id: "dev-9", device_name: null }),
+      ]),
+    });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    const cells = () => rows().map((r) => r.querySelectorAll("[role=cell], td")[3]?.textContent);
+    // A device the list does not know keeps its id.
+    await waitFor(() => expect(cells()).toEqual(["Sensor 1", "dev-9"]));
   });
 
   it("marks an uplink whose echo from AWS came before the uplink itself, also while paused", async () => {

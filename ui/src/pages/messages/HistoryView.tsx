@@ -6,7 +6,7 @@ import type { Cursor, ExportFormat, MessageFilter, MessageRow } from "../../bind
 import { ErrorState, Loading } from "../../components";
 import { plural } from "../../format";
 import { rangeError, toMessageFilter, type Filters, type Range } from "./filters";
-import { MessageTable, type IntegrationNames } from "./MessageTable";
+import { MessageTable, type Names } from "./MessageTable";
 
 /** Messages per page of results. */
 export const HISTORY_PAGE = 200;
@@ -60,7 +60,7 @@ export function HistoryView({
 }: {
   filters: Filters;
   range: Range;
-  names: IntegrationNames;
+  names: Names;
   selectedId: number | null;
   onSelect: (id: number) => void;
 }) {

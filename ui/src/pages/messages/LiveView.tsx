@@ -7,7 +7,7 @@ import { ActivityIcon } from "../../icons";
 import type { VirtualTableHandle } from "../../VirtualTable";
 import { isFiltered, toMessageFilter, type Filters } from "./filters";
 import { MAX_MESSAGES } from "./liveWindow";
-import { MessageTable, type IntegrationNames } from "./MessageTable";
+import { MessageTable, type Names } from "./MessageTable";
 import { useLiveMessages } from "./useLiveMessages";
 
 export function LiveView({
@@ -19,7 +19,7 @@ export function LiveView({
 }: {
   /** As settled (typing debounced): a change subscribes again. */
   filters: Filters;
-  names: IntegrationNames;
+  names: Names;
   selectedId: number | null;
   onSelect: (id: number) => void;
   onOpenHistory: () => void;

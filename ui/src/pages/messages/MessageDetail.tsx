@@ -8,7 +8,7 @@ import { formatCount, formatDateTime, formatTime } from "../../format";
 import { CloseIcon } from "../../icons";
 import { useCommand } from "../../useCommand";
 import { DetailViews, type DetailTab } from "./DetailViews";
-import { DirectionMark, DIRECTIONS, integrationLabel, LevelMark, type IntegrationNames } from "./MessageTable";
+import { deviceName, DirectionMark, DIRECTIONS, integrationLabel, LevelMark, type Names } from "./MessageTable";
 
 /** One fact: its name and value, kept together as the facts wrap. */
 function Fact({ name, testId, className, children }: { name: string; testId?: string; className?: string; children: ReactNode }) {
@@ -22,8 +22,8 @@ function Fact({ name, testId, className, children }: { name: string; testId?: st
   );
 }
 
-function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
-  const device = [m.device_name, m.device_id].filter((x): x is string => x !== null);
+function Facts({ m, names }: { m: Message; names: Names }) {
+  const device = [deviceName(names, m), m.device_id].filter((x): x is string => x !== null);
   const direction = DIRECTIONS[m.direction];
   return (
     <dl className="details-facts msg-facts" data-testid="detail-facts">
@@ -49,7 +49,7 @@ function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
       </Fact>
       <Fact name="Device" testId="detail-device">
         {device.length === 0 && m.dev_eui === null ? <span className="muted">—</span> : null}
-        {m.device_name ? <span>{m.device_name} </span> : null}
+        {deviceName(names, m) ? <span>{deviceName(names, m)} </span> : null}
         {m.device_id ? <span className="mono">{m.device_id} </span> : null}
         {m.dev_eui ? <span className="mono muted">DevEUI {m.dev_eui}</span> : null}
       </Fact>
@@ -59,7 +59,7 @@ function Facts({ m, names }: { m: Message; names: IntegrationNames }) {
         ) : (
           <>
             {integrationLabel(names, m.integration_id)}{" "}
-            {names.has(m.integration_id) ? <span className="mono muted">{m.integration_id}</span> : null}
+            {names.integrations.has(m.integration_id) ? <span className="mono muted">{m.integration_id}</span> : null}
           </>
         )}
       </Fact>
@@ -137,7 +137,7 @@ export function MessageDetail({
   onClose,
 }: {
   id: number;
-  names: IntegrationNames;
+  names: Names;
   /** The view shown; it stays as the user goes from message to message. */
   tab: DetailTab;
   onTab: (tab: DetailTab) => void;

@@ -49,12 +49,20 @@ export function LevelMark({ level }: { level: string }) {
   return <span className={`level level-${level}`}>{level}</span>;
 }
 
+/** Integrations' and devices' names by id: messages carry ids, and a device's name only on its
+ *  uplinks (its downlinks and connection events name it here too). */
+export type Names = { integrations: ReadonlyMap<string, string>; devices: ReadonlyMap<string, string> };
+
+const NO_NAMES: Names = { integrations: new Map(), devices: new Map() };
+
 /** A device as people know it: its name, else its id. */
-export const deviceLabel = (m: MessageRow) => m.device_name ?? m.device_id ?? m.dev_eui ?? "";
+export const deviceName = (names: Names, m: Pick<MessageRow, "device_name" | "device_id">) =>
+  m.device_name ?? (m.device_id === null ? null : (names.devices.get(m.device_id) ?? null));
 
-export type IntegrationNames = ReadonlyMap<string, string>;
+export const deviceLabel = (names: Names, m: MessageRow) => deviceName(names, m) ?? m.device_id ?? m.dev_eui ?? "";
 
-export const integrationLabel = (names: IntegrationNames, id: string | null) => (id === null ? "" : (names.get(id) ?? id));
+export const integrationLabel = (names: Names, id: string | null) =>
+  id === null ? "" : (names.integrations.get(id) ?? id);
 
 /**
  * A column, with its least width (px) and its share of the rest (`fr`; none: exactly `min`).
@@ -63,7 +71,7 @@ export const integrationLabel = (names: IntegrationNames, id: string | null) => 
  */
 type MessageColumn = Column<MessageRow> & { min: number; fr?: number; drop?: 1 | 2 | 3 };
 
-function columns(names: IntegrationNames): MessageColumn[] {
+function columns(names: Names): MessageColumn[] {
   const cols: Omit<MessageColumn, "width">[] = [
     {
       header: "Time",
@@ -91,8 +99,8 @@ function columns(names: IntegrationNames): MessageColumn[] {
       min: 80,
       fr: 1,
       className: "ellipsis",
-      title: (m) => [m.device_name, m.device_id, m.dev_eui].filter(Boolean).join("\n") || undefined,
-      render: deviceLabel,
+      title: (m) => [deviceName(names, m), m.device_id, m.dev_eui].filter(Boolean).join("\n") || undefined,
+      render: (m) => deviceLabel(names, m),
     },
     {
       header: "Integration",
@@ -146,7 +154,7 @@ const kept = (drops: number) => (c: MessageColumn) => c.drop === undefined || c.
 /** How many drop ranks go at `width` (null: not known, none go). */
 export function dropsFor(width: number | null): number {
   if (width === null || width <= 0) return 0;
-  const all = columns(new Map());
+  const all = columns(NO_NAMES);
   for (let drops = 0; drops < 3; drops++) {
     if (needs(all.filter(kept(drops))) <= width) return drops;
   }
@@ -154,7 +162,7 @@ export function dropsFor(width: number | null): number {
 }
 
 /** Below this width even the columns that always show do not fit: the table scrolls sideways. */
-export const MESSAGE_TABLE_MIN_WIDTH = needs(columns(new Map()).filter(kept(3)));
+export const MESSAGE_TABLE_MIN_WIDTH = needs(columns(NO_NAMES).filter(kept(3)));
 
 const rowKey = (m: MessageRow) => String(m.id);
 
@@ -169,7 +177,7 @@ export function MessageTable({
   ref,
 }: {
   rows: readonly MessageRow[];
-  names: IntegrationNames;
+  names: Names;
   selectedId: number | null;
   onSelect: (id: number) => void;
   /** Live: rows arriving above hold the view still, and are counted. */

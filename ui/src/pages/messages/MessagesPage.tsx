@@ -1,7 +1,7 @@
 // Messages: what the bridge publishes to AWS, receives from it and reports, live as it happens or
 // searched in the history, with one message in full in the detail pane.
 import { useMemo, useState } from "react";
-import { listIntegrations } from "../../api";
+import { listDevices, listIntegrations } from "../../api";
 import { PageHeader } from "../../components";
 import { useCommand } from "../../useCommand";
 import type { DetailTab } from "./DetailViews";
@@ -10,12 +10,14 @@ import { NO_FILTERS, NO_RANGE, useSettledFilters, type Filters, type Range } fro
 import { HistoryView, RangeInputs } from "./HistoryView";
 import { LiveView } from "./LiveView";
 import { MessageDetail } from "./MessageDetail";
+import type { Names } from "./MessageTable";
 import { WatchAws } from "./WatchAws";
 
 type Mode = "live" | "history";
 
-/** Integrations' names follow renames, here or from the CLI. */
+/** Integrations' names follow renames, here or from the CLI; devices' names come with uplinks. */
 const WATCH = ["integrations"];
+const DEVICES_WATCH = ["devices"];
 
 const MODES: { id: Mode; label: string }[] = [
   { id: "live", label: "Live" },
@@ -31,7 +33,14 @@ export function MessagesPage() {
   const settled = useSettledFilters(filters);
   const [integrations] = useCommand(listIntegrations, WATCH);
   const list = integrations.status === "ready" ? integrations.data : [];
-  const names = useMemo(() => new Map(list.map((i) => [i.id, i.name])), [list]);
+  const [devices] = useCommand(listDevices, DEVICES_WATCH);
+  const names: Names = useMemo(
+    () => ({
+      integrations: new Map(list.map((i) => [i.id, i.name])),
+      devices: new Map(devices.status === "ready" ? devices.data.map((d) => [d.id, d.name]) : []),
+    }),
+    [list, devices],
+  );
 
   const modeSwitch = (
     <div className="msg-modes" role="group" aria-label="Show">
