@@ -75,7 +75,7 @@ export function FilterBar({
           ))}
         </select>
       </Filter>
-      <Filter label="Device">{text("device", "filter-device", "Name or DevEUI", "A device's name, DevEUI or id")}</Filter>
+      <Filter label="Device">{text("device", "filter-device", "Name or id", "A device's name, DevEUI or id")}</Filter>
       <Filter label="Integration">
         <select
           className="input"

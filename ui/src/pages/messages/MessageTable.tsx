@@ -87,9 +87,10 @@ function columns(names: Names): MessageColumn[] {
       fr: 0.8,
       className: "mono ellipsis msg-kind",
       title: (m) => (m.seen_ms === null ? m.kind : `${m.kind}, seen on AWS at ${formatDateTime(m.seen_ms)}`),
+      // Read as words (uplink rejected); the filter and the detail pane keep the code.
       render: (m) => (
         <>
-          {m.kind}
+          {m.kind.replaceAll("_", " ")}
           {m.seen_ms !== null ? <SeenMark /> : null}
         </>
       ),
