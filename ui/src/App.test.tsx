@@ -71,6 +71,18 @@ describe("App shell", () => {
     await user.click(within(nav).getByRole("button", { name: "Integrations" }));
     expect(await screen.findByTestId("integrations-empty")).toBeInTheDocument();
   });
+
+  it("goes where a page's sentence says, as the sidebar does", async () => {
+    const user = userEvent.setup();
+    mockCommands({});
+    render(<App />);
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    await user.click(within(nav).getByRole("button", { name: "Devices" }));
+    const empty = await screen.findByTestId("devices-empty");
+    await user.click(within(empty).getByRole("button", { name: "Labels page" }));
+    expect(screen.getByRole("heading", { level: 1, name: "Labels" })).toBeInTheDocument();
+    expect(within(nav).getByRole("button", { name: "Labels" })).toHaveAttribute("aria-current", "page");
+  });
 });
 
 describe("Integrations page", () => {

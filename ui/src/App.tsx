@@ -11,10 +11,11 @@ import { MessagesPage } from "./pages/messages/MessagesPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { SourcesPage } from "./pages/SourcesPage";
 import { BridgeIndicator } from "./status";
+import { NavigateProvider, type PageId } from "./navigation";
 import { hasUnsavedChanges } from "./unsaved";
 import { useCommand } from "./useCommand";
 
-export type PageId = "integrations" | "sources" | "devices" | "labels" | "decoders" | "monitor" | "settings";
+export type { PageId } from "./navigation";
 
 const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
   { id: "integrations", label: "Integrations", icon: <CloudIcon /> },
@@ -101,7 +102,9 @@ function Shell({ info }: { info: AppInfo }) {
         </footer>
       </aside>
       <main className="content">
-        <CurrentPage page={page} info={info} />
+        <NavigateProvider value={go}>
+          <CurrentPage page={page} info={info} />
+        </NavigateProvider>
       </main>
       {leavingFor !== null ? (
         <Dialog

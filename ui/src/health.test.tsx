@@ -107,6 +107,10 @@ describe("One status per integration row", () => {
     expect(within(row).getAllByText("Inactive")).toHaveLength(1);
     expect(within(row).queryByTestId("health-badge")).not.toBeInTheDocument();
     expect(row).not.toHaveTextContent("Active");
+    // The switch says what it is doing now, not "Forwarding" beside an off switch.
+    const toggle = within(row).getByRole("switch", { name: "Forwarding to Farm sensors" });
+    expect(toggle).toHaveAttribute("aria-checked", "false");
+    expect(toggle.closest("label")).toHaveTextContent(/^Not forwarding$/);
   });
 
   it("says Active while the health of a turned-on integration is unknown", async () => {

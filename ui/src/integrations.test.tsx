@@ -365,7 +365,7 @@ describe("Delete an integration", () => {
     });
     render(<IntegrationsPage />);
     await user.click(await screen.findByTestId("integration-delete"));
-    await user.click(screen.getByRole("button", { name: "Delete, leave AWS as it is" }));
+    await user.click(screen.getByRole("button", { name: "Delete, keep AWS" }));
     const outcome = await screen.findByTestId("remove-outcome");
     expect(callsOf("remove_integration")).toEqual([["remove_integration", { id: "int-1", cleanup_aws: false }]]);
     expect(within(outcome).getByTestId("remove-untouched")).toHaveTextContent("Nothing in AWS was touched");

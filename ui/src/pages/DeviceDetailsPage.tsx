@@ -21,6 +21,7 @@ import { parsePayload, parsePort, type PayloadFormat } from "../payload";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
 import { DeviceCharts } from "./DeviceCharts";
+import { PageLink } from "../navigation";
 
 /** Its counters, labels and routes change with each of these. */
 const WATCH = ["devices", "labels", "integrations"];
@@ -99,7 +100,9 @@ function DeviceBody({
                   ))}
                 </ul>
               ) : (
-                <span className="muted">None: attach one on the Labels page</span>
+                <span className="muted">
+                  None: attach one on the <PageLink page="labels">Labels page</PageLink>
+                </span>
               )}
             </dd>
             <dt>Decoder</dt>
@@ -211,7 +214,7 @@ function Routes({ deviceId, routes }: { deviceId: string; routes: DeviceRoute[] 
       {routes.length === 0 ? (
         <p className="panel-note muted" data-testid="device-routes-empty">
           Its uplinks go nowhere yet: it shares no label with an integration. Attach one of an integration&apos;s
-          labels to it on the Labels page.
+          labels to it on the <PageLink page="labels">Labels page</PageLink>.
         </p>
       ) : (
         <div className="table-scroll" role="region" aria-label="Integrations (scrollable)" tabIndex={0}>
@@ -428,7 +431,11 @@ const DECODER_KINDS: Record<DecoderKind, string> = {
 function DecoderFact({ decoder }: { decoder: DeviceDecoderView }) {
   switch (decoder.state) {
     case "none":
-      return <span className="muted">None: attach one to a label on the Decoders page</span>;
+      return (
+        <span className="muted">
+          None: attach one to a label on the <PageLink page="decoders">Decoders page</PageLink>
+        </span>
+      );
     case "one":
       return (
         <span>

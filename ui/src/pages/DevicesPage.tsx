@@ -7,6 +7,7 @@ import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
 import { DeviceDetailsPage } from "./DeviceDetailsPage";
+import { PageLink } from "../navigation";
 
 /** What this page shows depends on; a change to it reloads the page. */
 const WATCH = ["devices", "labels"];
@@ -159,7 +160,7 @@ export function DevicesPage() {
         <EmptyState testId="devices-empty" icon={<RadioIcon size={40} />} title="No devices yet">
           <p>
             Devices appear here automatically when the bridge receives their first uplink. To label a device
-            before that, attach a label to its DevEUI on the Labels page.
+            before that, attach a label to its DevEUI on the <PageLink page="labels">Labels page</PageLink>.
           </p>
         </EmptyState>
       ) : null}

@@ -32,10 +32,11 @@ export function AwsAccess({ aws }: { aws: Integration["aws"] }) {
 export function ActiveToggle({
   integration,
   onChanged,
-  label = "Forwarding",
+  label,
 }: {
   integration: Integration;
   onChanged: () => void;
+  /** What shows beside the switch; by default what it is doing now. */
   label?: ReactNode;
 }) {
   const [busy, setBusy] = useState(false);
@@ -55,7 +56,7 @@ export function ActiveToggle({
           role="switch"
           aria-checked={integration.active}
           aria-label={`Forwarding to ${integration.name}`}
-          title={integration.active ? "Disable this integration" : "Enable this integration"}
+          title={integration.active ? "Stop forwarding to this integration" : "Forward to this integration again"}
           className="switch"
           data-testid="integration-toggle"
           disabled={busy}
@@ -63,7 +64,7 @@ export function ActiveToggle({
         >
           <span className="switch-knob" />
         </button>
-        <span>{label}</span>
+        <span>{label ?? (integration.active ? "Forwarding" : "Not forwarding")}</span>
       </label>
       {error ? (
         <span className="toggle-error text-danger" role="alert">

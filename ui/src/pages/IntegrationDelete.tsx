@@ -60,7 +60,7 @@ export function DeleteDialog({
           disabled={busy !== null}
           onClick={() => remove(false)}
         >
-          {busy === "keep" ? "Deleting…" : "Delete, leave AWS as it is"}
+          {busy === "keep" ? "Deleting…" : "Delete, keep AWS"}
         </button>
         <button
           type="button"

@@ -22,6 +22,7 @@ import { VirtualTable, type Column } from "../VirtualTable";
 import { ActiveToggle, AwsAccess, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
 import { IntegrationPayload } from "./IntegrationPayload";
 import { IntegrationRateChart } from "./IntegrationRateChart";
+import { PageLink } from "../navigation";
 
 /** Its settings, labels and piped devices change with each of these. */
 const WATCH = ["integrations", "devices", "labels"];
@@ -152,7 +153,8 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
               </ul>
             ) : (
               <p className="muted" data-testid="details-no-labels">
-                No labels. Attach a label to it on the Labels page: every device carrying that label is piped here.
+                No labels. Attach a label to it on the <PageLink page="labels">Labels page</PageLink>: every device
+                carrying that label is piped here.
               </p>
             )}
           </div>

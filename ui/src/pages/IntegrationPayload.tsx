@@ -5,6 +5,7 @@ import { useEffect, useState, type ReactNode } from "react";
 import { setIntegrationPayload } from "../api";
 import type { Integration, PayloadOptions } from "../bindings";
 import { SwitchRow } from "../components";
+import { PageLink } from "../navigation";
 
 type Key = keyof PayloadOptions;
 
@@ -118,7 +119,8 @@ export function IntegrationPayload({ integration, onChanged }: { integration: In
         </span>
       </header>
       <p className="panel-note muted" data-testid="payload-decoders-note">
-        What each message to AWS carries besides the uplink. Decoders are attached to labels on the Decoders page.
+        What each message to AWS carries besides the uplink. Decoders are attached to labels on the{" "}
+        <PageLink page="decoders">Decoders page</PageLink>.
       </p>
       {OPTIONS.map((option) => (
         <SwitchRow

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { attachLabel, createLabel } from "../api";
 import type { Integration, Label, LabelSummary } from "../bindings";
 import { devicesText, type LabelPlan } from "./WizardLabelStep";
+import { PageLink } from "../navigation";
 
 /** What the label part has done so far, so a retry does not create or attach anything twice. */
 export type LabelProgress = { created: Label | null; attached: string[] };
@@ -157,7 +158,7 @@ export function FinishView({
       </ul>
       {bare ? (
         <p className="muted">
-          Attach a label to devices on the Labels page (or by DevEUI there): their uplinks are then piped to{" "}
+          Attach a label to devices on the <PageLink page="labels">Labels page</PageLink> (or by DevEUI there): their uplinks are then piped to{" "}
           {integration.name}.
         </p>
       ) : null}
@@ -168,13 +169,14 @@ export function FinishView({
           </p>
           <p>
             {integration.name} is saved and is not added again: Retry only does what is missing of the labels. Or
-            finish now and attach labels to it later on the Labels page.
+            finish now and attach labels to it later on the <PageLink page="labels">Labels page</PageLink>.
           </p>
         </>
       ) : null}
       {noSource ? (
         <p className="note note-warn" data-testid="wizard-finish-no-source">
-          There is no source yet: no uplinks arrive until you add one on the Sources page.
+          There is no source yet: no uplinks arrive until you add one on the{" "}
+          <PageLink page="sources">Sources page</PageLink>.
         </p>
       ) : null}
       <footer className="wizard-footer">
