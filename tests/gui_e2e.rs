@@ -204,7 +204,10 @@ fn gui_messages_show_the_history_and_integrations_show_the_connections_panel() {
     for (row, (kind, level, text, _)) in rows[1..].iter().zip(seeded.iter().rev()) {
         // The kind reads as words: "auth failed".
         let kind = kind.replace('_', " ");
-        assert!(row.contains(text) && row.contains(&kind), "{row:?} should show {text:?} ({kind})");
+        assert!(
+            row.contains(text) && row.contains(&kind),
+            "{row:?} should show {text:?} ({kind})"
+        );
         if *level != "info" {
             assert!(row.to_lowercase().contains(level), "{row:?} should show level {level}");
         }
