@@ -79,8 +79,12 @@ describe("Messages, History", () => {
     await user.selectOptions(screen.getByTestId("filter-integration"), "int-1");
     await user.type(screen.getByTestId("filter-topic"), "helium/");
     await user.type(screen.getByTestId("filter-text"), "temperature");
+    // Empty ends are no limit, and say so (WebKit greys today's date into an empty box).
+    expect(screen.getByTestId("history-from")).toHaveAccessibleName("From (the oldest kept)");
+    expect(screen.getByTestId("history-to")).toHaveAccessibleName("To (now)");
     // datetime-local takes its value whole.
     await user.type(screen.getByTestId("history-from"), "2024-03-05T14:30");
+    expect(screen.getByTestId("history-from")).toHaveAccessibleName("From");
     await user.type(screen.getByTestId("history-to"), "2024-03-06T08:00");
     // Nothing is searched until asked.
     expect(historySearches()).toHaveLength(1);

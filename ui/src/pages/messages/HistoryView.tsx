@@ -28,7 +28,16 @@ export function RangeInputs({ range, onChange }: { range: Range; onChange: (next
   return (
     <>
       <label className="msg-filter">
-        <span className="field-label">From</span>
+        {/* WebKit greys today's date into an empty box: say that empty is no limit. */}
+        <span className="field-label">
+          From
+          {range.from === "" ? (
+            <>
+              {" "}
+              <span className="muted">(the oldest kept)</span>
+            </>
+          ) : null}
+        </span>
         <input
           type="datetime-local"
           className="input"
@@ -38,7 +47,15 @@ export function RangeInputs({ range, onChange }: { range: Range; onChange: (next
         />
       </label>
       <label className="msg-filter">
-        <span className="field-label">To</span>
+        <span className="field-label">
+          To
+          {range.to === "" ? (
+            <>
+              {" "}
+              <span className="muted">(now)</span>
+            </>
+          ) : null}
+        </span>
         <input
           type="datetime-local"
           className="input"
