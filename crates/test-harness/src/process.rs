@@ -75,6 +75,22 @@ impl Server {
     /// process that took the port after `free_port` let it go). `Err` with its log if it exited
     /// first, e.g. because the port was taken.
     pub fn wait_until_listening(&mut self, port: u16, timeout: Duration) -> Result<(), String> {
+        let pid = self.pid();
+        self.wait_until(port, timeout, || listens_on(pid, port))
+    }
+
+    /// Waits until `port` on 127.0.0.1 accepts connections (from this server or a process it
+    /// started).
+    pub fn wait_for_port(&mut self, port: u16, timeout: Duration) {
+        let answers = || TcpStream::connect(("127.0.0.1", port)).is_ok();
+        if let Err(e) = self.wait_until(port, timeout, answers) {
+            panic!("{e}");
+        }
+    }
+
+    /// Polls `ready` until it holds; `Err` with the log if the server exits first, a panic if
+    /// `port` is not ready within `timeout`.
+    fn wait_until(&mut self, port: u16, timeout: Duration, ready: impl Fn() -> bool) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -84,28 +100,8 @@ impl Server {
                     self.log()
                 ));
             }
-            if listens_on(self.pid(), port) {
+            if ready() {
                 return Ok(());
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "{} did not listen on port {port} in {timeout:?}; its log:\n{}",
-                    self.name,
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Waits until `port` on 127.0.0.1 accepts connections (from this server or a process it
-    /// started).
-    pub fn wait_for_port(&mut self, port: u16, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            self.assert_running();
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return;
             }
             if Instant::now() > deadline {
                 panic!(

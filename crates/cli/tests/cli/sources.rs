@@ -124,22 +124,8 @@ fn add_with_options_and_tls_files() {
         env.fails(&args, &error);
     }
     // Relative paths are kept absolute: the bridge may run from another folder.
-    env.ok(&[
-        "source",
-        "add",
-        "chirpstack",
-        "tls",
-        "--url",
-        "mqtts://broker:8884",
-        "--application-id",
-        "app-42",
-        "--ca-file",
-        "ca.pem",
-        "--cert-file",
-        "client.pem",
-        "--key-file",
-        "client.key",
-    ]);
+    let args = tls_add("ca.pem", "client.pem", "client.key");
+    env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     env.ok(&[
         "source",
         "add",
