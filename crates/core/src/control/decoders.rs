@@ -77,16 +77,7 @@ impl Control {
                 Ok(())
             })?;
             let warnings = if attach {
-                let devices = store
-                    .list_devices()?
-                    .into_iter()
-                    .filter(|d| {
-                        store
-                            .device_labels(&d.id)
-                            .is_ok_and(|ls| ls.iter().any(|l| carriers.contains(&l.id)))
-                    })
-                    .collect::<Vec<_>>();
-                Self::decoder_conflicts(&store, &devices)?
+                Self::decoder_conflicts(&store, &store.devices_with_labels(&carriers)?)?
             } else {
                 vec![]
             };

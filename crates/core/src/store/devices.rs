@@ -29,6 +29,23 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The devices carrying any of `label_ids`, each once.
+    pub fn devices_with_labels(&self, label_ids: &[String]) -> Result<Vec<Device>> {
+        let (mut devices, mut seen) = (Vec::new(), std::collections::HashSet::new());
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DEVICE_COLS} FROM devices WHERE id IN (SELECT device_id FROM device_labels WHERE label_id = ?1)"
+        ))?;
+        for label in label_ids {
+            for d in stmt.query_map([label], device_from_row)? {
+                let d = d?;
+                if seen.insert(d.id.clone()) {
+                    devices.push(d);
+                }
+            }
+        }
+        Ok(devices)
+    }
+
     /// A device heard under an id other than the one its DevEUI gives (a legacy device, keyed
     /// by its Console id) takes over the labels of a device registered by that DevEUI and never
     /// heard, which then goes: one device, whichever way the user named it. Returns whether
