@@ -37,12 +37,14 @@ pub fn json<T: serde::Serialize + ?Sized>(v: &T) {
     out!("{}", serde_json::to_string_pretty(v).expect("values serialise"));
 }
 
-/// Left-aligned columns separated by two spaces; no trailing blanks.
+/// Left-aligned columns separated by two spaces; no trailing blanks. Widths are as a terminal
+/// shows them (`日本` takes four columns).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    use unicode_width::UnicodeWidthStr;
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let render = |cells: &mut dyn Iterator<Item = &str>| {
@@ -52,7 +54,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
                 s.push_str("  ");
             }
             s.push_str(cell);
-            s.extend(std::iter::repeat_n(' ', w - cell.chars().count()));
+            s.extend(std::iter::repeat_n(' ', w - cell.width()));
         }
         s.trim_end().to_string()
     };

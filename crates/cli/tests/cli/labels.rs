@@ -49,6 +49,13 @@ fn add_and_list() {
         lines[2],
         format!("fleet     0        0             {}", v[1]["id"].as_str().unwrap())
     );
+
+    // Wide characters take two terminal columns each: the columns still line up.
+    env.ok(&["label", "add", "倉庫"]);
+    let text = env.ok(&["label", "list"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "NAME      DEVICES  INTEGRATIONS  ID");
+    assert!(lines[3].starts_with("倉庫      0        0             "), "{text}");
 }
 
 #[test]
