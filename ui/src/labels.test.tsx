@@ -274,6 +274,9 @@ describe("Label members", () => {
 
     const attach = within(dialog).getByTestId("members-attach");
     expect(attach).toBeDisabled();
+    // Nothing ticked: no "0 selected" to puzzle over, and the tooltip says what to do.
+    expect(attach).toHaveTextContent(/^Attach label to selected$/);
+    expect(attach).toHaveAttribute("title", "Tick devices in the list first");
     await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 1" }));
     await user.click(within(dialog).getByRole("checkbox", { name: "Select device Sensor 3" }));
     // dev-2 already carries it: selecting it changes what detach would do, not attach.

@@ -390,20 +390,40 @@ function DeviceMembers({
           className="button button-primary"
           data-testid="members-attach"
           disabled={busy !== null || toAttach.length === 0}
-          title={chosen.length > 0 && toAttach.length === 0 ? "Every selected device carries this label already" : undefined}
+          title={
+            chosen.length === 0
+              ? "Tick devices in the list first"
+              : toAttach.length === 0
+                ? "Every selected device carries this label already"
+                : undefined
+          }
           onClick={() => onChange(true, targets(toAttach), clear)}
         >
-          {busy === "attach" ? "Attaching…" : `Attach label to ${formatCount(toAttach.length)} selected`}
+          {busy === "attach"
+            ? "Attaching…"
+            : toAttach.length === 0
+              ? "Attach label to selected"
+              : `Attach label to ${formatCount(toAttach.length)} selected`}
         </button>
         <button
           type="button"
           className="button button-danger-quiet"
           data-testid="members-detach"
           disabled={busy !== null || toDetach.length === 0}
-          title={chosen.length > 0 && toDetach.length === 0 ? "No selected device carries this label" : undefined}
+          title={
+            chosen.length === 0
+              ? "Tick devices in the list first"
+              : toDetach.length === 0
+                ? "No selected device carries this label"
+                : undefined
+          }
           onClick={() => onChange(false, targets(toDetach), clear)}
         >
-          {busy === "detach" ? "Detaching…" : `Detach label from ${formatCount(toDetach.length)} selected`}
+          {busy === "detach"
+            ? "Detaching…"
+            : toDetach.length === 0
+              ? "Detach label from selected"
+              : `Detach label from ${formatCount(toDetach.length)} selected`}
         </button>
       </div>
     </div>
