@@ -181,17 +181,31 @@ fn row_cells(r: &MessageRow) -> Vec<String> {
     ]
 }
 
+/// When nothing matched: the --kind values no kept message has, as a hint (a misspelt kind
+/// matches nothing, silently).
+fn unknown_kinds(history: &monitor::History, filter: &MessageFilter) -> Result<String> {
+    let missing = history.kinds_never_kept(&filter.kinds)?;
+    Ok(match missing.as_slice() {
+        [] => String::new(),
+        kinds => format!(
+            " (no kept message is of kind {}: check the spelling, e.g. uplink, join, downlink)",
+            kinds.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(" or ")
+        ),
+    })
+}
+
 pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
     match cmd {
         HistoryCmd::Search { filter, limit, json } => {
             let filter = filter.filter(dir)?;
-            let page = open(dir)?.search(&filter, None, limit as usize)?;
+            let history = open(dir)?;
+            let page = history.search(&filter, None, limit as usize)?;
             if json {
                 for r in &page.rows {
                     out!("{}", serde_json::to_string(r)?);
                 }
             } else if page.rows.is_empty() {
-                note!("no messages match");
+                note!("no messages match{}", unknown_kinds(&history, &filter)?);
             } else {
                 let rows: Vec<Vec<String>> = page.rows.iter().map(row_cells).collect();
                 output::table(
@@ -245,9 +259,14 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 }
                 None => monitor::export(&history, &filter, format, std::io::stdout().lock())?,
             };
+            let why = if n == 0 {
+                unknown_kinds(&history, &filter)?
+            } else {
+                String::new()
+            };
             match output {
-                Some(path) => note!("exported {n} message(s) to {}", path.display()),
-                None => note!("exported {n} message(s)"),
+                Some(path) => note!("exported {n} message(s) to {}{why}", path.display()),
+                None => note!("exported {n} message(s){why}"),
             }
         }
     }

@@ -191,6 +191,19 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         env.fails(&args, error);
     }
 
+    // A kind no kept message has is most likely misspelt: said beside "no messages match".
+    let o = env.run(&["history", "search", "--kind", "uplinks"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert_eq!(
+        o.stderr.trim_end(),
+        "no messages match (no kept message is of kind \"uplinks\": check the spelling, e.g. uplink, join, downlink)"
+    );
+    let o = env.run(&["history", "search", "--kind", "uplink", "--text", "nothing like this"]);
+    assert_eq!(
+        o.stderr.trim_end(),
+        "no messages match",
+        "a kind that is kept is not blamed"
+    );
     let o = env.fails_with(&["history", "export", "--format", "xml"], 2);
     assert!(
         o.stderr.contains("unknown export format \"xml\": use csv or ndjson"),

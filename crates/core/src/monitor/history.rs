@@ -459,6 +459,20 @@ impl History {
     pub fn count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?)
     }
+
+    /// The kinds among `kinds` that no kept message has (a misspelt filter, most likely).
+    pub fn kinds_never_kept<'a>(&self, kinds: &'a [String]) -> Result<Vec<&'a str>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE kind = ?1)")?;
+        let mut missing = Vec::new();
+        for k in kinds {
+            if !stmt.query_row([k], |r| r.get::<_, bool>(0))? {
+                missing.push(k.as_str());
+            }
+        }
+        Ok(missing)
+    }
 }
 
 fn row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
