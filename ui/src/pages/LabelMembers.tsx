@@ -178,6 +178,14 @@ export function LabelMembersDialog({
   );
 }
 
+/** A bulk button's text: how many it changes, without a puzzling "0". */
+const bulkLabel = (action: string, count: number) =>
+  count === 0 ? `${action} selected` : `${action} ${formatCount(count)} selected`;
+
+/** Why a bulk button waits, as its tooltip: nothing ticked, or none of the ticked it applies to. */
+const waiting = (ticked: number, applies: number, none: string) =>
+  ticked === 0 ? "Tick devices in the list first" : applies === 0 ? none : undefined;
+
 /** A change's result (a polite status) or its error (an alert). */
 function Said({ feedback, testId }: { feedback: Feedback | null; testId: string }) {
   if (!feedback) return null;
@@ -390,40 +398,20 @@ function DeviceMembers({
           className="button button-primary"
           data-testid="members-attach"
           disabled={busy !== null || toAttach.length === 0}
-          title={
-            chosen.length === 0
-              ? "Tick devices in the list first"
-              : toAttach.length === 0
-                ? "Every selected device carries this label already"
-                : undefined
-          }
+          title={waiting(chosen.length, toAttach.length, "Every selected device carries this label already")}
           onClick={() => onChange(true, targets(toAttach), clear)}
         >
-          {busy === "attach"
-            ? "Attaching…"
-            : toAttach.length === 0
-              ? "Attach label to selected"
-              : `Attach label to ${formatCount(toAttach.length)} selected`}
+          {busy === "attach" ? "Attaching…" : bulkLabel("Attach label to", toAttach.length)}
         </button>
         <button
           type="button"
           className="button button-danger-quiet"
           data-testid="members-detach"
           disabled={busy !== null || toDetach.length === 0}
-          title={
-            chosen.length === 0
-              ? "Tick devices in the list first"
-              : toDetach.length === 0
-                ? "No selected device carries this label"
-                : undefined
-          }
+          title={waiting(chosen.length, toDetach.length, "No selected device carries this label")}
           onClick={() => onChange(false, targets(toDetach), clear)}
         >
-          {busy === "detach"
-            ? "Detaching…"
-            : toDetach.length === 0
-              ? "Detach label from selected"
-              : `Detach label from ${formatCount(toDetach.length)} selected`}
+          {busy === "detach" ? "Detaching…" : bulkLabel("Detach label from", toDetach.length)}
         </button>
       </div>
     </div>
