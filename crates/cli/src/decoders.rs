@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
-use helium_bridge_core::codec::decoder::{parse_payload, trial};
+use helium_bridge_core::codec::decoder::{base64_reading_of_hex, parse_base64_payload, parse_payload, trial};
 use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::domain::{Decoder, DecoderKind};
 
@@ -80,6 +80,9 @@ pub enum DecoderCmd {
         /// The payload, hex (`01 67 00 f0`) or base64 (`AWcA8A==`).
         #[arg(long)]
         payload: String,
+        /// Read --payload as base64 even where it is valid hex too (`AAAA`): hex is tried first.
+        #[arg(long)]
+        base64: bool,
         /// The LoRaWAN port it came on.
         #[arg(long, default_value_t = 1)]
         port: u8,
@@ -201,6 +204,7 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             kind,
             script,
             payload,
+            base64,
             port,
         } => {
             let (kind, script) = match (decoder, kind) {
@@ -218,7 +222,18 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
                 }
                 (None, None) => return Err("name a decoder, or give --kind".into()),
             };
-            let bytes = parse_payload(&payload)?;
+            let bytes = if base64 {
+                parse_base64_payload(&payload)?
+            } else {
+                parse_payload(&payload)?
+            };
+            if let (false, Some(other)) = (base64, base64_reading_of_hex(&payload)) {
+                note!(
+                    "read the payload as hex ({} bytes); as base64 it is {} bytes: give --base64 for that",
+                    bytes.len(),
+                    other.len()
+                );
+            }
             let t = trial(kind, &script, &bytes, port);
             for line in &t.logs {
                 note!("console: {line}");

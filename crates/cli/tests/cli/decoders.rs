@@ -95,3 +95,26 @@ fn a_script_of_the_other_shape_is_kept_as_its_kind_and_said_so() {
         "{text}"
     );
 }
+
+#[test]
+fn a_payload_valid_as_hex_and_base64_says_which_reading_it_took() {
+    let env = Env::new();
+    let js = b"function Decoder(bytes) { return { len: bytes.length }; }";
+    let o = env.run_with_stdin(&["decoder", "add", "len", "--kind", "helium", "--script", "-"], js);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let o = env.run(&["decoder", "test", "len", "--payload", "AAAA"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&o.stdout).unwrap()["len"], 2);
+    assert_eq!(
+        o.stderr.trim_end(),
+        "read the payload as hex (2 bytes); as base64 it is 3 bytes: give --base64 for that"
+    );
+    let v = env.json(&["decoder", "test", "len", "--payload", "AAAA", "--base64"]);
+    assert_eq!(v["len"], 3);
+    // Base64 that is not hex: nothing to say.
+    assert_eq!(env.json(&["decoder", "test", "len", "--payload", "AWcA8A=="])["len"], 4);
+    env.fails(
+        &["decoder", "test", "len", "--payload", "01!", "--base64"],
+        "error: \"01!\" is not base64",
+    );
+}

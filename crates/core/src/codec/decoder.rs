@@ -140,15 +140,43 @@ pub fn parse_payload(text: &str) -> Result<Vec<u8>, String> {
         return Err("the payload is empty".into());
     }
     // Hex first: "0102" is also valid base64, and hex is what device manuals print.
-    if hex.len().is_multiple_of(2) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string()))
-            .collect();
+    if let Some(bytes) = from_hex(hex) {
+        return Ok(bytes);
     }
     BASE64
         .decode(&t)
         .map_err(|_| format!("{text:?} is neither hex nor base64"))
+}
+
+/// The payload read as base64 only (for a base64 payload that is also valid hex, e.g. `AAAA`).
+pub fn parse_base64_payload(text: &str) -> Result<Vec<u8>, String> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return Err("the payload is empty".into());
+    }
+    BASE64.decode(&t).map_err(|_| format!("{text:?} is not base64"))
+}
+
+/// What the same text would be as base64, when [`parse_payload`] reads it as hex though it looks
+/// like base64 (letters only, valid base64 too: `AAAA`): a guess worth telling the user. Hex
+/// with a digit in it (`01ff`, which is valid base64 too) is taken for hex without a word.
+pub fn base64_reading_of_hex(text: &str) -> Option<Vec<u8>> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.starts_with("0x") || t.starts_with("0X") || t.contains(|c: char| c.is_ascii_digit()) || from_hex(&t).is_none()
+    {
+        return None;
+    }
+    BASE64.decode(&t).ok()
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -162,6 +190,19 @@ mod tests {
         assert_eq!(parse_payload("AWcA8A==").unwrap(), vec![1, 0x67, 0, 0xf0]);
         assert_eq!(parse_payload("  ").unwrap_err(), "the payload is empty");
         assert_eq!(parse_payload("zz!").unwrap_err(), "\"zz!\" is neither hex nor base64");
+    }
+
+    #[test]
+    fn a_payload_valid_both_ways_is_read_as_hex_and_its_base64_reading_is_known() {
+        assert_eq!(parse_payload("AAAA").unwrap(), vec![0xaa, 0xaa]);
+        assert_eq!(base64_reading_of_hex("AAAA"), Some(vec![0, 0, 0]));
+        assert_eq!(parse_base64_payload("AAAA").unwrap(), vec![0, 0, 0]);
+        // Only hex, or only base64, or hex said with 0x: nothing to tell.
+        assert_eq!(base64_reading_of_hex("016700F"), None);
+        assert_eq!(base64_reading_of_hex("01ff"), None, "hex with digits is hex");
+        assert_eq!(base64_reading_of_hex("AWcA8A=="), None);
+        assert_eq!(base64_reading_of_hex("0x0102"), None);
+        assert_eq!(parse_base64_payload("01!").unwrap_err(), "\"01!\" is not base64");
     }
 
     #[test]
