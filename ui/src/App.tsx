@@ -15,7 +15,6 @@ import { NavigateProvider, type PageId } from "./navigation";
 import { hasUnsavedChanges } from "./unsaved";
 import { useCommand } from "./useCommand";
 
-export type { PageId } from "./navigation";
 
 const NAV: { id: PageId; label: string; icon: ReactNode }[] = [
   { id: "integrations", label: "Integrations", icon: <CloudIcon /> },

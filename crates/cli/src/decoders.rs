@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
-use helium_bridge_core::codec::decoder::{base64_reading_of_hex, parse_base64_payload, parse_payload, trial};
+use helium_bridge_core::codec::decoder::{base64_reading_of_hex, js_shape, parse_base64_payload, parse_payload, trial};
 use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::domain::{Decoder, DecoderKind};
 
@@ -148,10 +148,10 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
                         decoder.id,
                         decoder.name
                     );
-                    if decoder.kind != DecoderKind::from(kind) {
+                    if let (true, Some(shape)) = (decoder.kind != DecoderKind::from(kind), js_shape(decoder.kind)) {
                         note!(
                             "the script defines {} only, so it is kept as a {} decoder",
-                            entry_point(decoder.kind),
+                            shape.signature(),
                             decoder.kind.as_str().replace('_', "-")
                         );
                     }
@@ -264,12 +264,4 @@ fn linked(reply: Reply) -> Result {
         note!("warning: {w}");
     }
     Ok(())
-}
-
-/// The function a JavaScript decoder of `kind` runs.
-fn entry_point(kind: DecoderKind) -> &'static str {
-    match kind {
-        DecoderKind::DecodeUplink => "decodeUplink(input)",
-        _ => "Decoder(bytes, port)",
-    }
 }

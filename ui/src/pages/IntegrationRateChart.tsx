@@ -17,7 +17,6 @@ type Load =
   | { status: "ready"; rate: Rate; from: number; to: number };
 
 const perSecond = (v: number, digits?: number) => `${formatValue(v, digits)}/s`;
-const waiting = (v: number, digits?: number) => formatValue(v, digits);
 
 export function IntegrationRateChart({ id }: { id: string }) {
   const [load, setLoad] = useState<Load>({ status: "loading" });
@@ -96,7 +95,6 @@ export function IntegrationRateChart({ id }: { id: string }) {
               range={[load.from, load.to]}
               height={120}
               syncKey={`integration-${id}`}
-              format={waiting}
               fromZero
               whole
               testId="backlog-chart"

@@ -16,13 +16,32 @@ pub enum Compiled {
     Js(JsDecoder),
 }
 
+/// The JavaScript shape a decoder kind names (none for the built-in Cayenne LPP).
+pub fn js_shape(kind: DecoderKind) -> Option<JsShape> {
+    match kind {
+        DecoderKind::Cayenne => None,
+        DecoderKind::Helium => Some(JsShape::Helium),
+        DecoderKind::DecodeUplink => Some(JsShape::DecodeUplink),
+    }
+}
+
 impl Compiled {
     pub fn compile(kind: DecoderKind, script: &str) -> Result<Compiled, JsError> {
-        Ok(match kind {
-            DecoderKind::Cayenne => Compiled::Cayenne,
-            DecoderKind::Helium => Compiled::Js(JsDecoder::compile(JsShape::Helium, script)?),
-            DecoderKind::DecodeUplink => Compiled::Js(JsDecoder::compile(JsShape::DecodeUplink, script)?),
+        Ok(match js_shape(kind) {
+            None => Compiled::Cayenne,
+            Some(shape) => Compiled::Js(JsDecoder::compile(shape, script)?),
         })
+    }
+
+    /// The kind it runs as: a script defining only the other shape's function runs as that.
+    pub fn kind(&self) -> DecoderKind {
+        match self {
+            Compiled::Cayenne => DecoderKind::Cayenne,
+            Compiled::Js(js) => match js.shape() {
+                JsShape::Helium => DecoderKind::Helium,
+                JsShape::DecodeUplink => DecoderKind::DecodeUplink,
+            },
+        }
     }
 
     /// Decodes `bytes` received on `port`, with what `console.log` printed. `info` makes the
@@ -132,9 +151,14 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
     }
 }
 
+/// A pasted payload without its spaces and line breaks.
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// A payload as a user pastes it: hex (spaces and a `0x` allowed) or base64.
 pub fn parse_payload(text: &str) -> Result<Vec<u8>, String> {
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = compact(text);
     let hex = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(&t);
     if hex.is_empty() {
         return Err("the payload is empty".into());
@@ -150,7 +174,7 @@ pub fn parse_payload(text: &str) -> Result<Vec<u8>, String> {
 
 /// The payload read as base64 only (for a base64 payload that is also valid hex, e.g. `AAAA`).
 pub fn parse_base64_payload(text: &str) -> Result<Vec<u8>, String> {
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = compact(text);
     if t.is_empty() {
         return Err("the payload is empty".into());
     }
@@ -161,7 +185,7 @@ pub fn parse_base64_payload(text: &str) -> Result<Vec<u8>, String> {
 /// like base64 (letters only, valid base64 too: `AAAA`): a guess worth telling the user. Hex
 /// with a digit in it (`01ff`, which is valid base64 too) is taken for hex without a word.
 pub fn base64_reading_of_hex(text: &str) -> Option<Vec<u8>> {
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = compact(text);
     if t.starts_with("0x") || t.starts_with("0X") || t.contains(|c: char| c.is_ascii_digit()) || from_hex(&t).is_none()
     {
         return None;

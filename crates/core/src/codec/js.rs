@@ -32,6 +32,11 @@ pub enum JsShape {
 }
 
 impl JsShape {
+    /// `decodeUplink(input)`: the function a script of this shape defines, as users write it.
+    pub fn signature(self) -> String {
+        format!("{}({})", self.entry(), self.params())
+    }
+
     fn entry(self) -> &'static str {
         match self {
             JsShape::Helium => "Decoder",

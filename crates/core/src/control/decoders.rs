@@ -10,13 +10,9 @@ use crate::domain::DecoderKind;
 /// Console script pasted as a `decodeUplink` codec still works), so a script that defines only
 /// the other shape's function is kept as that kind, and the list says what runs.
 fn compiles(kind: DecoderKind, script: &str) -> Result<DecoderKind, ControlError> {
-    match Compiled::compile(kind, script).map_err(|e| ControlError::new("invalid", e.0))? {
-        Compiled::Cayenne => Ok(DecoderKind::Cayenne),
-        Compiled::Js(js) => Ok(match js.shape() {
-            crate::codec::js::JsShape::Helium => DecoderKind::Helium,
-            crate::codec::js::JsShape::DecodeUplink => DecoderKind::DecodeUplink,
-        }),
-    }
+    Compiled::compile(kind, script)
+        .map(|c| c.kind())
+        .map_err(|e| ControlError::new("invalid", e.0))
 }
 
 impl Control {

@@ -73,7 +73,6 @@ impl Store {
         Ok(d)
     }
 
-    /// Renames a decoder and/or replaces its script.
     /// The kind of JavaScript the script turned out to be (Cayenne is never a script's kind).
     pub fn set_decoder_kind(&self, id: &str, kind: DecoderKind) -> Result<Decoder> {
         let d = self.find_decoder(id)?;
@@ -87,6 +86,7 @@ impl Store {
         self.find_decoder(&d.id)
     }
 
+    /// Renames a decoder and/or replaces its script.
     pub fn update_decoder(&self, id: &str, name: Option<&str>, script: Option<&str>) -> Result<Decoder> {
         let d = self.find_decoder(id)?;
         if d.kind == DecoderKind::Cayenne && script.is_some_and(|s| !s.trim().is_empty()) {

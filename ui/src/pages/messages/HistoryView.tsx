@@ -27,44 +27,57 @@ type Exporting =
 export function RangeInputs({ range, onChange }: { range: Range; onChange: (next: Range) => void }) {
   return (
     <>
-      <label className="msg-filter">
-        {/* WebKit greys today's date into an empty box: say that empty is no limit. */}
-        <span className="field-label">
-          From
-          {range.from === "" ? (
-            <>
-              {" "}
-              <span className="muted">(the oldest kept)</span>
-            </>
-          ) : null}
-        </span>
-        <input
-          type="datetime-local"
-          className="input"
-          data-testid="history-from"
-          value={range.from}
-          onChange={(e) => onChange({ ...range, from: e.target.value })}
-        />
-      </label>
-      <label className="msg-filter">
-        <span className="field-label">
-          To
-          {range.to === "" ? (
-            <>
-              {" "}
-              <span className="muted">(now)</span>
-            </>
-          ) : null}
-        </span>
-        <input
-          type="datetime-local"
-          className="input"
-          data-testid="history-to"
-          value={range.to}
-          onChange={(e) => onChange({ ...range, to: e.target.value })}
-        />
-      </label>
+      <RangeEnd
+        label="From"
+        unset="the oldest kept"
+        testId="history-from"
+        value={range.from}
+        onChange={(from) => onChange({ ...range, from })}
+      />
+      <RangeEnd
+        label="To"
+        unset="now"
+        testId="history-to"
+        value={range.to}
+        onChange={(to) => onChange({ ...range, to })}
+      />
     </>
+  );
+}
+
+/** One end of the range. WebKit greys today's date into an empty box: the label says what empty means. */
+function RangeEnd({
+  label,
+  unset,
+  testId,
+  value,
+  onChange,
+}: {
+  label: string;
+  unset: string;
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label className="msg-filter">
+      <span className="field-label">
+        {label}
+        {value === "" ? (
+          <>
+            {" "}
+            <span className="muted">({unset})</span>
+          </>
+        ) : null}
+      </span>
+      <input
+        type="datetime-local"
+        className="input"
+        data-testid={testId}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
   );
 }
 
