@@ -138,6 +138,75 @@ async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     bridge.shutdown().await;
 }
 
+/// Uplinks on the fast path (in memory, not in the outbox, the LNS not yet acknowledged) when
+/// the AWS side goes away: the sessions hand them over to the outbox, and all arrive once AWS is
+/// back. Duplicates only for what was in flight at the fault (QoS 1's at-least-once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_broker_down_mid_stream_then_back_loses_nothing_held_in_memory() {
+    let env = Env::new();
+    let mut aws = test_harness::Mosquitto::tls_persistent(&env.ca);
+    let euis = fleet(&env, &aws, 10, "00000000000001");
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut out = Observer::tls_persistent(&aws, &env.ca, "helium/uplinks").await;
+    let bridge = env.start().await;
+    wait_for_sessions(&bridge, euis.len()).await;
+
+    // 600 uplinks: AWS takes 100/s per device, so most are still at the bridge, in memory,
+    // when the first 100 have arrived and the broker goes away.
+    let mut sent = burst(&helium, &euis, 600).await;
+    let mut got = HashSet::new();
+    let mut copies = 0usize;
+    let mut take = |p: &[u8], got: &mut HashSet<String>, sent: &HashSet<String>| {
+        let v: Value = serde_json::from_slice(p).unwrap();
+        let uuid = v["uuid"].as_str().unwrap().to_string();
+        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
+        copies += 1;
+        got.insert(uuid);
+    };
+    while got.len() < 100 {
+        let (_, p) = out
+            .next(Duration::from_secs(30))
+            .await
+            .expect("uplinks flow before the fault");
+        take(&p, &mut got, &sent);
+    }
+    aws.stop();
+    sent.extend(burst(&helium, &euis, 400).await);
+    // Every uplink is acknowledged by AWS or in the outbox (none only in memory) while AWS
+    // is away.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (waiting, _) = env.core.store().outbox_stats().unwrap();
+        let acknowledged = bridge.integration_health().unwrap()[0].delivered;
+        if waiting as u64 + acknowledged >= sent.len() as u64 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{waiting} uplinks in the outbox and {acknowledged} acknowledged by AWS, of {} sent",
+            sent.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    aws.restart();
+    while got.len() < sent.len() {
+        let Some((_, p)) = out.next(Duration::from_secs(60)).await else {
+            panic!("only {} of {} uplinks arrived", got.len(), sent.len());
+        };
+        take(&p, &mut got, &sent);
+    }
+    out.expect_silence(Duration::from_secs(2)).await;
+    let duplicates = copies - got.len();
+    println!(
+        "{} uplinks arrived, {duplicates} of them twice (in flight at the fault)",
+        got.len()
+    );
+    // At most what the ten sessions had in flight (100 each) when the broker stopped.
+    assert!(duplicates <= 1000, "{duplicates} duplicates");
+    bridge.shutdown().await;
+}
+
 /// The bridge acknowledges an uplink only once it is stored, so while it commits a burst the
 /// LNS broker holds the rest; with mosquitto's stock limits it would drop all but ~1000 of them.
 /// The source's MQTT 5 Receive Maximum lets the burst wait at the bridge instead.

@@ -9,12 +9,14 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::routing::{DeviceDecoder, Route, RoutingCache};
-use super::{dispatch::Command, Inner};
+use super::fast::{self, Ticket};
+use super::inbox::Queued;
+use super::recorded::{Copy, Recorded};
+use super::routing::{DeviceDecoder, RoutingCache};
+use super::Inner;
 use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
-use crate::monitor::{Direction, Message};
 use crate::now_ms;
 use crate::store::{Committed, OutboxEntry, RowEntry, Store, StoreError, UplinkRows, WriteError};
 
@@ -46,6 +48,26 @@ pub(crate) struct IngestHandle {
     source_id: String,
     reader: Store,
     routing: RoutingCache,
+    /// Per device, what this handle last had written of it (a hash of its names and source):
+    /// an uplink that changes it goes through the outbox, so the device's row is written
+    /// before AWS has the uplink (downlinks are addressed by it).
+    written: std::collections::HashMap<String, u64>,
+}
+
+/// What of a sighting the device's row keeps, besides its counters.
+fn identity(seen: &DeviceSeen) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        &seen.name,
+        &seen.dev_eui,
+        &seen.app_eui,
+        &seen.devaddr,
+        &seen.source,
+        &seen.application_id,
+    )
+        .hash(&mut h);
+    h.finish()
 }
 
 impl IngestHandle {
@@ -56,6 +78,7 @@ impl IngestHandle {
             inner,
             source_id: source_id.to_string(),
             reader,
+            written: Default::default(),
         })
     }
 
@@ -165,8 +188,12 @@ impl IngestHandle {
                     }
                 };
                 let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, &routes);
-                let record = Recorded::new(&seen, &up, source_id, &routes, &entries, raw);
-                commit(&self.inner, source_id, seen, up, entries, record, done)
+                let copies = Recorded::copies(&seen.id, &routes, entries);
+                let record = Recorded::new(&seen, &up, source_id, raw);
+                // The fast path only for a device whose row is written as this uplink has it.
+                let id = identity(&seen);
+                let fast = self.written.insert(seen.id.clone(), id) == Some(id);
+                commit(&self.inner, source_id, seen, up, copies, record, fast, done)
             }
             Err(e) => done(reject_oversize(inner, source_id, &up, e)),
         }
@@ -291,87 +318,41 @@ fn refuse(inner: &Inner, source_id: &str, device_id: &str, msg: String) -> Inges
     IngestOutcome::Refused(msg)
 }
 
-/// What the viewer and the history get of a committed uplink: each integration's message as
-/// it will be published, and the source's message it came from.
-struct Recorded {
-    base: Message,
-    /// Per entry: its topic.
-    topics: Vec<Option<String>>,
-}
-
-impl Recorded {
-    fn new(
-        seen: &DeviceSeen,
-        up: &HeliumUplink,
-        source_id: &str,
-        routes: &[Route],
-        entries: &[RowEntry],
-        raw: &[u8],
-    ) -> Recorded {
-        let what = if up.kind == codec::UplinkType::Join {
-            "join"
-        } else {
-            "uplink"
+/// Hands each copy whose session is connected and caught up to it (the fast path, see
+/// `fast.rs`); returns the others, for the outbox.
+fn offer_fast(
+    inner: &Inner,
+    device_id: &str,
+    record: &Recorded,
+    ticket: &Ticket,
+    copies: Vec<Copy>,
+    fcnt: u32,
+) -> Vec<Copy> {
+    let mut rest = Vec::new();
+    for copy in copies {
+        let Some(inbox) = inner.inboxes.get(&copy.row.integration_id, device_id) else {
+            rest.push(copy);
+            continue;
         };
-        let mut base = Message::new(what, Direction::Up, "info", String::new()).with_source_event(raw);
-        base.row.device_id = Some(seen.id.clone());
-        base.row.device_name = Some(seen.name.clone());
-        base.row.dev_eui = Some(seen.dev_eui.clone());
-        base.row.source_id = Some(source_id.to_string());
-        base.row.uuid = Some(up.uuid.clone());
-        let topics = entries
-            .iter()
-            .map(|e| {
-                if e.uuid.ends_with(codec::shadow::SHADOW_SUFFIX) {
-                    Some(codec::shadow::update_topic(&seen.id))
-                } else {
-                    routes
-                        .iter()
-                        .find(|r| r.id == e.integration_id)
-                        .map(|r| r.topic.clone())
-                }
-            })
-            .collect();
-        Recorded { base, topics }
-    }
-
-    /// One message per entry stored now (a redelivered uplink's were recorded the first time),
-    /// or one saying why nothing was sent.
-    fn record(
-        self,
-        inner: &Inner,
-        entries: &[(String, String, Arc<str>)],
-        seqs: &[Option<i64>],
-        fcnt: u32,
-        note: Option<String>,
-    ) {
-        let monitor = inner.core.monitor();
-        let name = self.base.row.device_name.clone().unwrap_or_default();
-        if let Some(note) = note {
-            let mut m = self.base;
-            m.row.text = note;
-            return monitor.record(m);
-        }
-        for (((integration_id, uuid, payload), seq), topic) in entries.iter().zip(seqs).zip(self.topics) {
-            if seq.is_none() {
-                continue;
+        let queued = Queued {
+            entry: OutboxEntry {
+                seq: 0,
+                integration_id: copy.row.integration_id.clone(),
+                device_id: device_id.to_string(),
+                uuid: copy.row.uuid.clone(),
+                payload: copy.row.payload.to_string(),
+            },
+            ticket: Some(ticket.share()),
+        };
+        if let Err(refused) = inbox.offer(queued, || record.copy(inner, &copy, fcnt)) {
+            // Not taken: this share of the ticket is not needed (the outbox part has its own).
+            if let Some(t) = refused.ticket {
+                t.settle();
             }
-            let mut m = self.base.clone().with_json(payload.clone());
-            let shadow = uuid.ends_with(codec::shadow::SHADOW_SUFFIX);
-            if shadow {
-                m.row.kind = "shadow_update".into();
-            }
-            let what = if shadow { "shadow update" } else { m.row.kind.as_str() };
-            m.row.text = format!(
-                "{what} from {name} (fcnt {fcnt}) queued for {}",
-                topic.as_deref().unwrap_or("?")
-            );
-            m.row.integration_id = Some(integration_id.clone());
-            m.row.topic = topic;
-            m.row.qos = Some(1);
-            monitor.record(m);
+            rest.push(copy);
         }
     }
+    rest
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -380,48 +361,74 @@ fn commit(
     source_id: &str,
     seen: DeviceSeen,
     up: HeliumUplink,
-    entries: Vec<RowEntry>,
+    copies: Vec<Copy>,
     record: Recorded,
+    fast: bool,
     done: impl FnOnce(IngestOutcome) + Send + 'static,
 ) {
     let is_join = up.kind == codec::UplinkType::Join;
-    // The entries are counted when routed, not when committed, so uplinks still on their way
-    // to the writer count against the limit too.
-    let reserved = entries.len() as i64;
-    let waiting = inner.outbox_len.fetch_add(reserved, Ordering::Relaxed);
-    if waiting >= inner.opts.outbox_max_entries {
-        inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
-        return done(refuse(
-            inner,
-            source_id,
-            &seen.id,
-            format!(
-                "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
-            ),
-        ));
-    }
-    // What goes to the sessions once committed (a shadow update is an entry of its own).
-    let routes: Vec<(String, String, std::sync::Arc<str>)> = entries
-        .iter()
-        .map(|e| (e.integration_id.clone(), e.uuid.clone(), e.payload.clone()))
-        .collect();
-    let integrations = entries.iter().filter(|e| e.uuid == up.uuid).count();
-    let rows = UplinkRows { seen, entries };
-    let (inner, source_id) = (inner.clone(), source_id.to_string());
-    let device_id = rows.seen.id.clone();
-    let name = rows.seen.name.clone();
+    let integrations = copies.iter().filter(|c| c.row.uuid == up.uuid).count();
+    let device_id = seen.id.clone();
+    let name = seen.name.clone();
     let what = if is_join { "join" } else { "uplink" };
-    // The news is written here, on the source's task; the writer's thread only hands it out.
     let fcnt = up.fcnt;
+    // The source hears once every copy is with AWS or in the outbox.
+    let ticket = {
+        let (inner, source_id, device_id) = (inner.clone(), source_id.to_string(), device_id.clone());
+        Ticket::new(move |r| match r {
+            Ok(()) => done(IngestOutcome::Stored {
+                device_id,
+                routes: integrations,
+            }),
+            Err(e) => done(refuse(&inner, &source_id, &device_id, e)),
+        })
+    };
+    let copies = if !fast || copies.is_empty() || !inner.to_outbox.none(&device_id) {
+        copies
+    } else {
+        offer_fast(inner, &device_id, &record, &ticket, copies, fcnt)
+    };
+    // The news is written here, on the source's task; the writer's thread only hands it out.
     let message = if integrations == 0 {
         format!("{what} from {name} (fcnt {fcnt}) not forwarded: no active integration shares a label with this device")
     } else {
         format!("{what} from {name} (fcnt {fcnt}) queued for {integrations} integration(s)")
     };
     let mut event = Event::new(what, "info", message)
-        .source(&source_id)
+        .source(source_id)
         .device(&device_id)
         .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "port": up.port, "routes": integrations }));
+    if copies.is_empty() && integrations > 0 {
+        // Every copy went on the fast path: only the sighting is written. Forwarded as it
+        // should be: the device's counters keep it, no event row.
+        inner.core.writer().seen(seen);
+        inner.events.emit_live(event);
+        return ticket.settle();
+    }
+    // The entries are counted when routed, not when committed, so uplinks still on their way
+    // to the writer count against the limit too.
+    let reserved = copies.len() as i64;
+    let waiting = inner.outbox_len.fetch_add(reserved, Ordering::Relaxed);
+    if waiting >= inner.opts.outbox_max_entries {
+        inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
+        return ticket.fail(format!(
+            "the outbox is full ({waiting} uplinks waiting for AWS); new uplinks stay with their source until it drains"
+        ));
+    }
+    let to_outbox = !copies.is_empty();
+    if to_outbox {
+        inner.to_outbox.add(&device_id);
+    }
+    let (rows, copies): (Vec<RowEntry>, Vec<Option<String>>) = copies.into_iter().map(|c| (c.row, c.topic)).unzip();
+    let rows = UplinkRows { seen, entries: rows };
+    let sent: Vec<(String, String, Arc<str>)> = rows
+        .entries
+        .iter()
+        .map(|e| (e.integration_id.clone(), e.uuid.clone(), e.payload.clone()))
+        .collect();
+    let (inner, source_id) = (inner.clone(), source_id.to_string());
+    let part = ticket.share();
+    ticket.settle();
     inner.clone().core.writer().uplink(
         rows,
         Box::new(move |r: Result<Committed, WriteError>| {
@@ -429,14 +436,15 @@ fn commit(
                 Ok(c) => c,
                 Err(e) => {
                     inner.outbox_len.fetch_sub(reserved, Ordering::Relaxed);
-                    return done(refuse(&inner, &source_id, &device_id, e.to_string()));
+                    if to_outbox {
+                        inner.to_outbox.done(&device_id);
+                    }
+                    return part.fail(e.to_string());
                 }
             };
             let added = committed.seqs.iter().flatten().count();
             inner.outbox_len.fetch_sub(reserved - added as i64, Ordering::Relaxed);
-            // Recorded before a session can publish it: AWS's echo ("seen on AWS") must find
-            // the uplink's message, in the live view and in the history.
-            let (note, log) = if added < routes.len() {
+            let (note, log) = if added < sent.len() {
                 // A source redelivered an uplink the bridge already had (same uuid): sent once.
                 event.message =
                     format!("{what} from {name} (fcnt {fcnt}) received again; already queued, not sent twice");
@@ -447,27 +455,38 @@ fn commit(
                 // Forwarded as it should be: the device's counters keep it, no event row.
                 (None, false)
             };
-            record.record(&inner, &routes, &committed.seqs, fcnt, note);
-            for ((id, uuid, payload), seq) in routes.iter().zip(&committed.seqs) {
-                let Some(seq) = *seq else { continue };
-                let entry = OutboxEntry {
-                    seq,
-                    integration_id: id.clone(),
-                    device_id: device_id.clone(),
-                    uuid: uuid.clone(),
-                    payload: payload.to_string(),
-                };
-                if !inner.inboxes.deliver(entry) {
-                    let _ = inner.routes.send(Command::Route {
-                        integration_id: id.clone(),
-                        device_id: device_id.clone(),
-                    });
+            match note {
+                Some(note) => record.note(&inner, note),
+                None => {
+                    for ((id, uuid, payload), (seq, topic)) in sent.iter().zip(committed.seqs.iter().zip(copies)) {
+                        if seq.is_some() {
+                            let row = RowEntry {
+                                integration_id: id.clone(),
+                                uuid: uuid.clone(),
+                                payload: payload.clone(),
+                            };
+                            record.copy(&inner, &Copy { row, topic }, fcnt);
+                        }
+                    }
                 }
             }
-            done(IngestOutcome::Stored {
-                device_id: device_id.clone(),
-                routes: integrations,
-            });
+            for ((id, uuid, payload), seq) in sent.into_iter().zip(&committed.seqs) {
+                let Some(seq) = *seq else { continue };
+                fast::deliver(
+                    &inner,
+                    OutboxEntry {
+                        seq,
+                        integration_id: id,
+                        device_id: device_id.clone(),
+                        uuid,
+                        payload: payload.to_string(),
+                    },
+                );
+            }
+            if to_outbox {
+                inner.to_outbox.done(&device_id);
+            }
+            part.settle();
             warn_if_filling(&inner, &source_id, waiting, committed.oldest_age_ms);
             if log {
                 inner.events.emit(event);

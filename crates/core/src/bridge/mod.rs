@@ -4,6 +4,7 @@
 
 mod dispatch;
 mod downlink;
+mod fast;
 mod feeds;
 mod gaps;
 mod health;
@@ -11,6 +12,7 @@ pub(crate) mod inbox;
 mod ingest;
 mod payloads;
 mod recent;
+mod recorded;
 pub use health::{integration_health_stopped, Alert, HealthAlerts, IntegrationHealth, SessionState};
 pub use session::downlink_topic;
 pub mod pace;
@@ -120,6 +122,8 @@ struct Inner {
     frame_counters: gaps::FrameCounters,
     /// Running sessions' inboxes: committed uplinks reach them in memory.
     inboxes: inbox::Inboxes,
+    /// Devices with uplinks on their way to the outbox (no fast path for them meanwhile).
+    to_outbox: fast::ToOutbox,
     /// Every session's connection attempts, spread over time.
     connects: pace::ConnectPacer,
     /// Each device's last payloads, for trying decoders on.
@@ -186,6 +190,7 @@ impl Bridge {
             outbox_len: std::sync::atomic::AtomicI64::new(0),
             frame_counters: Default::default(),
             inboxes: Default::default(),
+            to_outbox: Default::default(),
             connects,
             recent: Default::default(),
         });

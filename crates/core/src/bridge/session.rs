@@ -4,16 +4,19 @@
 //! that endpoint shares the session — AWS allows one connection per client id, so two would
 //! keep disconnecting each other — and each integration's topic is a publish on it. Publishes
 //! the device's outbox in order, at most 100/s and 100 in flight; an entry leaves the outbox
-//! only on PUBACK. Receives the device's downlinks.
+//! only on PUBACK. Uplinks on the fast path (`fast.rs`) come in memory with no outbox row; what
+//! of them AWS has not acknowledged when the connection ends is handed over to the outbox.
+//! Receives the device's downlinks.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
 use tokio::sync::watch;
 
-use super::inbox::Inbox;
+use super::fast::{self, Ticket};
+use super::inbox::{Inbox, Queued};
 use super::pace::{Backoff, Pacer};
 use super::Inner;
 use crate::domain::Integration;
@@ -25,6 +28,11 @@ const MAX_IN_FLIGHT: usize = 100;
 /// (rumqttc limits whole packets, and its default, 10 KiB, is far lower). Ingest rejects larger
 /// uplinks, so every queued one fits.
 const MAX_PACKET: usize = crate::codec::MAX_AWS_PAYLOAD + 512;
+
+/// A publish AWS has not acknowledged by then means the connection is broken: it is dropped
+/// and made again (and the fast-path uplinks it held go to the outbox meanwhile, so their
+/// source is not kept waiting).
+const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A session the user stopped (integration turned off): not a failure.
 pub(crate) const STOPPED: &str = "stopped";
@@ -64,6 +72,44 @@ pub(crate) async fn run_session(
     run(&inner, &key, &members, &inbox, stop).await;
     // Uplinks committed from now on start a new session.
     inbox.close();
+    inbox.hand_over(Vec::new(), |held| fast::persist(&inner, held));
+}
+
+/// A publish handed to the client: its outbox row, or (fast path) the entry itself and its
+/// ticket, to hand over if AWS never acknowledges it.
+struct Sent {
+    seq: i64,
+    member: usize,
+    at: Instant,
+    fast: Option<(crate::store::OutboxEntry, Ticket)>,
+}
+
+/// What a session holds between its outbox and AWS; outlives a connection, so that what is left
+/// when one ends can be handed over.
+#[derive(Default)]
+struct Held {
+    queue: VecDeque<Queued>,
+    /// Handed to the client, waiting for their packet id; then by packet id.
+    awaiting_pkid: VecDeque<Sent>,
+    in_flight: HashMap<u16, (u64, Sent)>,
+    /// Publishes so far, to put `in_flight` back in order.
+    published: u64,
+}
+
+impl Held {
+    /// The fast-path entries held, oldest first; the rest is dropped (the outbox has it).
+    fn take_fast(&mut self) -> Vec<Queued> {
+        let mut in_flight: Vec<(u64, Sent)> = self.in_flight.drain().map(|(_, v)| v).collect();
+        in_flight.sort_by_key(|(n, _)| *n);
+        let sent = in_flight
+            .into_iter()
+            .map(|(_, s)| s)
+            .chain(self.awaiting_pkid.drain(..))
+            .filter_map(|s| s.fast)
+            .map(|(entry, t)| Queued { entry, ticket: Some(t) });
+        let queued = self.queue.drain(..).filter(|q| q.ticket.is_some());
+        sent.chain(queued).collect()
+    }
 }
 
 /// The session's integrations as they are now (still active, still on its endpoint), oldest
@@ -100,6 +146,7 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
     let mut shutdown = inner.shutdown.clone();
     let mut backoff = Backoff::new(inner.opts.max_backoff);
     let device_id = key.device_id.as_str();
+    let mut held = Held::default();
     loop {
         if *stop.borrow() || *shutdown.borrow() {
             return;
@@ -113,12 +160,13 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
             &members,
             device_id,
             inbox,
+            &mut held,
             &mut stop,
             &mut shutdown,
             &mut backoff,
         )
         .await;
-        inbox.set_open(false);
+        inbox.hand_over(held.take_fast(), |all| fast::persist(inner, all));
         match ended {
             Ok(()) => return,
             Err(reason) => {
@@ -177,11 +225,13 @@ pub(super) fn options(
 }
 
 /// Runs one connection until it fails (Err, reconnect) or the session is told to stop (Ok).
+#[allow(clippy::too_many_arguments)]
 async fn connect_and_run(
     inner: &Arc<Inner>,
     members: &[Integration],
     device_id: &str,
     inbox: &Inbox,
+    held: &mut Held,
     stop: &mut watch::Receiver<bool>,
     shutdown: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
@@ -219,10 +269,13 @@ async fn connect_and_run(
         .collect();
     let delivered: Vec<_> = members.iter().map(|i| inner.status.delivered_counter(&i.id)).collect();
     let mut pacer = Pacer::new(inner.opts.publish_rate);
-    // Entries handed to the client, waiting for their packet id; then by packet id.
-    let mut awaiting_pkid: VecDeque<(i64, usize)> = VecDeque::new();
-    let mut in_flight: HashMap<u16, (i64, usize)> = HashMap::new();
-    let mut queue: VecDeque<crate::store::OutboxEntry> = VecDeque::new();
+    let Held {
+        queue,
+        awaiting_pkid,
+        in_flight,
+        published,
+    } = held;
+    let mut acks_due = tokio::time::interval(Duration::from_secs(1));
     let mut last_seq = 0i64;
     let mut connected = false;
     let mut draining = false;
@@ -237,27 +290,38 @@ async fn connect_and_run(
                     // Caught up with the outbox: new entries arrive in memory.
                     let (entries, missed) = inbox.take();
                     maybe_more = missed;
-                    queue.extend(entries.into_iter().filter(|e| e.seq > last_seq));
+                    queue.extend(
+                        entries
+                            .into_iter()
+                            .filter(|q| q.ticket.is_some() || q.entry.seq > last_seq),
+                    );
                 }
                 if queue.is_empty() && maybe_more {
                     let want = MAX_IN_FLIGHT - awaiting_pkid.len() - in_flight.len();
                     let rows = inner.core.store().outbox_pending(&ids, device_id, last_seq, want);
                     let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
                     maybe_more = rows.len() == want;
-                    queue.extend(rows);
+                    if !maybe_more {
+                        // From now on uplinks may come on the fast path.
+                        inbox.caught_up();
+                    }
+                    queue.extend(rows.into_iter().map(|entry| Queued { entry, ticket: None }));
                 }
                 if queue.is_empty() {
                     break;
                 }
             }
-            let Some(entry) = queue.pop_front() else { break };
+            let Some(Queued { entry, ticket }) = queue.pop_front() else {
+                break;
+            };
             let Some(&(topic, member)) = route_of.get(entry.integration_id.as_str()) else {
+                // (A fast-path one's ticket goes unsettled: its source offers it again.)
                 continue;
             };
             if crate::codec::check_uplink(0, entry.payload.len()).is_err() {
                 // Queued before ingest checked the limit: AWS would refuse it forever and the
                 // device's later uplinks would wait behind it.
-                drop_oversize(inner, members, &entry);
+                drop_oversize(inner, members, &entry, ticket);
                 continue;
             }
             // A shadow update goes to the thing's own shadow (the thing is named by the device id).
@@ -268,11 +332,24 @@ async fn connect_and_run(
             } else {
                 topic
             };
+            let seq = entry.seq;
+            let (payload, fast) = match ticket {
+                // Kept to hand over should AWS not acknowledge it.
+                Some(t) => (entry.payload.clone().into_bytes(), Some((entry, t))),
+                None => (entry.payload.into_bytes(), None),
+            };
             client
-                .try_publish(topic, QoS::AtLeastOnce, false, entry.payload.into_bytes())
+                .try_publish(topic, QoS::AtLeastOnce, false, payload)
                 .map_err(|e| format!("cannot queue a publish: {e}"))?;
-            last_seq = entry.seq;
-            awaiting_pkid.push_back((entry.seq, member));
+            if fast.is_none() {
+                last_seq = seq;
+            }
+            awaiting_pkid.push_back(Sent {
+                seq,
+                member,
+                at: Instant::now(),
+                fast,
+            });
             pacer.consume();
         }
         let paced = connected && !draining && !pacer.ready();
@@ -287,7 +364,7 @@ async fn connect_and_run(
                 Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                     connected = true;
                     // From now on new entries come in memory; the outbox is read first.
-                    inbox.set_open(true);
+                    inbox.opened();
                     maybe_more = true;
                     backoff.reset();
                     client.try_subscribe(&down, QoS::AtLeastOnce).map_err(|e| e.to_string())?;
@@ -300,14 +377,20 @@ async fn connect_and_run(
                 }
                 Ok(MqttEvent::Outgoing(Outgoing::Publish(pkid))) => {
                     if let Some(sent) = awaiting_pkid.pop_front() {
-                        in_flight.insert(pkid, sent);
+                        *published += 1;
+                        in_flight.insert(pkid, (*published, sent));
                     }
                 }
                 Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
-                    if let Some((seq, member)) = in_flight.remove(&ack.pkid) {
-                        inner.core.writer().ack(seq);
-                        inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                        delivered[member].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if let Some((_, sent)) = in_flight.remove(&ack.pkid) {
+                        match sent.fast {
+                            Some((_, ticket)) => ticket.settle(),
+                            None => {
+                                inner.core.writer().ack(sent.seq);
+                                inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                        delivered[sent.member].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
                 Ok(MqttEvent::Incoming(Packet::Publish(p))) if p.topic == down => {
@@ -318,6 +401,12 @@ async fn connect_and_run(
                 Err(e) => return Err(format!("disconnected: {e}")),
             },
             _ = inbox.notified(), if connected => {}
+            _ = acks_due.tick() => {
+                let oldest = in_flight.values().map(|(_, s)| s.at).chain(awaiting_pkid.iter().map(|s| s.at)).min();
+                if oldest.is_some_and(|at| at.elapsed() >= ACK_TIMEOUT) {
+                    return Err(format!("AWS did not acknowledge a publish within {} s", ACK_TIMEOUT.as_secs()));
+                }
+            }
             _ = tokio::time::sleep_until(pacer.next_slot()), if paced => {}
             _ = stop.changed(), if !draining => {
                 // Integration disabled: stop at once; what is in flight stays in the outbox.
@@ -337,9 +426,14 @@ async fn connect_and_run(
 }
 
 /// Takes an entry AWS can never accept out of the outbox, with an error event saying so.
-fn drop_oversize(inner: &Inner, members: &[Integration], entry: &crate::store::OutboxEntry) {
-    inner.core.writer().ack(entry.seq);
-    inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+fn drop_oversize(inner: &Inner, members: &[Integration], entry: &crate::store::OutboxEntry, ticket: Option<Ticket>) {
+    match ticket {
+        Some(t) => t.settle(),
+        None => {
+            inner.core.writer().ack(entry.seq);
+            inner.outbox_len.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
     let limit = crate::codec::LimitError::AwsPayload {
         size: entry.payload.len(),
     };

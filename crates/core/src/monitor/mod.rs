@@ -12,7 +12,7 @@ mod tests;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -75,6 +75,8 @@ pub struct Monitor {
     lost: AtomicU64,
     path: PathBuf,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// Someone waits for a flush: the history thread stops lingering.
+    hurry: Arc<AtomicBool>,
 }
 
 impl Monitor {
@@ -84,9 +86,11 @@ impl Monitor {
         let mut history = History::open(&path)?;
         let last = history.last_id()?;
         let (tx, rx) = mpsc::sync_channel(QUEUE);
+        let hurry = Arc::new(AtomicBool::new(false));
+        let hurried = hurry.clone();
         let thread = std::thread::Builder::new()
             .name("history".into())
-            .spawn(move || write_history(&mut history, rx, retention))
+            .spawn(move || write_history(&mut history, rx, retention, &hurried))
             .map_err(|e| StoreError::Conflict(format!("cannot start the history writer: {e}")))?;
         Ok(Monitor {
             tx: Mutex::new(Some(tx)),
@@ -97,6 +101,7 @@ impl Monitor {
             lost: AtomicU64::new(0),
             path,
             thread: Mutex::new(Some(thread)),
+            hurry,
         })
     }
 
@@ -166,8 +171,16 @@ impl Monitor {
         let tx = crate::sync::LockExt::locked(&self.tx).clone();
         if let Some(tx) = tx {
             if tx.send(Job::Flush(done)).is_ok() {
+                self.hurry.store(true, Ordering::Relaxed);
+                self.wake_writer();
                 let _ = wait.recv();
             }
+        }
+    }
+
+    fn wake_writer(&self) {
+        if let Some(t) = crate::sync::LockExt::locked(&self.thread).as_ref() {
+            t.thread().unpark();
         }
     }
 
@@ -199,6 +212,8 @@ impl Monitor {
     /// Writes what is queued and stops the writer.
     pub fn close(&self) {
         crate::sync::LockExt::locked(&self.tx).take();
+        self.hurry.store(true, Ordering::Relaxed);
+        self.wake_writer();
         if let Some(t) = crate::sync::LockExt::locked(&self.thread).take() {
             let _ = t.join();
         }
@@ -211,7 +226,7 @@ impl Drop for Monitor {
     }
 }
 
-fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: Retention) {
+fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: Retention, hurry: &AtomicBool) {
     let mut known = HashSet::new();
     let mut batch: Vec<Arc<Message>> = Vec::with_capacity(MAX_BATCH);
     let mut seen: Vec<Seen> = Vec::new();
@@ -239,12 +254,23 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         };
         busy = true;
         // Messages gather for a moment before they are written: one transaction rewrites the
-        // table's and indexes' last pages once, so bigger batches cost less per message. A
-        // flush is served at once.
-        let until = std::time::Instant::now() + LINGER;
+        // table's and indexes' last pages once, so bigger batches cost less per message. The
+        // thread sleeps meanwhile rather than waiting on the queue, so that a message queued
+        // wakes nobody (a wake per message cost the bridge more than the writing). A flush
+        // cuts the wait short.
+        if !matches!(first, Job::Flush(_)) {
+            let until = std::time::Instant::now() + LINGER;
+            while !hurry.load(Ordering::Relaxed) {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::park_timeout(left);
+            }
+        }
+        hurry.store(false, Ordering::Relaxed);
         let mut next = Some(first);
         while let Some(job) = next.take() {
-            let flush = matches!(job, Job::Flush(_));
             match job {
                 Job::Write(m) => batch.push(m),
                 Job::Seen(m) => seen.push(m),
@@ -259,9 +285,8 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
                 }
                 Job::Flush(done) => flushes.push(done),
             }
-            if batch.len() + seen.len() < MAX_BATCH && !flush {
-                let left = until.saturating_duration_since(std::time::Instant::now());
-                next = rx.recv_timeout(left).ok();
+            if batch.len() + seen.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
         }
         if let Err(e) = history.insert(&batch, &mut known) {

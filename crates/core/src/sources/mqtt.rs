@@ -1,7 +1,7 @@
 //! MQTT sources: a ChirpStack v4 MQTT integration, or a legacy Helium-Console-style broker.
 //! A persistent MQTT 5 session with manual acknowledgements: a message is acknowledged (PUBACK)
-//! only after it is committed to the outbox, so the broker redelivers whatever the bridge had
-//! not stored when it stopped or crashed.
+//! only once AWS acknowledged it or it is committed to the outbox (see `bridge/fast.rs`), so
+//! the broker redelivers whatever the bridge had not passed on when it stopped or crashed.
 //!
 //! MQTT 5 because of its Receive Maximum: the bridge, not the broker, sets how many messages
 //! may wait for their commit. Over MQTT 3.1.1 mosquitto allows 20 and queues the rest (1000 by

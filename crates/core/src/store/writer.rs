@@ -61,8 +61,25 @@ impl From<StoreError> for WriteError {
 /// short: hand the result to a channel.
 pub type OnCommit = Box<dyn FnOnce(Result<Committed, WriteError>) + Send>;
 
+/// Called on the writer thread once entries handed over by a session are in the outbox: each
+/// entry's sequence number (`None` where it was there already), or why they are not.
+pub type OnPersist = Box<dyn FnOnce(Result<Vec<Option<i64>>, WriteError>) + Send>;
+
+/// An outbox entry a session held in memory (see `bridge/fast.rs`) and hands over to the outbox.
+#[derive(Debug, Clone)]
+pub struct PersistRow {
+    pub integration_id: String,
+    pub device_id: String,
+    pub uuid: String,
+    pub payload: String,
+}
+
 enum Job {
     Uplink(UplinkRows, OnCommit),
+    Persist(Vec<PersistRow>, OnPersist),
+    /// Sightings wait in `Writer::sightings` (this says there are some).
+    Seen,
+    Sightings(Sightings),
     Ack(i64),
     Event(Event, broadcast::Sender<Event>),
     Barrier(std::sync::mpsc::SyncSender<()>),
@@ -71,6 +88,8 @@ enum Job {
 /// The handle to the writer thread (one, owned by `Core`); the thread ends when it is dropped.
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    /// Sightings of uplinks that skipped the outbox, gathered here without waking the thread.
+    sightings: std::sync::Arc<std::sync::Mutex<Sightings>>,
     /// Dropped with the writer: the checkpoint thread ends too.
     _checkpoints: Option<mpsc::Sender<()>>,
 }
@@ -96,9 +115,11 @@ impl Writer {
         let (tx, rx) = mpsc::channel();
         // The writer never checkpoints itself.
         let _ = store.conn.pragma_update(None, "wal_autocheckpoint", 0);
+        let sightings = std::sync::Arc::new(std::sync::Mutex::new(Sightings::default()));
+        let gathered = sightings.clone();
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(store, rx))
+            .spawn(move || run(store, rx, &gathered))
             .expect("the store writer thread starts");
         let (stop, stopped) = mpsc::channel::<()>();
         let checkpoints = std::thread::Builder::new()
@@ -118,6 +139,7 @@ impl Writer {
         (
             Writer {
                 tx,
+                sightings,
                 _checkpoints: Some(stop),
             },
             WriterThreads(vec![writer, checkpoints]),
@@ -128,6 +150,7 @@ impl Writer {
     pub fn closed() -> Writer {
         Writer {
             tx: mpsc::channel().0,
+            sightings: Default::default(),
             _checkpoints: None,
         }
     }
@@ -136,6 +159,26 @@ impl Writer {
     pub fn uplink(&self, rows: UplinkRows, done: OnCommit) {
         if let Err(mpsc::SendError(Job::Uplink(_, done))) = self.tx.send(Job::Uplink(rows, done)) {
             done(Err(WriteError("the store is closed".into())));
+        }
+    }
+
+    /// Writes entries a session held in memory into the outbox, in this order and after
+    /// everything handed to the writer before, then calls `done`.
+    pub fn persist(&self, rows: Vec<PersistRow>, done: OnPersist) {
+        if let Err(mpsc::SendError(Job::Persist(_, done))) = self.tx.send(Job::Persist(rows, done)) {
+            done(Err(WriteError("the store is closed".into())));
+        }
+    }
+
+    /// The device sent an uplink that went to AWS without an outbox row: its sighting and
+    /// uplink counter are written in the next transaction.
+    pub fn seen(&self, seen: DeviceSeen) {
+        let mut s = crate::sync::LockExt::locked(&*self.sightings);
+        let first = s.0.is_empty();
+        s.add(&seen);
+        drop(s);
+        if first {
+            let _ = self.tx.send(Job::Seen);
         }
     }
 
@@ -161,19 +204,61 @@ impl Writer {
     }
 }
 
-fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
+/// How long sightings of uplinks that skipped the outbox may wait, to be written together: a
+/// device's last-seen time and uplink counter are that late at most (and lost for that long
+/// by a crash; the uplinks themselves are not).
+const SIGHTINGS_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+fn run(mut store: Store, rx: mpsc::Receiver<Job>, sightings: &std::sync::Mutex<Sightings>) {
+    let gathered = || std::mem::take(&mut *crate::sync::LockExt::locked(sightings));
+    let mut since: Option<std::time::Instant> = None;
+    loop {
+        let first = match since {
+            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+            Some(t) => rx.recv_timeout(SIGHTINGS_EVERY.saturating_sub(t.elapsed())),
+        };
+        let mut jobs = match first {
+            Ok(j) => vec![j],
+            Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let last = gathered();
+                if !last.0.is_empty() {
+                    apply(&mut store, vec![Job::Sightings(last)]);
+                }
+                return;
+            }
+        };
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(j) => jobs.push(j),
                 Err(_) => break,
             }
         }
+        // Sightings wait for the next due write; a barrier (someone reads the store next)
+        // writes them at once.
+        let mut barrier = false;
+        jobs.retain(|j| match j {
+            Job::Seen => {
+                since.get_or_insert_with(std::time::Instant::now);
+                false
+            }
+            Job::Barrier(_) => {
+                barrier = true;
+                true
+            }
+            _ => true,
+        });
+        if since.is_some_and(|t| barrier || t.elapsed() >= SIGHTINGS_EVERY) {
+            jobs.insert(0, Job::Sightings(gathered()));
+            since = None;
+        }
         // Uplinks first, in a transaction of their own: their sources wait for it (and have
         // only a few messages in flight), while acknowledgements and events can follow a moment
-        // later in the next one.
-        let (uplinks, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| matches!(j, Job::Uplink(..)));
+        // later in the next one. Entries handed over by sessions go with the uplinks, in the
+        // order they came: sequence numbers keep each device's uplinks in order.
+        let (uplinks, rest): (Vec<Job>, Vec<Job>) = jobs
+            .into_iter()
+            .partition(|j| matches!(j, Job::Uplink(..) | Job::Persist(..)));
         if !uplinks.is_empty() {
             apply(&mut store, uplinks);
         }
@@ -186,6 +271,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
 /// What each job came to, to report after the commit.
 enum Applied {
     Uplink(OnCommit, Result<Vec<Option<i64>>, WriteError>),
+    Persist(OnPersist, Result<Vec<Option<i64>>, WriteError>),
     Event(Event, broadcast::Sender<Event>),
     Barrier(std::sync::mpsc::SyncSender<()>),
     Nothing,
@@ -207,6 +293,16 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
                 Job::Uplink(rows, done) => {
                     let r = uplink(&tx, &rows).map_err(WriteError::from);
                     Applied::Uplink(done, r)
+                }
+                Job::Persist(rows, done) => {
+                    let r = persist(&tx, &rows).map_err(WriteError::from);
+                    Applied::Persist(done, r)
+                }
+                // (`run` gathers these into `Sightings`.)
+                Job::Seen => Applied::Nothing,
+                Job::Sightings(s) => {
+                    s.write(&tx)?;
+                    Applied::Nothing
                 }
                 Job::Ack(seq) => {
                     tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?.execute([seq])?;
@@ -236,6 +332,10 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
                 (Some(e), _) => Err(e.clone()),
                 (None, r) => r.map(|seqs| Committed { seqs, oldest_age_ms }),
             }),
+            Applied::Persist(done, r) => done(match (&failed, r) {
+                (Some(e), _) => Err(e.clone()),
+                (None, r) => r,
+            }),
             Applied::Event(mut e, live) => {
                 if failed.is_some() {
                     e.id = 0;
@@ -263,25 +363,13 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
     let written = (|| -> Result<(Vec<Vec<Option<i64>>>, i64), StoreError> {
         let tx = store.conn.transaction()?;
         let mut seqs = Vec::with_capacity(jobs.len());
-        // Per device: its sightings merged as one after another would have left the row, and
-        // how many uplinks it sent.
-        let mut sightings: std::collections::HashMap<&str, (DeviceSeen, i64)> = Default::default();
+        let mut sightings = Sightings::default();
         for job in &jobs {
             let Job::Uplink(rows, _) = job else { unreachable!() };
             seqs.push(enqueue_entries(&tx, &entries(rows))?);
-            match sightings.get_mut(rows.seen.id.as_str()) {
-                Some((seen, uplinks)) => {
-                    *seen = merged(seen, &rows.seen);
-                    *uplinks += 1;
-                }
-                None => {
-                    sightings.insert(&rows.seen.id, (rows.seen.clone(), 1));
-                }
-            }
+            sightings.add(&rows.seen);
         }
-        for (seen, uplinks) in sightings.into_values() {
-            upsert_device(&tx, &seen, uplinks)?;
-        }
+        sightings.write(&tx)?;
         let oldest = oldest_age_ms(&tx)?;
         tx.commit()?;
         Ok((seqs, oldest))
@@ -294,6 +382,32 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
         done(Ok(Committed { seqs, oldest_age_ms }));
     }
     Ok(())
+}
+
+/// Per device: its sightings in a transaction merged as one after another would have left the
+/// row, and how many uplinks it sent, so each device's row is written once.
+#[derive(Default)]
+pub(crate) struct Sightings(std::collections::HashMap<String, (DeviceSeen, i64)>);
+
+impl Sightings {
+    fn add(&mut self, seen: &DeviceSeen) {
+        match self.0.get_mut(seen.id.as_str()) {
+            Some((earlier, uplinks)) => {
+                *earlier = merged(earlier, seen);
+                *uplinks += 1;
+            }
+            None => {
+                self.0.insert(seen.id.clone(), (seen.clone(), 1));
+            }
+        }
+    }
+
+    fn write(self, tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        for (seen, uplinks) in self.0.into_values() {
+            upsert_device(tx, &seen, uplinks)?;
+        }
+        Ok(())
+    }
 }
 
 /// A later sighting over an earlier one, the way `upsert_device` updates the row: what the
@@ -321,13 +435,18 @@ fn entries(rows: &UplinkRows) -> Vec<Enqueue<'_>> {
 }
 
 /// One uplink inside a savepoint, so a bad one (its integration just removed) fails alone.
-/// (Prepared once: `Transaction::savepoint` would parse its SQL on every uplink.)
 fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
+    in_savepoint(tx, || enqueue(tx, &rows.seen, &entries(rows)))
+}
+
+/// Runs `f` inside a savepoint, rolled back if it fails. (Prepared once: `Transaction::savepoint`
+/// would parse its SQL on every uplink.)
+fn in_savepoint<T>(tx: &rusqlite::Transaction<'_>, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
     tx.prepare_cached("SAVEPOINT uplink")?.execute([])?;
-    match enqueue(tx, &rows.seen, &entries(rows)) {
-        Ok(seqs) => {
+    match f() {
+        Ok(v) => {
             tx.prepare_cached("RELEASE uplink")?.execute([])?;
-            Ok(seqs)
+            Ok(v)
         }
         Err(e) => {
             tx.prepare_cached("ROLLBACK TO uplink")?.execute([])?;
@@ -335,6 +454,21 @@ fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Optio
             Err(e)
         }
     }
+}
+
+/// Entries handed over by a session, inside a savepoint so a bad one (its integration just
+/// removed) fails alone.
+fn persist(tx: &rusqlite::Transaction<'_>, rows: &[PersistRow]) -> Result<Vec<Option<i64>>, StoreError> {
+    let entries: Vec<Enqueue<'_>> = rows
+        .iter()
+        .map(|r| Enqueue {
+            integration_id: &r.integration_id,
+            device_id: &r.device_id,
+            uuid: &r.uuid,
+            payload: &r.payload,
+        })
+        .collect();
+    in_savepoint(tx, || enqueue_entries(tx, &entries))
 }
 
 #[cfg(test)]
