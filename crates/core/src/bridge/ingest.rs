@@ -170,7 +170,7 @@ impl IngestHandle {
                 bridge_decoded = true;
             }
         }
-        let payload = serde_json::to_string(&up).expect("Helium JSON serialises");
+        let payload = codec::helium::to_json(&up);
         match codec::check_uplink(up.payload_size, payload.len()) {
             Ok(()) => {
                 if let Some(app_eui) = &seen.app_eui {

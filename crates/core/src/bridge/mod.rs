@@ -56,9 +56,9 @@ pub struct BridgeOptions {
     /// New AWS connections per second, all sessions together (AWS allows 500 per account).
     pub connect_rate: u32,
     /// Messages an MQTT source's broker may send before the bridge acknowledges them (MQTT 5
-    /// Receive Maximum). Each is acknowledged once stored, so this is how large a burst the
-    /// bridge absorbs while it commits; the broker queues what is beyond it (mosquitto: 1000
-    /// per client by default, then drops).
+    /// Receive Maximum). Each is acknowledged once AWS or the outbox has it, so this is how
+    /// large a burst the bridge absorbs meanwhile; the broker queues what is beyond it
+    /// (mosquitto: 1000 per client by default, then drops).
     pub lns_window: u16,
     /// How often each integration's backlog is sampled for its chart.
     pub sample_every: Duration,

@@ -35,7 +35,7 @@ pub(super) fn entries(
             bare.get_or_insert_with(|| {
                 let mut up = up.clone();
                 up.decoded = None;
-                serde_json::to_string(&up).expect("Helium JSON serialises").into()
+                codec::helium::to_json(&up).into()
             })
             .clone()
         };

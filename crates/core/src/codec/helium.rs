@@ -108,6 +108,14 @@ pub const DEVICE_ID_NAMESPACE: Uuid = Uuid::from_u128(0x51e5034d_e735_5941_b249_
 
 /// The device id (AWS thing name) of a ChirpStack device: UUID v5 of its lowercase DevEUI, so a
 /// device keeps its Thing across reinstalls and whatever case the EUI arrives in.
+/// The uplink as published: its Helium JSON. (Written into a buffer sized for a typical
+/// uplink, which spares the growing a `to_string` does on every uplink.)
+pub fn to_json(up: &HeliumUplink) -> String {
+    let mut buf = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut buf, up).expect("Helium JSON serialises");
+    String::from_utf8(buf).expect("serde_json writes UTF-8")
+}
+
 pub fn device_id_for_dev_eui(dev_eui: &str) -> String {
     let lower = dev_eui.trim().to_ascii_lowercase();
     Uuid::new_v5(&DEVICE_ID_NAMESPACE, lower.as_bytes()).to_string()

@@ -175,7 +175,7 @@ impl Writer {
     pub fn seen(&self, seen: DeviceSeen) {
         let mut s = crate::sync::LockExt::locked(&*self.sightings);
         let first = s.0.is_empty();
-        s.add(&seen);
+        s.add_owned(seen);
         drop(s);
         if first {
             let _ = self.tx.send(Job::Seen);
@@ -398,6 +398,30 @@ impl Sightings {
             }
             None => {
                 self.0.insert(seen.id.clone(), (seen.clone(), 1));
+            }
+        }
+    }
+
+    /// Like `add`, taking the sighting (no copies: this runs once per uplink).
+    fn add_owned(&mut self, later: DeviceSeen) {
+        match self.0.get_mut(later.id.as_str()) {
+            Some((earlier, uplinks)) => {
+                let keep = |e: &mut Option<String>, l: Option<String>| {
+                    if l.is_some() {
+                        *e = l;
+                    }
+                };
+                keep(&mut earlier.app_eui, later.app_eui);
+                keep(&mut earlier.devaddr, later.devaddr);
+                keep(&mut earlier.application_id, later.application_id);
+                earlier.seen_at_ms = earlier.seen_at_ms.max(later.seen_at_ms);
+                earlier.name = later.name;
+                earlier.dev_eui = later.dev_eui;
+                earlier.source = later.source;
+                *uplinks += 1;
+            }
+            None => {
+                self.0.insert(later.id.clone(), (later, 1));
             }
         }
     }
