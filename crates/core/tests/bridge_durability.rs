@@ -207,6 +207,57 @@ async fn aws_broker_down_mid_stream_then_back_loses_nothing_held_in_memory() {
     bridge.shutdown().await;
 }
 
+/// AWS stops answering without closing the connection (a hung endpoint): after 10 s without a
+/// PUBACK the session gives up the connection, and what it held in memory goes to the outbox,
+/// so the source is not kept waiting; once AWS answers again every uplink arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_that_stops_acknowledging_gets_its_uplinks_from_the_outbox_after_ten_seconds() {
+    let env = Env::new();
+    let aws = test_harness::Mosquitto::tls_persistent(&env.ca);
+    let euis = fleet(&env, &aws, 2, "00000000000002");
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut out = Observer::tls_persistent(&aws, &env.ca, "helium/uplinks").await;
+    let bridge = env.start().await;
+    let mut events = bridge.events().subscribe();
+    wait_for_sessions(&bridge, euis.len()).await;
+
+    aws.pause();
+    let sent = burst(&helium, &euis, 20).await;
+    let gave_up = wait_event(&mut events, Duration::from_secs(30), |e| {
+        e.kind == "connection" && e.message.contains("did not acknowledge")
+    })
+    .await;
+    assert!(
+        gave_up
+            .message
+            .ends_with("AWS did not acknowledge a publish within 10 s"),
+        "{}",
+        gave_up.message
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while env.core.store().outbox_stats().unwrap().0 < 20 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the uplinks held for a silent AWS did not reach the outbox: {:?}",
+            env.core.store().outbox_stats()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    aws.resume();
+    let mut got = HashSet::new();
+    while got.len() < sent.len() {
+        let Some((_, p)) = out.next(Duration::from_secs(60)).await else {
+            panic!("only {} of {} uplinks arrived", got.len(), sent.len());
+        };
+        let v: Value = serde_json::from_slice(&p).unwrap();
+        let uuid = v["uuid"].as_str().unwrap().to_string();
+        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
+        got.insert(uuid);
+    }
+    bridge.shutdown().await;
+}
+
 /// The bridge acknowledges an uplink only once it is stored, so while it commits a burst the
 /// LNS broker holds the rest; with mosquitto's stock limits it would drop all but ~1000 of them.
 /// The source's MQTT 5 Receive Maximum lets the burst wait at the bridge instead.

@@ -159,6 +159,24 @@ impl Mosquitto {
         self.server.as_ref().map(Server::pid)
     }
 
+    /// Freezes the broker (SIGSTOP): connections stay open, nothing is answered — a hung
+    /// endpoint, as a dead network path looks to a client.
+    pub fn pause(&self) {
+        self.signal(libc::SIGSTOP);
+    }
+
+    /// Lets a paused broker run again (SIGCONT).
+    pub fn resume(&self) {
+        self.signal(libc::SIGCONT);
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        if let Some(pid) = self.pid() {
+            // SAFETY: signals the broker this harness started, by its PID.
+            unsafe { libc::kill(pid as i32, sig) };
+        }
+    }
+
     /// What mosquitto printed (start-up errors) and logged so far.
     pub fn log(&self) -> String {
         let printed = self.server.as_ref().map(Server::log).unwrap_or_default();
