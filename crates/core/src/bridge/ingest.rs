@@ -18,7 +18,7 @@ use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
 use crate::now_ms;
-use crate::store::{Committed, OutboxEntry, RowEntry, Store, StoreError, UplinkRows, WriteError};
+use crate::store::{Committed, OutboxEntry, Store, StoreError, UplinkRows, WriteError};
 
 /// A message as a source received it.
 #[derive(Debug, Clone, Copy)]
@@ -419,13 +419,10 @@ fn commit(
     if to_outbox {
         inner.to_outbox.add(&device_id);
     }
-    let (rows, copies): (Vec<RowEntry>, Vec<Option<String>>) = copies.into_iter().map(|c| (c.row, c.topic)).unzip();
-    let rows = UplinkRows { seen, entries: rows };
-    let sent: Vec<(String, String, Arc<str>)> = rows
-        .entries
-        .iter()
-        .map(|e| (e.integration_id.clone(), e.uuid.clone(), e.payload.clone()))
-        .collect();
+    let rows = UplinkRows {
+        seen,
+        entries: copies.iter().map(|c| c.row.clone()).collect(),
+    };
     let (inner, source_id) = (inner.clone(), source_id.to_string());
     let part = ticket.share();
     ticket.settle();
@@ -444,7 +441,7 @@ fn commit(
             };
             let added = committed.seqs.iter().flatten().count();
             inner.outbox_len.fetch_sub(reserved - added as i64, Ordering::Relaxed);
-            let (note, log) = if added < sent.len() {
+            let (note, log) = if added < copies.len() {
                 // A source redelivered an uplink the bridge already had (same uuid): sent once.
                 event.message =
                     format!("{what} from {name} (fcnt {fcnt}) received again; already queued, not sent twice");
@@ -458,28 +455,23 @@ fn commit(
             match note {
                 Some(note) => record.note(&inner, note),
                 None => {
-                    for ((id, uuid, payload), (seq, topic)) in sent.iter().zip(committed.seqs.iter().zip(copies)) {
+                    for (copy, seq) in copies.iter().zip(&committed.seqs) {
                         if seq.is_some() {
-                            let row = RowEntry {
-                                integration_id: id.clone(),
-                                uuid: uuid.clone(),
-                                payload: payload.clone(),
-                            };
-                            record.copy(&inner, &Copy { row, topic }, fcnt);
+                            record.copy(&inner, copy, fcnt);
                         }
                     }
                 }
             }
-            for ((id, uuid, payload), seq) in sent.into_iter().zip(&committed.seqs) {
+            for (copy, seq) in copies.into_iter().zip(&committed.seqs) {
                 let Some(seq) = *seq else { continue };
                 fast::deliver(
                     &inner,
                     OutboxEntry {
                         seq,
-                        integration_id: id,
+                        integration_id: copy.row.integration_id,
                         device_id: device_id.clone(),
-                        uuid,
-                        payload: payload.to_string(),
+                        uuid: copy.row.uuid,
+                        payload: copy.row.payload.to_string(),
                     },
                 );
             }

@@ -401,7 +401,8 @@ async fn connect_and_run(
                 Err(e) => return Err(format!("disconnected: {e}")),
             },
             _ = inbox.notified(), if connected => {}
-            _ = acks_due.tick() => {
+            // (Only while publishes are out: an idle fleet of thousands of sessions stays idle.)
+            _ = acks_due.tick(), if !in_flight.is_empty() || !awaiting_pkid.is_empty() => {
                 let oldest = in_flight.values().map(|(_, s)| s.at).chain(awaiting_pkid.iter().map(|s| s.at)).min();
                 if oldest.is_some_and(|at| at.elapsed() >= ACK_TIMEOUT) {
                     return Err(format!("AWS did not acknowledge a publish within {} s", ACK_TIMEOUT.as_secs()));
