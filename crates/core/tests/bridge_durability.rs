@@ -75,6 +75,23 @@ async fn receive_all(env: &Env, out: &mut Observer, sent: &HashSet<String>) -> V
     received
 }
 
+/// Receives until `got` holds `until` uplinks of `sent` (each at least once: QoS 1 allows a
+/// copy of what was in flight at a fault); returns how many messages came, copies included.
+async fn receive_each(out: &mut Observer, sent: &HashSet<String>, got: &mut HashSet<String>, until: usize) -> usize {
+    let mut copies = 0;
+    while got.len() < until {
+        let Some((_, p)) = out.next(Duration::from_secs(60)).await else {
+            panic!("only {} of {} uplinks arrived", got.len(), sent.len());
+        };
+        let v: Value = serde_json::from_slice(&p).unwrap();
+        let uuid = v["uuid"].as_str().unwrap().to_string();
+        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
+        copies += 1;
+        got.insert(uuid);
+    }
+    copies
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_broker_down_while_1000_uplinks_arrive_then_back_all_arrive_once() {
     let env = Env::new();
@@ -155,21 +172,7 @@ async fn aws_broker_down_mid_stream_then_back_loses_nothing_held_in_memory() {
     // when the first 100 have arrived and the broker goes away.
     let mut sent = burst(&helium, &euis, 600).await;
     let mut got = HashSet::new();
-    let mut copies = 0usize;
-    let mut take = |p: &[u8], got: &mut HashSet<String>, sent: &HashSet<String>| {
-        let v: Value = serde_json::from_slice(p).unwrap();
-        let uuid = v["uuid"].as_str().unwrap().to_string();
-        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
-        copies += 1;
-        got.insert(uuid);
-    };
-    while got.len() < 100 {
-        let (_, p) = out
-            .next(Duration::from_secs(30))
-            .await
-            .expect("uplinks flow before the fault");
-        take(&p, &mut got, &sent);
-    }
+    let mut copies = receive_each(&mut out, &sent, &mut got, 100).await;
     aws.stop();
     sent.extend(burst(&helium, &euis, 400).await);
     // Every uplink is acknowledged by AWS or in the outbox (none only in memory) while AWS
@@ -190,12 +193,7 @@ async fn aws_broker_down_mid_stream_then_back_loses_nothing_held_in_memory() {
     }
 
     aws.restart();
-    while got.len() < sent.len() {
-        let Some((_, p)) = out.next(Duration::from_secs(60)).await else {
-            panic!("only {} of {} uplinks arrived", got.len(), sent.len());
-        };
-        take(&p, &mut got, &sent);
-    }
+    copies += receive_each(&mut out, &sent, &mut got, sent.len()).await;
     out.expect_silence(Duration::from_secs(2)).await;
     let duplicates = copies - got.len();
     println!(
@@ -245,16 +243,7 @@ async fn aws_that_stops_acknowledging_gets_its_uplinks_from_the_outbox_after_ten
     }
 
     aws.resume();
-    let mut got = HashSet::new();
-    while got.len() < sent.len() {
-        let Some((_, p)) = out.next(Duration::from_secs(60)).await else {
-            panic!("only {} of {} uplinks arrived", got.len(), sent.len());
-        };
-        let v: Value = serde_json::from_slice(&p).unwrap();
-        let uuid = v["uuid"].as_str().unwrap().to_string();
-        assert!(sent.contains(&uuid), "an uplink nobody sent: {uuid}");
-        got.insert(uuid);
-    }
+    receive_each(&mut out, &sent, &mut HashSet::new(), sent.len()).await;
     bridge.shutdown().await;
 }
 
