@@ -192,7 +192,17 @@ impl IngestHandle {
                 let record = Recorded::new(&seen, &up, source_id, raw);
                 // The fast path only for a device whose row is written as this uplink has it.
                 let id = identity(&seen);
-                let fast = self.written.insert(seen.id.clone(), id) == Some(id);
+                let fast = match self.written.get_mut(&seen.id) {
+                    Some(last) if *last == id => true,
+                    Some(last) => {
+                        *last = id;
+                        false
+                    }
+                    None => {
+                        self.written.insert(seen.id.clone(), id);
+                        false
+                    }
+                };
                 commit(&self.inner, source_id, seen, up, copies, record, fast, done)
             }
             Err(e) => done(reject_oversize(inner, source_id, &up, e)),
