@@ -181,16 +181,32 @@ fn row_cells(r: &MessageRow) -> Vec<String> {
     ]
 }
 
-/// When nothing matched: the --kind values no kept message has, as a hint (a misspelt kind
-/// matches nothing, silently).
-fn unknown_kinds(history: &monitor::History, filter: &MessageFilter) -> Result<String> {
+/// When nothing matched: the --kind values and the --device no kept message has, as a hint (a
+/// misspelt kind or device matches nothing, silently).
+fn unknown_filters(history: &monitor::History, filter: &MessageFilter) -> Result<String> {
+    let mut hints = Vec::new();
     let missing = history.kinds_never_kept(&filter.kinds)?;
-    Ok(match missing.as_slice() {
-        [] => String::new(),
-        kinds => format!(
-            " (no kept message is of kind {}: check the spelling, e.g. uplink, join, downlink)",
-            kinds.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(" or ")
-        ),
+    if !missing.is_empty() {
+        hints.push(format!(
+            "no kept message is of kind {}: check the spelling, e.g. uplink, join, downlink",
+            missing
+                .iter()
+                .map(|k| format!("{k:?}"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    if let Some(d) = filter.device.as_deref().filter(|d| !d.trim().is_empty()) {
+        if !history.device_kept(d)? {
+            hints.push(format!(
+                "no kept message is about a device {:?}: give its id, DevEUI or name as `device list` shows them",
+                d.trim()
+            ));
+        }
+    }
+    Ok(match hints.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", hints.join("; ")),
     })
 }
 
@@ -205,7 +221,7 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     out!("{}", serde_json::to_string(r)?);
                 }
             } else if page.rows.is_empty() {
-                note!("no messages match{}", unknown_kinds(&history, &filter)?);
+                note!("no messages match{}", unknown_filters(&history, &filter)?);
             } else {
                 let rows: Vec<Vec<String>> = page.rows.iter().map(row_cells).collect();
                 output::table(
@@ -260,7 +276,7 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 None => monitor::export(&history, &filter, format, std::io::stdout().lock())?,
             };
             let why = if n == 0 {
-                unknown_kinds(&history, &filter)?
+                unknown_filters(&history, &filter)?
             } else {
                 String::new()
             };

@@ -204,6 +204,18 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         "no messages match",
         "a kind that is kept is not blamed"
     );
+    // So is a device no kept message is about.
+    let o = env.run(&["history", "search", "--device", "barn-8", "--kind", "uplinks"]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert_eq!(
+        o.stderr.trim_end(),
+        "no messages match (no kept message is of kind \"uplinks\": check the spelling, e.g. uplink, join, downlink; \
+         no kept message is about a device \"barn-8\": give its id, DevEUI or name as `device list` shows them)"
+    );
+    for known in ["BARN-7", "0102030405060708", "id-field-2"] {
+        let o = env.run(&["history", "search", "--device", known, "--text", "nothing like this"]);
+        assert_eq!(o.stderr.trim_end(), "no messages match", "{known} is a kept device");
+    }
     let o = env.fails_with(&["history", "export", "--format", "xml"], 2);
     assert!(
         o.stderr.contains("unknown export format \"xml\": use csv or ndjson"),

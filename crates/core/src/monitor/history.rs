@@ -461,6 +461,17 @@ impl History {
     }
 
     /// The kinds among `kinds` that no kept message has (a misspelt filter, most likely).
+    /// Whether any kept message is about the device given as a search gives it (id, DevEUI or
+    /// name): a misspelt device matches nothing, silently, otherwise.
+    pub fn device_kept(&self, device: &str) -> Result<bool> {
+        let d = device.trim();
+        Ok(self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE device_id = ?1) \
+             OR EXISTS (SELECT 1 FROM devices WHERE device_id = ?1 OR upper(dev_eui) = upper(?1) OR lower(name) = lower(?1))",
+        )?
+        .query_row([d], |r| r.get(0))?)
+    }
+
     pub fn kinds_never_kept<'a>(&self, kinds: &'a [String]) -> Result<Vec<&'a str>> {
         let mut stmt = self
             .conn
