@@ -7,7 +7,7 @@
 mod gui;
 
 use gui::lab::*;
-use gui::{click, nav, set_input, wait_texts, WAIT};
+use gui::{click, nav, open_integration_details, set_input, wait_texts, WAIT};
 use serde_json::json;
 use test_harness::aws_observer;
 use test_harness::gui::WebDriver;
@@ -101,8 +101,7 @@ fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
 
     // Shadow updates turned on from the integration's page: the thing's reported state follows.
     let shadows = aws_observer(&lab.ca, lab.aws.port, "$aws/things/+/shadow/update");
-    nav(&app, "integrations");
-    click(&app, "[data-testid=integration-details]");
+    open_integration_details(&app);
     click(&app, "[data-testid=payload-shadow-switch][aria-checked=false]");
     app.wait_for("[data-testid=payload-shadow-switch][aria-checked=true]", WAIT);
     wait_texts(&app, "[data-testid=payload-status]", WAIT, |t| {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use gui::lab::*;
-use gui::{click, launch, nav, set_input, wait_texts, WAIT};
+use gui::{click, launch, nav, open_integration_details, set_input, wait_texts, WAIT};
 use serde_json::{json, Value};
 use test_harness::gui::{GuiSession, WebDriver};
 use test_harness::{aws_observer, lns_observer, KeychainSession, Publisher};
@@ -167,8 +167,7 @@ fn gui_does_the_whole_job_from_an_empty_data_dir() {
         t.len() == 1 && t[0].contains(EUI)
     });
     pages.look(&app, "devices");
-    nav(&app, "integrations");
-    click(&app, "[data-testid=integration-details]");
+    open_integration_details(&app);
     let piped = wait_texts(&app, "[data-testid=piped-row]", WAIT, |t| t.len() == 1);
     assert!(piped[0].contains("helium/devices/"), "{piped:?}");
     pages.look(&app, "integration-details");

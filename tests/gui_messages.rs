@@ -8,7 +8,7 @@ mod gui;
 
 use base64::Engine;
 use gui::lab::*;
-use gui::{click, nav, select, texts, wait_texts, WAIT};
+use gui::{click, nav, open_integration_details, select, texts, wait_texts, WAIT};
 use serde_json::{json, Value};
 use test_harness::gui::{GuiSession, WebDriver};
 use test_harness::Publisher;
@@ -274,8 +274,7 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     click(&app, "[data-testid=simulate-dialog-x]");
 
     // The integration's page charts its uplinks per second from the history, and its backlog.
-    nav(&app, "integrations");
-    click(&app, "[data-testid=integration-details]");
+    open_integration_details(&app);
     app.wait_for("[data-testid=rate-chart] [data-drawing=drawn]", WAIT);
     app.wait_for("[data-testid=backlog-chart]", WAIT);
     // Drawn, the charts fit the room kept for them while loading: nothing below moved under

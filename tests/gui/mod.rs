@@ -72,3 +72,12 @@ pub fn click(app: &WebDriver, css: &str) {
 pub fn nav(app: &WebDriver, page: &str) {
     click(app, &format!("[data-testid=nav-{page}]"));
 }
+
+/// Opens the (first) integration's details from the Integrations page, once the connections
+/// panel above the list has loaded: its rows push the list down as they arrive, and a click
+/// aimed before that lands beside the button.
+pub fn open_integration_details(app: &WebDriver) {
+    nav(app, "integrations");
+    app.wait_for("[data-testid=connections][data-loaded=true]", WAIT);
+    click(app, "[data-testid=integration-details]");
+}

@@ -353,7 +353,12 @@ export function ConnectionPanel({ health }: { health: CommandState<LiveHealth[]>
   const summary = counted.length > 0 ? `${counted.filter((r) => r.ok).length} of ${counted.length} connected` : null;
 
   return (
-    <section className="panel" aria-labelledby="connections-title" data-testid="connections">
+    <section
+      className="panel"
+      aria-labelledby="connections-title"
+      data-testid="connections"
+      data-loaded={loading ? "false" : "true"}
+    >
       <header className="panel-header">
         <h2 id="connections-title">Connections</h2>
         {summary ? <span className="muted">{summary}</span> : null}
