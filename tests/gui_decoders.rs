@@ -84,6 +84,19 @@ fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
         json!([]),
     );
     pages.look(&app, "decoder-test");
+    // A pasted payload that reads both ways (AAAA): the result says which reading it took.
+    set_input(&app, "[data-testid=decoder-test-payload]", "AAAA");
+    click(&app, "[data-testid=decoder-test-run]");
+    let reading = wait_texts(&app, "[data-testid=decoder-test-reading]", WAIT, |t| t.len() == 1);
+    assert_eq!(
+        reading[0],
+        "Read as hex: 2 bytes. As base64 it would be 3 bytes (00 00 00); paste those as hex to test them."
+    );
+    app.execute(
+        "document.querySelector('[data-testid=decoder-test-result]').scrollIntoView({ block: 'center' })",
+        json!([]),
+    );
+    pages.look(&app, "decoder-test-reading");
 
     // Attached to the device's label: its next uplink carries the decoder's output.
     let label = app.wait_for("[data-testid=decoder-label]", WAIT);

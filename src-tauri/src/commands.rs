@@ -472,9 +472,11 @@ commands! {
     /// a script may take up to its 100 ms budget.
     async fn test_decoder(state, kind: DecoderKind, script: String, payload: String, port: u8) -> DecoderTrial {
         let bytes = decoding::parse_payload(&payload).map_err(|e| IpcError::new("invalid", e))?;
-        tokio::task::spawn_blocking(move || decoding::trial(kind, &script, &bytes, port))
+        let reading = decoding::reading_of(&payload);
+        let trial = tokio::task::spawn_blocking(move || decoding::trial(kind, &script, &bytes, port))
             .await
-            .map_err(|e| IpcError::new("internal", e.to_string()))
+            .map_err(|e| IpcError::new("internal", e.to_string()))?;
+        Ok(DecoderTrial { reading, ..trial })
     }
 
     /// The device's last payloads since the bridge started, newest first.

@@ -315,7 +315,12 @@ logs: Array<string>,
 /**
  * How long the call took (compiling not included).
  */
-micros: number, };
+micros: number, 
+/**
+ * How the pasted payload was read, when it reads both as hex and as base64 (see
+ * [`reading_of`]).
+ */
+reading: string | null, };
 export type RecentPayload = { port: number, 
 /**
  * Base64, as received.

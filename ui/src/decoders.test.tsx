@@ -75,6 +75,7 @@ const trial = (overrides: Partial<DecoderTrial> = {}): DecoderTrial => ({
   error: null,
   logs: [],
   micros: 420,
+  reading: null,
   ...overrides,
 });
 
@@ -372,6 +373,20 @@ describe("Testing a decoder", () => {
     expect(within(result).getByTestId("decoder-output").textContent).toBe('{\n  "first": 1,\n  "ok": true\n}');
     expect(within(result).getByRole("button", { name: "Copy the output" })).toBeInTheDocument();
     expect(within(result).getByTestId("decoder-logs").textContent).toBe("got 4 bytes\nport 2");
+    expect(within(result).queryByTestId("decoder-test-reading")).toBeNull();
+  });
+
+  it("says how a payload that reads both as hex and as base64 was read", async () => {
+    const user = userEvent.setup();
+    const reading =
+      "Read as hex: 2 bytes. As base64 it would be 3 bytes (00 00 00); paste those as hex to test them.";
+    mockCommands({ list_decoders: [decoder()], test_decoder: trial({ reading }) });
+    render(<DecodersPage />);
+    await openEditor(user);
+    await user.type(screen.getByRole("textbox", { name: "Payload" }), "AAAA");
+    await user.click(screen.getByRole("button", { name: "Test" }));
+    const result = await screen.findByRole("region", { name: "Test result" });
+    expect(within(result).getByTestId("decoder-test-reading")).toHaveTextContent(reading);
   });
 
   it("shows a failed trial's error with its line, and marks the line", async () => {

@@ -321,6 +321,11 @@ function TrialResult({ result, onGoToLine }: { result: TrialState; onGoToLine: (
       data-testid="decoder-test-result"
       data-ok={trial.ok}
     >
+      {trial.reading ? (
+        <p className="muted" data-testid="decoder-test-reading">
+          {trial.reading}
+        </p>
+      ) : null}
       {trial.ok ? (
         <>
           <div className="decoder-result-head">
