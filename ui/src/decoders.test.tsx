@@ -474,6 +474,11 @@ describe("Testing a decoder", () => {
     expect(screen.getByRole("textbox", { name: "Payload" })).toHaveValue("01 67 00 f0");
     expect(screen.getByRole("textbox", { name: "Port" })).toHaveValue("5");
     expect(items[0]).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("status")).toHaveTextContent(/^Payload and port filled in from the uplink of .*: press Test\.$/);
+    // Another payload typed: the uplink is no longer what the form holds.
+    await user.type(screen.getByRole("textbox", { name: "Payload" }), " 01");
+    expect(items[0]).toHaveAttribute("aria-pressed", "false");
+    expect(screen.queryByText(/filled in from the uplink/)).toBeNull();
   });
 });
 

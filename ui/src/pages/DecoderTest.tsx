@@ -137,7 +137,7 @@ export function DecoderTest({
           {result.state === "testing" ? "Testing…" : "Test"}
         </button>
       </form>
-      <RecentUplinks labelIds={labelIds} onPick={fill} />
+      <RecentUplinks labelIds={labelIds} onPick={fill} payload={payload} port={port} />
       <TrialResult result={result} onGoToLine={onGoToLine} />
     </div>
   );
@@ -145,8 +145,19 @@ export function DecoderTest({
 
 type Recent = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; list: RecentPayload[] };
 
-/** A device picker (devices carrying the decoder's labels first) and its last uplinks. */
-function RecentUplinks({ labelIds, onPick }: { labelIds: readonly string[]; onPick: (p: RecentPayload) => void }) {
+/** A device picker (devices carrying the decoder's labels first) and its last uplinks. `payload`
+ *  and `port` are the form's: an uplink shows as picked only while the form still holds it. */
+function RecentUplinks({
+  labelIds,
+  onPick,
+  payload,
+  port,
+}: {
+  labelIds: readonly string[];
+  onPick: (p: RecentPayload) => void;
+  payload: string;
+  port: string;
+}) {
   const [devices] = useCommand(listDevices, DEVICES_WATCH);
   const [labels] = useCommand(listLabels, LABELS_WATCH);
   const [deviceId, setDeviceId] = useState("");
@@ -192,6 +203,9 @@ function RecentUplinks({ labelIds, onPick }: { labelIds: readonly string[]; onPi
   }, []);
 
   const device = [...carrying, ...others].find((d) => d.id === deviceId);
+  // Typing another payload or port leaves the picked uplink behind.
+  const filled =
+    picked && payload === (base64ToHex(picked.payload) ?? picked.payload) && port === String(picked.port) ? picked : null;
   const option = (d: Device) => (
     <option key={d.id} value={d.id}>
       {d.name === d.dev_eui || d.dev_eui === "" ? d.name : `${d.name} (${d.dev_eui})`}
@@ -267,7 +281,7 @@ function RecentUplinks({ labelIds, onPick }: { labelIds: readonly string[]; onPi
                 className="decoder-recent-item"
                 data-testid="decoder-recent-item"
                 title={`Received ${formatDateTime(p.reported_at)}`}
-                aria-pressed={picked === p}
+                aria-pressed={filled === p}
                 onClick={() => {
                   setPicked(p);
                   onPick(p);
@@ -282,9 +296,9 @@ function RecentUplinks({ labelIds, onPick }: { labelIds: readonly string[]; onPi
           ))}
         </ul>
       ) : null}
-      {picked ? (
+      {filled ? (
         <p className="muted decoder-recent-note" role="status">
-          Payload and port filled in from the uplink of {formatTime(picked.reported_at)}: press Test.
+          Payload and port filled in from the uplink of {formatTime(filled.reported_at)}: press Test.
         </p>
       ) : null}
     </section>
