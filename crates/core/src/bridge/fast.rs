@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use super::dispatch::Command;
 use super::inbox::Queued;
 use super::Inner;
-use crate::store::{OutboxEntry, PersistRow};
+use crate::store::OutboxEntry;
 use crate::sync::LockExt;
 
 type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -124,39 +124,26 @@ pub(super) fn deliver(inner: &Inner, entry: OutboxEntry) {
 /// holds its inbox so no later uplink of the device gets there first); each one's ticket is
 /// settled once committed. Entries that were already in the outbox are left out.
 pub(super) fn persist(inner: &Arc<Inner>, held: Vec<Queued>) {
-    let held: Vec<(OutboxEntry, super::fast::Ticket)> = held
-        .into_iter()
-        .filter_map(|q| q.ticket.map(|t| (q.entry, t)))
-        .collect();
-    if held.is_empty() {
+    let (entries, tickets): (Vec<OutboxEntry>, Vec<Ticket>) =
+        held.into_iter().filter_map(|q| q.ticket.map(|t| (q.entry, t))).unzip();
+    if entries.is_empty() {
         return;
     }
-    let rows = held
-        .iter()
-        .map(|(e, _)| PersistRow {
-            integration_id: e.integration_id.clone(),
-            device_id: e.device_id.clone(),
-            uuid: e.uuid.clone(),
-            payload: e.payload.clone(),
-        })
-        .collect();
     let inner2 = inner.clone();
     inner.core.writer().persist(
-        rows,
+        entries,
         Box::new(move |r| match r {
-            Ok(seqs) => {
-                let added = seqs.iter().flatten().count() as i64;
-                inner2.outbox_len.fetch_add(added, std::sync::atomic::Ordering::Relaxed);
-                for ((mut entry, ticket), seq) in held.into_iter().zip(seqs) {
-                    if let Some(seq) = seq {
-                        entry.seq = seq;
-                        deliver(&inner2, entry);
-                    }
-                    ticket.settle();
+            Ok(stored) => {
+                inner2
+                    .outbox_len
+                    .fetch_add(stored.len() as i64, std::sync::atomic::Ordering::Relaxed);
+                for entry in stored {
+                    deliver(&inner2, entry);
                 }
+                tickets.into_iter().for_each(Ticket::settle);
             }
             Err(e) => {
-                for (_, ticket) in held {
+                for ticket in tickets {
                     ticket.fail(e.to_string());
                 }
             }

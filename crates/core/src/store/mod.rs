@@ -22,7 +22,7 @@ pub use identities::{RetiredIdentity, StoredIdentity};
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 pub use outbox::{Enqueue, OutboxEntry};
 pub use settings::Settings;
-pub use writer::{Committed, OnCommit, OnPersist, PersistRow, RowEntry, UplinkRows, WriteError, Writer, WriterThreads};
+pub use writer::{Committed, OnCommit, OnPersist, RowEntry, UplinkRows, WriteError, Writer, WriterThreads};
 
 use std::path::Path;
 

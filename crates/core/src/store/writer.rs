@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 
 use super::devices::upsert_device;
 use super::events::insert_event;
-use super::outbox::{enqueue, enqueue_entries, oldest_age_ms, Enqueue};
+use super::outbox::{enqueue, enqueue_entries, oldest_age_ms, Enqueue, OutboxEntry};
 use super::{Store, StoreError};
 use crate::domain::DeviceSeen;
 use crate::events::{Event, KEEP_EVENTS};
@@ -61,22 +61,14 @@ impl From<StoreError> for WriteError {
 /// short: hand the result to a channel.
 pub type OnCommit = Box<dyn FnOnce(Result<Committed, WriteError>) + Send>;
 
-/// Called on the writer thread once entries handed over by a session are in the outbox: each
-/// entry's sequence number (`None` where it was there already), or why they are not.
-pub type OnPersist = Box<dyn FnOnce(Result<Vec<Option<i64>>, WriteError>) + Send>;
-
-/// An outbox entry a session held in memory (see `bridge/fast.rs`) and hands over to the outbox.
-#[derive(Debug, Clone)]
-pub struct PersistRow {
-    pub integration_id: String,
-    pub device_id: String,
-    pub uuid: String,
-    pub payload: String,
-}
+/// Called on the writer thread once entries handed over by a session are in the outbox: those
+/// stored now, with their sequence numbers (one that was there already is left out), or why
+/// they are not.
+pub type OnPersist = Box<dyn FnOnce(Result<Vec<OutboxEntry>, WriteError>) + Send>;
 
 enum Job {
     Uplink(UplinkRows, OnCommit),
-    Persist(Vec<PersistRow>, OnPersist),
+    Persist(Vec<OutboxEntry>, OnPersist),
     /// Sightings wait in `Writer::sightings` (this says there are some).
     Seen,
     Sightings(Sightings),
@@ -162,10 +154,10 @@ impl Writer {
         }
     }
 
-    /// Writes entries a session held in memory into the outbox, in this order and after
-    /// everything handed to the writer before, then calls `done`.
-    pub fn persist(&self, rows: Vec<PersistRow>, done: OnPersist) {
-        if let Err(mpsc::SendError(Job::Persist(_, done))) = self.tx.send(Job::Persist(rows, done)) {
+    /// Writes entries a session held in memory (their `seq` unset) into the outbox, in this
+    /// order and after everything handed to the writer before, then calls `done`.
+    pub fn persist(&self, entries: Vec<OutboxEntry>, done: OnPersist) {
+        if let Err(mpsc::SendError(Job::Persist(_, done))) = self.tx.send(Job::Persist(entries, done)) {
             done(Err(WriteError("the store is closed".into())));
         }
     }
@@ -175,7 +167,7 @@ impl Writer {
     pub fn seen(&self, seen: DeviceSeen) {
         let mut s = crate::sync::LockExt::locked(&*self.sightings);
         let first = s.0.is_empty();
-        s.add_owned(seen);
+        s.add(seen);
         drop(s);
         if first {
             let _ = self.tx.send(Job::Seen);
@@ -271,7 +263,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, sightings: &std::sync::Mutex<S
 /// What each job came to, to report after the commit.
 enum Applied {
     Uplink(OnCommit, Result<Vec<Option<i64>>, WriteError>),
-    Persist(OnPersist, Result<Vec<Option<i64>>, WriteError>),
+    Persist(OnPersist, Result<Vec<OutboxEntry>, WriteError>),
     Event(Event, broadcast::Sender<Event>),
     Barrier(std::sync::mpsc::SyncSender<()>),
     Nothing,
@@ -294,8 +286,8 @@ fn apply(store: &mut Store, jobs: Vec<Job>) {
                     let r = uplink(&tx, &rows).map_err(WriteError::from);
                     Applied::Uplink(done, r)
                 }
-                Job::Persist(rows, done) => {
-                    let r = persist(&tx, &rows).map_err(WriteError::from);
+                Job::Persist(entries, done) => {
+                    let r = persist(&tx, entries).map_err(WriteError::from);
                     Applied::Persist(done, r)
                 }
                 // (`run` gathers these into `Sightings`.)
@@ -367,7 +359,7 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
         for job in &jobs {
             let Job::Uplink(rows, _) = job else { unreachable!() };
             seqs.push(enqueue_entries(&tx, &entries(rows))?);
-            sightings.add(&rows.seen);
+            sightings.add(rows.seen.clone());
         }
         sightings.write(&tx)?;
         let oldest = oldest_age_ms(&tx)?;
@@ -390,20 +382,9 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
 pub(crate) struct Sightings(std::collections::HashMap<String, (DeviceSeen, i64)>);
 
 impl Sightings {
-    fn add(&mut self, seen: &DeviceSeen) {
-        match self.0.get_mut(seen.id.as_str()) {
-            Some((earlier, uplinks)) => {
-                *earlier = merged(earlier, seen);
-                *uplinks += 1;
-            }
-            None => {
-                self.0.insert(seen.id.clone(), (seen.clone(), 1));
-            }
-        }
-    }
-
-    /// Like `add`, taking the sighting (no copies: this runs once per uplink).
-    fn add_owned(&mut self, later: DeviceSeen) {
+    /// A later sighting over what is gathered, the way `upsert_device` updates the row: what
+    /// the later one lacks (AppEUI, DevAddr, application) is kept; the last-seen time only grows.
+    fn add(&mut self, later: DeviceSeen) {
         match self.0.get_mut(later.id.as_str()) {
             Some((earlier, uplinks)) => {
                 let keep = |e: &mut Option<String>, l: Option<String>| {
@@ -431,18 +412,6 @@ impl Sightings {
             upsert_device(tx, &seen, uplinks)?;
         }
         Ok(())
-    }
-}
-
-/// A later sighting over an earlier one, the way `upsert_device` updates the row: what the
-/// later one lacks (AppEUI, DevAddr, application) is kept; the last-seen time only grows.
-fn merged(earlier: &DeviceSeen, later: &DeviceSeen) -> DeviceSeen {
-    DeviceSeen {
-        app_eui: later.app_eui.clone().or_else(|| earlier.app_eui.clone()),
-        devaddr: later.devaddr.clone().or_else(|| earlier.devaddr.clone()),
-        application_id: later.application_id.clone().or_else(|| earlier.application_id.clone()),
-        seen_at_ms: later.seen_at_ms.max(earlier.seen_at_ms),
-        ..later.clone()
     }
 }
 
@@ -481,18 +450,24 @@ fn in_savepoint<T>(tx: &rusqlite::Transaction<'_>, f: impl FnOnce() -> Result<T,
 }
 
 /// Entries handed over by a session, inside a savepoint so a bad one (its integration just
-/// removed) fails alone.
-fn persist(tx: &rusqlite::Transaction<'_>, rows: &[PersistRow]) -> Result<Vec<Option<i64>>, StoreError> {
-    let entries: Vec<Enqueue<'_>> = rows
+/// removed) fails alone; those stored now, numbered.
+fn persist(tx: &rusqlite::Transaction<'_>, entries: Vec<OutboxEntry>) -> Result<Vec<OutboxEntry>, StoreError> {
+    let rows: Vec<Enqueue<'_>> = entries
         .iter()
-        .map(|r| Enqueue {
-            integration_id: &r.integration_id,
-            device_id: &r.device_id,
-            uuid: &r.uuid,
-            payload: &r.payload,
+        .map(|e| Enqueue {
+            integration_id: &e.integration_id,
+            device_id: &e.device_id,
+            uuid: &e.uuid,
+            payload: &e.payload,
         })
         .collect();
-    in_savepoint(tx, || enqueue_entries(tx, &entries))
+    let seqs = in_savepoint(tx, || enqueue_entries(tx, &rows))?;
+    drop(rows);
+    Ok(entries
+        .into_iter()
+        .zip(seqs)
+        .filter_map(|(e, seq)| seq.map(|seq| OutboxEntry { seq, ..e }))
+        .collect())
 }
 
 #[cfg(test)]
