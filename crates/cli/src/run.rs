@@ -11,7 +11,6 @@ use helium_bridge_core::engine::Engine;
 use helium_bridge_core::events::{Event, EventBus};
 use helium_bridge_core::ipc::BridgeStatus;
 use helium_bridge_core::{Core, Store, StoreError};
-use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::{output, runtime, Result};
@@ -23,10 +22,15 @@ const BATCH: usize = 500;
 const SHUTDOWN_WITHIN: Duration = Duration::from_secs(30);
 
 /// SIGINT and SIGTERM, installed before anything slow so neither kills us mid-way.
-struct Stop(Signal, Signal);
+#[cfg(unix)]
+struct Stop(tokio::signal::unix::Signal, tokio::signal::unix::Signal);
 
+#[cfg(unix)]
 impl Stop {
+    const HOW: &'static str = "Ctrl-C or SIGTERM";
+
     fn install() -> Result<Stop> {
+        use tokio::signal::unix::{signal, SignalKind};
         Ok(Stop(signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?))
     }
 
@@ -34,6 +38,32 @@ impl Stop {
         tokio::select! {
             _ = self.0.recv() => "SIGINT",
             _ = self.1.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// Ctrl-C and Ctrl-Break (and the console closing), as a Windows console sends them.
+#[cfg(windows)]
+struct Stop(
+    tokio::signal::windows::CtrlC,
+    tokio::signal::windows::CtrlBreak,
+    tokio::signal::windows::CtrlClose,
+);
+
+#[cfg(windows)]
+impl Stop {
+    const HOW: &'static str = "Ctrl-C";
+
+    fn install() -> Result<Stop> {
+        use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close};
+        Ok(Stop(ctrl_c()?, ctrl_break()?, ctrl_close()?))
+    }
+
+    async fn wait(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.0.recv() => "Ctrl-C",
+            _ = self.1.recv() => "Ctrl-Break",
+            _ = self.2.recv() => "the console closing",
         }
     }
 }
@@ -71,9 +101,9 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64, lns_window: u16)
         socket::serve(Control::new(core, engine.clone()), dir, control_stopped)
             .map_err(|e| format!("cannot open the control socket in {}: {e}", dir.display()))?;
         note!(
-            "bridge running in {}: {sources} source(s), {integrations} active integration(s); \
-             stop with Ctrl-C or SIGTERM",
-            dir.display()
+            "bridge running in {}: {sources} source(s), {integrations} active integration(s); stop with {}",
+            dir.display(),
+            Stop::HOW
         );
         if sources == 0 {
             note!("warning: no sources: nothing will arrive; add one with `helium-aws-bridge source add`");

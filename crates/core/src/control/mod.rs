@@ -5,6 +5,7 @@
 //! watching is told what changed.
 
 mod decoders;
+pub mod endpoint;
 mod labels;
 mod payload;
 pub mod socket;

@@ -1,12 +1,13 @@
 //! The control socket: the process that owns a data directory (the desktop app or `run`)
 //! serves its [`Control`] on `control.sock` in that directory, readable and writable by its
-//! user only, so the CLI can change a running bridge instead of being refused.
+//! user only (on Windows, on a named pipe that `control.pipe` names: see `endpoint.rs`), so
+//! the CLI can change a running bridge instead of being refused.
 //!
 //! One JSON request per line; one JSON answer per line: `{"ok": <Reply>}` or
 //! `{"err": <ControlError>}`. Secrets travel only towards the server and are never answered.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +15,8 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
+use super::endpoint::{self, endpoint_file};
 use super::{Control, ControlError, Reply, Request};
-
-pub const SOCKET_FILE: &str = "control.sock";
 
 /// The largest request accepted (a source's or integration's settings are a few KB).
 const MAX_REQUEST: u64 = 1 << 20;
@@ -31,22 +31,9 @@ enum Answer {
     Err(ControlError),
 }
 
-pub fn socket_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(SOCKET_FILE)
-}
-
-/// Serves `control` on the data directory's socket until `stop` turns true. The caller holds
-/// the data directory's lock, so a socket file already there is a dead process's and goes.
-#[cfg(unix)]
+/// Serves `control` on the data directory's endpoint until `stop` turns true.
 pub fn serve(control: Arc<Control>, data_dir: &Path, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = socket_path(data_dir);
-    match std::fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let listener = tokio::net::UnixListener::bind(&path)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    let mut listener = endpoint::listen(data_dir)?;
     tokio::spawn(async move {
         loop {
             let conn = tokio::select! {
@@ -54,7 +41,7 @@ pub fn serve(control: Arc<Control>, data_dir: &Path, mut stop: watch::Receiver<b
                 conn = listener.accept() => conn,
             };
             match conn {
-                Ok((stream, _)) => {
+                Ok(stream) => {
                     tokio::spawn(serve_one(control.clone(), stream));
                 }
                 Err(e) => {
@@ -65,15 +52,13 @@ pub fn serve(control: Arc<Control>, data_dir: &Path, mut stop: watch::Receiver<b
                 }
             }
         }
-        let _ = std::fs::remove_file(&path);
     });
     Ok(())
 }
 
-#[cfg(unix)]
-async fn serve_one(control: Arc<Control>, stream: tokio::net::UnixStream) {
+async fn serve_one(control: Arc<Control>, stream: endpoint::Connection) {
     use tokio::io::AsyncReadExt;
-    let (read, mut write) = stream.into_split();
+    let (read, mut write) = tokio::io::split(stream);
     let mut read = tokio::io::BufReader::new(read.take(MAX_REQUEST + 1));
     let mut line = Vec::new();
     loop {
@@ -112,14 +97,14 @@ async fn serve_one(control: Arc<Control>, stream: tokio::net::UnixStream) {
 
 /// A connection to the control socket of the process that owns a data directory.
 pub struct Client {
-    stream: BufReader<std::os::unix::net::UnixStream>,
+    stream: BufReader<endpoint::ClientStream>,
 }
 
 impl Client {
     /// Connects to the data directory's socket; an error says why in the user's words.
     pub fn connect(data_dir: &Path) -> Result<Client, ControlError> {
-        let path = socket_path(data_dir);
-        let stream = std::os::unix::net::UnixStream::connect(&path).map_err(|e| ControlError {
+        let path = endpoint_file(data_dir);
+        let stream = endpoint::connect(data_dir, ANSWER_WITHIN).map_err(|e| ControlError {
             code: "unavailable".into(),
             message: format!(
                 "another Helium AWS Bridge process (the desktop app or `run`) holds {}, and its control \
@@ -128,9 +113,6 @@ impl Client {
             ),
             detail: Some(format!("{}: {e}", path.display())),
         })?;
-        stream
-            .set_read_timeout(Some(ANSWER_WITHIN))
-            .map_err(|e| ControlError::new("unavailable", e.to_string()))?;
         Ok(Client {
             stream: BufReader::new(stream),
         })
