@@ -13,7 +13,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 app_pkgs=(build-essential pkg-config curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev dbus gnome-keyring)
-test_pkgs=(mosquitto dbus-x11 xvfb xauth webkit2gtk-driver keyutils python3-venv openssl)
+test_pkgs=(mosquitto dbus-x11 xvfb xauth webkit2gtk-driver keyutils python3-venv openssl
+  gcc-mingw-w64-x86-64 nasm wine64)
 pkgs=("${app_pkgs[@]}")
 [ $want_tests = 1 ] && pkgs+=("${test_pkgs[@]}")
 
@@ -52,6 +53,13 @@ if [ "$(cat "$venv/.req-sum" 2>/dev/null)" != "$req_sum" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/harness/requirements.txt
   echo "$req_sum" > "$venv/.req-sum"
+fi
+
+# The Windows build is cross-compiled and its tests run under Wine (scripts/test-windows.sh).
+if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu; then
+  command -v rustup >/dev/null || die "the Windows tests need rustup to add the x86_64-pc-windows-gnu target"
+  say "Adding the Rust target x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu
 fi
 
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"

@@ -288,7 +288,7 @@ mod tests {
     /// `UPDATE_BINDINGS=1` to rewrite it.
     #[test]
     fn generated_typescript_bindings_are_up_to_date() {
-        let path = test_harness::repo_root().join(super::BINDINGS_PATH);
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(super::BINDINGS_PATH);
         let want = super::typescript_bindings();
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
             std::fs::write(&path, &want).unwrap();

@@ -7,7 +7,9 @@ use uuid::Uuid;
 use super::*;
 
 fn fixture(rel: &str) -> Vec<u8> {
-    let path = test_harness::repo_root().join("tests/fixtures").join(rel);
+    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join("tests/fixtures")
+        .join(rel);
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use super::socket::{serve, socket_path, Client};
+use super::endpoint::{self, endpoint_file};
+use super::socket::{serve, Client};
 use super::*;
 
 fn opened() -> (tempfile::TempDir, Arc<Control>) {
@@ -17,9 +18,15 @@ async fn changes_over_the_socket_are_made_and_announced() {
     let mut changed = control.subscribe();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     serve(control.clone(), dir.path(), stopped).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(socket_path(dir.path())).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600, "the socket is its user's only");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(endpoint_file(dir.path()))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the socket is its user's only");
+    }
 
     let path = dir.path().to_path_buf();
     let replies = tokio::task::spawn_blocking(move || {
@@ -58,7 +65,7 @@ async fn changes_over_the_socket_are_made_and_announced() {
     let path = dir.path().to_path_buf();
     let answers = tokio::task::spawn_blocking(move || {
         use std::io::{BufRead, BufReader, Write};
-        let mut s = std::os::unix::net::UnixStream::connect(socket_path(&path)).unwrap();
+        let mut s = endpoint::connect(&path, Duration::from_secs(30)).unwrap();
         s.write_all(b"{\"op\":\"label_explode\"}\n{\"op\":\"label_remove\",\"label\":\"fleet\"}\n")
             .unwrap();
         let mut r = BufReader::new(s);
@@ -80,8 +87,11 @@ async fn changes_over_the_socket_are_made_and_announced() {
 
     let _ = stop.send(true);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while socket_path(dir.path()).exists() {
-        assert!(std::time::Instant::now() < deadline, "the socket file was not removed");
+    while endpoint_file(dir.path()).exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the endpoint's file was not removed"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -99,6 +109,7 @@ fn secret(s: &str) -> Option<Secret> {
     Some(Secret(Zeroizing::new(s.into())))
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_source_keeps_replaces_or_drops_its_secret_as_its_settings_need() {
     let keychain = test_harness::KeychainSession::start();
