@@ -89,6 +89,24 @@ describe("Connections panel", () => {
     expect(screen.queryByTestId("connections-empty")).not.toBeInTheDocument();
   });
 
+  it("shows its rows all at once, when both the sources and the integrations have answered", async () => {
+    let answer: (h: IntegrationHealth[]) => void = () => {};
+    const pending = new Promise<IntegrationHealth[]>((resolve) => (answer = resolve));
+    mockCommands({ connection_states: [conn({})], integration_health: () => pending });
+    render(<App />);
+    await waitFor(() => expect(callsOf("connection_states").length).toBeGreaterThan(0));
+    // The sources have answered, the integrations not yet: no row that the next answer would
+    // push down (with the list below it) under the user's pointer.
+    await act(async () => {});
+    expect(screen.queryAllByTestId("connection-state")).toHaveLength(0);
+    expect(screen.getByText("Checking connections…")).toBeInTheDocument();
+    expect(screen.getByTestId("connections")).toHaveAttribute("data-loaded", "false");
+    await act(async () => answer([health({})]));
+    await waitFor(() => expect(screen.getAllByTestId("connection-state")).toHaveLength(2));
+    expect(screen.queryByText("Checking connections…")).not.toBeInTheDocument();
+    expect(screen.getByTestId("connections")).toHaveAttribute("data-loaded", "true");
+  });
+
   it("points to the Sources page when there is nothing to show", async () => {
     mockCommands({});
     render(<App />);

@@ -342,11 +342,15 @@ function ConnectionRow({ row }: { row: Row }) {
  */
 export function ConnectionPanel({ health }: { health: CommandState<LiveHealth[]> }) {
   const sources = usePolling(connectionStates, STATUS_POLL_MS);
-  const rows: Row[] = [
-    ...(sources.status === "ready" ? sources.data.filter((c) => c.side === "source").map(sourceRow) : []),
-    ...(health.status === "ready" ? health.data.map(integrationRow) : []),
-  ];
   const loading = sources.status === "loading" || health.status === "loading";
+  // Rows appear once both polls have answered, all at once: growing twice, the panel pushed the
+  // list below it down under the user's pointer.
+  const rows: Row[] = loading
+    ? []
+    : [
+        ...(sources.status === "ready" ? sources.data.filter((c) => c.side === "source").map(sourceRow) : []),
+        ...(health.status === "ready" ? health.data.map(integrationRow) : []),
+      ];
   const error = sources.status === "error" ? sources.error : health.status === "error" ? health.error : null;
   // Turned-off and idle integrations need no connection: they are not counted as missing one.
   const counted = rows.filter((r) => r.state !== "inactive" && r.state !== "idle");
@@ -363,7 +367,7 @@ export function ConnectionPanel({ health }: { health: CommandState<LiveHealth[]>
         <h2 id="connections-title">Connections</h2>
         {summary ? <span className="muted">{summary}</span> : null}
       </header>
-      {loading && rows.length === 0 && !error ? <p className="panel-note muted">Checking connections…</p> : null}
+      {loading && !error ? <p className="panel-note muted">Checking connections…</p> : null}
       {error ? (
         <p className="panel-note text-danger" data-testid="connections-error">
           {error.message}

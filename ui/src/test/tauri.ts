@@ -46,7 +46,8 @@ import type { MockChannel } from "./channel";
 /** What the Rust side rejects with; tests name the message, and the code and detail when they matter. */
 type Rejection = Pick<IpcError, "message"> & Partial<IpcError>;
 type Answer<T> = T | { reject: Rejection };
-type Mock<T> = Answer<T> | ((args: Record<string, unknown>) => Answer<T>);
+/** A function may answer later (a promise), to hold a command's answer back. */
+type Mock<T> = Answer<T> | ((args: Record<string, unknown>) => Answer<T> | Promise<T>);
 
 /** What each mocked command resolves to. */
 export type CommandMocks = {
