@@ -67,7 +67,10 @@ fn walk_the_wizard(app: &WebDriver, pages: &mut Pages, lab: &Lab) {
     });
     click(app, "[data-testid=wizard-new-label]");
     set_input(app, "[data-testid=wizard-new-label-name]", "farm");
-    pages.look(app, "wizard");
+    // The wizard is one long form: a picture per part, each from its first step.
+    pages.look_at(app, "wizard-keys", Some("[data-testid=integration-wizard]"));
+    pages.look_at(app, "wizard-uplinks", Some(".wizard-steps > .wizard-step:nth-child(3)"));
+    pages.look_at(app, "wizard-labels", Some("[data-testid=wizard-labels-step]"));
     click(app, "[data-testid=wizard-submit]:not([disabled])");
     let summary = wait_texts(app, "[data-testid=wizard-label-summary]", WAIT, |t| t.len() == 1);
     assert!(summary[0].contains("farm"), "{summary:?}");

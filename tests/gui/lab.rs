@@ -74,6 +74,22 @@ impl Lab {
 pub struct Pages {
     pub axe: String,
     pub violations: Vec<String>,
+    /// Pictures taken that `docs/screenshots` has no copy of (checked as the test ends).
+    undocumented: Vec<String>,
+}
+
+/// Every picture the GUI tests take is in the docs (a refresh once lost the wizard's): when a
+/// test ends, any of its pictures missing from `docs/screenshots` fails it, with how to refresh.
+impl Drop for Pages {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && !self.undocumented.is_empty() {
+            panic!(
+                "docs/screenshots has no copy of {}: refresh them as the README says \
+                 (HELIUM_TEST_ARTIFACTS=$PWD/docs/screenshots scripts/test.sh -E 'binary(…)') and look at them",
+                self.undocumented.join(", ")
+            );
+        }
+    }
 }
 
 impl Pages {
@@ -83,17 +99,41 @@ impl Pages {
             axe: std::fs::read_to_string(&axe)
                 .unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup.sh)", axe.display())),
             violations: Vec::new(),
+            undocumented: Vec::new(),
         }
     }
 
     /// Checks the page with axe-core and photographs it at both window sizes.
     pub fn look(&mut self, app: &WebDriver, name: &str) {
+        self.look_at(app, name, None);
+    }
+
+    /// Like `look`, with the element `css` scrolled to the top of the view at each size (a
+    /// long page's part, such as a wizard's step).
+    pub fn look_at(&mut self, app: &WebDriver, name: &str, css: Option<&str>) {
         for v in app.accessibility_violations(&self.axe) {
             self.violations.push(format!("{name}: {v}"));
         }
         for (w, h) in [(1024, 700), (1280, 800)] {
             app.set_window_size(w, h);
-            let shot = app.screenshot(&format!("{name}-{w}x{h}"));
+            if let Some(css) = css {
+                let found = app.execute(
+                    "const e = document.querySelector(arguments[0]);
+                     if (e) e.scrollIntoView({block: 'start'});
+                     return e !== null",
+                    serde_json::json!([css]),
+                );
+                assert_eq!(found, serde_json::json!(true), "{name}: no {css} to scroll to");
+            }
+            let file = format!("{name}-{w}x{h}");
+            let shot = app.screenshot(&file);
+            if !test_harness::repo_root()
+                .join("docs/screenshots")
+                .join(format!("{file}.png"))
+                .exists()
+            {
+                self.undocumented.push(file);
+            }
             assert!(
                 std::fs::metadata(&shot).unwrap().len() > 10_000,
                 "{name}: a blank window"
