@@ -149,9 +149,32 @@ pub fn endpoint(e: &crate::domain::EndpointOverride) -> Result<(), Invalid> {
         pem_certificates("CA file", ca)?;
     }
     if let Some(url) = &e.api_url {
-        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-        if !rest.is_some_and(|r| !r.is_empty() && !r.contains([' ', '?', '#'])) {
-            return invalid("AWS API URL", format!("{url:?} is not an http:// or https:// URL"));
+        api_url(url)?;
+    }
+    Ok(())
+}
+
+/// An AWS API URL: http(s)://host[:port][/path], the port (when given) from 1 to 65535.
+fn api_url(url: &str) -> Result<(), Invalid> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let Some(rest) = rest.filter(|r| !r.is_empty() && !r.contains([' ', '?', '#'])) else {
+        return invalid("AWS API URL", format!("{url:?} is not an http:// or https:// URL"));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    // The port follows the last ':' unless that is inside an IPv6 address's brackets.
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h, Some(p)),
+        _ => (authority, None),
+    };
+    if host.is_empty() || host.contains('@') {
+        return invalid("AWS API URL", format!("{url:?} has no host (or has a user name in it)"));
+    }
+    if let Some(p) = port {
+        if !p.parse::<u16>().is_ok_and(|p| p > 0) {
+            return invalid(
+                "AWS API URL",
+                format!("{url:?} has port {p:?}; a port is from 1 to 65535"),
+            );
         }
     }
     Ok(())

@@ -305,6 +305,18 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
              host name or an IPv4 address",
         ),
         (
+            add(&["--api-url", "http://127.0.0.1:70000"]),
+            "error: invalid AWS API URL: \"http://127.0.0.1:70000\" has port \"70000\"; a port is from 1 to 65535",
+        ),
+        (
+            add(&["--api-url", "https://:443/"]),
+            "error: invalid AWS API URL: \"https://:443/\" has no host (or has a user name in it)",
+        ),
+        (
+            add(&["--api-url", "ftp://example.com"]),
+            "error: invalid AWS API URL: \"ftp://example.com\" is not an http:// or https:// URL",
+        ),
+        (
             add(&["--ca-file", "/nonexistent/ca.pem"]),
             "error: invalid CA file: /nonexistent/ca.pem does not exist or is not a file",
         ),
