@@ -433,14 +433,28 @@ fn remove(access: &Access, id_or_name: &str, cleanup_aws: bool, keep_aws: bool) 
             }
         }
         Some(report) => {
-            for what in &report.removed {
-                out!("removed in AWS: {what}");
+            // One heading per outcome, as the app's report reads ("cleaned up" also covers the
+            // secret in the keychain, which is not in AWS).
+            if !report.removed.is_empty() {
+                out!("cleaned up:");
+                for what in &report.removed {
+                    out!("  {what}");
+                }
             }
-            for (what, why) in &report.kept {
-                out!("left in AWS: {what}: {why}");
+            if !report.kept.is_empty() {
+                out!("left in AWS on purpose:");
+                for (what, why) in &report.kept {
+                    out!("  {what}: {why}");
+                }
             }
-            for (what, why) in &report.failed {
-                out!("not removed: {what}: {why}");
+            if !report.failed.is_empty() {
+                out!("could not remove:");
+                for (what, why) in &report.failed {
+                    out!("  {what}: {why}");
+                }
+            }
+            if report.removed.is_empty() && report.kept.is_empty() && report.failed.is_empty() {
+                out!("there was nothing in AWS to clean up");
             }
         }
     }
