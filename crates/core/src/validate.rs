@@ -154,6 +154,11 @@ pub fn endpoint(e: &crate::domain::EndpointOverride) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A TCP port as written in a URL: 1 to 65535.
+fn port_number(p: &str) -> Option<u16> {
+    p.parse::<u16>().ok().filter(|p| *p > 0)
+}
+
 /// An AWS API URL: http(s)://host[:port][/path], the port (when given) from 1 to 65535.
 fn api_url(url: &str) -> Result<(), Invalid> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
@@ -170,7 +175,7 @@ fn api_url(url: &str) -> Result<(), Invalid> {
         return invalid("AWS API URL", format!("{url:?} has no host (or has a user name in it)"));
     }
     if let Some(p) = port {
-        if !p.parse::<u16>().is_ok_and(|p| p > 0) {
+        if port_number(p).is_none() {
             return invalid(
                 "AWS API URL",
                 format!("{url:?} has port {p:?}; a port is from 1 to 65535"),
@@ -230,13 +235,7 @@ pub fn mqtt_url(url: &str) -> Result<(bool, String, u16), Invalid> {
         return Err(bad("has a path or query after the host, which MQTT does not use"));
     }
     let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse::<u16>()
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| bad("has a bad port"))?,
-        ),
+        Some((h, p)) => (h, port_number(p).ok_or_else(|| bad("has a bad port"))?),
         None => (rest, if tls { 8883 } else { 1883 }),
     };
     if host.is_empty() || host.contains(['/', ' ', '@']) {
