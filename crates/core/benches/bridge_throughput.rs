@@ -2,7 +2,9 @@
 //! per-device AWS IoT session over TLS), against a raw relay (subscribe → publish on one TLS
 //! client-certificate connection per device, QoS 1) run in the same process on brokers of the
 //! same configuration. The LNS broker is a stock mosquitto (1000 queued messages per client,
-//! then dropped), as users run it. Prints figures and ratios; it asserts nothing.
+//! then dropped), as users run it. Prints figures and ratios; it asserts nothing. Beside each
+//! side's CPU per uplink (this process: the publisher, the observer and the side under test) it
+//! prints its brokers': on a machine this bench saturates, throughput follows the sum.
 //!
 //!     cargo bench -p helium-bridge-core --bench bridge_throughput
 //!
@@ -52,6 +54,8 @@ struct Figures {
     lost: usize,
     duplicates: usize,
     cpu_us_per_uplink: f64,
+    /// The side's two brokers' CPU time (user + system) per uplink.
+    broker_us_per_uplink: f64,
 }
 
 fn tls(o: &mut MqttOptions, ca: &TestCa, id: &ClientIdentity) {
@@ -90,6 +94,21 @@ fn cpu_time() -> Duration {
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+/// The CPU time (user + system) of the processes `pids`, from `/proc` (10 ms steps).
+fn processes_cpu(pids: &[u32]) -> Duration {
+    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|stat| {
+            // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split(' ').collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .map(|ticks| Duration::from_millis(ticks * 1000 / tick))
+        .sum()
 }
 
 /// Subscribes to everything on the AWS broker and records, per uuid, how long after sending it
@@ -159,6 +178,7 @@ async fn settle() {
 async fn run_phase(
     fcnt_base: usize,
     helium: &Mosquitto,
+    brokers: &[u32],
     rx: &mut tokio::sync::mpsc::UnboundedReceiver<Duration>,
     tally: &Shared,
     devices: &[String],
@@ -184,6 +204,7 @@ async fn run_phase(
     }
     settle().await;
     let cpu0 = cpu_time();
+    let brokers0 = processes_cpu(brokers);
     let start = Instant::now();
     for i in 0..n {
         if let Some(r) = rate {
@@ -216,6 +237,7 @@ async fn run_phase(
     }
     let elapsed = last_arrival - start;
     let cpu = cpu_time() - cpu0;
+    let brokers_cpu = processes_cpu(brokers).saturating_sub(brokers0);
     // Late duplicates still count.
     tokio::time::sleep(Duration::from_secs(1)).await;
     lat.sort();
@@ -234,6 +256,7 @@ async fn run_phase(
         lost: t.pending.len(),
         duplicates: t.duplicates,
         cpu_us_per_uplink: cpu.as_secs_f64() * 1e6 / n as f64,
+        broker_us_per_uplink: brokers_cpu.as_secs_f64() * 1e6 / n as f64,
     }
 }
 
@@ -373,13 +396,14 @@ fn ms(d: Duration) -> f64 {
 
 fn print(name: &str, f: &Figures) {
     println!(
-        "  {name:<10} {:>8.0} uplinks/s  p50 {:>7.2} ms  p99 {:>7.2} ms  lost {:>5}  duplicated {:>4}  CPU {:>6.1} µs/uplink",
+        "  {name:<10} {:>8.0} uplinks/s  p50 {:>7.2} ms  p99 {:>7.2} ms  lost {:>5}  duplicated {:>4}  CPU {:>6.1} µs/uplink (brokers {:>5.1})",
         f.per_sec,
         ms(f.p50),
         ms(f.p99),
         f.lost,
         f.duplicates,
-        f.cpu_us_per_uplink
+        f.cpu_us_per_uplink,
+        f.broker_us_per_uplink
     );
 }
 
@@ -404,7 +428,7 @@ struct Side {
     helium: Mosquitto,
     rx: tokio::sync::mpsc::UnboundedReceiver<Duration>,
     tally: Shared,
-    _aws: Mosquitto,
+    aws: Mosquitto,
     bridge: Option<(Bridge, Arc<Core>)>,
     /// The frame counter the next phase starts from.
     fcnt: usize,
@@ -428,7 +452,7 @@ async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::P
         helium,
         rx,
         tally,
-        _aws: aws,
+        aws,
         bridge,
         fcnt: 0,
         broker_lines: 0,
@@ -445,7 +469,18 @@ impl Side {
         // Each device's frame counter goes on from this side's previous phase without a gap
         // (a gap is uplinks lost upstream, and the bridge would warn about each).
         self.fcnt += n.div_ceil(devices.len());
-        let f = run_phase(fcnt_base, &self.helium, &mut self.rx, &self.tally, devices, n, rate).await;
+        let brokers: Vec<u32> = [self.helium.pid(), self.aws.pid()].into_iter().flatten().collect();
+        let f = run_phase(
+            fcnt_base,
+            &self.helium,
+            &brokers,
+            &mut self.rx,
+            &self.tally,
+            devices,
+            n,
+            rate,
+        )
+        .await;
         if self.bridge.is_some() {
             // When the LNS broker dropped the bridge's connection (what its queue for the bridge
             // could not hold meanwhile is lost), what it said.
@@ -554,12 +589,14 @@ async fn main() {
             .fold((f64::MAX, 0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
         let cpu_relay = median(rounds_seen.iter().map(|(r, _)| r.cpu_us_per_uplink).collect());
         let cpu_bridge = median(rounds_seen.iter().map(|(_, b)| b.cpu_us_per_uplink).collect());
+        let brokers_relay = median(rounds_seen.iter().map(|(r, _)| r.broker_us_per_uplink).collect());
+        let brokers_bridge = median(rounds_seen.iter().map(|(_, b)| b.broker_us_per_uplink).collect());
         let lost: usize = rounds_seen.iter().map(|(_, b)| b.lost).sum();
         let duplicated: usize = rounds_seen.iter().map(|(_, b)| b.duplicates).sum();
         let relay_lost: usize = rounds_seen.iter().map(|(r, _)| r.lost).sum();
         println!(
             "  ratio bridge/raw, median of {rounds}: throughput {ratio:.2}x (min {lo:.2}, max {hi:.2}); CPU {cpu_bridge:.1} vs \
-             {cpu_relay:.1} µs/uplink; lost {lost} (relay {relay_lost}), duplicated {duplicated} in all rounds"
+             {cpu_relay:.1} µs/uplink (their brokers {brokers_bridge:.1} vs {brokers_relay:.1}); lost {lost} (relay {relay_lost}), duplicated {duplicated} in all rounds"
         );
     }
 
