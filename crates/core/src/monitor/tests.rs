@@ -567,3 +567,16 @@ fn an_echo_that_comes_before_its_uplinks_message_marks_it_once_the_message_is_re
     monitor.flush();
     assert_eq!(marks(&monitor), [Some(at), None]);
 }
+
+#[test]
+fn a_source_event_is_kept_as_it_came_and_bytes_that_are_not_utf8_become_replacement_characters() {
+    let up = |raw: &[u8]| Message::new("uplink", Direction::Up, "info", "").with_source_event(raw);
+    assert_eq!(
+        up("{\"name\":\"café\"}".as_bytes()).source_event.as_deref(),
+        Some("{\"name\":\"café\"}")
+    );
+    assert_eq!(
+        up(b"{\"name\":\"caf\xe9\"}").source_event.as_deref(),
+        Some("{\"name\":\"caf\u{fffd}\"}")
+    );
+}
