@@ -120,8 +120,8 @@ commands! {
         Ok(state.bridge.status())
     }
 
-    sync fn connection_states(state) -> Vec<ConnectionState> {
-        state.bridge.connection_states()
+    sync fn source_states(state) -> Vec<ConnectionState> {
+        state.bridge.source_states()
     }
 
     async fn set_integration_active(state, id: String, active: bool) -> () {

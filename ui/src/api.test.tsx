@@ -7,7 +7,7 @@ import {
   provisionNow,
   removeIntegration,
   updateIntegration,
-  connectionStates,
+  sourceStates,
   listDevices,
   listIntegrations,
   listLabels,
@@ -74,12 +74,12 @@ describe("api", () => {
 
   it("passes the bridge commands' arguments by name", async () => {
     vi.mocked(invoke).mockResolvedValue([]);
-    await connectionStates();
+    await sourceStates();
     await recentEvents(500);
     vi.mocked(invoke).mockResolvedValue(null);
     await setIntegrationActive("int-1", false);
     expect(vi.mocked(invoke).mock.calls).toEqual([
-      ["connection_states"],
+      ["source_states"],
       ["recent_events", { limit: 500 }],
       ["set_integration_active", { id: "int-1", active: false }],
     ]);

@@ -14,7 +14,7 @@ export const listDevices = (): Promise<Array<Device>> => call("list_devices");
 
 export const bridgeStatus = (): Promise<BridgeStatus> => call("bridge_status");
 
-export const connectionStates = (): Promise<Array<ConnectionState>> => call("connection_states");
+export const sourceStates = (): Promise<Array<ConnectionState>> => call("source_states");
 
 export const setIntegrationActive = (id: string, active: boolean): Promise<null> => call("set_integration_active", { id, active });
 

@@ -57,12 +57,9 @@ const sessions = (connected: number, failing: number) => [
 describe("Connections panel", () => {
   it("sums up each source and each integration in one row, without a row per device session", async () => {
     mockCommands({
-      connection_states: [
-        conn({}),
-        // Per-device AWS sessions: summed up in the integration's row, listed on its details page.
-        conn({ side: "integration", id: "i1/d1", name: "Farm sensors / dev-1", connected: true, detail: "connected" }),
-        conn({ side: "integration", id: "i1/d2", name: "Farm sensors / dev-2", connected: true, detail: "connected" }),
-      ],
+      // Sources only: per-device AWS sessions are summed up in the integration's health (and
+      // listed on its details page).
+      source_states: [conn({})],
       integration_health: [
         health({ sessions_connected: 3, sessions: sessions(3, 2), sessions_failing: 2, state: "failing", last_error: "TLS handshake failed" }),
         health({ id: "int-2", name: "Water meters", state: "connected", sessions_connected: 1, sessions: sessions(1, 0) }),
@@ -92,9 +89,9 @@ describe("Connections panel", () => {
   it("shows its rows all at once, when both the sources and the integrations have answered", async () => {
     let answer: (h: IntegrationHealth[]) => void = () => {};
     const pending = new Promise<IntegrationHealth[]>((resolve) => (answer = resolve));
-    mockCommands({ connection_states: [conn({})], integration_health: () => pending });
+    mockCommands({ source_states: [conn({})], integration_health: () => pending });
     render(<App />);
-    await waitFor(() => expect(callsOf("connection_states").length).toBeGreaterThan(0));
+    await waitFor(() => expect(callsOf("source_states").length).toBeGreaterThan(0));
     // The sources have answered, the integrations not yet: no row that the next answer would
     // push down (with the list below it) under the user's pointer.
     await act(async () => {});
@@ -120,7 +117,7 @@ describe("Connections panel", () => {
     mockCommands({});
     render(<App />);
     expect(await screen.findByTestId("connections-empty")).toHaveTextContent("No connections yet");
-    mockCommands({ connection_states: [conn({})] });
+    mockCommands({ source_states: [conn({})] });
     await act(async () => {
       await vi.advanceTimersByTimeAsync(2000);
     });
@@ -131,7 +128,7 @@ describe("Connections panel", () => {
   it("shows why the bridge is not running", async () => {
     mockCommands({
       bridge_status: { state: "failed", error: "the bridge could not start: database error" },
-      connection_states: { reject: { message: "the bridge could not start: database error" } },
+      source_states: { reject: { message: "the bridge could not start: database error" } },
     });
     render(<App />);
     expect(await screen.findByTestId("connections-error")).toHaveTextContent("database error");

@@ -117,7 +117,7 @@ describe("Sources page states", () => {
     expect(screen.getByTestId("add-source")).toBeInTheDocument();
   });
 
-  it("badges each source from connection_states", async () => {
+  it("badges each source from source_states", async () => {
     mockCommands({
       list_sources: [
         chirpstack(),
@@ -125,7 +125,7 @@ describe("Sources page states", () => {
         legacy(),
         chirpstack({ id: "src-4", name: "Paused one", paused: true }),
       ],
-      connection_states: [
+      source_states: [
         conn("src-1", true, "connected"),
         conn("src-2", false, "address already in use (os error 98)"),
         { ...conn("src-1", false, "not a source"), side: "integration" },

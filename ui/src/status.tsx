@@ -1,7 +1,7 @@
 // The bridge's live status: integration health (badge, backlog, uplinks/s), the sidebar indicator
 // and the connections summary. All of it polls.
 import { useState } from "react";
-import { bridgeStatus, connectionStates, integrationHealth } from "./api";
+import { bridgeStatus, sourceStates, integrationHealth } from "./api";
 import type { BridgeStatus, ConnectionState, IntegrationHealth, SessionState } from "./bindings";
 import { formatCount } from "./format";
 import { usePolling, type CommandState } from "./useCommand";
@@ -341,14 +341,14 @@ function ConnectionRow({ row }: { row: Row }) {
  * few hundred of them would push everything else off the screen.
  */
 export function ConnectionPanel({ health }: { health: CommandState<LiveHealth[]> }) {
-  const sources = usePolling(connectionStates, STATUS_POLL_MS);
+  const sources = usePolling(sourceStates, STATUS_POLL_MS);
   const loading = sources.status === "loading" || health.status === "loading";
   // Rows appear once both polls have answered, all at once: growing twice, the panel pushed the
   // list below it down under the user's pointer.
   const rows: Row[] = loading
     ? []
     : [
-        ...(sources.status === "ready" ? sources.data.filter((c) => c.side === "source").map(sourceRow) : []),
+        ...(sources.status === "ready" ? sources.data.map(sourceRow) : []),
         ...(health.status === "ready" ? health.data.map(integrationRow) : []),
       ];
   const error = sources.status === "error" ? sources.error : health.status === "error" ? health.error : null;

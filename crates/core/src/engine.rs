@@ -137,9 +137,10 @@ impl Engine {
         )
     }
 
-    /// The bridge's connections; none while it starts, an error when it could not start.
-    pub fn connection_states(&self) -> Result<Vec<ConnectionState>, IpcError> {
-        match self.with(|b| b.connection_states()) {
+    /// The sources' connections (each device's session is on its integration's page); none
+    /// while the bridge starts, an error when it could not start.
+    pub fn source_states(&self) -> Result<Vec<ConnectionState>, IpcError> {
+        match self.with(|b| b.source_states()) {
             Some(states) => Ok(states),
             None if matches!(self.status(), BridgeStatus::Failed { .. }) => Err(self.not_running()),
             None => Ok(Vec::new()),
@@ -304,7 +305,7 @@ mod tests {
         let core = open_core(dir.path());
         let host = Engine::new(true);
         assert_eq!(host.status(), BridgeStatus::Starting);
-        assert_eq!(host.connection_states().unwrap(), vec![]);
+        assert_eq!(host.source_states().unwrap(), vec![]);
 
         // A subscriber that comes while the bridge starts gets the bus once it runs.
         let waiting = {
@@ -316,7 +317,7 @@ mod tests {
         let mut rx = waiting.await.unwrap().unwrap();
 
         // No sources: no connections.
-        assert_eq!(host.connection_states().unwrap(), vec![]);
+        assert_eq!(host.source_states().unwrap(), vec![]);
 
         host.shutdown(Duration::from_secs(10)).await;
         assert_eq!(host.status(), BridgeStatus::Stopped);
@@ -360,7 +361,7 @@ mod tests {
             error.contains("could not start") && error.contains("the test's database"),
             "{error}"
         );
-        assert_eq!(host.connection_states().unwrap_err().message, error);
+        assert_eq!(host.source_states().unwrap_err().message, error);
         assert_eq!(host.subscribe().await.unwrap_err().message, error);
 
         // Changes still reach the store through the control plane.

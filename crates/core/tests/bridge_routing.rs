@@ -192,5 +192,9 @@ async fn two_integrations_on_one_endpoint_share_the_session_without_disconnects(
         vec!["A", "B"],
         "both integrations show the device connected: {states:?}"
     );
+    // What the app polls: the sources only, however many device sessions there are.
+    let sources: Vec<_> = states.iter().filter(|s| s.side == "source").cloned().collect();
+    assert!(!sources.is_empty(), "{states:?}");
+    assert_eq!(bridge.source_states(), sources);
     bridge.shutdown().await;
 }

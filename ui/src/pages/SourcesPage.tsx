@@ -1,7 +1,7 @@
 // Sources: where uplinks come from (ChirpStack v4 MQTT, an HTTP webhook, legacy Helium MQTT). Each
 // row shows the bridge's live state of the source and can edit, pause, test or remove it.
 import { useEffect, useRef, useState } from "react";
-import { connectionStates, listSources, removeSource, setSourcePaused } from "../api";
+import { sourceStates, listSources, removeSource, setSourcePaused } from "../api";
 import type { Source, SourceConfig, SourceRemoved } from "../bindings";
 import { ConfirmDialog, EmptyState, ErrorState, Loading, PageHeader, SmallButton } from "../components";
 import { SourceIcon } from "../icons";
@@ -230,7 +230,7 @@ type View = { kind: "list" } | { kind: "add" } | { kind: "edit"; source: Source 
 
 export function SourcesPage() {
   const [state, reload] = useCommand(listSources, WATCH);
-  const states = usePolling(connectionStates, STATUS_POLL_MS);
+  const states = usePolling(sourceStates, STATUS_POLL_MS);
   const [view, setView] = useState<View>({ kind: "list" });
   const [removing, setRemoving] = useState<Source | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);

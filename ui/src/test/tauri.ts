@@ -57,7 +57,7 @@ export type CommandMocks = {
   list_devices?: Mock<Device[]>;
   remove_device?: Mock<Device>;
   bridge_status?: Mock<BridgeStatus>;
-  connection_states?: Mock<ConnectionState[]>;
+  source_states?: Mock<ConnectionState[]>;
   set_integration_active?: Mock<null>;
   recent_events?: Mock<Event[]>;
   subscribe_events?: Mock<null>;
@@ -123,7 +123,7 @@ export function mockCommands(mocks: CommandMocks): void {
     list_labels: [],
     list_devices: [],
     bridge_status: { state: "running" },
-    connection_states: [],
+    source_states: [],
     set_integration_active: null,
     recent_events: [],
     subscribe_events: null,

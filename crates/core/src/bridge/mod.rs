@@ -235,6 +235,11 @@ impl Bridge {
         self.inner.status.all()
     }
 
+    /// The sources' connection states (no device sessions).
+    pub fn source_states(&self) -> Vec<ConnectionState> {
+        self.inner.status.sources()
+    }
+
     /// Sends a downlink from the app (`{"payload_raw", "port", "confirmed"}`) down the same
     /// path as one from AWS; the error says why it was refused.
     /// The device's last payloads since the bridge started, newest first.

@@ -67,7 +67,17 @@ impl Status {
 
     /// Every connection's state, sources first, by name.
     pub fn all(&self) -> Vec<ConnectionState> {
-        let mut v: Vec<_> = self.states.locked().values().cloned().collect();
+        self.matching(|_| true)
+    }
+
+    /// The sources' connection states, by name: what the app polls, without the thousands of
+    /// device sessions a fleet has.
+    pub fn sources(&self) -> Vec<ConnectionState> {
+        self.matching(|s| s.side == "source")
+    }
+
+    fn matching(&self, keep: impl Fn(&ConnectionState) -> bool) -> Vec<ConnectionState> {
+        let mut v: Vec<_> = self.states.locked().values().filter(|s| keep(s)).cloned().collect();
         v.sort_by(|a, b| (&a.side, &a.name).cmp(&(&b.side, &b.name)));
         v
     }
