@@ -346,18 +346,6 @@ fn purge_jemalloc() -> i32 {
     }
 }
 
-#[cfg(all(test, unix))]
-mod allocator_tests {
-    /// The purge names jemalloc's all-arenas index right: a wrong name is an error (ENOENT),
-    /// which the history thread would never see.
-    #[test]
-    fn jemalloc_purges_every_arena() {
-        let kept: Vec<Vec<u8>> = (0..1000).map(|i| vec![i as u8; 2000]).collect();
-        drop(kept);
-        assert_eq!(super::purge_jemalloc(), 0);
-    }
-}
-
 fn prune(history: &mut History, r: Retention) {
     let age = i64::from(r.days) * 86_400_000;
     let bytes = i64::from(r.max_mb) * 1024 * 1024;
