@@ -148,21 +148,14 @@ fn name(pid: u32) -> String {
         .to_string()
 }
 
-/// CPU time (user + system, clock ticks) of the tree's processes whose name starts with `prefix`.
-fn cpu_ticks(root: u32, prefix: &str) -> u64 {
+/// CPU time (user + system) of the tree's processes whose name starts with `prefix`.
+fn cpu_time(root: u32, prefix: &str) -> Duration {
     tree(root)
         .into_iter()
         .filter(|p| name(*p).starts_with(prefix))
-        .filter_map(|p| {
-            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-            let rest = stat.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
-            // After the name: state(0) ppid(1) … utime(11) stime(12).
-            Some(rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?)
-        })
+        .filter_map(test_harness::cpu_time)
         .sum()
 }
-
-const TICKS_PER_SEC: f64 = 100.0;
 
 /// Sends `rate` uplinks a second (in 10 ms slices) for `seconds`, numbering them from `*sent`;
 /// returns the highest PSS seen (sampled every 5 s) and how long it took.
@@ -201,9 +194,9 @@ fn phase(app: &test_harness::gui::WebDriver, app_pid: u32, work: impl FnOnce() -
         "window.__heliumFrameProbe.start(); window.__heliumLiveBatches = 0;",
         json!([]),
     );
-    let (web0, app0) = (cpu_ticks(app_pid, "WebKitWeb"), cpu_ticks(app_pid, "helium-aws"));
+    let (web0, app0) = (cpu_time(app_pid, "WebKitWeb"), cpu_time(app_pid, "helium-aws"));
     let (peak, seconds) = work();
-    let (web1, app1) = (cpu_ticks(app_pid, "WebKitWeb"), cpu_ticks(app_pid, "helium-aws"));
+    let (web1, app1) = (cpu_time(app_pid, "WebKitWeb"), cpu_time(app_pid, "helium-aws"));
     let frames = app.execute("return window.__heliumFrameProbe.read()", json!([]));
     let batches = app
         .execute("return window.__heliumLiveBatches", json!([]))
@@ -214,8 +207,8 @@ fn phase(app: &test_harness::gui::WebDriver, app_pid: u32, work: impl FnOnce() -
         seconds,
         frames,
         batches: batches / seconds,
-        web_cpu: (web1 - web0) as f64 / TICKS_PER_SEC / seconds * 100.0,
-        app_cpu: (app1 - app0) as f64 / TICKS_PER_SEC / seconds * 100.0,
+        web_cpu: web1.saturating_sub(web0).as_secs_f64() / seconds * 100.0,
+        app_cpu: app1.saturating_sub(app0).as_secs_f64() / seconds * 100.0,
         peak,
     }
 }

@@ -96,19 +96,9 @@ fn cpu_time() -> Duration {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
-/// The CPU time (user + system) of the processes `pids`, from `/proc` (10 ms steps).
+/// The CPU time (user + system) of the processes `pids` (10 ms steps).
 fn processes_cpu(pids: &[u32]) -> Duration {
-    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    pids.iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
-        .filter_map(|stat| {
-            // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
-            let rest = &stat[stat.rfind(')')? + 2..];
-            let f: Vec<&str> = rest.split(' ').collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .map(|ticks| Duration::from_millis(ticks * 1000 / tick))
-        .sum()
+    pids.iter().filter_map(|&pid| test_harness::cpu_time(pid)).sum()
 }
 
 /// Subscribes to everything on the AWS broker and records, per uuid, how long after sending it

@@ -15,7 +15,7 @@ pub use keychain::KeychainSession;
 pub use mosquitto::Mosquitto;
 pub use moto::Moto;
 pub use pki::{ClientIdentity, TestCa};
-pub use process::{free_port, Server};
+pub use process::{cpu_time, free_port, Server};
 
 use std::path::PathBuf;
 
