@@ -172,11 +172,24 @@ macro_rules! commands {
             ),*])
         }
     };
+    // A `sync` command's body runs on a blocking thread, not on the main thread where Tauri runs
+    // a plain `fn` command: the main thread also runs the window, and these bodies take the
+    // store's lock, which a busy bridge can hold for a while.
     (@one sync [$($doc:literal)*] $name:ident ($state:ident $(, $arg:ident : $aty:ty)*) -> $ret:ty $body:block) => {
         $(#[doc = $doc])*
         #[tauri::command(rename_all = "snake_case")]
         #[allow(unused_variables)]
-        pub fn $name($state: tauri::State<'_, $crate::AppState> $(, $arg: $aty)*) -> Result<$ret, IpcError> $body
+        pub async fn $name(app: tauri::AppHandle $(, $arg: $aty)*) -> Result<$ret, IpcError> {
+            tauri::async_runtime::spawn_blocking(move || -> Result<$ret, IpcError> {
+                let $state = tauri::Manager::state::<$crate::AppState>(&app);
+                // (Bound, so the body's temporaries end before `state` does.)
+                #[allow(clippy::let_and_return)]
+                let out = $body;
+                out
+            })
+            .await
+            .map_err(|e| IpcError::new("internal", e.to_string()))?
+        }
     };
     (@one async [$($doc:literal)*] $name:ident ($state:ident $(, $arg:ident : $aty:ty)*) -> $ret:ty $body:block) => {
         $(#[doc = $doc])*
