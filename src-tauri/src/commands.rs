@@ -50,9 +50,10 @@ async fn change(state: &State<'_, AppState>, req: Request) -> Result<Reply, IpcE
     Ok(control.handle(req).await?)
 }
 
-/// Runs a history query off the async runtime's threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, helium_bridge_core::StoreError> + Send + 'static,
+/// Runs `f` on a blocking thread: off the async runtime's threads, and off the main thread (a
+/// `sync` command of the table, a history query).
+async fn blocking<T: Send + 'static, E: Into<IpcError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, IpcError> {
     tokio::task::spawn_blocking(f)
         .await
@@ -347,7 +348,7 @@ commands! {
         .await
         .map_err(|e| IpcError::new("internal", e.to_string()))?;
         let Some(path) = path else { return Ok(None) };
-        blocking(move || {
+        blocking(move || -> Result<_, helium_bridge_core::StoreError> {
             let file = std::fs::File::create(&path).map_err(|e| {
                 helium_bridge_core::StoreError::Conflict(format!("cannot write {}: {e}", path.display()))
             })?;

@@ -180,7 +180,7 @@ macro_rules! commands {
         #[tauri::command(rename_all = "snake_case")]
         #[allow(unused_variables)]
         pub async fn $name(app: tauri::AppHandle $(, $arg: $aty)*) -> Result<$ret, IpcError> {
-            tauri::async_runtime::spawn_blocking(move || -> Result<$ret, IpcError> {
+            $crate::commands::blocking(move || -> Result<$ret, IpcError> {
                 let $state = tauri::Manager::state::<$crate::AppState>(&app);
                 // (Bound, so the body's temporaries end before `state` does.)
                 #[allow(clippy::let_and_return)]
@@ -188,7 +188,6 @@ macro_rules! commands {
                 out
             })
             .await
-            .map_err(|e| IpcError::new("internal", e.to_string()))?
         }
     };
     (@one async [$($doc:literal)*] $name:ident ($state:ident $(, $arg:ident : $aty:ty)*) -> $ret:ty $body:block) => {
