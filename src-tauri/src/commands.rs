@@ -334,8 +334,8 @@ commands! {
         };
         let app = state.app.get().ok_or_else(|| IpcError::new("unavailable", "the window is not ready"))?;
         let dialog = app.dialog().clone();
-        let path = tokio::task::spawn_blocking(move || {
-            helium_bridge_core::test_hooks::export_path().or_else(|| {
+        let path = blocking(move || {
+            Ok::<_, IpcError>(helium_bridge_core::test_hooks::export_path().or_else(|| {
                 dialog
                     .file()
                     .set_title("Export messages")
@@ -343,10 +343,9 @@ commands! {
                     .add_filter(extension.to_uppercase(), &[extension])
                     .blocking_save_file()
                     .and_then(|p| p.into_path().ok())
-            })
+            }))
         })
-        .await
-        .map_err(|e| IpcError::new("internal", e.to_string()))?;
+        .await?;
         let Some(path) = path else { return Ok(None) };
         blocking(move || -> Result<_, helium_bridge_core::StoreError> {
             let file = std::fs::File::create(&path).map_err(|e| {
@@ -474,9 +473,7 @@ commands! {
     async fn test_decoder(state, kind: DecoderKind, script: String, payload: String, port: u8) -> DecoderTrial {
         let bytes = decoding::parse_payload(&payload).map_err(|e| IpcError::new("invalid", e))?;
         let reading = decoding::reading_of(&payload);
-        let trial = tokio::task::spawn_blocking(move || decoding::trial(kind, &script, &bytes, port))
-            .await
-            .map_err(|e| IpcError::new("internal", e.to_string()))?;
+        let trial = blocking(move || Ok::<_, IpcError>(decoding::trial(kind, &script, &bytes, port))).await?;
         Ok(DecoderTrial { reading, ..trial })
     }
 
