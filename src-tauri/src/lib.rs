@@ -112,6 +112,7 @@ pub fn run() {
         .on_window_event(shell::on_window_event)
         .setup(move |app| {
             let _ = app.state::<AppState>().app.set(app.handle().clone());
+            shell::tune_webview(app.handle());
             if let Some(e) = &app.state::<AppState>().info.startup_error {
                 log::error!("{e}");
             }

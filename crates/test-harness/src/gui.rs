@@ -256,6 +256,19 @@ impl WebDriver {
              requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
             json!([]),
         );
+        // Drawn without accelerated compositing (the app's setting), WebKit answers a
+        // screenshot only after its next paint, and a still page never paints: a pixel that
+        // changes every frame for a second keeps paints coming while the request is served.
+        self.execute(
+            "const dot = document.createElement('div');\
+             dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;opacity:0.01';\
+             document.body.appendChild(dot);\
+             const until = performance.now() + 1000;\
+             const tick = (t) => { dot.style.opacity = dot.style.opacity === '0.01' ? '0.02' : '0.01';\
+               if (t < until) requestAnimationFrame(tick); else dot.remove(); };\
+             requestAnimationFrame(tick);",
+            json!([]),
+        );
         let v = request("GET", &format!("{}/screenshot", self.url), None).expect("screenshot");
         let png = base64::engine::general_purpose::STANDARD
             .decode(v.as_str().expect("base64 png"))
