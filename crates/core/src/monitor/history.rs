@@ -129,7 +129,13 @@ pub struct HistoryPage {
 /// A connection to the history file.
 pub struct History {
     pub(super) conn: Connection,
+    /// The page cache's size now, KiB (see [`History::fit_cache`]).
+    cache_kib: i64,
 }
+
+/// The writer's page cache, KiB: never less than SQLite's default, never more than this.
+const CACHE_MIN_KIB: i64 = 2048;
+const CACHE_MAX_KIB: i64 = 16384;
 
 fn like(s: &str) -> String {
     let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -143,12 +149,10 @@ impl History {
         // 16 KB pages (new files; an existing file keeps its size): a message with its JSON and
         // source event (~2.5 KB) took a 4 KB page of its own, and writing the history cost
         // nearly twice what it does now (`cargo bench --bench history`).
-        // A 16 MB page cache (SQLite's default is 2 MB): a batch of messages at a thousand or
-        // more a second is bigger than 2 MB, and SQLite then wrote pages to the WAL while the
-        // transaction ran, and again at its commit (`release_cache` gives it back when quiet).
+        // The page cache grows with the batches (`fit_cache`), up to 16 MB.
         conn.execute_batch(
             "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16384;",
+             PRAGMA busy_timeout = 5000; PRAGMA cache_size = -2048;",
         )?;
         conn.execute_batch(SCHEMA)?;
         // Histories kept before uplinks could be seen on AWS.
@@ -160,7 +164,37 @@ impl History {
         if !has_seen {
             conn.execute_batch("ALTER TABLE messages ADD COLUMN seen_ms INTEGER")?;
         }
-        Ok(History { conn })
+        Ok(History {
+            conn,
+            cache_kib: CACHE_MIN_KIB,
+        })
+    }
+
+    /// Sizes the page cache for `batch`: twice its bytes, in steps of 2, 4, 8 and 16 MB. A batch
+    /// bigger than the cache (thousands of messages a second) made SQLite write pages to the
+    /// WAL while the transaction ran and again at its commit, nearly twice the work; a cache
+    /// always at 16 MB held 16 MB even at a few hundred messages a second, where a batch is a
+    /// few hundred KB (the viewer bench's peak). Grows at once, shrinks a step per batch.
+    fn fit_cache(&mut self, batch: &[Arc<Message>]) -> Result<()> {
+        let bytes: usize = batch
+            .iter()
+            .map(|m| {
+                m.row.text.len() + m.json.as_deref().map_or(0, str::len) + m.source_event.as_deref().map_or(0, str::len)
+            })
+            .sum();
+        let wanted = ((bytes as u64) * 2 / 1024)
+            .next_power_of_two()
+            .clamp(CACHE_MIN_KIB as u64, CACHE_MAX_KIB as u64) as i64;
+        let size = if wanted > self.cache_kib {
+            wanted
+        } else if wanted < self.cache_kib {
+            self.cache_kib / 2
+        } else {
+            return Ok(());
+        };
+        self.conn.execute_batch(&format!("PRAGMA cache_size = -{size}"))?;
+        self.cache_kib = size;
+        Ok(())
     }
 
     /// Gives the memory of the page cache back (it fills again as the next writes need it).
@@ -223,7 +257,10 @@ impl History {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16384;")?;
-        Ok(History { conn })
+        Ok(History {
+            conn,
+            cache_kib: CACHE_MAX_KIB,
+        })
     }
 
     pub fn last_id(&self) -> Result<i64> {
@@ -234,6 +271,7 @@ impl History {
 
     /// Writes `batch` in one transaction; `known` remembers the devices already named.
     pub fn insert(&mut self, batch: &[Arc<Message>], known: &mut std::collections::HashSet<String>) -> Result<()> {
+        self.fit_cache(batch)?;
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(

@@ -172,6 +172,40 @@ fn retention_drops_what_is_too_old_then_the_oldest_beyond_the_size() {
 }
 
 #[test]
+fn the_writers_page_cache_grows_with_big_batches_and_shrinks_by_halves_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(&dir.path().join(HISTORY_FILE)).unwrap();
+    let cache_kib = |h: &History| -> i64 {
+        -h.conn
+            .query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    assert_eq!(cache_kib(&h), 2048, "SQLite's default to start with");
+    let mut next_id = 0;
+    let mut batch = |n: usize, body: &str| -> Vec<Arc<Message>> {
+        (0..n)
+            .map(|_| {
+                next_id += 1;
+                let mut m = uplink("alpha", 1_000 + next_id, body);
+                m.row.id = next_id;
+                Arc::new(m)
+            })
+            .collect()
+    };
+    // ~5 MB of messages: a cache twice that, the 16 MB step.
+    let big = batch(2_500, &"x".repeat(2_000));
+    h.insert(&big, &mut Default::default()).unwrap();
+    assert_eq!(cache_kib(&h), 16_384);
+    // Small batches (a few hundred messages a second): back down a step per batch.
+    for step in [8_192, 4_096, 2_048, 2_048] {
+        let small = batch(10, "{}");
+        h.insert(&small, &mut Default::default()).unwrap();
+        assert_eq!(cache_kib(&h), step);
+    }
+    assert_eq!(h.count().unwrap(), 2_540, "every message written whatever the cache");
+}
+
+#[test]
 fn exports_write_the_filtered_set_as_csv_and_ndjson() {
     let (_dir, monitor) = monitor();
     monitor.record(uplink("alpha", 1, r#"{"a":"comma, and \"quotes\""}"#));
