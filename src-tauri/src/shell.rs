@@ -29,8 +29,8 @@ pub fn show_main(app: &AppHandle) {
 /// How WebKitGTK draws and caches, for an app that is one page of lists and forms:
 /// - no accelerated compositing: without a GPU (Xvfb, many VMs) it renders through Mesa's
 ///   software GL, and with it the Messages page under 1,000 uplinks/s took 64 % of a core in
-///   the web process, with frames over 50 ms; drawn without it, 23 % and none, and the web
-///   process idles at 121 MB instead of 213 (the viewer bench). Nothing here needs a GPU: no
+///   the web process, with 23 frames over 50 ms in 30 s; drawn without it, 24 % and none, and
+///   the web process idles at 130 MB instead of 213 (the viewer bench). Nothing here needs a GPU: no
 ///   3D transforms, WebGL or video;
 /// - the document-viewer cache model: no back/forward page cache and a small memory cache, as
 ///   there is one page, loaded once from the app itself.
