@@ -549,10 +549,13 @@ async fn main() {
         let mut bridged = side(&ca, &devices, Some(&tmp.path().join(format!("t{k}")))).await;
         let mut rounds_seen = Vec::new();
         for round in 0..rounds {
+            if round == 0 {
+                // Marks a profiler can wait for, to record one side only.
+                eprintln!("relay phase starts");
+            }
             let r = relay.phase(&devices, burst, None).await;
             print("raw relay", &r);
             if round == 0 {
-                // A mark a profiler can wait for, to record the bridge only.
                 eprintln!("bridge phase starts");
             }
             let b = bridged.phase(&devices, burst, None).await;
