@@ -13,6 +13,7 @@ mod settings;
 mod sources;
 #[cfg(test)]
 pub(crate) mod tests;
+mod wal;
 mod writer;
 
 pub use decoders::MAX_SCRIPT;

@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 use super::devices::upsert_device;
 use super::events::insert_event;
 use super::outbox::{enqueue, enqueue_entries, oldest_age_ms, Enqueue, OutboxEntry};
+use super::wal::{self, WalLimits, WalSize};
 use super::{Store, StoreError};
 use crate::domain::DeviceSeen;
 use crate::events::{Event, KEEP_EVENTS};
@@ -97,37 +98,28 @@ impl WriterThreads {
     }
 }
 
-/// How often the WAL is checkpointed into the database file, off the commit path.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
-
 impl Writer {
     /// Starts the writer on its own connection to the database, and a checkpointer on another:
-    /// a checkpoint (which syncs files) never stalls a commit, so sources wait for none.
+    /// a checkpoint (which syncs files) never stalls a commit, so sources wait for none — but
+    /// for the rare one that starts the WAL over (`wal.rs`).
     pub fn start(store: Store, checkpointer: Store) -> (Writer, WriterThreads) {
+        Self::start_with(store, checkpointer, WalLimits::default())
+    }
+
+    pub(super) fn start_with(store: Store, checkpointer: Store, limits: WalLimits) -> (Writer, WriterThreads) {
         let (tx, rx) = mpsc::channel();
         // The writer never checkpoints itself.
         let _ = store.conn.pragma_update(None, "wal_autocheckpoint", 0);
         let sightings = std::sync::Arc::new(std::sync::Mutex::new(Sightings::default()));
         let gathered = sightings.clone();
+        let (stop, checkpoints) = wal::start_checkpoints(checkpointer, limits.every);
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(store, rx, &gathered))
-            .expect("the store writer thread starts");
-        let (stop, stopped) = mpsc::channel::<()>();
-        let checkpoints = std::thread::Builder::new()
-            .name("store-checkpoint".into())
             .spawn(move || {
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    // PASSIVE: copies what it can without waiting for (or blocking) the writer.
-                    let r = checkpointer
-                        .conn
-                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                    if let Err(e) = r {
-                        crate::warn(format_args!("warning: a WAL checkpoint failed: {e}"));
-                    }
-                }
+                let wal = WalSize::follow(&store, limits);
+                run(store, rx, &gathered, wal)
             })
-            .expect("the checkpoint thread starts");
+            .expect("the store writer thread starts");
         (
             Writer {
                 tx,
@@ -201,7 +193,7 @@ impl Writer {
 /// by a crash; the uplinks themselves are not).
 const SIGHTINGS_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
-fn run(mut store: Store, rx: mpsc::Receiver<Job>, sightings: &std::sync::Mutex<Sightings>) {
+fn run(mut store: Store, rx: mpsc::Receiver<Job>, sightings: &std::sync::Mutex<Sightings>, mut wal: WalSize) {
     let gathered = || std::mem::take(&mut *crate::sync::LockExt::locked(sightings));
     let mut since: Option<std::time::Instant> = None;
     loop {
@@ -257,6 +249,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, sightings: &std::sync::Mutex<S
         if !rest.is_empty() {
             apply(&mut store, rest);
         }
+        wal.check(&store);
     }
 }
 
