@@ -4,7 +4,11 @@
 //! batches from the page's counter; CPU from /proc.
 //!
 //! `npm --prefix ui run build && cargo bench -p helium-aws-bridge-desktop --features bench-baseline --bench viewer`
-//! (`BENCH_RATE` uplinks/s, default 1000; `BENCH_SECONDS`, default 60).
+//! (`BENCH_RATE` uplinks/s, default 1000; `BENCH_SECONDS`, default 60; `BENCH_DEVICES`, default 20).
+//!
+//! The uplinks come from a fleet, each device at most 100/s: AWS takes no more per connection,
+//! and one device at 1,000/s filled the outbox with 900 uplinks a second (200 MB in a minute),
+//! so the figures were the backlog's as much as the viewer's.
 
 #[path = "../../tests/gui/mod.rs"]
 mod gui;
@@ -13,7 +17,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use gui::lab::{open_seeded, send_uplink, Lab, Seeded};
+use gui::lab::{fleet, open_seeded_fleet, send_uplink_of, Lab, Seeded};
 use gui::{nav, WAIT};
 use serde_json::json;
 
@@ -157,9 +161,17 @@ fn cpu_time(root: u32, prefix: &str) -> Duration {
         .sum()
 }
 
-/// Sends `rate` uplinks a second (in 10 ms slices) for `seconds`, numbering them from `*sent`;
-/// returns the highest PSS seen (sampled every 5 s) and how long it took.
-fn load(lns: &test_harness::Publisher, rate: u64, seconds: u64, sent: &mut u64, app_pid: u32) -> (f64, f64) {
+/// Sends `rate` uplinks a second (in 10 ms slices) for `seconds`, from each of `devices` in
+/// turn, numbering them from `*sent`; returns the highest PSS seen (sampled every 5 s) and how
+/// long it took.
+fn load(
+    lns: &test_harness::Publisher,
+    devices: &[String],
+    rate: u64,
+    seconds: u64,
+    sent: &mut u64,
+    app_pid: u32,
+) -> (f64, f64) {
     let started = Instant::now();
     let first = *sent;
     let mut peak: f64 = 0.0;
@@ -167,8 +179,9 @@ fn load(lns: &test_harness::Publisher, rate: u64, seconds: u64, sent: &mut u64, 
     while started.elapsed() < Duration::from_secs(seconds) {
         let due = first + (started.elapsed().as_secs_f64() * rate as f64) as u64;
         while *sent < due {
+            let eui = &devices[*sent as usize % devices.len()];
             *sent += 1;
-            send_uplink(lns, *sent as u32 + 1);
+            send_uplink_of(lns, eui, (*sent / devices.len() as u64) as u32 + 1);
         }
         if Instant::now() >= next_sample {
             peak = peak.max(pss_mb(app_pid));
@@ -245,6 +258,7 @@ fn main() {
     }
     let rate = env_u64("BENCH_RATE", 1000);
     let seconds = env_u64("BENCH_SECONDS", 60);
+    let devices = env_u64("BENCH_DEVICES", 20).max(1) as usize;
     let lab = Lab::start();
     let mut gui = lab.gui();
 
@@ -259,7 +273,8 @@ fn main() {
     let hello_mappings = pss_by_mapping(hello_pid);
     drop(hello);
 
-    let Seeded { app, lns, .. } = open_seeded(&lab, &mut gui);
+    let Seeded { app, lns, .. } = open_seeded_fleet(&lab, &mut gui, devices);
+    let devices = fleet(devices);
     let app_pid = find(Path::new(env!("CARGO_BIN_EXE_helium-aws-bridge-desktop")));
     nav(&app, "integrations");
     std::thread::sleep(Duration::from_secs(10));
@@ -270,15 +285,21 @@ fn main() {
     let idle_web_mappings = web_mappings(app_pid);
     let mut sent = 0u64;
     // The same load with another page open: what the bridge costs without the viewer.
-    let elsewhere = phase(&app, app_pid, || load(&lns, rate, seconds, &mut sent, app_pid));
+    let elsewhere = phase(&app, app_pid, || {
+        load(&lns, &devices, rate, seconds, &mut sent, app_pid)
+    });
 
     nav(&app, "monitor");
     app.wait_for("[data-testid=message-row]", WAIT);
-    let viewer = phase(&app, app_pid, || load(&lns, rate, seconds, &mut sent, app_pid));
+    let viewer = phase(&app, app_pid, || {
+        load(&lns, &devices, rate, seconds, &mut sent, app_pid)
+    });
     let loaded_processes = pss_by_process(app_pid);
     // Paused, the page still receives every batch but shows none: what the stream itself costs.
     gui::click(&app, "[data-testid=messages-pause]");
-    let paused = phase(&app, app_pid, || load(&lns, rate, seconds.min(20), &mut sent, app_pid));
+    let paused = phase(&app, app_pid, || {
+        load(&lns, &devices, rate, seconds.min(20), &mut sent, app_pid)
+    });
     gui::click(&app, "[data-testid=messages-pause]");
     let peak = viewer.peak;
 
@@ -288,7 +309,10 @@ fn main() {
     let after_mappings = pss_by_mapping(app_pid);
     let after_web_mappings = web_mappings(app_pid);
 
-    println!("P4/P5: the Messages page under {rate} uplinks/s for {seconds} s (release, Xvfb 1280×800); PSS of the app and its WebKit processes");
+    println!(
+        "P4/P5: the Messages page under {rate} uplinks/s from {} devices for {seconds} s (release, Xvfb 1280×800); PSS of the app and its WebKit processes",
+        devices.len()
+    );
     println!("  hello-world Tauri app   {baseline:7.1} MB");
     println!(
         "  app idle                {idle:7.1} MB  ratio {:.2}x (target ≤ 1.2x)",

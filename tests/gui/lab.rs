@@ -149,12 +149,25 @@ pub fn trimmed(texts: &[String]) -> Vec<&str> {
 
 /// Publishes uplink number `fcnt` of the device and returns its deduplication id.
 pub fn send_uplink(lns: &Publisher, fcnt: u32) -> String {
+    send_uplink_of(lns, EUI, fcnt)
+}
+
+/// Publishes uplink number `fcnt` of the device `eui` (one of [`fleet`]'s) and returns its
+/// deduplication id.
+pub fn send_uplink_of(lns: &Publisher, eui: &str, fcnt: u32) -> String {
     let id = uuid::Uuid::new_v4().to_string();
     lns.publish(
-        &format!("application/{APP}/device/{EUI}/event/up"),
-        uplink(EUI, APP, fcnt, &id),
+        &format!("application/{APP}/device/{eui}/event/up"),
+        uplink(eui, APP, fcnt, &id),
     );
     id
+}
+
+/// The DevEUIs of a fleet of `n` devices, the seeded one first.
+pub fn fleet(n: usize) -> Vec<String> {
+    std::iter::once(EUI.to_string())
+        .chain((1..n).map(|i| format!("{:016X}", 0xF1EE_7000_0000_0000u64 + i as u64)))
+        .collect()
 }
 
 /// The next message AWS receives.
@@ -179,6 +192,11 @@ pub fn wait_uplinks(lab: &Lab, n: i64) {
 /// an integration on the TLS broker with certificates made by hand, and the label `farm` on it
 /// and on the device.
 pub fn seed(lab: &Lab) {
+    seed_fleet(lab, 1)
+}
+
+/// [`seed`], with `devices` devices (see [`fleet`]) labelled `farm`, each with its certificate.
+pub fn seed_fleet(lab: &Lab, devices: usize) {
     use helium_bridge_core::domain::{EndpointOverride, IntegrationKind, NewIntegration, SourceConfig};
     let core = helium_bridge_core::Core::open(&lab.data()).unwrap();
     let store = core.store();
@@ -195,10 +213,13 @@ pub fn seed(lab: &Lab) {
         .unwrap();
     let certs = lab.tmp.path().join("certs");
     std::fs::create_dir_all(&certs).unwrap();
-    let device = helium_bridge_core::codec::device_id_for_dev_eui(EUI);
-    let id = lab.ca.client_identity(&device);
-    std::fs::write(certs.join(format!("{device}.cert.pem")), id.cert_pem).unwrap();
-    std::fs::write(certs.join(format!("{device}.key.pem")), id.key_pem).unwrap();
+    let euis = fleet(devices);
+    for eui in &euis {
+        let device = helium_bridge_core::codec::device_id_for_dev_eui(eui);
+        let id = lab.ca.client_identity(&device);
+        std::fs::write(certs.join(format!("{device}.cert.pem")), id.cert_pem).unwrap();
+        std::fs::write(certs.join(format!("{device}.key.pem")), id.key_pem).unwrap();
+    }
     let integration = store
         .create_integration(&NewIntegration {
             kind: IntegrationKind::AwsIotCore,
@@ -217,7 +238,9 @@ pub fn seed(lab: &Lab) {
         .unwrap();
     let label = store.create_label("farm").unwrap();
     store.attach_label_to_integration(&label.id, &integration.id).unwrap();
-    store.attach_label_to_device_ref(&label.id, EUI).unwrap();
+    for eui in &euis {
+        store.attach_label_to_device_ref(&label.id, eui).unwrap();
+    }
 }
 
 /// The app on a data directory [`seed`]ed for the job, and the clients a test talks through.
@@ -232,7 +255,12 @@ pub struct Seeded {
 /// source is subscribed (its state on the Sources page, not an event that may have passed):
 /// an uplink published after this reaches the bridge.
 pub fn open_seeded(lab: &Lab, gui: &mut GuiSession) -> Seeded {
-    seed(lab);
+    open_seeded_fleet(lab, gui, 1)
+}
+
+/// [`open_seeded`] with a fleet of `devices` (see [`seed_fleet`]).
+pub fn open_seeded_fleet(lab: &Lab, gui: &mut GuiSession, devices: usize) -> Seeded {
+    seed_fleet(lab, devices);
     let app = super::launch(gui, &lab.data());
     app.set_window_size(1280, 800);
     let aws = test_harness::aws_observer(&lab.ca, lab.aws.port, "helium/uplinks");
