@@ -31,6 +31,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::validate::Invalid;
 
+/// How long a connection waits for a lock another holds.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
@@ -64,7 +67,7 @@ impl Store {
     }
 
     fn init(mut conn: Connection) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL keeps readers (UI) and the writer (bridge) out of each other's way; NORMAL sync
         // is durable across process crashes, which is what the outbox needs.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -145,7 +148,7 @@ impl Store {
         }
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         let store = Store { conn };
         let version = store.schema_version()?;
         if version > migrations::LATEST {

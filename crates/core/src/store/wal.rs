@@ -38,8 +38,6 @@ impl Default for WalLimits {
 /// How long the writer waits for readers to leave the WAL before it gives up on starting it
 /// over this time (a reader's query takes milliseconds).
 const READERS_WAIT: Duration = Duration::from_millis(200);
-/// The writer's usual wait for a lock (see `Store::init`).
-const BUSY_WAIT: Duration = Duration::from_secs(5);
 
 /// Starts the checkpointer on its own connection; it ends when `stop`'s sender is dropped.
 pub(super) fn start_checkpoints(checkpointer: Store, every: Duration) -> (mpsc::Sender<()>, JoinHandle<()>) {
@@ -101,7 +99,7 @@ impl WalSize {
         let r = store
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
-        let _ = store.conn.busy_timeout(BUSY_WAIT);
+        let _ = store.conn.busy_timeout(super::BUSY_TIMEOUT);
         match r {
             Ok(0) => {
                 WAL_FRAMES.with(|f| f.set(0));
