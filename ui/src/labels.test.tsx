@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
@@ -302,7 +302,7 @@ describe("Label members", () => {
       ],
     ]);
     // Reloaded: the new members show, and the selection is cleared.
-    expect(await within(dialog).findByTestId("members-count")).toHaveTextContent("4 carry this label");
+    await waitFor(() => expect(within(dialog).getByTestId("members-count")).toHaveTextContent("4 carry this label"));
     expect(within(dialog).getAllByTestId("member-device-row")[0]).toHaveTextContent("Attached");
     expect(within(dialog).getByTestId("members-selected")).toHaveTextContent("0 devices selected");
     expect(within(screen.getByTestId("label-row")).getByText("4 devices")).toBeInTheDocument();
@@ -374,7 +374,7 @@ describe("Label members", () => {
         },
       ],
     ]);
-    expect(await within(dialog).findByTestId("members-count")).toHaveTextContent("0 carry this label");
+    await waitFor(() => expect(within(dialog).getByTestId("members-count")).toHaveTextContent("0 carry this label"));
   });
 
   it("filters by membership and by text; the selection survives filtering", async () => {
@@ -443,7 +443,8 @@ describe("Label members", () => {
     await user.click(within(dialog).getByRole("checkbox", { name: "Farm sensors" }));
     expect(await within(dialog).findByText('Detached "farm" from Farm sensors')).toBeInTheDocument();
     expect(invoke).toHaveBeenCalledWith("detach_label", { id: "l1", targets: [{ kind: "integration", id: "int-1" }] });
-    expect(within(dialog).getByRole("checkbox", { name: "Farm sensors" })).not.toBeChecked();
+    // The ticks come from the label, which the page reloads after the change is said.
+    await waitFor(() => expect(within(dialog).getByRole("checkbox", { name: "Farm sensors" })).not.toBeChecked());
     expect(within(dialog).getByRole("checkbox", { name: "Water meters" })).toBeChecked();
   });
 
@@ -489,10 +490,13 @@ describe("Label members", () => {
     ]);
     expect(input).toHaveValue("");
     // The registered device is listed, carrying the label.
-    const row = (await within(dialog).findAllByTestId("member-device-row")).find((r) =>
-      r.textContent?.includes("A84041000181B3C2"),
-    );
-    expect(row).toHaveTextContent("Attached");
+    const row = await waitFor(() => {
+      const found = within(dialog)
+        .getAllByTestId("member-device-row")
+        .find((r) => r.textContent?.includes("A84041000181B3C2"));
+      expect(found).toHaveTextContent("Attached");
+      return found;
+    });
     expect(row).toHaveTextContent("not heard yet");
   });
 
