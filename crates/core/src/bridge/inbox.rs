@@ -108,8 +108,9 @@ impl Inbox {
         self.notify.notify_one();
     }
 
-    pub async fn notified(&self) {
-        self.notify.notified().await
+    /// Completes at the next wake (or at once for one not yet taken).
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.notify.notified()
     }
 
     /// The session connected: it reads the outbox next, so the committed entries held are

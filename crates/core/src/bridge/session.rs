@@ -34,6 +34,14 @@ const MAX_PACKET: usize = crate::codec::MAX_AWS_PAYLOAD + 512;
 /// source is not kept waiting).
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why a connection's loop was told to end.
+enum Halt {
+    /// The session's integrations changed or were turned off.
+    Stop,
+    /// The bridge is stopping.
+    Shutdown,
+}
+
 /// A session the user stopped (integration turned off): not a failure.
 pub(crate) const STOPPED: &str = "stopped";
 
@@ -281,6 +289,18 @@ async fn connect_and_run(
     let mut draining = false;
     // The outbox may hold entries not yet fetched (set on notify and connect).
     let mut maybe_more = true;
+    // Made once for the connection, not at each turn of the loop (about three an uplink): a
+    // new wait signs up with its notifier and leaves again whenever another branch wins, and
+    // the shutdown's notifier is shared by every session.
+    let halted = async {
+        tokio::select! {
+            _ = stop.changed() => Halt::Stop,
+            _ = shutdown.changed() => Halt::Shutdown,
+        }
+    };
+    tokio::pin!(halted);
+    let woken = inbox.notified();
+    tokio::pin!(woken);
 
     loop {
         // Hand the client as much as the limits allow.
@@ -400,7 +420,7 @@ async fn connect_and_run(
                 Ok(_) => {}
                 Err(e) => return Err(format!("disconnected: {e}")),
             },
-            _ = inbox.notified(), if connected => {}
+            _ = woken.as_mut(), if connected => woken.set(inbox.notified()),
             // (Only while publishes are out: an idle fleet of thousands of sessions stays idle.)
             _ = acks_due.tick(), if !in_flight.is_empty() || !awaiting_pkid.is_empty() => {
                 let oldest = in_flight.values().map(|(_, s)| s.at).chain(awaiting_pkid.iter().map(|s| s.at)).min();
@@ -409,19 +429,22 @@ async fn connect_and_run(
                 }
             }
             _ = tokio::time::sleep_until(pacer.next_slot()), if paced => {}
-            _ = stop.changed(), if !draining => {
-                // Integration disabled: stop at once; what is in flight stays in the outbox.
-                let _ = client.try_disconnect();
-                set_states(inner, members, device_id, false, STOPPED);
-                return Ok(());
-            }
-            _ = shutdown.changed(), if !draining => {
-                // Bridge stopping: wait (bounded by Bridge::shutdown) for in-flight PUBACKs.
-                draining = true;
-                if !connected {
+            // (Done once: draining is the only way on.)
+            halt = halted.as_mut(), if !draining => match halt {
+                Halt::Stop => {
+                    // Integration disabled: stop at once; what is in flight stays in the outbox.
+                    let _ = client.try_disconnect();
+                    set_states(inner, members, device_id, false, STOPPED);
                     return Ok(());
                 }
-            }
+                Halt::Shutdown => {
+                    // Bridge stopping: wait (bounded by Bridge::shutdown) for in-flight PUBACKs.
+                    draining = true;
+                    if !connected {
+                        return Ok(());
+                    }
+                }
+            },
         }
     }
 }
