@@ -78,7 +78,8 @@ describe("Chart", () => {
     const chart = made[0]!;
     const img = screen.getByRole("img", { name: /^Chart of RSSI \(dBm\), .*: 2 values$/ });
     expect(chart.target).toBe(img);
-    expect(img).toHaveAttribute("data-drawing", "drawn");
+    // Made, then marked drawn by a state update that renders a moment later.
+    await waitFor(() => expect(img).toHaveAttribute("data-drawing", "drawn"));
     expect(chart.data).toEqual([t, [-100, null, -90]]);
     expect(chart.opts.ms).toBe(1);
     expect(chart.opts.series[1]?.stroke).toBe("#0b7a75");

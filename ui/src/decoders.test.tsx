@@ -1,4 +1,4 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
 import { useImperativeHandle } from "react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -526,7 +526,10 @@ describe("Labels and delete", () => {
     await user.click(farm);
     await vi.waitFor(() => expect(farm).not.toBeChecked());
     expect(callsOf("detach_decoder")).toEqual([["detach_decoder", { id: "dec-1", labels: ["l1"] }]]);
-    expect(await within(row!).findByRole("list", { name: "Labels of Farm sensors" })).toHaveTextContent("orchard");
+    // The row's labels come from the list, which reloads after each change (it showed "farm" before).
+    await waitFor(() =>
+      expect(within(row!).getByRole("list", { name: "Labels of Farm sensors" })).toHaveTextContent("orchard"),
+    );
 
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();

@@ -162,12 +162,13 @@ describe("Message detail", () => {
     await within(detail).findByTestId("detail-json");
     await user.click(within(detail).getByTestId("detail-copy-json"));
     expect(await navigator.clipboard.readText()).toContain('"decoded": {');
-    expect(within(detail).getByTestId("detail-copy-json")).toHaveTextContent("Copied");
+    // The button says so once the copy's promise has settled and it rendered again.
+    await waitFor(() => expect(within(detail).getByTestId("detail-copy-json")).toHaveTextContent("Copied"));
 
     await user.click(within(detail).getByTestId("detail-tab-hex"));
     await user.click(within(detail).getByRole("button", { name: "Copy the hex dump" }));
     expect(await navigator.clipboard.readText()).toMatch(/^0000 {2}48 65 6c/);
-    expect(within(detail).getByTestId("detail-copy-hex")).toHaveTextContent("Copied");
+    await waitFor(() => expect(within(detail).getByTestId("detail-copy-hex")).toHaveTextContent("Copied"));
   });
 
   it("says what a message without a payload has none of", async () => {

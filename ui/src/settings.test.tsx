@@ -153,7 +153,8 @@ describe("Settings page", () => {
     render(<SettingsPage info={defaultAppInfo} />);
     await user.click(screen.getByRole("button", { name: "Copy the data directory" }));
     expect(await navigator.clipboard.readText()).toBe(defaultAppInfo.data_dir);
-    expect(screen.getByTestId("copy-data-dir")).toHaveTextContent("Copied");
+    // The button says so once the copy's promise has settled and it rendered again.
+    await waitFor(() => expect(screen.getByTestId("copy-data-dir")).toHaveTextContent("Copied"));
     await screen.findByRole("switch", CLOSE);
   });
 
@@ -196,7 +197,8 @@ describe("Settings page", () => {
     expect(callsOf("save_settings")).toEqual([
       ["save_settings", { settings: { close_to_tray: false, notifications: true, history_days: 365, history_max_mb: 10 } }],
     ]);
-    expect(await within(panel).findByTestId("setting-history-saved")).toHaveTextContent("Saved.");
+    // The status line is always there (empty): wait for the answer to fill it.
+    await waitFor(() => expect(within(panel).getByTestId("setting-history-saved")).toHaveTextContent("Saved."));
 
     // A toggle after it carries the saved bounds along.
     await user.click(screen.getByRole("switch", NOTIFY));
