@@ -27,7 +27,7 @@ use helium_bridge_core::monitor::{
     self, Cursor, ExportFormat, HistoryPage, LiveBatch, Message, MessageFilter, MessageRow, Rate, Series, SeriesField,
 };
 
-use crate::stream::{BATCH_INTERVAL, BATCH_MAX, LIVE_MAX};
+use crate::stream::{BATCH_INTERVAL, BATCH_MAX, LIVE_INTERVAL, LIVE_MAX};
 use crate::table::commands;
 use crate::AppState;
 
@@ -291,13 +291,13 @@ commands! {
         Ok(())
     }
 
-    /// Streams the messages `filter` lets through into `channel` (at most ten batches a second,
+    /// Streams the messages `filter` lets through into `channel` (at most four batches a second,
     /// each the newest few hundred; what is skipped is counted) until
     /// `unsubscribe_events(channel.id)`. Works while the bridge is stopped.
     sync fn subscribe_messages(state, filter: MessageFilter, channel: Channel<LiveBatch>) -> () {
         let rx = core(&state)?.monitor().subscribe();
         let id = channel.id();
-        let task = tauri::async_runtime::spawn(monitor::forward_live(rx, filter, BATCH_INTERVAL, LIVE_MAX, move |batch| {
+        let task = tauri::async_runtime::spawn(monitor::forward_live(rx, filter, LIVE_INTERVAL, LIVE_MAX, move |batch| {
             channel.send(batch).is_ok()
         }));
         state.subscriptions.insert(id, task);

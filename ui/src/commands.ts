@@ -97,7 +97,7 @@ export const recentEvents = (limit: number): Promise<Array<Event>> => call("rece
 export const subscribeEvents = (channel: Channel<Array<Event>>): Promise<null> => call("subscribe_events", { channel });
 
 /**
- * Streams the messages `filter` lets through into `channel` (at most ten batches a second,
+ * Streams the messages `filter` lets through into `channel` (at most four batches a second,
  * each the newest few hundred; what is skipped is counted) until
  * `unsubscribe_events(channel.id)`. Works while the bridge is stopped.
  */

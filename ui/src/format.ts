@@ -16,8 +16,12 @@ export function formatLastSeen(ms: number | null, now: number = Date.now()): str
   return "just now";
 }
 
+// One formatter for every call, as for times below: the message list formats each row's size on
+// every live batch.
+const count = new Intl.NumberFormat("en");
+
 export function formatCount(n: number): string {
-  return n.toLocaleString("en");
+  return count.format(n);
 }
 
 /** "1 device", "2 devices", "0 devices"; also verbs: plural(1, "carries", "carry") is "1 carries". */
