@@ -180,7 +180,7 @@ code: string, message: string, detail: string | null, };
 export type Event = { id: number, at_ms: number, 
 /**
  * e.g. `uplink`, `uplink_forwarded`, `uplink_rejected`, `upstream_gap`, `downlink`,
- * `downlink_rejected`, `parse_error`, `connection`, `auth_failed`, `outbox_warning`,
+ * `downlink_rejected`, `parse_error`, `connection`, `auth_failed`, `outbox_warning`, `throttled`,
  * `provisioning`.
  */
 kind: string, 

@@ -22,7 +22,7 @@ pub struct Event {
     #[ts(type = "number")]
     pub at_ms: i64,
     /// e.g. `uplink`, `uplink_forwarded`, `uplink_rejected`, `upstream_gap`, `downlink`,
-    /// `downlink_rejected`, `parse_error`, `connection`, `auth_failed`, `outbox_warning`,
+    /// `downlink_rejected`, `parse_error`, `connection`, `auth_failed`, `outbox_warning`, `throttled`,
     /// `provisioning`.
     pub kind: String,
     /// `info`, `warn` or `error`.

@@ -75,6 +75,55 @@ async fn labels_route_each_uplink_once_per_integration_and_disabling_stops_traff
     bridge.shutdown().await;
 }
 
+/// A device that sends faster than AWS IoT's 100 publishes a second per connection is held
+/// back, not dropped, and the user is told which device, once rather than per uplink.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_over_the_aws_publish_rate_is_reported_once_and_loses_nothing() {
+    const N: u64 = 250;
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let a = env.integration("A", "helium/a", &aws);
+    env.chirpstack_source();
+    let eui = "3132333435363738";
+    let id = device_id_for_dev_eui(eui);
+    env.device(&id, eui, "chatty", &[&a]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/a").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+    let mut events = bridge.events().subscribe();
+    wait_for_sessions(&bridge, 1).await;
+
+    for fcnt in 1..=N {
+        helium
+            .publish(
+                &format!("application/{APP}/device/{eui}/event/up"),
+                uplink(eui, fcnt as u32),
+            )
+            .await;
+    }
+    let e = wait_event(&mut events, T, |e| e.kind == "throttled").await;
+    assert_eq!((e.level.as_str(), e.device_id.as_deref()), ("warn", Some(id.as_str())));
+    assert_eq!(e.integration_id.as_deref(), Some(a.id.as_str()));
+    assert!(
+        e.message
+            .starts_with(&format!("{id} sends more than AWS IoT's 100 publishes a second")),
+        "{}",
+        e.message
+    );
+    let mut fcnts = Vec::new();
+    while fcnts.len() < N as usize {
+        fcnts.push(out.next_json(T).await.1["fcnt"].as_u64().unwrap());
+    }
+    assert_eq!(fcnts, (1..=N).collect::<Vec<_>>(), "every uplink, in order");
+    out.expect_silence(Duration::from_millis(700)).await;
+    let mut again = 0;
+    while let Ok(e) = events.try_recv() {
+        again += usize::from(e.kind == "throttled");
+    }
+    assert_eq!(again, 0, "one report for the burst, not one per uplink");
+    bridge.shutdown().await;
+}
+
 /// Two integrations on one AWS endpoint share each device's session (AWS allows one connection
 /// per client id, and the client id is the thing name): no disconnects, both topics get every
 /// uplink, and a downlink reaches the device once.

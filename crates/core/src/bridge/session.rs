@@ -34,6 +34,10 @@ const MAX_PACKET: usize = crate::codec::MAX_AWS_PAYLOAD + 512;
 /// source is not kept waiting).
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A device held back by AWS's publish rate is reported at most this often (it may go on for
+/// hours, and each report is an event row).
+const THROTTLE_REPORT_EVERY: Duration = Duration::from_secs(60);
+
 /// Why a connection's loop was told to end.
 enum Halt {
     /// The session's integrations changed or were turned off.
@@ -277,6 +281,7 @@ async fn connect_and_run(
         .collect();
     let delivered: Vec<_> = members.iter().map(|i| inner.status.delivered_counter(&i.id)).collect();
     let mut pacer = Pacer::new(inner.opts.publish_rate);
+    let mut throttle_reported: Option<Instant> = None;
     let Held {
         queue,
         awaiting_pkid,
@@ -373,6 +378,26 @@ async fn connect_and_run(
             pacer.consume();
         }
         let paced = connected && !draining && !pacer.ready();
+        // (Entries wait when some are fetched, or the last outbox read came back full.)
+        if paced
+            && (!queue.is_empty() || maybe_more)
+            && throttle_reported.is_none_or(|at| at.elapsed() >= THROTTLE_REPORT_EVERY)
+        {
+            throttle_reported = Some(Instant::now());
+            inner.events.emit(
+                Event::new(
+                    "throttled",
+                    "warn",
+                    format!(
+                        "{device_id} sends more than AWS IoT's {} publishes a second per connection: \
+                         its uplinks wait their turn, in order (none is lost)",
+                        inner.opts.publish_rate
+                    ),
+                )
+                .integration(&primary.id)
+                .device(device_id),
+            );
+        }
         let finished_draining = draining && awaiting_pkid.is_empty() && in_flight.is_empty();
         if finished_draining {
             let _ = client.try_disconnect();
