@@ -508,11 +508,9 @@ fn warn_if_filling(inner: &Inner, source_id: &str, waiting: i64, oldest_ms: i64)
     if !filling && !old {
         return;
     }
-    let mut last = inner.outbox_warned.locked();
-    if last.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60)) {
+    if !inner.outbox_warning.locked().due() {
         return;
     }
-    *last = Some(std::time::Instant::now());
     let message = format!(
         "{waiting} uplinks are waiting for AWS (limit {max}; the oldest has waited {} s); at the limit new \
          uplinks stay with their source until AWS takes the backlog",

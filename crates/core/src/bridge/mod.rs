@@ -114,8 +114,8 @@ struct Inner {
     downlinks: Mutex<HashMap<String, (SourceConfig, mpsc::Sender<SourceDownlink>)>>,
     /// Connection states and events: what sources and sessions report to.
     status: Status,
-    /// When the last outbox warning was raised (at most one a minute).
-    outbox_warned: Mutex<Option<std::time::Instant>>,
+    /// Outbox warnings: at most one a minute.
+    outbox_warning: Mutex<pace::Every>,
     /// Entries in the outbox, kept here so the per-uplink check needs no COUNT(*).
     outbox_len: std::sync::atomic::AtomicI64,
     /// Each device's last frame counter, to notice uplinks lost upstream.
@@ -186,7 +186,7 @@ impl Bridge {
             routes,
             downlinks: Mutex::new(HashMap::new()),
             status,
-            outbox_warned: Mutex::new(None),
+            outbox_warning: Mutex::new(pace::Every::new(pace::WARN_EVERY)),
             outbox_len: std::sync::atomic::AtomicI64::new(0),
             frame_counters: Default::default(),
             inboxes: Default::default(),

@@ -35,6 +35,31 @@ impl Backoff {
     }
 }
 
+/// How often a warning about a lasting condition (a filling outbox, a device over AWS's rate)
+/// may be repeated: it may last for hours, and each warning is an event row.
+pub const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Lets something happen at most once per `every`.
+pub struct Every {
+    every: Duration,
+    last: Option<std::time::Instant>,
+}
+
+impl Every {
+    pub fn new(every: Duration) -> Every {
+        Every { every, last: None }
+    }
+
+    /// True, and counted, when it never happened or last happened at least `every` ago.
+    pub fn due(&mut self) -> bool {
+        if self.last.is_some_and(|t| t.elapsed() < self.every) {
+            return false;
+        }
+        self.last = Some(std::time::Instant::now());
+        true
+    }
+}
+
 /// At most `per_second` publishes in any one-second window (AWS IoT allows 100 per connection),
 /// bursts included: a device that sends 40 uplinks at once gets them out at once, and the 101st
 /// within a second waits until the first is a second old.
@@ -108,6 +133,15 @@ impl ConnectPacer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_lets_a_thing_happen_once_per_interval() {
+        let mut minutely = Every::new(WARN_EVERY);
+        assert!(minutely.due(), "the first time");
+        assert!(!minutely.due(), "again at once");
+        let mut always = Every::new(Duration::ZERO);
+        assert!(always.due() && always.due());
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_caps() {

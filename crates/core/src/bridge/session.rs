@@ -17,7 +17,7 @@ use tokio::sync::watch;
 
 use super::fast::{self, Ticket};
 use super::inbox::{Inbox, Queued};
-use super::pace::{Backoff, Pacer};
+use super::pace::{Backoff, Every, Pacer, WARN_EVERY};
 use super::Inner;
 use crate::domain::Integration;
 use crate::events::Event;
@@ -33,10 +33,6 @@ const MAX_PACKET: usize = crate::codec::MAX_AWS_PAYLOAD + 512;
 /// and made again (and the fast-path uplinks it held go to the outbox meanwhile, so their
 /// source is not kept waiting).
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A device held back by AWS's publish rate is reported at most this often (it may go on for
-/// hours, and each report is an event row).
-const THROTTLE_REPORT_EVERY: Duration = Duration::from_secs(60);
 
 /// Why a connection's loop was told to end.
 enum Halt {
@@ -281,7 +277,7 @@ async fn connect_and_run(
         .collect();
     let delivered: Vec<_> = members.iter().map(|i| inner.status.delivered_counter(&i.id)).collect();
     let mut pacer = Pacer::new(inner.opts.publish_rate);
-    let mut throttle_reported: Option<Instant> = None;
+    let mut throttle_warning = Every::new(WARN_EVERY);
     let Held {
         queue,
         awaiting_pkid,
@@ -379,11 +375,7 @@ async fn connect_and_run(
         }
         let paced = connected && !draining && !pacer.ready();
         // (Entries wait when some are fetched, or the last outbox read came back full.)
-        if paced
-            && (!queue.is_empty() || maybe_more)
-            && throttle_reported.is_none_or(|at| at.elapsed() >= THROTTLE_REPORT_EVERY)
-        {
-            throttle_reported = Some(Instant::now());
+        if paced && (!queue.is_empty() || maybe_more) && throttle_warning.due() {
             inner.events.emit(
                 Event::new(
                     "throttled",
