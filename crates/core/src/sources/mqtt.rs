@@ -198,6 +198,9 @@ fn poll_connection(
     let task = tokio::spawn(async move {
         loop {
             let polled = events.poll().await;
+            if !wanted(&polled) {
+                continue;
+            }
             let failed = polled.is_err();
             if matches!(polled, Ok(MqttEvent::Incoming(Packet::ConnAck(_)))) {
                 backoff.reset();
@@ -214,6 +217,17 @@ fn poll_connection(
         }
     });
     (rx, AbortOnDrop(task))
+}
+
+/// What the source's loop acts on. The rest (above all the `Outgoing::PubAck` that follows each
+/// acknowledgement) is not sent on: waking the loop for it cost a turn of it per uplink.
+fn wanted(polled: &Result<MqttEvent, rumqttc::v5::ConnectionError>) -> bool {
+    matches!(
+        polled,
+        Err(_)
+            | Ok(MqttEvent::Incoming(Packet::ConnAck(_) | Packet::SubAck(_) | Packet::Publish(_)))
+            | Ok(MqttEvent::Outgoing(rumqttc::Outgoing::Disconnect))
+    )
 }
 
 /// Stops the connection's poller with the source's loop (it would keep the connection up).
