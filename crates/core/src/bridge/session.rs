@@ -293,12 +293,17 @@ async fn connect_and_run(
     // Made once for the connection, not at each turn of the loop (about three an uplink): a
     // new wait signs up with its notifier and leaves again whenever another branch wins, and
     // the shutdown's notifier is shared by every session.
-    let halted = async {
-        tokio::select! {
-            _ = stop.changed() => Halt::Stop,
-            _ = shutdown.changed() => Halt::Shutdown,
-        }
-    };
+    let (stop_seen, shutdown_seen) = (stop.clone(), shutdown.clone());
+    let halted = polled_when(
+        async {
+            tokio::select! {
+                _ = stop.changed() => Halt::Stop,
+                _ = shutdown.changed() => Halt::Shutdown,
+            }
+        },
+        // (A closed channel counts as a change, as `changed` says.)
+        move || stop_seen.has_changed().unwrap_or(true) || shutdown_seen.has_changed().unwrap_or(true),
+    );
     tokio::pin!(halted);
     let woken = inbox.notified();
     tokio::pin!(woken);
@@ -464,6 +469,25 @@ async fn connect_and_run(
             },
         }
     }
+}
+
+/// `wait`, polled on the first poll and then only when `may_be_done` says it may be done.
+/// `select!` polls every branch at each turn of the loop (about three an uplink), and each poll
+/// of a watch's wait takes its notifier's lock, shared by all sessions for the shutdown; the
+/// waker it registered on the first poll stays the task's, so it still wakes the loop.
+fn polled_when<F: std::future::Future>(
+    wait: F,
+    may_be_done: impl Fn() -> bool,
+) -> impl std::future::Future<Output = F::Output> {
+    let mut wait = Box::pin(wait);
+    let mut first = true;
+    std::future::poll_fn(move |cx| {
+        if std::mem::take(&mut first) || may_be_done() {
+            wait.as_mut().poll(cx)
+        } else {
+            std::task::Poll::Pending
+        }
+    })
 }
 
 /// Takes an entry AWS can never accept out of the outbox, with an error event saying so.
