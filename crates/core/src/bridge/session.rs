@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
+use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use super::fast::{self, Ticket};
@@ -266,7 +267,15 @@ async fn connect_and_run(
         _ = stop.changed() => return Ok(()),
         _ = shutdown.changed() => return Ok(()),
     }
-    let (client, mut events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);
+    let (client, events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);
+    // The event loop as a stream: a turn won by another branch leaves its poll where it was.
+    // (Its poll, dropped and made again at each turn, signed off from the request channel and
+    // on again: about once an uplink, as most uplinks come in while it waits.)
+    let events = futures_util::stream::unfold(events, |mut events| async move {
+        let polled = events.poll().await;
+        Some((polled, events))
+    });
+    tokio::pin!(events);
     let down = downlink_topic(device_id);
     let ids: Vec<String> = members.iter().map(|i| i.id.clone()).collect();
     // Per integration: its topic, and where its deliveries are counted.
@@ -402,7 +411,7 @@ async fn connect_and_run(
         }
 
         tokio::select! {
-            ev = events.poll() => match ev {
+            Some(ev) = events.next() => match ev {
                 Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                     connected = true;
                     // From now on new entries come in memory; the outbox is read first.
