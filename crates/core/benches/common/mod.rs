@@ -74,3 +74,23 @@ impl Fleet {
         std::fs::write(self.certs.join(format!("{id}.key.pem")), ident.key_pem).unwrap();
     }
 }
+
+/// A decoder in the style of the public Helium console-decoders (a sensor's fields read with bit
+/// arithmetic, scaled, a status decoded from flags), written for this bench.
+pub const JS_DECODER: &str = r#"
+function Decoder(bytes, port) {
+  var decoded = {};
+  decoded.battery_mv = ((bytes[0] << 8) | bytes[1]) & 0x3fff;
+  decoded.battery_status = bytes[0] >> 6;
+  var t = (bytes[2] << 8) | bytes[3];
+  if (t & 0x8000) t = t - 0x10000;
+  decoded.temperature = t / 100;
+  decoded.humidity = ((bytes[4] << 8) | bytes[5]) / 10;
+  decoded.mode = ["IAQ", "TEMP", "DS18B20"][bytes[6] % 3];
+  var ext = [];
+  for (var i = 7; i + 1 < bytes.length; i += 2) ext.push((bytes[i] << 8) | bytes[i + 1]);
+  decoded.ext = ext;
+  decoded.port = port;
+  return decoded;
+}
+"#;

@@ -1,0 +1,48 @@
+//! What decoding costs per uplink, without the rest of the bridge: the built-in Cayenne LPP and a
+//! JavaScript decoder in the style of the public collections (the one the throughput bench
+//! attaches with `BENCH_DECODER=js`), each on the seed's example payload. The throughput bench
+//! is too noisy on a shared machine to see a change of a microsecond; this one is not. Prints
+//! the best of five rounds.
+//!
+//!     cargo bench -p helium-bridge-core --bench decoder
+
+use std::time::Instant;
+
+use base64::Engine;
+use helium_bridge_core::codec::cayenne;
+use helium_bridge_core::codec::js::{JsDecoder, JsShape};
+
+mod common;
+
+const ROUNDS: usize = 5;
+const CALLS: usize = 100_000;
+/// The seed's example uplink (Cayenne LPP, 27 bytes).
+const PAYLOAD: &str = "AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw";
+
+/// Best time per call, in µs, of `f` over the rounds.
+fn best(mut f: impl FnMut()) -> f64 {
+    (0..ROUNDS)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..CALLS {
+                f();
+            }
+            t.elapsed().as_secs_f64() * 1e6 / CALLS as f64
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+fn main() {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(PAYLOAD).unwrap();
+    let cayenne = best(|| {
+        std::hint::black_box(cayenne::decode(std::hint::black_box(&bytes)).unwrap());
+    });
+    let js = JsDecoder::compile(JsShape::Helium, common::JS_DECODER).unwrap();
+    let script = best(|| {
+        let (r, _) = js.run_json(std::hint::black_box(&bytes), 1, "", "2025-06-01T12:34:56Z");
+        assert!(r.unwrap().is_object());
+    });
+    println!("decoding the seed's example payload ({} bytes), best of {ROUNDS} rounds of {CALLS}:", bytes.len());
+    println!("  built-in Cayenne LPP   {cayenne:6.2} µs/uplink");
+    println!("  JavaScript Decoder()   {script:6.2} µs/uplink ({:.1}x Cayenne)", script / cayenne);
+}
