@@ -4,6 +4,11 @@
 (function (g) {
   "use strict";
 
+  // What the host adds is not enumerable, as built-ins are: `reset` looks at the enumerable
+  // globals only, and each one makes it cost more per uplink.
+  const define = (name, value) =>
+    Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+
   // console.* is captured (the test output shows it); `__helium_log` is the bridge's sink.
   const sink = g.__helium_log;
   delete g.__helium_log;
@@ -17,7 +22,7 @@
     }
   };
   const log = (...a) => sink(a.map(show).join(" "));
-  g.console = { log, info: log, warn: log, error: log, debug: log };
+  define("console", { log, info: log, warn: log, error: log, debug: log });
 
   // Dates in UTC whatever the machine's time zone, as on a server: local-time getters, setters
   // and constructors act as their UTC twins.
@@ -42,7 +47,7 @@
   UTCDate.now = D.now;
   UTCDate.parse = D.parse;
   Object.defineProperty(P, "constructor", { value: UTCDate, writable: true, configurable: true });
-  g.Date = UTCDate;
+  define("Date", UTCDate);
 
   // Buffer, as ChirpStack provides it: the part decoders use.
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -124,7 +129,7 @@
       }
     }
   }
-  g.Buffer = Buffer;
+  define("Buffer", Buffer);
 
   // No state between uplinks: whatever global a call creates is gone before the next. (The
   // script's own top-level definitions are taken once it has run: see `baseline`.) A call
