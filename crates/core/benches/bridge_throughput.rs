@@ -351,7 +351,6 @@ async fn bridge(
     (b, fleet.core.clone())
 }
 
-
 fn decoder() -> Option<(helium_bridge_core::domain::DecoderKind, &'static str)> {
     use helium_bridge_core::domain::DecoderKind;
     match std::env::var("BENCH_DECODER").as_deref() {

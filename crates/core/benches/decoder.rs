@@ -42,7 +42,13 @@ fn main() {
         let (r, _) = js.run_json(std::hint::black_box(&bytes), 1, "", "2025-06-01T12:34:56Z");
         assert!(r.unwrap().is_object());
     });
-    println!("decoding the seed's example payload ({} bytes), best of {ROUNDS} rounds of {CALLS}:", bytes.len());
+    println!(
+        "decoding the seed's example payload ({} bytes), best of {ROUNDS} rounds of {CALLS}:",
+        bytes.len()
+    );
     println!("  built-in Cayenne LPP   {cayenne:6.2} µs/uplink");
-    println!("  JavaScript Decoder()   {script:6.2} µs/uplink ({:.1}x Cayenne)", script / cayenne);
+    println!(
+        "  JavaScript Decoder()   {script:6.2} µs/uplink ({:.1}x Cayenne)",
+        script / cayenne
+    );
 }

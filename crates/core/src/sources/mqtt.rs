@@ -225,7 +225,9 @@ fn wanted(polled: &Result<MqttEvent, rumqttc::v5::ConnectionError>) -> bool {
     matches!(
         polled,
         Err(_)
-            | Ok(MqttEvent::Incoming(Packet::ConnAck(_) | Packet::SubAck(_) | Packet::Publish(_)))
+            | Ok(MqttEvent::Incoming(
+                Packet::ConnAck(_) | Packet::SubAck(_) | Packet::Publish(_)
+            ))
             | Ok(MqttEvent::Outgoing(rumqttc::Outgoing::Disconnect))
     )
 }
