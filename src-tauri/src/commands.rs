@@ -47,7 +47,7 @@ fn core<'a>(state: &'a State<'_, AppState>) -> Result<&'a Core, IpcError> {
 /// Makes a change through the control plane (the same path the CLI's take).
 async fn change(state: &State<'_, AppState>, req: Request) -> Result<Reply, IpcError> {
     let control = state.control.clone().ok_or_else(|| not_open(state))?;
-    Ok(control.handle(req).await?)
+    control.handle(req).await
 }
 
 /// Runs `f` on a blocking thread: off the async runtime's threads, and off the main thread (a
@@ -228,7 +228,7 @@ commands! {
 
     /// Connects with the form's settings and reports what it found; changes nothing.
     async fn test_source(state, input: SourceTestInput) -> Probe {
-        Ok(input.run(core(&state)?).await?)
+        input.run(core(&state)?).await
     }
 
     /// Every integration's health: worst session state, backlog, deliveries.

@@ -85,6 +85,8 @@ fn sigkill_mid_stream_then_restart_loses_no_uplink() {
     let (publ, mut pub_conn) = Client::new(MqttOptions::new("publisher", "127.0.0.1", helium.port), 1000);
     std::thread::spawn(move || for _ in pub_conn.iter() {});
     let log = tmp.path().join("run.log");
+    // (Waited for once it is killed, at the 100th uplink.)
+    #[allow(clippy::zombie_processes)]
     let mut run = start_run(&data, &log);
     let mut sent = Vec::new();
     for n in 0..300u32 {

@@ -165,6 +165,7 @@ async fn settle() {
 
 /// Sends `n` uplinks over `devices` (at `rate`/s, or as fast as possible) and collects what
 /// arrives until all did or nothing more came for 10 s.
+#[allow(clippy::too_many_arguments)]
 async fn run_phase(
     fcnt_base: usize,
     helium: &Mosquitto,

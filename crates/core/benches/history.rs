@@ -59,7 +59,11 @@ fn message(i: usize, devices: usize, start_ms: i64) -> Message {
         snr = (i % 20) as f64 / 2.0,
         port = 1 + i % 4,
         // A rare word the text search looks for.
-        temp = if i % 1000 == 0 { r#","note":"door-open""# } else { "" },
+        temp = if i.is_multiple_of(1000) {
+            r#","note":"door-open""#
+        } else {
+            ""
+        },
     );
     let mut m = Message::new(
         "uplink",

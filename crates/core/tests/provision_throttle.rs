@@ -106,7 +106,7 @@ async fn throttling_proxy(upstream: u16) -> (u16, Arc<AtomicUsize>) {
         if n % 2 != 0 {
             return None;
         }
-        let resp: &[u8] = if refusals.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+        let resp: &[u8] = if refusals.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
             b"HTTP/1.1 429 Too Many Requests\r\nx-amzn-ErrorType: ThrottlingException\r\n\
               Content-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n\
               {\"message\":\"Rate exceeded\"}"

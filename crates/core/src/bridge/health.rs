@@ -163,6 +163,11 @@ impl HealthAlerts {
     }
 }
 
+/// Health while no bridge runs: backlogs only.
+pub fn integration_health_stopped(core: &crate::Core) -> Result<Vec<IntegrationHealth>, crate::store::StoreError> {
+    integration_health(core, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,9 +254,4 @@ mod tests {
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].title, "A is connected again");
     }
-}
-
-/// Health while no bridge runs: backlogs only.
-pub fn integration_health_stopped(core: &crate::Core) -> Result<Vec<IntegrationHealth>, crate::store::StoreError> {
-    integration_health(core, None)
 }

@@ -26,13 +26,10 @@ pub(super) async fn run(inner: Arc<Inner>) {
             counts.map(|c| (reader, c))
         })
         .await;
-        match counted {
-            Ok(Ok((r, counts))) => {
-                reader = Some(r);
-                inner.core.monitor().backlog(counts);
-            }
-            // Tried again next time (a busy or closing store).
-            Ok(Err(_)) | Err(_) => {}
+        // (Otherwise tried again next time: a busy or closing store.)
+        if let Ok(Ok((r, counts))) = counted {
+            reader = Some(r);
+            inner.core.monitor().backlog(counts);
         }
     }
 }

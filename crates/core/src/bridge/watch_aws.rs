@@ -295,7 +295,7 @@ async fn connect_and_watch(
                                 reported_at_ms,
                             });
                         }
-                    } else if let Some(device) = down_device(&on) {
+                    } else if let Some(device) = down_device(on) {
                         state.locked().downlinks += 1;
                         let mut m = Message::new(
                             "aws_downlink",

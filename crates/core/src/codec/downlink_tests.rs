@@ -117,7 +117,9 @@ mod payload_json {
     use super::super::downlink::{parse_downlink_with, Encode};
     use serde_json::Value;
 
-    fn enc(bytes: Vec<u8>, port: Option<u8>) -> impl Fn(&Value, Option<u8>) -> Result<(Vec<u8>, Option<u8>), String> {
+    type Encoded = Result<(Vec<u8>, Option<u8>), String>;
+
+    fn enc(bytes: Vec<u8>, port: Option<u8>) -> impl Fn(&Value, Option<u8>) -> Encoded {
         move |_, _| Ok((bytes.clone(), port))
     }
 

@@ -27,7 +27,8 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(120);
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Answer {
-    Ok(Reply),
+    // (Boxed: a reply is several times the size of an error.)
+    Ok(Box<Reply>),
     Err(ControlError),
 }
 
@@ -75,7 +76,7 @@ async fn serve_one(control: Arc<Control>, stream: endpoint::Connection) {
         } else {
             match serde_json::from_slice::<Request>(&line) {
                 Ok(req) => match control.handle(req).await {
-                    Ok(reply) => Answer::Ok(reply),
+                    Ok(reply) => Answer::Ok(Box::new(reply)),
                     Err(e) => Answer::Err(e),
                 },
                 Err(e) => Answer::Err(ControlError {
@@ -135,7 +136,7 @@ impl Client {
             return Err(lost(std::io::ErrorKind::UnexpectedEof.into()));
         }
         match serde_json::from_str::<Answer>(&line) {
-            Ok(Answer::Ok(reply)) => Ok(reply),
+            Ok(Answer::Ok(reply)) => Ok(*reply),
             Ok(Answer::Err(e)) => Err(e),
             Err(e) => Err(ControlError {
                 code: "bad_request".into(),

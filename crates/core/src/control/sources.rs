@@ -115,7 +115,7 @@ impl Control {
         };
         let what = config.secret_use();
         match (&secret, what, &stored) {
-            (None, Some(what), Ok(None)) if what == "shared secret" => {
+            (None, Some("shared secret"), Ok(None)) => {
                 return Err(ControlError::new(
                     "invalid",
                     format!(
@@ -125,7 +125,7 @@ impl Control {
                 ))
             }
             (Some(_), _, Err(_)) | (None, Some(_), Err(_)) => {
-                let e = stored.err().expect("matched an error");
+                let e = stored.expect_err("matched an error");
                 return Err(vault_refused(what.unwrap_or("password"), &old.name, "not changed", e));
             }
             _ => {}

@@ -226,7 +226,7 @@ async fn webhook(bind: &str, secret: Option<&str>) -> Probe {
         Err(e) => return failed(steps, format!("Cannot listen on {bind}: {e}")),
     }
     match ask_webhook(bind, secret).await {
-        Ok(status) if status == 200 => {
+        Ok(200) => {
             steps.push("it answered a test event as this bridge's webhook does".into());
             Probe {
                 ok: true,

@@ -345,7 +345,9 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
     if !jobs.iter().all(|j| matches!(j, Job::Uplink(..))) {
         return Err(jobs);
     }
-    let written = (|| -> Result<(Vec<Vec<Option<i64>>>, i64), StoreError> {
+    // Per job, its entries' outbox seqs; and the oldest entry's age.
+    type Written = (Vec<Vec<Option<i64>>>, i64);
+    let written = (|| -> Result<Written, StoreError> {
         let tx = store.conn.transaction()?;
         let mut seqs = Vec::with_capacity(jobs.len());
         let mut sightings = Sightings::default();

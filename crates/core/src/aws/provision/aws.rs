@@ -28,9 +28,12 @@ pub struct AwsClients {
     events: Option<EventSink>,
     per_integration: Mutex<HashMap<String, AwsCredentials>>,
     endpoint_url: Option<String>,
-    /// Keyed by (integration, region, access key id, API URL): a changed setting makes a new client.
-    cache: Mutex<HashMap<(String, String, String, Option<String>), aws_sdk_iot::Client>>,
+    /// A changed setting makes a new client.
+    cache: Mutex<HashMap<ClientKey, aws_sdk_iot::Client>>,
 }
+
+/// (integration, region, access key id, API URL).
+type ClientKey = (String, String, String, Option<String>);
 
 impl AwsClients {
     pub fn new(default: Option<AwsCredentials>, vault: Option<Arc<dyn Vault>>, endpoint_url: Option<String>) -> Self {
