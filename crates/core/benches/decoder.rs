@@ -18,6 +18,8 @@ const ROUNDS: usize = 5;
 const CALLS: usize = 100_000;
 /// The seed's example uplink (Cayenne LPP, 27 bytes).
 const PAYLOAD: &str = "AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw";
+/// The Helium JSON of the reference uplink (`uplink_info`).
+const INFO: &str = include_str!("../../../tests/fixtures/chirpstack/reference.expected.json");
 
 /// Best time per call, in µs, of `f` over the rounds.
 fn best(mut f: impl FnMut()) -> f64 {
@@ -42,6 +44,22 @@ fn main() {
         let (r, _) = js.run_json(std::hint::black_box(&bytes), 1, "", "2025-06-01T12:34:56Z");
         assert!(r.unwrap().is_object());
     });
+    // The same script declaring Console's third parameter, as its template does, and reading
+    // it: the bridge then hands it the uplink's Helium JSON. (Declared and not read, it is not
+    // built, and costs as above.)
+    let with_info = common::JS_DECODER
+        .replace("Decoder(bytes, port)", "Decoder(bytes, port, uplink_info)")
+        .replace(
+            "decoded.port = port;",
+            "decoded.port = port;\n  decoded.fcnt = uplink_info.fcnt;",
+        );
+    let js_info = JsDecoder::compile(JsShape::Helium, &with_info).unwrap();
+    assert!(js_info.wants_uplink_info());
+    let info = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(INFO).unwrap()).unwrap();
+    let script_info = best(|| {
+        let (r, _) = js_info.run_json(std::hint::black_box(&bytes), 1, &info, "2025-06-01T12:34:56Z");
+        assert!(r.unwrap()["fcnt"].is_number());
+    });
     println!(
         "decoding the seed's example payload ({} bytes), best of {ROUNDS} rounds of {CALLS}:",
         bytes.len()
@@ -50,5 +68,10 @@ fn main() {
     println!(
         "  JavaScript Decoder()   {script:6.2} µs/uplink ({:.1}x Cayenne)",
         script / cayenne
+    );
+    println!(
+        "  … reading uplink_info  {script_info:6.2} µs/uplink ({:.1}x Cayenne; a {} B Helium JSON)",
+        script_info / cayenne,
+        info.len()
     );
 }

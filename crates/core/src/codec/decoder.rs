@@ -280,4 +280,16 @@ mod tests {
             .unwrap()
             .starts_with("the script does not run: line 1: SyntaxError"));
     }
+
+    #[test]
+    fn uplink_info_reaches_a_decoder_that_reads_it_however_it_does() {
+        let read = |script: &str| trial(DecoderKind::Helium, script, &[1], 9).payload;
+        let named = "function Decoder(bytes, port, uplink_info) { return { port: uplink_info.port }; }";
+        assert_eq!(read(named), Some(serde_json::json!({ "port": 9 })));
+        let via_arguments = "function Decoder(bytes, port, u) { return { port: arguments[2].port }; }";
+        assert_eq!(read(via_arguments), Some(serde_json::json!({ "port": 9 })));
+        // Declared and not read: not built, and the decoder runs as well.
+        let unread = "function Decoder(bytes, port, uplink_info) { return { port: port }; }";
+        assert_eq!(read(unread), Some(serde_json::json!({ "port": 9 })));
+    }
 }

@@ -144,7 +144,13 @@ impl JsDecoder {
                     )))
                 }
             };
-            let wants_info = f.get::<_, u32>("length").unwrap_or(3) >= 3;
+            // Console's template declares `uplink_info`, and many scripts never read it: then it
+            // is not built for each uplink (that doubled what such a decoder cost).
+            let source = ctx
+                .eval::<Function, _>("(f) => String(f)")
+                .and_then(|show| show.call::<_, String>((f.clone(),)))
+                .unwrap_or_default();
+            let wants_info = f.get::<_, u32>("length").unwrap_or(3) >= 3 && reads_third_param(&source);
             host.set("entry", f).map_err(engine)?;
             if let Some(encode) = entry("encodeDownlink") {
                 host.set("encode", encode).map_err(engine)?;
@@ -232,10 +238,7 @@ impl JsDecoder {
     /// returns `{bytes, fPort, warnings, errors}`: the bytes, and the port the script chose.
     pub fn encode(&self, data: &serde_json::Value, port: Option<u8>) -> Result<(Vec<u8>, Option<u8>), JsError> {
         let result = self.with_budget(|ctx| {
-            let f = ctx
-                .globals()
-                .get::<_, Object>("__helium_host")
-                .and_then(|host| host.get::<_, Value>("encode"))
+            let f = host::<Value>(&ctx, "encode")
                 .ok()
                 .and_then(|v| v.into_function())
                 .ok_or_else(|| JsError("the decoder defines no encodeDownlink(input)".into()));
@@ -286,11 +289,7 @@ impl JsDecoder {
 
     /// Forgets the globals the call created: the next one starts from the script as compiled.
     fn reset(&self, ctx: &Ctx<'_>) {
-        let reset = ctx
-            .globals()
-            .get::<_, Object>("__helium_host")
-            .and_then(|host| host.get::<_, Function>("reset"));
-        if let Ok(reset) = reset {
+        if let Ok(reset) = host::<Function>(ctx, "reset") {
             let _ = reset.call::<_, ()>(());
         }
     }
@@ -304,17 +303,8 @@ impl JsDecoder {
         recv_time: &str,
     ) -> Result<serde_json::Value, JsError> {
         let entry = self.shape.entry();
-        let f: Function = ctx
-            .globals()
-            .get::<_, Object>("__helium_host")
-            .and_then(|host| host.get("entry"))
-            .map_err(|e| JsError(format!("{entry} cannot be called: {e}")))?;
+        let f: Function = host(ctx, "entry").map_err(|e| JsError(format!("{entry} cannot be called: {e}")))?;
         // Plain arrays and objects made in the script's realm: scripts mutate `bytes`.
-        let arg = |json: String| {
-            ctx.json_parse(json)
-                .catch(ctx)
-                .map_err(|e| caught("the input could not be prepared", e))
-        };
         let engine = |e: rquickjs::Error| JsError(format!("the input could not be prepared: {e}"));
         let array = rquickjs::Array::new(ctx.clone()).map_err(engine)?;
         for (i, b) in bytes.iter().enumerate() {
@@ -325,7 +315,10 @@ impl JsDecoder {
                 // Empty when the script's Decoder takes no third argument (not worth building).
                 let info = match uplink_info {
                     "" => Value::new_undefined(ctx.clone()),
-                    json => arg(json.to_string())?,
+                    json => ctx
+                        .json_parse(json)
+                        .catch(ctx)
+                        .map_err(|e| caught("the input could not be prepared", e))?,
                 };
                 f.call((array, port, info))
             }
@@ -376,6 +369,41 @@ impl JsDecoder {
             }
         })
     }
+}
+
+/// Whether a function, given its source, may read its third parameter: the parameter's name
+/// comes up again, or the function uses `arguments` or `eval` (either can reach it). When
+/// unsure (a pattern or a default value in the list, no source), yes.
+fn reads_third_param(source: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let whole_words = |name: &str| {
+        source
+            .match_indices(name)
+            .filter(|(at, _)| {
+                let before = source[..*at].chars().next_back();
+                let after = source[at + name.len()..].chars().next();
+                !before.is_some_and(ident) && !after.is_some_and(ident)
+            })
+            .count()
+    };
+    let params = source
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| list);
+    let Some(third) = params.and_then(|list| list.split(',').nth(2)).map(str::trim) else {
+        return true;
+    };
+    let simple = third
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && third.chars().all(ident);
+    !simple || whole_words(third) > 1 || whole_words("arguments") > 0 || whole_words("eval") > 0
+}
+
+/// A member of the prelude's host object (see `js_prelude.js`).
+fn host<'js, T: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<T> {
+    ctx.globals().get::<_, Object>("__helium_host")?.get(name)
 }
 
 /// `{data, warnings, errors}`: any error fails the decode; otherwise `data` is the payload.

@@ -341,3 +341,26 @@ fn encode_downlink_turns_payload_json_into_bytes() {
         "the decoder defines no encodeDownlink(input)"
     );
 }
+
+#[test]
+fn uplink_info_is_built_only_for_a_decoder_that_may_read_it() {
+    let wants = |script: &str| helium(script).wants_uplink_info();
+    // Declared (as Console's template does) and never read: not built for each uplink.
+    assert!(!wants(
+        "function Decoder(bytes, port, uplink_info) { return { port: port }; }"
+    ));
+    assert!(!wants("function Decoder(bytes, port) { return {}; }"));
+    assert!(!wants(
+        "var Decoder = (b, p, info) => ({ n: b.length, information: 1 });"
+    ));
+    // Read, or maybe read: built.
+    assert!(wants(
+        "function Decoder(bytes, port, uplink_info) { return { f: uplink_info.fcnt }; }"
+    ));
+    assert!(wants("var Decoder = (b, p, info) => ({ f: info.fcnt });"));
+    assert!(wants(
+        "function Decoder(bytes, port, u) { return { f: arguments[2].fcnt }; }"
+    ));
+    assert!(wants("function Decoder(bytes, port, u) { return eval('u.fcnt'); }"));
+    assert!(wants("function Decoder(bytes, port, { fcnt }) { return { fcnt }; }"));
+}
