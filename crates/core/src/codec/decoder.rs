@@ -45,7 +45,8 @@ impl Compiled {
     }
 
     /// Decodes `bytes` received on `port`, with what `console.log` printed. `info` makes the
-    /// uplink's JSON, asked for only when the script's `Decoder` declares `uplink_info`;
+    /// uplink's JSON, asked for only when the script's `Decoder` declares `uplink_info` and may
+    /// read it;
     /// `recv_time` is RFC 3339.
     fn run(
         &self,

@@ -312,7 +312,8 @@ impl JsDecoder {
         }
         let out: Value = match self.shape {
             JsShape::Helium => {
-                // Empty when the script's Decoder takes no third argument (not worth building).
+                // Empty when the script's Decoder neither declares nor reads a third argument (see
+                // `reads_third_param`): not worth building.
                 let info = match uplink_info {
                     "" => Value::new_undefined(ctx.clone()),
                     json => ctx
