@@ -56,6 +56,9 @@ struct Figures {
     cpu_us_per_uplink: f64,
     /// The side's two brokers' CPU time (user + system) per uplink.
     broker_us_per_uplink: f64,
+    /// The bridge's history: how long after the last arrival it had written every message, how
+    /// many it holds more than before, and this process's CPU per uplink until then.
+    history: Option<(Duration, i64, f64)>,
 }
 
 fn tls(o: &mut MqttOptions, ca: &TestCa, id: &ClientIdentity) {
@@ -164,7 +167,9 @@ async fn settle() {
 }
 
 /// Sends `n` uplinks over `devices` (at `rate`/s, or as fast as possible) and collects what
-/// arrives until all did or nothing more came for 10 s.
+/// arrives until all did or nothing more came for 10 s. With `history` (the bridge's), also
+/// waits for its history to have written every message: its writer yields to the bridge under
+/// load, so part of its work comes after the last uplink, and is counted apart.
 #[allow(clippy::too_many_arguments)]
 async fn run_phase(
     fcnt_base: usize,
@@ -175,8 +180,11 @@ async fn run_phase(
     devices: &[String],
     n: usize,
     rate: Option<u64>,
+    history: Option<&Core>,
 ) -> Figures {
     let template = template();
+    let kept = |core: &Core| core.monitor().reader().and_then(|h| h.count()).unwrap_or(-1);
+    let kept_before = history.map(kept);
     let (c, mut ev) = AsyncClient::new(
         MqttOptions::new(
             format!("pub-{}", uuid::Uuid::new_v4().simple()),
@@ -229,6 +237,16 @@ async fn run_phase(
     let elapsed = last_arrival - start;
     let cpu = cpu_time() - cpu0;
     let brokers_cpu = processes_cpu(brokers).saturating_sub(brokers0);
+    let history = history.map(|core| {
+        tokio::task::block_in_place(|| core.monitor().flush());
+        let caught_up = last_arrival.elapsed();
+        let with_history = cpu_time() - cpu0;
+        (
+            caught_up,
+            kept(core) - kept_before.unwrap_or(0),
+            with_history.as_secs_f64() * 1e6 / n as f64,
+        )
+    });
     // Late duplicates still count.
     tokio::time::sleep(Duration::from_secs(1)).await;
     lat.sort();
@@ -248,6 +266,7 @@ async fn run_phase(
         duplicates: t.duplicates,
         cpu_us_per_uplink: cpu.as_secs_f64() * 1e6 / n as f64,
         broker_us_per_uplink: brokers_cpu.as_secs_f64() * 1e6 / n as f64,
+        history,
     }
 }
 
@@ -376,6 +395,13 @@ fn print(name: &str, f: &Figures) {
         f.cpu_us_per_uplink,
         f.broker_us_per_uplink
     );
+    if let Some((caught_up, kept, cpu)) = f.history {
+        println!(
+            "  {:<10} history: {kept} messages written, the last {:.2} s after the last uplink arrived; CPU {cpu:.1} µs/uplink with it",
+            "",
+            caught_up.as_secs_f64()
+        );
+    }
 }
 
 /// The bridge's events since `after` that are not routine (anything but `info`, and connection
@@ -450,6 +476,7 @@ impl Side {
             devices,
             n,
             rate,
+            self.bridge.as_ref().map(|(_, core)| core.as_ref()),
         )
         .await;
         if self.bridge.is_some() {

@@ -120,6 +120,25 @@ fn a_message_keeps_its_bodies_and_links_to_the_errors_about_it() {
     assert_eq!(monitor.get(99).unwrap(), None);
 }
 
+/// The history's thread runs below the bridge's threads (Linux): under load, its writes wait.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_history_thread_yields_the_cpu_to_the_bridge() {
+    let (_dir, _monitor) = monitor();
+    let nices: Vec<i64> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .flatten()
+        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "history"))
+        .map(|t| {
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap();
+            // Fields after the command name's ')': state(0) … priority(15) nice(16).
+            stat.rsplit_once(')').unwrap().1.split_whitespace().nth(16).unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(!nices.is_empty(), "no history thread found");
+    assert!(nices.iter().all(|&n| n == i64::from(HISTORY_NICE)), "nice values {nices:?}");
+}
+
 #[test]
 fn ids_go_on_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
