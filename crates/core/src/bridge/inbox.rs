@@ -162,18 +162,30 @@ impl Inbox {
     }
 }
 
-/// Every live session's inbox, by route.
+/// Every live session's inbox, by route: integration, then device (so that a lookup, once an
+/// uplink, borrows its keys instead of building them).
 #[derive(Default)]
-pub(crate) struct Inboxes(RwLock<HashMap<(String, String), Arc<Inbox>>>);
+pub(crate) struct Inboxes(RwLock<HashMap<String, HashMap<String, Arc<Inbox>>>>);
 
 impl Inboxes {
-    pub fn insert(&self, route: (String, String), inbox: Arc<Inbox>) {
-        self.0.write_locked().insert(route, inbox);
+    pub fn insert(&self, (integration_id, device_id): (String, String), inbox: Arc<Inbox>) {
+        self.0
+            .write_locked()
+            .entry(integration_id)
+            .or_default()
+            .insert(device_id, inbox);
     }
 
-    pub fn remove(&self, route: &(String, String)) {
-        if let Some(inbox) = self.0.write_locked().remove(route) {
+    pub fn remove(&self, (integration_id, device_id): &(String, String)) {
+        let mut all = self.0.write_locked();
+        let Some(devices) = all.get_mut(integration_id) else {
+            return;
+        };
+        if let Some(inbox) = devices.remove(device_id) {
             inbox.close();
+        }
+        if devices.is_empty() {
+            all.remove(integration_id);
         }
     }
 
@@ -187,9 +199,7 @@ impl Inboxes {
 
     /// The route's session's inbox, if one runs.
     pub fn get(&self, integration_id: &str, device_id: &str) -> Option<Arc<Inbox>> {
-        // A lookup by borrowed pair would need a custom key type; routes are short strings.
-        let route = (integration_id.to_string(), device_id.to_string());
-        self.0.read_locked().get(&route).cloned()
+        self.0.read_locked().get(integration_id)?.get(device_id).cloned()
     }
 }
 

@@ -350,7 +350,7 @@ fn offer_fast(
                 integration_id: copy.row.integration_id.clone(),
                 device_id: device_id.to_string(),
                 uuid: copy.row.uuid.clone(),
-                payload: copy.row.payload.to_string(),
+                payload: copy.row.payload.clone(),
             },
             ticket: Some(ticket.share()),
         };
@@ -481,7 +481,7 @@ fn commit(
                         integration_id: copy.row.integration_id,
                         device_id: device_id.clone(),
                         uuid: copy.row.uuid,
-                        payload: copy.row.payload.to_string(),
+                        payload: copy.row.payload.clone(),
                     },
                 );
             }

@@ -132,11 +132,21 @@ fn the_history_thread_yields_the_cpu_to_the_bridge() {
         .map(|t| {
             let stat = std::fs::read_to_string(t.path().join("stat")).unwrap();
             // Fields after the command name's ')': state(0) … priority(15) nice(16).
-            stat.rsplit_once(')').unwrap().1.split_whitespace().nth(16).unwrap().parse().unwrap()
+            stat.rsplit_once(')')
+                .unwrap()
+                .1
+                .split_whitespace()
+                .nth(16)
+                .unwrap()
+                .parse()
+                .unwrap()
         })
         .collect();
     assert!(!nices.is_empty(), "no history thread found");
-    assert!(nices.iter().all(|&n| n == i64::from(HISTORY_NICE)), "nice values {nices:?}");
+    assert!(
+        nices.iter().all(|&n| n == i64::from(HISTORY_NICE)),
+        "nice values {nices:?}"
+    );
 }
 
 #[test]

@@ -12,7 +12,8 @@ pub struct OutboxEntry {
     pub integration_id: String,
     pub device_id: String,
     pub uuid: String,
-    pub payload: String,
+    /// Shared with the session that publishes it (and the message the history keeps).
+    pub payload: std::sync::Arc<str>,
 }
 
 /// An uplink to enqueue for one integration.
@@ -56,7 +57,7 @@ impl Store {
                 integration_id: r.get(1)?,
                 device_id: r.get(2)?,
                 uuid: r.get(3)?,
-                payload: r.get(4)?,
+                payload: r.get::<_, String>(4)?.into(),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
