@@ -92,6 +92,11 @@ impl EventBus {
         let _ = self.tx.send(e);
     }
 
+    /// Whether anyone subscribes to events live (else `emit_live`'s event goes nowhere).
+    pub fn watched(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+
     /// Returns once every event emitted before is stored and handed out.
     pub fn flush(&self) {
         self.core.writer().flush();

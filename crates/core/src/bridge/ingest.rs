@@ -399,22 +399,30 @@ fn commit(
         offer_fast(inner, &device_id, &record, &ticket, copies, fcnt)
     };
     // The news is written here, on the source's task; the writer's thread only hands it out.
-    let message = if integrations == 0 {
-        format!("{what} from {name} (fcnt {fcnt}) not forwarded: no active integration shares a label with this device")
-    } else {
-        format!("{what} from {name} (fcnt {fcnt}) queued for {integrations} integration(s)")
+    let news = || {
+        let message = if integrations == 0 {
+            format!(
+                "{what} from {name} (fcnt {fcnt}) not forwarded: no active integration shares a label with this device"
+            )
+        } else {
+            format!("{what} from {name} (fcnt {fcnt}) queued for {integrations} integration(s)")
+        };
+        Event::new(what, "info", message)
+            .source(source_id)
+            .device(&device_id)
+            .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "port": up.port, "routes": integrations }))
     };
-    let mut event = Event::new(what, "info", message)
-        .source(source_id)
-        .device(&device_id)
-        .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "port": up.port, "routes": integrations }));
     if copies.is_empty() && integrations > 0 {
         // Every copy went on the fast path: only the sighting is written. Forwarded as it
-        // should be: the device's counters keep it, no event row.
+        // should be: the device's counters keep it, no event row; the news only for whoever
+        // watches events live (made for nobody, it cost about a microsecond an uplink).
         inner.core.writer().seen(seen);
-        inner.events.emit_live(event);
+        if inner.events.watched() {
+            inner.events.emit_live(news());
+        }
         return ticket.settle();
     }
+    let mut event = news();
     // The entries are counted when routed, not when committed, so uplinks still on their way
     // to the writer count against the limit too.
     let reserved = copies.len() as i64;
