@@ -1,0 +1,66 @@
+//! What turning a ChirpStack `up` event into Helium JSON costs per uplink, step by step, on the
+//! reference event (the one the throughput bench sends): parsing it, translating it, writing
+//! the JSON. Deterministic where the throughput bench is not. Prints the best of five rounds.
+//!
+//!     cargo bench -p helium-bridge-core --bench codec
+
+use std::time::Instant;
+
+use helium_bridge_core::codec::{self, UplinkContext};
+
+const ROUNDS: usize = 5;
+const CALLS: usize = 100_000;
+const EVENT: &[u8] = include_bytes!("../../../tests/fixtures/chirpstack/reference.json");
+
+/// Best time per call, in µs, of `f` over the rounds.
+fn best(mut f: impl FnMut()) -> f64 {
+    (0..ROUNDS)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..CALLS {
+                f();
+            }
+            t.elapsed().as_secs_f64() * 1e6 / CALLS as f64
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let ctx = UplinkContext {
+        labels: Vec::new(),
+        known_app_eui: None,
+        now_ms: 0,
+    };
+    let parse = best(|| {
+        std::hint::black_box(codec::parse_chirpstack(std::hint::black_box(EVENT)).unwrap());
+    });
+    let ev = codec::parse_chirpstack(EVENT).unwrap();
+    let translate = best(|| {
+        std::hint::black_box(codec::from_chirpstack(std::hint::black_box(&ev), &ctx).unwrap());
+    });
+    let up = codec::from_chirpstack(&ev, &ctx).unwrap();
+    let json = best(|| {
+        std::hint::black_box(codec::helium::to_json(std::hint::black_box(&up)));
+    });
+    let device_id = best(|| {
+        std::hint::black_box(codec::device_id_for_dev_eui(std::hint::black_box(
+            &ev.device_info.dev_eui,
+        )));
+    });
+    println!(
+        "a {} B ChirpStack up event to {} B of Helium JSON, best of {ROUNDS} rounds of {CALLS}:",
+        EVENT.len(),
+        codec::helium::to_json(&up).len()
+    );
+    println!("  parse the event        {parse:6.2} µs/uplink");
+    println!("  translate              {translate:6.2} µs/uplink");
+    println!("  write the JSON         {json:6.2} µs/uplink");
+    println!("  device id from DevEUI  {device_id:6.2} µs/uplink");
+    println!(
+        "  in all                 {:6.2} µs/uplink",
+        parse + translate + json + device_id
+    );
+}
