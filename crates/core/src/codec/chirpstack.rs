@@ -14,7 +14,7 @@ use super::error::{decode_object, CodecError};
 
 /// An `up` event. A `join` event is a subset of it (no frame counter, payload or radio info),
 /// so it parses into the same struct with those fields at their defaults.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChirpstackUplink {
     #[serde(default)]
@@ -40,9 +40,10 @@ pub struct ChirpstackUplink {
     /// FRMPayload, base64 as received; like `fCnt`, required in an `up` event.
     #[serde(default)]
     pub data: Option<String>,
-    /// Present only when the device profile has a codec.
+    /// Present only when the device profile has a codec. Kept as the text it came in: it is
+    /// passed through as it is.
     #[serde(default)]
-    pub object: Option<Value>,
+    pub object: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     pub rx_info: Vec<RxInfo>,
     #[serde(default)]

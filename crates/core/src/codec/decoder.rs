@@ -69,7 +69,9 @@ impl Compiled {
     pub fn decode_bytes(&self, bytes: &[u8], port: u8, up: &HeliumUplink) -> Decoded {
         let info = || serde_json::to_string(up).unwrap_or_default();
         match self.run(bytes, port, info, &rfc3339(up.reported_at)).0 {
-            Ok(payload) => Decoded::Success { payload },
+            Ok(payload) => Decoded::Success {
+                payload: payload.into(),
+            },
             Err(error) => Decoded::Error { error },
         }
     }

@@ -18,7 +18,8 @@ pub use downlink::{chirpstack_command, legacy_tx, parse_downlink, Downlink, Down
 pub use error::{excerpt, CodecError};
 pub use helium::{
     check_legacy_ids, device_id_for_dev_eui, from_chirpstack, from_chirpstack_join, from_legacy, Decoded,
-    HeliumHotspot, HeliumMetadata, HeliumUplink, LabelRef, UplinkContext, UplinkType, DEVICE_ID_NAMESPACE,
+    DecodedPayload, HeliumHotspot, HeliumMetadata, HeliumUplink, LabelRef, UplinkContext, UplinkType,
+    DEVICE_ID_NAMESPACE,
 };
 pub use legacy::{parse_legacy, LegacyUplink};
 pub use limits::{check_uplink, is_thing_name, LimitError, MAX_AWS_PAYLOAD, MAX_LORAWAN_PAYLOAD};

@@ -23,8 +23,9 @@ pub fn reported(up: &HeliumUplink) -> Option<Result<String, String>> {
     let Some(Decoded::Success { payload }) = &up.decoded else {
         return None;
     };
+    let payload = payload.tree();
     let mut state = Map::new();
-    match payload {
+    match payload.as_ref() {
         Value::Object(o) => state.extend(o.clone()),
         Value::Array(items) if items.iter().all(is_reading) => {
             for r in items {
@@ -95,16 +96,18 @@ mod tests {
     #[test]
     fn decoded_values_and_the_best_hotspots_radio_go_to_reported() {
         let cayenne = crate::codec::cayenne::decode(&[3, 0x67, 1, 0x10, 2, 0x68, 0x74]).unwrap();
-        let doc = reported(&uplink(Some(Decoded::Success { payload: cayenne })))
-            .unwrap()
-            .unwrap();
+        let doc = reported(&uplink(Some(Decoded::Success {
+            payload: cayenne.into(),
+        })))
+        .unwrap()
+        .unwrap();
         let v: Value = serde_json::from_str(&doc).unwrap();
         assert_eq!(
             v,
             json!({"state": {"reported": {"temperature_3": 27.2, "humidity_2": 58.0, "rssi": -90, "snr": 7.25, "fcnt": 7, "last_seen": 1000}}})
         );
         let doc = reported(&uplink(Some(Decoded::Success {
-            payload: json!({"open": true, "rssi": 1}),
+            payload: json!({"open": true, "rssi": 1}).into(),
         })))
         .unwrap()
         .unwrap();
@@ -116,9 +119,11 @@ mod tests {
             serde_json::from_str::<Value>(&doc).unwrap()["state"]["reported"]["rssi"],
             -90
         );
-        let doc = reported(&uplink(Some(Decoded::Success { payload: json!(42) })))
-            .unwrap()
-            .unwrap();
+        let doc = reported(&uplink(Some(Decoded::Success {
+            payload: json!(42).into(),
+        })))
+        .unwrap()
+        .unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&doc).unwrap()["state"]["reported"]["decoded"],
             42
@@ -131,7 +136,7 @@ mod tests {
         assert!(reported(&uplink(Some(Decoded::Error { error: "x".into() }))).is_none());
         let big = json!({ "text": "x".repeat(9000) });
         assert_eq!(
-            reported(&uplink(Some(Decoded::Success { payload: big })))
+            reported(&uplink(Some(Decoded::Success { payload: big.into() })))
                 .unwrap()
                 .unwrap_err(),
             "the shadow update would be 9082 bytes; AWS IoT allows a 8 KB state document"

@@ -85,6 +85,30 @@ fn chirpstack_golden_fixtures() {
     }
 }
 
+/// ChirpStack's `object` reaches AWS as ChirpStack wrote it: the same text, numbers included.
+#[test]
+fn chirpstack_object_passes_through_as_written() {
+    let mut v = fixture_json("chirpstack/reference.json");
+    v["object"] = json!({});
+    let raw = serde_json::to_string(&v)
+        .unwrap()
+        .replace(r#""object":{}"#, r#""object":{"t":21.50,"n":1e2,"s":"caf\u00e9"}"#);
+    let ev = parse_chirpstack(raw.as_bytes()).unwrap();
+    let out = crate::codec::helium::to_json(&from_chirpstack(&ev, &ctx()).unwrap());
+    assert!(
+        out.contains(r#""decoded":{"status":"success","payload":{"t":21.50,"n":1e2,"s":"caf\u00e9"}}"#),
+        "{out}"
+    );
+    // Read back (a shadow, a replay), it is the same JSON.
+    let back: HeliumUplink = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        back.decoded.unwrap(),
+        Decoded::Success {
+            payload: json!({"t": 21.5, "n": 100.0, "s": "café"}).into()
+        }
+    );
+}
+
 #[test]
 fn region_from_either_place() {
     let region = |case: &str| {
