@@ -41,8 +41,9 @@ fn main() {
     });
     let js = JsDecoder::compile(JsShape::Helium, common::JS_DECODER).unwrap();
     let script = best(|| {
-        let (r, _) = js.run_json(std::hint::black_box(&bytes), 1, "", "2025-06-01T12:34:56Z");
-        assert!(r.unwrap().is_object());
+        // The bridge's call: the result as JSON text, published as it is.
+        let (r, _) = js.run_text(std::hint::black_box(&bytes), 1, "", "2025-06-01T12:34:56Z");
+        assert!(r.unwrap().get().starts_with('{'));
     });
     // The same script declaring Console's third parameter, as its template does, and reading
     // it: the bridge then hands it the uplink's Helium JSON. (Declared and not read, it is not
@@ -57,8 +58,8 @@ fn main() {
     assert!(js_info.wants_uplink_info());
     let info = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(INFO).unwrap()).unwrap();
     let script_info = best(|| {
-        let (r, _) = js_info.run_json(std::hint::black_box(&bytes), 1, &info, "2025-06-01T12:34:56Z");
-        assert!(r.unwrap()["fcnt"].is_number());
+        let (r, _) = js_info.run_text(std::hint::black_box(&bytes), 1, &info, "2025-06-01T12:34:56Z");
+        assert!(r.unwrap().get().contains("\"fcnt\":"));
     });
     println!(
         "decoding the seed's example payload ({} bytes), best of {ROUNDS} rounds of {CALLS}:",

@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
-use super::helium::{Decoded, HeliumUplink};
+use super::helium::{Decoded, DecodedPayload, HeliumUplink};
 use super::js::{JsDecoder, JsError, JsShape};
 use crate::domain::DecoderKind;
 
@@ -54,13 +54,18 @@ impl Compiled {
         port: u8,
         info: impl FnOnce() -> String,
         recv_time: &str,
-    ) -> (Result<serde_json::Value, String>, Vec<String>) {
+    ) -> (Result<DecodedPayload, String>, Vec<String>) {
         match self {
-            Compiled::Cayenne => (super::cayenne::decode(bytes).map_err(|e| e.to_string()), Vec::new()),
+            Compiled::Cayenne => (
+                super::cayenne::decode(bytes)
+                    .map(DecodedPayload::Tree)
+                    .map_err(|e| e.to_string()),
+                Vec::new(),
+            ),
             Compiled::Js(js) => {
                 let info = if js.wants_uplink_info() { info() } else { String::new() };
-                let (r, logs) = js.run_json(bytes, port, &info, recv_time);
-                (r.map_err(|e| e.0), logs)
+                let (r, logs) = js.run_text(bytes, port, &info, recv_time);
+                (r.map(DecodedPayload::Text).map_err(|e| e.0), logs)
             }
         }
     }
@@ -69,9 +74,7 @@ impl Compiled {
     pub fn decode_bytes(&self, bytes: &[u8], port: u8, up: &HeliumUplink) -> Decoded {
         let info = || serde_json::to_string(up).unwrap_or_default();
         match self.run(bytes, port, info, &rfc3339(up.reported_at)).0 {
-            Ok(payload) => Decoded::Success {
-                payload: payload.into(),
-            },
+            Ok(payload) => Decoded::Success { payload },
             Err(error) => Decoded::Error { error },
         }
     }
@@ -150,7 +153,7 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
     match result {
         Ok(payload) => DecoderTrial {
             ok: true,
-            payload: Some(payload),
+            payload: Some(payload.tree().into_owned()),
             error: None,
             logs,
             micros,

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use rquickjs::context::EvalOptions;
 use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Object, Runtime, Value};
 
+use serde_json::value::RawValue;
+
 use crate::sync::LockExt;
 
 /// How long one call may run.
@@ -218,6 +220,23 @@ impl JsDecoder {
         uplink_info: &str,
         recv_time: &str,
     ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
+        let (result, logs) = self.run_text(bytes, port, uplink_info, recv_time);
+        let result = result.and_then(|raw| {
+            serde_json::from_str(raw.get()).map_err(|e| JsError(format!("the result is not JSON: {e}")))
+        });
+        (result, logs)
+    }
+
+    /// Like [`JsDecoder::run_json`], the result as the JSON text the script's value made: what
+    /// the bridge publishes, checked but not made a JSON tree (that, and writing the tree out
+    /// again, cost about a microsecond an uplink).
+    pub fn run_text(
+        &self,
+        bytes: &[u8],
+        port: u8,
+        uplink_info: &str,
+        recv_time: &str,
+    ) -> (Result<Box<RawValue>, JsError>, Vec<String>) {
         // (No collection after each call: QuickJS frees by reference count at once, and its
         // own threshold collects cycles; the memory cap bounds what a script can hold.)
         let result = self.with_budget(|ctx| {
@@ -227,9 +246,9 @@ impl JsDecoder {
             out
         });
         let logs = std::mem::take(&mut *self.logs.locked());
-        let result = result.and_then(|value| match self.shape {
-            JsShape::Helium => Ok(value),
-            JsShape::DecodeUplink => decode_uplink_result(value),
+        let result = result.and_then(|json| match self.shape {
+            JsShape::Helium => RawValue::from_string(json).map_err(|e| JsError(format!("the result is not JSON: {e}"))),
+            JsShape::DecodeUplink => decode_uplink_result(&json),
         });
         (result, logs)
     }
@@ -301,7 +320,7 @@ impl JsDecoder {
         port: u8,
         uplink_info: &str,
         recv_time: &str,
-    ) -> Result<serde_json::Value, JsError> {
+    ) -> Result<String, JsError> {
         let entry = self.shape.entry();
         let f: Function = host(ctx, "entry").map_err(|e| JsError(format!("{entry} cannot be called: {e}")))?;
         // Plain arrays and objects made in the script's realm: scripts mutate `bytes`.
@@ -350,7 +369,7 @@ impl JsDecoder {
                 MAX_RESULT / 1024
             )));
         }
-        serde_json::from_str(&json).map_err(|e| JsError(format!("the result is not JSON: {e}")))
+        Ok(json)
     }
 
     /// Runs `f` in the context with the call budget armed.
@@ -408,21 +427,35 @@ fn host<'js, T: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, name: &str) -> rquickjs::
 }
 
 /// `{data, warnings, errors}`: any error fails the decode; otherwise `data` is the payload.
-fn decode_uplink_result(v: serde_json::Value) -> Result<serde_json::Value, JsError> {
-    let serde_json::Value::Object(mut o) = v else {
-        return Err(JsError(
-            "decodeUplink must return an object {data, warnings, errors}".into(),
-        ));
-    };
-    if let Some(errors) = o.get("errors").and_then(|e| e.as_array()).filter(|e| !e.is_empty()) {
+fn decode_uplink_result(json: &str) -> Result<Box<RawValue>, JsError> {
+    #[derive(serde::Deserialize)]
+    struct Output {
+        #[serde(default)]
+        errors: serde_json::Value,
+        #[serde(default)]
+        data: Option<Box<RawValue>>,
+    }
+    let not_object = || JsError("decodeUplink must return an object {data, warnings, errors}".into());
+    // (JSON.stringify writes no leading space; serde would take an array for the struct too.)
+    if !json.starts_with('{') {
+        return Err(not_object());
+    }
+    let o: Output = serde_json::from_str(json).map_err(|_| not_object())?;
+    if let Some(errors) = o.errors.as_array().filter(|e| !e.is_empty()) {
         let text: Vec<String> = errors
             .iter()
             .map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
             .collect();
         return Err(JsError(format!("decodeUplink reported: {}", text.join("; "))));
     }
-    o.remove("data")
-        .ok_or_else(|| JsError("decodeUplink returned no data".into()))
+    match o.data {
+        Some(data) => Ok(data),
+        // `"data": null` is data too (serde reads it as no data).
+        None => match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
+            Ok(m) if m.contains_key("data") => Ok(RawValue::from_string("null".into()).expect("null is JSON")),
+            _ => Err(JsError("decodeUplink returned no data".into())),
+        },
+    }
 }
 
 /// A JavaScript error as the user needs it: the message with the script's line number.

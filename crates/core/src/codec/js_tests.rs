@@ -63,6 +63,32 @@ fn decode_uplink_errors_fail_the_decode_with_their_text() {
 }
 
 #[test]
+fn a_decode_uplink_result_must_be_an_object_with_data_which_may_be_null() {
+    let with = |body: &str| {
+        let d = JsDecoder::compile(
+            JsShape::DecodeUplink,
+            &format!("function decodeUplink(input) {{ return {body}; }}"),
+        )
+        .unwrap();
+        run(&d, &[1], 1)
+    };
+    assert_eq!(with("{ data: null }").unwrap(), serde_json::Value::Null);
+    assert_eq!(with("{ data: [1, 2], errors: [] }").unwrap(), json!([1, 2]));
+    assert_eq!(with("{ warnings: [] }").unwrap_err().0, "decodeUplink returned no data");
+    for not_object in ["[1, 2]", "42", "\"data\""] {
+        assert_eq!(
+            with(not_object).unwrap_err().0,
+            "decodeUplink must return an object {data, warnings, errors}",
+            "{not_object}"
+        );
+    }
+    // What the bridge publishes: the script's JSON as it made it.
+    let d = helium("function Decoder(bytes) { return { t: 21.5, list: [bytes[0]] }; }");
+    let (raw, _) = d.run_text(&[7], 1, "", "2026-12-04T18:00:00Z");
+    assert_eq!(raw.unwrap().get(), r#"{"t":21.5,"list":[7]}"#);
+}
+
+#[test]
 fn a_script_without_its_entry_point_or_with_a_syntax_error_is_refused_with_the_line() {
     let e = JsDecoder::compile(JsShape::Helium, "function decode(input) { return {}; }").unwrap_err();
     assert_eq!(
