@@ -4,26 +4,12 @@
 //!
 //!     cargo bench -p helium-bridge-core --bench codec
 
-use std::time::Instant;
-
 use helium_bridge_core::codec::{self, UplinkContext};
 
-const ROUNDS: usize = 5;
-const CALLS: usize = 100_000;
-const EVENT: &[u8] = include_bytes!("../../../tests/fixtures/chirpstack/reference.json");
+mod common;
+use common::{best, CALLS, ROUNDS};
 
-/// Best time per call, in µs, of `f` over the rounds.
-fn best(mut f: impl FnMut()) -> f64 {
-    (0..ROUNDS)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..CALLS {
-                f();
-            }
-            t.elapsed().as_secs_f64() * 1e6 / CALLS as f64
-        })
-        .fold(f64::MAX, f64::min)
-}
+const EVENT: &[u8] = include_bytes!("../../../tests/fixtures/chirpstack/reference.json");
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {

@@ -6,33 +6,17 @@
 //!
 //!     cargo bench -p helium-bridge-core --bench decoder
 
-use std::time::Instant;
-
 use base64::Engine;
 use helium_bridge_core::codec::cayenne;
 use helium_bridge_core::codec::js::{JsDecoder, JsShape};
 
 mod common;
+use common::{best, CALLS, ROUNDS};
 
-const ROUNDS: usize = 5;
-const CALLS: usize = 100_000;
 /// The seed's example uplink (Cayenne LPP, 27 bytes).
 const PAYLOAD: &str = "AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw";
 /// The Helium JSON of the reference uplink (`uplink_info`).
 const INFO: &str = include_str!("../../../tests/fixtures/chirpstack/reference.expected.json");
-
-/// Best time per call, in µs, of `f` over the rounds.
-fn best(mut f: impl FnMut()) -> f64 {
-    (0..ROUNDS)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..CALLS {
-                f();
-            }
-            t.elapsed().as_secs_f64() * 1e6 / CALLS as f64
-        })
-        .fold(f64::MAX, f64::min)
-}
 
 fn main() {
     let bytes = base64::engine::general_purpose::STANDARD.decode(PAYLOAD).unwrap();
