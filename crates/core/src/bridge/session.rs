@@ -12,7 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
 use tokio::sync::watch;
 
@@ -372,11 +372,17 @@ async fn connect_and_run(
             let payload = bytes::Bytes::from_owner(Body(entry.payload.clone()));
             // A fast-path entry is kept to hand over should AWS not acknowledge it.
             let fast = ticket.map(|t| (entry, t));
-            // (Never waits: the client's queue has room for twice the publishes in flight.)
-            client
+            // Taken at once or not at all: this task also drives the event loop that empties the
+            // client's queue, so waiting for room would never end. (Its room, twice the
+            // publishes in flight, is always enough.)
+            match client
                 .publish_bytes(topic, QoS::AtLeastOnce, false, payload)
-                .await
-                .map_err(|e| format!("cannot queue a publish: {e}"))?;
+                .now_or_never()
+            {
+                Some(Ok(())) => {}
+                Some(Err(e)) => return Err(format!("cannot queue a publish: {e}")),
+                None => return Err("cannot queue a publish: the client's queue is full".into()),
+            }
             if fast.is_none() {
                 last_seq = seq;
             }
