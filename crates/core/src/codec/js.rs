@@ -432,8 +432,12 @@ fn decode_uplink_result(json: &str) -> Result<Box<RawValue>, JsError> {
     struct Output {
         #[serde(default)]
         errors: serde_json::Value,
-        #[serde(default)]
+        // (Through `present`, `"data": null` is data too: Option alone reads null as none.)
+        #[serde(default, deserialize_with = "present")]
         data: Option<Box<RawValue>>,
+    }
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+        serde::Deserialize::deserialize(d).map(Some)
     }
     let not_object = || JsError("decodeUplink must return an object {data, warnings, errors}".into());
     // (JSON.stringify writes no leading space; serde would take an array for the struct too.)
@@ -448,14 +452,7 @@ fn decode_uplink_result(json: &str) -> Result<Box<RawValue>, JsError> {
             .collect();
         return Err(JsError(format!("decodeUplink reported: {}", text.join("; "))));
     }
-    match o.data {
-        Some(data) => Ok(data),
-        // `"data": null` is data too (serde reads it as no data).
-        None => match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
-            Ok(m) if m.contains_key("data") => Ok(RawValue::from_string("null".into()).expect("null is JSON")),
-            _ => Err(JsError("decodeUplink returned no data".into())),
-        },
-    }
+    o.data.ok_or_else(|| JsError("decodeUplink returned no data".into()))
 }
 
 /// A JavaScript error as the user needs it: the message with the script's line number.
