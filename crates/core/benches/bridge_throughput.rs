@@ -93,10 +93,7 @@ fn uplink(template: &Value, eui: &str, n: usize, uuid: &str) -> Vec<u8> {
 
 /// This process's CPU time (user + system).
 fn cpu_time() -> Duration {
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(u.ru_utime) + tv(u.ru_stime)
+    common::cpu_time(libc::RUSAGE_SELF)
 }
 
 /// The CPU time (user + system) of the processes `pids` (10 ms steps).

@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use helium_bridge_core::monitor::{export, Direction, ExportFormat, History, Message, MessageFilter, HISTORY_FILE};
 
+mod common;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -30,15 +32,6 @@ fn rss_kib() -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
-}
-
-/// This thread's CPU time (user + system).
-fn thread_cpu() -> std::time::Duration {
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage only writes the struct it is given.
-    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut u) };
-    let tv = |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(u.ru_utime) + tv(u.ru_stime)
 }
 
 /// Resets the peak to the current resident size (Linux: `5` to clear_refs).
@@ -113,10 +106,10 @@ fn main() {
     for chunk in (0..total).collect::<Vec<_>>().chunks(4096) {
         let batch: Vec<Arc<Message>> = chunk.iter().map(|&i| Arc::new(message(i, devices, start_ms))).collect();
         // Only the writing is timed, not making the messages.
-        let (t, c) = (Instant::now(), thread_cpu());
+        let (t, c) = (Instant::now(), common::cpu_time(libc::RUSAGE_THREAD));
         h.insert(&batch, &mut known).unwrap();
         fill += t.elapsed();
-        cpu += thread_cpu() - c;
+        cpu += common::cpu_time(libc::RUSAGE_THREAD) - c;
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
