@@ -55,6 +55,15 @@ if [ "$(cat "$venv/.req-sum" 2>/dev/null)" != "$req_sum" ]; then
   echo "$req_sum" > "$venv/.req-sum"
 fi
 
+# The lint step (formatting and clippy) of scripts/test.sh.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    command -v rustup >/dev/null || die "the lint step needs rustup to add the $component component"
+    say "Adding the Rust component $component"
+    rustup component add "$component"
+  fi
+done
+
 # The Windows build is cross-compiled and its tests run under Wine (scripts/test-windows.sh).
 if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu; then
   command -v rustup >/dev/null || die "the Windows tests need rustup to add the x86_64-pc-windows-gnu target"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: installs what the tests need, then runs them all: Vitest (UI), the moto
-# launcher's self-check, the Windows build under Wine, and every Rust test (core, CLI, harness
-# smoke tests, GUI end to end).
+# launcher's self-check, the Windows build under Wine, the Rust lints, and every Rust test
+# (core, CLI, harness smoke tests, GUI end to end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/helium-aws-bridge/target}"
@@ -18,6 +18,10 @@ echo "==> moto launcher self-check"
 
 echo "==> Windows build (MinGW, under Wine)"
 scripts/test-windows.sh
+
+echo "==> Rust lint: formatting, clippy (warnings fail)"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> Rust tests"
 # The GUI tests launch the desktop binary, which cargo builds for the root package's tests.
