@@ -250,14 +250,6 @@ export function VirtualTable<T>({
       })
     : () => ({});
 
-  // A live list at its top shows new rows in the same places several times a second. There its
-  // rows are keyed by place: React reuses their elements and only their text changes, instead of
-  // making elements for every message shown and dropping them for every one gone by. WebKit's
-  // web process kept much of what that churn took after the page was left (the viewer bench:
-  // +19–24 % of idle 30 s after leaving, +13 % keyed by place). Scrolled away from the top, where
-  // the view holds still, rows keep their own keys, and a focused row its element.
-  const byPlace = onRowsAbove !== undefined && (virtualizer.scrollOffset ?? 0) <= AT_TOP;
-
   const tracks = [...(selection ? [CHECK_TRACK] : []), ...columns.map((c) => c.width)].join(" ");
   const contentHeight = VT_HEADER_HEIGHT + (rows.length > 0 ? rows.length * rowHeight : empty ? EMPTY_HEIGHT : 0);
 
@@ -303,7 +295,7 @@ export function VirtualTable<T>({
             classes.push(onRowActivate ? "vt-row-active" : null, rowClassName?.(row) ?? null);
             return (
               <div
-                key={byPlace ? item.index : item.key}
+                key={item.key}
                 role="row"
                 aria-rowindex={item.index + 2 /* 1-based, after the header row */}
                 aria-current={current || undefined}

@@ -267,24 +267,6 @@ describe("Messages, live", () => {
     expect(screen.queryByTestId("messages-new-marker")).not.toBeInTheDocument();
   });
 
-  it("shows new messages at the top in the rows' elements, and keeps a row's own while scrolled away", async () => {
-    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
-    render(<MessagesPage />);
-    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
-    const top = rows()[0];
-    streamIds(101, 102);
-    expect(rowIds()[0]).toBe(102);
-    expect(rows()[0]).toBe(top);
-
-    const scroll = screen.getByTestId("messages-scroll");
-    scroll.scrollTop = 10 * MESSAGE_ROW_HEIGHT;
-    fireEvent.scroll(scroll);
-    const held = rows().find((r) => r.getAttribute("data-id") === "90");
-    expect(held).toBeDefined();
-    streamIds(103);
-    expect(rows().find((r) => r.getAttribute("data-id") === "90")).toBe(held);
-  });
-
   it("says when messages came too fast to show live, and opens History", async () => {
     const user = userEvent.setup();
     mockCommands({});
