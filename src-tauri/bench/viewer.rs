@@ -227,8 +227,23 @@ fn phase(app: &test_harness::gui::WebDriver, app_pid: u32, work: impl FnOnce() -
 }
 
 fn print_phase(what: &str, p: &Phase) {
+    // When each frame over 50 ms ended, into the phase, and how long it was.
+    let stutters: Vec<String> = p.frames["stutters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let at = s["atMs"].as_f64().unwrap_or(0.0) / 1000.0;
+            format!("{} ms at {at:.1} s", s["gapMs"].as_f64().unwrap_or(0.0).round())
+        })
+        .collect();
+    let stutters = if stutters.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", stutters.join(", "))
+    };
     println!(
-        "  {what}: IPC batches {:.1}/s; frames {} in {:.0} s (longest {:.1} ms, {} over 50 ms); CPU: WebKit {:.0} %, app {:.0} % of a core; peak PSS {:.1} MB",
+        "  {what}: IPC batches {:.1}/s; frames {} in {:.0} s (longest {:.1} ms, {} over 50 ms{stutters}); CPU: WebKit {:.0} %, app {:.0} % of a core; peak PSS {:.1} MB",
         p.batches,
         p.frames["frames"],
         p.seconds,

@@ -34,11 +34,19 @@ describe("frame probe", () => {
     const fake = fakeFrames();
     const probe = createFrameProbe(fake.frames);
     expect(fake.requests).toBe(0);
-    expect(probe.read()).toEqual({ frames: 0, maxFrameMs: 0, over50ms: 0 });
+    expect(probe.read()).toEqual({ frames: 0, maxFrameMs: 0, over50ms: 0, stutters: [] });
 
     probe.start();
     for (const t of [1000, 1016, 1033, 1100, 1116, 1200]) fake.frame(t);
-    expect(probe.read()).toEqual({ frames: 5, maxFrameMs: 84, over50ms: 2 });
+    expect(probe.read()).toEqual({
+      frames: 5,
+      maxFrameMs: 84,
+      over50ms: 2,
+      stutters: [
+        { atMs: 100, gapMs: 67 },
+        { atMs: 200, gapMs: 84 },
+      ],
+    });
 
     probe.stop();
     expect(fake.running).toBe(false);
@@ -49,14 +57,14 @@ describe("frame probe", () => {
     probe.start();
     fake.frame(5000);
     fake.frame(5010);
-    expect(probe.read()).toEqual({ frames: 1, maxFrameMs: 10, over50ms: 0 });
+    expect(probe.read()).toEqual({ frames: 1, maxFrameMs: 10, over50ms: 0, stutters: [] });
   });
 
   it("is installed on the window once", () => {
     const target = { requestAnimationFrame: () => 1, cancelAnimationFrame: () => undefined } as unknown as Window;
     installFrameProbe(target);
     const probe = target.__heliumFrameProbe;
-    expect(probe?.read()).toEqual({ frames: 0, maxFrameMs: 0, over50ms: 0 });
+    expect(probe?.read()).toEqual({ frames: 0, maxFrameMs: 0, over50ms: 0, stutters: [] });
     installFrameProbe(target);
     expect(target.__heliumFrameProbe).toBe(probe);
   });

@@ -9,6 +9,8 @@ export type FrameStats = {
   maxFrameMs: number;
   /** Gaps over 50 ms. */
   over50ms: number;
+  /** The first few of those: when each ended (ms after the first frame) and how long it was. */
+  stutters: { atMs: number; gapMs: number }[];
 };
 
 export type FrameProbe = {
@@ -28,6 +30,10 @@ declare global {
 
 /** A gap between frames longer than this is a stutter. */
 export const STUTTER_MS = 50;
+/** How many stutters are kept with their time (the count goes on). */
+const STUTTERS_KEPT = 20;
+
+const fresh = (): FrameStats => ({ frames: 0, maxFrameMs: 0, over50ms: 0, stutters: [] });
 
 type Frames = {
   request: (callback: (time: number) => void) => number;
@@ -35,19 +41,26 @@ type Frames = {
 };
 
 export function createFrameProbe(frames: Frames): FrameProbe {
-  let stats: FrameStats = { frames: 0, maxFrameMs: 0, over50ms: 0 };
+  let stats = fresh();
   let handle: number | null = null;
+  let first: number | null = null;
   let last: number | null = null;
 
   const tick = (time: number) => {
     if (last !== null) {
       const gap = time - last;
+      const stutter = gap > STUTTER_MS;
       stats = {
         frames: stats.frames + 1,
         maxFrameMs: Math.max(stats.maxFrameMs, gap),
-        over50ms: stats.over50ms + (gap > STUTTER_MS ? 1 : 0),
+        over50ms: stats.over50ms + (stutter ? 1 : 0),
+        stutters:
+          stutter && stats.stutters.length < STUTTERS_KEPT
+            ? [...stats.stutters, { atMs: time - (first ?? time), gapMs: gap }]
+            : stats.stutters,
       };
     }
+    first ??= time;
     last = time;
     handle = frames.request(tick);
   };
@@ -55,16 +68,17 @@ export function createFrameProbe(frames: Frames): FrameProbe {
   const stop = () => {
     if (handle !== null) frames.cancel(handle);
     handle = null;
+    first = null;
     last = null;
   };
 
   return {
     start: () => {
       stop();
-      stats = { frames: 0, maxFrameMs: 0, over50ms: 0 };
+      stats = fresh();
       handle = frames.request(tick);
     },
-    read: () => ({ ...stats }),
+    read: () => ({ ...stats, stutters: [...stats.stutters] }),
     stop,
   };
 }
