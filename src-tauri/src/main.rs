@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    ui_process_system_malloc();
     web_process_malloc();
     web_process_gc();
     helium_aws_bridge_desktop::run();
@@ -18,6 +19,38 @@ fn web_process_gc() {
     if std::env::var_os("JSC_forceMiniVMMode").is_none() {
         // Set before any thread starts, as above.
         std::env::set_var("JSC_forceMiniVMMode", "true");
+    }
+}
+
+/// WebKit's allocator (libpas) guards its heaps with locks that spin, yielding, until free. In
+/// this process only WebKit's IPC and GTK glue allocate with it, but under the live viewer's load
+/// (the bridge keeping both cores of a small machine busy) its IPC thread spun 80-115 ms at a
+/// time on a lock whose holder was not running, and the page missed every frame meanwhile: 1 to
+/// 5 frames of 52-147 ms in each 30 s run (the viewer bench, four runs). With the system's malloc
+/// in this process, none over 50 ms (longest 32-34 ms, two runs), for the same CPU and memory.
+///
+/// WebKit reads `Malloc` once, at its first allocation: set it, allocate, and take it out again
+/// before any web process starts, so the web process keeps libpas (with the system's malloc
+/// there, it held 115 MB more after the viewer). A user's own `Malloc` setting applies to both.
+fn ui_process_system_malloc() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("Malloc").is_none() {
+        // Looked up, not linked: without the symbol (another WebKit), nothing changes.
+        let symbol = |name: &std::ffi::CStr| unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+        let (malloc, free) = (symbol(c"_ZN3WTF10fastMallocEm"), symbol(c"_ZN3WTF8fastFreeEPv"));
+        if malloc.is_null() || free.is_null() {
+            return;
+        }
+        // Before any thread starts, as below.
+        std::env::set_var("Malloc", "1");
+        // SAFETY: `WTF::fastMalloc(size_t) -> void*` and `WTF::fastFree(void*)`, WebKit's
+        // exported allocator entry points; the block is freed at once.
+        unsafe {
+            let malloc: extern "C" fn(usize) -> *mut libc::c_void = std::mem::transmute(malloc);
+            let free: extern "C" fn(*mut libc::c_void) = std::mem::transmute(free);
+            free(malloc(16));
+        }
+        std::env::remove_var("Malloc");
     }
 }
 
