@@ -76,3 +76,27 @@ fn web_process_malloc() {
         }
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// The benefit is invisible (frames kept), so a WebKit that stops honouring `Malloc` shows here.
+    #[test]
+    fn webkit_allocates_with_the_system_malloc_in_this_process_and_the_environment_is_as_before() {
+        // The app has WebKit loaded from its start (it links it); this test binary does not.
+        let webkit = unsafe {
+            libc::dlopen(
+                c"libjavascriptcoregtk-4.1.so.0".as_ptr(),
+                libc::RTLD_NOW | libc::RTLD_GLOBAL,
+            )
+        };
+        assert!(!webkit.is_null(), "WebKit's JavaScriptCore is not installed");
+        super::ui_process_system_malloc();
+        assert_eq!(std::env::var_os("Malloc"), None, "a web process would inherit it");
+        // `bool bmalloc::api::isEnabled(HeapKind)`; `HeapKind::Primary` is 0.
+        let is_enabled =
+            unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"_ZN7bmalloc3api9isEnabledENS_8HeapKindE".as_ptr()) };
+        assert!(!is_enabled.is_null(), "WebKit's allocator is not loaded");
+        let is_enabled: extern "C" fn(i32) -> bool = unsafe { std::mem::transmute(is_enabled) };
+        assert!(!is_enabled(0), "WebKit still allocates with libpas in this process");
+    }
+}
