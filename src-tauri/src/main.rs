@@ -27,7 +27,7 @@ fn web_process_gc() {
 /// (the bridge keeping both cores of a small machine busy) its IPC thread spun 80-115 ms at a
 /// time on a lock whose holder was not running, and the page missed every frame meanwhile: 1 to
 /// 5 frames of 52-147 ms in each 30 s run (the viewer bench, four runs). With the system's malloc
-/// in this process, none over 50 ms (longest 32-34 ms, two runs), for the same CPU and memory.
+/// in this process, none over 50 ms (longest 32-47 ms, four runs), for the same CPU and memory.
 ///
 /// WebKit reads `Malloc` once, at its first allocation: set it, allocate, and take it out again
 /// before any web process starts, so the web process keeps libpas (with the system's malloc
