@@ -2,7 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    ui_process_system_malloc();
+    ui_process_allocator();
     web_process_malloc();
     web_process_gc();
     helium_aws_bridge_desktop::run();
@@ -38,7 +38,7 @@ fn web_process_gc() {
 /// minute of load (frames of 88-161 ms). Those heaps are small in this process, so the scavenger
 /// is stopped here: the longest frames in a minute of load were then 55 and 46 ms (two runs),
 /// for the same memory.
-fn ui_process_system_malloc() {
+fn ui_process_allocator() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("Malloc").is_none() {
         // Looked up, not linked: without the symbol (another WebKit), nothing changes.
@@ -101,7 +101,7 @@ mod tests {
             )
         };
         assert!(!webkit.is_null(), "WebKit's JavaScriptCore is not installed");
-        super::ui_process_system_malloc();
+        super::ui_process_allocator();
         assert_eq!(std::env::var_os("Malloc"), None, "a web process would inherit it");
         // `bool bmalloc::api::isEnabled(HeapKind)`; `HeapKind::Primary` is 0.
         let is_enabled =
