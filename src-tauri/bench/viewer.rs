@@ -4,7 +4,7 @@
 //! batches from the page's counter; CPU from /proc.
 //!
 //! `npm --prefix ui run build && cargo bench -p helium-aws-bridge-desktop --features bench-baseline --bench viewer`
-//! (`BENCH_RATE` uplinks/s, default 1000; `BENCH_SECONDS`, default 60; `BENCH_DEVICES`, default 20).
+//! (`BENCH_RATE` uplinks/s, default 1000; `BENCH_SECONDS`, default 60; `BENCH_DEVICES`, default 20; `BENCH_LINGER`, seconds after leaving the viewer to follow the memory, default 30).
 //!
 //! The uplinks come from a fleet, each device at most 100/s: AWS takes no more per connection,
 //! and one device at 1,000/s filled the outbox with 900 uplinks a second (200 MB in a minute),
@@ -346,6 +346,19 @@ fn main() {
     println!(
         "  WebKit's web process by mapping: idle [{idle_web_mappings}]; 30 s after leaving [{after_web_mappings}] (MB)"
     );
+    // `BENCH_LINGER=90`: how the memory goes on returning after the first 30 s, every 15 s.
+    let linger = env_u64("BENCH_LINGER", 30);
+    if linger > 30 {
+        let mut at = Vec::new();
+        let mut waited = 30;
+        while waited < linger {
+            std::thread::sleep(Duration::from_secs(12));
+            waited += 15;
+            let pss = settled_pss(app_pid);
+            at.push(format!("{waited} s {pss:.1} MB ({:+.1} %)", (pss / idle - 1.0) * 100.0));
+        }
+        println!("  later after leaving: {}", at.join(", "));
+    }
     println!("  sent {sent} uplinks");
     print_phase("Integrations page under load", &elsewhere);
     print_phase("Messages page under load     ", &viewer);
