@@ -128,7 +128,7 @@ fn pss_by_mapping(pid: u32) -> String {
         }
     }
     let mut v: Vec<(String, u64)> = by.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|m| std::cmp::Reverse(m.1));
     v.iter()
         .take(6)
         .map(|(k, kib)| format!("{k} {:.0}", *kib as f64 / 1024.0))
