@@ -352,6 +352,7 @@ fn main() {
         let mut at = Vec::new();
         let mut waited = 30;
         while waited < linger {
+            // Fifteen seconds a step with the three that `settled_pss` takes.
             std::thread::sleep(Duration::from_secs(12));
             waited += 15;
             let pss = settled_pss(app_pid);
