@@ -25,7 +25,7 @@ fn web_process_javascript() {
     #[cfg(target_os = "linux")]
     for (name, value) in [("JSC_forceMiniVMMode", "true"), ("JSC_useDFGJIT", "false")] {
         if std::env::var_os(name).is_none() {
-            // Set before any thread starts, as above.
+            // Set before any thread starts, so nothing reads the environment meanwhile.
             std::env::set_var(name, value);
         }
     }
