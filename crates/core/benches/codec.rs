@@ -15,11 +15,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let ctx = UplinkContext {
-        labels: Vec::new(),
-        known_app_eui: None,
-        now_ms: 0,
-    };
+    let ctx = UplinkContext::default();
     let parse = best(|| {
         std::hint::black_box(codec::parse_chirpstack(std::hint::black_box(EVENT)).unwrap());
     });

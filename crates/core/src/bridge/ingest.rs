@@ -12,7 +12,7 @@ use serde_json::json;
 use super::fast::{self, Ticket};
 use super::inbox::Queued;
 use super::recorded::{Copy, Recorded};
-use super::routing::{DeviceDecoder, RoutingCache};
+use super::routing::{DeviceDecoder, DeviceRouting, RoutingCache};
 use super::Inner;
 use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
 use crate::domain::DeviceSeen;
@@ -124,8 +124,8 @@ impl IngestHandle {
         payload: &[u8],
         done: impl FnOnce(IngestOutcome) + Send + 'static,
     ) {
-        let ctx = context(&self.reader, &mut self.routing, &device.id);
-        let up = codec::helium::simulated(device, port, payload, &ctx);
+        let facts = self.routing.get(&self.reader, &device.id).ok();
+        let up = codec::helium::simulated(device, port, payload, &context(facts.as_deref(), None));
         let seen = DeviceSeen {
             source: device.source.clone(),
             ..seen(&up, "", None)
@@ -145,10 +145,7 @@ impl IngestHandle {
         let inner = &*self.inner;
         let source_id = self.source_id.as_str();
         // One look at the device's routing: its decoder now, its routes once it is checked.
-        let facts = self
-            .routing
-            .get(&self.reader, &seen.id)
-            .map(|f| (f.decoder.clone(), f.routes.clone()));
+        let facts = self.routing.get(&self.reader, &seen.id);
         let mut bridge_decoded = false;
         if up.kind == codec::UplinkType::Uplink {
             inner.recent.note(
@@ -162,7 +159,7 @@ impl IngestHandle {
             );
             // The device's decoder, if its labels attach one, replaces a ChirpStack
             // `object`; with none, `decoded` stays as the source gave it.
-            if let Ok((Some(decoder), _)) = &facts {
+            if let Some(decoder) = facts.as_ref().ok().and_then(|f| f.decoder.as_ref()) {
                 up.decoded = Some(match decoder {
                     DeviceDecoder::Ready(c) => c.decode(&up),
                     DeviceDecoder::Broken(error) => codec::Decoded::Error { error: error.clone() },
@@ -176,8 +173,8 @@ impl IngestHandle {
                 if let Some(app_eui) = &seen.app_eui {
                     self.routing.note_app_eui(&seen.id, app_eui);
                 }
-                let routes = match facts {
-                    Ok((_, routes)) => routes,
+                let facts = match facts {
+                    Ok(facts) => facts,
                     Err(e) => {
                         return done(refuse(
                             inner,
@@ -187,8 +184,9 @@ impl IngestHandle {
                         ))
                     }
                 };
-                let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, &routes);
-                let copies = Recorded::copies(&seen.id, &routes, entries);
+                let routes = &facts.routes;
+                let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, routes);
+                let copies = Recorded::copies(&seen.id, routes, entries);
                 let record = Recorded::new(&seen, &up, source_id, raw);
                 // The fast path only for a device whose row is written as this uplink has it.
                 let id = identity(&seen);
@@ -251,15 +249,13 @@ fn note_frame_counter(inner: &Inner, source_id: &str, up: &HeliumUplink) {
     );
 }
 
-fn context(reader: &Store, routing: &mut RoutingCache, device_id: &str) -> UplinkContext {
-    // Only what the codec reads: the routes stay in the cache until the commit takes them.
-    let (labels, known_app_eui) = match routing.get(reader, device_id) {
-        Ok(facts) => (facts.labels.clone(), facts.app_eui.clone()),
-        Err(_) => Default::default(),
-    };
+/// What the codec reads of the device's routing facts (none when they could not be read: the
+/// commit refuses the uplink then).
+fn context<'a>(facts: Option<&'a DeviceRouting>, device_id: Option<&'a str>) -> UplinkContext<'a> {
     UplinkContext {
-        labels,
-        known_app_eui,
+        labels: facts.map_or(&[], |f| &f.labels),
+        known_app_eui: facts.and_then(|f| f.app_eui.as_deref()),
+        device_id,
         now_ms: now_ms(),
     }
 }
@@ -273,7 +269,8 @@ fn from_chirpstack(
 ) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
     let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
-    let ctx = context(reader, routing, &device_id);
+    let facts = routing.get(reader, &device_id).ok();
+    let ctx = context(facts.as_deref(), Some(&device_id));
     let up = if event == "join" {
         codec::from_chirpstack_join(&ev, &ctx)?
     } else {
@@ -301,7 +298,8 @@ fn from_legacy(
             .events
             .emit(Event::new("bridge", "error", format!("could not merge device {}: {e}", ev.id)).device(&ev.id)),
     }
-    let up = codec::from_legacy(&ev, &context(reader, routing, &ev.id))?;
+    let facts = routing.get(reader, &ev.id).ok();
+    let up = codec::from_legacy(&ev, &context(facts.as_deref(), None))?;
     Ok((seen(&up, source_id, None), up))
 }
 

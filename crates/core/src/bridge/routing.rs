@@ -57,11 +57,12 @@ pub(crate) enum DeviceDecoder {
     Broken(String),
 }
 
-/// A source's cache of [`DeviceRouting`], on the source's own read connection.
+/// A source's cache of [`DeviceRouting`], on the source's own read connection. Each device's
+/// facts are shared with the uplink that reads them, not copied for it.
 pub(crate) struct RoutingCache {
     core: Arc<Core>,
     generation: u64,
-    devices: HashMap<String, DeviceRouting>,
+    devices: HashMap<String, Arc<DeviceRouting>>,
     /// Decoder id → (the `updated_at_ms` it was compiled at, the result).
     compiled: HashMap<String, (i64, DeviceDecoder)>,
 }
@@ -76,13 +77,16 @@ impl RoutingCache {
         }
     }
 
-    pub fn get(&mut self, reader: &Store, device_id: &str) -> Result<&DeviceRouting, StoreError> {
+    pub fn get(&mut self, reader: &Store, device_id: &str) -> Result<Arc<DeviceRouting>, StoreError> {
         let now = self.core.generation();
         if now != self.generation {
             self.devices.clear();
             self.generation = now;
         }
-        if !self.devices.contains_key(device_id) {
+        if let Some(facts) = self.devices.get(device_id) {
+            return Ok(facts.clone());
+        }
+        {
             let routes = reader.routes_for_device(device_id)?;
             let decoder = self.decoder(reader, device_id)?;
             let facts = DeviceRouting {
@@ -99,9 +103,10 @@ impl RoutingCache {
                     .collect(),
                 decoder,
             };
-            self.devices.insert(device_id.to_string(), facts);
+            let facts = Arc::new(facts);
+            self.devices.insert(device_id.to_string(), facts.clone());
+            Ok(facts)
         }
-        Ok(&self.devices[device_id])
     }
 
     fn decoder(&mut self, reader: &Store, device_id: &str) -> Result<Option<DeviceDecoder>, StoreError> {
@@ -132,7 +137,7 @@ impl RoutingCache {
     pub fn note_app_eui(&mut self, device_id: &str, app_eui: &str) {
         if let Some(d) = self.devices.get_mut(device_id) {
             if d.app_eui.as_deref() != Some(app_eui) && !app_eui.is_empty() {
-                d.app_eui = Some(app_eui.to_string());
+                Arc::make_mut(d).app_eui = Some(app_eui.to_string());
             }
         }
     }

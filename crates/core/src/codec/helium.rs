@@ -137,14 +137,18 @@ impl<'de> Deserialize<'de> for DecodedPayload {
     }
 }
 
-/// What the bridge knows about the device beyond the incoming message.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UplinkContext {
+/// What the bridge knows about the device beyond the incoming message. Borrowed: the bridge
+/// keeps these per device, and copying them for every uplink cost more than the translation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UplinkContext<'a> {
     /// The bridge's labels on this device; they replace any labels in the message and carry
     /// the uplink's organization.
-    pub labels: Vec<crate::domain::Label>,
+    pub labels: &'a [crate::domain::Label],
     /// JoinEUI from the bridge's device record, used when the message has none.
-    pub known_app_eui: Option<String>,
+    pub known_app_eui: Option<&'a str>,
+    /// The device id the caller already derived from this event's DevEUI (as
+    /// [`device_id_for_dev_eui`] does), so it is not derived twice; `None`: derived here.
+    pub device_id: Option<&'a str>,
     /// Fallback for a missing event time.
     pub now_ms: i64,
 }
@@ -170,7 +174,7 @@ pub fn device_id_for_dev_eui(dev_eui: &str) -> String {
 }
 
 /// Translates a ChirpStack v4 `up` event.
-pub fn from_chirpstack(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
+pub fn from_chirpstack(ev: &ChirpstackUplink, ctx: &UplinkContext<'_>) -> Result<HeliumUplink, CodecError> {
     let fcnt = ev.f_cnt.ok_or_else(|| CodecError::MissingField("fCnt".into()))?;
     let data = ev
         .data
@@ -181,7 +185,7 @@ pub fn from_chirpstack(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<Hel
 
 /// Translates a ChirpStack v4 `join` event (for integrations that forward joins): it carries
 /// no frame counter or payload.
-pub fn from_chirpstack_join(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
+pub fn from_chirpstack_join(ev: &ChirpstackUplink, ctx: &UplinkContext<'_>) -> Result<HeliumUplink, CodecError> {
     translate_chirpstack(
         ev,
         ctx,
@@ -193,7 +197,7 @@ pub fn from_chirpstack_join(ev: &ChirpstackUplink, ctx: &UplinkContext) -> Resul
 
 fn translate_chirpstack(
     ev: &ChirpstackUplink,
-    ctx: &UplinkContext,
+    ctx: &UplinkContext<'_>,
     kind: UplinkType,
     fcnt: u32,
     data: &str,
@@ -212,10 +216,12 @@ fn translate_chirpstack(
     Ok(HeliumUplink {
         kind,
         uuid: uuid_or_fresh(ev.deduplication_id.as_deref()),
-        id: device_id_for_dev_eui(dev_eui),
+        id: ctx
+            .device_id
+            .map_or_else(|| device_id_for_dev_eui(dev_eui), str::to_string),
         name: ev.device_info.device_name.clone(),
         dev_eui: dev_eui.to_ascii_uppercase(),
-        app_eui: ctx.known_app_eui.as_deref().map(str::to_ascii_uppercase),
+        app_eui: ctx.known_app_eui.map(str::to_ascii_uppercase),
         devaddr: ev.dev_addr.to_ascii_uppercase(),
         fcnt,
         port: ev.f_port,
@@ -233,7 +239,7 @@ fn translate_chirpstack(
 }
 
 /// `metadata`: the bridge's labels, each carrying the uplink's organization.
-fn metadata(ctx: &UplinkContext, organization_id: Option<String>) -> HeliumMetadata {
+fn metadata(ctx: &UplinkContext<'_>, organization_id: Option<String>) -> HeliumMetadata {
     let org = organization_id.clone().unwrap_or_default();
     HeliumMetadata {
         labels: ctx
@@ -253,7 +259,7 @@ fn metadata(ctx: &UplinkContext, organization_id: Option<String>) -> HeliumMetad
 /// A test uplink the user asked the app for: the device's identity, the payload and port given,
 /// a fresh uuid, no hotspots, frame counter 0, and `metadata.simulated: true` so AWS rules can
 /// tell it from a real one.
-pub fn simulated(device: &crate::domain::Device, port: u8, payload: &[u8], ctx: &UplinkContext) -> HeliumUplink {
+pub fn simulated(device: &crate::domain::Device, port: u8, payload: &[u8], ctx: &UplinkContext<'_>) -> HeliumUplink {
     let mut metadata = metadata(ctx, None);
     metadata.simulated = true;
     HeliumUplink {
@@ -264,9 +270,8 @@ pub fn simulated(device: &crate::domain::Device, port: u8, payload: &[u8], ctx: 
         dev_eui: device.dev_eui.to_ascii_uppercase(),
         app_eui: ctx
             .known_app_eui
-            .clone()
-            .or_else(|| device.app_eui.clone())
-            .map(|e| e.to_ascii_uppercase()),
+            .or(device.app_eui.as_deref())
+            .map(str::to_ascii_uppercase),
         devaddr: device.devaddr.clone().unwrap_or_default().to_ascii_uppercase(),
         fcnt: 0,
         port,
@@ -304,7 +309,7 @@ fn chirpstack_hotspot(rx: &RxInfo, tx: &TxInfo, event_ms: i64) -> HeliumHotspot 
 }
 
 /// Translates a legacy Helium uplink: normalizes units and case, swaps in the bridge's labels.
-pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext) -> Result<HeliumUplink, CodecError> {
+pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext<'_>) -> Result<HeliumUplink, CodecError> {
     check_legacy_ids(ev)?;
     let payload_size = decoded_len("payload", &ev.payload)?;
     let reported_at = ev.reported_at.map(to_ms).unwrap_or(ctx.now_ms);
@@ -312,7 +317,7 @@ pub fn from_legacy(ev: &LegacyUplink, ctx: &UplinkContext) -> Result<HeliumUplin
         .app_eui
         .as_deref()
         .filter(|s| !s.is_empty())
-        .or(ctx.known_app_eui.as_deref())
+        .or(ctx.known_app_eui)
         .map(str::to_ascii_uppercase);
     // The 2020 shape has no metadata.organization_id, but its labels carry it.
     let organization_id = ev

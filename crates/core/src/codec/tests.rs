@@ -17,13 +17,17 @@ fn fixture_json(rel: &str) -> Value {
     serde_json::from_slice(&fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-fn ctx() -> UplinkContext {
-    UplinkContext {
-        labels: vec![crate::domain::Label {
+fn ctx() -> UplinkContext<'static> {
+    static LABELS: std::sync::LazyLock<Vec<crate::domain::Label>> = std::sync::LazyLock::new(|| {
+        vec![crate::domain::Label {
             id: "0c6f7f4e-5d1a-4c3b-9e2f-7a8b9c0d1e2f".into(),
             name: "fleet-a".into(),
-        }],
+        }]
+    });
+    UplinkContext {
+        labels: &LABELS,
         known_app_eui: None,
+        device_id: None,
         now_ms: 1_700_000_000_000,
     }
 }
@@ -134,7 +138,7 @@ fn chirpstack_zero_rx_info_missing_dedup_and_known_app_eui() {
     }
     let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
     let ctx = UplinkContext {
-        known_app_eui: Some("70b3d57ed0000001".into()),
+        known_app_eui: Some("70b3d57ed0000001"),
         ..ctx()
     };
     let out = from_chirpstack(&ev, &ctx).expect("translate");
@@ -283,6 +287,27 @@ fn legacy_ids_must_be_thing_names() {
         Err(format!("invalid id: a 129-character id {rule}"))
     );
     assert_eq!(with_id(&"a".repeat(128)), Ok("a".repeat(128)));
+}
+
+#[test]
+fn a_device_id_the_caller_derived_is_used_as_given() {
+    let ev = parse_chirpstack(&fixture("chirpstack/reference.json")).expect("parse");
+    let derived = from_chirpstack(&ev, &ctx()).expect("translate").id;
+    assert_eq!(derived, crate::codec::device_id_for_dev_eui(&ev.device_info.dev_eui));
+    let given = UplinkContext {
+        device_id: Some(&derived),
+        ..ctx()
+    };
+    assert_eq!(from_chirpstack(&ev, &given).expect("translate").id, derived);
+    let other = UplinkContext {
+        device_id: Some("not-derived-here"),
+        ..ctx()
+    };
+    assert_eq!(
+        from_chirpstack(&ev, &other).expect("translate").id,
+        "not-derived-here",
+        "the caller's id, not derived again"
+    );
 }
 
 #[test]
