@@ -522,3 +522,21 @@ commands! {
         state.bridge.provision_now(&id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::IpcError;
+
+    /// The table's `sync` bodies and the history's queries go through `blocking`: they take locks
+    /// a busy bridge can hold, and on the calling thread (for a plain command, Tauri's main
+    /// thread, which also runs the window) the window would freeze meanwhile.
+    #[test]
+    fn blocking_work_runs_off_the_calling_thread() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let caller = std::thread::current().id();
+        let ran_on = runtime
+            .block_on(super::blocking(|| Ok::<_, IpcError>(std::thread::current().id())))
+            .unwrap();
+        assert_ne!(ran_on, caller);
+    }
+}
