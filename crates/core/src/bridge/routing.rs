@@ -86,27 +86,25 @@ impl RoutingCache {
         if let Some(facts) = self.devices.get(device_id) {
             return Ok(facts.clone());
         }
-        {
-            let routes = reader.routes_for_device(device_id)?;
-            let decoder = self.decoder(reader, device_id)?;
-            let facts = DeviceRouting {
-                labels: reader.device_labels(device_id)?,
-                app_eui: reader.device_app_eui(device_id)?,
-                routes: routes
-                    .into_iter()
-                    .map(|i| Route {
-                        id: i.id,
-                        topic: i.topic,
-                        forward_joins: i.forward_joins,
-                        payload: i.payload,
-                    })
-                    .collect(),
-                decoder,
-            };
-            let facts = Arc::new(facts);
-            self.devices.insert(device_id.to_string(), facts.clone());
-            Ok(facts)
-        }
+        let routes = reader.routes_for_device(device_id)?;
+        let decoder = self.decoder(reader, device_id)?;
+        let facts = DeviceRouting {
+            labels: reader.device_labels(device_id)?,
+            app_eui: reader.device_app_eui(device_id)?,
+            routes: routes
+                .into_iter()
+                .map(|i| Route {
+                    id: i.id,
+                    topic: i.topic,
+                    forward_joins: i.forward_joins,
+                    payload: i.payload,
+                })
+                .collect(),
+            decoder,
+        };
+        let facts = Arc::new(facts);
+        self.devices.insert(device_id.to_string(), facts.clone());
+        Ok(facts)
     }
 
     fn decoder(&mut self, reader: &Store, device_id: &str) -> Result<Option<DeviceDecoder>, StoreError> {

@@ -137,8 +137,8 @@ impl<'de> Deserialize<'de> for DecodedPayload {
     }
 }
 
-/// What the bridge knows about the device beyond the incoming message. Borrowed: the bridge
-/// keeps these per device, and copying them for every uplink cost more than the translation.
+/// What the bridge knows about the device beyond the incoming message. Borrowed from what the
+/// bridge keeps per device, so that an uplink does not copy it.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct UplinkContext<'a> {
     /// The bridge's labels on this device; they replace any labels in the message and carry
