@@ -267,6 +267,36 @@ describe("Messages, live", () => {
     expect(screen.queryByTestId("messages-new-marker")).not.toBeInTheDocument();
   });
 
+  it("shows new messages at the top in the rows' elements, and keeps a row's own while scrolled away", async () => {
+    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    const top = rows()[0];
+    streamIds(101, 102);
+    expect(rowIds()[0]).toBe(102);
+    expect(rows()[0]).toBe(top);
+
+    const scroll = screen.getByTestId("messages-scroll");
+    scroll.scrollTop = 10 * MESSAGE_ROW_HEIGHT;
+    fireEvent.scroll(scroll);
+    const held = rows().find((r) => r.getAttribute("data-id") === "90");
+    expect(held).toBeDefined();
+    streamIds(103);
+    expect(rows().find((r) => r.getAttribute("data-id") === "90")).toBe(held);
+  });
+
+  it("keeps a focused row's message in its element while new ones come in at the top", async () => {
+    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    act(() => rows()[0]?.focus());
+    expect(document.activeElement?.getAttribute("data-id")).toBe("100");
+    streamIds(101, 102);
+    expect(rowIds()[0]).toBe(102);
+    expect(document.activeElement?.getAttribute("role")).toBe("row");
+    expect(document.activeElement?.getAttribute("data-id")).toBe("100");
+  });
+
   it("says when messages came too fast to show live, and opens History", async () => {
     const user = userEvent.setup();
     mockCommands({});
