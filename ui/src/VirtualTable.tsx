@@ -283,7 +283,12 @@ export function VirtualTable<T>({
       pressed.current = false;
     },
     onFocus: (e: FocusEvent<HTMLDivElement>) => {
-      if (pressed.current) return;
+      if (pressed.current) {
+        // (Taken here too: a press released outside the list would otherwise count for the next
+        // focus, which the keyboard may bring.)
+        pressed.current = false;
+        return;
+      }
       const focused = e.target instanceof HTMLElement ? e.target.closest<HTMLElement>("[data-vt-key]") : null;
       focusedKey.current = focused?.dataset.vtKey ?? null;
       setRowFocused(true);

@@ -297,6 +297,19 @@ describe("Messages, live", () => {
     expect(document.activeElement?.getAttribute("data-id")).toBe("100");
   });
 
+  it("keeps a row the keyboard focuses after a press released outside the list", async () => {
+    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    // Pressed on a row and released elsewhere: the row takes the focus, and leaves it.
+    fireEvent.pointerDown(rows()[1] as HTMLElement);
+    act(() => rows()[1]?.focus());
+    act(() => (document.activeElement as HTMLElement | null)?.blur());
+    act(() => rows()[0]?.focus());
+    streamIds(101);
+    expect(document.activeElement?.getAttribute("data-id")).toBe("100");
+  });
+
   it("says when messages came too fast to show live, and opens History", async () => {
     const user = userEvent.setup();
     mockCommands({});
