@@ -253,12 +253,10 @@ export function VirtualTable<T>({
 
   // A live list at its top shows new rows in the same places several times a second. There its
   // rows are keyed by place: React reuses their elements and only their text changes, instead of
-  // making elements for every message shown and dropping them for every one gone by. That churn
-  // cost frames (the viewer bench under 1,000 messages/s: a frame of 52–61 ms in each 60 s run,
-  // the longest 27–37 ms by place), WebKit's CPU (9–11 % of a core, 6–8 % by place) and 20–30 MB
-  // at the peak, though 2–3 % of idle more stays after the page is left. Scrolled away from the
-  // top, where the view holds still, rows keep their own keys; so do they while the keyboard has
-  // put the focus on one, which must not change message under it.
+  // making elements for every message shown and dropping them for every one gone by, a churn that
+  // cost frames over 50 ms and a third more of WebKit's CPU under 1,000 messages/s (the viewer
+  // bench). Scrolled away from the top, where the view holds still, rows keep their own keys; so
+  // do they while the keyboard has put the focus on one, which must not change message under it.
   const [rowFocused, setRowFocused] = useState(false);
   const focusedKey = useRef<string | null>(null);
   const canvasRef = useRef<HTMLDivElement>(null);
