@@ -31,6 +31,8 @@ const rowIds = () => rows().map((r) => Number(r.getAttribute("data-id")));
 const page = (list: MessageRow[], next: HistoryPage["next"] = null): HistoryPage => ({ rows: list, next });
 /** Rows with these ids, newest (highest) first as History returns them. */
 const stored = (...ids: number[]) => page(ids.map((id) => messageRow({ id })));
+/** `n` stored messages, newest (id `n`) first. */
+const storedNewestFirst = (n: number) => stored(...Array.from({ length: n }, (_, i) => n - i));
 
 function stream(list: MessageRow[], skipped = 0, seen: LiveBatch["seen"] = []) {
   act(() => lastMessageChannel().onmessage({ rows: list, skipped, seen } satisfies LiveBatch));
@@ -136,7 +138,7 @@ describe("Messages, live", () => {
   });
 
   it("keeps at most 5,000 messages and renders only a window of them", async () => {
-    mockCommands({ search_history: page(Array.from({ length: 500 }, (_, i) => messageRow({ id: 500 - i }))) });
+    mockCommands({ search_history: storedNewestFirst(500) });
     render(<MessagesPage />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     for (let b = 0; b < 25; b++) {
@@ -227,7 +229,7 @@ describe("Messages, live", () => {
 
   it("holds the view still while scrolled away, counts what came, and jumps to the latest", async () => {
     const user = userEvent.setup();
-    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    mockCommands({ search_history: storedNewestFirst(100) });
     render(<MessagesPage />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     const scroll = screen.getByTestId("messages-scroll");
@@ -268,7 +270,7 @@ describe("Messages, live", () => {
   });
 
   it("shows new messages at the top in the rows' elements, and keeps a row's own while scrolled away", async () => {
-    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    mockCommands({ search_history: storedNewestFirst(100) });
     render(<MessagesPage />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     const top = rows()[0];
@@ -286,7 +288,7 @@ describe("Messages, live", () => {
   });
 
   it("keeps a focused row's message in its element while new ones come in at the top", async () => {
-    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    mockCommands({ search_history: storedNewestFirst(100) });
     render(<MessagesPage />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     act(() => rows()[0]?.focus());
@@ -298,7 +300,7 @@ describe("Messages, live", () => {
   });
 
   it("keeps a row the keyboard focuses after a press released outside the list", async () => {
-    mockCommands({ search_history: page(Array.from({ length: 100 }, (_, i) => messageRow({ id: 100 - i }))) });
+    mockCommands({ search_history: storedNewestFirst(100) });
     render(<MessagesPage />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     // Pressed on a row and released elsewhere: the row takes the focus, and leaves it.
@@ -397,7 +399,7 @@ describe("Messages table, fitted to its width", () => {
   });
 
   it("keeps room for 8 rows, or as many as there are", async () => {
-    mockCommands({ search_history: stored(...Array.from({ length: 20 }, (_, i) => 20 - i)) });
+    mockCommands({ search_history: storedNewestFirst(20) });
     const { unmount } = render(<MessagesPage />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     expect(screen.getByTestId("messages-scroll").style.minHeight).toBe(`${38 + 8 * MESSAGE_ROW_HEIGHT + 2}px`);
