@@ -98,9 +98,9 @@ impl IngestHandle {
             Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
         };
         match parsed {
-            Ok((seen, up)) => {
+            Ok((seen, up, facts)) => {
                 note_frame_counter(inner, source_id, &up);
-                self.take(seen, up, raw, done)
+                self.take(seen, up, facts, raw, done)
             }
             Err(e) => {
                 let reason = e.to_string();
@@ -124,28 +124,30 @@ impl IngestHandle {
         payload: &[u8],
         done: impl FnOnce(IngestOutcome) + Send + 'static,
     ) {
-        let facts = self.routing.get(&self.reader, &device.id).ok();
-        let up = codec::helium::simulated(device, port, payload, &context(facts.as_deref(), None));
+        let facts = self.routing.get(&self.reader, &device.id);
+        let up = codec::helium::simulated(device, port, payload, &context(&facts, None));
         let seen = DeviceSeen {
             source: device.source.clone(),
             ..seen(&up, "", None)
         };
         let raw = json!({ "simulated": true, "port": port, "payload": up.payload }).to_string();
-        self.take(seen, up, raw.as_bytes(), done)
+        self.take(seen, up, facts, raw.as_bytes(), done)
     }
 
-    /// Decodes, routes, checks and commits one uplink the source sent (or the user simulated).
+    /// Decodes, routes, checks and commits one uplink the source sent (or the user simulated);
+    /// `facts` are the device's routing facts its translation read.
     fn take(
         &mut self,
         seen: DeviceSeen,
         mut up: HeliumUplink,
+        facts: Facts,
         raw: &[u8],
         done: impl FnOnce(IngestOutcome) + Send + 'static,
     ) {
         let inner = &*self.inner;
         let source_id = self.source_id.as_str();
-        // One look at the device's routing: its decoder now, its routes once it is checked.
-        let facts = self.routing.get(&self.reader, &seen.id);
+        // The device's routing as its translation read it: its decoder now, its routes once the
+        // uplink is checked.
         let mut bridge_decoded = false;
         if up.kind == codec::UplinkType::Uplink {
             inner.recent.note(
@@ -249,9 +251,12 @@ fn note_frame_counter(inner: &Inner, source_id: &str, up: &HeliumUplink) {
     );
 }
 
-/// What the codec reads of the device's routing facts (none when they could not be read: the
-/// commit refuses the uplink then).
-fn context<'a>(facts: Option<&'a DeviceRouting>, device_id: Option<&'a str>) -> UplinkContext<'a> {
+/// A device's routing facts, or why they could not be read (then its uplink is refused).
+type Facts = Result<Arc<DeviceRouting>, StoreError>;
+
+/// What the codec reads of the device's routing facts (none when they could not be read).
+fn context<'a>(facts: &'a Facts, device_id: Option<&'a str>) -> UplinkContext<'a> {
+    let facts = facts.as_deref().ok();
     UplinkContext {
         labels: facts.map_or(&[], |f| &f.labels),
         known_app_eui: facts.and_then(|f| f.app_eui.as_deref()),
@@ -266,18 +271,18 @@ fn from_chirpstack(
     source_id: &str,
     event: &str,
     raw: &[u8],
-) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
+) -> Result<(DeviceSeen, HeliumUplink, Facts), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
     let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
-    let facts = routing.get(reader, &device_id).ok();
-    let ctx = context(facts.as_deref(), Some(&device_id));
+    let facts = routing.get(reader, &device_id);
+    let ctx = context(&facts, Some(&device_id));
     let up = if event == "join" {
         codec::from_chirpstack_join(&ev, &ctx)?
     } else {
         codec::from_chirpstack(&ev, &ctx)?
     };
     let app = &ev.device_info.application_id;
-    Ok((seen(&up, source_id, (!app.is_empty()).then(|| app.clone())), up))
+    Ok((seen(&up, source_id, (!app.is_empty()).then(|| app.clone())), up, facts))
 }
 
 fn from_legacy(
@@ -286,7 +291,7 @@ fn from_legacy(
     routing: &mut RoutingCache,
     source_id: &str,
     raw: &[u8],
-) -> Result<(DeviceSeen, HeliumUplink), CodecError> {
+) -> Result<(DeviceSeen, HeliumUplink, Facts), CodecError> {
     let ev = codec::parse_legacy(raw)?;
     codec::check_legacy_ids(&ev)?;
     // Labelled by DevEUI before its first uplink: the labels come over to this device now,
@@ -298,9 +303,9 @@ fn from_legacy(
             .events
             .emit(Event::new("bridge", "error", format!("could not merge device {}: {e}", ev.id)).device(&ev.id)),
     }
-    let facts = routing.get(reader, &ev.id).ok();
-    let up = codec::from_legacy(&ev, &context(facts.as_deref(), None))?;
-    Ok((seen(&up, source_id, None), up))
+    let facts = routing.get(reader, &ev.id);
+    let up = codec::from_legacy(&ev, &context(&facts, None))?;
+    Ok((seen(&up, source_id, None), up, facts))
 }
 
 fn seen(up: &HeliumUplink, source_id: &str, application_id: Option<String>) -> DeviceSeen {
