@@ -37,8 +37,10 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 /// wrong shape" (with the path of the offending field). (Building the `Value` for every good
 /// message cost about a tenth of the bridge's CPU per uplink.)
 pub(crate) fn decode_object<T: DeserializeOwned>(raw: &[u8]) -> Result<T, CodecError> {
-    if raw.first() == Some(&b'{') {
-        if let Ok(t) = serde_json::from_slice(raw) {
+    // The text is checked for UTF-8 once, whole: parsed from bytes, serde_json checks each
+    // string on its own, and that made parsing a ChirpStack event a fifth slower.
+    if let (Some(b'{'), Ok(text)) = (raw.first(), std::str::from_utf8(raw)) {
+        if let Ok(t) = serde_json::from_str(text) {
             return Ok(t);
         }
     }

@@ -215,6 +215,13 @@ fn bad_uplinks_have_clear_reasons() {
     assert_eq!(e.to_string(), "not JSON: expected value at line 1 column 1");
     let e = parse_chirpstack(b"[1,2]").expect_err("array");
     assert_eq!(e.to_string(), "expected a JSON object, got an array");
+    // Not UTF-8 (a byte of Latin-1 in a name): said as such, with where.
+    let e = parse_chirpstack(b"{\"deviceInfo\": {\"devEui\": \"0102030405060708\", \"deviceName\": \"caf\xe9\"}}")
+        .expect_err("not UTF-8");
+    assert_eq!(
+        e.to_string(),
+        "not JSON: invalid unicode code point at line 1 column 65"
+    );
 
     let reference = fixture_json("chirpstack/reference.json");
     let with = |f: &dyn Fn(&mut Value)| {
