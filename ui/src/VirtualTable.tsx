@@ -291,6 +291,14 @@ export function VirtualTable<T>({
       focusedKey.current = focused?.dataset.vtKey ?? null;
       setRowFocused(true);
     },
+    // A clicked row at the top of a flowing list would show the next messages under the focus
+    // (and Enter would open one of them): the list takes the focus (the row stays current).
+    onClick: () => {
+      const active = document.activeElement;
+      if (byPlace && active instanceof HTMLElement && active.matches("[data-vt-key]") && canvasRef.current?.contains(active)) {
+        scrollRef.current?.focus({ preventScroll: true });
+      }
+    },
     onBlur: (e: FocusEvent<HTMLDivElement>) => {
       const canvas = e.currentTarget;
       if (e.relatedTarget instanceof Node && canvas.contains(e.relatedTarget)) return;

@@ -312,6 +312,22 @@ describe("Messages, live", () => {
     expect(document.activeElement?.getAttribute("data-id")).toBe("100");
   });
 
+  it("gives a clicked row's focus to the list at the top of a flowing list, where rows change message", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: storedNewestFirst(100) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    await user.click(rows()[0] as HTMLElement);
+    // The click did what it does (the row is the current one) ...
+    expect(rows()[0]).toHaveAttribute("aria-current", "true");
+    // ... and no row holds the focus while new messages take the rows' places.
+    streamIds(101, 102);
+    expect(rowIds()[0]).toBe(102);
+    expect(document.activeElement?.getAttribute("role")).not.toBe("row");
+    // The list has it: arrow keys still scroll, and Tab still reaches the rows.
+    expect(document.activeElement?.contains(rows()[0] as HTMLElement)).toBe(true);
+  });
+
   it("says when messages came too fast to show live, and opens History", async () => {
     const user = userEvent.setup();
     mockCommands({});
