@@ -38,7 +38,7 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 /// message cost about a tenth of the bridge's CPU per uplink.)
 pub(crate) fn decode_object<T: DeserializeOwned>(raw: &[u8]) -> Result<T, CodecError> {
     // The text is checked for UTF-8 once, whole: parsed from bytes, serde_json checks each
-    // string on its own, and that made parsing a ChirpStack event a fifth slower.
+    // string on its own, which took a fifth of the time a ChirpStack event took to parse.
     if let (Some(b'{'), Ok(text)) = (raw.first(), std::str::from_utf8(raw)) {
         if let Ok(t) = serde_json::from_str(text) {
             return Ok(t);
