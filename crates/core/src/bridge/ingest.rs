@@ -52,7 +52,14 @@ pub(crate) struct IngestHandle {
     /// an uplink that changes it goes through the outbox, so the device's row is written
     /// before AWS has the uplink (downlinks are addressed by it).
     written: std::collections::HashMap<String, u64>,
+    /// Device ids by DevEUI as ChirpStack writes it: each is a name-based UUID (a SHA-1 hash),
+    /// derived once, not at every uplink.
+    ids: std::collections::HashMap<String, String>,
 }
+
+/// The most DevEUIs `IngestHandle::ids` remembers; past it, it starts again (a fleet is smaller,
+/// but a source may send any DevEUI).
+const MAX_IDS: usize = 100_000;
 
 /// What of a sighting the device's row keeps, besides its counters.
 fn identity(seen: &DeviceSeen) -> u64 {
@@ -79,6 +86,7 @@ impl IngestHandle {
             source_id: source_id.to_string(),
             reader,
             written: Default::default(),
+            ids: Default::default(),
         })
     }
 
@@ -89,7 +97,7 @@ impl IngestHandle {
         let source_id = self.source_id.as_str();
         let parsed = match incoming {
             Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => {
-                from_chirpstack(&self.reader, &mut self.routing, source_id, event, raw)
+                from_chirpstack(&self.reader, &mut self.routing, &mut self.ids, source_id, event, raw)
             }
             Incoming::Chirpstack { .. } => return done(IngestOutcome::Ignored),
             Incoming::Legacy { raw } => from_legacy(inner, &mut self.reader, &mut self.routing, source_id, raw),
@@ -268,12 +276,24 @@ fn context<'a>(facts: &'a Facts, device_id: Option<&'a str>) -> UplinkContext<'a
 fn from_chirpstack(
     reader: &Store,
     routing: &mut RoutingCache,
+    ids: &mut std::collections::HashMap<String, String>,
     source_id: &str,
     event: &str,
     raw: &[u8],
 ) -> Result<(DeviceSeen, HeliumUplink, Facts), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
-    let device_id = codec::device_id_for_dev_eui(&ev.device_info.dev_eui);
+    let dev_eui = &ev.device_info.dev_eui;
+    let device_id = match ids.get(dev_eui) {
+        Some(id) => id.clone(),
+        None => {
+            if ids.len() >= MAX_IDS {
+                ids.clear();
+            }
+            let id = codec::device_id_for_dev_eui(dev_eui);
+            ids.insert(dev_eui.clone(), id.clone());
+            id
+        }
+    };
     let facts = routing.get(reader, &device_id);
     let ctx = context(&facts, Some(&device_id));
     let up = if event == "join" {

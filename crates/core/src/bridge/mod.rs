@@ -8,6 +8,7 @@ mod fast;
 mod feeds;
 mod gaps;
 mod health;
+mod in_flight;
 pub(crate) mod inbox;
 mod ingest;
 mod payloads;

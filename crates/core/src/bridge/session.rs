@@ -8,7 +8,7 @@
 //! of them AWS has not acknowledged when the connection ends is handed over to the outbox.
 //! Receives the device's downlinks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, Qo
 use tokio::sync::watch;
 
 use super::fast::{self, Ticket};
+use super::in_flight::ByPacketId;
 use super::inbox::{Inbox, Queued};
 use super::pace::{Backoff, Every, Pacer, WARN_EVERY};
 use super::Inner;
@@ -100,7 +101,7 @@ struct Held {
     queue: VecDeque<Queued>,
     /// Handed to the client, waiting for their packet id; then by packet id.
     awaiting_pkid: VecDeque<Sent>,
-    in_flight: HashMap<u16, (u64, Sent)>,
+    in_flight: ByPacketId<(u64, Sent)>,
     /// Publishes so far, to put `in_flight` back in order.
     published: u64,
 }
@@ -108,7 +109,7 @@ struct Held {
 impl Held {
     /// The fast-path entries held, oldest first; the rest is dropped (the outbox has it).
     fn take_fast(&mut self) -> Vec<Queued> {
-        let mut in_flight: Vec<(u64, Sent)> = self.in_flight.drain().map(|(_, v)| v).collect();
+        let mut in_flight: Vec<(u64, Sent)> = self.in_flight.drain().collect();
         in_flight.sort_by_key(|(n, _)| *n);
         let sent = in_flight
             .into_iter()
@@ -278,8 +279,9 @@ async fn connect_and_run(
     tokio::pin!(events);
     let down = downlink_topic(device_id);
     let ids: Vec<String> = members.iter().map(|i| i.id.clone()).collect();
-    // Per integration: its topic, and where its deliveries are counted.
-    let route_of: HashMap<&str, (&str, usize)> = members
+    // Per integration: its topic, and where its deliveries are counted. (A few at most: a scan
+    // costs less than hashing the id.)
+    let route_of: Vec<(&str, (&str, usize))> = members
         .iter()
         .enumerate()
         .map(|(n, i)| (i.id.as_str(), (i.topic.as_str(), n)))
@@ -349,7 +351,7 @@ async fn connect_and_run(
             let Some(Queued { entry, ticket }) = queue.pop_front() else {
                 break;
             };
-            let Some(&(topic, member)) = route_of.get(entry.integration_id.as_str()) else {
+            let Some(&(_, (topic, member))) = route_of.iter().find(|(id, _)| *id == entry.integration_id) else {
                 // (A fast-path one's ticket goes unsettled: its source offers it again.)
                 continue;
             };
@@ -440,7 +442,7 @@ async fn connect_and_run(
                     }
                 }
                 Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
-                    if let Some((_, sent)) = in_flight.remove(&ack.pkid) {
+                    if let Some((_, sent)) = in_flight.remove(ack.pkid) {
                         match sent.fast {
                             Some((_, ticket)) => ticket.settle(),
                             None => {
