@@ -25,9 +25,9 @@ fn main() {
 /// Whatever the growth, JavaScriptCore lets its heap reach 32 MB (`largeHeapSize`) before it
 /// collects it whole: after the viewer the page's live heap is a few MB, so what the viewer left
 /// behind stayed, and the web process held 36 MB more anonymous memory 30 s after leaving
-/// than idle (the app +15 %). With 8 MB it held 10 MB more (the app +5 %), peaked 30 MB lower
-/// under the viewer's load, for 12 % of a core instead of 10 %, and no frame over 50 ms (the
-/// viewer bench). A user's own settings win.
+/// than idle (the app +15 %). With 8 MB it held 10-12 MB more (the app +5 %) and peaked 30 MB
+/// lower under the viewer's load, for 10-12 % of a core instead of 10 % and no frame over 50 ms
+/// (the viewer bench, two runs). A user's own settings win.
 fn web_process_javascript() {
     #[cfg(target_os = "linux")]
     for (name, value) in [
