@@ -419,7 +419,11 @@ async fn connect_and_run(
             return Ok(());
         }
 
+        // The connection's events first: while one is ready the others are not polled (a timer,
+        // the inbox's wake) at each of them. Events run out often (a turn per packet), so the
+        // others wait little; the inbox is read at the top of the loop all the same.
         tokio::select! {
+            biased;
             Some(ev) = events.next() => match ev {
                 Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                     connected = true;
@@ -468,7 +472,8 @@ async fn connect_and_run(
                     return Err(format!("AWS did not acknowledge a publish within {} s", ACK_TIMEOUT.as_secs()));
                 }
             }
-            _ = tokio::time::sleep_until(pacer.next_slot()), if paced => {}
+            // (Made only when it is polled: a disabled branch's future is still made.)
+            _ = async { tokio::time::sleep_until(pacer.next_slot()).await }, if paced => {}
             // (Done once: draining is the only way on.)
             halt = halted.as_mut(), if !draining => match halt {
                 Halt::Stop => {
