@@ -1,7 +1,7 @@
 //! A session's publishes that AWS has not acknowledged yet, by packet id. rumqttc numbers a
-//! connection's publishes 1 to its in-flight limit (100), so a slot per id does what a map did:
-//! hashing the id at each publish and each PUBACK cost more than the rest of a session's
-//! bookkeeping for the uplink.
+//! connection's publishes 1 to its in-flight limit (100), so a slot per id does what a map did
+//! without hashing the id at each publish and each PUBACK (with the integration's lookup,
+//! hashing was a fifth of a session's own work per uplink in the burst profile).
 
 /// Values by packet id.
 pub(super) struct ByPacketId<T> {
