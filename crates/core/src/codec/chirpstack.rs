@@ -3,8 +3,6 @@
 //! Per the contract: lowerCamelCase names, unknown fields ignored, fields with default values
 //! inside `rxInfo[]`/`txInfo` omitted (hence `#[serde(default)]` there), any number of `rxInfo`.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -53,26 +51,18 @@ pub struct ChirpstackUplink {
     pub region_config_id: Option<String>,
 }
 
+/// What the bridge reads of `deviceInfo`; the names, profile and tags are skipped unread (each
+/// kept field is an allocation per uplink).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceInfo {
     #[serde(default)]
     pub tenant_id: String,
     #[serde(default)]
-    pub tenant_name: String,
-    #[serde(default)]
     pub application_id: String,
-    #[serde(default)]
-    pub application_name: String,
-    #[serde(default)]
-    pub device_profile_id: String,
-    #[serde(default)]
-    pub device_profile_name: String,
     #[serde(default)]
     pub device_name: String,
     pub dev_eui: String,
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -89,19 +79,31 @@ pub struct RxInfo {
     pub channel: u32,
     pub location: Option<Location>,
     /// Helium Packet Router puts `gateway_id`, `gateway_name`, `gateway_lat`, … here, all strings.
-    /// Values are kept as JSON so one odd value can't reject the whole uplink.
-    pub metadata: BTreeMap<String, Value>,
+    pub metadata: RxMetadata,
 }
 
-impl RxInfo {
-    /// A metadata entry as a non-empty string.
-    pub fn meta_str(&self, key: &str) -> Option<&str> {
-        self.metadata.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+/// The entries of `rxInfo[].metadata` the bridge reads; the others are skipped unread (a map of
+/// every entry was a fifth of the time an event took to parse). Values are kept as JSON so one
+/// odd value can't reject the whole uplink.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RxMetadata {
+    pub gateway_id: Option<Value>,
+    pub gateway_name: Option<Value>,
+    pub gateway_lat: Option<Value>,
+    pub gateway_long: Option<Value>,
+    pub region_config_id: Option<Value>,
+}
+
+impl RxMetadata {
+    /// An entry as a non-empty string.
+    pub fn text(entry: &Option<Value>) -> Option<&str> {
+        entry.as_ref().and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
-    /// A metadata entry as a number (Helium sends coordinates as strings).
-    pub fn meta_f64(&self, key: &str) -> Option<f64> {
-        match self.metadata.get(key)? {
+    /// An entry as a number (Helium sends coordinates as strings).
+    pub fn number(entry: &Option<Value>) -> Option<f64> {
+        match entry.as_ref()? {
             Value::String(s) => s.trim().parse().ok(),
             Value::Number(n) => n.as_f64(),
             _ => None,
@@ -151,7 +153,6 @@ pub struct LoraModulation {
     /// Hz.
     pub bandwidth: u32,
     pub spreading_factor: u32,
-    pub code_rate: Option<String>,
 }
 
 impl TxInfo {
@@ -177,10 +178,11 @@ impl ChirpstackUplink {
     /// The region config id: top-level `regionConfigId` (ChirpStack ≥ 4.11), else the first
     /// `rxInfo[].metadata.region_config_id` (before 4.11).
     pub fn region(&self) -> Option<&str> {
-        self.region_config_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .or_else(|| self.rx_info.iter().find_map(|rx| rx.meta_str("region_config_id")))
+        self.region_config_id.as_deref().filter(|s| !s.is_empty()).or_else(|| {
+            self.rx_info
+                .iter()
+                .find_map(|rx| RxMetadata::text(&rx.metadata.region_config_id))
+        })
     }
 }
 
@@ -196,9 +198,28 @@ pub fn rfc3339_ms(s: &str) -> Result<i64, String> {
 }
 
 fn opt_rfc3339_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let s: Option<String> = Option::deserialize(d)?;
-    match s.as_deref() {
-        None | Some("") => Ok(None),
-        Some(s) => rfc3339_ms(s).map(Some).map_err(serde::de::Error::custom),
+    /// Reads the text where it lies, without a `String` of its own (three per uplink).
+    struct Ms;
+    impl<'de> serde::de::Visitor<'de> for Ms {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 timestamp")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            match s {
+                "" => Ok(None),
+                s => rfc3339_ms(s).map(Some).map_err(E::custom),
+            }
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(Ms)
+        }
     }
+    d.deserialize_option(Ms)
 }

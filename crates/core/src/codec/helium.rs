@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::chirpstack::{ChirpstackUplink, RxInfo, TxInfo};
+use super::chirpstack::{ChirpstackUplink, RxInfo, RxMetadata, TxInfo};
 use super::error::CodecError;
 use super::legacy::{to_ms, LegacyHotspot, LegacyUplink};
 
@@ -286,7 +286,11 @@ pub fn simulated(device: &crate::domain::Device, port: u8, payload: &[u8], ctx: 
 }
 
 fn chirpstack_hotspot(rx: &RxInfo, tx: &TxInfo, event_ms: i64) -> HeliumHotspot {
-    let (lat, long) = match (rx.meta_f64("gateway_lat"), rx.meta_f64("gateway_long")) {
+    let meta = &rx.metadata;
+    let (lat, long) = match (
+        RxMetadata::number(&meta.gateway_lat),
+        RxMetadata::number(&meta.gateway_long),
+    ) {
         (Some(lat), Some(long)) => (Some(lat), Some(long)),
         _ => match rx.location.as_ref().and_then(|l| l.coordinates()) {
             Some((lat, long)) => (Some(lat), Some(long)),
@@ -294,8 +298,10 @@ fn chirpstack_hotspot(rx: &RxInfo, tx: &TxInfo, event_ms: i64) -> HeliumHotspot 
         },
     };
     HeliumHotspot {
-        id: rx.meta_str("gateway_id").unwrap_or(&rx.gateway_id).to_string(),
-        name: rx.meta_str("gateway_name").unwrap_or(&rx.gateway_id).to_string(),
+        id: RxMetadata::text(&meta.gateway_id).unwrap_or(&rx.gateway_id).to_string(),
+        name: RxMetadata::text(&meta.gateway_name)
+            .unwrap_or(&rx.gateway_id)
+            .to_string(),
         reported_at: rx.gw_time.or(rx.ns_time).unwrap_or(event_ms),
         status: "success".to_string(),
         rssi: rx.rssi,

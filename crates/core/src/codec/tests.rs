@@ -337,6 +337,27 @@ fn an_empty_gateway_location_has_no_coordinates() {
     assert_eq!((out.hotspots[0].lat, out.hotspots[0].long), (Some(52.5), Some(0.0)));
 }
 
+/// Only the metadata entries the bridge reads count: an odd value there is passed over (not a
+/// rejection), and whatever else the LNS puts beside them is skipped.
+#[test]
+fn odd_gateway_metadata_does_not_reject_the_uplink() {
+    let mut v = fixture_json("chirpstack/reference.json");
+    v["rxInfo"][0]["metadata"] = json!({
+        "gateway_name": 42,
+        "gateway_lat": {"deg": 51},
+        "gateway_long": "4.35",
+        "gateway_id": "",
+        "extra": [1, {"nested": null}],
+        "network": "helium_iot"
+    });
+    v["rxInfo"][0]["location"] = json!({"latitude": 1.5, "longitude": 2.5});
+    let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
+    let h = &from_chirpstack(&ev, &ctx()).expect("translate").hotspots[0];
+    assert_eq!(h.name, "8d5ecb12457ba867", "a name that is not text falls back to the gateway id");
+    assert_eq!(h.id, "8d5ecb12457ba867", "so does an empty id");
+    assert_eq!((h.lat, h.long), (Some(1.5), Some(2.5)), "half a metadata position: the location's");
+}
+
 /// Coordinates and frequencies leave exactly as they came, digit for digit.
 #[test]
 fn floats_pass_through_exactly() {
