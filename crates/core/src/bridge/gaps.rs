@@ -2,7 +2,7 @@
 //! (dropped by the LNS, its broker, or the radio). Counted per device, in memory.
 
 use crate::sync::LockExt;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Mutex;
 
 /// Below this a lower frame counter is a restart (a rejoin resets it to 0), not a late copy.

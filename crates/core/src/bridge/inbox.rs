@@ -5,9 +5,10 @@
 //! it connects, and again whenever its inbox could not keep everything (not connected, or full).
 
 use crate::sync::{LockExt, RwLockExt};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, RwLock};
 
+use foldhash::HashMap;
 use tokio::sync::Notify;
 
 use super::fast::Ticket;

@@ -51,10 +51,10 @@ pub(crate) struct IngestHandle {
     /// Per device, what this handle last had written of it (a hash of its names and source):
     /// an uplink that changes it goes through the outbox, so the device's row is written
     /// before AWS has the uplink (downlinks are addressed by it).
-    written: std::collections::HashMap<String, u64>,
+    written: foldhash::HashMap<String, u64>,
     /// Device ids by DevEUI as ChirpStack writes it: each is a name-based UUID (a SHA-1 hash),
     /// derived once, not at every uplink.
-    ids: std::collections::HashMap<String, String>,
+    ids: foldhash::HashMap<String, String>,
 }
 
 /// The most DevEUIs `IngestHandle::ids` remembers; past it, it starts again (a fleet is smaller,
@@ -276,7 +276,7 @@ fn context<'a>(facts: &'a Facts, device_id: Option<&'a str>) -> UplinkContext<'a
 fn from_chirpstack(
     reader: &Store,
     routing: &mut RoutingCache,
-    ids: &mut std::collections::HashMap<String, String>,
+    ids: &mut foldhash::HashMap<String, String>,
     source_id: &str,
     event: &str,
     raw: &[u8],

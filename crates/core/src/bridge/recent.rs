@@ -1,7 +1,9 @@
 //! The last few payloads each device sent since the bridge started, in memory only: what the
 //! decoder editor tests a script against ("this device's last real uplinks").
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};

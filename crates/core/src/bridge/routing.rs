@@ -3,7 +3,7 @@
 //! read once per device and kept until the configuration changes ([`Core::generation`]), so an
 //! uplink costs no queries. Decoders are compiled once per change of their script.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use crate::codec::decoder::Compiled;

@@ -374,7 +374,7 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
 /// Per device: its sightings in a transaction merged as one after another would have left the
 /// row, and how many uplinks it sent, so each device's row is written once.
 #[derive(Default)]
-pub(crate) struct Sightings(std::collections::HashMap<String, (DeviceSeen, i64)>);
+pub(crate) struct Sightings(foldhash::HashMap<String, (DeviceSeen, i64)>);
 
 impl Sightings {
     /// A later sighting over what is gathered, the way `upsert_device` updates the row: what
