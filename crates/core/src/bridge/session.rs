@@ -271,8 +271,10 @@ async fn connect_and_run(
     let (client, events) = AsyncClient::new(opts, MAX_IN_FLIGHT * 2);
     // The event loop as a stream: a turn won by another branch leaves its poll where it was.
     // (Its poll, dropped and made again at each turn, signed off from the request channel and
-    // on again: about once an uplink, as most uplinks come in while it waits.)
-    let events = futures_util::stream::unfold(events, |mut events| async move {
+    // on again: about once an uplink, as most uplinks come in while it waits.) Boxed: the
+    // stream moves it in and out at each event, and moving the loop itself (state, options,
+    // buffers) was a tenth of the session's own work.
+    let events = futures_util::stream::unfold(Box::new(events), |mut events| async move {
         let polled = events.poll().await;
         Some((polled, events))
     });
