@@ -353,9 +353,16 @@ fn odd_gateway_metadata_does_not_reject_the_uplink() {
     v["rxInfo"][0]["location"] = json!({"latitude": 1.5, "longitude": 2.5});
     let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
     let h = &from_chirpstack(&ev, &ctx()).expect("translate").hotspots[0];
-    assert_eq!(h.name, "8d5ecb12457ba867", "a name that is not text falls back to the gateway id");
+    assert_eq!(
+        h.name, "8d5ecb12457ba867",
+        "a name that is not text falls back to the gateway id"
+    );
     assert_eq!(h.id, "8d5ecb12457ba867", "so does an empty id");
-    assert_eq!((h.lat, h.long), (Some(1.5), Some(2.5)), "half a metadata position: the location's");
+    assert_eq!(
+        (h.lat, h.long),
+        (Some(1.5), Some(2.5)),
+        "half a metadata position: the location's"
+    );
 }
 
 /// Coordinates and frequencies leave exactly as they came, digit for digit.

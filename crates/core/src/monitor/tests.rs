@@ -653,3 +653,53 @@ fn jemalloc_purges_every_arena() {
     drop(kept);
     assert_eq!(purge_jemalloc(), 0);
 }
+
+/// The history's WAL is copied into its file past its bound, or once the history is quiet
+/// (`settle`), never at SQLite's own checkpoints (every 1,000 frames), which came in the middle
+/// of bursts.
+#[test]
+fn the_history_wal_is_copied_past_its_bound_or_once_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(HISTORY_FILE);
+    let mut h = History::open(&path).unwrap();
+    // Frames in the WAL now, and how many of them are copied (copying what is there).
+    let frames = |h: &History| -> i64 {
+        h.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+            .unwrap()
+    };
+    let body = "x".repeat(1000);
+    let mut known = HashSet::new();
+    let mut id = 0;
+    let mut write = |h: &mut History, commits: usize, wal: &mut crate::store::wal::WalSize| {
+        for _ in 0..commits {
+            let batch: Vec<Arc<Message>> = (0..10)
+                .map(|_| {
+                    id += 1;
+                    let mut m = uplink("alpha", 1_000 + id, &body);
+                    m.row.id = id;
+                    Arc::new(m)
+                })
+                .collect();
+            h.insert(&batch, &mut known).unwrap();
+            wal.check(&h.conn);
+        }
+    };
+    let mut wal = crate::store::wal::WalSize::follow(&h.conn, 100_000);
+    write(&mut h, 300, &mut wal);
+    let held = frames(&h);
+    assert!(held > 1_000, "every frame since the start is still in the WAL: {held}");
+    wal.settle(&h.conn);
+    let wal_file = dir.path().join(format!("{HISTORY_FILE}-wal"));
+    assert_eq!(
+        std::fs::metadata(&wal_file).unwrap().len(),
+        0,
+        "settled: the WAL starts over"
+    );
+
+    let mut wal = crate::store::wal::WalSize::follow(&h.conn, 100);
+    write(&mut h, 300, &mut wal);
+    let held = frames(&h);
+    assert!(held <= 100 + 50, "past its bound the WAL starts over: {held} frames");
+    assert_eq!(h.count().unwrap(), 6_000);
+}

@@ -13,7 +13,7 @@ mod settings;
 mod sources;
 #[cfg(test)]
 pub(crate) mod tests;
-mod wal;
+pub(crate) mod wal;
 mod writer;
 
 pub use decoders::MAX_SCRIPT;

@@ -68,38 +68,51 @@ fn note_frames(_: &rusqlite::hooks::Wal, frames: std::os::raw::c_int) -> rusqlit
     Ok(())
 }
 
-/// The writer's side: how big each commit left the WAL, and starting it over.
-pub(super) struct WalSize {
+/// A writer's side: how big each commit left the WAL, and starting it over. The store's writer
+/// uses it, and the history's (whose WAL would otherwise be copied at SQLite's own checkpoints,
+/// in the middle of a burst).
+pub(crate) struct WalSize {
     limit: i64,
     /// Past this many frames the WAL is started over (further after an attempt readers foiled).
     next: i64,
 }
 
 impl WalSize {
-    /// Follows the WAL of `store`, whose commits happen on the calling thread from now on.
-    pub fn follow(store: &Store, limits: WalLimits) -> WalSize {
-        // (Its own checkpoints are off: `wal_autocheckpoint` would replace this hook.)
-        store.conn.wal_hook(Some(note_frames));
+    /// Follows the WAL of `conn`, whose commits happen on the calling thread from now on; past
+    /// `restart_frames` frames it is started over.
+    pub fn follow(conn: &rusqlite::Connection, restart_frames: i64) -> WalSize {
+        // (SQLite's own checkpoints are off: `wal_autocheckpoint` would replace this hook.)
+        conn.wal_hook(Some(note_frames));
         WAL_FRAMES.with(|f| f.set(0));
         WalSize {
-            limit: limits.restart_frames,
-            next: limits.restart_frames,
+            limit: restart_frames,
+            next: restart_frames,
         }
     }
 
     /// Between transactions: starts the WAL over if the last commit left it over its bound.
-    pub fn check(&mut self, store: &Store) {
+    pub fn check(&mut self, conn: &rusqlite::Connection) {
         let frames = WAL_FRAMES.with(Cell::get);
-        if frames <= self.next {
-            return;
+        if frames > self.next {
+            self.start_over(conn, frames);
         }
+    }
+
+    /// Copies the WAL into the database and starts it over now, if it holds anything (the
+    /// history's, once it has caught up).
+    pub fn settle(&mut self, conn: &rusqlite::Connection) {
+        let frames = WAL_FRAMES.with(Cell::get);
+        if frames > 0 {
+            self.start_over(conn, frames);
+        }
+    }
+
+    fn start_over(&mut self, conn: &rusqlite::Connection, frames: i64) {
         let started = std::time::Instant::now();
-        let _ = store.conn.busy_timeout(READERS_WAIT);
+        let _ = conn.busy_timeout(READERS_WAIT);
         // (busy, frames in the WAL, frames copied)
-        let r = store
-            .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
-        let _ = store.conn.busy_timeout(super::BUSY_TIMEOUT);
+        let r = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+        let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
         match r {
             Ok(0) => {
                 WAL_FRAMES.with(|f| f.set(0));

@@ -116,7 +116,7 @@ impl Writer {
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
-                let wal = WalSize::follow(&store, limits);
+                let wal = WalSize::follow(&store.conn, limits.restart_frames);
                 run(store, rx, &gathered, wal)
             })
             .expect("the store writer thread starts");
@@ -249,7 +249,7 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>, sightings: &std::sync::Mutex<S
         if !rest.is_empty() {
             apply(&mut store, rest);
         }
-        wal.check(&store);
+        wal.check(&store.conn);
     }
 }
 
