@@ -241,6 +241,36 @@ async fn each_integration_gets_decoded_as_it_asks_and_the_shadow_gets_the_report
     assert_eq!(reported["barometer_3"], 1007.9);
     assert_eq!(reported["fcnt"], 1);
     assert!(reported["rssi"].is_i64() && reported["snr"].is_number(), "{v}");
+    // Each copy has its message, with the event it came from (recorded before it is sent).
+    let monitor = env.core.monitor();
+    monitor.flush();
+    let filter = helium_bridge_core::monitor::MessageFilter {
+        device: Some(id.clone()),
+        ..Default::default()
+    };
+    let rows = monitor.reader().unwrap().search(&filter, None, 50).unwrap().rows;
+    let mut copies: Vec<(String, Option<String>)> = rows
+        .iter()
+        .filter(|r| r.kind == "uplink" || r.kind == "shadow_update")
+        .map(|r| (r.kind.clone(), r.topic.clone()))
+        .collect();
+    copies.sort();
+    let topic = |t: &str| Some(t.to_string());
+    assert_eq!(
+        copies,
+        [
+            (
+                "shadow_update".to_string(),
+                topic(&format!("$aws/things/{id}/shadow/update"))
+            ),
+            ("uplink".to_string(), topic("helium/with")),
+            ("uplink".to_string(), topic("helium/without")),
+        ]
+    );
+    for r in rows.iter().filter(|r| r.kind == "uplink" || r.kind == "shadow_update") {
+        let m = monitor.get(r.id).unwrap().unwrap();
+        assert!(m.source_event.as_deref().is_some_and(|e| e.contains(EUI)), "{r:?}");
+    }
 
     // A decode that fails updates no shadow; the uplink still reaches both topics.
     helium

@@ -197,7 +197,7 @@ impl IngestHandle {
                 let routes = &facts.routes;
                 let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, routes);
                 let copies = Recorded::copies(&seen.id, routes, entries);
-                let record = Recorded::new(&seen, &up, source_id, raw);
+                let record = Recorded::new(&seen, &up, source_id, raw, copies.len());
                 // The fast path only for a device whose row is written as this uplink has it.
                 let id = identity(&seen);
                 let fast = match self.written.get_mut(&seen.id) {
