@@ -48,10 +48,11 @@ pub(crate) struct IngestHandle {
     source_id: String,
     reader: Store,
     routing: RoutingCache,
-    /// Per device, what this handle last had written of it (a hash of its names and source):
-    /// an uplink that changes it goes through the outbox, so the device's row is written
-    /// before AWS has the uplink (downlinks are addressed by it).
-    written: foldhash::HashMap<String, u64>,
+    /// Per device, what this handle last had written of it (its names and source): an uplink
+    /// that changes it goes through the outbox, so the device's row is written before AWS has
+    /// the uplink (downlinks are addressed by it). The others' sightings are this one, its time
+    /// moved on (a sighting made afresh was seven strings an uplink).
+    written: foldhash::HashMap<String, DeviceSeen>,
     /// Device ids by DevEUI as ChirpStack writes it: each is a name-based UUID (a SHA-1 hash),
     /// derived once, not at every uplink.
     ids: foldhash::HashMap<String, String>,
@@ -61,20 +62,38 @@ pub(crate) struct IngestHandle {
 /// but a source may send any DevEUI).
 const MAX_IDS: usize = 100_000;
 
-/// What of a sighting the device's row keeps, besides its counters.
-fn identity(seen: &DeviceSeen) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (
-        &seen.name,
-        &seen.dev_eui,
-        &seen.app_eui,
-        &seen.devaddr,
-        &seen.source,
-        &seen.application_id,
-    )
-        .hash(&mut h);
-    h.finish()
+/// Who sent an uplink, as a device's row keeps it besides the uplink's own names.
+struct Sender<'a> {
+    source: &'a str,
+    /// The ChirpStack application.
+    application_id: Option<&'a str>,
+}
+
+impl Sender<'_> {
+    /// The device's sighting with this uplink.
+    fn sighting(&self, up: &HeliumUplink) -> DeviceSeen {
+        DeviceSeen {
+            id: up.id.clone(),
+            name: up.name.clone(),
+            dev_eui: up.dev_eui.clone(),
+            app_eui: up.app_eui.clone(),
+            devaddr: (!up.devaddr.is_empty()).then(|| up.devaddr.clone()),
+            source: self.source.to_string(),
+            application_id: self.application_id.map(str::to_string),
+            seen_at_ms: now_ms(),
+        }
+    }
+
+    /// `last` says of the device what this uplink says (its time aside).
+    fn same(&self, last: &DeviceSeen, up: &HeliumUplink) -> bool {
+        last.id == up.id
+            && last.name == up.name
+            && last.dev_eui == up.dev_eui
+            && last.app_eui == up.app_eui
+            && last.devaddr.as_deref().unwrap_or_default() == up.devaddr
+            && last.source == self.source
+            && last.application_id.as_deref() == self.application_id
+    }
 }
 
 impl IngestHandle {
@@ -97,18 +116,18 @@ impl IngestHandle {
         let source_id = self.source_id.as_str();
         let parsed = match incoming {
             Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => {
-                from_chirpstack(&self.reader, &mut self.routing, &mut self.ids, source_id, event, raw)
+                from_chirpstack(&self.reader, &mut self.routing, &mut self.ids, event, raw)
             }
             Incoming::Chirpstack { .. } => return done(IngestOutcome::Ignored),
-            Incoming::Legacy { raw } => from_legacy(inner, &mut self.reader, &mut self.routing, source_id, raw),
+            Incoming::Legacy { raw } => from_legacy(inner, &mut self.reader, &mut self.routing, raw),
         };
         let raw = match incoming {
             Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
         };
         match parsed {
-            Ok((seen, up, facts)) => {
+            Ok((up, facts, application_id)) => {
                 note_frame_counter(inner, source_id, &up);
-                self.take(seen, up, facts, raw, done)
+                self.take(None, application_id.as_deref(), up, facts, raw, done)
             }
             Err(e) => {
                 let reason = e.to_string();
@@ -134,19 +153,18 @@ impl IngestHandle {
     ) {
         let facts = self.routing.get(&self.reader, &device.id);
         let up = codec::helium::simulated(device, port, payload, &context(&facts, None));
-        let seen = DeviceSeen {
-            source: device.source.clone(),
-            ..seen(&up, "", None)
-        };
         let raw = json!({ "simulated": true, "port": port, "payload": up.payload }).to_string();
-        self.take(seen, up, facts, raw.as_bytes(), done)
+        self.take(Some(&device.source), None, up, facts, raw.as_bytes(), done)
     }
 
     /// Decodes, routes, checks and commits one uplink the source sent (or the user simulated);
-    /// `facts` are the device's routing facts its translation read.
+    /// `facts` are the device's routing facts its translation read. The device's row says it
+    /// came from `source` (this handle's source if none) and ChirpStack's `application_id`.
+    #[allow(clippy::too_many_arguments)]
     fn take(
         &mut self,
-        seen: DeviceSeen,
+        source: Option<&str>,
+        application_id: Option<&str>,
         mut up: HeliumUplink,
         facts: Facts,
         raw: &[u8],
@@ -180,8 +198,8 @@ impl IngestHandle {
         let payload = codec::helium::to_json(&up);
         match codec::check_uplink(up.payload_size, payload.len()) {
             Ok(()) => {
-                if let Some(app_eui) = &seen.app_eui {
-                    self.routing.note_app_eui(&seen.id, app_eui);
+                if let Some(app_eui) = &up.app_eui {
+                    self.routing.note_app_eui(&up.id, app_eui);
                 }
                 let facts = match facts {
                     Ok(facts) => facts,
@@ -189,28 +207,31 @@ impl IngestHandle {
                         return done(refuse(
                             inner,
                             source_id,
-                            &seen.id,
+                            &up.id,
                             format!("could not store the uplink: {e}"),
                         ))
                     }
                 };
                 let routes = &facts.routes;
                 let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, routes);
-                let copies = Recorded::copies(&seen.id, routes, entries);
-                let record = Recorded::new(&seen, &up, source_id, raw, copies.len());
+                let copies = Recorded::copies(&up.id, routes, entries);
+                let record = Recorded::new(&up, source_id, raw, copies.len());
+                let sender = Sender {
+                    source: source.unwrap_or(&self.source_id),
+                    application_id,
+                };
                 // The fast path only for a device whose row is written as this uplink has it.
-                let id = identity(&seen);
-                let fast = match self.written.get_mut(&seen.id) {
-                    Some(last) if *last == id => true,
-                    Some(last) => {
-                        *last = id;
-                        false
+                let fast = match self.written.get_mut(&up.id) {
+                    Some(last) if sender.same(last, &up) => {
+                        last.seen_at_ms = now_ms();
+                        true
                     }
-                    None => {
-                        self.written.insert(seen.id.clone(), id);
+                    _ => {
+                        self.written.insert(up.id.clone(), sender.sighting(&up));
                         false
                     }
                 };
+                let seen = &self.written[&up.id];
                 commit(&self.inner, source_id, seen, up, copies, record, fast, done)
             }
             Err(e) => done(reject_oversize(inner, source_id, &up, e)),
@@ -277,10 +298,9 @@ fn from_chirpstack(
     reader: &Store,
     routing: &mut RoutingCache,
     ids: &mut foldhash::HashMap<String, String>,
-    source_id: &str,
     event: &str,
     raw: &[u8],
-) -> Result<(DeviceSeen, HeliumUplink, Facts), CodecError> {
+) -> Result<(HeliumUplink, Facts, Option<String>), CodecError> {
     let ev = codec::parse_chirpstack(raw)?;
     let dev_eui = &ev.device_info.dev_eui;
     let device_id = match ids.get(dev_eui) {
@@ -302,16 +322,15 @@ fn from_chirpstack(
         codec::from_chirpstack(&ev, &ctx)?
     };
     let app = &ev.device_info.application_id;
-    Ok((seen(&up, source_id, (!app.is_empty()).then(|| app.clone())), up, facts))
+    Ok((up, facts, (!app.is_empty()).then(|| app.clone())))
 }
 
 fn from_legacy(
     inner: &Inner,
     reader: &mut Store,
     routing: &mut RoutingCache,
-    source_id: &str,
     raw: &[u8],
-) -> Result<(DeviceSeen, HeliumUplink, Facts), CodecError> {
+) -> Result<(HeliumUplink, Facts, Option<String>), CodecError> {
     let ev = codec::parse_legacy(raw)?;
     codec::check_legacy_ids(&ev)?;
     // Labelled by DevEUI before its first uplink: the labels come over to this device now,
@@ -325,20 +344,7 @@ fn from_legacy(
     }
     let facts = routing.get(reader, &ev.id);
     let up = codec::from_legacy(&ev, &context(&facts, None))?;
-    Ok((seen(&up, source_id, None), up, facts))
-}
-
-fn seen(up: &HeliumUplink, source_id: &str, application_id: Option<String>) -> DeviceSeen {
-    DeviceSeen {
-        id: up.id.clone(),
-        name: up.name.clone(),
-        dev_eui: up.dev_eui.clone(),
-        app_eui: up.app_eui.clone(),
-        devaddr: (!up.devaddr.is_empty()).then(|| up.devaddr.clone()),
-        source: source_id.to_string(),
-        application_id,
-        seen_at_ms: now_ms(),
-    }
+    Ok((up, facts, None))
 }
 
 /// Refuses an uplink the bridge could not take (the source keeps it), with an event.
@@ -392,7 +398,7 @@ fn offer_fast(
 fn commit(
     inner: &Arc<Inner>,
     source_id: &str,
-    seen: DeviceSeen,
+    seen: &DeviceSeen,
     up: HeliumUplink,
     copies: Vec<Copy>,
     record: Recorded,
@@ -461,7 +467,7 @@ fn commit(
         inner.to_outbox.add(&device_id);
     }
     let rows = UplinkRows {
-        seen,
+        seen: seen.clone(),
         entries: copies.iter().map(|c| c.row.clone()).collect(),
     };
     let (inner, source_id) = (inner.clone(), source_id.to_string());

@@ -3,7 +3,6 @@
 use super::routing::Route;
 use super::Inner;
 use crate::codec::{self, HeliumUplink};
-use crate::domain::DeviceSeen;
 use crate::monitor::{Direction, Message};
 use crate::store::RowEntry;
 
@@ -26,16 +25,16 @@ pub(super) struct Copy {
 impl Recorded {
     /// `copies`: how many copies' messages will be recorded (a note is recorded instead of
     /// those not sent).
-    pub fn new(seen: &DeviceSeen, up: &HeliumUplink, source_id: &str, raw: &[u8], copies: usize) -> Recorded {
+    pub fn new(up: &HeliumUplink, source_id: &str, raw: &[u8], copies: usize) -> Recorded {
         let what = if up.kind == codec::UplinkType::Join {
             "join"
         } else {
             "uplink"
         };
         let mut base = Message::new(what, Direction::Up, "info", String::new()).with_source_event(raw);
-        base.row.device_id = Some(seen.id.clone());
-        base.row.device_name = Some(seen.name.clone());
-        base.row.dev_eui = Some(seen.dev_eui.clone());
+        base.row.device_id = Some(up.id.clone());
+        base.row.device_name = Some(up.name.clone());
+        base.row.dev_eui = Some(up.dev_eui.clone());
         base.row.source_id = Some(source_id.to_string());
         base.row.uuid = Some(up.uuid.clone());
         Recorded {

@@ -156,7 +156,7 @@ impl Writer {
 
     /// The device sent an uplink that went to AWS without an outbox row: its sighting and
     /// uplink counter are written in the next transaction.
-    pub fn seen(&self, seen: DeviceSeen) {
+    pub fn seen(&self, seen: &DeviceSeen) {
         let mut s = crate::sync::LockExt::locked(&*self.sightings);
         let first = s.0.is_empty();
         s.add(seen);
@@ -354,7 +354,7 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
         for job in &jobs {
             let Job::Uplink(rows, _) = job else { unreachable!() };
             seqs.push(enqueue_entries(&tx, &entries(rows))?);
-            sightings.add(rows.seen.clone());
+            sightings.add(&rows.seen);
         }
         sightings.write(&tx)?;
         let oldest = oldest_age_ms(&tx)?;
@@ -379,25 +379,31 @@ pub(crate) struct Sightings(foldhash::HashMap<String, (DeviceSeen, i64)>);
 impl Sightings {
     /// A later sighting over what is gathered, the way `upsert_device` updates the row: what
     /// the later one lacks (AppEUI, DevAddr, application) is kept; the last-seen time only grows.
-    fn add(&mut self, later: DeviceSeen) {
+    /// (Copied only where it differs: a device says the same uplink after uplink.)
+    fn add(&mut self, later: &DeviceSeen) {
         match self.0.get_mut(later.id.as_str()) {
             Some((earlier, uplinks)) => {
-                let keep = |e: &mut Option<String>, l: Option<String>| {
-                    if l.is_some() {
-                        *e = l;
+                let keep = |e: &mut Option<String>, l: &Option<String>| {
+                    if l.is_some() && e != l {
+                        e.clone_from(l);
                     }
                 };
-                keep(&mut earlier.app_eui, later.app_eui);
-                keep(&mut earlier.devaddr, later.devaddr);
-                keep(&mut earlier.application_id, later.application_id);
+                let take = |e: &mut String, l: &String| {
+                    if e != l {
+                        e.clone_from(l);
+                    }
+                };
+                keep(&mut earlier.app_eui, &later.app_eui);
+                keep(&mut earlier.devaddr, &later.devaddr);
+                keep(&mut earlier.application_id, &later.application_id);
                 earlier.seen_at_ms = earlier.seen_at_ms.max(later.seen_at_ms);
-                earlier.name = later.name;
-                earlier.dev_eui = later.dev_eui;
-                earlier.source = later.source;
+                take(&mut earlier.name, &later.name);
+                take(&mut earlier.dev_eui, &later.dev_eui);
+                take(&mut earlier.source, &later.source);
                 *uplinks += 1;
             }
             None => {
-                self.0.insert(later.id.clone(), (later, 1));
+                self.0.insert(later.id.clone(), (later.clone(), 1));
             }
         }
     }
