@@ -58,8 +58,8 @@ pub(crate) struct IngestHandle {
     ids: foldhash::HashMap<String, String>,
 }
 
-/// The most DevEUIs `IngestHandle::ids` remembers; past it, it starts again (a fleet is smaller,
-/// but a source may send any DevEUI).
+/// The most devices `IngestHandle::ids` and `written` remember; past it, each starts again (a
+/// fleet is smaller, but a source may send any DevEUI or id).
 const MAX_IDS: usize = 100_000;
 
 /// Who sent an uplink, as a device's row keeps it besides the uplink's own names.
@@ -227,6 +227,9 @@ impl IngestHandle {
                         true
                     }
                     _ => {
+                        if self.written.len() >= MAX_IDS {
+                            self.written.clear();
+                        }
                         self.written.insert(up.id.clone(), sender.sighting(&up));
                         false
                     }

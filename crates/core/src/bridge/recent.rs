@@ -2,10 +2,9 @@
 //! decoder editor tests a script against ("this device's last real uplinks").
 
 use std::collections::VecDeque;
-
-use foldhash::HashMap;
 use std::sync::Mutex;
 
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
