@@ -62,6 +62,14 @@ pub(crate) struct IngestHandle {
 /// fleet is smaller, but a source may send any DevEUI or id).
 const MAX_IDS: usize = 100_000;
 
+/// Remembers `value` under `key` in a map bounded at [`MAX_IDS`].
+fn remember<V>(map: &mut foldhash::HashMap<String, V>, key: String, value: V) {
+    if map.len() >= MAX_IDS {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
 /// Who sent an uplink, as a device's row keeps it besides the uplink's own names.
 struct Sender<'a> {
     source: &'a str,
@@ -84,10 +92,10 @@ impl Sender<'_> {
         }
     }
 
-    /// `last` says of the device what this uplink says (its time aside).
+    /// `last`, the device's sighting (found by its id), says of it what this uplink says (its
+    /// time aside).
     fn same(&self, last: &DeviceSeen, up: &HeliumUplink) -> bool {
-        last.id == up.id
-            && last.name == up.name
+        last.name == up.name
             && last.dev_eui == up.dev_eui
             && last.app_eui == up.app_eui
             && last.devaddr.as_deref().unwrap_or_default() == up.devaddr
@@ -227,10 +235,7 @@ impl IngestHandle {
                         true
                     }
                     _ => {
-                        if self.written.len() >= MAX_IDS {
-                            self.written.clear();
-                        }
-                        self.written.insert(up.id.clone(), sender.sighting(&up));
+                        remember(&mut self.written, up.id.clone(), sender.sighting(&up));
                         false
                     }
                 };
@@ -309,11 +314,8 @@ fn from_chirpstack(
     let device_id = match ids.get(dev_eui) {
         Some(id) => id.clone(),
         None => {
-            if ids.len() >= MAX_IDS {
-                ids.clear();
-            }
             let id = codec::device_id_for_dev_eui(dev_eui);
-            ids.insert(dev_eui.clone(), id.clone());
+            remember(ids, dev_eui.clone(), id.clone());
             id
         }
     };
