@@ -185,23 +185,34 @@ mod tests {
         };
         // Uplinks in commits of ten, one after another, each waited for (a source's window).
         let uplinks = 4000;
-        let mut largest = 0;
+        let mut sizes = Vec::new();
         for n in 0..uplinks {
             writer.uplink(rows(n, &integration), Box::new(|r| assert!(r.is_ok(), "{r:?}")));
             if n % 10 == 9 {
                 writer.flush();
-                let wal = std::fs::metadata(dir.path().join("bridge.sqlite3-wal")).map_or(0, |m| m.len());
-                largest = largest.max(wal);
+                sizes.push(std::fs::metadata(dir.path().join("bridge.sqlite3-wal")).map_or(0, |m| m.len()));
             }
         }
         reading.store(false, Ordering::Relaxed);
         reader.join().unwrap();
         drop(writer);
         threads.join();
-        // Unbounded, these commits leave a WAL of about 30 MB. Started over, it holds its bound
-        // (200 frames of 4 KB) and a commit, or twice that when readers foiled an attempt.
-        let bound = 4 * 200 * 4096;
-        assert!(largest < bound, "the WAL grew to {largest} bytes (bound {bound})");
+        // Unbounded, these commits leave a WAL of about 30 MB that only grows. Started over, it
+        // holds its bound (200 frames of 4 KB) and a commit, or twice that when a reader foiled
+        // an attempt. A reader the machine stops in its read foils attempts for as long (one
+        // CI run saw 5.5 MB), so the bound is checked on the typical size, and the largest only
+        // against growth without end.
+        let restarts = sizes.windows(2).filter(|w| w[1] < w[0]).count();
+        assert!(restarts >= 5, "the WAL was started over {restarts} times: {sizes:?}");
+        let mut sorted = sizes.clone();
+        sorted.sort_unstable();
+        let (median, largest) = (sorted[sorted.len() / 2], sorted[sorted.len() - 1]);
+        let bound = 2 * 200 * 4096;
+        assert!(
+            median < bound,
+            "the WAL's median size is {median} bytes (bound {bound})"
+        );
+        assert!(largest < 10 << 20, "the WAL grew to {largest} bytes");
         let store = Store::open(&path).unwrap();
         assert_eq!(
             store.outbox_pending(&[integration], "dev-0", 0, 10_000).unwrap().len(),
