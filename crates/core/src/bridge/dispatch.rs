@@ -195,7 +195,7 @@ impl Dispatch {
         if members.is_empty() {
             return;
         }
-        let inbox = Arc::new(Inbox::default());
+        let inbox = Arc::new(Inbox::new(self.inner.opts.publish_rate));
         for m in &members {
             self.inner
                 .inboxes

@@ -42,10 +42,6 @@ impl<T> ByPacketId<T> {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     pub fn values(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().flatten()
     }
@@ -64,7 +60,7 @@ mod tests {
     #[test]
     fn holds_one_value_per_packet_id_and_counts_them() {
         let mut m = ByPacketId::default();
-        assert!(m.is_empty());
+        assert_eq!(m.len(), 0);
         m.insert(3, "c");
         m.insert(1, "a");
         m.insert(3, "c again");
@@ -76,7 +72,7 @@ mod tests {
         assert_eq!(m.len(), 1);
         m.insert(u16::MAX, "z");
         assert_eq!(m.drain().collect::<Vec<_>>(), ["a", "z"]);
-        assert!(m.is_empty());
+        assert_eq!(m.len(), 0);
         assert_eq!(m.values().count(), 0);
     }
 }

@@ -11,6 +11,7 @@ mod health;
 mod in_flight;
 pub(crate) mod inbox;
 mod ingest;
+mod outgoing;
 mod payloads;
 mod recent;
 mod recorded;

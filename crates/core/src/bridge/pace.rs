@@ -77,27 +77,24 @@ impl Pacer {
         }
     }
 
-    fn window_start() -> Instant {
-        Instant::now() - Duration::from_secs(1)
-    }
-
-    pub fn ready(&mut self) -> bool {
-        let start = Self::window_start();
+    /// Whether a publish may go out at `now` (one clock reading serves a session's whole turn).
+    pub fn ready(&mut self, now: Instant) -> bool {
+        let start = now.checked_sub(Duration::from_secs(1)).unwrap_or(now);
         while self.sent.front().is_some_and(|t| *t <= start) {
             self.sent.pop_front();
         }
         self.sent.len() < self.per_second
     }
 
-    pub fn consume(&mut self) {
-        self.sent.push_back(Instant::now());
+    pub fn consume(&mut self, now: Instant) {
+        self.sent.push_back(now);
     }
 
     /// When the next publish may go out.
-    pub fn next_slot(&self) -> Instant {
+    pub fn next_slot(&self, now: Instant) -> Instant {
         match self.sent.front() {
             Some(oldest) if self.sent.len() >= self.per_second => *oldest + Duration::from_secs(1),
-            _ => Instant::now(),
+            _ => now,
         }
     }
 }
@@ -192,11 +189,11 @@ mod tests {
         let start = Instant::now();
         let mut sent = 0;
         while Instant::now() - start < Duration::from_secs(1) {
-            if p.ready() {
-                p.consume();
+            if p.ready(Instant::now()) {
+                p.consume(Instant::now());
                 sent += 1;
             } else {
-                tokio::time::sleep_until(p.next_slot()).await;
+                tokio::time::sleep_until(p.next_slot(Instant::now())).await;
             }
         }
         assert_eq!(sent, 100, "publishes in the first second");
@@ -208,11 +205,11 @@ mod tests {
         let start = Instant::now();
         let mut times = Vec::new();
         while Instant::now() - start < Duration::from_secs(3) {
-            if p.ready() {
-                p.consume();
+            if p.ready(Instant::now()) {
+                p.consume(Instant::now());
                 times.push(Instant::now());
             } else {
-                tokio::time::sleep_until(p.next_slot()).await;
+                tokio::time::sleep_until(p.next_slot(Instant::now())).await;
             }
         }
         // The first hundred go out at once.

@@ -4,28 +4,27 @@
 //! that endpoint shares the session — AWS allows one connection per client id, so two would
 //! keep disconnecting each other — and each integration's topic is a publish on it. Publishes
 //! the device's outbox in order, at most 100/s and 100 in flight; an entry leaves the outbox
-//! only on PUBACK. Uplinks on the fast path (`fast.rs`) come in memory with no outbox row; what
-//! of them AWS has not acknowledged when the connection ends is handed over to the outbox.
-//! Receives the device's downlinks.
+//! only on PUBACK. Uplinks on the fast path (`fast.rs`) come in memory with no outbox row, most
+//! of them handed to the connection's client by ingest itself (`outgoing.rs`); what of them AWS
+//! has not acknowledged when the connection ends is handed over to the outbox. Receives the
+//! device's downlinks.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use rumqttc::{AsyncClient, Event as MqttEvent, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
-use super::fast::{self, Ticket};
-use super::in_flight::ByPacketId;
+use super::fast;
 use super::inbox::{Inbox, Queued};
-use super::pace::{Backoff, Every, Pacer, WARN_EVERY};
+use super::outgoing::{Link, MAX_IN_FLIGHT};
+use super::pace::{Backoff, Every, WARN_EVERY};
 use super::Inner;
 use crate::domain::Integration;
 use crate::events::Event;
-
-/// AWS IoT: at most 100 unacknowledged QoS1 publishes per connection.
-const MAX_IN_FLIGHT: usize = 100;
 /// AWS IoT's payload limit plus room for the PUBLISH header and the longest topic AWS allows
 /// (rumqttc limits whole packets, and its default, 10 KiB, is far lower). Ingest rejects larger
 /// uplinks, so every queued one fits.
@@ -82,44 +81,7 @@ pub(crate) async fn run_session(
     run(&inner, &key, &members, &inbox, stop).await;
     // Uplinks committed from now on start a new session.
     inbox.close();
-    inbox.hand_over(Vec::new(), |held| fast::persist(&inner, held));
-}
-
-/// A publish handed to the client: its outbox row, or (fast path) the entry itself and its
-/// ticket, to hand over if AWS never acknowledges it.
-struct Sent {
-    seq: i64,
-    member: usize,
-    at: Instant,
-    fast: Option<(crate::store::OutboxEntry, Ticket)>,
-}
-
-/// What a session holds between its outbox and AWS; outlives a connection, so that what is left
-/// when one ends can be handed over.
-#[derive(Default)]
-struct Held {
-    queue: VecDeque<Queued>,
-    /// Handed to the client, waiting for their packet id; then by packet id.
-    awaiting_pkid: VecDeque<Sent>,
-    in_flight: ByPacketId<(u64, Sent)>,
-    /// Publishes so far, to put `in_flight` back in order.
-    published: u64,
-}
-
-impl Held {
-    /// The fast-path entries held, oldest first; the rest is dropped (the outbox has it).
-    fn take_fast(&mut self) -> Vec<Queued> {
-        let mut in_flight: Vec<(u64, Sent)> = self.in_flight.drain().collect();
-        in_flight.sort_by_key(|(n, _)| *n);
-        let sent = in_flight
-            .into_iter()
-            .map(|(_, s)| s)
-            .chain(self.awaiting_pkid.drain(..))
-            .filter_map(|s| s.fast)
-            .map(|(entry, t)| Queued { entry, ticket: Some(t) });
-        let queued = self.queue.drain(..).filter(|q| q.ticket.is_some());
-        sent.chain(queued).collect()
-    }
+    inbox.hand_over(|held| fast::persist(&inner, held));
 }
 
 /// The session's integrations as they are now (still active, still on its endpoint), oldest
@@ -156,7 +118,6 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
     let mut shutdown = inner.shutdown.clone();
     let mut backoff = Backoff::new(inner.opts.max_backoff);
     let device_id = key.device_id.as_str();
-    let mut held = Held::default();
     loop {
         if *stop.borrow() || *shutdown.borrow() {
             return;
@@ -170,13 +131,12 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
             &members,
             device_id,
             inbox,
-            &mut held,
             &mut stop,
             &mut shutdown,
             &mut backoff,
         )
         .await;
-        inbox.hand_over(held.take_fast(), |all| fast::persist(inner, all));
+        inbox.hand_over(|all| fast::persist(inner, all));
         match ended {
             Ok(()) => return,
             Err(reason) => {
@@ -241,7 +201,6 @@ async fn connect_and_run(
     members: &[Integration],
     device_id: &str,
     inbox: &Inbox,
-    held: &mut Held,
     stop: &mut watch::Receiver<bool>,
     shutdown: &mut watch::Receiver<bool>,
     backoff: &mut Backoff,
@@ -281,27 +240,15 @@ async fn connect_and_run(
     tokio::pin!(events);
     let down = downlink_topic(device_id);
     let ids: Vec<String> = members.iter().map(|i| i.id.clone()).collect();
-    // Per integration: its topic, and where its deliveries are counted. (A few at most: a scan
-    // costs less than hashing the id.)
-    let route_of: Vec<(&str, (&str, usize))> = members
-        .iter()
-        .enumerate()
-        .map(|(n, i)| (i.id.as_str(), (i.topic.as_str(), n)))
-        .collect();
+    // Per integration (by its place among the session's): where its deliveries are counted.
     let delivered: Vec<_> = members.iter().map(|i| inner.status.delivered_counter(&i.id)).collect();
-    let mut pacer = Pacer::new(inner.opts.publish_rate);
     let mut throttle_warning = Every::new(WARN_EVERY);
-    let Held {
-        queue,
-        awaiting_pkid,
-        in_flight,
-        published,
-    } = held;
     let mut acks_due = tokio::time::interval(Duration::from_secs(1));
-    let mut last_seq = 0i64;
+    // Outbox rows read back and not published yet (AWS's limits).
+    let mut backlog: VecDeque<crate::store::OutboxEntry> = VecDeque::new();
     let mut connected = false;
     let mut draining = false;
-    // The outbox may hold entries not yet fetched (set on notify and connect).
+    // The outbox may hold entries not yet read (set on connect and when the inbox missed some).
     let mut maybe_more = true;
     // Made once for the connection, not at each turn of the loop (about three an uplink): a
     // new wait signs up with its notifier and leaves again whenever another branch wins, and
@@ -322,103 +269,57 @@ async fn connect_and_run(
     tokio::pin!(woken);
 
     loop {
-        // Hand the client as much as the limits allow.
-        while connected && !draining && awaiting_pkid.len() + in_flight.len() < MAX_IN_FLIGHT && pacer.ready() {
-            if queue.is_empty() {
-                if !maybe_more {
-                    // Caught up with the outbox: new entries arrive in memory.
-                    let (entries, missed) = inbox.take();
-                    maybe_more = missed;
-                    queue.extend(
-                        entries
-                            .into_iter()
-                            .filter(|q| q.ticket.is_some() || q.entry.seq > last_seq),
-                    );
+        let mut paced_until = None;
+        let mut outstanding = 0;
+        if connected && !draining {
+            // Hand the client as much as the limits allow: the outbox first, then the inbox.
+            let turn = loop {
+                let now = Instant::now();
+                let mut turn = inbox.publish_waiting(&mut backlog, maybe_more, now);
+                let (failed, missed, oversize) = (turn.failed.take(), turn.missed, std::mem::take(&mut turn.oversize));
+                for q in oversize {
+                    drop_oversize(inner, members, q);
                 }
-                if queue.is_empty() && maybe_more {
-                    let want = MAX_IN_FLIGHT - awaiting_pkid.len() - in_flight.len();
-                    let rows = inner.core.store().outbox_pending(&ids, device_id, last_seq, want);
-                    let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
-                    maybe_more = rows.len() == want;
-                    if !maybe_more {
-                        // From now on uplinks may come on the fast path.
-                        inbox.caught_up();
-                    }
-                    queue.extend(rows.into_iter().map(|entry| Queued { entry, ticket: None }));
+                if let Some(e) = failed {
+                    return Err(e);
                 }
-                if queue.is_empty() {
-                    break;
+                maybe_more |= missed;
+                if !maybe_more || !backlog.is_empty() || turn.room == 0 {
+                    break turn;
                 }
-            }
-            let Some(Queued { entry, ticket }) = queue.pop_front() else {
-                break;
+                let rows = inner
+                    .core
+                    .store()
+                    .outbox_pending(&ids, device_id, turn.last_seq, turn.room);
+                let rows = rows.map_err(|e| format!("cannot read the outbox: {e}"))?;
+                // (From the next turn on, once these are out, uplinks may skip the outbox.)
+                maybe_more = rows.len() == turn.room;
+                backlog.extend(rows);
             };
-            let Some(&(_, (topic, member))) = route_of.iter().find(|(id, _)| *id == entry.integration_id) else {
-                // (A fast-path one's ticket goes unsettled: its source offers it again.)
-                continue;
-            };
-            if crate::codec::check_uplink(0, entry.payload.len()).is_err() {
-                // Queued before ingest checked the limit: AWS would refuse it forever and the
-                // device's later uplinks would wait behind it.
-                drop_oversize(inner, members, &entry, ticket);
-                continue;
+            paced_until = turn.paced_until;
+            // (Entries wait when some are held, or the last outbox read came back full.)
+            if paced_until.is_some() && (turn.waiting || maybe_more) && throttle_warning.due() {
+                inner.events.emit(
+                    Event::new(
+                        "throttled",
+                        "warn",
+                        format!(
+                            "{device_id} sends more than AWS IoT's {} publishes a second per connection: \
+                             its uplinks wait their turn, in order (none is lost)",
+                            inner.opts.publish_rate
+                        ),
+                    )
+                    .integration(&primary.id)
+                    .device(device_id),
+                );
             }
-            // A shadow update goes to the thing's own shadow (the thing is named by the device id).
-            let shadow_topic;
-            let topic = if entry.uuid.ends_with(crate::codec::shadow::SHADOW_SUFFIX) {
-                shadow_topic = crate::codec::shadow::update_topic(device_id);
-                shadow_topic.as_str()
-            } else {
-                topic
-            };
-            let seq = entry.seq;
-            // The entry's own bytes, not a copy.
-            let payload = bytes::Bytes::from_owner(Body(entry.payload.clone()));
-            // A fast-path entry is kept to hand over should AWS not acknowledge it.
-            let fast = ticket.map(|t| (entry, t));
-            // Taken at once or not at all: this task also drives the event loop that empties the
-            // client's queue, so waiting for room would never end. (Its room, twice the
-            // publishes in flight, is always enough.)
-            match client
-                .publish_bytes(topic, QoS::AtLeastOnce, false, payload)
-                .now_or_never()
-            {
-                Some(Ok(())) => {}
-                Some(Err(e)) => return Err(format!("cannot queue a publish: {e}")),
-                None => return Err("cannot queue a publish: the client's queue is full".into()),
+            outstanding = turn.outstanding;
+        } else if draining {
+            outstanding = inbox.outstanding();
+            if draining && outstanding == 0 {
+                let _ = client.try_disconnect();
+                return Ok(());
             }
-            if fast.is_none() {
-                last_seq = seq;
-            }
-            awaiting_pkid.push_back(Sent {
-                seq,
-                member,
-                at: Instant::now(),
-                fast,
-            });
-            pacer.consume();
-        }
-        let paced = connected && !draining && !pacer.ready();
-        // (Entries wait when some are fetched, or the last outbox read came back full.)
-        if paced && (!queue.is_empty() || maybe_more) && throttle_warning.due() {
-            inner.events.emit(
-                Event::new(
-                    "throttled",
-                    "warn",
-                    format!(
-                        "{device_id} sends more than AWS IoT's {} publishes a second per connection: \
-                         its uplinks wait their turn, in order (none is lost)",
-                        inner.opts.publish_rate
-                    ),
-                )
-                .integration(&primary.id)
-                .device(device_id),
-            );
-        }
-        let finished_draining = draining && awaiting_pkid.is_empty() && in_flight.is_empty();
-        if finished_draining {
-            let _ = client.try_disconnect();
-            return Ok(());
         }
 
         // The connection's events first: while one is ready the others are not polled (a timer,
@@ -429,9 +330,15 @@ async fn connect_and_run(
             Some(ev) = events.next() => match ev {
                 Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
                     connected = true;
-                    // From now on new entries come in memory; the outbox is read first.
-                    inbox.opened();
+                    // From now on new entries come in memory, and fast-path ones go straight
+                    // to the client; the outbox is read first.
+                    inbox.opened(Link {
+                        client: client.clone(),
+                        routes: members.iter().map(|i| (i.id.clone(), i.topic.clone())).collect(),
+                        shadow_topic: crate::codec::shadow::update_topic(device_id),
+                    });
                     maybe_more = true;
+                    backlog.clear();
                     backoff.reset();
                     client.try_subscribe(&down, QoS::AtLeastOnce).map_err(|e| e.to_string())?;
                     set_states(inner, members, device_id, true, "connected");
@@ -441,14 +348,9 @@ async fn connect_and_run(
                             .device(device_id),
                     );
                 }
-                Ok(MqttEvent::Outgoing(Outgoing::Publish(pkid))) => {
-                    if let Some(sent) = awaiting_pkid.pop_front() {
-                        *published += 1;
-                        in_flight.insert(pkid, (*published, sent));
-                    }
-                }
+                Ok(MqttEvent::Outgoing(Outgoing::Publish(pkid))) => inbox.sent(pkid),
                 Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
-                    if let Some((_, sent)) = in_flight.remove(ack.pkid) {
+                    if let Some(sent) = inbox.acked(ack.pkid) {
                         match sent.fast {
                             Some((_, ticket)) => ticket.settle(),
                             None => {
@@ -468,14 +370,13 @@ async fn connect_and_run(
             },
             _ = woken.as_mut(), if connected => woken.set(inbox.notified()),
             // (Only while publishes are out: an idle fleet of thousands of sessions stays idle.)
-            _ = acks_due.tick(), if !in_flight.is_empty() || !awaiting_pkid.is_empty() => {
-                let oldest = in_flight.values().map(|(_, s)| s.at).chain(awaiting_pkid.iter().map(|s| s.at)).min();
-                if oldest.is_some_and(|at| at.elapsed() >= ACK_TIMEOUT) {
+            _ = acks_due.tick(), if outstanding > 0 => {
+                if inbox.oldest().is_some_and(|at| at.elapsed() >= ACK_TIMEOUT) {
                     return Err(format!("AWS did not acknowledge a publish within {} s", ACK_TIMEOUT.as_secs()));
                 }
             }
             // (Made only when it is polled: a disabled branch's future is still made.)
-            _ = async { tokio::time::sleep_until(pacer.next_slot()).await }, if paced => {}
+            _ = async { tokio::time::sleep_until(paced_until.unwrap_or_else(Instant::now)).await }, if paced_until.is_some() => {}
             // (Done once: draining is the only way on.)
             halt = halted.as_mut(), if !draining => match halt {
                 Halt::Stop => {
@@ -487,21 +388,13 @@ async fn connect_and_run(
                 Halt::Shutdown => {
                     // Bridge stopping: wait (bounded by Bridge::shutdown) for in-flight PUBACKs.
                     draining = true;
+                    inbox.unlink();
                     if !connected {
                         return Ok(());
                     }
                 }
             },
         }
-    }
-}
-
-/// An entry's payload as the bytes of a publish.
-struct Body(Arc<str>);
-
-impl AsRef<[u8]> for Body {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
     }
 }
 
@@ -525,7 +418,9 @@ fn polled_when<F: std::future::Future>(
 }
 
 /// Takes an entry AWS can never accept out of the outbox, with an error event saying so.
-fn drop_oversize(inner: &Inner, members: &[Integration], entry: &crate::store::OutboxEntry, ticket: Option<Ticket>) {
+fn drop_oversize(inner: &Inner, members: &[Integration], q: Queued) {
+    let Queued { entry, ticket } = q;
+    let entry = &entry;
     match ticket {
         Some(t) => t.settle(),
         None => {
