@@ -125,27 +125,27 @@ fn a_message_keeps_its_bodies_and_links_to_the_errors_about_it() {
 #[test]
 fn the_history_thread_yields_the_cpu_to_the_bridge() {
     let (_dir, _monitor) = monitor();
-    let nices: Vec<i64> = std::fs::read_dir("/proc/self/task")
+    let policies: Vec<i64> = std::fs::read_dir("/proc/self/task")
         .unwrap()
         .flatten()
         .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "history"))
         .map(|t| {
             let stat = std::fs::read_to_string(t.path().join("stat")).unwrap();
-            // Fields after the command name's ')': state(0) … priority(15) nice(16).
+            // Fields after the command name's ')': state (field 3) … policy (field 41).
             stat.rsplit_once(')')
                 .unwrap()
                 .1
                 .split_whitespace()
-                .nth(16)
+                .nth(41 - 3)
                 .unwrap()
                 .parse()
                 .unwrap()
         })
         .collect();
-    assert!(!nices.is_empty(), "no history thread found");
+    assert!(!policies.is_empty(), "no history thread found");
     assert!(
-        nices.iter().all(|&n| n == i64::from(HISTORY_NICE)),
-        "nice values {nices:?}"
+        policies.iter().all(|&p| p == i64::from(libc::SCHED_IDLE)),
+        "scheduling policies {policies:?}"
     );
 }
 
