@@ -381,6 +381,22 @@ mod tests {
         inbox.publish_waiting(&mut VecDeque::new(), false, Instant::now())
     }
 
+    /// A session's inbox, connected at `per_second` publishes a second and caught up with the
+    /// outbox (the event loop is the connection's, kept open).
+    fn caught_up(per_second: u32) -> (Inbox, rumqttc::EventLoop) {
+        let inbox = Inbox::new(per_second);
+        let (link, events) = link();
+        inbox.opened(link);
+        turn(&inbox);
+        (inbox, events)
+    }
+
+    fn handed_over(inbox: &Inbox) -> Vec<Queued> {
+        let mut handed = Vec::new();
+        inbox.hand_over(|all| handed = all);
+        handed
+    }
+
     #[test]
     fn the_fast_path_waits_for_a_connected_caught_up_session_with_nothing_committed_ahead() {
         let inbox = Inbox::new(100);
@@ -406,10 +422,7 @@ mod tests {
 
     #[test]
     fn past_aws_rate_fast_ones_wait_in_order_and_are_handed_over_after_those_in_flight() {
-        let inbox = Inbox::new(2);
-        let (link, _events) = link();
-        inbox.opened(link);
-        turn(&inbox);
+        let (inbox, _events) = caught_up(2);
         for n in 0..4 {
             assert!(inbox.offer(fast(&format!("f{n}")), || {}).is_ok());
         }
@@ -421,18 +434,13 @@ mod tests {
         );
         // The client numbered the first; AWS acknowledged none.
         inbox.sent(1);
-        let mut handed = Vec::new();
-        inbox.hand_over(|all| handed = all);
-        assert_eq!(uuids(&handed), ["f0", "f1", "f2", "f3"]);
+        assert_eq!(uuids(&handed_over(&inbox)), ["f0", "f1", "f2", "f3"]);
         assert!(inbox.offer(fast("x"), || {}).is_err(), "disconnected");
     }
 
     #[test]
     fn an_acknowledged_publish_is_no_longer_held() {
-        let inbox = Inbox::new(100);
-        let (link, _events) = link();
-        inbox.opened(link);
-        turn(&inbox);
+        let (inbox, _events) = caught_up(100);
         assert!(inbox.offer(fast("a"), || {}).is_ok());
         assert!(inbox.offer(fast("b"), || {}).is_ok());
         inbox.sent(1);
@@ -440,17 +448,12 @@ mod tests {
         let sent = inbox.acked(1).expect("packet 1 was a");
         assert_eq!(sent.fast.as_ref().map(|(e, _)| e.uuid.as_str()), Some("a"));
         assert!(inbox.acked(1).is_none(), "acknowledged once");
-        let mut handed = Vec::new();
-        inbox.hand_over(|all| handed = all);
-        assert_eq!(uuids(&handed), ["b"]);
+        assert_eq!(uuids(&handed_over(&inbox)), ["b"]);
     }
 
     #[test]
     fn a_full_inbox_drops_committed_entries_but_never_fast_ones_and_hands_them_over_in_order() {
-        let inbox = Inbox::new(1);
-        let (link, _events) = link();
-        inbox.opened(link);
-        turn(&inbox);
+        let (inbox, _events) = caught_up(1);
         for n in 0..3 {
             assert!(inbox.offer(fast(&format!("f{n}")), || {}).is_ok());
         }
@@ -461,9 +464,7 @@ mod tests {
             inbox.offer(fast("late"), || {}).is_err(),
             "missed: the outbox must be read first"
         );
-        let mut handed = Vec::new();
-        inbox.hand_over(|all| handed = all);
-        assert_eq!(uuids(&handed), ["f0", "f1", "f2"]);
+        assert_eq!(uuids(&handed_over(&inbox)), ["f0", "f1", "f2"]);
         assert!(inbox.offer(fast("x"), || {}).is_err(), "disconnected");
         inbox.close();
         assert!(!inbox.push(entry(999, "y")), "closed");
