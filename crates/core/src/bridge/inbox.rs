@@ -90,6 +90,30 @@ pub(crate) struct Turn {
     pub last_seq: i64,
 }
 
+/// Publishes `q` if the limits allow. What must wait comes back (the turn stops there, as it
+/// does after a refusal, said in `failed`); what AWS can never take goes to `oversize`. (An
+/// unrouted fast-path entry's ticket goes unsettled: its source offers it again.)
+fn publish(
+    out: &mut Out,
+    q: Queued,
+    now: Instant,
+    oversize: &mut Vec<Queued>,
+    failed: &mut Option<String>,
+) -> Option<Queued> {
+    match out.publish(q, now) {
+        None | Some(NotSent::Unrouted(_)) => None,
+        Some(NotSent::Oversize(q)) => {
+            oversize.push(q);
+            None
+        }
+        Some(NotSent::Wait(q)) => Some(q),
+        Some(NotSent::Failed(e, q)) => {
+            *failed = Some(e);
+            Some(q)
+        }
+    }
+}
+
 /// One session's inbox.
 pub(crate) struct Inbox {
     state: Mutex<State>,
@@ -198,18 +222,15 @@ impl Inbox {
         let mut failed = None;
         let missed = std::mem::replace(&mut s.missed, false);
         while let Some(entry) = backlog.pop_front() {
-            match s.out.publish(Queued { entry, ticket: None }, now) {
-                None | Some(NotSent::Unrouted(_)) => {}
-                Some(NotSent::Oversize(q)) => oversize.push(q),
-                Some(NotSent::Wait(q)) => {
-                    backlog.push_front(q.entry);
-                    break;
-                }
-                Some(NotSent::Failed(e, q)) => {
-                    backlog.push_front(q.entry);
-                    failed = Some(e);
-                    break;
-                }
+            if let Some(q) = publish(
+                &mut s.out,
+                Queued { entry, ticket: None },
+                now,
+                &mut oversize,
+                &mut failed,
+            ) {
+                backlog.push_front(q.entry);
+                break;
             }
         }
         if !reading && !missed && backlog.is_empty() && failed.is_none() {
@@ -223,20 +244,9 @@ impl Inbox {
                         continue;
                     }
                 }
-                match s.out.publish(q, now) {
-                    // (An unrouted fast-path one's ticket goes unsettled: its source offers it
-                    // again.)
-                    None | Some(NotSent::Unrouted(_)) => {}
-                    Some(NotSent::Oversize(q)) => oversize.push(q),
-                    Some(NotSent::Wait(q)) => {
-                        s.put_back(q);
-                        break;
-                    }
-                    Some(NotSent::Failed(e, q)) => {
-                        s.put_back(q);
-                        failed = Some(e);
-                        break;
-                    }
+                if let Some(q) = publish(&mut s.out, q, now, &mut oversize, &mut failed) {
+                    s.put_back(q);
+                    break;
                 }
             }
         }
@@ -283,7 +293,7 @@ impl Inbox {
         s.missed = false;
         s.committed = 0;
         s.out.unlink();
-        let mut all: Vec<Queued> = s.out.take_fast().collect();
+        let mut all = s.out.take_fast();
         all.extend(s.entries.drain(..).filter(|q| q.ticket.is_some()));
         persist(all);
     }

@@ -184,16 +184,16 @@ impl Out {
     }
 
     /// The fast-path entries held, oldest first; the rest is dropped (the outbox has it).
-    pub fn take_fast(&mut self) -> impl Iterator<Item = Queued> {
+    pub fn take_fast(&mut self) -> Vec<Queued> {
         let mut in_flight: Vec<(u64, Sent)> = self.in_flight.drain().collect();
         in_flight.sort_by_key(|(n, _)| *n);
-        let awaiting: Vec<Sent> = self.awaiting.drain(..).collect();
         in_flight
             .into_iter()
             .map(|(_, s)| s)
-            .chain(awaiting)
+            .chain(self.awaiting.drain(..))
             .filter_map(|s| s.fast)
             .map(|(entry, t)| Queued { entry, ticket: Some(t) })
+            .collect()
     }
 }
 

@@ -316,7 +316,7 @@ async fn connect_and_run(
             outstanding = turn.outstanding;
         } else if draining {
             outstanding = inbox.outstanding();
-            if draining && outstanding == 0 {
+            if outstanding == 0 {
                 let _ = client.try_disconnect();
                 return Ok(());
             }
@@ -338,7 +338,6 @@ async fn connect_and_run(
                         shadow_topic: crate::codec::shadow::update_topic(device_id),
                     });
                     maybe_more = true;
-                    backlog.clear();
                     backoff.reset();
                     client.try_subscribe(&down, QoS::AtLeastOnce).map_err(|e| e.to_string())?;
                     set_states(inner, members, device_id, true, "connected");
@@ -420,7 +419,6 @@ fn polled_when<F: std::future::Future>(
 /// Takes an entry AWS can never accept out of the outbox, with an error event saying so.
 fn drop_oversize(inner: &Inner, members: &[Integration], q: Queued) {
     let Queued { entry, ticket } = q;
-    let entry = &entry;
     match ticket {
         Some(t) => t.settle(),
         None => {
@@ -439,7 +437,7 @@ fn drop_oversize(inner: &Inner, members: &[Integration], q: Queued) {
             format!(
                 "uplink {} for {} dropped: {limit}",
                 entry.uuid,
-                names(members_of(members, entry))
+                names(members_of(members, &entry))
             ),
         )
         .integration(&entry.integration_id)
