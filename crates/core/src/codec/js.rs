@@ -355,13 +355,18 @@ impl JsDecoder {
         }
         .catch(ctx)
         .map_err(|e| caught(&format!("{entry} failed"), e))?;
-        let json = ctx
-            .json_stringify(out)
-            .catch(ctx)
-            .map_err(|e| caught("the result is not JSON", e))?
-            .ok_or_else(|| JsError(format!("{entry} returned undefined or a function, not a JSON value")))?
-            .to_string()
-            .map_err(|e| JsError(format!("the result is not text: {e}")))?;
+        // Plain values (what decoders return) are written here; JSON.stringify has the rest.
+        let plain = super::js_json::PlainJson::new(ctx).and_then(|p| p.write(&out, MAX_RESULT));
+        let json = match plain {
+            Some(json) => json,
+            None => ctx
+                .json_stringify(out)
+                .catch(ctx)
+                .map_err(|e| caught("the result is not JSON", e))?
+                .ok_or_else(|| JsError(format!("{entry} returned undefined or a function, not a JSON value")))?
+                .to_string()
+                .map_err(|e| JsError(format!("the result is not text: {e}")))?,
+        };
         if json.len() > MAX_RESULT {
             return Err(JsError(format!(
                 "the result is {} KB as JSON; at most {} KB is allowed",

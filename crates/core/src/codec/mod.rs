@@ -9,6 +9,7 @@ pub mod downlink;
 mod error;
 pub mod helium;
 pub mod js;
+mod js_json;
 pub mod legacy;
 pub mod limits;
 pub mod shadow;
