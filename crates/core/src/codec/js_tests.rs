@@ -196,6 +196,12 @@ fn globals_a_call_creates_do_not_reach_the_next_call() {
     let fresh = json!(["undefined", "undefined", "undefined", "undefined"]);
     assert_eq!(run(&d, &[1], 1).unwrap(), fresh);
     assert_eq!(run(&d, &[1], 1).unwrap(), fresh);
+    // With enumerable properties added to Object.prototype, which the reset also comes across.
+    let d = helium(
+        "Object.prototype.extra = 1;\nfunction Decoder(bytes) { var before = typeof leak; leak = 1; return [before, ({}).extra]; }",
+    );
+    assert_eq!(run(&d, &[1], 1).unwrap(), json!(["undefined", 1]));
+    assert_eq!(run(&d, &[1], 1).unwrap(), json!(["undefined", 1]));
 }
 
 #[test]
