@@ -5,7 +5,7 @@
 //! (a `Date`, a class instance, a `toJSON`, a lone surrogate, a cycle, a result over the size
 //! limit) is left to `JSON.stringify`, which then has the last word, errors included.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use rquickjs::{Array, Ctx, Object, Type, Value};
 
@@ -32,56 +32,57 @@ impl<'js> PlainJson<'js> {
     /// `v` as `JSON.stringify(v)` writes it, or `None` where it is not plain or comes to more
     /// than `limit` bytes (then call `JSON.stringify`).
     pub fn write(&self, v: &Value<'js>, limit: usize) -> Option<String> {
-        let mut out = String::with_capacity(256);
+        let mut out = Vec::with_capacity(256);
         match self.value(v, &mut out, 0, limit)? {
-            true => Some(out),
+            true => String::from_utf8(out).ok(),
             // (undefined or a function: JSON.stringify says so)
             false => None,
         }
     }
 
     /// Writes `v`; `Some(false)` for what JSON leaves out (undefined, a function, a symbol).
-    fn value(&self, v: &Value<'js>, out: &mut String, depth: usize, limit: usize) -> Option<bool> {
+    fn value(&self, v: &Value<'js>, out: &mut Vec<u8>, depth: usize, limit: usize) -> Option<bool> {
         match v.type_of() {
             Type::Undefined | Type::Uninitialized | Type::Symbol | Type::Function | Type::Constructor => {
                 return Some(false)
             }
-            Type::Null => out.push_str("null"),
-            Type::Bool => out.push_str(if v.as_bool()? { "true" } else { "false" }),
+            Type::Null => out.extend_from_slice(b"null"),
+            Type::Bool => out.extend_from_slice(if v.as_bool()? { b"true" } else { b"false" }),
             Type::Int => write!(out, "{}", v.as_int()?).ok()?,
             Type::Float => number(v.as_float()?, out),
-            Type::String => string(&v.as_string()?.to_string().ok()?, out),
+            // (serde_json escapes as JSON.stringify does: quote, backslash, control characters)
+            Type::String => serde_json::to_writer(&mut *out, &v.as_string()?.to_string().ok()?).ok()?,
             Type::Array if depth < MAX_DEPTH => {
                 let array = v.as_array()?;
                 self.plain(array.as_object(), &self.array_proto)?;
-                out.push('[');
+                out.push(b'[');
                 for i in 0..array.len() {
                     if i > 0 {
-                        out.push(',');
+                        out.push(b',');
                     }
                     let item: Value = array.get(i).ok()?;
                     if !self.value(&item, out, depth + 1, limit)? {
-                        out.push_str("null");
+                        out.extend_from_slice(b"null");
                     }
                     if out.len() > limit {
                         return None;
                     }
                 }
-                out.push(']');
+                out.push(b']');
             }
             Type::Object if depth < MAX_DEPTH => {
                 let object = v.as_object()?;
                 self.plain(object, &self.object_proto)?;
-                out.push('{');
+                out.push(b'{');
                 let mut first = true;
                 for prop in object.props::<String, Value>() {
                     let (key, item) = prop.ok()?;
                     let mark = out.len();
                     if !first {
-                        out.push(',');
+                        out.push(b',');
                     }
-                    string(&key, out);
-                    out.push(':');
+                    serde_json::to_writer(&mut *out, &key).ok()?;
+                    out.push(b':');
                     if self.value(&item, out, depth + 1, limit)? {
                         first = false;
                     } else {
@@ -92,7 +93,7 @@ impl<'js> PlainJson<'js> {
                         return None;
                     }
                 }
-                out.push('}');
+                out.push(b'}');
             }
             // A promise, an error, a proxy, a BigInt, too deep: JSON.stringify's.
             _ => return None,
@@ -119,12 +120,12 @@ impl<'js> PlainJson<'js> {
 /// A number as JavaScript writes it: the shortest decimal that reads back the same (zeros
 /// after it for large integers, as Rust's `Display` writes them too) from 1e-6 up to 1e21,
 /// exponents (with their sign) beyond; NaN and the infinities as `null`, -0 as 0.
-fn number(f: f64, out: &mut String) {
+fn number(f: f64, out: &mut Vec<u8>) {
     let a = f.abs();
     if !f.is_finite() {
-        out.push_str("null");
+        out.extend_from_slice(b"null");
     } else if a == 0.0 {
-        out.push('0');
+        out.push(b'0');
     } else if (1e-6..1e21).contains(&a) {
         let _ = write!(out, "{f}");
     } else {
@@ -133,37 +134,9 @@ fn number(f: f64, out: &mut String) {
             Some((digits, exp)) if !exp.starts_with('-') => {
                 let _ = write!(out, "{digits}e+{exp}");
             }
-            _ => out.push_str(&e),
+            _ => out.extend_from_slice(e.as_bytes()),
         }
     }
-}
-
-/// A JSON string, escaped as `JSON.stringify` escapes one (quote, backslash, control characters).
-fn string(s: &str, out: &mut String) {
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
 }
 
 #[cfg(test)]
