@@ -136,8 +136,9 @@
   // creates globals by assigning them (undeclared names, `this.x`, `globalThis.x`, indirect
   // eval), which makes them enumerable, so only the enumerable ones are looked at: listing all
   // ~70 built-ins after every call was half of what a typical decoder cost per uplink. `for…in`,
-  // not `Object.keys`: QuickJS's Object.keys looks up each of the ~80 own properties to learn
-  // whether it is enumerable (a fifth of a typical decoder's call); for…in reads the flags.
+  // not `Object.keys`: QuickJS's Object.keys looks up each own property of the global object
+  // (those built-ins and what the host adds, ~80) to learn whether it is enumerable (a fifth
+  // of a typical decoder's call); for…in reads the flags.
   // (It also lists enumerable properties a script added to Object.prototype: not own, so the
   // delete does nothing.)
   let kept = null;
