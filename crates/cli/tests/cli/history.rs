@@ -12,7 +12,7 @@ fn uplink(device: &str, eui: &str, at_ms: i64, json: &str) -> Message {
         "info",
         format!("uplink from {device} queued for helium/uplinks"),
     )
-    .with_json(json.into())
+    .with_json(json.to_string().into())
     .with_source_event(br#"{"deviceInfo":{}}"#);
     m.row.at_ms = at_ms;
     m.row.device_id = Some(format!("id-{device}"));
@@ -59,7 +59,7 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
             "downlink for id-barn-7 rejected: port must be 1 to 223",
         );
         bad.row.device_id = Some("id-barn-7".into());
-        monitor.record(bad.with_json(r#"{"payload_raw":"AQ==","port":0}"#.into()));
+        monitor.record(bad.with_json(r#"{"payload_raw":"AQ==","port":0}"#.to_string().into()));
     } // closed: everything is in the file
 
     // Newest first; by DevEUI in any case; the last hour only.

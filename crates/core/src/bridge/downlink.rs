@@ -29,8 +29,8 @@ impl Inner {
         };
         // The viewer's message: the downlink exactly as it came, and what became of it.
         let record = |level: &str, text: &str, detail: serde_json::Value| {
-            let mut m =
-                Message::new("downlink", Direction::Down, level, text).with_json(String::from_utf8_lossy(raw).into());
+            let mut m = Message::new("downlink", Direction::Down, level, text)
+                .with_json(std::sync::Arc::new(String::from_utf8_lossy(raw).into_owned()));
             m.row.device_id = Some(device_id.to_string());
             m.row.integration_id = integration_id.map(String::from);
             m.row.topic = integration_id.map(|_| super::downlink_topic(device_id));

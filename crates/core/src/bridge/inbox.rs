@@ -358,7 +358,7 @@ mod tests {
             integration_id: "i".into(),
             device_id: "d".into(),
             uuid: uuid.into(),
-            payload: "{}".into(),
+            payload: "{}".to_string().into(),
         }
     }
 

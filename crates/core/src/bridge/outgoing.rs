@@ -198,7 +198,7 @@ impl Out {
 }
 
 /// An entry's payload as the bytes of a publish.
-struct Body(std::sync::Arc<str>);
+struct Body(std::sync::Arc<String>);
 
 impl AsRef<[u8]> for Body {
     fn as_ref(&self) -> &[u8] {

@@ -24,8 +24,9 @@ pub(super) fn entries(
 ) -> Vec<RowEntry> {
     let is_join = up.kind == codec::UplinkType::Join;
     let mut out = Vec::with_capacity(routes.len());
-    let full: Arc<str> = payload.into();
-    let mut bare: Option<Arc<str>> = None;
+    // (An `Arc<String>` shares the JSON's own buffer; an `Arc<str>` was a copy of it.)
+    let full: Arc<String> = Arc::new(payload);
+    let mut bare: Option<Arc<String>> = None;
     let mut update: Option<Option<Result<String, String>>> = None;
     for r in routes.iter().filter(|r| !is_join || r.forward_joins) {
         let decoded_here = up.decoded.is_some() && r.payload.decoded && (bridge_decoded || r.payload.source_object);
@@ -52,7 +53,7 @@ pub(super) fn entries(
             Some(Ok(doc)) => out.push(RowEntry {
                 integration_id: r.id.clone(),
                 uuid: format!("{}{}", up.uuid, shadow::SHADOW_SUFFIX),
-                payload: doc.as_str().into(),
+                payload: Arc::new(doc.clone()),
             }),
             Some(Err(e)) => {
                 inner.events.emit(

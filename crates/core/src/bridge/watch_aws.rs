@@ -303,7 +303,7 @@ async fn connect_and_watch(
                             "info",
                             format!("AWS carried a downlink for {device} on {on}"),
                         )
-                        .with_json(String::from_utf8_lossy(&p.payload).into());
+                        .with_json(Arc::new(String::from_utf8_lossy(&p.payload).into_owned()));
                         m.row.at_ms = at_ms;
                         m.row.device_id = Some(device.to_string());
                         m.row.integration_id = Some(integration.id.clone());

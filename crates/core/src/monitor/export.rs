@@ -92,7 +92,7 @@ fn csv_record(m: &Message) -> [String; 17] {
         opt(&r.uuid),
         r.size.to_string(),
         r.text.clone(),
-        m.json.as_deref().unwrap_or_default().to_string(),
+        m.json.as_deref().map_or_else(String::new, String::clone),
         r.seen_ms.map(iso).unwrap_or_default(),
     ]
 }

@@ -179,7 +179,9 @@ impl History {
         let bytes: usize = batch
             .iter()
             .map(|m| {
-                m.row.text.len() + m.json.as_deref().map_or(0, str::len) + m.source_event.as_deref().map_or(0, str::len)
+                m.row.text.len()
+                    + m.json.as_deref().map_or(0, String::len)
+                    + m.source_event.as_deref().map_or(0, str::len)
             })
             .sum();
         let wanted = ((bytes as u64) * 2 / 1024)

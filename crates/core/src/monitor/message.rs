@@ -102,7 +102,7 @@ pub struct Message {
     pub row: MessageRow,
     /// Exactly what was published to AWS (uplink) or received (downlink).
     #[ts(type = "string | null")]
-    pub json: Option<Arc<str>>,
+    pub json: Option<Arc<String>>,
     /// The source's message the uplink was made from, as it arrived.
     #[ts(type = "string | null")]
     pub source_event: Option<Arc<str>>,
@@ -168,7 +168,7 @@ impl Message {
         self
     }
 
-    pub fn with_json(mut self, json: Arc<str>) -> Message {
+    pub fn with_json(mut self, json: Arc<String>) -> Message {
         self.row.size = json.len() as i64;
         self.json = Some(json);
         self

@@ -13,7 +13,7 @@ pub struct OutboxEntry {
     pub device_id: String,
     pub uuid: String,
     /// Shared with the session that publishes it (and the message the history keeps).
-    pub payload: std::sync::Arc<str>,
+    pub payload: std::sync::Arc<String>,
 }
 
 /// An uplink to enqueue for one integration.

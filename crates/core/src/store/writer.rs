@@ -34,7 +34,7 @@ pub struct RowEntry {
     pub integration_id: String,
     pub uuid: String,
     /// Shared with whoever delivers the entry once it is committed.
-    pub payload: std::sync::Arc<str>,
+    pub payload: std::sync::Arc<String>,
 }
 
 /// What a committed uplink left in the outbox.
