@@ -85,6 +85,57 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     assert_eq!(page.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![bad.row.id]);
 }
 
+/// With nobody watching live, the history's thread makes an uplink's message itself: the same
+/// message, timed when the bridge took the uplink.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uplink_nobody_watches_is_kept_the_same_in_the_history() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let integration = env.integration("aws", "helium/uplinks", &aws);
+    env.chirpstack_source();
+    let (raw, eui, id) = reference_device(&env, "fleet-a", &[&integration]);
+    let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
+    let helium = Observer::plain(&env.helium, "unused/#").await;
+    let bridge = env.start().await;
+    wait_for_sources(&env.core, &bridge).await;
+
+    let before = helium_bridge_core::now_ms();
+    helium
+        .publish(&format!("application/{APP}/device/{eui}/event/up"), raw.clone())
+        .await;
+    let (topic, published) = out.next(T).await.expect("the uplink at AWS");
+    let after = helium_bridge_core::now_ms();
+    env.core.monitor().flush();
+    let uplinks = MessageFilter {
+        kinds: vec!["uplink".into()],
+        ..Default::default()
+    };
+    let page = env.core.monitor().reader().unwrap().search(&uplinks, None, 10).unwrap();
+    assert_eq!(page.rows.len(), 1, "{:?}", page.rows);
+    let m = env
+        .core
+        .monitor()
+        .get(page.rows[0].id)
+        .unwrap()
+        .expect("in the history");
+    assert_eq!(m.row.direction, Direction::Up);
+    assert_eq!(m.row.topic.as_deref(), Some(topic.as_str()));
+    assert_eq!(m.row.integration_id.as_deref(), Some(integration.id.as_str()));
+    assert_eq!(m.row.device_id.as_deref(), Some(id.as_str()));
+    assert_eq!(m.row.dev_eui.as_deref(), Some(eui.to_ascii_uppercase().as_str()));
+    assert_eq!(m.row.qos, Some(1));
+    assert!(m.row.text.starts_with("uplink from "), "{}", m.row.text);
+    assert!(
+        (before..=after).contains(&m.row.at_ms),
+        "{before} ≤ {} ≤ {after}",
+        m.row.at_ms
+    );
+    assert_eq!(m.json.as_deref().map(String::as_bytes), Some(published.as_slice()));
+    assert_eq!(m.row.size, published.len() as i64);
+    assert_eq!(m.source_event.as_deref().map(str::as_bytes), Some(raw.as_slice()));
+    bridge.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_integrations_backlog_is_sampled_for_its_chart() {
     let env = Env::new();

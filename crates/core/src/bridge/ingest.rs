@@ -223,7 +223,9 @@ impl IngestHandle {
                 let routes = &facts.routes;
                 let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, routes);
                 let copies = Recorded::copies(&up.id, routes, entries);
-                let record = Recorded::new(&up, source_id, raw, copies.len());
+                // Shared with the viewer's messages, which are made from it later.
+                let up = Arc::new(up);
+                let record = Recorded::new(&up, source_id, raw);
                 let sender = Sender {
                     source: source.unwrap_or(&self.source_id),
                     application_id,
@@ -404,7 +406,7 @@ fn commit(
     inner: &Arc<Inner>,
     source_id: &str,
     seen: &DeviceSeen,
-    up: HeliumUplink,
+    up: Arc<HeliumUplink>,
     copies: Vec<Copy>,
     record: Recorded,
     fast: bool,

@@ -1,5 +1,7 @@
 //! What the viewer and the history get of each uplink, as ingest routes it.
 
+use std::sync::Arc;
+
 use super::routing::Route;
 use super::Inner;
 use crate::codec::{self, HeliumUplink};
@@ -7,13 +9,39 @@ use crate::monitor::{Direction, Message};
 use crate::store::RowEntry;
 
 /// What the viewer and the history get of an uplink: each integration's message as it will be
-/// published, and the source's message it came from.
+/// published, and the source's message it came from. The messages are made from it when they
+/// are needed (see `Monitor::record_with`), not on the uplink's way.
 pub(super) struct Recorded {
-    /// Cloned for each copy's message but the last, which takes it (most uplinks have one copy:
-    /// the clone's dozen strings were a tenth of the ingest's allocations).
-    base: std::cell::RefCell<Option<Message>>,
-    /// Copies whose message is not recorded yet.
-    remaining: std::cell::Cell<usize>,
+    base: Arc<Base>,
+}
+
+/// What every message of an uplink shares; its copies' messages are made from it.
+struct Base {
+    up: Arc<HeliumUplink>,
+    source_id: String,
+    /// The source's message, as it came.
+    raw: Vec<u8>,
+    /// When ingest took the uplink.
+    at_ms: i64,
+}
+
+impl Base {
+    fn message(&self) -> Message {
+        let up = &self.up;
+        let what = if up.kind == codec::UplinkType::Join {
+            "join"
+        } else {
+            "uplink"
+        };
+        let mut m = Message::new(what, Direction::Up, "info", String::new()).with_source_event(&self.raw);
+        m.row.at_ms = self.at_ms;
+        m.row.device_id = Some(up.id.clone());
+        m.row.device_name = Some(up.name.clone());
+        m.row.dev_eui = Some(up.dev_eui.clone());
+        m.row.source_id = Some(self.source_id.clone());
+        m.row.uuid = Some(up.uuid.clone());
+        m
+    }
 }
 
 /// One copy of an uplink on its way: the entry, and the topic it is published on.
@@ -23,23 +51,14 @@ pub(super) struct Copy {
 }
 
 impl Recorded {
-    /// `copies`: how many copies' messages will be recorded (a note is recorded instead of
-    /// those not sent).
-    pub fn new(up: &HeliumUplink, source_id: &str, raw: &[u8], copies: usize) -> Recorded {
-        let what = if up.kind == codec::UplinkType::Join {
-            "join"
-        } else {
-            "uplink"
-        };
-        let mut base = Message::new(what, Direction::Up, "info", String::new()).with_source_event(raw);
-        base.row.device_id = Some(up.id.clone());
-        base.row.device_name = Some(up.name.clone());
-        base.row.dev_eui = Some(up.dev_eui.clone());
-        base.row.source_id = Some(source_id.to_string());
-        base.row.uuid = Some(up.uuid.clone());
+    pub fn new(up: &Arc<HeliumUplink>, source_id: &str, raw: &[u8]) -> Recorded {
         Recorded {
-            base: std::cell::RefCell::new(Some(base)),
-            remaining: std::cell::Cell::new(copies),
+            base: Arc::new(Base {
+                up: up.clone(),
+                source_id: source_id.to_string(),
+                raw: raw.to_vec(),
+                at_ms: crate::now_ms(),
+            }),
         }
     }
 
@@ -64,36 +83,32 @@ impl Recorded {
     /// The copy's message (recorded before a session can publish it: AWS's echo, "seen on AWS",
     /// must find it, in the live view and in the history).
     pub fn copy(&self, inner: &Inner, copy: &Copy, fcnt: u32) {
-        let remaining = self.remaining.get();
-        self.remaining.set(remaining.saturating_sub(1));
-        let base = if remaining == 1 {
-            self.base.borrow_mut().take()
-        } else {
-            self.base.borrow().clone()
-        };
-        // (Always there: each copy is recorded once, and a note only in place of some.)
-        let Some(base) = base else { return };
-        let mut m = base.with_json(copy.row.payload.clone());
+        let base = self.base.clone();
+        let integration_id = copy.row.integration_id.clone();
+        let topic = copy.topic.clone();
+        let json = copy.row.payload.clone();
         let shadow = copy.row.uuid.ends_with(codec::shadow::SHADOW_SUFFIX);
-        if shadow {
-            m.row.kind = "shadow_update".into();
-        }
-        let what = if shadow { "shadow update" } else { m.row.kind.as_str() };
-        m.row.text = format!(
-            "{what} from {} (fcnt {fcnt}) queued for {}",
-            m.row.device_name.as_deref().unwrap_or_default(),
-            copy.topic.as_deref().unwrap_or("?")
-        );
-        m.row.integration_id = Some(copy.row.integration_id.clone());
-        m.row.topic = copy.topic.clone();
-        m.row.qos = Some(1);
-        inner.core.monitor().record(m);
+        inner.core.monitor().record_with(move || {
+            let mut m = base.message().with_json(json);
+            if shadow {
+                m.row.kind = "shadow_update".into();
+            }
+            let what = if shadow { "shadow update" } else { m.row.kind.as_str() };
+            m.row.text = format!(
+                "{what} from {} (fcnt {fcnt}) queued for {}",
+                m.row.device_name.as_deref().unwrap_or_default(),
+                topic.as_deref().unwrap_or("?")
+            );
+            m.row.integration_id = Some(integration_id);
+            m.row.topic = topic;
+            m.row.qos = Some(1);
+            m
+        });
     }
 
-    /// One message saying why nothing was sent (in place of the copies not sent: the message
-    /// is there, as only the last copy takes it).
+    /// One message saying why nothing was sent (in place of the copies not sent).
     pub fn note(self, inner: &Inner, note: String) {
-        let Some(mut m) = self.base.into_inner() else { return };
+        let mut m = self.base.message();
         m.row.text = note;
         inner.core.monitor().record(m);
     }

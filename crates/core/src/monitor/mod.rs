@@ -64,8 +64,13 @@ impl Default for Retention {
     }
 }
 
+/// A message the history thread makes itself (see [`Monitor::record_with`]).
+type Build = Box<dyn FnOnce() -> Message + Send>;
+
 enum Job {
     Write(Arc<Message>),
+    /// The message's id, and how to make it.
+    Build(i64, Build),
     Seen(Seen),
     Backlog(i64, Vec<(String, i64)>),
     Retention(Retention),
@@ -127,6 +132,24 @@ impl Monitor {
         // history (`get` flushes) finds it there.
         let queued = self.send(Job::Write(m.clone())).is_ok();
         let _ = self.live.send(Live::Message(m));
+        self.count_lost(queued);
+    }
+
+    /// Like [`Monitor::record`] with the message `build` makes, made by the history's thread
+    /// when nobody watches live, which runs on what the bridge leaves free: making an uplink's
+    /// message (a dozen strings, its one-line text) cost ingest about half a microsecond of its
+    /// 13 an uplink. It is numbered and queued now, in order with the others.
+    pub fn record_with(&self, build: impl FnOnce() -> Message + Send + 'static) {
+        if self.live.receiver_count() > 0 {
+            return self.record(build());
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let queued = self.send(Job::Build(id, Box::new(build))).is_ok();
+        self.count_lost(queued);
+    }
+
+    /// Counts a message the history had no room for; once there is room again, says how many.
+    fn count_lost(&self, queued: bool) {
         if !queued {
             self.lost.fetch_add(1, Ordering::Relaxed);
             return;
@@ -281,6 +304,11 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         while let Some(job) = next.take() {
             match job {
                 Job::Write(m) => batch.push(m),
+                Job::Build(id, build) => {
+                    let mut m = build();
+                    m.row.id = id;
+                    batch.push(Arc::new(m));
+                }
                 Job::Seen(m) => seen.push(m),
                 Job::Backlog(at_ms, counts) => {
                     if let Err(e) = history.insert_backlog(at_ms, &counts) {
