@@ -7,6 +7,7 @@ use crate::sync::LockExt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde_json::json;
 
 use super::fast::{self, Ticket};
@@ -24,9 +25,9 @@ use crate::store::{Committed, OutboxEntry, Store, StoreError, UplinkRows, WriteE
 #[derive(Debug, Clone, Copy)]
 pub enum Incoming<'a> {
     /// A ChirpStack v4 event; `event` is the topic's or query's event type (`up`, `join`, …).
-    Chirpstack { event: &'a str, raw: &'a [u8] },
+    Chirpstack { event: &'a str, raw: &'a Bytes },
     /// A legacy Helium JSON uplink.
-    Legacy { raw: &'a [u8] },
+    Legacy { raw: &'a Bytes },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +163,7 @@ impl IngestHandle {
         let facts = self.routing.get(&self.reader, &device.id);
         let up = codec::helium::simulated(device, port, payload, &context(&facts, None));
         let raw = json!({ "simulated": true, "port": port, "payload": up.payload }).to_string();
-        self.take(Some(&device.source), None, up, facts, raw.as_bytes(), done)
+        self.take(Some(&device.source), None, up, facts, &raw.into(), done)
     }
 
     /// Decodes, routes, checks and commits one uplink the source sent (or the user simulated);
@@ -175,7 +176,7 @@ impl IngestHandle {
         application_id: Option<&str>,
         mut up: HeliumUplink,
         facts: Facts,
-        raw: &[u8],
+        raw: &Bytes,
         done: impl FnOnce(IngestOutcome) + Send + 'static,
     ) {
         let inner = &*self.inner;

@@ -19,8 +19,8 @@ pub(super) struct Recorded {
 struct Base {
     up: Arc<HeliumUplink>,
     source_id: String,
-    /// The source's message, as it came.
-    raw: Vec<u8>,
+    /// The source's message, as it came (the source's own buffer, not a copy).
+    raw: bytes::Bytes,
     /// When ingest took the uplink.
     at_ms: i64,
 }
@@ -51,12 +51,12 @@ pub(super) struct Copy {
 }
 
 impl Recorded {
-    pub fn new(up: &Arc<HeliumUplink>, source_id: &str, raw: &[u8]) -> Recorded {
+    pub fn new(up: &Arc<HeliumUplink>, source_id: &str, raw: &bytes::Bytes) -> Recorded {
         Recorded {
             base: Arc::new(Base {
                 up: up.clone(),
                 source_id: source_id.to_string(),
-                raw: raw.to_vec(),
+                raw: raw.clone(),
                 at_ms: crate::now_ms(),
             }),
         }
