@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use helium_bridge_core::monitor::{Direction, MessageFilter};
+use helium_bridge_core::monitor::{Direction, Message, MessageFilter};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -30,18 +30,11 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
         .await;
     let (topic, published) = out.next(T).await.expect("the uplink at AWS");
     let m = next_message(&mut live, T, |m| m.row.kind == "uplink").await;
-    assert_eq!(m.row.direction, Direction::Up);
-    assert_eq!(m.row.topic.as_deref(), Some(topic.as_str()));
-    assert_eq!(m.row.integration_id.as_deref(), Some(integration.id.as_str()));
-    assert_eq!(m.row.device_id.as_deref(), Some(id.as_str()));
-    assert_eq!(m.row.dev_eui.as_deref(), Some(eui.to_ascii_uppercase().as_str()));
-    assert_eq!(m.row.qos, Some(1));
+    assert_uplink(&m, &topic, &integration.id, &id, &eui);
 
     // The history has it, byte for byte what AWS received, and the source's message.
     let kept = env.core.monitor().get(m.row.id).unwrap().expect("in the history");
-    assert_eq!(kept.json.as_deref().map(String::as_bytes), Some(published.as_slice()));
-    assert_eq!(kept.row.size, published.len() as i64);
-    assert_eq!(kept.source_event.as_deref().map(str::as_bytes), Some(raw.as_slice()));
+    assert_bodies(&kept, &published, &raw);
     let by_name = MessageFilter {
         device: Some(m.row.device_name.clone().unwrap()),
         kinds: vec!["uplink".into()],
@@ -85,6 +78,23 @@ async fn uplinks_and_downlinks_are_kept_exactly_as_on_the_wire() {
     assert_eq!(page.rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![bad.row.id]);
 }
 
+/// `m` is the uplink of device `id` (`eui`) published on `topic` for `integration`.
+fn assert_uplink(m: &Message, topic: &str, integration: &str, id: &str, eui: &str) {
+    assert_eq!(m.row.direction, Direction::Up);
+    assert_eq!(m.row.topic.as_deref(), Some(topic));
+    assert_eq!(m.row.integration_id.as_deref(), Some(integration));
+    assert_eq!(m.row.device_id.as_deref(), Some(id));
+    assert_eq!(m.row.dev_eui.as_deref(), Some(eui.to_ascii_uppercase().as_str()));
+    assert_eq!(m.row.qos, Some(1));
+}
+
+/// `m` keeps byte for byte the JSON AWS received and the source's message `raw`.
+fn assert_bodies(m: &Message, published: &[u8], raw: &[u8]) {
+    assert_eq!(m.json.as_deref().map(String::as_bytes), Some(published));
+    assert_eq!(m.row.size, published.len() as i64);
+    assert_eq!(m.source_event.as_deref().map(str::as_bytes), Some(raw));
+}
+
 /// With nobody watching live, the history's thread makes an uplink's message itself: the same
 /// message, timed when the bridge took the uplink.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,21 +128,14 @@ async fn an_uplink_nobody_watches_is_kept_the_same_in_the_history() {
         .get(page.rows[0].id)
         .unwrap()
         .expect("in the history");
-    assert_eq!(m.row.direction, Direction::Up);
-    assert_eq!(m.row.topic.as_deref(), Some(topic.as_str()));
-    assert_eq!(m.row.integration_id.as_deref(), Some(integration.id.as_str()));
-    assert_eq!(m.row.device_id.as_deref(), Some(id.as_str()));
-    assert_eq!(m.row.dev_eui.as_deref(), Some(eui.to_ascii_uppercase().as_str()));
-    assert_eq!(m.row.qos, Some(1));
+    assert_uplink(&m, &topic, &integration.id, &id, &eui);
     assert!(m.row.text.starts_with("uplink from "), "{}", m.row.text);
     assert!(
         (before..=after).contains(&m.row.at_ms),
         "{before} ≤ {} ≤ {after}",
         m.row.at_ms
     );
-    assert_eq!(m.json.as_deref().map(String::as_bytes), Some(published.as_slice()));
-    assert_eq!(m.row.size, published.len() as i64);
-    assert_eq!(m.source_event.as_deref().map(str::as_bytes), Some(raw.as_slice()));
+    assert_bodies(&m, &published, &raw);
     bridge.shutdown().await;
 }
 
