@@ -46,14 +46,13 @@ impl Compiled {
 
     /// Decodes `bytes` received on `port`, with what `console.log` printed. `info` makes the
     /// uplink's JSON, asked for only when the script's `Decoder` declares `uplink_info` and may
-    /// read it;
-    /// `recv_time` is RFC 3339.
+    /// read it; `recv_time` makes the RFC 3339 time, asked for only by `decodeUplink`.
     fn run(
         &self,
         bytes: &[u8],
         port: u8,
         info: impl FnOnce() -> String,
-        recv_time: &str,
+        recv_time: impl FnOnce() -> String,
     ) -> (Result<DecodedPayload, String>, Vec<String>) {
         match self {
             Compiled::Cayenne => (
@@ -64,7 +63,11 @@ impl Compiled {
             ),
             Compiled::Js(js) => {
                 let info = if js.wants_uplink_info() { info() } else { String::new() };
-                let (r, logs) = js.run_text(bytes, port, &info, recv_time);
+                let recv_time = match js.shape() {
+                    JsShape::DecodeUplink => recv_time(),
+                    JsShape::Helium => String::new(),
+                };
+                let (r, logs) = js.run_text(bytes, port, &info, &recv_time);
                 (r.map(DecodedPayload::Text).map_err(|e| e.0), logs)
             }
         }
@@ -73,7 +76,7 @@ impl Compiled {
     /// Decodes a raw payload on `port`; `up` is the uplink (for `uplink_info` and `recvTime`).
     pub fn decode_bytes(&self, bytes: &[u8], port: u8, up: &HeliumUplink) -> Decoded {
         let info = || serde_json::to_string(up).unwrap_or_default();
-        match self.run(bytes, port, info, &rfc3339(up.reported_at)).0 {
+        match self.run(bytes, port, info, || rfc3339(up.reported_at)).0 {
             Ok(payload) => Decoded::Success { payload },
             Err(error) => Decoded::Error { error },
         }
@@ -148,7 +151,7 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
         "hotspots": [], "metadata": { "labels": [], "organization_id": null },
     });
     let started = std::time::Instant::now();
-    let (result, logs) = compiled.run(bytes, port, || info.to_string(), &rfc3339(now));
+    let (result, logs) = compiled.run(bytes, port, || info.to_string(), || rfc3339(now));
     let micros = started.elapsed().as_micros() as u64;
     match result {
         Ok(payload) => DecoderTrial {

@@ -398,3 +398,23 @@ fn excerpt_is_short_and_single_line() {
     assert_eq!(excerpt("y".repeat(120).as_bytes()), "y".repeat(120));
     assert_eq!(excerpt("é".repeat(121).as_bytes()).chars().count(), 120);
 }
+
+/// `decodeUplink` gets the uplink's time as `input.recvTime`; a Console `Decoder`, which has no
+/// use for it, runs without it being made.
+#[test]
+fn decode_uplink_reads_the_uplinks_time_as_recv_time() {
+    let ev = parse_chirpstack(&fixture("chirpstack/reference.json")).unwrap();
+    let up = from_chirpstack(&ev, &ctx()).unwrap();
+    let script = "function decodeUplink(input) { return { data: { at: input.recvTime } }; }";
+    let decoder = decoder::Compiled::compile(crate::domain::DecoderKind::DecodeUplink, script).unwrap();
+    match decoder.decode_bytes(&[1], 1, &up) {
+        Decoded::Success { payload } => assert_eq!(*payload.tree(), json!({ "at": "2025-06-01T12:34:56.789Z" })),
+        other => panic!("{other:?}"),
+    }
+    let script = "function Decoder(bytes, port) { return { port: port }; }";
+    let decoder = decoder::Compiled::compile(crate::domain::DecoderKind::Helium, script).unwrap();
+    match decoder.decode_bytes(&[1], 7, &up) {
+        Decoded::Success { payload } => assert_eq!(*payload.tree(), json!({ "port": 7 })),
+        other => panic!("{other:?}"),
+    }
+}
