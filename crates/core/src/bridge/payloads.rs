@@ -27,7 +27,7 @@ pub(super) fn entries(
     // (An `Arc<String>` shares the JSON's own buffer; an `Arc<str>` was a copy of it.)
     let full: Arc<String> = Arc::new(payload);
     let mut bare: Option<Arc<String>> = None;
-    let mut update: Option<Option<Result<String, String>>> = None;
+    let mut update: Option<Option<Result<Arc<String>, String>>> = None;
     for r in routes.iter().filter(|r| !is_join || r.forward_joins) {
         let decoded_here = up.decoded.is_some() && r.payload.decoded && (bridge_decoded || r.payload.source_object);
         let payload = if decoded_here || up.decoded.is_none() {
@@ -48,12 +48,12 @@ pub(super) fn entries(
         if !r.payload.shadow || is_join || !(bridge_decoded || r.payload.source_object) {
             continue;
         }
-        match update.get_or_insert_with(|| shadow::reported(up)) {
+        match update.get_or_insert_with(|| shadow::reported(up).map(|r| r.map(Arc::new))) {
             None => {}
             Some(Ok(doc)) => out.push(RowEntry {
                 integration_id: r.id.clone(),
                 uuid: format!("{}{}", up.uuid, shadow::SHADOW_SUFFIX),
-                payload: Arc::new(doc.clone()),
+                payload: doc.clone(),
             }),
             Some(Err(e)) => {
                 inner.events.emit(
