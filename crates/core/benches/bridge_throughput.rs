@@ -545,7 +545,7 @@ async fn main() {
     // What the bridge publishes for it (without labels: each label adds its name and id).
     let ctx = helium_bridge_core::codec::UplinkContext::default();
     let parsed = helium_bridge_core::codec::parse_chirpstack(&event).unwrap();
-    let helium = serde_json::to_vec(&helium_bridge_core::codec::from_chirpstack(&parsed, &ctx).unwrap()).unwrap();
+    let helium = serde_json::to_vec(&helium_bridge_core::codec::from_chirpstack(parsed, &ctx).unwrap()).unwrap();
     let decoding = std::env::var("BENCH_DECODER").unwrap_or_else(|_| "none".into());
     println!(
         "QoS 1, TLS client certificates, loopback mosquitto brokers (LNS with stock queue limits); {} B ChirpStack \

@@ -312,7 +312,7 @@ fn from_chirpstack(
     event: &str,
     raw: &[u8],
 ) -> Result<(HeliumUplink, Facts, Option<String>), CodecError> {
-    let ev = codec::parse_chirpstack(raw)?;
+    let mut ev = codec::parse_chirpstack(raw)?;
     let dev_eui = &ev.device_info.dev_eui;
     let device_id = match ids.get(dev_eui) {
         Some(id) => id.clone(),
@@ -324,13 +324,13 @@ fn from_chirpstack(
     };
     let facts = routing.get(reader, &device_id);
     let ctx = context(&facts, Some(&device_id));
+    let app = std::mem::take(&mut ev.device_info.application_id);
     let up = if event == "join" {
-        codec::from_chirpstack_join(&ev, &ctx)?
+        codec::from_chirpstack_join(ev, &ctx)?
     } else {
-        codec::from_chirpstack(&ev, &ctx)?
+        codec::from_chirpstack(ev, &ctx)?
     };
-    let app = &ev.device_info.application_id;
-    Ok((up, facts, (!app.is_empty()).then(|| app.clone())))
+    Ok((up, facts, (!app.is_empty()).then_some(app)))
 }
 
 fn from_legacy(

@@ -79,7 +79,7 @@ fn chirpstack_golden_fixtures() {
     for case in CHIRPSTACK_CASES {
         let raw = fixture(&format!("chirpstack/{case}.json"));
         let ev = parse_chirpstack(&raw).unwrap_or_else(|e| panic!("{case}: {e}"));
-        let out = from_chirpstack(&ev, &ctx()).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let out = from_chirpstack(ev, &ctx()).unwrap_or_else(|e| panic!("{case}: {e}"));
         let actual = serde_json::to_value(&out).expect("serialize");
         let expected = fixture_json(&format!("chirpstack/{case}.expected.json"));
         assert_json_eq(case, &actual, &expected);
@@ -98,7 +98,7 @@ fn chirpstack_object_passes_through_as_written() {
         .unwrap()
         .replace(r#""object":{}"#, r#""object":{"t":21.50,"n":1e2,"s":"caf\u00e9"}"#);
     let ev = parse_chirpstack(raw.as_bytes()).unwrap();
-    let out = crate::codec::helium::to_json(&from_chirpstack(&ev, &ctx()).unwrap());
+    let out = crate::codec::helium::to_json(&from_chirpstack(ev.clone(), &ctx()).unwrap());
     assert!(
         out.contains(r#""decoded":{"status":"success","payload":{"t":21.50,"n":1e2,"s":"caf\u00e9"}}"#),
         "{out}"
@@ -141,7 +141,7 @@ fn chirpstack_zero_rx_info_missing_dedup_and_known_app_eui() {
         known_app_eui: Some("70b3d57ed0000001"),
         ..ctx()
     };
-    let out = from_chirpstack(&ev, &ctx).expect("translate");
+    let out = from_chirpstack(ev, &ctx).expect("translate");
     assert!(out.hotspots.is_empty());
     assert_eq!(out.app_eui.as_deref(), Some("70B3D57ED0000001"));
     let fresh = Uuid::parse_str(&out.uuid).expect("uuid");
@@ -158,7 +158,7 @@ fn chirpstack_join_event() {
         "regionConfigId": "eu868"
     });
     let ev = parse_chirpstack(raw.to_string().as_bytes()).expect("parse");
-    let out = from_chirpstack_join(&ev, &ctx()).expect("translate");
+    let out = from_chirpstack_join(ev, &ctx()).expect("translate");
     let v = serde_json::to_value(&out).expect("serialize");
     assert_eq!(v["type"], "join");
     assert_eq!(v["reported_at"], 1_748_779_200_000_i64);
@@ -202,7 +202,7 @@ fn chirpstack_err(v: &Value) -> String {
     let raw = v.to_string();
     match parse_chirpstack(raw.as_bytes()) {
         Err(e) => e.to_string(),
-        Ok(ev) => match from_chirpstack(&ev, &ctx()) {
+        Ok(ev) => match from_chirpstack(ev, &ctx()) {
             Err(e) => e.to_string(),
             Ok(_) => panic!("accepted: {raw}"),
         },
@@ -299,19 +299,19 @@ fn legacy_ids_must_be_thing_names() {
 #[test]
 fn a_device_id_the_caller_derived_is_used_as_given() {
     let ev = parse_chirpstack(&fixture("chirpstack/reference.json")).expect("parse");
-    let derived = from_chirpstack(&ev, &ctx()).expect("translate").id;
+    let derived = from_chirpstack(ev.clone(), &ctx()).expect("translate").id;
     assert_eq!(derived, crate::codec::device_id_for_dev_eui(&ev.device_info.dev_eui));
     let given = UplinkContext {
         device_id: Some(&derived),
         ..ctx()
     };
-    assert_eq!(from_chirpstack(&ev, &given).expect("translate").id, derived);
+    assert_eq!(from_chirpstack(ev.clone(), &given).expect("translate").id, derived);
     let other = UplinkContext {
         device_id: Some("not-derived-here"),
         ..ctx()
     };
     assert_eq!(
-        from_chirpstack(&ev, &other).expect("translate").id,
+        from_chirpstack(ev, &other).expect("translate").id,
         "not-derived-here",
         "the caller's id, not derived again"
     );
@@ -325,7 +325,7 @@ fn an_empty_gateway_location_has_no_coordinates() {
         rx["location"] = json!({});
     }
     let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
-    let out = from_chirpstack(&ev, &ctx()).expect("translate");
+    let out = from_chirpstack(ev, &ctx()).expect("translate");
     assert!(!out.hotspots.is_empty());
     for h in &out.hotspots {
         assert_eq!((h.lat, h.long), (None, None));
@@ -333,7 +333,7 @@ fn an_empty_gateway_location_has_no_coordinates() {
     // Only one coordinate given: the other is an omitted 0.
     v["rxInfo"][0]["location"] = json!({"latitude": 52.5});
     let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
-    let out = from_chirpstack(&ev, &ctx()).expect("translate");
+    let out = from_chirpstack(ev, &ctx()).expect("translate");
     assert_eq!((out.hotspots[0].lat, out.hotspots[0].long), (Some(52.5), Some(0.0)));
 }
 
@@ -352,7 +352,7 @@ fn odd_gateway_metadata_does_not_reject_the_uplink() {
     });
     v["rxInfo"][0]["location"] = json!({"latitude": 1.5, "longitude": 2.5});
     let ev = parse_chirpstack(v.to_string().as_bytes()).expect("parse");
-    let h = &from_chirpstack(&ev, &ctx()).expect("translate").hotspots[0];
+    let h = &from_chirpstack(ev, &ctx()).expect("translate").hotspots[0];
     assert_eq!(
         h.name, "8d5ecb12457ba867",
         "a name that is not text falls back to the gateway id"
@@ -404,7 +404,7 @@ fn excerpt_is_short_and_single_line() {
 #[test]
 fn decode_uplink_reads_the_uplinks_time_as_recv_time() {
     let ev = parse_chirpstack(&fixture("chirpstack/reference.json")).unwrap();
-    let up = from_chirpstack(&ev, &ctx()).unwrap();
+    let up = from_chirpstack(ev, &ctx()).unwrap();
     let script = "function decodeUplink(input) { return { data: { at: input.recvTime } }; }";
     let decoder = decoder::Compiled::compile(crate::domain::DecoderKind::DecodeUplink, script).unwrap();
     match decoder.decode_bytes(&[1], 1, &up) {
