@@ -268,10 +268,14 @@ async fn connect_and_run(
     let woken = inbox.notified();
     tokio::pin!(woken);
 
+    // What the last turn found, kept while no new turn is due.
+    let mut paced_until = None;
+    let mut outstanding = 0;
+    // A turn is due after anything that may let a publish out. The client numbering a publish
+    // it took (an event an uplink) changes nothing a turn reads: no turn follows that.
+    let mut turn_due = true;
     loop {
-        let mut paced_until = None;
-        let mut outstanding = 0;
-        if connected && !draining {
+        if connected && !draining && std::mem::replace(&mut turn_due, true) {
             // Hand the client as much as the limits allow: the outbox first, then the inbox.
             let turn = loop {
                 let now = Instant::now();
@@ -315,6 +319,7 @@ async fn connect_and_run(
             }
             outstanding = turn.outstanding;
         } else if draining {
+            paced_until = None;
             outstanding = inbox.outstanding();
             if outstanding == 0 {
                 let _ = client.try_disconnect();
@@ -347,7 +352,10 @@ async fn connect_and_run(
                             .device(device_id),
                     );
                 }
-                Ok(MqttEvent::Outgoing(Outgoing::Publish(pkid))) => inbox.sent(pkid),
+                Ok(MqttEvent::Outgoing(Outgoing::Publish(pkid))) => {
+                    inbox.sent(pkid);
+                    turn_due = false;
+                }
                 Ok(MqttEvent::Incoming(Packet::PubAck(ack))) => {
                     if let Some(sent) = inbox.acked(ack.pkid) {
                         match sent.fast {
