@@ -224,8 +224,6 @@ impl IngestHandle {
                 let routes = &facts.routes;
                 let entries = super::payloads::entries(inner, source_id, &up, payload, bridge_decoded, routes);
                 let copies = Recorded::copies(&up.id, routes, entries);
-                // Shared with the viewer's messages, which are made from it later.
-                let up = Arc::new(up);
                 let record = Recorded::new(&up, source_id, raw);
                 let sender = Sender {
                     source: source.unwrap_or(&self.source_id),
@@ -243,7 +241,7 @@ impl IngestHandle {
                     }
                 };
                 let seen = &self.written[&up.id];
-                commit(&self.inner, source_id, seen, up, copies, record, fast, done)
+                commit(&self.inner, source_id, seen, &up, copies, record, fast, done)
             }
             Err(e) => done(reject_oversize(inner, source_id, &up, e)),
         }
@@ -407,7 +405,7 @@ fn commit(
     inner: &Arc<Inner>,
     source_id: &str,
     seen: &DeviceSeen,
-    up: Arc<HeliumUplink>,
+    up: &HeliumUplink,
     copies: Vec<Copy>,
     record: Recorded,
     fast: bool,

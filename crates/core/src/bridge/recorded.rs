@@ -15,9 +15,15 @@ pub(super) struct Recorded {
     base: Arc<Base>,
 }
 
-/// What every message of an uplink shares; its copies' messages are made from it.
+/// What every message of an uplink shares; its copies' messages are made from it. Only what
+/// they read of the uplink: the uplink itself (its hotspots, labels, payload) is freed once
+/// ingest is done with it, not held until the history gets to it, after a burst.
 struct Base {
-    up: Arc<HeliumUplink>,
+    join: bool,
+    device_id: String,
+    device_name: String,
+    dev_eui: String,
+    uuid: String,
     source_id: String,
     /// The source's message, as it came (the source's own buffer, not a copy).
     raw: bytes::Bytes,
@@ -27,19 +33,14 @@ struct Base {
 
 impl Base {
     fn message(&self) -> Message {
-        let up = &self.up;
-        let what = if up.kind == codec::UplinkType::Join {
-            "join"
-        } else {
-            "uplink"
-        };
+        let what = if self.join { "join" } else { "uplink" };
         let mut m = Message::new(what, Direction::Up, "info", String::new()).with_source_event(&self.raw);
         m.row.at_ms = self.at_ms;
-        m.row.device_id = Some(up.id.clone());
-        m.row.device_name = Some(up.name.clone());
-        m.row.dev_eui = Some(up.dev_eui.clone());
+        m.row.device_id = Some(self.device_id.clone());
+        m.row.device_name = Some(self.device_name.clone());
+        m.row.dev_eui = Some(self.dev_eui.clone());
         m.row.source_id = Some(self.source_id.clone());
-        m.row.uuid = Some(up.uuid.clone());
+        m.row.uuid = Some(self.uuid.clone());
         m
     }
 }
@@ -51,10 +52,14 @@ pub(super) struct Copy {
 }
 
 impl Recorded {
-    pub fn new(up: &Arc<HeliumUplink>, source_id: &str, raw: &bytes::Bytes) -> Recorded {
+    pub fn new(up: &HeliumUplink, source_id: &str, raw: &bytes::Bytes) -> Recorded {
         Recorded {
             base: Arc::new(Base {
-                up: up.clone(),
+                join: up.kind == codec::UplinkType::Join,
+                device_id: up.id.clone(),
+                device_name: up.name.clone(),
+                dev_eui: up.dev_eui.clone(),
+                uuid: up.uuid.clone(),
                 source_id: source_id.to_string(),
                 raw: raw.clone(),
                 at_ms: crate::now_ms(),
