@@ -98,7 +98,7 @@ fn chirpstack_object_passes_through_as_written() {
         .unwrap()
         .replace(r#""object":{}"#, r#""object":{"t":21.50,"n":1e2,"s":"caf\u00e9"}"#);
     let ev = parse_chirpstack(raw.as_bytes()).unwrap();
-    let out = crate::codec::helium::to_json(&from_chirpstack(ev.clone(), &ctx()).unwrap());
+    let out = crate::codec::helium::to_json(&from_chirpstack(ev, &ctx()).unwrap());
     assert!(
         out.contains(r#""decoded":{"status":"success","payload":{"t":21.50,"n":1e2,"s":"caf\u00e9"}}"#),
         "{out}"
