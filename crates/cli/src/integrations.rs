@@ -81,7 +81,8 @@ pub struct KeyArgs {
     /// AWSIoTConfigAccess); its secret comes from --secret-stdin or --secret-env.
     #[arg(long, value_name = "ID")]
     access_key_id: Option<String>,
-    /// Read the secret access key from one line on stdin; it is kept in the OS keychain.
+    /// Read the secret access key from one line on stdin (at a terminal: asked for, not shown);
+    /// it is kept in the OS keychain.
     #[arg(long, conflicts_with = "secret_env")]
     secret_stdin: bool,
     /// Take the secret access key from this environment variable instead.

@@ -1,7 +1,7 @@
 //! `source add|list|remove`. Passwords and shared secrets go straight to the OS keychain; they
 //! are read from stdin or an environment variable, never from the command line.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -120,8 +120,8 @@ pub struct TlsArgs {
 
 #[derive(Args)]
 pub struct SecretArgs {
-    /// Read the broker password (MQTT) or shared secret (webhook) from one line on stdin;
-    /// it is kept in the OS keychain.
+    /// Read the broker password (MQTT) or shared secret (webhook) from one line on stdin (at a
+    /// terminal: asked for, not shown); it is kept in the OS keychain.
     #[arg(long, conflicts_with = "secret_env")]
     pub(crate) secret_stdin: bool,
     /// Take the password or shared secret from this environment variable instead.
@@ -288,10 +288,18 @@ fn tls_files(url: &str, tls: TlsArgs) -> Result<MqttTlsFiles> {
 pub(crate) fn read_secret(args: &SecretArgs, what: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let secret = if args.secret_stdin {
         let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the {what} from stdin: {e}"))?;
+        if std::io::stdin().is_terminal() {
+            // Typed by hand: asked for, and not echoed (nor left in the scrollback).
+            let mut prompt = what.to_string();
+            prompt[..1].make_ascii_uppercase();
+            *line = rpassword::prompt_password(format!("{prompt} (typing is not shown): "))
+                .map_err(|e| format!("cannot read the {what} from the terminal: {e}"))?;
+        } else {
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the {what} from stdin: {e}"))?;
+        }
         let trimmed = line.strip_suffix('\n').unwrap_or(&line);
         let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
         if trimmed.is_empty() {

@@ -9,3 +9,5 @@ mod integrations;
 mod labels;
 mod monitor;
 mod sources;
+#[cfg(unix)]
+mod terminal;
