@@ -206,7 +206,8 @@ async fn a_bad_message_is_an_event_and_the_source_keeps_running() {
     let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
     assert_eq!(e.source_id.as_deref(), Some(source.as_str()));
     assert!(
-        e.message.starts_with("could not read a message: not JSON"),
+        e.message
+            .starts_with("could not read a message from source \"chirpstack\": not JSON"),
         "{}",
         e.message
     );

@@ -67,7 +67,7 @@ impl Feeds {
 
     pub fn start(&self, inner: &Arc<Inner>, source: Source) {
         let (tx, rx) = mpsc::channel(256);
-        let ingest = match IngestHandle::new(inner.clone(), &source.id) {
+        let ingest = match IngestHandle::new(inner.clone(), &source.id, &source.name) {
             Ok(h) => h,
             Err(e) => {
                 let e = format!("source {:?} cannot start: cannot open the database: {e}", source.name);

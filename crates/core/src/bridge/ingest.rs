@@ -47,6 +47,8 @@ pub enum IngestOutcome {
 pub(crate) struct IngestHandle {
     inner: Arc<Inner>,
     source_id: String,
+    /// The source's name, for messages about what it sent.
+    source_name: String,
     reader: Store,
     routing: RoutingCache,
     /// Per device, what this handle last had written of it (its names and source): an uplink
@@ -106,12 +108,13 @@ impl Sender<'_> {
 }
 
 impl IngestHandle {
-    pub(super) fn new(inner: Arc<Inner>, source_id: &str) -> Result<IngestHandle, StoreError> {
+    pub(super) fn new(inner: Arc<Inner>, source_id: &str, source_name: &str) -> Result<IngestHandle, StoreError> {
         let reader = inner.core.reader()?;
         Ok(IngestHandle {
             routing: RoutingCache::new(inner.core.clone()),
             inner,
             source_id: source_id.to_string(),
+            source_name: source_name.to_string(),
             reader,
             written: Default::default(),
             ids: Default::default(),
@@ -141,9 +144,13 @@ impl IngestHandle {
             Err(e) => {
                 let reason = e.to_string();
                 inner.events.emit(
-                    Event::new("parse_error", "error", format!("could not read a message: {reason}"))
-                        .source(source_id)
-                        .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw) })),
+                    Event::new(
+                        "parse_error",
+                        "error",
+                        format!("could not read a message from source {:?}: {reason}", self.source_name),
+                    )
+                    .source(source_id)
+                    .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw) })),
                 );
                 done(IngestOutcome::Rejected(reason))
             }

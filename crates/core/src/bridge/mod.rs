@@ -293,7 +293,7 @@ impl Bridge {
     ) -> impl std::future::Future<Output = Result<IngestOutcome, crate::store::StoreError>> + Send + 'static {
         let inner = self.inner.clone();
         async move {
-            let mut handle = IngestHandle::new(inner, "simulated")?;
+            let mut handle = IngestHandle::new(inner, "simulated", "simulated")?;
             let (done, outcome) = tokio::sync::oneshot::channel();
             handle.simulate(&device, port, &payload, move |o| {
                 let _ = done.send(o);

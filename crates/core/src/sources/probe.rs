@@ -93,8 +93,12 @@ async fn mqtt(config: &SourceConfig, secret: Option<&str>, wait: Duration) -> Pr
                     ok: true,
                     summary: format!(
                         "Connected and subscribed; no uplink arrived in {} s. Uplinks show once a device sends \
-                         one — if one should have, check the application id and the topics.",
-                        wait.as_secs()
+                         one — if one should have, check {}.",
+                        wait.as_secs(),
+                        match config {
+                            SourceConfig::LegacyMqtt { .. } => "the uplink topic",
+                            _ => "the application id",
+                        }
                     ),
                     steps,
                 }
