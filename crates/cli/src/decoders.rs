@@ -54,11 +54,13 @@ pub enum DecoderCmd {
     },
     /// Print a decoder's script.
     Show {
+        /// The decoder's name or id.
         #[arg(value_name = "NAME|ID")]
         decoder: String,
     },
     /// Rename a decoder or replace its script; devices use the new one from their next uplink.
     Edit {
+        /// The decoder's name or id.
         #[arg(value_name = "NAME|ID")]
         decoder: String,
         /// The new name.
@@ -75,6 +77,7 @@ pub enum DecoderCmd {
         decoder: Option<String>,
         #[arg(long, value_enum, conflicts_with = "decoder")]
         kind: Option<Kind>,
+        /// The script to try (`-` for stdin), with --kind helium or decode-uplink.
         #[arg(long, value_name = "FILE", conflicts_with = "decoder")]
         script: Option<PathBuf>,
         /// The payload, hex (`01 67 00 f0`) or base64 (`AWcA8A==`).
@@ -89,6 +92,7 @@ pub enum DecoderCmd {
     },
     /// Attach a decoder to labels: their devices' uplinks get `decoded`.
     Attach {
+        /// The decoder's name or id.
         #[arg(value_name = "NAME|ID")]
         decoder: String,
         /// A label's name or id (repeat for several).
@@ -97,13 +101,16 @@ pub enum DecoderCmd {
     },
     /// Detach a decoder from labels.
     Detach {
+        /// The decoder's name or id.
         #[arg(value_name = "NAME|ID")]
         decoder: String,
+        /// A label's name or id (repeat for several).
         #[arg(long = "label", value_name = "LABEL", required = true)]
         labels: Vec<String>,
     },
     /// Remove a decoder; its labels' devices go without `decoded` (or with ChirpStack's own).
     Remove {
+        /// The decoder's name or id.
         #[arg(value_name = "NAME|ID")]
         decoder: String,
     },
@@ -240,6 +247,8 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             }
             match (t.payload, t.error) {
                 (Some(p), _) => output::json(&p),
+                // A script's error already names what failed ("Decoder failed: line 3: …").
+                (None, Some(e)) if e.split(": ").next().is_some_and(|w| w.ends_with(" failed")) => return Err(e.into()),
                 (None, Some(e)) => return Err(format!("the decoder failed: {e}").into()),
                 (None, None) => return Err("the decoder gave nothing".into()),
             }

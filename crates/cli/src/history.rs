@@ -35,6 +35,7 @@ pub enum HistoryCmd {
     Export {
         #[command(flatten)]
         filter: FilterArgs,
+        /// CSV (one row a message, as History lists them) or NDJSON (one JSON object a line).
         #[arg(long, value_name = "csv|ndjson")]
         format: ExportFormat,
         /// The file to write [default: stdout].
@@ -183,7 +184,7 @@ fn row_cells(r: &MessageRow) -> Vec<String> {
 
 /// When nothing matched: the --kind values and the --device no kept message has, as a hint (a
 /// misspelt kind or device matches nothing, silently).
-fn unknown_filters(history: &monitor::History, filter: &MessageFilter) -> Result<String> {
+fn unknown_filters(dir: &Path, history: &monitor::History, filter: &MessageFilter) -> Result<String> {
     let mut hints = Vec::new();
     let missing = history.kinds_never_kept(&filter.kinds)?;
     if !missing.is_empty() {
@@ -198,10 +199,21 @@ fn unknown_filters(history: &monitor::History, filter: &MessageFilter) -> Result
     }
     if let Some(d) = filter.device.as_deref().filter(|d| !d.trim().is_empty()) {
         if !history.device_kept(d)? {
-            hints.push(format!(
-                "no kept message is about a device {:?}: give its id, DevEUI or name as `device list` shows them",
-                d.trim()
-            ));
+            // A device the bridge knows that has sent nothing kept (registered by DevEUI and not
+            // heard yet, or its messages gone with the retention) is not a misspelling.
+            let known = Store::open_reader(&dir.join(DB_FILE)).is_ok_and(|s| s.find_device(d.trim()).is_ok());
+            hints.push(if known {
+                format!(
+                    "device {:?} has no kept message: it has not been heard since the history began, or its \
+                     messages are older than the retention",
+                    d.trim()
+                )
+            } else {
+                format!(
+                    "no kept message is about a device {:?}: give its id, DevEUI or name as `device list` shows them",
+                    d.trim()
+                )
+            });
         }
     }
     Ok(match hints.is_empty() {
@@ -221,7 +233,7 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     out!("{}", serde_json::to_string(r)?);
                 }
             } else if page.rows.is_empty() {
-                note!("no messages match{}", unknown_filters(&history, &filter)?);
+                note!("no messages match{}", unknown_filters(dir, &history, &filter)?);
             } else {
                 let rows: Vec<Vec<String>> = page.rows.iter().map(row_cells).collect();
                 output::table(
@@ -276,7 +288,7 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 None => monitor::export(&history, &filter, format, std::io::stdout().lock())?,
             };
             let why = if n == 0 {
-                unknown_filters(&history, &filter)?
+                unknown_filters(dir, &history, &filter)?
             } else {
                 String::new()
             };

@@ -36,6 +36,7 @@ pub enum IntegrationCmd {
     },
     /// Show one integration with its labels.
     Show {
+        /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]
         integration: String,
         /// Print JSON instead of text.
@@ -45,16 +46,19 @@ pub enum IntegrationCmd {
     /// Provision every device that shares a label with the integration now (thing,
     /// certificate, policy), instead of at each device's next uplink.
     Provision {
+        /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]
         integration: String,
     },
     /// Resume forwarding to an integration.
     Enable {
+        /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]
         integration: String,
     },
     /// Stop forwarding to an integration (its settings and labels are kept).
     Disable {
+        /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]
         integration: String,
     },
@@ -63,6 +67,7 @@ pub enum IntegrationCmd {
     Payload(crate::payload::PayloadArgs),
     /// Remove an integration, its label links and any uplinks still waiting for it.
     Remove {
+        /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]
         integration: String,
         /// Also delete from AWS the things, certificates and policy the bridge created for it.
@@ -153,6 +158,7 @@ pub struct AddIntegration {
 
 #[derive(Args)]
 pub struct UpdateIntegration {
+    /// The integration's name or id.
     #[arg(value_name = "NAME|ID")]
     integration: String,
     /// A new name.
@@ -161,6 +167,7 @@ pub struct UpdateIntegration {
     /// Move the integration to this region; its devices are provisioned again there.
     #[arg(long, value_name = "R")]
     region: Option<String>,
+    /// A new MQTT topic for the uplinks, e.g. helium/uplinks.
     #[arg(long, value_name = "T")]
     topic: Option<String>,
     #[command(flatten)]
@@ -168,8 +175,10 @@ pub struct UpdateIntegration {
     /// Use AWS's own API endpoints again (drop --api-url).
     #[arg(long, conflicts_with = "api_url")]
     no_api_url: bool,
+    /// Override the AWS IoT data endpoint (custom domain, private endpoint) [default port 8883].
     #[arg(long, value_name = "HOST[:PORT]")]
     endpoint: Option<String>,
+    /// PEM file of the CA that signs the endpoint's certificate.
     #[arg(long, value_name = "F")]
     ca_file: Option<PathBuf>,
     /// Forward join events (true or false).

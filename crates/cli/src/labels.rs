@@ -26,6 +26,7 @@ pub enum LabelCmd {
     Detach(Link),
     /// Rename a label; what carries it keeps it.
     Rename {
+        /// The label's name or id.
         #[arg(value_name = "NAME|ID")]
         label: String,
         /// The new name, unique among labels.
@@ -33,6 +34,7 @@ pub enum LabelCmd {
     },
     /// Remove a label from everything and delete it.
     Remove {
+        /// The label's name or id.
         #[arg(value_name = "NAME|ID")]
         label: String,
     },
@@ -53,8 +55,8 @@ pub struct Target {
     /// An integration's name or id.
     #[arg(long, value_name = "NAME|ID")]
     integration: Option<String>,
-    /// A device id, or a DevEUI (16 hex digits); attaching by DevEUI or by a Helium Console
-    /// device id registers a device not heard from yet.
+    /// A device id, a DevEUI (16 hex digits) or a Helium Console device id; attaching by a
+    /// DevEUI or Console id the bridge has not heard from yet registers the device.
     #[arg(long, value_name = "DEVICE")]
     device: Option<String>,
 }

@@ -108,7 +108,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// One event as a line of text: `2025-01-02 03:04:05Z #12 info  uplink: message [device …]`.
 pub fn event_line(e: &Event) -> String {
-    let mut s = format!("{}Z #{} {:<5} {}: {}", time(e.at_ms), e.id, e.level, e.kind, e.message);
+    // A stored event's number (for `monitor --since-id`); routine news is not stored and has none.
+    let id = if e.id > 0 { format!(" #{}", e.id) } else { String::new() };
+    let mut s = format!("{}Z{id} {:<5} {}: {}", time(e.at_ms), e.level, e.kind, e.message);
     if let Some(d) = e.device_id.as_deref().filter(|d| !e.message.contains(d)) {
         s.push_str(&format!(" [device {d}]"));
     }

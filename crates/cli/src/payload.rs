@@ -14,6 +14,7 @@ pub enum Switch {
 
 #[derive(Args)]
 pub struct PayloadArgs {
+    /// The integration's name or id.
     #[arg(value_name = "NAME|ID")]
     integration: String,
     /// Include `decoded` (the device's decoder's result, or ChirpStack's `object`).

@@ -26,22 +26,26 @@ pub enum SourceCmd {
     },
     /// Remove a source and its secret in the OS keychain.
     Remove {
+        /// The source's name or id.
         #[arg(value_name = "NAME|ID")]
         source: String,
     },
     /// Stop taking uplinks from a source, keeping its settings.
     Pause {
+        /// The source's name or id.
         #[arg(value_name = "NAME|ID")]
         source: String,
     },
     /// Take uplinks from a paused source again.
     Resume {
+        /// The source's name or id.
         #[arg(value_name = "NAME|ID")]
         source: String,
     },
     /// Connect with a source's settings and report what arrives (the first uplink) or why it
     /// cannot connect. Changes nothing.
     Test {
+        /// The source's name or id.
         #[arg(value_name = "NAME|ID")]
         source: String,
         /// Seconds to wait for a first uplink once subscribed (at most 60).

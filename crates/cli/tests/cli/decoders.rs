@@ -36,6 +36,26 @@ fn a_decoder_is_added_tested_and_attached_and_bad_input_is_named() {
         o.stderr
     );
     assert_eq!(env.json(&["decoder", "list", "--json"]).as_array().unwrap().len(), 1);
+    // A script that throws: the error names the function and the line, once.
+    let o = env.run_with_stdin(
+        &[
+            "decoder",
+            "test",
+            "--kind",
+            "helium",
+            "--script",
+            "-",
+            "--payload",
+            "01",
+        ],
+        b"function Decoder(bytes, port) {\n  return bytes.nope.x;\n}",
+    );
+    assert_eq!(o.code, Some(1));
+    assert!(
+        o.stderr.starts_with("error: Decoder failed: line 2: TypeError"),
+        "{}",
+        o.stderr
+    );
 
     for (args, error) in [
         (

@@ -212,6 +212,15 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         "no messages match (no kept message is of kind \"uplinks\": check the spelling, e.g. uplink, join, downlink; \
          no kept message is about a device \"barn-8\": give its id, DevEUI or name as `device list` shows them)"
     );
+    // A device the bridge knows (labelled by DevEUI, never heard) that nothing kept is about.
+    env.ok(&["label", "add", "later"]);
+    env.ok(&["label", "attach", "later", "--device", "00000000000000aa"]);
+    let o = env.run(&["history", "search", "--device", "00000000000000AA"]);
+    assert_eq!(
+        o.stderr.trim_end(),
+        "no messages match (device \"00000000000000AA\" has no kept message: it has not been heard since the \
+         history began, or its messages are older than the retention)"
+    );
     for known in ["BARN-7", "0102030405060708", "id-field-2"] {
         let o = env.run(&["history", "search", "--device", known, "--text", "nothing like this"]);
         assert_eq!(o.stderr.trim_end(), "no messages match", "{known} is a kept device");
