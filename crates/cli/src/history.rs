@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use clap::{Args, Subcommand};
+use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::datadir::DB_FILE;
 use helium_bridge_core::monitor::{self, Direction, ExportFormat, History, MessageFilter, MessageRow, HISTORY_FILE};
+use helium_bridge_core::store::{HISTORY_DAYS, HISTORY_MAX_MB};
 use helium_bridge_core::Store;
 
 use crate::{output, Result};
@@ -41,6 +43,18 @@ pub enum HistoryCmd {
         /// The file to write [default: stdout].
         #[arg(long, short, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
+    },
+    /// Print how long messages are kept, or change it (as the desktop app's Settings does;
+    /// beside a running bridge it applies at once).
+    Retention {
+        /// Remove messages older than this many days (1 to 365).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(
+            i64::from(*HISTORY_DAYS.start())..=i64::from(*HISTORY_DAYS.end())))]
+        days: Option<u32>,
+        /// Beyond this many MiB, remove the oldest messages (10 to 100000).
+        #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(
+            i64::from(*HISTORY_MAX_MB.start())..=i64::from(*HISTORY_MAX_MB.end())))]
+        max_mb: Option<u32>,
     },
 }
 
@@ -297,6 +311,26 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 None => note!("exported {n} message(s){why}"),
             }
         }
+        HistoryCmd::Retention { days, max_mb } => retention(dir, days, max_mb)?,
     }
+    Ok(())
+}
+
+fn retention(dir: &Path, days: Option<u32>, max_mb: Option<u32>) -> Result {
+    let access = crate::access::Access::open(dir)?;
+    let mut settings = access.store().settings()?;
+    if days.is_some() || max_mb.is_some() {
+        settings.history_days = days.unwrap_or(settings.history_days);
+        settings.history_max_mb = max_mb.unwrap_or(settings.history_max_mb);
+        settings = match access.call(Request::SettingsSave { settings })? {
+            Reply::Settings { settings } => settings,
+            other => return Err(crate::access::unexpected(other)),
+        };
+    }
+    out!(
+        "messages are kept {} day(s), at most {} MiB (the oldest go first)",
+        settings.history_days,
+        settings.history_max_mb
+    );
     Ok(())
 }

@@ -161,6 +161,11 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     let shown: serde_json::Value = serde_json::from_str(&s.cli(&["integration", "show", "aws", "--json"])).unwrap();
     assert_eq!(shown["forward_joins"], true, "{shown}");
     assert!(s.cli(&["label", "list"]).contains("second"));
+    // So does the history's retention (the running bridge's history prunes by it).
+    assert_eq!(
+        s.cli(&["history", "retention", "--max-mb", "200"]),
+        "messages are kept 7 day(s), at most 200 MiB (the oldest go first)\n"
+    );
 
     support::signal(run.id(), 15);
     assert!(run.wait().unwrap().success(), "{}", s.log());

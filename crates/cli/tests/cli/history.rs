@@ -232,3 +232,33 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         o.stderr
     );
 }
+
+#[test]
+fn retention_is_read_and_changed_headless_and_bad_values_are_refused() {
+    let env = Env::new();
+    assert_eq!(
+        env.ok(&["history", "retention"]),
+        "messages are kept 7 day(s), at most 1024 MiB (the oldest go first)\n"
+    );
+    assert_eq!(
+        env.ok(&["history", "retention", "--days", "30"]),
+        "messages are kept 30 day(s), at most 1024 MiB (the oldest go first)\n"
+    );
+    // What the desktop app's Settings page reads.
+    let settings = env.core().store().settings().unwrap();
+    assert_eq!((settings.history_days, settings.history_max_mb), (30, 1024));
+    for (args, error) in [
+        (
+            ["--days", "0"],
+            "invalid value '0' for '--days <N>': 0 is not in 1..=365",
+        ),
+        (
+            ["--max-mb", "5"],
+            "invalid value '5' for '--max-mb <MIB>': 5 is not in 10..=100000",
+        ),
+    ] {
+        let o = env.fails_with(&["history", "retention", args[0], args[1]], 2);
+        assert!(o.stderr.contains(error), "{}", o.stderr);
+    }
+    assert_eq!(env.core().store().settings().unwrap().history_days, 30);
+}

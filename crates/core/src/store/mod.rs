@@ -22,7 +22,7 @@ pub use events::RECENT_EVENTS_MAX;
 pub use identities::{RetiredIdentity, StoredIdentity};
 pub use migrations::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 pub use outbox::{Enqueue, OutboxEntry};
-pub use settings::Settings;
+pub use settings::{Settings, HISTORY_DAYS, HISTORY_MAX_MB};
 pub use writer::{Committed, OnCommit, OnPersist, RowEntry, UplinkRows, WriteError, Writer, WriterThreads};
 
 use std::path::Path;
