@@ -169,6 +169,19 @@ impl Env {
     }
 
     /// Every byte the database keeps on disk (main file, WAL, shared memory).
+    /// What the keychain keeps for the source `source_id` (none: `None`).
+    pub fn kept_secret(&self, source_id: &str) -> Option<Vec<u8>> {
+        use helium_bridge_core::{KeyringVault, Vault};
+        self.session
+            .as_ref()
+            .expect("a keychain session")
+            .apply_env_to_this_process();
+        let kept = KeyringVault::default()
+            .get(&helium_bridge_core::sources::secret_key(source_id))
+            .unwrap();
+        kept.map(|s| s.to_vec())
+    }
+
     pub fn db_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
         for f in ["bridge.sqlite3", "bridge.sqlite3-wal", "bridge.sqlite3-shm"] {

@@ -1,6 +1,3 @@
-use helium_bridge_core::sources::secret_key;
-use helium_bridge_core::{KeyringVault, Vault};
-
 use super::common::{contains, path_str, write, Env, Out};
 
 const NO_KEYCHAIN: &str = "no OS keychain is available (";
@@ -336,19 +333,14 @@ fn a_secret_from_the_environment_goes_to_the_keychain_only() {
         .as_str()
         .unwrap()
         .to_string();
-    env.session.as_ref().unwrap().apply_env_to_this_process();
-    let vault = KeyringVault::default();
-    assert_eq!(
-        vault.get(&secret_key(&id)).unwrap().as_deref().map(Vec::as_slice),
-        Some(SECRET.as_bytes())
-    );
+    assert_eq!(env.kept_secret(&id).as_deref(), Some(SECRET.as_bytes()));
 
     // Removing the source deletes its secret too.
     assert_eq!(
         env.ok(&["source", "remove", &id]),
         "removed source \"cs\" and its secret in the OS keychain\n"
     );
-    assert_eq!(vault.get(&secret_key(&id)).unwrap(), None);
+    assert_eq!(env.kept_secret(&id), None);
     assert_eq!(env.json(&["source", "list", "--json"]), serde_json::json!([]));
 }
 
@@ -364,12 +356,8 @@ fn a_secret_from_stdin_is_one_line_without_its_newline() {
     let v = env.json(&["source", "list", "--json"]);
     assert_eq!(v[0]["config"]["require_secret"], true);
     assert!(env.ok(&["source", "list"]).contains("127.0.0.1:8090  shared secret"));
-    env.session.as_ref().unwrap().apply_env_to_this_process();
-    let got = KeyringVault::default()
-        .get(&secret_key(v[0]["id"].as_str().unwrap()))
-        .unwrap()
-        .unwrap();
-    assert_eq!(got.as_slice(), b"shared secret 42");
+    let kept = env.kept_secret(v[0]["id"].as_str().unwrap());
+    assert_eq!(kept.as_deref(), Some(&b"shared secret 42"[..]));
     assert!(!contains(&env.db_bytes(), b"shared secret 42"));
 }
 

@@ -5,9 +5,6 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use helium_bridge_core::sources::secret_key;
-use helium_bridge_core::{KeyringVault, Vault};
-
 use super::common::Env;
 
 /// `arg` quoted for `sh -c`.
@@ -92,10 +89,6 @@ fn a_secret_typed_at_a_terminal_is_asked_for_and_not_shown() {
     assert!(!shown.contains("typed secret 77"), "the secret was shown: {shown}");
     assert!(shown.contains("added webhook source \"hook\""), "{shown}");
     let v = env.json(&["source", "list", "--json"]);
-    env.session.as_ref().unwrap().apply_env_to_this_process();
-    let got = KeyringVault::default()
-        .get(&secret_key(v[0]["id"].as_str().unwrap()))
-        .unwrap()
-        .unwrap();
-    assert_eq!(got.as_slice(), b"typed secret 77");
+    let kept = env.kept_secret(v[0]["id"].as_str().unwrap());
+    assert_eq!(kept.as_deref(), Some(&b"typed secret 77"[..]));
 }
