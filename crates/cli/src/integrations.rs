@@ -65,7 +65,8 @@ pub enum IntegrationCmd {
     /// Choose what the integration's messages carry: `decoded`, ChirpStack's `object`, and
     /// updates of each thing's shadow (unchanged where not given).
     Payload(crate::payload::PayloadArgs),
-    /// Remove an integration, its label links and any uplinks still waiting for it.
+    /// Remove an integration, its label links and any uplinks still waiting for it (at a terminal,
+    /// asked first when some are).
     Remove {
         /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]
@@ -397,6 +398,18 @@ fn provision(access: &Access, id_or_name: &str) -> Result {
 
 fn remove(access: &Access, id_or_name: &str, cleanup_aws: bool, keep_aws: bool) -> Result {
     let i = access.store().find_integration(id_or_name)?;
+    // Asked at a terminal, as the app's Delete dialog says it (a script gets what the help says).
+    let waiting = access.store().integration_outbox_len(&i.id)?;
+    if waiting > 0
+        && std::io::stdin().is_terminal()
+        && !ask(&format!(
+            "{waiting} uplink(s) still wait for AWS on {:?}; removing it drops them. Remove it? [y/N] ",
+            i.name
+        ))?
+    {
+        out!("kept integration {:?}", i.name);
+        return Ok(());
+    }
     let cleanup = if cleanup_aws || keep_aws || i.aws.is_none() {
         cleanup_aws
     } else if std::io::stdin().is_terminal() {
