@@ -1,6 +1,6 @@
 use super::common::{path_str, write, Env};
 
-fn add_prod(env: &Env) -> String {
+pub(super) fn add_prod(env: &Env) -> String {
     let out = env.ok(&[
         "integration",
         "add",

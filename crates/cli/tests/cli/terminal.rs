@@ -136,23 +136,7 @@ fn a_secret_typed_at_a_terminal_is_asked_for_and_not_shown() {
 #[test]
 fn removing_an_integration_with_uplinks_waiting_asks_first_at_a_terminal() {
     let env = Env::new();
-    env.ok(&[
-        "integration",
-        "add",
-        "Prod",
-        "--region",
-        "us-east-1",
-        "--topic",
-        "helium/uplinks",
-        "--endpoint",
-        "iot.example.com",
-        "--cert-dir",
-        ".",
-    ]);
-    let id = env.json(&["integration", "show", "Prod", "--json"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = super::integrations::add_prod(&env);
     let seen = DeviceSeen {
         id: "dev-1".into(),
         name: "sensor".into(),
