@@ -4,19 +4,7 @@ use super::common::Env;
 
 fn setup() -> Env {
     let env = Env::new();
-    env.ok(&[
-        "integration",
-        "add",
-        "Prod",
-        "--region",
-        "us-east-1",
-        "--topic",
-        "t",
-        "--endpoint",
-        "iot.example.com",
-        "--cert-dir",
-        ".",
-    ]);
+    super::integrations::add_prod(&env);
     env.ok(&["label", "add", "fleet"]);
     env
 }
