@@ -222,6 +222,12 @@ async fn two_integrations_on_one_endpoint_share_the_session_without_disconnects(
     while let Ok(e) = events.try_recv() {
         if e.kind == "connection" && e.device_id.as_deref() == Some(&id) {
             if e.level == "info" {
+                // Named as the user named the device, not by its id.
+                assert!(
+                    e.message.starts_with(&format!("AWS session for dev-{eui} on ")),
+                    "{}",
+                    e.message
+                );
                 connects += 1;
             } else {
                 drops.push(e.message);

@@ -116,6 +116,10 @@ async fn the_monitor_sees_uplinks_arrive_and_publishes_downlinks_through_aws() {
     let (carried, taken) = (carried.unwrap(), taken.unwrap());
     assert_eq!(carried.row.direction, Direction::Down);
     assert_eq!(
+        carried.row.text,
+        format!("AWS carried a downlink for sensor-01 on helium/devices/{id}/down")
+    );
+    assert_eq!(
         carried.row.topic.as_deref(),
         Some(format!("helium/devices/{id}/down").as_str())
     );

@@ -38,18 +38,16 @@ impl Inner {
             m.detail = Some(detail);
             self.core.monitor().record(m);
         };
+        // Messages name the device; their `device` field keeps its id.
+        let called = self.core.store().device_called(device_id);
         let reject = |reason: String, field: &str| {
-            let text = format!("downlink for {device_id} rejected: {reason}");
+            let text = format!("downlink for {called} rejected: {reason}");
             record("error", &text, json!({ "reason": reason, "field": field }));
             let _ = self.core.store().bump_device_counter(device_id, DeviceCounter::Errors);
             self.events.emit(from(
-                Event::new(
-                    "downlink_rejected",
-                    "error",
-                    format!("downlink for {device_id} rejected: {reason}"),
-                )
-                .device(device_id)
-                .detail(json!({ "reason": reason, "field": field, "excerpt": crate::codec::excerpt(raw) })),
+                Event::new("downlink_rejected", "error", text)
+                    .device(device_id)
+                    .detail(json!({ "reason": reason, "field": field, "excerpt": crate::codec::excerpt(raw) })),
             ));
             Err(reason)
         };
@@ -65,7 +63,7 @@ impl Inner {
                     .store()
                     .bump_device_counter(device_id, DeviceCounter::Downlinks);
                 let text = format!(
-                    "downlink for {device_id} ({} bytes, port {}) sent to its source",
+                    "downlink for {called} ({} bytes, port {}) sent to its source",
                     downlink.payload.len(),
                     downlink.port
                 );
@@ -111,12 +109,14 @@ impl Inner {
 
     /// Returns the source id the downlink went to, or why it could not go anywhere.
     pub(crate) fn route_downlink(&self, device_id: &str, d: &Downlink) -> Result<String, String> {
-        let (source_id, dev_eui, application_id) = self
-            .core
-            .store()
-            .device_route_back(device_id)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| "the bridge has never seen this device".to_string())?;
+        let (device_called, (source_id, dev_eui, application_id)) = {
+            let store = self.core.store();
+            let back = store
+                .device_route_back(device_id)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "the bridge has never seen this device".to_string())?;
+            (store.device_called(device_id), back)
+        };
         let map = self.downlinks.locked();
         let (config, tx) = map
             .get(&source_id)
@@ -141,6 +141,7 @@ impl Inner {
             topic,
             payload: body.to_string().into_bytes(),
             device_id: device_id.to_string(),
+            device_called,
         })
         .map_err(|e| format!("the device's source cannot take the downlink now: {e}"))?;
         Ok(source_id)

@@ -101,6 +101,8 @@ pub struct SourceDownlink {
     pub topic: String,
     pub payload: Vec<u8>,
     pub device_id: String,
+    /// How messages about it name the device (see `Store::device_called`).
+    pub device_called: String,
 }
 
 /// The engine's shared state, private to `bridge/`: sources get a `SourceContext` (an ingest

@@ -145,7 +145,11 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
                     Event::new(
                         "connection",
                         "warn",
-                        format!("AWS session for {device_id} on {}: {reason}", names(&members)),
+                        format!(
+                            "AWS session for {} on {}: {reason}",
+                            inner.core.store().device_called(device_id),
+                            names(&members)
+                        ),
                     )
                     .integration(&members[0].id)
                     .device(device_id),
@@ -347,7 +351,15 @@ async fn connect_and_run(
                     client.try_subscribe(&down, QoS::AtLeastOnce).map_err(|e| e.to_string())?;
                     set_states(inner, members, device_id, true, "connected");
                     inner.events.emit(
-                        Event::new("connection", "info", format!("AWS session for {device_id} on {} connected", names(members)))
+                        Event::new(
+                            "connection",
+                            "info",
+                            format!(
+                                "AWS session for {} on {} connected",
+                                inner.core.store().device_called(device_id),
+                                names(members)
+                            ),
+                        )
                             .integration(&primary.id)
                             .device(device_id),
                     );

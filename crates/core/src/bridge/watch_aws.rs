@@ -301,7 +301,7 @@ async fn connect_and_watch(
                             "aws_downlink",
                             Direction::Down,
                             "info",
-                            format!("AWS carried a downlink for {device} on {on}"),
+                            format!("AWS carried a downlink for {} on {on}", inner.core.store().device_called(device)),
                         )
                         .with_json(Arc::new(String::from_utf8_lossy(&p.payload).into_owned()));
                         m.row.at_ms = at_ms;

@@ -315,7 +315,7 @@ pub(super) async fn run(mut ctx: SourceContext) {
             Some(dl) = ctx.downlinks.recv() => {
                 if let Err(e) = client.publish(&dl.topic, QoS::AtLeastOnce, false, dl.payload).await {
                     ctx.status.emit(
-                        Event::new("downlink_rejected", "error", format!("downlink for {} not sent to {:?}: {e}", dl.device_id, source.name))
+                        Event::new("downlink_rejected", "error", format!("downlink for {} not sent to {:?}: {e}", dl.device_called, source.name))
                             .source(&source.id)
                             .device(&dl.device_id),
                     );

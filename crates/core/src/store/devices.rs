@@ -100,6 +100,18 @@ impl Store {
         })
     }
 
+    /// How a message names a device: its name, or its id when the bridge has no such device (a
+    /// downlink may name any id). The id stays in the message's `device` field.
+    pub fn device_called(&self, id: &str) -> String {
+        self.conn
+            .prepare_cached("SELECT name FROM devices WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get::<_, String>(0)).optional())
+            .ok()
+            .flatten()
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| id.to_string())
+    }
+
     /// Finds a device by id or DevEUI (any case).
     pub fn find_device(&self, id_or_eui: &str) -> Result<Device> {
         self.lookup_device(id_or_eui)?
