@@ -84,14 +84,21 @@ fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
         json!([]),
     );
     pages.look(&app, "decoder-test");
-    // A pasted payload that reads both ways (AAAA): the result says which reading it took.
+    // A pasted payload is read in the format chosen, base64 unless said (as Helium's JSON has
+    // it), never guessed: AAAA, which is hex too, is three zero bytes; as hex, two bytes aa aa.
     set_input(&app, "[data-testid=decoder-test-payload]", "AAAA");
+    wait_texts(&app, "[data-testid=decoder-test-bytes]", WAIT, |t| {
+        t.len() == 1 && t[0] == "3 bytes: 00 00 00"
+    });
     click(&app, "[data-testid=decoder-test-run]");
-    let reading = wait_texts(&app, "[data-testid=decoder-test-reading]", WAIT, |t| t.len() == 1);
-    assert_eq!(
-        reading[0],
-        "Read as hex: 2 bytes. As base64 it would be 3 bytes (00 00 00); paste those as hex to test them."
-    );
+    wait_texts(&app, "[data-testid=decoder-output]", WAIT, |t| {
+        t.len() == 1
+            && serde_json::from_str::<serde_json::Value>(&t[0]).ok() == Some(json!({"temperature": 0, "port": 1}))
+    });
+    click(&app, "[data-testid=decoder-test-format-hex]");
+    wait_texts(&app, "[data-testid=decoder-test-bytes]", WAIT, |t| {
+        t.len() == 1 && t[0] == "2 bytes: aa aa"
+    });
     app.execute(
         "document.querySelector('[data-testid=decoder-test-result]').scrollIntoView({ block: 'center' })",
         json!([]),

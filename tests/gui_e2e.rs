@@ -267,7 +267,7 @@ fn gui_streams_live_events_shows_a_connected_source_and_toggles_an_integration()
     app.click(&toggle);
     app.wait_for("[data-testid=integration-toggle][aria-checked=false]", WAIT);
     wait_texts(&app, "[data-testid=integration-row]", WAIT, |t| {
-        t.len() == 1 && t[0].contains("Inactive")
+        t.len() == 1 && t[0].contains("Disabled")
     });
     app.screenshot("integrations-connections");
     {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import { DEVICE_ROW_HEIGHT } from "./pages/DevicesPage";
+import { declarations } from "./test/css";
 import { defaultAppInfo, device, integration, mockCommands } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
@@ -25,6 +26,18 @@ describe("App shell", () => {
     expect(await screen.findByTestId("app-version")).toHaveTextContent(/^1\.2\.3$/);
     expect(screen.getByText("Helium AWS Bridge")).toBeInTheDocument();
     expect(invoke).toHaveBeenCalledWith("app_info");
+  });
+
+  it("keeps the app's name in the sidebar on one line, whatever the system font", async () => {
+    mockCommands({});
+    render(<App />);
+    await screen.findByTestId("app-version");
+    // Cut at worst, with the whole name in its tooltip: on two lines it moved the navigation.
+    expect(screen.getByText("Helium AWS Bridge")).toHaveAttribute("title", "Helium AWS Bridge");
+    const name = await declarations("layout.css", ".brand-name");
+    expect(name).toContain("white-space: nowrap");
+    expect(name).toContain("text-overflow: ellipsis");
+    expect(name).toContain("min-width: 0");
   });
 
   it("shows the startup error screen instead of the pages", async () => {
@@ -117,9 +130,15 @@ describe("Integrations page", () => {
     expect(first).toHaveTextContent("AWS IoT Core");
     expect(first).toHaveTextContent("eu-west-1");
     expect(first).toHaveTextContent("helium/uplinks");
-    expect(first).toHaveTextContent("Active");
+    // The switch says the user's choice, Enabled or Disabled, the one name for it everywhere.
+    expect(within(first).getByRole("switch", { name: "Forward uplinks to Farm sensors" }).closest("label")).toHaveTextContent(
+      /^Enabled$/,
+    );
     expect(second).toHaveTextContent("Water meters");
-    expect(second).toHaveTextContent("Inactive");
+    expect(within(second).getByRole("switch", { name: "Forward uplinks to Water meters" }).closest("label")).toHaveTextContent(
+      /^Disabled$/,
+    );
+    expect(first).not.toHaveTextContent(/Active|Inactive|Forwarding/);
     expect(screen.queryByTestId("integrations-empty")).not.toBeInTheDocument();
     expect(screen.getByTestId("add-integration")).toBeInTheDocument();
   });

@@ -74,7 +74,9 @@ function Shell({ info }: { info: AppInfo }) {
       <aside className="sidebar">
         <div className="brand">
           <img className="brand-logo" src="./logo.svg" alt="" aria-hidden="true" width={28} height={28} />
-          <span className="brand-name">Helium AWS Bridge</span>
+          <span className="brand-name" title="Helium AWS Bridge">
+            Helium AWS Bridge
+          </span>
         </div>
         <nav aria-label="Main">
           <ul className="nav">

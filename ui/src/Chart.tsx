@@ -10,10 +10,16 @@ import { formatDateTime } from "./format";
 export type ChartSeries = {
   /** What it is, e.g. `RSSI (dBm)`. */
   label: string;
-  /** One per time of the chart; `null` where there is none (the line spans the gap). */
+  /** One per time of the chart; `null` where there is none (the line spans the gap, unless `gaps`). */
   values: readonly (number | null)[];
   /** Its colour: the token `--chart-N`, 1 to 8. */
   color?: number;
+  /** A `null` is a gap in the line (no reading then: the bridge was not running), not spanned. */
+  gaps?: boolean;
+  /** What its numbers under the chart say when it has no value ("No values in this range." otherwise). */
+  emptyText?: string;
+  /** What they say when every value is 0, instead of three zeros (a real zero, said in words). */
+  zeroText?: string;
 };
 
 type Props = {
@@ -39,6 +45,46 @@ type Props = {
   showTitle?: boolean;
   testId?: string;
 };
+
+/** Room left of the first time and right of the last, as a share of the span: a point at either end is whole. */
+export const X_PAD = 0.02;
+/** A single point's span when the chart has no range: a minute either side. */
+const LONE_SPAN_MS = 60_000;
+
+/**
+ * The time axis: the range asked (or the data's), widened by {@link X_PAD} at both ends, so a
+ * reading at "now" (the range's end) is not cut in half at the edge.
+ */
+export function timeRange(min: number, max: number, range?: readonly [number, number]): [number, number] {
+  const [from, to] = range ?? [min, max];
+  if (to <= from) return [from - LONE_SPAN_MS, to + LONE_SPAN_MS];
+  const pad = (to - from) * X_PAD;
+  return [from - pad, to + pad];
+}
+
+/** A lone point has no line to show it: drawn this big (a normal point: 5 px). */
+export const LONE_POINT_SIZE = 9;
+
+/** Readings closer together than this share of the time axis draw as one dot, not a line. */
+const BUNCHED = 0.01;
+
+/**
+ * A series whose readings, one or a few close together (a burst of uplinks in the last hour),
+ * would draw as a dot of a pixel or two: no line to see, so it needs markers.
+ */
+export function bunched(t: readonly number[], values: readonly (number | null)[], range?: readonly [number, number]): boolean {
+  let first = Infinity;
+  let last = -Infinity;
+  values.forEach((v, i) => {
+    if (v === null || !Number.isFinite(v)) return;
+    const at = t[i] ?? 0;
+    first = Math.min(first, at);
+    last = Math.max(last, at);
+  });
+  if (first > last) return true;
+  const [from, to] = range ?? [t[0] ?? 0, t[t.length - 1] ?? 0];
+  return last - first <= (to - from) * BUNCHED;
+}
 
 /** The lowest, highest and latest value of a series, and how many it has. */
 export type Summary = { count: number; min: number; max: number; last: number; lastAt: number } | null;
@@ -195,8 +241,17 @@ export function Chart({
     return () => query.removeEventListener?.("change", changed);
   }, []);
 
+  // Each series one reading, or a few close together: no line, so each is drawn as a marker big enough to see.
+  const lone = series.every((s) => bunched(t, s.values, range));
   // What the chart is made of; data alone changes through setData.
-  const shape = JSON.stringify([series.map((s) => [s.label, s.color ?? 1]), height, syncKey ?? null, fromZero, theme]);
+  const shape = JSON.stringify([
+    series.map((s) => [s.label, s.color ?? 1, s.gaps ?? false]),
+    height,
+    syncKey ?? null,
+    fromZero,
+    theme,
+    lone,
+  ]);
 
   useEffect(() => {
     const el = box.current;
@@ -228,10 +283,7 @@ export function Chart({
             scales: {
               x: {
                 time: true,
-                range: (_u, min, max) => {
-                  const r = latest.current.range;
-                  return r ? [r[0], r[1]] : [min, max];
-                },
+                range: (_u, min, max) => timeRange(min, max, latest.current.range),
               },
               ...(fromZero ? { y: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.15 : 1] } } : {}),
             },
@@ -255,8 +307,8 @@ export function Chart({
                   label: s.label,
                   stroke,
                   width: 1.5,
-                  spanGaps: true,
-                  points: { size: 5, fill: stroke },
+                  spanGaps: !s.gaps,
+                  points: lone ? { show: true, size: LONE_POINT_SIZE, fill: stroke } : { size: 5, fill: stroke },
                   ...(fromZero ? { fill: withAlpha(stroke, "26") } : {}),
                 };
               }),
@@ -340,19 +392,28 @@ export function Chart({
   );
 }
 
-/** The lowest, highest and latest value of each series, as text. */
+/** The lowest, highest and latest value of each series, as text; a series all 0, or with none, in words. */
 function ChartStats({ t, series, format }: { t: readonly number[]; series: readonly ChartSeries[]; format: (v: number) => string }) {
   return (
     <div className="chart-stats">
       {series.map((s) => {
         const sum = summarise(t, s.values);
         const of = series.length > 1 ? `${s.label}: ` : "";
-        if (sum === null)
+        const said =
+          sum === null
+            ? (s.emptyText ?? "No values in this range.")
+            : sum.min === 0 && sum.max === 0
+              ? s.zeroText
+              : undefined;
+        if (said !== undefined)
           return (
             <p key={s.label} className="muted" data-testid="chart-stats">
-              {of}No values in this range.
+              {of}
+              {said}
             </p>
           );
+        // (Never null here: said above. Narrowed for the types.)
+        if (sum === null) return null;
         return (
           <dl key={s.label} className="chart-stats-list" data-testid="chart-stats">
             <div>

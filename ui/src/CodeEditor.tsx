@@ -128,6 +128,8 @@ export type CodeEditorProps = {
   language?: keyof typeof languages;
   /** The text can be read, selected, searched and folded, not changed. */
   readOnly?: boolean;
+  /** Long lines wrap at the editor's width instead of scrolling sideways. */
+  wrap?: boolean;
   /** The editor's accessible name (its text area carries it). */
   label: string;
   /** Ids of the hint and the error that describe it. */
@@ -148,13 +150,14 @@ export function CodeEditor({
   ref,
   language = "javascript",
   readOnly = false,
+  wrap = false,
 }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const attributes = useRef(new Compartment());
   const changed = useRef(onChange);
   changed.current = onChange;
-  const initial = useRef({ value, label, describedBy, language, readOnly });
+  const initial = useRef({ value, label, describedBy, language, readOnly, wrap });
 
   // One editor for the component's life; the props below reach it as transactions.
   useEffect(() => {
@@ -172,6 +175,7 @@ export function CodeEditor({
           theme,
           errorLineField,
           EditorState.readOnly.of(first.readOnly),
+          first.wrap ? EditorView.lineWrapping : [],
           attributes.current.of(contentAttributes(first.label, first.describedBy, first.readOnly)),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) changed.current?.(update.state.doc.toString());

@@ -4,7 +4,7 @@
 import { act, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type uPlot from "uplot";
-import { Chart, chartName, formatValue, summarise, tickDigits } from "./Chart";
+import { bunched, Chart, chartName, formatValue, LONE_POINT_SIZE, summarise, tickDigits, timeRange } from "./Chart";
 
 type Made = {
   opts: uPlot.Options;
@@ -84,9 +84,10 @@ describe("Chart", () => {
     expect(chart.opts.ms).toBe(1);
     expect(chart.opts.series[1]?.stroke).toBe("#0b7a75");
     expect(chart.opts.axes?.[0]?.stroke).toBe("#5b6178");
-    // The time axis spans the range asked, not only the data's.
+    // The time axis spans the range asked, not only the data's, with room at both ends so a
+    // point at either end is whole (2% of 4 s: 80 ms).
     const range = chart.opts.scales?.x?.range as uPlot.Range.Function;
-    expect(range({} as uPlot, 1_000, 3_000, "x")).toEqual([0, 4_000]);
+    expect(range({} as uPlot, 1_000, 3_000, "x")).toEqual([-80, 4_080]);
 
     // The same data in new arrays: nothing to draw again.
     rerender(<Chart label="RSSI (dBm)" t={t} series={[{ ...series[0]! }]} range={[0, 4_000]} testId="c" />);
@@ -94,7 +95,7 @@ describe("Chart", () => {
     const t2 = [...t, 4_000];
     rerender(<Chart label="RSSI (dBm)" t={t2} series={[{ ...series[0]!, values: [-100, null, -90, -80] }]} range={[0, 5_000]} testId="c" />);
     expect(chart.setData).toHaveBeenCalledWith([t2, [-100, null, -90, -80]]);
-    expect(range({} as uPlot, 1_000, 4_000, "x")).toEqual([0, 5_000]);
+    expect(range({} as uPlot, 1_000, 4_000, "x")).toEqual([-100, 5_100]);
     expect(made).toHaveLength(1);
     expect(screen.getByTestId("chart-stats")).toHaveTextContent("Latest-80Lowest-100Highest-80");
   });
@@ -119,6 +120,51 @@ describe("Chart", () => {
     expect(screen.getByRole("img", { name: /^Chart of SNR, .*: 2 values$/ })).toHaveAttribute("data-drawing", "failed");
     expect(screen.getByTestId("chart-stats")).toHaveTextContent("Latest2.5Lowest1Highest2.5");
     expect(made).toHaveLength(0);
+  });
+
+  it("draws a lone reading as a marker, not a dot cut in half at the right edge", async () => {
+    const now = 3_600_000;
+    render(<Chart label="RSSI (dBm)" t={[now - 1]} series={[{ label: "RSSI (dBm)", values: [-113] }]} range={[0, now]} />);
+    await waitFor(() => expect(made).toHaveLength(1));
+    const points = made[0]!.opts.series[1]?.points;
+    expect(points?.show).toBe(true);
+    expect(points?.size).toBe(LONE_POINT_SIZE);
+    expect(LONE_POINT_SIZE).toBeGreaterThan(5);
+    // The axis ends past "now": the reading is inside the plot, not on its edge.
+    const [, end] = timeRange(0, 0, [0, now]);
+    expect(end - now).toBeGreaterThanOrEqual(LONE_POINT_SIZE * 1000);
+    // With no range, a lone time is a span of its own.
+    expect(timeRange(5_000, 5_000)).toEqual([-55_000, 65_000]);
+  });
+
+  it("draws a burst of readings close together as markers too, and spread ones as a line", () => {
+    const hour: [number, number] = [0, 3_600_000];
+    // Five uplinks within a second of the last hour: a dot of a pixel as a line.
+    expect(bunched([3_599_000, 3_599_200, 3_599_400, 3_599_600, 3_599_800], [1, 2, 3, 4, 5], hour)).toBe(true);
+    expect(bunched([0, 1_800_000, 3_599_000], [1, 2, 3], hour)).toBe(false);
+    // Without a range the readings' own span is the axis: all at one time is a dot.
+    expect(bunched([5, 5], [1, 2])).toBe(true);
+    expect(bunched([5, 6_000], [1, 2])).toBe(false);
+    expect(bunched([5, 6], [null, null], hour)).toBe(true);
+  });
+
+  it("leaves gaps where asked, and says a series of zeros, or none, in words", async () => {
+    render(
+      <Chart
+        label="Backlog"
+        t={t}
+        series={[
+          { label: "Waiting", values: [0, null, 0], gaps: true, zeroText: "No backlog in the last hour." },
+          { label: "Other", values: [null, null, null], emptyText: "No samples yet." },
+        ]}
+      />,
+    );
+    await waitFor(() => expect(made).toHaveLength(1));
+    expect(made[0]!.opts.series[1]?.spanGaps).toBe(false);
+    expect(made[0]!.opts.series[2]?.spanGaps).toBe(true);
+    const [zeros, none] = screen.getAllByTestId("chart-stats");
+    expect(zeros).toHaveTextContent(/^Waiting: No backlog in the last hour\.$/);
+    expect(none).toHaveTextContent(/^Other: No samples yet\.$/);
   });
 
   it("summarises", () => {

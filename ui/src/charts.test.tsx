@@ -8,7 +8,7 @@ import type { DeviceDetails, IntegrationDetails, Series, SeriesField } from "./b
 import { DeviceDetailsPage } from "./pages/DeviceDetailsPage";
 import { DEFAULT_PATHS, MAX_FIELDS } from "./pages/DeviceCharts";
 import { IntegrationDetailsPage } from "./pages/IntegrationDetailsPage";
-import { RATE_BUCKET_MS, RATE_REFRESH_MS, RATE_WINDOW_MS } from "./pages/IntegrationRateChart";
+import { RATE_BUCKET_MS, RATE_REFRESH_MS, RATE_WINDOW_MS, ratePerSecond } from "./pages/IntegrationRateChart";
 import { axeViolations } from "./test/axe";
 import { callsOf, device, integration, mockCommands, resetCommandsEachTest } from "./test/tauri";
 
@@ -343,6 +343,39 @@ describe("Integration uplink rate", () => {
     fail = false;
     await user.click(within(section).getByRole("button", { name: "Retry" }));
     expect(await within(section).findByTestId("rate-empty")).toHaveTextContent("No uplinks in the last hour.");
+  });
+
+  it("treats gaps alike in both charts: no 0/s before the bridge ran, a real 0 said in words", async () => {
+    // Four minutes: the bridge started in the third; no uplink since, no backlog.
+    const t = [T0, T0 + 60_000, T0 + 120_000, T0 + 180_000];
+    mockCommands({
+      integration_details: integrationDetails(),
+      uplink_rate: { t, per_second: [0, 0, 0, 0], backlog: [null, null, 0, 0] },
+    });
+    renderIntegration();
+    const section = await screen.findByTestId("integration-rate-chart");
+    // Two readings in each chart, not four zeros for the rate and two for the backlog.
+    expect(await within(section).findByRole("img", { name: /^Chart of Uplinks per second, .*: 2 values$/ })).toBeInTheDocument();
+    expect(within(section).getByRole("img", { name: /^Chart of Backlog \(uplinks waiting for AWS\), .*: 2 values$/ })).toBeInTheDocument();
+    const [rate, backlog] = within(section).getAllByTestId("chart-stats") as [HTMLElement, HTMLElement];
+    expect(rate).toHaveTextContent(/^No uplinks in the last hour\.$/);
+    expect(backlog).toHaveTextContent(/^No backlog in the last hour: nothing waited for AWS\.$/);
+    // An uplink in a minute without a sample still counts (the current minute, before its sample).
+    expect(ratePerSecond({ t, per_second: [0, 0.5, 0, 0.25], backlog: [null, null, 3, null] })).toEqual([null, 0.5, 0, 0.25]);
+  });
+
+  it("says the backlog known now while no sample is charted yet", async () => {
+    mockCommands({
+      integration_details: integrationDetails(),
+      uplink_rate: { t: [T0, T0 + 60_000], per_second: [0, 0], backlog: [null, null] },
+    });
+    renderIntegration();
+    const section = await screen.findByTestId("integration-rate-chart");
+    await within(section).findByTestId("backlog-chart");
+    const [rate, backlog] = within(section).getAllByTestId("chart-stats") as [HTMLElement, HTMLElement];
+    expect(rate).toHaveTextContent("No readings: the bridge was not running in the last hour, or started just now.");
+    expect(backlog).toHaveTextContent("No samples yet: the bridge takes one every 15 s while it runs. Waiting now: 0.");
+    expect(backlog).not.toHaveTextContent("No values in this range");
   });
 
   it("passes axe", async () => {

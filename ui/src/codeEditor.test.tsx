@@ -77,6 +77,14 @@ describe("CodeEditor (CodeMirror 6)", () => {
     expect(ref.current?.value()).toBe(json);
   });
 
+  it("wraps long lines only when asked", () => {
+    const { rerender } = render(<CodeEditor value={'{"id": "x"}'} label="The JSON" language="json" readOnly />);
+    expect(screen.getByRole("textbox", { name: "The JSON" })).not.toHaveClass("cm-lineWrapping");
+    rerender(<></>);
+    render(<CodeEditor value={'{"id": "x"}'} label="Wrapped" language="json" readOnly wrap />);
+    expect(screen.getByRole("textbox", { name: "Wrapped" })).toHaveClass("cm-lineWrapping");
+  });
+
   it("has no axe violations", async () => {
     const { container } = render(
       <main>

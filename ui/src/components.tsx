@@ -551,19 +551,39 @@ export function BackButton({ label, testId, onBack }: { label: string; testId: s
   );
 }
 
+/** A last piece this short never takes a line alone ("…/" then "down", "…amazonaws." then "com)"). */
+const SHORT_TAIL = 5;
+
 /**
  * Machine text (a topic, a host name) that may wrap only right after `at` ("/" or "."): each
- * piece between them stays whole, so a UUID or a host name never breaks at its hyphens.
+ * piece between them stays whole, so a UUID or a host name never breaks at its hyphens. With
+ * `keepTail`, a short last piece stays with the one before it.
  */
-export function BreakAfter({ text, at, className, testId }: { text: string; at: string; className?: string; testId?: string }) {
-  const parts = text.split(at);
+export function BreakAfter({
+  text,
+  at,
+  className,
+  testId,
+  keepTail = false,
+}: {
+  text: string;
+  at: string;
+  className?: string;
+  testId?: string;
+  keepTail?: boolean;
+}) {
+  const parts = text.split(at).map((part, i, all) => (i < all.length - 1 ? part + at : part));
+  const tail = parts[parts.length - 1];
+  if (keepTail && parts.length > 1 && tail !== undefined && tail.length <= SHORT_TAIL) {
+    parts.splice(parts.length - 2, 2, parts[parts.length - 2] + tail);
+  }
   const last = parts.length - 1;
   return (
     <span className={className} data-testid={testId}>
       {parts.map((part, i) => (
         // The pieces of one string never move: their index is their key.
         <Fragment key={i}>
-          <span className="nowrap">{i < last ? part + at : part}</span>
+          <span className="nowrap">{part}</span>
           {i < last ? <wbr /> : null}
         </Fragment>
       ))}

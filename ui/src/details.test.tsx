@@ -8,7 +8,8 @@ import type { DeviceDetails, IntegrationDetails, IntegrationHealth, PipedDevice 
 import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { parsePayload, parsePort } from "./payload";
-import { callsOf, device, event, integration, mockCommands } from "./test/tauri";
+import { declarations } from "./test/css";
+import { callsOf, device, event, integration, keysChecked, mockCommands } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -81,7 +82,12 @@ describe("Integration details", () => {
     expect(page).toHaveTextContent("AWS IoT Core");
     expect(page).toHaveTextContent("eu-west-1");
     expect(page).toHaveTextContent("helium/uplinks");
-    expect(screen.getByRole("switch", { name: "Forwarding to Farm sensors" })).toHaveAttribute("aria-checked", "true");
+    // The switch under one name, as on the list: Forwarding, Enabled (not "Active").
+    const toggle = screen.getByRole("switch", { name: "Forward uplinks to Farm sensors" });
+    expect(toggle).toHaveAttribute("aria-checked", "true");
+    expect(toggle.closest("label")).toHaveTextContent(/^Enabled$/);
+    expect(within(page).getByText("Forwarding").tagName).toBe("DT");
+    expect(page).not.toHaveTextContent(/Active|Inactive/);
 
     const connection = screen.getByTestId("details-connection");
     expect(within(connection).getByTestId("health-badge")).toHaveTextContent("Failing: TLS handshake failed");
@@ -108,6 +114,28 @@ describe("Integration details", () => {
 
     await user.click(screen.getByRole("button", { name: /Back to integrations/ }));
     await waitFor(() => expect(screen.getByRole("button", { name: "Details of Farm sensors" })).toHaveFocus());
+  });
+
+  it("keeps a copyable value and its Copy button on one line; the value breaks at its hyphens", async () => {
+    const user = userEvent.setup();
+    const id = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+    mockCommands({
+      list_integrations: [integration({ id })],
+      integration_details: integrationDetails({ integration: integration({ id }), health: healthOf({ id }) }),
+    });
+    render(<IntegrationsPage />);
+    await openIntegration(user);
+    const shown = await screen.findByTestId("details-id");
+    expect(shown).toHaveTextContent(id);
+    expect(Array.from(shown.querySelectorAll(".nowrap"), (p) => p.textContent)).toEqual(id.split("-").map((p, i, all) => (i < all.length - 1 ? `${p}-` : p)));
+    const row = shown.parentElement as HTMLElement;
+    expect(row).toHaveClass("details-copy");
+    expect(within(row).getByRole("button", { name: "Copy the integration ID" })).toBeInTheDocument();
+    // One line: the value gives way, never the button.
+    const copyRow = await declarations("pages.css", ".details-copy");
+    expect(copyRow).toContain("flex-wrap: nowrap");
+    expect(await declarations("pages.css", ".details-copy > :first-child")).toContain("min-width: 0");
+    expect(await declarations("pages.css", ".copy > .button")).toContain("flex: none");
   });
 
   it("says so when no device is piped", async () => {
@@ -143,7 +171,8 @@ describe("Integration details", () => {
     mockCommands({ list_integrations: [integration()], integration_details: integrationDetails() });
     render(<IntegrationsPage />);
     await openIntegration(user);
-    await user.click(await screen.findByRole("button", { name: "Update AWS connection details" }));
+    // The same name as on the list's rows.
+    await user.click(await screen.findByRole("button", { name: "Update connection details" }));
     expect(screen.getByTestId("integration-wizard")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     expect(await screen.findByTestId("integration-details-page")).toBeInTheDocument();
@@ -172,8 +201,15 @@ function deviceDetails(o: Partial<DeviceDetails> = {}): DeviceDetails {
     ],
     decoder: { state: "one", name: "Greenhouse", kind: "helium", via: ["farm"] },
     recent_events: [
-      event({ id: 501, message: "uplink from Sensor 1", device_id: "dev-1" }),
-      event({ id: 502, message: "downlink rejected", kind: "downlink_rejected", level: "error", device_id: "dev-1" }),
+      event({ id: 501, message: "uplink from Sensor 1", device_id: "dev-1", at_ms: Date.now() - 2 * 86_400_000 }),
+      event({
+        id: 502,
+        message: "downlink rejected",
+        kind: "downlink_rejected",
+        level: "error",
+        device_id: "dev-1",
+        at_ms: Date.now(),
+      }),
     ],
     ...o,
   };
@@ -220,26 +256,55 @@ describe("Device details", () => {
     expect(within(screen.getByTestId("device-labels")).getByText("farm")).toBeInTheDocument();
     expect(screen.getByTestId("device-decoder")).toHaveTextContent("Greenhouse (Helium Console Decoder), through farm");
     expect(screen.getByTestId("device-downlink-topic")).toHaveTextContent(topic("dev-1"));
-    // It may wrap only after a "/": each piece stays whole (a UUID never breaks at its hyphens).
+    // It may wrap only after a "/": each piece stays whole (a UUID never breaks at its hyphens),
+    // and "down" never takes a line alone.
     const pieces = screen.getByTestId("device-downlink-topic").querySelectorAll(".nowrap");
-    expect(Array.from(pieces, (p) => p.textContent)).toEqual(["helium/", "devices/", "dev-1/", "down"]);
-    expect(screen.getByTestId("device-downlink-topic").querySelectorAll("wbr")).toHaveLength(3);
+    expect(Array.from(pieces, (p) => p.textContent)).toEqual(["helium/", "devices/", "dev-1/down"]);
+    expect(screen.getByTestId("device-downlink-topic").querySelectorAll("wbr")).toHaveLength(2);
     await user.click(screen.getByRole("button", { name: "Copy the downlink topic" }));
     expect(await navigator.clipboard.readText()).toBe(topic("dev-1"));
 
     const routes = screen.getAllByTestId("device-route");
-    expect(routes[0]).toHaveTextContent(/Farm sensors\s*Active\s*Yes\s*Connected/);
-    expect(routes[1]).toHaveTextContent(/Water meters\s*Inactive\s*No\s*Not started/);
+    expect(routes[0]).toHaveTextContent(/Farm sensors\s*Enabled\s*Yes\s*Connected/);
+    expect(routes[1]).toHaveTextContent(/Water meters\s*Disabled\s*No\s*Not started/);
 
     const events = screen.getAllByTestId("device-event");
     expect(events[0]).toHaveTextContent("downlink rejected");
     expect(events[0]).toHaveAttribute("data-level", "error");
     expect(events[0]?.querySelector(".level-error")).not.toBeNull();
     expect(events[1]).toHaveTextContent("uplink from Sensor 1");
+    // Today's event by its time alone; an older one with its date, as the message views do.
+    expect(events[0]).not.toHaveTextContent(/\d{2}-\d{2} \d{2}:\d{2}/);
+    expect(events[1]).toHaveTextContent(/\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}/);
 
     await user.click(screen.getByRole("button", { name: /Back to devices/ }));
     // The rows render a moment after the table: focus lands once they are there.
     await waitFor(() => expect(screen.getByRole("button", { name: "Sensor 1" })).toHaveFocus());
+  });
+
+  it("says Own certificate, not No, for an integration on certificates made by hand", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      list_devices: [device(1)],
+      device_details: deviceDetails({
+        integrations: [
+          // Made by hand: the bridge never provisions it, yet its session is up.
+          {
+            integration_id: "int-1",
+            name: "Farm sensors",
+            active: true,
+            provisioned: false,
+            session: { device_id: "dev-1", connected: true, detail: "connected" },
+          },
+          { integration_id: "int-2", name: "Water meters", active: true, provisioned: true, session: null },
+        ],
+      }),
+      list_integrations: [integration(), integration({ id: "int-2", name: "Water meters", aws: keysChecked().account })],
+    });
+    render(<DevicesPage />);
+    await openDevice(user);
+    await waitFor(() => expect(screen.getAllByTestId("device-route")[0]).toHaveTextContent(/Farm sensors\s*Enabled\s*Own certificate\s*Connected/));
+    expect(screen.getAllByTestId("device-route")[1]).toHaveTextContent(/Water meters\s*Enabled\s*Yes/);
   });
 
   it("opens from the keyboard", async () => {
@@ -267,6 +332,40 @@ describe("Device details", () => {
     await openDevice(user);
     expect(await screen.findByTestId("device-routes-empty")).toHaveTextContent("shares no label");
     expect(screen.getByTestId("device-events-empty")).toBeInTheDocument();
+  });
+});
+
+describe("A device not heard yet", () => {
+  const EUI = "0102030405060708";
+  const unheard = { ...device(9), name: EUI, dev_eui: EUI, source: "", last_seen_ms: null, uplinks: 0 };
+
+  it("has no name in the list but a placeholder, and its DevEUI once", async () => {
+    mockCommands({ list_devices: [device(1), unheard] });
+    render(<DevicesPage />);
+    const rows = await screen.findAllByTestId("device-row");
+    const row = rows.find((r) => r.textContent?.includes(EUI)) as HTMLElement;
+    expect(row).toHaveTextContent("Not heard yet");
+    expect(row.textContent?.split(EUI)).toHaveLength(2);
+    // Its button still says which device it opens.
+    expect(within(row).getByRole("button", { name: `${EUI}, not heard yet` })).toBeInTheDocument();
+  });
+
+  it("shows its DevEUI once, and says why a downlink and charts wait", async () => {
+    const user = userEvent.setup();
+    mockCommands({ list_devices: [unheard], device_details: deviceDetails({ device: unheard, source_name: null }) });
+    render(<DevicesPage />);
+    await openDevice(user, `${EUI}, not heard yet`);
+    const page = await screen.findByTestId("device-details-page");
+    expect(await within(page).findByRole("heading", { level: 1, name: EUI })).toBeInTheDocument();
+    expect(within(page).getByText("Helium device, not heard yet: registered by a label")).toBeInTheDocument();
+    expect(screen.getByTestId("device-name")).toHaveTextContent(/^Not heard yet$/);
+
+    const send = within(screen.getByTestId("downlink-form")).getByRole("button", { name: "Send downlink" });
+    expect(send).toBeDisabled();
+    expect(send).toHaveAccessibleDescription("No uplink heard yet: a downlink goes out through the source the device is heard on.");
+    expect(screen.getByTestId("chart-unheard")).toHaveTextContent("No uplink heard yet");
+    expect(screen.queryByTestId("chart-range")).not.toBeInTheDocument();
+    expect(callsOf("series_fields")).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatLastSeen, formatTime, plural } from "./format";
+import { datePart, formatDateTime, formatLastSeen, formatListTime, formatTime, formatTimestamp, plural } from "./format";
 
 describe("formatLastSeen", () => {
   const now = 1_700_000_000_000;
@@ -16,6 +16,36 @@ describe("formatTime", () => {
   it("shows local time with milliseconds", () => {
     const at = new Date(2024, 0, 2, 3, 4, 5, 67).getTime();
     expect(formatTime(at)).toBe("03:04:05.067");
+  });
+});
+
+describe("dates and times", () => {
+  // Just after midnight: a 12-hour clock would say 12:53 AM, a locale's date 12/5/2026.
+  const at = new Date(2026, 11, 5, 0, 53, 54, 809).getTime();
+
+  it("read one way whatever the locale: ISO order, 24-hour clock", () => {
+    expect(formatDateTime(at)).toBe("2026-12-05 00:53:54");
+    expect(formatTimestamp(at)).toBe("2026-12-05 00:53:54.809");
+    expect(formatDateTime(new Date(2026, 0, 9, 13, 5, 7).getTime())).toBe("2026-01-09 13:05:07");
+  });
+
+  it("give a list's rows the time alone today, the month and day earlier this year, all before", () => {
+    const now = new Date(2026, 11, 5, 9, 0).getTime();
+    expect(datePart(at, now)).toBe("none");
+    expect(formatListTime(at, datePart(at, now))).toBe("00:53:54.809");
+    const yesterday = new Date(2026, 11, 4, 23, 59, 59, 1).getTime();
+    expect(datePart(yesterday, now)).toBe("day");
+    expect(formatListTime(yesterday, "day")).toBe("12-04 23:59:59.001");
+    const lastYear = new Date(2025, 11, 5, 0, 53, 54, 809).getTime();
+    expect(datePart(lastYear, now)).toBe("year");
+    expect(formatListTime(lastYear, "year")).toBe("2025-12-05 00:53:54.809");
+  });
+
+  it("always date History's rows", () => {
+    const now = new Date(2026, 11, 5, 9, 0).getTime();
+    expect(datePart(at, now, "day")).toBe("day");
+    expect(formatListTime(at, datePart(at, now, "day"))).toBe("12-05 00:53:54.809");
+    expect(datePart(new Date(2025, 0, 1).getTime(), now, "day")).toBe("year");
   });
 });
 

@@ -16,8 +16,7 @@ export function formatLastSeen(ms: number | null, now: number = Date.now()): str
   return "just now";
 }
 
-// One formatter for every call, as for times below: the message list formats each row's size on
-// every live batch.
+// One formatter for every call: the message list formats each row's size on every live batch.
 const count = new Intl.NumberFormat("en");
 
 export function formatCount(n: number): string {
@@ -29,25 +28,53 @@ export function plural(n: number, one: string, many: string): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
-// One formatter for every call: `toLocaleString` builds a new one each time, which a list that
-// formats every row's time on each live batch pays for many times a second.
-const dateTime = new Intl.DateTimeFormat(undefined, {
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-  hour: "numeric",
-  minute: "2-digit",
-  second: "2-digit",
-});
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
+// Built from the date's own fields, not Intl: one form in every locale (ISO order, 24-hour clock,
+// never "12/5/2026, 12:53 AM"), and cheap enough for a list that formats every row's time on each
+// live batch. Local time throughout.
+const ymd = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const hms = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+
+/** "2026-12-05 00:53:54" in local time: a date and time that reads the same everywhere. */
 export function formatDateTime(ms: number): string {
-  return dateTime.format(ms);
+  const d = new Date(ms);
+  return `${ymd(d)} ${hms(d)}`;
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+/** "2026-12-05 00:53:54.809" in local time: a message's time in full. */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(ms);
+  return `${ymd(d)} ${hms(d)}.${pad(d.getMilliseconds(), 3)}`;
+}
 
 /** "14:03:07.125" in local time, for the monitor's rows. */
 export function formatTime(ms: number): string {
   const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return `${hms(d)}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** How much of the date a time in a list shows: none (the time alone), month and day, or all of it. */
+export type DatePart = "none" | "day" | "year";
+
+const PARTS: readonly DatePart[] = ["none", "day", "year"];
+
+/**
+ * The date a list shows with the time `ms`: none on the day of `ref` (usually now), the month
+ * and day within its year, the whole date before; at least `least` (History always dates).
+ */
+export function datePart(ms: number, ref: number, least: DatePart = "none"): DatePart {
+  const d = new Date(ms);
+  const r = new Date(ref);
+  const sameDay = d.getMonth() === r.getMonth() && d.getDate() === r.getDate();
+  const part: DatePart = d.getFullYear() !== r.getFullYear() ? "year" : sameDay ? "none" : "day";
+  return PARTS.indexOf(part) >= PARTS.indexOf(least) ? part : least;
+}
+
+/** A list's time: "14:03:07.125", "12-04 14:03:07.125" or "2025-12-04 14:03:07.125" (see {@link datePart}). */
+export function formatListTime(ms: number, part: DatePart): string {
+  if (part === "none") return formatTime(ms);
+  if (part === "year") return formatTimestamp(ms);
+  const d = new Date(ms);
+  return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatTime(ms)}`;
 }

@@ -5,7 +5,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import type { IntegrationHealth } from "./bindings";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
-import { BridgeIndicator, failingLabel, formatRate, readableError, STATUS_POLL_MS, uplinkRate } from "./status";
+import {
+  BridgeIndicator,
+  failingLabel,
+  formatRate,
+  healthView,
+  rateText,
+  readableError,
+  STATUS_POLL_MS,
+  uplinkRate,
+} from "./status";
 import { integration, mockCommands } from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -40,7 +49,7 @@ const STATES: [string, string, string][] = [
   ["connected", "Connected", "badge-health-connected"],
   ["waiting", "Waiting", "badge-health-waiting"],
   ["idle", "Idle", "badge-health-neutral"],
-  ["inactive", "Inactive", "badge-health-neutral"],
+  ["inactive", "Disabled", "badge-health-neutral"],
   ["stopped", "Bridge stopped", "badge-health-neutral"],
 ];
 
@@ -79,24 +88,90 @@ describe("Health badge on the Integrations page", () => {
   });
 });
 
+describe("Partly connected", () => {
+  const two = [
+    { device_id: "dev-1", connected: true, detail: "connected" },
+    { device_id: "dev-2", connected: false, detail: "connecting" },
+  ];
+
+  it("is amber with how many sessions are up, never a green Connected beside 1 of 2", async () => {
+    mockCommands({ list_integrations: [integration()], integration_health: [health({ sessions: two, sessions_connected: 1 })] });
+    render(<IntegrationsPage />);
+    const badge = await screen.findByTestId("health-badge");
+    expect(badge).toHaveTextContent(/^Partly connected \(1 of 2 sessions\)$/);
+    expect(badge).toHaveClass("badge-health-waiting");
+    expect(badge).not.toHaveClass("badge-health-connected");
+    expect(badge).toHaveAttribute("data-state", "partly");
+    expect(badge.getAttribute("title")).toBe("1 of 2 AWS IoT sessions are connected; 1 is not up yet. None is failing.");
+    // Its line in the connections panel: amber too, and not counted as connected.
+    const conn = (await screen.findAllByTestId("connection-state"))[0] as HTMLElement;
+    expect(conn).toHaveAttribute("data-state", "partly");
+    expect(conn).toHaveAttribute("data-connected", "false");
+    expect(conn).toHaveTextContent("1 of 2 sessions connected");
+    expect(conn.querySelector(".dot-wait")).not.toBeNull();
+    expect(screen.getByTestId("connections")).toHaveTextContent("0 of 1 connected");
+  });
+
+  it("is Connected when the only other session was stopped on purpose, and says it is stopped", async () => {
+    const stopped = [two[0]!, { device_id: "dev-2", connected: false, detail: "stopped" }];
+    mockCommands({
+      list_integrations: [integration()],
+      integration_health: [health({ sessions: stopped, sessions_connected: 1 })],
+    });
+    render(<IntegrationsPage />);
+    const badge = await screen.findByTestId("health-badge");
+    expect(badge).toHaveTextContent(/^Connected$/);
+    const conn = (await screen.findAllByTestId("connection-state"))[0] as HTMLElement;
+    expect(conn).toHaveAttribute("data-connected", "true");
+    expect(conn).toHaveTextContent("1 of 1 session connected, 1 stopped");
+  });
+
+  it("is Connected, with a tooltip that says so, when every session is up", async () => {
+    mockCommands({
+      list_integrations: [integration()],
+      integration_health: [health({ sessions: [two[0]!, { ...two[0]!, device_id: "dev-2" }], sessions_connected: 2 })],
+    });
+    render(<IntegrationsPage />);
+    const badge = await screen.findByTestId("health-badge");
+    expect(badge).toHaveTextContent(/^Connected$/);
+    expect(badge).toHaveAttribute("title", "All of its AWS IoT sessions are connected.");
+    expect(healthView(health()).key).toBe("connected");
+  });
+});
+
 describe("One status per integration row", () => {
   const RAW = "disconnected: I/O: Connection refused (os error 111)";
 
-  it("shows the health in place of Active, next to a labelled switch", async () => {
+  it("shows the health beside a switch that says the user's choice, Enabled", async () => {
     mockCommands({ list_integrations: [integration()], integration_health: [health()] });
     render(<IntegrationsPage />);
     await screen.findByTestId("health-badge");
     const row = screen.getByTestId("integration-row");
     expect(within(row).getByTestId("health-badge")).toHaveTextContent(/^Connected$/);
-    // No green Active pill beside it to contradict it.
+    // No green pill for the choice beside it to contradict it.
     expect(within(row).queryByTestId("integration-status")).not.toBeInTheDocument();
-    expect(row).not.toHaveTextContent("Active");
+    expect(row).not.toHaveTextContent(/Active|Forwarding/);
     expect(within(row).getAllByTestId("health-badge")).toHaveLength(1);
-    const toggle = within(row).getByRole("switch", { name: "Forwarding to Farm sensors" });
-    expect(toggle.closest("label")).toHaveTextContent("Forwarding");
+    const toggle = within(row).getByRole("switch", { name: "Forward uplinks to Farm sensors" });
+    expect(toggle.closest("label")).toHaveTextContent(/^Enabled$/);
   });
 
-  it("says Inactive once when turned off, and 0 uplinks/s without waiting for a second reading", async () => {
+  it("says Enabled, not Forwarding, beside a failing integration that forwards nothing", async () => {
+    mockCommands({
+      list_integrations: [integration()],
+      integration_health: [health({ state: "failing", last_error: "disconnected: I/O: Connection refused (os error 111)", sessions_failing: 1, sessions_connected: 0 })],
+    });
+    render(<IntegrationsPage />);
+    const badge = await screen.findByTestId("health-badge");
+    expect(badge).toHaveTextContent(/^Failing: Can't reach AWS IoT/);
+    const row = screen.getByTestId("integration-row");
+    const toggle = within(row).getByRole("switch", { name: "Forward uplinks to Farm sensors" });
+    expect(toggle).toHaveAttribute("aria-checked", "true");
+    expect(toggle.closest("label")).toHaveTextContent(/^Enabled$/);
+    expect(row).not.toHaveTextContent("Forwarding");
+  });
+
+  it("says Disabled once when turned off, and 0 uplinks/s without waiting for a second reading", async () => {
     mockCommands({
       list_integrations: [integration({ active: false })],
       integration_health: [health({ state: "inactive", sessions: [], sessions_connected: 0 })],
@@ -104,21 +179,25 @@ describe("One status per integration row", () => {
     render(<IntegrationsPage />);
     const row = await screen.findByTestId("integration-row");
     expect(await within(row).findByTestId("health-rate")).toHaveTextContent(/^0 uplinks\/s$/);
-    expect(within(row).getAllByText("Inactive")).toHaveLength(1);
+    // The switch says it; no badge repeats it beside.
+    expect(within(row).getAllByText("Disabled")).toHaveLength(1);
     expect(within(row).queryByTestId("health-badge")).not.toBeInTheDocument();
-    expect(row).not.toHaveTextContent("Active");
-    // The switch says what it is doing now, not "Forwarding" beside an off switch.
-    const toggle = within(row).getByRole("switch", { name: "Forwarding to Farm sensors" });
+    expect(within(row).queryByTestId("integration-status")).not.toBeInTheDocument();
+    expect(row).not.toHaveTextContent(/Active|Inactive/);
+    const toggle = within(row).getByRole("switch", { name: "Forward uplinks to Farm sensors" });
     expect(toggle).toHaveAttribute("aria-checked", "false");
-    expect(toggle.closest("label")).toHaveTextContent(/^Not forwarding$/);
+    expect(toggle.closest("label")).toHaveTextContent(/^Disabled$/);
   });
 
-  it("says Active while the health of a turned-on integration is unknown", async () => {
+  it("says Status unknown, in a neutral badge, while the health of an enabled integration is unknown", async () => {
     mockCommands({ list_integrations: [integration()], integration_health: { reject: { message: "no bridge" } } });
     render(<IntegrationsPage />);
     const row = await screen.findByTestId("integration-row");
     expect(await screen.findByTestId("connections-error")).toBeInTheDocument();
-    expect(within(row).getByTestId("integration-status")).toHaveTextContent(/^Active$/);
+    const status = within(row).getByTestId("integration-status");
+    expect(status).toHaveTextContent(/^Status unknown$/);
+    expect(status).toHaveClass("badge-unknown");
+    expect(status).not.toHaveClass("badge-active");
   });
 
   it("says why it fails in a few words, with the error as reported in the tooltip", async () => {
@@ -177,18 +256,29 @@ describe("Uplinks per second", () => {
     });
     render(<IntegrationsPage />);
     const rate = await screen.findByTestId("health-rate");
-    // One reading is no rate yet.
-    expect(rate).toHaveTextContent("Measuring uplinks/s…");
+    // One reading is no rate yet: "—", and the tooltip says why (no "Measuring…" that may never end).
+    expect(rate).toHaveTextContent(/^— uplinks\/s$/);
+    expect(rate.getAttribute("title")).toMatch(/^Not known yet: a rate takes two readings/);
 
     delivered = 110;
     await act(async () => {
       await vi.advanceTimersByTimeAsync(STATUS_POLL_MS);
     });
-    await waitFor(() => expect(screen.getByTestId("health-rate")).not.toHaveTextContent("Measuring"));
+    await waitFor(() => expect(screen.getByTestId("health-rate")).not.toHaveTextContent("—"));
     const text = screen.getByTestId("health-rate").textContent ?? "";
     expect(text).toMatch(/^\d+(\.\d)? uplinks\/s$/);
     // 10 uplinks over 2 s; the clock may have moved a few ms more between the readings.
     expect(parseFloat(text)).toBeCloseTo(5, 0);
+  });
+});
+
+describe("Uplinks per second without a second reading", () => {
+  it("is a dash with a reason, never a Measuring… that does not end", () => {
+    const waiting = rateText({ health: health(), rate: null });
+    expect(waiting.text).toBe("— uplinks/s");
+    expect(waiting.title).toContain("two readings");
+    expect(rateText({ health: health({ state: "inactive" }), rate: null }).text).toBe("0 uplinks/s");
+    expect(rateText({ health: health(), rate: 0.73 }).text).toBe("0.7 uplinks/s");
   });
 });
 

@@ -223,13 +223,15 @@ describe("Message contents", () => {
 
 describe("Message contents in the integrations list", () => {
   it.each<[PayloadOptions, string]>([
-    [DEFAULTS, "Decoded"],
-    [{ decoded: true, source_object: false, shadow: true }, "Decoded by its decoders only · Shadow"],
-    [{ decoded: false, source_object: true, shadow: false }, "No decoded values"],
+    // What each message is and what it carries beyond it, in words (not a bare "Decoded").
+    [DEFAULTS, "Helium JSON + decoded values"],
+    [{ decoded: true, source_object: false, shadow: true }, "Helium JSON + values from this bridge's decoders + shadow updates"],
+    [{ decoded: true, source_object: true, shadow: true }, "Helium JSON + decoded values + shadow updates"],
+    [{ decoded: false, source_object: true, shadow: false }, "Helium JSON only"],
   ])("sums up %o as %s", async (payload, text) => {
     mockCommands({ list_integrations: [integration({ payload })] });
     render(<IntegrationsPage />);
     const row = await screen.findByTestId("integration-row");
-    expect(within(row).getByTestId("integration-payload")).toHaveTextContent(new RegExp(`^${text}$`));
+    expect(within(row).getByTestId("integration-payload").textContent).toBe(text);
   });
 });

@@ -76,9 +76,10 @@ describe("Add an AWS IoT Core integration", () => {
     expect(result).toHaveTextContent("123456789012");
     expect(result).toHaveTextContent("arn:aws:iam::123456789012:user/HeliumIntegrationAccess");
     expect(result).toHaveTextContent("a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com");
-    // The host name wraps only after a dot, never at the hyphen of "…-ats" or "us-east-1".
+    // The host name wraps only after a dot, never at the hyphen of "…-ats" or "us-east-1", and
+    // never leaves "com" alone on a line.
     const pieces = Array.from(result.querySelectorAll(".nowrap"), (p) => p.textContent);
-    expect(pieces).toEqual(["a1b2c3d4e5f6g7-ats.", "iot.", "us-east-1.", "amazonaws.", "com"]);
+    expect(pieces).toEqual(["a1b2c3d4e5f6g7-ats.", "iot.", "us-east-1.", "amazonaws.com"]);
     expect(callsOf("check_aws_keys")).toEqual([
       [
         "check_aws_keys",

@@ -6,6 +6,7 @@ import type { LabelSummary, Target } from "./bindings";
 import { MEMBER_ROW_HEIGHT, parseDeviceRef } from "./pages/LabelMembers";
 import { LabelsPage } from "./pages/LabelsPage";
 import { callsOf, changesChannel, device, integration, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { declarations } from "./test/css";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -211,7 +212,20 @@ describe("Label members", () => {
     const farmSensors = await within(dialog).findByRole("checkbox", { name: "Farm sensors" });
     expect(farmSensors).toBeChecked();
     expect(within(dialog).getByRole("checkbox", { name: "Water meters" })).not.toBeChecked();
-    expect(within(dialog).getByText("Inactive")).toBeInTheDocument();
+    // The user's on/off choice, as a neutral badge: not a green health badge with its dot.
+    const badges = within(dialog).getAllByTestId("integration-enabled");
+    expect(badges.map((b) => b.textContent)).toEqual(["Enabled", "Disabled"]);
+    for (const b of badges) {
+      expect(b).toHaveClass("badge-setting");
+      expect(b).not.toHaveClass("badge-active");
+    }
+    expect(await declarations("controls.css", ".badge-setting::before")).toContain("content: none");
+    expect(within(dialog).queryByText(/^(Active|Inactive)$/)).not.toBeInTheDocument();
+    // Each list says how its changes apply: integrations at once, devices with the buttons.
+    expect(within(dialog).getByTestId("members-integrations-mode")).toHaveTextContent("Applied at once");
+    expect(within(dialog).getByTestId("members-devices-mode")).toHaveTextContent(
+      "Tick devices, then attach or detach them with the buttons under the list.",
+    );
 
     const rows = await within(dialog).findAllByTestId("member-device-row");
     expect(rows).toHaveLength(5);
@@ -263,6 +277,18 @@ describe("Label members", () => {
     await user.click(x);
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
     expect(opener).toHaveFocus();
+  });
+
+  it("names a device not heard yet with a placeholder, not its DevEUI twice", async () => {
+    const user = userEvent.setup();
+    const unheard = { ...device(9), name: "0102030405060708", dev_eui: "0102030405060708", source: "", last_seen_ms: null, uplinks: 0 };
+    mockCommands({ ...core(label()), list_devices: [device(1), unheard], list_integrations: twoIntegrations });
+    render(<LabelsPage />);
+    const { dialog } = await openMembers(user);
+    const rows = await within(dialog).findAllByTestId("member-device-row");
+    expect(rows[0]).toHaveTextContent("Sensor 1");
+    expect(rows[1]).toHaveTextContent("Not heard yet");
+    expect(rows[1]!.textContent?.split("0102030405060708")).toHaveLength(2);
   });
 
   it("attaches the label to two selected devices in one call", async () => {

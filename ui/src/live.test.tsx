@@ -162,14 +162,14 @@ describe("Integration toggle", () => {
     const rows = await screen.findAllByTestId("integration-row");
     const toggle = within(rows[1] as HTMLElement).getByTestId("integration-toggle");
     expect(toggle).toHaveAttribute("aria-checked", "false");
-    expect(toggle).toHaveAccessibleName("Forwarding to Water meters");
+    expect(toggle).toHaveAccessibleName("Forward uplinks to Water meters");
 
     await user.click(toggle);
     expect(callsOf("set_integration_active")).toEqual([["set_integration_active", { id: "int-2", active: true }]]);
     await waitFor(() => expect(callsOf("list_integrations")).toHaveLength(2));
     const after = within((await screen.findAllByTestId("integration-row"))[1] as HTMLElement);
     await waitFor(() => expect(after.getByTestId("integration-toggle")).toHaveAttribute("aria-checked", "true"));
-    expect(after.getByText("Active")).toBeInTheDocument();
+    expect(after.getByText("Enabled")).toBeInTheDocument();
 
     // And back off, on the first row.
     const first = within(screen.getAllByTestId("integration-row")[0] as HTMLElement);

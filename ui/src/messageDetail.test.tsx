@@ -7,8 +7,10 @@ import type { CodeEditorProps } from "./CodeEditor";
 import type { Message } from "./bindings";
 import { MESSAGE_ROW_HEIGHT } from "./pages/messages/MessageTable";
 import { MessagesPage } from "./pages/messages/MessagesPage";
+import { dumpWidthFor } from "./pages/messages/DetailViews";
 import { axeViolations } from "./test/axe";
-import { callsOf, integration, message, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { declarations } from "./test/css";
+import { callsOf, device, integration, message, messageRow, mockCommands, resetCommandsEachTest } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
@@ -26,6 +28,7 @@ vi.mock("./CodeEditor", () => ({
         data-testid={props.testId}
         data-language={props.language}
         readOnly={props.readOnly}
+        data-wrap={props.wrap ? "true" : undefined}
         value={props.value}
       />
     );
@@ -104,11 +107,17 @@ describe("Message detail", () => {
     const facts = await within(detail).findByTestId("detail-facts");
     expect(facts).toHaveTextContent("uplink");
     expect(facts).toHaveTextContent("Up");
-    expect(facts).toHaveTextContent("info");
-    expect(within(facts).getByTestId("detail-device")).toHaveTextContent("Sensor 1 dev-1 DevEUI 0011223344556677");
-    expect(facts).toHaveTextContent("Farm sensors int-1");
-    expect(facts).toHaveTextContent("helium/uplinks");
-    expect(facts).toHaveTextContent("QoS1");
+    // One 24-hour form with the date in ISO order: no "12/5/2026, 12:53:54 AM (00:53:54.809)".
+    expect(within(facts).getByTestId("detail-time").textContent).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
+    // By name, the ids on hover: three short lines of facts, and no more raw ids than needed.
+    const deviceFact = within(facts).getByTestId("detail-device");
+    expect(deviceFact).toHaveTextContent("Sensor 1 DevEUI 0011223344556677");
+    expect(deviceFact).not.toHaveTextContent("dev-1");
+    expect(deviceFact).toHaveAttribute("title", "dev-1\nDevEUI 0011223344556677");
+    expect(facts).toHaveTextContent("IntegrationFarm sensors");
+    expect(facts).not.toHaveTextContent("int-1");
+    expect(within(facts).getByText("Farm sensors")).toHaveAttribute("title", "int-1");
+    expect(facts).toHaveTextContent("helium/uplinks (QoS 1)");
     expect(facts).toHaveTextContent("UUIDu-7");
     expect(facts).toHaveTextContent(`${UPLINK_JSON.length} bytes`);
     expect(detail).toHaveTextContent("uplink published to AWS");
@@ -155,6 +164,70 @@ describe("Message detail", () => {
     expect(within(detail).getByTestId("detail-decoded")).toBeInTheDocument();
     await user.keyboard("{End}");
     expect(within(detail).getByTestId("detail-tab-source")).toHaveAttribute("aria-selected", "true");
+  });
+
+  it("fits the hex dump to a narrow pane: 8 bytes a line, so offsets, hex and text all show", async () => {
+    expect(dumpWidthFor(null)).toBe(16);
+    expect(dumpWidthFor(600)).toBe(16);
+    expect(dumpWidthFor(450)).toBe(8);
+    restoreLayout?.();
+    // The pane beside the list in a wide window: about 400 px.
+    restoreLayout = fakeViewport(480, 400);
+    const bytes = { ...uplink, json: `{"payload":"${btoa("Hello, wide world!")}"}` };
+    const { user, detail } = await openDetail({ 7: bytes });
+    await user.click(await within(detail).findByTestId("detail-tab-hex"));
+    expect(within(detail).getByTestId("detail-hex").querySelector("pre")?.textContent).toBe(
+      ["0000  48 65 6c 6c 6f 2c 20 77  Hello, w", "0008  69 64 65 20 77 6f 72 6c  ide worl", "0010  64 21                    d!"].join(
+        "\n",
+      ),
+    );
+    // Copied as shown.
+    await user.click(within(detail).getByRole("button", { name: "Copy the hex dump" }));
+    expect(await navigator.clipboard.readText()).toMatch(/^0000 {2}48 65 6c 6c 6f 2c 20 77 {2}Hello, w\n/);
+  });
+
+  it("wraps long strings in the JSON and text views, not the hex dump (messages.css)", async () => {
+    expect(await declarations("messages.css", ".msg-code-wrap")).toMatch(/white-space:\s*pre-wrap/);
+
+    const { user, detail } = await openDetail({ 7: uplink });
+    await within(detail).findByTestId("detail-json");
+    // The JSON viewer with CodeMirror's own line wrapping (codeEditor.test.tsx).
+    expect(await within(detail).findByTestId("detail-json-editor")).toHaveAttribute("data-wrap", "true");
+    await user.click(within(detail).getByTestId("detail-tab-source"));
+    expect(within(detail).getByTestId("detail-source").querySelector("pre")).toHaveClass("msg-code-wrap");
+    await user.click(within(detail).getByTestId("detail-tab-hex"));
+    expect(within(detail).getByTestId("detail-hex").querySelector("pre")).not.toHaveClass("msg-code-wrap");
+  });
+
+  it("keeps the pane's header block short, so its views show under the list at 1024×700 (messages.css)", async () => {
+    expect(await declarations("messages.css", ".msg-detail")).toMatch(/min-height:\s*220px/);
+    expect(await declarations("messages.css", ".msg-detail-header")).toMatch(/padding-block:\s*6px/);
+    expect(await declarations("messages.css", ".msg-facts")).toMatch(/gap:\s*2px 16px/);
+  });
+
+  it("calls the device by name in the headline and the related messages, and shows a level that is not info", async () => {
+    const user = userEvent.setup();
+    const refused = {
+      ...rejected,
+      kind: "downlink",
+      direction: "down" as const,
+      device_name: null,
+      text: "downlink for dev-1 rejected: port 0 is reserved",
+    };
+    mockCommands({
+      list_devices: [device(1)],
+      search_history: { rows: [refused], next: null },
+      get_message: { ...refused, json: null, source_event: null, detail: null },
+      related_messages: [refused, { ...refused, id: 9, text: "downlink for dev-1 queued" }],
+    });
+    render(<MessagesPage />);
+    await user.click(await screen.findByTestId("message-row"));
+    const detail = await screen.findByTestId("message-detail");
+    await waitFor(() => expect(detail.querySelector(".msg-detail-text")).toHaveTextContent("downlink for Sensor 1 rejected: port 0 is reserved"));
+    const facts = await within(detail).findByTestId("detail-facts");
+    expect(facts).toHaveTextContent("Levelerror");
+    const related = await within(detail).findAllByTestId("related-message");
+    expect(related[0]).toHaveTextContent("downlink for Sensor 1 queued");
   });
 
   it("copies each view and says so", async () => {
@@ -236,13 +309,12 @@ describe("Message detail", () => {
     expect(value?.querySelector('[aria-hidden="true"]')?.textContent).toBe("↑");
     expect(value?.querySelector(".sr-only")).toBeNull();
     // Each fact is a name and its value, together (they wrap as pairs).
+    // The level only when it is news (not info), as in the list; QoS with the topic.
     expect(Array.from(facts.querySelectorAll(":scope > .msg-fact > dt"), (dt) => dt.textContent)).toEqual([
       "Time",
       "Kind",
       "Direction",
-      "Level",
       "Size",
-      "QoS",
       "Device",
       "Integration",
       "Topic",
@@ -258,6 +330,8 @@ describe("Message detail", () => {
     const { detail } = await openDetail({ 7: seen });
     const facts = await within(detail).findByTestId("detail-facts");
     expect(within(facts).getByTestId("detail-seen")).toHaveTextContent("(85 ms after the bridge took it in)");
+    // The same day as the message: its time alone, 24-hour.
+    expect(within(facts).getByTestId("detail-seen").textContent).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} \(/);
   });
 
   it("sits with the list in one body, beside it in a wide window (messages.css)", async () => {

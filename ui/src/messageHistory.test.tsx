@@ -1,6 +1,6 @@
 // The Messages page's History: a search by the filters and a time range, a page of 200 at a time,
 // newest first, and the same search exported to CSV or NDJSON.
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { HistoryPage, MessageFilter } from "./bindings";
@@ -42,6 +42,13 @@ function pagedStore(total: number) {
   };
 }
 
+/** Sets an end of the range: "Set", then the date and time typed in its box. */
+async function setEnd(user: ReturnType<typeof userEvent.setup>, end: "from" | "to", value: string) {
+  await user.click(screen.getByTestId(`history-${end}-set`));
+  // datetime-local takes its value whole.
+  fireEvent.change(screen.getByTestId(`history-${end}`), { target: { value } });
+}
+
 async function openHistory(mocks: Parameters<typeof mockCommands>[0]) {
   const user = userEvent.setup();
   mockCommands({ list_integrations: [integration({ id: "int-1", name: "Farm sensors" })], ...mocks });
@@ -79,13 +86,8 @@ describe("Messages, History", () => {
     await user.selectOptions(screen.getByTestId("filter-integration"), "int-1");
     await user.type(screen.getByTestId("filter-topic"), "helium/");
     await user.type(screen.getByTestId("filter-text"), "temperature");
-    // Empty ends are no limit, and say so (WebKit greys today's date into an empty box).
-    expect(screen.getByTestId("history-from")).toHaveAccessibleName("From (the oldest kept)");
-    expect(screen.getByTestId("history-to")).toHaveAccessibleName("To (now)");
-    // datetime-local takes its value whole.
-    await user.type(screen.getByTestId("history-from"), "2024-03-05T14:30");
-    expect(screen.getByTestId("history-from")).toHaveAccessibleName("From");
-    await user.type(screen.getByTestId("history-to"), "2024-03-06T08:00");
+    await setEnd(user, "from", "2024-03-05T14:30");
+    await setEnd(user, "to", "2024-03-06T08:00");
     // Nothing is searched until asked.
     expect(historySearches()).toHaveLength(1);
 
@@ -108,11 +110,78 @@ describe("Messages, History", () => {
     await waitFor(() => expect(screen.getByTestId("history-count")).toHaveTextContent("3 messages found, newest first."));
   });
 
+  it("says an end with no limit in words, never as an empty date box, and sets or clears it", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(2026, 11, 5, 14, 7, 30));
+    try {
+      const user = await openHistory({ search_history: pagedStore(3) });
+      await waitFor(() => expect(historySearches()).toHaveLength(1));
+      // No limit: a button in the box's place, not an empty date-time box WebKit greys a date into.
+      const from = screen.getByRole("group", { name: "From" });
+      expect(within(from).queryByRole("textbox")).toBeNull();
+      expect(from.querySelector("input")).toBeNull();
+      expect(screen.getByTestId("history-from-set")).toHaveTextContent("No limit (the oldest kept)Set…");
+      expect(screen.getByTestId("history-to-set")).toHaveTextContent("No limit (now)Set…");
+
+      // Set: the day's start for From, the next minute for To; the box takes the focus.
+      await user.click(screen.getByTestId("history-from-set"));
+      expect(screen.getByTestId("history-from")).toHaveValue("2026-12-05T00:00");
+      expect(screen.getByTestId("history-from")).toHaveFocus();
+      expect(screen.getByTestId("history-from")).toHaveAccessibleName("From");
+      await user.click(screen.getByTestId("history-to-set"));
+      expect(screen.getByTestId("history-to")).toHaveValue("2026-12-05T14:08");
+      await user.click(screen.getByTestId("history-search"));
+      await waitFor(() => expect(historySearches()).toHaveLength(2));
+      expect(historySearches()[1]?.filter).toMatchObject({
+        from_ms: new Date(2026, 11, 5).getTime(),
+        to_ms: new Date(2026, 11, 5, 14, 8).getTime(),
+      });
+
+      // Cleared: no limit again, said so, and the focus on its button.
+      await user.click(screen.getByRole("button", { name: "No limit for From" }));
+      expect(screen.queryByTestId("history-from")).not.toBeInTheDocument();
+      expect(screen.getByTestId("history-from-set")).toHaveFocus();
+      await user.click(screen.getByTestId("history-search"));
+      await waitFor(() => expect(historySearches()).toHaveLength(3));
+      expect(historySearches()[2]?.filter).toMatchObject({ from_ms: null, to_ms: new Date(2026, 11, 5, 14, 8).getTime() });
+
+      // WebKit says "" while a date is edited field by field: the box stays until left empty.
+      fireEvent.change(screen.getByTestId("history-to"), { target: { value: "" } });
+      expect(screen.getByTestId("history-to")).toBeInTheDocument();
+      fireEvent.blur(screen.getByTestId("history-to"));
+      expect(screen.getByTestId("history-to-set")).toHaveTextContent("No limit (now)");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("shows every result's date: History keeps days of messages", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(2026, 11, 5, 9, 30));
+    try {
+      await openHistory({
+        search_history: {
+          rows: [
+            messageRow({ id: 2, at_ms: new Date(2026, 11, 5, 0, 53, 57, 976).getTime() }),
+            messageRow({ id: 1, at_ms: new Date(2026, 11, 1, 13, 2, 3, 4).getTime() }),
+          ],
+          next: null,
+        },
+      });
+      await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+      const times = screen.getAllByTestId("message-row").map((r) => within(r).getAllByRole("cell")[0]?.textContent);
+      // Today's too.
+      expect(times).toEqual(["12-05 00:53:57.976", "12-01 13:02:03.004"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("refuses a range that ends before it starts", async () => {
     const user = await openHistory({});
     await waitFor(() => expect(historySearches()).toHaveLength(1));
-    await user.type(screen.getByTestId("history-from"), "2024-03-06T08:00");
-    await user.type(screen.getByTestId("history-to"), "2024-03-05T08:00");
+    await setEnd(user, "from", "2024-03-06T08:00");
+    await setEnd(user, "to", "2024-03-05T08:00");
     expect(screen.getByTestId("history-range-error")).toHaveTextContent("From must be before To.");
     expect(screen.getByTestId("history-search")).toBeDisabled();
     expect(screen.getByTestId("export-csv")).toBeDisabled();

@@ -11,6 +11,7 @@ import { dropsFor, MESSAGE_ROW_HEIGHT, MESSAGE_TABLE_MIN_WIDTH } from "./pages/m
 import { MAX_MESSAGES } from "./pages/messages/liveWindow";
 import { MessagesPage } from "./pages/messages/MessagesPage";
 import { axeViolations } from "./test/axe";
+import { declarations } from "./test/css";
 import { callsOf, device, integration, lastMessageChannel, messageRow, mockCommands, NO_FILTER, resetCommandsEachTest } from "./test/tauri";
 import { fakeViewport } from "./test/viewport";
 
@@ -54,6 +55,59 @@ describe("Messages, live", () => {
     await userEvent.click(screen.getByTestId("messages-pause"));
     stream([], 0, [{ integration_id: "int-1", uuid: "u-2", at_ms: 1_700_000_002_500 }]);
     expect(within(rows()[0] as HTMLElement).getByTestId("seen-on-aws")).toBeInTheDocument();
+  });
+
+  it("shows the new-messages marker in the toolbar's flow, not floating over the rows (messages.css)", async () => {
+    const marker = await declarations("messages.css", ".msg-new-marker");
+    expect(marker).not.toMatch(/position:\s*absolute/);
+    expect(marker).not.toMatch(/top:/);
+  });
+
+  it("shows today's times alone, older ones with their date, in one 24-hour form", async () => {
+    // Only Date is faked: the timers the page and the test wait with run as usual.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(2026, 11, 5, 9, 30));
+    try {
+      mockCommands({
+        search_history: page([
+          messageRow({ id: 3, at_ms: new Date(2026, 11, 5, 0, 53, 57, 976).getTime() }),
+          messageRow({ id: 2, at_ms: new Date(2026, 11, 4, 23, 59, 59, 1).getTime() }),
+          messageRow({ id: 1, at_ms: new Date(2025, 11, 31, 12, 0, 0, 0).getTime() }),
+        ]),
+      });
+      render(<MessagesPage />);
+      await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+      const times = rows().map((r) => within(r).getAllByRole("cell")[0] as HTMLElement);
+      expect(times.map((t) => t.textContent)).toEqual(["00:53:57.976", "12-04 23:59:59.001", "2025-12-31 12:00:00.000"]);
+      // The whole date and time on hover, never "12/5/2026, 12:53:57 AM".
+      expect(times[0]).toHaveAttribute("title", "2026-12-05 00:53:57.976");
+      // The column is as wide as the longest, and the times line up on the right.
+      expect(screen.getByRole("table", { name: "Messages" }).style.minWidth).toBe(`${MESSAGE_TABLE_MIN_WIDTH + 80}px`);
+      expect(times[0]).toHaveClass("num");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("calls the device by name in a message's text that has its id", async () => {
+    mockCommands({
+      list_devices: [device(1)],
+      search_history: page([
+        messageRow({
+          id: 1,
+          kind: "downlink",
+          direction: "down",
+          level: "error",
+          device_id: "dev-1",
+          device_name: null,
+          text: "downlink for dev-1 rejected: port 0 is reserved",
+        }),
+      ]),
+    });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([1]));
+    await waitFor(() => expect(rows()[0]).toHaveTextContent("downlink for Sensor 1 rejected: port 0 is reserved"));
+    expect(rows()[0]).not.toHaveTextContent("for dev-1");
   });
 
   it("names the device of a downlink or an event by the device list, as its uplinks do", async () => {
@@ -247,6 +301,9 @@ describe("Messages, live", () => {
     streamIds(103, 104, 105);
     expect(scroll.scrollTop).toBe(13 * MESSAGE_ROW_HEIGHT);
     expect(screen.getByTestId("messages-new-marker")).toHaveTextContent("3 new — jump to latest");
+    // In the strip above the list, beside Pause and Clear: over no row.
+    expect(screen.getByTestId("messages-new-marker").closest(".msg-toolbar")).not.toBeNull();
+    expect(screen.getByTestId("messages-new-marker").closest(".msg-list")).toBeNull();
     // The rows rendered around the view are the same ones.
     expect(rowIds()).toEqual(expect.arrayContaining(inView.slice(10, 20)));
     streamIds(106);
@@ -447,7 +504,9 @@ describe("Messages table, fitted to its width", () => {
       },
     );
     try {
-      mockCommands({ search_history: stored(2, 1) });
+      // Today's: times without a date (see below for the others).
+      const now = Date.now();
+      mockCommands({ search_history: page([messageRow({ id: 2, at_ms: now }), messageRow({ id: 1, at_ms: now - 1000 })]) });
       render(<MessagesPage />);
       await waitFor(() => expect(rowIds()).toEqual([2, 1]));
       await waitFor(() => expect(headers()).toEqual(expected));

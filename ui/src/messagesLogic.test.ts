@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { MessageRow } from "./bindings";
 import { holdPosition } from "./holdPosition";
 import { bytesAsText, decodeBase64, decodedOf, hexDump, payloadBytes, prettyJson } from "./pages/messages/bytes";
-import { localToMs, NO_FILTERS, rangeError, toMessageFilter } from "./pages/messages/filters";
+import { localToMs, msToLocal, NO_FILTERS, rangeError, toMessageFilter } from "./pages/messages/filters";
 import {
   markSeen,
   MAX_MESSAGES,
@@ -14,6 +14,7 @@ import {
   rememberSeen,
   type SeenMarks,
 } from "./pages/messages/liveWindow";
+import { forCore, parsePayload, payloadHint } from "./payload";
 import { messageRow, NO_FILTER } from "./test/tauri";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -39,6 +40,51 @@ describe("hexDump", () => {
   it("counts offsets in hex past the first lines", () => {
     const lines = hexDump(new Uint8Array(40)).split("\n");
     expect(lines.map((l) => l.slice(0, 4))).toEqual(["0000", "0010", "0020"]);
+  });
+
+  it("takes fewer bytes a line for a narrow pane, the text column still aligned", () => {
+    const lines = hexDump(new TextEncoder().encode("Hello, world"), 8).split("\n");
+    expect(lines).toEqual(["0000  48 65 6c 6c 6f 2c 20 77  Hello, w", "0008  6f 72 6c 64" + " ".repeat(12) + "  orld"]);
+  });
+});
+
+describe("payloads typed in a chosen format", () => {
+  it("are read only in that format: base64 that is hex too is base64", () => {
+    expect(parsePayload("AAAA", "base64")).toEqual({ ok: true, base64: "AAAA", bytes: 3 });
+    expect(parsePayload("AAAA", "hex")).toEqual({ ok: true, base64: "qqo=", bytes: 2 });
+  });
+
+  it("go to the core as hex said 0x, which it cannot read as anything else", () => {
+    expect(forCore({ base64: "AAAA" })).toBe("0x000000");
+    expect(forCore({ base64: "AWcA8A==" })).toBe("0x016700f0");
+  });
+
+  it("are refused with the format named, and the other format when the text is that", () => {
+    const notBase64 = parsePayload("0102ff", "base64");
+    expect(notBase64.ok ? "" : notBase64.error).toBe(
+      "Not base64: use A-Z, a-z, 0-9, + and /, padded with = to a multiple of 4, e.g. AQL/. It is hex: choose Hex.",
+    );
+    const notHex = parsePayload("AQL/", "hex");
+    expect(notHex.ok ? "" : notHex.error).toBe("Not hex: use only 0-9 and a-f, e.g. 01 02 ff. It is base64: choose Base64.");
+    const neither = parsePayload("zz!", "base64");
+    expect(neither.ok ? "" : neither.error).not.toContain("choose");
+  });
+
+  it("say under the field what bytes they are, or what the format takes", () => {
+    expect(payloadHint("AAAA", "base64")).toBe("3 bytes: 00 00 00");
+    expect(payloadHint("", "base64")).toBe("Standard base64, as Helium's JSON carries a payload.");
+    expect(payloadHint("hi", "text")).toBe("2 bytes: 68 69");
+    expect(payloadHint("00".repeat(20), "hex")).toBe(`20 bytes: ${"00 ".repeat(16)}…`);
+    // Spaced hex is base64 too once its spaces go: pointed out.
+    expect(payloadHint("01 67 00 f0", "base64")).toBe("6 bytes: d3 5e bb d3 47 f4. This looks like hex: choose Hex to read it so.");
+  });
+});
+
+describe("msToLocal", () => {
+  it("is a datetime-local value, to the minute, that reads back as the same time", () => {
+    const at = new Date(2026, 11, 5, 0, 53, 54).getTime();
+    expect(msToLocal(at)).toBe("2026-12-05T00:53");
+    expect(localToMs(msToLocal(at))).toBe(new Date(2026, 11, 5, 0, 53).getTime());
   });
 });
 

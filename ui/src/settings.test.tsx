@@ -1,7 +1,8 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
+import { appLogDir } from "@tauri-apps/api/path";
 import { App } from "./App";
 import type { Settings } from "./bindings";
 import { SettingsPage } from "./pages/SettingsPage";
@@ -13,7 +14,15 @@ vi.mock("@tauri-apps/api/core", async () => ({
   Channel: (await import("./test/channel")).MockChannel,
 }));
 
+/** Tauri's path API, which names this machine's log folder. */
+vi.mock("@tauri-apps/api/path", () => ({ appLogDir: vi.fn() }));
+const LOG_DIR = "/home/user/.local/share/org.heliumawsbridge.desktop/logs";
+
 resetCommandsEachTest();
+beforeEach(() => {
+  vi.mocked(appLogDir).mockReset();
+  vi.mocked(appLogDir).mockResolvedValue(LOG_DIR);
+});
 
 /** The history's bounds as the core has them by default. */
 const HISTORY = { history_days: 7, history_max_mb: 1024 };
@@ -130,7 +139,8 @@ describe("Settings page", () => {
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
-  it("shows the version, the data directory, the log folder and the CLI in About", async () => {
+  it("shows the version, the data directory, this machine's log folder and the CLI in About", async () => {
+    const user = userEvent.setup();
     mockCommands({});
     render(<SettingsPage info={{ ...defaultAppInfo, version: "2.4.6", data_dir: "/srv/bridge data" }} />);
     const about = screen.getByRole("region", { name: "About" });
@@ -138,13 +148,39 @@ describe("Settings page", () => {
     expect(within(about).getByTestId("about-data-dir")).toHaveTextContent(/^\/srv\/bridge data$/);
     expect(within(about).getByTestId("about-data-dir")).toHaveClass("mono");
     expect(within(about).getByRole("button", { name: "Copy the data directory" })).toBeInTheDocument();
-    const logs = within(about).getByTestId("about-logs");
+    // The folder the log is in on this machine, from Tauri, with its Copy button: not three platforms' guesses.
+    expect(await within(about).findByTestId("about-log-dir")).toHaveTextContent(new RegExp(`^${LOG_DIR}$`));
+    expect(within(about).queryByTestId("about-logs")).not.toBeInTheDocument();
+    await user.click(within(about).getByRole("button", { name: "Copy the log folder" }));
+    expect(await navigator.clipboard.readText()).toBe(LOG_DIR);
+    expect(within(about).getByTestId("about-cli")).toHaveTextContent("helium-aws-bridge");
+    await screen.findByRole("switch", CLOSE);
+  });
+
+  it("says where the log is on each platform when Tauri cannot name the folder", async () => {
+    vi.mocked(appLogDir).mockRejectedValue(new Error("unknown path"));
+    mockCommands({});
+    render(<SettingsPage info={defaultAppInfo} />);
+    const logs = await screen.findByTestId("about-logs");
     expect(logs).toHaveTextContent("$XDG_DATA_HOME/org.heliumawsbridge.desktop/logs");
     expect(logs).toHaveTextContent("~/.local/share/org.heliumawsbridge.desktop/logs");
     expect(logs).toHaveTextContent("~/Library/Logs/org.heliumawsbridge.desktop");
     expect(logs).toHaveTextContent("%LOCALAPPDATA%\\org.heliumawsbridge.desktop\\logs");
-    expect(within(about).getByTestId("about-cli")).toHaveTextContent("helium-aws-bridge");
+    expect(screen.queryByTestId("about-log-dir")).not.toBeInTheDocument();
     await screen.findByRole("switch", CLOSE);
+  });
+
+  it("says per panel how changes are saved, and which messages go first", async () => {
+    mockCommands({});
+    render(<SettingsPage info={defaultAppInfo} />);
+    await screen.findByRole("switch", CLOSE);
+    expect(screen.getByTestId("settings-app-mode")).toHaveTextContent("Each switch is saved as you flip it.");
+    const history = screen.getByRole("region", { name: "Message history" });
+    expect(within(history).getByTestId("settings-history-mode")).toHaveTextContent("Saved when you press Save.");
+    expect(within(history).getByTestId("settings-history-order")).toHaveTextContent(
+      "When a limit is reached, the oldest messages are deleted first.",
+    );
+    expect(screen.queryByText(/Changes are saved at once|leave the history first/)).not.toBeInTheDocument();
   });
 
   it("copies the data directory", async () => {

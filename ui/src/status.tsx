@@ -96,30 +96,65 @@ export function failingLabel(lastError: string | null): string {
 
 type Tone = "connected" | "failing" | "waiting" | "neutral";
 
-const HEALTH: Record<string, { label: string; tone: Tone; title: string }> = {
+type View = { key: string; label: string; tone: Tone; title: string };
+
+const HEALTH: Record<string, Omit<View, "key">> = {
   failing: { label: "Failing", tone: "failing", title: "An AWS IoT session cannot connect." },
   stopped: { label: "Bridge stopped", tone: "neutral", title: "The bridge is not running, so nothing is forwarded." },
-  inactive: { label: "Inactive", tone: "neutral", title: "Turned off: nothing is forwarded to it." },
+  inactive: { label: "Disabled", tone: "neutral", title: "Disabled: nothing is forwarded to it." },
   waiting: { label: "Waiting", tone: "waiting", title: "Uplinks are waiting, but no AWS IoT session is up yet." },
   idle: { label: "Idle", tone: "neutral", title: "Nothing to send yet: no AWS IoT session is needed." },
-  connected: { label: "Connected", tone: "connected", title: "Its AWS IoT sessions are connected." },
+  connected: { label: "Connected", tone: "connected", title: "All of its AWS IoT sessions are connected." },
 };
 
 /**
- * Connected (green), Failing: <why> (red), Waiting (amber), Idle, Inactive, Bridge stopped. A
- * failing one says why in a few words; its tooltip has the error as the bridge reported it.
- * `clip` keeps it on one line (cut, the tooltip has it all).
+ * The sessions meant to be up. A stopped one was ended on purpose (its device left the
+ * integration, or the integration was turned off): it is neither up nor failing, and counting it
+ * made a green "Connected" sit beside "1 of 2 sessions connected".
+ */
+function meantToRun(health: IntegrationHealth): number {
+  return health.sessions.filter((s) => s.detail !== STOPPED).length;
+}
+
+const STOPPED = "stopped";
+
+/**
+ * What a health reading is, as shown. The core calls an integration `connected` once one session
+ * is up and none fails; should one meant to run be neither (not up yet), that is Partly
+ * connected, in amber, never a green "Connected".
+ */
+export function healthView(health: IntegrationHealth): View {
+  const total = meantToRun(health);
+  if (health.state === "connected" && health.sessions_connected < total) {
+    const down = total - health.sessions_connected;
+    return {
+      key: "partly",
+      label: `Partly connected (${formatCount(health.sessions_connected)} of ${formatCount(total)} sessions)`,
+      tone: "waiting",
+      title:
+        `${formatCount(health.sessions_connected)} of ${formatCount(total)} AWS IoT sessions are connected; ` +
+        `${formatCount(down)} ${down === 1 ? "is" : "are"} not up yet. None is failing.`,
+    };
+  }
+  const known = HEALTH[health.state] ?? { label: health.state, tone: "neutral", title: "" };
+  return { key: health.state, ...known };
+}
+
+/**
+ * Connected (green), Partly connected and Waiting (amber), Failing: <why> (red), Idle, Disabled,
+ * Bridge stopped. A failing one says why in a few words; its tooltip has the error as the bridge
+ * reported it. `clip` keeps it on one line (cut, the tooltip has it all).
  */
 export function HealthBadge({ health, clip = false }: { health: IntegrationHealth; clip?: boolean }) {
-  const known = HEALTH[health.state] ?? { label: health.state, tone: "neutral" as Tone, title: "" };
+  const view = healthView(health);
   const failing = health.state === "failing";
-  const label = failing ? failingLabel(health.last_error) : known.label;
-  const title = failing && health.last_error ? `${known.title}\n${health.last_error}` : known.title;
+  const label = failing ? failingLabel(health.last_error) : view.label;
+  const title = failing && health.last_error ? `${view.title}\n${health.last_error}` : view.title;
   return (
     <span
-      className={`badge badge-health badge-health-${known.tone}${clip ? " badge-clip" : ""}`}
+      className={`badge badge-health badge-health-${view.tone}${clip ? " badge-clip" : ""}`}
       data-testid="health-badge"
-      data-state={health.state}
+      data-state={view.key}
       title={title}
     >
       {clip ? <span className="ellipsis">{label}</span> : label}
@@ -127,27 +162,33 @@ export function HealthBadge({ health, clip = false }: { health: IntegrationHealt
   );
 }
 
-/** "N uplinks/s" once two readings tell it; "measuring…" until then (0 when nothing can flow). */
-function rateText({ health, rate }: LiveHealth): string {
-  if (rate !== null) return `${formatRate(rate)} uplinks/s`;
-  return health.state === "inactive" || health.state === "stopped" ? "0 uplinks/s" : "Measuring uplinks/s…";
+/**
+ * "N uplinks/s" once two readings tell it (0 at once when nothing can flow); until then, or when
+ * no second reading comes (the bridge's health is unavailable), "—" and a tooltip saying why:
+ * never a "Measuring…" that may not end.
+ */
+export function rateText({ health, rate }: LiveHealth): { text: string; title: string } {
+  const title = "Uplinks AWS acknowledged per second, between the last two readings";
+  if (rate !== null) return { text: `${formatRate(rate)} uplinks/s`, title };
+  if (health.state === "inactive" || health.state === "stopped") return { text: "0 uplinks/s", title };
+  return {
+    text: "— uplinks/s",
+    title: `Not known yet: a rate takes two readings of the bridge's health, ${STATUS_POLL_MS / 1000} s apart.`,
+  };
 }
 
 /** The health badge (unless `badge` is false: shown elsewhere), "Backlog N" and "N uplinks/s". */
 export function HealthLine({ live, badge = true }: { live: LiveHealth; badge?: boolean }) {
   const { health } = live;
+  const rate = rateText(live);
   return (
     <span className="health-line" data-testid="integration-health">
       {badge ? <HealthBadge health={health} /> : null}
       <span className="health-stat" data-testid="health-backlog" title="Uplinks waiting in the outbox for it">
         Backlog {formatCount(health.backlog)}
       </span>
-      <span
-        className="health-stat"
-        data-testid="health-rate"
-        title="Uplinks AWS acknowledged per second, between the last two readings"
-      >
-        {rateText(live)}
+      <span className="health-stat" data-testid="health-rate" title={rate.title}>
+        {rate.text}
       </span>
     </span>
   );
@@ -157,7 +198,7 @@ export function HealthLine({ live, badge = true }: { live: LiveHealth; badge?: b
 export function SessionBadge({ session }: { session: SessionState | null }) {
   if (!session) return <span className="muted">Not started</span>;
   if (session.connected) return <span className="badge badge-health badge-health-connected">Connected</span>;
-  if (session.detail === "stopped") return <span className="badge badge-health badge-health-neutral">Stopped</span>;
+  if (session.detail === STOPPED) return <span className="badge badge-health badge-health-neutral">Stopped</span>;
   return (
     <span className="badge badge-health badge-health-failing badge-clip" title={session.detail}>
       <span className="ellipsis">{failingLabel(session.detail)}</span>
@@ -167,10 +208,12 @@ export function SessionBadge({ session }: { session: SessionState | null }) {
 
 /** "3 of 5 sessions connected", "1 failing" appended when some fail. */
 export function sessionSummary(health: IntegrationHealth): string {
-  const total = health.sessions.length;
+  const total = meantToRun(health);
+  const stopped = health.sessions.length - total;
   const noun = total === 1 ? "session" : "sessions";
   let text = `${formatCount(health.sessions_connected)} of ${formatCount(total)} ${noun} connected`;
   if (health.sessions_failing > 0) text += `, ${formatCount(health.sessions_failing)} failing`;
+  if (stopped > 0) text += `, ${formatCount(stopped)} stopped`;
   return text;
 }
 
@@ -289,7 +332,7 @@ function integrationRow({ health }: LiveHealth): Row {
       title = health.last_error ? `${sessionSummary(health)}: ${health.last_error}` : undefined;
       break;
     case "inactive":
-      detail = "Turned off";
+      detail = "Disabled";
       break;
     case "stopped":
       detail = "The bridge is not running";
@@ -303,16 +346,17 @@ function integrationRow({ health }: LiveHealth): Row {
     default:
       detail = sessionSummary(health);
   }
-  const tone = HEALTH[health.state]?.tone ?? "neutral";
+  const view = healthView(health);
   return {
     key: `integration/${health.id}`,
     side: "Integration",
     name: health.name,
     detail,
     title,
-    dot: TONE_DOTS[tone],
-    ok: health.state === "connected",
-    state: health.state,
+    dot: TONE_DOTS[view.tone],
+    // Partly connected is not counted as connected.
+    ok: view.key === "connected",
+    state: view.key,
   };
 }
 
@@ -328,7 +372,7 @@ function ConnectionRow({ row }: { row: Row }) {
         className={row.state === "failing" ? "conn-detail text-danger ellipsis" : "conn-detail muted ellipsis"}
         title={row.title ?? row.detail}
       >
-        <span className="sr-only">{row.ok ? "connected: " : `${row.state}: `}</span>
+        <span className="sr-only">{row.ok ? "connected: " : `${row.state === "partly" ? "partly connected" : row.state}: `}</span>
         {row.detail}
       </span>
     </li>
@@ -352,7 +396,7 @@ export function ConnectionPanel({ health }: { health: CommandState<LiveHealth[]>
         ...(health.status === "ready" ? health.data.map(integrationRow) : []),
       ];
   const error = sources.status === "error" ? sources.error : health.status === "error" ? health.error : null;
-  // Turned-off and idle integrations need no connection: they are not counted as missing one.
+  // Disabled and idle integrations need no connection: they are not counted as missing one.
   const counted = rows.filter((r) => r.state !== "inactive" && r.state !== "idle");
   const summary = counted.length > 0 ? `${counted.filter((r) => r.ok).length} of ${counted.length} connected` : null;
 

@@ -1,12 +1,22 @@
 // Watch AWS on the Messages page: turning the integration's monitor on and off, its state, and
 // publishing a downlink through AWS with the answer or the refusal shown.
-import { render, screen, waitFor } from "@testing-library/react";
+import { act, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import type { WatchState } from "./bindings";
-import { WatchAws } from "./pages/messages/WatchAws";
+import type { LiveBatch, WatchState } from "./bindings";
+import { MessagesPage } from "./pages/messages/MessagesPage";
+import { countOnAws, WatchAws } from "./pages/messages/WatchAws";
 import { axeViolations } from "./test/axe";
-import { callsOf, device, integration, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import {
+  callsOf,
+  device,
+  integration,
+  lastMessageChannel,
+  messageRow,
+  mockCommands,
+  resetCommandsEachTest,
+} from "./test/tauri";
+import { fakeViewport } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -36,12 +46,14 @@ describe("Watch AWS", () => {
       },
       watch_states: () => (on ? [watching] : []),
     });
-    const { container } = render(<WatchAws integrations={[farm, city]} preferred="" />);
+    const counts = { "int-1": { seen: 3, downlinks: 1 }, "int-2": { seen: 9, downlinks: 0 } };
+    const { container } = render(<WatchAws integrations={[farm, city]} preferred="" counts={counts} />);
     expect(screen.getByTestId("watch-state")).toHaveTextContent("Not watching AWS.");
     await userEvent.click(screen.getByTestId("watch-toggle"));
     expect(callsOf("watch_aws")[0]?.[1]).toEqual({ id: "int-1", on: true });
     await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Watching"));
-    expect(screen.getByTestId("watch-state")).toHaveTextContent("12 uplinks seen on AWS, 1 downlink");
+    // What the list shows (its ✓), not the monitor's own tally (12).
+    expect(screen.getByTestId("watch-state")).toHaveTextContent("3 uplinks seen on AWS, 1 downlink from AWS in the list");
     expect(screen.getByTestId("watch-state")).toHaveAttribute(
       "title",
       `${watching.detail} (connected as helium-bridge-monitor-int-1)`,
@@ -53,12 +65,74 @@ describe("Watch AWS", () => {
     await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Not watching AWS."));
   });
 
+  it("labels whose monitor watches, so it does not read as a second filter, and says what ✓ means", async () => {
+    let on = false;
+    mockCommands({
+      watch_aws: () => {
+        on = true;
+        return [watching];
+      },
+      watch_states: () => (on ? [watching] : []),
+    });
+    render(<WatchAws integrations={[farm, city]} preferred="" />);
+    expect(screen.getByRole("combobox", { name: "Watch on AWS as:" })).toHaveValue("int-1");
+    expect(screen.getByText("Watch on AWS as:")).toBeVisible();
+    // Nothing to explain until there is a watch or a ✓.
+    expect(screen.queryByTestId("watch-legend")).not.toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("watch-toggle"));
+    expect(await screen.findByTestId("watch-legend")).toHaveTextContent("✓ = AWS echoed it back: seen on AWS");
+  });
+
+  it("counts the uplinks and AWS downlinks the list shows, by integration", () => {
+    const at = 1_700_000_000_000;
+    expect(
+      countOnAws([
+        messageRow({ id: 1, seen_ms: at }),
+        messageRow({ id: 2, kind: "join", seen_ms: at }),
+        messageRow({ id: 3 }),
+        messageRow({ id: 4, integration_id: "int-2", seen_ms: at }),
+        messageRow({ id: 5, kind: "aws_downlink", direction: "down" }),
+        messageRow({ id: 6, kind: "downlink", direction: "down" }),
+      ]),
+    ).toEqual({ "int-1": { seen: 2, downlinks: 1 }, "int-2": { seen: 1, downlinks: 0 } });
+  });
+
+  it("says as many seen on AWS as the list has ✓, at once and from earlier watches too", async () => {
+    const restore = fakeViewport(480);
+    try {
+      // The monitor's own tally lags (it is polled) and starts again with each watch: 0 here.
+      mockCommands({
+        list_integrations: [farm],
+        watch_states: [{ ...watching, seen: 0, downlinks: 0 }],
+        // Marked seen by an earlier watch, kept in the history.
+        search_history: { rows: [messageRow({ id: 1, uuid: "u-1", seen_ms: 1_700_000_001_100 })], next: null },
+      });
+      render(<MessagesPage />);
+      const state = await screen.findByTestId("watch-state");
+      await waitFor(() => expect(state).toHaveTextContent("Watching 1 uplink seen on AWS"));
+      expect(screen.getAllByTestId("seen-on-aws")).toHaveLength(1);
+      // AWS echoes the next one: the ✓ and the count together.
+      act(() =>
+        lastMessageChannel().onmessage({
+          rows: [messageRow({ id: 2, uuid: "u-2" })],
+          skipped: 0,
+          seen: [{ integration_id: "int-1", uuid: "u-2", at_ms: 1_700_000_002_100 }],
+        } satisfies LiveBatch),
+      );
+      expect(screen.getAllByTestId("seen-on-aws")).toHaveLength(2);
+      expect(state).toHaveTextContent("2 uplinks seen on AWS");
+    } finally {
+      restore();
+    }
+  });
+
   it("watches the integration the filter shows, and says why it cannot", async () => {
     mockCommands({
       watch_aws: { reject: { code: "unavailable", message: "the bridge is not running" } },
     });
     render(<WatchAws integrations={[farm, city]} preferred="int-2" />);
     expect(screen.queryByTestId("watch-integration")).not.toBeInTheDocument();
+    expect(screen.getByTestId("watch-integration-name")).toHaveTextContent("Watch on AWS as: City (the Integration filter's)");
     await userEvent.click(screen.getByTestId("watch-toggle"));
     expect(callsOf("watch_aws")[0]?.[1]).toEqual({ id: "int-2", on: true });
     expect(await screen.findByTestId("watch-error")).toHaveTextContent("the bridge is not running");
@@ -133,10 +207,14 @@ describe("Watch AWS", () => {
 
     await userEvent.clear(screen.getByTestId("simulate-port"));
     await userEvent.type(screen.getByTestId("simulate-port"), "7");
+    // Base64 unless said, as Helium's JSON has it; sent as its bytes in hex, so the core cannot
+    // read base64 that looks like hex as hex.
+    expect(screen.getByTestId("simulate-format-base64")).toBeChecked();
     await userEvent.clear(screen.getByTestId("simulate-payload"));
     await userEvent.type(screen.getByTestId("simulate-payload"), "AQID");
+    expect(screen.getByTestId("simulate-payload")).toHaveAccessibleDescription("3 bytes: 01 02 03");
     await userEvent.click(screen.getByTestId("simulate-send"));
-    expect(callsOf("simulate_uplink")[0]?.[1]).toEqual({ id: "dev-1", port: 7, payload: "AQID" });
+    expect(callsOf("simulate_uplink")[0]?.[1]).toEqual({ id: "dev-1", port: 7, payload: "0x010203" });
     await waitFor(() => expect(screen.getByTestId("simulate-result")).toHaveTextContent("Sent to 1 integration;"));
 
     answer = 0;
@@ -148,5 +226,35 @@ describe("Watch AWS", () => {
     await userEvent.click(screen.getByTestId("simulate-send"));
     await waitFor(() => expect(screen.getByTestId("simulate-result")).toHaveTextContent("payload is 243 bytes"));
     expect(screen.getByTestId("simulate-result")).toHaveClass("inline-error");
+  });
+
+  it("reads the simulated payload in the format chosen, never guessed, and names it when it does not parse", async () => {
+    mockCommands({ list_devices: [device(1)], simulate_uplink: 1 });
+    render(<WatchAws integrations={[farm]} preferred="" />);
+    await userEvent.click(screen.getByTestId("simulate-uplink"));
+    await waitFor(() => expect(screen.getByTestId("simulate-device")).toHaveValue("dev-1"));
+    const payload = screen.getByTestId("simulate-payload");
+    // "AAAA" is hex too: as base64 (chosen) it is three zero bytes.
+    await userEvent.clear(payload);
+    await userEvent.type(payload, "AAAA");
+    expect(payload).toHaveAccessibleDescription("3 bytes: 00 00 00");
+    await userEvent.click(screen.getByTestId("simulate-send"));
+    await waitFor(() => expect(callsOf("simulate_uplink")).toHaveLength(1));
+    expect(callsOf("simulate_uplink")[0]?.[1]).toMatchObject({ payload: "0x000000" });
+    // As hex, two bytes aa aa.
+    await userEvent.click(screen.getByRole("radio", { name: "Hex" }));
+    expect(payload).toHaveAccessibleDescription("2 bytes: aa aa");
+    await userEvent.click(screen.getByTestId("simulate-send"));
+    await waitFor(() => expect(callsOf("simulate_uplink")).toHaveLength(2));
+    expect(callsOf("simulate_uplink")[1]?.[1]).toMatchObject({ payload: "0xaaaa" });
+    // Not the chosen format: said at the field, by name, and nothing sent.
+    await userEvent.click(screen.getByRole("radio", { name: "Base64" }));
+    await userEvent.clear(payload);
+    await userEvent.type(payload, "01 02 0");
+    await userEvent.click(screen.getByTestId("simulate-send"));
+    expect(await screen.findByTestId("simulate-result")).toHaveTextContent(/^Not base64: /);
+    expect(payload).toHaveAttribute("aria-invalid", "true");
+    expect(payload).toHaveAccessibleDescription(expect.stringContaining("Not base64:"));
+    expect(callsOf("simulate_uplink")).toHaveLength(2);
   });
 });

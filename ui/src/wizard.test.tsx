@@ -156,13 +156,22 @@ describe("Helium source step", () => {
 
   it("lists the sources there are, with their kind and where they connect, and can add another", async () => {
     const user = userEvent.setup();
-    mockCommands({ list_sources: [chirpstack(), webhook({ paused: true })] });
+    mockCommands({
+      list_sources: [chirpstack(), webhook({ paused: true })],
+      source_states: [{ side: "source", id: "src-1", name: "Farm ChirpStack", connected: true, detail: "subscribed" }],
+    });
     renderWizard();
     const rows = await screen.findAllByTestId("wizard-source");
-    expect(rows.map((r) => r.textContent)).toEqual([
-      "Farm ChirpStackChirpStack MQTTmqtt://10.0.0.5:1883",
-      "HookHTTP webhookhttp://127.0.0.1:8090/Paused: no uplinks until resumed",
-    ]);
+    // Each with its live status, the Sources page's badge: the step checks something.
+    await waitFor(() =>
+      expect(rows.map((r) => r.textContent)).toEqual([
+        "Farm ChirpStackChirpStack MQTTmqtt://10.0.0.5:1883Connected",
+        "HookHTTP webhookhttp://127.0.0.1:8090/PausedNo uplinks until resumed on the Sources page.",
+      ]),
+    );
+    expect(within(rows[0]!).getByTestId("source-status")).toHaveAttribute("data-tone", "connected");
+    expect(within(rows[1]!).getByTestId("source-status")).toHaveAttribute("data-tone", "paused");
+    expect(callsOf("source_states").length).toBeGreaterThan(0);
     expect(screen.queryByTestId("wizard-no-source")).not.toBeInTheDocument();
 
     const another = within(sourceStep()).getByRole("button", { name: "Add another source" });
@@ -279,6 +288,16 @@ describe("Finishing with labels", () => {
       'Label "farm-sensors" (new) — no devices carry it yet',
     );
     expect(finish).toHaveTextContent("Attach a label to devices on the Labels page (or by DevEUI there)");
+    // What Helium Console users did next: watch the topic in AWS IoT's MQTT test client; where downlinks go.
+    const next = within(finish).getByTestId("wizard-next");
+    expect(next).toHaveTextContent("MQTT test client");
+    expect(within(next).getByTestId("wizard-next-topic")).toHaveTextContent(/^helium\/uplinks$/);
+    expect(within(next).getByTestId("wizard-next-downlink")).toHaveTextContent(/^helium\/devices\/\{Device ID\}\/down$/);
+    await user.click(within(next).getByRole("button", { name: "Copy the uplink topic" }));
+    expect(await navigator.clipboard.readText()).toBe("helium/uplinks");
+    await user.click(within(next).getByRole("button", { name: "Copy the downlink topic" }));
+    expect(await navigator.clipboard.readText()).toBe("helium/devices/{Device ID}/down");
+    expect(next).not.toHaveTextContent("join");
     // No source yet: the outcome says nothing arrives.
     expect(within(finish).getByTestId("wizard-finish-no-source")).toHaveTextContent("no uplinks arrive");
     // The secret went to add_integration only, and the wizard stays until Done.
@@ -319,7 +338,7 @@ describe("Finishing with labels", () => {
     expect(callsOf("attach_label")).toEqual(
       ["lab-barn", "lab-farm", "lab-shed"].map((id) => ["attach_label", { id, targets: TO_INTEGRATION }]),
     );
-    const lines = await within(finish).findAllByRole("listitem");
+    const lines = await within(within(finish).getByTestId("wizard-label-summary")).findAllByRole("listitem");
     expect(lines.map((l) => l.textContent)).toEqual([
       'Label "barn" — 1 device piped now',
       'Label "farm" — 12 devices piped now',
@@ -393,5 +412,36 @@ describe("Finishing with labels", () => {
     expect(onDone).toHaveBeenCalledTimes(1);
     expect(onDone.mock.calls[0]![0]).toMatchObject({ kind: "added", integration: { id: "int-9" }, labels: [] });
     expect(callsOf("add_integration")).toHaveLength(1);
+  });
+});
+
+describe("Join events", () => {
+  it("says where they go: the same topic, with \"type\": \"join\"", async () => {
+    mockCommands({});
+    renderWizard();
+    const joins = await screen.findByRole("checkbox", { name: "Also forward join events" });
+    expect(joins).toHaveAccessibleDescription(
+      'Published to the same topic as uplinks, as Helium JSON with "type": "join" (uplinks have "type": "uplink") and no decoded.',
+    );
+    await screen.findByTestId("wizard-no-source");
+  });
+
+  it("are named in the next steps when forwarded", async () => {
+    const user = userEvent.setup();
+    const created: Label = { id: "lab-9", name: "farm-sensors" };
+    mockCommands({
+      add_integration: (args) => ({ ...addIntegration(args), forward_joins: true, topic: "farm/up" }),
+      create_label: created,
+      attach_label: { label: created, warnings: [] },
+    });
+    renderWizard();
+    await screen.findByTestId("wizard-no-labels");
+    await fillAws(user);
+    await user.click(screen.getByRole("checkbox", { name: "Also forward join events" }));
+    await user.click(screen.getByRole("checkbox", { name: "Create a new label" }));
+    await user.click(screen.getByRole("button", { name: "Add integration" }));
+    const next = await screen.findByTestId("wizard-next");
+    expect(next).toHaveTextContent('and each join event too, with "type": "join"');
+    expect(within(next).getByTestId("wizard-next-topic")).toHaveTextContent(/^farm\/up$/);
   });
 });

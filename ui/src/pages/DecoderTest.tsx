@@ -1,14 +1,16 @@
-// "Test" for a decoder: runs the editor's text (saved or not) on a pasted payload and port, or on
-// one of a device's last real uplinks, and shows the output, or the error with its line, what
-// console.log printed and how long it took.
+// "Test" for a decoder: runs the editor's text (saved or not) on a pasted payload (read in the
+// format chosen: base64 unless said, as Helium's JSON has it) and port, or on one of a device's
+// last real uplinks, and shows the output, or the error with its line, what console.log printed
+// and how long it took.
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { CommandError, listDevices, listLabels, recentPayloads, testDecoder } from "../api";
 import type { DecoderKind, DecoderTrial, Device, RecentPayload } from "../bindings";
 import { CopyButton, FormField, PortField, SmallButton } from "../components";
-import { formatDateTime, formatTime } from "../format";
-import { base64ToHex, parsePort } from "../payload";
+import { datePart, formatDateTime, formatListTime } from "../format";
+import { base64ToHex, forCore, parsePayload, parsePort, payloadHint, PAYLOAD_FORMATS, type PayloadFormat } from "../payload";
 import { useCommand } from "../useCommand";
 import { errorLine } from "./decoderTemplates";
+import { PayloadFormatChoice } from "../PayloadFormatChoice";
 
 const DEVICES_WATCH = ["devices"];
 const LABELS_WATCH = ["labels"];
@@ -20,6 +22,15 @@ type TrialState =
   | { state: "failed"; error: Error };
 
 type Errors = { payload?: string; port?: string };
+
+/** An uplink's time: the time alone today, with the date before. */
+const uplinkTime = (ms: number) => formatListTime(ms, datePart(ms, Date.now()));
+
+/** A recent uplink's payload (base64) as the form shows it in `format`: base64 or hex (text: base64). */
+function payloadIn(p: RecentPayload, format: PayloadFormat): { format: PayloadFormat; payload: string } {
+  const hex = format === "hex" ? base64ToHex(p.payload) : null;
+  return hex !== null ? { format, payload: hex } : { format: "base64", payload: p.payload };
+}
 
 /** "0.42 ms": the script's own time, from the core's microseconds. */
 export function formatMicros(micros: number): string {
@@ -43,6 +54,7 @@ export function DecoderTest({
   onGoToLine: (line: number) => void;
 }) {
   const [payload, setPayload] = useState("");
+  const [format, setFormat] = useState<PayloadFormat>("base64");
   const [port, setPort] = useState("1");
   const [errors, setErrors] = useState<Errors>({});
   const [result, setResult] = useState<TrialState>({ state: "idle" });
@@ -60,18 +72,16 @@ export function DecoderTest({
   const run = (e: FormEvent) => {
     e.preventDefault();
     const p = parsePort(port);
-    const next: Errors = {
-      port: p.ok ? undefined : p.error,
-      payload: payload.trim() === "" ? "Enter a payload: hex (01 67 00 f0) or base64 (AWcA8A==)." : undefined,
-    };
+    const parsed = parsePayload(payload, format);
+    const next: Errors = { port: p.ok ? undefined : p.error, payload: parsed.ok ? undefined : parsed.error };
     setErrors(next);
     // The first field in error takes focus, so its message is read out with it.
     if (next.payload) payloadRef.current?.focus();
     else if (next.port) portRef.current?.focus();
-    if (next.payload || !p.ok) return;
+    if (!parsed.ok || !p.ok) return;
     const n = ++latest.current;
     setResult({ state: "testing" });
-    testDecoder(kind, script, payload, p.port).then(
+    testDecoder(kind, script, forCore(parsed), p.port).then(
       (trial) => {
         if (n !== latest.current) return;
         setResult({ state: "done", trial });
@@ -80,7 +90,7 @@ export function DecoderTest({
       (err: Error) => {
         if (n !== latest.current) return;
         if (err instanceof CommandError && err.code === "invalid") {
-          // The payload is neither hex nor base64: said at the field.
+          // The core refused the payload: said at the field.
           setResult({ state: "idle" });
           setErrors({ payload: err.message });
           payloadRef.current?.focus();
@@ -91,16 +101,34 @@ export function DecoderTest({
     );
   };
 
-  const fill = useCallback((p: RecentPayload) => {
-    setPayload(base64ToHex(p.payload) ?? p.payload);
-    setPort(String(p.port));
-    setErrors({});
-  }, []);
+  // In the format chosen (hex stays hex); Text turns to base64, as the uplink's bytes need not be text.
+  const fill = useCallback(
+    (p: RecentPayload) => {
+      const shown = payloadIn(p, format);
+      setFormat(shown.format);
+      setPayload(shown.payload);
+      setPort(String(p.port));
+      setErrors({});
+    },
+    [format],
+  );
 
   return (
     <div className="decoder-test">
       <form className="decoder-test-form" onSubmit={run} aria-label="Test the decoder" noValidate>
-        <FormField label="Payload" hint="Hex or base64, as the device sent it." error={errors.payload}>
+        <PayloadFormatChoice
+          value={format}
+          testId="decoder-test-format"
+          onChange={(f) => {
+            setFormat(f);
+            setErrors((x) => ({ ...x, payload: undefined }));
+          }}
+        />
+        <FormField
+          label="Payload"
+          hint={<span data-testid="decoder-test-bytes">{payloadHint(payload, format)}</span>}
+          error={errors.payload}
+        >
           {(control) => (
             <input
               {...control}
@@ -109,7 +137,7 @@ export function DecoderTest({
               data-testid="decoder-test-payload"
               autoComplete="off"
               spellCheck={false}
-              placeholder="01 67 00 f0 or AWcA8A=="
+              placeholder={PAYLOAD_FORMATS.find((f) => f.value === format)?.placeholder}
               value={payload}
               onChange={(e) => {
                 setPayload(e.target.value);
@@ -137,7 +165,7 @@ export function DecoderTest({
           {result.state === "testing" ? "Testing…" : "Test"}
         </button>
       </form>
-      <RecentUplinks labelIds={labelIds} onPick={fill} payload={payload} port={port} />
+      <RecentUplinks labelIds={labelIds} onPick={fill} payload={payload} format={format} port={port} />
       <TrialResult result={result} onGoToLine={onGoToLine} />
     </div>
   );
@@ -145,17 +173,19 @@ export function DecoderTest({
 
 type Recent = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; list: RecentPayload[] };
 
-/** A device picker (devices carrying the decoder's labels first) and its last uplinks. `payload`
- *  and `port` are the form's: an uplink shows as picked only while the form still holds it. */
+/** A device picker (devices carrying the decoder's labels first) and its last uplinks. `payload`,
+ *  `format` and `port` are the form's: an uplink shows as picked only while the form still holds it. */
 function RecentUplinks({
   labelIds,
   onPick,
   payload,
+  format,
   port,
 }: {
   labelIds: readonly string[];
   onPick: (p: RecentPayload) => void;
   payload: string;
+  format: PayloadFormat;
   port: string;
 }) {
   const [devices] = useCommand(listDevices, DEVICES_WATCH);
@@ -204,8 +234,9 @@ function RecentUplinks({
 
   const device = [...carrying, ...others].find((d) => d.id === deviceId);
   // Typing another payload or port leaves the picked uplink behind.
+  const held = picked === null ? null : payloadIn(picked, format);
   const filled =
-    picked && payload === (base64ToHex(picked.payload) ?? picked.payload) && port === String(picked.port) ? picked : null;
+    picked && held?.format === format && payload === held.payload && port === String(picked.port) ? picked : null;
   const option = (d: Device) => (
     <option key={d.id} value={d.id}>
       {d.name === d.dev_eui || d.dev_eui === "" ? d.name : `${d.name} (${d.dev_eui})`}
@@ -289,7 +320,7 @@ function RecentUplinks({
               >
                 <span className="mono">{base64ToHex(p.payload) ?? p.payload}</span>
                 <span className="muted">
-                  port {p.port} · fcnt {p.fcnt} · {formatTime(p.reported_at)}
+                  port {p.port} · fcnt {p.fcnt} · {uplinkTime(p.reported_at)}
                 </span>
               </button>
             </li>
@@ -298,7 +329,7 @@ function RecentUplinks({
       ) : null}
       {filled ? (
         <p className="muted decoder-recent-note" role="status">
-          Payload and port filled in from the uplink of {formatTime(filled.reported_at)}: press Test.
+          Payload and port filled in from the uplink of {uplinkTime(filled.reported_at)}: press Test.
         </p>
       ) : null}
     </section>
@@ -335,11 +366,6 @@ function TrialResult({ result, onGoToLine }: { result: TrialState; onGoToLine: (
       data-testid="decoder-test-result"
       data-ok={trial.ok}
     >
-      {trial.reading ? (
-        <p className="muted" data-testid="decoder-test-reading">
-          {trial.reading}
-        </p>
-      ) : null}
       {trial.ok ? (
         <>
           <div className="decoder-result-head">

@@ -28,13 +28,13 @@ function NewDecoderButton({ onClick }: { onClick: () => void }) {
   );
 }
 
-/** What a decoder does, in one line, under the title. */
+/** What a decoder does, under the title: what Helium Console users knew as Functions. */
 function Explain() {
   return (
     <p className="muted decoders-explain" data-testid="decoders-explain">
-      A device gets the decoder of its labels; its uplinks then carry <code>decoded</code> (
-      <code>{"{status, payload}"}</code> or <code>{"{status, error}"}</code>) to AWS. Two decoders on one device is an
-      error, shown in <code>decoded</code>.
+      Decoders are what Helium Console called Functions. A device gets the decoder of its labels; its uplinks then
+      carry <code>decoded</code> (<code>{"{status, payload}"}</code> or <code>{"{status, error}"}</code>) to AWS. If a
+      device&apos;s labels bring two decoders, its uplinks carry an error in <code>decoded</code> instead of values.
     </p>
   );
 }

@@ -7,6 +7,7 @@ import { Chart } from "../Chart";
 import { ErrorState, Loading } from "../components";
 import { formatCount } from "../format";
 import { useCommand } from "../useCommand";
+import { NOT_HEARD } from "./deviceName";
 
 const HOUR = 3_600_000;
 
@@ -37,7 +38,30 @@ type Load =
   | { status: "error"; error: Error }
   | { status: "ready"; series: Series; span: Span };
 
-export function DeviceCharts({ deviceId }: { deviceId: string }) {
+/** The panel's title and what a point is. */
+function ChartsHeader() {
+  return (
+    <header className="panel-header">
+      <h2 id="device-charts-title">Charts</h2>
+      <span className="muted">One point per uplink: what it carried.</span>
+    </header>
+  );
+}
+
+/** `heard`: false for a device no uplink came from yet: nothing to chart, nothing asked, and it says so. */
+export function DeviceCharts({ deviceId, heard = true }: { deviceId: string; heard?: boolean }) {
+  if (heard) return <HeardCharts deviceId={deviceId} />;
+  return (
+    <section className="panel" aria-labelledby="device-charts-title" data-testid="device-charts">
+      <ChartsHeader />
+      <p className="panel-note muted" data-testid="chart-unheard">
+        {NOT_HEARD}: its charts show what its uplinks carry (RSSI, SNR, decoded values).
+      </p>
+    </section>
+  );
+}
+
+function HeardCharts({ deviceId }: { deviceId: string }) {
   const fieldsFetcher = useCallback(() => seriesFields(deviceId), [deviceId]);
   const [fields, reloadFields] = useCommand<SeriesField[]>(fieldsFetcher);
   const [rangeId, setRangeId] = useState<RangeId>("1h");
@@ -92,10 +116,7 @@ export function DeviceCharts({ deviceId }: { deviceId: string }) {
 
   return (
     <section className="panel" aria-labelledby="device-charts-title" data-testid="device-charts">
-      <header className="panel-header">
-        <h2 id="device-charts-title">Charts</h2>
-        <span className="muted">One point per uplink: what it carried.</span>
-      </header>
+      <ChartsHeader />
       <div className="details-section charts">
         {fields.status === "loading" ? <Loading what="the fields" /> : null}
         {fields.status === "error" ? (

@@ -2,8 +2,17 @@
 // each AWS side is ready), its recent events, and a form to send it a downlink through the same
 // checks and path as AWS's.
 import { useCallback, useMemo, useRef, useState, type FormEvent } from "react";
-import { deviceDetails, removeDevice, sendDownlink } from "../api";
-import type { DecoderKind, Device, DeviceDecoderView, DeviceDetails, DeviceRoute, Event, SessionState } from "../bindings";
+import { deviceDetails, listIntegrations, removeDevice, sendDownlink } from "../api";
+import type {
+  DecoderKind,
+  Device,
+  DeviceDecoderView,
+  DeviceDetails,
+  DeviceRoute,
+  Event,
+  Integration,
+  SessionState,
+} from "../bindings";
 import {
   BackButton,
   BreakAfter,
@@ -16,15 +25,25 @@ import {
   PortField,
   SmallButton,
 } from "../components";
-import { formatCount, formatDateTime, formatLastSeen, formatTime, plural } from "../format";
-import { parsePayload, parsePort, type PayloadFormat } from "../payload";
+import { datePart, formatCount, formatDateTime, formatLastSeen, formatListTime, plural } from "../format";
+import { PAYLOAD_FORMATS, parsePayload, parsePort, type PayloadFormat } from "../payload";
+import { PayloadFormatChoice } from "../PayloadFormatChoice";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
 import { DeviceCharts } from "./DeviceCharts";
+import { DeviceName, NOT_HEARD, deviceTitle, neverHeard, reportedName } from "./deviceName";
+import { enabledText } from "./IntegrationControls";
 import { PageLink } from "../navigation";
 
 /** Its counters, labels and routes change with each of these. */
 const WATCH = ["devices", "labels", "integrations"];
+const INTEGRATIONS_WATCH = ["integrations"];
+
+/** Under its title: what identifies it besides (the DevEUI, unless the title is it already). */
+function subtitleOf(device: Device): string {
+  if (reportedName(device) === null) return "Helium device, not heard yet: registered by a label";
+  return `Helium device ${device.dev_eui || device.id}`;
+}
 
 export function DeviceDetailsPage({ id, onBack }: { id: string; onBack: () => void }) {
   const fetcher = useCallback(() => deviceDetails(id), [id]);
@@ -35,8 +54,8 @@ export function DeviceDetailsPage({ id, onBack }: { id: string; onBack: () => vo
     <div className="page details-page" data-testid="device-details-page">
       <BackButton label="Back to devices" testId="device-back" onBack={onBack} />
       <PageHeader
-        title={details ? details.device.name : "Device details"}
-        subtitle={details ? `Helium device ${details.device.dev_eui || details.device.id}` : undefined}
+        title={details ? deviceTitle(details.device) : "Device details"}
+        subtitle={details ? subtitleOf(details.device) : undefined}
       />
       {state.status === "loading" ? <Loading what="the device" /> : null}
       {state.status === "error" ? <ErrorState what="the device" error={state.error} onRetry={reload} /> : null}
@@ -65,7 +84,8 @@ function DeviceBody({
           <dl className="details-facts" data-testid="device-facts">
             <dt>Device ID</dt>
             <dd className="details-copy">
-              <span className="mono nowrap">{device.id}</span>
+              {/* Short of room, it breaks at a hyphen: its Copy button stays beside it. */}
+              <BreakAfter text={device.id} at="-" className="mono" />
               <CopyButton text={device.id} what="the device ID" />
             </dd>
             <dt>DevEUI</dt>
@@ -73,7 +93,9 @@ function DeviceBody({
             <dt>Thing name</dt>
             <dd className="mono nowrap">{details.thing_name}</dd>
             <dt>Name</dt>
-            <dd>{device.name}</dd>
+            <dd data-testid="device-name">
+              <DeviceName device={device} />
+            </dd>
             <dt>Source</dt>
             <dd title={device.source || undefined}>
               {details.source_name ?? (device.source ? "a removed source" : "not heard yet")}
@@ -125,23 +147,18 @@ function DeviceBody({
           <div className="details-section">
             <p className="field-label">Downlink topic in AWS IoT Core</p>
             <p className="details-copy">
-              <BreakAfter text={details.downlink_topic} at="/" className="mono" testId="device-downlink-topic" />
+              <BreakAfter text={details.downlink_topic} at="/" keepTail className="mono" testId="device-downlink-topic" />
               <CopyButton text={details.downlink_topic} what="the downlink topic" />
             </p>
             <DownlinkForm key={device.id} device={device} onSent={onSent} />
           </div>
         </section>
       </div>
-      <DeviceCharts key={device.id} deviceId={device.id} />
+      <DeviceCharts key={device.id} deviceId={device.id} heard={!neverHeard(device)} />
       <Routes deviceId={device.id} routes={details.integrations} />
       <RecentEvents events={details.recent_events} />
     </>
   );
-}
-
-/** Registered by a label (by DevEUI or Console id) and not heard from since. */
-function neverHeard(device: Device): boolean {
-  return device.source === "" && device.last_seen_ms === null && device.uplinks === 0;
 }
 
 /** A device a label registered by a mistyped DevEUI would stay listed forever: this takes it back. */
@@ -193,10 +210,28 @@ function RemoveUnheard({
   );
 }
 
-/** The integrations the device shares a label with: is each on, provisioned, connected. */
+/**
+ * Whether the bridge made its AWS thing and certificate: "Yes"/"No", or "Own certificate" for an
+ * integration on certificates made by hand (nothing to provision: "No" beside a connected
+ * session was untrue). `integration` is unknown until the list loads.
+ */
+function provisionedText(route: DeviceRoute, integration: Integration | undefined): { text: string; title?: string } {
+  if (integration && integration.aws === null) {
+    return { text: "Own certificate", title: "It uses a certificate made by hand: the bridge provisions nothing." };
+  }
+  return { text: route.provisioned ? "Yes" : "No" };
+}
+
+/** The integrations the device shares a label with: is each enabled, provisioned, connected. */
 function Routes({ deviceId, routes }: { deviceId: string; routes: DeviceRoute[] }) {
   // Sessions come and go without a change event: the polled health keeps them current.
   const health = useIntegrationHealth();
+  // Whether each provisions with keys or uses certificates made by hand.
+  const [integrations] = useCommand(listIntegrations, INTEGRATIONS_WATCH);
+  const byId = useMemo(
+    () => new Map(integrations.status === "ready" ? integrations.data.map((i) => [i.id, i]) : []),
+    [integrations],
+  );
   const live = useMemo(() => {
     const byIntegration = new Map<string, SessionState>();
     if (health.status !== "ready") return byIntegration;
@@ -222,22 +257,25 @@ function Routes({ deviceId, routes }: { deviceId: string; routes: DeviceRoute[] 
             <thead>
               <tr>
                 <th scope="col">Integration</th>
-                <th scope="col">Active</th>
+                <th scope="col">Forwarding</th>
                 <th scope="col">Provisioned</th>
                 <th scope="col">Session</th>
               </tr>
             </thead>
             <tbody>
-              {routes.map((r) => (
-                <tr key={r.integration_id} data-testid="device-route">
-                  <td>{r.name}</td>
-                  <td>{r.active ? "Active" : "Inactive"}</td>
-                  <td>{r.provisioned ? "Yes" : "No"}</td>
-                  <td className="cell-clip">
-                    <SessionBadge session={live.get(r.integration_id) ?? r.session} />
-                  </td>
-                </tr>
-              ))}
+              {routes.map((r) => {
+                const provisioned = provisionedText(r, byId.get(r.integration_id));
+                return (
+                  <tr key={r.integration_id} data-testid="device-route">
+                    <td>{r.name}</td>
+                    <td>{enabledText(r.active)}</td>
+                    <td title={provisioned.title}>{provisioned.text}</td>
+                    <td className="cell-clip">
+                      <SessionBadge session={live.get(r.integration_id) ?? r.session} />
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
@@ -253,6 +291,7 @@ function levelClass(level: string): string {
 function RecentEvents({ events }: { events: Event[] }) {
   // The core sends them oldest first; the newest matter most.
   const newestFirst = events.slice().reverse();
+  const now = Date.now();
   return (
     <section className="panel" aria-labelledby="device-events-title">
       <header className="panel-header">
@@ -269,7 +308,8 @@ function RecentEvents({ events }: { events: Event[] }) {
             {newestFirst.map((e) => (
               <li key={e.id} className="event-item" data-testid="device-event" data-level={e.level}>
                 <span className="mono muted" title={formatDateTime(e.at_ms)}>
-                  {formatTime(e.at_ms)}
+                  {/* Dated unless from today, as in the message views. */}
+                  {formatListTime(e.at_ms, datePart(e.at_ms, now))}
                 </span>
                 <span className={levelClass(e.level)}>{e.level}</span>
                 <span className="mono event-kind">{e.kind}</span>
@@ -283,17 +323,16 @@ function RecentEvents({ events }: { events: Event[] }) {
   );
 }
 
-const FORMATS: { value: PayloadFormat; label: string; placeholder: string }[] = [
-  { value: "hex", label: "Hex", placeholder: "01 02 ff" },
-  { value: "base64", label: "Base64", placeholder: "AQL/" },
-  { value: "text", label: "Text", placeholder: "hello" },
-];
-
 type Errors = { port?: string; payload?: string };
 type Outcome = { ok: boolean; text: string };
 
-/** Port, confirmed, payload (hex, base64 or UTF-8 text): checked here, sent as base64. */
+/**
+ * Port, confirmed, payload (hex, base64 or UTF-8 text): checked here, sent as base64. A device
+ * not heard yet has no source to send it through: Send waits, saying why.
+ */
 function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }) {
+  const unheard = neverHeard(device);
+  const reasonId = `downlink-unheard-${device.id}`;
   const [port, setPort] = useState("1");
   const [confirmed, setConfirmed] = useState(false);
   const [format, setFormat] = useState<PayloadFormat>("hex");
@@ -305,10 +344,11 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
   const payloadRef = useRef<HTMLTextAreaElement>(null);
 
   const parsed = parsePayload(payload, format);
-  const placeholder = FORMATS.find((f) => f.value === format)?.placeholder;
+  const formatInfo = PAYLOAD_FORMATS.find((f) => f.value === format);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (unheard) return;
     const p = parsePort(port);
     const next: Errors = { port: p.ok ? undefined : p.error, payload: parsed.ok ? undefined : parsed.error };
     setErrors(next);
@@ -354,35 +394,20 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
         />
         Confirmed (the device acknowledges it)
       </label>
-      <fieldset className="segmented">
-        <legend className="field-label">Payload format</legend>
-        {FORMATS.map((f) => (
-          <label key={f.value} className="segmented-option">
-            <input
-              type="radio"
-              name={`downlink-format-${device.id}`}
-              value={f.value}
-              checked={format === f.value}
-              onChange={() => {
-                setFormat(f.value);
-                setErrors((x) => ({ ...x, payload: undefined }));
-              }}
-            />
-            {f.label}
-          </label>
-        ))}
-      </fieldset>
+      <PayloadFormatChoice
+        value={format}
+        onChange={(f) => {
+          setFormat(f);
+          setErrors((x) => ({ ...x, payload: undefined }));
+        }}
+      />
       <FormField
         label="Payload"
         error={errors.payload}
         hint={
           parsed.ok
             ? `${formatCount(parsed.bytes)} ${parsed.bytes === 1 ? "byte" : "bytes"}, sent as base64 ${parsed.base64}`
-            : format === "hex"
-              ? "Hex digits; spaces are ignored."
-              : format === "text"
-                ? "Sent as UTF-8."
-                : "Standard base64."
+            : formatInfo?.hint
         }
       >
         {(control) => (
@@ -393,7 +418,7 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
             data-testid="downlink-payload"
             rows={2}
             spellCheck={false}
-            placeholder={placeholder}
+            placeholder={formatInfo?.placeholder}
             value={payload}
             onChange={(e) => {
               setPayload(e.target.value);
@@ -403,9 +428,20 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
         )}
       </FormField>
       <div className="downlink-actions">
-        <button type="submit" className="button button-primary" data-testid="downlink-send" disabled={busy}>
+        <button
+          type="submit"
+          className="button button-primary"
+          data-testid="downlink-send"
+          disabled={busy || unheard}
+          aria-describedby={unheard ? reasonId : undefined}
+        >
           {busy ? "Sending…" : "Send downlink"}
         </button>
+        {unheard ? (
+          <span id={reasonId} className="muted" data-testid="downlink-unheard">
+            {NOT_HEARD}: a downlink goes out through the source the device is heard on.
+          </span>
+        ) : null}
         {outcome?.ok ? (
           <span className="members-ok" role="status" data-testid="downlink-result">
             {outcome.text}

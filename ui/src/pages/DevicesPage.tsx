@@ -7,6 +7,7 @@ import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
 import { DeviceDetailsPage } from "./DeviceDetailsPage";
+import { DeviceName, deviceTitle, reportedName } from "./deviceName";
 import { PageLink } from "../navigation";
 
 /** What this page shows depends on; a change to it reloads the page. */
@@ -99,17 +100,20 @@ export function DevicesPage() {
         header: "Name",
         width: "minmax(100px, 2fr)",
         className: "ellipsis",
-        title: (d) => d.name,
-        // A real button: the device's details open with a click, Enter or Space.
+        title: (d) => reportedName(d) ?? undefined,
+        // A real button: the device's details open with a click, Enter or Space. A device not
+        // heard yet has no name: a placeholder, not its DevEUI a second time.
         render: (d) => (
           <button
             type="button"
             className="link-button ellipsis"
             data-device-id={d.id}
-            title={`Show the details of ${d.name}`}
+            // Several unheard devices: each button still says which one it opens.
+            aria-label={reportedName(d) === null ? `${deviceTitle(d)}, not heard yet` : undefined}
+            title={`Show the details of ${deviceTitle(d)}`}
             onClick={() => setOpen(d.id)}
           >
-            {d.name}
+            <DeviceName device={d} />
           </button>
         ),
       },

@@ -1,6 +1,6 @@
 // An integration's controls, shared by its row on the Integrations page and its details page:
-// the active switch, "Provision now", and what it provisions with.
-import { useState, type ReactNode } from "react";
+// the Enabled switch, "Provision now", and what it provisions with.
+import { useState } from "react";
 import { provisionNow, setIntegrationActive } from "../api";
 import type { Integration, IntegrationKind } from "../bindings";
 import { SmallButton } from "../components";
@@ -26,19 +26,31 @@ export function AwsAccess({ aws }: { aws: Integration["aws"] }) {
 }
 
 /**
- * Enables or disables an integration; the running bridge starts or stops its sessions at once.
- * `label` is the switch's visible label (clicking it toggles too).
+ * The user's on/off choice for an integration, one name everywhere: Enabled or Disabled. It is
+ * what the user chose, not what happens (an enabled integration may be failing): its health
+ * badge says that.
  */
-export function ActiveToggle({
-  integration,
-  onChanged,
-  label,
-}: {
-  integration: Integration;
-  onChanged: () => void;
-  /** What shows beside the switch; by default what it is doing now. */
-  label?: ReactNode;
-}) {
+export const enabledText = (active: boolean) => (active ? "Enabled" : "Disabled");
+
+/** The choice as a neutral badge, without the status dot of a health badge (labels dialog, device routes). */
+export function EnabledBadge({ active }: { active: boolean }) {
+  return (
+    <span
+      className="badge badge-setting"
+      data-testid="integration-enabled"
+      title={active ? "Enabled: its uplinks are forwarded" : "Disabled: nothing is forwarded to it"}
+    >
+      {enabledText(active)}
+    </span>
+  );
+}
+
+/**
+ * Enables or disables an integration; the running bridge starts or stops its sessions at once.
+ * Beside it, the choice ("Enabled"/"Disabled", clicking it toggles too); its accessible name says
+ * what it switches, its checked state the choice.
+ */
+export function ActiveToggle({ integration, onChanged }: { integration: Integration; onChanged: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const toggle = () => {
@@ -55,8 +67,8 @@ export function ActiveToggle({
           type="button"
           role="switch"
           aria-checked={integration.active}
-          aria-label={`Forwarding to ${integration.name}`}
-          title={integration.active ? "Stop forwarding to this integration" : "Forward to this integration again"}
+          aria-label={`Forward uplinks to ${integration.name}`}
+          title={integration.active ? "Disable: stop forwarding uplinks to it" : "Enable: forward uplinks to it again"}
           className="switch"
           data-testid="integration-toggle"
           disabled={busy}
@@ -64,7 +76,7 @@ export function ActiveToggle({
         >
           <span className="switch-knob" />
         </button>
-        <span>{label ?? (integration.active ? "Forwarding" : "Not forwarding")}</span>
+        <span>{enabledText(integration.active)}</span>
       </label>
       {error ? (
         <span className="toggle-error text-danger" role="alert">

@@ -19,6 +19,7 @@ import { RadioIcon } from "../icons";
 import { HealthLine, SessionBadge, sessionSummary, type LiveHealth } from "../status";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
+import { DeviceName, deviceTitle, reportedName } from "./deviceName";
 import { ActiveToggle, AwsAccess, KIND_LABELS, ProvisionButton } from "./IntegrationControls";
 import { IntegrationPayload } from "./IntegrationPayload";
 import { IntegrationRateChart } from "./IntegrationRateChart";
@@ -58,7 +59,7 @@ export function IntegrationDetailsPage({ id, live, notice, onBack, onUpdate, onD
           details ? (
             <>
               <SmallButton testId="integration-update" onClick={() => onUpdate(details.integration)}>
-                Update AWS connection details
+                Update connection details
               </SmallButton>
               <ProvisionButton integration={details.integration} />
               <SmallButton tone="danger" testId="integration-delete" onClick={() => onDelete(details.integration)}>
@@ -97,9 +98,8 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
           <dl className="details-facts">
             <dt>ID</dt>
             <dd className="details-copy">
-              <span className="mono nowrap" data-testid="details-id">
-                {integration.id}
-              </span>
+              {/* Short of room, it breaks at a hyphen: its Copy button stays beside it. */}
+              <BreakAfter text={integration.id} at="-" className="mono" testId="details-id" />
               <CopyButton text={integration.id} what="the integration ID" testId="copy-integration-id" />
             </dd>
             <dt>Name</dt>
@@ -116,13 +116,9 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
             </dd>
             <dt>Join events</dt>
             <dd>{integration.forward_joins ? "Forwarded" : "Not forwarded"}</dd>
-            <dt>Active</dt>
+            <dt>Forwarding</dt>
             <dd className="details-toggle">
-              <ActiveToggle
-                integration={integration}
-                onChanged={onChanged}
-                label={integration.active ? "Active" : "Inactive"}
-              />
+              <ActiveToggle integration={integration} onChanged={onChanged} />
             </dd>
           </dl>
         </section>
@@ -160,7 +156,7 @@ function DetailsBody({ details, live, onChanged }: BodyProps) {
           </div>
         </section>
       </div>
-      <IntegrationRateChart key={`rate-${integration.id}`} id={integration.id} />
+      <IntegrationRateChart key={`rate-${integration.id}`} id={integration.id} backlogNow={health.backlog} />
       <IntegrationPayload key={integration.id} integration={integration} onChanged={onChanged} />
       <section className="details-devices" aria-labelledby="details-devices-title">
         <h2 id="details-devices-title" className="section-title">
@@ -190,8 +186,8 @@ function PipedTable({ devices, sessions }: { devices: PipedDevice[]; sessions: M
         width: "minmax(116px, 1fr)",
         render: (p) => (
           <span className="device-cell">
-            <span className="ellipsis" title={p.device.name}>
-              {p.device.name}
+            <span className="ellipsis" title={reportedName(p.device) ?? undefined}>
+              <DeviceName device={p.device} />
             </span>
             <span className="mono muted ellipsis">{p.device.dev_eui || "—"}</span>
           </span>
@@ -217,7 +213,7 @@ function PipedTable({ devices, sessions }: { devices: PipedDevice[]; sessions: M
         render: (p) => (
           <span className="topic-cell">
             <BreakAfter text={p.downlink_topic} at="/" className="mono topic-text" />
-            <CopyButton text={p.downlink_topic} what={`the downlink topic of ${p.device.name}`} />
+            <CopyButton text={p.downlink_topic} what={`the downlink topic of ${deviceTitle(p.device)}`} />
           </span>
         ),
       },

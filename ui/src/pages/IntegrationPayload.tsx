@@ -62,10 +62,17 @@ const OPTIONS: Option[] = [
 /** Why "Use the source's decoded values" cannot be changed while decoded values are left out. */
 const SOURCE_OBJECT_OFF_REASON = "Only applies to messages that include decoded values: turn those on first.";
 
-/** The options in a few words, for the integrations list. */
+/**
+ * The options in a few words, for the integrations list: what each message is (Helium JSON) and
+ * what it carries beyond it ("Decoded" alone left the reader guessing).
+ */
 export function payloadSummary(p: PayloadOptions): string {
-  const decoded = !p.decoded ? "No decoded values" : p.source_object ? "Decoded" : "Decoded by its decoders only";
-  return p.shadow ? `${decoded} · Shadow` : decoded;
+  const decoded = !p.decoded
+    ? "Helium JSON only"
+    : p.source_object
+      ? "Helium JSON + decoded values"
+      : "Helium JSON + values from this bridge's decoders";
+  return p.shadow ? `${decoded} + shadow updates` : decoded;
 }
 
 /**

@@ -1,11 +1,13 @@
 // An integration's uplinks per second and its backlog (uplinks waiting in the outbox, sampled while
 // the bridge runs) over the last hour, a point a minute, read again every minute while its page is
-// open. The two charts share their cursor.
+// open. The two charts share their cursor, and their gaps: a minute the bridge was not running is
+// no value in both (not a 0/s drawn before the bridge even started), and a real 0 is said in words.
 import { useEffect, useState } from "react";
 import { toError, uplinkRate } from "../api";
 import type { Rate } from "../bindings";
 import { Chart, formatValue } from "../Chart";
 import { ErrorState, Loading } from "../components";
+import { formatCount } from "../format";
 
 export const RATE_WINDOW_MS = 3_600_000;
 export const RATE_BUCKET_MS = 60_000;
@@ -18,7 +20,26 @@ type Load =
 
 const perSecond = (v: number, digits?: number) => `${formatValue(v, digits)}/s`;
 
-export function IntegrationRateChart({ id }: { id: string }) {
+/** How often the bridge samples the backlog (the core's `sample_every`). */
+const SAMPLE_SECS = 15;
+
+/**
+ * Uplinks per second where the bridge was running: the core answers 0 for every minute without
+ * an uplink, those before it started included. A minute with a backlog sample (taken only while
+ * it runs) or an uplink is a reading; any other is no value, as in the backlog chart.
+ */
+export function ratePerSecond(rate: Rate): (number | null)[] {
+  return rate.per_second.map((v, i) => (v > 0 || (rate.backlog[i] ?? null) !== null ? v : null));
+}
+
+export function IntegrationRateChart({
+  id,
+  backlogNow,
+}: {
+  id: string;
+  /** The backlog as the latest health reading has it: said while no sample is charted yet. */
+  backlogNow?: number;
+}) {
   const [load, setLoad] = useState<Load>({ status: "loading" });
   const [attempt, setAttempt] = useState(0);
 
@@ -78,7 +99,16 @@ export function IntegrationRateChart({ id }: { id: string }) {
             <Chart
               label="Uplinks per second"
               t={load.rate.t}
-              series={[{ label: "Uplinks per second", values: load.rate.per_second, color: 1 }]}
+              series={[
+                {
+                  label: "Uplinks per second",
+                  values: ratePerSecond(load.rate),
+                  color: 1,
+                  gaps: true,
+                  emptyText: "No readings: the bridge was not running in the last hour, or started just now.",
+                  zeroText: "No uplinks in the last hour.",
+                },
+              ]}
               range={[load.from, load.to]}
               height={160}
               syncKey={`integration-${id}`}
@@ -91,7 +121,18 @@ export function IntegrationRateChart({ id }: { id: string }) {
             <Chart
               label="Backlog (uplinks waiting for AWS)"
               t={load.rate.t}
-              series={[{ label: "Waiting", values: load.rate.backlog, color: 2 }]}
+              series={[
+                {
+                  label: "Waiting",
+                  values: load.rate.backlog,
+                  color: 2,
+                  gaps: true,
+                  emptyText:
+                    `No samples yet: the bridge takes one every ${SAMPLE_SECS} s while it runs.` +
+                    (backlogNow === undefined ? "" : ` Waiting now: ${formatCount(backlogNow)}.`),
+                  zeroText: "No backlog in the last hour: nothing waited for AWS.",
+                },
+              ]}
               range={[load.from, load.to]}
               height={120}
               syncKey={`integration-${id}`}

@@ -91,12 +91,12 @@ function CheckResult({ check, endpoint }: { check: Check; endpoint: string }) {
           {/* Host names wrap only after a dot, never at the hyphen inside "…-ats" or "us-east-1". */}
           {endpoint.trim() ? (
             <dd>
-              <BreakAfter text={endpoint.trim()} at="." className="mono" /> (your override; AWS's own is{" "}
-              <BreakAfter text={data_endpoint} at="." className="mono" />)
+              <BreakAfter text={endpoint.trim()} at="." keepTail className="mono" /> (your override; AWS's own is{" "}
+              <BreakAfter text={data_endpoint} at="." keepTail className="mono" />)
             </dd>
           ) : (
             <dd>
-              <BreakAfter text={data_endpoint} at="." className="mono" />
+              <BreakAfter text={data_endpoint} at="." keepTail className="mono" />
             </dd>
           )}
         </dl>
@@ -424,11 +424,18 @@ export function IntegrationWizard({
               <label className="checkbox">
                 <input
                   type="checkbox"
+                  data-testid="wizard-forward-joins"
+                  aria-describedby={`${formId}-joins-hint`}
                   checked={fields.forwardJoins}
                   onChange={(e) => set("forwardJoins", e.target.checked)}
                 />
                 Also forward join events
               </label>
+              {/* Where they go, as the wire contract has it: the same topic, told apart by `type`. */}
+              <p id={`${formId}-joins-hint`} className="field-hint" data-testid="wizard-joins-hint">
+                Published to the same topic as uplinks, as Helium JSON with <code>&quot;type&quot;: &quot;join&quot;</code>{" "}
+                (uplinks have <code>&quot;type&quot;: &quot;uplink&quot;</code>) and no <code>decoded</code>.
+              </p>
             </li>
           </ol>
         </form>

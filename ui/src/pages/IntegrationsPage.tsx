@@ -25,21 +25,30 @@ function AddIntegrationButton({ onClick }: { onClick: () => void }) {
 }
 
 /**
- * One status, not two that can contradict each other: turned off, it is Inactive; on, its
- * health (Connected, Failing, Waiting, Idle); on while its health is not known yet, Active.
+ * One status, not two that can contradict each other. Enabled, it is its health (Connected,
+ * Partly connected, Failing, Waiting, Idle), or a neutral "Checking…"/"Status unknown" until the
+ * bridge says: never a green badge for the user's choice alone. Disabled, no badge: the switch
+ * beside it says "Disabled", once.
  */
-function IntegrationStatus({ integration, live }: { integration: Integration; live: LiveHealth | undefined }) {
-  if (!integration.active) {
-    return (
-      <span className="badge badge-inactive" data-testid="integration-status" title="Turned off: nothing is forwarded to it.">
-        Inactive
-      </span>
-    );
-  }
+function IntegrationStatus({
+  integration,
+  live,
+  checking,
+}: {
+  integration: Integration;
+  live: LiveHealth | undefined;
+  /** The first health reading is on its way. */
+  checking: boolean;
+}) {
+  if (!integration.active) return null;
   if (live) return <HealthBadge health={live.health} clip />;
   return (
-    <span className="badge badge-active" data-testid="integration-status">
-      Active
+    <span
+      className="badge badge-unknown"
+      data-testid="integration-status"
+      title={checking ? undefined : "The bridge has not said how its AWS IoT sessions are."}
+    >
+      {checking ? "Checking…" : "Status unknown"}
     </span>
   );
 }
@@ -47,6 +56,7 @@ function IntegrationStatus({ integration, live }: { integration: Integration; li
 function IntegrationRow({
   integration,
   live,
+  checking,
   onChanged,
   onDetails,
   onUpdate,
@@ -55,6 +65,7 @@ function IntegrationRow({
   integration: Integration;
   /** Its health; absent until the first reading (or when the bridge cannot say). */
   live: LiveHealth | undefined;
+  checking: boolean;
   onChanged: () => void;
   onDetails: () => void;
   onUpdate: () => void;
@@ -68,7 +79,7 @@ function IntegrationRow({
       </div>
       {/* The status and its switch stay together, wrapping as one. */}
       <div className="integration-status">
-        <IntegrationStatus integration={integration} live={live} />
+        <IntegrationStatus integration={integration} live={live} checking={checking} />
         <ActiveToggle integration={integration} onChanged={onChanged} />
       </div>
       <div className="integration-facts">
@@ -273,6 +284,7 @@ export function IntegrationsPage() {
               key={integration.id}
               integration={integration}
               live={liveOf(integration.id)}
+              checking={health.status === "loading"}
               onChanged={reload}
               onDetails={() => {
                 clearNotes();

@@ -6,6 +6,8 @@ import { formatCount, formatDateTime, formatLastSeen, plural } from "../format";
 import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
+import { DeviceName, reportedName } from "./deviceName";
+import { EnabledBadge } from "./IntegrationControls";
 
 export const MEMBER_ROW_HEIGHT = 44;
 /** The check column (32), the columns' minimums (450), their 4 gaps (64) and the rows' padding (36). */
@@ -97,10 +99,16 @@ export function LabelMembersDialog({
     >
       <div className="members">
         <p className="muted">
-          Uplinks of every device carrying "{label.name}" are forwarded to every active integration carrying it.
+          Uplinks of every device carrying "{label.name}" are forwarded to every enabled integration carrying it.
         </p>
         <section className="members-section" aria-labelledby="members-integrations-title">
-          <h3 id="members-integrations-title">Integrations</h3>
+          <header className="members-section-header">
+            <h3 id="members-integrations-title">Integrations</h3>
+            {/* The two lists apply differently: said where each starts, not learnt by surprise. */}
+            <span className="muted" data-testid="members-integrations-mode">
+              Applied at once: ticking one attaches the label, clearing it detaches it.
+            </span>
+          </header>
           {integrations.status === "loading" ? <Loading what="integrations" /> : null}
           {integrations.status === "error" ? (
             <ErrorState what="integrations" error={integrations.error} onRetry={reloadIntegrations} />
@@ -125,7 +133,12 @@ export function LabelMembersDialog({
           <Said feedback={say("integrations")} testId="members-integrations-feedback" />
         </section>
         <section className="members-section" aria-labelledby="members-devices-title">
-          <h3 id="members-devices-title">Devices</h3>
+          <header className="members-section-header">
+            <h3 id="members-devices-title">Devices</h3>
+            <span className="muted" data-testid="members-devices-mode">
+              Tick devices, then attach or detach them with the buttons under the list.
+            </span>
+          </header>
           {devices.status === "loading" ? <Loading what="devices" /> : null}
           {devices.status === "error" ? <ErrorState what="devices" error={devices.error} onRetry={reloadDevices} /> : null}
           {devices.status === "ready" && devices.data.length === 0 ? (
@@ -239,9 +252,8 @@ function IntegrationChecks({
               />
               {integration.name}
             </label>
-            <span className={integration.active ? "badge badge-active" : "badge badge-inactive"}>
-              {integration.active ? "Active" : "Inactive"}
-            </span>
+            {/* The user's choice, not its health: a neutral badge (the sidebar has the health). */}
+            <EnabledBadge active={integration.active} />
             {busy === `integration:${integration.id}` ? (
               <span className="muted">{on ? "Detaching…" : "Attaching…"}</span>
             ) : null}
@@ -299,8 +311,14 @@ function DeviceMembers({
 
   const columns: Column<Device>[] = useMemo(
     () => [
-      // A device not heard from yet is named after its DevEUI: shown as is.
-      { header: "Name", width: "minmax(100px, 2fr)", className: "ellipsis", title: (d) => d.name, render: (d) => d.name },
+      // A device not heard from yet has no name: a placeholder, not its DevEUI twice.
+      {
+        header: "Name",
+        width: "minmax(100px, 2fr)",
+        className: "ellipsis",
+        title: (d) => reportedName(d) ?? undefined,
+        render: (d) => <DeviceName device={d} />,
+      },
       { header: "DevEUI", width: "minmax(140px, 1.3fr)", className: "mono", render: (d) => d.dev_eui || "—" },
       {
         header: "Last seen",

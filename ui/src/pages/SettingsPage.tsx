@@ -1,7 +1,8 @@
 // Settings: what closing the window does, desktop notifications, how much message history to keep,
 // and where the app keeps its data and log. A toggle saves at once, the history's bounds with their
-// Save button; the CLI (or another window) changing them reloads them.
+// Save button (each panel says which); the CLI (or another window) changing them reloads them.
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { appLogDir } from "@tauri-apps/api/path";
 import { getSettings, saveSettings } from "../api";
 import type { AppInfo, Settings } from "../bindings";
 import { CopyButton, ErrorState, FormField, Loading, PageHeader, SwitchRow } from "../components";
@@ -11,7 +12,7 @@ import { useCommand } from "../useCommand";
 /** Saving settings (here or from the CLI) reports "settings": reload them. */
 const WATCH = ["settings"];
 
-/** Tauri's log directory for the app's identifier, per platform. */
+/** The app's identifier: its log folder's name, per platform, when Tauri cannot say where it is. */
 const APP_ID = "org.heliumawsbridge.desktop";
 
 type SettingKey = "close_to_tray" | "notifications";
@@ -103,9 +104,14 @@ function HistoryForm({
     <section className="panel" aria-labelledby="settings-history-title" data-testid="settings-history">
       <header className="panel-header">
         <h2 id="settings-history-title">Message history</h2>
-        <span className="muted">Older messages leave the history first.</span>
+        <span className="muted" data-testid="settings-history-mode">
+          Saved when you press Save.
+        </span>
       </header>
       <form className="panel-form" noValidate onSubmit={submit}>
+        <p className="field-hint" data-testid="settings-history-order">
+          When a limit is reached, the oldest messages are deleted first.
+        </p>
         <div className="field-grid">
           <FormField
             label="Keep messages for (days)"
@@ -129,7 +135,7 @@ function HistoryForm({
           </FormField>
           <FormField
             label="At most (MiB)"
-            hint={`${HISTORY_MB.min}–${formatCount(HISTORY_MB.max)} MiB on disk; beyond it the oldest messages go.`}
+            hint={`${HISTORY_MB.min}–${formatCount(HISTORY_MB.max)} MiB on disk.`}
             error={parsedMb.ok ? null : parsedMb.error}
           >
             {(control) => (
@@ -209,7 +215,10 @@ function SettingsForm({ saved }: { saved: Settings }) {
     <section className="panel" aria-labelledby="settings-app-title">
       <header className="panel-header">
         <h2 id="settings-app-title">While the app runs</h2>
-        <span className="muted">Changes are saved at once.</span>
+        {/* Said per panel: the next one saves with its button. */}
+        <span className="muted" data-testid="settings-app-mode">
+          Each switch is saved as you flip it.
+        </span>
       </header>
       {SETTINGS.map((setting) => (
         <SwitchRow
@@ -229,7 +238,13 @@ function SettingsForm({ saved }: { saved: Settings }) {
   );
 }
 
+/**
+ * The version, the data directory and the log folder. Tauri's path API (the core's own command,
+ * allowed by `core:default`) names this machine's log folder, the one the log plugin writes to;
+ * should it fail, where it is on each platform.
+ */
 function AboutPanel({ info }: { info: AppInfo }) {
+  const [logs] = useCommand(appLogDir);
   return (
     <section className="panel" aria-labelledby="settings-about-title" data-testid="settings-about">
       <header className="panel-header">
@@ -247,12 +262,25 @@ function AboutPanel({ info }: { info: AppInfo }) {
           </span>
           <CopyButton text={info.data_dir} what="the data directory" testId="copy-data-dir" />
         </dd>
+        {logs.status === "ready" ? (
+          <>
+            <dt>Log folder</dt>
+            <dd className="details-copy">
+              <span className="mono wrap-anywhere" data-testid="about-log-dir">
+                {logs.data}
+              </span>
+              <CopyButton text={logs.data} what="the log folder" testId="copy-log-dir" />
+            </dd>
+          </>
+        ) : null}
       </dl>
-      <p className="panel-note" data-testid="about-logs">
-        The app writes its log to the platform log folder: on Linux <code>$XDG_DATA_HOME/{APP_ID}/logs</code> (usually{" "}
-        <code>~/.local/share/{APP_ID}/logs</code>), on macOS <code>~/Library/Logs/{APP_ID}</code>, on Windows{" "}
-        <code>%LOCALAPPDATA%\{APP_ID}\logs</code>.
-      </p>
+      {logs.status === "error" ? (
+        <p className="panel-note" data-testid="about-logs">
+          The app writes its log to the platform log folder: on Linux <code>$XDG_DATA_HOME/{APP_ID}/logs</code>{" "}
+          (usually <code>~/.local/share/{APP_ID}/logs</code>), on macOS <code>~/Library/Logs/{APP_ID}</code>, on
+          Windows <code>%LOCALAPPDATA%\{APP_ID}\logs</code>.
+        </p>
+      ) : null}
       <p className="panel-note muted" data-testid="about-cli">
         The command-line tool <code>helium-aws-bridge</code> works beside the running app, on the same data directory.
       </p>

@@ -30,7 +30,8 @@ function AddSourceButton({ onClick }: { onClick: () => void }) {
   );
 }
 
-function StatusBadge({ status }: { status: SourceStatus }) {
+/** A source's connection badge (Connected, Connecting…, Failing: why, Paused): here and in the wizard. */
+export function StatusBadge({ status }: { status: SourceStatus }) {
   return (
     <span
       className={`badge badge-${status.tone}`}

@@ -5,8 +5,48 @@
 import { useEffect, useRef, useState } from "react";
 import { attachLabel, createLabel } from "../api";
 import type { Integration, Label, LabelSummary } from "../bindings";
+import { CopyButton } from "../components";
 import { devicesText, type LabelPlan } from "./WizardLabelStep";
 import { PageLink } from "../navigation";
+
+/** Where AWS users publish a device's downlinks (the wire contract's `helium/devices/{id}/down`). */
+export const DOWNLINK_TOPIC_TEMPLATE = "helium/devices/{Device ID}/down";
+
+/**
+ * What Helium Console users did once the integration existed: watch its uplinks arrive in AWS
+ * IoT's MQTT test client, on its own topic, and know where downlinks go.
+ */
+export function AwsNextSteps({ integration }: { integration: Integration }) {
+  return (
+    <section className="wizard-next" aria-labelledby="wizard-next-title" data-testid="wizard-next">
+      <h4 id="wizard-next-title">Next, in AWS IoT Core</h4>
+      <ol className="wizard-next-steps">
+        <li>
+          <p>
+            Open <strong>MQTT test client</strong> in the AWS IoT console and subscribe to the integration&apos;s topic:
+            each uplink arrives there as Helium JSON
+            {integration.forward_joins ? <>, and each join event too, with <code>&quot;type&quot;: &quot;join&quot;</code></> : null}.
+          </p>
+          <p className="details-copy">
+            <code data-testid="wizard-next-topic">{integration.topic}</code>
+            <CopyButton text={integration.topic} what="the uplink topic" />
+          </p>
+        </li>
+        <li>
+          <p>
+            To send a device a downlink, publish to its downlink topic, e.g.{" "}
+            <code>{'{"payload_raw": "AQID", "port": 1}'}</code> (base64). A device&apos;s ID is on its page under{" "}
+            <PageLink page="devices">Devices</PageLink>.
+          </p>
+          <p className="details-copy">
+            <code data-testid="wizard-next-downlink">{DOWNLINK_TOPIC_TEMPLATE}</code>
+            <CopyButton text={DOWNLINK_TOPIC_TEMPLATE} what="the downlink topic" />
+          </p>
+        </li>
+      </ol>
+    </section>
+  );
+}
 
 /** What the label part has done so far, so a retry does not create or attach anything twice. */
 export type LabelProgress = { created: Label | null; attached: string[] };
@@ -173,6 +213,7 @@ export function FinishView({
           </p>
         </>
       ) : null}
+      {state === "failed" ? null : <AwsNextSteps integration={integration} />}
       {noSource ? (
         <p className="note note-warn" data-testid="wizard-finish-no-source">
           There is no source yet: no uplinks arrive until you add one on the{" "}

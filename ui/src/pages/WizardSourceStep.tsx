@@ -1,12 +1,16 @@
 // The wizard's "Helium source" step: uplinks reach the bridge only through a source, so the wizard
-// shows the ones there are, and lets the user add one on the spot with the Sources page's own form.
-// A source serves every integration: one added here is saved at once, whatever the wizard does next.
+// shows the ones there are, each with its live connection badge (the Sources page's), and lets the
+// user add one on the spot with the Sources page's own form. A source serves every integration:
+// one added here is saved at once, whatever the wizard does next.
 import { useEffect, useRef, useState } from "react";
+import { sourceStates } from "../api";
 import type { Source, SourceConfig } from "../bindings";
 import { ErrorState, Loading } from "../components";
-import type { CommandState } from "../useCommand";
+import { STATUS_POLL_MS } from "../status";
+import { usePolling, type CommandState } from "../useCommand";
 import { SourceForm } from "./SourceForm";
-import { KIND_LABELS, webhookUrl } from "./sourceSettings";
+import { StatusBadge } from "./SourcesPage";
+import { KIND_LABELS, sourceStatus, webhookUrl } from "./sourceSettings";
 
 /** Where a source connects, or the URL ChirpStack posts to. */
 function sourceWhere(config: SourceConfig): string {
@@ -26,6 +30,9 @@ export function SourceStep({
   onAdding: (adding: boolean) => void;
 }) {
   const [added, setAdded] = useState<Source | null>(null);
+  // What the step checks: is each source connected (polled like the Sources page).
+  const states = usePolling(sourceStates, STATUS_POLL_MS);
+  const live = states.status === "ready" ? states.data : states.status === "loading" ? "loading" : states.error;
   const addButton = useRef<HTMLButtonElement>(null);
   const wasAdding = useRef(false);
 
@@ -44,7 +51,7 @@ export function SourceStep({
       <p>
         The bridge receives your devices&apos; uplinks from a Helium source: ChirpStack v4&apos;s MQTT integration, an
         HTTP webhook that ChirpStack posts to, or a legacy Helium MQTT broker. A source serves every integration; one
-        added here is saved at once.
+        added here is saved at once. Check that yours says Connected.
       </p>
       {sources.status === "loading" ? <Loading what="sources" /> : null}
       {sources.status === "error" ? <ErrorState what="sources" error={sources.error} onRetry={onReload} /> : null}
@@ -55,7 +62,8 @@ export function SourceStep({
               <span className="card-row-title">{source.name}</span>
               <span className="muted">{KIND_LABELS[source.config.kind] ?? source.config.kind}</span>
               <span className="mono wizard-source-where">{sourceWhere(source.config)}</span>
-              {source.paused ? <span className="pill">Paused: no uplinks until resumed</span> : null}
+              <StatusBadge status={sourceStatus(source, live)} />
+              {source.paused ? <span className="muted">No uplinks until resumed on the Sources page.</span> : null}
             </li>
           ))}
         </ul>

@@ -1,10 +1,20 @@
 // The detail pane's views of one message, as tabs: its JSON, its payload as hex and as text, the
 // decoded payload, and the source's message it was made from. Each can be copied.
-import { useId, useRef, type KeyboardEvent } from "react";
+import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type RefObject } from "react";
 import type { Message } from "../../bindings";
 import { CopyButton } from "../../components";
 import { formatCount } from "../../format";
-import { bytesAsText, decodedOf, hexDump, payloadBytes, prettyJson, showValue } from "./bytes";
+import {
+  bytesAsText,
+  decodedOf,
+  DUMP_WIDTH,
+  dumpLineChars,
+  hexDump,
+  NARROW_DUMP_WIDTH,
+  payloadBytes,
+  prettyJson,
+  showValue,
+} from "./bytes";
 import { JsonView } from "./JsonView";
 
 export type DetailTab = "json" | "hex" | "text" | "decoded" | "source";
@@ -19,8 +29,34 @@ const TABS: { id: DetailTab; label: string }[] = [
 
 type View = { text: string | null; none: string; note?: string; what: string };
 
-/** What each tab shows of `m` (null text: it has none, said by `none`). */
-export function views(m: Message): Record<DetailTab, View> {
+/** A character of the views' 12 px monospace, with room to spare (most fonts draw 7.2 px). */
+const CHAR_PX = 7.5;
+/** The code block's padding and border, left and right. */
+const BLOCK_PX = 26;
+
+/** Hex dump bytes per line for a panel `width` px wide (null: not known): 16, or 8 where 16 would scroll sideways. */
+export function dumpWidthFor(width: number | null): number {
+  if (width === null || width <= 0) return DUMP_WIDTH;
+  return dumpLineChars(DUMP_WIDTH) * CHAR_PX + BLOCK_PX <= width ? DUMP_WIDTH : NARROW_DUMP_WIDTH;
+}
+
+/** The element's width as laid out, followed as it changes (null until known). */
+function useWidth(ref: RefObject<HTMLElement | null>): number | null {
+  const [width, setWidth] = useState<number | null>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    setWidth(el.clientWidth);
+    if (typeof ResizeObserver !== "function") return undefined;
+    const observer = new ResizeObserver(() => setWidth(el.clientWidth));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
+/** What each tab shows of `m` (null text: it has none, said by `none`); the dump has `perLine` bytes a line. */
+export function views(m: Message, perLine = DUMP_WIDTH): Record<DetailTab, View> {
   const bytes = payloadBytes(m.json);
   const decoded = decodedOf(m.json);
   const hasDetail = m.detail !== null && m.detail !== undefined;
@@ -33,7 +69,7 @@ export function views(m: Message): Record<DetailTab, View> {
           : { text: null, none: "This message has no JSON body.", what: "the JSON" },
     hex:
       bytes !== null
-        ? { text: hexDump(bytes), none: "", note: `${formatCount(bytes.length)} payload bytes.`, what: "the hex dump" }
+        ? { text: hexDump(bytes, perLine), none: "", note: `${formatCount(bytes.length)} payload bytes.`, what: "the hex dump" }
         : { text: null, none: "No payload bytes in this message.", what: "the hex dump" },
     text:
       bytes !== null
@@ -54,7 +90,10 @@ export function DetailViews({ message, tab, onTab }: { message: Message; tab: De
   const setTab = onTab;
   const id = useId();
   const tabRefs = useRef(new Map<DetailTab, HTMLButtonElement>());
-  const all = views(message);
+  const panel = useRef<HTMLDivElement>(null);
+  // The dump fits the pane (beside the list it is narrow): offsets, hex and text all show.
+  const perLine = dumpWidthFor(useWidth(panel));
+  const all = views(message, perLine);
   const view = all[tab];
 
   // Arrow keys, Home and End move between the tabs (the ARIA tabs pattern).
@@ -101,6 +140,7 @@ export function DetailViews({ message, tab, onTab }: { message: Message; tab: De
         {view.text !== null ? <CopyButton text={view.text} what={view.what} testId={`detail-copy-${tab}`} /> : null}
       </div>
       <div
+        ref={panel}
         role="tabpanel"
         id={`${id}-panel`}
         aria-labelledby={`${id}-tab-${tab}`}
@@ -113,7 +153,13 @@ export function DetailViews({ message, tab, onTab }: { message: Message; tab: De
         ) : tab === "json" ? (
           <JsonView key={message.id} text={view.text} label={`${view.what} of message ${message.id}`} />
         ) : (
-          <pre className="code-block msg-code mono" role="region" aria-label={`${view.what} of message ${message.id}`} tabIndex={0}>
+          // Long strings wrap (ids, base64); the dump's columns do not.
+          <pre
+            className={tab === "hex" ? "code-block msg-code mono" : "code-block msg-code msg-code-wrap mono"}
+            role="region"
+            aria-label={`${view.what} of message ${message.id}`}
+            tabIndex={0}
+          >
             {view.text}
           </pre>
         )}

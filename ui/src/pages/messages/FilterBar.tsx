@@ -75,7 +75,7 @@ export function FilterBar({
           ))}
         </select>
       </Filter>
-      <Filter label="Device">{text("device", "filter-device", "Name or id", "A device's name, DevEUI or id")}</Filter>
+      <Filter label="Device">{text("device", "filter-device", "Name, id", "A device's name, DevEUI or id")}</Filter>
       <Filter label="Integration">
         <select
           className="input"
@@ -92,8 +92,8 @@ export function FilterBar({
           {known ? null : <option value={filters.integration}>{filters.integration}</option>}
         </select>
       </Filter>
-      <Filter label="Topic">{text("topic", "filter-topic", "Contains…", "Part of the topic")}</Filter>
-      <Filter label="Text">{text("text", "filter-text", "Text or JSON", "Part of the message's text or of its JSON")}</Filter>
+      <Filter label="Topic">{text("topic", "filter-topic", "Contains", "Part of the topic")}</Filter>
+      <Filter label="Text">{text("text", "filter-text", "Any text", "Part of the message's text or of its JSON")}</Filter>
       {children}
     </div>
   );

@@ -1,11 +1,12 @@
 // History: the stored messages the filters and a time range find, a page at a time, newest first,
 // and the same search exported to a file.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { exportHistory, searchHistory, toError } from "../../api";
 import type { Cursor, ExportFormat, MessageFilter, MessageRow } from "../../bindings";
-import { ErrorState, Loading } from "../../components";
+import { ErrorState, Loading, SmallButton } from "../../components";
 import { plural } from "../../format";
-import { rangeError, toMessageFilter, type Filters, type Range } from "./filters";
+import { CloseIcon } from "../../icons";
+import { localToMs, msToLocal, rangeError, toMessageFilter, type Filters, type Range } from "./filters";
 import { MessageTable, type Names } from "./MessageTable";
 
 /** Messages per page of results. */
@@ -26,12 +27,19 @@ type Exporting =
 /** The From and To inputs (local time), with why the range does not work. */
 export function RangeInputs({ range, onChange }: { range: Range; onChange: (next: Range) => void }) {
   return (
-    <>
+    // A row of their own: side by side, From before To, whatever the window's width.
+    <div className="msg-range">
       <RangeEnd
         label="From"
         unset="the oldest kept"
         testId="history-from"
         value={range.from}
+        // Set: the start of today (of To's day when To is set).
+        initial={() => {
+          const day = new Date(localToMs(range.to) ?? Date.now());
+          day.setHours(0, 0, 0, 0);
+          return msToLocal(day.getTime());
+        }}
         onChange={(from) => onChange({ ...range, from })}
       />
       <RangeEnd
@@ -39,45 +47,105 @@ export function RangeInputs({ range, onChange }: { range: Range; onChange: (next
         unset="now"
         testId="history-to"
         value={range.to}
+        // Set: the next minute, so what came in just now is in the range.
+        initial={() => msToLocal(Math.ceil((Date.now() + 1) / 60_000) * 60_000)}
         onChange={(to) => onChange({ ...range, to })}
       />
-    </>
+    </div>
   );
 }
 
-/** One end of the range. WebKit greys today's date into an empty box: the label says what empty means. */
+/**
+ * One end of the range: "No limit" (a button that sets a time) until it has one, then the date
+ * and time with a button back to no limit. Never an empty date-time box while not being edited:
+ * WebKit greys a date into one, and an end with no limit looked set.
+ */
 function RangeEnd({
   label,
   unset,
   testId,
   value,
+  initial,
   onChange,
 }: {
   label: string;
+  /** What no limit means at this end. */
   unset: string;
   testId: string;
   value: string;
+  /** The value "Set" starts from. */
+  initial: () => string;
   onChange: (value: string) => void;
 }) {
+  const labelId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const set = useRef<HTMLButtonElement>(null);
+  // Being typed in: the box stays while WebKit reports "" for a date being edited field by field.
+  const [editing, setEditing] = useState(false);
+  // The control that replaces the one pressed takes the focus, so it is not lost to the page.
+  const [focus, setFocus] = useState<"input" | "set" | null>(null);
+  useEffect(() => {
+    if (focus === null) return;
+    (focus === "input" ? input : set).current?.focus();
+    setFocus(null);
+  }, [focus]);
+  const open = value !== "" || editing;
+
   return (
-    <label className="msg-filter">
-      <span className="field-label">
+    <div className="msg-filter" role="group" aria-labelledby={labelId}>
+      <span className="field-label" id={labelId}>
         {label}
-        {value === "" ? (
-          <>
-            {" "}
-            <span className="muted">({unset})</span>
-          </>
-        ) : null}
       </span>
-      <input
-        type="datetime-local"
-        className="input"
-        data-testid={testId}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-      />
-    </label>
+      {open ? (
+        <div className="msg-range-value">
+          <input
+            ref={input}
+            type="datetime-local"
+            className="input"
+            aria-labelledby={labelId}
+            data-testid={testId}
+            value={value}
+            onChange={(e) => onChange(e.target.value)}
+            onFocus={() => setEditing(true)}
+            // Left empty (not for its own clear button): back to no limit, said in words.
+            onBlur={(e) => {
+              const to = e.relatedTarget instanceof Node ? e.relatedTarget : null;
+              if (e.target.value === "" && !e.currentTarget.parentElement?.contains(to)) setEditing(false);
+            }}
+          />
+          <SmallButton
+            label={`No limit for ${label}`}
+            title={`No limit: ${unset}`}
+            testId={`${testId}-clear`}
+            onClick={() => {
+              setEditing(false);
+              setFocus("set");
+              onChange("");
+            }}
+          >
+            <CloseIcon size={12} />
+          </SmallButton>
+        </div>
+      ) : (
+        <button
+          ref={set}
+          type="button"
+          className="input msg-range-none"
+          data-testid={`${testId}-set`}
+          title="Set a date and time"
+          onClick={() => {
+            setEditing(true);
+            setFocus("input");
+            onChange(initial());
+          }}
+        >
+          <span className="msg-range-none-text">
+            No limit <span className="muted">({unset})</span>
+          </span>
+          <span className="msg-range-set">Set…</span>
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -215,6 +283,7 @@ export function HistoryView({
             names={names}
             selectedId={selectedId}
             onSelect={onSelect}
+            dated
             empty="No stored messages match: widen the filters or the time range."
           />
         </div>

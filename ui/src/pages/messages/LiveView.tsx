@@ -1,6 +1,6 @@
 // Live: the messages the filters let through as they happen, newest on top. Scrolled away from
 // the top, the view holds still and counts what came in; Pause holds new ones back.
-import { useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { EmptyState, ErrorState, Loading } from "../../components";
 import { formatCount, plural } from "../../format";
 import { ActivityIcon } from "../../icons";
@@ -9,6 +9,7 @@ import { isFiltered, toMessageFilter, type Filters } from "./filters";
 import { MAX_MESSAGES } from "./liveWindow";
 import { MessageTable, type Names } from "./MessageTable";
 import { useLiveMessages } from "./useLiveMessages";
+import { countOnAws, type AwsCounts } from "./WatchAws";
 
 export function LiveView({
   filters,
@@ -16,6 +17,7 @@ export function LiveView({
   selectedId,
   onSelect,
   onOpenHistory,
+  onAwsCounts,
 }: {
   /** As settled (typing debounced): a change subscribes again. */
   filters: Filters;
@@ -23,6 +25,8 @@ export function LiveView({
   selectedId: number | null;
   onSelect: (id: number) => void;
   onOpenHistory: () => void;
+  /** What the list shows that Watch AWS saw (its ✓ and AWS's downlinks), as it changes. */
+  onAwsCounts?: (counts: AwsCounts) => void;
 }) {
   const filter = toMessageFilter(filters);
   const filterKey = JSON.stringify(filter);
@@ -38,6 +42,11 @@ export function LiveView({
 
   const { rows, load } = live;
   const filtered = isFiltered(filters);
+  // Watch AWS counts the ✓ shown here, so its count and the marks always agree; told only when
+  // they change, not on every batch.
+  const counts = useMemo(() => countOnAws(rows), [rows]);
+  const countsKey = JSON.stringify(counts);
+  useEffect(() => onAwsCounts?.(counts), [countsKey]);
 
   return (
     <>
@@ -47,6 +56,21 @@ export function LiveView({
             ? `${plural(rows.length, "message", "messages")}, newest first${rows.length >= MAX_MESSAGES ? ` (the latest ${formatCount(MAX_MESSAGES)}; History has the rest)` : ""}.`
             : "\u00a0"}
         </p>
+        {/* In the strip above the list, not over its rows: it hides none of them. */}
+        {newAbove > 0 ? (
+          <button
+            type="button"
+            className="button button-primary button-small msg-new-marker"
+            data-testid="messages-new-marker"
+            onClick={() => {
+              // The marker goes away: focus stays in the list rather than falling to the page.
+              table.current?.focus();
+              table.current?.scrollToTop();
+            }}
+          >
+            {formatCount(newAbove)} new — jump to latest
+          </button>
+        ) : null}
         <div className="msg-toolbar-actions">
           <button
             type="button"
@@ -98,20 +122,6 @@ export function LiveView({
       ) : null}
       {load.status === "ready" && (rows.length > 0 || filtered) ? (
         <div className="msg-list">
-          {newAbove > 0 ? (
-            <button
-              type="button"
-              className="button button-primary button-small msg-new-marker"
-              data-testid="messages-new-marker"
-              onClick={() => {
-                // The marker goes away: focus stays in the list rather than falling to the page.
-                table.current?.focus();
-                table.current?.scrollToTop();
-              }}
-            >
-              {formatCount(newAbove)} new — jump to latest
-            </button>
-          ) : null}
           <MessageTable
             ref={table}
             rows={rows}

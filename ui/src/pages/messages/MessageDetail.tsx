@@ -4,31 +4,54 @@ import { useCallback, type ReactNode } from "react";
 import { getMessage, relatedMessages } from "../../api";
 import type { Message, MessageRow } from "../../bindings";
 import { BreakAfter, ErrorState, Loading, SmallButton } from "../../components";
-import { formatCount, formatDateTime, formatTime } from "../../format";
+import { datePart, formatCount, formatListTime, formatTimestamp } from "../../format";
 import { CloseIcon } from "../../icons";
 import { useCommand } from "../../useCommand";
 import { DetailViews, type DetailTab } from "./DetailViews";
-import { deviceName, DirectionMark, DIRECTIONS, integrationLabel, LevelMark, type Names } from "./MessageTable";
+import { deviceName, DirectionMark, DIRECTIONS, integrationLabel, LevelMark, messageText, type Names } from "./MessageTable";
 
 /** One fact: its name and value, kept together as the facts wrap. */
-function Fact({ name, testId, className, children }: { name: string; testId?: string; className?: string; children: ReactNode }) {
+function Fact({
+  name,
+  testId,
+  className,
+  title,
+  children,
+}: {
+  name: string;
+  testId?: string;
+  className?: string;
+  /** More about the value on hover (the ids behind a name). */
+  title?: string;
+  children: ReactNode;
+}) {
   return (
     <div className="msg-fact">
       <dt>{name}</dt>
-      <dd className={className} data-testid={testId}>
+      <dd className={className} data-testid={testId} title={title}>
         {children}
       </dd>
     </div>
   );
 }
 
+/** A time near the message's: the time alone on its day, with the date otherwise. */
+const near = (ms: number, at: number) => formatListTime(ms, datePart(ms, at));
+
+/**
+ * The message's facts, short ones first, in about three lines in the pane under the list (1024
+ * pixels wide), so the views below show too: a device and an integration by name, their ids
+ * only on hover (or in place of a name not known); the level only when it is not info.
+ */
 function Facts({ m, names }: { m: Message; names: Names }) {
-  const device = [deviceName(names, m), m.device_id].filter((x): x is string => x !== null);
+  const device = deviceName(names, m);
   const direction = DIRECTIONS[m.direction];
+  const integration = m.integration_id === null ? undefined : names.integrations.get(m.integration_id);
+  const deviceIds = [m.device_id, m.dev_eui && `DevEUI ${m.dev_eui}`].filter(Boolean).join("\n");
   return (
     <dl className="details-facts msg-facts" data-testid="detail-facts">
-      <Fact name="Time" className="mono">
-        {formatDateTime(m.at_ms)} <span className="muted">({formatTime(m.at_ms)})</span>
+      <Fact name="Time" className="mono" testId="detail-time">
+        {formatTimestamp(m.at_ms)}
       </Fact>
       <Fact name="Kind" className="mono">
         {m.kind}
@@ -40,39 +63,39 @@ function Facts({ m, names }: { m: Message; names: Names }) {
         </span>{" "}
         {direction.label}
       </Fact>
-      <Fact name="Level">
-        {m.level === "info" ? <span className="level level-info">info</span> : <LevelMark level={m.level} />}
-      </Fact>
+      {m.level !== "info" ? (
+        <Fact name="Level">
+          <LevelMark level={m.level} />
+        </Fact>
+      ) : null}
       <Fact name="Size">{m.size > 0 ? `${formatCount(m.size)} bytes` : "—"}</Fact>
-      <Fact name="QoS" className="mono">
-        {m.qos ?? "—"}
-      </Fact>
-      <Fact name="Device" testId="detail-device">
-        {device.length === 0 && m.dev_eui === null ? <span className="muted">—</span> : null}
-        {deviceName(names, m) ? <span>{deviceName(names, m)} </span> : null}
-        {m.device_id ? <span className="mono">{m.device_id} </span> : null}
+      <Fact name="Device" testId="detail-device" title={deviceIds || undefined}>
+        {device === null && m.device_id === null && m.dev_eui === null ? <span className="muted">—</span> : null}
+        {device !== null ? <span>{device} </span> : m.device_id !== null ? <span className="mono">{m.device_id} </span> : null}
         {m.dev_eui ? <span className="mono muted">DevEUI {m.dev_eui}</span> : null}
       </Fact>
-      <Fact name="Integration">
-        {m.integration_id === null ? (
+      <Fact name="Integration" title={integration ? (m.integration_id ?? undefined) : undefined}>
+        {m.integration_id === null ? <span className="muted">—</span> : integrationLabel(names, m.integration_id)}
+      </Fact>
+      <Fact name="Topic">
+        {m.topic === null ? (
           <span className="muted">—</span>
         ) : (
           <>
-            {integrationLabel(names, m.integration_id)}{" "}
-            {names.integrations.has(m.integration_id) ? <span className="mono muted">{m.integration_id}</span> : null}
+            <BreakAfter className="mono" text={m.topic} at="/" />
+            {m.qos !== null ? <span className="muted"> (QoS {m.qos})</span> : null}
           </>
         )}
-      </Fact>
-      <Fact name="Topic">
-        {m.topic === null ? <span className="muted">—</span> : <BreakAfter className="mono" text={m.topic} at="/" />}
       </Fact>
       {m.kind === "uplink" || m.kind === "join" ? (
         <Fact name="Seen on AWS" testId="detail-seen">
           {m.seen_ms === null ? (
-            <span className="muted">not yet (turn on Watch AWS to see each uplink arrive)</span>
+            <span className="muted" title="Watch AWS shows each uplink arrive at AWS.">
+              not yet (turn on Watch AWS)
+            </span>
           ) : (
             <>
-              {formatTime(m.seen_ms)}{" "}
+              <span className="mono">{near(m.seen_ms, m.at_ms)}</span>{" "}
               <span className="muted">({formatCount(Math.max(0, m.seen_ms - m.at_ms))} ms after the bridge took it in)</span>
             </>
           )}
@@ -85,7 +108,7 @@ function Facts({ m, names }: { m: Message; names: Names }) {
   );
 }
 
-function Related({ m, onSelect }: { m: Message; onSelect: (id: number) => void }) {
+function Related({ m, names, onSelect }: { m: Message; names: Names; onSelect: (id: number) => void }) {
   const { uuid, id } = m;
   const fetcher = useCallback(() => (uuid === null ? Promise.resolve([]) : relatedMessages(id)), [uuid, id]);
   const [state] = useCommand<MessageRow[]>(fetcher);
@@ -114,11 +137,11 @@ function Related({ m, onSelect }: { m: Message; onSelect: (id: number) => void }
                 data-id={r.id}
                 onClick={() => onSelect(r.id)}
               >
-                <span className="mono muted">{formatTime(r.at_ms)}</span>
+                <span className="mono muted">{near(r.at_ms, m.at_ms)}</span>
                 <DirectionMark direction={r.direction} />
                 <span className="mono">{r.kind}</span>
                 <LevelMark level={r.level} />
-                <span className="msg-related-text">{r.text}</span>
+                <span className="msg-related-text">{messageText(names, r)}</span>
               </button>
             </li>
           ))}
@@ -152,7 +175,11 @@ export function MessageDetail({
     <section className="panel msg-detail" data-testid="message-detail" aria-labelledby="message-detail-title">
       <header className="panel-header msg-detail-header">
         <h2 id="message-detail-title">Message {id}</h2>
-        {shown.status === "ready" && shown.data !== null ? <span className="msg-detail-text">{shown.data.text}</span> : null}
+        {shown.status === "ready" && shown.data !== null ? (
+          <span className="msg-detail-text" title={messageText(names, shown.data)}>
+            {messageText(names, shown.data)}
+          </span>
+        ) : null}
         <SmallButton label="Close the message" testId="detail-close" onClick={onClose}>
           <CloseIcon size={14} />
         </SmallButton>
@@ -169,7 +196,7 @@ export function MessageDetail({
           <>
             <Facts m={shown.data} names={names} />
             <DetailViews message={shown.data} tab={tab} onTab={onTab} />
-            <Related m={shown.data} onSelect={onSelect} />
+            <Related m={shown.data} names={names} onSelect={onSelect} />
           </>
         ) : null}
       </div>

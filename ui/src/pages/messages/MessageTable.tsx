@@ -2,7 +2,7 @@
 // arrive on top and the view holds still while scrolled away) and for History's results.
 import { useMemo, useState, type Ref } from "react";
 import type { Direction, MessageRow } from "../../bindings";
-import { formatCount, formatDateTime, formatTime } from "../../format";
+import { datePart, formatCount, formatListTime, formatTimestamp, type DatePart } from "../../format";
 import { VirtualTable, VT_HEADER_HEIGHT, type Column, type VirtualTableHandle } from "../../VirtualTable";
 
 /** Every row has the same height, so the virtualiser never measures the DOM: one line. */
@@ -33,10 +33,13 @@ export function DirectionMark({ direction }: { direction: Direction }) {
   );
 }
 
+/** What the ✓ after an uplink means (its tooltip, and the legend by Watch AWS). */
+export const SEEN_LEGEND = "AWS echoed it back: seen on AWS";
+
 /** An uplink AWS echoed to the integration's monitor ("watch AWS"). */
 export function SeenMark() {
   return (
-    <span className="msg-seen" data-testid="seen-on-aws">
+    <span className="msg-seen" data-testid="seen-on-aws" title={`✓ = ${SEEN_LEGEND}`}>
       <span aria-hidden="true">✓</span>
       <span className="sr-only">, seen on AWS</span>
     </span>
@@ -65,20 +68,44 @@ export const integrationLabel = (names: Names, id: string | null) =>
   id === null ? "" : (names.integrations.get(id) ?? id);
 
 /**
+ * The message's text with its device called by name where the core's text has the raw id
+ * ("downlink for 3a537f77-… rejected"); as it is when the text names the device already.
+ */
+export function messageText(names: Names, m: Pick<MessageRow, "text" | "device_id" | "device_name">): string {
+  const name = deviceName(names, m);
+  if (m.device_id === null || name === null || name === "" || name === m.device_id || m.text.includes(name)) return m.text;
+  // split/join: a name is never read as a replacement pattern ("$&").
+  return m.text.split(m.device_id).join(name);
+}
+
+/** The Time column's least width for the date its rows show (12 px monospace: about 7.2 px a character). */
+const TIME_WIDTH: Record<DatePart, number> = { none: 92, day: 136, year: 172 };
+
+/**
+ * What the times show: the date (none today) measured against `now`, at least `least` (History
+ * always dates its rows); `widest` is the longest any row has, which sizes the column.
+ */
+type Dates = { now: number; least: DatePart; widest: DatePart };
+
+const UNDATED: Dates = { now: 0, least: "none", widest: "none" };
+
+/**
  * A column, with its least width (px) and its share of the rest (`fr`; none: exactly `min`).
  * `drop`: where the table is too narrow for every column, those with a drop rank go, first 1, then
  * 2, then 3; the others always show (the detail pane has the whole message).
  */
 type MessageColumn = Column<MessageRow> & { min: number; fr?: number; drop?: 1 | 2 | 3 };
 
-function columns(names: Names): MessageColumn[] {
+function columns(names: Names, dates: Dates): MessageColumn[] {
   const cols: Omit<MessageColumn, "width">[] = [
     {
       header: "Time",
-      min: 92,
+      min: TIME_WIDTH[dates.widest],
+      // Today's times and older ones with their date: on the right, the times line up.
+      numeric: dates.widest !== dates.least,
       className: "mono muted",
-      title: (m) => formatDateTime(m.at_ms),
-      render: (m) => formatTime(m.at_ms),
+      title: (m) => formatTimestamp(m.at_ms),
+      render: (m) => formatListTime(m.at_ms, datePart(m.at_ms, dates.now, dates.least)),
     },
     { header: "Dir", min: 24, render: (m) => <DirectionMark direction={m.direction} /> },
     {
@@ -86,7 +113,7 @@ function columns(names: Names): MessageColumn[] {
       min: 80,
       fr: 0.8,
       className: "mono ellipsis msg-kind",
-      title: (m) => (m.seen_ms === null ? m.kind : `${m.kind}, seen on AWS at ${formatDateTime(m.seen_ms)}`),
+      title: (m) => (m.seen_ms === null ? m.kind : `${m.kind}, seen on AWS at ${formatTimestamp(m.seen_ms)}`),
       // Read as words (uplink rejected); the filter and the detail pane keep the code.
       render: (m) => (
         <>
@@ -134,11 +161,11 @@ function columns(names: Names): MessageColumn[] {
       min: 110,
       fr: 3,
       className: "msg-text",
-      title: (m) => m.text,
+      title: (m) => messageText(names, m),
       render: (m) => (
         <>
           <LevelMark level={m.level} />
-          <span className="ellipsis">{m.text}</span>
+          <span className="ellipsis">{messageText(names, m)}</span>
         </>
       ),
     },
@@ -152,10 +179,10 @@ const needs = (cols: readonly MessageColumn[]) => cols.reduce((n, c) => n + c.mi
 /** Whether `c` shows once the columns of drop rank `drops` and lower have gone. */
 const kept = (drops: number) => (c: MessageColumn) => c.drop === undefined || c.drop > drops;
 
-/** How many drop ranks go at `width` (null: not known, none go). */
-export function dropsFor(width: number | null): number {
+/** How many drop ranks go at `width` (null: not known, none go), with times dated up to `widest`. */
+export function dropsFor(width: number | null, widest: DatePart = "none"): number {
   if (width === null || width <= 0) return 0;
-  const all = columns(NO_NAMES);
+  const all = columns(NO_NAMES, { ...UNDATED, widest });
   for (let drops = 0; drops < 3; drops++) {
     if (needs(all.filter(kept(drops))) <= width) return drops;
   }
@@ -163,7 +190,10 @@ export function dropsFor(width: number | null): number {
 }
 
 /** Below this width even the columns that always show do not fit: the table scrolls sideways. */
-export const MESSAGE_TABLE_MIN_WIDTH = needs(columns(NO_NAMES).filter(kept(3)));
+const minWidth = (widest: DatePart) => needs(columns(NO_NAMES, { ...UNDATED, widest }).filter(kept(3)));
+
+/** The least width of a table of today's messages (no dates). */
+export const MESSAGE_TABLE_MIN_WIDTH = minWidth("none");
 
 const rowKey = (m: MessageRow) => String(m.id);
 
@@ -175,6 +205,7 @@ export function MessageTable({
   onRowsAbove,
   onTop,
   empty,
+  dated = false,
   ref,
 }: {
   rows: readonly MessageRow[];
@@ -185,11 +216,25 @@ export function MessageTable({
   onRowsAbove?: (count: number) => void;
   onTop?: () => void;
   empty?: string;
+  /** Every row shows its date (History), not only those before today. */
+  dated?: boolean;
   ref?: Ref<VirtualTableHandle>;
 }) {
   // The columns fit the width the table has: no sideways scrolling in the app's usual windows.
-  const [drops, setDrops] = useState(0);
-  const shown = useMemo(() => columns(names).filter(kept(drops)), [names, drops]);
+  const [width, setWidth] = useState<number | null>(null);
+  const now = Date.now();
+  const least: DatePart = dated ? "day" : "none";
+  // Newest first: the last row has the longest date.
+  const oldest = rows[rows.length - 1];
+  const widest = oldest === undefined ? least : datePart(oldest.at_ms, now, least);
+  const drops = dropsFor(width, widest);
+  // Made again as the day changes (yesterday's rows gain their date), not on every batch: `now`
+  // matters only by its day.
+  const today = new Date(now).toDateString();
+  const shown = useMemo(
+    () => columns(names, { now, least, widest }).filter(kept(drops)),
+    [names, drops, least, widest, today],
+  );
   return (
     <VirtualTable
       ref={ref}
@@ -199,11 +244,11 @@ export function MessageTable({
       columns={shown}
       rowHeight={MESSAGE_ROW_HEIGHT}
       getKey={rowKey}
-      minWidth={MESSAGE_TABLE_MIN_WIDTH}
+      minWidth={minWidth(widest)}
       minHeight={
         VT_HEADER_HEIGHT + (selectedId === null ? MIN_VISIBLE_ROWS : MIN_VISIBLE_ROWS_OPEN) * MESSAGE_ROW_HEIGHT + 2
       }
-      onWidth={(width) => setDrops(dropsFor(width))}
+      onWidth={setWidth}
       rowTestId="message-row"
       scrollTestId="messages-scroll"
       overscan={10}

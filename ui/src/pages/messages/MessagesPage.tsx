@@ -11,7 +11,7 @@ import { HistoryView, RangeInputs } from "./HistoryView";
 import { LiveView } from "./LiveView";
 import { MessageDetail } from "./MessageDetail";
 import type { Names } from "./MessageTable";
-import { WatchAws } from "./WatchAws";
+import { WatchAws, type AwsCounts } from "./WatchAws";
 
 type Mode = "live" | "history";
 
@@ -30,6 +30,8 @@ export function MessagesPage() {
   const [range, setRange] = useState<Range>(NO_RANGE);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [tab, setTab] = useState<DetailTab>("json");
+  // The live list's ✓ and AWS downlinks, for Watch AWS to count what the list shows.
+  const [awsCounts, setAwsCounts] = useState<AwsCounts>({});
   const settled = useSettledFilters(filters);
   const [integrations] = useCommand(listIntegrations, WATCH);
   const list = integrations.status === "ready" ? integrations.data : [];
@@ -63,17 +65,18 @@ export function MessagesPage() {
     <div className="page page-fill messages-page">
       <PageHeader
         title="Messages"
+        // One line each beside Live | History at 1024 pixels: a line more for the list and the message.
         subtitle={
           mode === "live"
-            ? "Uplinks published to AWS IoT Core, downlinks received and the bridge's events, as they happen."
-            : "Every stored message: search by the filters and a time range, export what you find."
+            ? "Uplinks published to AWS, downlinks received and events, live."
+            : "Stored messages: search by filters and a time range, export them."
         }
         actions={modeSwitch}
       />
       <FilterBar filters={filters} integrations={list} onChange={setFilters}>
         {mode === "history" ? <RangeInputs range={range} onChange={setRange} /> : null}
       </FilterBar>
-      {mode === "live" ? <WatchAws integrations={list} preferred={filters.integration} /> : null}
+      {mode === "live" ? <WatchAws integrations={list} preferred={filters.integration} counts={awsCounts} /> : null}
       {/* The list, and the message read: beside it in a wide window, under it otherwise. */}
       <div className={selectedId !== null ? "msg-body msg-body-open" : "msg-body"}>
         <div className="msg-main">
@@ -84,6 +87,7 @@ export function MessagesPage() {
               selectedId={selectedId}
               onSelect={setSelectedId}
               onOpenHistory={() => setMode("history")}
+              onAwsCounts={setAwsCounts}
             />
           ) : (
             <HistoryView filters={filters} range={range} names={names} selectedId={selectedId} onSelect={setSelectedId} />

@@ -6,7 +6,9 @@ import { listDevices, publishDownlinkViaAws, simulateUplink, toError } from "../
 import type { Integration } from "../../bindings";
 import { Dialog, FormField, TextField } from "../../components";
 import { plural } from "../../format";
+import { forCore, parsePayload, payloadHint, PAYLOAD_FORMATS, type PayloadFormat } from "../../payload";
 import { useCommand } from "../../useCommand";
+import { PayloadFormatChoice } from "../../PayloadFormatChoice";
 
 /** The device list follows devices added or renamed meanwhile. */
 const DEVICES = ["devices"];
@@ -157,7 +159,11 @@ export function PublishDialog({ integration, onClose }: { integration: Integrati
 
 export function SimulateDialog({ onClose }: { onClose: () => void }) {
   const [port, setPort] = useState("1");
-  const [payload, setPayload] = useState("01 02 03");
+  // Base64 unless said, as Helium's JSON carries a payload (01 02 03).
+  const [format, setFormat] = useState<PayloadFormat>("base64");
+  const [payload, setPayload] = useState("AQID");
+  // Said at the field once Simulate found it wrong, until it changes.
+  const [payloadError, setPayloadError] = useState<string | null>(null);
   const portNumber = Number(port);
   const portError = Number.isInteger(portNumber) && portNumber >= 0 && portNumber <= 255 ? null : "A port is 0 to 255.";
   return (
@@ -173,13 +179,26 @@ export function SimulateDialog({ onClose }: { onClose: () => void }) {
       )}
       onSend={async (device) => {
         if (portError) throw new Error(portError);
-        const routes = await simulateUplink(device, portNumber, payload);
+        const parsed = parsePayload(payload, format);
+        if (!parsed.ok) {
+          setPayloadError(parsed.error);
+          throw new Error(parsed.error);
+        }
+        const routes = await simulateUplink(device, portNumber, forCore(parsed));
         return routes === 0
           ? "Stored, but no integration shares a label with this device: nothing was published."
           : `Sent to ${plural(routes, "integration", "integrations")}; it appears in the list as it goes out.`;
       }}
       onClose={onClose}
     >
+      <PayloadFormatChoice
+        value={format}
+        testId="simulate-format"
+        onChange={(f) => {
+          setFormat(f);
+          setPayloadError(null);
+        }}
+      />
       <div className="field-grid">
         {/* Not PortField: a simulated uplink may use any port 0–255, not only an application's. */}
         <FormField label="Port" error={portError}>
@@ -194,7 +213,18 @@ export function SimulateDialog({ onClose }: { onClose: () => void }) {
             />
           )}
         </FormField>
-        <TextField label="Payload (hex or base64)" testId="simulate-payload" value={payload} onChange={setPayload} />
+        <TextField
+          label="Payload"
+          testId="simulate-payload"
+          value={payload}
+          placeholder={PAYLOAD_FORMATS.find((f) => f.value === format)?.placeholder}
+          error={payloadError}
+          hint={payloadHint(payload, format)}
+          onChange={(value) => {
+            setPayload(value);
+            setPayloadError(null);
+          }}
+        />
       </div>
     </TryDialog>
   );

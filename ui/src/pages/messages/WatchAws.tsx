@@ -1,11 +1,35 @@
 // Watch AWS: the integration's own monitor identity on AWS IoT's data endpoint. While it watches,
-// each uplink AWS echoes is marked "✓ AWS" and every downlink on the down topics shows; Publish
+// each uplink AWS echoes is marked "✓" and every downlink on the down topics shows; Publish
 // downlink sends one through AWS, so the whole round trip AWS → bridge → LNS runs for real.
 import { useEffect, useState } from "react";
 import { toError, watchAws, watchStates } from "../../api";
-import type { Integration, WatchState } from "../../bindings";
+import type { Integration, MessageRow, WatchState } from "../../bindings";
 import { plural } from "../../format";
+import { SEEN_LEGEND } from "./MessageTable";
 import { PublishDialog, SimulateDialog } from "./TryDialogs";
+
+/** By integration id: the uplinks marked seen on AWS (✓) and AWS's downlinks the list shows. */
+export type AwsCounts = Record<string, { seen: number; downlinks: number }>;
+
+/**
+ * Counts what the rows show of Watch AWS. The count is the list's, not the monitor's own tally:
+ * that one polled once a second (a ✓ showed while it still said 0), began again with each watch
+ * (while rows kept the ✓ of an earlier one from the history), and counted what the filters hide.
+ */
+export function countOnAws(rows: readonly MessageRow[]): AwsCounts {
+  const counts: AwsCounts = {};
+  for (const r of rows) {
+    const seen = r.seen_ms !== null && (r.kind === "uplink" || r.kind === "join");
+    const downlink = r.kind === "aws_downlink";
+    if (r.integration_id === null || (!seen && !downlink)) continue;
+    const c = (counts[r.integration_id] ??= { seen: 0, downlinks: 0 });
+    if (seen) c.seen++;
+    else c.downlinks++;
+  }
+  return counts;
+}
+
+const NONE = { seen: 0, downlinks: 0 };
 
 /** How often the monitors' states are read while one runs. */
 const POLL_MS = 1000;
@@ -16,8 +40,8 @@ const PHASES: Record<WatchState["phase"], { label: string; tone: string }> = {
   failing: { label: "Failing", tone: "failing" },
 };
 
-/** The monitor's phase as a badge; what it sees, or why it fails (the whole detail on hover). */
-function WatchStatus({ state }: { state: WatchState | null }) {
+/** The monitor's phase as a badge; what the list shows of it, or why it fails (the whole detail on hover). */
+function WatchStatus({ state, listed }: { state: WatchState | null; listed: { seen: number; downlinks: number } }) {
   if (state === null) {
     return (
       <span className="muted" data-testid="watch-state" role="status">
@@ -36,7 +60,8 @@ function WatchStatus({ state }: { state: WatchState | null }) {
       <span className={`badge badge-health badge-health-${phase.tone}`}>{phase.label}</span>{" "}
       {state.phase === "watching" ? (
         <span className="muted">
-          {plural(state.seen, "uplink", "uplinks")} seen on AWS, {plural(state.downlinks, "downlink", "downlinks")}
+          {plural(listed.seen, "uplink", "uplinks")} seen on AWS, {plural(listed.downlinks, "downlink", "downlinks")} from
+          AWS in the list
         </span>
       ) : (
         <span className={state.phase === "failing" ? "field-error" : "muted"}>{state.detail}</span>
@@ -45,7 +70,17 @@ function WatchStatus({ state }: { state: WatchState | null }) {
   );
 }
 
-export function WatchAws({ integrations, preferred }: { integrations: readonly Integration[]; preferred: string }) {
+export function WatchAws({
+  integrations,
+  preferred,
+  counts = {},
+}: {
+  integrations: readonly Integration[];
+  /** The integration the Integration filter shows ("" for all). */
+  preferred: string;
+  /** What the live list shows of each integration's watch (see {@link countOnAws}). */
+  counts?: AwsCounts;
+}) {
   const [chosen, setChosen] = useState("");
   const [states, setStates] = useState<WatchState[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -55,6 +90,7 @@ export function WatchAws({ integrations, preferred }: { integrations: readonly I
   const id = preferred || chosen || integrations[0]?.id || "";
   const state = states.find((s) => s.integration_id === id) ?? null;
   const running = states.length > 0;
+  const listed = counts[id] ?? NONE;
 
   useEffect(() => {
     let cancelled = false;
@@ -93,20 +129,24 @@ export function WatchAws({ integrations, preferred }: { integrations: readonly I
 
   return (
     <div className="msg-watch" data-testid="watch-aws">
-      {preferred ? null : (
-        <select
-          className="input"
-          aria-label="Integration to watch on AWS"
-          data-testid="watch-integration"
-          value={id}
-          onChange={(e) => setChosen(e.target.value)}
-        >
-          {integrations.map((i) => (
-            <option key={i.id} value={i.id}>
-              {i.name}
-            </option>
-          ))}
-        </select>
+      {/* Labelled: it picks whose monitor identity watches AWS (and publishes), it filters nothing. */}
+      {preferred ? (
+        <span className="msg-watch-as" data-testid="watch-integration-name">
+          <span className="field-label">Watch on AWS as:</span>{" "}
+          {integrations.find((i) => i.id === id)?.name ?? id}{" "}
+          <span className="muted">(the Integration filter&apos;s)</span>
+        </span>
+      ) : (
+        <label className="msg-watch-as">
+          <span className="field-label">Watch on AWS as:</span>
+          <select className="input" data-testid="watch-integration" value={id} onChange={(e) => setChosen(e.target.value)}>
+            {integrations.map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.name}
+              </option>
+            ))}
+          </select>
+        </label>
       )}
       <button
         type="button"
@@ -136,7 +176,12 @@ export function WatchAws({ integrations, preferred }: { integrations: readonly I
       >
         Simulate uplink…
       </button>
-      <WatchStatus state={state} />
+      <WatchStatus state={state} listed={listed} />
+      {state !== null || listed.seen > 0 ? (
+        <span className="msg-watch-legend muted" data-testid="watch-legend">
+          <span className="msg-seen">✓</span> = {SEEN_LEGEND}
+        </span>
+      ) : null}
       {error ? (
         <span className="field-error" role="alert" data-testid="watch-error">
           {error}

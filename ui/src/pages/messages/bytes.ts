@@ -50,19 +50,24 @@ export function decodedOf(json: string | null): unknown {
 const hex2 = (b: number) => b.toString(16).padStart(2, "0");
 const printable = (b: number) => b >= 0x20 && b <= 0x7e;
 
-/** Bytes shown per hex dump line. */
+/** Bytes shown per hex dump line, where the pane has room. */
 export const DUMP_WIDTH = 16;
+/** Bytes per line in a narrow pane: offset, hex and text still on one line without scrolling. */
+export const NARROW_DUMP_WIDTH = 8;
+
+/** The characters of a dump line of `perLine` bytes: offset, two spaces, hex pairs, two spaces, text. */
+export const dumpLineChars = (perLine: number) => 4 + 2 + perLine * 3 - 1 + 2 + perLine;
 
 /**
- * A hex dump, one line per 16 bytes: the offset (4 hex digits, more past 64 KiB), the bytes as hex
- * pairs, and the printable ASCII characters ("." for the others), e.g.
+ * A hex dump, one line per `perLine` (16) bytes: the offset (4 hex digits, more past 64 KiB), the
+ * bytes as hex pairs, and the printable ASCII characters ("." for the others), e.g.
  * `0000  48 69 00 ff                                      Hi..`. Empty for no bytes.
  */
-export function hexDump(bytes: Uint8Array): string {
+export function hexDump(bytes: Uint8Array, perLine = DUMP_WIDTH): string {
   const lines: string[] = [];
-  const pairsWidth = DUMP_WIDTH * 3 - 1;
-  for (let at = 0; at < bytes.length; at += DUMP_WIDTH) {
-    const chunk = Array.from(bytes.subarray(at, at + DUMP_WIDTH));
+  const pairsWidth = perLine * 3 - 1;
+  for (let at = 0; at < bytes.length; at += perLine) {
+    const chunk = Array.from(bytes.subarray(at, at + perLine));
     const pairs = chunk.map(hex2).join(" ").padEnd(pairsWidth, " ");
     const ascii = chunk.map((b) => (printable(b) ? String.fromCharCode(b) : ".")).join("");
     lines.push(`${at.toString(16).padStart(4, "0")}  ${pairs}  ${ascii}`);
