@@ -472,9 +472,7 @@ commands! {
     /// a script may take up to its 100 ms budget.
     async fn test_decoder(state, kind: DecoderKind, script: String, payload: String, port: u8) -> DecoderTrial {
         let bytes = decoding::parse_payload(&payload).map_err(|e| IpcError::new("invalid", e))?;
-        let reading = decoding::reading_of(&payload);
-        let trial = blocking(move || Ok::<_, IpcError>(decoding::trial(kind, &script, &bytes, port))).await?;
-        Ok(DecoderTrial { reading, ..trial })
+        blocking(move || Ok::<_, IpcError>(decoding::trial(kind, &script, &bytes, port))).await
     }
 
     /// The device's last payloads since the bridge started, newest first.

@@ -315,12 +315,7 @@ logs: Array<string>,
 /**
  * How long the call took (compiling not included).
  */
-micros: number, 
-/**
- * How the pasted payload was read, when it reads both as hex and as base64 (see
- * [`reading_of`]).
- */
-reading: string | null, };
+micros: number, };
 export type RecentPayload = { port: number, 
 /**
  * Base64, as received.

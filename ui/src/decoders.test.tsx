@@ -76,7 +76,6 @@ const trial = (overrides: Partial<DecoderTrial> = {}): DecoderTrial => ({
   error: null,
   logs: [],
   micros: 420,
-  reading: null,
   ...overrides,
 });
 

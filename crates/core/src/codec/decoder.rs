@@ -124,10 +124,6 @@ pub struct DecoderTrial {
     /// How long the call took (compiling not included).
     #[ts(type = "number")]
     pub micros: u64,
-    /// How the pasted payload was read, when it reads both as hex and as base64 (see
-    /// [`reading_of`]).
-    #[serde(default)]
-    pub reading: Option<String>,
 }
 
 /// Compiles `script` and decodes `bytes` received on `port` with it.
@@ -138,7 +134,6 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
         error: Some(error),
         logs,
         micros,
-        reading: None,
     };
     let compiled = match Compiled::compile(kind, script) {
         Ok(c) => c,
@@ -160,7 +155,6 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
             error: None,
             logs,
             micros,
-            reading: None,
         },
         Err(e) => failed(e, logs, micros),
     }
@@ -208,20 +202,6 @@ pub fn base64_reading_of_hex(text: &str) -> Option<Vec<u8>> {
     BASE64.decode(&t).ok()
 }
 
-/// For the desktop's "Test": how [`parse_payload`] read `text` when it reads both ways, with
-/// the bytes base64 would give, spelt as hex so they can be pasted to test them instead.
-pub fn reading_of(text: &str) -> Option<String> {
-    let other = base64_reading_of_hex(text)?;
-    let read = parse_payload(text).ok()?;
-    let spelt: Vec<String> = other.iter().map(|b| format!("{b:02x}")).collect();
-    Some(format!(
-        "Read as hex: {} bytes. As base64 it would be {} bytes ({}); paste those as hex to test them.",
-        read.len(),
-        other.len(),
-        spelt.join(" ")
-    ))
-}
-
 fn from_hex(hex: &str) -> Option<Vec<u8>> {
     if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
@@ -255,12 +235,6 @@ mod tests {
         assert_eq!(base64_reading_of_hex("01ff"), None, "hex with digits is hex");
         assert_eq!(base64_reading_of_hex("AWcA8A=="), None);
         assert_eq!(base64_reading_of_hex("0x0102"), None);
-        assert_eq!(
-            reading_of("AA AA").as_deref(),
-            Some("Read as hex: 2 bytes. As base64 it would be 3 bytes (00 00 00); paste those as hex to test them.")
-        );
-        assert_eq!(reading_of("AWcA8A=="), None, "base64 that is not hex says nothing");
-        assert_eq!(reading_of("01ff"), None);
         assert_eq!(parse_base64_payload("01!").unwrap_err(), "\"01!\" is not base64");
     }
 
