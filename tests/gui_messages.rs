@@ -122,7 +122,7 @@ fn gui_shows_messages_exactly_holds_its_place_and_exports_what_it_lists() {
     std::fs::write(certs.join(format!("{monitor}.key.pem")), identity.key_pem).unwrap();
     click(&app, "[data-testid=watch-toggle]");
     wait_texts(&app, "[data-testid=watch-state]", WAIT, |t| {
-        t.len() == 1 && t[0].starts_with("Watching 0 uplinks seen on AWS")
+        t.len() == 1 && t[0].starts_with("Watching In the list: 0 uplinks seen on AWS")
     });
     send_uplink(&lns, 2);
     next_on_aws(&aws);

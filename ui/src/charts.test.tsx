@@ -342,7 +342,7 @@ describe("Integration uplink rate", () => {
     expect(await within(section).findByRole("alert")).toHaveTextContent("Could not load the uplink rate");
     fail = false;
     await user.click(within(section).getByRole("button", { name: "Retry" }));
-    expect(await within(section).findByTestId("rate-empty")).toHaveTextContent("No uplinks in the last hour.");
+    expect(await within(section).findByTestId("rate-empty")).toHaveTextContent("No readings: the bridge was not running in the last hour, or started just now.");
   });
 
   it("treats gaps alike in both charts: no 0/s before the bridge ran, a real 0 said in words", async () => {
@@ -358,8 +358,8 @@ describe("Integration uplink rate", () => {
     expect(await within(section).findByRole("img", { name: /^Chart of Uplinks per second, .*: 2 values$/ })).toBeInTheDocument();
     expect(within(section).getByRole("img", { name: /^Chart of Backlog \(uplinks waiting for AWS\), .*: 2 values$/ })).toBeInTheDocument();
     const [rate, backlog] = within(section).getAllByTestId("chart-stats") as [HTMLElement, HTMLElement];
-    expect(rate).toHaveTextContent(/^No uplinks in the last hour\.$/);
-    expect(backlog).toHaveTextContent(/^No backlog in the last hour: nothing waited for AWS\.$/);
+    expect(rate).toHaveTextContent(/^No uplinks while the bridge ran in the last hour\.$/);
+    expect(backlog).toHaveTextContent(/^No backlog while the bridge ran in the last hour: nothing waited for AWS\.$/);
     // An uplink in a minute without a sample still counts (the current minute, before its sample).
     expect(ratePerSecond({ t, per_second: [0, 0.5, 0, 0.25], backlog: [null, null, 3, null] })).toEqual([null, 0.5, 0, 0.25]);
   });

@@ -558,4 +558,19 @@ describe("Devices page search, sort and label filter", () => {
     await user.type(search, "nothing like it");
     expect(await screen.findByTestId("devices-no-match")).toBeInTheDocument();
   });
+
+  it("sorts devices not heard yet after the named ones, not by the DevEUI they stand under", async () => {
+    const unheard = {
+      ...device(4),
+      name: "0000000000000004",
+      dev_eui: "0000000000000004",
+      source: "",
+      last_seen_ms: null,
+      uplinks: 0,
+    };
+    mockCommands({ list_devices: [unheard, ...devices], list_labels: [] });
+    render(<DevicesPage />);
+    await screen.findAllByTestId("device-row");
+    expect(names()).toEqual(["Attic", "Barn door", "Cellar", "Not heard yet"]);
+  });
 });

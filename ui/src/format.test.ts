@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { datePart, formatDateTime, formatLastSeen, formatListTime, formatTime, formatTimestamp, plural } from "./format";
+import { describe, expect, it, vi } from "vitest";
+import { datePart, formatDateTime, formatLastSeen, formatListTime, formatTime, formatTimestamp, formatZone, plural } from "./format";
 
 describe("formatLastSeen", () => {
   const now = 1_700_000_000_000;
@@ -56,5 +56,21 @@ describe("plural", () => {
     expect(plural(1234, "device", "devices")).toBe("1,234 devices");
     expect(plural(1, "carries", "carry")).toBe("1 carries");
     expect(plural(2, "carries", "carry")).toBe("2 carry");
+  });
+});
+
+describe("formatZone", () => {
+  it("says local time's offset from UTC, half hours and west of Greenwich too", () => {
+    const offset = vi.spyOn(Date.prototype, "getTimezoneOffset");
+    try {
+      offset.mockReturnValue(-330);
+      expect(formatZone(0)).toBe("UTC+05:30");
+      offset.mockReturnValue(60);
+      expect(formatZone(0)).toBe("UTC-01:00");
+      offset.mockReturnValue(0);
+      expect(formatZone(0)).toBe("UTC+00:00");
+    } finally {
+      offset.mockRestore();
+    }
   });
 });

@@ -42,6 +42,17 @@ export function formatDateTime(ms: number): string {
   return `${ymd(d)} ${hms(d)}`;
 }
 
+/**
+ * "UTC+01:00": the offset of local time at `ms`. Exports write UTC (RFC 3339, "Z"): the offset
+ * said beside a time the app shows tells how the two compare.
+ */
+export function formatZone(ms: number): string {
+  const minutes = -new Date(ms).getTimezoneOffset();
+  const sign = minutes < 0 ? "-" : "+";
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
 /** "2026-12-05 00:53:54.809" in local time: a message's time in full. */
 export function formatTimestamp(ms: number): string {
   const d = new Date(ms);

@@ -108,7 +108,10 @@ describe("Message detail", () => {
     expect(facts).toHaveTextContent("uplink");
     expect(facts).toHaveTextContent("Up");
     // One 24-hour form with the date in ISO order: no "12/5/2026, 12:53:54 AM (00:53:54.809)".
-    expect(within(facts).getByTestId("detail-time").textContent).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
+    // Local time, with its offset from UTC (what exports write).
+    expect(within(facts).getByTestId("detail-time").textContent).toMatch(
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC[+-]\d{2}:\d{2}$/,
+    );
     // By name, the ids on hover: three short lines of facts, and no more raw ids than needed.
     const deviceFact = within(facts).getByTestId("detail-device");
     expect(deviceFact).toHaveTextContent("Sensor 1 DevEUI 0011223344556677");
@@ -205,7 +208,7 @@ describe("Message detail", () => {
     expect(await declarations("messages.css", ".msg-facts")).toMatch(/gap:\s*2px 16px/);
   });
 
-  it("calls the device by name in the headline and the related messages, and shows a level that is not info", async () => {
+  it("shows the headline and the related messages as stored, and a level that is not info", async () => {
     const user = userEvent.setup();
     const refused = {
       ...rejected,
@@ -223,11 +226,11 @@ describe("Message detail", () => {
     render(<MessagesPage />);
     await user.click(await screen.findByTestId("message-row"));
     const detail = await screen.findByTestId("message-detail");
-    await waitFor(() => expect(detail.querySelector(".msg-detail-text")).toHaveTextContent("downlink for Sensor 1 rejected: port 0 is reserved"));
+    await waitFor(() => expect(detail.querySelector(".msg-detail-text")).toHaveTextContent("downlink for dev-1 rejected: port 0 is reserved"));
     const facts = await within(detail).findByTestId("detail-facts");
     expect(facts).toHaveTextContent("Levelerror");
     const related = await within(detail).findAllByTestId("related-message");
-    expect(related[0]).toHaveTextContent("downlink for Sensor 1 queued");
+    expect(related[0]).toHaveTextContent("downlink for dev-1 queued");
   });
 
   it("copies each view and says so", async () => {

@@ -150,6 +150,12 @@ describe("Messages, History", () => {
       expect(screen.getByTestId("history-to")).toBeInTheDocument();
       fireEvent.blur(screen.getByTestId("history-to"));
       expect(screen.getByTestId("history-to-set")).toHaveTextContent("No limit (now)");
+
+      // To at a midnight: From set starts the day before, never an empty range.
+      await user.click(screen.getByTestId("history-to-set"));
+      fireEvent.change(screen.getByTestId("history-to"), { target: { value: "2026-12-05T00:00" } });
+      await user.click(screen.getByTestId("history-from-set"));
+      expect(screen.getByTestId("history-from")).toHaveValue("2026-12-04T00:00");
     } finally {
       vi.useRealTimers();
     }

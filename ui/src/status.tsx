@@ -104,13 +104,14 @@ const HEALTH: Record<string, Omit<View, "key">> = {
   inactive: { label: "Disabled", tone: "neutral", title: "Disabled: nothing is forwarded to it." },
   waiting: { label: "Waiting", tone: "waiting", title: "Uplinks are waiting, but no AWS IoT session is up yet." },
   idle: { label: "Idle", tone: "neutral", title: "Nothing to send yet: no AWS IoT session is needed." },
-  connected: { label: "Connected", tone: "connected", title: "All of its AWS IoT sessions are connected." },
+  connected: { label: "Connected", tone: "connected", title: "Every AWS IoT session it needs is connected." },
 };
 
 /**
  * The sessions meant to be up. A stopped one was ended on purpose (its device left the
  * integration, or the integration was turned off): it is neither up nor failing, and counting it
- * made a green "Connected" sit beside "1 of 2 sessions connected".
+ * made a green "Connected" sit beside "1 of 2 sessions connected". (A session still starting has
+ * no state yet; one that cannot connect makes the integration Failing.)
  */
 function meantToRun(health: IntegrationHealth): number {
   return health.sessions.filter((s) => s.detail !== STOPPED).length;
@@ -118,30 +119,14 @@ function meantToRun(health: IntegrationHealth): number {
 
 const STOPPED = "stopped";
 
-/**
- * What a health reading is, as shown. The core calls an integration `connected` once one session
- * is up and none fails; should one meant to run be neither (not up yet), that is Partly
- * connected, in amber, never a green "Connected".
- */
+/** What a health reading is, as shown. */
 export function healthView(health: IntegrationHealth): View {
-  const total = meantToRun(health);
-  if (health.state === "connected" && health.sessions_connected < total) {
-    const down = total - health.sessions_connected;
-    return {
-      key: "partly",
-      label: `Partly connected (${formatCount(health.sessions_connected)} of ${formatCount(total)} sessions)`,
-      tone: "waiting",
-      title:
-        `${formatCount(health.sessions_connected)} of ${formatCount(total)} AWS IoT sessions are connected; ` +
-        `${formatCount(down)} ${down === 1 ? "is" : "are"} not up yet. None is failing.`,
-    };
-  }
   const known = HEALTH[health.state] ?? { label: health.state, tone: "neutral", title: "" };
   return { key: health.state, ...known };
 }
 
 /**
- * Connected (green), Partly connected and Waiting (amber), Failing: <why> (red), Idle, Disabled,
+ * Connected (green), Waiting (amber), Failing: <why> (red), Idle, Disabled,
  * Bridge stopped. A failing one says why in a few words; its tooltip has the error as the bridge
  * reported it. `clip` keeps it on one line (cut, the tooltip has it all).
  */
@@ -354,7 +339,6 @@ function integrationRow({ health }: LiveHealth): Row {
     detail,
     title,
     dot: TONE_DOTS[view.tone],
-    // Partly connected is not counted as connected.
     ok: view.key === "connected",
     state: view.key,
   };
@@ -372,7 +356,7 @@ function ConnectionRow({ row }: { row: Row }) {
         className={row.state === "failing" ? "conn-detail text-danger ellipsis" : "conn-detail muted ellipsis"}
         title={row.title ?? row.detail}
       >
-        <span className="sr-only">{row.ok ? "connected: " : `${row.state === "partly" ? "partly connected" : row.state}: `}</span>
+        <span className="sr-only">{row.ok ? "connected: " : `${row.state}: `}</span>
         {row.detail}
       </span>
     </li>

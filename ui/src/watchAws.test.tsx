@@ -53,7 +53,7 @@ describe("Watch AWS", () => {
     expect(callsOf("watch_aws")[0]?.[1]).toEqual({ id: "int-1", on: true });
     await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Watching"));
     // What the list shows (its ✓), not the monitor's own tally (12).
-    expect(screen.getByTestId("watch-state")).toHaveTextContent("3 uplinks seen on AWS, 1 downlink from AWS in the list");
+    expect(screen.getByTestId("watch-state")).toHaveTextContent("In the list: 3 uplinks seen on AWS, 1 downlink from AWS");
     expect(screen.getByTestId("watch-state")).toHaveAttribute(
       "title",
       `${watching.detail} (connected as helium-bridge-monitor-int-1)`,
@@ -109,7 +109,7 @@ describe("Watch AWS", () => {
       });
       render(<MessagesPage />);
       const state = await screen.findByTestId("watch-state");
-      await waitFor(() => expect(state).toHaveTextContent("Watching 1 uplink seen on AWS"));
+      await waitFor(() => expect(state).toHaveTextContent("Watching In the list: 1 uplink seen on AWS"));
       expect(screen.getAllByTestId("seen-on-aws")).toHaveLength(1);
       // AWS echoes the next one: the ✓ and the count together.
       act(() =>

@@ -295,8 +295,8 @@ describe("Finishing with labels", () => {
     expect(within(next).getByTestId("wizard-next-downlink")).toHaveTextContent(/^helium\/devices\/\{Device ID\}\/down$/);
     await user.click(within(next).getByRole("button", { name: "Copy the uplink topic" }));
     expect(await navigator.clipboard.readText()).toBe("helium/uplinks");
-    await user.click(within(next).getByRole("button", { name: "Copy the downlink topic" }));
-    expect(await navigator.clipboard.readText()).toBe("helium/devices/{Device ID}/down");
+    // A template is not a topic: no Copy for it (each device's page has its own, with Copy).
+    expect(within(next).queryByRole("button", { name: "Copy the downlink topic" })).toBeNull();
     expect(next).not.toHaveTextContent("join");
     // No source yet: the outcome says nothing arrives.
     expect(within(finish).getByTestId("wizard-finish-no-source")).toHaveTextContent("no uplinks arrive");

@@ -22,8 +22,12 @@ const DEVICES_MIN_WIDTH = 676;
 
 export type DeviceSort = "name" | "last_seen" | "uplinks";
 
-const byName = (a: Device, b: Device) =>
-  a.name.localeCompare(b.name, "en", { numeric: true }) || a.id.localeCompare(b.id);
+// By the name shown: devices not heard yet (no name of their own) after the others, by DevEUI.
+const byName = (a: Device, b: Device) => {
+  const [x, y] = [reportedName(a), reportedName(b)];
+  if ((x === null) !== (y === null)) return x === null ? 1 : -1;
+  return (x ?? a.name).localeCompare(y ?? b.name, "en", { numeric: true }) || a.id.localeCompare(b.id);
+};
 
 const SORTS: Record<DeviceSort, { label: string; compare: (a: Device, b: Device) => number }> = {
   name: { label: "Name", compare: byName },

@@ -91,7 +91,7 @@ export function IntegrationRateChart({
         ) : null}
         {load.status === "ready" && load.rate.t.length === 0 ? (
           <p className="muted chart-empty" data-testid="rate-empty">
-            No uplinks in the last hour.
+            No readings: the bridge was not running in the last hour, or started just now.
           </p>
         ) : null}
         {load.status === "ready" && load.rate.t.length > 0 ? (
@@ -106,7 +106,8 @@ export function IntegrationRateChart({
                   color: 1,
                   gaps: true,
                   emptyText: "No readings: the bridge was not running in the last hour, or started just now.",
-                  zeroText: "No uplinks in the last hour.",
+                  // Zeros only where the bridge ran: the gaps are the rest of the hour.
+                  zeroText: "No uplinks while the bridge ran in the last hour.",
                 },
               ]}
               range={[load.from, load.to]}
@@ -130,7 +131,7 @@ export function IntegrationRateChart({
                   emptyText:
                     `No samples yet: the bridge takes one every ${SAMPLE_SECS} s while it runs.` +
                     (backlogNow === undefined ? "" : ` Waiting now: ${formatCount(backlogNow)}.`),
-                  zeroText: "No backlog in the last hour: nothing waited for AWS.",
+                  zeroText: "No backlog while the bridge ran in the last hour: nothing waited for AWS.",
                 },
               ]}
               range={[load.from, load.to]}

@@ -34,13 +34,10 @@ export function AwsNextSteps({ integration }: { integration: Integration }) {
         </li>
         <li>
           <p>
-            To send a device a downlink, publish to its downlink topic, e.g.{" "}
-            <code>{'{"payload_raw": "AQID", "port": 1}'}</code> (base64). A device&apos;s ID is on its page under{" "}
-            <PageLink page="devices">Devices</PageLink>.
-          </p>
-          <p className="details-copy">
-            <code data-testid="wizard-next-downlink">{DOWNLINK_TOPIC_TEMPLATE}</code>
-            <CopyButton text={DOWNLINK_TOPIC_TEMPLATE} what="the downlink topic" />
+            To send a device a downlink, publish to its downlink topic,{" "}
+            <code data-testid="wizard-next-downlink">{DOWNLINK_TOPIC_TEMPLATE}</code>, e.g.{" "}
+            <code>{'{"payload_raw": "AQID", "port": 1}'}</code> (base64). Each device&apos;s topic, with its ID in
+            place and a Copy button, is on its page under <PageLink page="devices">Devices</PageLink>.
           </p>
         </li>
       </ol>

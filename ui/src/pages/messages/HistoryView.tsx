@@ -34,10 +34,13 @@ export function RangeInputs({ range, onChange }: { range: Range; onChange: (next
         unset="the oldest kept"
         testId="history-from"
         value={range.from}
-        // Set: the start of today (of To's day when To is set).
+        // Set: the start of today (of To's day when To is set; the day before when To is that
+        // midnight, so the range is never empty from the start).
         initial={() => {
-          const day = new Date(localToMs(range.to) ?? Date.now());
+          const to = localToMs(range.to);
+          const day = new Date(to ?? Date.now());
           day.setHours(0, 0, 0, 0);
+          if (to !== null && day.getTime() >= to) day.setDate(day.getDate() - 1);
           return msToLocal(day.getTime());
         }}
         onChange={(from) => onChange({ ...range, from })}

@@ -4,11 +4,11 @@ import { useCallback, type ReactNode } from "react";
 import { getMessage, relatedMessages } from "../../api";
 import type { Message, MessageRow } from "../../bindings";
 import { BreakAfter, ErrorState, Loading, SmallButton } from "../../components";
-import { datePart, formatCount, formatListTime, formatTimestamp } from "../../format";
+import { datePart, formatCount, formatListTime, formatTimestamp, formatZone } from "../../format";
 import { CloseIcon } from "../../icons";
 import { useCommand } from "../../useCommand";
 import { DetailViews, type DetailTab } from "./DetailViews";
-import { deviceName, DirectionMark, DIRECTIONS, integrationLabel, LevelMark, messageText, type Names } from "./MessageTable";
+import { deviceName, DirectionMark, DIRECTIONS, integrationLabel, LevelMark, type Names } from "./MessageTable";
 
 /** One fact: its name and value, kept together as the facts wrap. */
 function Fact({
@@ -51,7 +51,7 @@ function Facts({ m, names }: { m: Message; names: Names }) {
   return (
     <dl className="details-facts msg-facts" data-testid="detail-facts">
       <Fact name="Time" className="mono" testId="detail-time">
-        {formatTimestamp(m.at_ms)}
+        {formatTimestamp(m.at_ms)} <span className="muted">{formatZone(m.at_ms)}</span>
       </Fact>
       <Fact name="Kind" className="mono">
         {m.kind}
@@ -108,7 +108,7 @@ function Facts({ m, names }: { m: Message; names: Names }) {
   );
 }
 
-function Related({ m, names, onSelect }: { m: Message; names: Names; onSelect: (id: number) => void }) {
+function Related({ m, onSelect }: { m: Message; onSelect: (id: number) => void }) {
   const { uuid, id } = m;
   const fetcher = useCallback(() => (uuid === null ? Promise.resolve([]) : relatedMessages(id)), [uuid, id]);
   const [state] = useCommand<MessageRow[]>(fetcher);
@@ -141,7 +141,7 @@ function Related({ m, names, onSelect }: { m: Message; names: Names; onSelect: (
                 <DirectionMark direction={r.direction} />
                 <span className="mono">{r.kind}</span>
                 <LevelMark level={r.level} />
-                <span className="msg-related-text">{messageText(names, r)}</span>
+                <span className="msg-related-text">{r.text}</span>
               </button>
             </li>
           ))}
@@ -176,8 +176,8 @@ export function MessageDetail({
       <header className="panel-header msg-detail-header">
         <h2 id="message-detail-title">Message {id}</h2>
         {shown.status === "ready" && shown.data !== null ? (
-          <span className="msg-detail-text" title={messageText(names, shown.data)}>
-            {messageText(names, shown.data)}
+          <span className="msg-detail-text" title={shown.data.text}>
+            {shown.data.text}
           </span>
         ) : null}
         <SmallButton label="Close the message" testId="detail-close" onClick={onClose}>
@@ -196,7 +196,7 @@ export function MessageDetail({
           <>
             <Facts m={shown.data} names={names} />
             <DetailViews message={shown.data} tab={tab} onTab={onTab} />
-            <Related m={shown.data} names={names} onSelect={onSelect} />
+            <Related m={shown.data} onSelect={onSelect} />
           </>
         ) : null}
       </div>

@@ -2,7 +2,7 @@
 // arrive on top and the view holds still while scrolled away) and for History's results.
 import { useMemo, useState, type Ref } from "react";
 import type { Direction, MessageRow } from "../../bindings";
-import { datePart, formatCount, formatListTime, formatTimestamp, type DatePart } from "../../format";
+import { datePart, formatCount, formatListTime, formatTimestamp, formatZone, type DatePart } from "../../format";
 import { VirtualTable, VT_HEADER_HEIGHT, type Column, type VirtualTableHandle } from "../../VirtualTable";
 
 /** Every row has the same height, so the virtualiser never measures the DOM: one line. */
@@ -67,17 +67,6 @@ export const deviceLabel = (names: Names, m: MessageRow) => deviceName(names, m)
 export const integrationLabel = (names: Names, id: string | null) =>
   id === null ? "" : (names.integrations.get(id) ?? id);
 
-/**
- * The message's text with its device called by name where the core's text has the raw id
- * ("downlink for 3a537f77-… rejected"); as it is when the text names the device already.
- */
-export function messageText(names: Names, m: Pick<MessageRow, "text" | "device_id" | "device_name">): string {
-  const name = deviceName(names, m);
-  if (m.device_id === null || name === null || name === "" || name === m.device_id || m.text.includes(name)) return m.text;
-  // split/join: a name is never read as a replacement pattern ("$&").
-  return m.text.split(m.device_id).join(name);
-}
-
 /** The Time column's least width for the date its rows show (12 px monospace: about 7.2 px a character). */
 const TIME_WIDTH: Record<DatePart, number> = { none: 92, day: 136, year: 172 };
 
@@ -104,7 +93,7 @@ function columns(names: Names, dates: Dates): MessageColumn[] {
       // Today's times and older ones with their date: on the right, the times line up.
       numeric: dates.widest !== dates.least,
       className: "mono muted",
-      title: (m) => formatTimestamp(m.at_ms),
+      title: (m) => `${formatTimestamp(m.at_ms)} local time (${formatZone(m.at_ms)})`,
       render: (m) => formatListTime(m.at_ms, datePart(m.at_ms, dates.now, dates.least)),
     },
     { header: "Dir", min: 24, render: (m) => <DirectionMark direction={m.direction} /> },
@@ -161,11 +150,11 @@ function columns(names: Names, dates: Dates): MessageColumn[] {
       min: 110,
       fr: 3,
       className: "msg-text",
-      title: (m) => messageText(names, m),
+      title: (m) => m.text,
       render: (m) => (
         <>
           <LevelMark level={m.level} />
-          <span className="ellipsis">{messageText(names, m)}</span>
+          <span className="ellipsis">{m.text}</span>
         </>
       ),
     },

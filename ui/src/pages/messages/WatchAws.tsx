@@ -59,9 +59,11 @@ function WatchStatus({ state, listed }: { state: WatchState | null; listed: { se
     >
       <span className={`badge badge-health badge-health-${phase.tone}`}>{phase.label}</span>{" "}
       {state.phase === "watching" ? (
-        <span className="muted">
-          {plural(listed.seen, "uplink", "uplinks")} seen on AWS, {plural(listed.downlinks, "downlink", "downlinks")} from
-          AWS in the list
+        // What the list holds now (it keeps the newest messages only), not a tally of the watch;
+        // not read out at each change, which would be every uplink.
+        <span className="muted" aria-live="off">
+          In the list: {plural(listed.seen, "uplink", "uplinks")} seen on AWS,{" "}
+          {plural(listed.downlinks, "downlink", "downlinks")} from AWS
         </span>
       ) : (
         <span className={state.phase === "failing" ? "field-error" : "muted"}>{state.detail}</span>
