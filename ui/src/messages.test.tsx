@@ -89,6 +89,23 @@ describe("Messages, live", () => {
     }
   });
 
+  it("dates today's rows at midnight though no message comes", async () => {
+    // Only Date is faked: the page's timer runs, and finds the day changed.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(2026, 11, 5, 23, 59, 59, 700));
+    try {
+      mockCommands({ search_history: page([messageRow({ id: 3, at_ms: new Date(2026, 11, 5, 0, 53, 57, 976).getTime() })]) });
+      render(<MessagesPage />);
+      await waitFor(() => expect(rowIds()).toEqual([3]));
+      const time = () => within(rows()[0] as HTMLElement).getAllByRole("cell")[0]?.textContent;
+      expect(time()).toBe("00:53:57.976");
+      vi.setSystemTime(new Date(2026, 11, 6, 0, 0, 0, 500));
+      await waitFor(() => expect(time()).toBe("12-05 00:53:57.976"), { timeout: 3000 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("shows a message's text as it is stored, so the Text filter finds what is shown", async () => {
     mockCommands({
       list_devices: [device(1)],

@@ -1,6 +1,6 @@
 // The messages as a virtualised table, newest first: one fixed-height line each. Used live (rows
 // arrive on top and the view holds still while scrolled away) and for History's results.
-import { useMemo, useState, type Ref } from "react";
+import { useEffect, useMemo, useState, type Ref } from "react";
 import type { Direction, MessageRow } from "../../bindings";
 import { datePart, formatCount, formatListTime, formatTimestamp, formatZone, type DatePart } from "../../format";
 import { VirtualTable, VT_HEADER_HEIGHT, type Column, type VirtualTableHandle } from "../../VirtualTable";
@@ -181,6 +181,20 @@ export function dropsFor(width: number | null, widest: DatePart = "none"): numbe
 /** Below this width even the columns that always show do not fit: the table scrolls sideways. */
 const minWidth = (widest: DatePart) => needs(columns(NO_NAMES, { ...UNDATED, widest }).filter(kept(3)));
 
+/** The start of today (local time), made again just after midnight: rows of what became yesterday
+ * gain their date even when no message comes to render the list again. */
+function useDayStart(): number {
+  const dayOf = (ms: number) => new Date(ms).setHours(0, 0, 0, 0);
+  const [day, setDay] = useState(() => dayOf(Date.now()));
+  useEffect(() => {
+    const next = new Date(day);
+    next.setDate(next.getDate() + 1);
+    const timer = setTimeout(() => setDay(dayOf(Date.now())), Math.max(0, next.getTime() - Date.now()) + 50);
+    return () => clearTimeout(timer);
+  }, [day]);
+  return day;
+}
+
 /** The least width of a table of today's messages (no dates). */
 export const MESSAGE_TABLE_MIN_WIDTH = minWidth("none");
 
@@ -219,7 +233,7 @@ export function MessageTable({
   const drops = dropsFor(width, widest);
   // Made again as the day changes (yesterday's rows gain their date), not on every batch: `now`
   // matters only by its day.
-  const today = new Date(now).toDateString();
+  const today = useDayStart();
   const shown = useMemo(
     () => columns(names, { now, least, widest }).filter(kept(drops)),
     [names, drops, least, widest, today],
