@@ -255,23 +255,9 @@ function AboutPanel({ info }: { info: AppInfo }) {
         <dd className="mono" data-testid="about-version">
           {info.version}
         </dd>
-        <dt>Data directory</dt>
-        <dd className="details-copy">
-          <span className="mono wrap-anywhere" data-testid="about-data-dir">
-            {info.data_dir}
-          </span>
-          <CopyButton text={info.data_dir} what="the data directory" testId="copy-data-dir" />
-        </dd>
+        <PathFact name="Data directory" what="the data directory" path={info.data_dir} testId="data-dir" />
         {logs.status === "ready" ? (
-          <>
-            <dt>Log folder</dt>
-            <dd className="details-copy">
-              <span className="mono wrap-anywhere" data-testid="about-log-dir">
-                {logs.data}
-              </span>
-              <CopyButton text={logs.data} what="the log folder" testId="copy-log-dir" />
-            </dd>
-          </>
+          <PathFact name="Log folder" what="the log folder" path={logs.data} testId="log-dir" />
         ) : null}
       </dl>
       {logs.status === "error" ? (
@@ -299,5 +285,20 @@ export function SettingsPage({ info }: { info: AppInfo }) {
       {state.status === "ready" ? <SettingsForm saved={state.data} /> : null}
       <AboutPanel info={info} />
     </div>
+  );
+}
+
+/** A folder of this machine's, with a Copy button: `about-{testId}`, and `copy-{testId}` for the button. */
+function PathFact({ name, what, path, testId }: { name: string; what: string; path: string; testId: string }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd className="details-copy">
+        <span className="mono wrap-anywhere" data-testid={`about-${testId}`}>
+          {path}
+        </span>
+        <CopyButton text={path} what={what} testId={`copy-${testId}`} />
+      </dd>
+    </>
   );
 }
