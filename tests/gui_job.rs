@@ -164,10 +164,11 @@ fn gui_does_the_whole_job_from_an_empty_data_dir() {
     );
     assert_eq!(got["dev_eui"], EUI);
 
-    // The device appears in Devices and under the integration's Devices Piped.
+    // The device appears in Devices, by the name its uplink gave it (the list reads itself again
+    // as uplinks come: nothing announces them), and under the integration's Devices Piped.
     nav(&app, "devices");
     wait_texts(&app, "[data-testid=device-row]", WAIT, |t| {
-        t.len() == 1 && t[0].contains(EUI)
+        t.len() == 1 && t[0].contains(EUI) && t[0].contains("sensor-01")
     });
     pages.look(&app, "devices");
     open_integration_details(&app);

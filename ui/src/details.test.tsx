@@ -1,11 +1,12 @@
 // Integration details (opened from the Integrations page) and device details with its downlink
 // form (opened from the Devices page).
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import type { DeviceDetails, IntegrationDetails, IntegrationHealth, PipedDevice } from "./bindings";
 import { DevicesPage } from "./pages/DevicesPage";
+import { DEVICES_REFRESH_MS } from "./pages/deviceName";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { parsePayload, parsePort } from "./payload";
 import { declarations } from "./test/css";
@@ -557,6 +558,27 @@ describe("Devices page search, sort and label filter", () => {
     await waitFor(() => expect(names()).toEqual(["Cellar", "Barn door"]));
     await user.type(search, "nothing like it");
     expect(await screen.findByTestId("devices-no-match")).toBeInTheDocument();
+  });
+
+  it("reads the list again every few seconds: an uplink names a device and counts, unannounced", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const unheard = { ...device(4), name: "0000000000000004", dev_eui: "0000000000000004", source: "", last_seen_ms: null, uplinks: 0 };
+      let heard = false;
+      mockCommands({
+        list_devices: () => [heard ? { ...unheard, name: "Sensor 4", source: "src-1", last_seen_ms: Date.now(), uplinks: 3 } : unheard],
+        list_labels: [],
+      });
+      render(<DevicesPage />);
+      await screen.findAllByTestId("device-row");
+      expect(names()).toEqual(["Not heard yet"]);
+      heard = true;
+      act(() => vi.advanceTimersByTime(DEVICES_REFRESH_MS));
+      await waitFor(() => expect(names()).toEqual(["Sensor 4"]));
+      expect(screen.getAllByTestId("device-row")[0]).toHaveTextContent(/just now\s*3/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("sorts devices not heard yet after the named ones, not by the DevEUI they stand under", async () => {

@@ -104,7 +104,7 @@ describe("Sessions stopped on purpose", () => {
     expect(badge).toHaveTextContent(/^Connected$/);
     const conn = (await screen.findAllByTestId("connection-state"))[0] as HTMLElement;
     expect(conn).toHaveAttribute("data-connected", "true");
-    expect(conn).toHaveTextContent("1 of 1 session connected, 1 stopped");
+    expect(conn).toHaveTextContent("1 of 1 session connected (1 more stopped: not routed here now)");
   });
 
   it("is Connected, with a tooltip that says so, when every session is up", async () => {

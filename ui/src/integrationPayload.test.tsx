@@ -1,10 +1,11 @@
 // "Message contents" on an integration's details: decoded, the source's decoded object and shadow
 // updates, each saved at once with all three options.
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import type { Integration, IntegrationDetails, PayloadOptions } from "./bindings";
+import { SHADOW_OWN_POLICY } from "./pages/IntegrationPayload";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { axeViolations } from "./test/axe";
 import { callsOf, changesChannel, integration, mockCommands, resetCommandsEachTest } from "./test/tauri";
@@ -47,8 +48,13 @@ function save(args: Record<string, unknown>): Integration {
   return stored;
 }
 
-async function openDetails(user: UserEvent, payload: PayloadOptions = DEFAULTS, mocks: Parameters<typeof mockCommands>[0] = {}) {
-  stored = integration({ payload });
+async function openDetails(
+  user: UserEvent,
+  payload: PayloadOptions = DEFAULTS,
+  mocks: Parameters<typeof mockCommands>[0] = {},
+  aws: Integration["aws"] = null,
+) {
+  stored = integration({ payload, aws });
   mockCommands({
     list_integrations: () => [stored],
     integration_details: () => details(),
@@ -64,6 +70,8 @@ async function openDetails(user: UserEvent, payload: PayloadOptions = DEFAULTS, 
   const panel = await screen.findByTestId("details-payload");
   return { ...view, panel };
 }
+
+const KEYS = { access_key_id: "AKIAEXAMPLE", account: "123456789012", user_arn: "arn:aws:iam::123456789012:user/h" };
 
 const decodedSwitch = () => screen.getByRole("switch", { name: "Include decoded values" });
 const sourceSwitch = () => screen.getByRole("switch", { name: "Use the source's decoded values" });
@@ -128,6 +136,20 @@ describe("Message contents", () => {
     expect(shadowSwitch()).toHaveAttribute("aria-checked", "false");
   });
 
+  it("says what shadows on means: the policy changed with keys, the user's own with certificates made by hand", async () => {
+    const user = userEvent.setup();
+    await openDetails(user);
+    await user.click(shadowSwitch());
+    await waitFor(() => expect(screen.getByTestId("payload-status")).toHaveTextContent(SHADOW_OWN_POLICY));
+    cleanup();
+
+    await openDetails(user, DEFAULTS, {}, KEYS);
+    await user.click(shadowSwitch());
+    await waitFor(() =>
+      expect(screen.getByTestId("payload-status")).toHaveTextContent("Shadow updates on: each thing may now update its own shadow."),
+    );
+  });
+
   it("shows a refused shadow toggle in an alert and puts the switch back", async () => {
     const user = userEvent.setup();
     const message =
@@ -153,7 +175,8 @@ describe("Message contents", () => {
     const user = userEvent.setup();
     let answer: (value: Integration) => void = () => undefined;
     const pending = new Promise<Integration>((resolve) => (answer = resolve));
-    await openDetails(user, DEFAULTS);
+    // With keys: the bridge changes the integration's policy.
+    await openDetails(user, DEFAULTS, {}, KEYS);
     const base = vi.mocked(invoke).getMockImplementation();
     vi.mocked(invoke).mockImplementation((cmd, args, options) =>
       cmd === "set_integration_payload" ? pending : base!(cmd, args, options),

@@ -407,6 +407,14 @@ describe("Provision now", () => {
     expect(callsOf("provision_now")).toEqual([["provision_now", { id: "int-1" }]]);
   });
 
+  it("is off, saying why, for an integration on certificates made by hand", async () => {
+    mockCommands({ list_integrations: [integration({ aws: null })] });
+    render(<IntegrationsPage />);
+    const button = await screen.findByTestId("integration-provision");
+    expect(button).toBeDisabled();
+    expect(button).toHaveAttribute("title", "Nothing to provision: it uses certificates made by hand");
+  });
+
   it("shows why provisioning could not start", async () => {
     const user = userEvent.setup();
     mockCommands({ list_integrations: [linked()], provision_now: { reject: { message: "the bridge is not running" } } });

@@ -227,6 +227,10 @@ describe("Message detail", () => {
     await user.click(await screen.findByTestId("message-row"));
     const detail = await screen.findByTestId("message-detail");
     await waitFor(() => expect(detail.querySelector(".msg-detail-text")).toHaveTextContent("downlink for dev-1 rejected: port 0 is reserved"));
+    // The reason is read there: it wraps to three lines before it is cut (messages.css).
+    const headline = await declarations("messages.css", ".msg-detail-text");
+    expect(headline).toMatch(/-webkit-line-clamp:\s*3/);
+    expect(headline).not.toMatch(/white-space:\s*nowrap/);
     const facts = await within(detail).findByTestId("detail-facts");
     expect(facts).toHaveTextContent("Levelerror");
     const related = await within(detail).findAllByTestId("related-message");

@@ -58,6 +58,18 @@ async function openHistory(mocks: Parameters<typeof mockCommands>[0]) {
 }
 
 describe("Messages, History", () => {
+  it("closes a message picked in Live: History lists its own results", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: pagedStore(3), get_message: { ...messageRow({ id: 3 }), json: null, source_event: null, detail: null } });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([3, 2, 1]));
+    await user.click(screen.getAllByTestId("message-row")[0] as HTMLElement);
+    expect(await screen.findByTestId("message-detail")).toBeInTheDocument();
+    await user.click(screen.getByTestId("messages-mode-history"));
+    await waitFor(() => expect(historySearches()).toHaveLength(1));
+    expect(screen.queryByTestId("message-detail")).not.toBeInTheDocument();
+  });
+
   it("searches when opened, shows the count, and loads more pages by the cursor", async () => {
     const user = await openHistory({ search_history: pagedStore(450) });
     expect(screen.getByTestId("messages-mode-history")).toHaveAttribute("aria-pressed", "true");
@@ -231,9 +243,9 @@ describe("Messages, History", () => {
     const detail = await screen.findByTestId("message-detail");
     expect(callsOf("get_message")).toEqual([["get_message", { id: 1 }]]);
     expect(await within(detail).findByTestId("detail-gone")).toBeInTheDocument();
-    // Back to Live: the pane stays.
+    // Back to Live: the pane closes, as it does the other way (each view lists its own).
     await user.click(screen.getByTestId("messages-mode-live"));
-    expect(screen.getByTestId("message-detail")).toBeInTheDocument();
+    expect(screen.queryByTestId("message-detail")).not.toBeInTheDocument();
   });
 
   it("has no axe violations", async () => {

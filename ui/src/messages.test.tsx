@@ -134,13 +134,14 @@ describe("Messages, live", () => {
       search_history: page([
         messageRow({ id: 2, kind: "connection", direction: "none", device_id: "dev-1", device_name: null }),
         messageRow({ id: 1, kind: "downlink", direction: "down", device_id: "dev-9", device_name: null }),
+        messageRow({ id: 0, kind: "downlink", direction: "down", device_id: "dev-8", device_name: null, dev_eui: null }),
       ]),
     });
     render(<MessagesPage />);
-    await waitFor(() => expect(rowIds()).toEqual([2, 1]));
+    await waitFor(() => expect(rowIds()).toEqual([2, 1, 0]));
     const cells = () => rows().map((r) => r.querySelectorAll("[role=cell], td")[3]?.textContent);
-    // A device the list does not know keeps its id.
-    await waitFor(() => expect(cells()).toEqual(["Sensor 1", "dev-9"]));
+    // A device the list does not know (since removed): by its DevEUI, else its id.
+    await waitFor(() => expect(cells()).toEqual(["Sensor 1", "0011223344556677", "dev-8"]));
   });
 
   it("marks an uplink whose echo from AWS came before the uplink itself, also while paused", async () => {
@@ -478,15 +479,16 @@ describe("Messages, live", () => {
 describe("Messages table, fitted to its width", () => {
   const headers = () => screen.getAllByRole("columnheader").map((h) => h.textContent);
 
-  it("leaves out Topic, then Size, then Integration as the table narrows, never scrolling sideways from 462 px", () => {
+  it("leaves out Topic, then Size, then Integration as the table narrows, never scrolling sideways from 508 px", () => {
+    // Text keeps 140 px at least (what a row says), Kind and Integration their words whole.
     expect(dropsFor(null)).toBe(0);
-    expect(dropsFor(726)).toBe(0);
-    expect(dropsFor(725)).toBe(1);
-    expect(dropsFor(618)).toBe(1);
-    expect(dropsFor(617)).toBe(2);
-    expect(dropsFor(554)).toBe(2);
-    expect(dropsFor(553)).toBe(3);
-    expect(MESSAGE_TABLE_MIN_WIDTH).toBe(462);
+    expect(dropsFor(784)).toBe(0);
+    expect(dropsFor(783)).toBe(1);
+    expect(dropsFor(676)).toBe(1);
+    expect(dropsFor(675)).toBe(2);
+    expect(dropsFor(612)).toBe(2);
+    expect(dropsFor(611)).toBe(3);
+    expect(MESSAGE_TABLE_MIN_WIDTH).toBe(508);
   });
 
   it("keeps room for 8 rows, or as many as there are", async () => {
@@ -504,7 +506,7 @@ describe("Messages table, fitted to its width", () => {
   it.each([
     [1000, ["Time", "Dir", "Kind", "Device", "Integration", "Topic", "Size", "Text"]],
     [700, ["Time", "Dir", "Kind", "Device", "Integration", "Size", "Text"]],
-    [600, ["Time", "Dir", "Kind", "Device", "Integration", "Text"]],
+    [650, ["Time", "Dir", "Kind", "Device", "Integration", "Text"]],
     [500, ["Time", "Dir", "Kind", "Device", "Text"]],
   ])("at %i px shows %j", async (width, expected) => {
     restoreLayout?.();
@@ -529,7 +531,7 @@ describe("Messages table, fitted to its width", () => {
       await waitFor(() => expect(rowIds()).toEqual([2, 1]));
       await waitFor(() => expect(headers()).toEqual(expected));
       const table = screen.getByRole("table", { name: "Messages" });
-      expect(table.style.minWidth).toBe("462px");
+      expect(table.style.minWidth).toBe(`${MESSAGE_TABLE_MIN_WIDTH}px`);
       // Every row has a cell per column shown.
       expect(within(rows()[0] as HTMLElement).getAllByRole("cell")).toHaveLength(expected.length);
     } finally {

@@ -139,7 +139,7 @@ describe("Settings page", () => {
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
-  it("shows the version, the data directory, this machine's log folder and the CLI in About", async () => {
+  it("shows the version, the data directory, this machine's log directory and the CLI in About", async () => {
     const user = userEvent.setup();
     mockCommands({});
     render(<SettingsPage info={{ ...defaultAppInfo, version: "2.4.6", data_dir: "/srv/bridge data" }} />);
@@ -151,7 +151,7 @@ describe("Settings page", () => {
     // The folder the log is in on this machine, from Tauri, with its Copy button: not three platforms' guesses.
     expect(await within(about).findByTestId("about-log-dir")).toHaveTextContent(new RegExp(`^${LOG_DIR}$`));
     expect(within(about).queryByTestId("about-logs")).not.toBeInTheDocument();
-    await user.click(within(about).getByRole("button", { name: "Copy the log folder" }));
+    await user.click(within(about).getByRole("button", { name: "Copy the log directory" }));
     expect(await navigator.clipboard.readText()).toBe(LOG_DIR);
     expect(within(about).getByTestId("about-cli")).toHaveTextContent("helium-aws-bridge");
     await screen.findByRole("switch", CLOSE);

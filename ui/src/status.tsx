@@ -198,7 +198,8 @@ export function sessionSummary(health: IntegrationHealth): string {
   const noun = total === 1 ? "session" : "sessions";
   let text = `${formatCount(health.sessions_connected)} of ${formatCount(total)} ${noun} connected`;
   if (health.sessions_failing > 0) text += `, ${formatCount(health.sessions_failing)} failing`;
-  if (stopped > 0) text += `, ${formatCount(stopped)} stopped`;
+  // Apart from the count: they are not meant to run (their device no longer routed here).
+  if (stopped > 0) text += ` (${formatCount(stopped)} more stopped: not routed here now)`;
   return text;
 }
 

@@ -13,9 +13,14 @@ const asError = (reason: unknown): Error => (reason instanceof Error ? reason : 
  * `reload` runs it again (e.g. from a "Retry" button); data already shown stays on screen
  * until the new result arrives, so a reload after an edit does not flash a spinner.
  * `watch` names what the data depends on (`labels`, `devices`, `sources`, `integrations`): a
- * change to it, in this window or from the CLI, reloads it.
+ * change to it, in this window or from the CLI, reloads it. `refreshMs` reloads it that often
+ * too, for what changes without a change being announced (a device's counters as uplinks come).
  */
-export function useCommand<T>(fetcher: () => Promise<T>, watch: readonly string[] = []): [CommandState<T>, () => void] {
+export function useCommand<T>(
+  fetcher: () => Promise<T>,
+  watch: readonly string[] = [],
+  refreshMs?: number,
+): [CommandState<T>, () => void] {
   const [state, setState] = useState<CommandState<T>>({ status: "loading" });
   const [attempt, setAttempt] = useState(0);
 
@@ -44,6 +49,11 @@ export function useCommand<T>(fetcher: () => Promise<T>, watch: readonly string[
       if (what.some((w) => names.includes(w))) reload();
     });
   }, [watched, reload]);
+  useEffect(() => {
+    if (refreshMs === undefined) return undefined;
+    const timer = setInterval(reload, refreshMs);
+    return () => clearInterval(timer);
+  }, [refreshMs, reload]);
   return [state, reload];
 }
 

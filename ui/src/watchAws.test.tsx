@@ -53,7 +53,7 @@ describe("Watch AWS", () => {
     expect(callsOf("watch_aws")[0]?.[1]).toEqual({ id: "int-1", on: true });
     await waitFor(() => expect(screen.getByTestId("watch-state")).toHaveTextContent("Watching"));
     // What the list shows (its ✓), not the monitor's own tally (12).
-    expect(screen.getByTestId("watch-state")).toHaveTextContent("In the list: 3 uplinks seen on AWS, 1 downlink from AWS");
+    expect(screen.getByTestId("watch-state")).toHaveTextContent("In the list: 3 uplinks seen on AWS, 1 downlink seen on AWS");
     expect(screen.getByTestId("watch-state")).toHaveAttribute(
       "title",
       `${watching.detail} (connected as helium-bridge-monitor-int-1)`,

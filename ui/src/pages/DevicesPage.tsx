@@ -7,7 +7,7 @@ import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
 import { DeviceDetailsPage } from "./DeviceDetailsPage";
-import { DeviceName, deviceTitle, reportedName } from "./deviceName";
+import { DEVICES_REFRESH_MS, DeviceName, deviceTitle, reportedName } from "./deviceName";
 import { PageLink } from "../navigation";
 
 /** What this page shows depends on; a change to it reloads the page. */
@@ -50,7 +50,8 @@ function matches(device: Device, needle: string): boolean {
 const deviceKey = (d: Device) => d.id;
 
 export function DevicesPage() {
-  const [state, reload] = useCommand(listDevices, WATCH);
+  // Uplinks change a device's name, last seen and counters without a change being announced.
+  const [state, reload] = useCommand(listDevices, WATCH, DEVICES_REFRESH_MS);
   const [labels] = useCommand(listLabels, LABELS_WATCH);
   // The open device, by id; the list keeps its search, sort and filter meanwhile.
   const [open, setOpen] = useState<string | null>(null);

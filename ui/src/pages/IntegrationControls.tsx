@@ -106,8 +106,15 @@ export function ProvisionButton({ integration }: { integration: Integration }) {
     <>
       <SmallButton
         testId="integration-provision"
-        disabled={state.busy || !integration.active}
-        title={integration.active ? "Create its devices' things and certificates in AWS now" : "Enable it first"}
+        // With certificates made by hand there is nothing the bridge could create (the core refuses).
+        disabled={state.busy || !integration.active || integration.aws === null}
+        title={
+          integration.aws === null
+            ? "Nothing to provision: it uses certificates made by hand"
+            : integration.active
+              ? "Create its devices' things and certificates in AWS now"
+              : "Enable it first"
+        }
         onClick={run}
       >
         Provision now

@@ -59,6 +59,11 @@ const OPTIONS: Option[] = [
   },
 ];
 
+/** Shadows on for certificates made by hand: the bridge changed no policy (there is none of its own). */
+export const SHADOW_OWN_POLICY =
+  "Shadow updates on. Your certificates' policy must allow iot:Publish on " +
+  "$aws/things/${iot:Connection.Thing.ThingName}/shadow/update, or AWS IoT disconnects the devices.";
+
 /** Why "Use the source's decoded values" cannot be changed while decoded values are left out. */
 const SOURCE_OBJECT_OFF_REASON = "Only applies to messages that include decoded values: turn those on first.";
 
@@ -100,12 +105,14 @@ export function IntegrationPayload({ integration, onChanged }: { integration: In
     setShown(next);
     setSaving(key);
     setError(null);
-    setStatus(option.saving?.[way] ?? "Saving…");
+    // With certificates made by hand the bridge has no policy to change: the user's must allow it.
+    const ownCerts = integration.aws === null;
+    setStatus(ownCerts ? "Saving…" : (option.saving?.[way] ?? "Saving…"));
     setIntegrationPayload(integration.id, next)
       .then(
         (answer) => {
           setShown(answer.payload);
-          setStatus(option.saved[way]);
+          setStatus(key === "shadow" && way === "on" && ownCerts ? SHADOW_OWN_POLICY : option.saved[way]);
           onChanged();
         },
         (e: Error) => {

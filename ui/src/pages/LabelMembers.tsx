@@ -6,7 +6,7 @@ import { formatCount, formatDateTime, formatLastSeen, plural } from "../format";
 import { RadioIcon } from "../icons";
 import { useCommand } from "../useCommand";
 import { VirtualTable, type Column } from "../VirtualTable";
-import { DeviceName, reportedName } from "./deviceName";
+import { DEVICES_REFRESH_MS, DeviceName, reportedName } from "./deviceName";
 import { EnabledBadge } from "./IntegrationControls";
 
 export const MEMBER_ROW_HEIGHT = 44;
@@ -50,7 +50,7 @@ export function LabelMembersDialog({
   /** A change was saved: the caller reloads the label (its members come from it). */
   onChanged: () => void;
 }) {
-  const [devices, reloadDevices] = useCommand(listDevices, DEVICES_WATCH);
+  const [devices, reloadDevices] = useCommand(listDevices, DEVICES_WATCH, DEVICES_REFRESH_MS);
   const [integrations, reloadIntegrations] = useCommand(listIntegrations, INTEGRATIONS_WATCH);
   const [busy, setBusy] = useState<Busy | null>(null);
   const [feedback, setFeedback] = useState<Feedback | null>(null);

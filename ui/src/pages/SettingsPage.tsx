@@ -239,7 +239,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
 }
 
 /**
- * The version, the data directory and the log folder. Tauri's path API (the core's own command,
+ * The version, the data directory and the log directory. Tauri's path API (the core's own command,
  * allowed by `core:default`) names this machine's log folder, the one the log plugin writes to;
  * should it fail, where it is on each platform.
  */
@@ -257,7 +257,7 @@ function AboutPanel({ info }: { info: AppInfo }) {
         </dd>
         <PathFact name="Data directory" what="the data directory" path={info.data_dir} testId="data-dir" />
         {logs.status === "ready" ? (
-          <PathFact name="Log folder" what="the log folder" path={logs.data} testId="log-dir" />
+          <PathFact name="Log directory" what="the log directory" path={logs.data} testId="log-dir" />
         ) : null}
       </dl>
       {logs.status === "error" ? (

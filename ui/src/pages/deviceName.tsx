@@ -3,6 +3,12 @@
 // the DevEUI beside it. Until the source reports a real name, the name is a placeholder.
 import type { Device } from "../bindings";
 
+/**
+ * How often a list of devices is read again while open: uplinks change their names, last seen
+ * and counters without a change being announced.
+ */
+export const DEVICES_REFRESH_MS = 5_000;
+
 /** Why what needs a heard device (a downlink, charts) waits. */
 export const NOT_HEARD = "No uplink heard yet";
 

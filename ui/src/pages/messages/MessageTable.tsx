@@ -62,7 +62,8 @@ const NO_NAMES: Names = { integrations: new Map(), devices: new Map() };
 export const deviceName = (names: Names, m: Pick<MessageRow, "device_name" | "device_id">) =>
   m.device_name ?? (m.device_id === null ? null : (names.devices.get(m.device_id) ?? null));
 
-export const deviceLabel = (names: Names, m: MessageRow) => deviceName(names, m) ?? m.device_id ?? m.dev_eui ?? "";
+// Without a name (a device since removed), its DevEUI reads better than its UUID cut short.
+export const deviceLabel = (names: Names, m: MessageRow) => deviceName(names, m) ?? m.dev_eui ?? m.device_id ?? "";
 
 export const integrationLabel = (names: Names, id: string | null) =>
   id === null ? "" : (names.integrations.get(id) ?? id);
@@ -99,7 +100,8 @@ function columns(names: Names, dates: Dates): MessageColumn[] {
     { header: "Dir", min: 24, render: (m) => <DirectionMark direction={m.direction} /> },
     {
       header: "Kind",
-      min: 80,
+      // "provisioning" whole.
+      min: 96,
       fr: 0.8,
       className: "mono ellipsis msg-kind",
       title: (m) => (m.seen_ms === null ? m.kind : `${m.kind}, seen on AWS at ${formatTimestamp(m.seen_ms)}`),
@@ -121,7 +123,8 @@ function columns(names: Names, dates: Dates): MessageColumn[] {
     },
     {
       header: "Integration",
-      min: 80,
+      // Its header whole.
+      min: 92,
       fr: 1,
       drop: 3,
       className: "ellipsis",
@@ -147,7 +150,8 @@ function columns(names: Names, dates: Dates): MessageColumn[] {
     },
     {
       header: "Text",
-      min: 110,
+      // What a row says: Topic gives way before it is cut to a few words.
+      min: 140,
       fr: 3,
       className: "msg-text",
       title: (m) => m.text,

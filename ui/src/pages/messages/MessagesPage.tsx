@@ -29,6 +29,11 @@ export function MessagesPage() {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [range, setRange] = useState<Range>(NO_RANGE);
   const [selectedId, setSelectedId] = useState<number | null>(null);
+  // A message picked in one view is not among the other's results (History is searched anew).
+  const show = (next: Mode) => {
+    if (next !== mode) setSelectedId(null);
+    setMode(next);
+  };
   const [tab, setTab] = useState<DetailTab>("json");
   // The live list's ✓ and AWS downlinks, for Watch AWS to count what the list shows.
   const [awsCounts, setAwsCounts] = useState<AwsCounts>({});
@@ -53,7 +58,7 @@ export function MessagesPage() {
           className={m.id === mode ? "msg-mode msg-mode-active" : "msg-mode"}
           aria-pressed={m.id === mode}
           data-testid={`messages-mode-${m.id}`}
-          onClick={() => setMode(m.id)}
+          onClick={() => show(m.id)}
         >
           {m.label}
         </button>
@@ -86,7 +91,7 @@ export function MessagesPage() {
               names={names}
               selectedId={selectedId}
               onSelect={setSelectedId}
-              onOpenHistory={() => setMode("history")}
+              onOpenHistory={() => show("history")}
               onAwsCounts={setAwsCounts}
             />
           ) : (

@@ -63,7 +63,7 @@ function WatchStatus({ state, listed }: { state: WatchState | null; listed: { se
         // not read out at each change, which would be every uplink.
         <span className="muted" aria-live="off">
           In the list: {plural(listed.seen, "uplink", "uplinks")} seen on AWS,{" "}
-          {plural(listed.downlinks, "downlink", "downlinks")} from AWS
+          {plural(listed.downlinks, "downlink", "downlinks")} seen on AWS
         </span>
       ) : (
         <span className={state.phase === "failing" ? "field-error" : "muted"}>{state.detail}</span>
