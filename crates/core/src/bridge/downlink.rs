@@ -56,7 +56,7 @@ impl Inner {
             Ok(d) => d,
             Err(rej) => return reject(rej.to_string(), rej.field),
         };
-        match self.route_downlink(device_id, &downlink) {
+        match self.route_downlink(device_id, &called, &downlink) {
             Ok(source_id) => {
                 let _ = self
                     .core
@@ -108,15 +108,14 @@ impl Inner {
     }
 
     /// Returns the source id the downlink went to, or why it could not go anywhere.
-    pub(crate) fn route_downlink(&self, device_id: &str, d: &Downlink) -> Result<String, String> {
-        let (device_called, (source_id, dev_eui, application_id)) = {
-            let store = self.core.store();
-            let back = store
-                .device_route_back(device_id)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| "the bridge has never seen this device".to_string())?;
-            (store.device_called(device_id), back)
-        };
+    /// `called`: how messages name the device (see `Store::device_called`).
+    pub(crate) fn route_downlink(&self, device_id: &str, called: &str, d: &Downlink) -> Result<String, String> {
+        let (source_id, dev_eui, application_id) = self
+            .core
+            .store()
+            .device_route_back(device_id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "the bridge has never seen this device".to_string())?;
         let map = self.downlinks.locked();
         let (config, tx) = map
             .get(&source_id)
@@ -141,7 +140,7 @@ impl Inner {
             topic,
             payload: body.to_string().into_bytes(),
             device_id: device_id.to_string(),
-            device_called,
+            device_called: called.to_string(),
         })
         .map_err(|e| format!("the device's source cannot take the downlink now: {e}"))?;
         Ok(source_id)

@@ -86,12 +86,16 @@ pub(crate) async fn run_session(
 
 /// The session's integrations as they are now (still active, still on its endpoint), oldest
 /// first: the first one's identity connects.
-fn members(inner: &Inner, key: &SessionKey, ids: &[String]) -> Vec<Integration> {
+/// The integrations the session serves now, and how messages name its device (read once per
+/// connection, with the integrations: never per uplink).
+fn members(inner: &Inner, key: &SessionKey, ids: &[String]) -> (Vec<Integration>, String) {
     let store = inner.core.store();
-    ids.iter()
+    let members = ids
+        .iter()
         .filter_map(|id| store.get_integration(id).ok())
         .filter(|i| i.active && endpoint_key(i) == key.endpoint)
-        .collect()
+        .collect();
+    (members, store.device_called(&key.device_id))
 }
 
 fn names(members: &[Integration]) -> String {
@@ -122,7 +126,7 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
         if *stop.borrow() || *shutdown.borrow() {
             return;
         }
-        let members = members(inner, key, ids);
+        let (members, called) = members(inner, key, ids);
         if members.is_empty() {
             return;
         }
@@ -130,6 +134,7 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
             inner,
             &members,
             device_id,
+            &called,
             inbox,
             &mut stop,
             &mut shutdown,
@@ -145,11 +150,7 @@ async fn run(inner: &Arc<Inner>, key: &SessionKey, ids: &[String], inbox: &Inbox
                     Event::new(
                         "connection",
                         "warn",
-                        format!(
-                            "AWS session for {} on {}: {reason}",
-                            inner.core.store().device_called(device_id),
-                            names(&members)
-                        ),
+                        format!("AWS session for {called} on {}: {reason}", names(&members)),
                     )
                     .integration(&members[0].id)
                     .device(device_id),
@@ -204,6 +205,7 @@ async fn connect_and_run(
     inner: &Arc<Inner>,
     members: &[Integration],
     device_id: &str,
+    called: &str,
     inbox: &Inbox,
     stop: &mut watch::Receiver<bool>,
     shutdown: &mut watch::Receiver<bool>,
@@ -354,11 +356,7 @@ async fn connect_and_run(
                         Event::new(
                             "connection",
                             "info",
-                            format!(
-                                "AWS session for {} on {} connected",
-                                inner.core.store().device_called(device_id),
-                                names(members)
-                            ),
+                            format!("AWS session for {called} on {} connected", names(members)),
                         )
                             .integration(&primary.id)
                             .device(device_id),

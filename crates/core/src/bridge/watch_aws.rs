@@ -297,11 +297,12 @@ async fn connect_and_watch(
                         }
                     } else if let Some(device) = down_device(on) {
                         state.locked().downlinks += 1;
+                        let called = inner.core.store().device_called(device);
                         let mut m = Message::new(
                             "aws_downlink",
                             Direction::Down,
                             "info",
-                            format!("AWS carried a downlink for {} on {on}", inner.core.store().device_called(device)),
+                            format!("AWS carried a downlink for {called} on {on}"),
                         )
                         .with_json(Arc::new(String::from_utf8_lossy(&p.payload).into_owned()));
                         m.row.at_ms = at_ms;
