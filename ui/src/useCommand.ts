@@ -23,24 +23,31 @@ export function useCommand<T>(
 ): [CommandState<T>, () => void] {
   const [state, setState] = useState<CommandState<T>>({ status: "loading" });
   const [attempt, setAttempt] = useState(0);
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
 
   useEffect(() => {
     let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setState((prev) => (attempt > 0 && prev.status === "ready" ? prev : { status: "loading" }));
-    fetcher().then(
-      (data) => {
-        if (!cancelled) setState({ status: "ready", data });
-      },
-      (reason: unknown) => {
-        if (!cancelled) setState({ status: "error", error: asError(reason) });
-      },
-    );
+    fetcher()
+      .then(
+        (data) => {
+          if (!cancelled) setState({ status: "ready", data });
+        },
+        (reason: unknown) => {
+          if (!cancelled) setState({ status: "error", error: asError(reason) });
+        },
+      )
+      // The next read `refreshMs` after this one's answer: never two at once, however slow.
+      .finally(() => {
+        if (!cancelled && refreshMs !== undefined) timer = setTimeout(reload, refreshMs);
+      });
     return () => {
       cancelled = true;
+      clearTimeout(timer);
     };
-  }, [fetcher, attempt]);
+  }, [fetcher, attempt, refreshMs, reload]);
 
-  const reload = useCallback(() => setAttempt((n) => n + 1), []);
   const watched = watch.join(",");
   useEffect(() => {
     if (watched === "") return undefined;
@@ -49,11 +56,6 @@ export function useCommand<T>(
       if (what.some((w) => names.includes(w))) reload();
     });
   }, [watched, reload]);
-  useEffect(() => {
-    if (refreshMs === undefined) return undefined;
-    const timer = setInterval(reload, refreshMs);
-    return () => clearInterval(timer);
-  }, [refreshMs, reload]);
   return [state, reload];
 }
 

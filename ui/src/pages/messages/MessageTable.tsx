@@ -72,12 +72,12 @@ export const integrationLabel = (names: Names, id: string | null) =>
 const TIME_WIDTH: Record<DatePart, number> = { none: 92, day: 136, year: 172 };
 
 /**
- * What the times show: the date (none today) measured against `now`, at least `least` (History
+ * What the times show: the date (none today) measured against `today`, at least `least` (History
  * always dates its rows); `widest` is the longest any row has, which sizes the column.
  */
-type Dates = { now: number; least: DatePart; widest: DatePart };
+type Dates = { today: number; least: DatePart; widest: DatePart };
 
-const UNDATED: Dates = { now: 0, least: "none", widest: "none" };
+const UNDATED: Dates = { today: 0, least: "none", widest: "none" };
 
 /**
  * A column, with its least width (px) and its share of the rest (`fr`; none: exactly `min`).
@@ -95,7 +95,7 @@ function columns(names: Names, dates: Dates): MessageColumn[] {
       numeric: dates.widest !== dates.least,
       className: "mono muted",
       title: (m) => `${formatTimestamp(m.at_ms)} local time (${formatZone(m.at_ms)})`,
-      render: (m) => formatListTime(m.at_ms, datePart(m.at_ms, dates.now, dates.least)),
+      render: (m) => formatListTime(m.at_ms, datePart(m.at_ms, dates.today, dates.least)),
     },
     { header: "Dir", min: 24, render: (m) => <DirectionMark direction={m.direction} /> },
     {
@@ -229,19 +229,20 @@ export function MessageTable({
 }) {
   // The columns fit the width the table has: no sideways scrolling in the app's usual windows.
   const [width, setWidth] = useState<number | null>(null);
-  const now = Date.now();
+  // Rows are dated against today's start: made again as the day changes (yesterday's rows gain
+  // their date), not on every batch.
+  const today = useDayStart();
   const least: DatePart = dated ? "day" : "none";
   // Newest first: the last row has the longest date.
   const oldest = rows[rows.length - 1];
-  const widest = oldest === undefined ? least : datePart(oldest.at_ms, now, least);
-  const drops = dropsFor(width, widest);
-  // Made again as the day changes (yesterday's rows gain their date), not on every batch: `now`
-  // matters only by its day.
-  const today = useDayStart();
+  const widest = oldest === undefined ? least : datePart(oldest.at_ms, today, least);
+  // Worked out when the width or the dates change, not at each live batch.
+  const drops = useMemo(() => dropsFor(width, widest), [width, widest]);
   const shown = useMemo(
-    () => columns(names, { now, least, widest }).filter(kept(drops)),
+    () => columns(names, { today, least, widest }).filter(kept(drops)),
     [names, drops, least, widest, today],
   );
+  const tableMinWidth = useMemo(() => minWidth(widest), [widest]);
   return (
     <VirtualTable
       ref={ref}
@@ -251,7 +252,7 @@ export function MessageTable({
       columns={shown}
       rowHeight={MESSAGE_ROW_HEIGHT}
       getKey={rowKey}
-      minWidth={minWidth(widest)}
+      minWidth={tableMinWidth}
       minHeight={
         VT_HEADER_HEIGHT + (selectedId === null ? MIN_VISIBLE_ROWS : MIN_VISIBLE_ROWS_OPEN) * MESSAGE_ROW_HEIGHT + 2
       }
