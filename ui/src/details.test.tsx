@@ -561,7 +561,8 @@ describe("Devices page search, sort and label filter", () => {
   });
 
   it("reads the list again every few seconds: an uplink names a device and counts, unannounced", async () => {
-    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    // Each read is due a while after the last one's answer: its timer is what is faked.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
       const unheard = { ...device(4), name: "0000000000000004", dev_eui: "0000000000000004", source: "", last_seen_ms: null, uplinks: 0 };
       let heard = false;
@@ -570,12 +571,13 @@ describe("Devices page search, sort and label filter", () => {
         list_labels: [],
       });
       render(<DevicesPage />);
-      await screen.findAllByTestId("device-row");
+      await act(() => vi.advanceTimersByTimeAsync(50));
       expect(names()).toEqual(["Not heard yet"]);
       heard = true;
-      act(() => vi.advanceTimersByTime(DEVICES_REFRESH_MS));
-      await waitFor(() => expect(names()).toEqual(["Sensor 4"]));
+      await act(() => vi.advanceTimersByTimeAsync(DEVICES_REFRESH_MS));
+      expect(names()).toEqual(["Sensor 4"]);
       expect(screen.getAllByTestId("device-row")[0]).toHaveTextContent(/just now\s*3/);
+      expect(callsOf("list_devices")).toHaveLength(2);
     } finally {
       vi.useRealTimers();
     }
