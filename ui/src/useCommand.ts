@@ -28,7 +28,10 @@ export function useCommand<T>(
   useEffect(() => {
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    setState((prev) => (attempt > 0 && prev.status === "ready" ? prev : { status: "loading" }));
+    // A refreshing read keeps what is shown, an error too, until its answer (no flicker).
+    setState((prev) =>
+      attempt > 0 && (prev.status === "ready" || refreshMs !== undefined) ? prev : { status: "loading" },
+    );
     fetcher()
       .then(
         (data) => {
@@ -61,31 +64,7 @@ export function useCommand<T>(
 
 /** Run an IPC call on mount and again `intervalMs` after each answer, keeping the latest result. */
 export function usePolling<T>(fetcher: () => Promise<T>, intervalMs: number): CommandState<T> {
-  const [state, setState] = useState<CommandState<T>>({ status: "loading" });
-
-  useEffect(() => {
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = () => {
-      fetcher()
-        .then(
-          (data) => {
-            if (!cancelled) setState({ status: "ready", data });
-          },
-          (reason: unknown) => {
-            if (!cancelled) setState({ status: "error", error: asError(reason) });
-          },
-        )
-        .finally(() => {
-          if (!cancelled) timer = setTimeout(tick, intervalMs);
-        });
-    };
-    tick();
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [fetcher, intervalMs]);
-
-  return state;
+  return useCommand(fetcher, NO_WATCH, intervalMs)[0];
 }
+
+const NO_WATCH: readonly string[] = [];
