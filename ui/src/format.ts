@@ -36,6 +36,12 @@ const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 const ymd = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 const hms = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 
+/** A `datetime-local` input's value (local time, to the minute): "2026-12-05T00:53". */
+export function msToLocal(ms: number): string {
+  const d = new Date(ms);
+  return `${ymd(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 /** "2026-12-05 00:53:54" in local time: a date and time that reads the same everywhere. */
 export function formatDateTime(ms: number): string {
   const d = new Date(ms);

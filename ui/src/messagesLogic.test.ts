@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { MessageRow } from "./bindings";
 import { holdPosition } from "./holdPosition";
 import { bytesAsText, decodeBase64, decodedOf, hexDump, payloadBytes, prettyJson } from "./pages/messages/bytes";
-import { localToMs, msToLocal, NO_FILTERS, rangeError, toMessageFilter } from "./pages/messages/filters";
+import { msToLocal } from "./format";
+import { localToMs, NO_FILTERS, rangeError, toMessageFilter } from "./pages/messages/filters";
 import {
   markSeen,
   MAX_MESSAGES,

@@ -22,13 +22,23 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** The bytes of base64 spelt in hex, one string a byte ("AQL/" is ["01", "02", "ff"]); throws when it is not base64. */
+function hexBytes(base64: string): string[] {
+  return Array.from(atob(base64), (c) => c.charCodeAt(0).toString(16).padStart(2, "0"));
+}
+
 /** Base64 as spaced hex ("AWcA8A==" is "01 67 00 f0"); null when it is not base64. */
 export function base64ToHex(base64: string): string | null {
   try {
-    return Array.from(atob(base64), (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join(" ");
+    return hexBytes(base64).join(" ");
   } catch {
     return null;
   }
+}
+
+/** The formats' entry for `format`: its label, placeholder and hint. */
+export function payloadFormat(format: PayloadFormat): (typeof PAYLOAD_FORMATS)[number] | undefined {
+  return PAYLOAD_FORMATS.find((f) => f.value === format);
 }
 
 const isBase64 = (compact: string) => BASE64.test(compact) && compact.length % 4 === 0;
@@ -66,18 +76,13 @@ export function parsePayload(input: string, format: PayloadFormat): Parsed {
   return { ok: true, base64: compact, bytes: atob(compact).length };
 }
 
-/** The bytes of base64 (checked by {@link parsePayload}) as hex without spaces: "AQL/" is "0102ff". */
-function compactHex(base64: string): string {
-  return Array.from(atob(base64), (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * A parsed payload as the core's trial and simulated uplink read it: hex marked `0x`. The core
  * reads a payload as hex first, then base64, so base64 that is also hex ("AAAA") would be read as
  * hex; said `0x…` it is the bytes chosen, whatever they look like.
  */
 export function forCore(parsed: { base64: string }): string {
-  return `0x${compactHex(parsed.base64)}`;
+  return `0x${hexBytes(parsed.base64).join("")}`;
 }
 
 /** At most this many bytes are spelt out under a payload field. */
@@ -92,9 +97,9 @@ const SPACED_HEX = /^\s*(0x)?[0-9a-f]{2}(\s+[0-9a-f]{2})+\s*$/i;
  */
 export function payloadHint(input: string, format: PayloadFormat): string {
   const parsed = parsePayload(input, format);
-  const what = PAYLOAD_FORMATS.find((f) => f.value === format)?.hint ?? "";
+  const what = payloadFormat(format)?.hint ?? "";
   if (!parsed.ok) return what;
-  const hex = compactHex(parsed.base64).match(/../g) ?? [];
+  const hex = hexBytes(parsed.base64);
   const spelt = hex.slice(0, SHOWN_BYTES).join(" ") + (hex.length > SHOWN_BYTES ? " …" : "");
   const bytes = `${plural(parsed.bytes, "byte", "bytes")}: ${spelt}`;
   return format === "base64" && SPACED_HEX.test(input) ? `${bytes}. This looks like hex: choose Hex to read it so.` : bytes;

@@ -7,7 +7,7 @@ import { CommandError, listDevices, listLabels, recentPayloads, testDecoder } fr
 import type { DecoderKind, DecoderTrial, Device, RecentPayload } from "../bindings";
 import { CopyButton, FormField, PortField, SmallButton } from "../components";
 import { datePart, formatDateTime, formatListTime } from "../format";
-import { base64ToHex, forCore, parsePayload, parsePort, payloadHint, PAYLOAD_FORMATS, type PayloadFormat } from "../payload";
+import { base64ToHex, forCore, parsePayload, parsePort, payloadFormat, payloadHint, type PayloadFormat } from "../payload";
 import { useCommand } from "../useCommand";
 import { errorLine } from "./decoderTemplates";
 import { PayloadFormatChoice } from "../PayloadFormatChoice";
@@ -137,7 +137,7 @@ export function DecoderTest({
               data-testid="decoder-test-payload"
               autoComplete="off"
               spellCheck={false}
-              placeholder={PAYLOAD_FORMATS.find((f) => f.value === format)?.placeholder}
+              placeholder={payloadFormat(format)?.placeholder}
               value={payload}
               onChange={(e) => {
                 setPayload(e.target.value);

@@ -25,8 +25,8 @@ import {
   PortField,
   SmallButton,
 } from "../components";
-import { datePart, formatCount, formatDateTime, formatLastSeen, formatListTime, plural } from "../format";
-import { PAYLOAD_FORMATS, parsePayload, parsePort, type PayloadFormat } from "../payload";
+import { datePart, formatDateTime, formatLastSeen, formatListTime, plural } from "../format";
+import { parsePayload, parsePort, payloadFormat, type PayloadFormat } from "../payload";
 import { PayloadFormatChoice } from "../PayloadFormatChoice";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
@@ -344,7 +344,7 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
   const payloadRef = useRef<HTMLTextAreaElement>(null);
 
   const parsed = parsePayload(payload, format);
-  const formatInfo = PAYLOAD_FORMATS.find((f) => f.value === format);
+  const formatInfo = payloadFormat(format);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -406,7 +406,7 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
         error={errors.payload}
         hint={
           parsed.ok
-            ? `${formatCount(parsed.bytes)} ${parsed.bytes === 1 ? "byte" : "bytes"}, sent as base64 ${parsed.base64}`
+            ? `${plural(parsed.bytes, "byte", "bytes")}, sent as base64 ${parsed.base64}`
             : formatInfo?.hint
         }
       >

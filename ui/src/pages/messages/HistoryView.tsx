@@ -4,9 +4,9 @@ import { useEffect, useId, useRef, useState } from "react";
 import { exportHistory, searchHistory, toError } from "../../api";
 import type { Cursor, ExportFormat, MessageFilter, MessageRow } from "../../bindings";
 import { ErrorState, Loading, SmallButton } from "../../components";
-import { plural } from "../../format";
+import { msToLocal, plural } from "../../format";
 import { CloseIcon } from "../../icons";
-import { localToMs, msToLocal, rangeError, toMessageFilter, type Filters, type Range } from "./filters";
+import { localToMs, rangeError, toMessageFilter, type Filters, type Range } from "./filters";
 import { MessageTable, type Names } from "./MessageTable";
 
 /** Messages per page of results. */

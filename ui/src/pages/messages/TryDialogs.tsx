@@ -6,7 +6,7 @@ import { listDevices, publishDownlinkViaAws, simulateUplink, toError } from "../
 import type { Integration } from "../../bindings";
 import { Dialog, FormField, TextField } from "../../components";
 import { plural } from "../../format";
-import { forCore, parsePayload, payloadHint, PAYLOAD_FORMATS, type PayloadFormat } from "../../payload";
+import { forCore, parsePayload, payloadFormat, payloadHint, type PayloadFormat } from "../../payload";
 import { useCommand } from "../../useCommand";
 import { PayloadFormatChoice } from "../../PayloadFormatChoice";
 
@@ -217,7 +217,7 @@ export function SimulateDialog({ onClose }: { onClose: () => void }) {
           label="Payload"
           testId="simulate-payload"
           value={payload}
-          placeholder={PAYLOAD_FORMATS.find((f) => f.value === format)?.placeholder}
+          placeholder={payloadFormat(format)?.placeholder}
           error={payloadError}
           hint={payloadHint(payload, format)}
           onChange={(value) => {

@@ -52,13 +52,6 @@ export function localToMs(value: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-
-/** A `datetime-local` value (local time, to the minute) of milliseconds since the epoch. */
-export function msToLocal(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
 
 /** Why the range cannot be searched, or null. */
 export function rangeError(range: Range): string | null {
