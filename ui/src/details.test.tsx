@@ -1,6 +1,6 @@
 // Integration details (opened from the Integrations page) and device details with its downlink
 // form (opened from the Devices page).
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
@@ -105,7 +105,7 @@ describe("Integration details", () => {
     expect(rows[0]).toHaveTextContent(topic("dev-1"));
     // The whole topic, wrapping only after its "/", with its Copy button beside it.
     expect((rows[0] as HTMLElement).querySelectorAll(".topic-cell wbr")).toHaveLength(3);
-    expect(rows[1]).toHaveTextContent("not heard yet");
+    expect(rows[1]).toHaveTextContent("never");
     expect(rows[1]).toHaveTextContent("Not started");
     expect(rows[2]).toHaveTextContent("Failing: TLS handshake failed");
     expect(screen.getByRole("region", { name: "Devices piped (scrollable)" })).toHaveAttribute("tabindex", "0");
@@ -578,6 +578,30 @@ describe("Devices page search, sort and label filter", () => {
       expect(names()).toEqual(["Sensor 4"]);
       expect(screen.getAllByTestId("device-row")[0]).toHaveTextContent(/just now\s*3/);
       expect(callsOf("list_devices")).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not read the list behind an open device, and reads it again on the way back", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      // (Clicks without userEvent: its waits are timers too.)
+      mockCommands({ list_devices: [device(1)], list_labels: [], device_details: deviceDetails() });
+      render(<DevicesPage />);
+      await act(() => vi.advanceTimersByTimeAsync(50));
+      fireEvent.click(screen.getByRole("button", { name: "Sensor 1" }));
+      await act(() => vi.advanceTimersByTimeAsync(50));
+      expect(screen.getByTestId("device-details-page")).toBeInTheDocument();
+      const whileOpen = callsOf("list_devices").length;
+      await act(() => vi.advanceTimersByTimeAsync(3 * DEVICES_REFRESH_MS));
+      expect(callsOf("list_devices")).toHaveLength(whileOpen);
+      fireEvent.click(screen.getByRole("button", { name: /back/i }));
+      await act(() => vi.advanceTimersByTimeAsync(50));
+      expect(screen.queryByTestId("device-details-page")).not.toBeInTheDocument();
+      expect(callsOf("list_devices")).toHaveLength(whileOpen + 1);
+      await act(() => vi.advanceTimersByTimeAsync(DEVICES_REFRESH_MS));
+      expect(callsOf("list_devices")).toHaveLength(whileOpen + 2);
     } finally {
       vi.useRealTimers();
     }

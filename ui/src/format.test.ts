@@ -3,7 +3,7 @@ import { datePart, formatDateTime, formatLastSeen, formatListTime, formatTime, f
 
 describe("formatLastSeen", () => {
   const now = 1_700_000_000_000;
-  it("says not heard yet for devices not seen", () => expect(formatLastSeen(null, now)).toBe("not heard yet"));
+  it("says never for devices not heard", () => expect(formatLastSeen(null, now)).toBe("never"));
   it("says just now under a minute", () => expect(formatLastSeen(now - 5_000, now)).toBe("just now"));
   it("uses relative units", () => {
     expect(formatLastSeen(now - 5 * 60_000, now)).toBe("5 minutes ago");

@@ -6,9 +6,10 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60_000],
 ];
 
-/** "just now", "5 minutes ago", "yesterday"… or "not heard yet" when the bridge has not seen the device. */
+/** "just now", "5 minutes ago", "yesterday"… or "never" when the bridge has not heard the device. */
 export function formatLastSeen(ms: number | null, now: number = Date.now()): string {
-  if (ms === null) return "not heard yet";
+  // "never": the Name column already says "Not heard yet" of a device without a name.
+  if (ms === null) return "never";
   const diff = ms - now;
   for (const [unit, size] of UNITS) {
     if (Math.abs(diff) >= size) return relative.format(Math.round(diff / size), unit);

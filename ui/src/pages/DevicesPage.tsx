@@ -50,11 +50,12 @@ function matches(device: Device, needle: string): boolean {
 const deviceKey = (d: Device) => d.id;
 
 export function DevicesPage() {
-  // Uplinks change a device's name, last seen and counters without a change being announced.
-  const [state, reload] = useCommand(listDevices, WATCH, DEVICES_REFRESH_MS);
-  const [labels] = useCommand(listLabels, LABELS_WATCH);
   // The open device, by id; the list keeps its search, sort and filter meanwhile.
   const [open, setOpen] = useState<string | null>(null);
+  // Uplinks change a device's name, last seen and counters without a change being announced:
+  // read again while the list is shown (not behind an open device; it is read on the way back).
+  const [state, reload] = useCommand(listDevices, WATCH, open === null ? DEVICES_REFRESH_MS : undefined);
+  const [labels] = useCommand(listLabels, LABELS_WATCH);
   const [returnFocus, setReturnFocus] = useState<string | null>(null);
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<DeviceSort>("name");
