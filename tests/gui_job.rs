@@ -207,6 +207,7 @@ fn gui_does_the_whole_job_from_an_empty_data_dir() {
     );
     app.wait_for("[data-testid=device-details-page]", WAIT);
     set_input(&app, "[data-testid=downlink-port]", "2");
+    click(&app, "[data-testid=downlink-format-hex]");
     set_input(&app, "[data-testid=downlink-payload]", "01 02 ff");
     click(&app, "[data-testid=downlink-send]");
     wait_texts(&app, "[data-testid=downlink-result]", WAIT, |t| t.len() == 1);

@@ -1,8 +1,29 @@
 // How a typed payload is read: Hex, Base64 or Text, chosen by the user, never guessed ("AAAA" is
 // both hex and base64). One control for every payload field: the decoder's Test and Simulate
 // uplink, and the device's downlink form.
-import { useId } from "react";
+import { useCallback, useId, useState } from "react";
 import { PAYLOAD_FORMATS, type PayloadFormat } from "./payload";
+
+/**
+ * The format last chosen in any payload field, which the next one opens with: a user who pastes
+ * hex pastes hex everywhere. Base64 until then, as Helium's JSON and its downlinks carry payloads.
+ */
+let lastChosen: PayloadFormat = "base64";
+
+/** A payload field's format: the last one chosen in the app; choosing one here sets it. */
+export function usePayloadFormat(): [PayloadFormat, (format: PayloadFormat) => void] {
+  const [format, setFormat] = useState(lastChosen);
+  const choose = useCallback((f: PayloadFormat) => {
+    lastChosen = f;
+    setFormat(f);
+  }, []);
+  return [format, choose];
+}
+
+/** Back to the first-run choice (tests: each starts as the app does). */
+export function forgetPayloadFormat() {
+  lastChosen = "base64";
+}
 
 export function PayloadFormatChoice({
   value,

@@ -433,7 +433,9 @@ describe("Send downlink", () => {
     await user.clear(port);
     await user.type(port, "2");
     await user.click(within(form).getByLabelText(/Confirmed/));
-    expect(within(form).getByLabelText("Hex")).toBeChecked();
+    // Base64 first, as Helium's downlinks carry payloads; the user says it is hex.
+    expect(within(form).getByLabelText("Base64")).toBeChecked();
+    await user.click(within(form).getByLabelText("Hex"));
     await user.type(within(form).getByLabelText("Payload"), "01 02 ff");
     expect(form).toHaveTextContent("3 bytes, sent as base64 AQL/");
     await user.click(within(form).getByRole("button", { name: "Send downlink" }));
@@ -444,6 +446,15 @@ describe("Send downlink", () => {
     ]);
     await waitFor(() => expect(callsOf("device_details")).toHaveLength(2));
     expect(within(form).getByLabelText("Payload")).toHaveValue("");
+  });
+
+  it("opens with the payload format chosen last, here or in another payload field", async () => {
+    const user = userEvent.setup();
+    const form = await openForm(user);
+    await user.click(within(form).getByLabelText("Text"));
+    await user.click(screen.getByRole("button", { name: /back/i }));
+    await openDevice(user);
+    expect(within(await screen.findByTestId("downlink-form")).getByLabelText("Text")).toBeChecked();
   });
 
   it("sends text as UTF-8 and base64 as it is", async () => {
@@ -477,6 +488,7 @@ describe("Send downlink", () => {
 
     await user.clear(port);
     await user.type(port, "0");
+    await user.click(within(form).getByLabelText("Hex"));
     await user.type(payload, "zz");
     await user.click(send);
     expect(form).toHaveTextContent("Port must be a whole number from 1 to 223.");

@@ -10,7 +10,7 @@ import { datePart, formatDateTime, formatListTime } from "../format";
 import { base64ToHex, forCore, parsePayload, parsePort, payloadFormat, payloadHint, type PayloadFormat } from "../payload";
 import { useCommand } from "../useCommand";
 import { errorLine } from "./decoderTemplates";
-import { PayloadFormatChoice } from "../PayloadFormatChoice";
+import { PayloadFormatChoice, usePayloadFormat } from "../PayloadFormatChoice";
 
 const DEVICES_WATCH = ["devices"];
 const LABELS_WATCH = ["labels"];
@@ -54,7 +54,7 @@ export function DecoderTest({
   onGoToLine: (line: number) => void;
 }) {
   const [payload, setPayload] = useState("");
-  const [format, setFormat] = useState<PayloadFormat>("base64");
+  const [format, setFormat] = usePayloadFormat();
   const [port, setPort] = useState("1");
   const [errors, setErrors] = useState<Errors>({});
   const [result, setResult] = useState<TrialState>({ state: "idle" });

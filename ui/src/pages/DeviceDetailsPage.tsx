@@ -26,8 +26,8 @@ import {
   SmallButton,
 } from "../components";
 import { datePart, formatDateTime, formatLastSeen, formatListTime, plural } from "../format";
-import { parsePayload, parsePort, payloadFormat, type PayloadFormat } from "../payload";
-import { PayloadFormatChoice } from "../PayloadFormatChoice";
+import { parsePayload, parsePort, payloadFormat } from "../payload";
+import { PayloadFormatChoice, usePayloadFormat } from "../PayloadFormatChoice";
 import { SessionBadge, useIntegrationHealth } from "../status";
 import { useCommand } from "../useCommand";
 import { DeviceCharts } from "./DeviceCharts";
@@ -335,7 +335,7 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
   const reasonId = `downlink-unheard-${device.id}`;
   const [port, setPort] = useState("1");
   const [confirmed, setConfirmed] = useState(false);
-  const [format, setFormat] = useState<PayloadFormat>("hex");
+  const [format, setFormat] = usePayloadFormat();
   const [payload, setPayload] = useState("");
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
@@ -396,6 +396,7 @@ function DownlinkForm({ device, onSent }: { device: Device; onSent: () => void }
       </label>
       <PayloadFormatChoice
         value={format}
+        testId="downlink-format"
         onChange={(f) => {
           setFormat(f);
           setErrors((x) => ({ ...x, payload: undefined }));

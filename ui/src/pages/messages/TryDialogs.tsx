@@ -8,11 +8,12 @@ import { Dialog, FormField, TextField } from "../../components";
 import { plural } from "../../format";
 import { forCore, parsePayload, payloadFormat, payloadHint, type PayloadFormat } from "../../payload";
 import { useCommand } from "../../useCommand";
-import { PayloadFormatChoice } from "../../PayloadFormatChoice";
+import { PayloadFormatChoice, usePayloadFormat } from "../../PayloadFormatChoice";
 
 /** The device list follows devices added or renamed meanwhile. */
 const DEVICES = ["devices"];
 
+const EXAMPLE_UPLINK: Record<PayloadFormat, string> = { base64: "AQID", hex: "01 02 03", text: "abc" };
 const EXAMPLE_DOWNLINK = '{"payload_raw": "AQID", "port": 1, "confirmed": false}';
 
 type Outcome = { ok: boolean; text: string } | null;
@@ -159,9 +160,9 @@ export function PublishDialog({ integration, onClose }: { integration: Integrati
 
 export function SimulateDialog({ onClose }: { onClose: () => void }) {
   const [port, setPort] = useState("1");
-  // Base64 unless said, as Helium's JSON carries a payload (01 02 03).
-  const [format, setFormat] = useState<PayloadFormat>("base64");
-  const [payload, setPayload] = useState("AQID");
+  const [format, setFormat] = usePayloadFormat();
+  // Three bytes to start from, written in the format the form opens with.
+  const [payload, setPayload] = useState(() => EXAMPLE_UPLINK[format]);
   // Said at the field once Simulate found it wrong, until it changes.
   const [payloadError, setPayloadError] = useState<string | null>(null);
   const portNumber = Number(port);
