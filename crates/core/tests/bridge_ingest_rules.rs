@@ -216,6 +216,72 @@ async fn a_frame_counter_jump_warns_once_of_the_uplinks_missing_upstream() {
     bridge.shutdown().await;
 }
 
+/// Two sources that hear the same device (here: both subscribed to every application on one
+/// broker), and a source that delivers an uplink again: each uplink goes to AWS once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uplink_that_comes_twice_goes_to_aws_once_and_overlapping_sources_are_named() {
+    let eui = "00000000000000b5";
+    let wired = Wired::new(|env| {
+        env.chirpstack_source();
+        env.core
+            .store()
+            .create_source(
+                "second",
+                helium_bridge_core::domain::SourceConfig::ChirpstackMqtt {
+                    url: format!("mqtt://127.0.0.1:{}", env.helium.port),
+                    username: None,
+                    application_id: APP.into(),
+                    tls: Default::default(),
+                },
+            )
+            .unwrap()
+            .id
+    });
+    let id = device_id_for_dev_eui(eui);
+    wired.env.device(&id, eui, "fleet", &[&wired.integration]);
+    let Running {
+        env: _env,
+        _aws,
+        mut out,
+        helium,
+        bridge,
+    } = wired.start().await;
+    wait_for_sessions(&bridge, 1).await;
+    let mut events = bridge.events().subscribe();
+    let topic = format!("application/{APP}/device/{eui}/event/up");
+    let uuids: Vec<String> = (0..3).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+
+    // Both sources hear uplink 1: the first one to take it sends it, the other is told so,
+    // with a warning that names both sources.
+    helium.publish(&topic, uplink(eui, 1, &uuids[0])).await;
+    let overlap = wait_event(&mut events, T, |e| e.kind == "source_overlap").await;
+    assert_eq!(overlap.level, "warn");
+    assert_eq!(overlap.device_id.as_deref(), Some(id.as_str()));
+    assert!(
+        overlap.message.contains("\"chirpstack\"") && overlap.message.contains("\"second\""),
+        "{}",
+        overlap.message
+    );
+    assert!(overlap.message.contains("each uplink goes to AWS once"), "{}", overlap.message);
+    // Uplink 2: within the minute, the copy is news for whoever watches, not another warning.
+    helium.publish(&topic, uplink(eui, 2, &uuids[1])).await;
+    wait_event(&mut events, T, |e| e.kind == "uplink" && e.message.contains("also came from source")).await;
+    // Uplink 1 once more, as a source redelivers it: each source says it had it already.
+    helium.publish(&topic, uplink(eui, 1, &uuids[0])).await;
+    let again = wait_event(&mut events, T, |e| e.message.contains("received again from source")).await;
+    assert_eq!(again.level, "info");
+    assert!(again.message.contains("the bridge already has it: not sent twice"), "{}", again.message);
+    // Every copy was dealt with before uplink 3 was sent: AWS has 1, 2 and 3, once each.
+    helium.publish(&topic, uplink(eui, 3, &uuids[2])).await;
+    let mut got = Vec::new();
+    while got.last() != Some(&uuids[2]) {
+        let (_, json) = out.next_json(T).await;
+        got.push(json["uuid"].as_str().unwrap().to_string());
+    }
+    assert_eq!(got, uuids[..3].to_vec());
+    bridge.shutdown().await;
+}
+
 /// A legacy device is keyed by its Console id; labelled by DevEUI (or by that id) before its first
 /// uplink, it is one device, and that uplink is forwarded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

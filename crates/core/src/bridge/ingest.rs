@@ -11,6 +11,7 @@ use bytes::Bytes;
 use serde_json::json;
 
 use super::fast::{self, Ticket};
+use super::gaps::Heard;
 use super::inbox::Queued;
 use super::recorded::{Copy, Recorded};
 use super::routing::{DeviceDecoder, DeviceRouting, RoutingCache};
@@ -40,6 +41,9 @@ pub enum IngestOutcome {
     Rejected(String),
     /// Not stored (outbox full, database error): do NOT acknowledge, so the source keeps it.
     Refused(String),
+    /// Heard already (the same uuid, from this source or another): acknowledge it; it goes to
+    /// AWS once.
+    Again,
 }
 
 /// A source's way into the bridge. One per source task: it owns a read connection, so routing
@@ -47,6 +51,8 @@ pub enum IngestOutcome {
 pub(crate) struct IngestHandle {
     inner: Arc<Inner>,
     source_id: String,
+    /// The same, as what the bridge heard of each device remembers it.
+    source: Arc<str>,
     /// The source's name, for messages about what it sent.
     source_name: String,
     reader: Store,
@@ -114,6 +120,7 @@ impl IngestHandle {
             routing: RoutingCache::new(inner.core.clone()),
             inner,
             source_id: source_id.to_string(),
+            source: source_id.into(),
             source_name: source_name.to_string(),
             reader,
             written: Default::default(),
@@ -138,7 +145,14 @@ impl IngestHandle {
         };
         match parsed {
             Ok((up, facts, application_id)) => {
-                note_frame_counter(inner, source_id, &up);
+                let join = up.kind == codec::UplinkType::Join;
+                match inner.frame_counters.heard(&up.id, &up.uuid, up.fcnt, join, &self.source) {
+                    Heard::Again { first_source } => {
+                        self.heard_again(&up, &first_source);
+                        return done(IngestOutcome::Again);
+                    }
+                    Heard::New { missing } => warn_of_gap(inner, source_id, &up, missing),
+                }
                 self.take(None, application_id.as_deref(), up, facts, raw, done)
             }
             Err(e) => {
@@ -155,6 +169,55 @@ impl IngestHandle {
                 done(IngestOutcome::Rejected(reason))
             }
         }
+    }
+
+    /// Says that an uplink came again: from this source (a redelivery), each time; from
+    /// another, which means two sources hear the same devices, at most once a minute.
+    fn heard_again(&self, up: &HeliumUplink, first_source: &Arc<str>) {
+        let inner = &*self.inner;
+        let what = if up.kind == codec::UplinkType::Join { "join" } else { "uplink" };
+        let (name, fcnt) = (&up.name, up.fcnt);
+        let again = |message: String| {
+            Event::new(what, "info", message)
+                .source(&self.source_id)
+                .device(&up.id)
+                .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "first_source": &**first_source }))
+        };
+        if **first_source == *self.source_id {
+            inner.events.emit(again(format!(
+                "{what} from {name} (fcnt {fcnt}) received again from source {:?}; the bridge already has it: not sent twice",
+                self.source_name
+            )));
+            return;
+        }
+        if !inner.overlap_warning.locked().due() {
+            if inner.events.watched() {
+                inner.events.emit_live(again(format!(
+                    "{what} from {name} (fcnt {fcnt}) also came from source {:?}; sent to AWS once",
+                    self.source_name
+                )));
+            }
+            return;
+        }
+        let first = self
+            .reader
+            .find_source(first_source)
+            .map(|s| s.name)
+            .unwrap_or_else(|_| first_source.to_string());
+        inner.events.emit(
+            Event::new(
+                "source_overlap",
+                "warn",
+                format!(
+                    "sources {first:?} and {:?} both deliver the uplinks of {name} (and maybe other devices): each \
+                     uplink goes to AWS once, but pause one of them, or give each its own application id",
+                    self.source_name
+                ),
+            )
+            .source(&self.source_id)
+            .device(&up.id)
+            .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "first_source": &**first_source })),
+        );
     }
 
     /// A test uplink for `device` the user asked for (see [`codec::simulated`]): decoded, routed,
@@ -220,6 +283,7 @@ impl IngestHandle {
                 let facts = match facts {
                     Ok(facts) => facts,
                     Err(e) => {
+                        inner.frame_counters.forget(&up.id, &up.uuid);
                         return done(refuse(
                             inner,
                             source_id,
@@ -258,6 +322,7 @@ impl IngestHandle {
 /// An uplink over a limit is bad input: never queued, so it can't block its device's later
 /// uplinks. Acknowledged (resending won't help), with an event naming device, size and limit.
 fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::LimitError) -> IngestOutcome {
+    inner.frame_counters.forget(&up.id, &up.uuid);
     let (size, limit) = e.figures();
     let reason = format!("uplink from {} (fcnt {}) rejected: {e}", up.name, up.fcnt);
     inner.events.emit(
@@ -270,12 +335,7 @@ fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::
 }
 
 /// Warns when the device's frame counter shows uplinks that never reached the bridge.
-fn note_frame_counter(inner: &Inner, source_id: &str, up: &HeliumUplink) {
-    if up.kind == codec::UplinkType::Join {
-        inner.frame_counters.reset(&up.id);
-        return;
-    }
-    let missing = inner.frame_counters.missing_before(&up.id, up.fcnt);
+fn warn_of_gap(inner: &Inner, source_id: &str, up: &HeliumUplink, missing: u32) {
     if missing == 0 {
         return;
     }
@@ -427,12 +487,17 @@ fn commit(
     // The source hears once every copy is with AWS or in the outbox.
     let ticket = {
         let (inner, source_id, device_id) = (inner.clone(), source_id.to_string(), device_id.clone());
+        let uuid = up.uuid.clone();
         Ticket::new(move |r| match r {
             Ok(()) => done(IngestOutcome::Stored {
                 device_id,
                 routes: integrations,
             }),
-            Err(e) => done(refuse(&inner, &source_id, &device_id, e)),
+            Err(e) => {
+                // The source keeps it and sends it again: then it is new.
+                inner.frame_counters.forget(&device_id, &uuid);
+                done(refuse(&inner, &source_id, &device_id, e))
+            }
         })
     };
     let copies = if !fast || copies.is_empty() || !inner.to_outbox.none(&device_id) {

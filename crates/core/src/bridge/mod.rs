@@ -122,8 +122,11 @@ struct Inner {
     outbox_warning: Mutex<pace::Every>,
     /// Entries in the outbox, kept here so the per-uplink check needs no COUNT(*).
     outbox_len: std::sync::atomic::AtomicI64,
-    /// Each device's last frame counter, to notice uplinks lost upstream.
+    /// Each device's last frame counter and uplinks, to notice uplinks lost upstream and
+    /// uplinks that come twice.
     frame_counters: gaps::FrameCounters,
+    /// Warnings that two sources deliver the same uplinks: at most one a minute.
+    overlap_warning: Mutex<pace::Every>,
     /// Running sessions' inboxes: committed uplinks reach them in memory.
     inboxes: inbox::Inboxes,
     /// Devices with uplinks on their way to the outbox (no fast path for them meanwhile).
@@ -193,6 +196,7 @@ impl Bridge {
             outbox_warning: Mutex::new(pace::Every::new(pace::WARN_EVERY)),
             outbox_len: std::sync::atomic::AtomicI64::new(0),
             frame_counters: Default::default(),
+            overlap_warning: Mutex::new(pace::Every::new(pace::WARN_EVERY)),
             inboxes: Default::default(),
             to_outbox: Default::default(),
             connects,

@@ -552,7 +552,7 @@ impl Control {
                     }
                     crate::bridge::IngestOutcome::Rejected(reason) => Err(ControlError::new("invalid", reason)),
                     crate::bridge::IngestOutcome::Refused(reason) => Err(ControlError::new("unavailable", reason)),
-                    crate::bridge::IngestOutcome::Ignored => {
+                    crate::bridge::IngestOutcome::Ignored | crate::bridge::IngestOutcome::Again => {
                         Err(ControlError::new("internal", "the uplink was ignored"))
                     }
                 }

@@ -159,6 +159,7 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
     match outcome {
         IngestOutcome::Stored { .. } => reply(StatusCode::OK, "stored"),
         IngestOutcome::Ignored => reply(StatusCode::OK, "ignored: this event type is not forwarded"),
+        IngestOutcome::Again => reply(StatusCode::OK, "received already: sent to AWS once"),
         IngestOutcome::Rejected(reason) => reply(StatusCode::BAD_REQUEST, reason),
         IngestOutcome::Refused(reason) => reply(StatusCode::SERVICE_UNAVAILABLE, reason),
     }
