@@ -212,6 +212,9 @@ describe("Adding a source", () => {
     expect(screen.getByLabelText("Application ID")).toHaveAccessibleDescription(/^Enter the application's UUID/);
 
     await typeInto(user, "Name", "Farm");
+    await typeInto(user, "Application ID", "12345");
+    await user.click(screen.getByRole("button", { name: "Add source" }));
+    expect(screen.getByLabelText("Application ID")).toHaveAccessibleDescription(/^Not an application id: ChirpStack's are UUIDs/);
     await typeInto(user, "Application ID", "+");
     await typeInto(user, "Broker URL", "http://broker:1883");
     await user.type(screen.getByLabelText("Password"), "pw");
@@ -241,6 +244,9 @@ describe("Adding a source", () => {
     render(<SourcesPage />);
     await openAddForm(user);
     await typeInto(user, "Name", "Farm");
+    await typeInto(user, "Application ID", "12345");
+    await user.click(screen.getByRole("button", { name: "Add source" }));
+    expect(screen.getByLabelText("Application ID")).toHaveAccessibleDescription(/^Not an application id: ChirpStack's are UUIDs/);
     await typeInto(user, "Application ID", "+");
     await user.click(screen.getByRole("button", { name: "Add source" }));
     expect(await screen.findByTestId("source-form-error")).toHaveTextContent('a source named "Farm" already exists');

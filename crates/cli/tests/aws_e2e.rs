@@ -14,7 +14,7 @@ use test_harness::{KeychainSession, Mosquitto, Moto, TestCa};
 mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_helium-aws-bridge");
-const APP: &str = "app-e2e";
+const APP: &str = "00000000-0000-4000-8000-0000000000e2";
 const EUI: &str = "e2e0000000000001";
 const KEY_ID: &str = "AKIAE2ETESTKEY000001";
 const SECRET: &str = "e2eSecret/Key+ForTheCli0123456789abcdefgh";

@@ -88,7 +88,7 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         "--url",
         &url,
         "--application-id",
-        "app-1",
+        "00000000-0000-4000-8000-000000000001",
     ]);
     s.cli(&add_integration.iter().map(String::as_str).collect::<Vec<_>>());
     s.cli(&["label", "add", "fleet"]);
@@ -121,23 +121,23 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         .spawn()
         .unwrap();
     s.wait_log("source \"helium\" connected", 1);
-    arrives(&observed, &send("app-1", e1, 1));
+    arrives(&observed, &send("00000000-0000-4000-8000-000000000001", e1, 1));
 
     // Labels: a new label links a new device and the integration; its uplinks flow at once.
     assert!(s.cli(&["status"]).contains("in use by:      a running bridge"));
     s.cli(&["label", "add", "second"]);
     s.cli(&["label", "attach", "second", "--device", e2]);
     s.cli(&["label", "attach", "second", "--integration", "aws"]);
-    arrives(&observed, &send("app-1", e2, 1));
+    arrives(&observed, &send("00000000-0000-4000-8000-000000000001", e2, 1));
 
     // Detached: the device's next uplink is not forwarded; attached again: it is.
     s.cli(&["label", "detach", "fleet", "--device", e1]);
     let not_forwarded = "not forwarded: no active integration shares a label";
     let before = s.log().matches(not_forwarded).count();
-    send("app-1", e1, 2);
+    send("00000000-0000-4000-8000-000000000001", e1, 2);
     s.wait_log(not_forwarded, before + 1);
     s.cli(&["label", "attach", "fleet", "--device", e1]);
-    arrives(&observed, &send("app-1", e1, 3));
+    arrives(&observed, &send("00000000-0000-4000-8000-000000000001", e1, 3));
 
     // A source added while running starts at once.
     s.cli(&[
@@ -148,11 +148,11 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         "--url",
         &url,
         "--application-id",
-        "app-2",
+        "00000000-0000-4000-8000-000000000002",
     ]);
     s.wait_log("source \"second-lns\" connected", 1);
     s.cli(&["label", "attach", "fleet", "--device", e3]);
-    arrives(&observed, &send("app-2", e3, 1));
+    arrives(&observed, &send("00000000-0000-4000-8000-000000000002", e3, 1));
 
     // Reads beside the running bridge; integration settings change through it.
     let devices: serde_json::Value = serde_json::from_str(&s.cli(&["device", "list", "--json"])).unwrap();

@@ -11,7 +11,7 @@ use test_harness::{Mosquitto, TestCa};
 mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_helium-aws-bridge");
-const APP: &str = "app-1";
+const APP: &str = "00000000-0000-4000-8000-000000000001";
 
 fn cli(dir: &std::path::Path, args: &[&str]) {
     let o = Command::new(BIN)

@@ -223,6 +223,16 @@ pub enum SourceConfig {
 }
 
 impl SourceConfig {
+    /// The settings as they are kept: a ChirpStack application id in lowercase, as ChirpStack
+    /// writes it in its topics (an id typed in capitals would subscribe to topics nothing is
+    /// published on).
+    pub fn normalized(mut self) -> SourceConfig {
+        if let SourceConfig::ChirpstackMqtt { application_id, .. } = &mut self {
+            application_id.make_ascii_lowercase();
+        }
+        self
+    }
+
     /// What these settings do with a secret: a broker password (MQTT with a username), the
     /// webhook's shared secret (when it requires one), or nothing.
     pub fn secret_use(&self) -> Option<&'static str> {

@@ -348,16 +348,17 @@ pub fn source(config: &crate::domain::SourceConfig) -> Result<(), Invalid> {
         } => {
             mqtt_url(url)?;
             user_name(username.as_deref())?;
-            // It is a level of the topics subscribed to: a UUID, or `+` for every application.
-            let bad = application_id.is_empty()
-                || application_id
-                    .chars()
-                    .any(|c| matches!(c, '/' | '#') || c.is_whitespace() || c.is_control())
-                || (application_id.contains('+') && application_id != "+");
-            if bad {
+            // A level of the topics subscribed to: ChirpStack's application UUID (stored as
+            // ChirpStack writes it in topics: see `SourceConfig::normalized`), or `+` for every
+            // application. Anything else would subscribe to a topic nothing is published on.
+            let uuid = application_id.len() == 36 && uuid::Uuid::try_parse(application_id).is_ok();
+            if !uuid && application_id != "+" {
                 return invalid(
                     "application id",
-                    format!("{application_id:?} is not a ChirpStack application id or '+'"),
+                    format!(
+                        "{application_id:?} is not a ChirpStack application id (a UUID, such as \
+                         17c82e96-be03-4f38-aef3-f83d48582d97) or '+' for every application"
+                    ),
                 );
             }
         }
@@ -423,11 +424,29 @@ mod tests {
             "invalid user name: it is empty; leave it out for a broker that needs no login"
         );
         source(&chirpstack("+")).unwrap();
-        for bad in ["", " ", "a+b", "++", "a/b", "#", "a b", "app\t"] {
+        // Any case: it is stored as ChirpStack writes it.
+        source(&chirpstack("17C82E96-BE03-4F38-AEF3-F83D48582D97")).unwrap();
+        for bad in [
+            "",
+            " ",
+            "a+b",
+            "++",
+            "a/b",
+            "#",
+            "a b",
+            "app\t",
+            "12345",
+            "app-42",
+            "17c82e96be034f38aef3f83d48582d97",
+            " 17c82e96-be03-4f38-aef3-f83d48582d97",
+        ] {
             let e = source(&chirpstack(bad)).unwrap_err().to_string();
             assert_eq!(
                 e,
-                format!("invalid application id: {bad:?} is not a ChirpStack application id or '+'"),
+                format!(
+                    "invalid application id: {bad:?} is not a ChirpStack application id (a UUID, such as \
+                     17c82e96-be03-4f38-aef3-f83d48582d97) or '+' for every application"
+                ),
                 "{bad:?}"
             );
         }

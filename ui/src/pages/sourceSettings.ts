@@ -3,6 +3,8 @@
 // and control/sources.rs), so a mistake is named next to its field instead of coming back later.
 import type { ConnectionState, Source, SourceConfig } from "../bindings";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type SourceKind = SourceConfig["kind"];
 
 export const KIND_LABELS: Record<SourceKind, string> = {
@@ -174,7 +176,10 @@ export function validate(f: SourceFields, s: SecretState): FieldErrors {
   if (f.kind === "chirpstack_mqtt") {
     const app = f.applicationId.trim();
     if (app === "") e.applicationId = "Enter the application's UUID in ChirpStack, or + for all applications.";
-    else if (/[/#\s]/.test(app)) e.applicationId = "An application id has no /, # or spaces.";
+    // ChirpStack's application ids are UUIDs (any case: the core keeps them in lowercase).
+    else if (app !== "+" && !UUID.test(app)) {
+      e.applicationId = "Not an application id: ChirpStack's are UUIDs, such as 17c82e96-be03-4f38-aef3-f83d48582d97 (or + for all).";
+    }
   } else {
     const up = checkTopicFilter(f.uplinkTopic.trim());
     if (up) e.uplinkTopic = up;

@@ -76,7 +76,8 @@ fn add_with_options_and_tls_files() {
             "--url",
             "mqtts://broker:8884",
             "--application-id",
-            "app-42",
+            // In capitals: kept as ChirpStack writes it in topics.
+            "42C82E96-BE03-4F38-AEF3-F83D48582D97",
             "--ca-file",
             ca,
             "--cert-file",
@@ -144,7 +145,7 @@ fn add_with_options_and_tls_files() {
     );
     assert_eq!(v[0]["config"]["bind"], "0.0.0.0:9000");
     let tls = &v[2]["config"];
-    assert_eq!(tls["application_id"], "app-42");
+    assert_eq!(tls["application_id"], "42c82e96-be03-4f38-aef3-f83d48582d97");
     assert_eq!(tls["tls"]["ca_file"], path_str(&tmp.join("ca.pem")));
     assert_eq!(tls["tls"]["cert_file"], path_str(&tmp.join("client.pem")));
     assert_eq!(tls["tls"]["key_file"], path_str(&tmp.join("client.key")));
@@ -170,8 +171,9 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
             "error: invalid listen address: \"localhost\" is not an address such as 127.0.0.1:8090",
         ),
         (
-            &["source", "add", "chirpstack", "x", "--url", "mqtt://h", "--application-id", "a/b"],
-            "error: invalid application id: \"a/b\" is not a ChirpStack application id or '+'",
+            &["source", "add", "chirpstack", "x", "--url", "mqtt://h", "--application-id", "12345"],
+            "error: invalid application id: \"12345\" is not a ChirpStack application id (a UUID, such as \
+             17c82e96-be03-4f38-aef3-f83d48582d97) or '+' for every application",
         ),
         (
             &["source", "add", "legacy", "x", "--url", "mqtt://h", "--downlink-topic", "helium/tx"],
@@ -450,7 +452,7 @@ fn pause_resume_and_test_a_source() {
         "--url",
         &url,
         "--application-id",
-        "app1",
+        "00000000-0000-4000-8000-000000000003",
     ]);
     assert_eq!(
         env.ok(&["source", "pause", "cs"]),
@@ -468,7 +470,7 @@ fn pause_resume_and_test_a_source() {
         "{out}"
     );
     assert!(
-        out.contains("subscribed to application/app1/device/+/event/up"),
+        out.contains("subscribed to application/00000000-0000-4000-8000-000000000003/device/+/event/up"),
         "{out}"
     );
     assert!(out.contains("no uplink arrived in 0 s"), "{out}");
@@ -476,7 +478,7 @@ fn pause_resume_and_test_a_source() {
     // An uplink waiting on the broker is found and named.
     retain_uplink(
         broker.port,
-        "application/app1/device/0102030405060708/event/up",
+        "application/00000000-0000-4000-8000-000000000003/device/0102030405060708/event/up",
         r#"{"deviceInfo":{"devEui":"0102030405060708","deviceName":"porch"},"fCnt":7}"#,
     );
     let out = env.ok(&["source", "test", "cs", "--wait", "30"]);

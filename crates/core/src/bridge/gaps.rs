@@ -121,9 +121,23 @@ mod tests {
         let c = FrameCounters::default();
         let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
         assert_eq!(c.heard("d", "u1", 1, false, &a), Heard::New { missing: 0 });
-        assert_eq!(c.heard("d", "u1", 1, false, &b), Heard::Again { first_source: a.clone() });
-        assert_eq!(c.heard("d", "u1", 1, false, &a), Heard::Again { first_source: a.clone() });
-        assert_eq!(c.heard("e", "u1", 1, false, &b), Heard::New { missing: 0 }, "per device");
+        assert_eq!(
+            c.heard("d", "u1", 1, false, &b),
+            Heard::Again {
+                first_source: a.clone()
+            }
+        );
+        assert_eq!(
+            c.heard("d", "u1", 1, false, &a),
+            Heard::Again {
+                first_source: a.clone()
+            }
+        );
+        assert_eq!(
+            c.heard("e", "u1", 1, false, &b),
+            Heard::New { missing: 0 },
+            "per device"
+        );
         // Refused the first time: when it comes again it is taken.
         assert_eq!(c.heard("d", "u2", 3, false, &a), Heard::New { missing: 1 });
         c.forget("d", "u2");

@@ -146,7 +146,10 @@ impl IngestHandle {
         match parsed {
             Ok((up, facts, application_id)) => {
                 let join = up.kind == codec::UplinkType::Join;
-                match inner.frame_counters.heard(&up.id, &up.uuid, up.fcnt, join, &self.source) {
+                match inner
+                    .frame_counters
+                    .heard(&up.id, &up.uuid, up.fcnt, join, &self.source)
+                {
                     Heard::Again { first_source } => {
                         self.heard_again(&up, &first_source);
                         return done(IngestOutcome::Again);
@@ -175,7 +178,11 @@ impl IngestHandle {
     /// another, which means two sources hear the same devices, at most once a minute.
     fn heard_again(&self, up: &HeliumUplink, first_source: &Arc<str>) {
         let inner = &*self.inner;
-        let what = if up.kind == codec::UplinkType::Join { "join" } else { "uplink" };
+        let what = if up.kind == codec::UplinkType::Join {
+            "join"
+        } else {
+            "uplink"
+        };
         let (name, fcnt) = (&up.name, up.fcnt);
         let again = |message: String| {
             Event::new(what, "info", message)
@@ -289,7 +296,7 @@ impl IngestHandle {
                             source_id,
                             &up.id,
                             format!("could not store the uplink: {e}"),
-                        ))
+                        ));
                     }
                 };
                 let routes = &facts.routes;

@@ -55,7 +55,8 @@ pub(super) fn connect_options(
             application_id,
             tls,
         } => {
-            let base = format!("application/{application_id}/device/+/event");
+            // (Saved settings are lowercase already; a form's Test may not be.)
+            let base = format!("application/{}/device/+/event", application_id.to_ascii_lowercase());
             (url, username, tls, vec![format!("{base}/up"), format!("{base}/join")])
         }
         SourceConfig::LegacyMqtt {

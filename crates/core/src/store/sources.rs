@@ -11,6 +11,7 @@ impl Store {
     pub fn create_source(&self, name: &str, config: SourceConfig) -> Result<Source> {
         validate::name("source name", name)?;
         validate::source(&config)?;
+        let config = config.normalized();
         self.check_address_free(None, &config)?;
         let source = Source {
             id: uuid::Uuid::new_v4().to_string(),
@@ -35,6 +36,7 @@ impl Store {
     pub fn update_source(&self, id: &str, name: &str, config: SourceConfig) -> Result<Source> {
         validate::name("source name", name)?;
         validate::source(&config)?;
+        let config = config.normalized();
         self.check_address_free(Some(id), &config)?;
         let name = name.trim();
         let json = serde_json::to_string(&config).expect("source config serialises");
