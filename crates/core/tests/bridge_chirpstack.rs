@@ -210,13 +210,20 @@ async fn a_bad_message_is_an_event_and_the_source_keeps_running() {
     helium.publish(&topic, "{ not json").await;
     let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
     assert_eq!(e.source_id.as_deref(), Some(source.as_str()));
+    // Which device sent it: its topic, and the device the topic names.
     assert!(
-        e.message
-            .starts_with("could not read a message from source \"chirpstack\": not JSON"),
+        e.message.starts_with(&format!(
+            "could not read a message from source \"chirpstack\" on {topic}: not JSON"
+        )),
         "{}",
         e.message
     );
     assert_eq!(e.detail.as_ref().unwrap()["excerpt"], "{ not json");
+    assert_eq!(e.detail.as_ref().unwrap()["topic"], topic.as_str());
+    assert_eq!(
+        e.device_id,
+        Some(helium_bridge_core::codec::device_id_for_dev_eui(&eui))
+    );
     helium.publish(&topic, r#"{"deviceInfo":{}}"#).await;
     let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
     assert!(e.message.contains("missing field deviceInfo.devEui"), "{}", e.message);

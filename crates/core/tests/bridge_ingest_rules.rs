@@ -381,7 +381,7 @@ async fn invalid_legacy_device_ids_are_rejected_and_never_listed() {
         let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
         assert_eq!(
             e.message,
-            format!("could not read a message from source \"legacy\": invalid id: {shown} {rule}")
+            format!("could not read a message from source \"legacy\" on helium/x/rx: invalid id: {shown} {rule}")
         );
     }
     // The bridge keeps going: a good uplink after them is forwarded.

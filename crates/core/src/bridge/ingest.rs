@@ -22,13 +22,36 @@ use crate::events::Event;
 use crate::now_ms;
 use crate::store::{Committed, OutboxEntry, Store, StoreError, UplinkRows, WriteError};
 
-/// A message as a source received it.
+/// A message as a source received it, and the MQTT topic it came on (none: a webhook's).
 #[derive(Debug, Clone, Copy)]
 pub enum Incoming<'a> {
     /// A ChirpStack v4 event; `event` is the topic's or query's event type (`up`, `join`, …).
-    Chirpstack { event: &'a str, raw: &'a Bytes },
+    Chirpstack {
+        event: &'a str,
+        raw: &'a Bytes,
+        topic: Option<&'a str>,
+    },
     /// A legacy Helium JSON uplink.
-    Legacy { raw: &'a Bytes },
+    Legacy { raw: &'a Bytes, topic: Option<&'a str> },
+}
+
+impl Incoming<'_> {
+    fn topic(&self) -> Option<&str> {
+        match *self {
+            Incoming::Chirpstack { topic, .. } | Incoming::Legacy { topic, .. } => topic,
+        }
+    }
+}
+
+/// The device a ChirpStack event's topic names (`application/{app}/device/{dev_eui}/event/…`),
+/// for telling which device sent a message that could not be read.
+fn topic_device(topic: &str) -> Option<String> {
+    let mut levels = topic.split('/');
+    let eui = match (levels.next(), levels.next(), levels.next(), levels.next()) {
+        (Some("application"), Some(_), Some("device"), Some(eui)) => eui,
+        _ => return None,
+    };
+    (eui.len() == 16 && eui.chars().all(|c| c.is_ascii_hexdigit())).then(|| codec::device_id_for_dev_eui(eui))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,14 +157,14 @@ impl IngestHandle {
         let inner = &*self.inner;
         let source_id = self.source_id.as_str();
         let parsed = match incoming {
-            Incoming::Chirpstack { event, raw } if event == "up" || event == "join" => {
+            Incoming::Chirpstack { event, raw, .. } if event == "up" || event == "join" => {
                 from_chirpstack(&self.reader, &mut self.routing, &mut self.ids, event, raw)
             }
             Incoming::Chirpstack { .. } => return done(IngestOutcome::Ignored),
-            Incoming::Legacy { raw } => from_legacy(inner, &mut self.reader, &mut self.routing, raw),
+            Incoming::Legacy { raw, .. } => from_legacy(inner, &mut self.reader, &mut self.routing, raw),
         };
         let raw = match incoming {
-            Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw } => raw,
+            Incoming::Chirpstack { raw, .. } | Incoming::Legacy { raw, .. } => raw,
         };
         match parsed {
             Ok((up, facts, application_id)) => {
@@ -160,15 +183,22 @@ impl IngestHandle {
             }
             Err(e) => {
                 let reason = e.to_string();
-                inner.events.emit(
-                    Event::new(
-                        "parse_error",
-                        "error",
-                        format!("could not read a message from source {:?}: {reason}", self.source_name),
-                    )
+                // The topic says where it came from (a ChirpStack topic names the device).
+                let topic = incoming.topic();
+                let message = match topic {
+                    Some(t) => format!(
+                        "could not read a message from source {:?} on {t}: {reason}",
+                        self.source_name
+                    ),
+                    None => format!("could not read a message from source {:?}: {reason}", self.source_name),
+                };
+                let mut event = Event::new("parse_error", "error", message)
                     .source(source_id)
-                    .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw) })),
-                );
+                    .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw), "topic": topic }));
+                if let Some(device) = topic.and_then(topic_device) {
+                    event = event.device(&device);
+                }
+                inner.events.emit(event);
                 done(IngestOutcome::Rejected(reason))
             }
         }

@@ -279,9 +279,9 @@ pub(super) async fn run(mut ctx: SourceContext) {
                 Ok(MqttEvent::Incoming(Packet::Publish(p))) => {
                     let topic = std::str::from_utf8(&p.topic).unwrap_or_default();
                     let incoming = if legacy {
-                        Incoming::Legacy { raw: &p.payload }
+                        Incoming::Legacy { raw: &p.payload, topic: Some(topic) }
                     } else {
-                        Incoming::Chirpstack { event: chirpstack_event(topic), raw: &p.payload }
+                        Incoming::Chirpstack { event: chirpstack_event(topic), raw: &p.payload, topic: Some(topic) }
                     };
                     let token = pending.push(&p);
                     let tx = outcomes_tx.clone();

@@ -146,8 +146,15 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Body>) -> Result<Response<Full<Bytes
         }
     };
     let incoming = match &event {
-        Some(ev) => Incoming::Chirpstack { event: ev, raw: &body },
-        None => Incoming::Legacy { raw: &body },
+        Some(ev) => Incoming::Chirpstack {
+            event: ev,
+            raw: &body,
+            topic: None,
+        },
+        None => Incoming::Legacy {
+            raw: &body,
+            topic: None,
+        },
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
     ctx.ingest.locked().ingest(incoming, move |outcome| {
