@@ -25,8 +25,8 @@ pub enum DeviceCmd {
     },
     /// Show one device with its labels and its last 20 events.
     Show {
-        /// The device id or its DevEUI (16 hex digits, any case).
-        #[arg(value_name = "ID|DEVEUI")]
+        /// The device's name, id or DevEUI (16 hex digits; any case).
+        #[arg(value_name = "DEVICE")]
         device: String,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -34,8 +34,8 @@ pub enum DeviceCmd {
     },
     /// Remove a device registered by a label and never heard from (e.g. a mistyped DevEUI).
     Remove {
-        /// The device id or its DevEUI (16 hex digits, any case).
-        #[arg(value_name = "ID|DEVEUI")]
+        /// The device's name, id or DevEUI (16 hex digits; any case).
+        #[arg(value_name = "DEVICE")]
         device: String,
     },
 }

@@ -55,8 +55,8 @@ pub struct Target {
     /// An integration's name or id.
     #[arg(long, value_name = "NAME|ID")]
     integration: Option<String>,
-    /// A device id, a DevEUI (16 hex digits) or a Helium Console device id; attaching by a
-    /// DevEUI or Console id the bridge has not heard from yet registers the device.
+    /// A device's name, id or DevEUI (16 hex digits), or a Helium Console device id (a device
+    /// not heard from yet can be attached to by DevEUI or Console id: that registers it).
     #[arg(long, value_name = "DEVICE")]
     device: Option<String>,
 }

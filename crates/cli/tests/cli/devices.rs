@@ -52,9 +52,10 @@ fn show_has_labels_and_the_last_20_events() {
             insert_event(&core, "uplink", "someone else", Some("dev-2"));
         }
     }
-    // By id, or by DevEUI in any case.
+    // By id, or by DevEUI or name in any case.
     let v = env.json(&["device", "show", "dev-1", "--json"]);
     assert_eq!(env.json(&["device", "show", "a84041000181b3c2", "--json"]), v);
+    assert_eq!(env.json(&["device", "show", "sensor", "--json"]), v);
     assert_eq!(v["name"], "Sensor");
     assert_eq!(v["labels"][0]["name"], "fleet");
     let messages: Vec<&str> = v["events"]
@@ -97,7 +98,7 @@ fn unknown_devices() {
     let o = env.fails_with(&["device", "show"], 2);
     assert!(
         o.stderr
-            .contains("the following required arguments were not provided:\n  <ID|DEVEUI>"),
+            .contains("the following required arguments were not provided:\n  <DEVICE>"),
         "{}",
         o.stderr
     );

@@ -179,11 +179,11 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
         ),
         (
             &["label", "attach", "fleet", "--device", "not-a-device"],
-            "error: invalid device: \"not-a-device\" is neither a known device id, a DevEUI (16 hex digits) nor a Helium Console device id (a UUID)",
+            "error: invalid device: \"not-a-device\" is neither a known device (by name or id), a DevEUI (16 hex digits) nor a Helium Console device id (a UUID)",
         ),
         (
             &["label", "attach", "fleet", "--device", "A84041000181B3C"],
-            "error: invalid device: \"A84041000181B3C\" is neither a known device id, a DevEUI (16 hex digits) nor a Helium Console device id (a UUID)",
+            "error: invalid device: \"A84041000181B3C\" is neither a known device (by name or id), a DevEUI (16 hex digits) nor a Helium Console device id (a UUID)",
         ),
         (
             &["label", "detach", "fleet", "--device", "A84041000181B3C2"],
@@ -207,8 +207,8 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     env.fails(
         &["label", "attach", "fleet", "--device", &long],
         &format!(
-            "error: invalid device: \"{}…\" (10000 characters) is neither a known device id, a DevEUI (16 hex \
-             digits) nor a Helium Console device id (a UUID)",
+            "error: invalid device: \"{}…\" (10000 characters) is neither a known device (by name or id), a DevEUI \
+             (16 hex digits) nor a Helium Console device id (a UUID)",
             "x".repeat(40)
         ),
     );

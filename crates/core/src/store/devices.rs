@@ -134,8 +134,11 @@ impl Store {
         if by_id.is_none() && is_console_id(id_or_eui) {
             by_id = by(&id_or_eui.to_ascii_lowercase())?;
         }
-        if by_id.is_some() || !is_dev_eui(id_or_eui) {
+        if by_id.is_some() {
             return Ok(by_id);
+        }
+        if !is_dev_eui(id_or_eui) {
+            return self.device_named(id_or_eui);
         }
         // The id a ChirpStack device gets from its DevEUI first, then any device with that DevEUI.
         let derived = crate::codec::device_id_for_dev_eui(id_or_eui);
@@ -155,6 +158,40 @@ impl Store {
                 several.len(),
                 id_or_eui.to_ascii_uppercase(),
                 several.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    /// The device its source calls `name` (any case): users who came from Helium Console know
+    /// their devices by name. Names need not be unique: several is an error listing them.
+    fn device_named(&self, name: &str) -> Result<Option<Device>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DEVICE_COLS} FROM devices WHERE name = ?1 COLLATE NOCASE ORDER BY id LIMIT 11"
+        ))?;
+        let found: Vec<Device> = stmt
+            .query_map([name.trim()], device_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        match found.as_slice() {
+            [] => Ok(None),
+            [only] => Ok(Some(only.clone())),
+            several => Err(StoreError::Conflict(format!(
+                "{} devices are named {}; use a DevEUI or a device id: {}",
+                if several.len() > 10 {
+                    "more than 10".to_string()
+                } else {
+                    several.len().to_string()
+                },
+                crate::validate::quoted(name.trim()),
+                several
+                    .iter()
+                    .take(10)
+                    .map(|d| if d.dev_eui.is_empty() {
+                        d.id.clone()
+                    } else {
+                        d.dev_eui.clone()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         }
     }

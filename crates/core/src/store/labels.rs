@@ -178,8 +178,8 @@ impl Store {
                     return Err(Invalid {
                         field: "device",
                         reason: format!(
-                            "{} is neither a known device id, a DevEUI (16 hex digits) nor a Helium Console \
-                             device id (a UUID)",
+                            "{} is neither a known device (by name or id), a DevEUI (16 hex digits) nor a \
+                             Helium Console device id (a UUID)",
                             crate::validate::quoted(id_or_eui)
                         ),
                     }

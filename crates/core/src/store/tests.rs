@@ -305,6 +305,44 @@ fn the_built_in_cayenne_decoder_takes_no_script_when_edited() {
 }
 
 #[test]
+fn a_device_is_found_by_its_name_too_and_a_shared_name_lists_the_devices() {
+    let store = Store::open_in_memory().unwrap();
+    let label = store.create_label("fleet").unwrap();
+    store
+        .record_device_seen(&DeviceSeen {
+            name: "Sensor-01".into(),
+            ..seen("a")
+        })
+        .unwrap();
+    store
+        .record_device_seen(&DeviceSeen {
+            name: "twin".into(),
+            dev_eui: "0102030405060709".into(),
+            ..seen("b")
+        })
+        .unwrap();
+    store
+        .record_device_seen(&DeviceSeen {
+            name: "Twin".into(),
+            dev_eui: "010203040506070A".into(),
+            ..seen("c")
+        })
+        .unwrap();
+    assert_eq!(store.find_device("sensor-01").unwrap().id, "a");
+    assert_eq!(
+        store.attach_label_to_device_ref(&label.id, " SENSOR-01 ").unwrap().id,
+        "a"
+    );
+    assert_eq!(
+        store.find_device("twin").unwrap_err().to_string(),
+        "2 devices are named \"twin\"; use a DevEUI or a device id: 0102030405060709, 010203040506070A"
+    );
+    // An id or a DevEUI comes first: a device named like another's DevEUI does not hide it.
+    assert_eq!(store.find_device("b").unwrap().id, "b");
+    assert!(matches!(store.find_device("nobody"), Err(StoreError::NotFound(_))));
+}
+
+#[test]
 fn a_uuid_device_id_is_found_in_any_case() {
     let store = Store::open_in_memory().unwrap();
     let label = store.create_label("fleet").unwrap();
