@@ -10,11 +10,11 @@ use clap::{Args, Subcommand};
 use helium_bridge_core::aws::provision::{bus_sink, ProvisionEvent};
 use helium_bridge_core::aws::setup::{self, KeysChecked, NewKeys};
 use helium_bridge_core::aws::AwsProvisioner;
+use helium_bridge_core::bridge::IntegrationHealth;
 use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::domain::{EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, NewIntegration};
 use helium_bridge_core::events::EventBus;
 use helium_bridge_core::validate::Invalid;
-use helium_bridge_core::Store;
 use zeroize::Zeroizing;
 
 use crate::access::{unexpected, Access};
@@ -191,8 +191,8 @@ pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
     match cmd {
         IntegrationCmd::Add(a) => add(access, a),
         IntegrationCmd::Update(u) => update(access, u),
-        IntegrationCmd::List { json } => list(&access.store(), json),
-        IntegrationCmd::Show { integration, json } => show(&access.store(), &integration, json),
+        IntegrationCmd::List { json } => list(access, json),
+        IntegrationCmd::Show { integration, json } => show(access, &integration, json),
         IntegrationCmd::Provision { integration } => provision(access, &integration),
         IntegrationCmd::Enable { integration } => set_active(access, &integration, true),
         IntegrationCmd::Disable { integration } => set_active(access, &integration, false),
@@ -500,7 +500,10 @@ fn ask(question: &str) -> Result<bool> {
     Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
-fn list(store: &Store, json: bool) -> Result {
+fn list(access: &Access, json: bool) -> Result {
+    // (Before the store is taken: without a running bridge, health reads it too.)
+    let health = if json { Default::default() } else { health(access)? };
+    let store = access.store();
     let all = store.list_integrations()?;
     if json {
         output::json(&all);
@@ -514,6 +517,7 @@ fn list(store: &Store, json: bool) -> Result {
                 Ok(vec![
                     i.name.clone(),
                     enabled(i.active).into(),
+                    health.get(&i.id).map_or("-".into(), |h| h.state.clone()),
                     i.region.clone(),
                     i.topic.clone(),
                     endpoint_text(i),
@@ -522,13 +526,19 @@ fn list(store: &Store, json: bool) -> Result {
                 ])
             })
             .collect::<Result<_>>()?;
-        output::table(&["NAME", "STATE", "REGION", "TOPIC", "ENDPOINT", "LABELS", "ID"], &rows);
+        output::table(
+            &["NAME", "STATE", "AWS", "REGION", "TOPIC", "ENDPOINT", "LABELS", "ID"],
+            &rows,
+        );
     }
     Ok(())
 }
 
-fn show(store: &Store, id_or_name: &str, json: bool) -> Result {
-    let i = store.find_integration(id_or_name)?;
+fn show(access: &Access, id_or_name: &str, json: bool) -> Result {
+    let i = access.store().find_integration(id_or_name)?;
+    // (Before the store is taken: without a running bridge, health reads it too.)
+    let health = health(access)?.remove(&i.id);
+    let store = access.store();
     let labels = store.integration_labels(&i.id)?;
     let waiting = store.integration_outbox_len(&i.id)?;
     let provisioned = store
@@ -541,6 +551,7 @@ fn show(store: &Store, id_or_name: &str, json: bool) -> Result {
         v["labels"] = serde_json::to_value(&labels)?;
         v["outbox_entries"] = waiting.into();
         v["provisioned_devices"] = provisioned.into();
+        v["health"] = serde_json::to_value(&health)?;
         output::json(&v);
         return Ok(());
     }
@@ -550,6 +561,7 @@ fn show(store: &Store, id_or_name: &str, json: bool) -> Result {
         ("id", i.id.clone()),
         ("kind", "AWS IoT Core".into()),
         ("state", enabled(i.active).into()),
+        ("AWS", health.as_ref().map_or("-".into(), health_text)),
         ("region", i.region.clone()),
         ("topic", i.topic.clone()),
     ];
@@ -597,6 +609,40 @@ fn set_active(access: &Access, id_or_name: &str, active: bool) -> Result {
         other => return Err(unexpected(other)),
     }
     Ok(())
+}
+
+/// Every integration's health, by id, from the running bridge (the desktop app's or `run`'s),
+/// or as the data says with none running (`stopped`).
+pub fn health(access: &Access) -> Result<std::collections::HashMap<String, IntegrationHealth>> {
+    match access.call(Request::Health)? {
+        Reply::Health { integrations } => Ok(integrations.into_iter().map(|h| (h.id.clone(), h)).collect()),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// An integration's health in words, as its badge in the app says it: the state, its sessions,
+/// and why one fails.
+pub fn health_text(h: &IntegrationHealth) -> String {
+    let sessions = h.sessions.len();
+    match h.state.as_str() {
+        "failing" => format!(
+            "failing: {} of {sessions} session(s) cannot connect: {}",
+            h.sessions_failing,
+            h.last_error.as_deref().unwrap_or("no reason given")
+        ),
+        "connected" => format!(
+            "connected ({} of {sessions} session(s)); {} uplink(s) delivered since the bridge started",
+            h.sessions_connected, h.delivered
+        ),
+        "waiting" => format!(
+            "waiting: {} uplink(s) wait, but no AWS IoT session is up yet",
+            h.backlog
+        ),
+        "idle" => "idle: nothing to send yet, so no AWS IoT session is needed".into(),
+        "stopped" => "bridge stopped: nothing is forwarded (start the desktop app or `run`)".into(),
+        "inactive" => "disabled: nothing is forwarded".into(),
+        other => other.into(),
+    }
 }
 
 fn enabled(active: bool) -> &'static str {

@@ -131,6 +131,9 @@ fn dispatch(cli: Cli) -> Result {
 }
 
 fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result {
+    // (Before the store is taken: without a running bridge, health reads it too.)
+    let mut health: Vec<_> = integrations::health(access)?.into_values().collect();
+    health.sort_by(|a, b| a.name.cmp(&b.name));
     let store = access.store();
     let running = access.local().is_none();
     let (sources, integrations, labels, devices) = (
@@ -148,6 +151,7 @@ fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result 
             "integrations": integrations,
             "labels": labels,
             "devices": devices,
+            "health": health,
         });
         out!("{v}");
     } else {
@@ -158,6 +162,10 @@ fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result 
         out!("schema version: {} (latest {SCHEMA_VERSION})", store.schema_version()?);
         out!("sources:        {sources}");
         out!("integrations:   {integrations}");
+        // What the app's badges say: whether AWS takes the uplinks.
+        for h in &health {
+            out!("  {:?}: {}", h.name, integrations::health_text(h));
+        }
         out!("labels:         {labels}");
         out!("devices:        {devices}");
     }

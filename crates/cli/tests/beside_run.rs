@@ -125,6 +125,13 @@ fn cli_changes_reach_a_running_bridge_at_once() {
 
     // Labels: a new label links a new device and the integration; its uplinks flow at once.
     assert!(s.cli(&["status"]).contains("in use by:      a running bridge"));
+    // The running bridge's health: its session is up (the uplink reached AWS through it).
+    let show = s.cli(&["integration", "show", "aws"]);
+    assert!(
+        show.lines()
+            .any(|l| l.starts_with("AWS:") && l.contains(" connected (1 of 1 session(s)); 1 uplink(s) delivered")),
+        "{show}"
+    );
     s.cli(&["label", "add", "second"]);
     s.cli(&["label", "attach", "second", "--device", e2]);
     s.cli(&["label", "attach", "second", "--integration", "aws"]);

@@ -123,20 +123,35 @@ fn list_text_and_json() {
     assert_eq!(v[0]["endpoint"]["port"], serde_json::Value::Null);
     let text = env.ok(&["integration", "list"]);
     let lines: Vec<&str> = text.lines().collect();
+    // AWS: the health the app's badges show; no bridge runs here.
     assert_eq!(
         lines[0],
-        format!(
-            "NAME  STATE    REGION     TOPIC           ENDPOINT         LABELS  ID{}",
-            ""
-        )
+        "NAME  STATE    AWS      REGION     TOPIC           ENDPOINT         LABELS  ID"
     );
     assert!(
-        lines[1].starts_with("dev   enabled  us-west-2  t               localhost        -       "),
+        lines[1].starts_with("dev   enabled  stopped  us-west-2  t               localhost        -       "),
         "{text}"
     );
     assert_eq!(
         lines[2],
-        format!("Prod  enabled  us-east-1  helium/uplinks  iot.example.com  fleet   {id}")
+        format!("Prod  enabled  stopped  us-east-1  helium/uplinks  iot.example.com  fleet   {id}")
+    );
+    let show = env.ok(&["integration", "show", "prod"]);
+    assert!(
+        show.lines()
+            .any(|l| l == "AWS:           bridge stopped: nothing is forwarded (start the desktop app or `run`)"),
+        "{show}"
+    );
+    assert_eq!(
+        env.json(&["integration", "show", "prod", "--json"])["health"]["state"],
+        "stopped"
+    );
+    assert!(
+        env.ok(&["status"]).contains(
+            "integrations:   2\n  \"Prod\": bridge stopped: nothing is forwarded (start the desktop app or `run`)\n"
+        ),
+        "{}",
+        env.ok(&["status"])
     );
 }
 

@@ -76,7 +76,8 @@ pub enum Target {
     Device(String),
 }
 
-/// A change. Labels, sources and integrations are named by id or name.
+/// A change (and the one read only the process running the bridge can answer: its health).
+/// Labels, sources and integrations are named by id or name.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
@@ -203,6 +204,9 @@ pub enum Request {
         decoder: String,
         labels: Vec<String>,
     },
+    /// Every integration's health: its AWS sessions as the running bridge has them (with none
+    /// running, `stopped` and backlogs).
+    Health,
 }
 
 /// What a change did; each request has its variant.
@@ -292,6 +296,9 @@ pub enum Reply {
     DecoderLinked {
         decoder: Decoder,
         warnings: Vec<String>,
+    },
+    Health {
+        integrations: Vec<crate::bridge::IntegrationHealth>,
     },
 }
 
@@ -557,6 +564,9 @@ impl Control {
                     }
                 }
             }
+            Request::Health => Ok(Reply::Health {
+                integrations: self.engine.integration_health(&self.core)?,
+            }),
             Request::IntegrationWatch { integration, on } => {
                 let integration = self.core.store().find_integration(&integration)?;
                 let states = self.engine.watch_aws(&integration.id, on)?;
