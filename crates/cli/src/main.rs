@@ -118,9 +118,11 @@ fn dispatch(cli: Cli) -> Result {
         Command::History(cmd) => return history::dispatch(&dir, cmd),
         _ => {}
     }
+    // A data directory named for the first time (or mistyped) starts empty: `status` says so.
+    let new = !dir.join(helium_bridge_core::datadir::DB_FILE).exists();
     let access = access::Access::open(&dir)?;
     match cli.command {
-        Command::Status { json } => status(&dir, &access, json),
+        Command::Status { json } => status(&dir, new, &access, json),
         Command::Source(cmd) => sources::dispatch(&access, cmd),
         Command::Integration(cmd) => integrations::dispatch(&access, cmd),
         Command::Label(cmd) => labels::dispatch(&access, cmd),
@@ -130,7 +132,7 @@ fn dispatch(cli: Cli) -> Result {
     }
 }
 
-fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result {
+fn status(dir: &std::path::Path, new: bool, access: &access::Access, json: bool) -> Result {
     // (Before the store is taken: without a running bridge, health reads it too.)
     let mut health: Vec<_> = integrations::health(access)?.into_values().collect();
     health.sort_by(|a, b| a.name.cmp(&b.name));
@@ -145,6 +147,7 @@ fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result 
     if json {
         let v = serde_json::json!({
             "data_dir": dir,
+            "created": new,
             "bridge_running_elsewhere": running,
             "schema_version": store.schema_version()?,
             "sources": sources,
@@ -156,6 +159,9 @@ fn status(dir: &std::path::Path, access: &access::Access, json: bool) -> Result 
         out!("{v}");
     } else {
         out!("data dir:       {}", dir.display());
+        if new {
+            out!("                created now: nothing was set up here before (check --data-dir if you expected settings)");
+        }
         if running {
             out!("in use by:      a running bridge (the desktop app or `run`); changes go to it");
         }

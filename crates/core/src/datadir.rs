@@ -53,7 +53,8 @@ pub fn resolve_data_dir(given: Option<PathBuf>) -> Result<PathBuf, DataDirError>
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     }) {
-        Some(dir) => Ok(dir),
+        // Absolute, as every message names it: "data" alone says nothing in a log.
+        Some(dir) => Ok(std::path::absolute(&dir).unwrap_or(dir)),
         None => default_data_dir(),
     }
 }

@@ -60,6 +60,25 @@ fn status_creates_and_migrates_the_data_dir() {
     assert_eq!(v["integrations"], 0);
     assert_eq!(v["sources"], 0);
     assert!(dir.join("bridge.sqlite3").is_file());
+    assert_eq!(v["created"], true);
+    // Said in words too, the first time only; the directory named absolute.
+    let again = cli(&["status", "--data-dir", dir.to_str().unwrap()]);
+    assert!(!stdout(&again).contains("created now"), "{}", stdout(&again));
+    let other = tmp.path().join("other");
+    let o = Command::new(BIN)
+        .current_dir(tmp.path())
+        .args(["status", "--data-dir", "other"])
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(&format!("data dir:       {}\n", other.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("created now: nothing was set up here before (check --data-dir"),
+        "{text}"
+    );
 }
 
 #[test]
