@@ -74,7 +74,17 @@ impl Access {
     pub fn call(&self, req: Request) -> Result<Reply> {
         match self {
             Access::Local { control, runtime } => Ok(runtime.block_on(control.handle(req))?),
-            Access::Remote { client, .. } => Ok(client.borrow_mut().call(&req)?),
+            Access::Remote { client, .. } => client.borrow_mut().call(&req).map_err(|mut e| {
+                // The running bridge kept (or looked for) the secret with its own keychain or
+                // credentials file: this command's environment had no say.
+                if e.code == "vault" {
+                    e.message.push_str(
+                        ". This change was made by the bridge already running (the desktop app or `run`), with \
+                         its keychain: set HELIUM_AWS_BRIDGE_SECRETS_FILE where it starts, and restart it",
+                    );
+                }
+                e.into()
+            }),
         }
     }
 

@@ -33,6 +33,22 @@ impl Setup {
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
+    /// A command that fails (a secret the running bridge cannot keep): its error.
+    fn fails_with_secrets_file(&self, args: &[&str]) -> String {
+        let o = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("HELIUM_AWS_BRIDGE_SECRETS_FILE", self.data.with_file_name("secrets"))
+            .env("BROKER_PW", "s3cret")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{args:?} succeeded");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -125,6 +141,26 @@ fn cli_changes_reach_a_running_bridge_at_once() {
 
     // Labels: a new label links a new device and the integration; its uplinks flow at once.
     assert!(s.cli(&["status"]).contains("in use by:      a running bridge"));
+    // A secret goes to the running bridge's keychain (it has none): this command's credentials
+    // file has no say, and the error says so.
+    let e = s.fails_with_secrets_file(&[
+        "source",
+        "add",
+        "chirpstack",
+        "with-password",
+        "--url",
+        "mqtt://127.0.0.1:1",
+        "--username",
+        "u",
+        "--secret-env",
+        "BROKER_PW",
+    ]);
+    assert!(e.contains("no OS keychain is available"), "{e}");
+    assert!(
+        e.contains("This change was made by the bridge already running (the desktop app or `run`), with its keychain: set HELIUM_AWS_BRIDGE_SECRETS_FILE where it starts, and restart it"),
+        "{e}"
+    );
+    assert!(!e.contains("s3cret"), "{e}");
     // The running bridge's health: its session is up (the uplink reached AWS through it).
     let show = s.cli(&["integration", "show", "aws"]);
     assert!(
