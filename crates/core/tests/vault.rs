@@ -85,3 +85,24 @@ fn no_session_bus_at_all_gives_a_clear_error() {
     let secret = "another-secret-456";
     assert_unavailable(vault().put("k", secret.as_bytes()).unwrap_err(), secret);
 }
+
+#[test]
+fn a_keychain_without_an_unlocked_keyring_is_called_locked_not_missing() {
+    let _env = ENV.lock().unwrap_or_else(|p| p.into_inner());
+    let session = KeychainSession::start_locked();
+    session.apply_env_to_this_process();
+    let secret = "locked-secret-789";
+    let err = vault().put("k", secret.as_bytes()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, VaultError::Locked { .. }), "{msg}");
+    assert!(
+        msg.starts_with("the OS keychain is locked or has no default keyring ("),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("give the password to `gnome-keyring-daemon --unlock`"),
+        "{msg}"
+    );
+    assert!(!msg.contains("install"), "it is there: not told to install one: {msg}");
+    assert!(!msg.contains(secret), "the secret must never appear in an error");
+}

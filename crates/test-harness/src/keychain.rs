@@ -17,17 +17,30 @@ pub struct KeychainSession {
 impl KeychainSession {
     /// A session bus with gnome-keyring's Secret Service running and unlocked.
     pub fn start() -> KeychainSession {
+        Self::with_keyring(true)
+    }
+
+    /// gnome-keyring's Secret Service running, never given a password: it has no login
+    /// keyring to keep secrets in (as after an automatic login).
+    pub fn start_locked() -> KeychainSession {
+        Self::with_keyring(false)
+    }
+
+    fn with_keyring(unlock: bool) -> KeychainSession {
         let mut s = Self::bus_only();
         let daemon = require_program("gnome-keyring-daemon", "apt-get install gnome-keyring");
         let mut cmd = Command::new(daemon);
-        cmd.args(["--foreground", "--unlock", "--components=secrets"]);
+        cmd.args(["--foreground", "--components=secrets"]);
+        if unlock {
+            cmd.arg("--unlock");
+        }
         s.apply_env_to(&mut cmd);
-        let mut keyring = Server::spawn_with_stdin(
-            "gnome-keyring-daemon",
-            cmd,
-            &s.dir.path().join("keyring.log"),
-            b"test-keyring-password",
-        );
+        let log = s.dir.path().join("keyring.log");
+        let mut keyring = if unlock {
+            Server::spawn_with_stdin("gnome-keyring-daemon", cmd, &log, b"test-keyring-password")
+        } else {
+            Server::spawn("gnome-keyring-daemon", cmd, &log)
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while !s.name_has_owner("org.freedesktop.secrets") {
             keyring.assert_running();

@@ -24,6 +24,16 @@ pub enum VaultError {
          HELIUM_AWS_BRIDGE_SECRETS_FILE=/absolute/path (created with mode 0600)"
     )]
     Unavailable { detail: String },
+    /// A keychain answers but cannot be used: locked, or no default collection yet.
+    #[error(
+        "the OS keychain is locked or has no default keyring ({detail}). Unlock it: log in to the \
+         desktop session (GNOME Keyring unlocks its login keyring with your password), or from a \
+         shell give the password to `gnome-keyring-daemon --unlock`; KeePassXC: unlock its database \
+         and enable Secret Service integration. On a headless server without a keychain, opt in to a \
+         credentials file only you can read: set HELIUM_AWS_BRIDGE_SECRETS_FILE=/absolute/path \
+         (created with mode 0600)"
+    )]
+    Locked { detail: String },
     /// The opted-in credentials file is unusable (the message says why and what to do).
     #[error("{detail}")]
     SecretsFile { detail: String },
@@ -116,7 +126,11 @@ impl Vault for KeyringVault {
 /// `BadEncoding` carries them).
 fn map_err(key: &str, e: keyring::Error) -> VaultError {
     match e {
-        keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => VaultError::Unavailable {
+        keyring::Error::PlatformFailure(inner) => VaultError::Unavailable {
+            detail: inner.to_string(),
+        },
+        // (Secret Service: a locked collection, none to use, or a prompt needed.)
+        keyring::Error::NoStorageAccess(inner) => VaultError::Locked {
             detail: inner.to_string(),
         },
         keyring::Error::BadEncoding(_) => VaultError::Failed {
