@@ -170,6 +170,10 @@ pub fn monitor(dir: &Path, json: bool, since_id: Option<i64>) -> Result {
         None => newest,
     };
     note!("watching events in {} after #{last}; stop with Ctrl-C", dir.display());
+    // Waiting in silence for a bridge that is not there looked like a hang.
+    if socket::Client::connect(dir).is_err() {
+        note!("no bridge is running on this data directory: events come once the desktop app or `helium-aws-bridge run` starts");
+    }
     runtime()?.block_on(async {
         let mut stop = Stop::install()?;
         loop {

@@ -84,6 +84,12 @@ fn by_default_only_new_events_are_printed() {
         banner,
         format!("watching events in {} after #2; stop with Ctrl-C", env.dir.display())
     );
+    // No bridge answers on this data directory: said, not waited out in silence.
+    assert_eq!(
+        m.stderr_until("no bridge"),
+        "no bridge is running on this data directory: events come once the desktop app or \
+         `helium-aws-bridge run` starts"
+    );
     prints_a_new_event_then_stops(m, &core, 3);
 }
 
