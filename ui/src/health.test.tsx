@@ -207,6 +207,10 @@ describe("One status per integration row", () => {
     expect(readableError(RAW)).toBe("Can't reach AWS IoT (connection refused)");
     expect(readableError("I/O: Connection timed out (os error 110)")).toBe("Can't reach AWS IoT (timed out)");
     expect(readableError("disconnected: TLS: certificate rejected")).toBe("TLS: certificate rejected");
+    // A session that never got in says so; the same cause reads the same.
+    expect(readableError("could not connect: I/O: Connection refused (os error 111)")).toBe(
+      "Can't reach AWS IoT (connection refused)",
+    );
     expect(readableError(UNREACHABLE)).toBe(UNREACHABLE);
     // Always "Failing: …", so the state reads the same whatever the reason.
     expect(failingLabel(RAW)).toBe("Failing: Can't reach AWS IoT (connection refused)");

@@ -60,7 +60,7 @@ export function useIntegrationHealth(): CommandState<LiveHealth[]> {
 }
 
 /** What the bridge's error chains repeat before the cause: what it was doing, the library's category. */
-const ERROR_NOISE = /^(?:disconnected|connection (?:failed|error|lost)|mqtt(?: connection)? error|i\/o(?: error)?|io error)\s*:\s*/i;
+const ERROR_NOISE = /^(?:disconnected|could not connect|connection (?:failed|error|lost)|mqtt(?: connection)? error|i\/o(?: error)?|io error)\s*:\s*/i;
 const OS_ERROR = /\s*\(os error \d+\)$/i;
 /** Network failures that leave the cause bare: the sentence says what could not be reached. */
 const UNREACHABLE: [RegExp, string][] = [

@@ -253,3 +253,50 @@ async fn two_integrations_on_one_endpoint_share_the_session_without_disconnects(
     assert_eq!(bridge.source_states(), sources);
     bridge.shutdown().await;
 }
+
+/// An endpoint of the user's own whose certificate the Amazon root CAs do not vouch for: the
+/// session's error says it never connected, and to give the integration the CA that signed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_signed_by_an_unknown_ca_says_to_give_its_ca_file() {
+    let env = Env::new();
+    let aws = env.aws_broker();
+    let mut integration = env.integration("aws", "helium/uplinks", &aws);
+    integration = env
+        .core
+        .store()
+        .update_integration(
+            &integration.id,
+            &helium_bridge_core::domain::IntegrationUpdate {
+                endpoint: Some(helium_bridge_core::domain::EndpointOverride {
+                    ca_file: None,
+                    ..integration.endpoint.clone()
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(integration.endpoint.ca_file, None);
+    env.chirpstack_source();
+    env.device("dev-unknown-ca", "00000000000000c1", "fleet", &[&integration]);
+    let bridge = env.start().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let error = loop {
+        let states = bridge.connection_states();
+        // (A session's first state is "connected" or why it is not.)
+        if let Some(s) = states.iter().find(|s| s.side == "integration" && !s.connected) {
+            break s.detail.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no session failed: {states:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(error.starts_with("could not connect: "), "{error}");
+    assert!(error.contains("UnknownIssuer"), "{error}");
+    assert!(
+        error.ends_with(
+            "(the endpoint's certificate is not signed by the Amazon root CAs the bridge trusts: give the CA that \
+             signed it, as the integration's CA file)"
+        ),
+        "{error}"
+    );
+    bridge.shutdown().await;
+}

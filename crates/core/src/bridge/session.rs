@@ -106,6 +106,22 @@ fn names(members: &[Integration]) -> String {
         .join(", ")
 }
 
+/// What to do about a connection error the integration's settings explain: a certificate no
+/// trusted CA signed, on an endpoint of the user's own.
+fn hint(integration: &Integration, error: &str) -> &'static str {
+    if !error.contains("UnknownIssuer") {
+        return "";
+    }
+    match (&integration.endpoint.host, &integration.endpoint.ca_file) {
+        (Some(_), None) => {
+            " (the endpoint's certificate is not signed by the Amazon root CAs the bridge trusts: give the CA \
+             that signed it, as the integration's CA file)"
+        }
+        (_, Some(_)) => " (the endpoint's certificate is not signed by the integration's CA file)",
+        (None, None) => "",
+    }
+}
+
 fn set_states(inner: &Inner, members: &[Integration], device_id: &str, connected: bool, detail: &str) {
     for i in members {
         inner.status.set(
@@ -383,7 +399,9 @@ async fn connect_and_run(
                     let _ = inner.handle_downlink(Some(&primary.id), device_id, &p.payload);
                 }
                 Ok(_) => {}
-                Err(e) => return Err(format!("disconnected: {e}")),
+                // A session that never got in says so: "disconnected" read as a lost link.
+                Err(e) if connected => return Err(format!("disconnected: {e}")),
+                Err(e) => return Err(format!("could not connect: {e}{}", hint(&members[0], &e.to_string()))),
             },
             _ = woken.as_mut(), if connected => woken.set(inbox.notified()),
             // (Only while publishes are out: an idle fleet of thousands of sessions stays idle.)
