@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
-use helium_bridge_core::codec::decoder::{base64_reading_of_hex, js_shape, parse_base64_payload, parse_payload, trial};
+use helium_bridge_core::codec::decoder::{js_shape, trial};
 use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::domain::{Decoder, DecoderKind};
 
@@ -80,12 +80,8 @@ pub enum DecoderCmd {
         /// The script to try (`-` for stdin), with --kind helium or decode-uplink.
         #[arg(long, value_name = "FILE", conflicts_with = "decoder")]
         script: Option<PathBuf>,
-        /// The payload, hex (`01 67 00 f0`) or base64 (`AWcA8A==`).
-        #[arg(long)]
-        payload: String,
-        /// Read --payload as base64 even where it is valid hex too (`AAAA`): hex is tried first.
-        #[arg(long)]
-        base64: bool,
+        #[command(flatten)]
+        payload: crate::bytes::PayloadBytes,
         /// The LoRaWAN port it came on.
         #[arg(long, default_value_t = 1)]
         port: u8,
@@ -211,7 +207,6 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             kind,
             script,
             payload,
-            base64,
             port,
         } => {
             let (kind, script) = match (decoder, kind) {
@@ -229,18 +224,7 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
                 }
                 (None, None) => return Err("name a decoder, or give --kind".into()),
             };
-            let bytes = if base64 {
-                parse_base64_payload(&payload)?
-            } else {
-                parse_payload(&payload)?
-            };
-            if let (false, Some(other)) = (base64, base64_reading_of_hex(&payload)) {
-                note!(
-                    "read the payload as hex ({} bytes); as base64 it is {} bytes: give --base64 for that",
-                    bytes.len(),
-                    other.len()
-                );
-            }
+            let bytes = payload.bytes()?;
             let t = trial(kind, &script, &bytes, port);
             for line in &t.logs {
                 note!("console: {line}");

@@ -1,4 +1,4 @@
-//! `device list|show|remove`.
+//! `device list|show|remove|downlink|simulate`.
 
 use std::collections::HashMap;
 
@@ -37,6 +37,33 @@ pub enum DeviceCmd {
         /// The device's name, id or DevEUI (16 hex digits; any case).
         #[arg(value_name = "DEVICE")]
         device: String,
+    },
+    /// Send the device a downlink through its source, as one from AWS would go (the running
+    /// bridge sends it: the desktop app or `run`).
+    Downlink {
+        /// The device's name, id or DevEUI (16 hex digits; any case).
+        #[arg(value_name = "DEVICE")]
+        device: String,
+        #[command(flatten)]
+        payload: crate::bytes::PayloadBytes,
+        /// The LoRaWAN port, 1 to 223.
+        #[arg(long, default_value_t = 1)]
+        port: u8,
+        /// Ask the device to acknowledge it.
+        #[arg(long)]
+        confirmed: bool,
+    },
+    /// Send a test uplink for the device through the running bridge: decoded, routed and
+    /// published to AWS like a real one, marked `"metadata": {"simulated": true}`.
+    Simulate {
+        /// The device's name, id or DevEUI (16 hex digits; any case).
+        #[arg(value_name = "DEVICE")]
+        device: String,
+        #[command(flatten)]
+        payload: crate::bytes::PayloadBytes,
+        /// The LoRaWAN port it comes on.
+        #[arg(long, default_value_t = 1)]
+        port: u8,
     },
 }
 
@@ -142,6 +169,50 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
             }
             other => return Err(unexpected(other)),
         },
+        DeviceCmd::Downlink {
+            device,
+            payload,
+            port,
+            confirmed,
+        } => {
+            use base64::Engine as _;
+            let bytes = payload.bytes()?;
+            let payload_raw = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            match access.call(Request::DeviceDownlink {
+                device,
+                port,
+                confirmed,
+                payload_raw,
+            })? {
+                Reply::DownlinkSent { device } => out!(
+                    "downlink queued for {:?} ({} byte(s) on port {port}{}): it goes out in the device's next \
+                     receive window",
+                    device.name,
+                    bytes.len(),
+                    if confirmed { ", confirmed" } else { "" }
+                ),
+                other => return Err(unexpected(other)),
+            }
+        }
+        DeviceCmd::Simulate { device, payload, port } => {
+            // Marked hex: the core reads it as these bytes, whatever they look like.
+            let hex: String = payload.bytes()?.iter().map(|b| format!("{b:02x}")).collect();
+            match access.call(Request::DeviceSimulateUplink {
+                device,
+                port,
+                payload: format!("0x{hex}"),
+            })? {
+                Reply::UplinkSimulated { device, routes: 0 } => out!(
+                    "simulated an uplink for {:?}; no integration shares a label with it, so nothing was published",
+                    device.name
+                ),
+                Reply::UplinkSimulated { device, routes } => out!(
+                    "simulated an uplink for {:?}: published to {routes} integration(s), marked \"simulated\": true",
+                    device.name
+                ),
+                other => return Err(unexpected(other)),
+            }
+        }
     }
     Ok(())
 }

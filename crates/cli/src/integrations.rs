@@ -182,9 +182,9 @@ pub struct UpdateIntegration {
     /// PEM file of the CA that signs the endpoint's certificate.
     #[arg(long, value_name = "F")]
     ca_file: Option<PathBuf>,
-    /// Forward join events (true or false).
-    #[arg(long, value_name = "BOOL")]
-    forward_joins: Option<bool>,
+    /// Forward join events too (as "type": "join").
+    #[arg(long, value_enum)]
+    forward_joins: Option<crate::payload::Switch>,
 }
 
 pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
@@ -294,7 +294,7 @@ fn update(access: &Access, u: UpdateIntegration) -> Result {
         region: u.region,
         topic: u.topic,
         endpoint: endpoint_changed.then_some(endpoint),
-        forward_joins: u.forward_joins,
+        forward_joins: u.forward_joins.map(crate::payload::on),
         aws: None,
     };
     let outcome = match access.call(Request::IntegrationUpdate {

@@ -3,6 +3,7 @@
 #[macro_use]
 mod output;
 mod access;
+mod bytes;
 mod decoders;
 mod devices;
 mod history;

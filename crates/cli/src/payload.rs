@@ -6,9 +6,12 @@ use helium_bridge_core::control::{Reply, Request};
 use crate::access::{unexpected, Access};
 use crate::Result;
 
+/// One spelling for every on/off setting (`true`/`false` are taken too).
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Switch {
+    #[value(alias = "true")]
     On,
+    #[value(alias = "false")]
     Off,
 }
 
@@ -29,7 +32,7 @@ pub struct PayloadArgs {
     shadow: Option<Switch>,
 }
 
-fn on(s: Switch) -> bool {
+pub fn on(s: Switch) -> bool {
     matches!(s, Switch::On)
 }
 

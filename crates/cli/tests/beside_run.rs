@@ -161,11 +161,43 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         "{e}"
     );
     assert!(!e.contains("s3cret"), "{e}");
+
+    // A downlink and a test uplink from the command line, through the running bridge.
+    let commands = test_harness::lns_observer(helium.port, "application/+/device/+/command/down");
+    let out = s.cli(&["device", "downlink", e1, "--payload", "01 02 ff", "--port", "2"]);
+    assert!(out.starts_with("downlink queued for "), "{out}");
+    let down = commands
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a downlink on the LNS");
+    assert_eq!(
+        (down["fPort"].as_u64(), down["data"].as_str()),
+        (Some(2), Some("AQL/")),
+        "{down}"
+    );
+    let out = s.cli(&["device", "simulate", e1, "--payload", "AQID", "--base64", "--port", "3"]);
+    assert!(
+        out.ends_with("published to 1 integration(s), marked \"simulated\": true\n"),
+        "{out}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let v = observed.recv_timeout(left).expect("the simulated uplink reached AWS");
+        if v["metadata"]["simulated"] == true {
+            assert_eq!(
+                (v["payload"].as_str(), v["port"].as_u64()),
+                (Some("AQID"), Some(3)),
+                "{v}"
+            );
+            break;
+        }
+    }
     // The running bridge's health: its session is up (the uplink reached AWS through it).
     let show = s.cli(&["integration", "show", "aws"]);
     assert!(
-        show.lines()
-            .any(|l| l.starts_with("AWS:") && l.contains(" connected (1 of 1 session(s)); 1 uplink(s) delivered")),
+        show.lines().any(|l| l.starts_with("AWS:")
+            && l.contains(" connected (1 of 1 session(s)); ")
+            && l.ends_with(" uplink(s) delivered since the bridge started")),
         "{show}"
     );
     s.cli(&["label", "add", "second"]);
@@ -200,7 +232,7 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     // Reads beside the running bridge; integration settings change through it.
     let devices: serde_json::Value = serde_json::from_str(&s.cli(&["device", "list", "--json"])).unwrap();
     assert_eq!(devices.as_array().unwrap().len(), 3, "{devices}");
-    s.cli(&["integration", "update", "aws", "--forward-joins", "true"]);
+    s.cli(&["integration", "update", "aws", "--forward-joins", "on"]);
     let shown: serde_json::Value = serde_json::from_str(&s.cli(&["integration", "show", "aws", "--json"])).unwrap();
     assert_eq!(shown["forward_joins"], true, "{shown}");
     assert!(s.cli(&["label", "list"]).contains("second"));
