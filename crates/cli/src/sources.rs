@@ -253,6 +253,20 @@ fn add_source(access: &Access, add: AddSource) -> Result {
         source.name,
         source.id
     );
+    if let SourceConfig::HttpWebhook { bind, require_secret } = &source.config {
+        // What to paste into ChirpStack, as the app's guide shows it.
+        let url = match bind.rsplit_once(':') {
+            Some(("0.0.0.0" | "[::]", port)) => format!("http://<this computer's address>:{port}/"),
+            _ => format!("http://{bind}/"),
+        };
+        out!("in ChirpStack: Applications → your application → Integrations → HTTP, payload encoding JSON,");
+        out!("  event endpoint URL: {url}");
+        if *require_secret {
+            out!("  header: Authorization = Bearer <the shared secret you gave>");
+        } else {
+            out!("  no header: anyone who can reach {bind} can post uplinks (give --secret-stdin to require one)");
+        }
+    }
     Ok(())
 }
 

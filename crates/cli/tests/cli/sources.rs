@@ -136,7 +136,16 @@ fn add_with_options_and_tls_files() {
         "--downlink-topic",
         "org/{{device_id}}/down",
     ]);
-    env.ok(&["source", "add", "webhook", "hook", "--bind", "0.0.0.0:9000"]);
+    let added = env.ok(&["source", "add", "webhook", "hook", "--bind", "0.0.0.0:9000"]);
+    // What to paste into ChirpStack's HTTP integration.
+    assert!(
+        added.contains(
+            "in ChirpStack: Applications → your application → Integrations → HTTP, payload encoding JSON,\n  \
+             event endpoint URL: http://<this computer's address>:9000/\n  no header: anyone who can reach \
+             0.0.0.0:9000 can post uplinks"
+        ),
+        "{added}"
+    );
     let v = env.json(&["source", "list", "--json"]);
     let leg = &v[1]["config"];
     assert_eq!(
