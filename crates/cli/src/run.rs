@@ -72,10 +72,14 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64, lns_window: u16)
     runtime()?.block_on(async {
         let mut stop = Stop::install()?;
         let core = Arc::new(Core::open(dir)?);
-        let (sources, integrations) = {
+        // Sources that take uplinks (a paused one takes none), and the paused ones apart.
+        let (sources, paused, integrations) = {
             let store = core.store();
+            let all = store.list_sources()?;
+            let paused = all.iter().filter(|s| s.paused).count();
             (
-                store.list_sources()?.len(),
+                all.len() - paused,
+                paused,
                 store.list_integrations()?.iter().filter(|i| i.active).count(),
             )
         };
@@ -100,13 +104,19 @@ pub fn run(dir: &Path, outbox_max: i64, outbox_warn_age_s: u64, lns_window: u16)
         let (stop_control, control_stopped) = tokio::sync::watch::channel(false);
         socket::serve(Control::new(core, engine.clone()), dir, control_stopped)
             .map_err(|e| format!("cannot open the control socket in {}: {e}", dir.display()))?;
+        let paused = match paused {
+            0 => String::new(),
+            n => format!(" ({n} paused)"),
+        };
         note!(
-            "bridge running in {}: {sources} source(s), {integrations} active integration(s); stop with {}",
+            "bridge running in {}: {sources} source(s){paused}, {integrations} active integration(s); stop with {}",
             dir.display(),
             Stop::HOW
         );
-        if sources == 0 {
+        if sources == 0 && paused.is_empty() {
             note!("warning: no sources: nothing will arrive; add one with `helium-aws-bridge source add`");
+        } else if sources == 0 {
+            note!("warning: every source is paused: nothing will arrive; `helium-aws-bridge source resume NAME`");
         }
         let why = stop.wait().await;
         note!("{why}: stopping the bridge…");
