@@ -177,13 +177,48 @@ fn open(dir: &Path) -> Result<History> {
     Ok(History::open_read_only(&path)?)
 }
 
-fn row_cells(r: &MessageRow) -> Vec<String> {
+/// Device and integration names by id, from the bridge's database (empty when it cannot be
+/// read): an event keeps a device's id only, and an uplink its name as it was then.
+#[derive(Default)]
+struct Names {
+    devices: std::collections::HashMap<String, String>,
+    integrations: std::collections::HashMap<String, String>,
+}
+
+impl Names {
+    fn read(dir: &Path) -> Names {
+        let Ok(store) = Store::open_reader(&dir.join(DB_FILE)) else {
+            return Names::default();
+        };
+        Names {
+            devices: store
+                .list_devices()
+                .map(|all| all.into_iter().map(|d| (d.id, d.name)).collect())
+                .unwrap_or_default(),
+            integrations: store
+                .list_integrations()
+                .map(|all| all.into_iter().map(|i| (i.id, i.name)).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The row's device as a user knows it: the name it had, else the one the bridge knows now,
+    /// else its id.
+    fn device<'a>(&'a self, r: &'a MessageRow) -> Option<&'a str> {
+        r.device_name.as_deref().or_else(|| {
+            let id = r.device_id.as_deref()?;
+            Some(self.devices.get(id).map_or(id, String::as_str))
+        })
+    }
+}
+
+fn row_cells(r: &MessageRow, names: &Names) -> Vec<String> {
     let arrow = match r.direction {
         Direction::Up => "up",
         Direction::Down => "down",
         Direction::None => "-",
     };
-    let device = r.device_name.as_deref().or(r.device_id.as_deref());
+    let device = names.device(r);
     vec![
         r.id.to_string(),
         format!("{}Z", output::time(r.at_ms)),
@@ -249,7 +284,8 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
             } else if page.rows.is_empty() {
                 note!("no messages match{}", unknown_filters(dir, &history, &filter)?);
             } else {
-                let rows: Vec<Vec<String>> = page.rows.iter().map(row_cells).collect();
+                let names = Names::read(dir);
+                let rows: Vec<Vec<String>> = page.rows.iter().map(|r| row_cells(r, &names)).collect();
                 output::table(
                     &["ID", "TIME", "KIND", "DIR", "LEVEL", "DEVICE", "TOPIC", "TEXT"],
                     &rows,
@@ -267,23 +303,31 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 output::json(&m);
             } else {
                 let r = &m.row;
+                let names = Names::read(dir);
+                let integration = r.integration_id.as_deref().map(|id| match names.integrations.get(id) {
+                    Some(name) => format!("{name} ({id})"),
+                    None => id.to_string(),
+                });
                 output::fields(&[
                     ("id", r.id.to_string()),
                     ("time", format!("{}Z", output::time(r.at_ms))),
                     ("kind", r.kind.clone()),
                     ("direction", r.direction.as_str().into()),
                     ("level", r.level.clone()),
-                    ("device", output::or_dash(r.device_name.as_deref())),
+                    (
+                        "device",
+                        output::or_dash(names.device(r).filter(|d| Some(*d) != r.device_id.as_deref())),
+                    ),
                     ("device id", output::or_dash(r.device_id.as_deref())),
                     ("DevEUI", output::or_dash(r.dev_eui.as_deref())),
-                    ("integration", output::or_dash(r.integration_id.as_deref())),
+                    ("integration", output::or_dash(integration.as_deref())),
                     ("topic", output::or_dash(r.topic.as_deref())),
                     ("uuid", output::or_dash(r.uuid.as_deref())),
                     ("size", format!("{} bytes", r.size)),
                     ("text", r.text.clone()),
                 ]);
                 if let Some(j) = &m.json {
-                    out!("\njson:\n{j}");
+                    out!("\njson (exactly as published or received):\n{j}");
                 }
                 if let Some(s) = &m.source_event {
                     out!("\nsource event:\n{s}");

@@ -61,6 +61,8 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         bad.row.device_id = Some("id-barn-7".into());
         monitor.record(bad.with_json(r#"{"payload_raw":"AQ==","port":0}"#.to_string().into()));
     } // closed: everything is in the file
+      // The bridge knows the device: an event about it (which keeps its id only) is named.
+    env.seen("id-barn-7", "Barn 7", "0102030405060708");
 
     // Newest first; by DevEUI in any case; the last hour only.
     let out = env.ok(&["history", "search", "--device", "0102030405060708"]);
@@ -71,6 +73,7 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
         lines[1].starts_with("4 ") && lines[1].contains("downlink") && lines[1].contains("error"),
         "{out}"
     );
+    assert!(lines[1].contains("error  Barn 7  "), "{out}");
     assert!(lines[3].starts_with("1 "), "{out}");
     let recent = env.ok(&[
         "history", "search", "--device", "barn-7", "--since", "1h", "--kind", "uplink", "--json",
@@ -106,7 +109,10 @@ fn history_is_searched_shown_and_exported_with_the_apps_filters() {
     assert_eq!(shown["json"], r#"{"fcnt":9,"note":"a, \"b\""}"#);
     assert_eq!(shown["dev_eui"], "A1A2A3A4A5A6A7A8");
     let text = env.ok(&["history", "show", "3"]);
-    assert!(text.contains("json:\n{\"fcnt\":9"), "{text}");
+    assert!(
+        text.contains("json (exactly as published or received):\n{\"fcnt\":9"),
+        "{text}"
+    );
 
     // Export: CSV rows are the filtered set, newest first, quoted where needed.
     let csv_path = env.dir.join("out.csv");
