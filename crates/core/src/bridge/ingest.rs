@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde_json::json;
 
 use super::fast::{self, Ticket};
-use super::gaps::Heard;
+use super::heard::{self, Again, Outcome};
 use super::inbox::Queued;
 use super::recorded::{Copy, Recorded};
 use super::routing::{DeviceDecoder, DeviceRouting, RoutingCache};
@@ -41,17 +41,6 @@ impl Incoming<'_> {
             Incoming::Chirpstack { topic, .. } | Incoming::Legacy { topic, .. } => topic,
         }
     }
-}
-
-/// The device a ChirpStack event's topic names (`application/{app}/device/{dev_eui}/event/…`),
-/// for telling which device sent a message that could not be read.
-fn topic_device(topic: &str) -> Option<String> {
-    let mut levels = topic.split('/');
-    let eui = match (levels.next(), levels.next(), levels.next(), levels.next()) {
-        (Some("application"), Some(_), Some("device"), Some(eui)) => eui,
-        _ => return None,
-    };
-    (eui.len() == 16 && eui.chars().all(|c| c.is_ascii_hexdigit())).then(|| codec::device_id_for_dev_eui(eui))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +143,7 @@ impl IngestHandle {
     /// Takes one message; `done` gets the outcome — at once for a message that is not stored,
     /// after the commit for one that is (on the store writer's thread: keep `done` short).
     pub fn ingest(&mut self, incoming: Incoming<'_>, done: impl FnOnce(IngestOutcome) + Send + 'static) {
+        let done: Outcome = Box::new(done);
         let inner = &*self.inner;
         let source_id = self.source_id.as_str();
         let parsed = match incoming {
@@ -169,16 +159,32 @@ impl IngestHandle {
         match parsed {
             Ok((up, facts, application_id)) => {
                 let join = up.kind == codec::UplinkType::Join;
-                match inner
-                    .frame_counters
-                    .heard(&up.id, &up.uuid, up.fcnt, join, &self.source)
-                {
-                    Heard::Again { first_source } => {
-                        self.heard_again(&up, &first_source);
-                        return done(IngestOutcome::Again);
+                let key = (up.uuid.as_str(), up.fcnt, join);
+                let done = match inner.heard.heard(&up.id, key, &self.source, done) {
+                    Ok((missing, done)) => {
+                        heard::warn_of_gap(inner, source_id, &up, missing);
+                        // Its outcome settles its copies too, whichever way it ends.
+                        let (heard_inner, id, uuid, fcnt) =
+                            (self.inner.clone(), up.id.clone(), up.uuid.clone(), up.fcnt);
+                        move |outcome: IngestOutcome| {
+                            heard_inner.heard.settle(&id, &uuid, fcnt, &outcome);
+                            done(outcome)
+                        }
                     }
-                    Heard::New { missing } => warn_of_gap(inner, source_id, &up, missing),
-                }
+                    Err(Again { first_source, done }) => {
+                        let first_name = || {
+                            self.reader
+                                .find_source(&first_source)
+                                .map_or_else(|_| first_source.to_string(), |s| s.name)
+                        };
+                        heard::say_again(inner, (source_id, &self.source_name), &up, &first_source, first_name);
+                        // Taken already: acknowledged now; in flight: when the first copy settles.
+                        if let Some(done) = done {
+                            done(IngestOutcome::Again);
+                        }
+                        return;
+                    }
+                };
                 self.take(None, application_id.as_deref(), up, facts, raw, done)
             }
             Err(e) => {
@@ -195,66 +201,13 @@ impl IngestHandle {
                 let mut event = Event::new("parse_error", "error", message)
                     .source(source_id)
                     .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw), "topic": topic }));
-                if let Some(device) = topic.and_then(topic_device) {
-                    event = event.device(&device);
+                if let Some(eui) = topic.and_then(codec::chirpstack::topic_dev_eui) {
+                    event = event.device(&codec::device_id_for_dev_eui(eui));
                 }
                 inner.events.emit(event);
                 done(IngestOutcome::Rejected(reason))
             }
         }
-    }
-
-    /// Says that an uplink came again: from this source (a redelivery), each time; from
-    /// another, which means two sources hear the same devices, at most once a minute.
-    fn heard_again(&self, up: &HeliumUplink, first_source: &Arc<str>) {
-        let inner = &*self.inner;
-        let what = if up.kind == codec::UplinkType::Join {
-            "join"
-        } else {
-            "uplink"
-        };
-        let (name, fcnt) = (&up.name, up.fcnt);
-        let again = |message: String| {
-            Event::new(what, "info", message)
-                .source(&self.source_id)
-                .device(&up.id)
-                .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "first_source": &**first_source }))
-        };
-        if **first_source == *self.source_id {
-            inner.events.emit(again(format!(
-                "{what} from {name} (fcnt {fcnt}) received again from source {:?}; the bridge already has it: not sent twice",
-                self.source_name
-            )));
-            return;
-        }
-        if !inner.overlap_warning.locked().due() {
-            if inner.events.watched() {
-                inner.events.emit_live(again(format!(
-                    "{what} from {name} (fcnt {fcnt}) also came from source {:?}; sent to AWS once",
-                    self.source_name
-                )));
-            }
-            return;
-        }
-        let first = self
-            .reader
-            .find_source(first_source)
-            .map(|s| s.name)
-            .unwrap_or_else(|_| first_source.to_string());
-        inner.events.emit(
-            Event::new(
-                "source_overlap",
-                "warn",
-                format!(
-                    "sources {first:?} and {:?} both deliver the uplinks of {name} (and maybe other devices): each \
-                     uplink goes to AWS once, but pause one of them, or give each its own application id",
-                    self.source_name
-                ),
-            )
-            .source(&self.source_id)
-            .device(&up.id)
-            .detail(json!({ "uuid": up.uuid, "fcnt": fcnt, "first_source": &**first_source })),
-        );
     }
 
     /// A test uplink for `device` the user asked for (see [`codec::simulated`]): decoded, routed,
@@ -320,7 +273,6 @@ impl IngestHandle {
                 let facts = match facts {
                     Ok(facts) => facts,
                     Err(e) => {
-                        inner.frame_counters.forget(&up.id, &up.uuid);
                         return done(refuse(
                             inner,
                             source_id,
@@ -359,7 +311,6 @@ impl IngestHandle {
 /// An uplink over a limit is bad input: never queued, so it can't block its device's later
 /// uplinks. Acknowledged (resending won't help), with an event naming device, size and limit.
 fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::LimitError) -> IngestOutcome {
-    inner.frame_counters.forget(&up.id, &up.uuid);
     let (size, limit) = e.figures();
     let reason = format!("uplink from {} (fcnt {}) rejected: {e}", up.name, up.fcnt);
     inner.events.emit(
@@ -369,28 +320,6 @@ fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::
             .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "size": size, "limit": limit })),
     );
     IngestOutcome::Rejected(reason)
-}
-
-/// Warns when the device's frame counter shows uplinks that never reached the bridge.
-fn warn_of_gap(inner: &Inner, source_id: &str, up: &HeliumUplink, missing: u32) {
-    if missing == 0 {
-        return;
-    }
-    let last = up.fcnt - missing - 1;
-    inner.events.emit(
-        Event::new(
-            "upstream_gap",
-            "warn",
-            format!(
-                "device {}: {missing} uplinks missing upstream since fcnt {last} (the next one heard is fcnt {}); \
-                 the LNS or its broker dropped them before the bridge",
-                up.name, up.fcnt
-            ),
-        )
-        .source(source_id)
-        .device(&up.id)
-        .detail(json!({ "missing": missing, "after_fcnt": last, "fcnt": up.fcnt })),
-    );
 }
 
 /// A device's routing facts, or why they could not be read (then its uplink is refused).
@@ -524,17 +453,12 @@ fn commit(
     // The source hears once every copy is with AWS or in the outbox.
     let ticket = {
         let (inner, source_id, device_id) = (inner.clone(), source_id.to_string(), device_id.clone());
-        let uuid = up.uuid.clone();
         Ticket::new(move |r| match r {
             Ok(()) => done(IngestOutcome::Stored {
                 device_id,
                 routes: integrations,
             }),
-            Err(e) => {
-                // The source keeps it and sends it again: then it is new.
-                inner.frame_counters.forget(&device_id, &uuid);
-                done(refuse(&inner, &source_id, &device_id, e))
-            }
+            Err(e) => done(refuse(&inner, &source_id, &device_id, e)),
         })
     };
     let copies = if !fast || copies.is_empty() || !inner.to_outbox.none(&device_id) {

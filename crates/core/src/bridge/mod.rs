@@ -6,8 +6,8 @@ mod dispatch;
 mod downlink;
 mod fast;
 mod feeds;
-mod gaps;
 mod health;
+mod heard;
 mod in_flight;
 pub(crate) mod inbox;
 mod ingest;
@@ -124,9 +124,11 @@ struct Inner {
     outbox_len: std::sync::atomic::AtomicI64,
     /// Each device's last frame counter and uplinks, to notice uplinks lost upstream and
     /// uplinks that come twice.
-    frame_counters: gaps::FrameCounters,
-    /// Warnings that two sources deliver the same uplinks: at most one a minute.
+    heard: heard::HeardLately,
+    /// Warnings that two sources deliver the same uplinks, and notes of redelivered ones: at
+    /// most one a minute each.
     overlap_warning: Mutex<pace::Every>,
+    redelivery_noted: Mutex<pace::Every>,
     /// Running sessions' inboxes: committed uplinks reach them in memory.
     inboxes: inbox::Inboxes,
     /// Devices with uplinks on their way to the outbox (no fast path for them meanwhile).
@@ -195,8 +197,9 @@ impl Bridge {
             status,
             outbox_warning: Mutex::new(pace::Every::new(pace::WARN_EVERY)),
             outbox_len: std::sync::atomic::AtomicI64::new(0),
-            frame_counters: Default::default(),
+            heard: Default::default(),
             overlap_warning: Mutex::new(pace::Every::new(pace::WARN_EVERY)),
+            redelivery_noted: Mutex::new(pace::Every::new(pace::WARN_EVERY)),
             inboxes: Default::default(),
             to_outbox: Default::default(),
             connects,

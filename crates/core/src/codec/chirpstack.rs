@@ -186,6 +186,20 @@ impl ChirpstackUplink {
     }
 }
 
+/// The DevEUI a ChirpStack event's topic names (`application/{app}/device/{dev_eui}/event/…`):
+/// which device sent a message that could not be read.
+pub fn topic_dev_eui(topic: &str) -> Option<&str> {
+    let mut levels = topic.split('/');
+    match (levels.next(), levels.next(), levels.next(), levels.next()) {
+        (Some("application"), Some(_), Some("device"), Some(eui))
+            if eui.len() == 16 && eui.chars().all(|c| c.is_ascii_hexdigit()) =>
+        {
+            Some(eui)
+        }
+        _ => None,
+    }
+}
+
 /// Parses a ChirpStack v4 `up` or `join` event body.
 pub fn parse_chirpstack(raw: &[u8]) -> Result<ChirpstackUplink, CodecError> {
     decode_object(raw)
