@@ -79,8 +79,8 @@ impl Access {
                 // credentials file: this command's environment had no say.
                 if e.code == "vault" {
                     e.message.push_str(
-                        ". This change was made by the bridge already running (the desktop app or `run`), with \
-                         its keychain: set HELIUM_AWS_BRIDGE_SECRETS_FILE where it starts, and restart it",
+                        ". The bridge already running (the desktop app or `run`) was asked to make this change, \
+                         with its keychain: set HELIUM_AWS_BRIDGE_SECRETS_FILE where it starts, and restart it",
                     );
                 }
                 e.into()

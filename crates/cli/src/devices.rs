@@ -207,7 +207,7 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
                     device.name
                 ),
                 Reply::UplinkSimulated { device, routes } => out!(
-                    "simulated an uplink for {:?}: published to {routes} integration(s), marked \"simulated\": true",
+                    "simulated an uplink for {:?}: queued for {routes} integration(s), marked \"simulated\": true",
                     device.name
                 ),
                 other => return Err(unexpected(other)),

@@ -10,7 +10,6 @@ use clap::{Args, Subcommand};
 use helium_bridge_core::aws::provision::{bus_sink, ProvisionEvent};
 use helium_bridge_core::aws::setup::{self, KeysChecked, NewKeys};
 use helium_bridge_core::aws::AwsProvisioner;
-use helium_bridge_core::bridge::IntegrationHealth;
 use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::domain::{EndpointOverride, Integration, IntegrationKind, IntegrationUpdate, NewIntegration};
 use helium_bridge_core::events::EventBus;
@@ -502,7 +501,11 @@ fn ask(question: &str) -> Result<bool> {
 
 fn list(access: &Access, json: bool) -> Result {
     // (Before the store is taken: without a running bridge, health reads it too.)
-    let health = if json { Default::default() } else { health(access)? };
+    let health = if json {
+        Default::default()
+    } else {
+        crate::health::read(access)
+    };
     let store = access.store();
     let all = store.list_integrations()?;
     if json {
@@ -537,7 +540,7 @@ fn list(access: &Access, json: bool) -> Result {
 fn show(access: &Access, id_or_name: &str, json: bool) -> Result {
     let i = access.store().find_integration(id_or_name)?;
     // (Before the store is taken: without a running bridge, health reads it too.)
-    let health = health(access)?.remove(&i.id);
+    let health = crate::health::read(access).remove(&i.id);
     let store = access.store();
     let labels = store.integration_labels(&i.id)?;
     let waiting = store.integration_outbox_len(&i.id)?;
@@ -561,7 +564,7 @@ fn show(access: &Access, id_or_name: &str, json: bool) -> Result {
         ("id", i.id.clone()),
         ("kind", "AWS IoT Core".into()),
         ("state", enabled(i.active).into()),
-        ("AWS", health.as_ref().map_or("-".into(), health_text)),
+        ("AWS", health.as_ref().map_or("-".into(), crate::health::text)),
         ("region", i.region.clone()),
         ("topic", i.topic.clone()),
     ];
@@ -609,40 +612,6 @@ fn set_active(access: &Access, id_or_name: &str, active: bool) -> Result {
         other => return Err(unexpected(other)),
     }
     Ok(())
-}
-
-/// Every integration's health, by id, from the running bridge (the desktop app's or `run`'s),
-/// or as the data says with none running (`stopped`).
-pub fn health(access: &Access) -> Result<std::collections::HashMap<String, IntegrationHealth>> {
-    match access.call(Request::Health)? {
-        Reply::Health { integrations } => Ok(integrations.into_iter().map(|h| (h.id.clone(), h)).collect()),
-        other => Err(unexpected(other)),
-    }
-}
-
-/// An integration's health in words, as its badge in the app says it: the state, its sessions,
-/// and why one fails.
-pub fn health_text(h: &IntegrationHealth) -> String {
-    let sessions = h.sessions.len();
-    match h.state.as_str() {
-        "failing" => format!(
-            "failing: {} of {sessions} session(s) cannot connect: {}",
-            h.sessions_failing,
-            h.last_error.as_deref().unwrap_or("no reason given")
-        ),
-        "connected" => format!(
-            "connected ({} of {sessions} session(s)); {} uplink(s) delivered since the bridge started",
-            h.sessions_connected, h.delivered
-        ),
-        "waiting" => format!(
-            "waiting: {} uplink(s) wait, but no AWS IoT session is up yet",
-            h.backlog
-        ),
-        "idle" => "idle: nothing to send yet, so no AWS IoT session is needed".into(),
-        "stopped" => "bridge stopped: nothing is forwarded (start the desktop app or `run`)".into(),
-        "inactive" => "disabled: nothing is forwarded".into(),
-        other => other.into(),
-    }
 }
 
 fn enabled(active: bool) -> &'static str {

@@ -6,6 +6,7 @@ mod access;
 mod bytes;
 mod decoders;
 mod devices;
+mod health;
 mod history;
 mod integrations;
 mod labels;
@@ -135,7 +136,7 @@ fn dispatch(cli: Cli) -> Result {
 
 fn status(dir: &std::path::Path, new: bool, access: &access::Access, json: bool) -> Result {
     // (Before the store is taken: without a running bridge, health reads it too.)
-    let mut health: Vec<_> = integrations::health(access)?.into_values().collect();
+    let mut health: Vec<_> = health::read(access).into_values().collect();
     health.sort_by(|a, b| a.name.cmp(&b.name));
     let store = access.store();
     let running = access.local().is_none();
@@ -171,7 +172,7 @@ fn status(dir: &std::path::Path, new: bool, access: &access::Access, json: bool)
         out!("integrations:   {integrations}");
         // What the app's badges say: whether AWS takes the uplinks.
         for h in &health {
-            out!("  {:?}: {}", h.name, integrations::health_text(h));
+            out!("  {:?}: {}", h.name, health::text(h));
         }
         out!("labels:         {labels}");
         out!("devices:        {devices}");

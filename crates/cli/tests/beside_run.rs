@@ -157,7 +157,7 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     ]);
     assert!(e.contains("no OS keychain is available"), "{e}");
     assert!(
-        e.contains("This change was made by the bridge already running (the desktop app or `run`), with its keychain: set HELIUM_AWS_BRIDGE_SECRETS_FILE where it starts, and restart it"),
+        e.contains("The bridge already running (the desktop app or `run`) was asked to make this change, with its keychain: set HELIUM_AWS_BRIDGE_SECRETS_FILE where it starts, and restart it"),
         "{e}"
     );
     assert!(!e.contains("s3cret"), "{e}");
@@ -176,7 +176,7 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     );
     let out = s.cli(&["device", "simulate", e1, "--payload", "AQID", "--base64", "--port", "3"]);
     assert!(
-        out.ends_with("published to 1 integration(s), marked \"simulated\": true\n"),
+        out.ends_with("queued for 1 integration(s), marked \"simulated\": true\n"),
         "{out}"
     );
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -213,3 +213,46 @@ async fn chirpstack_over_mqtts_with_a_client_certificate() {
     assert_eq!(got["dev_eui"], "0102030405060708");
     bridge.shutdown().await;
 }
+
+/// A source saved by an older version under looser rules (an application id that is not a
+/// UUID) still starts, and the user hears which setting this version refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_saved_under_older_rules_starts_with_a_warning_naming_the_setting() {
+    let env = Env::new();
+    let id = env.chirpstack_source();
+    let db = rusqlite::Connection::open(env.data.path().join(helium_bridge_core::datadir::DB_FILE)).unwrap();
+    db.execute(
+        "UPDATE sources SET config = json_set(config, '$.application_id', 'app-1') WHERE id = ?1",
+        [&id],
+    )
+    .unwrap();
+    let bridge = env.start().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let warning = loop {
+        let events = env.core.store().events_after(0, 1000).unwrap();
+        if let Some(e) = events
+            .into_iter()
+            .find(|e| e.message.contains("has a setting this version refuses"))
+        {
+            break e;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no warning about the old setting"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        (warning.level.as_str(), warning.source_id.as_deref()),
+        ("warn", Some(id.as_str()))
+    );
+    assert!(
+        warning.message.starts_with(
+            "source \"chirpstack\" has a setting this version refuses (invalid application id: \"app-1\" is not a \
+             ChirpStack application id"
+        ),
+        "{}",
+        warning.message
+    );
+    bridge.shutdown().await;
+}

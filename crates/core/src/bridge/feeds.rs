@@ -66,6 +66,21 @@ impl Feeds {
     }
 
     pub fn start(&self, inner: &Arc<Inner>, source: Source) {
+        // Settings saved by an older version under looser rules still run; the user hears why
+        // they may not work, and an edit will ask for them right.
+        if let Err(e) = crate::validate::source(&source.config) {
+            inner.status.emit(
+                Event::new(
+                    "connection",
+                    "warn",
+                    format!(
+                        "source {:?} has a setting this version refuses ({e}): edit the source",
+                        source.name
+                    ),
+                )
+                .source(&source.id),
+            );
+        }
         let (tx, rx) = mpsc::channel(256);
         let ingest = match IngestHandle::new(inner.clone(), &source.id, &source.name) {
             Ok(h) => h,

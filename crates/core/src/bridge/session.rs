@@ -106,6 +106,15 @@ fn names(members: &[Integration]) -> String {
         .join(", ")
 }
 
+/// Why a connection to AWS ended: lost after it was up, or never got in (said so: "disconnected"
+/// read as a lost link), with what to do when the integration's settings explain it.
+pub(super) fn connection_lost(was_up: bool, integration: &Integration, error: &str) -> String {
+    match was_up {
+        true => format!("disconnected: {error}"),
+        false => format!("could not connect: {error}{}", hint(integration, error)),
+    }
+}
+
 /// What to do about a connection error the integration's settings explain: a certificate no
 /// trusted CA signed, on an endpoint of the user's own.
 fn hint(integration: &Integration, error: &str) -> &'static str {
@@ -399,9 +408,7 @@ async fn connect_and_run(
                     let _ = inner.handle_downlink(Some(&primary.id), device_id, &p.payload);
                 }
                 Ok(_) => {}
-                // A session that never got in says so: "disconnected" read as a lost link.
-                Err(e) if connected => return Err(format!("disconnected: {e}")),
-                Err(e) => return Err(format!("could not connect: {e}{}", hint(&members[0], &e.to_string()))),
+                Err(e) => return Err(connection_lost(connected, &members[0], &e.to_string())),
             },
             _ = woken.as_mut(), if connected => woken.set(inbox.notified()),
             // (Only while publishes are out: an idle fleet of thousands of sessions stays idle.)

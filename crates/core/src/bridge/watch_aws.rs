@@ -328,7 +328,7 @@ async fn connect_and_watch(
                     for done in awaiting_pkid.drain(..).chain(in_flight.drain().map(|(_, d)| d)) {
                         let _ = done.send(Err(format!("the connection to AWS dropped: {e}")));
                     }
-                    return Err(format!("disconnected: {e}"));
+                    return Err(super::session::connection_lost(subscribed, integration, &e.to_string()));
                 }
             },
             Some(req) = requests.recv(), if subscribed => {

@@ -150,7 +150,8 @@ impl Store {
             .query_map(params![derived, id_or_eui], device_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         match found.as_slice() {
-            [] => Ok(None),
+            // (A name may look like a DevEUI.)
+            [] => self.device_named(id_or_eui),
             [first, ..] if first.id == derived => Ok(Some(first.clone())),
             [only] => Ok(Some(only.clone())),
             several => Err(StoreError::Conflict(format!(
@@ -175,7 +176,7 @@ impl Store {
             [] => Ok(None),
             [only] => Ok(Some(only.clone())),
             several => Err(StoreError::Conflict(format!(
-                "{} devices are named {}; use a DevEUI or a device id: {}",
+                "{} devices are named {}; use a device id: {}",
                 if several.len() > 10 {
                     "more than 10".to_string()
                 } else {
@@ -185,10 +186,9 @@ impl Store {
                 several
                     .iter()
                     .take(10)
-                    .map(|d| if d.dev_eui.is_empty() {
-                        d.id.clone()
-                    } else {
-                        d.dev_eui.clone()
+                    .map(|d| match d.dev_eui.as_str() {
+                        "" => d.id.clone(),
+                        eui => format!("{} (DevEUI {eui})", d.id),
                     })
                     .collect::<Vec<_>>()
                     .join(", ")

@@ -335,9 +335,26 @@ fn a_device_is_found_by_its_name_too_and_a_shared_name_lists_the_devices() {
     );
     assert_eq!(
         store.find_device("twin").unwrap_err().to_string(),
-        "2 devices are named \"twin\"; use a DevEUI or a device id: 0102030405060709, 010203040506070A"
+        "2 devices are named \"twin\"; use a device id: b (DevEUI 0102030405060709), c (DevEUI 010203040506070A)"
     );
-    // An id or a DevEUI comes first: a device named like another's DevEUI does not hide it.
+    // An id or a DevEUI comes first: a device named like another's DevEUI does not hide it; a
+    // name that merely looks like a DevEUI is still a name.
+    let (d, e) = (
+        DeviceSeen {
+            name: "0102030405060709".into(),
+            dev_eui: "0102030405060799".into(),
+            ..seen("d")
+        },
+        DeviceSeen {
+            name: "AAAABBBBCCCCDDDD".into(),
+            dev_eui: "0102030405060798".into(),
+            ..seen("e")
+        },
+    );
+    store.record_device_seen(&d).unwrap();
+    store.record_device_seen(&e).unwrap();
+    assert_eq!(store.find_device("0102030405060709").unwrap().id, "b");
+    assert_eq!(store.find_device("aaaabbbbccccdddd").unwrap().id, "e");
     assert_eq!(store.find_device("b").unwrap().id, "b");
     assert!(matches!(store.find_device("nobody"), Err(StoreError::NotFound(_))));
 }

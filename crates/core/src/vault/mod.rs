@@ -24,14 +24,11 @@ pub enum VaultError {
          HELIUM_AWS_BRIDGE_SECRETS_FILE=/absolute/path (created with mode 0600)"
     )]
     Unavailable { detail: String },
-    /// A keychain answers but cannot be used: locked, or no default collection yet.
+    /// A keychain answers but cannot be used: locked, or no default keyring yet.
     #[error(
-        "the OS keychain is locked or has no default keyring ({detail}). Unlock it: log in to the \
-         desktop session (GNOME Keyring unlocks its login keyring with your password), or from a \
-         shell give the password to `gnome-keyring-daemon --unlock`; KeePassXC: unlock its database \
-         and enable Secret Service integration. On a headless server without a keychain, opt in to a \
-         credentials file only you can read: set HELIUM_AWS_BRIDGE_SECRETS_FILE=/absolute/path \
-         (created with mode 0600)"
+        "the OS keychain is locked or has no default keyring ({detail}). {UNLOCK} On a headless server \
+         without a keychain, opt in to a credentials file only you can read: set \
+         HELIUM_AWS_BRIDGE_SECRETS_FILE=/absolute/path (created with mode 0600)"
     )]
     Locked { detail: String },
     /// The opted-in credentials file is unusable (the message says why and what to do).
@@ -40,6 +37,19 @@ pub enum VaultError {
     #[error("the OS keychain refused the request for {key:?}: {detail}")]
     Failed { key: String, detail: String },
 }
+
+/// How to unlock this system's keychain.
+#[cfg(target_os = "linux")]
+const UNLOCK: &str = "Unlock it: log in to the desktop session (GNOME Keyring unlocks its login keyring with \
+                      your password), or from a shell give the password to `gnome-keyring-daemon --unlock`; \
+                      KeePassXC: unlock its database and enable its Secret Service integration.";
+#[cfg(target_os = "macos")]
+const UNLOCK: &str = "Unlock the login keychain (Keychain Access, or `security unlock-keychain`), or run the \
+                      bridge in a logged-in session.";
+#[cfg(target_os = "windows")]
+const UNLOCK: &str = "Run the bridge in a logged-in session: the Credential Manager needs one.";
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+const UNLOCK: &str = "Unlock it.";
 
 /// A small seam over the OS keychain, so callers can be tested against the real one.
 pub trait Vault: Send + Sync {
