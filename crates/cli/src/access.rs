@@ -73,7 +73,14 @@ impl Access {
     /// Makes a change through the control plane.
     pub fn call(&self, req: Request) -> Result<Reply> {
         match self {
-            Access::Local { control, runtime } => Ok(runtime.block_on(control.handle(req))?),
+            Access::Local { control, runtime } => runtime.block_on(control.handle(req)).map_err(|mut e| {
+                // No bridge runs on this data directory (this command holds it): say how to start one.
+                if e.message.starts_with("the bridge is not running") {
+                    e.message
+                        .push_str(" (start the desktop app, or `helium-aws-bridge run`, on this data directory)");
+                }
+                e.into()
+            }),
             Access::Remote { client, .. } => client.borrow_mut().call(&req).map_err(|mut e| {
                 // The running bridge kept (or looked for) the secret with its own keychain or
                 // credentials file: this command's environment had no say.

@@ -266,6 +266,9 @@ fn add_source(access: &Access, add: AddSource) -> Result {
         } else {
             out!("  no header: anyone who can reach {bind} can post uplinks (give --secret-stdin to require one)");
         }
+        if bind.starts_with("127.") || bind.starts_with("[::1]") {
+            out!("  (this address takes posts from this computer only: for ChirpStack elsewhere, --bind 0.0.0.0:PORT)");
+        }
     }
     Ok(())
 }
@@ -374,17 +377,27 @@ fn list(access: &Access, json: bool) -> Result {
             .map(|s| {
                 let (addr, auth) = address(s);
                 let state = if s.paused { "paused" } else { "on" };
+                // What it takes uplinks from: two sources reading the same send each uplink twice.
+                let reads = match &s.config {
+                    SourceConfig::ChirpstackMqtt { application_id, .. } if application_id == "+" => {
+                        "every application".to_string()
+                    }
+                    SourceConfig::ChirpstackMqtt { application_id, .. } => format!("application {application_id}"),
+                    SourceConfig::LegacyMqtt { uplink_topic, .. } => uplink_topic.clone(),
+                    SourceConfig::HttpWebhook { .. } => "HTTP POST".into(),
+                };
                 vec![
                     s.name.clone(),
                     kind(&s.config).into(),
                     addr.into(),
+                    reads,
                     auth,
                     state.into(),
                     s.id.clone(),
                 ]
             })
             .collect();
-        output::table(&["NAME", "KIND", "ADDRESS", "AUTH", "STATE", "ID"], &rows);
+        output::table(&["NAME", "KIND", "ADDRESS", "READS", "AUTH", "STATE", "ID"], &rows);
     }
     Ok(())
 }

@@ -182,6 +182,8 @@ async fn a_simulated_uplink_goes_out_marked_like_a_real_one_and_a_bad_one_says_w
     assert_eq!(json["metadata"]["labels"][0]["name"], "fleet-a");
     let m = next_message(&mut live, T, |m| m.row.kind == "uplink").await;
     assert_eq!(m.row.source_id.as_deref(), Some("simulated"));
+    // Its kind stays `uplink` (filters find it with the others); its text tells it apart.
+    assert!(m.row.text.starts_with("simulated uplink from "), "{}", m.row.text);
     assert_eq!(m.row.uuid.as_deref(), json["uuid"].as_str());
     // The device keeps the source it is really on (its downlinks go there).
     let after = env.core.store().find_device(&id).unwrap();

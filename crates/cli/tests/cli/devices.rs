@@ -171,3 +171,24 @@ fn show_names_the_decoder_its_labels_bring_or_the_conflict() {
         "{text}"
     );
 }
+
+#[test]
+fn downlink_and_simulate_without_a_running_bridge_say_how_to_start_one() {
+    let env = Env::new();
+    env.seen("dev-1", "Sensor", "0102030405060708");
+    env.fails(
+        &["device", "downlink", "sensor", "--payload", "01 02"],
+        "error: the bridge is not running; downlinks go out through it (start the desktop app, or \
+         `helium-aws-bridge run`, on this data directory)",
+    );
+    env.fails(
+        &["device", "simulate", "sensor", "--payload", "01 02"],
+        "error: the bridge is not running (start the desktop app, or `helium-aws-bridge run`, on this data \
+         directory)",
+    );
+    // Bad input is named before anything is asked of a bridge.
+    env.fails(
+        &["device", "downlink", "sensor", "--payload", "zz"],
+        "error: \"zz\" is neither hex nor base64",
+    );
+}

@@ -17,7 +17,12 @@ fn add_each_kind_with_defaults_and_list() {
     ]);
     assert!(out.starts_with("added chirpstack source \"cs\" (id "), "{out}");
     env.ok(&["source", "add", "legacy", "Console", "--url", "mqtt://broker.lan"]);
-    env.ok(&["source", "add", "webhook", "hook"]);
+    let hook = env.ok(&["source", "add", "webhook", "hook"]);
+    assert!(
+        hook.contains("  event endpoint URL: http://127.0.0.1:8090/\n")
+            && hook.contains("this computer only: for ChirpStack elsewhere, --bind 0.0.0.0:PORT"),
+        "{hook}"
+    );
     let v = env.json(&["source", "list", "--json"]);
     let by_name = |n: &str| v.as_array().unwrap().iter().find(|s| s["name"] == n).unwrap().clone();
     assert_eq!(v.as_array().unwrap().len(), 3);
@@ -40,19 +45,19 @@ fn add_each_kind_with_defaults_and_list() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(
-        lines[0].starts_with("NAME     KIND        ADDRESS                AUTH         STATE  ID"),
+        lines[0].starts_with("NAME     KIND        ADDRESS                READS              AUTH         STATE  ID"),
         "{text}"
     );
     assert!(
-        lines[1].starts_with("Console  legacy      mqtt://broker.lan      -            "),
+        lines[1].starts_with("Console  legacy      mqtt://broker.lan      helium/+/rx        -            "),
         "{text}"
     );
     assert!(
-        lines[2].starts_with("cs       chirpstack  mqtt://localhost:1883  user bridge  "),
+        lines[2].starts_with("cs       chirpstack  mqtt://localhost:1883  every application  user bridge  "),
         "{text}"
     );
     assert!(
-        lines[3].starts_with("hook     webhook     127.0.0.1:8090         none         "),
+        lines[3].starts_with("hook     webhook     127.0.0.1:8090         HTTP POST          none         "),
         "{text}"
     );
 }
@@ -366,7 +371,7 @@ fn a_secret_from_stdin_is_one_line_without_its_newline() {
     assert!(!o.stdout.contains("shared secret 42"));
     let v = env.json(&["source", "list", "--json"]);
     assert_eq!(v[0]["config"]["require_secret"], true);
-    assert!(env.ok(&["source", "list"]).contains("127.0.0.1:8090  shared secret"));
+    assert!(env.ok(&["source", "list"]).contains("127.0.0.1:8090  HTTP POST  shared secret"));
     let kept = env.kept_secret(v[0]["id"].as_str().unwrap());
     assert_eq!(kept.as_deref(), Some(&b"shared secret 42"[..]));
     assert!(!contains(&env.db_bytes(), b"shared secret 42"));

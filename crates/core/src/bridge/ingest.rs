@@ -449,6 +449,12 @@ fn commit(
     let device_id = seen.id.clone();
     let name = seen.name.clone();
     let what = if is_join { "join" } else { "uplink" };
+    // Said in its text (its kind stays `uplink`): a test uplink the user made is told apart.
+    let said = if up.metadata.simulated {
+        "simulated uplink"
+    } else {
+        what
+    };
     let fcnt = up.fcnt;
     // The source hears once every copy is with AWS or in the outbox.
     let ticket = {
@@ -470,10 +476,10 @@ fn commit(
     let news = || {
         let message = if integrations == 0 {
             format!(
-                "{what} from {name} (fcnt {fcnt}) not forwarded: no active integration shares a label with this device"
+                "{said} from {name} (fcnt {fcnt}) not forwarded: no active integration shares a label with this device"
             )
         } else {
-            format!("{what} from {name} (fcnt {fcnt}) queued for {integrations} integration(s)")
+            format!("{said} from {name} (fcnt {fcnt}) queued for {integrations} integration(s)")
         };
         Event::new(what, "info", message)
             .source(source_id)

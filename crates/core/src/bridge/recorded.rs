@@ -20,6 +20,8 @@ pub(super) struct Recorded {
 /// ingest is done with it, not held until the history gets to it, after a burst.
 struct Base {
     join: bool,
+    /// A test uplink the user made: its messages say so.
+    simulated: bool,
     device_id: String,
     device_name: String,
     dev_eui: String,
@@ -56,6 +58,7 @@ impl Recorded {
         Recorded {
             base: Arc::new(Base {
                 join: up.kind == codec::UplinkType::Join,
+                simulated: up.metadata.simulated,
                 device_id: up.id.clone(),
                 device_name: up.name.clone(),
                 dev_eui: up.dev_eui.clone(),
@@ -93,12 +96,17 @@ impl Recorded {
         let topic = copy.topic.clone();
         let json = copy.row.payload.clone();
         let shadow = copy.row.uuid.ends_with(codec::shadow::SHADOW_SUFFIX);
+        let simulated = self.base.simulated;
         inner.core.monitor().record_with(move || {
             let mut m = base.message().with_json(json);
             if shadow {
                 m.row.kind = "shadow_update".into();
             }
-            let what = if shadow { "shadow update" } else { m.row.kind.as_str() };
+            let what = match (shadow, simulated) {
+                (true, _) => "shadow update",
+                (false, true) => "simulated uplink",
+                (false, false) => m.row.kind.as_str(),
+            };
             m.row.text = format!(
                 "{what} from {} (fcnt {fcnt}) queued for {}",
                 m.row.device_name.as_deref().unwrap_or_default(),
