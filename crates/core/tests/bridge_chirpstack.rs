@@ -220,10 +220,10 @@ async fn a_bad_message_is_an_event_and_the_source_keeps_running() {
     );
     assert_eq!(e.detail.as_ref().unwrap()["excerpt"], "{ not json");
     assert_eq!(e.detail.as_ref().unwrap()["topic"], topic.as_str());
-    assert_eq!(
-        e.device_id,
-        Some(helium_bridge_core::codec::device_id_for_dev_eui(&eui))
-    );
+    let id = helium_bridge_core::codec::device_id_for_dev_eui(&eui);
+    assert_eq!(e.device_id.as_deref(), Some(id.as_str()));
+    // It counts on the device, as its page and `device list` show.
+    assert_eq!(env.core.store().find_device(&id).unwrap().errors, 1);
     helium.publish(&topic, r#"{"deviceInfo":{}}"#).await;
     let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
     assert!(e.message.contains("missing field deviceInfo.devEui"), "{}", e.message);

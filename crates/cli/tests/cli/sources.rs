@@ -371,7 +371,9 @@ fn a_secret_from_stdin_is_one_line_without_its_newline() {
     assert!(!o.stdout.contains("shared secret 42"));
     let v = env.json(&["source", "list", "--json"]);
     assert_eq!(v[0]["config"]["require_secret"], true);
-    assert!(env.ok(&["source", "list"]).contains("127.0.0.1:8090  HTTP POST  shared secret"));
+    assert!(env
+        .ok(&["source", "list"])
+        .contains("127.0.0.1:8090  HTTP POST  shared secret"));
     let kept = env.kept_secret(v[0]["id"].as_str().unwrap());
     assert_eq!(kept.as_deref(), Some(&b"shared secret 42"[..]));
     assert!(!contains(&env.db_bytes(), b"shared secret 42"));

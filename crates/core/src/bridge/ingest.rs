@@ -202,7 +202,9 @@ impl IngestHandle {
                     .source(source_id)
                     .detail(json!({ "reason": reason, "excerpt": codec::excerpt(raw), "topic": topic }));
                 if let Some(eui) = topic.and_then(codec::chirpstack::topic_dev_eui) {
-                    event = event.device(&codec::device_id_for_dev_eui(eui));
+                    let device = codec::device_id_for_dev_eui(eui);
+                    count_error(inner, &device);
+                    event = event.device(&device);
                 }
                 inner.events.emit(event);
                 done(IngestOutcome::Rejected(reason))
@@ -310,7 +312,17 @@ impl IngestHandle {
 
 /// An uplink over a limit is bad input: never queued, so it can't block its device's later
 /// uplinks. Acknowledged (resending won't help), with an event naming device, size and limit.
+/// A message of a device's that could not be taken counts on its device (a device the bridge
+/// does not know has no row: nothing counts). Rare: bad input, not the uplinks' way.
+fn count_error(inner: &Inner, device_id: &str) {
+    let _ = inner
+        .core
+        .store()
+        .bump_device_counter(device_id, crate::store::DeviceCounter::Errors);
+}
+
 fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::LimitError) -> IngestOutcome {
+    count_error(inner, &up.id);
     let (size, limit) = e.figures();
     let reason = format!("uplink from {} (fcnt {}) rejected: {e}", up.name, up.fcnt);
     inner.events.emit(
