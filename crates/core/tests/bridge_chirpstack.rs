@@ -204,11 +204,15 @@ async fn a_bad_message_is_an_event_and_the_source_keeps_running() {
     let (raw, eui, _) = reference_device(&env, "fleet-a", &[&integration]);
     let mut out = Observer::tls(&aws, &env.ca, "helium/uplinks").await;
     let helium = Observer::plain(&env.helium, "unused/#").await;
+    let mut live = env.core.monitor().subscribe();
     let bridge = env.start().await;
     let mut events = bridge.events().subscribe();
     let topic = format!("application/{APP}/device/{eui}/event/up");
     helium.publish(&topic, "{ not json").await;
     let e = wait_event(&mut events, T, |e| e.kind == "parse_error").await;
+    // The viewer's message (and the history's) has the topic, for a search by topic.
+    let m = next_message(&mut live, T, |m| m.row.kind == "parse_error").await;
+    assert_eq!(m.row.topic.as_deref(), Some(topic.as_str()));
     assert_eq!(e.source_id.as_deref(), Some(source.as_str()));
     // Which device sent it: its topic, and the device the topic names.
     assert!(

@@ -147,12 +147,16 @@ impl Message {
         m.row.device_id = e.device_id.clone();
         m.row.integration_id = e.integration_id.clone();
         m.row.source_id = e.source_id.clone();
-        m.row.uuid = e
-            .detail
-            .as_ref()
-            .and_then(|d| d.get("uuid"))
-            .and_then(Value::as_str)
-            .map(String::from);
+        let text = |key: &str| {
+            e.detail
+                .as_ref()
+                .and_then(|d| d.get(key))
+                .and_then(Value::as_str)
+                .map(String::from)
+        };
+        m.row.uuid = text("uuid");
+        // The topic a message that could not be read came on: searched by like any other.
+        m.row.topic = text("topic");
         m.detail = e.detail.clone();
         Some(m)
     }
