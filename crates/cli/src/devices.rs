@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use helium_bridge_core::domain::Device;
 use helium_bridge_core::views::{self, DeviceDecoderView};
 use helium_bridge_core::Store;
@@ -41,30 +41,28 @@ pub enum DeviceCmd {
     /// Send the device a downlink through its source, as one from AWS would go (the running
     /// bridge sends it: the desktop app or `run`).
     Downlink {
-        /// The device's name, id or DevEUI (16 hex digits; any case).
-        #[arg(value_name = "DEVICE")]
-        device: String,
         #[command(flatten)]
-        payload: crate::bytes::PayloadBytes,
-        /// The LoRaWAN port, 1 to 223.
-        #[arg(long, default_value_t = 1)]
-        port: u8,
+        to: DevicePayload,
         /// Ask the device to acknowledge it.
         #[arg(long)]
         confirmed: bool,
     },
     /// Send a test uplink for the device through the running bridge: decoded, routed and
     /// published to AWS like a real one, marked `"metadata": {"simulated": true}`.
-    Simulate {
-        /// The device's name, id or DevEUI (16 hex digits; any case).
-        #[arg(value_name = "DEVICE")]
-        device: String,
-        #[command(flatten)]
-        payload: crate::bytes::PayloadBytes,
-        /// The LoRaWAN port it comes on.
-        #[arg(long, default_value_t = 1)]
-        port: u8,
-    },
+    Simulate(DevicePayload),
+}
+
+/// A device and the bytes it gets or sends.
+#[derive(Args)]
+pub struct DevicePayload {
+    /// The device's name, id or DevEUI (16 hex digits; any case).
+    #[arg(value_name = "DEVICE")]
+    device: String,
+    #[command(flatten)]
+    payload: crate::bytes::PayloadBytes,
+    /// The LoRaWAN port (a downlink's: 1 to 223).
+    #[arg(long, default_value_t = 1)]
+    port: u8,
 }
 
 pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
@@ -170,9 +168,7 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
             other => return Err(unexpected(other)),
         },
         DeviceCmd::Downlink {
-            device,
-            payload,
-            port,
+            to: DevicePayload { device, payload, port },
             confirmed,
         } => {
             use base64::Engine as _;
@@ -194,7 +190,7 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
                 other => return Err(unexpected(other)),
             }
         }
-        DeviceCmd::Simulate { device, payload, port } => {
+        DeviceCmd::Simulate(DevicePayload { device, payload, port }) => {
             // Marked hex: the core reads it as these bytes, whatever they look like.
             let hex: String = payload.bytes()?.iter().map(|b| format!("{b:02x}")).collect();
             match access.call(Request::DeviceSimulateUplink {

@@ -20,29 +20,29 @@ struct Setup {
 }
 
 impl Setup {
-    fn cli(&self, args: &[&str]) -> String {
-        let o = Command::new(BIN)
-            .arg("--data-dir")
+    /// The CLI on this data directory, with no keychain (as beside a headless `run`).
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--data-dir")
             .arg(&self.data)
             .args(args)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn cli(&self, args: &[&str]) -> String {
+        let o = self.command(args).output().unwrap();
         assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
     /// A command that fails (a secret the running bridge cannot keep): its error.
     fn fails_with_secrets_file(&self, args: &[&str]) -> String {
-        let o = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(args)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        let o = self
+            .command(args)
             .env("HELIUM_AWS_BRIDGE_SECRETS_FILE", self.data.with_file_name("secrets"))
             .env("BROKER_PW", "s3cret")
-            .stdin(Stdio::null())
             .output()
             .unwrap();
         assert!(!o.status.success(), "{args:?} succeeded");
