@@ -291,18 +291,26 @@ impl IngestHandle {
                     source: source.unwrap_or(&self.source_id),
                     application_id,
                 };
-                // The fast path only for a device whose row is written as this uplink has it.
-                let fast = match self.written.get_mut(&up.id) {
-                    Some(last) if sender.same(last, &up) => {
-                        last.seen_at_ms = now_ms();
-                        true
-                    }
-                    _ => {
-                        remember(&mut self.written, up.id.clone(), sender.sighting(&up));
-                        false
-                    }
+                let simulated;
+                let (seen, fast) = if up.metadata.simulated {
+                    // A test uplink changes nothing the bridge knows of its device: its row (last
+                    // seen, uplinks) stays what the radio delivered; through the outbox, rare.
+                    simulated = sender.sighting(&up);
+                    (&simulated, false)
+                } else {
+                    // The fast path only for a device whose row is written as this uplink has it.
+                    let fast = match self.written.get_mut(&up.id) {
+                        Some(last) if sender.same(last, &up) => {
+                            last.seen_at_ms = now_ms();
+                            true
+                        }
+                        _ => {
+                            remember(&mut self.written, up.id.clone(), sender.sighting(&up));
+                            false
+                        }
+                    };
+                    (&self.written[&up.id], fast)
                 };
-                let seen = &self.written[&up.id];
                 commit(&self.inner, source_id, seen, &up, copies, record, fast, done)
             }
             Err(e) => done(reject_oversize(inner, source_id, &up, e)),
@@ -502,6 +510,7 @@ fn commit(
         // Every copy went on the fast path: only the sighting is written. Forwarded as it
         // should be: the device's counters keep it, no event row; the news only for whoever
         // watches events live (made for nobody, it cost about a microsecond an uplink).
+        // (Never a simulated one: it goes through the outbox.)
         inner.core.writer().seen(seen);
         if inner.events.watched() {
             inner.events.emit_live(news());
@@ -526,6 +535,7 @@ fn commit(
     let rows = UplinkRows {
         seen: seen.clone(),
         entries: copies.iter().map(|c| c.row.clone()).collect(),
+        counts: !up.metadata.simulated,
     };
     let (inner, source_id) = (inner.clone(), source_id.to_string());
     let part = ticket.share();

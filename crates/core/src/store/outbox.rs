@@ -31,7 +31,7 @@ impl Store {
     /// redelivering the same uplink) are kept once. Returns how many were new.
     pub fn enqueue_uplinks(&mut self, seen: &crate::domain::DeviceSeen, entries: &[Enqueue<'_>]) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let added = enqueue(&tx, seen, entries)?.iter().flatten().count();
+        let added = enqueue(&tx, Some(seen), entries)?.iter().flatten().count();
         tx.commit()?;
         Ok(added)
     }
@@ -107,10 +107,13 @@ pub(super) fn oldest_age_ms(conn: &rusqlite::Connection) -> Result<i64> {
 /// Returns each entry's outbox seq, or `None` where it was there already.
 pub(super) fn enqueue(
     conn: &rusqlite::Connection,
-    seen: &crate::domain::DeviceSeen,
+    seen: Option<&crate::domain::DeviceSeen>,
     entries: &[Enqueue<'_>],
 ) -> Result<Vec<Option<i64>>> {
-    super::devices::upsert_device(conn, seen, 1)?;
+    // (No sighting: an uplink that does not count on its device; its row is there already.)
+    if let Some(seen) = seen {
+        super::devices::upsert_device(conn, seen, 1)?;
+    }
     enqueue_entries(conn, entries)
 }
 

@@ -141,6 +141,7 @@ mod tests {
 
     fn rows(n: usize, integration_id: &str) -> UplinkRows {
         UplinkRows {
+            counts: true,
             seen: DeviceSeen {
                 id: format!("dev-{}", n % 50),
                 name: format!("device {}", n % 50),

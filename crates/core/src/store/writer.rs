@@ -26,6 +26,9 @@ const MAX_BATCH: usize = 2048;
 pub struct UplinkRows {
     pub seen: DeviceSeen,
     pub entries: Vec<RowEntry>,
+    /// Whether the uplink counts on its device (last seen, uplinks): a test uplink the user
+    /// simulated does not, so they stay what the radio delivered.
+    pub counts: bool,
 }
 
 /// One outbox entry of an uplink.
@@ -354,7 +357,9 @@ fn uplinks_at_once(store: &mut Store, jobs: Vec<Job>) -> Result<(), Vec<Job>> {
         for job in &jobs {
             let Job::Uplink(rows, _) = job else { unreachable!() };
             seqs.push(enqueue_entries(&tx, &entries(rows))?);
-            sightings.add(&rows.seen);
+            if rows.counts {
+                sightings.add(&rows.seen);
+            }
         }
         sightings.write(&tx)?;
         let oldest = oldest_age_ms(&tx)?;
@@ -430,7 +435,7 @@ fn entries(rows: &UplinkRows) -> Vec<Enqueue<'_>> {
 
 /// One uplink inside a savepoint, so a bad one (its integration just removed) fails alone.
 fn uplink(tx: &rusqlite::Transaction<'_>, rows: &UplinkRows) -> Result<Vec<Option<i64>>, StoreError> {
-    in_savepoint(tx, || enqueue(tx, &rows.seen, &entries(rows)))
+    in_savepoint(tx, || enqueue(tx, rows.counts.then_some(&rows.seen), &entries(rows)))
 }
 
 /// Runs `f` inside a savepoint, rolled back if it fails. (Prepared once: `Transaction::savepoint`
@@ -495,6 +500,7 @@ mod tests {
     fn job(outcomes: &Outcomes, seen: DeviceSeen, integration_id: &str, uuid: &str) -> Job {
         let rows = UplinkRows {
             seen,
+            counts: true,
             entries: vec![RowEntry {
                 integration_id: integration_id.into(),
                 uuid: uuid.into(),
