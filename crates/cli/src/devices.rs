@@ -202,10 +202,22 @@ pub fn dispatch(access: &Access, cmd: DeviceCmd) -> Result {
                     "simulated an uplink for {:?}; no integration shares a label with it, so nothing was published",
                     device.name
                 ),
-                Reply::UplinkSimulated { device, routes } => out!(
-                    "simulated an uplink for {:?}: queued for {routes} integration(s), marked \"simulated\": true",
-                    device.name
-                ),
+                Reply::UplinkSimulated { device, routes } => {
+                    out!(
+                        "simulated an uplink for {:?}: queued for {routes} integration(s), marked \"simulated\": true",
+                        device.name
+                    );
+                    // Queued is not published: say where AWS does not take uplinks now.
+                    let health = crate::health::read(access);
+                    for i in access.store().integrations_serving_device(&device.id)? {
+                        match health.get(&i.id) {
+                            Some(h) if h.state != "connected" => {
+                                note!("integration {:?}: {}", i.name, crate::health::text(h))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
                 other => return Err(unexpected(other)),
             }
         }

@@ -49,6 +49,13 @@ impl Setup {
         String::from_utf8_lossy(&o.stderr).into_owned()
     }
 
+    /// What a command that succeeds says on stderr (its notes).
+    fn stderr_of(&self, args: &[&str]) -> String {
+        let o = self.command(args).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -85,7 +92,7 @@ fn arrives(observed: &Receiver<serde_json::Value>, uuid: &str) {
 fn cli_changes_reach_a_running_bridge_at_once() {
     let ca = TestCa::new("beside-run CA");
     let helium = Mosquitto::plain();
-    let aws = Mosquitto::tls(&ca);
+    let mut aws = Mosquitto::tls(&ca);
     let tmp = tempfile::tempdir().unwrap();
     let s = Setup {
         data: tmp.path().join("data"),
@@ -241,6 +248,18 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         s.cli(&["history", "retention", "--max-mb", "200"]),
         "messages are kept 7 day(s), at most 200 MiB (the oldest go first)\n"
     );
+
+    // AWS down: a simulated uplink is queued, and the command says AWS does not take it now.
+    aws.stop();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !s.cli(&["integration", "list"]).contains(" failing ") {
+        assert!(Instant::now() < deadline, "the integration never showed failing");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = s.cli(&["device", "simulate", e1, "--payload", "01"]);
+    assert!(out.contains("queued for 1 integration(s)"), "{out}");
+    let note = s.stderr_of(&["device", "simulate", e1, "--payload", "02"]);
+    assert!(note.contains("integration \"aws\": failing: "), "{note}");
 
     support::signal(run.id(), 15);
     assert!(run.wait().unwrap().success(), "{}", s.log());
