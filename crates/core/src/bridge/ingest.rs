@@ -318,8 +318,6 @@ impl IngestHandle {
     }
 }
 
-/// An uplink over a limit is bad input: never queued, so it can't block its device's later
-/// uplinks. Acknowledged (resending won't help), with an event naming device, size and limit.
 /// A message of a device's that could not be taken counts on its device (a device the bridge
 /// does not know has no row: nothing counts). Rare: bad input, not the uplinks' way.
 fn count_error(inner: &Inner, device_id: &str) {
@@ -329,6 +327,8 @@ fn count_error(inner: &Inner, device_id: &str) {
         .bump_device_counter(device_id, crate::store::DeviceCounter::Errors);
 }
 
+/// An uplink over a limit is bad input: never queued, so it can't block its device's later
+/// uplinks. Acknowledged (resending won't help), with an event naming device, size and limit.
 fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::LimitError) -> IngestOutcome {
     count_error(inner, &up.id);
     let (size, limit) = e.figures();

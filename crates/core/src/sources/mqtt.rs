@@ -55,7 +55,8 @@ pub(super) fn connect_options(
             application_id,
             tls,
         } => {
-            // (Saved settings are lowercase already; a form's Test may not be.)
+            // Lowercase, as ChirpStack's topics are: settings saved now are already, but one saved
+            // by an older version, or a form's Test of settings not saved, may not be.
             let base = format!("application/{}/device/+/event", application_id.to_ascii_lowercase());
             (url, username, tls, vec![format!("{base}/up"), format!("{base}/join")])
         }
