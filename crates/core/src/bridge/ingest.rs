@@ -13,10 +13,11 @@ use serde_json::json;
 use super::fast::{self, Ticket};
 use super::heard::{self, Again, Outcome};
 use super::inbox::Queued;
+use super::parse::{context, from_chirpstack, from_legacy, remember, Facts};
 use super::recorded::{Copy, Recorded};
-use super::routing::{DeviceDecoder, DeviceRouting, RoutingCache};
+use super::routing::{DeviceDecoder, RoutingCache};
 use super::Inner;
-use crate::codec::{self, CodecError, HeliumUplink, UplinkContext};
+use crate::codec::{self, HeliumUplink};
 use crate::domain::DeviceSeen;
 use crate::events::Event;
 use crate::now_ms;
@@ -77,18 +78,6 @@ pub(crate) struct IngestHandle {
     /// Device ids by DevEUI as ChirpStack writes it: each is a name-based UUID (a SHA-1 hash),
     /// derived once, not at every uplink.
     ids: foldhash::HashMap<String, String>,
-}
-
-/// The most devices `IngestHandle::ids` and `written` remember; past it, each starts again (a
-/// fleet is smaller, but a source may send any DevEUI or id).
-const MAX_IDS: usize = 100_000;
-
-/// Remembers `value` under `key` in a map bounded at [`MAX_IDS`].
-fn remember<V>(map: &mut foldhash::HashMap<String, V>, key: String, value: V) {
-    if map.len() >= MAX_IDS {
-        map.clear();
-    }
-    map.insert(key, value);
 }
 
 /// Who sent an uplink, as a device's row keeps it besides the uplink's own names.
@@ -340,70 +329,6 @@ fn reject_oversize(inner: &Inner, source_id: &str, up: &HeliumUplink, e: codec::
             .detail(json!({ "uuid": up.uuid, "fcnt": up.fcnt, "size": size, "limit": limit })),
     );
     IngestOutcome::Rejected(reason)
-}
-
-/// A device's routing facts, or why they could not be read (then its uplink is refused).
-type Facts = Result<Arc<DeviceRouting>, StoreError>;
-
-/// What the codec reads of the device's routing facts (none when they could not be read).
-fn context<'a>(facts: &'a Facts, device_id: Option<&'a str>) -> UplinkContext<'a> {
-    let facts = facts.as_deref().ok();
-    UplinkContext {
-        labels: facts.map_or(&[], |f| &f.labels),
-        known_app_eui: facts.and_then(|f| f.app_eui.as_deref()),
-        device_id,
-        now_ms: now_ms(),
-    }
-}
-
-fn from_chirpstack(
-    reader: &Store,
-    routing: &mut RoutingCache,
-    ids: &mut foldhash::HashMap<String, String>,
-    event: &str,
-    raw: &[u8],
-) -> Result<(HeliumUplink, Facts, Option<String>), CodecError> {
-    let mut ev = codec::parse_chirpstack(raw)?;
-    let dev_eui = &ev.device_info.dev_eui;
-    let device_id = match ids.get(dev_eui) {
-        Some(id) => id.clone(),
-        None => {
-            let id = codec::device_id_for_dev_eui(dev_eui);
-            remember(ids, dev_eui.clone(), id.clone());
-            id
-        }
-    };
-    let facts = routing.get(reader, &device_id);
-    let ctx = context(&facts, Some(&device_id));
-    let app = std::mem::take(&mut ev.device_info.application_id);
-    let up = if event == "join" {
-        codec::from_chirpstack_join(ev, &ctx)?
-    } else {
-        codec::from_chirpstack(ev, &ctx)?
-    };
-    Ok((up, facts, (!app.is_empty()).then_some(app)))
-}
-
-fn from_legacy(
-    inner: &Inner,
-    reader: &mut Store,
-    routing: &mut RoutingCache,
-    raw: &[u8],
-) -> Result<(HeliumUplink, Facts, Option<String>), CodecError> {
-    let ev = codec::parse_legacy(raw)?;
-    codec::check_legacy_ids(&ev)?;
-    // Labelled by DevEUI before its first uplink: the labels come over to this device now,
-    // before they are read for routing and for `metadata.labels`.
-    match reader.claim_placeholder(&ev.id, &ev.dev_eui) {
-        Ok(true) => routing.forget(&ev.id),
-        Ok(false) => {}
-        Err(e) => inner
-            .events
-            .emit(Event::new("bridge", "error", format!("could not merge device {}: {e}", ev.id)).device(&ev.id)),
-    }
-    let facts = routing.get(reader, &ev.id);
-    let up = codec::from_legacy(&ev, &context(&facts, None))?;
-    Ok((up, facts, None))
 }
 
 /// Refuses an uplink the bridge could not take (the source keeps it), with an event.

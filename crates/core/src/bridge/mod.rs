@@ -18,6 +18,7 @@ mod recorded;
 pub use health::{integration_health_stopped, Alert, HealthAlerts, IntegrationHealth, SessionState};
 pub use session::downlink_topic;
 pub mod pace;
+mod parse;
 mod routing;
 mod sampler;
 mod session;

@@ -5,6 +5,8 @@ use std::time::Duration;
 use super::endpoint::{self, endpoint_file};
 use super::socket::{serve, Client};
 use super::*;
+use crate::domain::{DecoderKind, SourceConfig};
+use zeroize::Zeroizing;
 
 fn opened() -> (tempfile::TempDir, Arc<Control>) {
     let dir = tempfile::tempdir().unwrap();

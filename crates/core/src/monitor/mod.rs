@@ -8,6 +8,8 @@ mod live;
 mod message;
 mod series;
 #[cfg(test)]
+mod series_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;
