@@ -4,13 +4,19 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { DeviceDetails, IntegrationDetails, Series, SeriesField } from "./bindings";
+import type { IntegrationDetails, Series, SeriesField } from "./bindings";
 import { DeviceDetailsPage } from "./pages/DeviceDetailsPage";
 import { DEFAULT_PATHS, MAX_FIELDS } from "./pages/DeviceCharts";
 import { IntegrationDetailsPage } from "./pages/IntegrationDetailsPage";
 import { RATE_BUCKET_MS, RATE_REFRESH_MS, RATE_WINDOW_MS, ratePerSecond } from "./pages/IntegrationRateChart";
 import { axeViolations } from "./test/axe";
-import { callsOf, device, integration, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import {
+  callsOf,
+  deviceDetails as fixtureDetails,
+  integration,
+  mockCommands,
+  resetCommandsEachTest,
+} from "./test/tauri";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -54,18 +60,8 @@ function seriesFor(paths: string[], o: Partial<Series> = {}): Series {
   };
 }
 
-function deviceDetails(): DeviceDetails {
-  return {
-    device: device(1),
-    thing_name: "dev-1",
-    source_name: "Helium LNS",
-    downlink_topic: "helium/devices/dev-1/down",
-    labels: [],
-    integrations: [],
-    decoder: { state: "none" },
-    recent_events: [],
-  };
-}
+const deviceDetails = () =>
+  fixtureDetails({ labels: [], integrations: [], decoder: { state: "none" }, recent_events: [] });
 
 type SeriesArgs = { device: string; from_ms: number; to_ms: number; paths: string[] };
 const seriesCalls = () => callsOf("device_series").map(([, args]) => args as SeriesArgs);

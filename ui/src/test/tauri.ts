@@ -296,6 +296,40 @@ export function device(i: number): Device {
   };
 }
 
+/** A device's details: on two integrations (one live), with a decoder and two events. */
+export function deviceDetails(o: Partial<DeviceDetails> = {}): DeviceDetails {
+  return {
+    device: device(1),
+    thing_name: "dev-1",
+    source_name: "Helium LNS",
+    downlink_topic: "helium/devices/dev-1/down",
+    labels: [{ id: "l1", name: "farm" }],
+    integrations: [
+      {
+        integration_id: "int-1",
+        name: "Farm sensors",
+        active: true,
+        provisioned: true,
+        session: { device_id: "dev-1", connected: true, detail: "connected" },
+      },
+      { integration_id: "int-2", name: "Water meters", active: false, provisioned: false, session: null },
+    ],
+    decoder: { state: "one", name: "Greenhouse", kind: "helium", via: ["farm"] },
+    recent_events: [
+      event({ id: 501, message: "uplink from Sensor 1", device_id: "dev-1", at_ms: Date.now() - 2 * 86_400_000 }),
+      event({
+        id: 502,
+        message: "downlink rejected",
+        kind: "downlink_rejected",
+        level: "error",
+        device_id: "dev-1",
+        at_ms: Date.now(),
+      }),
+    ],
+    ...o,
+  };
+}
+
 export function keysChecked(overrides: Partial<KeysChecked["account"]> = {}): KeysChecked {
   return {
     account: {
