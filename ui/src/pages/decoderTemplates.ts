@@ -30,7 +30,7 @@ function Decoder(bytes, port, uplink_info) {
 `;
 
 const DECODE_UPLINK = `// ChirpStack v4 / The Things Stack v3 codec. input.bytes: the payload as an array of
-// numbers (0-255); input.fPort: the LoRaWAN port; input.recvTime: when it was received.
+// numbers (0-255); input.fPort: the LoRaWAN port; input.recvTime: when it was received (a Date).
 // data goes to AWS as decoded.payload; anything in errors makes the decode fail.
 function decodeUplink(input) {
   var data = {};

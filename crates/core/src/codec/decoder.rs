@@ -46,13 +46,13 @@ impl Compiled {
 
     /// Decodes `bytes` received on `port`, with what `console.log` printed. `info` makes the
     /// uplink's JSON, asked for only when the script's `Decoder` declares `uplink_info` and may
-    /// read it; `recv_time` makes the RFC 3339 time, asked for only by `decodeUplink`.
+    /// read it; `recv_ms` is when it was received (`decodeUplink`'s `input.recvTime`).
     fn run(
         &self,
         bytes: &[u8],
         port: u8,
         info: impl FnOnce() -> String,
-        recv_time: impl FnOnce() -> String,
+        recv_ms: i64,
     ) -> (Result<DecodedPayload, String>, Vec<String>) {
         match self {
             Compiled::Cayenne => (
@@ -63,11 +63,7 @@ impl Compiled {
             ),
             Compiled::Js(js) => {
                 let info = if js.wants_uplink_info() { info() } else { String::new() };
-                let recv_time = match js.shape() {
-                    JsShape::DecodeUplink => recv_time(),
-                    JsShape::Helium => String::new(),
-                };
-                let (r, logs) = js.run_text(bytes, port, &info, &recv_time);
+                let (r, logs) = js.run_text(bytes, port, &info, recv_ms);
                 (r.map(DecodedPayload::Text).map_err(|e| e.0), logs)
             }
         }
@@ -76,7 +72,7 @@ impl Compiled {
     /// Decodes a raw payload on `port`; `up` is the uplink (for `uplink_info` and `recvTime`).
     pub fn decode_bytes(&self, bytes: &[u8], port: u8, up: &HeliumUplink) -> Decoded {
         let info = || serde_json::to_string(up).unwrap_or_default();
-        match self.run(bytes, port, info, || rfc3339(up.reported_at)).0 {
+        match self.run(bytes, port, info, up.reported_at).0 {
             Ok(payload) => Decoded::Success { payload },
             Err(error) => Decoded::Error { error },
         }
@@ -101,13 +97,6 @@ impl Compiled {
             },
         }
     }
-}
-
-fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 /// What a decoder made of one payload, for the user trying it (desktop "Test", `decoder test`).
@@ -146,7 +135,7 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
         "hotspots": [], "metadata": { "labels": [], "organization_id": null },
     });
     let started = std::time::Instant::now();
-    let (result, logs) = compiled.run(bytes, port, || info.to_string(), || rfc3339(now));
+    let (result, logs) = compiled.run(bytes, port, || info.to_string(), now);
     let micros = started.elapsed().as_micros() as u64;
     match result {
         Ok(payload) => DecoderTrial {

@@ -190,15 +190,16 @@ impl JsDecoder {
     }
 
     /// Decodes one payload. `uplink_info` is the Helium JSON of the uplink (for `Decoder`'s third
-    /// argument); `recv_time` is RFC 3339 (for `decodeUplink`'s `input.recvTime`).
+    /// argument); `recv_ms` is when it was received, in ms since 1970 (`decodeUplink`'s
+    /// `input.recvTime`).
     pub fn decode(
         &self,
         bytes: &[u8],
         port: u8,
         uplink_info: &serde_json::Value,
-        recv_time: &str,
+        recv_ms: i64,
     ) -> Result<serde_json::Value, JsError> {
-        self.run(bytes, port, uplink_info, recv_time).0
+        self.run(bytes, port, uplink_info, recv_ms).0
     }
 
     /// Like [`JsDecoder::decode`], with what the call printed with `console.log`.
@@ -207,9 +208,9 @@ impl JsDecoder {
         bytes: &[u8],
         port: u8,
         uplink_info: &serde_json::Value,
-        recv_time: &str,
+        recv_ms: i64,
     ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
-        self.run_json(bytes, port, &uplink_info.to_string(), recv_time)
+        self.run_json(bytes, port, &uplink_info.to_string(), recv_ms)
     }
 
     /// Like [`JsDecoder::run`], with `uplink_info` already as JSON text (the bridge has it).
@@ -218,9 +219,9 @@ impl JsDecoder {
         bytes: &[u8],
         port: u8,
         uplink_info: &str,
-        recv_time: &str,
+        recv_ms: i64,
     ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
-        let (result, logs) = self.run_text(bytes, port, uplink_info, recv_time);
+        let (result, logs) = self.run_text(bytes, port, uplink_info, recv_ms);
         let result = result.and_then(|raw| {
             serde_json::from_str(raw.get()).map_err(|e| JsError(format!("the result is not JSON: {e}")))
         });
@@ -235,20 +236,24 @@ impl JsDecoder {
         bytes: &[u8],
         port: u8,
         uplink_info: &str,
-        recv_time: &str,
+        recv_ms: i64,
     ) -> (Result<Box<RawValue>, JsError>, Vec<String>) {
         // (No collection after each call: QuickJS frees by reference count at once, and its
         // own threshold collects cycles; the memory cap bounds what a script can hold.)
         let result = self.with_budget(|ctx| {
-            let out = self.call(&ctx, bytes, port, uplink_info, recv_time);
+            let out = self.call(&ctx, bytes, port, uplink_info, recv_ms);
             // Whatever the outcome, the next uplink starts from the script as compiled.
             self.reset(&ctx);
             out
         });
-        let logs = std::mem::take(&mut *self.logs.locked());
+        let mut logs = std::mem::take(&mut *self.logs.locked());
         let result = result.and_then(|json| match self.shape {
             JsShape::Helium => RawValue::from_string(json).map_err(|e| JsError(format!("the result is not JSON: {e}"))),
-            JsShape::DecodeUplink => decode_uplink_result(&json),
+            JsShape::DecodeUplink => {
+                let (data, warnings) = decode_uplink_result(&json);
+                logs.extend(warnings.into_iter().map(|w| format!("warning: {w}")));
+                data
+            }
         });
         (result, logs)
     }
@@ -313,14 +318,7 @@ impl JsDecoder {
         }
     }
 
-    fn call(
-        &self,
-        ctx: &Ctx<'_>,
-        bytes: &[u8],
-        port: u8,
-        uplink_info: &str,
-        recv_time: &str,
-    ) -> Result<String, JsError> {
+    fn call(&self, ctx: &Ctx<'_>, bytes: &[u8], port: u8, uplink_info: &str, recv_ms: i64) -> Result<String, JsError> {
         let entry = self.shape.entry();
         let f: Function = host(ctx, "entry").map_err(|e| JsError(format!("{entry} cannot be called: {e}")))?;
         // Plain arrays and objects made in the script's realm: scripts mutate `bytes`.
@@ -346,7 +344,10 @@ impl JsDecoder {
                 let input = Object::new(ctx.clone()).map_err(engine)?;
                 input.set("bytes", array).map_err(engine)?;
                 input.set("fPort", port).map_err(engine)?;
-                input.set("recvTime", recv_time).map_err(engine)?;
+                let date: Function = host(ctx, "date").map_err(engine)?;
+                input
+                    .set("recvTime", date.call::<_, Value>((recv_ms as f64,)).map_err(engine)?)
+                    .map_err(engine)?;
                 input
                     .set("variables", Object::new(ctx.clone()).map_err(engine)?)
                     .map_err(engine)?;
@@ -355,17 +356,39 @@ impl JsDecoder {
         }
         .catch(ctx)
         .map_err(|e| caught(&format!("{entry} failed"), e))?;
+        if out.is_promise() {
+            return Err(JsError(format!(
+                "{entry} returned a Promise: a decoder returns its result itself (no async function, no await)"
+            )));
+        }
+        if out.is_undefined() {
+            return Err(JsError(format!(
+                "{entry} returned nothing (undefined) for this payload on port {port}"
+            )));
+        }
+        // decodeUplink's undefined members are null, as in ChirpStack and The Things Stack;
+        // a Console Decoder's are left out, as JSON.stringify does.
+        let nulls = self.shape == JsShape::DecodeUplink;
         // Plain values (what decoders return) are written here; JSON.stringify has the rest.
-        let plain = super::js_json::PlainJson::new(ctx).and_then(|p| p.write(&out, MAX_RESULT));
+        let plain = super::js_json::PlainJson::new(ctx, nulls).and_then(|p| p.write(&out, MAX_RESULT));
         let json = match plain {
             Some(json) => json,
-            None => ctx
-                .json_stringify(out)
-                .catch(ctx)
-                .map_err(|e| caught("the result is not JSON", e))?
-                .ok_or_else(|| JsError(format!("{entry} returned undefined or a function, not a JSON value")))?
-                .to_string()
-                .map_err(|e| JsError(format!("the result is not text: {e}")))?,
+            None => {
+                let text = match nulls {
+                    true => {
+                        let or_null: Function = host(ctx, "orNull").map_err(engine)?;
+                        ctx.json_stringify_replacer(out, or_null)
+                    }
+                    false => ctx.json_stringify(out),
+                };
+                let text = text
+                    .catch(ctx)
+                    .map_err(|e| caught("the result is not JSON", e))?
+                    .ok_or_else(|| JsError(format!("{entry} returned a function, not a JSON value")))?
+                    .to_string()
+                    .map_err(|e| JsError(format!("the result is not text: {e}")))?;
+                super::js_json::without_lone_surrogates(text)
+            }
         };
         if json.len() > MAX_RESULT {
             return Err(JsError(format!(
@@ -432,11 +455,15 @@ fn host<'js, T: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, name: &str) -> rquickjs::
 }
 
 /// `{data, warnings, errors}`: any error fails the decode; otherwise `data` is the payload.
-fn decode_uplink_result(json: &str) -> Result<Box<RawValue>, JsError> {
+/// Returned beside it: the warnings (a test shows them). An `errors` or `warnings` that is one
+/// string, not a list, counts as one.
+fn decode_uplink_result(json: &str) -> (Result<Box<RawValue>, JsError>, Vec<String>) {
     #[derive(serde::Deserialize)]
     struct Output {
         #[serde(default)]
         errors: serde_json::Value,
+        #[serde(default)]
+        warnings: serde_json::Value,
         // (Through `present`, `"data": null` is data too: Option alone reads null as none.)
         #[serde(default, deserialize_with = "present")]
         data: Option<Box<RawValue>>,
@@ -444,20 +471,38 @@ fn decode_uplink_result(json: &str) -> Result<Box<RawValue>, JsError> {
     fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
         serde::Deserialize::deserialize(d).map(Some)
     }
+    fn texts(v: &serde_json::Value) -> Vec<String> {
+        let one = |e: &serde_json::Value| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string());
+        match v {
+            serde_json::Value::Null => Vec::new(),
+            serde_json::Value::Array(items) => items.iter().map(one).collect(),
+            other => vec![one(other)],
+        }
+    }
     let not_object = || JsError("decodeUplink must return an object {data, warnings, errors}".into());
     // (JSON.stringify writes no leading space; serde would take an array for the struct too.)
     if !json.starts_with('{') {
-        return Err(not_object());
+        return (Err(not_object()), Vec::new());
     }
-    let o: Output = serde_json::from_str(json).map_err(|_| not_object())?;
-    if let Some(errors) = o.errors.as_array().filter(|e| !e.is_empty()) {
-        let text: Vec<String> = errors
-            .iter()
-            .map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
-            .collect();
-        return Err(JsError(format!("decodeUplink reported: {}", text.join("; "))));
+    let Ok(o) = serde_json::from_str::<Output>(json) else {
+        return (Err(not_object()), Vec::new());
+    };
+    let warnings = texts(&o.warnings);
+    let errors = texts(&o.errors);
+    if !errors.is_empty() {
+        return (
+            Err(JsError(format!("decodeUplink reported: {}", errors.join("; ")))),
+            warnings,
+        );
     }
-    o.data.ok_or_else(|| JsError("decodeUplink returned no data".into()))
+    let data = o.data.ok_or_else(|| match warnings.is_empty() {
+        true => JsError("decodeUplink returned no data".into()),
+        false => JsError(format!(
+            "decodeUplink returned no data, only warnings: {}",
+            warnings.join("; ")
+        )),
+    });
+    (data, warnings)
 }
 
 /// A JavaScript error as the user needs it: the message with the script's line number.
@@ -472,14 +517,32 @@ fn caught(what: &str, e: CaughtError<'_>) -> JsError {
                 None => JsError(format!("{what}: {name}: {message}")),
             }
         }
-        CaughtError::Value(v) => {
-            let shown = v
-                .as_string()
-                .and_then(|s| s.to_string().ok())
-                .unwrap_or_else(|| format!("a {}", v.type_name()));
-            JsError(format!("{what}: it threw {shown}"))
-        }
+        CaughtError::Value(v) => JsError(format!("{what}: it threw {}", thrown(&v))),
         CaughtError::Error(e) => JsError(format!("{what}: {e}")),
+    }
+}
+
+/// What a script threw that is not an Error: a string as it is, anything else as JSON (an
+/// object's members say more than its type), cut short.
+fn thrown(v: &Value<'_>) -> String {
+    const MAX: usize = 200;
+    if let Some(s) = v.as_string().and_then(|s| s.to_string().ok()) {
+        return s;
+    }
+    let json = v
+        .ctx()
+        .json_stringify(v.clone())
+        .ok()
+        .flatten()
+        .and_then(|s| s.to_string().ok());
+    match json {
+        Some(j) if j.chars().count() > MAX => format!("{}…", j.chars().take(MAX).collect::<String>()),
+        Some(j) => j,
+        None if v.is_undefined() => "undefined".into(),
+        None => match v.type_name() {
+            n if n.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {n}"),
+            n => format!("a {n}"),
+        },
     }
 }
 

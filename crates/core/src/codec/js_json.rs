@@ -17,15 +17,18 @@ const MAX_DEPTH: usize = 32;
 pub(super) struct PlainJson<'js> {
     object_proto: Value<'js>,
     array_proto: Value<'js>,
+    /// An object's undefined members are written as null (`decodeUplink`), not left out.
+    undefined_as_null: bool,
 }
 
 impl<'js> PlainJson<'js> {
-    pub fn new(ctx: &Ctx<'js>) -> Option<PlainJson<'js>> {
+    pub fn new(ctx: &Ctx<'js>, undefined_as_null: bool) -> Option<PlainJson<'js>> {
         let object_proto = Object::new(ctx.clone()).ok()?.get_prototype()?.into_value();
         let array_proto = Array::new(ctx.clone()).ok()?.as_object().get_prototype()?.into_value();
         Some(PlainJson {
             object_proto,
             array_proto,
+            undefined_as_null,
         })
     }
 
@@ -85,6 +88,9 @@ impl<'js> PlainJson<'js> {
                     out.push(b':');
                     if self.value(&item, out, depth + 1, limit)? {
                         first = false;
+                    } else if self.undefined_as_null && item.is_undefined() {
+                        out.extend_from_slice(b"null");
+                        first = false;
                     } else {
                         // Left out, as JSON.stringify leaves out an undefined or function member.
                         out.truncate(mark);
@@ -115,6 +121,45 @@ impl<'js> PlainJson<'js> {
             false => Some(()),
         }
     }
+}
+
+/// `JSON.stringify`'s text with each lone UTF-16 surrogate (half of a pair: a string cut in the
+/// middle of an emoji, `String.fromCharCode(0xd800)`) as U+FFFD, as a UTF-8 decoder reads one.
+/// `JSON.stringify` writes them as `\udXXX` escapes: JSON's grammar allows them, but no UTF-8
+/// reader takes them (serde_json refuses the text, and with it the whole result).
+pub(super) fn without_lone_surrogates(json: String) -> String {
+    if !json.contains("\\ud") && !json.contains("\\uD") {
+        return json;
+    }
+    let surrogate = |at: usize| -> Option<u16> {
+        let hex = json.get(at..at + 6)?.strip_prefix("\\u")?;
+        u16::from_str_radix(hex, 16)
+            .ok()
+            .filter(|c| (0xD800..=0xDFFF).contains(c))
+    };
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match surrogate(i) {
+            // A pair written as two escapes stays as it is.
+            Some(0xD800..=0xDBFF) if surrogate(i + 6).is_some_and(|low| low >= 0xDC00) => i += 12,
+            Some(_) => {
+                out.push_str(&json[copied..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+            }
+            // Any other escape is skipped whole: an escaped backslash's second one starts none.
+            None => i += 2,
+        }
+    }
+    out.push_str(&json[copied..]);
+    out
 }
 
 /// A number as JavaScript writes it: the shortest decimal that reads back the same (zeros
@@ -150,7 +195,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let plain = PlainJson::new(&ctx).unwrap();
+            let plain = PlainJson::new(&ctx, false).unwrap();
             exprs
                 .iter()
                 .map(|e| {
@@ -212,7 +257,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let plain = PlainJson::new(&ctx).unwrap();
+            let plain = PlainJson::new(&ctx, false).unwrap();
             let v: Value = ctx
                 .eval("Object.prototype.toJSON = function () { return 'mine'; }; ({a: 1})")
                 .unwrap();
@@ -225,7 +270,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let plain = PlainJson::new(&ctx).unwrap();
+            let plain = PlainJson::new(&ctx, false).unwrap();
             let v: Value = ctx.eval("Array.from({length: 1000}, (_, i) => i)").unwrap();
             assert_eq!(plain.write(&v, 100), None);
             assert!(plain.write(&v, 10_000).is_some_and(|s| s.len() > 100));

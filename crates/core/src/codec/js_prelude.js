@@ -35,11 +35,30 @@
   P.getTimezoneOffset = function () {
     return 0;
   };
-  P.toString = function () {
-    return isNaN(this) ? "Invalid Date" : this.toISOString();
-  };
+  // The text forms as Node writes them for en-US in UTC (QuickJS's use the machine's zone).
+  // Without Intl, `toLocale*` take no locale or options: en-US it is.
+  const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const two = (n) => String(n).padStart(2, "0");
+  const year = (y) => (y < 0 ? "-" + String(-y).padStart(6, "0") : String(y).padStart(4, "0"));
+  const text = (f) =>
+    function () {
+      return isNaN(this) ? "Invalid Date" : f(this);
+    };
+  const time = (d) => two(d.getUTCHours()) + ":" + two(d.getUTCMinutes()) + ":" + two(d.getUTCSeconds());
+  P.toDateString = text(
+    (d) => DAYS[d.getUTCDay()] + " " + MONTHS[d.getUTCMonth()] + " " + two(d.getUTCDate()) + " " + year(d.getUTCFullYear())
+  );
+  P.toTimeString = text((d) => time(d) + " GMT+0000 (Coordinated Universal Time)");
+  P.toString = text((d) => d.toDateString() + " " + d.toTimeString());
+  P.toLocaleDateString = text((d) => d.getUTCMonth() + 1 + "/" + d.getUTCDate() + "/" + d.getUTCFullYear());
+  P.toLocaleTimeString = text((d) => {
+    const h = d.getUTCHours();
+    return (h % 12 || 12) + ":" + two(d.getUTCMinutes()) + ":" + two(d.getUTCSeconds()) + (h < 12 ? " AM" : " PM");
+  });
+  P.toLocaleString = text((d) => d.toLocaleDateString() + ", " + d.toLocaleTimeString());
   function UTCDate(...a) {
-    if (!new.target) return new D().toISOString();
+    if (!new.target) return new D().toString();
     return a.length > 1 ? new D(D.UTC(...a)) : new D(...a);
   }
   UTCDate.prototype = P;
@@ -143,6 +162,15 @@
   // delete does nothing.)
   let kept = null;
   return {
+    // `decodeUplink`'s `input.recvTime`: a Date, as ChirpStack and The Things Stack give it.
+    date(ms) {
+      return new D(ms);
+    },
+    // The `decodeUplink` result's members left undefined are null, as ChirpStack and The Things
+    // Stack write them (JSON.stringify alone leaves them out).
+    orNull(key, value) {
+      return value === undefined ? null : value;
+    },
     baseline() {
       kept = new Set(Object.getOwnPropertyNames(g));
     },

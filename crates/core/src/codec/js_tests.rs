@@ -10,7 +10,7 @@ fn run(d: &JsDecoder, bytes: &[u8], port: u8) -> Result<serde_json::Value, JsErr
         bytes,
         port,
         &json!({"fcnt": 7, "dev_eui": "0102030405060708"}),
-        "2026-12-04T18:00:00Z",
+        1_796_407_200_000, // 2026-12-04T18:00:00Z
     )
 }
 
@@ -45,7 +45,7 @@ fn a_decode_uplink_codec_runs_unchanged() {
     .unwrap();
     assert_eq!(
         run(&d, &[42], 5).unwrap(),
-        json!({"level": 42, "port": 5, "at": "2026-12-04T18:00:00Z"})
+        json!({"level": 42, "port": 5, "at": "2026-12-04T18:00:00.000Z"})
     );
 }
 
@@ -84,7 +84,7 @@ fn a_decode_uplink_result_must_be_an_object_with_data_which_may_be_null() {
     }
     // What the bridge publishes: the script's JSON as it made it.
     let d = helium("function Decoder(bytes) { return { t: 21.5, list: [bytes[0]] }; }");
-    let (raw, _) = d.run_text(&[7], 1, "", "2026-12-04T18:00:00Z");
+    let (raw, _) = d.run_text(&[7], 1, "", 1_796_407_200_000);
     assert_eq!(raw.unwrap().get(), r#"{"t":21.5,"list":[7]}"#);
 }
 
@@ -119,6 +119,20 @@ fn a_throw_names_the_line_and_the_message() {
     assert!(e.starts_with("Decoder failed: line 1: TypeError"), "{e}");
     let d = helium("function Decoder() { throw 'plain string'; }");
     assert_eq!(run(&d, &[1], 1).unwrap_err().0, "Decoder failed: it threw plain string");
+    // Anything else that is thrown says what it holds, not only its type.
+    for (thrown, said) in [
+        ("{ code: 7, why: 'short' }", r#"{"code":7,"why":"short"}"#),
+        ("7", "7"),
+        ("undefined", "undefined"),
+        ("Symbol('s')", "a symbol"),
+        ("{ s: 'x'.repeat(500) }", &format!(r#"{{"s":"{}…"#, "x".repeat(194))),
+    ] {
+        let d = helium(&format!("function Decoder() {{ throw {thrown}; }}"));
+        assert_eq!(
+            run(&d, &[1], 1).unwrap_err().0,
+            format!("Decoder failed: it threw {said}")
+        );
+    }
 }
 
 #[test]
@@ -148,10 +162,25 @@ fn huge_and_non_json_results_are_errors() {
         run(&d, &[1], 1).unwrap_err().0,
         "the result is 195 KB as JSON; at most 64 KB is allowed"
     );
-    let d = helium("function Decoder() { return undefined; }");
+    // (The Console's examples return nothing for ports they do not know.)
+    let d = helium("function Decoder(bytes, port) { if (port == 2) return { a: 1 }; }");
+    assert_eq!(
+        run(&d, &[1], 3).unwrap_err().0,
+        "Decoder returned nothing (undefined) for this payload on port 3"
+    );
+    let d = helium("function Decoder() { return function () {}; }");
     assert_eq!(
         run(&d, &[1], 1).unwrap_err().0,
-        "Decoder returned undefined or a function, not a JSON value"
+        "Decoder returned a function, not a JSON value"
+    );
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        "async function decodeUplink(input) { return { data: 1 }; }",
+    )
+    .unwrap();
+    assert_eq!(
+        run(&d, &[1], 1).unwrap_err().0,
+        "decodeUplink returned a Promise: a decoder returns its result itself (no async function, no await)"
     );
     let d = helium("function Decoder() { return { n: 10n }; }");
     let e = run(&d, &[1], 1).unwrap_err().0;
@@ -226,10 +255,10 @@ fn bytes_is_a_plain_mutable_array_and_scripts_may_extend_object_prototype() {
 fn console_log_is_captured() {
     let d =
         helium("function Decoder(bytes) { console.log('first byte', bytes[0], {a: 1}); console.warn('w'); return 1; }");
-    let (r, logs) = d.run(&[7], 1, &json!({}), "");
+    let (r, logs) = d.run(&[7], 1, &json!({}), 0);
     assert_eq!(r.unwrap(), json!(1));
     assert_eq!(logs, vec!["first byte 7 {\"a\":1}".to_string(), "w".to_string()]);
-    let (_, logs) = d.run(&[8], 1, &json!({}), "");
+    let (_, logs) = d.run(&[8], 1, &json!({}), 0);
     assert_eq!(logs, vec!["first byte 8 {\"a\":1}".to_string(), "w".to_string()]);
 }
 
@@ -395,4 +424,112 @@ fn uplink_info_is_built_only_for_a_decoder_that_may_read_it() {
     ));
     assert!(wants("function Decoder(bytes, port, u) { return eval('u.fcnt'); }"));
     assert!(wants("function Decoder(bytes, port, { fcnt }) { return { fcnt }; }"));
+}
+
+/// A string cut in the middle of a UTF-16 pair (a lone surrogate) is valid JavaScript but no
+/// UTF-8 text: it becomes U+FFFD, and the rest of the result stays.
+#[test]
+fn a_lone_surrogate_becomes_a_replacement_character_not_a_lost_result() {
+    let expected = json!({"s": "a\u{fffd}b", "pair": "\u{1f600}", "o": 1, "k\u{fffd}": true, "esc": "\\ud800"});
+    let body = r#"{ s: "a" + String.fromCharCode(0xd800) + "b", pair: "\ud83d\ude00", o: 1,
+        ["k" + String.fromCharCode(0xdc00)]: true, esc: "\\ud800" }"#;
+    let d = helium(&format!("function Decoder() {{ return {body}; }}"));
+    assert_eq!(run(&d, &[1], 1).unwrap(), expected);
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        &format!("function decodeUplink() {{ return {{ data: {body} }}; }}"),
+    )
+    .unwrap();
+    assert_eq!(run(&d, &[1], 1).unwrap(), expected);
+    // (A Date is not a plain value: the whole result takes JSON.stringify's way.)
+    let d = helium("function Decoder() { return { at: new Date(0), s: String.fromCharCode(0xd801) }; }");
+    assert_eq!(
+        run(&d, &[1], 1).unwrap(),
+        json!({"at": "1970-01-01T00:00:00.000Z", "s": "\u{fffd}"})
+    );
+}
+
+/// ChirpStack and The Things Stack write a `decodeUplink` member left undefined as null; a
+/// Console `Decoder`'s result is JSON.stringify's, which leaves it out.
+#[test]
+fn undefined_members_are_null_for_decode_uplink_and_left_out_for_a_console_decoder() {
+    let body = "{ a: undefined, b: 1, list: [undefined, 2], deep: { c: undefined } }";
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        &format!("function decodeUplink() {{ return {{ data: {body} }}; }}"),
+    )
+    .unwrap();
+    assert_eq!(
+        run(&d, &[1], 1).unwrap(),
+        json!({"a": null, "b": 1, "list": [null, 2], "deep": {"c": null}})
+    );
+    // The same where JSON.stringify writes the result (a Date in it).
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        "function decodeUplink() { return { data: { a: undefined, at: new Date(0) } }; }",
+    )
+    .unwrap();
+    assert_eq!(
+        run(&d, &[1], 1).unwrap(),
+        json!({"a": null, "at": "1970-01-01T00:00:00.000Z"})
+    );
+    let d = helium(&format!("function Decoder() {{ return {body}; }}"));
+    assert_eq!(
+        run(&d, &[1], 1).unwrap(),
+        json!({"b": 1, "list": [null, 2], "deep": {}})
+    );
+}
+
+/// `input.recvTime` is a Date, as ChirpStack and The Things Stack pass it, and dates print as
+/// Node prints them for en-US in UTC.
+#[test]
+fn recv_time_is_a_date_and_dates_print_as_node_does_in_utc() {
+    std::env::set_var("TZ", "America/New_York");
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        r#"function decodeUplink(input) {
+          var t = input.recvTime, pm = new Date(Date.UTC(2024, 0, 2, 15, 4, 5));
+          return { data: { date: t instanceof Date, ms: t.getTime(), text: String(t), day: t.toDateString(),
+            time: t.toTimeString(), local: t.toLocaleString(), localDate: t.toLocaleDateString(),
+            pm: pm.toLocaleTimeString(), midnight: new Date(0).toLocaleTimeString("de-DE"),
+            invalid: String(new Date(NaN)), called: typeof Date() } };
+        }"#,
+    )
+    .unwrap();
+    assert_eq!(
+        run(&d, &[1], 1).unwrap(),
+        json!({
+            "date": true, "ms": 1_796_407_200_000i64,
+            "text": "Fri Dec 04 2026 18:00:00 GMT+0000 (Coordinated Universal Time)",
+            "day": "Fri Dec 04 2026", "time": "18:00:00 GMT+0000 (Coordinated Universal Time)",
+            "local": "12/4/2026, 6:00:00 PM", "localDate": "12/4/2026", "pm": "3:04:05 PM",
+            "midnight": "12:00:00 AM", "invalid": "Invalid Date", "called": "string",
+        })
+    );
+}
+
+/// `decodeUplink`'s warnings reach the test output (beside console.log), and its `errors` may be
+/// one string, as some codecs write it.
+#[test]
+fn decode_uplink_warnings_are_shown_and_a_single_error_string_counts() {
+    let d = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        r#"function decodeUplink(input) {
+          if (input.fPort == 9) return { errors: "unknown port 9" };
+          if (input.fPort == 8) return { warnings: ["battery low"] };
+          console.log("port", input.fPort);
+          return { data: { v: 1 }, warnings: ["battery low", "clock unset"] };
+        }"#,
+    )
+    .unwrap();
+    let (r, logs) = d.run(&[1], 1, &json!({}), 0);
+    assert_eq!(r.unwrap(), json!({"v": 1}));
+    assert_eq!(logs, ["port 1", "warning: battery low", "warning: clock unset"]);
+    assert_eq!(run(&d, &[1], 9).unwrap_err().0, "decodeUplink reported: unknown port 9");
+    let (r, logs) = d.run(&[1], 8, &json!({}), 0);
+    assert_eq!(
+        r.unwrap_err().0,
+        "decodeUplink returned no data, only warnings: battery low"
+    );
+    assert_eq!(logs, ["warning: battery low"]);
 }
