@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use helium_bridge_core::app::StoreGuard;
 use helium_bridge_core::control::socket::Client;
@@ -16,6 +17,10 @@ use helium_bridge_core::engine::Engine;
 use helium_bridge_core::{Core, CoreError, Store};
 
 use crate::Result;
+
+/// How long a command waits for a data directory held by a process that serves no control
+/// socket (yet) before it says so.
+const WAIT_FOR_HOLDER: Duration = Duration::from_secs(2);
 
 pub enum Access {
     /// This process holds the data directory.
@@ -45,21 +50,29 @@ impl Deref for Reader<'_> {
 
 impl Access {
     pub fn open(dir: &Path) -> Result<Access> {
-        match Core::open(dir) {
-            Ok(core) => {
-                let runtime = crate::runtime()?;
-                let control = Control::new(Arc::new(core), Engine::new(false));
-                Ok(Access::Local { control, runtime })
+        // A holder without a control socket is most often another command, done in a moment,
+        // or a bridge still starting: both are waited for a little.
+        let deadline = Instant::now() + WAIT_FOR_HOLDER;
+        loop {
+            match Core::open(dir) {
+                Ok(core) => {
+                    let runtime = crate::runtime()?;
+                    let control = Control::new(Arc::new(core), Engine::new(false));
+                    return Ok(Access::Local { control, runtime });
+                }
+                Err(CoreError::DataDir(DataDirError::InUse { .. })) => match Client::connect(dir) {
+                    Ok(client) => {
+                        let store = Store::open_reader(&dir.join(DB_FILE))?;
+                        return Ok(Access::Remote {
+                            store,
+                            client: RefCell::new(client),
+                        });
+                    }
+                    Err(e) if Instant::now() >= deadline => return Err(e.into()),
+                    Err(_) => std::thread::sleep(Duration::from_millis(25)),
+                },
+                Err(e) => return Err(e.into()),
             }
-            Err(CoreError::DataDir(DataDirError::InUse { .. })) => {
-                let client = Client::connect(dir)?;
-                let store = Store::open_reader(&dir.join(DB_FILE))?;
-                Ok(Access::Remote {
-                    store,
-                    client: RefCell::new(client),
-                })
-            }
-            Err(e) => Err(e.into()),
         }
     }
 

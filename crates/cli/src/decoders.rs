@@ -208,41 +208,73 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             script,
             payload,
             port,
-        } => {
-            let (kind, script) = match (decoder, kind) {
-                (Some(d), _) => {
-                    let d = access.store().find_decoder(&d)?;
-                    (d.kind, d.script)
-                }
-                (None, Some(Kind::Cayenne)) if script.is_some() => {
-                    return Err("a Cayenne LPP decoder takes no --script".into())
-                }
-                (None, Some(Kind::Cayenne)) => (DecoderKind::Cayenne, String::new()),
-                (None, Some(k)) => {
-                    let p = script.ok_or("a JavaScript decoder needs --script FILE (or - for stdin)")?;
-                    (k.into(), read_script(&p)?)
-                }
-                (None, None) => return Err("name a decoder, or give --kind".into()),
-            };
-            let bytes = payload.bytes()?;
-            let t = trial(kind, &script, &bytes, port);
-            for line in &t.logs {
-                note!("console: {line}");
-            }
-            match (t.payload, t.error) {
-                (Some(p), _) => output::json(&p),
-                // A script's error already names what failed ("Decoder failed: line 3: …").
-                (None, Some(e)) if e.split(": ").next().is_some_and(|w| w.ends_with(" failed")) => return Err(e.into()),
-                (None, Some(e)) => return Err(format!("the decoder failed: {e}").into()),
-                (None, None) => return Err("the decoder gave nothing".into()),
-            }
-        }
+        } => test(Some(access), decoder, kind, script, payload, port)?,
         DecoderCmd::Attach { decoder, labels } => linked(access.call(Request::DecoderAttach { decoder, labels })?)?,
         DecoderCmd::Detach { decoder, labels } => linked(access.call(Request::DecoderDetach { decoder, labels })?)?,
         DecoderCmd::Remove { decoder } => match access.call(Request::DecoderRemove { decoder })? {
             Reply::DecoderRemoved { decoder } => out!("removed decoder {:?}", decoder.name),
             other => return Err(unexpected(other)),
         },
+    }
+    Ok(())
+}
+
+/// `decoder test` without a saved decoder (`--kind`, `--script`): nothing of the data
+/// directory is read, so it runs beside anything, other tests included.
+pub fn test_unsaved(cmd: DecoderCmd) -> Result {
+    match cmd {
+        DecoderCmd::Test {
+            decoder: None,
+            kind,
+            script,
+            payload,
+            port,
+        } => test(None, None, kind, script, payload, port),
+        _ => Err("only `decoder test --kind …` runs without the data directory".into()),
+    }
+}
+
+/// Whether the command is a `decoder test` of a script not saved (see [`test_unsaved`]).
+pub fn is_unsaved_test(cmd: &DecoderCmd) -> bool {
+    matches!(cmd, DecoderCmd::Test { decoder: None, .. })
+}
+
+fn test(
+    access: Option<&Access>,
+    decoder: Option<String>,
+    kind: Option<Kind>,
+    script: Option<PathBuf>,
+    payload: crate::bytes::PayloadBytes,
+    port: u8,
+) -> Result {
+    let (kind, script) = match (decoder, kind) {
+        (Some(d), _) => {
+            let access = access.ok_or("a saved decoder needs the data directory")?;
+            let d = access.store().find_decoder(&d)?;
+            (d.kind, d.script)
+        }
+        (None, Some(Kind::Cayenne)) if script.is_some() => return Err("a Cayenne LPP decoder takes no --script".into()),
+        (None, Some(Kind::Cayenne)) => (DecoderKind::Cayenne, String::new()),
+        (None, Some(k)) => {
+            let p = script.ok_or("a JavaScript decoder needs --script FILE (or - for stdin)")?;
+            (k.into(), read_script(&p)?)
+        }
+        (None, None) => return Err("name a decoder, or give --kind".into()),
+    };
+    let bytes = payload.bytes()?;
+    let t = trial(kind, &script, &bytes, port);
+    for line in &t.logs {
+        match line.strip_prefix("warning: ") {
+            Some(w) => note!("decodeUplink warning: {w}"),
+            None => note!("console: {line}"),
+        }
+    }
+    match (t.payload, t.error) {
+        (Some(p), _) => output::json(&p),
+        // A script's error already names its function ("Decoder failed: line 3: …").
+        (None, Some(e)) if e.starts_with("Decoder ") || e.starts_with("decodeUplink ") => return Err(e.into()),
+        (None, Some(e)) => return Err(format!("the decoder failed: {e}").into()),
+        (None, None) => return Err("the decoder gave nothing".into()),
     }
     Ok(())
 }

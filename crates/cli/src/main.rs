@@ -118,6 +118,8 @@ fn dispatch(cli: Cli) -> Result {
         Command::Monitor { json, since_id } => return run::monitor(&dir, json, since_id),
         // Reads its own file beside whoever holds the data directory.
         Command::History(cmd) => return history::dispatch(&dir, cmd),
+        // Trying a script reads nothing of the data directory.
+        Command::Decoder(cmd) if decoders::is_unsaved_test(&cmd) => return decoders::test_unsaved(cmd),
         _ => {}
     }
     // A data directory named for the first time (or mistyped) starts empty: `status` says so.

@@ -112,13 +112,40 @@ fn a_held_data_dir_without_a_control_socket_is_explained() {
         assert_eq!(
             stderr(&o).trim(),
             format!(
-                "error: another Helium AWS Bridge process (the desktop app or `run`) holds {}, and its control \
-                 socket does not answer; wait until it has started, or quit it",
+                "error: another Helium AWS Bridge process (the desktop app, `run`, or a command still at work) \
+                 holds {}, and its control socket does not answer; wait until it has started or finished, or quit it",
                 tmp.path().display()
             ),
             "{args:?}"
         );
     }
+}
+
+/// A data directory held a moment by another command (scripts run several at once) is waited
+/// for, not refused.
+#[test]
+fn a_command_waits_for_another_that_holds_the_data_dir_a_moment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let held = DataDir::acquire(tmp.path()).unwrap();
+    let (started, go) = std::sync::mpsc::channel();
+    let release = std::thread::spawn(move || {
+        // Released a while after the command started (it starts in milliseconds).
+        go.recv().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        drop(held);
+    });
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["label", "add", "x", "--data-dir", tmp.path().to_str().unwrap()]);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    started.send(()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    release.join().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("added label \"x\""));
 }
 
 #[test]

@@ -138,3 +138,58 @@ fn a_payload_valid_as_hex_and_base64_says_which_reading_it_took() {
         "error: \"01!\" is not base64",
     );
 }
+
+/// Trying a script reads nothing of the data directory: it runs while the directory is held
+/// (here by this test; in life by the desktop app starting, or by another such test). Its
+/// console lines and decodeUplink's warnings are shown apart from the output.
+#[test]
+fn trying_a_script_runs_while_the_data_directory_is_held_and_shows_its_warnings() {
+    let env = Env::new();
+    env.ok(&["decoder", "add", "lpp", "--kind", "cayenne"]);
+    let held = env.core();
+    let o = env.run_with_stdin(
+        &[
+            "decoder",
+            "test",
+            "--kind",
+            "decode-uplink",
+            "--script",
+            "-",
+            "--payload",
+            "2a",
+        ],
+        b"function decodeUplink(input) { console.log('port', input.fPort);\n\
+          return { data: { level: input.bytes[0], unset: undefined }, warnings: ['battery low'] }; }",
+    );
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&o.stdout).unwrap(),
+        serde_json::json!({"level": 42, "unset": null})
+    );
+    assert_eq!(o.stderr, "console: port 1\ndecodeUplink warning: battery low\n");
+    // A saved decoder is read from the data directory, which is held.
+    let o = env.run(&["decoder", "test", "lpp", "--payload", "0167"]);
+    assert_eq!(o.code, Some(1));
+    assert!(o.stderr.contains("holds"), "{}", o.stderr);
+    drop(held);
+    // A script's own words lead its error, once.
+    let o = env.run_with_stdin(
+        &[
+            "decoder",
+            "test",
+            "--kind",
+            "helium",
+            "--script",
+            "-",
+            "--payload",
+            "01",
+            "--port",
+            "3",
+        ],
+        b"function Decoder(bytes, port) { if (port == 2) return { a: 1 }; }",
+    );
+    assert_eq!(
+        o.stderr,
+        "error: Decoder returned nothing (undefined) for this payload on port 3\n"
+    );
+}

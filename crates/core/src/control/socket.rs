@@ -108,8 +108,8 @@ impl Client {
         let stream = endpoint::connect(data_dir, ANSWER_WITHIN).map_err(|e| ControlError {
             code: "unavailable".into(),
             message: format!(
-                "another Helium AWS Bridge process (the desktop app or `run`) holds {}, and its control \
-                 socket does not answer; wait until it has started, or quit it",
+                "another Helium AWS Bridge process (the desktop app, `run`, or a command still at work) holds \
+                 {}, and its control socket does not answer; wait until it has started or finished, or quit it",
                 data_dir.display()
             ),
             detail: Some(format!("{}: {e}", path.display())),
