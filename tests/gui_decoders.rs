@@ -30,6 +30,7 @@ fn set_script(app: &WebDriver, script: &str) {
 }
 
 const BROKEN: &str = "function Decoder(bytes, port) {\nvar t = ((bytes[2] << 8) | bytes[3]) / 10;\nreturn { temperature: t, port: port };;\n}}";
+const CODEC: &str = "function decodeUplink(input) {\nconsole.log(input.bytes.length + ' bytes on port ' + input.fPort);\nreturn { data: { channel: input.bytes[0], humidity: undefined },\n  warnings: ['no humidity reading in this frame'] };\n}";
 const FIXED: &str = "function Decoder(bytes, port) {\nvar t = ((bytes[2] << 8) | bytes[3]) / 10;\nreturn { temperature: t, port: port };\n}";
 
 #[test]
@@ -143,6 +144,30 @@ fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
         t.len() == 1 && t[0].contains("Greenhouse") && t[0].contains("farm")
     });
     pages.look(&app, "decoders");
+
+    // A ChirpStack / TTN codec, tried before it is saved: its warnings are listed apart from
+    // what it logged, and a member it left undefined is null, as on ChirpStack.
+    click(&app, "[data-testid=new-decoder]");
+    click(&app, "[data-testid=decoder-template-decode_uplink]");
+    click(&app, "[data-testid=new-decoder-continue]");
+    set_script(&app, CODEC);
+    // (Hex, as chosen last above.)
+    set_input(&app, "[data-testid=decoder-test-payload]", "01 67 00 f0");
+    click(&app, "[data-testid=decoder-test-run]");
+    let output = wait_texts(&app, "[data-testid=decoder-output]", WAIT, |t| t.len() == 1);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&output[0]).unwrap(),
+        json!({"channel": 1, "humidity": null})
+    );
+    wait_texts(&app, "[data-testid=decoder-warnings] li", WAIT, |t| {
+        t == ["no humidity reading in this frame"]
+    });
+    wait_texts(&app, "[data-testid=decoder-logs]", WAIT, |t| t == ["4 bytes on port 1"]);
+    app.execute(
+        "document.querySelector('[data-testid=decoder-test-result]').scrollIntoView({ block: 'center' })",
+        json!([]),
+    );
+    pages.look(&app, "decoder-test-warnings");
     assert!(
         pages.violations.is_empty(),
         "accessibility:\n{}",

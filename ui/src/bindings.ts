@@ -313,6 +313,10 @@ error: string | null,
  */
 logs: Array<string>, 
 /**
+ * The warnings a `decodeUplink` returned (with its data or without).
+ */
+warnings: Array<string>, 
+/**
  * How long the call took (compiling not included).
  */
 micros: number, };

@@ -16,7 +16,7 @@ vi.mock("@tauri-apps/api/core", async () => ({
 
 resetCommandsEachTest();
 
-const decoded: DecoderTrial = { ok: true, payload: { n: 1 }, error: null, logs: [], micros: 42 };
+const decoded: DecoderTrial = { ok: true, payload: { n: 1 }, error: null, logs: [], warnings: [], micros: 42 };
 
 function renderTest() {
   mockCommands({ test_decoder: decoded });

@@ -75,6 +75,7 @@ const trial = (overrides: Partial<DecoderTrial> = {}): DecoderTrial => ({
   payload: { temperature: 24 },
   error: null,
   logs: [],
+  warnings: [],
   micros: 420,
   ...overrides,
 });
@@ -176,7 +177,7 @@ describe("Decoders page states", () => {
       list_decoders: [decoder(), decoder({ id: "dec-2", name: "Lpp", kind: "cayenne", script: "", labels: [] })],
       list_labels: [label("l1", "farm", ["dev-1"])],
       list_devices: [device(1)],
-      test_decoder: trial({ logs: ["hello"] }),
+      test_decoder: trial({ logs: ["hello"], warnings: ["battery low"] }),
       recent_payloads: [{ port: 2, payload: "AWcA8A==", fcnt: 7, reported_at: 1_700_000_000_000 }],
     });
     const { container } = render(
@@ -388,6 +389,26 @@ describe("Testing a decoder", () => {
     expect(within(result).getByTestId("decoder-output").textContent).toBe('{\n  "first": 1,\n  "ok": true\n}');
     expect(within(result).getByRole("button", { name: "Copy the output" })).toBeInTheDocument();
     expect(within(result).getByTestId("decoder-logs").textContent).toBe("got 4 bytes\nport 2");
+    expect(within(result).queryByTestId("decoder-warnings")).toBeNull();
+  });
+
+  it("lists a decodeUplink's warnings apart from what it logged", async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      list_decoders: [decoder()],
+      test_decoder: trial({ logs: ["port 1"], warnings: ["battery low", "clock unset"] }),
+    });
+    render(<DecodersPage />);
+    await openEditor(user);
+    await user.type(screen.getByRole("textbox", { name: "Payload" }), "AQ==");
+    await user.click(screen.getByRole("button", { name: "Test" }));
+    const result = await screen.findByRole("region", { name: "Test result" });
+    const warnings = within(result).getByTestId("decoder-warnings");
+    expect(within(warnings).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "battery low",
+      "clock unset",
+    ]);
+    expect(within(result).getByTestId("decoder-logs").textContent).toBe("port 1");
   });
 
   it("shows a failed trial's error with its line, and marks the line", async () => {

@@ -264,10 +264,10 @@ fn test(
     let bytes = payload.bytes()?;
     let t = trial(kind, &script, &bytes, port);
     for line in &t.logs {
-        match line.strip_prefix("warning: ") {
-            Some(w) => note!("decodeUplink warning: {w}"),
-            None => note!("console: {line}"),
-        }
+        note!("console: {line}");
+    }
+    for w in &t.warnings {
+        note!("decodeUplink warning: {w}");
     }
     match (t.payload, t.error) {
         (Some(p), _) => output::json(&p),

@@ -391,6 +391,16 @@ function TrialResult({ result, onGoToLine }: { result: TrialState; onGoToLine: (
           {trial.micros > 0 ? <p className="muted">Ran for {formatMicros(trial.micros)}.</p> : null}
         </div>
       )}
+      {trial.warnings.length > 0 ? (
+        <div className="decoder-logs">
+          <p className="decoder-result-title">Warnings</p>
+          <ul className="note note-warn decoder-warnings" data-testid="decoder-warnings">
+            {trial.warnings.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <div className="decoder-logs">
         <p className="decoder-result-title">console.log</p>
         {trial.logs.length > 0 ? (

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
 use super::helium::{Decoded, DecodedPayload, HeliumUplink};
-use super::js::{JsDecoder, JsError, JsShape};
+use super::js::{JsDecoder, JsError, JsShape, Said};
 use crate::domain::DecoderKind;
 
 /// A decoder ready to run, compiled once per change of its script.
@@ -53,18 +53,18 @@ impl Compiled {
         port: u8,
         info: impl FnOnce() -> String,
         recv_ms: i64,
-    ) -> (Result<DecodedPayload, String>, Vec<String>) {
+    ) -> (Result<DecodedPayload, String>, Said) {
         match self {
             Compiled::Cayenne => (
                 super::cayenne::decode(bytes)
                     .map(DecodedPayload::Tree)
                     .map_err(|e| e.to_string()),
-                Vec::new(),
+                Said::default(),
             ),
             Compiled::Js(js) => {
                 let info = if js.wants_uplink_info() { info() } else { String::new() };
-                let (r, logs) = js.run_text(bytes, port, &info, recv_ms);
-                (r.map(DecodedPayload::Text).map_err(|e| e.0), logs)
+                let (r, said) = js.run_text(bytes, port, &info, recv_ms);
+                (r.map(DecodedPayload::Text).map_err(|e| e.0), said)
             }
         }
     }
@@ -110,6 +110,8 @@ pub struct DecoderTrial {
     pub error: Option<String>,
     /// What `console.log` printed.
     pub logs: Vec<String>,
+    /// The warnings a `decodeUplink` returned (with its data or without).
+    pub warnings: Vec<String>,
     /// How long the call took (compiling not included).
     #[ts(type = "number")]
     pub micros: u64,
@@ -117,16 +119,17 @@ pub struct DecoderTrial {
 
 /// Compiles `script` and decodes `bytes` received on `port` with it.
 pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> DecoderTrial {
-    let failed = |error: String, logs: Vec<String>, micros: u64| DecoderTrial {
+    let failed = |error: String, said: Said, micros: u64| DecoderTrial {
         ok: false,
         payload: None,
         error: Some(error),
-        logs,
+        logs: said.console,
+        warnings: said.warnings,
         micros,
     };
     let compiled = match Compiled::compile(kind, script) {
         Ok(c) => c,
-        Err(e) => return failed(e.0, Vec::new(), 0),
+        Err(e) => return failed(e.0, Said::default(), 0),
     };
     let now = crate::now_ms();
     let info = serde_json::json!({
@@ -135,17 +138,18 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
         "hotspots": [], "metadata": { "labels": [], "organization_id": null },
     });
     let started = std::time::Instant::now();
-    let (result, logs) = compiled.run(bytes, port, || info.to_string(), now);
+    let (result, said) = compiled.run(bytes, port, || info.to_string(), now);
     let micros = started.elapsed().as_micros() as u64;
     match result {
         Ok(payload) => DecoderTrial {
             ok: true,
             payload: Some(payload.tree().into_owned()),
             error: None,
-            logs,
+            logs: said.console,
+            warnings: said.warnings,
             micros,
         },
-        Err(e) => failed(e, logs, micros),
+        Err(e) => failed(e, said, micros),
     }
 }
 

@@ -74,6 +74,14 @@ pub struct JsDecoder {
     runtime: Runtime,
 }
 
+/// What a call said besides its result: the lines it printed with `console.log`, and the
+/// warnings a `decodeUplink` returned.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub console: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
 /// The most `console.log` lines kept from one call, and the longest line.
 const MAX_LOG_LINES: usize = 100;
 const MAX_LOG_LINE: usize = 1000;
@@ -209,7 +217,7 @@ impl JsDecoder {
         port: u8,
         uplink_info: &serde_json::Value,
         recv_ms: i64,
-    ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
+    ) -> (Result<serde_json::Value, JsError>, Said) {
         self.run_json(bytes, port, &uplink_info.to_string(), recv_ms)
     }
 
@@ -220,12 +228,12 @@ impl JsDecoder {
         port: u8,
         uplink_info: &str,
         recv_ms: i64,
-    ) -> (Result<serde_json::Value, JsError>, Vec<String>) {
-        let (result, logs) = self.run_text(bytes, port, uplink_info, recv_ms);
+    ) -> (Result<serde_json::Value, JsError>, Said) {
+        let (result, said) = self.run_text(bytes, port, uplink_info, recv_ms);
         let result = result.and_then(|raw| {
             serde_json::from_str(raw.get()).map_err(|e| JsError(format!("the result is not JSON: {e}")))
         });
-        (result, logs)
+        (result, said)
     }
 
     /// Like [`JsDecoder::run_json`], the result as the JSON text the script's value made: what
@@ -237,7 +245,7 @@ impl JsDecoder {
         port: u8,
         uplink_info: &str,
         recv_ms: i64,
-    ) -> (Result<Box<RawValue>, JsError>, Vec<String>) {
+    ) -> (Result<Box<RawValue>, JsError>, Said) {
         // (No collection after each call: QuickJS frees by reference count at once, and its
         // own threshold collects cycles; the memory cap bounds what a script can hold.)
         let result = self.with_budget(|ctx| {
@@ -246,16 +254,19 @@ impl JsDecoder {
             self.reset(&ctx);
             out
         });
-        let mut logs = std::mem::take(&mut *self.logs.locked());
+        let mut said = Said {
+            console: std::mem::take(&mut *self.logs.locked()),
+            warnings: Vec::new(),
+        };
         let result = result.and_then(|json| match self.shape {
             JsShape::Helium => RawValue::from_string(json).map_err(|e| JsError(format!("the result is not JSON: {e}"))),
             JsShape::DecodeUplink => {
                 let (data, warnings) = decode_uplink_result(&json);
-                logs.extend(warnings.into_iter().map(|w| format!("warning: {w}")));
+                said.warnings = warnings;
                 data
             }
         });
-        (result, logs)
+        (result, said)
     }
 
     /// Encodes a downlink given as JSON with the script's `encodeDownlink({data, fPort})`, which
@@ -367,9 +378,16 @@ impl JsDecoder {
             )));
         }
         // decodeUplink's undefined members are null, as in ChirpStack and The Things Stack;
-        // a Console Decoder's are left out, as JSON.stringify does.
+        // a Console Decoder's are left out, as JSON.stringify does. But `data` left undefined
+        // is no data (an error there too), not null data.
         let nulls = self.shape == JsShape::DecodeUplink;
+        if let Some(o) = out.as_object().filter(|_| nulls) {
+            if o.get::<_, Value>("data").is_ok_and(|d| d.is_undefined()) {
+                let _ = o.remove("data");
+            }
+        }
         // Plain values (what decoders return) are written here; JSON.stringify has the rest.
+        let out_type = if out.is_function() { "function" } else { out.type_name() };
         let plain = super::js_json::PlainJson::new(ctx, nulls).and_then(|p| p.write(&out, MAX_RESULT));
         let json = match plain {
             Some(json) => json,
@@ -384,7 +402,7 @@ impl JsDecoder {
                 let text = text
                     .catch(ctx)
                     .map_err(|e| caught("the result is not JSON", e))?
-                    .ok_or_else(|| JsError(format!("{entry} returned a function, not a JSON value")))?
+                    .ok_or_else(|| JsError(format!("{entry} returned a {}, not a JSON value", out_type)))?
                     .to_string()
                     .map_err(|e| JsError(format!("the result is not text: {e}")))?;
                 super::js_json::without_lone_surrogates(text)
@@ -472,10 +490,14 @@ fn decode_uplink_result(json: &str) -> (Result<Box<RawValue>, JsError>, Vec<Stri
         serde::Deserialize::deserialize(d).map(Some)
     }
     fn texts(v: &serde_json::Value) -> Vec<String> {
-        let one = |e: &serde_json::Value| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string());
+        use serde_json::Value as V;
+        let one = |e: &V| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string());
         match v {
-            serde_json::Value::Null => Vec::new(),
-            serde_json::Value::Array(items) => items.iter().map(one).collect(),
+            V::Array(items) => items.iter().map(one).collect(),
+            // (`errors: ""`, `0`, `false`: nothing to report, as a script's `if (errors)` reads it.)
+            V::Null | V::Bool(false) => Vec::new(),
+            V::String(s) if s.is_empty() => Vec::new(),
+            V::Number(n) if n.as_f64() == Some(0.0) => Vec::new(),
             other => vec![one(other)],
         }
     }

@@ -40,7 +40,7 @@
   const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const two = (n) => String(n).padStart(2, "0");
-  const year = (y) => (y < 0 ? "-" + String(-y).padStart(6, "0") : String(y).padStart(4, "0"));
+  const year = (y) => (y < 0 ? "-" + String(-y).padStart(4, "0") : String(y).padStart(4, "0"));
   const text = (f) =>
     function () {
       return isNaN(this) ? "Invalid Date" : f(this);

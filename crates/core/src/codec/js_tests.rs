@@ -75,6 +75,16 @@ fn a_decode_uplink_result_must_be_an_object_with_data_which_may_be_null() {
     assert_eq!(with("{ data: null }").unwrap(), serde_json::Value::Null);
     assert_eq!(with("{ data: [1, 2], errors: [] }").unwrap(), json!([1, 2]));
     assert_eq!(with("{ warnings: [] }").unwrap_err().0, "decodeUplink returned no data");
+    // `data` left undefined is no data, not null (a member left undefined inside it is null).
+    assert_eq!(
+        with("{ data: undefined }").unwrap_err().0,
+        "decodeUplink returned no data"
+    );
+    assert_eq!(with("{ data: { a: undefined } }").unwrap(), json!({"a": null}));
+    // Falsy errors report nothing.
+    assert_eq!(with("{ data: 1, errors: '' }").unwrap(), json!(1));
+    assert_eq!(with("{ data: 1, errors: 0 }").unwrap(), json!(1));
+    assert_eq!(with("{ data: 1, errors: false }").unwrap(), json!(1));
     for not_object in ["[1, 2]", "42", "\"data\""] {
         assert_eq!(
             with(not_object).unwrap_err().0,
@@ -173,6 +183,11 @@ fn huge_and_non_json_results_are_errors() {
         run(&d, &[1], 1).unwrap_err().0,
         "Decoder returned a function, not a JSON value"
     );
+    let d = helium("function Decoder() { return Symbol('s'); }");
+    assert_eq!(
+        run(&d, &[1], 1).unwrap_err().0,
+        "Decoder returned a symbol, not a JSON value"
+    );
     let d = JsDecoder::compile(
         JsShape::DecodeUplink,
         "async function decodeUplink(input) { return { data: 1 }; }",
@@ -255,11 +270,17 @@ fn bytes_is_a_plain_mutable_array_and_scripts_may_extend_object_prototype() {
 fn console_log_is_captured() {
     let d =
         helium("function Decoder(bytes) { console.log('first byte', bytes[0], {a: 1}); console.warn('w'); return 1; }");
-    let (r, logs) = d.run(&[7], 1, &json!({}), 0);
+    let (r, said) = d.run(&[7], 1, &json!({}), 0);
     assert_eq!(r.unwrap(), json!(1));
-    assert_eq!(logs, vec!["first byte 7 {\"a\":1}".to_string(), "w".to_string()]);
-    let (_, logs) = d.run(&[8], 1, &json!({}), 0);
-    assert_eq!(logs, vec!["first byte 8 {\"a\":1}".to_string(), "w".to_string()]);
+    assert_eq!(
+        said.console,
+        vec!["first byte 7 {\"a\":1}".to_string(), "w".to_string()]
+    );
+    let (_, said) = d.run(&[8], 1, &json!({}), 0);
+    assert_eq!(
+        said.console,
+        vec!["first byte 8 {\"a\":1}".to_string(), "w".to_string()]
+    );
 }
 
 #[test]
@@ -492,7 +513,8 @@ fn recv_time_is_a_date_and_dates_print_as_node_does_in_utc() {
           return { data: { date: t instanceof Date, ms: t.getTime(), text: String(t), day: t.toDateString(),
             time: t.toTimeString(), local: t.toLocaleString(), localDate: t.toLocaleDateString(),
             pm: pm.toLocaleTimeString(), midnight: new Date(0).toLocaleTimeString("de-DE"),
-            invalid: String(new Date(NaN)), called: typeof Date() } };
+            invalid: String(new Date(NaN)), called: typeof Date(),
+            bc: new Date(Date.UTC(-1, 0, 1)).toDateString() } };
         }"#,
     )
     .unwrap();
@@ -504,6 +526,7 @@ fn recv_time_is_a_date_and_dates_print_as_node_does_in_utc() {
             "day": "Fri Dec 04 2026", "time": "18:00:00 GMT+0000 (Coordinated Universal Time)",
             "local": "12/4/2026, 6:00:00 PM", "localDate": "12/4/2026", "pm": "3:04:05 PM",
             "midnight": "12:00:00 AM", "invalid": "Invalid Date", "called": "string",
+            "bc": "Fri Jan 01 -0001",
         })
     );
 }
@@ -522,14 +545,21 @@ fn decode_uplink_warnings_are_shown_and_a_single_error_string_counts() {
         }"#,
     )
     .unwrap();
-    let (r, logs) = d.run(&[1], 1, &json!({}), 0);
+    let (r, said) = d.run(&[1], 1, &json!({}), 0);
     assert_eq!(r.unwrap(), json!({"v": 1}));
-    assert_eq!(logs, ["port 1", "warning: battery low", "warning: clock unset"]);
+    assert_eq!(said.console, ["port 1"]);
+    assert_eq!(said.warnings, ["battery low", "clock unset"]);
     assert_eq!(run(&d, &[1], 9).unwrap_err().0, "decodeUplink reported: unknown port 9");
-    let (r, logs) = d.run(&[1], 8, &json!({}), 0);
+    let (r, said) = d.run(&[1], 8, &json!({}), 0);
     assert_eq!(
         r.unwrap_err().0,
         "decodeUplink returned no data, only warnings: battery low"
     );
-    assert_eq!(logs, ["warning: battery low"]);
+    assert_eq!(
+        said,
+        Said {
+            console: vec![],
+            warnings: vec!["battery low".into()]
+        }
+    );
 }
