@@ -151,7 +151,7 @@ fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
     click(&app, "[data-testid=decoder-template-decode_uplink]");
     click(&app, "[data-testid=new-decoder-continue]");
     set_script(&app, CODEC);
-    // (Hex, as chosen last above.)
+    click(&app, "[data-testid=decoder-test-format-hex]");
     set_input(&app, "[data-testid=decoder-test-payload]", "01 67 00 f0");
     click(&app, "[data-testid=decoder-test-run]");
     let output = wait_texts(&app, "[data-testid=decoder-output]", WAIT, |t| t.len() == 1);

@@ -394,7 +394,7 @@ function TrialResult({ result, onGoToLine }: { result: TrialState; onGoToLine: (
       {trial.warnings.length > 0 ? (
         <div className="decoder-logs">
           <p className="decoder-result-title">Warnings</p>
-          <ul className="note note-warn decoder-warnings" data-testid="decoder-warnings">
+          <ul className="note note-warn decoder-warnings" aria-label="Warnings" data-testid="decoder-warnings">
             {trial.warnings.map((w, i) => (
               <li key={i}>{w}</li>
             ))}

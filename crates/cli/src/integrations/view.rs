@@ -108,7 +108,7 @@ pub(super) fn enabled(active: bool) -> &'static str {
     }
 }
 
-pub(super) fn names(labels: &[helium_bridge_core::domain::Label]) -> String {
+fn names(labels: &[helium_bridge_core::domain::Label]) -> String {
     labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
 }
 

@@ -13,7 +13,7 @@ use crate::store::{Store, StoreError};
 
 /// The most devices `IngestHandle::ids` and `written` remember; past it, each starts again (a
 /// fleet is smaller, but a source may send any DevEUI or id).
-pub(super) const MAX_IDS: usize = 100_000;
+const MAX_IDS: usize = 100_000;
 
 /// Remembers `value` under `key` in a map bounded at [`MAX_IDS`].
 pub(super) fn remember<V>(map: &mut foldhash::HashMap<String, V>, key: String, value: V) {

@@ -82,7 +82,22 @@ pub struct Said {
     pub warnings: Vec<String>,
 }
 
-/// The most `console.log` lines kept from one call, and the longest line.
+/// The most queued jobs (an `await`'s continuations) run after a call.
+const MAX_JOBS: usize = 10_000;
+
+/// The longest message a script's error keeps (it goes into `decoded.error`, and the uplink
+/// must stay within AWS's 128 KB).
+const MAX_ERROR: usize = 1000;
+
+/// What a call returned: its result as JSON text, and whether a `decodeUplink` left `data`
+/// undefined (written as null, it is still no data).
+struct Called {
+    json: String,
+    no_data: bool,
+}
+
+/// The most `console.log` lines (and `decodeUplink` warnings) kept from one call, and the
+/// longest line.
 const MAX_LOG_LINES: usize = 100;
 const MAX_LOG_LINE: usize = 1000;
 
@@ -258,10 +273,12 @@ impl JsDecoder {
             console: std::mem::take(&mut *self.logs.locked()),
             warnings: Vec::new(),
         };
-        let result = result.and_then(|json| match self.shape {
-            JsShape::Helium => RawValue::from_string(json).map_err(|e| JsError(format!("the result is not JSON: {e}"))),
+        let result = result.and_then(|called| match self.shape {
+            JsShape::Helium => {
+                RawValue::from_string(called.json).map_err(|e| JsError(format!("the result is not JSON: {e}")))
+            }
             JsShape::DecodeUplink => {
-                let (data, warnings) = decode_uplink_result(&json);
+                let (data, warnings) = decode_uplink_result(&called.json, called.no_data);
                 said.warnings = warnings;
                 data
             }
@@ -324,12 +341,19 @@ impl JsDecoder {
 
     /// Forgets the globals the call created: the next one starts from the script as compiled.
     fn reset(&self, ctx: &Ctx<'_>) {
+        // An `await` left jobs queued: run now, within the call's budget (past it, each is
+        // stopped at once), so none piles up from one uplink to the next.
+        for _ in 0..MAX_JOBS {
+            if !ctx.execute_pending_job() {
+                break;
+            }
+        }
         if let Ok(reset) = host::<Function>(ctx, "reset") {
             let _ = reset.call::<_, ()>(());
         }
     }
 
-    fn call(&self, ctx: &Ctx<'_>, bytes: &[u8], port: u8, uplink_info: &str, recv_ms: i64) -> Result<String, JsError> {
+    fn call(&self, ctx: &Ctx<'_>, bytes: &[u8], port: u8, uplink_info: &str, recv_ms: i64) -> Result<Called, JsError> {
         let entry = self.shape.entry();
         let f: Function = host(ctx, "entry").map_err(|e| JsError(format!("{entry} cannot be called: {e}")))?;
         // Plain arrays and objects made in the script's realm: scripts mutate `bytes`.
@@ -381,17 +405,17 @@ impl JsDecoder {
         // a Console Decoder's are left out, as JSON.stringify does. But `data` left undefined
         // is no data (an error there too), not null data.
         let nulls = self.shape == JsShape::DecodeUplink;
-        if let Some(o) = out.as_object().filter(|_| nulls) {
-            if o.get::<_, Value>("data").is_ok_and(|d| d.is_undefined()) {
-                let _ = o.remove("data");
-            }
-        }
+        // (Read, not deleted: the object may be frozen. A getter that throws is caught here.)
+        let no_data = match out.as_object().filter(|_| nulls) {
+            Some(o) => o.get::<_, Value>("data").catch(ctx).is_ok_and(|d| d.is_undefined()),
+            None => false,
+        };
         // Plain values (what decoders return) are written here; JSON.stringify has the rest.
-        let out_type = if out.is_function() { "function" } else { out.type_name() };
         let plain = super::js_json::PlainJson::new(ctx, nulls).and_then(|p| p.write(&out, MAX_RESULT));
         let json = match plain {
             Some(json) => json,
             None => {
+                let out_type = if out.is_function() { "function" } else { out.type_name() };
                 let text = match nulls {
                     true => {
                         let or_null: Function = host(ctx, "orNull").map_err(engine)?;
@@ -415,7 +439,7 @@ impl JsDecoder {
                 MAX_RESULT / 1024
             )));
         }
-        Ok(json)
+        Ok(Called { json, no_data })
     }
 
     /// Runs `f` in the context with the call budget armed.
@@ -475,7 +499,7 @@ fn host<'js, T: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, name: &str) -> rquickjs::
 /// `{data, warnings, errors}`: any error fails the decode; otherwise `data` is the payload.
 /// Returned beside it: the warnings (a test shows them). An `errors` or `warnings` that is one
 /// string, not a list, counts as one.
-fn decode_uplink_result(json: &str) -> (Result<Box<RawValue>, JsError>, Vec<String>) {
+fn decode_uplink_result(json: &str, no_data: bool) -> (Result<Box<RawValue>, JsError>, Vec<String>) {
     #[derive(serde::Deserialize)]
     struct Output {
         #[serde(default)]
@@ -509,7 +533,11 @@ fn decode_uplink_result(json: &str) -> (Result<Box<RawValue>, JsError>, Vec<Stri
     let Ok(o) = serde_json::from_str::<Output>(json) else {
         return (Err(not_object()), Vec::new());
     };
-    let warnings = texts(&o.warnings);
+    let mut warnings = texts(&o.warnings);
+    warnings.truncate(MAX_LOG_LINES);
+    for w in &mut warnings {
+        *w = cut(w, MAX_LOG_LINE);
+    }
     let errors = texts(&o.errors);
     if !errors.is_empty() {
         return (
@@ -517,7 +545,7 @@ fn decode_uplink_result(json: &str) -> (Result<Box<RawValue>, JsError>, Vec<Stri
             warnings,
         );
     }
-    let data = o.data.ok_or_else(|| match warnings.is_empty() {
+    let data = o.data.filter(|_| !no_data).ok_or_else(|| match warnings.is_empty() {
         true => JsError("decodeUplink returned no data".into()),
         false => JsError(format!(
             "decodeUplink returned no data, only warnings: {}",
@@ -534,6 +562,7 @@ fn caught(what: &str, e: CaughtError<'_>) -> JsError {
             let message = ex.message().unwrap_or_default();
             let name = ex.get::<_, String>("name").unwrap_or_else(|_| "Error".into());
             let line = ex.stack().as_deref().and_then(script_line);
+            let message = cut(&message, MAX_ERROR);
             match line {
                 Some(l) => JsError(format!("{what}: line {l}: {name}: {message}")),
                 None => JsError(format!("{what}: {name}: {message}")),
@@ -549,7 +578,7 @@ fn caught(what: &str, e: CaughtError<'_>) -> JsError {
 fn thrown(v: &Value<'_>) -> String {
     const MAX: usize = 200;
     if let Some(s) = v.as_string().and_then(|s| s.to_string().ok()) {
-        return s;
+        return cut(&s, MAX_ERROR);
     }
     let json = v
         .ctx()
@@ -558,13 +587,20 @@ fn thrown(v: &Value<'_>) -> String {
         .flatten()
         .and_then(|s| s.to_string().ok());
     match json {
-        Some(j) if j.chars().count() > MAX => format!("{}…", j.chars().take(MAX).collect::<String>()),
-        Some(j) => j,
+        Some(j) => cut(&j, MAX),
         None if v.is_undefined() => "undefined".into(),
         None => match v.type_name() {
             n if n.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {n}"),
             n => format!("a {n}"),
         },
+    }
+}
+
+/// `text` cut to `max` characters, an ellipsis saying so.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
     }
 }
 

@@ -12,8 +12,11 @@
   // console.* is captured (the test output shows it); `__helium_log` is the bridge's sink.
   const sink = g.__helium_log;
   delete g.__helium_log;
-  const show = (a) => {
+  // (Half a UTF-16 pair would make the line no text at all: it is U+FFFD, as in results.)
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  const shown = (a) => {
     if (typeof a === "string") return a;
+    if (a instanceof D) return String(a); // (D: the Date below, set before any call)
     try {
       const s = JSON.stringify(a);
       return s === undefined ? String(a) : s;
@@ -21,6 +24,7 @@
       return String(a);
     }
   };
+  const show = (a) => shown(a).replace(lone, "\ufffd");
   const log = (...a) => sink(a.map(show).join(" "));
   define("console", { log, info: log, warn: log, error: log, debug: log });
 
@@ -57,9 +61,39 @@
     return (h % 12 || 12) + ":" + two(d.getUTCMinutes()) + ":" + two(d.getUTCSeconds()) + (h < 12 ? " AM" : " PM");
   });
   P.toLocaleString = text((d) => d.toLocaleDateString() + ", " + d.toLocaleTimeString());
+  // Numbers too, as Node writes them for en-US: grouped by thousands, at most three decimals,
+  // rounded half up from the shortest decimal that reads back the same (1.0005 → 1.001).
+  Object.defineProperty(Number.prototype, "toLocaleString", {
+    value: function () {
+      const n = Number(this);
+      if (!isFinite(n)) return isNaN(n) ? "NaN" : n < 0 ? "-∞" : "∞";
+      const abs = Math.abs(n);
+      let [int, frac = ""] = abs < 5e-4 ? ["0"] : String(abs).split(".");
+      if (abs >= 1e21) {
+        // 2.5e+22: its digits, then zeros.
+        const [m, e] = String(abs).split("e+");
+        const [mi, mf = ""] = m.split(".");
+        [int, frac] = [mi + mf + "0".repeat(Number(e) - mf.length), ""];
+      }
+      if (frac.length > 3) {
+        const up = frac[3] >= "5";
+        frac = frac.slice(0, 3);
+        if (up) {
+          const all = (BigInt(int + frac) + 1n).toString().padStart(int.length + 3, "0");
+          [int, frac] = [all.slice(0, -3), all.slice(-3)];
+        }
+      }
+      frac = frac.replace(/0+$/, "");
+      const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+      return (n < 0 ? "-" : "") + grouped + (frac ? "." + frac : "");
+    },
+    writable: true,
+    configurable: true,
+  });
   function UTCDate(...a) {
     if (!new.target) return new D().toString();
-    return a.length > 1 ? new D(D.UTC(...a)) : new D(...a);
+    // (Through new.target, a class extending Date makes its own instances.)
+    return Reflect.construct(D, a.length > 1 ? [D.UTC(...a)] : a, new.target);
   }
   UTCDate.prototype = P;
   UTCDate.UTC = D.UTC;

@@ -563,3 +563,81 @@ fn decode_uplink_warnings_are_shown_and_a_single_error_string_counts() {
         }
     );
 }
+
+/// Numbers print as Node prints them for en-US too (there is no Intl to ask).
+#[test]
+fn numbers_to_locale_string_as_node_does_for_en_us() {
+    let d = helium(
+        "function Decoder() { return [1234567.891, 0.5, -1234.5678, 1.0005, 999.9996, 1e-7, 2.5e22, NaN, -Infinity, 12]\
+         .map(function (n) { return n.toLocaleString('de-DE'); }); }",
+    );
+    assert_eq!(
+        run(&d, &[1], 1).unwrap(),
+        json!([
+            "1,234,567.891",
+            "0.5",
+            "-1,234.568",
+            "1.001",
+            "1,000",
+            "0",
+            "25,000,000,000,000,000,000,000",
+            "NaN",
+            "-∞",
+            "12"
+        ])
+    );
+}
+
+/// What a script says goes out bounded and as text: an error message is cut (it goes into
+/// `decoded.error`, within AWS's 128 KB), a console line with half a UTF-16 pair is kept.
+#[test]
+fn errors_are_cut_short_and_console_lines_are_always_text() {
+    let d = helium("function Decoder() { throw 'x'.repeat(200000); }");
+    let e = run(&d, &[1], 1).unwrap_err().0;
+    assert!(
+        e.starts_with("Decoder failed: it threw xxx") && e.ends_with("x…"),
+        "{e}"
+    );
+    assert_eq!(e.chars().count(), "Decoder failed: it threw ".len() + 1001);
+    let d = helium("function Decoder() { throw new Error('y'.repeat(200000)); }");
+    let e = run(&d, &[1], 1).unwrap_err().0;
+    assert!(
+        e.starts_with("Decoder failed: line 1: Error: yyy") && e.chars().count() < 1100,
+        "{e}"
+    );
+    let d = helium("function Decoder() { console.log('half ' + String.fromCharCode(0xd800), new Date(0)); return 1; }");
+    let (r, said) = d.run(&[1], 1, &json!({}), 0);
+    assert_eq!(r.unwrap(), json!(1));
+    assert_eq!(
+        said.console,
+        ["half \u{fffd} Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)"]
+    );
+}
+
+/// `data` left undefined is no data however the result is made (frozen, or behind a getter),
+/// and an `await`'s continuation runs within its call, not never (nor on the next uplink).
+#[test]
+fn odd_results_and_awaits_are_settled_within_their_call() {
+    let with = |body: &str| {
+        JsDecoder::compile(
+            JsShape::DecodeUplink,
+            &format!("function decodeUplink(input) {{ {body} }}"),
+        )
+        .unwrap()
+    };
+    let d = with("return Object.freeze({ data: undefined });");
+    assert_eq!(run(&d, &[1], 1).unwrap_err().0, "decodeUplink returned no data");
+    let d = with("return { get data() { throw new Error('no getter'); } };");
+    let e = run(&d, &[1], 1).unwrap_err().0;
+    assert!(e.starts_with("the result is not JSON: line 1: Error: no getter"), "{e}");
+    assert_eq!(run(&with("return { data: 2 };"), &[1], 1).unwrap(), json!(2));
+    let d = with("Promise.resolve().then(function () { console.log('later', input.fPort); }); return { data: 1 };");
+    for port in [1, 2] {
+        let (r, said) = d.run(&[1], port, &json!({}), 0);
+        assert_eq!(r.unwrap(), json!(1));
+        assert_eq!(said.console, [format!("later {port}")]);
+    }
+    // A class extending Date makes its own instances.
+    let d = helium("class Stamp extends Date {}\nfunction Decoder() { var s = new Stamp(0); return [s instanceof Stamp, s.getTime()]; }");
+    assert_eq!(run(&d, &[1], 1).unwrap(), json!([true, 0]));
+}
