@@ -45,6 +45,18 @@ fn main() {
         let (r, _) = js_info.run_text(std::hint::black_box(&bytes), 1, &info, 1_748_781_296_000);
         assert!(r.unwrap().get().contains("\"fcnt\":"));
     });
+    // The same decoding as a ChirpStack/TTN codec: `decodeUplink(input)` (an input object with
+    // `recvTime`, a Date) returning `{data, warnings}`, as the template writes it.
+    let codec = format!(
+        "{}\nfunction decodeUplink(input) {{ return {{ data: Decoder(input.bytes, input.fPort), warnings: [] }}; }}",
+        common::JS_DECODER.replace("function Decoder(", "function decoderOf(")
+    )
+    .replace("Decoder(input.bytes", "decoderOf(input.bytes");
+    let js_codec = JsDecoder::compile(JsShape::DecodeUplink, &codec).unwrap();
+    let script_codec = best(|| {
+        let (r, _) = js_codec.run_text(std::hint::black_box(&bytes), 1, "", 1_748_781_296_000);
+        assert!(r.unwrap().get().starts_with('{'));
+    });
     println!(
         "decoding the seed's example payload ({} bytes), best of {ROUNDS} rounds of {CALLS}:",
         bytes.len()
@@ -58,5 +70,9 @@ fn main() {
         "  … reading uplink_info  {script_info:6.2} µs/uplink ({:.1}x Cayenne; a {} B Helium JSON)",
         script_info / cayenne,
         info.len()
+    );
+    println!(
+        "  JavaScript decodeUplink() {script_codec:6.2} µs/uplink ({:.1}x Cayenne; the same, as a codec)",
+        script_codec / cayenne
     );
 }
