@@ -2,29 +2,22 @@
 // form (opened from the Devices page).
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent, { type UserEvent } from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { invoke } from "@tauri-apps/api/core";
+import { describe, expect, it, vi } from "vitest";
 import type { IntegrationDetails, IntegrationHealth, PipedDevice } from "./bindings";
 import { DevicesPage } from "./pages/DevicesPage";
 import { IntegrationsPage } from "./pages/IntegrationsPage";
 import { parsePayload, parsePort } from "./payload";
 import { declarations } from "./test/css";
-import { callsOf, device, deviceDetails, integration, keysChecked, mockCommands } from "./test/tauri";
-import { fakeViewport } from "./test/viewport";
+import { callsOf, device, deviceDetails, integration, keysChecked, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { fakeViewportEachTest } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
   Channel: (await import("./test/channel")).MockChannel,
 }));
 
-let restoreLayout: (() => void) | undefined;
-
-beforeEach(() => {
-  vi.mocked(invoke).mockReset();
-  restoreLayout = fakeViewport(480);
-});
-
-afterEach(() => restoreLayout?.());
+resetCommandsEachTest();
+fakeViewportEachTest(480);
 
 const topic = (id: string) => `helium/devices/${id}/down`;
 

@@ -2,26 +2,19 @@
 
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { invoke } from "@tauri-apps/api/core";
+import { describe, expect, it, vi } from "vitest";
 import { DevicesPage } from "./pages/DevicesPage";
 import { DEVICES_REFRESH_MS } from "./pages/deviceName";
-import { callsOf, device, deviceDetails, mockCommands } from "./test/tauri";
-import { fakeViewport } from "./test/viewport";
+import { callsOf, device, deviceDetails, mockCommands, resetCommandsEachTest } from "./test/tauri";
+import { fakeViewportEachTest } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
   Channel: (await import("./test/channel")).MockChannel,
 }));
 
-let restoreLayout: (() => void) | undefined;
-
-beforeEach(() => {
-  vi.mocked(invoke).mockReset();
-  restoreLayout = fakeViewport(480);
-});
-
-afterEach(() => restoreLayout?.());
+resetCommandsEachTest();
+fakeViewportEachTest(480);
 
 describe("Devices page search, sort and label filter", () => {
   const devices = [

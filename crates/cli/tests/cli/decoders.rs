@@ -1,6 +1,13 @@
 //! `decoder …`: add, test, attach, list, and the errors a user meets on the way.
 
-use crate::common::Env;
+use crate::common::{Env, Out};
+
+/// `decoder test --kind KIND --script - --payload PAYLOAD …` with `script` on stdin.
+fn try_script(env: &Env, kind: &str, script: &[u8], payload: &str, more: &[&str]) -> Out {
+    let mut args = vec!["decoder", "test", "--kind", kind, "--script", "-", "--payload", payload];
+    args.extend(more);
+    env.run_with_stdin(&args, script)
+}
 
 #[test]
 fn a_decoder_is_added_tested_and_attached_and_bad_input_is_named() {
@@ -37,18 +44,12 @@ fn a_decoder_is_added_tested_and_attached_and_bad_input_is_named() {
     );
     assert_eq!(env.json(&["decoder", "list", "--json"]).as_array().unwrap().len(), 1);
     // A script that throws: the error names the function and the line, once.
-    let o = env.run_with_stdin(
-        &[
-            "decoder",
-            "test",
-            "--kind",
-            "helium",
-            "--script",
-            "-",
-            "--payload",
-            "01",
-        ],
+    let o = try_script(
+        &env,
+        "helium",
         b"function Decoder(bytes, port) {\n  return bytes.nope.x;\n}",
+        "01",
+        &[],
     );
     assert_eq!(o.code, Some(1));
     assert!(
@@ -147,19 +148,13 @@ fn trying_a_script_runs_while_the_data_directory_is_held_and_shows_its_warnings(
     let env = Env::new();
     env.ok(&["decoder", "add", "lpp", "--kind", "cayenne"]);
     let held = env.core();
-    let o = env.run_with_stdin(
-        &[
-            "decoder",
-            "test",
-            "--kind",
-            "decode-uplink",
-            "--script",
-            "-",
-            "--payload",
-            "2a",
-        ],
+    let o = try_script(
+        &env,
+        "decode-uplink",
         b"function decodeUplink(input) { console.log('port', input.fPort);\n\
           return { data: { level: input.bytes[0], unset: undefined }, warnings: ['battery low'] }; }",
+        "2a",
+        &[],
     );
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert_eq!(
@@ -173,20 +168,12 @@ fn trying_a_script_runs_while_the_data_directory_is_held_and_shows_its_warnings(
     assert!(o.stderr.contains("holds"), "{}", o.stderr);
     drop(held);
     // A script's own words lead its error, once.
-    let o = env.run_with_stdin(
-        &[
-            "decoder",
-            "test",
-            "--kind",
-            "helium",
-            "--script",
-            "-",
-            "--payload",
-            "01",
-            "--port",
-            "3",
-        ],
+    let o = try_script(
+        &env,
+        "helium",
         b"function Decoder(bytes, port) { if (port == 2) return { a: 1 }; }",
+        "01",
+        &["--port", "3"],
     );
     assert_eq!(
         o.stderr,
