@@ -559,7 +559,11 @@ fn decode_uplink_result(json: &str, no_data: bool) -> (Result<Box<RawValue>, JsE
 fn caught(what: &str, e: CaughtError<'_>) -> JsError {
     match e {
         CaughtError::Exception(ex) => {
-            let message = ex.message().unwrap_or_default();
+            let message = ex
+                .get::<_, Value>("message")
+                .ok()
+                .and_then(|m| text_of(&m))
+                .unwrap_or_default();
             let name = ex.get::<_, String>("name").unwrap_or_else(|_| "Error".into());
             let line = ex.stack().as_deref().and_then(script_line);
             let message = cut(&message, MAX_ERROR);
@@ -577,7 +581,7 @@ fn caught(what: &str, e: CaughtError<'_>) -> JsError {
 /// object's members say more than its type), cut short.
 fn thrown(v: &Value<'_>) -> String {
     const MAX: usize = 200;
-    if let Some(s) = v.as_string().and_then(|s| s.to_string().ok()) {
+    if let Some(s) = text_of(v) {
         return cut(&s, MAX_ERROR);
     }
     let json = v
@@ -594,6 +598,18 @@ fn thrown(v: &Value<'_>) -> String {
             n => format!("a {n}"),
         },
     }
+}
+
+/// A JavaScript string as Rust text, each half of a UTF-16 pair as U+FFFD (such a string is no
+/// UTF-8: converted as it is, it gave no text at all). `None` for what is not a string.
+fn text_of(v: &Value<'_>) -> Option<String> {
+    let s = v.as_string()?;
+    if let Ok(text) = s.to_string() {
+        return Some(text);
+    }
+    // JSON.stringify writes a lone surrogate as an escape, which can be mended.
+    let json = v.ctx().json_stringify(v.clone()).ok()??.to_string().ok()?;
+    serde_json::from_str(&super::js_json::without_lone_surrogates(json)).ok()
 }
 
 /// `text` cut to `max` characters, an ellipsis saying so.

@@ -605,6 +605,13 @@ fn errors_are_cut_short_and_console_lines_are_always_text() {
         e.starts_with("Decoder failed: line 1: Error: yyy") && e.chars().count() < 1100,
         "{e}"
     );
+    // Half a UTF-16 pair in what a script throws is no reason to lose the rest of the message.
+    let d = helium("function Decoder(bytes, port) { if (port == 2) throw 'x' + String.fromCharCode(0xdc00);\n  throw new Error('bad ' + String.fromCharCode(0xd800)); }");
+    assert_eq!(
+        run(&d, &[1], 1).unwrap_err().0,
+        "Decoder failed: line 2: Error: bad \u{fffd}"
+    );
+    assert_eq!(run(&d, &[1], 2).unwrap_err().0, "Decoder failed: it threw x\u{fffd}");
     let d = helium("function Decoder() { console.log('half ' + String.fromCharCode(0xd800), new Date(0)); return 1; }");
     let (r, said) = d.run(&[1], 1, &json!({}), 0);
     assert_eq!(r.unwrap(), json!(1));
