@@ -7,7 +7,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import type { ConnectionState, IntegrationHealth } from "./bindings";
 import { callsOf, integration, mockCommands } from "./test/tauri";
-import { fakeViewport } from "./test/viewport";
+import { fakeViewportEachTest } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -15,15 +15,13 @@ vi.mock("@tauri-apps/api/core", async () => ({
 }));
 
 const VIEWPORT = 480;
-let restoreLayout: (() => void) | undefined;
+fakeViewportEachTest(VIEWPORT);
 
 beforeEach(() => {
   vi.mocked(invoke).mockReset();
-  restoreLayout = fakeViewport(VIEWPORT);
 });
 
 afterEach(() => {
-  restoreLayout?.();
   vi.useRealTimers();
 });
 

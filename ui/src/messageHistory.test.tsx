@@ -2,12 +2,12 @@
 // newest first, and the same search exported to CSV or NDJSON.
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { HistoryPage, MessageFilter } from "./bindings";
 import { MessagesPage } from "./pages/messages/MessagesPage";
 import { axeViolations } from "./test/axe";
 import { callsOf, integration, messageRow, mockCommands, NO_FILTER, resetCommandsEachTest } from "./test/tauri";
-import { fakeViewport } from "./test/viewport";
+import { fakeViewportEachTest } from "./test/viewport";
 
 vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
@@ -15,11 +15,7 @@ vi.mock("@tauri-apps/api/core", async () => ({
 }));
 
 resetCommandsEachTest();
-let restoreLayout: (() => void) | undefined;
-beforeEach(() => {
-  restoreLayout = fakeViewport(480);
-});
-afterEach(() => restoreLayout?.());
+fakeViewportEachTest(480);
 
 const rowIds = () => screen.queryAllByTestId("message-row").map((r) => Number(r.getAttribute("data-id")));
 /** Rows `from` down to `to` (newest first). */
