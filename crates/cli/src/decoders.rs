@@ -208,7 +208,16 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
             script,
             payload,
             port,
-        } => test(Some(access), decoder, kind, script, payload, port)?,
+        } => {
+            let (kind, script) = match decoder {
+                Some(d) => {
+                    let d = access.store().find_decoder(&d)?;
+                    (d.kind, d.script)
+                }
+                None => unsaved(kind, script)?,
+            };
+            test(kind, &script, payload, port)?
+        }
         DecoderCmd::Attach { decoder, labels } => linked(access.call(Request::DecoderAttach { decoder, labels })?)?,
         DecoderCmd::Detach { decoder, labels } => linked(access.call(Request::DecoderDetach { decoder, labels })?)?,
         DecoderCmd::Remove { decoder } => match access.call(Request::DecoderRemove { decoder })? {
@@ -221,48 +230,33 @@ pub fn dispatch(access: &Access, cmd: DecoderCmd) -> Result {
 
 /// `decoder test` without a saved decoder (`--kind`, `--script`): nothing of the data
 /// directory is read, so it runs beside anything, other tests included.
-pub fn test_unsaved(cmd: DecoderCmd) -> Result {
-    match cmd {
-        DecoderCmd::Test {
-            decoder: None,
-            kind,
-            script,
-            payload,
-            port,
-        } => test(None, None, kind, script, payload, port),
-        _ => Err("only `decoder test --kind …` runs without the data directory".into()),
-    }
-}
-
-/// Whether the command is a `decoder test` of a script not saved (see [`test_unsaved`]).
-pub fn is_unsaved_test(cmd: &DecoderCmd) -> bool {
-    matches!(cmd, DecoderCmd::Test { decoder: None, .. })
-}
-
-fn test(
-    access: Option<&Access>,
-    decoder: Option<String>,
+pub fn test_unsaved(
     kind: Option<Kind>,
     script: Option<PathBuf>,
     payload: crate::bytes::PayloadBytes,
     port: u8,
 ) -> Result {
-    let (kind, script) = match (decoder, kind) {
-        (Some(d), _) => {
-            let access = access.ok_or("a saved decoder needs the data directory")?;
-            let d = access.store().find_decoder(&d)?;
-            (d.kind, d.script)
-        }
-        (None, Some(Kind::Cayenne)) if script.is_some() => return Err("a Cayenne LPP decoder takes no --script".into()),
-        (None, Some(Kind::Cayenne)) => (DecoderKind::Cayenne, String::new()),
-        (None, Some(k)) => {
+    let (kind, script) = unsaved(kind, script)?;
+    test(kind, &script, payload, port)
+}
+
+/// The decoder `--kind` and `--script` give.
+fn unsaved(kind: Option<Kind>, script: Option<PathBuf>) -> Result<(DecoderKind, String)> {
+    match kind {
+        Some(Kind::Cayenne) if script.is_some() => Err("a Cayenne LPP decoder takes no --script".into()),
+        Some(Kind::Cayenne) => Ok((DecoderKind::Cayenne, String::new())),
+        Some(k) => {
             let p = script.ok_or("a JavaScript decoder needs --script FILE (or - for stdin)")?;
-            (k.into(), read_script(&p)?)
+            Ok((k.into(), read_script(&p)?))
         }
-        (None, None) => return Err("name a decoder, or give --kind".into()),
-    };
+        None => Err("name a decoder, or give --kind".into()),
+    }
+}
+
+/// Decodes the payload and prints the output, what the script logged and warned, or the error.
+fn test(kind: DecoderKind, script: &str, payload: crate::bytes::PayloadBytes, port: u8) -> Result {
     let bytes = payload.bytes()?;
-    let t = trial(kind, &script, &bytes, port);
+    let t = trial(kind, script, &bytes, port);
     for line in &t.logs {
         note!("console: {line}");
     }

@@ -119,7 +119,13 @@ fn dispatch(cli: Cli) -> Result {
         // Reads its own file beside whoever holds the data directory.
         Command::History(cmd) => return history::dispatch(&dir, cmd),
         // Trying a script reads nothing of the data directory.
-        Command::Decoder(cmd) if decoders::is_unsaved_test(&cmd) => return decoders::test_unsaved(cmd),
+        Command::Decoder(decoders::DecoderCmd::Test {
+            decoder: None,
+            kind,
+            script,
+            payload,
+            port,
+        }) => return decoders::test_unsaved(kind, script, payload, port),
         _ => {}
     }
     // A data directory named for the first time (or mistyped) starts empty: `status` says so.
