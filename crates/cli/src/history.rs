@@ -212,6 +212,18 @@ impl Names {
     }
 }
 
+/// When AWS echoed an uplink back to the integration's watch (`integration watch`), as the
+/// desktop's detail says it: how long after the bridge took it in.
+fn seen_after_ms(r: &MessageRow) -> Option<i64> {
+    r.seen_ms.map(|seen| (seen - r.at_ms).max(0))
+}
+
+/// The row's integration by name when the bridge knows it (else its id), for a command to type.
+fn integration_name<'a>(r: &'a MessageRow, names: &'a Names) -> &'a str {
+    let id = r.integration_id.as_deref().unwrap_or("NAME");
+    names.integrations.get(id).map_or(id, String::as_str)
+}
+
 fn row_cells(r: &MessageRow, names: &Names) -> Vec<String> {
     let arrow = match r.direction {
         Direction::Up => "up",
@@ -285,11 +297,19 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                 note!("no messages match{}", unknown_filters(dir, &history, &filter)?);
             } else {
                 let names = Names::read(dir);
-                let rows: Vec<Vec<String>> = page.rows.iter().map(|r| row_cells(r, &names)).collect();
-                output::table(
-                    &["ID", "TIME", "KIND", "DIR", "LEVEL", "DEVICE", "TOPIC", "TEXT"],
-                    &rows,
-                );
+                let mut rows: Vec<Vec<String>> = page.rows.iter().map(|r| row_cells(r, &names)).collect();
+                let mut headers = vec!["ID", "TIME", "KIND", "DIR", "LEVEL", "DEVICE", "TOPIC", "TEXT"];
+                // Only once AWS was watched: a column empty in every row says nothing.
+                if page.rows.iter().any(|r| r.seen_ms.is_some()) {
+                    headers.insert(7, "SEEN ON AWS");
+                    for (cells, r) in rows.iter_mut().zip(&page.rows) {
+                        cells.insert(
+                            7,
+                            seen_after_ms(r).map(|ms| format!("after {ms} ms")).unwrap_or_default(),
+                        );
+                    }
+                }
+                output::table(&headers, &rows);
                 if page.next.is_some() {
                     note!("(the newest {limit}; more match: narrow the search or raise --limit)");
                 }
@@ -308,7 +328,7 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     Some(name) => format!("{name} ({id})"),
                     None => id.to_string(),
                 });
-                output::fields(&[
+                let mut fields = vec![
                     ("id", r.id.to_string()),
                     ("time", format!("{}Z", output::time(r.at_ms))),
                     ("kind", r.kind.clone()),
@@ -325,7 +345,19 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     ("uuid", output::or_dash(r.uuid.as_deref())),
                     ("size", format!("{} bytes", r.size)),
                     ("text", r.text.clone()),
-                ]);
+                ];
+                if r.kind == "uplink" || r.kind == "join" {
+                    let seen = match (r.seen_ms, seen_after_ms(r)) {
+                        (Some(at), Some(ms)) => format!("{}Z ({ms} ms after the bridge took it in)", output::time(at)),
+                        _ => format!(
+                            "not yet (uplinks AWS receives are marked while it is watched: `integration watch {:?}`)",
+                            integration_name(r, &names)
+                        ),
+                    };
+                    // (After the topic, as the app's detail has it.)
+                    fields.insert(fields.len() - 3, ("seen on AWS", seen));
+                }
+                output::fields(&fields);
                 if let Some(j) = &m.json {
                     out!("\njson (exactly as published or received):\n{j}");
                 }

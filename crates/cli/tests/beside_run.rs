@@ -49,6 +49,30 @@ impl Setup {
         String::from_utf8_lossy(&o.stderr).into_owned()
     }
 
+    /// What a command that fails says.
+    fn fails(&self, args: &[&str]) -> String {
+        let o = self.command(args).output().unwrap();
+        assert!(!o.status.success(), "{args:?} succeeded");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
+    /// Runs `args` until its output passes `ok` (the history is written beside the bridge's
+    /// work, a moment after it); the output then.
+    fn cli_until(&self, args: &[&str], ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = self.cli(args);
+            if ok(&out) {
+                return out;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{args:?} never gave what was awaited:\n{out}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// What a command that succeeds says on stderr (its notes).
     fn stderr_of(&self, args: &[&str]) -> String {
         let o = self.command(args).output().unwrap();
@@ -132,6 +156,15 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         .unwrap();
         uuid
     };
+
+    // Watching AWS takes a running bridge: the command says how to start one.
+    let e = s.fails(&["integration", "watch", "aws"]);
+    assert!(
+        e.contains(
+            "the bridge is not running (start the desktop app, or `helium-aws-bridge run`, on this data directory)"
+        ),
+        "{e}"
+    );
 
     let mut run: Child = Command::new(BIN)
         .arg("--data-dir")
@@ -247,6 +280,71 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     assert_eq!(
         s.cli(&["history", "retention", "--max-mb", "200"]),
         "messages are kept 7 day(s), at most 200 MiB (the oldest go first)\n"
+    );
+
+    // Watch AWS: uplinks AWS received are marked in the history; one from before is not.
+    let before_watch = send("00000000-0000-4000-8000-000000000001", e1, 4);
+    arrives(&observed, &before_watch);
+    let shown: serde_json::Value = serde_json::from_str(&s.cli(&["integration", "show", "aws", "--json"])).unwrap();
+    let monitor = format!("helium-bridge-monitor-{}", shown["id"].as_str().unwrap());
+    let ident = ca.client_identity(&monitor);
+    let certs = s._tmp.path().join("certs");
+    std::fs::write(certs.join(format!("{monitor}.cert.pem")), ident.cert_pem).unwrap();
+    std::fs::write(certs.join(format!("{monitor}.key.pem")), ident.key_pem).unwrap();
+    let out = s.cli(&["integration", "watch", "aws"]);
+    assert!(
+        out.starts_with(&format!("watching AWS for integration \"aws\" as {monitor}: ")),
+        "{out}"
+    );
+    let watched = send("00000000-0000-4000-8000-000000000001", e1, 5);
+    arrives(&observed, &watched);
+    let row_of = |uuid: &str| -> serde_json::Value {
+        let rows = s.cli(&["history", "search", "--kind", "uplink", "--json"]);
+        rows.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|r| r["uuid"] == uuid)
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let seen = loop {
+        let row = row_of(&watched);
+        if row["seen_ms"].is_i64() {
+            break row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the watched uplink was never seen on AWS: {row}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let detail = s.cli(&["history", "show", &seen["id"].to_string()]);
+    assert!(
+        detail
+            .lines()
+            .any(|l| l.starts_with("seen on AWS:") && l.ends_with(" ms after the bridge took it in)")),
+        "{detail}"
+    );
+    let unseen = row_of(&before_watch);
+    assert!(unseen["seen_ms"].is_null(), "{unseen}");
+    let detail = s.cli(&["history", "show", &unseen["id"].to_string()]);
+    assert!(
+        detail.contains(
+            "seen on AWS: not yet (uplinks AWS receives are marked while it is watched: `integration watch \"aws\"`)"
+        ),
+        "{detail}"
+    );
+    let table = s.cli(&["history", "search", "--kind", "uplink", "--limit", "3"]);
+    assert!(table.lines().next().unwrap().contains(" SEEN ON AWS "), "{table}");
+    assert!(
+        table.lines().any(|l| l.contains(" after ") && l.contains(" ms ")),
+        "{table}"
+    );
+    // Asked again, it says what it saw; then it stops.
+    let out = s.cli_until(&["integration", "watch", "aws"], |o| !o.contains(": 0 uplink(s) seen"));
+    assert!(out.contains(" uplink(s) seen on AWS and "), "{out}");
+    assert_eq!(
+        s.cli(&["integration", "watch", "aws", "--off"]),
+        "AWS is not watched for integration \"aws\" any more\n"
     );
 
     // AWS down: a simulated uplink is queued, and the command says AWS does not take it now.

@@ -1,4 +1,4 @@
-//! `integration add|update|list|show|provision|enable|disable|remove`: AWS IoT Core
+//! `integration add|update|list|show|provision|enable|disable|watch|remove`: AWS IoT Core
 //! destinations. Keys are checked with AWS before anything is saved; the secret is read from
 //! stdin or an environment variable, never from the command line, and kept in the vault.
 
@@ -22,6 +22,7 @@ use crate::{output, path_arg, Result};
 use view::{enabled, list, show};
 
 mod view;
+mod watch;
 
 #[derive(Subcommand)]
 pub enum IntegrationCmd {
@@ -63,6 +64,17 @@ pub enum IntegrationCmd {
         /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]
         integration: String,
+    },
+    /// Watch AWS, as the desktop app's Messages page does: the running bridge subscribes to the
+    /// integration's topic and the down topics, so uplinks AWS received are marked seen in the
+    /// history and downlinks published by anyone are kept; it watches until `--off`.
+    Watch {
+        /// The integration's name or id.
+        #[arg(value_name = "NAME|ID")]
+        integration: String,
+        /// Stop watching.
+        #[arg(long)]
+        off: bool,
     },
     /// Choose what the integration's messages carry: `decoded`, ChirpStack's `object`, and
     /// updates of each thing's shadow (unchanged where not given).
@@ -198,6 +210,7 @@ pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
         IntegrationCmd::Provision { integration } => provision(access, &integration),
         IntegrationCmd::Enable { integration } => set_active(access, &integration, true),
         IntegrationCmd::Disable { integration } => set_active(access, &integration, false),
+        IntegrationCmd::Watch { integration, off } => watch::watch(access, &integration, off),
         IntegrationCmd::Payload(p) => crate::payload::set(access, p),
         IntegrationCmd::Remove {
             integration,
