@@ -220,7 +220,7 @@ fn seen_after_ms(r: &MessageRow) -> Option<i64> {
 
 /// The row's integration by name when the bridge knows it (else its id), for a command to type.
 fn integration_name<'a>(r: &'a MessageRow, names: &'a Names) -> &'a str {
-    let id = r.integration_id.as_deref().unwrap_or("NAME");
+    let id = r.integration_id.as_deref().unwrap_or_default();
     names.integrations.get(id).map_or(id, String::as_str)
 }
 
@@ -346,11 +346,13 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     ("size", format!("{} bytes", r.size)),
                     ("text", r.text.clone()),
                 ];
-                if r.kind == "uplink" || r.kind == "join" {
+                // (An uplink not forwarded has no integration: it was never to reach AWS.)
+                if (r.kind == "uplink" || r.kind == "join") && r.integration_id.is_some() {
                     let seen = match (r.seen_ms, seen_after_ms(r)) {
                         (Some(at), Some(ms)) => format!("{}Z ({ms} ms after the bridge took it in)", output::time(at)),
                         _ => format!(
-                            "not yet (uplinks AWS receives are marked while it is watched: `integration watch {:?}`)",
+                            "not yet (uplinks AWS receives are marked while it is watched: \
+                             `helium-aws-bridge integration watch {:?}`)",
                             integration_name(r, &names)
                         ),
                     };

@@ -157,13 +157,18 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         uuid
     };
 
-    // Watching AWS takes a running bridge: the command says how to start one.
+    // Watching AWS takes a running bridge: the command says how to start one (and with none,
+    // there is no watch to stop).
     let e = s.fails(&["integration", "watch", "aws"]);
     assert!(
         e.contains(
             "the bridge is not running (start the desktop app, or `helium-aws-bridge run`, on this data directory)"
         ),
         "{e}"
+    );
+    assert_eq!(
+        s.cli(&["integration", "watch", "aws", "--off"]),
+        "AWS is not watched for integration \"aws\"\n"
     );
 
     let mut run: Child = Command::new(BIN)
@@ -291,9 +296,13 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     let certs = s._tmp.path().join("certs");
     std::fs::write(certs.join(format!("{monitor}.cert.pem")), ident.cert_pem).unwrap();
     std::fs::write(certs.join(format!("{monitor}.key.pem")), ident.key_pem).unwrap();
-    let out = s.cli(&["integration", "watch", "aws"]);
+    // (Asked again while it connects: asking is harmless, and a slow machine may need longer.)
+    let watching = format!("watching AWS for integration \"aws\" as {monitor}: ");
+    let out = s.cli_until(&["integration", "watch", "aws"], |o| o.starts_with(&watching));
     assert!(
-        out.starts_with(&format!("watching AWS for integration \"aws\" as {monitor}: ")),
+        out.ends_with(
+            " uplink(s) arrived on helium/uplinks and 0 downlink(s) on helium/devices/+/down since the watch started\n"
+        ),
         "{out}"
     );
     let watched = send("00000000-0000-4000-8000-000000000001", e1, 5);
@@ -303,10 +312,20 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         rows.lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
             .find(|r| r["uuid"] == uuid)
-            .unwrap_or(serde_json::Value::Null)
+            .unwrap_or_else(|| panic!("uplink {uuid} is not in the history:\n{rows}"))
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     let seen = loop {
+        // (Written by the history beside the bridge's work: its row may be a moment behind.)
+        let rows = s.cli(&["history", "search", "--kind", "uplink", "--json"]);
+        if !rows.contains(&watched) {
+            assert!(
+                Instant::now() < deadline,
+                "the watched uplink never reached the history"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
         let row = row_of(&watched);
         if row["seen_ms"].is_i64() {
             break row;
@@ -329,7 +348,7 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     let detail = s.cli(&["history", "show", &unseen["id"].to_string()]);
     assert!(
         detail.contains(
-            "seen on AWS: not yet (uplinks AWS receives are marked while it is watched: `integration watch \"aws\"`)"
+            "seen on AWS: not yet (uplinks AWS receives are marked while it is watched: `helium-aws-bridge integration watch \"aws\"`)"
         ),
         "{detail}"
     );
@@ -339,12 +358,20 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         table.lines().any(|l| l.contains(" after ") && l.contains(" ms ")),
         "{table}"
     );
-    // Asked again, it says what it saw; then it stops.
-    let out = s.cli_until(&["integration", "watch", "aws"], |o| !o.contains(": 0 uplink(s) seen"));
-    assert!(out.contains(" uplink(s) seen on AWS and "), "{out}");
+    // Asked again, it says what arrived (counted before the history marks it); then it stops,
+    // and once stopped there is nothing to stop.
+    let out = s.cli(&["integration", "watch", "aws"]);
+    assert!(
+        out.starts_with(&watching) && !out.contains(": 0 uplink(s) arrived"),
+        "{out}"
+    );
     assert_eq!(
         s.cli(&["integration", "watch", "aws", "--off"]),
-        "AWS is not watched for integration \"aws\" any more\n"
+        "stopped watching AWS for integration \"aws\"\n"
+    );
+    assert_eq!(
+        s.cli(&["integration", "watch", "aws", "--off"]),
+        "AWS is not watched for integration \"aws\"\n"
     );
 
     // AWS down: a simulated uplink is queued, and the command says AWS does not take it now.

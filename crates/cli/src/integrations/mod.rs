@@ -65,9 +65,12 @@ pub enum IntegrationCmd {
         #[arg(value_name = "NAME|ID")]
         integration: String,
     },
-    /// Watch AWS, as the desktop app's Messages page does: the running bridge subscribes to the
-    /// integration's topic and the down topics, so uplinks AWS received are marked seen in the
-    /// history and downlinks published by anyone are kept; it watches until `--off`.
+    /// Watch AWS, as the desktop app's Messages page does, through the running bridge: it
+    /// subscribes to the integration's topic and the down topics as the integration's monitor
+    /// (with AWS keys, a thing, certificate and policy of its own, removed by the AWS clean-up;
+    /// with a certificate folder, helium-bridge-monitor-<id>.cert.pem and .key.pem there), so
+    /// uplinks AWS received are marked seen in the history and downlinks published by anyone are
+    /// kept. It watches until `--off` or the bridge stops.
     Watch {
         /// The integration's name or id.
         #[arg(value_name = "NAME|ID")]

@@ -5,79 +5,101 @@
 
 use std::time::{Duration, Instant};
 
-use helium_bridge_core::bridge::{WatchPhase, WatchState};
+use helium_bridge_core::bridge::{WatchPhase, WatchState, DOWN_FILTER};
 use helium_bridge_core::control::{Reply, Request};
+use helium_bridge_core::domain::Integration;
 
 use crate::access::{unexpected, Access};
 use crate::Result;
 
-/// How long the command waits for the monitor to connect (provisioning its identity included)
-/// before it says it is still connecting.
+/// How long the command waits for the monitor to connect (provisioning its identity included,
+/// and a failed first attempt tried again) before it says how it is doing.
 const CONNECT_WAIT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(200);
 
 pub fn watch(access: &Access, id_or_name: &str, off: bool) -> Result {
     let i = access.store().find_integration(id_or_name)?;
-    let states = call(access, &i.id, !off)?;
     if off {
-        out!("AWS is not watched for integration {:?} any more", i.name);
-        return Ok(());
+        return stop(access, &i);
     }
-    // Asking again is harmless (a running watch stays as it is) and says how it is doing.
+    let mut state = mine(change(access, &i.id, true)?, &i.id)
+        .ok_or("the bridge did not start watching AWS (it may be stopping)")?;
+    // A first attempt that fails is tried again after a pause: wait for the outcome, reading
+    // (asking to start again would restart a watch someone stopped meanwhile).
     let deadline = Instant::now() + CONNECT_WAIT;
-    let mut state = mine(states, &i.id)?;
-    while state.phase == WatchPhase::Connecting && Instant::now() < deadline {
+    while state.phase != WatchPhase::Watching && Instant::now() < deadline {
         std::thread::sleep(POLL);
-        state = mine(call(access, &i.id, true)?, &i.id)?;
+        state = mine(states(access)?, &i.id).ok_or_else(|| {
+            format!(
+                "the watch of integration {:?} was stopped meanwhile (by the desktop app or `integration watch \
+                 --off`)",
+                i.name
+            )
+        })?;
     }
-    let stop = format!("stop it with `integration watch {:?} --off`", i.name);
+    let stop = format!("stop it with `helium-aws-bridge integration watch {:?} --off`", i.name);
     match state.phase {
         WatchPhase::Watching => {
+            // (What arrived on the topic since the watch started: other integrations' copies
+            // there count too, as AWS carried them.)
             out!(
-                "watching AWS for integration {:?} as {}: {} uplink(s) seen on AWS and {} downlink(s) since the watch \
-                 started",
+                "watching AWS for integration {:?} as {}: {} uplink(s) arrived on {} and {} downlink(s) on {} since \
+                 the watch started",
                 i.name,
                 state.thing,
                 state.seen,
-                state.downlinks
+                i.topic,
+                state.downlinks,
+                DOWN_FILTER
             );
             note!(
                 "uplinks AWS received are marked in the history (`history search`, `history show`); it watches \
-                 while the bridge runs: {stop}"
+                 until the bridge stops or you {stop}"
             );
             Ok(())
         }
         WatchPhase::Connecting => {
-            out!(
-                "still connecting to AWS for integration {:?} as {}: {}",
-                i.name,
-                state.thing,
-                state.detail
-            );
+            out!("still connecting to AWS for integration {:?}: {}", i.name, state.detail);
             note!("run this command again to see how it is doing; {stop}");
             Ok(())
         }
         WatchPhase::Failing => Err(format!(
-            "watching AWS for integration {:?} as {} fails: {} (it keeps trying; {stop})",
-            i.name, state.thing, state.detail
+            "watching AWS for integration {:?} fails: {} (it keeps trying; {stop})",
+            i.name, state.detail
         )
         .into()),
     }
 }
 
-fn call(access: &Access, integration: &str, on: bool) -> Result<Vec<WatchState>> {
-    match access.call(Request::IntegrationWatch {
+fn stop(access: &Access, i: &Integration) -> Result {
+    // Read first: with no bridge running (or no watch) there is nothing to stop.
+    if mine(states(access)?, &i.id).is_none() {
+        out!("AWS is not watched for integration {:?}", i.name);
+        return Ok(());
+    }
+    change(access, &i.id, false)?;
+    out!("stopped watching AWS for integration {:?}", i.name);
+    Ok(())
+}
+
+fn change(access: &Access, integration: &str, on: bool) -> Result<Vec<WatchState>> {
+    watching(access.call(Request::IntegrationWatch {
         integration: integration.to_string(),
         on,
-    })? {
+    })?)
+}
+
+fn states(access: &Access) -> Result<Vec<WatchState>> {
+    watching(access.call(Request::WatchStates)?)
+}
+
+fn watching(reply: Reply) -> Result<Vec<WatchState>> {
+    match reply {
         Reply::Watching { states } => Ok(states),
         other => Err(unexpected(other)),
     }
 }
 
-fn mine(states: Vec<WatchState>, integration_id: &str) -> Result<WatchState> {
-    states
-        .into_iter()
-        .find(|s| s.integration_id == integration_id)
-        .ok_or_else(|| "the bridge did not start watching AWS (it may be stopping)".into())
+fn mine(states: Vec<WatchState>, integration_id: &str) -> Option<WatchState> {
+    states.into_iter().find(|s| s.integration_id == integration_id)
 }

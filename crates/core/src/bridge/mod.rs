@@ -24,7 +24,7 @@ mod sampler;
 mod session;
 mod status;
 mod watch_aws;
-pub use watch_aws::{WatchPhase, WatchState, PUBLISH_TIMEOUT};
+pub use watch_aws::{WatchPhase, WatchState, DOWN_FILTER, PUBLISH_TIMEOUT};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

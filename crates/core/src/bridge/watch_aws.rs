@@ -23,7 +23,7 @@ use crate::monitor::{Direction, Message, Seen};
 use crate::sync::LockExt;
 
 /// Every device's downlink topic, as the monitor subscribes to it.
-const DOWN_FILTER: &str = "helium/devices/+/down";
+pub const DOWN_FILTER: &str = "helium/devices/+/down";
 /// How long a "publish through AWS" waits for AWS's PUBACK (the connection included).
 pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(30);
 

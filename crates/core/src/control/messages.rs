@@ -192,6 +192,8 @@ pub enum Request {
     /// Every integration's health: its AWS sessions as the running bridge has them (with none
     /// running, `stopped` and backlogs).
     Health,
+    /// The AWS watches the running bridge has (none when no bridge runs): a read, changing none.
+    WatchStates,
 }
 
 /// What a change did; each request has its variant.

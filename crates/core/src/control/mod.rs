@@ -235,6 +235,9 @@ impl Control {
             Request::Health => Ok(Reply::Health {
                 integrations: self.engine.integration_health(&self.core)?,
             }),
+            Request::WatchStates => Ok(Reply::Watching {
+                states: self.engine.watch_states(),
+            }),
             Request::IntegrationWatch { integration, on } => {
                 let integration = self.core.store().find_integration(&integration)?;
                 let states = self.engine.watch_aws(&integration.id, on)?;

@@ -437,6 +437,11 @@ async fn publishing_through_aws_simulating_and_watching_say_what_is_wrong() {
         error(control.handle(watch).await),
         ("unavailable".into(), "the bridge is not running".into())
     );
+    // Reading the watches needs no bridge: there are none.
+    match control.handle(Request::WatchStates).await.unwrap() {
+        Reply::Watching { states } => assert!(states.is_empty(), "{states:?}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
