@@ -212,16 +212,10 @@ impl Names {
     }
 }
 
-/// When AWS echoed an uplink back to the integration's watch (`integration watch`), as the
-/// desktop's detail says it: how long after the bridge took it in.
-fn seen_after_ms(r: &MessageRow) -> Option<i64> {
-    r.seen_ms.map(|seen| (seen - r.at_ms).max(0))
-}
-
-/// The row's integration by name when the bridge knows it (else its id), for a command to type.
-fn integration_name<'a>(r: &'a MessageRow, names: &'a Names) -> &'a str {
-    let id = r.integration_id.as_deref().unwrap_or_default();
-    names.integrations.get(id).map_or(id, String::as_str)
+/// How long after the bridge took an uplink in AWS echoed it back to the integration's watch
+/// (`integration watch`) at `seen_ms`, as the desktop's detail says it.
+fn seen_after_ms(r: &MessageRow, seen_ms: i64) -> i64 {
+    (seen_ms - r.at_ms).max(0)
 }
 
 fn row_cells(r: &MessageRow, names: &Names) -> Vec<String> {
@@ -305,7 +299,9 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     for (cells, r) in rows.iter_mut().zip(&page.rows) {
                         cells.insert(
                             7,
-                            seen_after_ms(r).map(|ms| format!("after {ms} ms")).unwrap_or_default(),
+                            r.seen_ms
+                                .map(|at| format!("after {} ms", seen_after_ms(r, at)))
+                                .unwrap_or_default(),
                         );
                     }
                 }
@@ -347,13 +343,21 @@ pub fn dispatch(dir: &Path, cmd: HistoryCmd) -> Result {
                     ("text", r.text.clone()),
                 ];
                 // (An uplink not forwarded has no integration: it was never to reach AWS.)
-                if (r.kind == "uplink" || r.kind == "join") && r.integration_id.is_some() {
-                    let seen = match (r.seen_ms, seen_after_ms(r)) {
-                        (Some(at), Some(ms)) => format!("{}Z ({ms} ms after the bridge took it in)", output::time(at)),
-                        _ => format!(
+                let sent = r
+                    .integration_id
+                    .as_deref()
+                    .filter(|_| r.kind == "uplink" || r.kind == "join");
+                if let Some(id) = sent {
+                    let seen = match r.seen_ms {
+                        Some(at) => format!(
+                            "{}Z ({} ms after the bridge took it in)",
+                            output::time(at),
+                            seen_after_ms(r, at)
+                        ),
+                        None => format!(
                             "not yet (uplinks AWS receives are marked while it is watched: \
                              `helium-aws-bridge integration watch {:?}`)",
-                            integration_name(r, &names)
+                            names.integrations.get(id).map_or(id, String::as_str)
                         ),
                     };
                     // (After the topic, as the app's detail has it.)

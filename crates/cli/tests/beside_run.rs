@@ -307,33 +307,24 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     );
     let watched = send("00000000-0000-4000-8000-000000000001", e1, 5);
     arrives(&observed, &watched);
-    let row_of = |uuid: &str| -> serde_json::Value {
-        let rows = s.cli(&["history", "search", "--kind", "uplink", "--json"]);
+    // The uplinks' rows in the history, newest first; the one with `uuid`.
+    let uplinks = || s.cli(&["history", "search", "--kind", "uplink", "--json"]);
+    let find = |rows: &str, uuid: &str| {
         rows.lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
             .find(|r| r["uuid"] == uuid)
-            .unwrap_or_else(|| panic!("uplink {uuid} is not in the history:\n{rows}"))
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     let seen = loop {
         // (Written by the history beside the bridge's work: its row may be a moment behind.)
-        let rows = s.cli(&["history", "search", "--kind", "uplink", "--json"]);
-        if !rows.contains(&watched) {
-            assert!(
+        let rows = uplinks();
+        match find(&rows, &watched) {
+            Some(row) if row["seen_ms"].is_i64() => break row,
+            _ => assert!(
                 Instant::now() < deadline,
-                "the watched uplink never reached the history"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-            continue;
+                "the watched uplink was never seen on AWS:\n{rows}"
+            ),
         }
-        let row = row_of(&watched);
-        if row["seen_ms"].is_i64() {
-            break row;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the watched uplink was never seen on AWS: {row}"
-        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let detail = s.cli(&["history", "show", &seen["id"].to_string()]);
@@ -343,7 +334,8 @@ fn cli_changes_reach_a_running_bridge_at_once() {
             .any(|l| l.starts_with("seen on AWS:") && l.ends_with(" ms after the bridge took it in)")),
         "{detail}"
     );
-    let unseen = row_of(&before_watch);
+    let rows = uplinks();
+    let unseen = find(&rows, &before_watch).unwrap_or_else(|| panic!("{before_watch} is not in the history:\n{rows}"));
     assert!(unseen["seen_ms"].is_null(), "{unseen}");
     let detail = s.cli(&["history", "show", &unseen["id"].to_string()]);
     assert!(
