@@ -305,6 +305,12 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         ),
         "{out}"
     );
+    let show = s.cli(&["integration", "show", "aws"]);
+    assert!(
+        show.lines()
+            .any(|l| l.starts_with("watch AWS:") && l.contains(&format!(" watching as {monitor}: "))),
+        "{show}"
+    );
     let watched = send("00000000-0000-4000-8000-000000000001", e1, 5);
     arrives(&observed, &watched);
     // The uplinks' rows in the history, newest first; the one with `uuid`.
@@ -364,6 +370,11 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     assert_eq!(
         s.cli(&["integration", "watch", "aws", "--off"]),
         "AWS is not watched for integration \"aws\"\n"
+    );
+    let show = s.cli(&["integration", "show", "aws"]);
+    assert!(
+        show.lines().any(|l| l.starts_with("watch AWS:") && l.ends_with(" off")),
+        "{show}"
     );
 
     // AWS down: a simulated uplink is queued, and the command says AWS does not take it now.

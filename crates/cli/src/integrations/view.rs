@@ -47,6 +47,7 @@ pub(super) fn show(access: &Access, id_or_name: &str, json: bool) -> Result {
     let i = access.store().find_integration(id_or_name)?;
     // (Before the store is taken: without a running bridge, health reads it too.)
     let health = crate::health::read(access).remove(&i.id);
+    let watch = super::watch::read(access, &i.id);
     let store = access.store();
     let labels = store.integration_labels(&i.id)?;
     let waiting = store.integration_outbox_len(&i.id)?;
@@ -61,6 +62,7 @@ pub(super) fn show(access: &Access, id_or_name: &str, json: bool) -> Result {
         v["outbox_entries"] = waiting.into();
         v["provisioned_devices"] = provisioned.into();
         v["health"] = serde_json::to_value(&health)?;
+        v["watch"] = serde_json::to_value(watch.flatten())?;
         output::json(&v);
         return Ok(());
     }
@@ -71,6 +73,7 @@ pub(super) fn show(access: &Access, id_or_name: &str, json: bool) -> Result {
         ("kind", "AWS IoT Core".into()),
         ("state", enabled(i.active).into()),
         ("AWS", health.as_ref().map_or("-".into(), crate::health::text)),
+        ("watch AWS", super::watch::text(watch.as_ref(), &i.topic)),
         ("region", i.region.clone()),
         ("topic", i.topic.clone()),
     ];

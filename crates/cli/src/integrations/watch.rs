@@ -40,17 +40,11 @@ pub fn watch(access: &Access, id_or_name: &str, off: bool) -> Result {
     let stop = format!("stop it with `helium-aws-bridge integration watch {:?} --off`", i.name);
     match state.phase {
         WatchPhase::Watching => {
-            // (What arrived on the topic since the watch started: other integrations' copies
-            // there count too, as AWS carried them.)
             out!(
-                "watching AWS for integration {:?} as {}: {} uplink(s) arrived on {} and {} downlink(s) on {} since \
-                 the watch started",
+                "watching AWS for integration {:?} as {}: {}",
                 i.name,
                 state.thing,
-                state.seen,
-                i.topic,
-                state.downlinks,
-                DOWN_FILTER
+                counts(&state, &i.topic)
             );
             note!(
                 "uplinks AWS received are marked in the history (`history search`, `history show`); it watches \
@@ -68,6 +62,33 @@ pub fn watch(access: &Access, id_or_name: &str, off: bool) -> Result {
             i.name, state.detail
         )
         .into()),
+    }
+}
+
+/// What the watch saw since it started. (Other integrations' copies on the same topic count
+/// too, as AWS carried them.)
+fn counts(state: &WatchState, topic: &str) -> String {
+    format!(
+        "{} uplink(s) arrived on {topic} and {} downlink(s) on {DOWN_FILTER} since the watch started",
+        state.seen, state.downlinks
+    )
+}
+
+/// The integration's watch, for `integration show`: `Some(None)` when there is none, `None`
+/// when the running bridge cannot say (an older version).
+pub(super) fn read(access: &Access, integration_id: &str) -> Option<Option<WatchState>> {
+    states(access).ok().map(|all| mine(all, integration_id))
+}
+
+pub(super) fn text(watch: Option<&Option<WatchState>>, topic: &str) -> String {
+    match watch {
+        None => "-".into(),
+        Some(None) => "off".into(),
+        Some(Some(s)) => match s.phase {
+            WatchPhase::Watching => format!("watching as {}: {}", s.thing, counts(s, topic)),
+            WatchPhase::Connecting => format!("connecting: {}", s.detail),
+            WatchPhase::Failing => format!("failing: {} (it keeps trying)", s.detail),
+        },
     }
 }
 
