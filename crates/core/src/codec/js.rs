@@ -64,6 +64,9 @@ pub struct JsError(pub String);
 /// take turns).
 pub struct JsDecoder {
     shape: JsShape,
+    /// Members left undefined are written as null: a `decodeUplink` codec's, and a Console
+    /// `Decoder` run as one (a ChirpStack/TTN user's script; The Things Stack writes them so).
+    undefined_as_null: bool,
     /// The entry point declares a third parameter (`uplink_info`).
     wants_info: bool,
     context: Context,
@@ -111,6 +114,7 @@ impl JsDecoder {
     /// Compiles `script`. It must define `shape`'s entry point, or else the other shape's: a
     /// Console script pasted as a `decodeUplink` codec still runs, and the other way round.
     pub fn compile(shape: JsShape, script: &str) -> Result<JsDecoder, JsError> {
+        let asked = shape;
         let fail = |e: rquickjs::Error| JsError(format!("the JavaScript engine could not start: {e}"));
         let runtime = Runtime::new().map_err(fail)?;
         runtime.set_memory_limit(MEMORY_CAP);
@@ -193,6 +197,7 @@ impl JsDecoder {
         let (shape, wants_info) = compiled?;
         logs.locked().clear();
         Ok(JsDecoder {
+            undefined_as_null: asked == JsShape::DecodeUplink || shape == JsShape::DecodeUplink,
             shape,
             wants_info: shape == JsShape::Helium && wants_info,
             context,
@@ -401,12 +406,13 @@ impl JsDecoder {
                 "{entry} returned nothing (undefined) for this payload on port {port}"
             )));
         }
-        // decodeUplink's undefined members are null, as in ChirpStack and The Things Stack;
-        // a Console Decoder's are left out, as JSON.stringify does. But `data` left undefined
-        // is no data (an error there too), not null data.
-        let nulls = self.shape == JsShape::DecodeUplink;
+        // decodeUplink's undefined members are null, as in ChirpStack and The Things Stack (and
+        // a Decoder run as a codec's: see `undefined_as_null`); a Console Decoder's are left
+        // out, as JSON.stringify does. But `data` left undefined is no data (an error there
+        // too), not null data.
+        let nulls = self.undefined_as_null;
         // (Read, not deleted: the object may be frozen. A getter that throws is caught here.)
-        let no_data = match out.as_object().filter(|_| nulls) {
+        let no_data = match out.as_object().filter(|_| self.shape == JsShape::DecodeUplink) {
             Some(o) => o.get::<_, Value>("data").catch(ctx).is_ok_and(|d| d.is_undefined()),
             None => false,
         };

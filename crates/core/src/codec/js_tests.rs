@@ -470,8 +470,9 @@ fn a_lone_surrogate_becomes_a_replacement_character_not_a_lost_result() {
     );
 }
 
-/// ChirpStack and The Things Stack write a `decodeUplink` member left undefined as null; a
-/// Console `Decoder`'s result is JSON.stringify's, which leaves it out.
+/// ChirpStack and The Things Stack write a `decodeUplink` member left undefined as null (and The
+/// Things Stack so for a `Decoder` it runs in a codec's place); a Console `Decoder`'s result is
+/// JSON.stringify's, which leaves it out.
 #[test]
 fn undefined_members_are_null_for_decode_uplink_and_left_out_for_a_console_decoder() {
     let body = "{ a: undefined, b: 1, list: [undefined, 2], deep: { c: undefined } }";
@@ -494,7 +495,14 @@ fn undefined_members_are_null_for_decode_uplink_and_left_out_for_a_console_decod
         run(&d, &[1], 1).unwrap(),
         json!({"a": null, "at": "1970-01-01T00:00:00.000Z"})
     );
-    let d = helium(&format!("function Decoder() {{ return {body}; }}"));
+    let console = format!("function Decoder() {{ return {body}; }}");
+    // A Console Decoder pasted as a decodeUplink codec (it runs as the fallback) writes them as
+    // a codec does: its user reads the result as a ChirpStack or TTN user.
+    assert_eq!(
+        run(&JsDecoder::compile(JsShape::DecodeUplink, &console).unwrap(), &[1], 1).unwrap(),
+        json!({"a": null, "b": 1, "list": [null, 2], "deep": {"c": null}})
+    );
+    let d = helium(&console);
     assert_eq!(
         run(&d, &[1], 1).unwrap(),
         json!({"b": 1, "list": [null, 2], "deep": {}})
