@@ -636,3 +636,7 @@ fn script_line(stack: &str) -> Option<u32> {
 #[cfg(test)]
 #[path = "js_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "js_text_tests.rs"]
+mod text_tests;

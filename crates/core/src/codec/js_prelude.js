@@ -184,6 +184,187 @@
   }
   define("Buffer", Buffer);
 
+  // TextDecoder and TextEncoder, as Node and browsers have them (the WHATWG Encoding standard):
+  // UTF-8, UTF-16LE/BE and windows-1252 (which "latin1" and "ascii" name there). `decode` also
+  // takes a plain array of bytes, such as `bytes` itself. No streaming: a payload is decoded whole.
+  const LABELS = {
+    "utf-8": ["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"],
+    "utf-16le": ["csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le"],
+    "utf-16be": ["unicodefffe", "utf-16be"],
+    "windows-1252": ["ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1",
+      "iso-ir-100", "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii",
+      "windows-1252", "x-cp1252"],
+  };
+  const ENCODINGS = {};
+  for (const name of Object.keys(LABELS)) for (const l of LABELS[name]) ENCODINGS[l] = name;
+  // windows-1252's 0x80–0x9F (the rest is Latin-1).
+  const W1252 = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
+    0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
+    0x153, 0x9d, 0x17e, 0x178];
+  const octets = (v) => {
+    if (v === undefined) return new Uint8Array(0);
+    if (v instanceof ArrayBuffer) return new Uint8Array(v);
+    if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    if (Array.isArray(v)) return Uint8Array.from(v);
+    throw new TypeError(
+      'TextDecoder.decode takes an ArrayBuffer, a typed array, a DataView or an array of bytes, not ' +
+        (v === null ? "null" : typeof v)
+    );
+  };
+  // Code points to text, a slice at a time (a call's arguments are limited).
+  const fromUnits = (units) => {
+    let s = "";
+    for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode.apply(null, units.slice(i, i + 8192));
+    return s;
+  };
+  const unit = (out, cp) => {
+    if (cp > 0xffff) {
+      cp -= 0x10000;
+      out.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else out.push(cp);
+  };
+  // Each malformed sequence (its longest valid start) is one U+FFFD, or an error when fatal.
+  const utf8 = (b, bad) => {
+    const out = [];
+    let cp = 0, need = 0, seen = 0, lower = 0x80, upper = 0xbf;
+    for (let i = 0; i < b.length; i++) {
+      const x = b[i];
+      if (need === 0) {
+        if (x <= 0x7f) out.push(x);
+        else if (x >= 0xc2 && x <= 0xdf) (need = 1), (cp = x & 0x1f);
+        else if (x >= 0xe0 && x <= 0xef) {
+          if (x === 0xe0) lower = 0xa0;
+          if (x === 0xed) upper = 0x9f;
+          (need = 2), (cp = x & 0xf);
+        } else if (x >= 0xf0 && x <= 0xf4) {
+          if (x === 0xf0) lower = 0x90;
+          if (x === 0xf4) upper = 0x8f;
+          (need = 3), (cp = x & 7);
+        } else out.push(bad());
+        continue;
+      }
+      if (x < lower || x > upper) {
+        // The byte starts afresh.
+        (cp = need = seen = 0), (lower = 0x80), (upper = 0xbf);
+        out.push(bad());
+        i--;
+        continue;
+      }
+      (lower = 0x80), (upper = 0xbf);
+      cp = (cp << 6) | (x & 0x3f);
+      if (++seen === need) {
+        unit(out, cp);
+        cp = need = seen = 0;
+      }
+    }
+    if (need) out.push(bad());
+    return out;
+  };
+  const utf16 = (b, bad, be) => {
+    const out = [];
+    let lead = 0;
+    for (let i = 0; i + 1 < b.length; i += 2) {
+      const u = be ? (b[i] << 8) | b[i + 1] : b[i] | (b[i + 1] << 8);
+      if (lead) {
+        if (u >= 0xdc00 && u <= 0xdfff) {
+          out.push(lead, u);
+          lead = 0;
+          continue;
+        }
+        out.push(bad());
+        lead = 0;
+      }
+      if (u >= 0xd800 && u <= 0xdbff) lead = u;
+      else if (u >= 0xdc00 && u <= 0xdfff) out.push(bad());
+      else out.push(u);
+    }
+    // (An unpaired lead and an odd last byte at the end are one error.)
+    if (lead || b.length % 2) out.push(bad());
+    return out;
+  };
+  class TextDecoder {
+    #encoding;
+    #fatal;
+    #ignoreBOM;
+    constructor(label = "utf-8", options = {}) {
+      const name = ENCODINGS[String(label).trim().toLowerCase()];
+      if (!name) throw new RangeError(`The "${label}" encoding is not supported`);
+      this.#encoding = name;
+      this.#fatal = Boolean(options && options.fatal);
+      this.#ignoreBOM = Boolean(options && options.ignoreBOM);
+    }
+    get encoding() {
+      return this.#encoding;
+    }
+    get fatal() {
+      return this.#fatal;
+    }
+    get ignoreBOM() {
+      return this.#ignoreBOM;
+    }
+    decode(input, options = {}) {
+      if (options && options.stream) {
+        throw new TypeError("TextDecoder: streaming (stream: true) is not supported; decode the whole payload at once");
+      }
+      const b = octets(input);
+      const bad = () => {
+        if (this.#fatal) throw new TypeError(`The encoded data was not valid for encoding ${this.#encoding}`);
+        return 0xfffd;
+      };
+      let units;
+      switch (this.#encoding) {
+        case "utf-8":
+          units = utf8(b, bad);
+          break;
+        case "utf-16le":
+        case "utf-16be":
+          units = utf16(b, bad, this.#encoding === "utf-16be");
+          break;
+        default:
+          units = Array.from(b, (x) => (x >= 0x80 && x <= 0x9f ? W1252[x - 0x80] : x));
+          return fromUnits(units);
+      }
+      // A byte order mark opening UTF text is not part of it.
+      if (!this.#ignoreBOM && units[0] === 0xfeff) units.shift();
+      return fromUnits(units);
+    }
+  }
+  class TextEncoder {
+    get encoding() {
+      return "utf-8";
+    }
+    encode(input = "") {
+      return Uint8Array.from(utf8Of(String(input)));
+    }
+    encodeInto(input, dest) {
+      const s = String(input);
+      let read = 0, written = 0;
+      for (const ch of s) {
+        const b = utf8Of(ch);
+        if (written + b.length > dest.length) break;
+        dest.set(b, written);
+        written += b.length;
+        read += ch.length;
+      }
+      return { read, written };
+    }
+  }
+  // UTF-8 of a string; half of a UTF-16 pair is U+FFFD.
+  const utf8Of = (s) => {
+    const out = [];
+    for (const ch of s) {
+      let cp = ch.codePointAt(0);
+      if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+      if (cp < 0x80) out.push(cp);
+      else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
+      else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+      else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    }
+    return out;
+  };
+  define("TextDecoder", TextDecoder);
+  define("TextEncoder", TextEncoder);
+
   // No state between uplinks: whatever global a call creates is gone before the next. (The
   // script's own top-level definitions are taken once it has run: see `baseline`.) A call
   // creates globals by assigning them (undeclared names, `this.x`, `globalThis.x`, indirect
