@@ -165,7 +165,7 @@ impl FilterArgs {
     }
 }
 
-fn open(dir: &Path) -> Result<History> {
+pub(crate) fn open(dir: &Path) -> Result<History> {
     let path = dir.join(HISTORY_FILE);
     if !path.exists() {
         return Err(format!(

@@ -134,7 +134,7 @@ fn dispatch(cli: Cli) -> Result {
     match cli.command {
         Command::Status { json } => status(&dir, new, &access, json),
         Command::Source(cmd) => sources::dispatch(&access, cmd),
-        Command::Integration(cmd) => integrations::dispatch(&access, cmd),
+        Command::Integration(cmd) => integrations::dispatch(&dir, &access, cmd),
         Command::Label(cmd) => labels::dispatch(&access, cmd),
         Command::Device(cmd) => devices::dispatch(&access, cmd),
         Command::Decoder(cmd) => decoders::dispatch(&access, cmd),

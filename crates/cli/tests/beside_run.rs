@@ -98,6 +98,33 @@ impl Setup {
     }
 }
 
+/// The lines a command prints, as they come.
+fn lines(out: std::process::ChildStdout) -> Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The next printed line that passes `ok` (the others are skipped).
+fn next_line(printed: &Receiver<String>, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match printed.recv_timeout(left) {
+            Ok(line) if ok(&line) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("the awaited line was not printed ({e})"),
+        }
+    }
+}
+
 /// The next uplink AWS receives for `uuid` (others, e.g. late ones, are skipped).
 fn arrives(observed: &Receiver<serde_json::Value>, uuid: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -356,17 +383,38 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         table.lines().any(|l| l.contains(" after ") && l.contains(" ms ")),
         "{table}"
     );
-    // Asked again, it says what arrived (counted before the history marks it); then it stops,
-    // and once stopped there is nothing to stop.
+    // Asked again, it says what arrived (counted before the history marks it).
     let out = s.cli(&["integration", "watch", "aws"]);
     assert!(
         out.starts_with(&watching) && !out.contains(": 0 uplink(s) arrived"),
         "{out}"
     );
+    // Followed (the watch goes on): each uplink is printed as AWS receives it, with its id in the history; the
+    // follow ends when the watch is stopped.
+    let mut follow = s
+        .command(&["integration", "watch", "aws", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let printed = lines(follow.stdout.take().unwrap());
+    next_line(&printed, |l| l.starts_with(&watching));
+    let followed = send("00000000-0000-4000-8000-000000000001", e1, 6);
+    let line = next_line(&printed, |l| l.contains(&followed));
+    assert!(
+        line.contains("  uplink  ")
+            && line.contains(" arrived on helium/uplinks ")
+            && line.contains(" ms after the bridge took it in"),
+        "{line}"
+    );
+    let id = line.split("  #").nth(1).and_then(|r| r.split(' ').next()).unwrap();
+    assert!(s.cli(&["history", "show", id]).contains(&followed), "{line}");
     assert_eq!(
         s.cli(&["integration", "watch", "aws", "--off"]),
         "stopped watching AWS for integration \"aws\"\n"
     );
+    next_line(&printed, |l| l.starts_with("the watch of integration \"aws\" stopped"));
+    assert!(follow.wait().unwrap().success());
     assert_eq!(
         s.cli(&["integration", "watch", "aws", "--off"]),
         "AWS is not watched for integration \"aws\"\n"

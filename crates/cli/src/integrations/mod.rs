@@ -76,8 +76,12 @@ pub enum IntegrationCmd {
         #[arg(value_name = "NAME|ID")]
         integration: String,
         /// Stop watching.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "follow")]
         off: bool,
+        /// Then print each uplink as AWS receives it, and each downlink published on the down
+        /// topics, until Ctrl-C (the watch goes on) or the watch stops.
+        #[arg(long)]
+        follow: bool,
     },
     /// Choose what the integration's messages carry: `decoded`, ChirpStack's `object`, and
     /// updates of each thing's shadow (unchanged where not given).
@@ -204,7 +208,7 @@ pub struct UpdateIntegration {
     forward_joins: Option<crate::payload::Switch>,
 }
 
-pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
+pub fn dispatch(dir: &std::path::Path, access: &Access, cmd: IntegrationCmd) -> Result {
     match cmd {
         IntegrationCmd::Add(a) => add(access, a),
         IntegrationCmd::Update(u) => update(access, u),
@@ -213,7 +217,14 @@ pub fn dispatch(access: &Access, cmd: IntegrationCmd) -> Result {
         IntegrationCmd::Provision { integration } => provision(access, &integration),
         IntegrationCmd::Enable { integration } => set_active(access, &integration, true),
         IntegrationCmd::Disable { integration } => set_active(access, &integration, false),
-        IntegrationCmd::Watch { integration, off } => watch::watch(access, &integration, off),
+        IntegrationCmd::Watch {
+            integration,
+            off,
+            follow,
+        } => match follow {
+            true => watch::follow(dir, access, &integration),
+            false => watch::watch(access, &integration, off),
+        },
         IntegrationCmd::Payload(p) => crate::payload::set(access, p),
         IntegrationCmd::Remove {
             integration,
