@@ -99,6 +99,20 @@ struct Called {
     no_data: bool,
 }
 
+/// Node's Buffer, as ChirpStack gives decoders one: the `buffer` package and the two it
+/// requires, as published (see `vendor/js/README.md`), each run as a CommonJS module. The
+/// prelude takes the constructor it returns.
+const BUFFER: &str = concat!(
+    "(function () {\n'use strict';\nconst m = { 'base64-js': {}, ieee754: {}, buffer: {} };\n",
+    "(function (exports) {\n",
+    include_str!("../../vendor/js/base64-js.js"),
+    "\n})(m['base64-js']);\n(function (exports) {\n",
+    include_str!("../../vendor/js/ieee754.js"),
+    "\n})(m.ieee754);\n(function (exports, require) {\n",
+    include_str!("../../vendor/js/buffer.js"),
+    "\n})(m.buffer, (name) => m[name]);\nreturn m.buffer.Buffer;\n})()"
+);
+
 /// The most `console.log` lines (and `decodeUplink` warnings) kept from one call, and the
 /// longest line.
 const MAX_LOG_LINES: usize = 100;
@@ -138,6 +152,11 @@ impl JsDecoder {
             })
             .map_err(engine)?;
             ctx.globals().set("__helium_log", log).map_err(engine)?;
+            let buffer: Value = ctx
+                .eval(BUFFER)
+                .catch(&ctx)
+                .map_err(|e| caught("the decoder host could not start", e))?;
+            ctx.globals().set("__helium_buffer", buffer).map_err(engine)?;
             let host: Object = ctx
                 .eval(include_str!("js_prelude.js"))
                 .catch(&ctx)
@@ -215,6 +234,11 @@ impl JsDecoder {
     /// The shape the script turned out to have.
     pub fn shape(&self) -> JsShape {
         self.shape
+    }
+
+    /// Bytes the decoder's engine holds (its script, the host's globals, what calls left).
+    pub fn memory_used(&self) -> i64 {
+        self.runtime.memory_usage().memory_used_size
     }
 
     /// Decodes one payload. `uplink_info` is the Helium JSON of the uplink (for `Decoder`'s third
@@ -640,3 +664,7 @@ mod tests;
 #[cfg(test)]
 #[path = "js_text_tests.rs"]
 mod text_tests;
+
+#[cfg(test)]
+#[path = "js_buffer_tests.rs"]
+mod buffer_tests;

@@ -102,86 +102,9 @@
   Object.defineProperty(P, "constructor", { value: UTCDate, writable: true, configurable: true });
   define("Date", UTCDate);
 
-  // Buffer, as ChirpStack provides it: the part decoders use.
-  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  class Buffer extends Uint8Array {
-    static from(v, enc) {
-      if (typeof v === "string") {
-        if (enc === "hex") {
-          const b = new Buffer(v.length >> 1);
-          for (let i = 0; i < b.length; i++) b[i] = parseInt(v.substr(i * 2, 2), 16);
-          return b;
-        }
-        if (enc === "base64") {
-          const s = v.replace(/[^A-Za-z0-9+/]/g, "");
-          const out = [];
-          for (let i = 0, bits = 0, acc = 0; i < s.length; i++) {
-            acc = (acc << 6) | B64.indexOf(s[i]);
-            bits += 6;
-            if (bits >= 8) {
-              bits -= 8;
-              out.push((acc >> bits) & 255);
-            }
-          }
-          return Buffer.from(out);
-        }
-        const u = enc === "ascii" || enc === "latin1" || enc === "binary" ? v : unescape(encodeURIComponent(v));
-        const b = new Buffer(u.length);
-        for (let i = 0; i < u.length; i++) b[i] = u.charCodeAt(i) & 255;
-        return b;
-      }
-      const b = new Buffer(v.length);
-      for (let i = 0; i < v.length; i++) b[i] = v[i] & 255;
-      return b;
-    }
-    static alloc(n) {
-      return new Buffer(n);
-    }
-    static isBuffer(b) {
-      return b instanceof Buffer;
-    }
-    toString(enc, start = 0, end = this.length) {
-      const s = Array.from(this.subarray(start, end));
-      if (enc === "hex") return s.map((x) => x.toString(16).padStart(2, "0")).join("");
-      if (enc === "base64") {
-        let out = "";
-        for (let i = 0; i < s.length; i += 3) {
-          const n = (s[i] << 16) | ((s[i + 1] || 0) << 8) | (s[i + 2] || 0);
-          out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
-          out += i + 1 < s.length ? B64[(n >> 6) & 63] : "=";
-          out += i + 2 < s.length ? B64[n & 63] : "=";
-        }
-        return out;
-      }
-      const raw = String.fromCharCode(...s);
-      if (enc === "ascii" || enc === "latin1" || enc === "binary") return raw;
-      try {
-        return decodeURIComponent(escape(raw));
-      } catch (e) {
-        return raw;
-      }
-    }
-  }
-  const readers = {
-    UInt8: "getUint8", Int8: "getInt8", UInt16: "getUint16", Int16: "getInt16",
-    UInt32: "getUint32", Int32: "getInt32", Float: "getFloat32", Double: "getFloat64",
-  };
-  for (const name of Object.keys(readers)) {
-    const get = readers[name];
-    const read = (le) =>
-      function (offset = 0) {
-        return new DataView(this.buffer, this.byteOffset, this.byteLength)[get](offset, le);
-      };
-    const names = name.startsWith("UInt") ? [name, "Uint" + name.slice(4)] : [name];
-    for (const n of names) {
-      if (get.endsWith("8")) {
-        Buffer.prototype["read" + n] = read(false);
-      } else {
-        Buffer.prototype["read" + n + "BE"] = read(false);
-        Buffer.prototype["read" + n + "LE"] = read(true);
-      }
-    }
-  }
+  // Buffer, as ChirpStack gives decoders one: Node's API (the `buffer` package, see js.rs).
+  const Buffer = g.__helium_buffer;
+  delete g.__helium_buffer;
   define("Buffer", Buffer);
 
   // TextDecoder and TextEncoder, as Node and browsers have them (the WHATWG Encoding standard):

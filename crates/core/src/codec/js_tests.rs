@@ -284,28 +284,6 @@ fn console_log_is_captured() {
 }
 
 #[test]
-fn a_buffer_global_as_chirpstack_provides() {
-    let d = JsDecoder::compile(
-        JsShape::DecodeUplink,
-        r#"
-        function decodeUplink(input) {
-          const b = Buffer.from(input.bytes);
-          return { data: {
-            u16: b.readUInt16BE(0), i16le: b.readInt16LE(0), u8: b.readUint8(2), f: Buffer.from('0000c03f', 'hex').readFloatLE(0),
-            hex: b.toString('hex'), b64: b.toString('base64'), back: Array.from(Buffer.from('AQID/w==', 'base64')),
-            text: Buffer.from('héllo').toString(), isBuffer: Buffer.isBuffer(b.slice(1)),
-          } };
-        }"#,
-    )
-    .unwrap();
-    assert_eq!(
-        run(&d, &[0xff, 0xfe, 3], 1).unwrap(),
-        json!({"u16": 65534, "i16le": -257, "u8": 3, "f": 1.5, "hex": "fffe03", "b64": "//4D",
-               "back": [1, 2, 3, 255], "text": "héllo", "isBuffer": true})
-    );
-}
-
-#[test]
 fn dates_run_in_utc_whatever_the_machines_time_zone() {
     // nextest runs each test in its own process, so this reaches only this test's QuickJS.
     std::env::set_var("TZ", "Asia/Kolkata");
