@@ -301,7 +301,8 @@ export type DecoderLinked = { decoder: Decoder,
 warnings: Array<string>, };
 export type DecoderTrial = { ok: boolean, 
 /**
- * `decoded.payload` when it worked.
+ * `decoded.payload` when it worked, as it is published: its members in the script's
+ * order, its numbers as the script wrote them.
  */
 payload: unknown, 
 /**

@@ -264,7 +264,8 @@ fn test(kind: DecoderKind, script: &str, payload: crate::bytes::PayloadBytes, po
         note!("decodeUplink warning: {w}");
     }
     match (t.payload, t.error) {
-        (Some(p), _) => output::json(&p),
+        // As it is published: the script's member order and number text.
+        (Some(p), _) => out!("{}", output::json_text(&serde_json::to_string(&p)?)),
         // A script's error already names its function ("Decoder failed: line 3: …").
         (None, Some(e)) if e.starts_with("Decoder ") || e.starts_with("decodeUplink ") => return Err(e.into()),
         (None, Some(e)) => return Err(format!("the decoder failed: {e}").into()),

@@ -4,6 +4,7 @@ use std::fmt;
 use std::io::Write;
 
 use helium_bridge_core::events::Event;
+use serde_json::value::RawValue;
 
 /// `println!` for results: a closed pipe (`| head`) ends the process quietly instead of
 /// panicking.
@@ -106,6 +107,77 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// JSON text pretty-printed as it is: members in their order and numbers as written (a tree
+/// would sort the members and write the numbers its own way). Text that is not JSON is as it was.
+pub fn json_text(text: &str) -> String {
+    let mut out = String::new();
+    match serde_json::from_str::<&RawValue>(text) {
+        Ok(raw) => pretty(raw, 0, &mut out),
+        Err(_) => out.push_str(text),
+    }
+    out
+}
+
+/// An object's members, in order, each value as its text.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Members<'a>, M::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, &'a RawValue>()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+fn pretty(raw: &RawValue, depth: usize, out: &mut String) {
+    let text = raw.get().trim();
+    let line = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    if let (Some(b'{'), Ok(Members(members))) = (text.as_bytes().first(), serde_json::from_str::<Members>(text)) {
+        if members.is_empty() {
+            return out.push_str("{}");
+        }
+        out.push('{');
+        for (i, (key, value)) in members.iter().enumerate() {
+            out.push_str(if i > 0 { "," } else { "" });
+            line(out, depth + 1);
+            out.push_str(&serde_json::to_string(key).unwrap_or_default());
+            out.push_str(": ");
+            pretty(value, depth + 1, out);
+        }
+        line(out, depth);
+        return out.push('}');
+    }
+    if let (Some(b'['), Ok(items)) = (text.as_bytes().first(), serde_json::from_str::<Vec<&RawValue>>(text)) {
+        if items.is_empty() {
+            return out.push_str("[]");
+        }
+        out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            out.push_str(if i > 0 { "," } else { "" });
+            line(out, depth + 1);
+            pretty(item, depth + 1, out);
+        }
+        line(out, depth);
+        return out.push(']');
+    }
+    out.push_str(text);
+}
+
 /// One event as a line of text: `2025-01-02 03:04:05Z #12 info  uplink: message [device …]`.
 pub fn event_line(e: &Event) -> String {
     // A stored event's number (for `monitor --since-id`); routine news is not stored and has none.
@@ -124,5 +196,16 @@ mod tests {
         assert_eq!(super::time(0), "1970-01-01 00:00:00");
         assert_eq!(super::time(951_782_400_000), "2000-02-29 00:00:00");
         assert_eq!(super::time(1_735_787_045_999), "2025-01-02 03:04:05");
+    }
+
+    #[test]
+    fn json_text_keeps_member_order_and_number_text() {
+        let text = r#"{"b":1,"a":0.000001,"n":{"x":[1e+21,{},[]],"é\"":"q"},"e":[]}"#;
+        assert_eq!(
+            super::json_text(text),
+            "{\n  \"b\": 1,\n  \"a\": 0.000001,\n  \"n\": {\n    \"x\": [\n      1e+21,\n      {},\n      []\n    ],\n    \"é\\\"\": \"q\"\n  },\n  \"e\": []\n}"
+        );
+        assert_eq!(super::json_text("[]"), "[]");
+        assert_eq!(super::json_text("not json"), "not json");
     }
 }

@@ -152,14 +152,15 @@ fn trying_a_script_runs_while_the_data_directory_is_held_and_shows_its_warnings(
         &env,
         "decode-uplink",
         b"function decodeUplink(input) { console.log('port', input.fPort);\n\
-          return { data: { level: input.bytes[0], unset: undefined }, warnings: ['battery low'] }; }",
+          return { data: { level: input.bytes[0], unset: undefined, dose: 0.000001 }, warnings: ['battery low'] }; }",
         "2a",
         &[],
     );
     assert_eq!(o.code, Some(0), "{}", o.stderr);
+    // As it is published: the script's order, its numbers' text.
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&o.stdout).unwrap(),
-        serde_json::json!({"level": 42, "unset": null})
+        o.stdout,
+        "{\n  \"level\": 42,\n  \"unset\": null,\n  \"dose\": 0.000001\n}\n"
     );
     assert_eq!(o.stderr, "console: port 1\ndecodeUplink warning: battery low\n");
     // A saved decoder is read from the data directory, which is held.

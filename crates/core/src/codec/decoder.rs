@@ -103,9 +103,10 @@ impl Compiled {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct DecoderTrial {
     pub ok: bool,
-    /// `decoded.payload` when it worked.
+    /// `decoded.payload` when it worked, as it is published: its members in the script's
+    /// order, its numbers as the script wrote them.
     #[ts(type = "unknown")]
-    pub payload: Option<serde_json::Value>,
+    pub payload: Option<crate::codec::DecodedPayload>,
     /// Why it did not, with the script's line number when there is one.
     pub error: Option<String>,
     /// What `console.log` printed.
@@ -143,7 +144,7 @@ pub fn trial(kind: DecoderKind, script: &str, bytes: &[u8], port: u8) -> Decoder
     match result {
         Ok(payload) => DecoderTrial {
             ok: true,
-            payload: Some(payload.tree().into_owned()),
+            payload: Some(payload),
             error: None,
             logs: said.console,
             warnings: said.warnings,
@@ -240,7 +241,7 @@ mod tests {
             1,
         );
         assert!(t.ok);
-        assert_eq!(t.payload.unwrap()[1]["value"], 25.5);
+        assert_eq!(t.payload.unwrap().tree()[1]["value"], 25.5);
         let t = trial(
             DecoderKind::Helium,
             "function Decoder(bytes, port) {\n  console.log('port', port);\n  return bytes.nope.x;\n}",
@@ -258,8 +259,26 @@ mod tests {
     }
 
     #[test]
+    fn a_trial_shows_the_payload_as_it_is_published_in_the_scripts_order_and_number_text() {
+        let t = trial(
+            DecoderKind::DecodeUplink,
+            "function decodeUplink() { return { data: { b: 1, a: 0.000001, 10: 2 ** 64, 2: 1e21 } }; }",
+            &[1],
+            1,
+        );
+        let shown = serde_json::to_string(&t).unwrap();
+        // (Integer-like keys first, ascending, as every JavaScript engine orders them.)
+        let payload = r#""payload":{"2":1e+21,"10":18446744073709552000,"b":1,"a":0.000001}"#;
+        assert!(shown.contains(payload), "{shown}");
+    }
+
+    #[test]
     fn uplink_info_reaches_a_decoder_that_reads_it_however_it_does() {
-        let read = |script: &str| trial(DecoderKind::Helium, script, &[1], 9).payload;
+        let read = |script: &str| {
+            trial(DecoderKind::Helium, script, &[1], 9)
+                .payload
+                .map(|p| p.tree().into_owned())
+        };
         let named = "function Decoder(bytes, port, uplink_info) { return { port: uplink_info.port }; }";
         assert_eq!(read(named), Some(serde_json::json!({ "port": 9 })));
         let via_arguments = "function Decoder(bytes, port, u) { return { port: arguments[2].port }; }";
