@@ -101,7 +101,7 @@ struct Called {
 
 /// Node's Buffer, as ChirpStack gives decoders one: the `buffer` package and the two it
 /// requires, as published (see `vendor/js/README.md`), each run as a CommonJS module. The
-/// prelude takes the constructor it returns.
+/// prelude's `Buffer` is the constructor it returns.
 const BUFFER: &str = concat!(
     "(function () {\n'use strict';\nconst m = { 'base64-js': {}, ieee754: {}, buffer: {} };\n",
     "(function (exports) {\n",
@@ -152,11 +152,10 @@ impl JsDecoder {
             })
             .map_err(engine)?;
             ctx.globals().set("__helium_log", log).map_err(engine)?;
-            let buffer: Value = ctx
-                .eval(BUFFER)
-                .catch(&ctx)
-                .map_err(|e| caught("the decoder host could not start", e))?;
-            ctx.globals().set("__helium_buffer", buffer).map_err(engine)?;
+            // Made when a script first reads `Buffer` (most never do; it doubled a decoder's
+            // memory and tripled its compile time).
+            let load_buffer = Function::new(ctx.clone(), load_buffer).map_err(engine)?;
+            ctx.globals().set("__helium_load_buffer", load_buffer).map_err(engine)?;
             let host: Object = ctx
                 .eval(include_str!("js_prelude.js"))
                 .catch(&ctx)
@@ -519,6 +518,11 @@ fn reads_third_param(source: &str) -> bool {
         .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
         && third.chars().all(ident);
     !simple || whole_words(third) > 1 || whole_words("arguments") > 0 || whole_words("eval") > 0
+}
+
+/// The `buffer` package's constructor, made in the calling script's realm.
+fn load_buffer<'js>(ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+    ctx.eval(BUFFER)
 }
 
 /// A member of the prelude's host object (see `js_prelude.js`).

@@ -125,3 +125,31 @@ fn encode_downlink_can_build_its_bytes_with_a_buffer() {
         (vec![2, 0x58, 0x02], Some(3))
     );
 }
+
+#[test]
+fn the_buffer_is_made_only_for_a_script_that_reads_it_and_a_script_may_have_its_own() {
+    let plain = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        "function decodeUplink(i) { return { data: i.bytes }; }",
+    )
+    .unwrap();
+    let reads = JsDecoder::compile(
+        JsShape::DecodeUplink,
+        "var B = Buffer;\nfunction decodeUplink(i) { return { data: B.from(i.bytes).toString('hex') }; }",
+    )
+    .unwrap();
+    assert_eq!(reads.decode(&[1, 255], 1, &json!({}), 0).unwrap(), json!("01ff"));
+    // (The package's functions are about 150 KB of the engine's memory.)
+    assert!(
+        reads.memory_used() - plain.memory_used() > 50_000,
+        "{} vs {}",
+        reads.memory_used(),
+        plain.memory_used()
+    );
+    let own = "function Buffer(b) { this.n = b.length; }\nfunction decodeUplink(i) { return { data: new Buffer(i.bytes).n }; }";
+    let d = JsDecoder::compile(JsShape::DecodeUplink, own).unwrap();
+    assert_eq!(d.decode(&[1, 2, 3], 1, &json!({}), 0).unwrap(), json!(3));
+    let assigned = "Buffer = { from: function (b) { return b.length; } };\nfunction decodeUplink(i) { return { data: Buffer.from(i.bytes) }; }";
+    let d = JsDecoder::compile(JsShape::DecodeUplink, assigned).unwrap();
+    assert_eq!(d.decode(&[1, 2], 1, &json!({}), 0).unwrap(), json!(2));
+}

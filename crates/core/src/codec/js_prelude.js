@@ -102,10 +102,22 @@
   Object.defineProperty(P, "constructor", { value: UTCDate, writable: true, configurable: true });
   define("Date", UTCDate);
 
-  // Buffer, as ChirpStack gives decoders one: Node's API (the `buffer` package, see js.rs).
-  const Buffer = g.__helium_buffer;
-  delete g.__helium_buffer;
-  define("Buffer", Buffer);
+  // Buffer, as ChirpStack gives decoders one: Node's API (the `buffer` package, see js.rs),
+  // made the first time a script reads it; assigned, it is what the script gave.
+  const loadBuffer = g.__helium_load_buffer;
+  delete g.__helium_load_buffer;
+  Object.defineProperty(g, "Buffer", {
+    get() {
+      const B = loadBuffer();
+      define("Buffer", B);
+      return B;
+    },
+    set(v) {
+      define("Buffer", v);
+    },
+    configurable: true,
+    enumerable: false,
+  });
 
   // TextDecoder and TextEncoder, as Node and browsers have them (the WHATWG Encoding standard):
   // UTF-8, UTF-16LE/BE and windows-1252 (which "latin1" and "ascii" name there). `decode` also
