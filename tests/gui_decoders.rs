@@ -80,6 +80,8 @@ fn gui_writes_tests_and_attaches_a_decoder_whose_output_reaches_aws() {
     let decoded: serde_json::Value = serde_json::from_str(&output[0]).unwrap();
     // Bytes 2..4 of AWcA8AJodANzJ18Ecc04B9CYMAWGyVCIuDaw are 0x00F0: 24.0.
     assert_eq!(decoded, json!({"temperature": 24, "port": 1}));
+    // As it is published: in the script's order, not sorted.
+    assert!(output[0].find("temperature") < output[0].find("port"), "{}", output[0]);
     app.execute(
         "document.querySelector('[data-testid=decoder-test-result]').scrollIntoView({ block: 'center' })",
         json!([]),
