@@ -409,6 +409,22 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     );
     let id = line.split("  #").nth(1).and_then(|r| r.split(' ').next()).unwrap();
     assert!(s.cli(&["history", "show", id]).contains(&followed), "{line}");
+    // And a downlink someone publishes through AWS.
+    let devices: serde_json::Value = serde_json::from_str(&s.cli(&["device", "list", "--json"])).unwrap();
+    let device = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dev_eui"].as_str().unwrap().eq_ignore_ascii_case(e1));
+    let device = device.unwrap()["id"].clone();
+    let down = format!("helium/devices/{}/down", device.as_str().unwrap());
+    let body = br#"{"payload_raw":"AQI=","port":2}"#;
+    test_harness::Publisher::connect_tls(&ca, aws.port).publish(&down, body.to_vec());
+    let line = next_line(&printed, |l| l.contains("  downlink  "));
+    assert!(
+        line.ends_with(&format!(" published on {down} ({} B)", body.len())),
+        "{line}"
+    );
     assert_eq!(
         s.cli(&["integration", "watch", "aws", "--off"]),
         "stopped watching AWS for integration \"aws\"\n"
