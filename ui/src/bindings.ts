@@ -302,7 +302,7 @@ warnings: Array<string>, };
 export type DecoderTrial = { ok: boolean, 
 /**
  * `decoded.payload` when it worked, as it is published: its members in the script's
- * order, its numbers as the script wrote them.
+ * order, its numbers as `JSON.stringify` writes them.
  */
 payload: unknown, 
 /**

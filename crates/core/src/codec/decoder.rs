@@ -104,7 +104,7 @@ impl Compiled {
 pub struct DecoderTrial {
     pub ok: bool,
     /// `decoded.payload` when it worked, as it is published: its members in the script's
-    /// order, its numbers as the script wrote them.
+    /// order, its numbers as `JSON.stringify` writes them.
     #[ts(type = "unknown")]
     pub payload: Option<crate::codec::DecodedPayload>,
     /// Why it did not, with the script's line number when there is one.

@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
-use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Object, Runtime, Value};
+use rquickjs::{CatchResultExt, Context, Ctx, Function, Object, Runtime, Value};
 
 use serde_json::value::RawValue;
 
+use super::js_errors::{caught, cut};
 use crate::sync::LockExt;
 
 /// How long one call may run.
@@ -88,30 +89,12 @@ pub struct Said {
 /// The most queued jobs (an `await`'s continuations) run after a call.
 const MAX_JOBS: usize = 10_000;
 
-/// The longest message a script's error keeps (it goes into `decoded.error`, and the uplink
-/// must stay within AWS's 128 KB).
-const MAX_ERROR: usize = 1000;
-
 /// What a call returned: its result as JSON text, and whether a `decodeUplink` left `data`
 /// undefined (written as null, it is still no data).
 struct Called {
     json: String,
     no_data: bool,
 }
-
-/// Node's Buffer, as ChirpStack gives decoders one: the `buffer` package and the two it
-/// requires, as published (see `vendor/js/README.md`), each run as a CommonJS module. The
-/// prelude's `Buffer` is the constructor it returns.
-const BUFFER: &str = concat!(
-    "(function () {\n'use strict';\nconst m = { 'base64-js': {}, ieee754: {}, buffer: {} };\n",
-    "(function (exports) {\n",
-    include_str!("../../vendor/js/base64-js.js"),
-    "\n})(m['base64-js']);\n(function (exports) {\n",
-    include_str!("../../vendor/js/ieee754.js"),
-    "\n})(m.ieee754);\n(function (exports, require) {\n",
-    include_str!("../../vendor/js/buffer.js"),
-    "\n})(m.buffer, (name) => m[name]);\nreturn m.buffer.Buffer;\n})()"
-);
 
 /// The most `console.log` lines (and `decodeUplink` warnings) kept from one call, and the
 /// longest line.
@@ -154,7 +137,7 @@ impl JsDecoder {
             ctx.globals().set("__helium_log", log).map_err(engine)?;
             // Made when a script first reads `Buffer` (most never do; it doubled a decoder's
             // memory and tripled its compile time).
-            let load_buffer = Function::new(ctx.clone(), load_buffer).map_err(engine)?;
+            let load_buffer = Function::new(ctx.clone(), super::js_buffer::loader(deadline.clone())).map_err(engine)?;
             ctx.globals().set("__helium_load_buffer", load_buffer).map_err(engine)?;
             let host: Object = ctx
                 .eval(include_str!("js_prelude.js"))
@@ -520,11 +503,6 @@ fn reads_third_param(source: &str) -> bool {
     !simple || whole_words(third) > 1 || whole_words("arguments") > 0 || whole_words("eval") > 0
 }
 
-/// The `buffer` package's constructor, made in the calling script's realm.
-fn load_buffer<'js>(ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
-    ctx.eval(BUFFER)
-}
-
 /// A member of the prelude's host object (see `js_prelude.js`).
 fn host<'js, T: rquickjs::FromJs<'js>>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<T> {
     ctx.globals().get::<_, Object>("__helium_host")?.get(name)
@@ -587,78 +565,6 @@ fn decode_uplink_result(json: &str, no_data: bool) -> (Result<Box<RawValue>, JsE
         )),
     });
     (data, warnings)
-}
-
-/// A JavaScript error as the user needs it: the message with the script's line number.
-fn caught(what: &str, e: CaughtError<'_>) -> JsError {
-    match e {
-        CaughtError::Exception(ex) => {
-            let message = ex
-                .get::<_, Value>("message")
-                .ok()
-                .and_then(|m| text_of(&m))
-                .unwrap_or_default();
-            let name = ex.get::<_, String>("name").unwrap_or_else(|_| "Error".into());
-            let line = ex.stack().as_deref().and_then(script_line);
-            let message = cut(&message, MAX_ERROR);
-            match line {
-                Some(l) => JsError(format!("{what}: line {l}: {name}: {message}")),
-                None => JsError(format!("{what}: {name}: {message}")),
-            }
-        }
-        CaughtError::Value(v) => JsError(format!("{what}: it threw {}", thrown(&v))),
-        CaughtError::Error(e) => JsError(format!("{what}: {e}")),
-    }
-}
-
-/// What a script threw that is not an Error: a string as it is, anything else as JSON (an
-/// object's members say more than its type), cut short.
-fn thrown(v: &Value<'_>) -> String {
-    const MAX: usize = 200;
-    if let Some(s) = text_of(v) {
-        return cut(&s, MAX_ERROR);
-    }
-    let json = v
-        .ctx()
-        .json_stringify(v.clone())
-        .ok()
-        .flatten()
-        .and_then(|s| s.to_string().ok());
-    match json {
-        Some(j) => cut(&j, MAX),
-        None if v.is_undefined() => "undefined".into(),
-        None => match v.type_name() {
-            n if n.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {n}"),
-            n => format!("a {n}"),
-        },
-    }
-}
-
-/// A JavaScript string as Rust text, each half of a UTF-16 pair as U+FFFD (such a string is no
-/// UTF-8: converted as it is, it gave no text at all). `None` for what is not a string.
-fn text_of(v: &Value<'_>) -> Option<String> {
-    let s = v.as_string()?;
-    if let Ok(text) = s.to_string() {
-        return Some(text);
-    }
-    // JSON.stringify writes a lone surrogate as an escape, which can be mended.
-    let json = v.ctx().json_stringify(v.clone()).ok()??.to_string().ok()?;
-    serde_json::from_str(&super::js_json::without_lone_surrogates(json)).ok()
-}
-
-/// `text` cut to `max` characters, an ellipsis saying so.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
-}
-
-/// The first `decoder.js:LINE` in a QuickJS stack trace.
-fn script_line(stack: &str) -> Option<u32> {
-    let at = stack.find("decoder.js:")? + "decoder.js:".len();
-    let digits: String = stack[at..].chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 #[cfg(test)]

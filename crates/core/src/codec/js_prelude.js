@@ -119,7 +119,7 @@
     enumerable: false,
   });
 
-  // TextDecoder and TextEncoder, as Node and browsers have them (the WHATWG Encoding standard):
+  // TextDecoder and TextEncoder, as browsers have them (the WHATWG Encoding standard) and Node:
   // UTF-8, UTF-16LE/BE and windows-1252 (which "latin1" and "ascii" name there). `decode` also
   // takes a plain array of bytes, such as `bytes` itself. No streaming: a payload is decoded whole.
   const LABELS = {
@@ -130,8 +130,16 @@
       "iso-ir-100", "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "us-ascii",
       "windows-1252", "x-cp1252"],
   };
-  const ENCODINGS = {};
-  for (const name of Object.keys(LABELS)) for (const l of LABELS[name]) ENCODINGS[l] = name;
+  const ENCODINGS = new Map();
+  for (const name of Object.keys(LABELS)) for (const l of LABELS[name]) ENCODINGS.set(l, name);
+  // WebIDL's dictionaries: undefined and null are none, another value that is not an object an error.
+  const optionsOf = (o, where) => {
+    if (o === undefined || o === null) return {};
+    if (typeof o !== "object" && typeof o !== "function") {
+      throw new TypeError(`${where}: options must be an object, not ${typeof o}`);
+    }
+    return o;
+  };
   // windows-1252's 0x80–0x9F (the rest is Latin-1).
   const W1252 = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
     0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
@@ -221,12 +229,14 @@
     #encoding;
     #fatal;
     #ignoreBOM;
-    constructor(label = "utf-8", options = {}) {
-      const name = ENCODINGS[String(label).trim().toLowerCase()];
+    constructor(label = "utf-8", options) {
+      // (Only ASCII whitespace around a label, as the standard says.)
+      const name = ENCODINGS.get(String(label).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase());
       if (!name) throw new RangeError(`The "${label}" encoding is not supported`);
+      const o = optionsOf(options, "TextDecoder");
       this.#encoding = name;
-      this.#fatal = Boolean(options && options.fatal);
-      this.#ignoreBOM = Boolean(options && options.ignoreBOM);
+      this.#fatal = Boolean(o.fatal);
+      this.#ignoreBOM = Boolean(o.ignoreBOM);
     }
     get encoding() {
       return this.#encoding;
@@ -237,8 +247,8 @@
     get ignoreBOM() {
       return this.#ignoreBOM;
     }
-    decode(input, options = {}) {
-      if (options && options.stream) {
+    decode(input, options) {
+      if (optionsOf(options, "TextDecoder.decode").stream) {
         throw new TypeError("TextDecoder: streaming (stream: true) is not supported; decode the whole payload at once");
       }
       const b = octets(input);

@@ -1,4 +1,5 @@
-//! TextDecoder and TextEncoder in decoders, as Node and browsers have them.
+//! TextDecoder and TextEncoder in decoders, as browsers have them (the WHATWG Encoding standard)
+//! and Node does but for its windows-1252, which returns 0x80–0x9F as they are (nodejs/node#56542).
 
 use super::*;
 use serde_json::json;
@@ -59,13 +60,16 @@ fn text_decoder_reads_utf16_and_windows_1252_by_their_labels() {
             be: new TextDecoder("UTF-16BE").decode([0x00, 0x41, 0xd8, 0x00]),
             odd: new TextDecoder("utf-16").decode([0x41, 0x00, 0x42]),
             latin1: new TextDecoder("latin1").decode([0x80, 0x41, 0xe9, 0x9f]),
-            names: ["ascii", " utf8 ", "unicode", "iso-8859-1"].map(function (l) { return new TextDecoder(l).encoding; }),
+            names: ["ascii", " utf8\n", "unicode", "ISO-8859-1"].map(function (l) { return new TextDecoder(l).encoding; }),
+            refused: ["__proto__", "constructor", "\u00a0utf-8"].filter(function (l) {
+              try { new TextDecoder(l); return false; } catch (e) { return e instanceof RangeError; }
+            }).length,
           } };
         }"#;
     assert_eq!(
         run(script, &[]).unwrap(),
         json!({"le": "A😀", "be": "A\u{fffd}", "odd": "A\u{fffd}", "latin1": "€AéŸ",
-               "names": ["windows-1252", "utf-8", "utf-16le", "windows-1252"]})
+               "names": ["windows-1252", "utf-8", "utf-16le", "windows-1252"], "refused": 3})
     );
 }
 
@@ -91,6 +95,10 @@ fn text_encoder_writes_utf8_and_bad_text_decoder_use_fails_the_decode_with_the_r
         (
             "new TextDecoder().decode('text')",
             "TypeError: TextDecoder.decode takes an ArrayBuffer, a typed array, a DataView or an array of bytes, not string",
+        ),
+        (
+            "new TextDecoder('utf-8', true)",
+            "TypeError: TextDecoder: options must be an object, not boolean",
         ),
         (
             "new TextDecoder().decode(input.bytes, { stream: true })",

@@ -9,6 +9,8 @@ pub mod downlink;
 mod error;
 pub mod helium;
 pub mod js;
+mod js_buffer;
+mod js_errors;
 mod js_json;
 pub mod legacy;
 pub mod limits;
