@@ -4,7 +4,6 @@ use std::fmt;
 use std::io::Write;
 
 use helium_bridge_core::events::Event;
-use serde_json::value::RawValue;
 
 /// `println!` for results: a closed pipe (`| head`) ends the process quietly instead of
 /// panicking.
@@ -107,75 +106,64 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// JSON text pretty-printed as it is: members in their order and numbers as written (a tree
-/// would sort the members and write the numbers its own way). Text that is not JSON is as it was.
+/// JSON text pretty-printed as it is: members in their order, keys and numbers as written (a
+/// tree would sort the members and write the numbers its own way). One pass over the text,
+/// however deep it nests; text that is not JSON is as it was.
 pub fn json_text(text: &str) -> String {
-    let mut out = String::new();
-    match serde_json::from_str::<&RawValue>(text) {
-        Ok(raw) => pretty(raw, 0, &mut out),
-        Err(_) => out.push_str(text),
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        return text.to_string();
     }
-    out
-}
-
-/// An object's members, in order, each value as its text.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Members<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
-            type Value = Members<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Members<'a>, M::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, &'a RawValue>()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
-    }
-}
-
-fn pretty(raw: &RawValue, depth: usize, out: &mut String) {
-    let text = raw.get().trim();
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
     let line = |out: &mut String, depth: usize| {
         out.push('\n');
-        out.push_str(&"  ".repeat(depth));
+        out.extend(std::iter::repeat_n("  ", depth));
     };
-    if let (Some(b'{'), Ok(Members(members))) = (text.as_bytes().first(), serde_json::from_str::<Members>(text)) {
-        if members.is_empty() {
-            return out.push_str("{}");
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
         }
-        out.push('{');
-        for (i, (key, value)) in members.iter().enumerate() {
-            out.push_str(if i > 0 { "," } else { "" });
-            line(out, depth + 1);
-            out.push_str(&serde_json::to_string(key).unwrap_or_default());
-            out.push_str(": ");
-            pretty(value, depth + 1, out);
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                // (An empty one stays on its line.)
+                while chars.next_if(|c| c.is_ascii_whitespace()).is_some() {}
+                match chars.peek() {
+                    Some('}' | ']') => out.push(chars.next().unwrap_or(' ')),
+                    _ => {
+                        depth += 1;
+                        line(&mut out, depth);
+                    }
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                line(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                line(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_ascii_whitespace() => {}
+            c => out.push(c),
         }
-        line(out, depth);
-        return out.push('}');
     }
-    if let (Some(b'['), Ok(items)) = (text.as_bytes().first(), serde_json::from_str::<Vec<&RawValue>>(text)) {
-        if items.is_empty() {
-            return out.push_str("[]");
-        }
-        out.push('[');
-        for (i, item) in items.iter().enumerate() {
-            out.push_str(if i > 0 { "," } else { "" });
-            line(out, depth + 1);
-            pretty(item, depth + 1, out);
-        }
-        line(out, depth);
-        return out.push(']');
-    }
-    out.push_str(text);
+    out
 }
 
 /// One event as a line of text: `2025-01-02 03:04:05Z #12 info  uplink: message [device …]`.
@@ -207,5 +195,12 @@ mod tests {
         );
         assert_eq!(super::json_text("[]"), "[]");
         assert_eq!(super::json_text("not json"), "not json");
+        assert_eq!(
+            super::json_text(r#"{"a\\":"]},{[","b":[ ]}"#),
+            "{\n  \"a\\\\\": \"]},{[\",\n  \"b\": []\n}"
+        );
+        // Deep nesting is one pass, not one call a level.
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(super::json_text(&deep).lines().count(), 9999);
     }
 }

@@ -98,6 +98,16 @@ impl Setup {
     }
 }
 
+/// A command left running, killed if the test fails before it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The lines a command prints, as they come.
 fn lines(out: std::process::ChildStdout) -> Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -391,13 +401,14 @@ fn cli_changes_reach_a_running_bridge_at_once() {
     );
     // Followed (the watch goes on): each uplink is printed as AWS receives it, with its id in the history; the
     // follow ends when the watch is stopped.
-    let mut follow = s
-        .command(&["integration", "watch", "aws", "--follow"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let printed = lines(follow.stdout.take().unwrap());
+    let mut follow = Killed(
+        s.command(&["integration", "watch", "aws", "--follow"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let printed = lines(follow.0.stdout.take().unwrap());
     next_line(&printed, |l| l.starts_with(&watching));
     let followed = send("00000000-0000-4000-8000-000000000001", e1, 6);
     let line = next_line(&printed, |l| l.contains(&followed));
@@ -430,7 +441,7 @@ fn cli_changes_reach_a_running_bridge_at_once() {
         "stopped watching AWS for integration \"aws\"\n"
     );
     next_line(&printed, |l| l.starts_with("the watch of integration \"aws\" stopped"));
-    assert!(follow.wait().unwrap().success());
+    assert!(follow.0.wait().unwrap().success());
     assert_eq!(
         s.cli(&["integration", "watch", "aws", "--off"]),
         "AWS is not watched for integration \"aws\"\n"

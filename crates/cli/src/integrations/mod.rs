@@ -79,7 +79,8 @@ pub enum IntegrationCmd {
         #[arg(long, conflicts_with = "follow")]
         off: bool,
         /// Then print each uplink as AWS receives it, and each downlink published on the down
-        /// topics, until Ctrl-C (the watch goes on) or the watch stops.
+        /// topics (and how the watch is doing when that changes), until Ctrl-C (the watch goes
+        /// on) or the watch stops.
         #[arg(long)]
         follow: bool,
     },

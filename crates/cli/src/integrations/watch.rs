@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use helium_bridge_core::bridge::{WatchPhase, WatchState, DOWN_FILTER};
 use helium_bridge_core::control::{Reply, Request};
 use helium_bridge_core::domain::Integration;
-use helium_bridge_core::monitor::{MessageFilter, MessageRow};
+use helium_bridge_core::monitor::MessageRow;
 
 use crate::access::{unexpected, Access};
 use crate::Result;
@@ -21,21 +21,23 @@ const POLL: Duration = Duration::from_millis(200);
 /// `--follow`: how often the history is read, and the watch's state.
 const FOLLOW_POLL: Duration = Duration::from_millis(500);
 const STATE_EVERY: Duration = Duration::from_secs(2);
-/// `--follow` looks for echoes among the messages of the last ten minutes (an uplink that
-/// waited longer for AWS is marked in the history all the same), at most this many.
-const FOLLOW_WINDOW_MS: i64 = 600_000;
-const FOLLOW_ROWS: usize = 2000;
+/// How long after a later echo's an echo's mark may be written (the history writes marks in
+/// batches): `--follow` looks back this far again.
+const LATE_MARK_MS: i64 = 5_000;
+/// Messages read at once.
+const FOLLOW_PAGE: usize = 500;
 
 pub fn watch(access: &Access, id_or_name: &str, off: bool) -> Result {
     let i = access.store().find_integration(id_or_name)?;
     if off {
         return stop(access, &i);
     }
-    start(access, &i, false)
+    start(access, &i, false).map(|_| ())
 }
 
 /// Starts the watch and says how it is doing once it is up (or still is not, after a while).
-fn start(access: &Access, i: &Integration, following: bool) -> Result {
+/// Failing is an error, but to one following it (it keeps trying).
+fn start(access: &Access, i: &Integration, following: bool) -> Result<WatchPhase> {
     let mut state = mine(change(access, &i.id, true)?, &i.id)
         .ok_or("the bridge did not start watching AWS (it may be stopping)")?;
     // A first attempt that fails is tried again after a pause: wait for the outcome, reading
@@ -64,7 +66,7 @@ fn start(access: &Access, i: &Integration, following: bool) -> Result {
                 "uplinks AWS received are marked in the history (`history search`, `history show`); it watches \
                  until the bridge stops or you {stop}"
             );
-            Ok(())
+            Ok(state.phase)
         }
         WatchPhase::Connecting => {
             out!("still connecting to AWS for integration {:?}: {}", i.name, state.detail);
@@ -72,31 +74,43 @@ fn start(access: &Access, i: &Integration, following: bool) -> Result {
                 true => note!("what AWS carries shows here once it is connected; {stop}"),
                 false => note!("run this command again to see how it is doing; {stop}"),
             }
-            Ok(())
+            Ok(state.phase)
         }
-        WatchPhase::Failing => Err(format!(
-            "watching AWS for integration {:?} fails: {} (it keeps trying; {stop})",
-            i.name, state.detail
-        )
-        .into()),
+        WatchPhase::Failing => {
+            let failing = format!(
+                "watching AWS for integration {:?} fails: {} (it keeps trying; {stop})",
+                i.name, state.detail
+            );
+            match following {
+                true => {
+                    note!("{failing}");
+                    Ok(state.phase)
+                }
+                false => Err(failing.into()),
+            }
+        }
     }
 }
 
 /// `--follow`: starts the watch, then prints what AWS carries as the history records it (each
 /// uplink once AWS echoed it, each downlink published on a down topic), until Ctrl-C or the
-/// watch stops. Reads the history file beside the bridge, as `history search` does.
+/// watch stops; and how the watch is doing when that changes. Reads the history file beside
+/// the bridge, as `history search` does.
 pub fn follow(dir: &Path, access: &Access, id_or_name: &str) -> Result {
     let i = access.store().find_integration(id_or_name)?;
+    let history = crate::history::open(dir)?;
     // What AWS carries from the moment the command was given.
     let started = helium_bridge_core::now_ms();
-    start(access, &i, true)?;
-    let history = crate::history::open(dir)?;
+    let mut downlinks_after = history.last_id()?;
+    let mut phase = start(access, &i, true)?;
     note!(
         "following what AWS carries for integration {:?}: Ctrl-C to stop following (the watch goes on)",
         i.name
     );
+    // The last echo printed; and those printed lately, as an echo's mark may be written a
+    // moment after a later one's.
+    let mut last_echo: Option<(i64, i64)> = None;
     let mut shown = std::collections::HashMap::new();
-    let mut warned_full = false;
     let mut last_check = Instant::now();
     loop {
         std::thread::sleep(FOLLOW_POLL);
@@ -104,48 +118,53 @@ pub fn follow(dir: &Path, access: &Access, id_or_name: &str) -> Result {
             last_check = Instant::now();
             let states =
                 states(access).map_err(|e| format!("lost the running bridge ({e}); the watch ends with it"))?;
-            if mine(states, &i.id).is_none() {
+            let Some(now) = mine(states, &i.id) else {
                 out!(
                     "the watch of integration {:?} stopped (by the desktop app, `integration watch --off` or the \
                      bridge stopping)",
                     i.name
                 );
                 return Ok(());
+            };
+            if phase != now.phase {
+                note!("the watch is {}", text(Some(&Some(now.clone())), &i.topic));
+                phase = now.phase;
             }
         }
-        let now = helium_bridge_core::now_ms();
-        let filter = MessageFilter {
-            kinds: ["uplink", "join", "aws_downlink"].map(String::from).to_vec(),
-            integration_id: Some(i.id.clone()),
-            from_ms: Some(now - FOLLOW_WINDOW_MS),
-            ..Default::default()
-        };
-        let page = history.search(&filter, None, FOLLOW_ROWS)?;
-        if page.next.is_some() && !std::mem::replace(&mut warned_full, true) {
-            note!(
-                "over {FOLLOW_ROWS} messages in {} minutes: some echoes may not be shown here (`history search` \
-                 has them all)",
-                FOLLOW_WINDOW_MS / 60_000
-            );
+        let mut new = Vec::new();
+        let from = last_echo.map_or(started, |(at, _)| (at - LATE_MARK_MS).max(started));
+        let mut after = None;
+        loop {
+            let page = history.echoes(&i.id, from, after, FOLLOW_PAGE)?;
+            after = page.last().map(|r| (r.seen_ms.unwrap_or_default(), r.id));
+            let full = page.len() == FOLLOW_PAGE;
+            new.extend(page.into_iter().filter(|r| !shown.contains_key(&r.id)));
+            if !full {
+                break;
+            }
         }
-        // What AWS carried since following started, in the order it did.
-        let mut new: Vec<(i64, &MessageRow)> = page
-            .rows
-            .iter()
-            .filter(|r| !shown.contains_key(&r.id))
-            .filter_map(|r| match r.kind.as_str() {
-                "aws_downlink" => Some((r.at_ms, r)),
-                _ => r.seen_ms.map(|at| (at, r)),
-            })
-            .filter(|(at, _)| *at >= started)
-            .collect();
-        new.sort_by_key(|(at, r)| (*at, r.id));
-        for (at, r) in new {
-            out!("{}", followed(r, at));
-            shown.insert(r.id, r.at_ms);
+        loop {
+            let page = history.aws_downlinks(&i.id, downlinks_after, FOLLOW_PAGE)?;
+            downlinks_after = page.last().map_or(downlinks_after, |r| r.id);
+            let full = page.len() == FOLLOW_PAGE;
+            new.extend(page);
+            if !full {
+                break;
+            }
         }
-        // Only what the next search can still find is remembered.
-        shown.retain(|_, at_ms| *at_ms >= now - FOLLOW_WINDOW_MS);
+        // In the order AWS carried them.
+        let at = |r: &MessageRow| r.seen_ms.unwrap_or(r.at_ms);
+        new.sort_by_key(|r| (at(r), r.id));
+        for r in &new {
+            out!("{}", followed(r, at(r)));
+            if let Some(seen) = r.seen_ms {
+                shown.insert(r.id, seen);
+                last_echo = last_echo.max(Some((seen, r.id)));
+            }
+        }
+        if let Some((last, _)) = last_echo {
+            shown.retain(|_, seen| *seen >= last - LATE_MARK_MS);
+        }
     }
 }
 

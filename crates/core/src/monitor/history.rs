@@ -164,6 +164,10 @@ impl History {
         if !has_seen {
             conn.execute_batch("ALTER TABLE messages ADD COLUMN seen_ms INTEGER")?;
         }
+        // The uplinks AWS echoed, by when (`integration watch --follow`); only those are in it.
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS messages_seen ON messages(seen_ms, id) WHERE seen_ms IS NOT NULL",
+        )?;
         Ok(History {
             conn,
             cache_kib: CACHE_MIN_KIB,
@@ -559,3 +563,6 @@ fn full(r: &Row<'_>) -> rusqlite::Result<Message> {
         detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
     })
 }
+
+#[path = "history_follow.rs"]
+mod follow;
