@@ -180,13 +180,13 @@ pub(crate) fn open(dir: &Path) -> Result<History> {
 /// Device and integration names by id, from the bridge's database (empty when it cannot be
 /// read): an event keeps a device's id only, and an uplink its name as it was then.
 #[derive(Default)]
-struct Names {
+pub(crate) struct Names {
     devices: std::collections::HashMap<String, String>,
     integrations: std::collections::HashMap<String, String>,
 }
 
 impl Names {
-    fn read(dir: &Path) -> Names {
+    pub(crate) fn read(dir: &Path) -> Names {
         let Ok(store) = Store::open_reader(&dir.join(DB_FILE)) else {
             return Names::default();
         };
@@ -204,7 +204,7 @@ impl Names {
 
     /// The row's device as a user knows it: the name it had, else the one the bridge knows now,
     /// else its id.
-    fn device<'a>(&'a self, r: &'a MessageRow) -> Option<&'a str> {
+    pub(crate) fn device<'a>(&'a self, r: &'a MessageRow) -> Option<&'a str> {
         r.device_name.as_deref().or_else(|| {
             let id = r.device_id.as_deref()?;
             Some(self.devices.get(id).map_or(id, String::as_str))
@@ -214,7 +214,7 @@ impl Names {
 
 /// How long after the bridge took an uplink in AWS echoed it back to the integration's watch
 /// (`integration watch`) at `seen_ms`, as the desktop's detail says it.
-fn seen_after_ms(r: &MessageRow, seen_ms: i64) -> i64 {
+pub(crate) fn seen_after_ms(r: &MessageRow, seen_ms: i64) -> i64 {
     (seen_ms - r.at_ms).max(0)
 }
 

@@ -102,6 +102,7 @@ pub fn follow(dir: &Path, access: &Access, id_or_name: &str) -> Result {
     // What AWS carries from the moment the command was given.
     let started = helium_bridge_core::now_ms();
     let mut downlinks_after = history.last_id()?;
+    let names = crate::history::Names::read(dir);
     let mut phase = start(access, &i, true)?;
     note!(
         "following what AWS carries for integration {:?}: Ctrl-C to stop following (the watch goes on)",
@@ -156,7 +157,7 @@ pub fn follow(dir: &Path, access: &Access, id_or_name: &str) -> Result {
         let at = |r: &MessageRow| r.seen_ms.unwrap_or(r.at_ms);
         new.sort_by_key(|r| (at(r), r.id));
         for r in &new {
-            out!("{}", followed(r, at(r)));
+            out!("{}", followed(r, at(r), &names));
             if let Some(seen) = r.seen_ms {
                 shown.insert(r.id, seen);
                 last_echo = last_echo.max(Some((seen, r.id)));
@@ -169,14 +170,14 @@ pub fn follow(dir: &Path, access: &Access, id_or_name: &str) -> Result {
 }
 
 /// One line of `--follow`: when AWS had it, the message's id (`history show`), and what it was.
-fn followed(r: &MessageRow, at: i64) -> String {
-    let device = r.device_name.as_deref().or(r.device_id.as_deref()).unwrap_or("-");
+fn followed(r: &MessageRow, at: i64, names: &crate::history::Names) -> String {
+    let device = names.device(r).unwrap_or("-");
     let topic = r.topic.as_deref().unwrap_or("-");
     let what = match r.kind.as_str() {
         "aws_downlink" => format!("downlink  {device}  published on {topic} ({} B)", r.size),
         kind => format!(
             "{kind}  {device}  arrived on {topic} {} ms after the bridge took it in (uuid {})",
-            (at - r.at_ms).max(0),
+            crate::history::seen_after_ms(r, at),
             r.uuid.as_deref().unwrap_or("-")
         ),
     };
