@@ -2,6 +2,7 @@
 //! bridge's events) goes live to whoever watches, in bounded batches, and into the history,
 //! written by a thread of its own so the bridge never waits for it.
 
+mod defer;
 mod export;
 mod history;
 mod live;
@@ -14,7 +15,7 @@ mod tests;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -87,8 +88,9 @@ pub struct Monitor {
     lost: AtomicU64,
     path: PathBuf,
     thread: Mutex<Option<JoinHandle<()>>>,
-    /// Someone waits for a flush: the history thread stops lingering.
-    hurry: Arc<AtomicBool>,
+    /// How many wait for the history thread (flushes it has not done yet, or the close): while
+    /// any does, it writes at once rather than lingering.
+    hurry: Arc<AtomicUsize>,
 }
 
 impl Monitor {
@@ -98,7 +100,7 @@ impl Monitor {
         let mut history = History::open(&path)?;
         let last = history.last_id()?;
         let (tx, rx) = mpsc::sync_channel(QUEUE);
-        let hurry = Arc::new(AtomicBool::new(false));
+        let hurry = Arc::new(AtomicUsize::new(0));
         let hurried = hurry.clone();
         let thread = std::thread::Builder::new()
             .name("history".into())
@@ -200,10 +202,13 @@ impl Monitor {
         let (done, wait) = mpsc::sync_channel(1);
         let tx = crate::sync::LockExt::locked(&self.tx).clone();
         if let Some(tx) = tx {
+            // Counted before it is queued: the thread never lingers with this flush in its queue.
+            self.hurry.fetch_add(1, Ordering::Relaxed);
             if tx.send(Job::Flush(done)).is_ok() {
-                self.hurry.store(true, Ordering::Relaxed);
                 self.wake_writer();
                 let _ = wait.recv();
+            } else {
+                self.hurry.fetch_sub(1, Ordering::Relaxed);
             }
         }
     }
@@ -242,7 +247,8 @@ impl Monitor {
     /// Writes what is queued and stops the writer.
     pub fn close(&self) {
         crate::sync::LockExt::locked(&self.tx).take();
-        self.hurry.store(true, Ordering::Relaxed);
+        // For good: what is left is written at once.
+        self.hurry.fetch_add(1, Ordering::Relaxed);
         self.wake_writer();
         if let Some(t) = crate::sync::LockExt::locked(&self.thread).take() {
             let _ = t.join();
@@ -256,8 +262,8 @@ impl Drop for Monitor {
     }
 }
 
-fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: Retention, hurry: &AtomicBool) {
-    yield_to_the_bridge();
+fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: Retention, hurry: &AtomicUsize) {
+    let mut meter = defer::BusyMeter::new();
     let mut wal = crate::store::wal::WalSize::follow(&history.conn, WAL_FRAMES);
     let mut known = HashSet::new();
     let mut batch: Vec<Arc<Message>> = Vec::with_capacity(MAX_BATCH);
@@ -289,19 +295,25 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         // Messages gather for a moment before they are written: one transaction rewrites the
         // table's and indexes' last pages once, so bigger batches cost less per message. The
         // thread sleeps meanwhile rather than waiting on the queue, so that a message queued
-        // wakes nobody (a wake per message cost the bridge more than the writing). A flush
-        // cuts the wait short.
+        // wakes nobody (a wake per message cost the bridge more than the writing). While the
+        // bridge is busy they wait longer (see `defer`): a burst is written after it, not at
+        // its expense. A flush cuts the wait short.
         if !matches!(first, Job::Flush(_)) {
-            let until = std::time::Instant::now() + LINGER;
-            while !hurry.load(Ordering::Relaxed) {
+            let since = std::time::Instant::now();
+            meter.others_cores();
+            let mut until = since + LINGER;
+            while hurry.load(Ordering::Relaxed) == 0 {
                 let left = until.saturating_duration_since(std::time::Instant::now());
                 if left.is_zero() {
-                    break;
+                    if !defer::keep_deferring(since.elapsed(), meter.others_cores()) {
+                        break;
+                    }
+                    until += LINGER;
+                    continue;
                 }
                 std::thread::park_timeout(left);
             }
         }
-        hurry.store(false, Ordering::Relaxed);
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
@@ -321,7 +333,10 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
                     retention = r;
                     prune(history, retention);
                 }
-                Job::Flush(done) => flushes.push(done),
+                Job::Flush(done) => {
+                    hurry.fetch_sub(1, Ordering::Relaxed);
+                    flushes.push(done);
+                }
             }
             if batch.len() + seen.len() < MAX_BATCH {
                 next = rx.try_recv().ok();
@@ -353,23 +368,6 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         for done in flushes.drain(..) {
             let _ = done.send(());
         }
-    }
-}
-
-/// Puts the history thread in Linux's idle scheduling class: it runs on what the bridge's
-/// threads leave free. When the machine is busy (a burst of uplinks it can only just carry) the
-/// bridge gets the CPU: messages wait in the queue and are written once the burst is over,
-/// instead of slowing every uplink (at full speed on two cores, writing them as they came took
-/// a tenth of the bridge's CPU, and at nice 10 still about 6 % of it; idle, 1.5 %). An idle
-/// machine runs it at once as before; under a load that never lets up, the queue's overflow is
-/// counted and said in the history. Linux only, where a thread's policy is its own.
-fn yield_to_the_bridge() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: sched_setscheduler on this thread (0) with a zeroed sched_param (SCHED_IDLE's
-    // only priority) changes only its scheduling class.
-    unsafe {
-        let param: libc::sched_param = std::mem::zeroed();
-        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
     }
 }
 
