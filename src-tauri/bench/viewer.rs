@@ -4,7 +4,9 @@
 //! batches from the page's counter; CPU from /proc.
 //!
 //! `npm --prefix ui run build && cargo bench -p helium-aws-bridge-desktop --features bench-baseline --bench viewer`
-//! (`BENCH_RATE` uplinks/s, default 1000; `BENCH_SECONDS`, default 60; `BENCH_DEVICES`, default 20; `BENCH_LINGER`, seconds after leaving the viewer to follow the memory, default 30).
+//! (`BENCH_RATE` uplinks/s, default 1000; `BENCH_SECONDS`, default 60; `BENCH_DEVICES`, default 20; `BENCH_LINGER`, seconds after leaving the viewer to follow the memory, default 30;
+//! `BENCH_SCHED=1` says, for each phase's five longest frames, what the app's and WebKit's threads
+//! did meanwhile: time on a core, time waiting for one).
 //!
 //! The uplinks come from a fleet, each device at most 100/s: AWS takes no more per connection,
 //! and one device at 1,000/s filled the outbox with 900 uplinks a second (200 MB in a minute),
@@ -12,6 +14,7 @@
 
 #[path = "../../tests/gui/mod.rs"]
 mod gui;
+mod sched;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -200,6 +203,8 @@ struct Phase {
     web_cpu: f64,
     app_cpu: f64,
     peak: f64,
+    /// With `BENCH_SCHED=1`, a line per long frame: what the app's threads did meanwhile.
+    sched: Option<Vec<String>>,
 }
 
 fn phase(app: &test_harness::gui::WebDriver, app_pid: u32, work: impl FnOnce() -> (f64, f64)) -> Phase {
@@ -207,10 +212,26 @@ fn phase(app: &test_harness::gui::WebDriver, app_pid: u32, work: impl FnOnce() -
         "window.__heliumFrameProbe.start(); window.__heliumLiveBatches = 0;",
         json!([]),
     );
+    let sampler = (std::env::var("BENCH_SCHED").is_ok_and(|v| v == "1")).then(|| sched::Sampler::start(tree(app_pid)));
     let (web0, app0) = (cpu_time(app_pid, "WebKitWeb"), cpu_time(app_pid, "helium-aws"));
     let (peak, seconds) = work();
     let (web1, app1) = (cpu_time(app_pid, "WebKitWeb"), cpu_time(app_pid, "helium-aws"));
     let frames = app.execute("return window.__heliumFrameProbe.read()", json!([]));
+    // What the machine did in the five longest frames, if asked.
+    let sched = sampler.map(|sampler| {
+        let origin = app
+            .execute("return performance.timeOrigin", json!([]))
+            .as_f64()
+            .unwrap_or(0.0);
+        let longest: Vec<(f64, f64)> = frames["longest"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .take(5)
+            .map(|f| (f["endMs"].as_f64().unwrap_or(0.0), f["gapMs"].as_f64().unwrap_or(0.0)))
+            .collect();
+        sampler.report(origin, &longest)
+    });
     let batches = app
         .execute("return window.__heliumLiveBatches", json!([]))
         .as_f64()
@@ -223,15 +244,17 @@ fn phase(app: &test_harness::gui::WebDriver, app_pid: u32, work: impl FnOnce() -
         web_cpu: web1.saturating_sub(web0).as_secs_f64() / seconds * 100.0,
         app_cpu: app1.saturating_sub(app0).as_secs_f64() / seconds * 100.0,
         peak,
+        sched,
     }
 }
 
 fn print_phase(what: &str, p: &Phase) {
     // When each frame over 50 ms ended, into the phase, and how long it was.
-    let stutters: Vec<String> = p.frames["stutters"]
+    let stutters: Vec<String> = p.frames["longest"]
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|f| f["gapMs"].as_f64().unwrap_or(0.0) > 50.0)
         .map(|s| {
             let at = s["atMs"].as_f64().unwrap_or(0.0) / 1000.0;
             format!("{} ms at {at:.1} s", s["gapMs"].as_f64().unwrap_or(0.0).round())
@@ -253,6 +276,9 @@ fn print_phase(what: &str, p: &Phase) {
         p.app_cpu,
         p.peak
     );
+    for line in p.sched.iter().flatten() {
+        println!("    {line}");
+    }
 }
 
 /// The median of three PSS readings a second apart.

@@ -1,5 +1,5 @@
 // A probe for performance tests (the GUI e2e drives it through `window.__heliumFrameProbe`): how
-// many frames the window painted while it ran, the longest gap between two, and how many gaps were
+// many frames the window painted while it ran, the longest gaps between two, and how many gaps were
 // over 50 ms (a stutter a user sees). Idle (no requestAnimationFrame loop) until started.
 
 export type FrameStats = {
@@ -9,9 +9,15 @@ export type FrameStats = {
   maxFrameMs: number;
   /** Gaps over 50 ms. */
   over50ms: number;
-  /** The first few of those: when each ended (ms after the first frame) and how long it was. */
-  stutters: { atMs: number; gapMs: number }[];
+  /**
+   * The longest frames, longest first: when each ended (ms after the first frame, and as the
+   * frame's own timestamp, ms after `performance.timeOrigin`, to line it up with what the machine
+   * did meanwhile) and how long it was.
+   */
+  longest: Frame[];
 };
+
+export type Frame = { atMs: number; endMs: number; gapMs: number };
 
 export type FrameProbe = {
   /** Starts measuring afresh (restarts if running). */
@@ -30,10 +36,18 @@ declare global {
 
 /** A gap between frames longer than this is a stutter. */
 export const STUTTER_MS = 50;
-/** How many stutters are kept with their time (the count goes on). */
-const STUTTERS_KEPT = 20;
+/** How many of the longest frames are kept. */
+export const LONGEST_KEPT = 10;
 
-const fresh = (): FrameStats => ({ frames: 0, maxFrameMs: 0, over50ms: 0, stutters: [] });
+const fresh = (): FrameStats => ({ frames: 0, maxFrameMs: 0, over50ms: 0, longest: [] });
+
+/** `longest` with `frame` in its place if it is among the longest (a new array only then). */
+function keepLongest(longest: Frame[], frame: Frame): Frame[] {
+  const shortest = longest[longest.length - 1];
+  if (longest.length >= LONGEST_KEPT && shortest && shortest.gapMs >= frame.gapMs) return longest;
+  const kept = [...longest, frame].sort((a, b) => b.gapMs - a.gapMs);
+  return kept.slice(0, LONGEST_KEPT);
+}
 
 type Frames = {
   request: (callback: (time: number) => void) => number;
@@ -49,15 +63,11 @@ export function createFrameProbe(frames: Frames): FrameProbe {
   const tick = (time: number) => {
     if (last !== null) {
       const gap = time - last;
-      const stutter = gap > STUTTER_MS;
       stats = {
         frames: stats.frames + 1,
         maxFrameMs: Math.max(stats.maxFrameMs, gap),
-        over50ms: stats.over50ms + (stutter ? 1 : 0),
-        stutters:
-          stutter && stats.stutters.length < STUTTERS_KEPT
-            ? [...stats.stutters, { atMs: time - (first ?? time), gapMs: gap }]
-            : stats.stutters,
+        over50ms: stats.over50ms + (gap > STUTTER_MS ? 1 : 0),
+        longest: keepLongest(stats.longest, { atMs: time - (first ?? time), endMs: time, gapMs: gap }),
       };
     }
     first ??= time;
@@ -78,7 +88,7 @@ export function createFrameProbe(frames: Frames): FrameProbe {
       stats = fresh();
       handle = frames.request(tick);
     },
-    read: () => ({ ...stats, stutters: [...stats.stutters] }),
+    read: () => ({ ...stats, longest: [...stats.longest] }),
     stop,
   };
 }
