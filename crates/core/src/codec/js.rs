@@ -567,6 +567,13 @@ fn decode_uplink_result(json: &str, no_data: bool) -> (Result<Box<RawValue>, JsE
     (data, warnings)
 }
 
+/// Runs `script`'s `decodeUplink` once on `bytes` (port 1, a fixed time): the tests' shorthand.
+#[cfg(test)]
+fn decode_once(script: &str, bytes: &[u8]) -> Result<serde_json::Value, JsError> {
+    let d = JsDecoder::compile(JsShape::DecodeUplink, script)?;
+    d.decode(bytes, 1, &serde_json::json!({}), 1_796_407_200_000)
+}
+
 #[cfg(test)]
 #[path = "js_tests.rs"]
 mod tests;

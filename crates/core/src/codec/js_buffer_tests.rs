@@ -5,10 +5,7 @@
 use super::*;
 use serde_json::json;
 
-fn run(script: &str, bytes: &[u8]) -> Result<serde_json::Value, JsError> {
-    let d = JsDecoder::compile(JsShape::DecodeUplink, script)?;
-    d.decode(bytes, 1, &json!({}), 1_796_407_200_000)
-}
+use super::decode_once as run;
 
 fn data(body: &str, bytes: &[u8]) -> serde_json::Value {
     let script = format!(

@@ -4,10 +4,7 @@
 use super::*;
 use serde_json::json;
 
-fn run(script: &str, bytes: &[u8]) -> Result<serde_json::Value, JsError> {
-    let d = JsDecoder::compile(JsShape::DecodeUplink, script)?;
-    d.decode(bytes, 1, &json!({}), 1_796_407_200_000)
-}
+use super::decode_once as run;
 
 #[test]
 fn text_decoder_reads_utf8_text_from_bytes_as_a_plain_array_or_a_typed_array() {
