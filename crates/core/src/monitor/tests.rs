@@ -1,4 +1,3 @@
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -121,10 +120,11 @@ fn a_message_keeps_its_bodies_and_links_to_the_errors_about_it() {
     assert_eq!(monitor.get(99).unwrap(), None);
 }
 
-/// The history's thread runs below the bridge's threads (Linux): under load, its writes wait.
+/// Linux, where the history's thread defers its writing while the bridge is busy (`defer`).
 #[cfg(target_os = "linux")]
 #[test]
 fn a_flush_is_not_kept_waiting_while_the_machine_is_busy() {
+    use std::sync::atomic::AtomicBool;
     let (_dir, monitor) = monitor();
     // Every core taken by threads of this process, as by a bridge at full speed: the history
     // defers its writing, and the flush must end that at once and get the CPU to write. (In
