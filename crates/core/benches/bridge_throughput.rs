@@ -31,7 +31,7 @@ mod common;
 #[path = "throughput/relay.rs"]
 mod relay;
 
-use relay::raw_relay;
+use relay::{raw_relay, Tasks};
 
 const LATENCY_DEVICES: usize = 200;
 const LATENCY_RATE: u64 = 1000;
@@ -108,7 +108,14 @@ fn processes_cpu(pids: &[u32]) -> Duration {
 
 /// Subscribes to everything on the AWS broker and records, per uuid, how long after sending it
 /// arrived; returns once subscribed.
-async fn observer(aws: &Mosquitto, ca: &TestCa, tally: Shared) -> tokio::sync::mpsc::UnboundedReceiver<Duration> {
+async fn observer(
+    aws: &Mosquitto,
+    ca: &TestCa,
+    tally: Shared,
+) -> (
+    tokio::sync::mpsc::UnboundedReceiver<Duration>,
+    tokio::task::JoinHandle<()>,
+) {
     let mut o = MqttOptions::new(format!("obs-{}", uuid::Uuid::new_v4().simple()), "127.0.0.1", aws.port);
     tls(&mut o, ca, &ca.client_identity("observer"));
     o.set_inflight(1000);
@@ -119,7 +126,7 @@ async fn observer(aws: &Mosquitto, ca: &TestCa, tally: Shared) -> tokio::sync::m
     c.subscribe("#", QoS::AtLeastOnce).await.unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (ready_tx, ready) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let _keep = c;
         let mut ready_tx = Some(ready_tx);
         loop {
@@ -152,7 +159,7 @@ async fn observer(aws: &Mosquitto, ca: &TestCa, tally: Shared) -> tokio::sync::m
         .await
         .unwrap()
         .unwrap();
-    rx
+    (rx, task)
 }
 
 /// Waits (up to 10 s) until this process is nearly idle: what the previous phase or a side's
@@ -373,6 +380,8 @@ struct Side {
     tally: Shared,
     aws: Mosquitto,
     bridge: Option<(Bridge, Arc<Core>)>,
+    /// The relay's and the observer's tasks, stopped with the side.
+    tasks: Tasks,
     /// The frame counter the next phase starts from.
     fcnt: usize,
     /// How many of the LNS broker's lines about the bridge's connection were printed.
@@ -382,27 +391,35 @@ struct Side {
 async fn side(ca: &TestCa, devices: &[String], with_bridge: Option<&std::path::Path>) -> Side {
     let helium = Mosquitto::plain_stock();
     let aws = Mosquitto::tls(ca);
-    let bridge = match with_bridge {
-        Some(dir) => Some(bridge(&helium, &aws, ca, dir, devices).await),
-        None => {
-            raw_relay(&helium, &aws, ca, devices).await;
-            None
-        }
+    let (bridge, mut tasks) = match with_bridge {
+        Some(dir) => (Some(bridge(&helium, &aws, ca, dir, devices).await), Tasks::default()),
+        None => (None, raw_relay(&helium, &aws, ca, devices).await),
     };
     let tally: Shared = Arc::default();
-    let rx = observer(&aws, ca, tally.clone()).await;
+    let (rx, watching) = observer(&aws, ca, tally.clone()).await;
+    tasks.0.push(watching);
     Side {
         helium,
         rx,
         tally,
         aws,
         bridge,
+        tasks,
         fcnt: 0,
         broker_lines: 0,
     }
 }
 
 impl Side {
+    /// Stops the side before its brokers go: the bridge shut down as the app does it, the
+    /// relay's and observer's tasks aborted.
+    async fn close(mut self) {
+        if let Some((bridge, _core)) = self.bridge.take() {
+            bridge.shutdown().await;
+        }
+        drop(std::mem::take(&mut self.tasks));
+    }
+
     async fn phase(&mut self, devices: &[String], n: usize, rate: Option<u64>) -> Figures {
         let events_before = self
             .bridge
@@ -562,6 +579,9 @@ async fn main() {
                 ),
             }
         }
+        // Gone before the next fleet is measured: nothing of this one goes on running.
+        relay.close().await;
+        bridged.close().await;
     }
 
     let pairs = env_list("BENCH_PAIRS", &[5])[0];
@@ -592,4 +612,6 @@ async fn main() {
         "  bridge-added latency, median of {pairs} pairs: p50 {p50:.2} ms (min {p50_min:.2}, max {p50_max:.2}), \
          p99 {p99:.2} ms (min {p99_min:.2}, max {p99_max:.2})"
     );
+    relay.close().await;
+    bridged.close().await;
 }

@@ -13,10 +13,25 @@ use test_harness::{Mosquitto, TestCa};
 
 use super::tls;
 
+/// Tasks stopped when this is dropped: a fleet's connections must not go on retrying against
+/// brokers that are gone while the next fleet is measured (the relay's retried every 200 ms,
+/// hundreds of connection attempts a second).
+#[derive(Default)]
+pub struct Tasks(pub Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
 /// The baseline: one subscriber, and one TLS connection per device that republishes as-is.
-/// Returns once every connection is up and the subscription holds.
-pub async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices: &[String]) {
+/// Returns once every connection is up and the subscription holds, with its tasks.
+pub async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices: &[String]) -> Tasks {
     let up = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Tasks::default();
     let mut pubs = HashMap::new();
     for eui in devices {
         let id = device_id_for_dev_eui(eui);
@@ -25,7 +40,7 @@ pub async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices
         o.set_inflight(100);
         let (c, mut ev) = AsyncClient::new(o, 10_000);
         let up = up.clone();
-        tokio::spawn(async move {
+        tasks.0.push(tokio::spawn(async move {
             loop {
                 match ev.poll().await {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -35,7 +50,7 @@ pub async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices
                     Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
                 }
             }
-        });
+        }));
         pubs.insert(eui.clone(), c);
     }
     // Subscribed as the bridge's source is: MQTT 5, with the bridge's window of unacknowledged
@@ -50,7 +65,7 @@ pub async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices
         .await
         .unwrap();
     let subscribed = up.clone();
-    tokio::spawn(async move {
+    tasks.0.push(tokio::spawn(async move {
         let _keep = sub;
         while let Ok(e) = ev.poll().await {
             match e {
@@ -72,10 +87,11 @@ pub async fn raw_relay(helium: &Mosquitto, aws: &Mosquitto, ca: &TestCa, devices
                 _ => {}
             }
         }
-    });
+    }));
     let deadline = Instant::now() + Duration::from_secs(120);
     while up.load(Ordering::Relaxed) < devices.len() + 1 {
         assert!(Instant::now() < deadline, "the relay's connections did not come up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    tasks
 }
