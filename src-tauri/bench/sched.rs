@@ -62,9 +62,8 @@ fn sample(pids: &[u32], names: &mut Names) -> Sample {
             if let (Some(run), Some(wait)) = (f.next(), f.next()) {
                 tasks.insert((pid, tid), (run, wait));
                 names.entry((pid, tid)).or_insert_with(|| {
-                    let process = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
                     let thread = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).unwrap_or_default();
-                    format!("{}/{}", process.trim(), thread.trim())
+                    format!("{}/{}", super::name(pid), thread.trim())
                 });
             }
         }

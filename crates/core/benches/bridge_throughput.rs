@@ -98,7 +98,7 @@ fn uplink(template: &Value, eui: &str, n: usize, uuid: &str) -> Vec<u8> {
 
 /// This process's CPU time (user + system).
 fn cpu_time() -> Duration {
-    common::cpu_time(libc::RUSAGE_SELF)
+    helium_bridge_core::monitor::cpu_time(helium_bridge_core::monitor::CpuOf::Process)
 }
 
 /// The CPU time (user + system) of the processes `pids` (10 ms steps).

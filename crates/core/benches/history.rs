@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use helium_bridge_core::monitor::{export, Direction, ExportFormat, History, Message, MessageFilter, HISTORY_FILE};
+use helium_bridge_core::monitor::{
+    cpu_time, export, CpuOf, Direction, ExportFormat, History, Message, MessageFilter, HISTORY_FILE,
+};
 
 mod common;
 
@@ -106,10 +108,10 @@ fn main() {
     for chunk in (0..total).collect::<Vec<_>>().chunks(4096) {
         let batch: Vec<Arc<Message>> = chunk.iter().map(|&i| Arc::new(message(i, devices, start_ms))).collect();
         // Only the writing is timed, not making the messages.
-        let (t, c) = (Instant::now(), common::cpu_time(libc::RUSAGE_THREAD));
+        let (t, c) = (Instant::now(), cpu_time(CpuOf::Thread));
         h.insert(&batch, &mut known).unwrap();
         fill += t.elapsed();
-        cpu += common::cpu_time(libc::RUSAGE_THREAD) - c;
+        cpu += cpu_time(CpuOf::Thread) - c;
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(

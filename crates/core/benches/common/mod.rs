@@ -112,13 +112,3 @@ pub fn best(mut f: impl FnMut()) -> f64 {
         })
         .fold(f64::MAX, f64::min)
 }
-
-/// CPU time (user + system) of this process (`libc::RUSAGE_SELF`) or this thread
-/// (`libc::RUSAGE_THREAD`).
-pub fn cpu_time(who: libc::c_int) -> std::time::Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(who, &mut u) };
-    let tv = |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(u.ru_utime) + tv(u.ru_stime)
-}

@@ -35,14 +35,14 @@ impl BusyMeter {
     pub(super) fn new() -> BusyMeter {
         BusyMeter {
             at: Instant::now(),
-            process: cpu_time(Who::Process),
-            thread: cpu_time(Who::Thread),
+            process: cpu_time(CpuOf::Process),
+            thread: cpu_time(CpuOf::Thread),
         }
     }
 
     /// Cores' worth of CPU the process's other threads used since the last call.
     pub(super) fn others_cores(&mut self) -> f64 {
-        let (at, process, thread) = (Instant::now(), cpu_time(Who::Process), cpu_time(Who::Thread));
+        let (at, process, thread) = (Instant::now(), cpu_time(CpuOf::Process), cpu_time(CpuOf::Thread));
         let others = process
             .saturating_sub(self.process)
             .saturating_sub(thread.saturating_sub(self.thread));
@@ -56,16 +56,21 @@ impl BusyMeter {
     }
 }
 
-enum Who {
+/// Whose CPU time [`cpu_time`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum CpuOf {
+    /// Every thread of this process.
     Process,
+    /// The calling thread.
     Thread,
 }
 
+/// CPU time (user + system) of this process or the calling thread (the benches' too).
 #[cfg(target_os = "linux")]
-fn cpu_time(who: Who) -> Duration {
-    let who = match who {
-        Who::Process => libc::RUSAGE_SELF,
-        Who::Thread => libc::RUSAGE_THREAD,
+pub fn cpu_time(of: CpuOf) -> Duration {
+    let who = match of {
+        CpuOf::Process => libc::RUSAGE_SELF,
+        CpuOf::Thread => libc::RUSAGE_THREAD,
     };
     // SAFETY: getrusage only writes the struct it is given.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
@@ -78,7 +83,7 @@ fn cpu_time(who: Who) -> Duration {
 
 /// Elsewhere the process never counts as busy: messages are written as they come.
 #[cfg(not(target_os = "linux"))]
-fn cpu_time(_: Who) -> Duration {
+pub fn cpu_time(_: CpuOf) -> Duration {
     Duration::ZERO
 }
 
@@ -101,13 +106,13 @@ mod tests {
     /// Keeps this thread busy for `cpu` of CPU time; returns what it took.
     #[cfg(target_os = "linux")]
     fn spin(cpu: Duration) -> Duration {
-        let start = cpu_time(Who::Thread);
+        let start = cpu_time(CpuOf::Thread);
         let mut x = 0u64;
         loop {
             for _ in 0..10_000 {
                 x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
             }
-            let used = cpu_time(Who::Thread).saturating_sub(start);
+            let used = cpu_time(CpuOf::Thread).saturating_sub(start);
             if used >= cpu {
                 return used;
             }

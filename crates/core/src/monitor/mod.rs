@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
+pub use defer::{cpu_time, CpuOf};
 pub use export::{export, parse_time, ExportFormat};
 pub use history::{Cursor, History, HistoryPage, MessageFilter};
 pub use live::{forward_live, LiveBatch};
