@@ -266,7 +266,7 @@ fn print_phase(what: &str, p: &Phase) {
         format!(": {}", stutters.join(", "))
     };
     println!(
-        "  {what}: IPC batches {:.1}/s; frames {} in {:.0} s (longest {:.1} ms, {} over 50 ms{stutters}); CPU: WebKit {:.0} %, app {:.0} % of a core; peak PSS {:.1} MB",
+        "  {what}: IPC batches {:.1}/s; frames {} in {:.0} s (longest {:.1} ms, {} over 50 ms{stutters}); CPU: WebKit {:.1} %, app {:.1} % of a core; peak PSS {:.1} MB",
         p.batches,
         p.frames["frames"],
         p.seconds,
