@@ -2,6 +2,8 @@
 //! bridge's events) goes live to whoever watches, in bounded batches, and into the history,
 //! written by a thread of its own so the bridge never waits for it.
 
+#[cfg(all(test, target_os = "linux"))]
+mod busy_tests;
 mod defer;
 mod export;
 mod history;
@@ -275,6 +277,8 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
     let mut last_prune = std::time::Instant::now() - PRUNE_EVERY;
     // Messages were written since memory was last given back.
     let mut busy = false;
+    // The last batch was full: more messages were waiting, and they have waited already.
+    let mut backed_up = false;
     loop {
         if last_prune.elapsed() >= PRUNE_EVERY {
             prune(history, retention);
@@ -298,8 +302,10 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
         // thread sleeps meanwhile rather than waiting on the queue, so that a message queued
         // wakes nobody (a wake per message cost the bridge more than the writing). While the
         // bridge is busy they wait longer (see `defer`): a burst is written after it, not at
-        // its expense. A flush cuts the wait short.
-        if !matches!(first, Job::Flush(_)) {
+        // its expense. A flush cuts the wait short, and so does a backlog: deferred batch by
+        // batch, a load that never let up was written at one batch per deferral (2,000
+        // messages a second) and the rest overflowed the queue.
+        if !matches!(first, Job::Flush(_)) && !backed_up {
             let since = std::time::Instant::now();
             meter.others_cores();
             let mut until = since + LINGER;
@@ -343,6 +349,7 @@ fn write_history(history: &mut History, rx: mpsc::Receiver<Job>, mut retention: 
                 next = rx.try_recv().ok();
             }
         }
+        backed_up = batch.len() + seen.len() >= MAX_BATCH;
         if let Err(e) = history.insert(&batch, &mut known) {
             log_error(&format!("history: cannot write {} message(s): {e}", batch.len()));
         }
