@@ -107,8 +107,13 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn spin(cpu: Duration) -> Duration {
         let start = cpu_time(CpuOf::Thread);
+        let began = Instant::now();
         let mut x = 0u64;
         loop {
+            assert!(
+                began.elapsed() < Duration::from_secs(60),
+                "the thread's CPU time does not grow"
+            );
             for _ in 0..10_000 {
                 x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
             }
@@ -124,9 +129,18 @@ mod tests {
     #[test]
     fn the_meter_counts_the_other_threads_cpu_not_its_own() {
         let mut meter = BusyMeter::new();
-        // Its own thread busy: the others are not (each test is a process of its own).
-        spin(Duration::from_millis(200));
-        assert!(meter.others_cores() < BUSY_CORES);
+        // Its own thread busy: what the other threads used meanwhile is all the meter reads,
+        // however busy other tests keep them (`cargo test` runs them as threads of this process).
+        let (cpu, wall) = (cpu_time(CpuOf::Process), Instant::now());
+        let own = spin(Duration::from_millis(200));
+        let others_cpu = cpu_time(CpuOf::Process).saturating_sub(cpu).saturating_sub(own);
+        let wall = wall.elapsed();
+        // (The meter's wall time holds this one; with its own thread's time it would read `own` more.)
+        let read = wall.mul_f64(meter.others_cores());
+        assert!(
+            read < others_cpu + own / 2,
+            "read {read:?}; others used {others_cpu:?}, itself {own:?}"
+        );
         // Another thread busy: all of its time counts (the wall time measured here holds the
         // meter's).
         let wall = Instant::now();
