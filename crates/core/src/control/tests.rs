@@ -5,7 +5,11 @@ use std::time::Duration;
 use super::endpoint::{self, endpoint_file};
 use super::socket::{serve, Client};
 use super::*;
-use crate::domain::{DecoderKind, SourceConfig};
+use crate::domain::DecoderKind;
+// (The source tests that use these need a keychain: Linux only.)
+#[cfg(target_os = "linux")]
+use crate::domain::SourceConfig;
+#[cfg(target_os = "linux")]
 use zeroize::Zeroizing;
 
 fn opened() -> (tempfile::TempDir, Arc<Control>) {
@@ -98,6 +102,7 @@ async fn changes_over_the_socket_are_made_and_announced() {
     }
 }
 
+#[cfg(target_os = "linux")]
 fn chirpstack(username: Option<&str>) -> SourceConfig {
     SourceConfig::ChirpstackMqtt {
         url: "mqtt://127.0.0.1:1883".into(),
@@ -107,6 +112,7 @@ fn chirpstack(username: Option<&str>) -> SourceConfig {
     }
 }
 
+#[cfg(target_os = "linux")]
 fn secret(s: &str) -> Option<Secret> {
     Some(Secret(Zeroizing::new(s.into())))
 }
