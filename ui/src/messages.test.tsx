@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invoke } from "@tauri-apps/api/core";
 import { App } from "./App";
 import type { HistoryPage, LiveBatch, MessageFilter, MessageRow } from "./bindings";
+import { formatListTime } from "./format";
 import { dropsFor, MESSAGE_ROW_HEIGHT, MESSAGE_TABLE_MIN_WIDTH } from "./pages/messages/MessageTable";
 import { MAX_MESSAGES } from "./pages/messages/liveWindow";
 import { MessagesPage } from "./pages/messages/MessagesPage";
@@ -19,6 +20,11 @@ vi.mock("@tauri-apps/api/core", async () => ({
   invoke: vi.fn(),
   Channel: (await import("./test/channel")).MockChannel,
 }));
+// Counted (and run as they are): each row the table renders formats its time once.
+vi.mock("./format", async (original) => {
+  const format = await original<typeof import("./format")>();
+  return { ...format, formatListTime: vi.fn(format.formatListTime) };
+});
 
 resetCommandsEachTest();
 let restoreLayout: (() => void) | undefined;
@@ -285,6 +291,22 @@ describe("Messages, live", () => {
     expect(pause).toHaveAttribute("aria-pressed", "false");
     expect(pause).toHaveTextContent("Pause");
     expect(rowIds()).toEqual([3, 2, 1]);
+  });
+
+  it("does not render the rows again for batches that come while paused, only the count", async () => {
+    const user = userEvent.setup();
+    mockCommands({ search_history: storedNewestFirst(5) });
+    render(<MessagesPage />);
+    await waitFor(() => expect(rowIds()).toEqual([5, 4, 3, 2, 1]));
+    await user.click(screen.getByTestId("messages-pause"));
+    const rendered = vi.mocked(formatListTime).mock.calls.length;
+    streamIds(6);
+    streamIds(7);
+    expect(screen.getByTestId("messages-pause")).toHaveTextContent("Resume (2 new)");
+    expect(vi.mocked(formatListTime).mock.calls.length).toBe(rendered);
+    await user.click(screen.getByTestId("messages-pause"));
+    expect(rowIds()).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    expect(vi.mocked(formatListTime).mock.calls.length).toBeGreaterThan(rendered);
   });
 
   it("clears the view, not the history, and goes on streaming", async () => {

@@ -1,6 +1,6 @@
 // Live: the messages the filters let through as they happen, newest on top. Scrolled away from
 // the top, the view holds still and counts what came in; Pause holds new ones back.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { EmptyState, ErrorState, Loading } from "../../components";
 import { formatCount, plural } from "../../format";
 import { ActivityIcon } from "../../icons";
@@ -39,6 +39,11 @@ export function LiveView({
     setShownFor(filterKey);
     setNewAbove(0);
   }
+
+  // Stable, so the table (memoised) is not rendered again while paused: only the Resume count
+  // changes then, at every batch.
+  const onRowsAbove = useCallback((n: number) => setNewAbove((count) => count + n), []);
+  const onTop = useCallback(() => setNewAbove(0), []);
 
   const { rows, load } = live;
   const filtered = isFiltered(filters);
@@ -128,8 +133,8 @@ export function LiveView({
             names={names}
             selectedId={selectedId}
             onSelect={onSelect}
-            onRowsAbove={(n) => setNewAbove((count) => count + n)}
-            onTop={() => setNewAbove(0)}
+            onRowsAbove={onRowsAbove}
+            onTop={onTop}
             empty="No messages match the filters yet; new ones appear as they come."
           />
         </div>

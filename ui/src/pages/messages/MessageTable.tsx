@@ -1,6 +1,6 @@
 // The messages as a virtualised table, newest first: one fixed-height line each. Used live (rows
 // arrive on top and the view holds still while scrolled away) and for History's results.
-import { useEffect, useMemo, useState, type Ref } from "react";
+import { memo, useEffect, useMemo, useState, type Ref } from "react";
 import type { Direction, MessageRow } from "../../bindings";
 import { datePart, formatCount, formatListTime, formatTimestamp, formatZone, type DatePart } from "../../format";
 import { VirtualTable, VT_HEADER_HEIGHT, type Column, type VirtualTableHandle } from "../../VirtualTable";
@@ -204,7 +204,8 @@ export const MESSAGE_TABLE_MIN_WIDTH = minWidth("none");
 
 const rowKey = (m: MessageRow) => String(m.id);
 
-export function MessageTable({
+/** Memoised: a live view's other state (its paused count) changes more often than its rows. */
+export const MessageTable = memo(function MessageTable({
   rows,
   names,
   selectedId,
@@ -269,4 +270,4 @@ export function MessageTable({
       empty={empty}
     />
   );
-}
+});
