@@ -84,24 +84,30 @@ impl Core {
     /// The store, for one short unit of work. A panic while it was held does not poison it
     /// for good: SQLite's own transactions keep the data consistent.
     pub fn store(&self) -> StoreGuard<'_> {
+        let store = self.store.locked();
         StoreGuard {
-            store: self.store.locked(),
+            changes: store.total_changes(),
+            store,
             generation: &self.generation,
         }
     }
 
-    /// Changes each time the shared store was used (every configuration change goes through
-    /// it); a reader that keeps what it read checks this to know when to read again.
+    /// Changes each time the shared store changed a row (every configuration change goes
+    /// through it); a reader that keeps what it read checks this to know when to read again.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 }
 
-/// The locked shared store. Releasing it bumps [`Core::generation`] (after any change it made
-/// is committed), so caches of configuration never outlive a change.
+/// The locked shared store. Releasing it after a change bumps [`Core::generation`] (once the
+/// change is committed), so caches of configuration never outlive a change. A read leaves it:
+/// bumped by reads, each one emptied every source's routing cache, and the next uplink of each
+/// device read its routes again (the UI's polling did that several times a second).
 pub struct StoreGuard<'a> {
     store: MutexGuard<'a, Store>,
     generation: &'a AtomicU64,
+    /// The store's count of changed rows when it was taken.
+    changes: u64,
 }
 
 impl std::ops::Deref for StoreGuard<'_> {
@@ -119,7 +125,9 @@ impl std::ops::DerefMut for StoreGuard<'_> {
 
 impl Drop for StoreGuard<'_> {
     fn drop(&mut self) {
-        self.generation.fetch_add(1, Ordering::Release);
+        if self.store.total_changes() != self.changes {
+            self.generation.fetch_add(1, Ordering::Release);
+        }
     }
 }
 

@@ -140,3 +140,30 @@ impl RoutingCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_the_store_keeps_what_the_cache_read_and_a_change_makes_it_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Arc::new(Core::open(dir.path()).unwrap());
+        let reader = core.reader().unwrap();
+        let mut cache = RoutingCache::new(core.clone());
+        let first = cache.get(&reader, "dev-1").unwrap();
+        // Reads, as the UI's polling makes them.
+        core.store().list_integrations().unwrap();
+        core.store().list_labels().unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &cache.get(&reader, "dev-1").unwrap()),
+            "read again after a read"
+        );
+        // A change, even one that routes nothing of this device's.
+        core.store().create_label("elsewhere").unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &cache.get(&reader, "dev-1").unwrap()),
+            "kept after a change"
+        );
+    }
+}

@@ -58,6 +58,11 @@ pub struct Store {
 }
 
 impl Store {
+    /// Rows inserted, updated or deleted through this connection since it was opened.
+    pub(crate) fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
     pub fn open(path: &Path) -> Result<Store> {
         Self::init(Connection::open(path)?)
     }
