@@ -100,9 +100,9 @@ impl Core {
 }
 
 /// The locked shared store. Releasing it after a change bumps [`Core::generation`] (once the
-/// change is committed), so caches of configuration never outlive a change. A read leaves it:
-/// bumped by reads, each one emptied every source's routing cache, and the next uplink of each
-/// device read its routes again (the UI's polling did that several times a second).
+/// change is committed), so caches of configuration never outlive a change. A read leaves it
+/// as it is: bumped by reads too, it emptied every source's routing cache at each of the UI's
+/// polls (every 2 s), and each device's next uplink read its routes from SQLite again.
 pub struct StoreGuard<'a> {
     store: MutexGuard<'a, Store>,
     generation: &'a AtomicU64,

@@ -25,7 +25,8 @@ fn a_flush_is_not_kept_waiting_while_the_machine_is_busy() {
     assert!(took < Duration::from_secs(5), "the flush took {took:?}");
 }
 
-/// A backlog is written batch after batch, without a flush, however busy the machine. (Deferred before each batch, 20,000 messages took five deferrals: 10 s.)
+/// A backlog is written batch after batch, without a flush, however busy the machine.
+/// (Deferred before each batch, 20,000 messages took five deferrals: 10 s.)
 #[test]
 fn a_backlog_is_not_deferred_batch_by_batch_while_the_machine_is_busy() {
     let (_dir, monitor) = monitor();
