@@ -97,6 +97,12 @@ impl Core {
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
+
+    /// A change committed on a connection of the caller's own, not through [`Core::store`]:
+    /// caches of configuration read again, as after a change through the shared store.
+    pub(crate) fn note_change(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
 }
 
 /// The locked shared store. Releasing it after a change bumps [`Core::generation`] (once the

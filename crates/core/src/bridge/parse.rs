@@ -74,9 +74,10 @@ pub(super) fn from_legacy(
     let ev = codec::parse_legacy(raw)?;
     codec::check_legacy_ids(&ev)?;
     // Labelled by DevEUI before its first uplink: the labels come over to this device now,
-    // before they are read for routing and for `metadata.labels`.
+    // before they are read for routing and for `metadata.labels`. Every source's cache reads
+    // them again (another source may hear the device too).
     match reader.claim_placeholder(&ev.id, &ev.dev_eui) {
-        Ok(true) => routing.forget(&ev.id),
+        Ok(true) => inner.core.note_change(),
         Ok(false) => {}
         Err(e) => inner
             .events
