@@ -192,7 +192,7 @@ export function VirtualTable<T>({
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     // No row is measured, so the virtualiser's items are keyed by index (its default): keyed by
-    // row, it read every row's key again whenever the rows changed (a live list's 5,000, four
+    // row, it read every row's key again whenever the rows changed (a live list's 2,000, four
     // times a second). See `byPlace` for the rows' own keys.
     overscan,
     scrollMargin: VT_HEADER_HEIGHT,

@@ -216,17 +216,17 @@ describe("Messages, live", () => {
     expect(rowIds()).toEqual([12, 11, 10, 9]);
   });
 
-  it("keeps at most 5,000 messages and renders only a window of them", async () => {
+  it("keeps at most 2,000 messages and renders only a window of them", async () => {
     mockCommands({ search_history: storedNewestFirst(500) });
     render(<MessagesPage />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
-    for (let b = 0; b < 25; b++) {
+    for (let b = 0; b < 12; b++) {
       stream(Array.from({ length: 200 }, (_, i) => messageRow({ id: 1000 + b * 200 + i })));
     }
     expect(screen.getByRole("table", { name: "Messages" })).toHaveAttribute("aria-rowcount", String(MAX_MESSAGES + 1));
     expect(rows().length).toBeLessThan(50);
-    expect(rowIds()[0]).toBe(1000 + 25 * 200 - 1);
-    expect(screen.getByTestId("messages-count")).toHaveTextContent("5,000 messages, newest first (the latest 5,000");
+    expect(rowIds()[0]).toBe(1000 + 12 * 200 - 1);
+    expect(screen.getByTestId("messages-count")).toHaveTextContent("2,000 messages, newest first (the latest 2,000");
   });
 
   it("subscribes again with the filters, typing settled first, and unsubscribes the old stream", async () => {
