@@ -4,8 +4,8 @@ import type { MessageRow, Seen } from "../../bindings";
 /**
  * The most rows the live view keeps (summaries only); older ones fall off (History has them).
  * The page's heap grows with them: at 5,000, under 1,000 messages/s, the viewer bench's longest
- * frames were 37–59 ms (each batch's work, with the engine's garbage collection, on the page's
- * thread); at 2,000, 30–35 ms.
+ * frames were 37–59 ms, over 50 ms in about half its runs (each batch's work, with the engine's
+ * garbage collection, on the page's thread); at 2,000, 30–38 ms in five runs of seven.
  */
 export const MAX_MESSAGES = 2000;
 /** How many stored messages the live view starts with. */
